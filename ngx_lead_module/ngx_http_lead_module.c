@@ -1,0 +1,939 @@
+
+/*
+ * ngx_http_lead_module: records what each visitor of a tracked location
+ * reads.  nginx glue only: what an event is, how it is stored and how a
+ * cookie is signed lives in profiler/ (lead.h).
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "lead.h"
+
+
+#define NGX_HTTP_LEAD_COOKIE_MAX_AGE  (365 * 24 * 60 * 60)
+#define NGX_HTTP_LEAD_SECRET_MAX      4096
+#define NGX_HTTP_LEAD_REPORT_EVERY    60
+
+
+typedef struct {
+    ngx_str_t        store;          /* NUL-terminated */
+    off_t            map_size;
+    ngx_msec_t       flush;
+    size_t           batch_size;
+    ngx_str_t        secret;
+    ngx_str_t        cookie;
+} ngx_http_lead_main_conf_t;
+
+
+typedef struct {
+    ngx_flag_t       track;
+    ngx_flag_t       honor_gpc;
+} ngx_http_lead_loc_conf_t;
+
+
+typedef struct {
+    u_char           visitor[LEAD_ID_LEN];
+    off_t            file_size;
+    unsigned         new_visitor:1;
+    unsigned         opted_out:1;
+    unsigned         prefetch:1;
+} ngx_http_lead_ctx_t;
+
+
+/* one per worker process: its store handle and pending events */
+typedef struct {
+    lead_store      *store;
+    lead_batch      *batch;
+    ngx_event_t      flush_ev;
+    ngx_uint_t       dropped;
+    time_t           last_report;
+    ngx_http_lead_main_conf_t  *lmcf;
+} ngx_http_lead_worker_t;
+
+
+static ngx_int_t ngx_http_lead_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_lead_log_handler(ngx_http_request_t *r);
+static ngx_http_lead_ctx_t *ngx_http_lead_get_ctx(ngx_http_request_t *r,
+    ngx_http_lead_loc_conf_t *llcf);
+static void ngx_http_lead_read_headers(ngx_http_request_t *r,
+    ngx_http_lead_ctx_t *ctx, ngx_http_lead_loc_conf_t *llcf);
+static ngx_int_t ngx_http_lead_set_cookie(ngx_http_request_t *r,
+    ngx_http_lead_main_conf_t *lmcf, ngx_http_lead_ctx_t *ctx);
+static void ngx_http_lead_record(ngx_http_request_t *r,
+    ngx_http_lead_ctx_t *ctx);
+static void ngx_http_lead_flush(ngx_log_t *log);
+static void ngx_http_lead_flush_handler(ngx_event_t *ev);
+static void ngx_http_lead_open_store(ngx_log_t *log);
+static ngx_uint_t ngx_http_lead_report_due(void);
+
+static char *ngx_http_lead_store(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_lead_secret(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static void *ngx_http_lead_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_lead_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_lead_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_lead_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_http_lead_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_lead_init_module(ngx_cycle_t *cycle);
+static ngx_int_t ngx_http_lead_init_process(ngx_cycle_t *cycle);
+static void ngx_http_lead_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_command_t  ngx_http_lead_commands[] = {
+
+    { ngx_string("lead_store"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE123,
+      ngx_http_lead_store,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("lead_secret"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_lead_secret,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("lead_cookie"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_lead_main_conf_t, cookie),
+      NULL },
+
+    { ngx_string("lead_track"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_lead_loc_conf_t, track),
+      NULL },
+
+    { ngx_string("lead_honor_gpc"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_lead_loc_conf_t, honor_gpc),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_lead_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_http_lead_init,                    /* postconfiguration */
+
+    ngx_http_lead_create_main_conf,        /* create main configuration */
+    ngx_http_lead_init_main_conf,          /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_lead_create_loc_conf,         /* create location configuration */
+    ngx_http_lead_merge_loc_conf           /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_lead_module = {
+    NGX_MODULE_V1,
+    &ngx_http_lead_module_ctx,             /* module context */
+    ngx_http_lead_commands,                /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    ngx_http_lead_init_module,             /* init module */
+    ngx_http_lead_init_process,            /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_http_lead_exit_process,            /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+
+static ngx_http_lead_worker_t  ngx_http_lead_worker;
+
+
+static ngx_int_t
+ngx_http_lead_header_filter(ngx_http_request_t *r)
+{
+    ngx_http_lead_ctx_t        *ctx;
+    ngx_http_lead_loc_conf_t   *llcf;
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    llcf = ngx_http_get_module_loc_conf(r, ngx_http_lead_module);
+
+    if (!llcf->track || r != r->main) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx = ngx_http_lead_get_ctx(r, llcf);
+
+    if (ctx == NULL || ctx->opted_out) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    /* seen before the range filter turns a 200 into a 206 */
+    if (r->headers_out.status == NGX_HTTP_OK
+        && r->headers_out.content_length_n > 0)
+    {
+        ctx->file_size = r->headers_out.content_length_n;
+    }
+
+    if (ctx->new_visitor) {
+        lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
+
+        /* tracking fails open: no cookie is better than no content */
+        (void) ngx_http_lead_set_cookie(r, lmcf, ctx);
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+static ngx_int_t
+ngx_http_lead_log_handler(ngx_http_request_t *r)
+{
+    ngx_http_lead_ctx_t       *ctx;
+    ngx_http_lead_loc_conf_t  *llcf;
+
+    llcf = ngx_http_get_module_loc_conf(r, ngx_http_lead_module);
+
+    if (!llcf->track
+        || r->method != NGX_HTTP_GET
+        || (r->headers_out.status != NGX_HTTP_OK
+            && r->headers_out.status != NGX_HTTP_PARTIAL_CONTENT)
+        || ngx_http_lead_worker.batch == NULL)
+    {
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_lead_get_ctx(r, llcf);
+
+    if (ctx == NULL || ctx->opted_out || ctx->prefetch) {
+        return NGX_OK;
+    }
+
+    ngx_http_lead_record(r, ctx);
+
+    return NGX_OK;
+}
+
+
+static ngx_http_lead_ctx_t *
+ngx_http_lead_get_ctx(ngx_http_request_t *r, ngx_http_lead_loc_conf_t *llcf)
+{
+    ngx_str_t                   value;
+    ngx_http_lead_ctx_t        *ctx;
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_lead_module);
+    if (ctx) {
+        return ctx;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_lead_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_http_lead_module);
+
+    ngx_http_lead_read_headers(r, ctx, llcf);
+
+    if (ctx->opted_out) {
+        return ctx;
+    }
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
+
+    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies,
+                                          &lmcf->cookie, &value)
+        != NGX_DECLINED)
+    {
+        if (lead_cookie_verify(lmcf->secret.data, lmcf->secret.len,
+                               (char *) value.data, value.len, ctx->visitor)
+            == LEAD_OK)
+        {
+            return ctx;
+        }
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "client sent invalid lead cookie \"%V\"", &value);
+    }
+
+    if (lead_visitor_new(ctx->visitor) != LEAD_OK) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, ngx_errno,
+                      "lead: getrandom() failed");
+        return NULL;
+    }
+
+    ctx->new_visitor = 1;
+
+    return ctx;
+}
+
+
+/* Do Not Track, Global Privacy Control and prefetch hints. */
+static void
+ngx_http_lead_read_headers(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx,
+    ngx_http_lead_loc_conf_t *llcf)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (llcf->honor_gpc
+            && ((h[i].key.len == 3
+                 && ngx_strncasecmp(h[i].key.data, (u_char *) "DNT", 3) == 0)
+                || (h[i].key.len == 7
+                    && ngx_strncasecmp(h[i].key.data, (u_char *) "Sec-GPC", 7)
+                       == 0))
+            && h[i].value.len == 1 && h[i].value.data[0] == '1')
+        {
+            ctx->opted_out = 1;
+            continue;
+        }
+
+        if (((h[i].key.len == 11
+              && ngx_strncasecmp(h[i].key.data, (u_char *) "Sec-Purpose", 11)
+                 == 0)
+             || (h[i].key.len == 7
+                 && ngx_strncasecmp(h[i].key.data, (u_char *) "Purpose", 7)
+                    == 0)
+             || (h[i].key.len == 5
+                 && ngx_strncasecmp(h[i].key.data, (u_char *) "X-Moz", 5)
+                    == 0))
+            && h[i].value.len >= 8
+            && ngx_strncasecmp(h[i].value.data, (u_char *) "prefetch", 8)
+               == 0)
+        {
+            ctx->prefetch = 1;
+        }
+    }
+}
+
+
+static ngx_int_t
+ngx_http_lead_set_cookie(ngx_http_request_t *r,
+    ngx_http_lead_main_conf_t *lmcf, ngx_http_lead_ctx_t *ctx)
+{
+    u_char           *p;
+    size_t            len;
+    ngx_table_elt_t  *set_cookie;
+
+    len = lmcf->cookie.len + 1 + LEAD_COOKIE_VALUE_LEN
+          + sizeof("; Max-Age=31536000; Path=/; HttpOnly; SameSite=Lax") - 1
+          + sizeof("; Secure") - 1;
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    set_cookie = ngx_list_push(&r->headers_out.headers);
+    if (set_cookie == NULL) {
+        return NGX_ERROR;
+    }
+
+    set_cookie->hash = 1;
+    ngx_str_set(&set_cookie->key, "Set-Cookie");
+    set_cookie->value.data = p;
+
+    p = ngx_copy(p, lmcf->cookie.data, lmcf->cookie.len);
+    *p++ = '=';
+    lead_cookie_sign(lmcf->secret.data, lmcf->secret.len, ctx->visitor,
+                     (char *) p);
+    p += LEAD_COOKIE_VALUE_LEN;
+    p = ngx_sprintf(p, "; Max-Age=%d; Path=/; HttpOnly; SameSite=Lax",
+                    NGX_HTTP_LEAD_COOKIE_MAX_AGE);
+
+#if (NGX_HTTP_SSL)
+    if (r->connection->ssl) {
+        p = ngx_cpymem(p, "; Secure", sizeof("; Secure") - 1);
+    }
+#endif
+
+    set_cookie->value.len = p - set_cookie->value.data;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_lead_record(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
+{
+    int              rc, n;
+    u_char           path[LEAD_PATH_MAX];
+    u_char           host[LEAD_HOST_MAX];
+    off_t            sent;
+    lead_utm         utm;
+    lead_event       ev;
+    ngx_time_t      *tp;
+    ngx_table_elt_t  *h;
+
+    ngx_memzero(&ev, sizeof(lead_event));
+
+    n = lead_path_normalize((char *) r->unparsed_uri.data,
+                            r->unparsed_uri.len, (char *) path);
+    if (n < 0) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "lead: path not recorded: \"%V\"", &r->unparsed_uri);
+        return;
+    }
+
+    tp = ngx_timeofday();
+    ev.time_ms = (uint64_t) tp->sec * 1000 + tp->msec;
+    ngx_memcpy(ev.visitor, ctx->visitor, LEAD_ID_LEN);
+    ev.status = (uint16_t) r->headers_out.status;
+    ev.path.data = (char *) path;
+    ev.path.len = n;
+    ev.file_size = ctx->file_size;
+
+    sent = r->connection->sent - r->header_size;
+    ev.bytes_sent = sent > 0 ? (uint64_t) sent : 0;
+
+    h = r->headers_in.user_agent;
+    if (h) {
+        ev.ua_class = lead_ua_classify((char *) h->value.data, h->value.len);
+    }
+
+    h = r->headers_in.referer;
+    if (h) {
+        ev.referrer_host.data = (char *) host;
+        ev.referrer_host.len = lead_referrer_host((char *) h->value.data,
+                                                  h->value.len, (char *) host);
+    }
+
+    h = r->headers_in.range;
+    if (h && ev.status == NGX_HTTP_PARTIAL_CONTENT) {
+        rc = lead_range_parse((char *) h->value.data, h->value.len,
+                              ev.file_size, ev.ranges);
+        ev.nranges = rc > 0 ? rc : 0;
+    }
+
+    if (r->args.len) {
+        lead_utm_parse((char *) r->args.data, r->args.len, &utm);
+        ev.utm_source.data = utm.source;
+        ev.utm_source.len = utm.source_len;
+        ev.utm_medium.data = utm.medium;
+        ev.utm_medium.len = utm.medium_len;
+        ev.utm_campaign.data = utm.campaign;
+        ev.utm_campaign.len = utm.campaign_len;
+    }
+
+    rc = lead_batch_add(ngx_http_lead_worker.batch, &ev);
+
+    if (rc == LEAD_EBATCHFULL) {
+        ngx_http_lead_flush(r->connection->log);
+
+        if (lead_batch_count(ngx_http_lead_worker.batch) != 0) {
+            /* the store cannot take them: make room for newer events */
+            ngx_http_lead_worker.dropped +=
+                                lead_batch_count(ngx_http_lead_worker.batch);
+            lead_batch_clear(ngx_http_lead_worker.batch);
+        }
+
+        rc = lead_batch_add(ngx_http_lead_worker.batch, &ev);
+    }
+
+    if (rc != LEAD_OK) {
+        ngx_http_lead_worker.dropped++;
+    }
+}
+
+
+/*
+ * Commits pending events.  On failure they stay pending, to be retried on
+ * the next tick, until the batch fills up and the oldest are dropped.
+ */
+static void
+ngx_http_lead_flush(ngx_log_t *log)
+{
+    int                      rc;
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    if (w->store == NULL) {
+        ngx_http_lead_open_store(log);
+    }
+
+    if (w->store && lead_batch_count(w->batch) != 0) {
+        rc = lead_store_commit(w->store, w->batch);
+
+        if (rc == LEAD_OK) {
+            lead_batch_clear(w->batch);
+
+        } else if (ngx_http_lead_report_due()) {
+            ngx_log_error(NGX_LOG_ERR, log, 0,
+                          "lead: cannot record %uz events in \"%s\": %s; "
+                          "content is still served, will retry",
+                          lead_batch_count(w->batch), w->lmcf->store.data,
+                          lead_store_errmsg(w->store));
+        }
+    }
+
+    if (w->dropped && ngx_http_lead_report_due()) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "lead: %ui events were dropped because the store "
+                      "\"%s\" could not take them", w->dropped,
+                      w->lmcf->store.data);
+        w->dropped = 0;
+    }
+}
+
+
+static void
+ngx_http_lead_flush_handler(ngx_event_t *ev)
+{
+    ngx_http_lead_flush(ev->log);
+
+    if (!ngx_exiting) {
+        ngx_add_timer(ev, ngx_http_lead_worker.lmcf->flush);
+    }
+}
+
+
+static void
+ngx_http_lead_open_store(ngx_log_t *log)
+{
+    int                      rc;
+    char                     err[512];
+    lead_store_opts          opts;
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    opts.map_size = w->lmcf->map_size;
+    opts.read_only = 0;
+
+    rc = lead_store_open(&w->store, (char *) w->lmcf->store.data, &opts,
+                         err, sizeof(err));
+
+    if (rc != LEAD_OK && ngx_http_lead_report_due()) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "lead: %s; content is still served, tracking retries "
+                      "every %M ms", err, w->lmcf->flush);
+    }
+}
+
+
+/* Store errors are logged at most once a minute: no log flood. */
+static ngx_uint_t
+ngx_http_lead_report_due(void)
+{
+    if (ngx_time() - ngx_http_lead_worker.last_report
+        < NGX_HTTP_LEAD_REPORT_EVERY)
+    {
+        return 0;
+    }
+
+    ngx_http_lead_worker.last_report = ngx_time();
+
+    return 1;
+}
+
+
+static char *
+ngx_http_lead_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_lead_main_conf_t  *lmcf = conf;
+
+    u_char           *last;
+    ngx_str_t        *value, s, dir;
+    ngx_uint_t        i;
+    ngx_file_info_t   fi;
+
+    if (lmcf->store.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "size=", 5) == 0) {
+            s.data = value[i].data + 5;
+            s.len = value[i].len - 5;
+
+            lmcf->map_size = ngx_parse_offset(&s);
+            if (lmcf->map_size < 1024 * 1024) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid lead_store size \"%V\": use at "
+                                   "least 1m", &s);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "flush=", 6) == 0) {
+            s.data = value[i].data + 6;
+            s.len = value[i].len - 6;
+
+            lmcf->flush = ngx_parse_time(&s, 0);
+            if (lmcf->flush == (ngx_msec_t) NGX_ERROR || lmcf->flush == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid lead_store flush \"%V\"", &s);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid lead_store parameter \"%V\" "
+                           "(expected size=N or flush=TIME)", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    lmcf->store = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &lmcf->store, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* a usable store is a directory, or one that can be made in a dir */
+    if (ngx_file_info(lmcf->store.data, &fi) != NGX_FILE_ERROR) {
+        if (!ngx_is_dir(&fi)) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "lead_store \"%V\" is not a directory",
+                               &lmcf->store);
+            return NGX_CONF_ERROR;
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    last = (u_char *) strrchr((char *) lmcf->store.data, '/');
+    dir.data = lmcf->store.data;
+    dir.len = (last && last != lmcf->store.data) ? (size_t) (last - dir.data)
+                                                 : 1;
+    dir.data = ngx_pnalloc(cf->pool, dir.len + 1);
+    if (dir.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+    ngx_cpystrn(dir.data, lmcf->store.data, dir.len + 1);
+
+    if (ngx_file_info(dir.data, &fi) == NGX_FILE_ERROR || !ngx_is_dir(&fi)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "lead_store \"%V\" cannot be created: \"%V\" is "
+                           "not a directory", &lmcf->store, &dir);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_lead_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_lead_main_conf_t  *lmcf = conf;
+
+    ssize_t           n;
+    ngx_str_t        *value, name;
+    ngx_file_t        file;
+    ngx_file_info_t   fi;
+
+    if (lmcf->secret.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    name = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+    file.name = name;
+    file.log = cf->log;
+
+    file.fd = ngx_open_file(name.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (file.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "lead_secret: cannot open \"%V\"", &name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "lead_secret: cannot stat \"%V\"", &name);
+        goto failed;
+    }
+
+    if (ngx_file_size(&fi) < LEAD_SECRET_MIN_LEN
+        || ngx_file_size(&fi) > NGX_HTTP_LEAD_SECRET_MAX)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "lead_secret \"%V\" has %O bytes: a key of %d to "
+                           "%d bytes is needed (e.g. head -c 48 /dev/urandom)",
+                           &name, ngx_file_size(&fi), LEAD_SECRET_MIN_LEN,
+                           NGX_HTTP_LEAD_SECRET_MAX);
+        goto failed;
+    }
+
+    lmcf->secret.len = (size_t) ngx_file_size(&fi);
+    lmcf->secret.data = ngx_pnalloc(cf->pool, lmcf->secret.len);
+    if (lmcf->secret.data == NULL) {
+        goto failed;
+    }
+
+    n = ngx_read_file(&file, lmcf->secret.data, lmcf->secret.len, 0);
+    if (n != (ssize_t) lmcf->secret.len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "lead_secret: cannot read \"%V\"", &name);
+        goto failed;
+    }
+
+    ngx_close_file(file.fd);
+
+    return NGX_CONF_OK;
+
+failed:
+
+    ngx_close_file(file.fd);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static void *
+ngx_http_lead_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    lmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_lead_main_conf_t));
+    if (lmcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     lmcf->store = { 0, NULL };
+     *     lmcf->secret = { 0, NULL };
+     *     lmcf->cookie = { 0, NULL };
+     *     lmcf->map_size = 0;
+     *     lmcf->flush = 0;
+     */
+
+    lmcf->batch_size = 8 * 1024 * 1024;
+
+    return lmcf;
+}
+
+
+static char *
+ngx_http_lead_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_lead_main_conf_t  *lmcf = conf;
+
+    if (lmcf->cookie.len == 0) {
+        ngx_str_set(&lmcf->cookie, "lv");
+    }
+
+    if (lmcf->flush == 0) {
+        lmcf->flush = 1000;
+    }
+
+    if (lmcf->map_size == 0) {
+        lmcf->map_size = (off_t) LEAD_DEFAULT_MAP_SIZE;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_lead_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_lead_loc_conf_t  *llcf;
+
+    llcf = ngx_palloc(cf->pool, sizeof(ngx_http_lead_loc_conf_t));
+    if (llcf == NULL) {
+        return NULL;
+    }
+
+    llcf->track = NGX_CONF_UNSET;
+    llcf->honor_gpc = NGX_CONF_UNSET;
+
+    return llcf;
+}
+
+
+static char *
+ngx_http_lead_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_lead_loc_conf_t  *prev = parent;
+    ngx_http_lead_loc_conf_t  *conf = child;
+
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    ngx_conf_merge_value(conf->track, prev->track, 0);
+    ngx_conf_merge_value(conf->honor_gpc, prev->honor_gpc, 1);
+
+    if (conf->track) {
+        lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_lead_module);
+
+        if (lmcf->store.data == NULL || lmcf->secret.data == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"lead_track on\" needs \"lead_store\" and "
+                               "\"lead_secret\" in the http block");
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_lead_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_lead_log_handler;
+
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_lead_header_filter;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The master creates a missing store directory for the worker user, so a
+ * packaged install needs no chown; LMDB's files are then made by workers.
+ */
+static ngx_int_t
+ngx_http_lead_init_module(ngx_cycle_t *cycle)
+{
+    ngx_core_conf_t            *ccf;
+    ngx_file_info_t             fi;
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_lead_module);
+
+    if (ngx_test_config || lmcf == NULL || lmcf->store.data == NULL
+        || ngx_file_info(lmcf->store.data, &fi) != NGX_FILE_ERROR)
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_create_dir(lmcf->store.data, 0750) == NGX_FILE_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, cycle->log, ngx_errno,
+                      "lead: cannot create store \"%s\"; content is still "
+                      "served, without tracking", lmcf->store.data);
+        return NGX_OK;
+    }
+
+    ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
+
+    if (geteuid() == 0 && ccf->user != (ngx_uid_t) NGX_CONF_UNSET_UINT
+        && chown((char *) lmcf->store.data, ccf->user, ccf->group) == -1)
+    {
+        ngx_log_error(NGX_LOG_ERR, cycle->log, ngx_errno,
+                      "lead: chown(\"%s\") failed", lmcf->store.data);
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_lead_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_lead_worker_t     *w = &ngx_http_lead_worker;
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    /* cache manager and loader processes never record */
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    lmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_lead_module);
+
+    if (lmcf == NULL || lmcf->store.data == NULL) {
+        return NGX_OK;
+    }
+
+    ngx_memzero(w, sizeof(ngx_http_lead_worker_t));
+    w->lmcf = lmcf;
+
+    w->batch = lead_batch_new(lmcf->batch_size);
+    if (w->batch == NULL) {
+        ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
+                      "lead: no memory for the event batch, not tracking");
+        return NGX_OK;
+    }
+
+    ngx_http_lead_open_store(cycle->log);
+
+    w->flush_ev.handler = ngx_http_lead_flush_handler;
+    w->flush_ev.log = cycle->log;
+    w->flush_ev.data = w;
+    w->flush_ev.cancelable = 1;
+
+    ngx_add_timer(&w->flush_ev, lmcf->flush);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_lead_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    if (w->batch == NULL) {
+        return;
+    }
+
+    /* a graceful stop or reload: nothing recorded may be lost */
+    w->last_report = 0;
+    ngx_http_lead_flush(cycle->log);
+
+    if (lead_batch_count(w->batch) != 0) {
+        ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
+                      "lead: %uz events lost at exit: store \"%s\" "
+                      "unavailable", lead_batch_count(w->batch),
+                      w->lmcf->store.data);
+    }
+
+    lead_store_close(w->store);
+    lead_batch_free(w->batch);
+    w->store = NULL;
+    w->batch = NULL;
+}

@@ -1,0 +1,202 @@
+/*
+ * lead profiler: the one public header.
+ *
+ * Plain C11 (plus POSIX and Linux getrandom); no nginx headers.  The nginx
+ * module and leadctl both go through this API, so every number they show
+ * comes from the same code.
+ */
+
+#ifndef LEAD_H
+#define LEAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Errors: functions return LEAD_OK or one of these negative codes. */
+enum {
+    LEAD_OK = 0,
+    LEAD_EINVAL = -1,      /* malformed input */
+    LEAD_ENOMEM = -2,
+    LEAD_ENOSTORE = -3,    /* no store at that path */
+    LEAD_EFULL = -4,       /* store map is full */
+    LEAD_ESCHEMA = -5,     /* store written by a newer version */
+    LEAD_ESTORE = -6,      /* LMDB or system error, see the message */
+    LEAD_EBATCHFULL = -7,  /* batch reached its byte limit */
+    LEAD_ECALLBACK = -8    /* an iteration callback asked to stop */
+};
+
+const char *lead_strerror(int code);
+
+#define LEAD_ID_LEN           16
+#define LEAD_MAC_LEN          32
+#define LEAD_SECRET_MIN_LEN   32
+/* base64url without padding: 16 bytes -> 22 chars, 32 bytes -> 43 chars */
+#define LEAD_COOKIE_VALUE_LEN (22 + 1 + 43)
+#define LEAD_ID_HEX_LEN       (2 * LEAD_ID_LEN)
+
+/* ---- visitor cookie ---------------------------------------------------- */
+
+int lead_visitor_new(uint8_t id[LEAD_ID_LEN]);
+
+/* Writes LEAD_COOKIE_VALUE_LEN bytes (no NUL) to out. */
+void lead_cookie_sign(const uint8_t *secret, size_t secret_len,
+    const uint8_t id[LEAD_ID_LEN], char out[LEAD_COOKIE_VALUE_LEN]);
+
+/* LEAD_OK and the id when value is well-formed and its MAC matches. */
+int lead_cookie_verify(const uint8_t *secret, size_t secret_len,
+    const char *value, size_t len, uint8_t id[LEAD_ID_LEN]);
+
+/* Writes LEAD_ID_HEX_LEN lower-case hex digits (no NUL). */
+void lead_id_to_hex(const uint8_t id[LEAD_ID_LEN], char *out);
+int lead_id_from_hex(const char *hex, size_t len, uint8_t id[LEAD_ID_LEN]);
+
+/* ---- parsing request facts -------------------------------------------- */
+
+typedef struct {
+    const char  *data;
+    size_t       len;
+} lead_str;
+
+typedef enum {
+    LEAD_UA_UNKNOWN = 0,
+    LEAD_UA_BROWSER = 1,
+    LEAD_UA_BOT = 2
+} lead_ua_class;
+
+const char *lead_ua_class_name(int ua_class);
+lead_ua_class lead_ua_classify(const char *ua, size_t len);
+
+#define LEAD_PATH_MAX 1024
+
+/*
+ * Normalises a request target as nginx maps it to a file: the query is
+ * dropped, %XX decoded, "//" merged, "." and ".." resolved.  Returns the
+ * length written to out (at most LEAD_PATH_MAX bytes), or LEAD_EINVAL for
+ * a target nginx itself refuses (no leading '/', %00, bad escapes, ".."
+ * above the root) or one longer than LEAD_PATH_MAX.
+ */
+int lead_path_normalize(const char *target, size_t len,
+    char out[LEAD_PATH_MAX]);
+
+#define LEAD_HOST_MAX 255
+
+/* Writes the lower-cased host of an absolute http(s) URL; 0 if none. */
+size_t lead_referrer_host(const char *url, size_t len,
+    char out[LEAD_HOST_MAX]);
+
+#define LEAD_UTM_MAX 128
+
+typedef struct {
+    char    source[LEAD_UTM_MAX];
+    char    medium[LEAD_UTM_MAX];
+    char    campaign[LEAD_UTM_MAX];
+    size_t  source_len, medium_len, campaign_len;
+} lead_utm;
+
+/*
+ * Decodes utm_source, utm_medium and utm_campaign from a query string
+ * (without '?').  Values are percent- and plus-decoded, cut at
+ * LEAD_UTM_MAX bytes, control characters and invalid UTF-8 dropped.
+ */
+void lead_utm_parse(const char *query, size_t len, lead_utm *utm);
+
+#define LEAD_MAX_RANGES 8
+
+typedef struct {
+    uint64_t  start;   /* inclusive */
+    uint64_t  end;     /* inclusive */
+} lead_range;
+
+/*
+ * Resolves a "bytes=..." Range header against the full size.  Returns the
+ * number of satisfiable ranges stored (at most LEAD_MAX_RANGES), 0 for a
+ * header that asks for nothing satisfiable, LEAD_EINVAL if malformed.
+ */
+int lead_range_parse(const char *header, size_t len, uint64_t size,
+    lead_range ranges[LEAD_MAX_RANGES]);
+
+/* ---- events ------------------------------------------------------------ */
+
+typedef struct {
+    uint64_t     time_ms;
+    uint8_t      visitor[LEAD_ID_LEN];
+    uint16_t     status;
+    uint8_t      ua_class;
+    uint64_t     bytes_sent;
+    uint64_t     file_size;
+    unsigned     nranges;
+    lead_range   ranges[LEAD_MAX_RANGES];
+    lead_str     path;
+    lead_str     referrer_host;
+    lead_str     utm_source;
+    lead_str     utm_medium;
+    lead_str     utm_campaign;
+} lead_event;
+
+/* Upper bound of an encoded event's size. */
+#define LEAD_EVENT_MAX_SIZE                                                   \
+    (64 + 6 * 3 + LEAD_MAX_RANGES * 16 + LEAD_PATH_MAX + LEAD_HOST_MAX                  \
+     + 3 * LEAD_UTM_MAX)
+
+/* Returns the encoded length, or LEAD_EINVAL if a field is over its limit. */
+int lead_event_encode(const lead_event *ev, uint8_t *buf, size_t size);
+
+/* Strings in ev point into buf. */
+int lead_event_decode(const uint8_t *buf, size_t len, lead_event *ev);
+
+/* A worker's pending events, committed together in one transaction. */
+typedef struct lead_batch lead_batch;
+
+lead_batch *lead_batch_new(size_t max_bytes);
+void lead_batch_free(lead_batch *b);
+int lead_batch_add(lead_batch *b, const lead_event *ev);
+size_t lead_batch_count(const lead_batch *b);
+void lead_batch_clear(lead_batch *b);
+
+/* ---- the store --------------------------------------------------------- */
+
+#define LEAD_SCHEMA_VERSION     1
+#define LEAD_DEFAULT_MAP_SIZE   ((uint64_t) 1 << 30)
+
+typedef struct lead_store lead_store;
+
+typedef struct {
+    uint64_t  map_size;    /* 0: LEAD_DEFAULT_MAP_SIZE, or the file's */
+    int       read_only;   /* refuse a missing store instead of creating it */
+} lead_store_opts;
+
+/*
+ * Opens (creating when writable) the LMDB environment in the directory
+ * dir, clears reader slots left by crashed processes and checks the schema
+ * version.  On failure *out is NULL and errbuf says why.
+ */
+int lead_store_open(lead_store **out, const char *dir,
+    const lead_store_opts *opts, char *errbuf, size_t errlen);
+void lead_store_close(lead_store *s);
+
+/* The last error's detail, for logs. */
+const char *lead_store_errmsg(const lead_store *s);
+
+/*
+ * Commits every event of the batch in one write transaction, appending to
+ * the event log and updating the visitor index.  The batch is left intact;
+ * the caller clears it (also after LEAD_EFULL, when it chooses to drop).
+ */
+int lead_store_commit(lead_store *s, const lead_batch *b);
+
+typedef struct {
+    uint8_t   id[LEAD_ID_LEN];
+    uint64_t  first_ms;
+    uint64_t  last_ms;
+    uint64_t  events;
+} lead_visitor;
+
+/* A callback returns 0 to go on, anything else to stop (LEAD_ECALLBACK). */
+typedef int (*lead_event_fn)(void *arg, uint64_t seq, const lead_event *ev);
+typedef int (*lead_visitor_fn)(void *arg, const lead_visitor *v);
+
+/* Reads run in one read-only snapshot and never block the writers. */
+int lead_store_each_event(lead_store *s, lead_event_fn fn, void *arg);
+int lead_store_each_visitor(lead_store *s, lead_visitor_fn fn, void *arg);
+
+#endif /* LEAD_H */

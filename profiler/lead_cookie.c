@@ -1,0 +1,226 @@
+/*
+ * Visitor ids and their signed cookie value: base64url(id) "." base64url(
+ * HMAC-SHA256(secret, "visitor:" id)).  The label keeps these MACs apart
+ * from any other thing the same secret signs.
+ */
+
+#include <string.h>
+#include <errno.h>
+#include <sys/random.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "lead.h"
+
+#define ID_B64_LEN   22
+#define MAC_B64_LEN  43
+
+static const char b64url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static size_t
+b64url_encode(const uint8_t *in, size_t len, char *out)
+{
+    size_t    i, n = 0;
+    uint32_t  v;
+
+    for (i = 0; i + 2 < len; i += 3) {
+        v = (uint32_t) in[i] << 16 | (uint32_t) in[i + 1] << 8 | in[i + 2];
+        out[n++] = b64url[v >> 18 & 63];
+        out[n++] = b64url[v >> 12 & 63];
+        out[n++] = b64url[v >> 6 & 63];
+        out[n++] = b64url[v & 63];
+    }
+
+    if (len - i == 1) {
+        v = (uint32_t) in[i] << 16;
+        out[n++] = b64url[v >> 18 & 63];
+        out[n++] = b64url[v >> 12 & 63];
+
+    } else if (len - i == 2) {
+        v = (uint32_t) in[i] << 16 | (uint32_t) in[i + 1] << 8;
+        out[n++] = b64url[v >> 18 & 63];
+        out[n++] = b64url[v >> 12 & 63];
+        out[n++] = b64url[v >> 6 & 63];
+    }
+
+    return n;
+}
+
+static int
+b64url_value(char c)
+{
+    if (c >= 'A' && c <= 'Z') {
+        return c - 'A';
+    }
+    if (c >= 'a' && c <= 'z') {
+        return c - 'a' + 26;
+    }
+    if (c >= '0' && c <= '9') {
+        return c - '0' + 52;
+    }
+    if (c == '-') {
+        return 62;
+    }
+    if (c == '_') {
+        return 63;
+    }
+    return -1;
+}
+
+/*
+ * Decodes exactly out_len bytes from a canonical encoding: the unused low
+ * bits of the last character must be zero, so each value has one spelling.
+ */
+static int
+b64url_decode(const char *in, size_t len, uint8_t *out, size_t out_len)
+{
+    size_t    i, n = 0;
+    int       d;
+    uint32_t  acc = 0;
+    unsigned  bits = 0;
+
+    if (len != (out_len * 8 + 5) / 6) {
+        return LEAD_EINVAL;
+    }
+
+    for (i = 0; i < len; i++) {
+        d = b64url_value(in[i]);
+        if (d < 0) {
+            return LEAD_EINVAL;
+        }
+        acc = acc << 6 | (uint32_t) d;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[n++] = (uint8_t) (acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+
+    return (n == out_len && acc == 0) ? LEAD_OK : LEAD_EINVAL;
+}
+
+int
+lead_visitor_new(uint8_t id[LEAD_ID_LEN])
+{
+    size_t   got = 0;
+    ssize_t  n;
+
+    while (got < LEAD_ID_LEN) {
+        n = getrandom(id + got, LEAD_ID_LEN - got, 0);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return LEAD_ESTORE;
+        }
+        got += (size_t) n;
+    }
+
+    return LEAD_OK;
+}
+
+static void
+visitor_mac(const uint8_t *secret, size_t secret_len,
+    const uint8_t id[LEAD_ID_LEN], uint8_t mac[LEAD_MAC_LEN])
+{
+    static const char  label[] = "visitor:";
+    uint8_t            msg[sizeof(label) - 1 + LEAD_ID_LEN];
+    unsigned int       mac_len = LEAD_MAC_LEN;
+
+    memcpy(msg, label, sizeof(label) - 1);
+    memcpy(msg + sizeof(label) - 1, id, LEAD_ID_LEN);
+
+    HMAC(EVP_sha256(), secret, (int) secret_len, msg, sizeof(msg), mac,
+         &mac_len);
+}
+
+void
+lead_cookie_sign(const uint8_t *secret, size_t secret_len,
+    const uint8_t id[LEAD_ID_LEN], char out[LEAD_COOKIE_VALUE_LEN])
+{
+    uint8_t  mac[LEAD_MAC_LEN];
+
+    visitor_mac(secret, secret_len, id, mac);
+
+    b64url_encode(id, LEAD_ID_LEN, out);
+    out[ID_B64_LEN] = '.';
+    b64url_encode(mac, LEAD_MAC_LEN, out + ID_B64_LEN + 1);
+}
+
+int
+lead_cookie_verify(const uint8_t *secret, size_t secret_len,
+    const char *value, size_t len, uint8_t id[LEAD_ID_LEN])
+{
+    uint8_t   got[LEAD_MAC_LEN], want[LEAD_MAC_LEN];
+    uint8_t   diff = 0;
+    size_t    i;
+
+    if (len != LEAD_COOKIE_VALUE_LEN || value[ID_B64_LEN] != '.'
+        || b64url_decode(value, ID_B64_LEN, id, LEAD_ID_LEN) != LEAD_OK
+        || b64url_decode(value + ID_B64_LEN + 1, MAC_B64_LEN, got,
+                         LEAD_MAC_LEN) != LEAD_OK)
+    {
+        return LEAD_EINVAL;
+    }
+
+    visitor_mac(secret, secret_len, id, want);
+
+    /* constant time: the position of a mismatch must not leak */
+    for (i = 0; i < LEAD_MAC_LEN; i++) {
+        diff |= got[i] ^ want[i];
+    }
+
+    return diff == 0 ? LEAD_OK : LEAD_EINVAL;
+}
+
+void
+lead_id_to_hex(const uint8_t id[LEAD_ID_LEN], char *out)
+{
+    static const char  hex[] = "0123456789abcdef";
+    size_t             i;
+
+    for (i = 0; i < LEAD_ID_LEN; i++) {
+        out[2 * i] = hex[id[i] >> 4];
+        out[2 * i + 1] = hex[id[i] & 15];
+    }
+}
+
+static int
+hex_value(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+int
+lead_id_from_hex(const char *hex, size_t len, uint8_t id[LEAD_ID_LEN])
+{
+    size_t  i;
+    int     hi, lo;
+
+    if (len != LEAD_ID_HEX_LEN) {
+        return LEAD_EINVAL;
+    }
+
+    for (i = 0; i < LEAD_ID_LEN; i++) {
+        hi = hex_value(hex[2 * i]);
+        lo = hex_value(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+            return LEAD_EINVAL;
+        }
+        id[i] = (uint8_t) (hi << 4 | lo);
+    }
+
+    return LEAD_OK;
+}

@@ -1,0 +1,281 @@
+/*
+ * Event encoding: a fixed little-endian head, then tagged fields
+ * (tag u8, length u16, bytes).  A decoder skips tags it does not know, so
+ * later versions add fields without rewriting stored events.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lead.h"
+#include "lead_internal.h"
+
+#define EVENT_VERSION  1
+#define HEAD_SIZE      (1 + 1 + 2 + 8 + LEAD_ID_LEN + 8 + 8)
+
+enum {
+    TAG_PATH = 1,
+    TAG_REFERRER_HOST = 2,
+    TAG_UTM_SOURCE = 3,
+    TAG_UTM_MEDIUM = 4,
+    TAG_UTM_CAMPAIGN = 5,
+    TAG_RANGES = 6
+};
+
+void
+lead_put_u64(uint8_t *p, uint64_t v)
+{
+    int  i;
+
+    for (i = 0; i < 8; i++) {
+        p[i] = (uint8_t) (v >> (8 * i));
+    }
+}
+
+uint64_t
+lead_get_u64(const uint8_t *p)
+{
+    uint64_t  v = 0;
+    int       i;
+
+    for (i = 7; i >= 0; i--) {
+        v = v << 8 | p[i];
+    }
+
+    return v;
+}
+
+static size_t
+put_field(uint8_t *p, int tag, const void *data, size_t len)
+{
+    if (len == 0) {
+        return 0;
+    }
+
+    p[0] = (uint8_t) tag;
+    p[1] = (uint8_t) len;
+    p[2] = (uint8_t) (len >> 8);
+    memcpy(p + 3, data, len);
+
+    return 3 + len;
+}
+
+int
+lead_event_encode(const lead_event *ev, uint8_t *buf, size_t size)
+{
+    size_t    n;
+    unsigned  i;
+
+    if (ev->path.len > LEAD_PATH_MAX || ev->referrer_host.len > LEAD_HOST_MAX
+        || ev->utm_source.len > LEAD_UTM_MAX
+        || ev->utm_medium.len > LEAD_UTM_MAX
+        || ev->utm_campaign.len > LEAD_UTM_MAX
+        || ev->nranges > LEAD_MAX_RANGES
+        || size < LEAD_EVENT_MAX_SIZE)
+    {
+        return LEAD_EINVAL;
+    }
+
+    buf[0] = EVENT_VERSION;
+    buf[1] = ev->ua_class;
+    buf[2] = (uint8_t) ev->status;
+    buf[3] = (uint8_t) (ev->status >> 8);
+    lead_put_u64(buf + 4, ev->time_ms);
+    memcpy(buf + 12, ev->visitor, LEAD_ID_LEN);
+    lead_put_u64(buf + 12 + LEAD_ID_LEN, ev->bytes_sent);
+    lead_put_u64(buf + 20 + LEAD_ID_LEN, ev->file_size);
+    n = HEAD_SIZE;
+
+    n += put_field(buf + n, TAG_PATH, ev->path.data, ev->path.len);
+    n += put_field(buf + n, TAG_REFERRER_HOST, ev->referrer_host.data,
+                   ev->referrer_host.len);
+    n += put_field(buf + n, TAG_UTM_SOURCE, ev->utm_source.data,
+                   ev->utm_source.len);
+    n += put_field(buf + n, TAG_UTM_MEDIUM, ev->utm_medium.data,
+                   ev->utm_medium.len);
+    n += put_field(buf + n, TAG_UTM_CAMPAIGN, ev->utm_campaign.data,
+                   ev->utm_campaign.len);
+
+    if (ev->nranges > 0) {
+        buf[n] = TAG_RANGES;
+        buf[n + 1] = (uint8_t) (ev->nranges * 16);
+        buf[n + 2] = 0;
+        n += 3;
+        for (i = 0; i < ev->nranges; i++) {
+            lead_put_u64(buf + n, ev->ranges[i].start);
+            lead_put_u64(buf + n + 8, ev->ranges[i].end);
+            n += 16;
+        }
+    }
+
+    return (int) n;
+}
+
+int
+lead_event_decode(const uint8_t *buf, size_t len, lead_event *ev)
+{
+    size_t    n, flen;
+    unsigned  i;
+    lead_str  s;
+
+    memset(ev, 0, sizeof(*ev));
+
+    if (len < HEAD_SIZE || buf[0] != EVENT_VERSION) {
+        return LEAD_EINVAL;
+    }
+
+    ev->ua_class = buf[1];
+    ev->status = (uint16_t) (buf[2] | buf[3] << 8);
+    ev->time_ms = lead_get_u64(buf + 4);
+    memcpy(ev->visitor, buf + 12, LEAD_ID_LEN);
+    ev->bytes_sent = lead_get_u64(buf + 12 + LEAD_ID_LEN);
+    ev->file_size = lead_get_u64(buf + 20 + LEAD_ID_LEN);
+
+    for (n = HEAD_SIZE; n < len; n += 3 + flen) {
+        if (len - n < 3) {
+            return LEAD_EINVAL;
+        }
+        flen = (size_t) (buf[n + 1] | buf[n + 2] << 8);
+        if (len - n - 3 < flen) {
+            return LEAD_EINVAL;
+        }
+
+        s.data = (const char *) buf + n + 3;
+        s.len = flen;
+
+        switch (buf[n]) {
+        case TAG_PATH:
+            ev->path = s;
+            break;
+        case TAG_REFERRER_HOST:
+            ev->referrer_host = s;
+            break;
+        case TAG_UTM_SOURCE:
+            ev->utm_source = s;
+            break;
+        case TAG_UTM_MEDIUM:
+            ev->utm_medium = s;
+            break;
+        case TAG_UTM_CAMPAIGN:
+            ev->utm_campaign = s;
+            break;
+        case TAG_RANGES:
+            if (flen % 16 != 0 || flen / 16 > LEAD_MAX_RANGES) {
+                return LEAD_EINVAL;
+            }
+            ev->nranges = (unsigned) (flen / 16);
+            for (i = 0; i < ev->nranges; i++) {
+                ev->ranges[i].start = lead_get_u64(buf + n + 3 + 16 * i);
+                ev->ranges[i].end = lead_get_u64(buf + n + 11 + 16 * i);
+            }
+            break;
+        default:
+            break;
+        }
+    }
+
+    return LEAD_OK;
+}
+
+/* ---- batches ----------------------------------------------------------- */
+
+/* Records are stored back to back: u16 length, then the encoded event. */
+struct lead_batch {
+    uint8_t  *buf;
+    size_t    used;
+    size_t    cap;
+    size_t    max;
+    size_t    count;
+};
+
+lead_batch *
+lead_batch_new(size_t max_bytes)
+{
+    lead_batch  *b;
+
+    if (max_bytes < LEAD_EVENT_MAX_SIZE + 2) {
+        max_bytes = LEAD_EVENT_MAX_SIZE + 2;
+    }
+
+    b = calloc(1, sizeof(*b));
+    if (b == NULL) {
+        return NULL;
+    }
+
+    b->max = max_bytes;
+    return b;
+}
+
+void
+lead_batch_free(lead_batch *b)
+{
+    if (b != NULL) {
+        free(b->buf);
+        free(b);
+    }
+}
+
+int
+lead_batch_add(lead_batch *b, const lead_event *ev)
+{
+    size_t    cap;
+    uint8_t  *p;
+    int       n;
+
+    if (b->max - b->used < LEAD_EVENT_MAX_SIZE + 2) {
+        return LEAD_EBATCHFULL;
+    }
+
+    if (b->cap - b->used < LEAD_EVENT_MAX_SIZE + 2) {
+        cap = b->cap ? b->cap * 2 : 64 * 1024;
+        if (cap > b->max) {
+            cap = b->max;
+        }
+        p = realloc(b->buf, cap);
+        if (p == NULL) {
+            return LEAD_ENOMEM;
+        }
+        b->buf = p;
+        b->cap = cap;
+    }
+
+    n = lead_event_encode(ev, b->buf + b->used + 2, b->cap - b->used - 2);
+    if (n < 0) {
+        return n;
+    }
+
+    b->buf[b->used] = (uint8_t) n;
+    b->buf[b->used + 1] = (uint8_t) (n >> 8);
+    b->used += 2 + (size_t) n;
+    b->count++;
+
+    return LEAD_OK;
+}
+
+size_t
+lead_batch_count(const lead_batch *b)
+{
+    return b->count;
+}
+
+void
+lead_batch_clear(lead_batch *b)
+{
+    b->used = 0;
+    b->count = 0;
+}
+
+int
+lead_batch_next(const lead_batch *b, size_t *pos, const uint8_t **rec,
+    size_t *len)
+{
+    if (*pos >= b->used) {
+        return 0;
+    }
+
+    *len = (size_t) (b->buf[*pos] | b->buf[*pos + 1] << 8);
+    *rec = b->buf + *pos + 2;
+    *pos += 2 + *len;
+
+    return 1;
+}

@@ -1,0 +1,15 @@
+/* Helpers shared by the profiler's own files; not part of the API. */
+
+#ifndef LEAD_INTERNAL_H
+#define LEAD_INTERNAL_H
+
+#include "lead.h"
+
+void lead_put_u64(uint8_t *p, uint64_t v);
+uint64_t lead_get_u64(const uint8_t *p);
+
+/* Walks a batch's records: returns 0 when there are no more. */
+int lead_batch_next(const lead_batch *b, size_t *pos, const uint8_t **rec,
+    size_t *len);
+
+#endif /* LEAD_INTERNAL_H */

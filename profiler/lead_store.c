@@ -1,0 +1,594 @@
+/*
+ * The LMDB store.
+ *
+ * "events" is an append-only log keyed by a big-endian sequence number
+ * that each write transaction continues from the last key, so every
+ * commit appends (LMDB's fast path) whichever worker makes it.
+ * "visitors" is an index by visitor id, updated once per distinct visitor
+ * in a batch.  "meta" holds the schema version.
+ */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include "lead.h"
+#include "lead_internal.h"
+
+#define MAX_DBS       8
+#define MAX_READERS   1024
+#define VISITOR_SIZE  24
+
+struct lead_store {
+    MDB_env   *env;
+    MDB_dbi    meta;
+    MDB_dbi    events;
+    MDB_dbi    visitors;
+    int        read_only;
+    int        empty;      /* read-only open of a store never written */
+    char       err[256];
+};
+
+static const char  schema_key[] = "schema";
+
+const char *
+lead_strerror(int code)
+{
+    switch (code) {
+    case LEAD_OK:
+        return "success";
+    case LEAD_EINVAL:
+        return "invalid input";
+    case LEAD_ENOMEM:
+        return "out of memory";
+    case LEAD_ENOSTORE:
+        return "no store";
+    case LEAD_EFULL:
+        return "store is full";
+    case LEAD_ESCHEMA:
+        return "store schema is newer than this program";
+    case LEAD_ESTORE:
+        return "store error";
+    case LEAD_EBATCHFULL:
+        return "batch is full";
+    case LEAD_ECALLBACK:
+        return "stopped by callback";
+    default:
+        return "unknown error";
+    }
+}
+
+static int
+fail(lead_store *s, int code, const char *fmt, ...)
+{
+    va_list  ap;
+
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof(s->err), fmt, ap);
+    va_end(ap);
+
+    return code;
+}
+
+static int
+mdb_fail(lead_store *s, int rc, const char *what)
+{
+    return fail(s, rc == MDB_MAP_FULL ? LEAD_EFULL : LEAD_ESTORE,
+                "%s: %s", what, mdb_strerror(rc));
+}
+
+const char *
+lead_store_errmsg(const lead_store *s)
+{
+    return s->err;
+}
+
+/*
+ * leadctl runs as root; files it causes LMDB to create must stay usable
+ * by the nginx workers that own the directory.
+ */
+static void
+match_dir_owner(const char *dir)
+{
+    struct stat  st;
+    char         path[4096];
+    const char  *names[] = { "data.mdb", "lock.mdb" };
+    size_t       i;
+
+    if (geteuid() != 0 || stat(dir, &st) != 0 || st.st_uid == 0) {
+        return;
+    }
+
+    for (i = 0; i < 2; i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        if (chown(path, st.st_uid, st.st_gid) != 0 && errno != ENOENT) {
+            continue;   /* best effort: the open itself already worked */
+        }
+    }
+}
+
+static int
+open_dbs(lead_store *s)
+{
+    MDB_txn   *txn;
+    MDB_val    key, val;
+    unsigned   flags = s->read_only ? 0 : MDB_CREATE;
+    uint8_t    ver[4];
+    uint32_t   found;
+    int        rc;
+
+    rc = mdb_txn_begin(s->env, NULL, s->read_only ? MDB_RDONLY : 0, &txn);
+    if (rc != 0) {
+        return mdb_fail(s, rc, "mdb_txn_begin");
+    }
+
+    rc = mdb_dbi_open(txn, "meta", flags, &s->meta);
+    if (rc == MDB_NOTFOUND && s->read_only) {
+        s->empty = 1;
+        mdb_txn_abort(txn);
+        return LEAD_OK;
+    }
+    if (rc == 0) {
+        rc = mdb_dbi_open(txn, "events", flags, &s->events);
+    }
+    if (rc == 0) {
+        rc = mdb_dbi_open(txn, "visitors", flags, &s->visitors);
+    }
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return mdb_fail(s, rc, "mdb_dbi_open");
+    }
+
+    key.mv_data = (void *) schema_key;
+    key.mv_size = sizeof(schema_key) - 1;
+
+    rc = mdb_get(txn, s->meta, &key, &val);
+    if (rc == 0) {
+        found = 0;
+        if (val.mv_size == 4) {
+            memcpy(ver, val.mv_data, 4);
+            found = (uint32_t) ver[0] | (uint32_t) ver[1] << 8
+                    | (uint32_t) ver[2] << 16 | (uint32_t) ver[3] << 24;
+        }
+        if (found != LEAD_SCHEMA_VERSION) {
+            mdb_txn_abort(txn);
+            return fail(s, LEAD_ESCHEMA,
+                        "store schema version %u, this program knows %u",
+                        found, LEAD_SCHEMA_VERSION);
+        }
+
+    } else if (rc == MDB_NOTFOUND && !s->read_only) {
+        ver[0] = LEAD_SCHEMA_VERSION;
+        ver[1] = ver[2] = ver[3] = 0;
+        val.mv_data = ver;
+        val.mv_size = 4;
+        rc = mdb_put(txn, s->meta, &key, &val, 0);
+        if (rc != 0) {
+            mdb_txn_abort(txn);
+            return mdb_fail(s, rc, "writing the schema version");
+        }
+
+    } else if (rc != MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        return mdb_fail(s, rc, "reading the schema version");
+    }
+
+    rc = mdb_txn_commit(txn);
+    if (rc != 0) {
+        return mdb_fail(s, rc, "mdb_txn_commit");
+    }
+
+    return LEAD_OK;
+}
+
+int
+lead_store_open(lead_store **out, const char *dir,
+    const lead_store_opts *opts, char *errbuf, size_t errlen)
+{
+    lead_store   *s;
+    struct stat   st;
+    char          data[4096];
+    uint64_t      map_size = opts ? opts->map_size : 0;
+    int           rc, stale;
+
+    *out = NULL;
+
+    s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        snprintf(errbuf, errlen, "out of memory");
+        return LEAD_ENOMEM;
+    }
+
+    s->read_only = opts ? opts->read_only : 0;
+
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(errbuf, errlen, "\"%s\" is not a directory", dir);
+        free(s);
+        return LEAD_ENOSTORE;
+    }
+
+    snprintf(data, sizeof(data), "%s/data.mdb", dir);
+    if (s->read_only && stat(data, &st) != 0) {
+        snprintf(errbuf, errlen, "no store in \"%s\" (no data.mdb)", dir);
+        free(s);
+        return LEAD_ENOSTORE;
+    }
+
+    rc = mdb_env_create(&s->env);
+    if (rc == 0) {
+        rc = mdb_env_set_maxdbs(s->env, MAX_DBS);
+    }
+    if (rc == 0) {
+        rc = mdb_env_set_maxreaders(s->env, MAX_READERS);
+    }
+    if (rc == 0 && !s->read_only) {
+        rc = mdb_env_set_mapsize(s->env, map_size ? map_size
+                                                  : LEAD_DEFAULT_MAP_SIZE);
+    }
+    if (rc == 0) {
+        /*
+         * NOMETASYNC: one fsync per commit; a system crash may lose the
+         * last commit but never corrupts the store.
+         */
+        rc = mdb_env_open(s->env, dir,
+                          s->read_only ? MDB_RDONLY : MDB_NOMETASYNC, 0660);
+    }
+    if (rc != 0) {
+        snprintf(errbuf, errlen, "cannot open store \"%s\": %s", dir,
+                 mdb_strerror(rc));
+        mdb_env_close(s->env);
+        free(s);
+        return LEAD_ESTORE;
+    }
+
+    match_dir_owner(dir);
+
+    /* slots of readers that crashed (a killed worker) would pin pages */
+    mdb_reader_check(s->env, &stale);
+
+    rc = open_dbs(s);
+    if (rc != LEAD_OK) {
+        snprintf(errbuf, errlen, "store \"%s\": %s", dir, s->err);
+        lead_store_close(s);
+        return rc;
+    }
+
+    *out = s;
+    return LEAD_OK;
+}
+
+void
+lead_store_close(lead_store *s)
+{
+    if (s != NULL) {
+        mdb_env_close(s->env);
+        free(s);
+    }
+}
+
+typedef struct {
+    const uint8_t  *id;
+    uint64_t        time_ms;
+} visit;
+
+static int
+visit_cmp(const void *a, const void *b)
+{
+    const visit  *x = a, *y = b;
+    int           c = memcmp(x->id, y->id, LEAD_ID_LEN);
+
+    if (c != 0) {
+        return c;
+    }
+    return (x->time_ms > y->time_ms) - (x->time_ms < y->time_ms);
+}
+
+static void
+put_be64(uint8_t *p, uint64_t v)
+{
+    int  i;
+
+    for (i = 7; i >= 0; i--) {
+        p[i] = (uint8_t) v;
+        v >>= 8;
+    }
+}
+
+static uint64_t
+get_be64(const uint8_t *p)
+{
+    uint64_t  v = 0;
+    int       i;
+
+    for (i = 0; i < 8; i++) {
+        v = v << 8 | p[i];
+    }
+    return v;
+}
+
+static int
+append_events(lead_store *s, MDB_txn *txn, const lead_batch *b,
+    visit *visits)
+{
+    MDB_cursor     *cur;
+    MDB_val         key, val;
+    uint8_t         kbuf[8];
+    uint64_t        seq = 0;
+    size_t          pos = 0, len, n = 0;
+    const uint8_t  *rec;
+    int             rc;
+
+    rc = mdb_cursor_open(txn, s->events, &cur);
+    if (rc != 0) {
+        return mdb_fail(s, rc, "mdb_cursor_open");
+    }
+
+    rc = mdb_cursor_get(cur, &key, &val, MDB_LAST);
+    if (rc == 0 && key.mv_size == 8) {
+        seq = get_be64(key.mv_data);
+    } else if (rc != 0 && rc != MDB_NOTFOUND) {
+        mdb_cursor_close(cur);
+        return mdb_fail(s, rc, "reading the last event");
+    }
+
+    while (lead_batch_next(b, &pos, &rec, &len)) {
+        put_be64(kbuf, ++seq);
+        key.mv_data = kbuf;
+        key.mv_size = 8;
+        val.mv_data = (void *) rec;
+        val.mv_size = len;
+
+        rc = mdb_cursor_put(cur, &key, &val, MDB_APPEND);
+        if (rc != 0) {
+            mdb_cursor_close(cur);
+            return mdb_fail(s, rc, "appending an event");
+        }
+
+        /* the visitor id and time sit at fixed offsets of the head */
+        visits[n].id = rec + 12;
+        visits[n].time_ms = lead_get_u64(rec + 4);
+        n++;
+    }
+
+    mdb_cursor_close(cur);
+    return LEAD_OK;
+}
+
+static int
+update_visitors(lead_store *s, MDB_txn *txn, visit *visits, size_t n)
+{
+    MDB_val   key, val;
+    uint8_t   rec[VISITOR_SIZE];
+    uint64_t  first, last, count;
+    size_t    i, j;
+    int       rc;
+
+    qsort(visits, n, sizeof(visit), visit_cmp);
+
+    for (i = 0; i < n; i = j) {
+        for (j = i + 1; j < n; j++) {
+            if (memcmp(visits[j].id, visits[i].id, LEAD_ID_LEN) != 0) {
+                break;
+            }
+        }
+
+        first = visits[i].time_ms;
+        last = visits[j - 1].time_ms;
+        count = j - i;
+
+        key.mv_data = (void *) visits[i].id;
+        key.mv_size = LEAD_ID_LEN;
+
+        rc = mdb_get(txn, s->visitors, &key, &val);
+        if (rc == 0 && val.mv_size == VISITOR_SIZE) {
+            uint64_t  f = lead_get_u64(val.mv_data);
+            uint64_t  l = lead_get_u64((uint8_t *) val.mv_data + 8);
+
+            first = f < first ? f : first;
+            last = l > last ? l : last;
+            count += lead_get_u64((uint8_t *) val.mv_data + 16);
+
+        } else if (rc != 0 && rc != MDB_NOTFOUND) {
+            return mdb_fail(s, rc, "reading a visitor");
+        }
+
+        lead_put_u64(rec, first);
+        lead_put_u64(rec + 8, last);
+        lead_put_u64(rec + 16, count);
+        val.mv_data = rec;
+        val.mv_size = VISITOR_SIZE;
+
+        rc = mdb_put(txn, s->visitors, &key, &val, 0);
+        if (rc != 0) {
+            return mdb_fail(s, rc, "writing a visitor");
+        }
+    }
+
+    return LEAD_OK;
+}
+
+static int
+commit_once(lead_store *s, const lead_batch *b, visit *visits)
+{
+    MDB_txn  *txn;
+    int       rc;
+
+    rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc != 0) {
+        return rc == MDB_MAP_RESIZED ? rc : mdb_fail(s, rc, "mdb_txn_begin");
+    }
+
+    rc = append_events(s, txn, b, visits);
+    if (rc == LEAD_OK) {
+        rc = update_visitors(s, txn, visits, lead_batch_count(b));
+    }
+    if (rc != LEAD_OK) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+
+    rc = mdb_txn_commit(txn);
+    if (rc != 0) {
+        return mdb_fail(s, rc, "mdb_txn_commit");
+    }
+
+    return LEAD_OK;
+}
+
+int
+lead_store_commit(lead_store *s, const lead_batch *b)
+{
+    visit  *visits;
+    int     rc;
+
+    if (s->read_only) {
+        return fail(s, LEAD_EINVAL, "store opened read-only");
+    }
+
+    if (lead_batch_count(b) == 0) {
+        return LEAD_OK;
+    }
+
+    visits = malloc(lead_batch_count(b) * sizeof(visit));
+    if (visits == NULL) {
+        return fail(s, LEAD_ENOMEM, "out of memory");
+    }
+
+    rc = commit_once(s, b, visits);
+
+    if (rc == MDB_MAP_RESIZED) {
+        /* another process grew the map (a reload with a larger size=) */
+        rc = mdb_env_set_mapsize(s->env, 0);
+        rc = rc == 0 ? commit_once(s, b, visits)
+                     : mdb_fail(s, rc, "adopting the new map size");
+        if (rc == MDB_MAP_RESIZED) {
+            rc = mdb_fail(s, rc, "mdb_txn_begin");
+        }
+    }
+
+    free(visits);
+    return rc;
+}
+
+static int
+read_begin(lead_store *s, MDB_txn **txn)
+{
+    int  rc;
+
+    rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
+    if (rc == MDB_MAP_RESIZED) {
+        mdb_env_set_mapsize(s->env, 0);
+        rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
+    }
+
+    return rc == 0 ? LEAD_OK : mdb_fail(s, rc, "mdb_txn_begin");
+}
+
+typedef int (*row_fn)(const MDB_val *key, const MDB_val *val, void *ctx);
+
+/* Calls row for every record of dbi in one read snapshot. */
+static int
+scan(lead_store *s, MDB_dbi dbi, row_fn row, void *ctx)
+{
+    MDB_txn     *txn;
+    MDB_cursor  *cur;
+    MDB_val      key, val;
+    int          rc, op;
+
+    if (s->empty) {
+        return LEAD_OK;
+    }
+
+    rc = read_begin(s, &txn);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+
+    rc = mdb_cursor_open(txn, dbi, &cur);
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return mdb_fail(s, rc, "mdb_cursor_open");
+    }
+
+    for (op = MDB_FIRST;
+         (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
+         op = MDB_NEXT)
+    {
+        if (row(&key, &val, ctx) != 0) {
+            rc = LEAD_ECALLBACK;
+            break;
+        }
+    }
+
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+
+    if (rc == MDB_NOTFOUND) {
+        return LEAD_OK;
+    }
+    return rc == LEAD_ECALLBACK ? rc : mdb_fail(s, rc, "reading the store");
+}
+
+typedef struct {
+    lead_event_fn    event_fn;
+    lead_visitor_fn  visitor_fn;
+    void            *arg;
+} scan_ctx;
+
+static int
+event_row(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    scan_ctx    *c = ctx;
+    lead_event   ev;
+
+    if (key->mv_size != 8
+        || lead_event_decode(val->mv_data, val->mv_size, &ev) != LEAD_OK)
+    {
+        return 0;   /* not an event this version reads: skip it */
+    }
+
+    return c->event_fn(c->arg, get_be64(key->mv_data), &ev);
+}
+
+int
+lead_store_each_event(lead_store *s, lead_event_fn fn, void *arg)
+{
+    scan_ctx  c = { fn, NULL, arg };
+
+    return scan(s, s->events, event_row, &c);
+}
+
+static int
+visitor_row(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    scan_ctx        *c = ctx;
+    lead_visitor     v;
+    const uint8_t   *p = val->mv_data;
+
+    if (key->mv_size != LEAD_ID_LEN || val->mv_size != VISITOR_SIZE) {
+        return 0;
+    }
+
+    memcpy(v.id, key->mv_data, LEAD_ID_LEN);
+    v.first_ms = lead_get_u64(p);
+    v.last_ms = lead_get_u64(p + 8);
+    v.events = lead_get_u64(p + 16);
+
+    return c->visitor_fn(c->arg, &v);
+}
+
+int
+lead_store_each_visitor(lead_store *s, lead_visitor_fn fn, void *arg)
+{
+    scan_ctx  c = { NULL, fn, arg };
+
+    return scan(s, s->visitors, visitor_row, &c);
+}
