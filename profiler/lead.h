@@ -191,7 +191,11 @@ typedef struct {
     uint64_t  events;
 } lead_visitor;
 
-/* A callback returns 0 to go on, anything else to stop (LEAD_ECALLBACK). */
+/*
+ * Events come in time order; seq numbers them in the order they were
+ * stored.  A callback returns 0 to go on, anything else to stop
+ * (LEAD_ECALLBACK).
+ */
 typedef int (*lead_event_fn)(void *arg, uint64_t seq, const lead_event *ev);
 typedef int (*lead_visitor_fn)(void *arg, const lead_visitor *v);
 

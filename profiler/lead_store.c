@@ -1,11 +1,10 @@
 /*
  * The LMDB store.
  *
- * "events" is an append-only log keyed by a big-endian sequence number
- * that each write transaction continues from the last key, so every
- * commit appends (LMDB's fast path) whichever worker makes it.
+ * "events" is the event log in time order (see append_events).
  * "visitors" is an index by visitor id, updated once per distinct visitor
- * in a batch.  "meta" holds the schema version.
+ * in a batch.  "meta" holds the schema version and the last
+ * event sequence number.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -38,6 +37,7 @@ struct lead_store {
 };
 
 static const char  schema_key[] = "schema";
+static const char  seq_key[] = "seq";
 
 const char *
 lead_strerror(int code)
@@ -314,51 +314,74 @@ get_be64(const uint8_t *p)
     return v;
 }
 
+/*
+ * Keys are the event time then a store-wide sequence number (kept in
+ * "meta"), both big-endian: the log reads in time order, and since every
+ * batch is recent its keys land at the end, where MDB_APPEND is cheap.
+ */
 static int
 append_events(lead_store *s, MDB_txn *txn, const lead_batch *b,
     visit *visits)
 {
     MDB_cursor     *cur;
-    MDB_val         key, val;
-    uint8_t         kbuf[8];
+    MDB_val         key, val, skey, sval;
+    uint8_t         kbuf[16], seqbuf[8];
     uint64_t        seq = 0;
     size_t          pos = 0, len, n = 0;
     const uint8_t  *rec;
     int             rc;
+
+    skey.mv_data = (void *) seq_key;
+    skey.mv_size = sizeof(seq_key) - 1;
+
+    rc = mdb_get(txn, s->meta, &skey, &sval);
+    if (rc == 0 && sval.mv_size == 8) {
+        seq = lead_get_u64(sval.mv_data);
+    } else if (rc != 0 && rc != MDB_NOTFOUND) {
+        return mdb_fail(s, rc, "reading the event sequence");
+    }
 
     rc = mdb_cursor_open(txn, s->events, &cur);
     if (rc != 0) {
         return mdb_fail(s, rc, "mdb_cursor_open");
     }
 
-    rc = mdb_cursor_get(cur, &key, &val, MDB_LAST);
-    if (rc == 0 && key.mv_size == 8) {
-        seq = get_be64(key.mv_data);
-    } else if (rc != 0 && rc != MDB_NOTFOUND) {
-        mdb_cursor_close(cur);
-        return mdb_fail(s, rc, "reading the last event");
-    }
-
     while (lead_batch_next(b, &pos, &rec, &len)) {
-        put_be64(kbuf, ++seq);
+        /* the visitor id and time sit at fixed offsets of the head */
+        visits[n].id = rec + 12;
+        visits[n].time_ms = lead_get_u64(rec + 4);
+
+        put_be64(kbuf, visits[n].time_ms);
+        put_be64(kbuf + 8, ++seq);
         key.mv_data = kbuf;
-        key.mv_size = 8;
+        key.mv_size = sizeof(kbuf);
         val.mv_data = (void *) rec;
         val.mv_size = len;
 
         rc = mdb_cursor_put(cur, &key, &val, MDB_APPEND);
+        if (rc == MDB_KEYEXIST) {
+            /* older than the newest stored event: another worker's */
+            rc = mdb_cursor_put(cur, &key, &val, 0);
+        }
         if (rc != 0) {
             mdb_cursor_close(cur);
             return mdb_fail(s, rc, "appending an event");
         }
 
-        /* the visitor id and time sit at fixed offsets of the head */
-        visits[n].id = rec + 12;
-        visits[n].time_ms = lead_get_u64(rec + 4);
         n++;
     }
 
     mdb_cursor_close(cur);
+
+    lead_put_u64(seqbuf, seq);
+    sval.mv_data = seqbuf;
+    sval.mv_size = 8;
+
+    rc = mdb_put(txn, s->meta, &skey, &sval, 0);
+    if (rc != 0) {
+        return mdb_fail(s, rc, "writing the event sequence");
+    }
+
     return LEAD_OK;
 }
 
@@ -549,13 +572,13 @@ event_row(const MDB_val *key, const MDB_val *val, void *ctx)
     scan_ctx    *c = ctx;
     lead_event   ev;
 
-    if (key->mv_size != 8
+    if (key->mv_size != 16
         || lead_event_decode(val->mv_data, val->mv_size, &ev) != LEAD_OK)
     {
         return 0;   /* not an event this version reads: skip it */
     }
 
-    return c->event_fn(c->arg, get_be64(key->mv_data), &ev);
+    return c->event_fn(c->arg, get_be64((uint8_t *) key->mv_data + 8), &ev);
 }
 
 int

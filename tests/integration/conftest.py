@@ -1,0 +1,248 @@
+"""Real nginx with the built module on 127.0.0.1, in a temp prefix.
+
+Every process a test starts is stopped by PID at teardown (master first,
+then any worker left behind).
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+import requests
+
+BUILD = os.environ.get(
+    "LEAD_BUILD",
+    os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+BUILD = os.path.abspath(BUILD)
+MODULE = os.path.join(BUILD, "ngx_http_lead_module.so")
+LEADCTL = os.path.join(BUILD, "leadctl")
+NGINX = "/usr/sbin/nginx"
+
+IS_ROOT = os.geteuid() == 0
+# as root nginx runs its workers as this user, as a packaged install does
+WORKER_USER = "nobody"
+
+CONF = """
+load_module {module};
+worker_processes 2;
+error_log {prefix}/logs/error.log info;
+pid {prefix}/logs/nginx.pid;
+{user}
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    types {{ text/html html; application/pdf pdf; }}
+    {http}
+    server {{
+        listen 127.0.0.1:{port};
+        root {prefix}/html;
+        {server}
+    }}
+}}
+"""
+
+DEFAULT_HTTP = """
+    lead_store {prefix}/store flush=100ms;
+    lead_secret {prefix}/secret;
+"""
+
+DEFAULT_SERVER = """
+        location / { lead_track on; }
+        location /nogpc/ { lead_track on; lead_honor_gpc off; }
+        location /plain/ { lead_track off; }
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def children_of(pid):
+    """PIDs whose parent is pid (nginx workers of a master)."""
+    kids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(entry))
+    return kids
+
+
+class Nginx:
+    def __init__(self, prefix, http=None, server=None):
+        self.prefix = prefix
+        self.port = free_port()
+        self.proc = None
+        self.seen_pids = set()
+        self.write_conf(http, server)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def store(self):
+        return os.path.join(self.prefix, "store")
+
+    @property
+    def conf(self):
+        return os.path.join(self.prefix, "nginx.conf")
+
+    def write_conf(self, http=None, server=None):
+        http = DEFAULT_HTTP if http is None else http
+        server = DEFAULT_SERVER if server is None else server
+        with open(self.conf, "w") as f:
+            f.write(CONF.format(
+                module=MODULE, prefix=self.prefix, port=self.port,
+                user=f"user {WORKER_USER} nogroup;" if IS_ROOT else "",
+                http=http.replace("{prefix}", self.prefix),
+                server=server))
+
+    def test_config(self):
+        return subprocess.run(
+            [NGINX, "-t", "-p", self.prefix, "-c", self.conf],
+            capture_output=True, text=True, timeout=30)
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [NGINX, "-p", self.prefix, "-c", self.conf,
+             "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("nginx exited: "
+                                   + self.proc.stderr.read().decode())
+            try:
+                with socket.create_connection(("127.0.0.1", self.port),
+                                              timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("nginx did not start listening")
+        self.workers(2)
+        return self
+
+    def workers(self, count, timeout=10):
+        """Waits until the master has count workers; returns their PIDs."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            kids = children_of(self.proc.pid)
+            self.seen_pids.update(kids)
+            if len(kids) == count:
+                return kids
+            time.sleep(0.05)
+        raise RuntimeError(f"expected {count} workers, have {kids}")
+
+    def reload(self):
+        old = set(self.workers(2))
+        self.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            kids = set(children_of(self.proc.pid))
+            self.seen_pids.update(kids)
+            if len(kids) == 2 and not kids & old:
+                return
+            time.sleep(0.05)
+        raise RuntimeError("reload did not replace the workers")
+
+    def quit(self, timeout=15):
+        if self.proc and self.proc.poll() is None:
+            self.seen_pids.update(children_of(self.proc.pid))
+            self.proc.send_signal(signal.SIGQUIT)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        self.kill_all()
+
+    def kill_all(self):
+        if self.proc and self.proc.poll() is None:
+            self.seen_pids.update(children_of(self.proc.pid))
+            self.proc.kill()
+            self.proc.wait(5)
+        for pid in self.seen_pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def error_log(self):
+        with open(os.path.join(self.prefix, "logs", "error.log")) as f:
+            return f.read()
+
+    def get(self, path, **kw):
+        kw.setdefault("timeout", 10)
+        kw.setdefault("allow_redirects", False)
+        return requests.get(self.url + path, **kw)
+
+    def leadctl(self, *args, check=True):
+        r = subprocess.run([LEADCTL, "--store", self.store, *args],
+                           capture_output=True, text=True, timeout=60)
+        if check and r.returncode != 0:
+            raise AssertionError(f"leadctl {args} failed: {r.stderr}")
+        return r
+
+    def events(self):
+        return json.loads(self.leadctl("events", "--json").stdout)
+
+    def wait_events(self, count, timeout=10):
+        """Events once count of them are stored (flush is 100 ms here)."""
+        deadline = time.time() + timeout
+        while True:
+            evs = self.events() if os.path.exists(
+                os.path.join(self.store, "data.mdb")) else []
+            if len(evs) >= count or time.time() > deadline:
+                return evs
+            time.sleep(0.05)
+
+
+def make_prefix():
+    prefix = tempfile.mkdtemp(prefix="lead-test-")
+    # workers run as an unprivileged user: they must reach html/ and logs
+    os.chmod(prefix, 0o755)
+    os.makedirs(os.path.join(prefix, "logs"))
+    html = os.path.join(prefix, "html")
+    os.makedirs(os.path.join(html, "nogpc"))
+    os.makedirs(os.path.join(html, "plain"))
+    os.makedirs(os.path.join(html, "docs"))
+    page = "<!doctype html><title>t</title>" + "x" * 4000
+    for name in ("page.html", "nogpc/page.html", "plain/page.html",
+                 "docs/a.html"):
+        with open(os.path.join(html, name), "w") as f:
+            f.write(page)
+    with open(os.path.join(html, "big.pdf"), "wb") as f:
+        f.write(bytes(range(256)) * 400)      # 102,400 bytes
+    with open(os.path.join(prefix, "secret"), "wb") as f:
+        f.write(os.urandom(48))
+    return prefix
+
+
+@pytest.fixture
+def prefix():
+    p = make_prefix()
+    yield p
+    shutil.rmtree(p, ignore_errors=True)
+
+
+@pytest.fixture
+def nginx(prefix):
+    n = Nginx(prefix)
+    try:
+        yield n.start()
+    finally:
+        n.quit()
