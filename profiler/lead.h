@@ -203,4 +203,84 @@ typedef int (*lead_visitor_fn)(void *arg, const lead_visitor *v);
 int lead_store_each_event(lead_store *s, lead_event_fn fn, void *arg);
 int lead_store_each_visitor(lead_store *s, lead_visitor_fn fn, void *arg);
 
+/* ---- rules: what content means, as marketers write it ------------------ */
+
+#define LEAD_RULES_MAX_ROWS      10000
+#define LEAD_RULES_MAX_FILE      (4 * 1024 * 1024)
+#define LEAD_TITLE_MAX           200
+#define LEAD_NAME_MAX            64      /* stage, topic, group names */
+#define LEAD_MAX_STAGES          16
+#define LEAD_POINTS_LIMIT        1000    /* |points| per asset or rule */
+
+enum {
+    LEAD_ASSET_HOT = 1,
+    LEAD_ASSET_OPEN = 2,
+    LEAD_ASSET_GATED = 4
+};
+
+typedef struct {
+    uint64_t     id;          /* stable: derived from the path pattern */
+    const char  *path;        /* as written; a prefix ends in '*' */
+    const char  *title;
+    const char  *stage;
+    unsigned     stage_index;
+    int32_t      points;
+    const char  *topic;
+    const char  *group;       /* "" when none */
+    unsigned     flags;
+    unsigned     line;        /* in assets.csv */
+} lead_asset;
+
+typedef struct {
+    const char  *name;
+    unsigned     count;       /* distinct assets read to be warm */
+    int32_t      points;
+} lead_group_rule;
+
+typedef struct {
+    char         codes[64][3];
+    unsigned     ncodes;
+    int32_t      points;
+} lead_country_rule;
+
+typedef struct {
+    const char        *stages[LEAD_MAX_STAGES];
+    unsigned           nstages;
+    unsigned           gate_from;          /* stage index */
+    uint64_t           half_life_ms;
+    uint64_t           reload_window_ms;
+    int32_t            mql_threshold;
+    lead_group_rule   *groups;
+    unsigned           ngroups;
+    int32_t            grade_min[3];       /* profile points for A, B, C */
+    int32_t            band_min[3];        /* engagement for 1, 2, 3 */
+    int32_t            company_email_points;
+    int32_t            freemail_points;
+    int32_t            subscribed_points;
+    int32_t            contact_points;
+    lead_country_rule *countries;
+    unsigned           ncountries;
+    size_t             nfreemail;
+} lead_scoring;
+
+typedef struct lead_rules lead_rules;
+
+/*
+ * Loads dir/scoring.conf then dir/assets.csv.  All or nothing: on any
+ * error *out is NULL and err holds "file:line: what is wrong (expected)".
+ */
+int lead_rules_load(lead_rules **out, const char *dir, char *err,
+    size_t errlen);
+void lead_rules_free(lead_rules *r);
+
+/* The most specific rule for a normalised path, or NULL if untagged. */
+const lead_asset *lead_rules_match(const lead_rules *r, const char *path,
+    size_t len);
+
+size_t lead_rules_count(const lead_rules *r);
+const lead_asset *lead_rules_asset(const lead_rules *r, size_t i);
+const lead_scoring *lead_rules_scoring(const lead_rules *r);
+int lead_rules_is_freemail(const lead_rules *r, const char *domain,
+    size_t len);
+
 #endif /* LEAD_H */

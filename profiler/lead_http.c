@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lead.h"
+#include "lead_internal.h"
 
 static int
 hex_digit(int c)
@@ -156,9 +157,8 @@ lead_referrer_host(const char *url, size_t len, char out[LEAD_HOST_MAX])
     return n;
 }
 
-/* Length of the valid UTF-8 sequence at s, 0 if invalid. */
-static size_t
-utf8_valid_len(const unsigned char *s, size_t len)
+size_t
+lead_utf8_len(const unsigned char *s, size_t len)
 {
     size_t    need, i;
     uint32_t  cp;
@@ -228,7 +228,7 @@ query_value_decode(const char *v, size_t len, char *out, size_t size)
             k = 1;
             continue;
         }
-        k = utf8_valid_len(raw + i, n - i);
+        k = lead_utf8_len(raw + i, n - i);
         if (k == 0) {
             k = 1;
             continue;

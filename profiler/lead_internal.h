@@ -12,4 +12,7 @@ uint64_t lead_get_u64(const uint8_t *p);
 int lead_batch_next(const lead_batch *b, size_t *pos, const uint8_t **rec,
     size_t *len);
 
+/* Length of the valid UTF-8 sequence at s (1 to 4), 0 if invalid. */
+size_t lead_utf8_len(const unsigned char *s, size_t len);
+
 #endif /* LEAD_INTERNAL_H */
