@@ -41,12 +41,12 @@ $(BUILD)/asan/%.o: profiler/%.c $(PROFILER_HDRS)
 $(BUILD)/leadctl: profiler/leadctl.c $(PROFILER_OBJS) $(PROFILER_HDRS)
 	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(PROFILER_OBJS) $(LIBS)
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(PROFILER_OBJS)
+$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(PROFILER_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) -Iprofiler -o $@ $< $(PROFILER_OBJS) \
 	    $(LIBS) -lcmocka
 
-$(BUILD)/asan/%: tests/unit/%.c tests/unit/unit.h $(PROFILER_ASAN_OBJS)
+$(BUILD)/asan/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(PROFILER_ASAN_OBJS)
 	$(CC) $(WARN) -O1 -g $(SAN) -Iprofiler -o $@ $< \
 	    $(PROFILER_ASAN_OBJS) $(LIBS) -lcmocka
 

@@ -1,7 +1,7 @@
 
 /*
  * ngx_http_lead_module: records what each visitor of a tracked location
- * reads.  nginx glue only: what an event is, how it is stored and how a
+ * reads, with the meaning marketers gave it in the rules.  nginx glue only: what an event is, how it is stored and how a
  * cookie is signed lives in profiler/ (lead.h).
  */
 
@@ -25,6 +25,7 @@ typedef struct {
     size_t           batch_size;
     ngx_str_t        secret;
     ngx_str_t        cookie;
+    lead_rules      *rules;
 } ngx_http_lead_main_conf_t;
 
 
@@ -35,11 +36,14 @@ typedef struct {
 
 
 typedef struct {
-    u_char           visitor[LEAD_ID_LEN];
-    off_t            file_size;
-    unsigned         new_visitor:1;
-    unsigned         opted_out:1;
-    unsigned         prefetch:1;
+    u_char             visitor[LEAD_ID_LEN];
+    off_t              file_size;
+    const lead_asset  *asset;
+    ngx_str_t          path;            /* normalised; empty if invalid */
+    unsigned           visitor_known:1;
+    unsigned           new_visitor:1;
+    unsigned           opted_out:1;
+    unsigned           prefetch:1;
 } ngx_http_lead_ctx_t;
 
 
@@ -50,13 +54,15 @@ typedef struct {
     ngx_event_t      flush_ev;
     ngx_uint_t       dropped;
     time_t           last_report;
+    ngx_uint_t       catalogued;     /* rules written to this store */
     ngx_http_lead_main_conf_t  *lmcf;
 } ngx_http_lead_worker_t;
 
 
 static ngx_int_t ngx_http_lead_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_lead_log_handler(ngx_http_request_t *r);
-static ngx_http_lead_ctx_t *ngx_http_lead_get_ctx(ngx_http_request_t *r,
+static ngx_http_lead_ctx_t *ngx_http_lead_get_ctx(ngx_http_request_t *r);
+static ngx_http_lead_ctx_t *ngx_http_lead_get_visitor(ngx_http_request_t *r,
     ngx_http_lead_loc_conf_t *llcf);
 static void ngx_http_lead_read_headers(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx, ngx_http_lead_loc_conf_t *llcf);
@@ -73,6 +79,12 @@ static char *ngx_http_lead_store(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_lead_secret(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_lead_rules(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static void ngx_http_lead_free_rules(void *data);
+static ngx_int_t ngx_http_lead_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_lead_add_variables(ngx_conf_t *cf);
 static void *ngx_http_lead_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_lead_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_lead_create_loc_conf(ngx_conf_t *cf);
@@ -96,6 +108,13 @@ static ngx_command_t  ngx_http_lead_commands[] = {
     { ngx_string("lead_secret"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_lead_secret,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("lead_rules"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_lead_rules,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -126,7 +145,7 @@ static ngx_command_t  ngx_http_lead_commands[] = {
 
 
 static ngx_http_module_t  ngx_http_lead_module_ctx = {
-    NULL,                                  /* preconfiguration */
+    ngx_http_lead_add_variables,           /* preconfiguration */
     ngx_http_lead_init,                    /* postconfiguration */
 
     ngx_http_lead_create_main_conf,        /* create main configuration */
@@ -156,6 +175,24 @@ ngx_module_t  ngx_http_lead_module = {
 };
 
 
+enum {
+    NGX_HTTP_LEAD_VAR_ASSET,
+    NGX_HTTP_LEAD_VAR_STAGE
+};
+
+
+static ngx_http_variable_t  ngx_http_lead_vars[] = {
+
+    { ngx_string("lead_asset"), NULL, ngx_http_lead_variable,
+      NGX_HTTP_LEAD_VAR_ASSET, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("lead_stage"), NULL, ngx_http_lead_variable,
+      NGX_HTTP_LEAD_VAR_STAGE, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
 static ngx_http_lead_worker_t  ngx_http_lead_worker;
@@ -174,7 +211,7 @@ ngx_http_lead_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    ctx = ngx_http_lead_get_ctx(r, llcf);
+    ctx = ngx_http_lead_get_visitor(r, llcf);
 
     if (ctx == NULL || ctx->opted_out) {
         return ngx_http_next_header_filter(r);
@@ -215,7 +252,7 @@ ngx_http_lead_log_handler(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    ctx = ngx_http_lead_get_ctx(r, llcf);
+    ctx = ngx_http_lead_get_visitor(r, llcf);
 
     if (ctx == NULL || ctx->opted_out || ctx->prefetch) {
         return NGX_OK;
@@ -227,14 +264,18 @@ ngx_http_lead_log_handler(ngx_http_request_t *r)
 }
 
 
+/*
+ * The request's lead context: its normalised path and the asset rule that
+ * matches it, found once and kept for the variables and the event.
+ */
 static ngx_http_lead_ctx_t *
-ngx_http_lead_get_ctx(ngx_http_request_t *r, ngx_http_lead_loc_conf_t *llcf)
+ngx_http_lead_get_ctx(ngx_http_request_t *r)
 {
-    ngx_str_t                   value;
+    int                         n;
     ngx_http_lead_ctx_t        *ctx;
     ngx_http_lead_main_conf_t  *lmcf;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_lead_module);
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_lead_module);
     if (ctx) {
         return ctx;
     }
@@ -244,11 +285,47 @@ ngx_http_lead_get_ctx(ngx_http_request_t *r, ngx_http_lead_loc_conf_t *llcf)
         return NULL;
     }
 
-    ngx_http_set_ctx(r, ctx, ngx_http_lead_module);
+    ctx->path.data = ngx_pnalloc(r->pool, LEAD_PATH_MAX);
+    if (ctx->path.data == NULL) {
+        return NULL;
+    }
+
+    /* the URI as asked, not as rewritten by index or try_files */
+    n = lead_path_normalize((char *) r->main->unparsed_uri.data,
+                            r->main->unparsed_uri.len,
+                            (char *) ctx->path.data);
+    ctx->path.len = n > 0 ? n : 0;
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
+
+    if (lmcf->rules && ctx->path.len) {
+        ctx->asset = lead_rules_match(lmcf->rules, (char *) ctx->path.data,
+                                      ctx->path.len);
+    }
+
+    ngx_http_set_ctx(r->main, ctx, ngx_http_lead_module);
+
+    return ctx;
+}
+
+
+static ngx_http_lead_ctx_t *
+ngx_http_lead_get_visitor(ngx_http_request_t *r,
+    ngx_http_lead_loc_conf_t *llcf)
+{
+    ngx_str_t                   value;
+    ngx_http_lead_ctx_t        *ctx;
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    ctx = ngx_http_lead_get_ctx(r);
+    if (ctx == NULL || ctx->visitor_known) {
+        return ctx;
+    }
 
     ngx_http_lead_read_headers(r, ctx, llcf);
 
     if (ctx->opted_out) {
+        ctx->visitor_known = 1;
         return ctx;
     }
 
@@ -262,6 +339,7 @@ ngx_http_lead_get_ctx(ngx_http_request_t *r, ngx_http_lead_loc_conf_t *llcf)
                                (char *) value.data, value.len, ctx->visitor)
             == LEAD_OK)
         {
+            ctx->visitor_known = 1;
             return ctx;
         }
 
@@ -275,6 +353,7 @@ ngx_http_lead_get_ctx(ngx_http_request_t *r, ngx_http_lead_loc_conf_t *llcf)
         return NULL;
     }
 
+    ctx->visitor_known = 1;
     ctx->new_visitor = 1;
 
     return ctx;
@@ -385,8 +464,7 @@ ngx_http_lead_set_cookie(ngx_http_request_t *r,
 static void
 ngx_http_lead_record(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 {
-    int              rc, n;
-    u_char           path[LEAD_PATH_MAX];
+    int              rc;
     u_char           host[LEAD_HOST_MAX];
     off_t            sent;
     lead_utm         utm;
@@ -394,22 +472,21 @@ ngx_http_lead_record(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
     ngx_time_t      *tp;
     ngx_table_elt_t  *h;
 
-    ngx_memzero(&ev, sizeof(lead_event));
-
-    n = lead_path_normalize((char *) r->unparsed_uri.data,
-                            r->unparsed_uri.len, (char *) path);
-    if (n < 0) {
+    if (ctx->path.len == 0) {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "lead: path not recorded: \"%V\"", &r->unparsed_uri);
         return;
     }
 
+    ngx_memzero(&ev, sizeof(lead_event));
+
     tp = ngx_timeofday();
     ev.time_ms = (uint64_t) tp->sec * 1000 + tp->msec;
     ngx_memcpy(ev.visitor, ctx->visitor, LEAD_ID_LEN);
     ev.status = (uint16_t) r->headers_out.status;
-    ev.path.data = (char *) path;
-    ev.path.len = n;
+    ev.path.data = (char *) ctx->path.data;
+    ev.path.len = ctx->path.len;
+    lead_event_set_asset(&ev, ctx->asset);
     ev.file_size = ctx->file_size;
 
     sent = r->connection->sent - r->header_size;
@@ -477,6 +554,11 @@ ngx_http_lead_flush(ngx_log_t *log)
 
     if (w->store == NULL) {
         ngx_http_lead_open_store(log);
+    }
+
+    if (w->store && !w->catalogued && w->lmcf->rules) {
+        w->catalogued = lead_store_put_assets(w->store, w->lmcf->rules)
+                        == LEAD_OK;
     }
 
     if (w->store && lead_batch_count(w->batch) != 0) {
@@ -719,6 +801,104 @@ failed:
 }
 
 
+static char *
+ngx_http_lead_rules(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_lead_main_conf_t  *lmcf = conf;
+
+    char                err[1024];
+    ngx_str_t          *value, dir;
+    ngx_pool_cleanup_t *cln;
+
+    if (lmcf->rules) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    dir = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &dir, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (lead_rules_load(&lmcf->rules, (char *) dir.data, err, sizeof(err))
+        != LEAD_OK)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err);
+        return NGX_CONF_ERROR;
+    }
+
+    /* the rules live as long as this configuration */
+    cln->handler = ngx_http_lead_free_rules;
+    cln->data = lmcf->rules;
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_lead_free_rules(void *data)
+{
+    lead_rules_free(data);
+}
+
+
+static ngx_int_t
+ngx_http_lead_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
+    uintptr_t data)
+{
+    const char           *s;
+    ngx_http_lead_ctx_t  *ctx;
+
+    ctx = ngx_http_lead_get_ctx(r);
+
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* untagged content: an empty value, which add_header leaves out */
+    if (ctx->asset == NULL) {
+        s = "";
+
+    } else {
+        s = (data == NGX_HTTP_LEAD_VAR_ASSET) ? ctx->asset->title
+                                              : ctx->asset->stage;
+    }
+
+    v->data = (u_char *) s;
+    v->len = ngx_strlen(s);
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_lead_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_lead_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
 static void *
 ngx_http_lead_create_main_conf(ngx_conf_t *cf)
 {
@@ -735,6 +915,7 @@ ngx_http_lead_create_main_conf(ngx_conf_t *cf)
      *     lmcf->store = { 0, NULL };
      *     lmcf->secret = { 0, NULL };
      *     lmcf->cookie = { 0, NULL };
+ *     lmcf->rules = NULL;
      *     lmcf->map_size = 0;
      *     lmcf->flush = 0;
      */

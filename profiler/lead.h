@@ -131,6 +131,13 @@ typedef struct {
     lead_str     utm_source;
     lead_str     utm_medium;
     lead_str     utm_campaign;
+    /* the asset rule that matched when it was read; asset_id 0: untagged */
+    uint64_t     asset_id;
+    int32_t      points;
+    uint8_t      asset_flags;
+    lead_str     stage;
+    lead_str     topic;
+    lead_str     group;
 } lead_event;
 
 /* Upper bound of an encoded event's size. */
@@ -273,6 +280,14 @@ int lead_rules_load(lead_rules **out, const char *dir, char *err,
     size_t errlen);
 void lead_rules_free(lead_rules *r);
 
+/*
+ * The same from the two files' contents; dir names them in messages and
+ * holds the file that freemail_domains names.
+ */
+int lead_rules_parse(lead_rules **out, const char *dir, const char *scoring,
+    size_t scoring_len, const char *assets, size_t assets_len, char *err,
+    size_t errlen);
+
 /* The most specific rule for a normalised path, or NULL if untagged. */
 const lead_asset *lead_rules_match(const lead_rules *r, const char *path,
     size_t len);
@@ -282,5 +297,17 @@ const lead_asset *lead_rules_asset(const lead_rules *r, size_t i);
 const lead_scoring *lead_rules_scoring(const lead_rules *r);
 int lead_rules_is_freemail(const lead_rules *r, const char *domain,
     size_t len);
+
+/* Gives the event the meaning of the asset (or none when a is NULL). */
+void lead_event_set_asset(lead_event *ev, const lead_asset *a);
+
+/*
+ * The store keeps a catalogue of every asset rule events were read under,
+ * so titles stay known after the rules change.
+ */
+int lead_store_put_assets(lead_store *s, const lead_rules *r);
+
+typedef int (*lead_asset_fn)(void *arg, const lead_asset *a);
+int lead_store_each_asset(lead_store *s, lead_asset_fn fn, void *arg);
 
 #endif /* LEAD_H */

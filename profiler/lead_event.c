@@ -19,7 +19,13 @@ enum {
     TAG_UTM_SOURCE = 3,
     TAG_UTM_MEDIUM = 4,
     TAG_UTM_CAMPAIGN = 5,
-    TAG_RANGES = 6
+    TAG_RANGES = 6,
+    TAG_ASSET_ID = 7,
+    TAG_POINTS = 8,
+    TAG_ASSET_FLAGS = 9,
+    TAG_STAGE = 10,
+    TAG_TOPIC = 11,
+    TAG_GROUP = 12
 };
 
 void
@@ -71,6 +77,8 @@ lead_event_encode(const lead_event *ev, uint8_t *buf, size_t size)
         || ev->utm_medium.len > LEAD_UTM_MAX
         || ev->utm_campaign.len > LEAD_UTM_MAX
         || ev->nranges > LEAD_MAX_RANGES
+        || ev->stage.len > LEAD_NAME_MAX || ev->topic.len > LEAD_NAME_MAX
+        || ev->group.len > LEAD_NAME_MAX
         || size < LEAD_EVENT_MAX_SIZE)
     {
         return LEAD_EINVAL;
@@ -106,6 +114,19 @@ lead_event_encode(const lead_event *ev, uint8_t *buf, size_t size)
             lead_put_u64(buf + n + 8, ev->ranges[i].end);
             n += 16;
         }
+    }
+
+    if (ev->asset_id != 0) {
+        uint8_t  num[8];
+
+        lead_put_u64(num, ev->asset_id);
+        n += put_field(buf + n, TAG_ASSET_ID, num, 8);
+        lead_put_u64(num, (uint64_t) (uint32_t) ev->points);
+        n += put_field(buf + n, TAG_POINTS, num, 4);
+        n += put_field(buf + n, TAG_ASSET_FLAGS, &ev->asset_flags, 1);
+        n += put_field(buf + n, TAG_STAGE, ev->stage.data, ev->stage.len);
+        n += put_field(buf + n, TAG_TOPIC, ev->topic.data, ev->topic.len);
+        n += put_field(buf + n, TAG_GROUP, ev->group.data, ev->group.len);
     }
 
     return (int) n;
@@ -169,12 +190,58 @@ lead_event_decode(const uint8_t *buf, size_t len, lead_event *ev)
                 ev->ranges[i].end = lead_get_u64(buf + n + 11 + 16 * i);
             }
             break;
+        case TAG_ASSET_ID:
+        case TAG_POINTS:
+        case TAG_ASSET_FLAGS:
+            if (flen != (buf[n] == TAG_ASSET_ID ? 8u
+                         : buf[n] == TAG_POINTS ? 4u : 1u))
+            {
+                return LEAD_EINVAL;
+            }
+            if (buf[n] == TAG_ASSET_ID) {
+                ev->asset_id = lead_get_u64(buf + n + 3);
+            } else if (buf[n] == TAG_POINTS) {
+                ev->points = (int32_t) (uint32_t) (buf[n + 3]
+                             | buf[n + 4] << 8 | buf[n + 5] << 16
+                             | (uint32_t) buf[n + 6] << 24);
+            } else {
+                ev->asset_flags = buf[n + 3];
+            }
+            break;
+        case TAG_STAGE:
+            ev->stage = s;
+            break;
+        case TAG_TOPIC:
+            ev->topic = s;
+            break;
+        case TAG_GROUP:
+            ev->group = s;
+            break;
         default:
             break;
         }
     }
 
     return LEAD_OK;
+}
+
+void
+lead_event_set_asset(lead_event *ev, const lead_asset *a)
+{
+    if (a == NULL) {
+        ev->asset_id = 0;
+        return;
+    }
+
+    ev->asset_id = a->id;
+    ev->points = a->points;
+    ev->asset_flags = (uint8_t) a->flags;
+    ev->stage.data = a->stage;
+    ev->stage.len = strlen(a->stage);
+    ev->topic.data = a->topic;
+    ev->topic.len = strlen(a->topic);
+    ev->group.data = a->group;
+    ev->group.len = strlen(a->group);
 }
 
 /* ---- batches ----------------------------------------------------------- */

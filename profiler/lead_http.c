@@ -4,6 +4,7 @@
  * outside, so every function here bounds what it reads and writes.
  */
 
+#include <stddef.h>
 #include <string.h>
 
 #include "lead.h"
@@ -246,8 +247,22 @@ query_value_decode(const char *v, size_t len, char *out, size_t size)
 void
 lead_utm_parse(const char *query, size_t len, lead_utm *utm)
 {
-    size_t       i = 0, end, eq, klen;
-    const char  *key;
+    static const struct {
+        const char  *key;
+        size_t       key_len;
+        size_t       value;       /* offsetof the buffer in lead_utm */
+        size_t       value_len;
+    } keys[] = {
+        { "utm_source", 10, offsetof(lead_utm, source),
+          offsetof(lead_utm, source_len) },
+        { "utm_medium", 10, offsetof(lead_utm, medium),
+          offsetof(lead_utm, medium_len) },
+        { "utm_campaign", 12, offsetof(lead_utm, campaign),
+          offsetof(lead_utm, campaign_len) }
+    };
+
+    size_t    i = 0, end, eq, k;
+    unsigned  seen = 0;
 
     memset(utm, 0, sizeof(*utm));
 
@@ -257,34 +272,22 @@ lead_utm_parse(const char *query, size_t len, lead_utm *utm)
             end++;
         }
 
-        key = query + i;
         eq = i;
         while (eq < end && query[eq] != '=') {
             eq++;
         }
-        klen = eq - i;
 
-        if (eq < end) {
-            const char  *val = query + eq + 1;
-            size_t       vlen = end - eq - 1;
-
-            /* the first occurrence of a key wins, as with $arg_ */
-            if (klen == 10 && memcmp(key, "utm_source", 10) == 0
-                && utm->source_len == 0)
+        for (k = 0; eq < end && k < 3; k++) {
+            /* the first occurrence of a key wins, even empty, as $arg_ */
+            if (eq - i == keys[k].key_len
+                && memcmp(query + i, keys[k].key, keys[k].key_len) == 0
+                && !(seen & 1u << k))
             {
-                utm->source_len = query_value_decode(val, vlen, utm->source,
-                                                     LEAD_UTM_MAX);
-            } else if (klen == 10 && memcmp(key, "utm_medium", 10) == 0
-                       && utm->medium_len == 0)
-            {
-                utm->medium_len = query_value_decode(val, vlen, utm->medium,
-                                                     LEAD_UTM_MAX);
-            } else if (klen == 12 && memcmp(key, "utm_campaign", 12) == 0
-                       && utm->campaign_len == 0)
-            {
-                utm->campaign_len = query_value_decode(val, vlen,
-                                                       utm->campaign,
-                                                       LEAD_UTM_MAX);
+                seen |= 1u << k;
+                *(size_t *) ((char *) utm + keys[k].value_len) =
+                    query_value_decode(query + eq + 1, end - eq - 1,
+                                       (char *) utm + keys[k].value,
+                                       LEAD_UTM_MAX);
             }
         }
 
@@ -333,11 +336,12 @@ lead_ua_classify(const char *ua, size_t len)
      * does: none of them is somebody reading.
      */
     static const char  *bots[] = {
-        "bot", "crawl", "spider", "slurp", "scan", "fetch", "preview",
+        "crawl", "spider", "slurp", "scan", "fetch", "preview",
         "monitor", "headless", "lighthouse", "curl", "wget", "python",
         "java/", "go-http", "okhttp", "libwww", "httpclient", "axios",
         "node-fetch", "phantomjs", "wrk", "proofpoint", "mimecast",
-        "barracuda", "safelinks", "urldefense", NULL
+        "barracuda", "safelinks", "urldefense", "facebookexternalhit",
+        "embedly", NULL
     };
     size_t  i;
 
@@ -347,6 +351,22 @@ lead_ua_classify(const char *ua, size_t len)
 
     for (i = 0; bots[i] != NULL; i++) {
         if (contains_ci(ua, len, bots[i])) {
+            return LEAD_UA_BOT;
+        }
+    }
+
+    /*
+     * "bot" names a crawler when a version or separator follows it
+     * (Googlebot/2.1, Slackbot-LinkExpanding), not inside a phone model
+     * ("CUBOT X50").
+     */
+    for (i = 0; i + 3 <= len; i++) {
+        if (lower((unsigned char) ua[i]) == 'b'
+            && lower((unsigned char) ua[i + 1]) == 'o'
+            && lower((unsigned char) ua[i + 2]) == 't'
+            && (i + 3 == len
+                || (ua[i + 3] != '\0' && strchr("/;)-_", ua[i + 3]) != NULL)))
+        {
             return LEAD_UA_BOT;
         }
     }

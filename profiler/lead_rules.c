@@ -1432,12 +1432,13 @@ check_groups(parser *ps, unsigned *group_lines)
 }
 
 int
-lead_rules_load(lead_rules **out, const char *dir, char *err, size_t errlen)
+lead_rules_parse(lead_rules **out, const char *dir, const char *scoring,
+    size_t scoring_len, const char *assets, size_t assets_len, char *err,
+    size_t errlen)
 {
     lead_rules  *r;
     parser       ps = { NULL, dir, "scoring.conf", 0, err, errlen };
-    char        *data = NULL, stages[256], b[80];
-    size_t       len;
+    char         stages[256], b[80];
     unsigned     gate_line = 0, *group_lines = NULL;
     word         gate = { NULL, 0 };
     int          rc, st;
@@ -1451,10 +1452,8 @@ lead_rules_load(lead_rules **out, const char *dir, char *err, size_t errlen)
     ps.rules = r;
     scoring_defaults(&r->scoring);
 
-    rc = read_file(&ps, &data, &len);
-    if (rc == LEAD_OK) {
-        rc = parse_scoring(&ps, data, len, &gate_line, &gate, &group_lines);
-    }
+    rc = parse_scoring(&ps, scoring, scoring_len, &gate_line, &gate,
+                       &group_lines);
 
     if (rc == LEAD_OK && gate.s != NULL) {
         st = stage_index(&r->scoring, gate.s, gate.len);
@@ -1471,17 +1470,9 @@ lead_rules_load(lead_rules **out, const char *dir, char *err, size_t errlen)
         rc = perr(&ps, "\"gate_from\" is needed with custom stages");
     }
 
-    /* words pointed into the file: only now may it go */
-    free(data);
-    data = NULL;
-
     if (rc == LEAD_OK) {
         ps.file = "assets.csv";
-        rc = read_file(&ps, &data, &len);
-        if (rc == LEAD_OK) {
-            rc = parse_assets(&ps, data, len);
-        }
-        free(data);
+        rc = parse_assets(&ps, assets, assets_len);
     }
 
     if (rc == LEAD_OK) {
@@ -1496,6 +1487,31 @@ lead_rules_load(lead_rules **out, const char *dir, char *err, size_t errlen)
 
     *out = r;
     return LEAD_OK;
+}
+
+int
+lead_rules_load(lead_rules **out, const char *dir, char *err, size_t errlen)
+{
+    parser   ps = { NULL, dir, "scoring.conf", 0, err, errlen };
+    char    *scoring = NULL, *assets = NULL;
+    size_t   scoring_len, assets_len;
+    int      rc;
+
+    *out = NULL;
+
+    rc = read_file(&ps, &scoring, &scoring_len);
+    if (rc == LEAD_OK) {
+        ps.file = "assets.csv";
+        rc = read_file(&ps, &assets, &assets_len);
+        if (rc == LEAD_OK) {
+            rc = lead_rules_parse(out, dir, scoring, scoring_len, assets,
+                                  assets_len, err, errlen);
+            free(assets);
+        }
+        free(scoring);
+    }
+
+    return rc;
 }
 
 /* ---- lookups ----------------------------------------------------------- */

@@ -3,7 +3,8 @@
  *
  * "events" is the event log in time order (see append_events).
  * "visitors" is an index by visitor id, updated once per distinct visitor
- * in a batch.  "meta" holds the schema version and the last
+ * in a batch.  "assets" is the catalogue of the rules events were read
+ * under, by asset id.  "meta" holds the schema version and the last
  * event sequence number.
  */
 
@@ -31,6 +32,8 @@ struct lead_store {
     MDB_dbi    meta;
     MDB_dbi    events;
     MDB_dbi    visitors;
+    MDB_dbi    assets;
+    int        has_assets;
     int        read_only;
     int        empty;      /* read-only open of a store never written */
     char       err[256];
@@ -141,6 +144,13 @@ open_dbs(lead_store *s)
     }
     if (rc == 0) {
         rc = mdb_dbi_open(txn, "visitors", flags, &s->visitors);
+    }
+    if (rc == 0) {
+        rc = mdb_dbi_open(txn, "assets", flags, &s->assets);
+        s->has_assets = rc == 0;
+        if (rc == MDB_NOTFOUND) {
+            rc = 0;     /* a store no rules were ever recorded in */
+        }
     }
     if (rc != 0) {
         mdb_txn_abort(txn);
@@ -563,6 +573,7 @@ scan(lead_store *s, MDB_dbi dbi, row_fn row, void *ctx)
 typedef struct {
     lead_event_fn    event_fn;
     lead_visitor_fn  visitor_fn;
+    lead_asset_fn    asset_fn;
     void            *arg;
 } scan_ctx;
 
@@ -584,7 +595,7 @@ event_row(const MDB_val *key, const MDB_val *val, void *ctx)
 int
 lead_store_each_event(lead_store *s, lead_event_fn fn, void *arg)
 {
-    scan_ctx  c = { fn, NULL, arg };
+    scan_ctx  c = { fn, NULL, NULL, arg };
 
     return scan(s, s->events, event_row, &c);
 }
@@ -611,7 +622,129 @@ visitor_row(const MDB_val *key, const MDB_val *val, void *ctx)
 int
 lead_store_each_visitor(lead_store *s, lead_visitor_fn fn, void *arg)
 {
-    scan_ctx  c = { NULL, fn, arg };
+    scan_ctx  c = { NULL, fn, NULL, arg };
 
     return scan(s, s->visitors, visitor_row, &c);
+}
+
+/*
+ * Catalogue records: id (u64), points (i32), flags and stage index (u8
+ * each), then path, title, stage, topic and group, each NUL-terminated.
+ */
+#define ASSET_HEAD  14
+#define ASSET_MAX   (ASSET_HEAD + LEAD_PATH_MAX + LEAD_TITLE_MAX \
+                     + 3 * LEAD_NAME_MAX + 5)
+
+static size_t
+asset_encode(const lead_asset *a, uint8_t *buf)
+{
+    const char  *strs[5] = { a->path, a->title, a->stage, a->topic,
+                             a->group };
+    size_t       n = ASSET_HEAD, len, i;
+
+    lead_put_u64(buf, a->id);
+    lead_put_u64(buf + 8, (uint64_t) (uint32_t) a->points);
+    buf[12] = (uint8_t) a->flags;
+    buf[13] = (uint8_t) a->stage_index;
+
+    for (i = 0; i < 5; i++) {
+        len = strlen(strs[i]) + 1;
+        memcpy(buf + n, strs[i], len);
+        n += len;
+    }
+
+    return n;
+}
+
+int
+lead_store_put_assets(lead_store *s, const lead_rules *r)
+{
+    MDB_txn           *txn;
+    MDB_val            key, val;
+    uint8_t            kbuf[8], rec[ASSET_MAX];
+    const lead_asset  *a;
+    size_t             i;
+    int                rc;
+
+    if (s->read_only || !s->has_assets) {
+        return fail(s, LEAD_EINVAL, "store opened read-only");
+    }
+
+    rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc == MDB_MAP_RESIZED) {
+        mdb_env_set_mapsize(s->env, 0);
+        rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    }
+    if (rc != 0) {
+        return mdb_fail(s, rc, "mdb_txn_begin");
+    }
+
+    for (i = 0; (a = lead_rules_asset(r, i)) != NULL; i++) {
+        put_be64(kbuf, a->id);
+        key.mv_data = kbuf;
+        key.mv_size = 8;
+        val.mv_data = rec;
+        val.mv_size = asset_encode(a, rec);
+
+        rc = mdb_put(txn, s->assets, &key, &val, 0);
+        if (rc != 0) {
+            mdb_txn_abort(txn);
+            return mdb_fail(s, rc, "writing the asset catalogue");
+        }
+    }
+
+    rc = mdb_txn_commit(txn);
+    return rc == 0 ? LEAD_OK : mdb_fail(s, rc, "mdb_txn_commit");
+}
+
+static int
+asset_row(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    scan_ctx        *c = ctx;
+    lead_asset       a;
+    char             buf[ASSET_MAX];
+    const char      *strs[5];
+    size_t           n = ASSET_HEAD, i, len;
+
+    if (key->mv_size != 8 || val->mv_size <= ASSET_HEAD
+        || val->mv_size > ASSET_MAX)
+    {
+        return 0;
+    }
+
+    memcpy(buf, val->mv_data, val->mv_size);
+
+    for (i = 0; i < 5; i++) {
+        len = strnlen(buf + n, val->mv_size - n);
+        if (n + len >= val->mv_size) {
+            return 0;                       /* not NUL-terminated: skip */
+        }
+        strs[i] = buf + n;
+        n += len + 1;
+    }
+
+    memset(&a, 0, sizeof(a));
+    a.id = lead_get_u64((uint8_t *) buf);
+    a.points = (int32_t) (uint32_t) lead_get_u64((uint8_t *) buf + 8);
+    a.flags = (uint8_t) buf[12];
+    a.stage_index = (uint8_t) buf[13];
+    a.path = strs[0];
+    a.title = strs[1];
+    a.stage = strs[2];
+    a.topic = strs[3];
+    a.group = strs[4];
+
+    return c->asset_fn(c->arg, &a);
+}
+
+int
+lead_store_each_asset(lead_store *s, lead_asset_fn fn, void *arg)
+{
+    scan_ctx  c = { NULL, NULL, fn, arg };
+
+    if (!s->has_assets) {
+        return LEAD_OK;
+    }
+
+    return scan(s, s->assets, asset_row, &c);
 }

@@ -3,27 +3,43 @@
  * writes.  Only the public API of lead.h is used here.
  */
 
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE            /* nftw() with FTW_ACTIONRETVAL */
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <ftw.h>
+#include <ctype.h>
+#include <strings.h>
 
 #include "lead.h"
 
 #define EXIT_USAGE 2
 
+#define MAX_POSITIONAL 4
+
 typedef struct {
     const char  *store;
+    const char  *rules;      /* --rules DIR */
     int          json;
     int          first;      /* JSON: no comma before the first row */
     uint64_t     rows;
+    int          nargs;      /* the command's positional arguments */
+    const char  *args[MAX_POSITIONAL];
 } ctl;
+
+enum {
+    OPT_STORE = 1,           /* reads the store */
+    OPT_JSON = 2,            /* takes --json */
+    OPT_RULES = 4            /* takes --rules DIR */
+};
 
 typedef struct {
     const char  *name;
+    unsigned     opts;
+    int          nargs;
     const char  *summary;
     const char  *usage;
     int        (*run)(ctl *c, lead_store *s);
@@ -126,6 +142,18 @@ print_event(void *arg, uint64_t seq, const lead_event *ev)
         json_str("utm_medium", ev->utm_medium);
         putchar(',');
         json_str("utm_campaign", ev->utm_campaign);
+        if (ev->asset_id) {
+            printf(",\"asset\":\"%016" PRIx64 "\",", ev->asset_id);
+            json_str("stage", ev->stage);
+            putchar(',');
+            json_str("topic", ev->topic);
+            putchar(',');
+            json_str("group", ev->group);
+            printf(",\"points\":%d,\"hot\":%s", (int) ev->points,
+                   (ev->asset_flags & LEAD_ASSET_HOT) ? "true" : "false");
+        } else {
+            printf(",\"asset\":null");
+        }
         putchar('}');
         return 0;
     }
@@ -134,6 +162,18 @@ print_event(void *arg, uint64_t seq, const lead_event *ev)
            ev->status, ev->bytes_sent, ev->file_size,
            lead_ua_class_name(ev->ua_class));
     text_str(ev->path);
+    if (ev->asset_id) {
+        printf(" [");
+        text_str(ev->stage);
+        if (ev->topic.len) {
+            putchar('/');
+            text_str(ev->topic);
+        }
+        printf(" %+d%s]", (int) ev->points,
+               (ev->asset_flags & LEAD_ASSET_HOT) ? " hot" : "");
+    } else {
+        printf(" [untagged]");
+    }
     if (ev->nranges) {
         printf(" range=%s", range);
     }
@@ -220,19 +260,436 @@ cmd_visitors(ctl *c, lead_store *s)
     return run_listing(c, s, 0);
 }
 
+/* ---- assets ------------------------------------------------------------ */
+
+typedef struct {
+    lead_asset  a;
+    char       *strs;        /* owns a's strings */
+    uint64_t    people;
+    uint64_t    bots;
+} asset_row;
+
+typedef struct {
+    asset_row  *rows;
+    size_t      n, cap;
+    uint64_t    untagged_people, untagged_bots;
+    int         oom;
+} catalogue;
+
+static int
+add_asset(void *arg, const lead_asset *a)
+{
+    catalogue   *cat = arg;
+    asset_row   *grown, *row;
+    const char  *src[5] = { a->path, a->title, a->stage, a->topic,
+                            a->group };
+    size_t       len[5], total = 0, i;
+    char        *p;
+
+    if (cat->n == cat->cap) {
+        cat->cap = cat->cap ? cat->cap * 2 : 64;
+        grown = realloc(cat->rows, cat->cap * sizeof(asset_row));
+        if (grown == NULL) {
+            cat->oom = 1;
+            return 1;
+        }
+        cat->rows = grown;
+    }
+
+    for (i = 0; i < 5; i++) {
+        len[i] = strlen(src[i]) + 1;
+        total += len[i];
+    }
+    p = malloc(total);
+    if (p == NULL) {
+        cat->oom = 1;
+        return 1;
+    }
+
+    row = &cat->rows[cat->n++];
+    memset(row, 0, sizeof(*row));
+    row->a = *a;
+    row->strs = p;
+    for (i = 0; i < 5; i++) {
+        memcpy(p, src[i], len[i]);
+        src[i] = p;
+        p += len[i];
+    }
+    row->a.path = src[0];
+    row->a.title = src[1];
+    row->a.stage = src[2];
+    row->a.topic = src[3];
+    row->a.group = src[4];
+    return 0;
+}
+
+static int
+count_read(void *arg, uint64_t seq, const lead_event *ev)
+{
+    catalogue  *cat = arg;
+    size_t      lo = 0, hi = cat->n, mid;
+    int         bot = ev->ua_class == LEAD_UA_BOT;
+
+    (void) seq;
+
+    /* the catalogue is sorted by id (the store's key order) */
+    while (ev->asset_id && lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        if (cat->rows[mid].a.id == ev->asset_id) {
+            if (bot) {
+                cat->rows[mid].bots++;
+            } else {
+                cat->rows[mid].people++;
+            }
+            return 0;
+        }
+        if (cat->rows[mid].a.id < ev->asset_id) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+
+    if (bot) {
+        cat->untagged_bots++;
+    } else {
+        cat->untagged_people++;
+    }
+    return 0;
+}
+
+static int
+cmd_assets(ctl *c, lead_store *s)
+{
+    catalogue   cat;
+    size_t      i;
+    int         rc;
+
+    memset(&cat, 0, sizeof(cat));
+
+    rc = lead_store_each_asset(s, add_asset, &cat);
+    if (rc == LEAD_OK) {
+        rc = lead_store_each_event(s, count_read, &cat);
+    }
+
+    if (rc != LEAD_OK || cat.oom) {
+        fprintf(stderr, "leadctl: %s\n", cat.oom ? "out of memory"
+                                                 : lead_store_errmsg(s));
+        rc = 1;
+        goto done;
+    }
+
+    if (c->json) {
+        putchar('[');
+        c->first = 1;
+        for (i = 0; i < cat.n; i++) {
+            const lead_asset  *a = &cat.rows[i].a;
+
+            json_row_start(c);
+            printf("\"asset\":\"%016" PRIx64 "\",", a->id);
+            json_str("path", (lead_str) { a->path, strlen(a->path) });
+            putchar(',');
+            json_str("title", (lead_str) { a->title, strlen(a->title) });
+            putchar(',');
+            json_str("stage", (lead_str) { a->stage, strlen(a->stage) });
+            putchar(',');
+            json_str("topic", (lead_str) { a->topic, strlen(a->topic) });
+            printf(",\"points\":%d,\"people_reads\":%" PRIu64
+                   ",\"bot_reads\":%" PRIu64 "}", (int) a->points,
+                   cat.rows[i].people, cat.rows[i].bots);
+        }
+        printf("%s]\n", cat.n ? "\n" : "");
+        rc = 0;
+        goto done;
+    }
+
+    printf("%8s %6s  %-11s %6s  %-40s %s\n", "people", "bots", "stage",
+           "points", "path", "title");
+    for (i = 0; i < cat.n; i++) {
+        const lead_asset  *a = &cat.rows[i].a;
+
+        printf("%8" PRIu64 " %6" PRIu64 "  %-11s %6d  %-40s %s\n",
+               cat.rows[i].people, cat.rows[i].bots, a->stage,
+               (int) a->points, a->path, a->title);
+    }
+    printf("%8" PRIu64 " %6" PRIu64 "  (untagged: see `leadctl rules "
+           "scan`)\n", cat.untagged_people, cat.untagged_bots);
+    rc = 0;
+
+done:
+    for (i = 0; i < cat.n; i++) {
+        free(cat.rows[i].strs);
+    }
+    free(cat.rows);
+    return rc;
+}
+
+/* ---- rules ------------------------------------------------------------- */
+
+static int
+cmd_rules_check(ctl *c, lead_store *s)
+{
+    lead_rules  *r;
+    char         err[1024];
+    size_t       i, j, groups = 0;
+
+    (void) s;
+
+    if (lead_rules_load(&r, c->args[0], err, sizeof(err)) != LEAD_OK) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+
+    /* distinct group names among the assets */
+    for (i = 0; i < lead_rules_count(r); i++) {
+        const char  *g = lead_rules_asset(r, i)->group;
+
+        for (j = 0; j < i && g[0]; j++) {
+            if (strcmp(lead_rules_asset(r, j)->group, g) == 0) {
+                break;
+            }
+        }
+        groups += g[0] && j == i;
+    }
+
+    printf("%s: ok, %zu assets, %u stages, %zu groups\n", c->args[0],
+           lead_rules_count(r), lead_rules_scoring(r)->nstages, groups);
+    lead_rules_free(r);
+    return 0;
+}
+
+/* nftw() has no argument for its callback: the scan's state is here. */
+static struct {
+    const lead_rules  *rules;
+    size_t             root_len;
+    char             **paths;
+    size_t             n, cap;
+    int                oom;
+} scan;
+
+/*
+ * A title to start from: an HTML file's <title>, else the file name.
+ * Whitespace runs become one space; commas and quotes are csv_field's job.
+ */
+static void
+file_title(const char *fpath, const char *base, char *out, size_t size)
+{
+    char    buf[8192], *start, *end, *p;
+    size_t  n = 0, len;
+    FILE   *f;
+
+    snprintf(out, size, "%s", base);
+
+    len = strlen(base);
+    if (len < 5 || strcasecmp(base + len - 5, ".html") != 0
+        || (f = fopen(fpath, "rb")) == NULL)
+    {
+        return;
+    }
+    len = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+
+    start = strcasestr(buf, "<title>");
+    end = start ? strcasestr(start, "</title>") : NULL;
+    if (end == NULL) {
+        return;
+    }
+
+    for (p = start + 7; p < end && n + 1 < size; p++) {
+        if (isspace((unsigned char) *p) || (unsigned char) *p < 0x20) {
+            if (n > 0 && out[n - 1] != ' ') {
+                out[n++] = ' ';
+            }
+        } else {
+            out[n++] = *p;
+        }
+    }
+    while (n > 0 && out[n - 1] == ' ') {
+        n--;
+    }
+    if (n > 0) {
+        out[n] = '\0';
+    }
+}
+
+static int
+scan_file(const char *fpath, const struct stat *st, int type,
+    struct FTW *ftw)
+{
+    const char  *rel = fpath + scan.root_len;
+    const char  *base = fpath + ftw->base;
+    char         url[LEAD_PATH_MAX + 2], title[LEAD_TITLE_MAX + 1];
+    char       **grown;
+    size_t       len;
+
+    (void) st;
+
+    if (ftw->level > 0 && base[0] == '.') {
+        return type == FTW_D ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
+    }
+    if (type != FTW_F) {
+        return FTW_CONTINUE;
+    }
+
+    /* a directory's index file is read at the directory's URL */
+    len = strlen(rel);
+    if (len >= 10 && strcmp(rel + len - 10, "index.html") == 0
+        && (len == 10 || rel[len - 11] == '/'))
+    {
+        len -= 10;
+    }
+    if (len + 2 > sizeof(url)) {
+        return FTW_CONTINUE;
+    }
+    url[0] = '/';
+    memcpy(url + 1, rel[0] == '/' ? rel + 1 : rel, len);
+    len = rel[0] == '/' ? len : len + 1;
+    url[len] = '\0';
+
+    if (lead_rules_match(scan.rules, url, len) != NULL) {
+        return FTW_CONTINUE;
+    }
+
+    if (scan.n == scan.cap) {
+        scan.cap = scan.cap ? scan.cap * 2 : 64;
+        grown = realloc(scan.paths, scan.cap * sizeof(char *));
+        if (grown == NULL) {
+            scan.oom = 1;
+            return FTW_STOP;
+        }
+        scan.paths = grown;
+    }
+    /* "url" NUL "title": sorted by url, printed as two fields */
+    file_title(fpath, base, title, sizeof(title));
+    scan.paths[scan.n] = malloc(len + 1 + strlen(title) + 1);
+    if (scan.paths[scan.n] != NULL) {
+        memcpy(scan.paths[scan.n], url, len + 1);
+        strcpy(scan.paths[scan.n] + len + 1, title);
+    }
+    if (scan.paths[scan.n] == NULL) {
+        scan.oom = 1;
+        return FTW_STOP;
+    }
+    scan.n++;
+    return FTW_CONTINUE;
+}
+
+static int
+path_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* A CSV field, quoted when it holds a comma, quote or line break. */
+static void
+csv_field(const char *v)
+{
+    if (strpbrk(v, ",\"\r\n") == NULL) {
+        fputs(v, stdout);
+        return;
+    }
+    putchar('"');
+    for ( ; *v; v++) {
+        if (*v == '"') {
+            putchar('"');
+        }
+        putchar(*v);
+    }
+    putchar('"');
+}
+
+static int
+cmd_rules_scan(ctl *c, lead_store *s)
+{
+    lead_rules  *r;
+    char         err[1024], root[4096];
+    size_t       i;
+    int          rc = 0;
+
+    (void) s;
+
+    if (c->rules == NULL) {
+        fprintf(stderr, "leadctl: rules scan needs --rules DIR\n");
+        return EXIT_USAGE;
+    }
+    if (lead_rules_load(&r, c->rules, err, sizeof(err)) != LEAD_OK) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+
+    snprintf(root, sizeof(root), "%s", c->args[0]);
+    while (strlen(root) > 1 && root[strlen(root) - 1] == '/') {
+        root[strlen(root) - 1] = '\0';
+    }
+
+    memset(&scan, 0, sizeof(scan));
+    scan.rules = r;
+    scan.root_len = strlen(root);
+
+    if (nftw(root, scan_file, 32, FTW_PHYS | FTW_ACTIONRETVAL) != 0
+        || scan.oom)
+    {
+        fprintf(stderr, "leadctl: cannot scan \"%s\"%s\n", root,
+                scan.oom ? ": out of memory" : "");
+        rc = scan.oom ? 1 : EXIT_USAGE;
+    }
+
+    if (rc == 0) {
+        qsort(scan.paths, scan.n, sizeof(char *), path_cmp);
+        printf("path,title,stage,points,topic,flags\n");
+        for (i = 0; i < scan.n; i++) {
+            csv_field(scan.paths[i]);
+            putchar(',');
+            csv_field(scan.paths[i] + strlen(scan.paths[i]) + 1);
+            printf(",,,,\n");
+        }
+    }
+
+    for (i = 0; i < scan.n; i++) {
+        free(scan.paths[i]);
+    }
+    free(scan.paths);
+    lead_rules_free(r);
+    return rc;
+}
+
 static const command  commands[] = {
-    { "events", "list recorded events, oldest first",
+    { "events", OPT_STORE | OPT_JSON, 0,
+      "list recorded events, oldest first",
       "leadctl [--store DIR] events [--json]\n\n"
       "Lists every recorded event: time (UTC), visitor, HTTP status, bytes\n"
-      "sent / file size, user-agent class, path, byte ranges, referrer\n"
-      "host and utm_source/medium/campaign.\n",
+      "sent / file size, user-agent class, path, the asset's stage, topic\n"
+      "and points when it was read, byte ranges, referrer host and\n"
+      "utm_source/medium/campaign.\n",
       cmd_events },
-    { "visitors", "list visitors with event counts, first and last seen",
+    { "visitors", OPT_STORE | OPT_JSON, 0,
+      "list visitors with event counts, first and last seen",
       "leadctl [--store DIR] visitors [--json]\n\n"
       "Lists every visitor id with its number of events and the times of\n"
       "its first and last recorded event.\n",
       cmd_visitors },
-    { NULL, NULL, NULL, NULL }
+    { "assets", OPT_STORE | OPT_JSON, 0,
+      "list tagged assets and how often people and bots read them",
+      "leadctl [--store DIR] assets [--json]\n\n"
+      "Lists every asset rule events were recorded under, with reads by\n"
+      "people and by bots, and the reads of untagged content.\n",
+      cmd_assets },
+    { "rules check", 0, 1,
+      "check a rules folder as nginx -t does",
+      "leadctl rules check DIR\n\n"
+      "Loads DIR/scoring.conf and DIR/assets.csv with the module's parser.\n"
+      "Prints file:line: what is wrong and exits 1, or a one-line summary.\n",
+      cmd_rules_check },
+    { "rules scan", OPT_RULES, 1,
+      "list content files no rule matches, as assets.csv rows",
+      "leadctl rules scan CONTENT_DIR --rules DIR\n\n"
+      "Walks CONTENT_DIR (the nginx root) and prints, as CSV rows ready to\n"
+      "paste into assets.csv, the URL path of every file that no rule in\n"
+      "DIR matches (an index.html as its directory). Fill in title, stage,\n"
+      "points, topic and flags.\n",
+      cmd_rules_scan },
+    { NULL, 0, 0, NULL, NULL, NULL }
 };
 
 static void
@@ -246,22 +703,45 @@ usage(FILE *f)
         "nginx runs.  The store is --store DIR or $LEAD_STORE.\n\n"
         "commands:\n");
     for (cmd = commands; cmd->name; cmd++) {
-        fprintf(f, "  %-10s %s\n", cmd->name, cmd->summary);
+        fprintf(f, "  %-12s %s\n", cmd->name, cmd->summary);
     }
     fprintf(f, "\n'leadctl COMMAND --help' describes one command.\n"
                "Exit status: 0 ok, 1 error, 2 usage error or no store.\n");
 }
 
+static const command *
+find_command(int argc, char **argv, int *i)
+{
+    const command  *cmd;
+    char            name[64];
+
+    snprintf(name, sizeof(name), "%s", argv[*i]);
+    if (strcmp(name, "rules") == 0 && *i + 1 < argc) {
+        snprintf(name, sizeof(name), "rules %s", argv[++*i]);
+    }
+
+    for (cmd = commands; cmd->name; cmd++) {
+        if (strcmp(cmd->name, name) == 0) {
+            return cmd;
+        }
+    }
+
+    fprintf(stderr, "leadctl: unknown command \"%s\"\n\n", name);
+    usage(stderr);
+    return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
-    ctl              c = { NULL, 0, 1, 0 };
+    ctl              c;
     const command   *cmd = NULL;
-    lead_store      *s;
+    lead_store      *s = NULL;
     lead_store_opts  opts = { 0, 1 };
     char             err[512];
     int              i, rc;
 
+    memset(&c, 0, sizeof(c));
     c.store = getenv("LEAD_STORE");
 
     for (i = 1; i < argc; i++) {
@@ -273,31 +753,36 @@ main(int argc, char **argv)
             }
             return 0;
 
-        } else if (strcmp(argv[i], "--store") == 0) {
-            if (++i == argc) {
-                fprintf(stderr, "leadctl: --store needs a directory\n");
+        } else if (strcmp(argv[i], "--store") == 0
+                   || (strcmp(argv[i], "--rules") == 0 && cmd
+                       && (cmd->opts & OPT_RULES)))
+        {
+            if (i + 1 == argc) {
+                fprintf(stderr, "leadctl: %s needs a directory\n", argv[i]);
                 return EXIT_USAGE;
             }
-            c.store = argv[i];
+            if (argv[i][2] == 's') {
+                c.store = argv[++i];
+            } else {
+                c.rules = argv[++i];
+            }
 
-        } else if (strcmp(argv[i], "--json") == 0 && cmd) {
+        } else if (strcmp(argv[i], "--json") == 0 && cmd
+                   && (cmd->opts & OPT_JSON))
+        {
             c.json = 1;
 
         } else if (cmd == NULL && argv[i][0] != '-') {
-            for (cmd = commands; cmd->name; cmd++) {
-                if (strcmp(cmd->name, argv[i]) == 0) {
-                    break;
-                }
-            }
-            if (cmd->name == NULL) {
-                fprintf(stderr, "leadctl: unknown command \"%s\"\n\n",
-                        argv[i]);
-                usage(stderr);
+            cmd = find_command(argc, argv, &i);
+            if (cmd == NULL) {
                 return EXIT_USAGE;
             }
 
+        } else if (cmd && argv[i][0] != '-' && c.nargs < cmd->nargs) {
+            c.args[c.nargs++] = argv[i];
+
         } else {
-            fprintf(stderr, "leadctl: unknown option \"%s\"\n\n", argv[i]);
+            fprintf(stderr, "leadctl: unexpected \"%s\"\n\n", argv[i]);
             usage(stderr);
             return EXIT_USAGE;
         }
@@ -308,16 +793,24 @@ main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
-    if (c.store == NULL || c.store[0] == '\0') {
-        fprintf(stderr, "leadctl: no store: use --store DIR or set "
-                        "LEAD_STORE\n");
+    if (c.nargs < cmd->nargs) {
+        fprintf(stderr, "usage: %.*s\n", (int) strcspn(cmd->usage, "\n"),
+                cmd->usage);
         return EXIT_USAGE;
     }
 
-    rc = lead_store_open(&s, c.store, &opts, err, sizeof(err));
-    if (rc != LEAD_OK) {
-        fprintf(stderr, "leadctl: %s\n", err);
-        return rc == LEAD_ENOSTORE ? EXIT_USAGE : 1;
+    if (cmd->opts & OPT_STORE) {
+        if (c.store == NULL || c.store[0] == '\0') {
+            fprintf(stderr, "leadctl: no store: use --store DIR or set "
+                            "LEAD_STORE\n");
+            return EXIT_USAGE;
+        }
+
+        rc = lead_store_open(&s, c.store, &opts, err, sizeof(err));
+        if (rc != LEAD_OK) {
+            fprintf(stderr, "leadctl: %s\n", err);
+            return rc == LEAD_ENOSTORE ? EXIT_USAGE : 1;
+        }
     }
 
     rc = cmd->run(&c, s);

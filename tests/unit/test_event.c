@@ -1,0 +1,462 @@
+#include "unit.h"
+
+#include "event_fixture.h"
+
+/* Event encoding, decoding and batches. */
+
+#define N_ELEMS(a)  (sizeof(a) / sizeof((a)[0]))
+
+/* Every field at its limit and every integer at an extreme. */
+static void
+make_full(fx_event *f)
+{
+    unsigned  k;
+
+    fx_event_make(f, 0, LEAD_PATH_MAX);
+    fx_str(&f->ev.referrer_host, f->host, LEAD_HOST_MAX, "host.example");
+    fx_str(&f->ev.utm_source, f->source, LEAD_UTM_MAX, "source");
+    fx_str(&f->ev.utm_medium, f->medium, LEAD_UTM_MAX, "medium");
+    fx_str(&f->ev.utm_campaign, f->campaign, LEAD_UTM_MAX, "campaign");
+
+    f->ev.time_ms = UINT64_MAX;
+    f->ev.status = UINT16_MAX;
+    f->ev.ua_class = LEAD_UA_BOT;
+    f->ev.bytes_sent = UINT64_MAX - 1;
+    f->ev.file_size = UINT64_MAX - 2;
+    f->ev.nranges = LEAD_MAX_RANGES;
+    for (k = 0; k < LEAD_MAX_RANGES; k++) {
+        f->ev.ranges[k].start = UINT64_MAX - 2 * k - 1;
+        f->ev.ranges[k].end = UINT64_MAX - 2 * k;
+    }
+}
+
+/* Only the fixed head: no strings, no ranges. */
+static void
+make_minimal(lead_event *ev)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->time_ms = 1;
+    ev->visitor[LEAD_ID_LEN - 1] = 0x80;
+    ev->status = 304;
+    ev->ua_class = LEAD_UA_BROWSER;
+}
+
+static int
+encode(const lead_event *ev, uint8_t buf[LEAD_EVENT_MAX_SIZE])
+{
+    int  n = lead_event_encode(ev, buf, LEAD_EVENT_MAX_SIZE);
+
+    assert_in_range(n, 1, LEAD_EVENT_MAX_SIZE);
+    return n;
+}
+
+static void
+test_round_trip_full(void **state)
+{
+    fx_event    f;
+    lead_event  got;
+    uint8_t     buf[LEAD_EVENT_MAX_SIZE];
+    int         n;
+
+    (void) state;
+
+    make_full(&f);
+    n = encode(&f.ev, buf);
+    assert_int_equal(lead_event_decode(buf, (size_t) n, &got), LEAD_OK);
+    fx_assert_event_equal(&f.ev, &got);
+
+    /* strings point into the buffer, not at copies */
+    assert_true(got.path.data > (const char *) buf
+                && got.path.data < (const char *) buf + n);
+}
+
+static void
+test_round_trip_minimal(void **state)
+{
+    lead_event  ev, got;
+    uint8_t     buf[LEAD_EVENT_MAX_SIZE];
+    int         n;
+
+    (void) state;
+
+    make_minimal(&ev);
+    n = encode(&ev, buf);
+    assert_int_equal(lead_event_decode(buf, (size_t) n, &got), LEAD_OK);
+    fx_assert_event_equal(&ev, &got);
+}
+
+/* Each fixture index has another mix of strings and range counts. */
+static void
+test_round_trip_mixed(void **state)
+{
+    fx_event    f;
+    lead_event  got;
+    uint8_t     buf[LEAD_EVENT_MAX_SIZE];
+    unsigned    i;
+    int         n;
+
+    (void) state;
+
+    for (i = 0; i < 2 * (LEAD_MAX_RANGES + 1); i++) {
+        fx_event_make(&f, i, 0);
+        n = encode(&f.ev, buf);
+        assert_int_equal(lead_event_decode(buf, (size_t) n, &got), LEAD_OK);
+        fx_assert_event_equal(&f.ev, &got);
+    }
+}
+
+static void
+test_encode_limits(void **state)
+{
+    static const struct {
+        const char  *what;
+        size_t       off;
+        size_t       max;
+    } fields[] = {
+        { "path", offsetof(lead_event, path), LEAD_PATH_MAX },
+        { "referrer_host", offsetof(lead_event, referrer_host),
+          LEAD_HOST_MAX },
+        { "utm_source", offsetof(lead_event, utm_source), LEAD_UTM_MAX },
+        { "utm_medium", offsetof(lead_event, utm_medium), LEAD_UTM_MAX },
+        { "utm_campaign", offsetof(lead_event, utm_campaign), LEAD_UTM_MAX },
+    };
+    static char  big[LEAD_PATH_MAX + 1];
+    fx_event     f;
+    uint8_t      buf[LEAD_EVENT_MAX_SIZE];
+    size_t       i;
+    int          rc;
+
+    (void) state;
+
+    memset(big, 'b', sizeof(big));
+
+    for (i = 0; i < N_ELEMS(fields); i++) {
+        lead_str  *s;
+
+        /* make_full puts every field at its limit, which is fine */
+        make_full(&f);
+        s = (lead_str *) ((char *) &f.ev + fields[i].off);
+        assert_int_equal(s->len, fields[i].max);
+        encode(&f.ev, buf);
+
+        s->data = big;
+        s->len = fields[i].max + 1;
+        rc = lead_event_encode(&f.ev, buf, sizeof(buf));
+        if (rc != LEAD_EINVAL) {
+            fail_msg("%s one over its limit: got %d", fields[i].what, rc);
+        }
+    }
+
+    make_full(&f);
+    f.ev.nranges = LEAD_MAX_RANGES + 1;
+    assert_int_equal(lead_event_encode(&f.ev, buf, sizeof(buf)), LEAD_EINVAL);
+}
+
+/* The caller must offer room for the worst case, whatever the event. */
+static void
+test_encode_buffer_size(void **state)
+{
+    static uint8_t  buf[LEAD_EVENT_MAX_SIZE];
+    lead_event      ev;
+
+    (void) state;
+
+    make_minimal(&ev);
+    assert_int_equal(lead_event_encode(&ev, buf, sizeof(buf) - 1),
+                     LEAD_EINVAL);
+    assert_int_equal(lead_event_encode(&ev, buf, 0), LEAD_EINVAL);
+    assert_true(lead_event_encode(&ev, buf, sizeof(buf)) > 0);
+}
+
+static void
+test_decode_truncated_head(void **state)
+{
+    lead_event  ev, got;
+    uint8_t     buf[LEAD_EVENT_MAX_SIZE];
+    int         head, len;
+
+    (void) state;
+
+    /* a minimal event is nothing but the head */
+    make_minimal(&ev);
+    head = encode(&ev, buf);
+
+    for (len = 0; len < head; len++) {
+        if (lead_event_decode(buf, (size_t) len, &got) != LEAD_EINVAL) {
+            fail_msg("head cut to %d of %d bytes was accepted", len, head);
+        }
+    }
+}
+
+/* Appends a tagged field (tag, u16 length, bytes) and returns the end. */
+static size_t
+put_field(uint8_t *buf, size_t n, uint8_t tag, size_t len, size_t have)
+{
+    buf[n] = tag;
+    buf[n + 1] = (uint8_t) len;
+    buf[n + 2] = (uint8_t) (len >> 8);
+    memset(buf + n + 3, 'z', have);
+    return n + 3 + have;
+}
+
+static void
+test_decode_bad_fields(void **state)
+{
+    /* fields appended to a minimal head; `have` bytes actually follow */
+    static const struct {
+        const char  *what;
+        uint8_t      tag;
+        size_t       len, have;
+    } cases[] = {
+        { "path longer than the input", 1, 10, 9 },
+        { "length far past the end", 1, 0xffff, 4 },
+        { "unknown tag longer than the input", 0x7f, 2, 1 },
+        { "ranges of 15 bytes", 6, 15, 15 },
+        { "ranges of 17 bytes", 6, 17, 17 },
+        { "ranges of 8 bytes", 6, 8, 8 },
+        { "more than LEAD_MAX_RANGES ranges", 6, 16 * (LEAD_MAX_RANGES + 1),
+          16 * (LEAD_MAX_RANGES + 1) },
+    };
+    static uint8_t  buf[2 * LEAD_EVENT_MAX_SIZE];
+    lead_event      ev, got;
+    size_t          i, head, n;
+
+    (void) state;
+
+    make_minimal(&ev);
+    head = (size_t) encode(&ev, buf);
+
+    for (i = 0; i < N_ELEMS(cases); i++) {
+        n = put_field(buf, head, cases[i].tag, cases[i].len, cases[i].have);
+        if (lead_event_decode(buf, n, &got) != LEAD_EINVAL) {
+            fail_msg("%s was accepted", cases[i].what);
+        }
+    }
+
+    /* a field header cut short: one or two bytes of its three */
+    put_field(buf, head, 1, 1, 1);
+    assert_int_equal(lead_event_decode(buf, head + 1, &got), LEAD_EINVAL);
+    assert_int_equal(lead_event_decode(buf, head + 2, &got), LEAD_EINVAL);
+}
+
+static void
+test_decode_truncated_field(void **state)
+{
+    fx_event    f;
+    lead_event  got;
+    uint8_t     buf[LEAD_EVENT_MAX_SIZE];
+    int         n;
+
+    (void) state;
+
+    /* the last field (the ranges) then loses its last byte */
+    make_full(&f);
+    n = encode(&f.ev, buf);
+    assert_int_equal(lead_event_decode(buf, (size_t) n - 1, &got),
+                     LEAD_EINVAL);
+    assert_int_equal(lead_event_decode(buf, (size_t) n - 16, &got),
+                     LEAD_EINVAL);
+}
+
+static void
+test_decode_wrong_version(void **state)
+{
+    static const uint8_t  versions[] = { 0, 2, 0xff };
+    fx_event              f;
+    lead_event            got;
+    uint8_t               buf[LEAD_EVENT_MAX_SIZE];
+    size_t                i;
+    int                   n;
+
+    (void) state;
+
+    make_full(&f);
+    n = encode(&f.ev, buf);
+
+    for (i = 0; i < N_ELEMS(versions); i++) {
+        buf[0] = versions[i];
+        if (lead_event_decode(buf, (size_t) n, &got) != LEAD_EINVAL) {
+            fail_msg("version byte %u was accepted", versions[i]);
+        }
+    }
+}
+
+/* A later version's fields must not stop this one reading the rest. */
+static void
+test_decode_skips_unknown_tags(void **state)
+{
+    static const struct {
+        uint8_t  tag;
+        size_t   len;
+        int      first;   /* right after the head rather than at the end */
+    } extras[] = {
+        { 0x7f, 3, 0 },
+        { 0xff, 0, 0 },
+        { 0, 5, 0 },
+        { 0x40, 300, 0 },
+        { 0x7f, 3, 1 },
+    };
+    static uint8_t  buf[2 * LEAD_EVENT_MAX_SIZE];
+    uint8_t         plain[LEAD_EVENT_MAX_SIZE], minimal[LEAD_EVENT_MAX_SIZE];
+    fx_event        f;
+    lead_event      got, min_ev;
+    size_t          i, n, head;
+    int             len;
+
+    (void) state;
+
+    make_full(&f);
+    len = encode(&f.ev, plain);
+    make_minimal(&min_ev);
+    head = (size_t) encode(&min_ev, minimal);
+
+    for (i = 0; i < N_ELEMS(extras); i++) {
+        if (extras[i].first) {
+            memcpy(buf, plain, head);
+            n = put_field(buf, head, extras[i].tag, extras[i].len,
+                          extras[i].len);
+            memcpy(buf + n, plain + head, (size_t) len - head);
+            n += (size_t) len - head;
+        } else {
+            memcpy(buf, plain, (size_t) len);
+            n = put_field(buf, (size_t) len, extras[i].tag, extras[i].len,
+                          extras[i].len);
+        }
+
+        if (lead_event_decode(buf, n, &got) != LEAD_OK) {
+            fail_msg("extra tag %u of %zu bytes refused", extras[i].tag,
+                     extras[i].len);
+        }
+        fx_assert_event_equal(&f.ev, &got);
+    }
+}
+
+/* ---- batches ----------------------------------------------------------- */
+
+static void
+test_batch_add_count_clear(void **state)
+{
+    lead_batch  *b;
+    fx_event     f;
+    unsigned     i;
+
+    (void) state;
+
+    b = lead_batch_new(64 * LEAD_EVENT_MAX_SIZE);
+    assert_non_null(b);
+    assert_int_equal(lead_batch_count(b), 0);
+
+    for (i = 0; i < 5; i++) {
+        fx_event_make(&f, i, 0);
+        assert_int_equal(lead_batch_add(b, &f.ev), LEAD_OK);
+        assert_int_equal(lead_batch_count(b), i + 1);
+    }
+
+    /* an event the encoder refuses is not counted */
+    f.ev.nranges = LEAD_MAX_RANGES + 1;
+    assert_int_equal(lead_batch_add(b, &f.ev), LEAD_EINVAL);
+    assert_int_equal(lead_batch_count(b), 5);
+
+    lead_batch_clear(b);
+    assert_int_equal(lead_batch_count(b), 0);
+
+    fx_event_make(&f, 7, 0);
+    assert_int_equal(lead_batch_add(b, &f.ev), LEAD_OK);
+    assert_int_equal(lead_batch_count(b), 1);
+
+    lead_batch_free(b);
+    lead_batch_free(NULL);
+}
+
+/* A tiny maximum is raised so that one event of any size still fits. */
+static void
+test_batch_min_size(void **state)
+{
+    lead_batch  *b;
+    fx_event     f;
+
+    (void) state;
+
+    b = lead_batch_new(0);
+    assert_non_null(b);
+
+    make_full(&f);
+    assert_int_equal(lead_batch_add(b, &f.ev), LEAD_OK);
+    assert_int_equal(lead_batch_add(b, &f.ev), LEAD_EBATCHFULL);
+    assert_int_equal(lead_batch_count(b), 1);
+
+    lead_batch_free(b);
+}
+
+static void
+test_batch_full(void **state)
+{
+    const size_t     max = 3 * LEAD_EVENT_MAX_SIZE;
+    fx_event         small, full;
+    const fx_event  *kinds[2];
+    uint8_t          buf[LEAD_EVENT_MAX_SIZE];
+    lead_batch      *b;
+    size_t           i, count, rec, guard;
+    int              rc = LEAD_OK;
+
+    (void) state;
+
+    fx_event_make(&small, 3, 0);
+    make_full(&full);
+    kinds[0] = &small;
+    kinds[1] = &full;
+
+    for (i = 0; i < N_ELEMS(kinds); i++) {
+        /* a record is the event with a two-byte length in front */
+        rec = 2 + (size_t) encode(&kinds[i]->ev, buf);
+
+        b = lead_batch_new(max);
+        assert_non_null(b);
+
+        for (guard = 0; guard < max; guard++) {
+            rc = lead_batch_add(b, &kinds[i]->ev);
+            if (rc != LEAD_OK) {
+                break;
+            }
+        }
+        assert_int_equal(rc, LEAD_EBATCHFULL);
+        count = lead_batch_count(b);
+
+        /* never over max, and only full once a worst case no longer fits */
+        assert_true(count >= 1);
+        assert_true(count * rec <= max);
+        assert_true(count * rec + LEAD_EVENT_MAX_SIZE + 2 > max);
+
+        assert_int_equal(lead_batch_add(b, &kinds[i]->ev), LEAD_EBATCHFULL);
+        assert_int_equal(lead_batch_count(b), count);
+
+        /* clearing makes the room usable again */
+        lead_batch_clear(b);
+        assert_int_equal(lead_batch_add(b, &kinds[i]->ev), LEAD_OK);
+        assert_int_equal(lead_batch_count(b), 1);
+
+        lead_batch_free(b);
+    }
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_round_trip_full),
+        cmocka_unit_test(test_round_trip_minimal),
+        cmocka_unit_test(test_round_trip_mixed),
+        cmocka_unit_test(test_encode_limits),
+        cmocka_unit_test(test_encode_buffer_size),
+        cmocka_unit_test(test_decode_truncated_head),
+        cmocka_unit_test(test_decode_bad_fields),
+        cmocka_unit_test(test_decode_truncated_field),
+        cmocka_unit_test(test_decode_wrong_version),
+        cmocka_unit_test(test_decode_skips_unknown_tags),
+        cmocka_unit_test(test_batch_add_count_clear),
+        cmocka_unit_test(test_batch_min_size),
+        cmocka_unit_test(test_batch_full),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
