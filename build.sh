@@ -143,6 +143,7 @@ http {
     access_log $demo/logs/access.log;
     lead_store $demo/store;
     lead_secret $demo/secret;
+    lead_rules $ROOT/rules;
     server {
         listen 127.0.0.1:8080;
         root $ROOT/html;
@@ -159,6 +160,9 @@ CONF
   Site (the content library):  http://127.0.0.1:8080/
   What was recorded:           $BUILD/leadctl --store $demo/store events
                                $BUILD/leadctl --store $demo/store visitors
+                               $BUILD/leadctl --store $demo/store assets
+  Rules (edit, then reload):   $ROOT/rules/
+                               /usr/sbin/nginx -p $demo -c $demo/nginx.conf -s reload
   Logs:                        $demo/logs/
 
   Ctrl-C stops nginx; pending events are written first.
