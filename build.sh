@@ -126,6 +126,8 @@ run_demo() {
         if runuser -u www-data -- test -r "$ROOT/html/index.html" 2>/dev/null
         then
             user="user www-data;"
+            # a store left by an earlier run as another user
+            [ -d "$demo/store" ] && chown -R www-data: "$demo/store"
         else
             user="user root;"
         fi
@@ -144,11 +146,22 @@ http {
     lead_store $demo/store;
     lead_secret $demo/secret;
     lead_rules $ROOT/rules;
+    limit_req_zone \$binary_remote_addr zone=lead_form:1m rate=10r/m;
     server {
         listen 127.0.0.1:8080;
         root $ROOT/html;
-        location / { lead_track on; }
+        location / {
+            lead_track on;
+            lead_gate auto;
+        }
         location /assets/ { lead_track off; }
+        location = /form.html { return 404; }    # the form's template
+        location = /lead/form {
+            lead_form;
+            lead_form_template $ROOT/html/form.html;
+            lead_form_contact on;
+            limit_req zone=lead_form burst=5 nodelay;
+        }
     }
 }
 CONF

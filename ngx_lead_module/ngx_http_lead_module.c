@@ -10,64 +10,15 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "lead.h"
-
-
-#define NGX_HTTP_LEAD_COOKIE_MAX_AGE  (365 * 24 * 60 * 60)
-#define NGX_HTTP_LEAD_SECRET_MAX      4096
-#define NGX_HTTP_LEAD_REPORT_EVERY    60
-
-
-typedef struct {
-    ngx_str_t        store;          /* NUL-terminated */
-    off_t            map_size;
-    ngx_msec_t       flush;
-    size_t           batch_size;
-    ngx_str_t        secret;
-    ngx_str_t        cookie;
-    lead_rules      *rules;
-} ngx_http_lead_main_conf_t;
-
-
-typedef struct {
-    ngx_flag_t       track;
-    ngx_flag_t       honor_gpc;
-} ngx_http_lead_loc_conf_t;
-
-
-typedef struct {
-    u_char             visitor[LEAD_ID_LEN];
-    off_t              file_size;
-    const lead_asset  *asset;
-    ngx_str_t          path;            /* normalised; empty if invalid */
-    unsigned           visitor_known:1;
-    unsigned           new_visitor:1;
-    unsigned           opted_out:1;
-    unsigned           prefetch:1;
-} ngx_http_lead_ctx_t;
-
-
-/* one per worker process: its store handle and pending events */
-typedef struct {
-    lead_store      *store;
-    lead_batch      *batch;
-    ngx_event_t      flush_ev;
-    ngx_uint_t       dropped;
-    time_t           last_report;
-    ngx_uint_t       catalogued;     /* rules written to this store */
-    ngx_http_lead_main_conf_t  *lmcf;
-} ngx_http_lead_worker_t;
+#include "ngx_http_lead.h"
 
 
 static ngx_int_t ngx_http_lead_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_lead_log_handler(ngx_http_request_t *r);
-static ngx_http_lead_ctx_t *ngx_http_lead_get_ctx(ngx_http_request_t *r);
 static ngx_http_lead_ctx_t *ngx_http_lead_get_visitor(ngx_http_request_t *r,
     ngx_http_lead_loc_conf_t *llcf);
 static void ngx_http_lead_read_headers(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx, ngx_http_lead_loc_conf_t *llcf);
-static ngx_int_t ngx_http_lead_set_cookie(ngx_http_request_t *r,
-    ngx_http_lead_main_conf_t *lmcf, ngx_http_lead_ctx_t *ctx);
 static void ngx_http_lead_record(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx);
 static void ngx_http_lead_flush(ngx_log_t *log);
@@ -94,6 +45,14 @@ static ngx_int_t ngx_http_lead_init(ngx_conf_t *cf);
 static ngx_int_t ngx_http_lead_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_lead_init_process(ngx_cycle_t *cycle);
 static void ngx_http_lead_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_conf_enum_t  ngx_http_lead_gate_modes[] = {
+    { ngx_string("off"), NGX_HTTP_LEAD_GATE_OFF },
+    { ngx_string("on"), NGX_HTTP_LEAD_GATE_ON },
+    { ngx_string("auto"), NGX_HTTP_LEAD_GATE_AUTO },
+    { ngx_null_string, 0 }
+};
 
 
 static ngx_command_t  ngx_http_lead_commands[] = {
@@ -140,6 +99,41 @@ static ngx_command_t  ngx_http_lead_commands[] = {
       offsetof(ngx_http_lead_loc_conf_t, honor_gpc),
       NULL },
 
+    { ngx_string("lead_gate"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_lead_loc_conf_t, gate),
+      &ngx_http_lead_gate_modes },
+
+    { ngx_string("lead_form_uri"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_lead_loc_conf_t, form_uri),
+      NULL },
+
+    { ngx_string("lead_form"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_lead_form,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("lead_form_contact"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_lead_loc_conf_t, form_contact),
+      NULL },
+
+    { ngx_string("lead_form_template"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_lead_form_template,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -177,7 +171,9 @@ ngx_module_t  ngx_http_lead_module = {
 
 enum {
     NGX_HTTP_LEAD_VAR_ASSET,
-    NGX_HTTP_LEAD_VAR_STAGE
+    NGX_HTTP_LEAD_VAR_STAGE,
+    NGX_HTTP_LEAD_VAR_VISITOR,
+    NGX_HTTP_LEAD_VAR_ID
 };
 
 
@@ -189,13 +185,19 @@ static ngx_http_variable_t  ngx_http_lead_vars[] = {
     { ngx_string("lead_stage"), NULL, ngx_http_lead_variable,
       NGX_HTTP_LEAD_VAR_STAGE, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("lead_visitor"), NULL, ngx_http_lead_variable,
+      NGX_HTTP_LEAD_VAR_VISITOR, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("lead_id"), NULL, ngx_http_lead_variable,
+      NGX_HTTP_LEAD_VAR_ID, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
       ngx_http_null_variable
 };
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
-static ngx_http_lead_worker_t  ngx_http_lead_worker;
+ngx_http_lead_worker_t  ngx_http_lead_worker;
 
 
 static ngx_int_t
@@ -268,7 +270,7 @@ ngx_http_lead_log_handler(ngx_http_request_t *r)
  * The request's lead context: its normalised path and the asset rule that
  * matches it, found once and kept for the variables and the event.
  */
-static ngx_http_lead_ctx_t *
+ngx_http_lead_ctx_t *
 ngx_http_lead_get_ctx(ngx_http_request_t *r)
 {
     int                         n;
@@ -313,9 +315,7 @@ static ngx_http_lead_ctx_t *
 ngx_http_lead_get_visitor(ngx_http_request_t *r,
     ngx_http_lead_loc_conf_t *llcf)
 {
-    ngx_str_t                   value;
-    ngx_http_lead_ctx_t        *ctx;
-    ngx_http_lead_main_conf_t  *lmcf;
+    ngx_http_lead_ctx_t  *ctx;
 
     ctx = ngx_http_lead_get_ctx(r);
     if (ctx == NULL || ctx->visitor_known) {
@@ -329,7 +329,28 @@ ngx_http_lead_get_visitor(ngx_http_request_t *r,
         return ctx;
     }
 
+    return ngx_http_lead_read_cookie(r, ctx) == NGX_OK ? ctx : NULL;
+}
+
+
+/*
+ * The visitor of the cookie when it verifies, else a new one (to be sent
+ * a cookie): a forged or damaged cookie never fails the request.
+ */
+ngx_int_t
+ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
+{
+    ngx_str_t                   value;
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    if (ctx->visitor_known && !ctx->opted_out) {
+        return NGX_OK;
+    }
+
     lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
+
+    ctx->visitor_known = 1;
+    ctx->opted_out = 0;
 
     if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies,
                                           &lmcf->cookie, &value)
@@ -339,8 +360,7 @@ ngx_http_lead_get_visitor(ngx_http_request_t *r,
                                (char *) value.data, value.len, ctx->visitor)
             == LEAD_OK)
         {
-            ctx->visitor_known = 1;
-            return ctx;
+            return NGX_OK;
         }
 
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -350,13 +370,33 @@ ngx_http_lead_get_visitor(ngx_http_request_t *r,
     if (lead_visitor_new(ctx->visitor) != LEAD_OK) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, ngx_errno,
                       "lead: getrandom() failed");
-        return NULL;
+        return NGX_ERROR;
     }
 
-    ctx->visitor_known = 1;
     ctx->new_visitor = 1;
 
-    return ctx;
+    return NGX_OK;
+}
+
+
+/* NGX_OK when the request's visitor is linked to a lead (cached). */
+ngx_int_t
+ngx_http_lead_identified(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
+{
+    if (!ctx->lead_known) {
+        ctx->lead_known = 1;
+
+        if (ctx->visitor_known && !ctx->new_visitor && !ctx->opted_out
+            && ngx_http_lead_worker.store != NULL)
+        {
+            ctx->identified = lead_store_visitor_lead(
+                                  ngx_http_lead_worker.store, ctx->visitor,
+                                  ctx->lead)
+                              == LEAD_OK;
+        }
+    }
+
+    return ctx->identified ? NGX_OK : NGX_DECLINED;
 }
 
 
@@ -415,7 +455,7 @@ ngx_http_lead_read_headers(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx,
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_lead_set_cookie(ngx_http_request_t *r,
     ngx_http_lead_main_conf_t *lmcf, ngx_http_lead_ctx_t *ctx)
 {
@@ -852,8 +892,10 @@ static ngx_int_t
 ngx_http_lead_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     uintptr_t data)
 {
-    const char           *s;
-    ngx_http_lead_ctx_t  *ctx;
+    u_char                *hex;
+    const char            *s = "";
+    ngx_http_lead_ctx_t   *ctx;
+    ngx_http_lead_loc_conf_t  *llcf;
 
     ctx = ngx_http_lead_get_ctx(r);
 
@@ -861,22 +903,52 @@ ngx_http_lead_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
         return NGX_ERROR;
     }
 
-    /* untagged content: an empty value, which add_header leaves out */
-    if (ctx->asset == NULL) {
-        s = "";
-
-    } else {
-        s = (data == NGX_HTTP_LEAD_VAR_ASSET) ? ctx->asset->title
-                                              : ctx->asset->stage;
-    }
-
-    v->data = (u_char *) s;
-    v->len = ngx_strlen(s);
+    v->len = 0;
     v->valid = 1;
     v->no_cacheable = 0;
     v->not_found = 0;
 
-    return NGX_OK;
+    switch (data) {
+
+    case NGX_HTTP_LEAD_VAR_VISITOR:
+    case NGX_HTTP_LEAD_VAR_ID:
+        llcf = ngx_http_get_module_loc_conf(r, ngx_http_lead_module);
+
+        if (ngx_http_lead_get_visitor(r, llcf) == NULL) {
+            return NGX_ERROR;
+        }
+
+        /* empty for an opted-out visitor, and $lead_id when anonymous */
+        if (ctx->opted_out
+            || (data == NGX_HTTP_LEAD_VAR_ID
+                && ngx_http_lead_identified(r, ctx) != NGX_OK))
+        {
+            return NGX_OK;
+        }
+
+        hex = ngx_pnalloc(r->pool, LEAD_ID_HEX_LEN);
+        if (hex == NULL) {
+            return NGX_ERROR;
+        }
+
+        lead_id_to_hex(data == NGX_HTTP_LEAD_VAR_ID ? ctx->lead
+                                                    : ctx->visitor,
+                       (char *) hex);
+        v->data = hex;
+        v->len = LEAD_ID_HEX_LEN;
+        return NGX_OK;
+
+    default:
+        /* untagged content: an empty value, which add_header leaves out */
+        if (ctx->asset) {
+            s = (data == NGX_HTTP_LEAD_VAR_ASSET) ? ctx->asset->title
+                                                  : ctx->asset->stage;
+        }
+
+        v->data = (u_char *) s;
+        v->len = ngx_strlen(s);
+        return NGX_OK;
+    }
 }
 
 
@@ -952,13 +1024,18 @@ ngx_http_lead_create_loc_conf(ngx_conf_t *cf)
 {
     ngx_http_lead_loc_conf_t  *llcf;
 
-    llcf = ngx_palloc(cf->pool, sizeof(ngx_http_lead_loc_conf_t));
+    llcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_lead_loc_conf_t));
     if (llcf == NULL) {
         return NULL;
     }
 
     llcf->track = NGX_CONF_UNSET;
     llcf->honor_gpc = NGX_CONF_UNSET;
+    llcf->gate = NGX_CONF_UNSET_UINT;
+    ngx_str_null(&llcf->form_uri);
+    llcf->form = NGX_CONF_UNSET;
+    llcf->form_contact = NGX_CONF_UNSET;
+    llcf->form_template = NGX_CONF_UNSET_PTR;
 
     return llcf;
 }
@@ -974,16 +1051,39 @@ ngx_http_lead_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_value(conf->track, prev->track, 0);
     ngx_conf_merge_value(conf->honor_gpc, prev->honor_gpc, 1);
+    ngx_conf_merge_uint_value(conf->gate, prev->gate,
+                              NGX_HTTP_LEAD_GATE_OFF);
+    ngx_conf_merge_str_value(conf->form_uri, prev->form_uri, "/lead/form");
+    ngx_conf_merge_value(conf->form, prev->form, 0);
+    ngx_conf_merge_value(conf->form_contact, prev->form_contact, 0);
+    ngx_conf_merge_ptr_value(conf->form_template, prev->form_template, NULL);
 
-    if (conf->track) {
-        lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_lead_module);
+    if (!conf->track && conf->gate == NGX_HTTP_LEAD_GATE_OFF && !conf->form)
+    {
+        return NGX_CONF_OK;
+    }
 
-        if (lmcf->store.data == NULL || lmcf->secret.data == NULL) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"lead_track on\" needs \"lead_store\" and "
-                               "\"lead_secret\" in the http block");
-            return NGX_CONF_ERROR;
-        }
+    lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_lead_module);
+
+    if (lmcf->store.data == NULL || lmcf->secret.data == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" needs \"lead_store\" and \"lead_secret\" "
+                           "in the http block",
+                           conf->track ? "lead_track on"
+                           : conf->form ? "lead_form" : "lead_gate");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->gate == NGX_HTTP_LEAD_GATE_AUTO && lmcf->rules == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"lead_gate auto\" needs \"lead_rules\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->form && conf->form_template == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"lead_form\" needs \"lead_form_template\"");
+        return NGX_CONF_ERROR;
     }
 
     return NGX_CONF_OK;
@@ -1004,6 +1104,13 @@ ngx_http_lead_init(ngx_conf_t *cf)
     }
 
     *h = ngx_http_lead_log_handler;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_lead_gate_handler;
 
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_lead_header_filter;

@@ -22,7 +22,8 @@ enum {
     LEAD_ESCHEMA = -5,     /* store written by a newer version */
     LEAD_ESTORE = -6,      /* LMDB or system error, see the message */
     LEAD_EBATCHFULL = -7,  /* batch reached its byte limit */
-    LEAD_ECALLBACK = -8    /* an iteration callback asked to stop */
+    LEAD_ECALLBACK = -8,   /* an iteration callback asked to stop */
+    LEAD_ENOTFOUND = -9    /* no such lead */
 };
 
 const char *lead_strerror(int code);
@@ -45,6 +46,17 @@ void lead_cookie_sign(const uint8_t *secret, size_t secret_len,
 /* LEAD_OK and the id when value is well-formed and its MAC matches. */
 int lead_cookie_verify(const uint8_t *secret, size_t secret_len,
     const char *value, size_t len, uint8_t id[LEAD_ID_LEN]);
+
+/*
+ * The form's anti-CSRF token: a MAC of the visitor id, so a page on
+ * another site cannot know it.  LEAD_TOKEN_LEN characters, no NUL.
+ */
+#define LEAD_TOKEN_LEN 43
+
+void lead_form_token(const uint8_t *secret, size_t secret_len,
+    const uint8_t visitor[LEAD_ID_LEN], char out[LEAD_TOKEN_LEN]);
+int lead_form_token_verify(const uint8_t *secret, size_t secret_len,
+    const uint8_t visitor[LEAD_ID_LEN], const char *token, size_t len);
 
 /* Writes LEAD_ID_HEX_LEN lower-case hex digits (no NUL). */
 void lead_id_to_hex(const uint8_t id[LEAD_ID_LEN], char *out);
@@ -309,5 +321,121 @@ int lead_store_put_assets(lead_store *s, const lead_rules *r);
 
 typedef int (*lead_asset_fn)(void *arg, const lead_asset *a);
 int lead_store_each_asset(lead_store *s, lead_asset_fn fn, void *arg);
+
+/* ---- the minimal form ------------------------------------------------- */
+
+#define LEAD_FORM_BODY_MAX     4096
+#define LEAD_EMAIL_MAX         254
+#define LEAD_PERSON_NAME_MAX   100     /* characters */
+#define LEAD_RETURN_MAX        2048
+#define LEAD_TMPL_MAX          (256 * 1024)
+
+enum {
+    LEAD_FORM_NAME,
+    LEAD_FORM_EMAIL,
+    LEAD_FORM_SUBSCRIBE,
+    LEAD_FORM_CONTACT,
+    LEAD_FORM_RETURN,
+    LEAD_FORM_TOKEN,
+    LEAD_FORM_NFIELDS
+};
+
+typedef struct {
+    lead_str  field[LEAD_FORM_NFIELDS];   /* decoded; data NULL if absent */
+    char      buf[LEAD_FORM_BODY_MAX];
+} lead_form_fields;
+
+/*
+ * Splits and decodes an application/x-www-form-urlencoded body ('+' and
+ * %XX; a malformed escape stays as it is; the first of a repeated key
+ * wins).  LEAD_EINVAL if longer than LEAD_FORM_BODY_MAX.
+ */
+int lead_form_parse(const char *body, size_t len, lead_form_fields *f);
+
+/* Practical e-mail check; writes it with the domain lower-cased. */
+int lead_email_normalize(const char *in, size_t len,
+    char out[LEAD_EMAIL_MAX]);
+
+/* 1 when s is a path on this site that is safe to redirect to. */
+int lead_return_valid(const char *s, size_t len);
+
+typedef struct {
+    char         name[LEAD_PERSON_NAME_MAX * 4];
+    size_t       name_len;
+    char         email[LEAD_EMAIL_MAX];
+    size_t       email_len;
+    char         ret[LEAD_RETURN_MAX];   /* "/" when missing or unsafe */
+    size_t       ret_len;
+    int          subscribe;
+    int          contact;
+    const char  *name_error;             /* for people, next to the field */
+    const char  *email_error;
+} lead_form;
+
+/* Returns the number of fields with an error (0: the form is good). */
+int lead_form_validate(const lead_form_fields *f, lead_form *form);
+
+/* ---- leads ------------------------------------------------------------- */
+
+typedef struct {
+    uint8_t    id[LEAD_ID_LEN];
+    lead_str   email;          /* normalised */
+    lead_str   name;
+    lead_str   topics;         /* subscribed topics, space-separated */
+    uint64_t   created_ms;     /* first identified */
+    uint64_t   updated_ms;     /* last filled the form */
+    int        contact;        /* asked to be contacted */
+    int        subscribed;
+} lead_person;
+
+typedef int (*lead_person_fn)(void *arg, const lead_person *p);
+typedef int (*lead_device_fn)(void *arg, const uint8_t visitor[LEAD_ID_LEN],
+    uint64_t since_ms);
+
+/*
+ * A valid form from this visitor: finds or creates the lead by e-mail,
+ * records name, subscription (to topic, if any) and contact request, and
+ * links the visitor to it.  Its earlier anonymous events become the
+ * lead's; a visitor linked to another lead before keeps what it read
+ * then with that lead.  One write transaction.
+ */
+int lead_store_identify(lead_store *s, const uint8_t visitor[LEAD_ID_LEN],
+    const lead_form *form, const char *topic, size_t topic_len,
+    uint64_t now_ms, uint8_t lead_id[LEAD_ID_LEN], int *created);
+
+/* The lead a visitor is now linked to, or LEAD_ENOTFOUND. */
+int lead_store_visitor_lead(lead_store *s,
+    const uint8_t visitor[LEAD_ID_LEN], uint8_t lead_id[LEAD_ID_LEN]);
+
+int lead_store_each_lead(lead_store *s, lead_person_fn fn, void *arg);
+
+/* By e-mail or hex id; LEAD_ENOTFOUND if there is none. */
+int lead_store_find_lead(lead_store *s, const char *who, size_t len,
+    lead_person_fn fn, void *arg);
+
+/* The lead's visitors (devices) and when each was linked. */
+int lead_store_each_device(lead_store *s,
+    const uint8_t lead_id[LEAD_ID_LEN], lead_device_fn fn, void *arg);
+
+/* Every event attributed to the lead, in time order. */
+int lead_store_lead_events(lead_store *s,
+    const uint8_t lead_id[LEAD_ID_LEN], lead_event_fn fn, void *arg);
+
+/*
+ * Templates: {{name}} (HTML-escaped), {{#name}}...{{/name}} shown when
+ * the value is not empty, {{^name}}...{{/name}} when it is.  names is the
+ * NULL-terminated list of placeholders the page may use; render takes
+ * their values in that order and returns the length the page needs (it
+ * writes at most size bytes, like snprintf).
+ */
+typedef struct lead_tmpl lead_tmpl;
+
+int lead_tmpl_parse(lead_tmpl **out, const char *text, size_t len,
+    const char *const *names, const char *label, char *err, size_t errlen);
+int lead_tmpl_load(lead_tmpl **out, const char *path,
+    const char *const *names, char *err, size_t errlen);
+void lead_tmpl_free(lead_tmpl *t);
+size_t lead_tmpl_render(const lead_tmpl *t, const lead_str *values,
+    char *out, size_t size);
 
 #endif /* LEAD_H */

@@ -122,19 +122,33 @@ lead_visitor_new(uint8_t id[LEAD_ID_LEN])
     return LEAD_OK;
 }
 
+/* The label ("visitor:", "form:") keeps each use's MACs apart. */
 static void
-visitor_mac(const uint8_t *secret, size_t secret_len,
+labelled_mac(const uint8_t *secret, size_t secret_len, const char *label,
     const uint8_t id[LEAD_ID_LEN], uint8_t mac[LEAD_MAC_LEN])
 {
-    static const char  label[] = "visitor:";
-    uint8_t            msg[sizeof(label) - 1 + LEAD_ID_LEN];
-    unsigned int       mac_len = LEAD_MAC_LEN;
+    uint8_t       msg[16 + LEAD_ID_LEN];
+    size_t        n = strlen(label);
+    unsigned int  mac_len = LEAD_MAC_LEN;
 
-    memcpy(msg, label, sizeof(label) - 1);
-    memcpy(msg + sizeof(label) - 1, id, LEAD_ID_LEN);
+    memcpy(msg, label, n);
+    memcpy(msg + n, id, LEAD_ID_LEN);
 
-    HMAC(EVP_sha256(), secret, (int) secret_len, msg, sizeof(msg), mac,
+    HMAC(EVP_sha256(), secret, (int) secret_len, msg, n + LEAD_ID_LEN, mac,
          &mac_len);
+}
+
+static int
+same_mac(const uint8_t *a, const uint8_t *b)
+{
+    uint8_t  diff = 0;
+    size_t   i;
+
+    /* constant time: the position of a mismatch must not leak */
+    for (i = 0; i < LEAD_MAC_LEN; i++) {
+        diff |= a[i] ^ b[i];
+    }
+    return diff == 0;
 }
 
 void
@@ -143,7 +157,7 @@ lead_cookie_sign(const uint8_t *secret, size_t secret_len,
 {
     uint8_t  mac[LEAD_MAC_LEN];
 
-    visitor_mac(secret, secret_len, id, mac);
+    labelled_mac(secret, secret_len, "visitor:", id, mac);
 
     b64url_encode(id, LEAD_ID_LEN, out);
     out[ID_B64_LEN] = '.';
@@ -155,8 +169,6 @@ lead_cookie_verify(const uint8_t *secret, size_t secret_len,
     const char *value, size_t len, uint8_t id[LEAD_ID_LEN])
 {
     uint8_t   got[LEAD_MAC_LEN], want[LEAD_MAC_LEN];
-    uint8_t   diff = 0;
-    size_t    i;
 
     if (len != LEAD_COOKIE_VALUE_LEN || value[ID_B64_LEN] != '.'
         || b64url_decode(value, ID_B64_LEN, id, LEAD_ID_LEN) != LEAD_OK
@@ -166,14 +178,36 @@ lead_cookie_verify(const uint8_t *secret, size_t secret_len,
         return LEAD_EINVAL;
     }
 
-    visitor_mac(secret, secret_len, id, want);
+    labelled_mac(secret, secret_len, "visitor:", id, want);
 
-    /* constant time: the position of a mismatch must not leak */
-    for (i = 0; i < LEAD_MAC_LEN; i++) {
-        diff |= got[i] ^ want[i];
+    return same_mac(got, want) ? LEAD_OK : LEAD_EINVAL;
+}
+
+void
+lead_form_token(const uint8_t *secret, size_t secret_len,
+    const uint8_t visitor[LEAD_ID_LEN], char out[LEAD_TOKEN_LEN])
+{
+    uint8_t  mac[LEAD_MAC_LEN];
+
+    labelled_mac(secret, secret_len, "form:", visitor, mac);
+    b64url_encode(mac, LEAD_MAC_LEN, out);
+}
+
+int
+lead_form_token_verify(const uint8_t *secret, size_t secret_len,
+    const uint8_t visitor[LEAD_ID_LEN], const char *token, size_t len)
+{
+    uint8_t  got[LEAD_MAC_LEN], want[LEAD_MAC_LEN];
+
+    if (len != LEAD_TOKEN_LEN
+        || b64url_decode(token, len, got, LEAD_MAC_LEN) != LEAD_OK)
+    {
+        return LEAD_EINVAL;
     }
 
-    return diff == 0 ? LEAD_OK : LEAD_EINVAL;
+    labelled_mac(secret, secret_len, "form:", visitor, want);
+
+    return same_mac(got, want) ? LEAD_OK : LEAD_EINVAL;
 }
 
 void

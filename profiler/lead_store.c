@@ -22,22 +22,13 @@
 
 #include "lead.h"
 #include "lead_internal.h"
+#include "lead_store.h"
 
 #define MAX_DBS       8
 #define MAX_READERS   1024
 #define VISITOR_SIZE  24
 
-struct lead_store {
-    MDB_env   *env;
-    MDB_dbi    meta;
-    MDB_dbi    events;
-    MDB_dbi    visitors;
-    MDB_dbi    assets;
-    int        has_assets;
-    int        read_only;
-    int        empty;      /* read-only open of a store never written */
-    char       err[256];
-};
+
 
 static const char  schema_key[] = "schema";
 static const char  seq_key[] = "seq";
@@ -64,13 +55,15 @@ lead_strerror(int code)
         return "batch is full";
     case LEAD_ECALLBACK:
         return "stopped by callback";
+    case LEAD_ENOTFOUND:
+        return "not found";
     default:
         return "unknown error";
     }
 }
 
-static int
-fail(lead_store *s, int code, const char *fmt, ...)
+int
+lead_store_fail(lead_store *s, int code, const char *fmt, ...)
 {
     va_list  ap;
 
@@ -81,10 +74,10 @@ fail(lead_store *s, int code, const char *fmt, ...)
     return code;
 }
 
-static int
-mdb_fail(lead_store *s, int rc, const char *what)
+int
+lead_store_mdb_fail(lead_store *s, int rc, const char *what)
 {
-    return fail(s, rc == MDB_MAP_FULL ? LEAD_EFULL : LEAD_ESTORE,
+    return lead_store_fail(s, rc == MDB_MAP_FULL ? LEAD_EFULL : LEAD_ESTORE,
                 "%s: %s", what, mdb_strerror(rc));
 }
 
@@ -126,11 +119,21 @@ open_dbs(lead_store *s)
     unsigned   flags = s->read_only ? 0 : MDB_CREATE;
     uint8_t    ver[4];
     uint32_t   found;
+    size_t     i;
     int        rc;
+    struct {
+        const char  *name;
+        MDB_dbi     *dbi;
+    } dbs[] = {
+        { "events", &s->events }, { "visitors", &s->visitors },
+        { "assets", &s->assets }, { "leads", &s->leads },
+        { "emails", &s->emails }, { "links", &s->links },
+        { "devices", &s->devices }
+    };
 
     rc = mdb_txn_begin(s->env, NULL, s->read_only ? MDB_RDONLY : 0, &txn);
     if (rc != 0) {
-        return mdb_fail(s, rc, "mdb_txn_begin");
+        return lead_store_mdb_fail(s, rc, "mdb_txn_begin");
     }
 
     rc = mdb_dbi_open(txn, "meta", flags, &s->meta);
@@ -139,22 +142,18 @@ open_dbs(lead_store *s)
         mdb_txn_abort(txn);
         return LEAD_OK;
     }
-    if (rc == 0) {
-        rc = mdb_dbi_open(txn, "events", flags, &s->events);
+
+    for (i = 0; rc == 0 && i < sizeof(dbs) / sizeof(dbs[0]); i++) {
+        rc = mdb_dbi_open(txn, dbs[i].name, flags, dbs[i].dbi);
     }
-    if (rc == 0) {
-        rc = mdb_dbi_open(txn, "visitors", flags, &s->visitors);
-    }
-    if (rc == 0) {
-        rc = mdb_dbi_open(txn, "assets", flags, &s->assets);
-        s->has_assets = rc == 0;
-        if (rc == MDB_NOTFOUND) {
-            rc = 0;     /* a store no rules were ever recorded in */
-        }
+    if (rc == MDB_NOTFOUND) {
+        /* read-only, and written before this table existed: empty */
+        s->partial = 1;
+        rc = 0;
     }
     if (rc != 0) {
         mdb_txn_abort(txn);
-        return mdb_fail(s, rc, "mdb_dbi_open");
+        return lead_store_mdb_fail(s, rc, "mdb_dbi_open");
     }
 
     key.mv_data = (void *) schema_key;
@@ -170,7 +169,7 @@ open_dbs(lead_store *s)
         }
         if (found != LEAD_SCHEMA_VERSION) {
             mdb_txn_abort(txn);
-            return fail(s, LEAD_ESCHEMA,
+            return lead_store_fail(s, LEAD_ESCHEMA,
                         "store schema version %u, this program knows %u",
                         found, LEAD_SCHEMA_VERSION);
         }
@@ -183,17 +182,17 @@ open_dbs(lead_store *s)
         rc = mdb_put(txn, s->meta, &key, &val, 0);
         if (rc != 0) {
             mdb_txn_abort(txn);
-            return mdb_fail(s, rc, "writing the schema version");
+            return lead_store_mdb_fail(s, rc, "writing the schema version");
         }
 
     } else if (rc != MDB_NOTFOUND) {
         mdb_txn_abort(txn);
-        return mdb_fail(s, rc, "reading the schema version");
+        return lead_store_mdb_fail(s, rc, "reading the schema version");
     }
 
     rc = mdb_txn_commit(txn);
     if (rc != 0) {
-        return mdb_fail(s, rc, "mdb_txn_commit");
+        return lead_store_mdb_fail(s, rc, "mdb_txn_commit");
     }
 
     return LEAD_OK;
@@ -249,7 +248,8 @@ lead_store_open(lead_store **out, const char *dir,
          * last commit but never corrupts the store.
          */
         rc = mdb_env_open(s->env, dir,
-                          s->read_only ? MDB_RDONLY : MDB_NOMETASYNC, 0660);
+                          MDB_NOTLS | (s->read_only ? MDB_RDONLY
+                                                : MDB_NOMETASYNC), 0660);
     }
     if (rc != 0) {
         snprintf(errbuf, errlen, "cannot open store \"%s\": %s", dir,
@@ -301,8 +301,8 @@ visit_cmp(const void *a, const void *b)
     return (x->time_ms > y->time_ms) - (x->time_ms < y->time_ms);
 }
 
-static void
-put_be64(uint8_t *p, uint64_t v)
+void
+lead_put_be64(uint8_t *p, uint64_t v)
 {
     int  i;
 
@@ -312,8 +312,8 @@ put_be64(uint8_t *p, uint64_t v)
     }
 }
 
-static uint64_t
-get_be64(const uint8_t *p)
+uint64_t
+lead_get_be64(const uint8_t *p)
 {
     uint64_t  v = 0;
     int       i;
@@ -348,12 +348,12 @@ append_events(lead_store *s, MDB_txn *txn, const lead_batch *b,
     if (rc == 0 && sval.mv_size == 8) {
         seq = lead_get_u64(sval.mv_data);
     } else if (rc != 0 && rc != MDB_NOTFOUND) {
-        return mdb_fail(s, rc, "reading the event sequence");
+        return lead_store_mdb_fail(s, rc, "reading the event sequence");
     }
 
     rc = mdb_cursor_open(txn, s->events, &cur);
     if (rc != 0) {
-        return mdb_fail(s, rc, "mdb_cursor_open");
+        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
     }
 
     while (lead_batch_next(b, &pos, &rec, &len)) {
@@ -361,8 +361,8 @@ append_events(lead_store *s, MDB_txn *txn, const lead_batch *b,
         visits[n].id = rec + 12;
         visits[n].time_ms = lead_get_u64(rec + 4);
 
-        put_be64(kbuf, visits[n].time_ms);
-        put_be64(kbuf + 8, ++seq);
+        lead_put_be64(kbuf, visits[n].time_ms);
+        lead_put_be64(kbuf + 8, ++seq);
         key.mv_data = kbuf;
         key.mv_size = sizeof(kbuf);
         val.mv_data = (void *) rec;
@@ -375,7 +375,7 @@ append_events(lead_store *s, MDB_txn *txn, const lead_batch *b,
         }
         if (rc != 0) {
             mdb_cursor_close(cur);
-            return mdb_fail(s, rc, "appending an event");
+            return lead_store_mdb_fail(s, rc, "appending an event");
         }
 
         n++;
@@ -389,7 +389,7 @@ append_events(lead_store *s, MDB_txn *txn, const lead_batch *b,
 
     rc = mdb_put(txn, s->meta, &skey, &sval, 0);
     if (rc != 0) {
-        return mdb_fail(s, rc, "writing the event sequence");
+        return lead_store_mdb_fail(s, rc, "writing the event sequence");
     }
 
     return LEAD_OK;
@@ -430,7 +430,7 @@ update_visitors(lead_store *s, MDB_txn *txn, visit *visits, size_t n)
             count += lead_get_u64((uint8_t *) val.mv_data + 16);
 
         } else if (rc != 0 && rc != MDB_NOTFOUND) {
-            return mdb_fail(s, rc, "reading a visitor");
+            return lead_store_mdb_fail(s, rc, "reading a visitor");
         }
 
         lead_put_u64(rec, first);
@@ -441,36 +441,8 @@ update_visitors(lead_store *s, MDB_txn *txn, visit *visits, size_t n)
 
         rc = mdb_put(txn, s->visitors, &key, &val, 0);
         if (rc != 0) {
-            return mdb_fail(s, rc, "writing a visitor");
+            return lead_store_mdb_fail(s, rc, "writing a visitor");
         }
-    }
-
-    return LEAD_OK;
-}
-
-static int
-commit_once(lead_store *s, const lead_batch *b, visit *visits)
-{
-    MDB_txn  *txn;
-    int       rc;
-
-    rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-    if (rc != 0) {
-        return rc == MDB_MAP_RESIZED ? rc : mdb_fail(s, rc, "mdb_txn_begin");
-    }
-
-    rc = append_events(s, txn, b, visits);
-    if (rc == LEAD_OK) {
-        rc = update_visitors(s, txn, visits, lead_batch_count(b));
-    }
-    if (rc != LEAD_OK) {
-        mdb_txn_abort(txn);
-        return rc;
-    }
-
-    rc = mdb_txn_commit(txn);
-    if (rc != 0) {
-        return mdb_fail(s, rc, "mdb_txn_commit");
     }
 
     return LEAD_OK;
@@ -479,31 +451,33 @@ commit_once(lead_store *s, const lead_batch *b, visit *visits)
 int
 lead_store_commit(lead_store *s, const lead_batch *b)
 {
-    visit  *visits;
-    int     rc;
-
-    if (s->read_only) {
-        return fail(s, LEAD_EINVAL, "store opened read-only");
-    }
+    MDB_txn  *txn;
+    visit    *visits;
+    int       rc;
 
     if (lead_batch_count(b) == 0) {
-        return LEAD_OK;
+        return s->read_only ? lead_store_fail(s, LEAD_EINVAL,
+                                              "store opened read-only")
+                            : LEAD_OK;
     }
 
     visits = malloc(lead_batch_count(b) * sizeof(visit));
     if (visits == NULL) {
-        return fail(s, LEAD_ENOMEM, "out of memory");
+        return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
     }
 
-    rc = commit_once(s, b, visits);
-
-    if (rc == MDB_MAP_RESIZED) {
-        /* another process grew the map (a reload with a larger size=) */
-        rc = mdb_env_set_mapsize(s->env, 0);
-        rc = rc == 0 ? commit_once(s, b, visits)
-                     : mdb_fail(s, rc, "adopting the new map size");
-        if (rc == MDB_MAP_RESIZED) {
-            rc = mdb_fail(s, rc, "mdb_txn_begin");
+    rc = lead_store_write_begin(s, &txn);
+    if (rc == LEAD_OK) {
+        rc = append_events(s, txn, b, visits);
+        if (rc == LEAD_OK) {
+            rc = update_visitors(s, txn, visits, lead_batch_count(b));
+        }
+        if (rc == LEAD_OK) {
+            rc = mdb_txn_commit(txn);
+            rc = rc == 0 ? LEAD_OK
+                         : lead_store_mdb_fail(s, rc, "mdb_txn_commit");
+        } else {
+            mdb_txn_abort(txn);
         }
     }
 
@@ -512,35 +486,49 @@ lead_store_commit(lead_store *s, const lead_batch *b)
 }
 
 static int
-read_begin(lead_store *s, MDB_txn **txn)
+begin(lead_store *s, MDB_txn **txn, unsigned flags)
 {
     int  rc;
 
-    rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
+    rc = mdb_txn_begin(s->env, NULL, flags, txn);
     if (rc == MDB_MAP_RESIZED) {
+        /* another process grew the map (a reload with a larger size=) */
         mdb_env_set_mapsize(s->env, 0);
-        rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
+        rc = mdb_txn_begin(s->env, NULL, flags, txn);
     }
 
-    return rc == 0 ? LEAD_OK : mdb_fail(s, rc, "mdb_txn_begin");
+    return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "mdb_txn_begin");
 }
 
-typedef int (*row_fn)(const MDB_val *key, const MDB_val *val, void *ctx);
+int
+lead_store_read_begin(lead_store *s, MDB_txn **txn)
+{
+    return begin(s, txn, MDB_RDONLY);
+}
+
+int
+lead_store_write_begin(lead_store *s, MDB_txn **txn)
+{
+    if (s->read_only) {
+        return lead_store_fail(s, LEAD_EINVAL, "store opened read-only");
+    }
+    return begin(s, txn, 0);
+}
 
 /* Calls row for every record of dbi in one read snapshot. */
-static int
-scan(lead_store *s, MDB_dbi dbi, row_fn row, void *ctx)
+int
+lead_store_scan(lead_store *s, MDB_dbi dbi, lead_row_fn row, void *ctx)
 {
     MDB_txn     *txn;
     MDB_cursor  *cur;
     MDB_val      key, val;
     int          rc, op;
 
-    if (s->empty) {
+    if (s->empty || s->partial) {
         return LEAD_OK;
     }
 
-    rc = read_begin(s, &txn);
+    rc = lead_store_read_begin(s, &txn);
     if (rc != LEAD_OK) {
         return rc;
     }
@@ -548,7 +536,7 @@ scan(lead_store *s, MDB_dbi dbi, row_fn row, void *ctx)
     rc = mdb_cursor_open(txn, dbi, &cur);
     if (rc != 0) {
         mdb_txn_abort(txn);
-        return mdb_fail(s, rc, "mdb_cursor_open");
+        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
     }
 
     for (op = MDB_FIRST;
@@ -567,7 +555,7 @@ scan(lead_store *s, MDB_dbi dbi, row_fn row, void *ctx)
     if (rc == MDB_NOTFOUND) {
         return LEAD_OK;
     }
-    return rc == LEAD_ECALLBACK ? rc : mdb_fail(s, rc, "reading the store");
+    return rc == LEAD_ECALLBACK ? rc : lead_store_mdb_fail(s, rc, "reading the store");
 }
 
 typedef struct {
@@ -589,7 +577,7 @@ event_row(const MDB_val *key, const MDB_val *val, void *ctx)
         return 0;   /* not an event this version reads: skip it */
     }
 
-    return c->event_fn(c->arg, get_be64((uint8_t *) key->mv_data + 8), &ev);
+    return c->event_fn(c->arg, lead_get_be64((uint8_t *) key->mv_data + 8), &ev);
 }
 
 int
@@ -597,7 +585,7 @@ lead_store_each_event(lead_store *s, lead_event_fn fn, void *arg)
 {
     scan_ctx  c = { fn, NULL, NULL, arg };
 
-    return scan(s, s->events, event_row, &c);
+    return lead_store_scan(s, s->events, event_row, &c);
 }
 
 static int
@@ -624,7 +612,7 @@ lead_store_each_visitor(lead_store *s, lead_visitor_fn fn, void *arg)
 {
     scan_ctx  c = { NULL, fn, NULL, arg };
 
-    return scan(s, s->visitors, visitor_row, &c);
+    return lead_store_scan(s, s->visitors, visitor_row, &c);
 }
 
 /*
@@ -666,21 +654,13 @@ lead_store_put_assets(lead_store *s, const lead_rules *r)
     size_t             i;
     int                rc;
 
-    if (s->read_only || !s->has_assets) {
-        return fail(s, LEAD_EINVAL, "store opened read-only");
-    }
-
-    rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-    if (rc == MDB_MAP_RESIZED) {
-        mdb_env_set_mapsize(s->env, 0);
-        rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-    }
-    if (rc != 0) {
-        return mdb_fail(s, rc, "mdb_txn_begin");
+    rc = lead_store_write_begin(s, &txn);
+    if (rc != LEAD_OK) {
+        return rc;
     }
 
     for (i = 0; (a = lead_rules_asset(r, i)) != NULL; i++) {
-        put_be64(kbuf, a->id);
+        lead_put_be64(kbuf, a->id);
         key.mv_data = kbuf;
         key.mv_size = 8;
         val.mv_data = rec;
@@ -689,12 +669,12 @@ lead_store_put_assets(lead_store *s, const lead_rules *r)
         rc = mdb_put(txn, s->assets, &key, &val, 0);
         if (rc != 0) {
             mdb_txn_abort(txn);
-            return mdb_fail(s, rc, "writing the asset catalogue");
+            return lead_store_mdb_fail(s, rc, "writing the asset catalogue");
         }
     }
 
     rc = mdb_txn_commit(txn);
-    return rc == 0 ? LEAD_OK : mdb_fail(s, rc, "mdb_txn_commit");
+    return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "mdb_txn_commit");
 }
 
 static int
@@ -742,9 +722,5 @@ lead_store_each_asset(lead_store *s, lead_asset_fn fn, void *arg)
 {
     scan_ctx  c = { NULL, NULL, fn, arg };
 
-    if (!s->has_assets) {
-        return LEAD_OK;
-    }
-
-    return scan(s, s->assets, asset_row, &c);
+    return lead_store_scan(s, s->assets, asset_row, &c);
 }

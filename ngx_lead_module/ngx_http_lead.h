@@ -1,0 +1,96 @@
+
+/*
+ * What the files of ngx_http_lead_module share: configuration, the
+ * request context and the worker's store.
+ */
+
+
+#ifndef _NGX_HTTP_LEAD_H_INCLUDED_
+#define _NGX_HTTP_LEAD_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "lead.h"
+
+
+#define NGX_HTTP_LEAD_GATE_OFF   0
+#define NGX_HTTP_LEAD_GATE_ON    1
+#define NGX_HTTP_LEAD_GATE_AUTO  2
+
+
+#define NGX_HTTP_LEAD_COOKIE_MAX_AGE  (365 * 24 * 60 * 60)
+#define NGX_HTTP_LEAD_SECRET_MAX      4096
+#define NGX_HTTP_LEAD_REPORT_EVERY    60
+
+
+typedef struct {
+    ngx_str_t        store;          /* NUL-terminated */
+    off_t            map_size;
+    ngx_msec_t       flush;
+    size_t           batch_size;
+    ngx_str_t        secret;
+    ngx_str_t        cookie;
+    lead_rules      *rules;
+} ngx_http_lead_main_conf_t;
+
+
+typedef struct {
+    ngx_flag_t       track;
+    ngx_flag_t       honor_gpc;
+    ngx_uint_t       gate;
+    ngx_str_t        form_uri;
+    ngx_flag_t       form;
+    ngx_flag_t       form_contact;
+    lead_tmpl       *form_template;
+} ngx_http_lead_loc_conf_t;
+
+
+typedef struct {
+    u_char             visitor[LEAD_ID_LEN];
+    off_t              file_size;
+    const lead_asset  *asset;
+    ngx_str_t          path;            /* normalised; empty if invalid */
+    u_char             lead[LEAD_ID_LEN];
+    unsigned           visitor_known:1;
+    unsigned           lead_known:1;     /* lookup done; lead valid if ... */
+    unsigned           identified:1;     /* ... this is set */
+    unsigned           new_visitor:1;
+    unsigned           opted_out:1;
+    unsigned           prefetch:1;
+} ngx_http_lead_ctx_t;
+
+
+/* one per worker process: its store handle and pending events */
+typedef struct {
+    lead_store      *store;
+    lead_batch      *batch;
+    ngx_event_t      flush_ev;
+    ngx_uint_t       dropped;
+    time_t           last_report;
+    ngx_uint_t       catalogued;     /* rules written to this store */
+    ngx_http_lead_main_conf_t  *lmcf;
+} ngx_http_lead_worker_t;
+
+
+extern ngx_module_t             ngx_http_lead_module;
+extern ngx_http_lead_worker_t   ngx_http_lead_worker;
+
+
+ngx_http_lead_ctx_t *ngx_http_lead_get_ctx(ngx_http_request_t *r);
+ngx_int_t ngx_http_lead_read_cookie(ngx_http_request_t *r,
+    ngx_http_lead_ctx_t *ctx);
+ngx_int_t ngx_http_lead_set_cookie(ngx_http_request_t *r,
+    ngx_http_lead_main_conf_t *lmcf, ngx_http_lead_ctx_t *ctx);
+ngx_int_t ngx_http_lead_identified(ngx_http_request_t *r,
+    ngx_http_lead_ctx_t *ctx);
+
+ngx_int_t ngx_http_lead_gate_handler(ngx_http_request_t *r);
+char *ngx_http_lead_form(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_lead_form_template(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+
+#endif /* _NGX_HTTP_LEAD_H_INCLUDED_ */

@@ -1,0 +1,553 @@
+
+/*
+ * The gate and the minimal form: an unidentified visitor asking for a
+ * gated asset is sent to the form; the form asks for name and e-mail only
+ * and links the visitor to its lead.
+ */
+
+
+#include "ngx_http_lead.h"
+
+
+/* a form with mistakes: shown again, with what to fix */
+#define NGX_HTTP_LEAD_UNPROCESSABLE  422
+
+
+/* the placeholders form.html may use, in the order values are given */
+enum {
+    FORM_TITLE,
+    FORM_TOPIC,
+    FORM_ACTION,
+    FORM_RETURN,
+    FORM_TOKEN,
+    FORM_NAME,
+    FORM_EMAIL,
+    FORM_NAME_ERROR,
+    FORM_EMAIL_ERROR,
+    FORM_SUBSCRIBE,
+    FORM_CONTACT_ENABLED,
+    FORM_CONTACT,
+    FORM_NVALUES
+};
+
+
+static const char  *ngx_http_lead_form_names[] = {
+    "title", "topic", "action", "return", "token", "name", "email",
+    "name_error", "email_error", "subscribe", "contact_enabled", "contact",
+    NULL
+};
+
+
+static ngx_int_t ngx_http_lead_redirect(ngx_http_request_t *r, u_char *uri,
+    size_t len);
+static ngx_int_t ngx_http_lead_form_handler(ngx_http_request_t *r);
+static void ngx_http_lead_form_post(ngx_http_request_t *r);
+static ngx_int_t ngx_http_lead_form_body(ngx_http_request_t *r,
+    lead_form_fields *fields);
+static ngx_int_t ngx_http_lead_form_render(ngx_http_request_t *r,
+    ngx_uint_t status, lead_form *form, lead_str *ret);
+static const lead_asset *ngx_http_lead_return_asset(ngx_http_request_t *r,
+    lead_str *ret);
+static void ngx_http_lead_free_template(void *data);
+
+
+/*
+ * Access phase: a gated asset is served only to a visitor whose cookie
+ * verifies and who is linked to a lead; anyone else (a forged cookie, a
+ * store that cannot answer) is sent to the form: the gate fails closed.
+ */
+ngx_int_t
+ngx_http_lead_gate_handler(ngx_http_request_t *r)
+{
+    u_char                    *loc, *p;
+    size_t                     len;
+    ngx_uint_t                 gated;
+    const lead_asset          *a;
+    ngx_http_lead_ctx_t       *ctx;
+    ngx_http_lead_loc_conf_t  *llcf;
+    ngx_http_lead_main_conf_t *lmcf;
+
+    llcf = ngx_http_get_module_loc_conf(r, ngx_http_lead_module);
+
+    if (llcf->gate == NGX_HTTP_LEAD_GATE_OFF || r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_lead_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    a = ctx->asset;
+
+    if (llcf->gate == NGX_HTTP_LEAD_GATE_ON) {
+        gated = a == NULL || !(a->flags & LEAD_ASSET_OPEN);
+
+    } else {
+        lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
+        gated = a != NULL
+                && ((a->flags & LEAD_ASSET_GATED)
+                    || (a->stage_index
+                            >= lead_rules_scoring(lmcf->rules)->gate_from
+                        && !(a->flags & LEAD_ASSET_OPEN)));
+    }
+
+    if (!gated) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_lead_read_cookie(r, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_lead_identified(r, ctx) == NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    /* form_uri?return=<what was asked for, path and query> */
+    len = llcf->form_uri.len + sizeof("?return=") - 1
+          + r->unparsed_uri.len
+          + 2 * ngx_escape_uri(NULL, r->unparsed_uri.data,
+                               r->unparsed_uri.len, NGX_ESCAPE_ARGS);
+
+    loc = ngx_pnalloc(r->pool, len);
+    if (loc == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_copy(loc, llcf->form_uri.data, llcf->form_uri.len);
+    p = ngx_cpymem(p, "?return=", sizeof("?return=") - 1);
+    p = (u_char *) ngx_escape_uri(p, r->unparsed_uri.data,
+                                  r->unparsed_uri.len, NGX_ESCAPE_ARGS);
+
+    return ngx_http_lead_redirect(r, loc, p - loc);
+}
+
+
+static ngx_int_t
+ngx_http_lead_redirect(ngx_http_request_t *r, u_char *uri, size_t len)
+{
+    ngx_table_elt_t  *location;
+
+    location = ngx_list_push(&r->headers_out.headers);
+    if (location == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    location->hash = 1;
+    ngx_str_set(&location->key, "Location");
+    location->value.data = uri;
+    location->value.len = len;
+
+    r->headers_out.location = location;
+
+    return NGX_HTTP_SEE_OTHER;
+}
+
+
+char *
+ngx_http_lead_form(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_lead_loc_conf_t  *llcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (llcf->form != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    llcf->form = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_lead_form_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+char *
+ngx_http_lead_form_template(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_lead_loc_conf_t  *llcf = conf;
+
+    char                 err[1024];
+    ngx_str_t           *value, path;
+    ngx_pool_cleanup_t  *cln;
+
+    if (llcf->form_template != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    path = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (lead_tmpl_load(&llcf->form_template, (char *) path.data,
+                       ngx_http_lead_form_names, err, sizeof(err))
+        != LEAD_OK)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_lead_free_template;
+    cln->data = llcf->form_template;
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_lead_free_template(void *data)
+{
+    lead_tmpl_free(data);
+}
+
+
+static ngx_int_t
+ngx_http_lead_form_handler(ngx_http_request_t *r)
+{
+    ngx_int_t             rc;
+    lead_str              ret;
+    lead_form             form;
+    ngx_str_t             arg, type;
+    ngx_http_lead_ctx_t  *ctx;
+
+    if (r->method == NGX_HTTP_GET || r->method == NGX_HTTP_HEAD) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        ngx_memzero(&form, sizeof(lead_form));
+        ret.data = NULL;
+        ret.len = 0;
+
+        if (ngx_http_arg(r, (u_char *) "return", 6, &arg) == NGX_OK) {
+            u_char  *dst = ngx_pnalloc(r->pool, arg.len), *src = arg.data;
+
+            if (dst == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+            ret.data = (char *) dst;
+            ngx_unescape_uri(&dst, &src, arg.len, 0);
+            ret.len = dst - (u_char *) ret.data;
+        }
+
+        return ngx_http_lead_form_render(r, NGX_HTTP_OK, &form, &ret);
+    }
+
+    if (r->method != NGX_HTTP_POST) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    /* refused before a byte of the body is read or anything stored */
+    type = r->headers_in.content_type ? r->headers_in.content_type->value
+                                      : (ngx_str_t) ngx_null_string;
+
+    if (type.len < sizeof("application/x-www-form-urlencoded") - 1
+        || ngx_strncasecmp(type.data,
+                           (u_char *) "application/x-www-form-urlencoded",
+                           sizeof("application/x-www-form-urlencoded") - 1)
+           != 0
+        || (type.len > sizeof("application/x-www-form-urlencoded") - 1
+            && type.data[sizeof("application/x-www-form-urlencoded") - 1]
+               != ';'))
+    {
+        return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
+    }
+
+    if (r->headers_in.content_length_n > LEAD_FORM_BODY_MAX) {
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    ctx = ngx_http_lead_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->request_body_in_single_buf = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_lead_form_post);
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_lead_form_post(ngx_http_request_t *r)
+{
+    int                         created;
+    u_char                      lead_id[LEAD_ID_LEN];
+    lead_str                    ret;
+    ngx_int_t                   rc;
+    ngx_time_t                 *tp;
+    lead_form                   form;
+    const lead_asset           *asset;
+    lead_form_fields           *fields;
+    ngx_http_lead_ctx_t        *ctx;
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
+    ctx = ngx_http_lead_get_ctx(r);
+
+    fields = ngx_palloc(r->pool, sizeof(lead_form_fields));
+    if (ctx == NULL || fields == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    rc = ngx_http_lead_form_body(r, fields);
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
+
+    /* the token ties the post to this visitor's cookie: no cross-site post */
+    if (ngx_http_lead_read_cookie(r, ctx) != NGX_OK || ctx->new_visitor
+        || lead_form_token_verify(lmcf->secret.data, lmcf->secret.len,
+                                  ctx->visitor,
+                                  fields->field[LEAD_FORM_TOKEN].data,
+                                  fields->field[LEAD_FORM_TOKEN].len)
+           != LEAD_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "lead: form posted without a valid token");
+        ngx_http_finalize_request(r, NGX_HTTP_FORBIDDEN);
+        return;
+    }
+
+    ret = fields->field[LEAD_FORM_RETURN];
+
+    if (lead_form_validate(fields, &form) != 0) {
+        ngx_http_finalize_request(r,
+            ngx_http_lead_form_render(r, NGX_HTTP_LEAD_UNPROCESSABLE,
+                                      &form, &ret));
+        return;
+    }
+
+    if (ngx_http_lead_worker.store == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_SERVICE_UNAVAILABLE);
+        return;
+    }
+
+    asset = ngx_http_lead_return_asset(r, &ret);
+    tp = ngx_timeofday();
+
+    if (lead_store_identify(ngx_http_lead_worker.store, ctx->visitor, &form,
+                            asset ? asset->topic : NULL,
+                            asset ? ngx_strlen(asset->topic) : 0,
+                            (uint64_t) tp->sec * 1000 + tp->msec, lead_id,
+                            &created)
+        != LEAD_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "lead: cannot record a form: %s",
+                      lead_store_errmsg(ngx_http_lead_worker.store));
+        ngx_http_finalize_request(r, NGX_HTTP_SERVICE_UNAVAILABLE);
+        return;
+    }
+
+    ngx_http_finalize_request(r,
+        ngx_http_lead_redirect(r, (u_char *) form.ret, form.ret_len));
+}
+
+
+/* The body, in memory and within LEAD_FORM_BODY_MAX, parsed. */
+static ngx_int_t
+ngx_http_lead_form_body(ngx_http_request_t *r, lead_form_fields *fields)
+{
+    u_char       body[LEAD_FORM_BODY_MAX], *p = body;
+    size_t       len;
+    ngx_chain_t  *cl;
+
+    if (r->request_body == NULL || r->request_body->temp_file) {
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        len = cl->buf->last - cl->buf->pos;
+
+        if (cl->buf->in_file
+            || len > (size_t) (body + sizeof(body) - p))
+        {
+            return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+        }
+
+        p = ngx_cpymem(p, cl->buf->pos, len);
+    }
+
+    if (lead_form_parse((char *) body, p - body, fields) != LEAD_OK) {
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    return NGX_OK;
+}
+
+
+/* The asset the visitor was on its way to, for the form's wording. */
+static const lead_asset *
+ngx_http_lead_return_asset(ngx_http_request_t *r, lead_str *ret)
+{
+    int                         n;
+    char                       *path;
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
+
+    if (lmcf->rules == NULL || !lead_return_valid(ret->data, ret->len)) {
+        return NULL;
+    }
+
+    path = ngx_pnalloc(r->pool, LEAD_PATH_MAX);
+    if (path == NULL) {
+        return NULL;
+    }
+
+    n = lead_path_normalize(ret->data, ret->len, path);
+
+    return n > 0 ? lead_rules_match(lmcf->rules, path, n) : NULL;
+}
+
+
+static ngx_int_t
+ngx_http_lead_form_render(ngx_http_request_t *r, ngx_uint_t status,
+    lead_form *form, lead_str *ret)
+{
+    u_char                     *page;
+    size_t                      len;
+    ngx_int_t                   rc;
+    ngx_buf_t                  *b;
+    ngx_chain_t                 out;
+    lead_str                    v[FORM_NVALUES];
+    const lead_asset           *asset;
+    ngx_table_elt_t            *h;
+    ngx_http_lead_ctx_t        *ctx;
+    ngx_http_lead_loc_conf_t   *llcf;
+    ngx_http_lead_main_conf_t  *lmcf;
+    char                        token[LEAD_TOKEN_LEN];
+
+    llcf = ngx_http_get_module_loc_conf(r, ngx_http_lead_module);
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
+
+    ctx = ngx_http_lead_get_ctx(r);
+    if (ctx == NULL || ngx_http_lead_read_cookie(r, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    lead_form_token(lmcf->secret.data, lmcf->secret.len, ctx->visitor, token);
+
+    /* a return the form would refuse is not even shown back */
+    if (!lead_return_valid(ret->data, ret->len)) {
+        ret->data = "/";
+        ret->len = 1;
+    }
+
+    asset = ngx_http_lead_return_asset(r, ret);
+
+    ngx_memzero(v, sizeof(v));
+
+#define FORM_SET(i, s, n)  v[i].data = (s); v[i].len = (n)
+
+    if (asset) {
+        FORM_SET(FORM_TITLE, asset->title, ngx_strlen(asset->title));
+        FORM_SET(FORM_TOPIC, asset->topic, ngx_strlen(asset->topic));
+    }
+    FORM_SET(FORM_ACTION, (char *) r->uri.data, r->uri.len);
+    FORM_SET(FORM_RETURN, ret->data, ret->len);
+    FORM_SET(FORM_TOKEN, token, LEAD_TOKEN_LEN);
+    FORM_SET(FORM_NAME, form->name, form->name_len);
+    FORM_SET(FORM_EMAIL, form->email, form->email_len);
+    if (form->name_error) {
+        FORM_SET(FORM_NAME_ERROR, form->name_error,
+                 ngx_strlen(form->name_error));
+    }
+    if (form->email_error) {
+        FORM_SET(FORM_EMAIL_ERROR, form->email_error,
+                 ngx_strlen(form->email_error));
+    }
+    if (form->subscribe) {
+        FORM_SET(FORM_SUBSCRIBE, "1", 1);
+    }
+    if (llcf->form_contact) {
+        FORM_SET(FORM_CONTACT_ENABLED, "1", 1);
+    }
+    if (form->contact) {
+        FORM_SET(FORM_CONTACT, "1", 1);
+    }
+
+#undef FORM_SET
+
+    len = lead_tmpl_render(llcf->form_template, v, NULL, 0);
+
+    page = ngx_pnalloc(r->pool, len ? len : 1);
+    if (page == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    lead_tmpl_render(llcf->form_template, v, (char *) page, len);
+
+    if (ctx->new_visitor
+        && ngx_http_lead_set_cookie(r, lmcf, ctx) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Cache-Control");
+    ngx_str_set(&h->value, "no-store");
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Content-Security-Policy");
+    /* the page runs no script at all; its style is inline */
+    ngx_str_set(&h->value, "default-src 'none'; style-src 'unsafe-inline'; "
+                           "img-src 'self'; form-action 'self'; "
+                           "frame-ancestors 'none'");
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = len;
+    ngx_str_set(&r->headers_out.content_type, "text/html; charset=utf-8");
+    r->headers_out.content_type_len = sizeof("text/html") - 1;
+
+    rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->pos = page;
+    b->last = page + len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
