@@ -222,6 +222,10 @@ typedef int (*lead_visitor_fn)(void *arg, const lead_visitor *v);
 int lead_store_each_event(lead_store *s, lead_event_fn fn, void *arg);
 int lead_store_each_visitor(lead_store *s, lead_visitor_fn fn, void *arg);
 
+/* One visitor's counts, or LEAD_ENOTFOUND. */
+int lead_store_get_visitor(lead_store *s, const uint8_t id[LEAD_ID_LEN],
+    lead_visitor *v);
+
 /* ---- rules: what content means, as marketers write it ------------------ */
 
 #define LEAD_RULES_MAX_ROWS      10000
@@ -352,7 +356,10 @@ typedef struct {
  */
 int lead_form_parse(const char *body, size_t len, lead_form_fields *f);
 
-/* Practical e-mail check; writes it with the domain lower-cased. */
+/*
+ * Practical e-mail check (ASCII, one '@', dotted domain, at most 254
+ * bytes); writes it trimmed and lower-cased, the form a lead is unique by.
+ */
 int lead_email_normalize(const char *in, size_t len,
     char out[LEAD_EMAIL_MAX]);
 

@@ -142,7 +142,8 @@ lead_email_normalize(const char *in, size_t len, char out[LEAD_EMAIL_MAX])
         {
             return LEAD_EINVAL;
         }
-        out[i] = (char) c;
+        /* mail providers treat the local part case-insensitively too */
+        out[i] = (char) tolower(c);
     }
     out[at] = '@';
 

@@ -724,3 +724,39 @@ lead_store_each_asset(lead_store *s, lead_asset_fn fn, void *arg)
 
     return lead_store_scan(s, s->assets, asset_row, &c);
 }
+
+int
+lead_store_get_visitor(lead_store *s, const uint8_t id[LEAD_ID_LEN],
+    lead_visitor *v)
+{
+    MDB_txn  *txn;
+    MDB_val   key, val;
+    int       rc;
+
+    if (s->empty || s->partial) {
+        return LEAD_ENOTFOUND;
+    }
+
+    rc = lead_store_read_begin(s, &txn);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+
+    key.mv_data = (void *) id;
+    key.mv_size = LEAD_ID_LEN;
+
+    rc = mdb_get(txn, s->visitors, &key, &val);
+    if (rc == 0 && val.mv_size == VISITOR_SIZE) {
+        memcpy(v->id, id, LEAD_ID_LEN);
+        v->first_ms = lead_get_u64(val.mv_data);
+        v->last_ms = lead_get_u64((uint8_t *) val.mv_data + 8);
+        v->events = lead_get_u64((uint8_t *) val.mv_data + 16);
+        rc = LEAD_OK;
+    } else {
+        rc = (rc == 0 || rc == MDB_NOTFOUND)
+             ? LEAD_ENOTFOUND : lead_store_mdb_fail(s, rc, "mdb_get");
+    }
+
+    mdb_txn_abort(txn);
+    return rc;
+}

@@ -24,6 +24,7 @@ typedef struct {
     const char  *store;
     const char  *rules;      /* --rules DIR */
     int          json;
+    int          csv;
     int          first;      /* JSON: no comma before the first row */
     uint64_t     rows;
     int          nargs;      /* the command's positional arguments */
@@ -33,7 +34,8 @@ typedef struct {
 enum {
     OPT_STORE = 1,           /* reads the store */
     OPT_JSON = 2,            /* takes --json */
-    OPT_RULES = 4            /* takes --rules DIR */
+    OPT_RULES = 4,           /* takes --rules DIR */
+    OPT_CSV = 8              /* takes --csv */
 };
 
 typedef struct {
@@ -88,6 +90,38 @@ text_str(lead_str v)
         unsigned char  c = (unsigned char) v.data[i];
 
         putchar(c < 0x20 || c == 0x7f ? '?' : c);
+    }
+}
+
+/*
+ * A CSV field (RFC 4180), quoted when it holds a comma, quote or line
+ * break.  A value a spreadsheet would run as a formula (= + - @) gets a
+ * leading apostrophe: CSV files are opened by people in spreadsheets.
+ */
+static void
+csv_field(const char *v, size_t len)
+{
+    size_t  i;
+    int     quote = 0;
+
+    for (i = 0; i < len; i++) {
+        quote |= v[i] == ',' || v[i] == '"' || v[i] == '\r' || v[i] == '\n';
+    }
+
+    if (quote) {
+        putchar('"');
+    }
+    if (len && strchr("=+-@", v[0]) != NULL) {
+        putchar('\'');
+    }
+    for (i = 0; i < len; i++) {
+        if (v[i] == '"') {
+            putchar('"');
+        }
+        putchar(v[i]);
+    }
+    if (quote) {
+        putchar('"');
     }
 }
 
@@ -581,24 +615,6 @@ path_cmp(const void *a, const void *b)
     return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/* A CSV field, quoted when it holds a comma, quote or line break. */
-static void
-csv_field(const char *v)
-{
-    if (strpbrk(v, ",\"\r\n") == NULL) {
-        fputs(v, stdout);
-        return;
-    }
-    putchar('"');
-    for ( ; *v; v++) {
-        if (*v == '"') {
-            putchar('"');
-        }
-        putchar(*v);
-    }
-    putchar('"');
-}
-
 static int
 cmd_rules_scan(ctl *c, lead_store *s)
 {
@@ -639,9 +655,11 @@ cmd_rules_scan(ctl *c, lead_store *s)
         qsort(scan.paths, scan.n, sizeof(char *), path_cmp);
         printf("path,title,stage,points,topic,flags\n");
         for (i = 0; i < scan.n; i++) {
-            csv_field(scan.paths[i]);
+            const char  *title = scan.paths[i] + strlen(scan.paths[i]) + 1;
+
+            csv_field(scan.paths[i], strlen(scan.paths[i]));
             putchar(',');
-            csv_field(scan.paths[i] + strlen(scan.paths[i]) + 1);
+            csv_field(title, strlen(title));
             printf(",,,,\n");
         }
     }
@@ -652,6 +670,304 @@ cmd_rules_scan(ctl *c, lead_store *s)
     free(scan.paths);
     lead_rules_free(r);
     return rc;
+}
+
+/* ---- leads ------------------------------------------------------------- */
+
+typedef struct {
+    ctl         *c;
+    lead_store  *s;
+    uint64_t     first_seen;
+    size_t       devices;
+} lead_list;
+
+static int
+device_seen(void *arg, const uint8_t visitor[LEAD_ID_LEN], uint64_t since)
+{
+    lead_list     *l = arg;
+    lead_visitor   v;
+
+    (void) since;
+
+    l->devices++;
+    if (lead_store_get_visitor(l->s, visitor, &v) == LEAD_OK
+        && (l->first_seen == 0 || v.first_ms < l->first_seen))
+    {
+        l->first_seen = v.first_ms;
+    }
+    return 0;
+}
+
+static int
+print_lead(void *arg, const lead_person *p)
+{
+    lead_list  *l = arg;
+    ctl        *c = l->c;
+    char        id[LEAD_ID_HEX_LEN + 1], first[40], identified[40];
+
+    l->first_seen = 0;
+    l->devices = 0;
+    if (lead_store_each_device(l->s, p->id, device_seen, l) != LEAD_OK) {
+        return 1;
+    }
+
+    lead_id_to_hex(p->id, id);
+    id[LEAD_ID_HEX_LEN] = '\0';
+    print_time(l->first_seen ? l->first_seen : p->created_ms, first,
+               sizeof(first));
+    print_time(p->created_ms, identified, sizeof(identified));
+    c->rows++;
+
+    if (c->json) {
+        json_row_start(c);
+        printf("\"id\":\"%s\",", id);
+        json_str("name", p->name);
+        putchar(',');
+        json_str("email", p->email);
+        putchar(',');
+        json_str("topics", p->topics);
+        printf(",\"subscribed\":%s,\"contact\":%s,\"first_seen\":\"%s\","
+               "\"identified_at\":\"%s\",\"devices\":%zu}",
+               p->subscribed ? "true" : "false",
+               p->contact ? "true" : "false", first, identified, l->devices);
+
+    } else if (c->csv) {
+        csv_field(id, strlen(id));
+        putchar(',');
+        csv_field(p->name.data, p->name.len);
+        putchar(',');
+        csv_field(p->email.data, p->email.len);
+        putchar(',');
+        csv_field(p->topics.data, p->topics.len);
+        printf(",%s,%s,%s,%s,%zu\r\n", p->subscribed ? "yes" : "no",
+               p->contact ? "yes" : "no", first, identified, l->devices);
+
+    } else {
+        printf("%-32s  ", id);
+        text_str(p->email);
+        printf("  ");
+        text_str(p->name);
+        printf("  identified %s, %zu device%s%s", identified, l->devices,
+               l->devices == 1 ? "" : "s", p->topics.len ? ", topics: " : "");
+        text_str(p->topics);
+        putchar('\n');
+    }
+
+    return 0;
+}
+
+static int
+cmd_leads(ctl *c, lead_store *s)
+{
+    lead_list  l = { c, s, 0, 0 };
+    int        rc;
+
+    c->first = 1;
+    if (c->json) {
+        putchar('[');
+    } else if (c->csv) {
+        printf("id,name,email,topics,subscribed,contact,first_seen,"
+               "identified_at,devices\r\n");
+    }
+
+    rc = lead_store_each_lead(s, print_lead, &l);
+
+    if (c->json) {
+        printf(c->rows ? "\n]\n" : "]\n");
+    }
+    if (rc != LEAD_OK) {
+        fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));
+        return 1;
+    }
+    return 0;
+}
+
+#define SHOW_MAX_DEVICES 64
+
+typedef struct {
+    ctl          *c;
+    lead_store   *s;
+    lead_person   p;
+    char          strs[LEAD_EMAIL_MAX + 512 + 512];
+    size_t        ndevices;
+    uint8_t       device[SHOW_MAX_DEVICES][LEAD_ID_LEN];
+    uint64_t      since[SHOW_MAX_DEVICES];
+    uint64_t      events;
+} lead_view;
+
+/* Keeps a copy: the store's strings live only during its callback. */
+static int
+keep_lead(void *arg, const lead_person *p)
+{
+    lead_view  *v = arg;
+    char       *q = v->strs;
+    lead_str   *dst[3] = { &v->p.email, &v->p.name, &v->p.topics };
+    lead_str    src[3] = { p->email, p->name, p->topics };
+    size_t      i;
+
+    v->p = *p;
+    for (i = 0; i < 3; i++) {
+        size_t  n = src[i].len < 500 ? src[i].len : 500;
+
+        memcpy(q, src[i].data, n);
+        dst[i]->data = q;
+        dst[i]->len = n;
+        q += n;
+    }
+    return 0;
+}
+
+static int
+keep_device(void *arg, const uint8_t visitor[LEAD_ID_LEN], uint64_t since)
+{
+    lead_view  *v = arg;
+
+    if (v->ndevices < SHOW_MAX_DEVICES) {
+        memcpy(v->device[v->ndevices], visitor, LEAD_ID_LEN);
+        v->since[v->ndevices++] = since;
+    }
+    return 0;
+}
+
+/* Read by this device before it was linked to the lead: anonymous. */
+static int
+before_identifying(const lead_view *v, const lead_event *ev)
+{
+    size_t  i;
+
+    for (i = 0; i < v->ndevices; i++) {
+        if (memcmp(v->device[i], ev->visitor, LEAD_ID_LEN) == 0) {
+            return ev->time_ms < v->since[i];
+        }
+    }
+    return 0;
+}
+
+static int
+print_history(void *arg, uint64_t seq, const lead_event *ev)
+{
+    lead_view  *v = arg;
+    char        when[40];
+
+    (void) seq;
+    v->events++;
+    print_time(ev->time_ms, when, sizeof(when));
+
+    if (v->c->json) {
+        printf("%s\n    {\"time\":\"%s\",", v->events > 1 ? "," : "", when);
+        json_str("path", ev->path);
+        printf(",\"status\":%u,\"bytes_sent\":%" PRIu64 ",\"file_size\":%"
+               PRIu64 ",", ev->status, ev->bytes_sent, ev->file_size);
+        json_str("stage", ev->stage);
+        putchar(',');
+        json_str("topic", ev->topic);
+        printf(",\"points\":%d,\"before_identified\":%s}", (int) ev->points,
+               before_identifying(v, ev) ? "true" : "false");
+        return 0;
+    }
+
+    printf("  %s  ", when);
+    text_str(ev->path);
+    if (ev->asset_id) {
+        printf("  [");
+        text_str(ev->stage);
+        printf(" %+d]", (int) ev->points);
+    }
+    if (before_identifying(v, ev)) {
+        printf("  (before identifying)");
+    }
+    putchar('\n');
+    return 0;
+}
+
+static int
+cmd_show(ctl *c, lead_store *s)
+{
+    lead_view  *v;
+    char        id[LEAD_ID_HEX_LEN + 1], when[40], vid[LEAD_ID_HEX_LEN + 1];
+    size_t      i;
+    int         rc;
+
+    v = calloc(1, sizeof(*v));
+    if (v == NULL) {
+        fprintf(stderr, "leadctl: out of memory\n");
+        return 1;
+    }
+    v->c = c;
+    v->s = s;
+
+    rc = lead_store_find_lead(s, c->args[0], strlen(c->args[0]), keep_lead,
+                              v);
+    if (rc == LEAD_ENOTFOUND) {
+        fprintf(stderr, "leadctl: no lead \"%s\"\n", c->args[0]);
+        free(v);
+        return 1;
+    }
+    if (rc == LEAD_OK) {
+        rc = lead_store_each_device(s, v->p.id, keep_device, v);
+    }
+    if (rc != LEAD_OK) {
+        fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));
+        free(v);
+        return 1;
+    }
+
+    lead_id_to_hex(v->p.id, id);
+    id[LEAD_ID_HEX_LEN] = '\0';
+    print_time(v->p.created_ms, when, sizeof(when));
+
+    if (c->json) {
+        printf("{\"id\":\"%s\",", id);
+        json_str("name", v->p.name);
+        putchar(',');
+        json_str("email", v->p.email);
+        putchar(',');
+        json_str("topics", v->p.topics);
+        printf(",\"subscribed\":%s,\"contact\":%s,\"identified_at\":\"%s\","
+               "\"devices\":[", v->p.subscribed ? "true" : "false",
+               v->p.contact ? "true" : "false", when);
+        for (i = 0; i < v->ndevices; i++) {
+            lead_id_to_hex(v->device[i], vid);
+            vid[LEAD_ID_HEX_LEN] = '\0';
+            print_time(v->since[i], when, sizeof(when));
+            printf("%s{\"visitor\":\"%s\",\"linked_at\":\"%s\"}",
+                   i ? "," : "", vid, when);
+        }
+        printf("],\"events\":[");
+    } else {
+        text_str(v->p.name);
+        printf(" <");
+        text_str(v->p.email);
+        printf(">\n  lead id       %s\n  identified    %s\n  subscribed    "
+               "%s", id, when, v->p.subscribed ? "yes" : "no");
+        if (v->p.topics.len) {
+            printf(" (");
+            text_str(v->p.topics);
+            putchar(')');
+        }
+        printf("\n  asked for a call  %s\n  devices       %zu\n",
+               v->p.contact ? "yes" : "no", v->ndevices);
+        for (i = 0; i < v->ndevices; i++) {
+            lead_id_to_hex(v->device[i], vid);
+            vid[LEAD_ID_HEX_LEN] = '\0';
+            print_time(v->since[i], when, sizeof(when));
+            printf("    %s  linked %s\n", vid, when);
+        }
+        printf("history\n");
+    }
+
+    rc = lead_store_lead_events(s, v->p.id, print_history, v);
+
+    if (c->json) {
+        printf("%s]}\n", v->events ? "\n  " : "");
+    }
+
+    free(v);
+    if (rc != LEAD_OK) {
+        fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));
+        return 1;
+    }
+    return 0;
 }
 
 static const command  commands[] = {
@@ -675,6 +991,19 @@ static const command  commands[] = {
       "Lists every asset rule events were recorded under, with reads by\n"
       "people and by bots, and the reads of untagged content.\n",
       cmd_assets },
+    { "leads", OPT_STORE | OPT_JSON | OPT_CSV, 0,
+      "list identified leads",
+      "leadctl [--store DIR] leads [--json|--csv]\n\n"
+      "Lists every identified lead: id, name, e-mail, subscribed topics,\n"
+      "first seen (its earliest device), identified at, devices.  The CSV\n"
+      "is RFC 4180 with a header row, safe to open in a spreadsheet.\n",
+      cmd_leads },
+    { "show", OPT_STORE | OPT_JSON, 1,
+      "one lead with its devices and full history",
+      "leadctl [--store DIR] show EMAIL|ID [--json]\n\n"
+      "Shows one lead and everything it read, oldest first, including\n"
+      "what its devices read before it identified (marked so).\n",
+      cmd_show },
     { "rules check", 0, 1,
       "check a rules folder as nginx -t does",
       "leadctl rules check DIR\n\n"
@@ -771,6 +1100,11 @@ main(int argc, char **argv)
                    && (cmd->opts & OPT_JSON))
         {
             c.json = 1;
+
+        } else if (strcmp(argv[i], "--csv") == 0 && cmd
+                   && (cmd->opts & OPT_CSV))
+        {
+            c.csv = 1;
 
         } else if (cmd == NULL && argv[i][0] != '-') {
             cmd = find_command(argc, argv, &i);
