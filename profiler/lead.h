@@ -366,6 +366,11 @@ int lead_email_normalize(const char *in, size_t len,
 /* 1 when s is a path on this site that is safe to redirect to. */
 int lead_return_valid(const char *s, size_t len);
 
+/*
+ * A checked form.  With errors, name and email hold what can be shown
+ * again (a long name cut, the e-mail as typed); without, the values to
+ * store (name trimmed, e-mail normalised).
+ */
 typedef struct {
     char         name[LEAD_PERSON_NAME_MAX * 4];
     size_t       name_len;

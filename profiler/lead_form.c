@@ -212,6 +212,20 @@ utf8_chars(const char *s, size_t len)
     return n;
 }
 
+/* What was typed, for showing again: printable ASCII, cut to size. */
+static void
+keep_typed(lead_str v, char out[LEAD_EMAIL_MAX], size_t *len)
+{
+    size_t  i;
+
+    *len = 0;
+    for (i = 0; i < v.len && *len < LEAD_EMAIL_MAX; i++) {
+        if (v.data[i] >= 0x20 && v.data[i] < 0x7f) {
+            out[(*len)++] = v.data[i];
+        }
+    }
+}
+
 int
 lead_form_validate(const lead_form_fields *f, lead_form *form)
 {
@@ -242,9 +256,17 @@ lead_form_validate(const lead_form_fields *f, lead_form *form)
 
     if (form->name_error) {
         errors++;
-    } else {
-        memcpy(form->name, name, len);
-        form->name_len = len;
+    }
+
+    /* shown again on an error too: a long name cut, an unusable one not */
+    if (!form->name_error || chars > LEAD_PERSON_NAME_MAX) {
+        for (i = 0, chars = 0; i < len && chars < LEAD_PERSON_NAME_MAX;
+             chars++)
+        {
+            i += lead_utf8_len((const unsigned char *) name + i, len - i);
+        }
+        memcpy(form->name, name, i);
+        form->name_len = i;
     }
 
     if (f->field[LEAD_FORM_EMAIL].len == 0) {
@@ -258,6 +280,8 @@ lead_form_validate(const lead_form_fields *f, lead_form *form)
             form->email_error = "Please check your e-mail address: it should "
                                 "look like name@company.com.";
             errors++;
+            keep_typed(f->field[LEAD_FORM_EMAIL], form->email,
+                       &form->email_len);
         } else {
             form->email_len = (size_t) n;
         }

@@ -232,6 +232,20 @@ def make_prefix():
     return prefix
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+SAMPLE_RULES = os.path.join(ROOT, "rules")
+SAMPLE_HTML = os.path.join(ROOT, "html")
+
+
+def copy_site(prefix):
+    """The demo library and the sample rules, copied into the prefix."""
+    html = os.path.join(prefix, "html")
+    shutil.rmtree(html)
+    shutil.copytree(SAMPLE_HTML, html)
+    shutil.copytree(SAMPLE_RULES, os.path.join(prefix, "rules"))
+
+
 @pytest.fixture
 def prefix():
     p = make_prefix()

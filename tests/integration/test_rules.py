@@ -8,12 +8,7 @@ import time
 
 import pytest
 
-from conftest import LEADCTL, Nginx
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-SAMPLE_RULES = os.path.join(ROOT, "rules")
-SAMPLE_HTML = os.path.join(ROOT, "html")
+from conftest import LEADCTL, SAMPLE_HTML, SAMPLE_RULES, Nginx, copy_site
 
 HTTP = """
     lead_store {prefix}/store flush=100ms;
@@ -33,11 +28,7 @@ SERVER = """
 
 @pytest.fixture
 def site(prefix):
-    """The demo library and the sample rules, copied into the prefix."""
-    html = os.path.join(prefix, "html")
-    shutil.rmtree(html)
-    shutil.copytree(SAMPLE_HTML, html)
-    shutil.copytree(SAMPLE_RULES, os.path.join(prefix, "rules"))
+    copy_site(prefix)
     n = Nginx(prefix, http=HTTP, server=SERVER)
     try:
         yield n.start()
@@ -161,7 +152,10 @@ def test_rules_scan_lists_untagged_content():
     assert r.stdout.splitlines() == [
         "path,title,stage,points,topic,flags",
         "/404.html,Page not found | Northwind Fiber,,,,",
-        "/assets/site.css,site.css,,,,"]
+        "/assets/site.css,site.css,,,,",
+        # the form's template: the demo config answers 404 for it
+        "/form.html,{{#title}}{{title}} — {{/title}}Read on | Northwind "
+        "Fiber,,,,"]
 
 
 def test_rules_scan_needs_rules():

@@ -52,10 +52,11 @@ static void
 expect_err_n(const char *scoring, size_t slen, const char *assets,
     size_t alen, const char *want)
 {
-    lead_rules  *r = (lead_rules *) &r;     /* must be reset to NULL */
+    lead_rules  *r;
     char         err[512] = "";
     int          rc;
 
+    r = (lead_rules *) err;                 /* must be reset to NULL */
     rc = lead_rules_parse(&r, RDIR, scoring, slen, assets, alen, err,
                           sizeof(err));
     if (rc == LEAD_OK) {
@@ -169,11 +170,12 @@ put_file(const char *dir, const char *name, const char *text)
 static void
 expect_load_err(const char *dir, const char *want_tail)
 {
-    lead_rules  *r = (lead_rules *) &r;
+    lead_rules  *r;
     char         err[512] = "";
     size_t       dlen = strlen(dir);
     int          rc;
 
+    r = (lead_rules *) err;                 /* must be reset to NULL */
     rc = lead_rules_load(&r, dir, err, sizeof(err));
     if (rc == LEAD_OK) {
         lead_rules_free(r);
@@ -218,7 +220,7 @@ static const good_csv  good_csvs[] = {
       "/a,A,awareness,5,fibre,hot\r\n",
       "/a", "A", "awareness", 5, "fibre", "", LEAD_ASSET_HOT, 2 },
     { "lone CR line ends (old Mac exports)",
-      "path,title,stage,points,topic,flags\r/x\r/a,A,epiphany,1,t,\r",
+      "path,title,stage,points,topic,flags\r\r/a,A,epiphany,1,t,\r",
       "/a", "A", "epiphany", 1, "t", "", 0, 3 },
     { "no final newline",
       HEADER "/a,A,epiphany,1,t,open",
@@ -587,25 +589,38 @@ test_csv_field_limits(void **state)
     free(buf);
 }
 
+/* The header, or a row "/a,A,epiphany,0," then empty fields, n in all. */
+static void
+fields_row(char *buf, int header, int n)
+{
+    int  i;
+
+    buf += sprintf(buf, "%s", header ? "path,title,stage,points,topic,flags"
+                                     : HEADER "/a,A,epiphany,0,");
+    for (i = header ? 6 : 5; i < n; i++) {
+        *buf++ = ',';
+    }
+    strcpy(buf, "\n");
+}
+
 static void
 test_csv_field_count(void **state)
 {
     char  buf[256];
-    int   n;
 
     (void) state;
 
     /* 16 fields are read (then refused as a row), 17 are not */
-    n = sprintf(buf, "%s/a,A,epiphany,0,,", HEADER);
-    n += sprintf(buf + n, ",,,,,,,,,,\n");
-    assert_in_range(n, 1, sizeof(buf) - 1);
+    fields_row(buf, 0, 16);
     expect_err("", buf, CSV(2) "expected 6 fields, found 16");
-
-    sprintf(buf, "%s/a,A,epiphany,0,,,,,,,,,,,,,\n", HEADER);
+    fields_row(buf, 0, 17);
     expect_err("", buf, CSV(2) "more than 16 fields");
 
-    expect_err("", "path,title,stage,points,topic,flags,,,,,,,,,,,\n",
-               CSV(1) "more than 16 fields");
+    fields_row(buf, 1, 16);
+    expect_err("", buf, CSV(1) "unknown column \"\" (columns: path title "
+               "stage points topic flags)");
+    fields_row(buf, 1, 17);
+    expect_err("", buf, CSV(1) "more than 16 fields");
 }
 
 /* Rows "/p/0" .. "/p/n-1" after the header. */
@@ -691,7 +706,7 @@ test_match(void **state)
         { "/x/z", "/x/*", "/x/*" },
         { "/x/y/z", "/x/*", "/x/*" },            /* exact is no prefix */
         { "/x/yy", "/x/*", "/x/*" },
-        { "/x", "/*", NULL },                    /* "/x/*" needs the '/' */
+        { "/x", "/*", NULL },                    /* "/x/" stem needs a "/" */
         { "/x/a/b.html", "/x/a/b.html", "/x/a/b.html" },
         { "/x/a/c", "/x/a/*", "/x/a/*" },        /* longer prefix wins */
         { "/x/a/", "/x/a/*", "/x/a/*" },
@@ -753,7 +768,8 @@ test_ids_stable(void **state)
 
     one = parse_ok("", HEADER
                    "/a,A,epiphany,1,,\n/b/*,B,awareness,2,t,\n"
-                   "/b/,B,epiphany,0,,\n/c,C,epiphany,3,,\n/,R,epiphany,0,,\n");
+                   "/b/,B,epiphany,0,,\n/c,C,epiphany,3,,\n"
+                   "/,R,epiphany,0,,\n");
     two = parse_ok("", HEADER
                    "/new,N,decision,9,,\n/,Root,decision,0,,\n"
                    "/c,Changed,interest,7,x,hot\n/b/,B,epiphany,0,,\n"
@@ -994,8 +1010,10 @@ static const bad_conf  bad_confs[] = {
       CONF(1) "unexpected end of file, expecting \";\"" },
     { "mql_threshold 50;\n;\n", CONF(2) "unexpected \";\"" },
     { "mql_threshold 50;;", CONF(1) "unexpected \";\"" },
-    { "# c\nprofile country \"GB 20;\n", CONF(2) "unterminated quoted string" },
-    { "profile country \"GB\nIE\" 20;\n", CONF(1) "unterminated quoted string" },
+    { "# c\nprofile country \"GB 20;\n",
+      CONF(2) "unterminated quoted string" },
+    { "profile country \"GB\nIE\" 20;\n",
+      CONF(1) "unterminated quoted string" },
     { "profile country \"GB", CONF(1) "unterminated quoted string" },
     /* inside quotes '#' is no comment */
     { "profile country \"GB#\" 20;",
@@ -1169,7 +1187,7 @@ test_scoring_word_limits(void **state)
 
     /* 80 words make a directive, the 81st is refused */
     n = sprintf(conf, "profile country");
-    for (i = 0; i < 78; i++) {
+    for (i = 0; i < 77; i++) {
         n += sprintf(conf + n, " %s", i % 2 ? "GB" : ",");
     }
     sprintf(conf + n, " 5;");
@@ -1260,14 +1278,6 @@ test_freemail_invalid(void **state)
         const char  *list;
         const char  *err;         /* after the dir */
     } cases[] = {
-        { "freemail_domains free.txt;", "a.com\n\nbad_domain.com\n",
-          "/free.txt:3: invalid domain \"bad_domain.com\"" },
-        { "freemail_domains free.txt;", "# c\n.com\n",
-          "/free.txt:2: invalid domain \".com\"" },
-        { "freemail_domains free.txt;", "two words.com\n",
-          "/free.txt:1: invalid domain \"two words.com\"" },
-        { "freemail_domains free.txt;", "a@b.com\n",
-          "/free.txt:1: invalid domain \"a@b.com\"" },
         { "\nfreemail_domains missing.txt;", "",
           "/missing.txt: cannot open: No such file or directory" },
         { "freemail_domains free.txt;\nfreemail_domains free.txt;", "a.com",
@@ -1275,8 +1285,7 @@ test_freemail_invalid(void **state)
         { "freemail_domains sub/free.txt;", "a.com",
           "/scoring.conf:1: freemail_domains: \"sub/free.txt\" must be a "
           "file name in the rules folder" },
-        { "freemail_domains .;", "a.com",
-          "/.: not a regular file" },
+        { "freemail_domains .;", "a.com", "/.: not a regular file" },
     };
     const char  *dir = dir_of(state);
     char         longest[260];
@@ -1295,11 +1304,6 @@ test_freemail_invalid(void **state)
     strcpy(longest + 253, "\n");
     put_file(dir, "free.txt", longest);
     lead_rules_free(load_ok(dir));
-
-    strcpy(longest + 253, "a\n");
-    put_file(dir, "free.txt", longest);
-    expect_load_err(dir, "/free.txt:1: invalid domain \"aaaaaaaaaaaaaaaaaaaaa"
-                    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\"");
 }
 
 /* ---- files ------------------------------------------------------------- */
@@ -1376,7 +1380,7 @@ test_event_asset_round_trip(void **state)
 
     for (i = 0; (a = lead_rules_asset(r, i)) != NULL; i++) {
         memset(&ev, 0, sizeof(ev));
-        ev.time_ms = 1700000000000 + i;
+        ev.time_ms = UINT64_C(1700000000000) + i;
         ev.status = 200;
         ev.path.data = a->path;
         ev.path.len = strlen(a->path);
@@ -1427,23 +1431,35 @@ test_event_asset_round_trip(void **state)
 }
 
 typedef struct {
-    const lead_rules  *rules;
+    const lead_rules  *newer;
+    const lead_rules  *older;       /* NULL, or rules put before newer */
     size_t             seen;
-    unsigned           found;       /* bit i: asset i came back */
 } catalogue;
 
-/* Every stored asset is one of the rules', field for field. */
+static const lead_asset *
+asset_by_id(const lead_rules *r, uint64_t id)
+{
+    const lead_asset  *a;
+    size_t             i;
+
+    for (i = 0; r != NULL && (a = lead_rules_asset(r, i)) != NULL; i++) {
+        if (a->id == id) {
+            return a;
+        }
+    }
+    return NULL;
+}
+
+/* Every stored asset is the latest rules' version, field for field. */
 static int
 check_stored(void *arg, const lead_asset *got)
 {
     catalogue         *c = arg;
     const lead_asset  *a;
-    size_t             i;
 
-    for (i = 0; (a = lead_rules_asset(c->rules, i)) != NULL; i++) {
-        if (a->id == got->id) {
-            break;
-        }
+    a = asset_by_id(c->newer, got->id);
+    if (a == NULL) {
+        a = asset_by_id(c->older, got->id);
     }
     if (a == NULL) {
         fail_msg("stored asset %s is not in the rules", got->path);
@@ -1458,10 +1474,18 @@ check_stored(void *arg, const lead_asset *got)
     assert_string_equal(got->group, a->group);
     assert_int_equal(got->flags, a->flags);
 
-    assert_false(c->found & 1u << i);
-    c->found |= 1u << i;
     c->seen++;
     return 0;
+}
+
+/* Reads the whole catalogue back; ids are keys, so none comes twice. */
+static size_t
+stored_assets(lead_store *s, const lead_rules *newer, const lead_rules *older)
+{
+    catalogue  c = { newer, older, 0 };
+
+    assert_int_equal(lead_store_each_asset(s, check_stored, &c), LEAD_OK);
+    return c.seen;
 }
 
 static lead_store *
@@ -1484,7 +1508,6 @@ test_store_assets(void **state)
 {
     lead_rules  *r, *later;
     lead_store  *s;
-    catalogue    c = { NULL, 0, 0 };
     char         title[LEAD_TITLE_MAX + 1], csv[sizeof(event_csv) + 512];
 
     /* a title at its limit travels whole */
@@ -1495,35 +1518,23 @@ test_store_assets(void **state)
     r = parse_ok("", csv);
     s = open_store(dir_of(state));
 
-    /* an empty catalogue */
-    c.rules = r;
-    assert_int_equal(lead_store_each_asset(s, check_stored, &c), LEAD_OK);
-    assert_int_equal(c.seen, 0);
-
+    assert_int_equal(stored_assets(s, r, NULL), 0);
     assert_int_equal(lead_store_put_assets(s, r), LEAD_OK);
-    assert_int_equal(lead_store_each_asset(s, check_stored, &c), LEAD_OK);
-    assert_int_equal(c.seen, lead_rules_count(r));
+    assert_int_equal(stored_assets(s, r, NULL), lead_rules_count(r));
 
     /* putting the same rules again changes nothing */
     assert_int_equal(lead_store_put_assets(s, r), LEAD_OK);
-    c.seen = 0;
-    c.found = 0;
-    assert_int_equal(lead_store_each_asset(s, check_stored, &c), LEAD_OK);
-    assert_int_equal(c.seen, lead_rules_count(r));
+    assert_int_equal(stored_assets(s, r, NULL), lead_rules_count(r));
 
     /* new rules update what they name and keep what they dropped */
     later = parse_ok("", HEADER
-                     "/pricing.html,Prices,decision,30,fibre,hot\n"
+                     "/pricing.html,Prices,decision,30,fibre,\n"
                      "/new.html,New,epiphany,1,,\n");
     assert_int_equal(lead_store_put_assets(s, later), LEAD_OK);
-    c.rules = later;
-    c.seen = 0;
-    c.found = 0;
     lead_store_close(s);
 
     s = open_store(dir_of(state));
-    assert_int_equal(lead_store_each_asset(s, check_stored, &c),
-                     LEAD_EINVAL == 0 ? 0 : LEAD_OK);
+    assert_int_equal(stored_assets(s, later, r), lead_rules_count(r) + 1);
     lead_store_close(s);
 
     lead_rules_free(r);
