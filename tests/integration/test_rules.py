@@ -68,10 +68,11 @@ def test_variables(site):
     site.quit()
     with open(os.path.join(site.prefix, "logs", "lead.log")) as f:
         lines = f.read().splitlines()
-    assert lines == [
+    # two workers: a log line may land after the next request's
+    assert sorted(lines) == [
+        "/404.html||",
         "/library/guide/3-sla.html|Buying guide, part 3: reading an SLA|"
-        "evaluation",
-        "/404.html||"]
+        "evaluation"]
 
 
 def test_reload_applies_new_rules_and_keeps_old_meaning(site):
