@@ -13,7 +13,8 @@ NGINX_SRC=/usr/share/nginx/src
 PY=/usr/bin/python3        # Debian's, with the apt-installed test modules
 
 BUILD_PKGS=(nginx nginx-dev liblmdb-dev libssl-dev make gcc)
-TEST_PKGS=(libcmocka-dev clang python3-pytest python3-requests)
+TEST_PKGS=(libcmocka-dev clang python3-pytest python3-requests python3-selenium
+           chromium chromium-driver)
 
 say() { printf '==> %s\n' "$*"; }
 

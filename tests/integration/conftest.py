@@ -37,7 +37,7 @@ pid {prefix}/logs/nginx.pid;
 events {{ worker_connections 256; }}
 http {{
     access_log off;
-    types {{ text/html html; application/pdf pdf; }}
+    include /etc/nginx/mime.types;
     {http}
     server {{
         listen 127.0.0.1:{port};
