@@ -538,9 +538,11 @@ load_freemail(parser *ps, const word *name)
             line[k] = (char) c;
         }
         if (k < len || len > 253 || line[0] == '.') {
+            /* the message quotes the line: only then may the file go */
+            rc = perr(&fp, "invalid domain \"%s\"", shown(line, len, b));
             free(data);
             free(list);
-            return perr(&fp, "invalid domain \"%s\"", shown(line, len, b));
+            return rc;
         }
 
         if (n == MAX_FREEMAIL) {
@@ -591,7 +593,7 @@ load_freemail(parser *ps, const word *name)
 }
 
 static int
-profile_rule(parser *ps, const word *w, int n)
+profile_rule(parser *ps, const word *w, int n, unsigned *seen)
 {
     lead_scoring       *sc = &ps->rules->scoring;
     lead_country_rule  *cr, *grown;
@@ -599,6 +601,14 @@ profile_rule(parser *ps, const word *w, int n)
     int                 i;
     size_t              k, start;
     char                b[80];
+    unsigned            kind;
+    static const char  *kinds[] = {
+        "company_email", "freemail", "subscribed", "contact"
+    };
+    int32_t            *targets[] = {
+        &sc->company_email_points, &sc->freemail_points,
+        &sc->subscribed_points, &sc->contact_points
+    };
 
     if (n < 3) {
         return perr(ps, "\"profile\" takes a kind and points (profile "
@@ -606,14 +616,11 @@ profile_rule(parser *ps, const word *w, int n)
                     "profile country CC... N)");
     }
 
-    if (word_is(&w[1], "company_email")) {
-        target = &sc->company_email_points;
-    } else if (word_is(&w[1], "freemail")) {
-        target = &sc->freemail_points;
-    } else if (word_is(&w[1], "subscribed")) {
-        target = &sc->subscribed_points;
-    } else if (word_is(&w[1], "contact")) {
-        target = &sc->contact_points;
+    for (kind = 0; kind < 4 && !word_is(&w[1], kinds[kind]); kind++) {
+        /* void */
+    }
+    if (kind < 4) {
+        target = targets[kind];
     } else if (!word_is(&w[1], "country")) {
         return perr(ps, "unknown profile rule \"%s\" (expected company_email "
                     "freemail subscribed contact country)",
@@ -621,6 +628,11 @@ profile_rule(parser *ps, const word *w, int n)
     }
 
     if (target) {
+        if (*seen & 1u << kind) {
+            return perr(ps, "\"profile %s\" is duplicate", kinds[kind]);
+        }
+        *seen |= 1u << kind;
+
         if (n != 3) {
             return perr(ps, "\"profile %s\" takes one number",
                         shown(w[1].s, w[1].len, b));
@@ -715,7 +727,8 @@ parse_scoring(parser *ps, const char *data, size_t len, unsigned *gate_line,
     word              w[MAX_ARGS];
     lead_group_rule  *grown;
     unsigned         *lines;
-    unsigned          seen = 0, grades = 0, bands = 0, i;
+    unsigned          seen = 0, grades = 0, bands = 0, profiles = 0, i;
+    unsigned          grade_line = 1, band_line = 1;
     int               n, j, rc;
     int32_t           count;
     char              b[80];
@@ -861,6 +874,7 @@ parse_scoring(parser *ps, const char *data, size_t len, unsigned *gate_line,
                 sc->ngroups++;
 
             } else if (word_is(&w[0], "grade")) {
+                grade_line = ps->line;
                 if (threshold_rule(ps, w, n, "ABC", sc->grade_min, &grades)
                     != LEAD_OK)
                 {
@@ -868,6 +882,7 @@ parse_scoring(parser *ps, const char *data, size_t len, unsigned *gate_line,
                 }
 
             } else if (word_is(&w[0], "engagement")) {
+                band_line = ps->line;
                 if (threshold_rule(ps, w, n, "123", sc->band_min, &bands)
                     != LEAD_OK)
                 {
@@ -875,7 +890,7 @@ parse_scoring(parser *ps, const char *data, size_t len, unsigned *gate_line,
                 }
 
             } else if (word_is(&w[0], "profile")) {
-                if (profile_rule(ps, w, n) != LEAD_OK) {
+                if (profile_rule(ps, w, n, &profiles) != LEAD_OK) {
                     return LEAD_EINVAL;
                 }
 
@@ -892,7 +907,7 @@ parse_scoring(parser *ps, const char *data, size_t len, unsigned *gate_line,
         return n;
     }
 
-    ps->line = lx.line;
+    ps->line = grade_line;
 
     if (!(sc->grade_min[0] > sc->grade_min[1]
           && sc->grade_min[1] > sc->grade_min[2]))
@@ -901,6 +916,8 @@ parse_scoring(parser *ps, const char *data, size_t len, unsigned *gate_line,
                     "B %d, C %d)", sc->grade_min[0], sc->grade_min[1],
                     sc->grade_min[2]);
     }
+
+    ps->line = band_line;
 
     if (!(sc->band_min[0] > sc->band_min[1]
           && sc->band_min[1] > sc->band_min[2] && sc->band_min[2] > 0))
@@ -1195,6 +1212,10 @@ parse_asset(parser *ps, csv *c, const int *col_of, lead_asset *a)
     if (plen > 0 && f[COL_PATH][plen - 1] == '*') {
         plen--;
     }
+    if (!valid_text(f[COL_PATH], len[COL_PATH])) {
+        return perr(ps, "path \"%s\" has control characters or invalid "
+                    "UTF-8", shown(f[COL_PATH], len[COL_PATH], b));
+    }
     if (memchr(f[COL_PATH], '*', plen) != NULL) {
         return perr(ps, "path \"%s\": \"*\" may only end a prefix",
                     shown(f[COL_PATH], len[COL_PATH], b));
@@ -1208,6 +1229,15 @@ parse_asset(parser *ps, csv *c, const int *col_of, lead_asset *a)
                     shown(f[COL_PATH], len[COL_PATH], b));
     }
     a->path = rules_strndup(r, f[COL_PATH], len[COL_PATH]);
+
+    /* a line break typed into a spreadsheet cell is a space to sales */
+    for (j = 0; j < (int) len[COL_TITLE]; j++) {
+        if (f[COL_TITLE][j] == '\r' || f[COL_TITLE][j] == '\n'
+            || f[COL_TITLE][j] == '\t')
+        {
+            ((char *) f[COL_TITLE])[j] = ' ';
+        }
+    }
 
     if (len[COL_TITLE] > LEAD_TITLE_MAX
         || !valid_text(f[COL_TITLE], len[COL_TITLE]))

@@ -620,8 +620,8 @@ lead_store_each_visitor(lead_store *s, lead_visitor_fn fn, void *arg)
  * each), then path, title, stage, topic and group, each NUL-terminated.
  */
 #define ASSET_HEAD  14
-#define ASSET_MAX   (ASSET_HEAD + LEAD_PATH_MAX + LEAD_TITLE_MAX \
-                     + 3 * LEAD_NAME_MAX + 5)
+/* a title may be as long as a path: an empty one defaults to it */
+#define ASSET_MAX   (ASSET_HEAD + 2 * LEAD_PATH_MAX + 3 * LEAD_NAME_MAX + 5)
 
 static size_t
 asset_encode(const lead_asset *a, uint8_t *buf)

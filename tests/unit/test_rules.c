@@ -341,8 +341,8 @@ test_csv_quoted_newline_lines(void **state)
 {
     static const char  rows[] =
         HEADER
-        "\"/odd\nname\",Odd,epiphany,0,,\n"     /* lines 2-3 */
-        "\"/odd\r\nname2\",Odd,epiphany,0,,\n"  /* lines 4-5 */
+        "/odd,\"Odd\ntitle\",epiphany,0,,\n"    /* lines 2-3 */
+        "/odd2,\"Odd\r\ntwo\",epiphany,0,,\n"  /* lines 4-5 */
         "/a,A,epiphany,0,,\n";                  /* line 6 */
     char         buf[sizeof(rows) + 64];
     lead_rules  *r;
@@ -351,9 +351,10 @@ test_csv_quoted_newline_lines(void **state)
 
     r = parse_ok("", rows);
     assert_int_equal(lead_rules_count(r), 3);
-    assert_string_equal(lead_rules_asset(r, 0)->path, "/odd\nname");
+    /* a line break in a cell is a space in the title sales reads */
+    assert_string_equal(lead_rules_asset(r, 0)->title, "Odd title");
     assert_int_equal(lead_rules_asset(r, 0)->line, 2);
-    assert_string_equal(lead_rules_asset(r, 1)->path, "/odd\r\nname2");
+    assert_string_equal(lead_rules_asset(r, 1)->title, "Odd  two");
     assert_int_equal(lead_rules_asset(r, 1)->line, 4);
     assert_int_equal(lead_rules_asset(r, 2)->line, 6);
     lead_rules_free(r);
@@ -475,8 +476,12 @@ static const bad_csv  bad_csvs[] = {
     { HEADER "/x/*,A,epiphany,0,,\n\n/x/*,B,epiphany,0,,\n",
       CSV(4) "duplicate path \"/x/*\" (first on line 2)" },
 
+    /* control bytes would truncate or split a path */
+    { HEADER "\"/x\x01y\",A,epiphany,0,,\n",
+      CSV(2) "path \"/x?y\" has control characters or invalid UTF-8" },
+
     /* title */
-    { HEADER "/a,A\tB,epiphany,0,,\n",
+    { HEADER "/a,A\x02" "B,epiphany,0,,\n",
       CSV(2) "title must be text of at most 200 bytes, without control "
       "characters" },
     { HEADER "/a,A\x7f" "B,epiphany,0,,\n",
@@ -1286,6 +1291,13 @@ test_freemail_invalid(void **state)
           "/scoring.conf:1: freemail_domains: \"sub/free.txt\" must be a "
           "file name in the rules folder" },
         { "freemail_domains .;", "a.com", "/.: not a regular file" },
+        /* the message quotes the bad line, read before the file is freed */
+        { "freemail_domains free.txt;", "a.com\n\nbad_domain.com\n",
+          "/free.txt:3: invalid domain \"bad_domain.com\"" },
+        { "freemail_domains free.txt;", ".com", "/free.txt:1: invalid "
+          "domain \".com\"" },
+        { "freemail_domains free.txt;", "two words.com", "/free.txt:1: "
+          "invalid domain \"two words.com\"" },
     };
     const char  *dir = dir_of(state);
     char         longest[260];
@@ -1508,13 +1520,20 @@ test_store_assets(void **state)
 {
     lead_rules  *r, *later;
     lead_store  *s;
-    char         title[LEAD_TITLE_MAX + 1], csv[sizeof(event_csv) + 512];
+    char         title[LEAD_TITLE_MAX + 1], path[LEAD_PATH_MAX + 1];
+    char         csv[sizeof(event_csv) + 512 + LEAD_PATH_MAX];
 
-    /* a title at its limit travels whole */
+    /*
+     * A title at its limit travels whole, and so does a path at its
+     * limit whose empty title defaults to it.
+     */
     memset(title, 'T', LEAD_TITLE_MAX);
     title[LEAD_TITLE_MAX] = '\0';
-    snprintf(csv, sizeof(csv), "%s/long-title,%s,awareness,-1000,t,\n",
-             event_csv, title);
+    path[0] = '/';
+    memset(path + 1, 'p', LEAD_PATH_MAX - 1);
+    path[LEAD_PATH_MAX] = '\0';
+    snprintf(csv, sizeof(csv), "%s/long-title,%s,awareness,-1000,t,\n"
+             "%s,,epiphany,1,,\n", event_csv, title, path);
     r = parse_ok("", csv);
     s = open_store(dir_of(state));
 
