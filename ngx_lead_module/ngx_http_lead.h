@@ -54,7 +54,8 @@ typedef struct {
     const lead_asset  *asset;
     ngx_str_t          path;            /* normalised; empty if invalid */
     u_char             lead[LEAD_ID_LEN];
-    unsigned           visitor_known:1;
+    unsigned           headers_read:1;   /* DNT, GPC, prefetch */
+    unsigned           visitor_known:1;  /* visitor holds its id */
     unsigned           lead_known:1;     /* lookup done; lead valid if ... */
     unsigned           identified:1;     /* ... this is set */
     unsigned           new_visitor:1;

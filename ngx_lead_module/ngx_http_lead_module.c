@@ -318,14 +318,16 @@ ngx_http_lead_get_visitor(ngx_http_request_t *r,
     ngx_http_lead_ctx_t  *ctx;
 
     ctx = ngx_http_lead_get_ctx(r);
-    if (ctx == NULL || ctx->visitor_known) {
-        return ctx;
+    if (ctx == NULL) {
+        return NULL;
     }
 
-    ngx_http_lead_read_headers(r, ctx, llcf);
+    if (!ctx->headers_read) {
+        ngx_http_lead_read_headers(r, ctx, llcf);
+        ctx->headers_read = 1;
+    }
 
     if (ctx->opted_out) {
-        ctx->visitor_known = 1;
         return ctx;
     }
 
@@ -343,14 +345,11 @@ ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
     ngx_str_t                   value;
     ngx_http_lead_main_conf_t  *lmcf;
 
-    if (ctx->visitor_known && !ctx->opted_out) {
+    if (ctx->visitor_known) {
         return NGX_OK;
     }
 
     lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
-
-    ctx->visitor_known = 1;
-    ctx->opted_out = 0;
 
     if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies,
                                           &lmcf->cookie, &value)
@@ -360,6 +359,7 @@ ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
                                (char *) value.data, value.len, ctx->visitor)
             == LEAD_OK)
         {
+            ctx->visitor_known = 1;
             return NGX_OK;
         }
 
@@ -373,6 +373,7 @@ ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
         return NGX_ERROR;
     }
 
+    ctx->visitor_known = 1;
     ctx->new_visitor = 1;
 
     return NGX_OK;
@@ -386,7 +387,7 @@ ngx_http_lead_identified(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
     if (!ctx->lead_known) {
         ctx->lead_known = 1;
 
-        if (ctx->visitor_known && !ctx->new_visitor && !ctx->opted_out
+        if (ctx->visitor_known && !ctx->new_visitor
             && ngx_http_lead_worker.store != NULL)
         {
             ctx->identified = lead_store_visitor_lead(

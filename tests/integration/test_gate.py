@@ -372,3 +372,18 @@ def test_gate_auto_needs_rules(prefix):
               server="location / { lead_gate auto; }").test_config()
     assert r.returncode != 0
     assert '"lead_gate auto" needs "lead_rules"' in r.stderr
+
+
+def test_gpc_visitor_is_gated_but_not_recorded(site):
+    b = Browser(site)
+    b.identify("ada@example.com")
+    b.get("/library/why-outages-cost.html")
+    site.wait_events(1)
+    r = b.get("/library/guide/", headers={"Sec-GPC": "1"})
+    assert r.status_code == 200
+    r = Browser(site).get("/library/guide/", headers={"Sec-GPC": "1"})
+    assert r.status_code == 303
+    b.get("/library/pricing.html")
+    events = site.wait_events(2)
+    assert [e["path"] for e in events] == [
+        "/library/why-outages-cost.html", "/library/pricing.html"]
