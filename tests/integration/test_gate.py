@@ -387,3 +387,28 @@ def test_gpc_visitor_is_gated_but_not_recorded(site):
     events = site.wait_events(2)
     assert [e["path"] for e in events] == [
         "/library/why-outages-cost.html", "/library/pricing.html"]
+
+
+def test_post_flood_is_held_by_limit_req(prefix):
+    copy_site(prefix)
+    http = HTTP + "limit_req_zone $binary_remote_addr zone=f:1m rate=10r/m;"
+    server = SERVER.replace("lead_form_contact on;",
+                            "lead_form_contact on; limit_req zone=f burst=2 "
+                            "nodelay;")
+    n = Nginx(prefix, http=http, server=server)
+    try:
+        n.start()
+        b = Browser(n)
+        statuses = []
+        for i in range(20):
+            r = b.s.post(n.url + "/lead/form", timeout=10,
+                         allow_redirects=False,
+                         data={"name": "Flood", "token": "x",
+                               "email": f"flood{i}@example.com"})
+            statuses.append(r.status_code)
+        # a few pass to the form (and are refused there), the rest bounce
+        assert statuses.count(503) >= 15
+        assert set(statuses) <= {403, 503}
+        assert leads(n) == []
+    finally:
+        n.quit()
