@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lead.h"
 #include "lead_internal.h"
@@ -231,35 +232,32 @@ lead_form_validate(const lead_form_fields *f, lead_form *form)
 {
     const char  *name = f->field[LEAD_FORM_NAME].data;
     size_t       len = f->field[LEAD_FORM_NAME].len, i, chars;
-    int          n, errors = 0;
+    int          n, errors = 0, usable;
 
     memset(form, 0, sizeof(*form));
 
     len = name ? trim(&name, len) : 0;
     chars = utf8_chars(name, len);
+    usable = chars != (size_t) -1;
+
+    for (i = 0; usable && i < len; i++) {
+        usable = (unsigned char) name[i] >= 0x20 && name[i] != 0x7f;
+    }
 
     if (len == 0) {
         form->name_error = "Please enter your name.";
-    } else if (chars == (size_t) -1) {
+    } else if (!usable) {
         form->name_error = "Your name contains characters we cannot accept.";
     } else if (chars > LEAD_PERSON_NAME_MAX) {
         form->name_error = "Please shorten your name to 100 characters.";
-    } else {
-        for (i = 0; i < len; i++) {
-            if ((unsigned char) name[i] < 0x20 || name[i] == 0x7f) {
-                form->name_error =
-                    "Your name contains characters we cannot accept.";
-                break;
-            }
-        }
     }
 
     if (form->name_error) {
         errors++;
     }
 
-    /* shown again on an error too: a long name cut, an unusable one not */
-    if (!form->name_error || chars > LEAD_PERSON_NAME_MAX) {
+    /* shown again: a long name cut to size, an unusable one not at all */
+    if (usable && len > 0) {
         for (i = 0, chars = 0; i < len && chars < LEAD_PERSON_NAME_MAX;
              chars++)
         {
@@ -374,6 +372,7 @@ lead_tmpl_parse(lead_tmpl **out, const char *text, size_t len,
     size_t      kn = 0;
 
     *out = NULL;
+    known[0] = '\0';
 
     t = calloc(1, sizeof(*t));
     if (t == NULL || (t->text = malloc(len + 1)) == NULL
@@ -462,10 +461,14 @@ lead_tmpl_parse(lead_tmpl **out, const char *text, size_t len,
     }
 
     if (depth) {
+        /* read what to say before the template goes */
+        const segment  *open_seg = &t->segs[stack[depth - 1]];
+        const char     *name = names[open_seg->var];
+        char            mark = open_seg->type == SEG_IF ? '#' : '^';
+
         lead_tmpl_free(t);
         return tmpl_err(err, errlen, label, text, len,
-                        "section \"{{#%s}}\" is not closed",
-                        names[t->segs[stack[depth - 1]].var]);
+                        "section \"{{%c%s}}\" is not closed", mark, name);
     }
 
     *out = t;
@@ -476,16 +479,23 @@ int
 lead_tmpl_load(lead_tmpl **out, const char *path, const char *const *names,
     char *err, size_t errlen)
 {
-    FILE    *f;
-    char    *buf;
-    size_t   n;
-    int      rc;
+    FILE         *f;
+    char         *buf;
+    size_t        n;
+    int           rc;
+    struct stat   st;
 
     *out = NULL;
 
     f = fopen(path, "rb");
     if (f == NULL) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return LEAD_EINVAL;
+    }
+
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        snprintf(err, errlen, "%s: not a regular file", path);
         return LEAD_EINVAL;
     }
 
@@ -497,6 +507,12 @@ lead_tmpl_load(lead_tmpl **out, const char *path, const char *const *names,
     }
 
     n = fread(buf, 1, LEAD_TMPL_MAX + 1, f);
+    if (ferror(f)) {
+        fclose(f);
+        free(buf);
+        snprintf(err, errlen, "%s: read error", path);
+        return LEAD_EINVAL;
+    }
     fclose(f);
 
     if (n > LEAD_TMPL_MAX) {
