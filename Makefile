@@ -5,7 +5,7 @@ BUILD    ?= build
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -Wall -Wextra -Wshadow -Wpointer-arith -Werror
-LIBS     := -llmdb -lcrypto
+LIBS     := -llmdb -lcrypto -lm
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
 
@@ -38,8 +38,10 @@ $(BUILD)/asan/%.o: profiler/%.c $(PROFILER_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(WARN) -O1 -g $(SAN) -c $< -o $@
 
-$(BUILD)/leadctl: profiler/leadctl.c $(PROFILER_OBJS) $(PROFILER_HDRS)
-	$(CC) $(WARN) $(CFLAGS) -o $@ $< $(PROFILER_OBJS) $(LIBS)
+LEADCTL_SRCS  := $(wildcard profiler/leadctl*.c)
+
+$(BUILD)/leadctl: $(LEADCTL_SRCS) $(PROFILER_OBJS) $(PROFILER_HDRS)
+	$(CC) $(WARN) $(CFLAGS) -o $@ $(LEADCTL_SRCS) $(PROFILER_OBJS) $(LIBS)
 
 $(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(PROFILER_OBJS)
 	@mkdir -p $(@D)

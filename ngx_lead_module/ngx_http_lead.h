@@ -54,6 +54,9 @@ typedef struct {
     const lead_asset  *asset;
     ngx_str_t          path;            /* normalised; empty if invalid */
     u_char             lead[LEAD_ID_LEN];
+    int64_t            score;            /* for the variables: */
+    int                status;
+    u_char             cell[3];
     unsigned           headers_read:1;   /* DNT, GPC, prefetch */
     unsigned           visitor_known:1;  /* visitor holds its id */
     unsigned           lead_known:1;     /* lookup done; lead valid if ... */
@@ -61,6 +64,8 @@ typedef struct {
     unsigned           new_visitor:1;
     unsigned           opted_out:1;
     unsigned           prefetch:1;
+    unsigned           model_done:1;     /* score, cell, status looked up */
+    unsigned           modelled:1;       /* ... and known */
 } ngx_http_lead_ctx_t;
 
 
@@ -71,9 +76,14 @@ typedef struct {
     ngx_event_t      flush_ev;
     ngx_uint_t       dropped;
     time_t           last_report;
-    ngx_uint_t       catalogued;     /* rules written to this store */
     ngx_http_lead_main_conf_t  *lmcf;
 } ngx_http_lead_worker_t;
+
+
+typedef struct {
+    const lead_rules  *rules;
+    int                points;
+} ngx_http_lead_person_t;
 
 
 extern ngx_module_t             ngx_http_lead_module;
@@ -87,6 +97,9 @@ ngx_int_t ngx_http_lead_set_cookie(ngx_http_request_t *r,
     ngx_http_lead_main_conf_t *lmcf, ngx_http_lead_ctx_t *ctx);
 ngx_int_t ngx_http_lead_identified(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx);
+
+int ngx_http_lead_promoted(void *arg, const uint8_t *lead_id,
+    const lead_score *score, const char *cause);
 
 ngx_int_t ngx_http_lead_gate_handler(ngx_http_request_t *r);
 char *ngx_http_lead_form(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);

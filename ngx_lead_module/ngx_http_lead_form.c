@@ -294,6 +294,7 @@ ngx_http_lead_form_post(ngx_http_request_t *r)
     ngx_int_t                   rc;
     ngx_time_t                 *tp;
     lead_form                   form;
+    lead_score                 *score;
     const lead_asset           *asset;
     lead_form_fields           *fields;
     ngx_http_lead_ctx_t        *ctx;
@@ -357,6 +358,22 @@ ngx_http_lead_form_post(ngx_http_request_t *r)
                       lead_store_errmsg(ngx_http_lead_worker.store));
         ngx_http_finalize_request(r, NGX_HTTP_SERVICE_UNAVAILABLE);
         return;
+    }
+
+    /* asking for a call, or reading enough before, makes an MQL now */
+    score = lmcf->rules ? ngx_palloc(r->pool, sizeof(lead_score)) : NULL;
+
+    if (score
+        && lead_store_promote_lead(ngx_http_lead_worker.store, lmcf->rules,
+                                   lead_id,
+                                   (uint64_t) tp->sec * 1000 + tp->msec,
+                                   score, ngx_http_lead_promoted,
+                                   r->connection->log)
+           != LEAD_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "lead: cannot update a status: %s",
+                      lead_store_errmsg(ngx_http_lead_worker.store));
     }
 
     ngx_http_finalize_request(r,

@@ -22,6 +22,8 @@ static void ngx_http_lead_read_headers(ngx_http_request_t *r,
 static void ngx_http_lead_record(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx);
 static void ngx_http_lead_flush(ngx_log_t *log);
+static void ngx_http_lead_promote(ngx_log_t *log, lead_batch *batch);
+
 static void ngx_http_lead_flush_handler(ngx_event_t *ev);
 static void ngx_http_lead_open_store(ngx_log_t *log);
 static ngx_uint_t ngx_http_lead_report_due(void);
@@ -36,6 +38,9 @@ static void ngx_http_lead_free_rules(void *data);
 static ngx_int_t ngx_http_lead_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_lead_add_variables(ngx_conf_t *cf);
+static ngx_int_t ngx_http_lead_model(ngx_http_request_t *r,
+    ngx_http_lead_ctx_t *ctx);
+static int ngx_http_lead_keep_person(void *arg, const lead_person *p);
 static void *ngx_http_lead_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_lead_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_lead_create_loc_conf(ngx_conf_t *cf);
@@ -173,7 +178,10 @@ enum {
     NGX_HTTP_LEAD_VAR_ASSET,
     NGX_HTTP_LEAD_VAR_STAGE,
     NGX_HTTP_LEAD_VAR_VISITOR,
-    NGX_HTTP_LEAD_VAR_ID
+    NGX_HTTP_LEAD_VAR_ID,
+    NGX_HTTP_LEAD_VAR_SCORE,
+    NGX_HTTP_LEAD_VAR_GRADE,
+    NGX_HTTP_LEAD_VAR_STATUS
 };
 
 
@@ -190,6 +198,15 @@ static ngx_http_variable_t  ngx_http_lead_vars[] = {
 
     { ngx_string("lead_id"), NULL, ngx_http_lead_variable,
       NGX_HTTP_LEAD_VAR_ID, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("lead_score"), NULL, ngx_http_lead_variable,
+      NGX_HTTP_LEAD_VAR_SCORE, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("lead_grade"), NULL, ngx_http_lead_variable,
+      NGX_HTTP_LEAD_VAR_GRADE, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("lead_status"), NULL, ngx_http_lead_variable,
+      NGX_HTTP_LEAD_VAR_STATUS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };
@@ -597,15 +614,11 @@ ngx_http_lead_flush(ngx_log_t *log)
         ngx_http_lead_open_store(log);
     }
 
-    if (w->store && !w->catalogued && w->lmcf->rules) {
-        w->catalogued = lead_store_put_assets(w->store, w->lmcf->rules)
-                        == LEAD_OK;
-    }
-
     if (w->store && lead_batch_count(w->batch) != 0) {
         rc = lead_store_commit(w->store, w->batch);
 
         if (rc == LEAD_OK) {
+            ngx_http_lead_promote(log, w->batch);
             lead_batch_clear(w->batch);
 
         } else if (ngx_http_lead_report_due()) {
@@ -624,6 +637,46 @@ ngx_http_lead_flush(ngx_log_t *log)
                       w->lmcf->store.data);
         w->dropped = 0;
     }
+}
+
+
+/* Leads the committed events made mql, now, not at some nightly run. */
+static void
+ngx_http_lead_promote(ngx_log_t *log, lead_batch *batch)
+{
+    ngx_time_t              *tp;
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    if (w->lmcf->rules == NULL) {
+        return;
+    }
+
+    tp = ngx_timeofday();
+
+    if (lead_store_promote(w->store, w->lmcf->rules, batch,
+                           (uint64_t) tp->sec * 1000 + tp->msec,
+                           ngx_http_lead_promoted, log)
+        != LEAD_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, log, 0, "lead: cannot update statuses: %s",
+                      lead_store_errmsg(w->store));
+    }
+}
+
+
+int
+ngx_http_lead_promoted(void *arg, const uint8_t *lead_id,
+    const lead_score *score, const char *cause)
+{
+    u_char  hex[LEAD_ID_HEX_LEN];
+
+    lead_id_to_hex(lead_id, (char *) hex);
+
+    ngx_log_error(NGX_LOG_NOTICE, (ngx_log_t *) arg, 0,
+                  "lead: lead %*s is now an MQL: %s (engagement %.0f)",
+                  (size_t) LEAD_ID_HEX_LEN, hex, cause, score->engagement);
+
+    return 0;
 }
 
 
@@ -646,11 +699,20 @@ ngx_http_lead_open_store(ngx_log_t *log)
     lead_store_opts          opts;
     ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
 
+    ngx_memzero(&opts, sizeof(lead_store_opts));
     opts.map_size = w->lmcf->map_size;
-    opts.read_only = 0;
 
     rc = lead_store_open(&w->store, (char *) w->lmcf->store.data, &opts,
                          err, sizeof(err));
+
+    /* leadctl scores with the rules nginx records under: keep them there */
+    if (rc == LEAD_OK && w->lmcf->rules
+        && lead_store_put_assets(w->store, w->lmcf->rules) != LEAD_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, log, 0, "lead: cannot record the rules "
+                      "in \"%s\": %s", w->lmcf->store.data,
+                      lead_store_errmsg(w->store));
+    }
 
     if (rc != LEAD_OK && ngx_http_lead_report_due()) {
         ngx_log_error(NGX_LOG_ERR, log, 0,
@@ -911,6 +973,40 @@ ngx_http_lead_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 
     switch (data) {
 
+    case NGX_HTTP_LEAD_VAR_SCORE:
+    case NGX_HTTP_LEAD_VAR_GRADE:
+    case NGX_HTTP_LEAD_VAR_STATUS:
+        llcf = ngx_http_get_module_loc_conf(r, ngx_http_lead_module);
+
+        if (ngx_http_lead_get_visitor(r, llcf) == NULL
+            || ngx_http_lead_model(r, ctx) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        if (ctx->opted_out || !ctx->modelled) {
+            return NGX_OK;              /* not tracked, or no rules */
+        }
+
+        if (data == NGX_HTTP_LEAD_VAR_SCORE) {
+            hex = ngx_pnalloc(r->pool, NGX_INT64_LEN);
+            if (hex == NULL) {
+                return NGX_ERROR;
+            }
+            v->data = hex;
+            v->len = ngx_sprintf(hex, "%L", ctx->score) - hex;
+
+        } else if (data == NGX_HTTP_LEAD_VAR_GRADE) {
+            v->data = ctx->cell;
+            v->len = ngx_strlen(ctx->cell);
+
+        } else {
+            v->data = (u_char *) lead_status_name(ctx->status);
+            v->len = ngx_strlen(v->data);
+        }
+
+        return NGX_OK;
+
     case NGX_HTTP_LEAD_VAR_VISITOR:
     case NGX_HTTP_LEAD_VAR_ID:
         llcf = ngx_http_get_module_loc_conf(r, ngx_http_lead_module);
@@ -950,6 +1046,93 @@ ngx_http_lead_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
         v->len = ngx_strlen(s);
         return NGX_OK;
     }
+}
+
+
+static int
+ngx_http_lead_keep_person(void *arg, const lead_person *p)
+{
+    ngx_http_lead_person_t  *kp = arg;
+
+    kp->points = lead_profile_points(kp->rules, p, "");
+    return 0;
+}
+
+
+/*
+ * Score, cell and status of the request's visitor, computed once per
+ * request from the store, as leadctl computes them.
+ */
+static ngx_int_t
+ngx_http_lead_model(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
+{
+    int                         status;
+    char                        hex[LEAD_ID_HEX_LEN];
+    uint64_t                    now, since;
+    lead_score                 *score;
+    ngx_time_t                 *tp;
+    const lead_scoring         *sc;
+    ngx_http_lead_person_t      kp;
+    ngx_http_lead_main_conf_t  *lmcf;
+    lead_store                 *store = ngx_http_lead_worker.store;
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
+
+    if (ctx->model_done || ctx->opted_out || lmcf->rules == NULL
+        || store == NULL)
+    {
+        return NGX_OK;
+    }
+
+    ctx->model_done = 1;
+
+    score = ngx_palloc(r->pool, sizeof(lead_score));
+    if (score == NULL) {
+        return NGX_ERROR;
+    }
+
+    sc = lead_rules_scoring(lmcf->rules);
+    tp = ngx_timeofday();
+    now = (uint64_t) tp->sec * 1000 + tp->msec;
+
+    if (ngx_http_lead_identified(r, ctx) != NGX_OK) {
+        if (!ctx->new_visitor
+            && lead_store_score_visitor(store, sc, ctx->visitor, now, score)
+               != LEAD_OK)
+        {
+            return NGX_OK;
+        }
+        ctx->score = ctx->new_visitor ? 0 : (int64_t) (score->engagement
+                                                       + 0.5);
+        ctx->status = LEAD_STATUS_ANONYMOUS;
+        ctx->modelled = 1;
+        return NGX_OK;
+    }
+
+    if (lead_store_score_lead(store, sc, ctx->lead, 0, now, score)
+        != LEAD_OK)
+    {
+        return NGX_OK;
+    }
+
+    if (lead_store_get_status(store, ctx->lead, &status, &since) != LEAD_OK) {
+        status = LEAD_STATUS_IDENTIFIED;
+    }
+
+    kp.rules = lmcf->rules;
+    kp.points = 0;
+    lead_id_to_hex(ctx->lead, hex);
+    (void) lead_store_find_lead(store, hex, LEAD_ID_HEX_LEN,
+                                ngx_http_lead_keep_person, &kp);
+
+    ctx->score = (int64_t) (score->engagement + 0.5);
+    ctx->status = status;
+    ctx->cell[0] = (u_char) lead_grade(sc, kp.points);
+    ctx->cell[1] = (u_char) ('0' + score->band);
+    ctx->cell[2] = '\0';
+    ctx->modelled = 1;
+
+    return NGX_OK;
 }
 
 

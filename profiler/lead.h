@@ -181,7 +181,9 @@ typedef struct lead_store lead_store;
 
 typedef struct {
     uint64_t  map_size;    /* 0: LEAD_DEFAULT_MAP_SIZE, or the file's */
-    int       read_only;   /* refuse a missing store instead of creating it */
+    int       read_only;
+    int       existing;    /* refuse a missing store instead of creating it;
+                              keep its map size */
 } lead_store_opts;
 
 /*
@@ -273,6 +275,7 @@ typedef struct {
     uint64_t           half_life_ms;
     uint64_t           reload_window_ms;
     int32_t            mql_threshold;
+    int32_t            stage_min;          /* engagement a stage needs */
     lead_group_rule   *groups;
     unsigned           ngroups;
     int32_t            grade_min[3];       /* profile points for A, B, C */
@@ -304,9 +307,30 @@ int lead_rules_parse(lead_rules **out, const char *dir, const char *scoring,
     size_t scoring_len, const char *assets, size_t assets_len, char *err,
     size_t errlen);
 
+/* The asset with this id in the rules, or NULL. */
+const lead_asset *lead_rules_find(const lead_rules *r, uint64_t id);
+
 /* The most specific rule for a normalised path, or NULL if untagged. */
 const lead_asset *lead_rules_match(const lead_rules *r, const char *path,
     size_t len);
+
+/*
+ * The texts a rule set was parsed from, so a copy kept in the store gives
+ * leadctl the very rules nginx scores with.
+ */
+enum {
+    LEAD_RULES_SCORING,
+    LEAD_RULES_ASSETS,
+    LEAD_RULES_FREEMAIL,
+    LEAD_RULES_NTEXTS
+};
+
+lead_str lead_rules_text(const lead_rules *r, int which);
+
+/* lead_rules_parse with the free-mail list given as text, not a file. */
+int lead_rules_parse_texts(lead_rules **out, const char *dir,
+    const char *scoring, size_t scoring_len, const char *assets,
+    size_t assets_len, const lead_str *freemail, char *err, size_t errlen);
 
 size_t lead_rules_count(const lead_rules *r);
 const lead_asset *lead_rules_asset(const lead_rules *r, size_t i);
@@ -322,6 +346,13 @@ void lead_event_set_asset(lead_event *ev, const lead_asset *a);
  * so titles stay known after the rules change.
  */
 int lead_store_put_assets(lead_store *s, const lead_rules *r);
+
+/*
+ * The rules nginx last recorded events under (written with the
+ * catalogue), or LEAD_ENOTFOUND.
+ */
+int lead_store_get_rules(lead_store *s, lead_rules **out, char *err,
+    size_t errlen);
 
 typedef int (*lead_asset_fn)(void *arg, const lead_asset *a);
 int lead_store_each_asset(lead_store *s, lead_asset_fn fn, void *arg);
@@ -415,6 +446,58 @@ int lead_store_identify(lead_store *s, const uint8_t visitor[LEAD_ID_LEN],
     const lead_form *form, const char *topic, size_t topic_len,
     uint64_t now_ms, uint8_t lead_id[LEAD_ID_LEN], int *created);
 
+/*
+ * Lead statuses.  A lead becomes mql by itself (engagement, a hot asset,
+ * asking for a call); sales move it on or back to marketing (nurture).
+ */
+enum {
+    LEAD_STATUS_ANONYMOUS,     /* a visitor with no lead */
+    LEAD_STATUS_IDENTIFIED,
+    LEAD_STATUS_MQL,
+    LEAD_STATUS_SAL,
+    LEAD_STATUS_SQL,
+    LEAD_STATUS_WON,
+    LEAD_STATUS_NURTURE,
+    LEAD_NSTATUSES
+};
+
+const char *lead_status_name(int status);
+int lead_status_parse(const char *name, size_t len);   /* -1 if unknown */
+
+/* 1 when a lead may go from one status to the other. */
+int lead_status_allowed(int from, int to);
+
+#define LEAD_WHO_MAX     128
+#define LEAD_REASON_MAX  500
+
+typedef struct {
+    uint64_t   time_ms;
+    int        from;
+    int        to;
+    lead_str   cause;      /* what made it happen */
+    lead_str   who;        /* a salesperson, or "" for lead itself */
+    lead_str   reason;     /* why sales rejected it (nurture) */
+} lead_transition;
+
+typedef int (*lead_transition_fn)(void *arg,
+    const uint8_t lead_id[LEAD_ID_LEN], const lead_transition *t);
+
+int lead_store_get_status(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
+    int *status, uint64_t *since_ms);
+
+/*
+ * Moves a lead to another status, keeping the transition with its time,
+ * cause, who and reason.  LEAD_EINVAL (message set) for a move that is
+ * not allowed, or a nurture without a reason.
+ */
+int lead_store_set_status(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
+    int to, uint64_t now_ms, const char *cause, const char *who,
+    const char *reason);
+
+/* One lead's transitions in time order, or every lead's (lead_id NULL). */
+int lead_store_each_transition(lead_store *s,
+    const uint8_t lead_id[LEAD_ID_LEN], lead_transition_fn fn, void *arg);
+
 /* The lead a visitor is now linked to, or LEAD_ENOTFOUND. */
 int lead_store_visitor_lead(lead_store *s,
     const uint8_t visitor[LEAD_ID_LEN], uint8_t lead_id[LEAD_ID_LEN]);
@@ -449,5 +532,107 @@ int lead_tmpl_load(lead_tmpl **out, const char *path,
 void lead_tmpl_free(lead_tmpl *t);
 size_t lead_tmpl_render(const lead_tmpl *t, const lead_str *values,
     char *out, size_t size);
+
+/* ---- the model -------------------------------------------------------- */
+
+#define LEAD_HOT_MAX     10
+#define LEAD_WHY_MAX     5
+#define LEAD_TOPICS_MAX  8
+#define LEAD_CAUSE_MAX   128
+
+/* What one asset (or a warm_after bonus) adds to a subject's score. */
+typedef struct {
+    uint64_t    asset_id;        /* 0 for a group bonus */
+    int         group_bonus;
+    char        stage[LEAD_NAME_MAX + 1];
+    char        topic[LEAD_NAME_MAX + 1];
+    char        group[LEAD_NAME_MAX + 1];
+    int         stage_index;     /* in the current stages; -1: none */
+    int         hot;
+    unsigned    reads;           /* counted: reloads in the window are one */
+    uint64_t    events;          /* every recorded request */
+    uint64_t    first_ms;
+    uint64_t    last_ms;
+    double      depth;           /* 0..1: share of its bytes received */
+    double      score;           /* its contribution, decayed to now */
+} lead_contribution;
+
+typedef struct {
+    char    topic[LEAD_NAME_MAX + 1];
+    double  engagement;
+} lead_topic;
+
+typedef struct {
+    double             engagement;
+    int                stage_index;    /* buying stage; -1: none yet */
+    int                band;           /* 1 (hottest) .. 4 */
+    lead_contribution  hot[LEAD_HOT_MAX];       /* hot content, ranked */
+    unsigned           nhot;
+    lead_contribution  why[LEAD_WHY_MAX];       /* largest contributions */
+    unsigned           nwhy;
+    lead_topic         topics[LEAD_TOPICS_MAX];    /* top ones, ranked */
+    unsigned           ntopics;
+    uint64_t           trigger_ms;     /* first MQL trigger since, or 0 */
+    uint64_t           trigger_asset;  /* the hot asset that was it, or 0 */
+    char               trigger[LEAD_CAUSE_MAX];
+} lead_score;
+
+/*
+ * Scores one subject from its events, added in time order.  Triggers (a
+ * hot asset read, engagement reaching mql_threshold) count from since_ms.
+ */
+typedef struct lead_scorer lead_scorer;
+
+lead_scorer *lead_scorer_new(const lead_scoring *sc);
+void lead_scorer_free(lead_scorer *s);
+void lead_scorer_reset(lead_scorer *s, uint64_t since_ms);
+int lead_scorer_add(lead_scorer *s, const lead_event *ev);
+double lead_scorer_engagement(const lead_scorer *s, uint64_t now_ms);
+int lead_scorer_result(const lead_scorer *s, uint64_t now_ms,
+    lead_score *out);
+
+/*
+ * Scores every lead in one pass over the events, in one snapshot, and
+ * calls fn with each lead (leads with no events score 0).
+ */
+typedef int (*lead_scored_fn)(void *arg, const lead_person *p,
+    const lead_score *score);
+
+int lead_store_score_leads(lead_store *s, const lead_scoring *sc,
+    uint64_t now_ms, lead_scored_fn fn, void *arg);
+
+/* An anonymous visitor's score: all its events. */
+int lead_store_score_visitor(lead_store *s, const lead_scoring *sc,
+    const uint8_t visitor[LEAD_ID_LEN], uint64_t now_ms, lead_score *out);
+
+/* One lead's score at now_ms, triggers counted from since_ms. */
+int lead_store_score_lead(lead_store *s, const lead_scoring *sc,
+    const uint8_t lead_id[LEAD_ID_LEN], uint64_t since_ms, uint64_t now_ms,
+    lead_score *out);
+
+/*
+ * After a batch is committed: every lead it has news of that is
+ * identified (or back in nurture) and has met a trigger since becomes
+ * mql, with the trigger's time and cause; fn hears of each.
+ */
+typedef int (*lead_promoted_fn)(void *arg,
+    const uint8_t lead_id[LEAD_ID_LEN], const lead_score *score,
+    const char *cause);
+
+int lead_store_promote(lead_store *s, const lead_rules *r,
+    const lead_batch *b, uint64_t now_ms, lead_promoted_fn fn, void *arg);
+
+/* The same for one lead (one that just identified); score is scratch. */
+int lead_store_promote_lead(lead_store *s, const lead_rules *r,
+    const uint8_t lead_id[LEAD_ID_LEN], uint64_t now_ms, lead_score *score,
+    lead_promoted_fn fn, void *arg);
+
+/* Engagement band 1..4 from the engagement thresholds. */
+int lead_band(const lead_scoring *sc, double engagement);
+
+/* Profile points from what is known without asking; country may be "". */
+int lead_profile_points(const lead_rules *r, const lead_person *p,
+    const char *country);
+char lead_grade(const lead_scoring *sc, int profile_points);
 
 #endif /* LEAD_H */

@@ -13,6 +13,7 @@
 
 #define _POSIX_C_SOURCE 200809L
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,7 +217,7 @@ lead_store_identify(lead_store *s, const uint8_t visitor[LEAD_ID_LEN],
 {
     MDB_txn  *txn;
     MDB_val   key, val;
-    int       rc;
+    int       rc, status;
 
     rc = lead_store_write_begin(s, &txn);
     if (rc != LEAD_OK) {
@@ -250,6 +251,19 @@ lead_store_identify(lead_store *s, const uint8_t visitor[LEAD_ID_LEN],
     }
     if (rc == LEAD_OK) {
         rc = link_visitor(s, txn, visitor, lead_id, now_ms);
+    }
+    if (rc == LEAD_OK && *created) {
+        rc = lead_store_transition(s, txn, lead_id, LEAD_STATUS_IDENTIFIED,
+                                   now_ms, "filled the form", "", "");
+    }
+    if (rc == LEAD_OK && form->contact) {
+        /* asking for a call is the strongest buying signal there is */
+        rc = lead_store_get_status_txn(s, txn, lead_id, &status);
+        if (rc == LEAD_OK && lead_status_allowed(status, LEAD_STATUS_MQL)) {
+            rc = lead_store_transition(s, txn, lead_id, LEAD_STATUS_MQL,
+                                       now_ms, "asked to be contacted", "",
+                                       "");
+        }
     }
     if (rc != LEAD_OK) {
         mdb_txn_abort(txn);
@@ -448,82 +462,531 @@ lead_store_each_device(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
 }
 
 typedef struct {
-    lead_store     *store;
-    MDB_txn        *txn;
-    const uint8_t  *lead_id;
-    lead_event_fn   fn;
-    void           *arg;
-    uint8_t         visitor[LEAD_ID_LEN];   /* cached links of the last */
-    uint8_t         links[LINKS_MAX * LINK_SIZE];
-    size_t          nlinks;                 /* bytes */
-    int             error;
-} history;
+    uint64_t       time_ms;
+    uint64_t       seq;
+    MDB_val        val;
+} found_event;
 
 static int
-history_event(void *arg, uint64_t seq, const lead_event *ev)
+found_cmp(const void *x, const void *y)
 {
-    history        *h = arg;
-    MDB_val         key, val;
+    const found_event  *a = x, *b = y;
+
+    if (a->time_ms != b->time_ms) {
+        return a->time_ms < b->time_ms ? -1 : 1;
+    }
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* Appends the events of one visitor that belong to the lead (all: NULL). */
+static int
+collect_visitor(lead_store *s, MDB_txn *txn, const uint8_t *visitor,
+    const uint8_t *lead_id, found_event **found, size_t *n, size_t *cap)
+{
+    MDB_cursor     *cur;
+    MDB_val         key, val, ekey;
+    uint8_t         links[LINKS_MAX * LINK_SIZE];
+    size_t          nlinks = 0;
     const uint8_t  *lead;
-    int             rc;
+    found_event    *grown;
+    uint64_t        t;
+    int             rc, op;
 
-    if (memcmp(ev->visitor, h->visitor, LEAD_ID_LEN) != 0) {
-        memcpy(h->visitor, ev->visitor, LEAD_ID_LEN);
-        h->nlinks = 0;
-        key.mv_data = (void *) ev->visitor;
-        key.mv_size = LEAD_ID_LEN;
-        rc = mdb_get(h->txn, h->store->links, &key, &val);
-        if (rc == 0 && val.mv_size <= sizeof(h->links)
-            && val.mv_size % LINK_SIZE == 0)
+    key.mv_data = (void *) visitor;
+    key.mv_size = LEAD_ID_LEN;
+    rc = mdb_get(txn, s->links, &key, &val);
+    if (rc == 0 && val.mv_size <= sizeof(links)
+        && val.mv_size % LINK_SIZE == 0)
+    {
+        memcpy(links, val.mv_data, val.mv_size);
+        nlinks = val.mv_size / LINK_SIZE;
+    } else if (rc != 0 && rc != MDB_NOTFOUND) {
+        return lead_store_mdb_fail(s, rc, "reading links");
+    }
+
+    rc = mdb_cursor_open(txn, s->visits, &cur);
+    if (rc != 0) {
+        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
+    }
+
+    for (op = MDB_SET_RANGE;
+         (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
+         op = MDB_NEXT)
+    {
+        if (key.mv_size != LEAD_VISIT_KEY_LEN
+            || memcmp(key.mv_data, visitor, LEAD_ID_LEN) != 0)
         {
-            memcpy(h->links, val.mv_data, val.mv_size);
-            h->nlinks = val.mv_size;
-        } else if (rc != 0 && rc != MDB_NOTFOUND) {
-            h->error = lead_store_mdb_fail(h->store, rc, "reading links");
-            return 1;
+            break;
         }
+
+        t = lead_get_be64((uint8_t *) key.mv_data + LEAD_ID_LEN);
+        lead = attributed_lead(links, nlinks, t);
+        if (lead_id != NULL
+            && (lead == NULL || memcmp(lead, lead_id, LEAD_ID_LEN) != 0))
+        {
+            continue;
+        }
+
+        /* the event's own key is the index key's time and seq */
+        ekey.mv_data = (uint8_t *) key.mv_data + LEAD_ID_LEN;
+        ekey.mv_size = 16;
+        if (mdb_get(txn, s->events, &ekey, &val) != 0) {
+            continue;
+        }
+
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : 256;
+            grown = realloc(*found, *cap * sizeof(found_event));
+            if (grown == NULL) {
+                mdb_cursor_close(cur);
+                return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+            }
+            *found = grown;
+        }
+        (*found)[*n].time_ms = t;
+        (*found)[*n].seq = lead_get_be64((uint8_t *) key.mv_data
+                                         + LEAD_ID_LEN + 8);
+        (*found)[*n].val = val;
+        (*n)++;
     }
 
-    lead = attributed_lead(h->links, h->nlinks / LINK_SIZE, ev->time_ms);
-    if (lead == NULL || memcmp(lead, h->lead_id, LEAD_ID_LEN) != 0) {
-        return 0;
-    }
-
-    return h->fn(h->arg, seq, ev);
+    mdb_cursor_close(cur);
+    return (rc == 0 || rc == MDB_NOTFOUND) ? LEAD_OK
+           : lead_store_mdb_fail(s, rc, "reading visits");
 }
 
 int
 lead_store_lead_events(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
     lead_event_fn fn, void *arg)
 {
-    history  *h;
-    int       rc;
+    MDB_txn      *txn;
+    MDB_cursor   *cur;
+    MDB_val       key, val;
+    found_event  *found = NULL;
+    size_t        n = 0, cap = 0, i;
+    lead_event    ev;
+    int           rc, mrc = 0, op;
 
     if (s->empty || s->partial) {
         return LEAD_OK;
     }
 
-    h = calloc(1, sizeof(*h));
-    if (h == NULL) {
+    rc = lead_store_read_begin(s, &txn);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+
+    rc = mdb_cursor_open(txn, s->devices, &cur);
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
+    }
+
+    /* every device of the lead, then its events that are the lead's */
+    key.mv_data = (void *) lead_id;
+    key.mv_size = LEAD_ID_LEN;
+    rc = LEAD_OK;
+    for (op = MDB_SET_RANGE;
+         rc == LEAD_OK && (mrc = mdb_cursor_get(cur, &key, &val, op)) == 0;
+         op = MDB_NEXT)
+    {
+        if (key.mv_size != 2 * LEAD_ID_LEN
+            || memcmp(key.mv_data, lead_id, LEAD_ID_LEN) != 0)
+        {
+            break;
+        }
+        rc = collect_visitor(s, txn, (uint8_t *) key.mv_data + LEAD_ID_LEN,
+                             lead_id, &found, &n, &cap);
+    }
+    mdb_cursor_close(cur);
+
+    if (rc == LEAD_OK && mrc != 0 && mrc != MDB_NOTFOUND) {
+        rc = lead_store_mdb_fail(s, mrc, "reading devices");
+    }
+
+    if (rc == LEAD_OK) {
+        qsort(found, n, sizeof(found_event), found_cmp);
+        for (i = 0; i < n; i++) {
+            if (lead_event_decode(found[i].val.mv_data, found[i].val.mv_size,
+                                  &ev) == LEAD_OK
+                && fn(arg, found[i].seq, &ev) != 0)
+            {
+                rc = LEAD_ECALLBACK;
+                break;
+            }
+        }
+    }
+
+    mdb_txn_abort(txn);
+    free(found);
+    return rc;
+}
+
+/* ---- scoring every lead in one pass over the events -------------------- */
+
+typedef struct {
+    const uint8_t  *id;
+    MDB_val         val;
+    lead_scorer    *scorer;     /* created at its first event */
+} lead_slot;
+
+typedef struct {
+    const uint8_t  *visitor;
+    const uint8_t  *links;
+    size_t          nlinks;
+} link_slot;
+
+typedef struct {
+    lead_store          *s;
+    const lead_scoring  *sc;
+    lead_slot           *leads;
+    size_t               nleads, cap;
+    link_slot           *links;
+    size_t               nlinks, lcap;
+    int                  oom;
+} score_all;
+
+static int
+id_cmp(const void *key, const void *slot)
+{
+    return memcmp(key, *(const uint8_t *const *) slot, LEAD_ID_LEN);
+}
+
+static int
+collect_lead(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    score_all  *c = ctx;
+    lead_slot  *grown;
+
+    if (key->mv_size != LEAD_ID_LEN) {
+        return 0;
+    }
+    if (c->nleads == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 1024;
+        grown = realloc(c->leads, c->cap * sizeof(lead_slot));
+        if (grown == NULL) {
+            c->oom = 1;
+            return 1;
+        }
+        c->leads = grown;
+    }
+    c->leads[c->nleads].id = key->mv_data;
+    c->leads[c->nleads].val = *val;
+    c->leads[c->nleads].scorer = NULL;
+    c->nleads++;
+    return 0;
+}
+
+static int
+collect_links(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    score_all  *c = ctx;
+    link_slot  *grown;
+
+    if (key->mv_size != LEAD_ID_LEN || val->mv_size % LINK_SIZE != 0) {
+        return 0;
+    }
+    if (c->nlinks == c->lcap) {
+        c->lcap = c->lcap ? c->lcap * 2 : 1024;
+        grown = realloc(c->links, c->lcap * sizeof(link_slot));
+        if (grown == NULL) {
+            c->oom = 1;
+            return 1;
+        }
+        c->links = grown;
+    }
+    c->links[c->nlinks].visitor = key->mv_data;
+    c->links[c->nlinks].links = val->mv_data;
+    c->links[c->nlinks].nlinks = val->mv_size / LINK_SIZE;
+    c->nlinks++;
+    return 0;
+}
+
+static int
+score_event(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    score_all       *c = ctx;
+    lead_event       ev;
+    link_slot       *ls;
+    lead_slot       *slot;
+    const uint8_t   *lead;
+
+    if (key->mv_size != 16
+        || lead_event_decode(val->mv_data, val->mv_size, &ev) != LEAD_OK
+        || ev.asset_id == 0)
+    {
+        return 0;
+    }
+
+    /* both tables are in key order: found by binary search */
+    ls = bsearch(ev.visitor, c->links, c->nlinks, sizeof(link_slot),
+                 id_cmp);
+    if (ls == NULL) {
+        return 0;
+    }
+    lead = attributed_lead(ls->links, ls->nlinks, ev.time_ms);
+    slot = lead ? bsearch(lead, c->leads, c->nleads, sizeof(lead_slot),
+                          id_cmp)
+                : NULL;
+    if (slot == NULL) {
+        return 0;
+    }
+
+    if (slot->scorer == NULL) {
+        slot->scorer = lead_scorer_new(c->sc);
+        if (slot->scorer == NULL) {
+            c->oom = 1;
+            return 1;
+        }
+        lead_scorer_reset(slot->scorer, 0);
+    }
+
+    if (lead_scorer_add(slot->scorer, &ev) != LEAD_OK) {
+        c->oom = 1;
+        return 1;
+    }
+    return 0;
+}
+
+int
+lead_store_score_leads(lead_store *s, const lead_scoring *sc,
+    uint64_t now_ms, lead_scored_fn fn, void *arg)
+{
+    score_all     c;
+    MDB_txn      *txn = NULL;
+    lead_person   p;
+    lead_score   *score;
+    lead_scorer  *empty;
+    size_t        i;
+    int           rc;
+
+    if (s->empty || s->partial) {
+        return LEAD_OK;
+    }
+
+    memset(&c, 0, sizeof(c));
+    c.s = s;
+    c.sc = sc;
+
+    score = malloc(sizeof(lead_score));
+    empty = lead_scorer_new(sc);
+    if (score == NULL || empty == NULL) {
+        free(score);
+        lead_scorer_free(empty);
+        return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+    lead_scorer_reset(empty, 0);
+
+    /* one snapshot for all of it: the numbers agree with each other */
+    rc = lead_store_read_begin(s, &txn);
+    if (rc == LEAD_OK) {
+        rc = lead_store_scan_txn(s, txn, s->leads, collect_lead, &c);
+    }
+    if (rc == LEAD_OK && !c.oom) {
+        rc = lead_store_scan_txn(s, txn, s->links, collect_links, &c);
+    }
+    if (rc == LEAD_OK && !c.oom) {
+        rc = lead_store_scan_txn(s, txn, s->events, score_event, &c);
+    }
+    if (c.oom) {
+        rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+
+    for (i = 0; rc == LEAD_OK && i < c.nleads; i++) {
+        if (decode_lead(c.leads[i].id, &c.leads[i].val, &p) != LEAD_OK) {
+            continue;
+        }
+        rc = lead_scorer_result(c.leads[i].scorer ? c.leads[i].scorer
+                                                  : empty, now_ms, score);
+        if (rc == LEAD_OK && fn(arg, &p, score) != 0) {
+            rc = LEAD_ECALLBACK;
+        }
+    }
+
+    if (txn != NULL) {
+        mdb_txn_abort(txn);
+    }
+
+    for (i = 0; i < c.nleads; i++) {
+        lead_scorer_free(c.leads[i].scorer);
+    }
+    free(c.leads);
+    free(c.links);
+    free(score);
+    lead_scorer_free(empty);
+    return rc;
+}
+
+/* ---- one lead, and promotion to mql ------------------------------------ */
+
+static int
+feed_scorer(void *arg, uint64_t seq, const lead_event *ev)
+{
+    (void) seq;
+    return lead_scorer_add(arg, ev) != LEAD_OK;
+}
+
+int
+lead_store_score_lead(lead_store *s, const lead_scoring *sc,
+    const uint8_t lead_id[LEAD_ID_LEN], uint64_t since_ms, uint64_t now_ms,
+    lead_score *out)
+{
+    lead_scorer  *scorer;
+    int           rc;
+
+    scorer = lead_scorer_new(sc);
+    if (scorer == NULL) {
+        return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+    lead_scorer_reset(scorer, since_ms);
+
+    rc = lead_store_lead_events(s, lead_id, feed_scorer, scorer);
+    if (rc == LEAD_ECALLBACK) {
+        rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+    if (rc == LEAD_OK) {
+        rc = lead_scorer_result(scorer, now_ms, out);
+    }
+
+    lead_scorer_free(scorer);
+    return rc;
+}
+
+int
+lead_store_score_visitor(lead_store *s, const lead_scoring *sc,
+    const uint8_t visitor[LEAD_ID_LEN], uint64_t now_ms, lead_score *out)
+{
+    MDB_txn       *txn;
+    lead_scorer   *scorer;
+    found_event   *found = NULL;
+    lead_event     ev;
+    size_t         n = 0, cap = 0, i;
+    int            rc;
+
+    scorer = lead_scorer_new(sc);
+    if (scorer == NULL) {
+        return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+    lead_scorer_reset(scorer, 0);
+
+    rc = (s->empty || s->partial) ? LEAD_OK : lead_store_read_begin(s, &txn);
+    if (rc == LEAD_OK && !s->empty && !s->partial) {
+        rc = collect_visitor(s, txn, visitor, NULL, &found, &n, &cap);
+        /* the index is in time order already */
+        for (i = 0; rc == LEAD_OK && i < n; i++) {
+            if (lead_event_decode(found[i].val.mv_data, found[i].val.mv_size,
+                                  &ev) == LEAD_OK)
+            {
+                rc = lead_scorer_add(scorer, &ev);
+            }
+        }
+        mdb_txn_abort(txn);
+    }
+    if (rc == LEAD_OK) {
+        rc = lead_scorer_result(scorer, now_ms, out);
+    }
+
+    free(found);
+    lead_scorer_free(scorer);
+    return rc;
+}
+
+static int
+visitor_cmp(const void *x, const void *y)
+{
+    return memcmp(*(const uint8_t *const *) x, *(const uint8_t *const *) y,
+                  LEAD_ID_LEN);
+}
+
+int
+lead_store_promote_lead(lead_store *s, const lead_rules *r,
+    const uint8_t lead_id[LEAD_ID_LEN], uint64_t now_ms, lead_score *score,
+    lead_promoted_fn fn, void *arg)
+{
+    const lead_scoring  *sc = lead_rules_scoring(r);
+    const lead_asset    *a;
+    char                 cause[LEAD_CAUSE_MAX];
+    uint64_t             since;
+    int                  status, rc;
+
+    rc = lead_store_get_status(s, lead_id, &status, &since);
+    if (rc != LEAD_OK
+        || (status != LEAD_STATUS_IDENTIFIED
+            && status != LEAD_STATUS_NURTURE))
+    {
+        return rc == LEAD_ENOTFOUND ? LEAD_OK : rc;
+    }
+
+    /* back from sales, only what it does from now on can qualify it */
+    rc = lead_store_score_lead(s, sc, lead_id,
+                               status == LEAD_STATUS_NURTURE ? since : 0,
+                               now_ms, score);
+    if (rc != LEAD_OK || score->trigger_ms == 0) {
+        return rc;
+    }
+
+    a = score->trigger_asset ? lead_rules_find(r, score->trigger_asset)
+                             : NULL;
+    if (a) {
+        snprintf(cause, sizeof(cause), "read \"%.100s\" (hot)", a->title);
+    } else {
+        snprintf(cause, sizeof(cause), "%s", score->trigger);
+    }
+
+    rc = lead_store_set_status(s, lead_id, LEAD_STATUS_MQL,
+                               score->trigger_ms > since ? score->trigger_ms
+                                                         : since,
+                               cause, "", "");
+    if (rc == LEAD_OK && fn) {
+        fn(arg, lead_id, score, cause);
+    }
+    return rc;
+}
+
+int
+lead_store_promote(lead_store *s, const lead_rules *r, const lead_batch *b,
+    uint64_t now_ms, lead_promoted_fn fn, void *arg)
+{
+    const uint8_t  **visitors, *rec;
+    uint8_t          lead_id[LEAD_ID_LEN];
+    lead_score      *score;
+    size_t           pos = 0, len, n = 0, i;
+    int              rc = LEAD_OK;
+
+    if (lead_batch_count(b) == 0) {
+        return LEAD_OK;
+    }
+
+    visitors = malloc(lead_batch_count(b) * sizeof(uint8_t *));
+    score = malloc(sizeof(lead_score));
+    if (visitors == NULL || score == NULL) {
+        free(visitors);
+        free(score);
         return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
     }
 
-    rc = lead_store_read_begin(s, &h->txn);
-    if (rc == LEAD_OK) {
-        h->store = s;
-        h->lead_id = lead_id;
-        h->fn = fn;
-        h->arg = arg;
-        /* start with no cached visitor (no id is all ones in practice) */
-        memset(h->visitor, 0xff, LEAD_ID_LEN);
+    /* each visitor once; the visitor id sits at a fixed offset */
+    while (lead_batch_next(b, &pos, &rec, &len)) {
+        visitors[n++] = rec + 12;
+    }
+    qsort(visitors, n, sizeof(uint8_t *), visitor_cmp);
 
-        rc = lead_store_each_event(s, history_event, h);
-        if (h->error) {
-            rc = h->error;
+    for (i = 0; i < n && rc == LEAD_OK; i++) {
+        if (i > 0 && memcmp(visitors[i], visitors[i - 1], LEAD_ID_LEN) == 0) {
+            continue;
         }
-        mdb_txn_abort(h->txn);
+        rc = lead_store_visitor_lead(s, visitors[i], lead_id);
+        if (rc == LEAD_ENOTFOUND) {
+            rc = LEAD_OK;               /* anonymous: nothing to promote */
+            continue;
+        }
+        if (rc == LEAD_OK) {
+            rc = lead_store_promote_lead(s, r, lead_id, now_ms, score, fn,
+                                         arg);
+        }
     }
 
-    free(h);
+    free(visitors);
+    free(score);
     return rc;
 }

@@ -45,6 +45,7 @@ typedef struct chunk {
 
 struct lead_rules {
     chunk              *mem;
+    lead_str            texts[LEAD_RULES_NTEXTS];   /* as parsed */
     lead_scoring        scoring;
     lead_asset         *assets;
     size_t              nassets;
@@ -113,12 +114,13 @@ lead_rules_free(lead_rules *r)
 /* ---- errors ------------------------------------------------------------ */
 
 typedef struct {
-    lead_rules  *rules;
-    const char  *dir;
-    const char  *file;       /* name inside dir */
-    unsigned     line;
-    char        *err;
-    size_t       errlen;
+    lead_rules      *rules;
+    const char      *dir;
+    const char      *file;       /* name inside dir */
+    unsigned         line;
+    char            *err;
+    size_t           errlen;
+    const lead_str  *freemail;   /* the list's text, instead of its file */
 } parser;
 
 static int
@@ -484,6 +486,19 @@ domain_cmp(const void *a, const void *b)
 }
 
 static int
+keep_text(lead_rules *r, int which, const char *text, size_t len)
+{
+    char  *copy = rules_strndup(r, text, len);
+
+    if (copy == NULL) {
+        return LEAD_ENOMEM;
+    }
+    r->texts[which].data = copy;
+    r->texts[which].len = len;
+    return LEAD_OK;
+}
+
+static int
 load_freemail(parser *ps, const word *name)
 {
     lead_rules  *r = ps->rules;
@@ -505,9 +520,25 @@ load_freemail(parser *ps, const word *name)
     fp.file = fname;
     fp.line = 0;
 
-    rc = read_file(&fp, &data, &len);
-    if (rc != LEAD_OK) {
-        return rc;
+    if (ps->freemail) {
+        /* parsed in place below: a copy */
+        len = ps->freemail->len;
+        data = malloc(len + 1);
+        if (data == NULL) {
+            return nomem(ps);
+        }
+        memcpy(data, ps->freemail->data, len);
+        data[len] = '\0';
+    } else {
+        rc = read_file(&fp, &data, &len);
+        if (rc != LEAD_OK) {
+            return rc;
+        }
+    }
+
+    if (keep_text(r, LEAD_RULES_FREEMAIL, data, len) != LEAD_OK) {
+        free(data);
+        return nomem(ps);
     }
 
     for (line = data; line != NULL && *line; line = next) {
@@ -734,7 +765,7 @@ parse_scoring(parser *ps, const char *data, size_t len, unsigned *gate_line,
     char              b[80];
 
     enum { S_STAGES = 1, S_GATE = 2, S_HALF = 4, S_MQL = 8, S_RELOAD = 16,
-           S_FREEMAIL = 32 };
+           S_FREEMAIL = 32, S_STAGE_MIN = 64 };
 
     while ((n = next_directive(ps, &lx, w)) > 0) {
         unsigned  bit = 0;
@@ -751,6 +782,8 @@ parse_scoring(parser *ps, const char *data, size_t len, unsigned *gate_line,
             bit = S_RELOAD;
         } else if (word_is(&w[0], "freemail_domains")) {
             bit = S_FREEMAIL;
+        } else if (word_is(&w[0], "stage_min")) {
+            bit = S_STAGE_MIN;
         }
         if (bit) {
             if (seen & bit) {
@@ -807,8 +840,11 @@ parse_scoring(parser *ps, const char *data, size_t len, unsigned *gate_line,
             break;
 
         case S_MQL:
+        case S_STAGE_MIN:
             if (expect_args(ps, w, n, 1, 1, "one number") != LEAD_OK
-                || int_arg(ps, &w[1], 1, 1000000, &sc->mql_threshold)
+                || int_arg(ps, &w[1], 1, 1000000,
+                           bit == S_MQL ? &sc->mql_threshold
+                                        : &sc->stage_min)
                    != LEAD_OK)
             {
                 return LEAD_EINVAL;
@@ -897,8 +933,8 @@ parse_scoring(parser *ps, const char *data, size_t len, unsigned *gate_line,
             } else {
                 return perr(ps, "unknown directive \"%s\" (expected stages "
                             "gate_from half_life reload_window mql_threshold "
-                            "warm_after grade engagement freemail_domains "
-                            "profile)", shown(w[0].s, w[0].len, b));
+                            "stage_min warm_after grade engagement "
+                            "freemail_domains profile)", shown(w[0].s, w[0].len, b));
             }
         }
     }
@@ -943,6 +979,7 @@ scoring_defaults(lead_scoring *sc)
     sc->half_life_ms = 30ULL * 86400 * 1000;
     sc->reload_window_ms = 30ULL * 60 * 1000;
     sc->mql_threshold = 60;
+    sc->stage_min = 5;
     sc->grade_min[0] = 60;
     sc->grade_min[1] = 40;
     sc->grade_min[2] = 20;
@@ -1466,8 +1503,18 @@ lead_rules_parse(lead_rules **out, const char *dir, const char *scoring,
     size_t scoring_len, const char *assets, size_t assets_len, char *err,
     size_t errlen)
 {
+    return lead_rules_parse_texts(out, dir, scoring, scoring_len, assets,
+                                  assets_len, NULL, err, errlen);
+}
+
+int
+lead_rules_parse_texts(lead_rules **out, const char *dir,
+    const char *scoring, size_t scoring_len, const char *assets,
+    size_t assets_len, const lead_str *freemail, char *err, size_t errlen)
+{
     lead_rules  *r;
-    parser       ps = { NULL, dir, "scoring.conf", 0, err, errlen };
+    parser       ps = { NULL, dir, "scoring.conf", 0, err, errlen,
+                        freemail };
     char         stages[256], b[80];
     unsigned     gate_line = 0, *group_lines = NULL;
     word         gate = { NULL, 0 };
@@ -1481,6 +1528,15 @@ lead_rules_parse(lead_rules **out, const char *dir, const char *scoring,
     }
     ps.rules = r;
     scoring_defaults(&r->scoring);
+
+    rc = keep_text(r, LEAD_RULES_SCORING, scoring, scoring_len);
+    if (rc == LEAD_OK) {
+        rc = keep_text(r, LEAD_RULES_ASSETS, assets, assets_len);
+    }
+    if (rc != LEAD_OK) {
+        lead_rules_free(r);
+        return nomem(&ps);
+    }
 
     rc = parse_scoring(&ps, scoring, scoring_len, &gate_line, &gate,
                        &group_lines);
@@ -1522,7 +1578,7 @@ lead_rules_parse(lead_rules **out, const char *dir, const char *scoring,
 int
 lead_rules_load(lead_rules **out, const char *dir, char *err, size_t errlen)
 {
-    parser   ps = { NULL, dir, "scoring.conf", 0, err, errlen };
+    parser   ps = { NULL, dir, "scoring.conf", 0, err, errlen, NULL };
     char    *scoring = NULL, *assets = NULL;
     size_t   scoring_len, assets_len;
     int      rc;
@@ -1578,6 +1634,19 @@ lead_rules_match(const lead_rules *r, const char *path, size_t len)
     return NULL;
 }
 
+const lead_asset *
+lead_rules_find(const lead_rules *r, uint64_t id)
+{
+    size_t  i;
+
+    for (i = 0; i < r->nassets; i++) {
+        if (r->assets[i].id == id) {
+            return &r->assets[i];
+        }
+    }
+    return NULL;
+}
+
 size_t
 lead_rules_count(const lead_rules *r)
 {
@@ -1588,6 +1657,15 @@ const lead_asset *
 lead_rules_asset(const lead_rules *r, size_t i)
 {
     return i < r->nassets ? &r->assets[i] : NULL;
+}
+
+lead_str
+lead_rules_text(const lead_rules *r, int which)
+{
+    lead_str  none = { "", 0 };
+
+    return (which >= 0 && which < LEAD_RULES_NTEXTS && r->texts[which].data)
+           ? r->texts[which] : none;
 }
 
 const lead_scoring *

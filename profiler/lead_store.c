@@ -24,7 +24,7 @@
 #include "lead_internal.h"
 #include "lead_store.h"
 
-#define MAX_DBS       8
+#define MAX_DBS       32      /* room for tables later versions add */
 #define MAX_READERS   1024
 #define VISITOR_SIZE  24
 
@@ -128,7 +128,8 @@ open_dbs(lead_store *s)
         { "events", &s->events }, { "visitors", &s->visitors },
         { "assets", &s->assets }, { "leads", &s->leads },
         { "emails", &s->emails }, { "links", &s->links },
-        { "devices", &s->devices }
+        { "devices", &s->devices }, { "statuses", &s->statuses },
+        { "transitions", &s->transitions }, { "visits", &s->visits }
     };
 
     rc = mdb_txn_begin(s->env, NULL, s->read_only ? MDB_RDONLY : 0, &txn);
@@ -206,7 +207,7 @@ lead_store_open(lead_store **out, const char *dir,
     struct stat   st;
     char          data[4096];
     uint64_t      map_size = opts ? opts->map_size : 0;
-    int           rc, stale;
+    int           rc, stale, existing;
 
     *out = NULL;
 
@@ -217,6 +218,7 @@ lead_store_open(lead_store **out, const char *dir,
     }
 
     s->read_only = opts ? opts->read_only : 0;
+    existing = s->read_only || (opts && opts->existing);
 
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         snprintf(errbuf, errlen, "\"%s\" is not a directory", dir);
@@ -225,7 +227,7 @@ lead_store_open(lead_store **out, const char *dir,
     }
 
     snprintf(data, sizeof(data), "%s/data.mdb", dir);
-    if (s->read_only && stat(data, &st) != 0) {
+    if (existing && stat(data, &st) != 0) {
         snprintf(errbuf, errlen, "no store in \"%s\" (no data.mdb)", dir);
         free(s);
         return LEAD_ENOSTORE;
@@ -238,7 +240,7 @@ lead_store_open(lead_store **out, const char *dir,
     if (rc == 0) {
         rc = mdb_env_set_maxreaders(s->env, MAX_READERS);
     }
-    if (rc == 0 && !s->read_only) {
+    if (rc == 0 && !existing) {
         rc = mdb_env_set_mapsize(s->env, map_size ? map_size
                                                   : LEAD_DEFAULT_MAP_SIZE);
     }
@@ -287,6 +289,7 @@ lead_store_close(lead_store *s)
 typedef struct {
     const uint8_t  *id;
     uint64_t        time_ms;
+    uint64_t        seq;
 } visit;
 
 static int
@@ -362,7 +365,8 @@ append_events(lead_store *s, MDB_txn *txn, const lead_batch *b,
         visits[n].time_ms = lead_get_u64(rec + 4);
 
         lead_put_be64(kbuf, visits[n].time_ms);
-        lead_put_be64(kbuf + 8, ++seq);
+        visits[n].seq = ++seq;
+        lead_put_be64(kbuf + 8, seq);
         key.mv_data = kbuf;
         key.mv_size = sizeof(kbuf);
         val.mv_data = (void *) rec;
@@ -390,6 +394,37 @@ append_events(lead_store *s, MDB_txn *txn, const lead_batch *b,
     rc = mdb_put(txn, s->meta, &skey, &sval, 0);
     if (rc != 0) {
         return lead_store_mdb_fail(s, rc, "writing the event sequence");
+    }
+
+    return LEAD_OK;
+}
+
+/*
+ * "visits": visitor + time + seq -> nothing, so one person's events are
+ * found without scanning everyone's.
+ */
+static int
+index_visits(lead_store *s, MDB_txn *txn, const visit *v, size_t n)
+{
+    MDB_val   key, val;
+    uint8_t   k[LEAD_VISIT_KEY_LEN];
+    size_t    i;
+    int       rc;
+
+    val.mv_data = NULL;
+    val.mv_size = 0;
+
+    for (i = 0; i < n; i++) {
+        memcpy(k, v[i].id, LEAD_ID_LEN);
+        lead_put_be64(k + LEAD_ID_LEN, v[i].time_ms);
+        lead_put_be64(k + LEAD_ID_LEN + 8, v[i].seq);
+        key.mv_data = k;
+        key.mv_size = sizeof(k);
+
+        rc = mdb_put(txn, s->visits, &key, &val, 0);
+        if (rc != 0) {
+            return lead_store_mdb_fail(s, rc, "indexing an event");
+        }
     }
 
     return LEAD_OK;
@@ -442,6 +477,11 @@ update_visitors(lead_store *s, MDB_txn *txn, visit *visits, size_t n)
         rc = mdb_put(txn, s->visitors, &key, &val, 0);
         if (rc != 0) {
             return lead_store_mdb_fail(s, rc, "writing a visitor");
+        }
+
+        rc = index_visits(s, txn, visits + i, j - i);
+        if (rc != LEAD_OK) {
+            return rc;
         }
     }
 
@@ -515,27 +555,17 @@ lead_store_write_begin(lead_store *s, MDB_txn **txn)
     return begin(s, txn, 0);
 }
 
-/* Calls row for every record of dbi in one read snapshot. */
+/* Calls row for every record of dbi, inside txn. */
 int
-lead_store_scan(lead_store *s, MDB_dbi dbi, lead_row_fn row, void *ctx)
+lead_store_scan_txn(lead_store *s, MDB_txn *txn, MDB_dbi dbi,
+    lead_row_fn row, void *ctx)
 {
-    MDB_txn     *txn;
     MDB_cursor  *cur;
     MDB_val      key, val;
     int          rc, op;
 
-    if (s->empty || s->partial) {
-        return LEAD_OK;
-    }
-
-    rc = lead_store_read_begin(s, &txn);
-    if (rc != LEAD_OK) {
-        return rc;
-    }
-
     rc = mdb_cursor_open(txn, dbi, &cur);
     if (rc != 0) {
-        mdb_txn_abort(txn);
         return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
     }
 
@@ -550,12 +580,31 @@ lead_store_scan(lead_store *s, MDB_dbi dbi, lead_row_fn row, void *ctx)
     }
 
     mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
 
     if (rc == MDB_NOTFOUND) {
         return LEAD_OK;
     }
-    return rc == LEAD_ECALLBACK ? rc : lead_store_mdb_fail(s, rc, "reading the store");
+    return rc == LEAD_ECALLBACK ? rc
+                                : lead_store_mdb_fail(s, rc, "reading");
+}
+
+/* The same in a read snapshot of its own. */
+int
+lead_store_scan(lead_store *s, MDB_dbi dbi, lead_row_fn row, void *ctx)
+{
+    MDB_txn  *txn;
+    int       rc;
+
+    if (s->empty || s->partial) {
+        return LEAD_OK;
+    }
+
+    rc = lead_store_read_begin(s, &txn);
+    if (rc == LEAD_OK) {
+        rc = lead_store_scan_txn(s, txn, dbi, row, ctx);
+        mdb_txn_abort(txn);
+    }
+    return rc;
 }
 
 typedef struct {
@@ -644,6 +693,103 @@ asset_encode(const lead_asset *a, uint8_t *buf)
     return n;
 }
 
+static const char  rules_key[] = "rules";
+
+/* meta "rules": each text of the rule set, u32 length then bytes */
+static int
+put_rules_texts(lead_store *s, MDB_txn *txn, const lead_rules *r)
+{
+    MDB_val   key, val;
+    size_t    size = 0, n = 0;
+    uint8_t  *p;
+    lead_str  t;
+    int       i, rc;
+
+    for (i = 0; i < LEAD_RULES_NTEXTS; i++) {
+        size += 4 + lead_rules_text(r, i).len;
+    }
+
+    key.mv_data = (void *) rules_key;
+    key.mv_size = sizeof(rules_key) - 1;
+    val.mv_size = size;
+
+    rc = mdb_put(txn, s->meta, &key, &val, MDB_RESERVE);
+    if (rc != 0) {
+        return lead_store_mdb_fail(s, rc, "writing the rules");
+    }
+
+    p = val.mv_data;
+    for (i = 0; i < LEAD_RULES_NTEXTS; i++) {
+        t = lead_rules_text(r, i);
+        p[n] = (uint8_t) t.len;
+        p[n + 1] = (uint8_t) (t.len >> 8);
+        p[n + 2] = (uint8_t) (t.len >> 16);
+        p[n + 3] = (uint8_t) (t.len >> 24);
+        memcpy(p + n + 4, t.data, t.len);
+        n += 4 + t.len;
+    }
+
+    return LEAD_OK;
+}
+
+int
+lead_store_get_rules(lead_store *s, lead_rules **out, char *err,
+    size_t errlen)
+{
+    MDB_txn        *txn;
+    MDB_val         key, val;
+    lead_str        texts[LEAD_RULES_NTEXTS];
+    const uint8_t  *p;
+    size_t          n = 0, len;
+    int             i, rc;
+
+    *out = NULL;
+
+    if (s->empty || s->partial) {
+        return LEAD_ENOTFOUND;
+    }
+
+    rc = lead_store_read_begin(s, &txn);
+    if (rc != LEAD_OK) {
+        snprintf(err, errlen, "%s", s->err);
+        return rc;
+    }
+
+    key.mv_data = (void *) rules_key;
+    key.mv_size = sizeof(rules_key) - 1;
+    rc = mdb_get(txn, s->meta, &key, &val);
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        snprintf(err, errlen, "no rules recorded in the store yet");
+        return LEAD_ENOTFOUND;
+    }
+
+    p = val.mv_data;
+    for (i = 0; i < LEAD_RULES_NTEXTS; i++) {
+        if (val.mv_size - n < 4) {
+            break;
+        }
+        len = (size_t) p[n] | (size_t) p[n + 1] << 8
+              | (size_t) p[n + 2] << 16 | (size_t) p[n + 3] << 24;
+        if (val.mv_size - n - 4 < len) {
+            break;
+        }
+        texts[i].data = (const char *) p + n + 4;
+        texts[i].len = len;
+        n += 4 + len;
+    }
+
+    rc = i < LEAD_RULES_NTEXTS
+         ? (snprintf(err, errlen, "the rules in the store are damaged"),
+            LEAD_EINVAL)
+         : lead_rules_parse_texts(out, "(store)", texts[0].data, texts[0].len,
+                                  texts[1].data, texts[1].len, &texts[2],
+                                  err, errlen);
+
+    mdb_txn_abort(txn);
+    return rc;
+}
+
 int
 lead_store_put_assets(lead_store *s, const lead_rules *r)
 {
@@ -656,6 +802,12 @@ lead_store_put_assets(lead_store *s, const lead_rules *r)
 
     rc = lead_store_write_begin(s, &txn);
     if (rc != LEAD_OK) {
+        return rc;
+    }
+
+    rc = put_rules_texts(s, txn, r);
+    if (rc != LEAD_OK) {
+        mdb_txn_abort(txn);
         return rc;
     }
 

@@ -20,11 +20,16 @@ struct lead_store {
     MDB_dbi    emails;      /* normalised e-mail -> lead id */
     MDB_dbi    links;       /* visitor -> the leads it was linked to */
     MDB_dbi    devices;     /* lead id + visitor -> linked at */
+    MDB_dbi    visits;      /* visitor + time + seq -> (an event key) */
+    MDB_dbi    statuses;    /* lead id -> status, since */
+    MDB_dbi    transitions; /* lead id + time + n -> from, to, texts */
     int        read_only;
     int        empty;      /* read-only open of a store never written */
     int        partial;    /* read-only open of a store missing tables */
     char       err[256];
 };
+
+#define LEAD_VISIT_KEY_LEN  (LEAD_ID_LEN + 16)
 
 typedef int (*lead_row_fn)(const MDB_val *key, const MDB_val *val,
     void *ctx);
@@ -34,7 +39,18 @@ int lead_store_mdb_fail(lead_store *s, int rc, const char *what);
 int lead_store_read_begin(lead_store *s, MDB_txn **txn);
 int lead_store_write_begin(lead_store *s, MDB_txn **txn);
 int lead_store_scan(lead_store *s, MDB_dbi dbi, lead_row_fn row, void *ctx);
+int lead_store_scan_txn(lead_store *s, MDB_txn *txn, MDB_dbi dbi,
+    lead_row_fn row, void *ctx);
 void lead_put_be64(uint8_t *p, uint64_t v);
+
+/* A lead's status inside a transaction; anonymous when it has none. */
+int lead_store_get_status_txn(lead_store *s, MDB_txn *txn,
+    const uint8_t *lead_id, int *status);
+
+/* A status change inside a write transaction (see lead_status.c). */
+int lead_store_transition(lead_store *s, MDB_txn *txn,
+    const uint8_t *lead_id, int to, uint64_t now_ms, const char *cause,
+    const char *who, const char *reason);
 uint64_t lead_get_be64(const uint8_t *p);
 
 #endif /* LEAD_STORE_H */

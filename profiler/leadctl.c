@@ -6,6 +6,7 @@
 #define _GNU_SOURCE            /* nftw() with FTW_ACTIONRETVAL */
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,38 +17,9 @@
 
 #include "lead.h"
 
-#define EXIT_USAGE 2
+#include "leadctl.h"
 
-#define MAX_POSITIONAL 4
-
-typedef struct {
-    const char  *store;
-    const char  *rules;      /* --rules DIR */
-    int          json;
-    int          csv;
-    int          first;      /* JSON: no comma before the first row */
-    uint64_t     rows;
-    int          nargs;      /* the command's positional arguments */
-    const char  *args[MAX_POSITIONAL];
-} ctl;
-
-enum {
-    OPT_STORE = 1,           /* reads the store */
-    OPT_JSON = 2,            /* takes --json */
-    OPT_RULES = 4,           /* takes --rules DIR */
-    OPT_CSV = 8              /* takes --csv */
-};
-
-typedef struct {
-    const char  *name;
-    unsigned     opts;
-    int          nargs;
-    const char  *summary;
-    const char  *usage;
-    int        (*run)(ctl *c, lead_store *s);
-} command;
-
-static void
+void
 print_time(uint64_t ms, char *buf, size_t size)
 {
     time_t     t = (time_t) (ms / 1000);
@@ -59,13 +31,17 @@ print_time(uint64_t ms, char *buf, size_t size)
              (unsigned) (ms % 1000));
 }
 
-/* JSON string: control characters, quotes and '<' escaped. */
-static void
+/* A JSON string (a member when name is not NULL): control characters,
+ * quotes and '<' escaped. */
+void
 json_str(const char *name, lead_str v)
 {
     size_t  i;
 
-    printf("\"%s\":\"", name);
+    if (name != NULL) {
+        printf("\"%s\":", name);
+    }
+    putchar('"');
     for (i = 0; i < v.len; i++) {
         unsigned char  c = (unsigned char) v.data[i];
 
@@ -81,7 +57,7 @@ json_str(const char *name, lead_str v)
 }
 
 /* Text output: one line per row, so anything unprintable becomes '?'. */
-static void
+void
 text_str(lead_str v)
 {
     size_t  i;
@@ -98,7 +74,7 @@ text_str(lead_str v)
  * break.  A value a spreadsheet would run as a formula (= + - @) gets a
  * leading apostrophe: CSV files are opened by people in spreadsheets.
  */
-static void
+void
 csv_field(const char *v, size_t len)
 {
     size_t  i;
@@ -125,7 +101,7 @@ csv_field(const char *v, size_t len)
     }
 }
 
-static void
+void
 json_row_start(ctl *c)
 {
     printf(c->first ? "\n  {" : ",\n  {");
@@ -296,21 +272,46 @@ cmd_visitors(ctl *c, lead_store *s)
 
 /* ---- assets ------------------------------------------------------------ */
 
-typedef struct {
-    lead_asset  a;
-    char       *strs;        /* owns a's strings */
-    uint64_t    people;
-    uint64_t    bots;
-} asset_row;
+void
+free_catalogue(catalogue *cat)
+{
+    size_t  i;
 
-typedef struct {
-    asset_row  *rows;
-    size_t      n, cap;
-    uint64_t    untagged_people, untagged_bots;
-    int         oom;
-} catalogue;
+    for (i = 0; i < cat->n; i++) {
+        free(cat->rows[i].strs);
+    }
+    free(cat->rows);
+}
 
-static int
+static asset_row *
+find_row(const catalogue *cat, uint64_t id)
+{
+    size_t  lo = 0, hi = cat->n, mid;
+
+    /* the catalogue is sorted by id (the store's key order) */
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        if (cat->rows[mid].a.id == id) {
+            return &cat->rows[mid];
+        }
+        if (cat->rows[mid].a.id < id) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return NULL;
+}
+
+const char *
+asset_title(const catalogue *cat, uint64_t id)
+{
+    asset_row  *row = find_row(cat, id);
+
+    return row ? row->a.title : "(unknown asset)";
+}
+
+int
 add_asset(void *arg, const lead_asset *a)
 {
     catalogue   *cat = arg;
@@ -361,33 +362,15 @@ static int
 count_read(void *arg, uint64_t seq, const lead_event *ev)
 {
     catalogue  *cat = arg;
-    size_t      lo = 0, hi = cat->n, mid;
+    asset_row  *row = ev->asset_id ? find_row(cat, ev->asset_id) : NULL;
     int         bot = ev->ua_class == LEAD_UA_BOT;
 
     (void) seq;
 
-    /* the catalogue is sorted by id (the store's key order) */
-    while (ev->asset_id && lo < hi) {
-        mid = lo + (hi - lo) / 2;
-        if (cat->rows[mid].a.id == ev->asset_id) {
-            if (bot) {
-                cat->rows[mid].bots++;
-            } else {
-                cat->rows[mid].people++;
-            }
-            return 0;
-        }
-        if (cat->rows[mid].a.id < ev->asset_id) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-
-    if (bot) {
-        cat->untagged_bots++;
+    if (row) {
+        *(bot ? &row->bots : &row->people) += 1;
     } else {
-        cat->untagged_people++;
+        *(bot ? &cat->untagged_bots : &cat->untagged_people) += 1;
     }
     return 0;
 }
@@ -451,10 +434,7 @@ cmd_assets(ctl *c, lead_store *s)
     rc = 0;
 
 done:
-    for (i = 0; i < cat.n; i++) {
-        free(cat.rows[i].strs);
-    }
-    free(cat.rows);
+    free_catalogue(&cat);
     return rc;
 }
 
@@ -672,304 +652,6 @@ cmd_rules_scan(ctl *c, lead_store *s)
     return rc;
 }
 
-/* ---- leads ------------------------------------------------------------- */
-
-typedef struct {
-    ctl         *c;
-    lead_store  *s;
-    uint64_t     first_seen;
-    size_t       devices;
-} lead_list;
-
-static int
-device_seen(void *arg, const uint8_t visitor[LEAD_ID_LEN], uint64_t since)
-{
-    lead_list     *l = arg;
-    lead_visitor   v;
-
-    (void) since;
-
-    l->devices++;
-    if (lead_store_get_visitor(l->s, visitor, &v) == LEAD_OK
-        && (l->first_seen == 0 || v.first_ms < l->first_seen))
-    {
-        l->first_seen = v.first_ms;
-    }
-    return 0;
-}
-
-static int
-print_lead(void *arg, const lead_person *p)
-{
-    lead_list  *l = arg;
-    ctl        *c = l->c;
-    char        id[LEAD_ID_HEX_LEN + 1], first[40], identified[40];
-
-    l->first_seen = 0;
-    l->devices = 0;
-    if (lead_store_each_device(l->s, p->id, device_seen, l) != LEAD_OK) {
-        return 1;
-    }
-
-    lead_id_to_hex(p->id, id);
-    id[LEAD_ID_HEX_LEN] = '\0';
-    print_time(l->first_seen ? l->first_seen : p->created_ms, first,
-               sizeof(first));
-    print_time(p->created_ms, identified, sizeof(identified));
-    c->rows++;
-
-    if (c->json) {
-        json_row_start(c);
-        printf("\"id\":\"%s\",", id);
-        json_str("name", p->name);
-        putchar(',');
-        json_str("email", p->email);
-        putchar(',');
-        json_str("topics", p->topics);
-        printf(",\"subscribed\":%s,\"contact\":%s,\"first_seen\":\"%s\","
-               "\"identified_at\":\"%s\",\"devices\":%zu}",
-               p->subscribed ? "true" : "false",
-               p->contact ? "true" : "false", first, identified, l->devices);
-
-    } else if (c->csv) {
-        csv_field(id, strlen(id));
-        putchar(',');
-        csv_field(p->name.data, p->name.len);
-        putchar(',');
-        csv_field(p->email.data, p->email.len);
-        putchar(',');
-        csv_field(p->topics.data, p->topics.len);
-        printf(",%s,%s,%s,%s,%zu\r\n", p->subscribed ? "yes" : "no",
-               p->contact ? "yes" : "no", first, identified, l->devices);
-
-    } else {
-        printf("%-32s  ", id);
-        text_str(p->email);
-        printf("  ");
-        text_str(p->name);
-        printf("  identified %s, %zu device%s%s", identified, l->devices,
-               l->devices == 1 ? "" : "s", p->topics.len ? ", topics: " : "");
-        text_str(p->topics);
-        putchar('\n');
-    }
-
-    return 0;
-}
-
-static int
-cmd_leads(ctl *c, lead_store *s)
-{
-    lead_list  l = { c, s, 0, 0 };
-    int        rc;
-
-    c->first = 1;
-    if (c->json) {
-        putchar('[');
-    } else if (c->csv) {
-        printf("id,name,email,topics,subscribed,contact,first_seen,"
-               "identified_at,devices\r\n");
-    }
-
-    rc = lead_store_each_lead(s, print_lead, &l);
-
-    if (c->json) {
-        printf(c->rows ? "\n]\n" : "]\n");
-    }
-    if (rc != LEAD_OK) {
-        fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));
-        return 1;
-    }
-    return 0;
-}
-
-#define SHOW_MAX_DEVICES 64
-
-typedef struct {
-    ctl          *c;
-    lead_store   *s;
-    lead_person   p;
-    char          strs[LEAD_EMAIL_MAX + 512 + 512];
-    size_t        ndevices;
-    uint8_t       device[SHOW_MAX_DEVICES][LEAD_ID_LEN];
-    uint64_t      since[SHOW_MAX_DEVICES];
-    uint64_t      events;
-} lead_view;
-
-/* Keeps a copy: the store's strings live only during its callback. */
-static int
-keep_lead(void *arg, const lead_person *p)
-{
-    lead_view  *v = arg;
-    char       *q = v->strs;
-    lead_str   *dst[3] = { &v->p.email, &v->p.name, &v->p.topics };
-    lead_str    src[3] = { p->email, p->name, p->topics };
-    size_t      i;
-
-    v->p = *p;
-    for (i = 0; i < 3; i++) {
-        size_t  n = src[i].len < 500 ? src[i].len : 500;
-
-        memcpy(q, src[i].data, n);
-        dst[i]->data = q;
-        dst[i]->len = n;
-        q += n;
-    }
-    return 0;
-}
-
-static int
-keep_device(void *arg, const uint8_t visitor[LEAD_ID_LEN], uint64_t since)
-{
-    lead_view  *v = arg;
-
-    if (v->ndevices < SHOW_MAX_DEVICES) {
-        memcpy(v->device[v->ndevices], visitor, LEAD_ID_LEN);
-        v->since[v->ndevices++] = since;
-    }
-    return 0;
-}
-
-/* Read by this device before it was linked to the lead: anonymous. */
-static int
-before_identifying(const lead_view *v, const lead_event *ev)
-{
-    size_t  i;
-
-    for (i = 0; i < v->ndevices; i++) {
-        if (memcmp(v->device[i], ev->visitor, LEAD_ID_LEN) == 0) {
-            return ev->time_ms < v->since[i];
-        }
-    }
-    return 0;
-}
-
-static int
-print_history(void *arg, uint64_t seq, const lead_event *ev)
-{
-    lead_view  *v = arg;
-    char        when[40];
-
-    (void) seq;
-    v->events++;
-    print_time(ev->time_ms, when, sizeof(when));
-
-    if (v->c->json) {
-        printf("%s\n    {\"time\":\"%s\",", v->events > 1 ? "," : "", when);
-        json_str("path", ev->path);
-        printf(",\"status\":%u,\"bytes_sent\":%" PRIu64 ",\"file_size\":%"
-               PRIu64 ",", ev->status, ev->bytes_sent, ev->file_size);
-        json_str("stage", ev->stage);
-        putchar(',');
-        json_str("topic", ev->topic);
-        printf(",\"points\":%d,\"before_identified\":%s}", (int) ev->points,
-               before_identifying(v, ev) ? "true" : "false");
-        return 0;
-    }
-
-    printf("  %s  ", when);
-    text_str(ev->path);
-    if (ev->asset_id) {
-        printf("  [");
-        text_str(ev->stage);
-        printf(" %+d]", (int) ev->points);
-    }
-    if (before_identifying(v, ev)) {
-        printf("  (before identifying)");
-    }
-    putchar('\n');
-    return 0;
-}
-
-static int
-cmd_show(ctl *c, lead_store *s)
-{
-    lead_view  *v;
-    char        id[LEAD_ID_HEX_LEN + 1], when[40], vid[LEAD_ID_HEX_LEN + 1];
-    size_t      i;
-    int         rc;
-
-    v = calloc(1, sizeof(*v));
-    if (v == NULL) {
-        fprintf(stderr, "leadctl: out of memory\n");
-        return 1;
-    }
-    v->c = c;
-    v->s = s;
-
-    rc = lead_store_find_lead(s, c->args[0], strlen(c->args[0]), keep_lead,
-                              v);
-    if (rc == LEAD_ENOTFOUND) {
-        fprintf(stderr, "leadctl: no lead \"%s\"\n", c->args[0]);
-        free(v);
-        return 1;
-    }
-    if (rc == LEAD_OK) {
-        rc = lead_store_each_device(s, v->p.id, keep_device, v);
-    }
-    if (rc != LEAD_OK) {
-        fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));
-        free(v);
-        return 1;
-    }
-
-    lead_id_to_hex(v->p.id, id);
-    id[LEAD_ID_HEX_LEN] = '\0';
-    print_time(v->p.created_ms, when, sizeof(when));
-
-    if (c->json) {
-        printf("{\"id\":\"%s\",", id);
-        json_str("name", v->p.name);
-        putchar(',');
-        json_str("email", v->p.email);
-        putchar(',');
-        json_str("topics", v->p.topics);
-        printf(",\"subscribed\":%s,\"contact\":%s,\"identified_at\":\"%s\","
-               "\"devices\":[", v->p.subscribed ? "true" : "false",
-               v->p.contact ? "true" : "false", when);
-        for (i = 0; i < v->ndevices; i++) {
-            lead_id_to_hex(v->device[i], vid);
-            vid[LEAD_ID_HEX_LEN] = '\0';
-            print_time(v->since[i], when, sizeof(when));
-            printf("%s{\"visitor\":\"%s\",\"linked_at\":\"%s\"}",
-                   i ? "," : "", vid, when);
-        }
-        printf("],\"events\":[");
-    } else {
-        text_str(v->p.name);
-        printf(" <");
-        text_str(v->p.email);
-        printf(">\n  lead id       %s\n  identified    %s\n  subscribed    "
-               "%s", id, when, v->p.subscribed ? "yes" : "no");
-        if (v->p.topics.len) {
-            printf(" (");
-            text_str(v->p.topics);
-            putchar(')');
-        }
-        printf("\n  asked for a call  %s\n  devices       %zu\n",
-               v->p.contact ? "yes" : "no", v->ndevices);
-        for (i = 0; i < v->ndevices; i++) {
-            lead_id_to_hex(v->device[i], vid);
-            vid[LEAD_ID_HEX_LEN] = '\0';
-            print_time(v->since[i], when, sizeof(when));
-            printf("    %s  linked %s\n", vid, when);
-        }
-        printf("history\n");
-    }
-
-    rc = lead_store_lead_events(s, v->p.id, print_history, v);
-
-    if (c->json) {
-        printf("%s]}\n", v->events ? "\n  " : "");
-    }
-
-    free(v);
-    if (rc != LEAD_OK) {
-        fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));
-        return 1;
-    }
-    return 0;
-}
-
 static const command  commands[] = {
     { "events", OPT_STORE | OPT_JSON, 0,
       "list recorded events, oldest first",
@@ -991,19 +673,44 @@ static const command  commands[] = {
       "Lists every asset rule events were recorded under, with reads by\n"
       "people and by bots, and the reads of untagged content.\n",
       cmd_assets },
-    { "leads", OPT_STORE | OPT_JSON | OPT_CSV, 0,
-      "list identified leads",
-      "leadctl [--store DIR] leads [--json|--csv]\n\n"
-      "Lists every identified lead: id, name, e-mail, subscribed topics,\n"
-      "first seen (its earliest device), identified at, devices.  The CSV\n"
-      "is RFC 4180 with a header row, safe to open in a spreadsheet.\n",
+    { "leads", OPT_STORE | OPT_JSON | OPT_CSV | OPT_MODEL, 0,
+      "identified leads ranked by engagement: who to call",
+      "leadctl [--store DIR] leads [--status S] [--sort score|recent|name]\n"
+      "        [--json|--csv] [--now TIME]\n\n"
+      "Lists identified leads, hottest first: score (engagement decayed to\n"
+      "now), matrix cell (grade A-D and band 1-4), status, buying stage,\n"
+      "e-mail, name and the top of their hot content.  The CSV (RFC 4180,\n"
+      "one row per lead, spreadsheet-safe) imports into CRMs.\n",
       cmd_leads },
-    { "show", OPT_STORE | OPT_JSON, 1,
-      "one lead with its devices and full history",
-      "leadctl [--store DIR] show EMAIL|ID [--json]\n\n"
-      "Shows one lead and everything it read, oldest first, including\n"
-      "what its devices read before it identified (marked so).\n",
+    { "show", OPT_STORE | OPT_JSON | OPT_MODEL, 1,
+      "one lead: score, hot content, why, history, timeline",
+      "leadctl [--store DIR] show EMAIL|ID [--json] [--now TIME]\n\n"
+      "Shows one lead: score, cell, status and stage; its hot content (what\n"
+      "it read that signals intent, with depth and reads); why the score is\n"
+      "what it is; its status history, devices and everything it read,\n"
+      "what came before it identified marked so.\n",
       cmd_show },
+    { "status", OPT_STORE | OPT_SALES, 2,
+      "move a lead on (sal, sql, won) or back to marketing (nurture)",
+      "leadctl [--store DIR] status EMAIL|ID sal|sql|won|nurture\n"
+      "        [--reason TEXT] [--by WHO] [--now TIME]\n\n"
+      "Records a sales decision: sal (accepted, from mql), sql (qualified,\n"
+      "from sal), won (from sql), or nurture (rejected back to marketing,\n"
+      "from mql, sal or sql; --reason is required).\n",
+      cmd_status },
+    { "funnel", OPT_STORE | OPT_JSON | OPT_MODEL, 0,
+      "leads per status and stage, time in each, conversions",
+      "leadctl [--store DIR] funnel [--json] [--now TIME]\n\n"
+      "How many leads are in each status now and ever were, the median\n"
+      "time spent in each, how many went on to the next, and leads per\n"
+      "buying stage.\n",
+      cmd_funnel },
+    { "accounts", OPT_STORE | OPT_JSON | OPT_MODEL, 0,
+      "companies: summed engagement and their people",
+      "leadctl [--store DIR] accounts [--json] [--now TIME]\n\n"
+      "Leads with the same company e-mail domain (not free-mail) rolled up\n"
+      "into accounts, hottest first.\n",
+      cmd_accounts },
     { "rules check", 0, 1,
       "check a rules folder as nginx -t does",
       "leadctl rules check DIR\n\n"
@@ -1038,6 +745,90 @@ usage(FILE *f)
                "Exit status: 0 ok, 1 error, 2 usage error or no store.\n");
 }
 
+typedef struct {
+    const char  *name;
+    unsigned     commands;     /* the OPT_ bits of commands taking it */
+    size_t       field;        /* where in ctl its value goes */
+} option;
+
+static const option  options[] = {
+    { "--store", ~0u, offsetof(ctl, store) },
+    { "--rules", OPT_RULES | OPT_MODEL, offsetof(ctl, rules) },
+    { "--now", OPT_MODEL | OPT_SALES, offsetof(ctl, now) },
+    { "--status", OPT_MODEL, offsetof(ctl, status) },
+    { "--sort", OPT_MODEL, offsetof(ctl, sort) },
+    { "--reason", OPT_SALES, offsetof(ctl, reason) },
+    { "--by", OPT_SALES, offsetof(ctl, by) },
+    { NULL, 0, 0 }
+};
+
+/* --store goes anywhere; the others after a command that takes them */
+static const option *
+find_option(const char *arg, const command *cmd)
+{
+    const option  *o;
+
+    for (o = options; o->name; o++) {
+        if (strcmp(arg, o->name) == 0
+            && (o->commands == ~0u || (cmd && (cmd->opts & o->commands))))
+        {
+            return o;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * --now: "2026-12-24T09:30:00Z", "2026-12-24", or an offset from the
+ * clock such as "+30d", "-12h", "+90m", "+45s".
+ */
+static int
+parse_now(const char *s, uint64_t *ms)
+{
+    struct timespec  ts;
+    struct tm        tm;
+    char            *end;
+    long long        n, unit;
+    time_t           t;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    *ms = (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+
+    if (s == NULL || strcmp(s, "now") == 0) {
+        return 0;
+    }
+
+    if (s[0] == '+' || s[0] == '-') {
+        n = strtoll(s + 1, &end, 10);
+        unit = *end == 'd' ? 86400000LL : *end == 'h' ? 3600000LL
+               : *end == 'm' ? 60000LL : *end == 's' ? 1000LL : 0;
+        if (end == s + 1 || unit == 0 || end[1] != '\0' || n > 36500LL * 24
+            * 3600)
+        {
+            return -1;
+        }
+        *ms = s[0] == '+' ? *ms + (uint64_t) (n * unit)
+                          : *ms - (uint64_t) (n * unit);
+        return 0;
+    }
+
+    memset(&tm, 0, sizeof(tm));
+    end = strptime(s, "%Y-%m-%d", &tm);
+    if (end != NULL && *end == 'T') {
+        end = strptime(end + 1, "%H:%M:%S", &tm);
+        if (end != NULL && *end == 'Z') {
+            end++;
+        }
+    }
+    if (end == NULL || *end != '\0') {
+        return -1;
+    }
+
+    t = timegm(&tm);
+    *ms = (uint64_t) t * 1000;
+    return 0;
+}
+
 static const command *
 find_command(int argc, char **argv, int *i)
 {
@@ -1065,8 +856,9 @@ main(int argc, char **argv)
 {
     ctl              c;
     const command   *cmd = NULL;
+    const option    *opt;
     lead_store      *s = NULL;
-    lead_store_opts  opts = { 0, 1 };
+    lead_store_opts  opts = { 0, 1, 1 };
     char             err[512];
     int              i, rc;
 
@@ -1082,19 +874,12 @@ main(int argc, char **argv)
             }
             return 0;
 
-        } else if (strcmp(argv[i], "--store") == 0
-                   || (strcmp(argv[i], "--rules") == 0 && cmd
-                       && (cmd->opts & OPT_RULES)))
-        {
+        } else if ((opt = find_option(argv[i], cmd)) != NULL) {
             if (i + 1 == argc) {
-                fprintf(stderr, "leadctl: %s needs a directory\n", argv[i]);
+                fprintf(stderr, "leadctl: %s needs a value\n", argv[i]);
                 return EXIT_USAGE;
             }
-            if (argv[i][2] == 's') {
-                c.store = argv[++i];
-            } else {
-                c.rules = argv[++i];
-            }
+            *(const char **) ((char *) &c + opt->field) = argv[++i];
 
         } else if (strcmp(argv[i], "--json") == 0 && cmd
                    && (cmd->opts & OPT_JSON))
@@ -1132,6 +917,16 @@ main(int argc, char **argv)
                 cmd->usage);
         return EXIT_USAGE;
     }
+
+    if (parse_now(c.now, &c.now_ms) != 0) {
+        fprintf(stderr, "leadctl: --now takes an ISO 8601 time "
+                "(2026-12-24T09:30:00Z, 2026-12-24) or an offset from now "
+                "(+30d, -12h, +90m)\n");
+        return EXIT_USAGE;
+    }
+
+    /* sales decisions are the one thing leadctl writes */
+    opts.read_only = (cmd->opts & OPT_SALES) == 0;
 
     if (cmd->opts & OPT_STORE) {
         if (c.store == NULL || c.store[0] == '\0') {

@@ -1003,12 +1003,12 @@ static const bad_conf  bad_confs[] = {
     /* syntax */
     { "mql_threshold 50;\nhalflife 30d;",
       CONF(2) "unknown directive \"halflife\" (expected stages gate_from "
-      "half_life reload_window mql_threshold warm_after grade engagement "
-      "freemail_domains profile)" },
+      "half_life reload_window mql_threshold stage_min warm_after grade "
+      "engagement freemail_domains profile)" },
     { "\"half_life\" 30d;\nHalf_life 30d;",
       CONF(2) "unknown directive \"Half_life\" (expected stages gate_from "
-      "half_life reload_window mql_threshold warm_after grade engagement "
-      "freemail_domains profile)" },
+      "half_life reload_window mql_threshold stage_min warm_after grade "
+      "engagement freemail_domains profile)" },
     { "mql_threshold 50;\n\nhalf_life\n  30d\n",
       CONF(3) "unexpected end of file, expecting \";\"" },
     { "mql_threshold 50 # the ';' is in a comment;\n",
@@ -1503,7 +1503,7 @@ stored_assets(lead_store *s, const lead_rules *newer, const lead_rules *older)
 static lead_store *
 open_store(const char *dir)
 {
-    lead_store_opts  opts = { 0, 0 };
+    lead_store_opts  opts = { 0, 0, 0 };
     lead_store      *s;
     char             err[256] = "";
     int              rc;

@@ -1,0 +1,601 @@
+/*
+ * The engagement model, computed exactly from a subject's events (a lead's
+ * or an anonymous visitor's) whenever it is read: no nightly job.
+ *
+ *   engagement(now) = sum over assets a of
+ *                       depth(a) * sum over counted reads k of a of
+ *                         points_k * 0.5^(k-1) * 2^(-(now - t_k) / half_life)
+ *                     + warm_after bonuses, decayed from when they were won
+ *
+ * - A read is counted when it comes reload_window or more after the last
+ *   counted read of the same asset; reads closer than that are one read.
+ * - The k-th counted read weighs 0.5^(k-1): 1, 1/2, 1/4... so rereading
+ *   one asset can at most double what it is worth.
+ * - depth(a) is the share of the asset's bytes the subject has received,
+ *   over all its requests (Range reads add up); a full 200 is 1.
+ * - Bots, untagged content and responses other than 200/206 are worth 0.
+ */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lead.h"
+
+#define MAX_READS   16      /* 0.5^15: later reads are counted, not scored */
+#define MAX_COVER   16      /* byte intervals kept per asset */
+
+typedef struct {
+    uint64_t    id;
+    char        stage[LEAD_NAME_MAX + 1];
+    char        topic[LEAD_NAME_MAX + 1];
+    char        group[LEAD_NAME_MAX + 1];
+    int         stage_index;
+    int         hot;
+    unsigned    reads;
+    uint64_t    events;
+    uint64_t    first_ms, last_ms, last_read_ms;
+    uint64_t    read_ms[MAX_READS];
+    int32_t     read_points[MAX_READS];
+    uint64_t    file_size;
+    int         full;
+    lead_range  cover[MAX_COVER];
+    unsigned    ncover;
+} asset_state;
+
+typedef struct {
+    unsigned    group;      /* index into the scoring's groups */
+    uint64_t    won_ms;     /* 0: not yet */
+} group_state;
+
+struct lead_scorer {
+    const lead_scoring  *sc;
+    asset_state         *assets;
+    size_t               nassets, cap;
+    group_state         *groups;
+    uint64_t             since_ms;
+    uint64_t             trigger_ms;
+    uint64_t             trigger_asset;
+    char                 trigger[LEAD_CAUSE_MAX];
+};
+
+lead_scorer *
+lead_scorer_new(const lead_scoring *sc)
+{
+    lead_scorer  *s;
+
+    s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return NULL;
+    }
+
+    s->sc = sc;
+    s->groups = calloc(sc->ngroups ? sc->ngroups : 1, sizeof(group_state));
+    if (s->groups == NULL) {
+        free(s);
+        return NULL;
+    }
+
+    return s;
+}
+
+void
+lead_scorer_free(lead_scorer *s)
+{
+    if (s != NULL) {
+        free(s->assets);
+        free(s->groups);
+        free(s);
+    }
+}
+
+void
+lead_scorer_reset(lead_scorer *s, uint64_t since_ms)
+{
+    s->nassets = 0;
+    memset(s->groups, 0, (s->sc->ngroups ? s->sc->ngroups : 1)
+                         * sizeof(group_state));
+    s->since_ms = since_ms;
+    s->trigger_ms = 0;
+    s->trigger_asset = 0;
+    s->trigger[0] = '\0';
+}
+
+static void
+copy_name(char *dst, lead_str v)
+{
+    size_t  n = v.len < LEAD_NAME_MAX ? v.len : LEAD_NAME_MAX;
+
+    if (n) {                    /* a decoded empty field has no data */
+        memcpy(dst, v.data, n);
+    }
+    dst[n] = '\0';
+}
+
+static int
+stage_of(const lead_scoring *sc, const char *name)
+{
+    unsigned  i;
+
+    for (i = 0; i < sc->nstages; i++) {
+        if (strcmp(sc->stages[i], name) == 0) {
+            return (int) i;
+        }
+    }
+    return -1;
+}
+
+static asset_state *
+find_asset(lead_scorer *s, const lead_event *ev)
+{
+    asset_state  *a, *grown;
+    size_t        i;
+
+    for (i = 0; i < s->nassets; i++) {
+        if (s->assets[i].id == ev->asset_id) {
+            return &s->assets[i];
+        }
+    }
+
+    if (s->nassets == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 8;
+        grown = realloc(s->assets, s->cap * sizeof(asset_state));
+        if (grown == NULL) {
+            return NULL;
+        }
+        s->assets = grown;
+    }
+
+    a = &s->assets[s->nassets++];
+    memset(a, 0, sizeof(*a));
+    a->id = ev->asset_id;
+    a->first_ms = ev->time_ms;
+    return a;
+}
+
+/* Adds [start, end] to the asset's covered bytes, merging overlaps. */
+static void
+cover(asset_state *a, uint64_t start, uint64_t end)
+{
+    unsigned  i, j;
+
+    for (i = 0; i < a->ncover; i++) {
+        if (start <= a->cover[i].end + 1 && end + 1 >= a->cover[i].start) {
+            /* overlaps or touches: absorb it, then whatever else it meets */
+            start = start < a->cover[i].start ? start : a->cover[i].start;
+            end = end > a->cover[i].end ? end : a->cover[i].end;
+            a->cover[i] = a->cover[--a->ncover];
+            i = (unsigned) -1;
+        }
+    }
+
+    if (a->ncover == MAX_COVER) {
+        /* out of room: keep the larger intervals, never overcount */
+        for (i = 0, j = 0; i < a->ncover; i++) {
+            if (a->cover[i].end - a->cover[i].start
+                < a->cover[j].end - a->cover[j].start)
+            {
+                j = i;
+            }
+        }
+        if (a->cover[j].end - a->cover[j].start >= end - start) {
+            return;
+        }
+        a->cover[j] = a->cover[--a->ncover];
+    }
+
+    a->cover[a->ncover].start = start;
+    a->cover[a->ncover].end = end;
+    a->ncover++;
+}
+
+static double
+depth(const asset_state *a)
+{
+    uint64_t  covered = 0;
+    unsigned  i;
+
+    if (a->full || a->file_size == 0) {
+        return 1.0;
+    }
+
+    for (i = 0; i < a->ncover; i++) {
+        covered += a->cover[i].end - a->cover[i].start + 1;
+    }
+
+    return covered >= a->file_size ? 1.0
+                                   : (double) covered / (double) a->file_size;
+}
+
+static double
+decay(const lead_scoring *sc, uint64_t now_ms, uint64_t t_ms)
+{
+    if (now_ms <= t_ms) {
+        return 1.0;
+    }
+    return exp2(-(double) (now_ms - t_ms) / (double) sc->half_life_ms);
+}
+
+static double
+asset_score(const lead_scoring *sc, const asset_state *a, uint64_t now_ms)
+{
+    double    sum = 0, weight = 1;
+    unsigned  k;
+
+    for (k = 0; k < a->reads && k < MAX_READS; k++, weight /= 2) {
+        if (a->read_ms[k] <= now_ms) {
+            sum += a->read_points[k] * weight
+                   * decay(sc, now_ms, a->read_ms[k]);
+        }
+    }
+
+    return sum * depth(a);
+}
+
+static double
+group_score(const lead_scorer *s, unsigned i, uint64_t now_ms)
+{
+    const group_state  *g = &s->groups[i];
+
+    if (g->won_ms == 0 || g->won_ms > now_ms) {
+        return 0;
+    }
+    return s->sc->groups[i].points * decay(s->sc, now_ms, g->won_ms);
+}
+
+double
+lead_scorer_engagement(const lead_scorer *s, uint64_t now_ms)
+{
+    double  sum = 0;
+    size_t  i;
+
+    for (i = 0; i < s->nassets; i++) {
+        sum += asset_score(s->sc, &s->assets[i], now_ms);
+    }
+    for (i = 0; i < s->sc->ngroups; i++) {
+        sum += group_score(s, (unsigned) i, now_ms);
+    }
+
+    return sum;
+}
+
+/* Distinct assets of a group read so far: warm when it reaches N. */
+static void
+check_group(lead_scorer *s, const asset_state *a, uint64_t t)
+{
+    unsigned  i, n;
+    size_t    k;
+
+    for (i = 0; i < s->sc->ngroups; i++) {
+        if (s->groups[i].won_ms || strcmp(s->sc->groups[i].name, a->group))
+        {
+            continue;
+        }
+        for (k = 0, n = 0; k < s->nassets; k++) {
+            n += strcmp(s->assets[k].group, a->group) == 0
+                 && s->assets[k].reads > 0;
+        }
+        if (n >= s->sc->groups[i].count) {
+            s->groups[i].won_ms = t;
+        }
+    }
+}
+
+static void
+check_triggers(lead_scorer *s, const asset_state *a, uint64_t t)
+{
+    double  e;
+
+    if (s->trigger_ms || t < s->since_ms) {
+        return;
+    }
+
+    if (a->hot) {
+        s->trigger_ms = t;
+        s->trigger_asset = a->id;
+        snprintf(s->trigger, sizeof(s->trigger), "read hot asset %016llx",
+                 (unsigned long long) a->id);
+        return;
+    }
+
+    e = lead_scorer_engagement(s, t);
+    if (e >= s->sc->mql_threshold) {
+        s->trigger_ms = t;
+        snprintf(s->trigger, sizeof(s->trigger),
+                 "engagement %.0f reached mql_threshold %d", e,
+                 (int) s->sc->mql_threshold);
+    }
+}
+
+int
+lead_scorer_add(lead_scorer *s, const lead_event *ev)
+{
+    asset_state  *a;
+    unsigned      i;
+
+    if (ev->asset_id == 0 || ev->ua_class == LEAD_UA_BOT
+        || (ev->status != 200 && ev->status != 206))
+    {
+        return LEAD_OK;
+    }
+
+    a = find_asset(s, ev);
+    if (a == NULL) {
+        return LEAD_ENOMEM;
+    }
+
+    copy_name(a->stage, ev->stage);
+    copy_name(a->topic, ev->topic);
+    copy_name(a->group, ev->group);
+    a->stage_index = stage_of(s->sc, a->stage);
+    a->hot = (ev->asset_flags & LEAD_ASSET_HOT) != 0;
+    a->events++;
+    a->last_ms = ev->time_ms;
+
+    if (ev->file_size) {
+        a->file_size = ev->file_size;
+    }
+    if (ev->status == 200) {
+        if (ev->file_size == 0 || ev->bytes_sent >= ev->file_size) {
+            a->full = 1;
+        } else if (ev->bytes_sent > 0) {
+            cover(a, 0, ev->bytes_sent - 1);
+        }
+    }
+    for (i = 0; i < ev->nranges; i++) {
+        uint64_t  end = ev->ranges[i].end;
+
+        /* one range: only what was sent before the client went away */
+        if (ev->nranges == 1 && ev->bytes_sent > 0
+            && end - ev->ranges[i].start + 1 > ev->bytes_sent)
+        {
+            end = ev->ranges[i].start + ev->bytes_sent - 1;
+        }
+        cover(a, ev->ranges[i].start, end);
+    }
+
+    /* a reload within the window is the same read */
+    if (a->reads > 0
+        && ev->time_ms < a->last_read_ms + s->sc->reload_window_ms)
+    {
+        return LEAD_OK;
+    }
+
+    a->last_read_ms = ev->time_ms;
+
+    if (a->reads < MAX_READS) {
+        a->read_ms[a->reads] = ev->time_ms;
+        a->read_points[a->reads] = ev->points;
+    }
+    a->reads++;
+
+    check_group(s, a, ev->time_ms);
+    check_triggers(s, a, ev->time_ms);
+
+    return LEAD_OK;
+}
+
+static int
+contribution_cmp_hot(const void *x, const void *y)
+{
+    const lead_contribution  *a = x, *b = y;
+
+    if (a->hot != b->hot) {
+        return b->hot - a->hot;
+    }
+    if (a->stage_index != b->stage_index) {
+        return b->stage_index - a->stage_index;
+    }
+    if (a->score != b->score) {
+        return a->score < b->score ? 1 : -1;
+    }
+    return (a->last_ms < b->last_ms) - (a->last_ms > b->last_ms);
+}
+
+static int
+contribution_cmp_score(const void *x, const void *y)
+{
+    const lead_contribution  *a = x, *b = y;
+
+    if (a->score != b->score) {
+        return a->score < b->score ? 1 : -1;
+    }
+    return (a->last_ms < b->last_ms) - (a->last_ms > b->last_ms);
+}
+
+static int
+topic_cmp(const void *x, const void *y)
+{
+    const lead_topic  *a = x, *b = y;
+
+    return (a->engagement < b->engagement) - (a->engagement > b->engagement);
+}
+
+int
+lead_scorer_result(const lead_scorer *s, uint64_t now_ms, lead_score *out)
+{
+    lead_contribution  *all;
+    lead_topic         *topics;
+    size_t              n = 0, i, j, ntopics = 0;
+    double              by_stage[LEAD_MAX_STAGES];
+
+    memset(out, 0, sizeof(*out));
+    memset(by_stage, 0, sizeof(by_stage));
+
+    all = calloc(s->nassets + s->sc->ngroups + 1, sizeof(*all));
+    topics = calloc(s->nassets + 1, sizeof(*topics));
+    if (all == NULL || topics == NULL) {
+        free(all);
+        free(topics);
+        return LEAD_ENOMEM;
+    }
+
+    for (i = 0; i < s->nassets; i++) {
+        const asset_state  *a = &s->assets[i];
+        lead_contribution  *c = &all[n++];
+
+        c->asset_id = a->id;
+        memcpy(c->stage, a->stage, sizeof(c->stage));
+        memcpy(c->topic, a->topic, sizeof(c->topic));
+        memcpy(c->group, a->group, sizeof(c->group));
+        c->stage_index = a->stage_index;
+        c->hot = a->hot;
+        c->reads = a->reads;
+        c->events = a->events;
+        c->first_ms = a->first_ms;
+        c->last_ms = a->last_ms;
+        c->depth = depth(a);
+        c->score = asset_score(s->sc, a, now_ms);
+        out->engagement += c->score;
+
+        if (a->stage_index >= 0 && c->score > 0) {
+            by_stage[a->stage_index] += c->score;
+        }
+
+        /* per topic: all of them, the top ones kept below */
+        for (j = 0; j < ntopics; j++) {
+            if (strcmp(topics[j].topic, a->topic) == 0) {
+                break;
+            }
+        }
+        if (a->topic[0]) {
+            if (j == ntopics) {
+                memcpy(topics[j].topic, a->topic, sizeof(a->topic));
+                topics[j].engagement = 0;
+                ntopics++;
+            }
+            topics[j].engagement += c->score;
+        }
+    }
+
+    for (i = 0; i < s->sc->ngroups; i++) {
+        if (s->groups[i].won_ms && s->groups[i].won_ms <= now_ms) {
+            lead_contribution  *c = &all[n++];
+
+            c->group_bonus = 1;
+            c->stage_index = -1;
+            snprintf(c->group, sizeof(c->group), "%s", s->sc->groups[i].name);
+            c->first_ms = c->last_ms = s->groups[i].won_ms;
+            c->depth = 1;
+            c->score = group_score(s, (unsigned) i, now_ms);
+            out->engagement += c->score;
+        }
+    }
+
+    qsort(topics, ntopics, sizeof(*topics), topic_cmp);
+    out->ntopics = ntopics < LEAD_TOPICS_MAX ? (unsigned) ntopics
+                                             : LEAD_TOPICS_MAX;
+    memcpy(out->topics, topics, out->ntopics * sizeof(*topics));
+    free(topics);
+
+    /* the latest stage with meaningful recent engagement */
+    out->stage_index = -1;
+    for (i = s->sc->nstages; i > 0; i--) {
+        if (by_stage[i - 1] >= s->sc->stage_min) {
+            out->stage_index = (int) i - 1;
+            break;
+        }
+    }
+
+    out->band = lead_band(s->sc, out->engagement);
+
+    qsort(all, n, sizeof(*all), contribution_cmp_score);
+    for (i = 0, j = 0; i < n && j < LEAD_WHY_MAX; i++) {
+        if (all[i].score != 0) {
+            out->why[j++] = all[i];
+        }
+    }
+    out->nwhy = (unsigned) j;
+
+    qsort(all, n, sizeof(*all), contribution_cmp_hot);
+    for (i = 0, j = 0; i < n && j < LEAD_HOT_MAX; i++) {
+        if (!all[i].group_bonus) {
+            out->hot[j++] = all[i];
+        }
+    }
+    out->nhot = (unsigned) j;
+
+    out->trigger_ms = s->trigger_ms;
+    out->trigger_asset = s->trigger_asset;
+    memcpy(out->trigger, s->trigger, sizeof(out->trigger));
+
+    free(all);
+    return LEAD_OK;
+}
+
+int
+lead_band(const lead_scoring *sc, double engagement)
+{
+    int  i;
+
+    for (i = 0; i < 3; i++) {
+        if (engagement >= sc->band_min[i]) {
+            return i + 1;
+        }
+    }
+    return 4;
+}
+
+static int
+in_countries(const lead_country_rule *cr, const char *cc)
+{
+    unsigned  i;
+
+    if (strlen(cc) != 2) {
+        return 0;
+    }
+
+    for (i = 0; i < cr->ncodes; i++) {
+        if (memcmp(cr->codes[i], cc, 2) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int
+lead_profile_points(const lead_rules *r, const lead_person *p,
+    const char *country)
+{
+    const lead_scoring  *sc = lead_rules_scoring(r);
+    const char          *at;
+    int                  points = 0;
+    unsigned             i;
+
+    at = p->email.len ? memchr(p->email.data, '@', p->email.len) : NULL;
+    if (at != NULL) {
+        size_t  dlen = p->email.len - (size_t) (at + 1 - p->email.data);
+
+        points += lead_rules_is_freemail(r, at + 1, dlen)
+                  ? sc->freemail_points : sc->company_email_points;
+    }
+    if (p->subscribed) {
+        points += sc->subscribed_points;
+    }
+    if (p->contact) {
+        points += sc->contact_points;
+    }
+    for (i = 0; country && country[0] && i < sc->ncountries; i++) {
+        if (in_countries(&sc->countries[i], country)) {
+            points += sc->countries[i].points;
+        }
+    }
+
+    return points;
+}
+
+char
+lead_grade(const lead_scoring *sc, int profile_points)
+{
+    int  i;
+
+    for (i = 0; i < 3; i++) {
+        if (profile_points >= sc->grade_min[i]) {
+            return (char) ('A' + i);
+        }
+    }
+    return 'D';
+}
