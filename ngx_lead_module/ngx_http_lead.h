@@ -34,6 +34,7 @@ typedef struct {
     ngx_str_t        secret;
     ngx_str_t        cookie;
     lead_rules      *rules;
+    ngx_str_t        notify;         /* internal location for MQL notices */
 } ngx_http_lead_main_conf_t;
 
 
@@ -69,6 +70,9 @@ typedef struct {
 } ngx_http_lead_ctx_t;
 
 
+typedef struct ngx_http_lead_notice_s  ngx_http_lead_notice_t;
+
+
 /* one per worker process: its store handle and pending events */
 typedef struct {
     lead_store      *store;
@@ -77,6 +81,7 @@ typedef struct {
     ngx_uint_t       dropped;
     time_t           last_report;
     ngx_http_lead_main_conf_t  *lmcf;
+    ngx_http_lead_notice_t     *notices;   /* MQL notices to deliver */
 } ngx_http_lead_worker_t;
 
 
@@ -102,6 +107,11 @@ int ngx_http_lead_promoted(void *arg, const uint8_t *lead_id,
     const lead_score *score, const char *cause);
 
 ngx_int_t ngx_http_lead_gate_handler(ngx_http_request_t *r);
+
+void ngx_http_lead_notify_queue(ngx_log_t *log, const uint8_t *lead_id,
+    const lead_score *score, const char *cause);
+ngx_int_t ngx_http_lead_notify_handler(ngx_http_request_t *r);
+void ngx_http_lead_notify_exit(ngx_log_t *log);
 char *ngx_http_lead_form(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_lead_form_template(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);

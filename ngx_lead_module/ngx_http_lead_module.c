@@ -83,6 +83,13 @@ static ngx_command_t  ngx_http_lead_commands[] = {
       0,
       NULL },
 
+    { ngx_string("lead_notify"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_lead_main_conf_t, notify),
+      NULL },
+
     { ngx_string("lead_cookie"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
@@ -673,8 +680,11 @@ ngx_http_lead_promoted(void *arg, const uint8_t *lead_id,
     lead_id_to_hex(lead_id, (char *) hex);
 
     ngx_log_error(NGX_LOG_NOTICE, (ngx_log_t *) arg, 0,
-                  "lead: lead %*s is now an MQL: %s (engagement %.0f)",
-                  (size_t) LEAD_ID_HEX_LEN, hex, cause, score->engagement);
+                  "lead: lead %*s is now an MQL: %s (engagement %L)",
+                  (size_t) LEAD_ID_HEX_LEN, hex, cause,
+                  (int64_t) (score->engagement + 0.5));
+
+    ngx_http_lead_notify_queue(arg, lead_id, score, cause);
 
     return 0;
 }
@@ -1172,6 +1182,7 @@ ngx_http_lead_create_main_conf(ngx_conf_t *cf)
      *     lmcf->secret = { 0, NULL };
      *     lmcf->cookie = { 0, NULL };
  *     lmcf->rules = NULL;
+ *     lmcf->notify = { 0, NULL };
      *     lmcf->map_size = 0;
      *     lmcf->flush = 0;
      */
@@ -1296,6 +1307,13 @@ ngx_http_lead_init(ngx_conf_t *cf)
 
     *h = ngx_http_lead_gate_handler;
 
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_lead_notify_handler;
+
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_lead_header_filter;
 
@@ -1404,6 +1422,7 @@ ngx_http_lead_exit_process(ngx_cycle_t *cycle)
                       w->lmcf->store.data);
     }
 
+    ngx_http_lead_notify_exit(cycle->log);
     lead_store_close(w->store);
     lead_batch_free(w->batch);
     w->store = NULL;

@@ -627,6 +627,21 @@ int lead_store_promote_lead(lead_store *s, const lead_rules *r,
     const uint8_t lead_id[LEAD_ID_LEN], uint64_t now_ms, lead_score *score,
     lead_promoted_fn fn, void *arg);
 
+/*
+ * JSON-escapes s (quotes, backslash, control characters, and < > & so the
+ * text is also safe inside HTML); like snprintf, writes at most size bytes
+ * and returns the length the whole needs.
+ */
+size_t lead_json_escape(const char *s, size_t len, char *out, size_t size);
+
+/*
+ * The notice posted when a lead becomes mql: the lead, its cell, the
+ * cause and its hot content.  Returns the length needed (like snprintf).
+ */
+size_t lead_mql_json(const lead_rules *r, const lead_person *p,
+    const lead_score *score, const char *cause, uint64_t at_ms, char *out,
+    size_t size);
+
 /* Engagement band 1..4 from the engagement thresholds. */
 int lead_band(const lead_scoring *sc, double engagement);
 

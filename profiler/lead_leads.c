@@ -217,7 +217,7 @@ lead_store_identify(lead_store *s, const uint8_t visitor[LEAD_ID_LEN],
 {
     MDB_txn  *txn;
     MDB_val   key, val;
-    int       rc, status;
+    int       rc;
 
     rc = lead_store_write_begin(s, &txn);
     if (rc != LEAD_OK) {
@@ -255,15 +255,6 @@ lead_store_identify(lead_store *s, const uint8_t visitor[LEAD_ID_LEN],
     if (rc == LEAD_OK && *created) {
         rc = lead_store_transition(s, txn, lead_id, LEAD_STATUS_IDENTIFIED,
                                    now_ms, "filled the form", "", "");
-    }
-    if (rc == LEAD_OK && form->contact) {
-        /* asking for a call is the strongest buying signal there is */
-        rc = lead_store_get_status_txn(s, txn, lead_id, &status);
-        if (rc == LEAD_OK && lead_status_allowed(status, LEAD_STATUS_MQL)) {
-            rc = lead_store_transition(s, txn, lead_id, LEAD_STATUS_MQL,
-                                       now_ms, "asked to be contacted", "",
-                                       "");
-        }
     }
     if (rc != LEAD_OK) {
         mdb_txn_abort(txn);
@@ -605,7 +596,9 @@ lead_store_lead_events(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
     }
 
     if (rc == LEAD_OK) {
-        qsort(found, n, sizeof(found_event), found_cmp);
+        if (n > 1) {
+            qsort(found, n, sizeof(found_event), found_cmp);
+        }
         for (i = 0; i < n; i++) {
             if (lead_event_decode(found[i].val.mv_data, found[i].val.mv_size,
                                   &ev) == LEAD_OK
@@ -891,11 +884,32 @@ lead_store_score_visitor(lead_store *s, const lead_scoring *sc,
     return rc;
 }
 
+typedef struct {
+    lead_scorer  *scorer;
+    uint64_t      since_ms;
+} since_feed;
+
+/* Back from sales, a lead is judged on what it does from then on only. */
 static int
-visitor_cmp(const void *x, const void *y)
+feed_since(void *arg, uint64_t seq, const lead_event *ev)
 {
-    return memcmp(*(const uint8_t *const *) x, *(const uint8_t *const *) y,
-                  LEAD_ID_LEN);
+    since_feed  *f = arg;
+
+    (void) seq;
+    if (ev->time_ms < f->since_ms) {
+        return 0;
+    }
+    return lead_scorer_add(f->scorer, ev) != LEAD_OK;
+}
+
+static int
+keep_person(void *arg, const lead_person *p)
+{
+    lead_person  *out = arg;
+
+    out->contact = p->contact;
+    out->updated_ms = p->updated_ms;
+    return 0;
 }
 
 int
@@ -905,8 +919,10 @@ lead_store_promote_lead(lead_store *s, const lead_rules *r,
 {
     const lead_scoring  *sc = lead_rules_scoring(r);
     const lead_asset    *a;
-    char                 cause[LEAD_CAUSE_MAX];
-    uint64_t             since;
+    lead_person          p;
+    since_feed           feed;
+    char                 cause[LEAD_CAUSE_MAX], hex[LEAD_ID_HEX_LEN];
+    uint64_t             since, at;
     int                  status, rc;
 
     rc = lead_store_get_status(s, lead_id, &status, &since);
@@ -916,77 +932,159 @@ lead_store_promote_lead(lead_store *s, const lead_rules *r,
     {
         return rc == LEAD_ENOTFOUND ? LEAD_OK : rc;
     }
+    if (status == LEAD_STATUS_IDENTIFIED) {
+        since = 0;
+    }
 
-    /* back from sales, only what it does from now on can qualify it */
-    rc = lead_store_score_lead(s, sc, lead_id,
-                               status == LEAD_STATUS_NURTURE ? since : 0,
-                               now_ms, score);
-    if (rc != LEAD_OK || score->trigger_ms == 0) {
+    feed.scorer = lead_scorer_new(sc);
+    if (feed.scorer == NULL) {
+        return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+    feed.since_ms = since;
+    lead_scorer_reset(feed.scorer, since);
+
+    rc = lead_store_lead_events(s, lead_id, feed_since, &feed);
+    if (rc == LEAD_ECALLBACK) {
+        rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+    if (rc == LEAD_OK) {
+        rc = lead_scorer_result(feed.scorer, now_ms, score);
+    }
+    lead_scorer_free(feed.scorer);
+
+    memset(&p, 0, sizeof(p));
+    lead_id_to_hex(lead_id, hex);
+    if (rc == LEAD_OK) {
+        rc = lead_store_find_lead(s, hex, LEAD_ID_HEX_LEN, keep_person, &p);
+    }
+    if (rc != LEAD_OK) {
         return rc;
     }
 
-    a = score->trigger_asset ? lead_rules_find(r, score->trigger_asset)
-                             : NULL;
-    if (a) {
-        snprintf(cause, sizeof(cause), "read \"%.100s\" (hot)", a->title);
+    /* asking for a call is the strongest buying signal there is */
+    if (p.contact && p.updated_ms >= since) {
+        at = p.updated_ms;
+        snprintf(cause, sizeof(cause), "asked to be contacted");
+
+    } else if (score->trigger_ms) {
+        at = score->trigger_ms;
+        a = score->trigger_asset ? lead_rules_find(r, score->trigger_asset)
+                                 : NULL;
+        if (a) {
+            snprintf(cause, sizeof(cause), "read \"%.100s\" (hot)",
+                     a->title);
+        } else {
+            snprintf(cause, sizeof(cause), "%s", score->trigger);
+        }
+
     } else {
-        snprintf(cause, sizeof(cause), "%s", score->trigger);
+        return LEAD_OK;
     }
 
-    rc = lead_store_set_status(s, lead_id, LEAD_STATUS_MQL,
-                               score->trigger_ms > since ? score->trigger_ms
-                                                         : since,
-                               cause, "", "");
+    rc = lead_store_set_status(s, lead_id, LEAD_STATUS_MQL, at, cause, "",
+                               "");
     if (rc == LEAD_OK && fn) {
         fn(arg, lead_id, score, cause);
     }
     return rc;
 }
 
+/* The lead an event of this visitor at time t belongs to. */
+static int
+event_lead(lead_store *s, const uint8_t *visitor, uint64_t t,
+    uint8_t lead_id[LEAD_ID_LEN])
+{
+    MDB_txn        *txn;
+    MDB_val         key, val;
+    const uint8_t  *lead = NULL;
+    int             rc;
+
+    rc = lead_store_read_begin(s, &txn);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+
+    key.mv_data = (void *) visitor;
+    key.mv_size = LEAD_ID_LEN;
+    rc = mdb_get(txn, s->links, &key, &val);
+    if (rc == 0 && val.mv_size % LINK_SIZE == 0) {
+        lead = attributed_lead(val.mv_data, val.mv_size / LINK_SIZE, t);
+        if (lead) {
+            memcpy(lead_id, lead, LEAD_ID_LEN);
+        }
+    }
+
+    mdb_txn_abort(txn);
+
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        return lead_store_mdb_fail(s, rc, "reading links");
+    }
+    return lead ? LEAD_OK : LEAD_ENOTFOUND;
+}
+
+typedef struct {
+    const uint8_t  *visitor;
+    uint64_t        time_ms;
+} batch_visit;
+
+static int
+batch_visit_cmp(const void *x, const void *y)
+{
+    const batch_visit  *a = x, *b = y;
+    int                 c = memcmp(a->visitor, b->visitor, LEAD_ID_LEN);
+
+    return c ? c : (a->time_ms > b->time_ms) - (a->time_ms < b->time_ms);
+}
+
 int
 lead_store_promote(lead_store *s, const lead_rules *r, const lead_batch *b,
     uint64_t now_ms, lead_promoted_fn fn, void *arg)
 {
-    const uint8_t  **visitors, *rec;
-    uint8_t          lead_id[LEAD_ID_LEN];
+    batch_visit     *visits;
+    const uint8_t   *rec;
+    uint8_t          lead_id[LEAD_ID_LEN], last[LEAD_ID_LEN];
     lead_score      *score;
     size_t           pos = 0, len, n = 0, i;
-    int              rc = LEAD_OK;
+    int              rc = LEAD_OK, have_last = 0;
 
     if (lead_batch_count(b) == 0) {
         return LEAD_OK;
     }
 
-    visitors = malloc(lead_batch_count(b) * sizeof(uint8_t *));
+    visits = malloc(lead_batch_count(b) * sizeof(batch_visit));
     score = malloc(sizeof(lead_score));
-    if (visitors == NULL || score == NULL) {
-        free(visitors);
+    if (visits == NULL || score == NULL) {
+        free(visits);
         free(score);
         return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
     }
 
-    /* each visitor once; the visitor id sits at a fixed offset */
+    /* visitor and time sit at fixed offsets of an encoded event */
     while (lead_batch_next(b, &pos, &rec, &len)) {
-        visitors[n++] = rec + 12;
+        visits[n].visitor = rec + 12;
+        visits[n].time_ms = lead_get_u64(rec + 4);
+        n++;
     }
-    qsort(visitors, n, sizeof(uint8_t *), visitor_cmp);
+    qsort(visits, n, sizeof(batch_visit), batch_visit_cmp);
 
+    /* every lead an event belongs to, by when it was read */
     for (i = 0; i < n && rc == LEAD_OK; i++) {
-        if (i > 0 && memcmp(visitors[i], visitors[i - 1], LEAD_ID_LEN) == 0) {
-            continue;
-        }
-        rc = lead_store_visitor_lead(s, visitors[i], lead_id);
+        rc = event_lead(s, visits[i].visitor, visits[i].time_ms, lead_id);
         if (rc == LEAD_ENOTFOUND) {
             rc = LEAD_OK;               /* anonymous: nothing to promote */
             continue;
         }
-        if (rc == LEAD_OK) {
-            rc = lead_store_promote_lead(s, r, lead_id, now_ms, score, fn,
-                                         arg);
+        if (rc != LEAD_OK
+            || (have_last && memcmp(last, lead_id, LEAD_ID_LEN) == 0))
+        {
+            continue;
         }
+        memcpy(last, lead_id, LEAD_ID_LEN);
+        have_last = 1;
+        rc = lead_store_promote_lead(s, r, lead_id, now_ms, score, fn, arg);
     }
 
-    free(visitors);
+    free(visits);
     free(score);
     return rc;
 }

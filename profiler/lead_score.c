@@ -301,7 +301,8 @@ check_triggers(lead_scorer *s, const asset_state *a, uint64_t t)
         return;
     }
 
-    e = lead_scorer_engagement(s, t);
+    /* judged as shown: a score of 60 has reached a threshold of 60 */
+    e = floor(lead_scorer_engagement(s, t) + 0.5);
     if (e >= s->sc->mql_threshold) {
         s->trigger_ms = t;
         snprintf(s->trigger, sizeof(s->trigger),
@@ -530,6 +531,8 @@ int
 lead_band(const lead_scoring *sc, double engagement)
 {
     int  i;
+
+    engagement = floor(engagement + 0.5);       /* as the score is shown */
 
     for (i = 0; i < 3; i++) {
         if (engagement >= sc->band_min[i]) {

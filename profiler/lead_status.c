@@ -151,8 +151,14 @@ lead_store_transition(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
     rc = read_status(s, txn, lead_id, &from, &since);
     if (rc == LEAD_ENOTFOUND) {
         from = LEAD_STATUS_ANONYMOUS;
+        since = 0;
     } else if (rc != LEAD_OK) {
         return rc;
+    }
+
+    /* history only moves forward: a move is never before the last one */
+    if (now_ms < since) {
+        now_ms = since;
     }
 
     if (!lead_status_allowed(from, to)) {

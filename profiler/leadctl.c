@@ -36,24 +36,28 @@ print_time(uint64_t ms, char *buf, size_t size)
 void
 json_str(const char *name, lead_str v)
 {
-    size_t  i;
+    char    buf[512], *out = buf;
+    size_t  n;
 
     if (name != NULL) {
         printf("\"%s\":", name);
     }
-    putchar('"');
-    for (i = 0; i < v.len; i++) {
-        unsigned char  c = (unsigned char) v.data[i];
 
-        if (c == '"' || c == '\\') {
-            printf("\\%c", c);
-        } else if (c < 0x20 || c == '<' || c == 0x7f) {
-            printf("\\u%04x", c);
-        } else {
-            putchar(c);
+    n = lead_json_escape(v.data, v.len, buf, sizeof(buf));
+    if (n > sizeof(buf)) {
+        out = malloc(n);
+        if (out == NULL) {
+            printf("null");
+            return;
         }
+        lead_json_escape(v.data, v.len, out, n);
     }
-    putchar('"');
+
+    printf("\"%.*s\"", (int) n, out);
+
+    if (out != buf) {
+        free(out);
+    }
 }
 
 /* Text output: one line per row, so anything unprintable becomes '?'. */

@@ -31,7 +31,7 @@ WORKER_USER = "nobody"
 CONF = """
 load_module {module};
 worker_processes 2;
-error_log {prefix}/logs/error.log info;
+error_log {prefix}/logs/error.log {loglevel};
 pid {prefix}/logs/nginx.pid;
 {user}
 events {{ worker_connections 256; }}
@@ -107,6 +107,7 @@ class Nginx:
         with open(self.conf, "w") as f:
             f.write(CONF.format(
                 module=MODULE, prefix=self.prefix, port=self.port,
+                loglevel=os.environ.get("LEAD_TEST_LOGLEVEL", "info"),
                 user=f"user {WORKER_USER} nogroup;" if IS_ROOT else "",
                 http=http.replace("{prefix}", self.prefix),
                 server=server))
@@ -250,7 +251,8 @@ def copy_site(prefix):
 def prefix():
     p = make_prefix()
     yield p
-    shutil.rmtree(p, ignore_errors=True)
+    if not os.environ.get("LEAD_TEST_KEEP"):     # for looking at the logs
+        shutil.rmtree(p, ignore_errors=True)
 
 
 @pytest.fixture

@@ -115,7 +115,7 @@ def test_reload_with_broken_rules_keeps_the_old_ones(site):
      'scoring.conf:12: invalid duration "30" (expected a number with s, m, '
      'h or d, e.g. 30d)'),
     ("scoring.conf", "warm_after guide 3 20;", "warm_after guide 5 20;",
-     "scoring.conf:21: warm_after guide 5: only 4 assets have group=guide"),
+     "scoring.conf:22: warm_after guide 5: only 4 assets have group=guide"),
 ])
 def test_nginx_t_reports_file_and_line(prefix, name, old, new, message):
     shutil.copytree(SAMPLE_RULES, os.path.join(prefix, "rules"))

@@ -837,9 +837,10 @@ test_triggers(void **state)
         { "crossing exactly", 0,
           { { "/a", 0 }, { "/b", 0 }, { "/c", 0 }, { NULL, 0 } }, 0,
           "engagement 30 reached mql_threshold 30" },
-        /* 30 less the decay of one ms is below 30 */
-        { "just short of it", 0,
-          { { "/a", 0 }, { "/b", 0 }, { "/c", 1 }, { NULL, 0 } }, -1, "" },
+        /* 30 less the decay of one ms shows as 30: it has reached it */
+        { "a hair short counts as shown", 0,
+          { { "/a", 0 }, { "/b", 0 }, { "/c", 1 }, { NULL, 0 } }, 1,
+          "engagement 30 reached mql_threshold 30" },
         { "crossing later", 0,
           { { "/a", 0 }, { "/b", HOUR }, { "/e", 2 * HOUR }, { NULL, 0 } },
           2 * HOUR, "engagement 35 reached mql_threshold 30" },
@@ -1055,8 +1056,8 @@ test_band_grade(void **state)
         double  engagement;
         int     band;
     } bands[] = {
-        { 1000, 1 }, { 80, 1 }, { 79.999, 2 }, { 40, 2 }, { 39.999, 3 },
-        { 15, 3 }, { 14.9, 4 }, { 0, 4 }, { -5, 4 },
+        { 1000, 1 }, { 80, 1 }, { 79.999, 1 }, { 79.4, 2 }, { 40, 2 }, { 39.4, 3 },
+        { 15, 3 }, { 14.9, 3 }, { 14.4, 4 }, { 0, 4 }, { -5, 4 },
     };
     static const struct {
         int   points;

@@ -1,0 +1,276 @@
+
+/*
+ * Telling sales: when a lead becomes an MQL the worker queues a JSON
+ * notice and posts it to the lead_notify location as a background
+ * subrequest of the next request it serves, so nginx's own upstream
+ * machinery (proxy_pass, TLS, timeouts) delivers it and no visitor waits.
+ * A failed delivery is retried with a growing delay.
+ */
+
+
+#include "ngx_http_lead.h"
+
+
+#define NGX_HTTP_LEAD_NOTICE_MAX       1000    /* queued per worker */
+#define NGX_HTTP_LEAD_NOTICE_TRIES     10
+#define NGX_HTTP_LEAD_NOTICE_PER_REQ   4
+#define NGX_HTTP_LEAD_NOTICE_MAX_WAIT  300000  /* ms between tries */
+
+
+struct ngx_http_lead_notice_s {
+    ngx_http_lead_notice_t  *next;
+    ngx_msec_t               due;
+    ngx_uint_t               tries;
+    unsigned                 in_flight:1;
+    size_t                   len;
+    u_char                   body[1];
+};
+
+
+typedef struct {
+    lead_person  p;
+    u_char       strs[LEAD_EMAIL_MAX + LEAD_PERSON_NAME_MAX * 4 + 512];
+    ngx_uint_t   found;
+} ngx_http_lead_found_t;
+
+
+static int ngx_http_lead_notice_person(void *arg, const lead_person *p);
+static ngx_int_t ngx_http_lead_notice_done(ngx_http_request_t *r,
+    void *data, ngx_int_t rc);
+static void ngx_http_lead_notice_drop(ngx_http_lead_notice_t *n);
+
+
+void
+ngx_http_lead_notify_queue(ngx_log_t *log, const uint8_t *lead_id,
+    const lead_score *score, const char *cause)
+{
+    char                     hex[LEAD_ID_HEX_LEN];
+    size_t                   len;
+    ngx_time_t              *tp;
+    ngx_uint_t               queued;
+    ngx_http_lead_found_t    found;
+    ngx_http_lead_notice_t  *n, **last;
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    if (w->lmcf->notify.len == 0) {
+        return;
+    }
+
+    ngx_memzero(&found, sizeof(found));
+    lead_id_to_hex(lead_id, hex);
+
+    if (lead_store_find_lead(w->store, hex, LEAD_ID_HEX_LEN,
+                             ngx_http_lead_notice_person, &found)
+        != LEAD_OK || !found.found)
+    {
+        return;
+    }
+
+    tp = ngx_timeofday();
+
+    len = lead_mql_json(w->lmcf->rules, &found.p, score, cause,
+                        (uint64_t) tp->sec * 1000 + tp->msec, NULL, 0);
+
+    queued = 0;
+    for (last = &w->notices; *last; last = &(*last)->next) {
+        queued++;
+    }
+
+    if (queued >= NGX_HTTP_LEAD_NOTICE_MAX) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "lead: %ui MQL notices wait for delivery to \"%V\"; "
+                      "this one is dropped", queued, &w->lmcf->notify);
+        return;
+    }
+
+    n = ngx_alloc(sizeof(ngx_http_lead_notice_t) + len, log);
+    if (n == NULL) {
+        return;
+    }
+
+    n->next = NULL;
+    n->due = ngx_current_msec;
+    n->tries = 0;
+    n->in_flight = 0;
+    n->len = lead_mql_json(w->lmcf->rules, &found.p, score, cause,
+                           (uint64_t) tp->sec * 1000 + tp->msec,
+                           (char *) n->body, len + 1);
+
+    *last = n;
+}
+
+
+/* Copies the lead out of the store's snapshot for the notice. */
+static int
+ngx_http_lead_notice_person(void *arg, const lead_person *p)
+{
+    u_char                 *s;
+    ngx_http_lead_found_t  *f = arg;
+
+    f->p = *p;
+    s = f->strs;
+
+    f->p.email.data = (char *) s;
+    f->p.email.len = ngx_min(p->email.len, LEAD_EMAIL_MAX);
+    s = ngx_cpymem(s, p->email.data, f->p.email.len);
+
+    f->p.name.data = (char *) s;
+    f->p.name.len = ngx_min(p->name.len, LEAD_PERSON_NAME_MAX * 4);
+    s = ngx_cpymem(s, p->name.data, f->p.name.len);
+
+    f->p.topics.data = (char *) s;
+    f->p.topics.len = ngx_min(p->topics.len, 512);
+    ngx_memcpy(s, p->topics.data, f->p.topics.len);
+
+    f->found = 1;
+
+    return 0;
+}
+
+
+/*
+ * Precontent phase of any main request: post the notices that are due,
+ * as background subrequests the visitor's response does not wait for.
+ */
+ngx_int_t
+ngx_http_lead_notify_handler(ngx_http_request_t *r)
+{
+    ngx_uint_t                   sent;
+    ngx_buf_t                   *b;
+    ngx_chain_t                 *cl;
+    ngx_http_request_t          *sr;
+    ngx_http_request_body_t     *rb;
+    ngx_http_lead_notice_t      *n;
+    ngx_http_post_subrequest_t  *ps;
+    ngx_http_lead_worker_t      *w = &ngx_http_lead_worker;
+
+    if (w->notices == NULL || r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    sent = 0;
+
+    for (n = w->notices; n && sent < NGX_HTTP_LEAD_NOTICE_PER_REQ;
+         n = n->next)
+    {
+        if (n->in_flight || (ngx_msec_int_t) (n->due - ngx_current_msec) > 0)
+        {
+            continue;
+        }
+
+        ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
+        rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
+        b = ngx_create_temp_buf(r->pool, n->len);
+        cl = ngx_alloc_chain_link(r->pool);
+        if (ps == NULL || rb == NULL || b == NULL || cl == NULL) {
+            break;
+        }
+
+        /* the body is the request's own copy: the notice may go first */
+        b->last = ngx_cpymem(b->pos, n->body, n->len);
+        b->last_buf = 1;
+        cl->buf = b;
+        cl->next = NULL;
+        rb->bufs = cl;
+        rb->buf = b;
+
+        ps->handler = ngx_http_lead_notice_done;
+        ps->data = n;
+
+        if (ngx_http_subrequest(r, &w->lmcf->notify, NULL, &sr, ps,
+                                NGX_HTTP_SUBREQUEST_BACKGROUND)
+            != NGX_OK)
+        {
+            break;
+        }
+
+        /* its response goes nowhere: a body would wait to be sent */
+        sr->header_only = 1;
+        sr->method = NGX_HTTP_POST;
+        ngx_str_set(&sr->method_name, "POST");
+        sr->request_body = rb;
+        sr->headers_in.content_length = NULL;
+        sr->headers_in.content_length_n = n->len;
+        sr->headers_in.chunked = 0;
+
+        n->in_flight = 1;
+        n->tries++;
+        sent++;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_lead_notice_done(ngx_http_request_t *r, void *data, ngx_int_t rc)
+{
+    ngx_msec_t               wait;
+    ngx_http_lead_notice_t  *n = data;
+
+    n->in_flight = 0;
+
+    if (rc == NGX_OK && r->headers_out.status >= NGX_HTTP_OK
+        && r->headers_out.status < NGX_HTTP_SPECIAL_RESPONSE)
+    {
+        ngx_http_lead_notice_drop(n);
+        return rc;
+    }
+
+    if (n->tries >= NGX_HTTP_LEAD_NOTICE_TRIES) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "lead: an MQL notice was refused %ui times by \"%V\" "
+                      "(last status %ui), giving up",
+                      n->tries, &r->uri, r->headers_out.status);
+        ngx_http_lead_notice_drop(n);
+        return rc;
+    }
+
+    wait = ngx_min((ngx_msec_t) 1000 << n->tries,
+                   (ngx_msec_t) NGX_HTTP_LEAD_NOTICE_MAX_WAIT);
+    n->due = ngx_current_msec + wait;
+
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                  "lead: MQL notice to \"%V\" failed (status %ui), "
+                  "retrying in %M ms", &r->uri, r->headers_out.status, wait);
+
+    return rc;
+}
+
+
+static void
+ngx_http_lead_notice_drop(ngx_http_lead_notice_t *n)
+{
+    ngx_http_lead_notice_t  **p;
+
+    for (p = &ngx_http_lead_worker.notices; *p; p = &(*p)->next) {
+        if (*p == n) {
+            *p = n->next;
+            ngx_free(n);
+            return;
+        }
+    }
+}
+
+
+/* At exit: what could not be delivered is counted (no personal data). */
+void
+ngx_http_lead_notify_exit(ngx_log_t *log)
+{
+    ngx_uint_t               left = 0;
+    ngx_http_lead_notice_t  *n, *next;
+
+    for (n = ngx_http_lead_worker.notices; n; n = next) {
+        next = n->next;
+        ngx_free(n);
+        left++;
+    }
+
+    ngx_http_lead_worker.notices = NULL;
+
+    if (left) {
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "lead: %ui MQL notices were not delivered before exit; "
+                      "the leads are mql in the store", left);
+    }
+}
