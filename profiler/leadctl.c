@@ -285,6 +285,14 @@ free_catalogue(catalogue *cat)
         free(cat->rows[i].strs);
     }
     free(cat->rows);
+    free(cat->reads);
+    free(cat->visitors);
+}
+
+static int
+memcmp_id(const void *key, const void *row)
+{
+    return memcmp(key, row, LEAD_ID_LEN);
 }
 
 static asset_row *
@@ -376,6 +384,184 @@ count_read(void *arg, uint64_t seq, const lead_event *ev)
     } else {
         *(bot ? &cat->untagged_bots : &cat->untagged_people) += 1;
     }
+
+    if (row && !bot) {
+        if (cat->nreads == cat->rcap) {
+            asset_read  *r;
+            uint8_t     *v;
+
+            cat->rcap = cat->rcap ? cat->rcap * 2 : 4096;
+            r = realloc(cat->reads, cat->rcap * sizeof(asset_read));
+            if (r != NULL) {
+                cat->reads = r;
+            }
+            v = realloc(cat->visitors, cat->rcap * LEAD_ID_LEN);
+            if (v != NULL) {
+                cat->visitors = v;
+            }
+            if (r == NULL || v == NULL) {
+                cat->oom = 1;
+                return 1;
+            }
+        }
+        memcpy(cat->visitors + cat->nreads * LEAD_ID_LEN, ev->visitor,
+               LEAD_ID_LEN);
+        cat->reads[cat->nreads].asset = ev->asset_id;
+        cat->reads[cat->nreads].time_ms = ev->time_ms;
+        cat->nreads++;
+    }
+    return 0;
+}
+
+/* ---- which content generates leads ------------------------------------- */
+
+typedef struct {
+    uint8_t   visitor[LEAD_ID_LEN];
+    uint8_t   lead[LEAD_ID_LEN];
+    uint64_t  since;              /* linked to the lead */
+    uint64_t  mql;                /* the lead became mql, or 0 */
+} device_row;
+
+typedef struct {
+    lead_store  *s;
+    device_row  *rows;
+    size_t       n, cap;
+    uint8_t      lead[LEAD_ID_LEN];
+    int          oom;
+} device_map;
+
+static int
+add_device(void *arg, const uint8_t visitor[LEAD_ID_LEN], uint64_t since)
+{
+    device_map  *d = arg;
+    device_row  *grown;
+
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 256;
+        grown = realloc(d->rows, d->cap * sizeof(device_row));
+        if (grown == NULL) {
+            d->oom = 1;
+            return 1;
+        }
+        d->rows = grown;
+    }
+    memcpy(d->rows[d->n].visitor, visitor, LEAD_ID_LEN);
+    memcpy(d->rows[d->n].lead, d->lead, LEAD_ID_LEN);
+    d->rows[d->n].since = since;
+    d->rows[d->n].mql = 0;
+    d->n++;
+    return 0;
+}
+
+static int
+add_lead_devices(void *arg, const lead_person *p)
+{
+    device_map  *d = arg;
+
+    memcpy(d->lead, p->id, LEAD_ID_LEN);
+    return lead_store_each_device(d->s, p->id, add_device, d) != LEAD_OK;
+}
+
+static int
+note_mql(void *arg, const uint8_t lead_id[LEAD_ID_LEN],
+    const lead_transition *t)
+{
+    device_map  *d = arg;
+    size_t       i;
+
+    /* the first time each lead became mql */
+    for (i = 0; t->to == LEAD_STATUS_MQL && i < d->n; i++) {
+        if (memcmp(d->rows[i].lead, lead_id, LEAD_ID_LEN) == 0
+            && d->rows[i].mql == 0)
+        {
+            d->rows[i].mql = t->time_ms;
+        }
+    }
+    return 0;
+}
+
+static int
+device_cmp(const void *x, const void *y)
+{
+    const device_row  *a = x, *b = y;
+    int                c = memcmp(a->visitor, b->visitor, LEAD_ID_LEN);
+
+    return c ? c : (a->since > b->since) - (a->since < b->since);
+}
+
+static int
+read_cmp(const void *x, const void *y)
+{
+    const asset_read  *a = x, *b = y;
+    int                c;
+
+    if (a->asset != b->asset) {
+        return a->asset < b->asset ? -1 : 1;
+    }
+    c = memcmp(a->visitor, b->visitor, LEAD_ID_LEN);
+    return c ? c : (a->time_ms > b->time_ms) - (a->time_ms < b->time_ms);
+}
+
+/* Readers per asset, and how many went on to identify or become mql. */
+static int
+count_readers(lead_store *s, catalogue *cat)
+{
+    device_map   d;
+    device_row  *dev;
+    asset_row   *row;
+    size_t       i;
+    int          rc;
+
+    memset(&d, 0, sizeof(d));
+    d.s = s;
+
+    rc = lead_store_each_lead(s, add_lead_devices, &d);
+    if (rc == LEAD_OK && !d.oom) {
+        rc = lead_store_each_transition(s, NULL, note_mql, &d);
+    }
+    if (rc != LEAD_OK || d.oom) {
+        free(d.rows);
+        return 1;
+    }
+    /* a visitor's first link comes first */
+    qsort(d.rows, d.n, sizeof(device_row), device_cmp);
+
+    for (i = 0; i < cat->nreads; i++) {
+        cat->reads[i].visitor = cat->visitors + i * LEAD_ID_LEN;
+    }
+    qsort(cat->reads, cat->nreads, sizeof(asset_read), read_cmp);
+
+    for (i = 0; i < cat->nreads; i++) {
+        const asset_read  *r = &cat->reads[i];
+
+        /* one reader once: its first read of the asset */
+        if (i > 0 && r->asset == r[-1].asset
+            && memcmp(r->visitor, r[-1].visitor, LEAD_ID_LEN) == 0)
+        {
+            continue;
+        }
+
+        row = find_row(cat, r->asset);
+        dev = bsearch(r->visitor, d.rows, d.n, sizeof(device_row),
+                      memcmp_id);
+        if (row == NULL) {
+            continue;
+        }
+        row->readers++;
+        if (dev) {
+            /* bsearch may land on any link of the visitor: the first */
+            while (dev > d.rows
+                   && memcmp(dev[-1].visitor, r->visitor, LEAD_ID_LEN) == 0)
+            {
+                dev--;
+            }
+            row->identified_readers++;
+            row->before_identified += r->time_ms < dev->since;
+            row->before_mql += dev->mql && r->time_ms < dev->mql;
+        }
+    }
+
+    free(d.rows);
     return 0;
 }
 
@@ -391,6 +577,9 @@ cmd_assets(ctl *c, lead_store *s)
     rc = lead_store_each_asset(s, add_asset, &cat);
     if (rc == LEAD_OK) {
         rc = lead_store_each_event(s, count_read, &cat);
+    }
+    if (rc == LEAD_OK && !cat.oom && count_readers(s, &cat) != 0) {
+        cat.oom = 1;
     }
 
     if (rc != LEAD_OK || cat.oom) {
@@ -416,25 +605,33 @@ cmd_assets(ctl *c, lead_store *s)
             putchar(',');
             json_str("topic", (lead_str) { a->topic, strlen(a->topic) });
             printf(",\"points\":%d,\"people_reads\":%" PRIu64
-                   ",\"bot_reads\":%" PRIu64 "}", (int) a->points,
-                   cat.rows[i].people, cat.rows[i].bots);
+                   ",\"bot_reads\":%" PRIu64 ",\"readers\":%" PRIu64
+                   ",\"identified_readers\":%" PRIu64 ",\"before_identified\":"
+                   "%" PRIu64 ",\"before_mql\":%" PRIu64 "}", (int) a->points,
+                   cat.rows[i].people, cat.rows[i].bots, cat.rows[i].readers,
+                   cat.rows[i].identified_readers,
+                   cat.rows[i].before_identified, cat.rows[i].before_mql);
         }
         printf("%s]\n", cat.n ? "\n" : "");
         rc = 0;
         goto done;
     }
 
-    printf("%8s %6s  %-11s %6s  %-40s %s\n", "people", "bots", "stage",
-           "points", "path", "title");
+    printf("%7s %5s %7s %6s %6s %5s  %-11s %6s  %s\n", "reads", "bots",
+           "readers", "leads", "ident.", "mql", "stage", "points", "path");
     for (i = 0; i < cat.n; i++) {
-        const lead_asset  *a = &cat.rows[i].a;
+        const asset_row  *row = &cat.rows[i];
 
-        printf("%8" PRIu64 " %6" PRIu64 "  %-11s %6d  %-40s %s\n",
-               cat.rows[i].people, cat.rows[i].bots, a->stage,
-               (int) a->points, a->path, a->title);
+        printf("%7" PRIu64 " %5" PRIu64 " %7" PRIu64 " %6" PRIu64 " %6"
+               PRIu64 " %5" PRIu64 "  %-11s %6d  %s\n", row->people,
+               row->bots, row->readers, row->identified_readers,
+               row->before_identified, row->before_mql, row->a.stage,
+               (int) row->a.points, row->a.path);
     }
-    printf("%8" PRIu64 " %6" PRIu64 "  (untagged: see `leadctl rules "
-           "scan`)\n", cat.untagged_people, cat.untagged_bots);
+    printf("%7" PRIu64 " %5" PRIu64 "  (untagged: see `leadctl rules "
+           "scan`)\n\nreaders: distinct visitors; leads: those identified; "
+           "ident.: read it before\nidentifying; mql: read it before their "
+           "lead became an MQL\n", cat.untagged_people, cat.untagged_bots);
     rc = 0;
 
 done:

@@ -54,13 +54,26 @@ typedef struct {
     char       *strs;        /* owns a's strings */
     uint64_t    people;
     uint64_t    bots;
+    uint64_t    readers;             /* distinct visitors, bots aside */
+    uint64_t    identified_readers;  /* ... that are linked to a lead */
+    uint64_t    before_identified;   /* ... that read it, then identified */
+    uint64_t    before_mql;          /* ... whose lead became mql after */
 } asset_row;
 
 typedef struct {
-    asset_row  *rows;
-    size_t      n, cap;
-    uint64_t    untagged_people, untagged_bots;
-    int         oom;
+    uint64_t        asset;
+    const uint8_t  *visitor;     /* into the catalogue's copy of ids */
+    uint64_t        time_ms;
+} asset_read;
+
+typedef struct {
+    asset_row   *rows;
+    size_t       n, cap;
+    uint64_t     untagged_people, untagged_bots;
+    asset_read  *reads;          /* people's reads of tagged assets */
+    uint8_t     *visitors;       /* their visitor ids, LEAD_ID_LEN each */
+    size_t       nreads, rcap;
+    int          oom;
 } catalogue;
 
 int add_asset(void *arg, const lead_asset *a);

@@ -608,3 +608,19 @@ def test_variables_score_grade_status(vars_site):
     h = lead_headers(Firefox(site).get("/"))
     assert (h["Status"], h["Score"], h["Id"], h["Grade"]) == (
         "anonymous", "0", None, None)
+
+
+def test_assets_tell_which_content_generates_leads(demo):
+    site = demo
+    journey_to_step_3(site)
+    other = Firefox(site)
+    other.get("/library/why-outages-cost.html")        # never identifies
+    settle(site, 6)
+    rows = {a["path"]: a for a in json.loads(
+        site.leadctl("assets", "--json").stdout)}
+    intro = rows["/library/why-outages-cost.html"]
+    assert (intro["readers"], intro["identified_readers"],
+            intro["before_identified"]) == (2, 1, 1)
+    guide = rows["/library/guide/3-sla.html"]
+    assert (guide["readers"], guide["identified_readers"],
+            guide["before_identified"]) == (1, 1, 0)
