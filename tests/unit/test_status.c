@@ -964,6 +964,64 @@ test_promote_after_nurture(void **state)
     world_close(&w);
 }
 
+/* Old engagement does not carry a nurtured lead back: only new reads. */
+static void
+test_nurture_needs_new_engagement(void **state)
+{
+    uint8_t  lead[LEAD_ID_LEN];
+    world    w;
+
+    world_open(state, &w, promo_scoring, promo_assets);
+    identify(w.s, 'a', "ada@example.com", 0, T0, lead, 1);
+    READ(&w, T0 + HOUR, { 'a', "/a", HOUR }, { 'a', "/b", HOUR },
+         { 'a', "/c", HOUR });
+    assert_int_equal(w.n, 1);
+    set_status_ok(w.s, lead, NURTURE, T0 + 3 * HOUR, "rejected", "sam",
+                  "no budget");
+
+    /* 20 points of new reading: below 30 by itself */
+    READ(&w, T0 + DAY, { 'a', "/a", DAY }, { 'a', "/b", DAY });
+    assert_int_equal(w.n, 1);
+    expect_status(w.s, lead, NURTURE, T0 + 3 * HOUR);
+
+    world_close(&w);
+}
+
+/* An event is news of the lead it belongs to, even after a relink. */
+static void
+test_promote_the_lead_of_the_event(void **state)
+{
+    uint8_t  ada[LEAD_ID_LEN], bob[LEAD_ID_LEN];
+    world    w;
+
+    world_open(state, &w, promo_scoring, promo_assets);
+    identify(w.s, 'a', "ada@example.com", 0, T0, ada, 1);
+    identify(w.s, 'a', "bob@example.com", 0, T0 + 2 * HOUR, bob, 1);
+
+    /* read at T0 + 1h, while the visitor was Ada's, stored later */
+    READ(&w, T0 + 3 * HOUR, { 'a', "/pricing", HOUR });
+    assert_int_equal(w.n, 1);
+    expect_promoted(&w, 0, ada, HOT_CAUSE);
+    expect_status(w.s, bob, IDENT, T0 + 2 * HOUR);
+
+    world_close(&w);
+}
+
+/* A status never moves back in time: an earlier time is the last one's. */
+static void
+test_status_time_moves_forward(void **state)
+{
+    uint8_t  lead[LEAD_ID_LEN];
+    world    w;
+
+    world_open(state, &w, promo_scoring, promo_assets);
+    identify(w.s, 'a', "ada@example.com", 1, T0, lead, 1);
+    set_status_ok(w.s, lead, SAL, T0 - DAY, "accepted", "sam", NULL);
+    expect_status(w.s, lead, SAL, T0);
+
+    world_close(&w);
+}
+
 static void
 test_promote_history(void **state)
 {
@@ -1222,6 +1280,9 @@ main(void)
         T(test_promote_threshold),
         T(test_promote_skips),
         T(test_promote_after_nurture),
+        T(test_nurture_needs_new_engagement),
+        T(test_promote_the_lead_of_the_event),
+        T(test_status_time_moves_forward),
         T(test_promote_history),
         T(test_score_agreement),
     };
