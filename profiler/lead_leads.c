@@ -397,27 +397,17 @@ lead_store_find_lead(lead_store *s, const char *who, size_t len,
     return rc;
 }
 
-int
-lead_store_each_device(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
+/* The lead's devices, inside a read transaction. */
+static int
+each_device_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
     lead_device_fn fn, void *arg)
 {
-    MDB_txn     *txn;
     MDB_cursor  *cur;
     MDB_val      key, val;
     int          rc, op;
 
-    if (s->empty || s->partial) {
-        return LEAD_OK;
-    }
-
-    rc = lead_store_read_begin(s, &txn);
-    if (rc != LEAD_OK) {
-        return rc;
-    }
-
     rc = mdb_cursor_open(txn, s->devices, &cur);
     if (rc != 0) {
-        mdb_txn_abort(txn);
         return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
     }
 
@@ -444,12 +434,30 @@ lead_store_each_device(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
     }
 
     mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
 
     if (rc == MDB_NOTFOUND) {
         return LEAD_OK;
     }
     return rc == LEAD_ECALLBACK ? rc : lead_store_mdb_fail(s, rc, "devices");
+}
+
+int
+lead_store_each_device(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
+    lead_device_fn fn, void *arg)
+{
+    MDB_txn  *txn;
+    int       rc;
+
+    if (s->empty || s->partial) {
+        return LEAD_OK;
+    }
+
+    rc = lead_store_read_begin(s, &txn);
+    if (rc == LEAD_OK) {
+        rc = each_device_txn(s, txn, lead_id, fn, arg);
+        mdb_txn_abort(txn);
+    }
+    return rc;
 }
 
 typedef struct {
@@ -546,72 +554,68 @@ collect_visitor(lead_store *s, MDB_txn *txn, const uint8_t *visitor,
            : lead_store_mdb_fail(s, rc, "reading visits");
 }
 
+typedef struct {
+    lead_store     *s;
+    MDB_txn        *txn;
+    const uint8_t  *lead_id;
+    found_event    *found;
+    size_t          n, cap;
+    int             rc;
+} lead_history;
+
+static int
+collect_device(void *arg, const uint8_t visitor[LEAD_ID_LEN], uint64_t since)
+{
+    lead_history  *h = arg;
+
+    (void) since;
+    h->rc = collect_visitor(h->s, h->txn, visitor, h->lead_id, &h->found,
+                            &h->n, &h->cap);
+    return h->rc != LEAD_OK;
+}
+
 int
 lead_store_lead_events(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
     lead_event_fn fn, void *arg)
 {
-    MDB_txn      *txn;
-    MDB_cursor   *cur;
-    MDB_val       key, val;
-    found_event  *found = NULL;
-    size_t        n = 0, cap = 0, i;
+    lead_history  h;
     lead_event    ev;
-    int           rc, mrc = 0, op;
+    size_t        i;
+    int           rc;
 
     if (s->empty || s->partial) {
         return LEAD_OK;
     }
 
-    rc = lead_store_read_begin(s, &txn);
+    memset(&h, 0, sizeof(h));
+    h.s = s;
+    h.lead_id = lead_id;
+
+    rc = lead_store_read_begin(s, &h.txn);
     if (rc != LEAD_OK) {
         return rc;
     }
 
-    rc = mdb_cursor_open(txn, s->devices, &cur);
-    if (rc != 0) {
-        mdb_txn_abort(txn);
-        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
-    }
-
     /* every device of the lead, then its events that are the lead's */
-    key.mv_data = (void *) lead_id;
-    key.mv_size = LEAD_ID_LEN;
-    rc = LEAD_OK;
-    for (op = MDB_SET_RANGE;
-         rc == LEAD_OK && (mrc = mdb_cursor_get(cur, &key, &val, op)) == 0;
-         op = MDB_NEXT)
-    {
-        if (key.mv_size != 2 * LEAD_ID_LEN
-            || memcmp(key.mv_data, lead_id, LEAD_ID_LEN) != 0)
+    rc = each_device_txn(s, h.txn, lead_id, collect_device, &h);
+    if (rc == LEAD_ECALLBACK) {
+        rc = h.rc;
+    }
+
+    if (rc == LEAD_OK && h.n > 1) {
+        qsort(h.found, h.n, sizeof(found_event), found_cmp);
+    }
+    for (i = 0; rc == LEAD_OK && i < h.n; i++) {
+        if (lead_event_decode(h.found[i].val.mv_data, h.found[i].val.mv_size,
+                              &ev) == LEAD_OK
+            && fn(arg, h.found[i].seq, &ev) != 0)
         {
-            break;
-        }
-        rc = collect_visitor(s, txn, (uint8_t *) key.mv_data + LEAD_ID_LEN,
-                             lead_id, &found, &n, &cap);
-    }
-    mdb_cursor_close(cur);
-
-    if (rc == LEAD_OK && mrc != 0 && mrc != MDB_NOTFOUND) {
-        rc = lead_store_mdb_fail(s, mrc, "reading devices");
-    }
-
-    if (rc == LEAD_OK) {
-        if (n > 1) {
-            qsort(found, n, sizeof(found_event), found_cmp);
-        }
-        for (i = 0; i < n; i++) {
-            if (lead_event_decode(found[i].val.mv_data, found[i].val.mv_size,
-                                  &ev) == LEAD_OK
-                && fn(arg, found[i].seq, &ev) != 0)
-            {
-                rc = LEAD_ECALLBACK;
-                break;
-            }
+            rc = LEAD_ECALLBACK;
         }
     }
 
-    mdb_txn_abort(txn);
-    free(found);
+    mdb_txn_abort(h.txn);
+    free(h.found);
     return rc;
 }
 

@@ -93,64 +93,7 @@ asset_by_path(const lead_rules *r, const char *path)
 
 /* ---- a fresh directory per test, for rules files and stores ---------- */
 
-typedef struct {
-    char  dir[64];
-} fixture;
-
-static int
-setup(void **state)
-{
-    fixture  *fx = malloc(sizeof(*fx));
-
-    if (fx == NULL) {
-        return -1;
-    }
-    strcpy(fx->dir, "/tmp/lead-rules-XXXXXX");
-    if (mkdtemp(fx->dir) == NULL) {
-        free(fx);
-        return -1;
-    }
-
-    *state = fx;
-    return 0;
-}
-
-/* Removes the files and empty directories a test left, then the dir. */
-static int
-teardown(void **state)
-{
-    fixture        *fx = *state;
-    DIR            *d;
-    struct dirent  *e;
-    char            path[sizeof(fx->dir) + 256 + 2];
-    int             rc = 0;
-
-    d = opendir(fx->dir);
-    if (d != NULL) {
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
-                continue;
-            }
-            snprintf(path, sizeof(path), "%s/%s", fx->dir, e->d_name);
-            if (unlink(path) != 0 && rmdir(path) != 0) {
-                rc = -1;
-            }
-        }
-        closedir(d);
-    }
-    if (rmdir(fx->dir) != 0) {
-        rc = -1;
-    }
-
-    free(fx);
-    return rc;
-}
-
-static const char *
-dir_of(void **state)
-{
-    return ((fixture *) *state)->dir;
-}
+#include "dir_fixture.h"
 
 static void
 put_file(const char *dir, const char *name, const char *text)

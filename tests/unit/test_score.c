@@ -1091,58 +1091,7 @@ test_band_grade(void **state)
 
 /* ---- profile points, from rules in a folder ---------------------------- */
 
-typedef struct {
-    char  dir[64];
-} fixture;
-
-static int
-setup(void **state)
-{
-    fixture  *fx = malloc(sizeof(*fx));
-
-    if (fx == NULL) {
-        return -1;
-    }
-    strcpy(fx->dir, "/tmp/lead-score-XXXXXX");
-    if (mkdtemp(fx->dir) == NULL) {
-        free(fx);
-        return -1;
-    }
-
-    *state = fx;
-    return 0;
-}
-
-/* Removes the files the test left, then the folder. */
-static int
-teardown(void **state)
-{
-    fixture        *fx = *state;
-    DIR            *d;
-    struct dirent  *e;
-    char            path[sizeof(fx->dir) + 256 + 2];
-    int             rc = 0;
-
-    d = opendir(fx->dir);
-    if (d != NULL) {
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
-                continue;
-            }
-            snprintf(path, sizeof(path), "%s/%s", fx->dir, e->d_name);
-            if (unlink(path) != 0) {
-                rc = -1;
-            }
-        }
-        closedir(d);
-    }
-    if (rmdir(fx->dir) != 0) {
-        rc = -1;
-    }
-
-    free(fx);
-    return rc;
-}
+#include "dir_fixture.h"
 
 static void
 put_file(const char *dir, const char *name, const char *text)
@@ -1177,7 +1126,7 @@ test_profile_points(void **state)
         { "ada@gmail.com", 0, 1, "GB", 30 + 20, 'B' },
         { "ada@gmail.com", 1, 1, "IE", 10 + 30 + 20, 'A' },
     };
-    const char  *dir = ((fixture *) *state)->dir;
+    const char  *dir = dir_of(state);
     lead_person  p;
     lead_rules  *r;
     char         err[512] = "";

@@ -50,57 +50,7 @@ static const char  promo_assets[] =
 
 /* ---- a fresh store ----------------------------------------------------- */
 
-typedef struct {
-    char  dir[64];
-} fixture;
-
-static int
-setup(void **state)
-{
-    fixture  *fx = malloc(sizeof(*fx));
-
-    if (fx == NULL) {
-        return -1;
-    }
-    strcpy(fx->dir, "/tmp/lead-status-XXXXXX");
-    if (mkdtemp(fx->dir) == NULL) {
-        free(fx);
-        return -1;
-    }
-
-    *state = fx;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    fixture        *fx = *state;
-    DIR            *d;
-    struct dirent  *e;
-    char            path[sizeof(fx->dir) + 256 + 2];
-    int             rc = 0;
-
-    d = opendir(fx->dir);
-    if (d != NULL) {
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
-                continue;
-            }
-            snprintf(path, sizeof(path), "%s/%s", fx->dir, e->d_name);
-            if (unlink(path) != 0) {
-                rc = -1;
-            }
-        }
-        closedir(d);
-    }
-    if (rmdir(fx->dir) != 0) {
-        rc = -1;
-    }
-
-    free(fx);
-    return rc;
-}
+#include "dir_fixture.h"
 
 static lead_store *
 open_store(void **state)
@@ -110,7 +60,7 @@ open_store(void **state)
     char             err[256] = "";
     int              rc;
 
-    rc = lead_store_open(&s, ((fixture *) *state)->dir, &opts, err,
+    rc = lead_store_open(&s, dir_of(state), &opts, err,
                          sizeof(err));
     if (rc != LEAD_OK) {
         fail_msg("lead_store_open: %d (%s)", rc, err);
