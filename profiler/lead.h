@@ -645,6 +645,12 @@ size_t lead_mql_json(const lead_rules *r, const lead_person *p,
 /* Engagement band 1..4 from the engagement thresholds. */
 int lead_band(const lead_scoring *sc, double engagement);
 
+/*
+ * The account (company) a lead belongs to: its e-mail domain, or "" for
+ * a free-mail address.  Leads of one account are rolled up together.
+ */
+lead_str lead_company(const lead_rules *r, lead_str email);
+
 /* Profile points from what is known without asking; country may be "". */
 int lead_profile_points(const lead_rules *r, const lead_person *p,
     const char *country);

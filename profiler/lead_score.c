@@ -570,10 +570,8 @@ lead_profile_points(const lead_rules *r, const lead_person *p,
 
     at = p->email.len ? memchr(p->email.data, '@', p->email.len) : NULL;
     if (at != NULL) {
-        size_t  dlen = p->email.len - (size_t) (at + 1 - p->email.data);
-
-        points += lead_rules_is_freemail(r, at + 1, dlen)
-                  ? sc->freemail_points : sc->company_email_points;
+        points += lead_company(r, p->email).len ? sc->company_email_points
+                                                : sc->freemail_points;
     }
     if (p->subscribed) {
         points += sc->subscribed_points;
@@ -601,4 +599,27 @@ lead_grade(const lead_scoring *sc, int profile_points)
         }
     }
     return 'D';
+}
+
+lead_str
+lead_company(const lead_rules *r, lead_str email)
+{
+    lead_str     none = { "", 0 }, domain;
+    const char  *at;
+
+    at = email.len ? memchr(email.data, '@', email.len) : NULL;
+    if (at == NULL) {
+        return none;
+    }
+
+    domain.data = at + 1;
+    domain.len = email.len - (size_t) (domain.data - email.data);
+
+    /* a free-mail address says nothing about an employer */
+    if (domain.len == 0
+        || lead_rules_is_freemail(r, domain.data, domain.len))
+    {
+        return none;
+    }
+    return domain;
 }

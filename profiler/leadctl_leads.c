@@ -107,7 +107,7 @@ add_row(void *arg, const lead_person *p, const lead_score *sc)
 {
     lead_list     *l = arg;
     lead_row      *row, *grown;
-    const char    *at;
+    lead_str       company;
     unsigned       i;
     device_count   dc;
 
@@ -132,11 +132,9 @@ add_row(void *arg, const lead_person *p, const lead_score *sc)
     row->subscribed = p->subscribed;
     row->contact = p->contact;
 
-    at = strchr(row->email, '@');
-    snprintf(row->domain, sizeof(row->domain), "%s", at ? at + 1 : "");
-    row->company = row->domain[0]
-                   && !lead_rules_is_freemail(l->rules, row->domain,
-                                              strlen(row->domain));
+    company = lead_company(l->rules, p->email);
+    copy_str(row->domain, sizeof(row->domain), company);
+    row->company = company.len > 0;
 
     if (lead_store_get_status(l->s, p->id, &row->status, &row->status_ms)
         != LEAD_OK)

@@ -1447,11 +1447,71 @@ test_random_stream(void **state)
     model_close(&m);
 }
 
+/* Accounts: a company domain rolls leads up; free-mail does not. */
+static void
+test_company(void **state)
+{
+    static const struct {
+        const char  *email;
+        const char  *company;
+    } cases[] = {
+        { "ada@acme.example", "acme.example" },
+        { "bob@sub.acme.example", "sub.acme.example" },
+        { "carol@gmail.com", "" },
+        { "no-at-sign", "" },
+        { "trailing@", "" },
+        { "", "" },
+    };
+    lead_rules  *r;
+    lead_str     got;
+    char         dir[] = "/tmp/lead-company-XXXXXX", path[128], err[256];
+    size_t       i;
+    FILE        *f;
+
+    (void) state;
+
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/scoring.conf", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("freemail_domains free.txt;\n", f);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/free.txt", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("gmail.com\n", f);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/assets.csv", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(HEADER, f);
+    fclose(f);
+
+    assert_int_equal(lead_rules_load(&r, dir, err, sizeof(err)), LEAD_OK);
+    for (i = 0; i < N_ELEMS(cases); i++) {
+        got = lead_company(r, (lead_str) { cases[i].email,
+                                           strlen(cases[i].email) });
+        assert_int_equal(got.len, strlen(cases[i].company));
+        assert_memory_equal(got.data, cases[i].company, got.len);
+    }
+    lead_rules_free(r);
+
+    for (i = 0; i < 3; i++) {
+        static const char  *names[] = { "scoring.conf", "free.txt",
+                                        "assets.csv" };
+
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_decay),
+        cmocka_unit_test(test_company),
         cmocka_unit_test(test_top_topics),
         cmocka_unit_test(test_decoded_empty_fields),
         cmocka_unit_test(test_reload_window),
