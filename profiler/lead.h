@@ -127,6 +127,31 @@ typedef struct {
 int lead_range_parse(const char *header, size_t len, uint64_t size,
     lead_range ranges[LEAD_MAX_RANGES]);
 
+/* ---- where a visitor reads from ----------------------------------------- */
+
+struct sockaddr;
+
+typedef struct lead_geoip lead_geoip;
+
+#define LEAD_COUNTRY_LEN  3        /* ISO 3166 alpha-2 and a NUL */
+#define LEAD_REGION_MAX   16
+#define LEAD_CITY_MAX     64
+
+typedef struct {
+    char  country[LEAD_COUNTRY_LEN];   /* "" when unknown */
+    char  region[LEAD_REGION_MAX];     /* e.g. "ENG"; "" in a Country DB */
+    char  city[LEAD_CITY_MAX];         /* English name; "" when unknown */
+} lead_geo;
+
+/* Opens a MaxMind DB read-only; a missing, foreign or broken file fails. */
+int lead_geoip_open(lead_geoip **out, const char *path, char *err,
+    size_t errlen);
+void lead_geoip_close(lead_geoip *g);
+
+/* A miss (a private address) is LEAD_OK with empty fields. */
+int lead_geoip_lookup(const lead_geoip *g, const struct sockaddr *sa,
+    lead_geo *geo);
+
 /* ---- events ------------------------------------------------------------ */
 
 typedef struct {
