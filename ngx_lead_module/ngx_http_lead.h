@@ -35,6 +35,7 @@ typedef struct {
     ngx_str_t        cookie;
     lead_rules      *rules;
     ngx_str_t        notify;         /* internal location for MQL notices */
+    lead_geoip      *geoip;
 } ngx_http_lead_main_conf_t;
 
 
@@ -55,6 +56,7 @@ typedef struct {
     const lead_asset  *asset;
     ngx_str_t          path;            /* normalised; empty if invalid */
     u_char             lead[LEAD_ID_LEN];
+    lead_geo           geo;
     int64_t            score;            /* for the variables: */
     int                status;
     u_char             cell[3];
@@ -65,6 +67,7 @@ typedef struct {
     unsigned           new_visitor:1;
     unsigned           opted_out:1;
     unsigned           prefetch:1;
+    unsigned           geo_done:1;       /* geo looked up */
     unsigned           model_done:1;     /* score, cell, status looked up */
     unsigned           modelled:1;       /* ... and known */
 } ngx_http_lead_ctx_t;
@@ -87,6 +90,7 @@ typedef struct {
 
 typedef struct {
     const lead_rules  *rules;
+    const char        *country;
     int                points;
 } ngx_http_lead_person_t;
 

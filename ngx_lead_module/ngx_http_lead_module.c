@@ -35,6 +35,11 @@ static char *ngx_http_lead_secret(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_lead_rules(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static void ngx_http_lead_free_rules(void *data);
+static char *ngx_http_lead_geoip(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static void ngx_http_lead_free_geoip(void *data);
+static lead_geo *ngx_http_lead_get_geo(ngx_http_request_t *r,
+    ngx_http_lead_ctx_t *ctx);
 static ngx_int_t ngx_http_lead_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_lead_add_variables(ngx_conf_t *cf);
@@ -79,6 +84,13 @@ static ngx_command_t  ngx_http_lead_commands[] = {
     { ngx_string("lead_rules"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_lead_rules,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("lead_geoip"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_lead_geoip,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -188,7 +200,9 @@ enum {
     NGX_HTTP_LEAD_VAR_ID,
     NGX_HTTP_LEAD_VAR_SCORE,
     NGX_HTTP_LEAD_VAR_GRADE,
-    NGX_HTTP_LEAD_VAR_STATUS
+    NGX_HTTP_LEAD_VAR_STATUS,
+    NGX_HTTP_LEAD_VAR_COUNTRY,
+    NGX_HTTP_LEAD_VAR_CITY
 };
 
 
@@ -214,6 +228,12 @@ static ngx_http_variable_t  ngx_http_lead_vars[] = {
 
     { ngx_string("lead_status"), NULL, ngx_http_lead_variable,
       NGX_HTTP_LEAD_VAR_STATUS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("lead_country"), NULL, ngx_http_lead_variable,
+      NGX_HTTP_LEAD_VAR_COUNTRY, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("lead_city"), NULL, ngx_http_lead_variable,
+      NGX_HTTP_LEAD_VAR_CITY, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };
@@ -531,6 +551,7 @@ ngx_http_lead_record(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 {
     int              rc;
     u_char           host[LEAD_HOST_MAX];
+    lead_geo        *geo;
     off_t            sent;
     lead_utm         utm;
     lead_event       ev;
@@ -552,6 +573,16 @@ ngx_http_lead_record(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
     ev.path.data = (char *) ctx->path.data;
     ev.path.len = ctx->path.len;
     lead_event_set_asset(&ev, ctx->asset);
+
+    geo = ngx_http_lead_get_geo(r, ctx);
+    if (geo) {
+        ev.country.data = geo->country;
+        ev.country.len = ngx_strlen(geo->country);
+        ev.region.data = geo->region;
+        ev.region.len = ngx_strlen(geo->region);
+        ev.city.data = geo->city;
+        ev.city.len = ngx_strlen(geo->city);
+    }
     ev.file_size = ctx->file_size;
 
     sent = r->connection->sent - r->header_size;
@@ -961,11 +992,81 @@ ngx_http_lead_free_rules(void *data)
 }
 
 
+static char *
+ngx_http_lead_geoip(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_lead_main_conf_t  *lmcf = conf;
+
+    char                 err[1024];
+    ngx_str_t           *value, path;
+    ngx_pool_cleanup_t  *cln;
+
+    if (lmcf->geoip) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    path = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* opened with this configuration, closed with it: a reload reads anew */
+    if (lead_geoip_open(&lmcf->geoip, (char *) path.data, err, sizeof(err))
+        != LEAD_OK)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "lead_geoip: %s", err);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_lead_free_geoip;
+    cln->data = lmcf->geoip;
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_lead_free_geoip(void *data)
+{
+    lead_geoip_close(data);
+}
+
+
+/* The client's place, from nginx's address for it (after realip). */
+static lead_geo *
+ngx_http_lead_get_geo(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
+{
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
+
+    if (lmcf->geoip == NULL) {
+        return NULL;
+    }
+
+    if (!ctx->geo_done) {
+        ctx->geo_done = 1;
+        (void) lead_geoip_lookup(lmcf->geoip, r->connection->sockaddr,
+                                 &ctx->geo);
+    }
+
+    return &ctx->geo;
+}
+
+
 static ngx_int_t
 ngx_http_lead_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     uintptr_t data)
 {
     u_char                *hex;
+    lead_geo              *geo;
     const char            *s = "";
     ngx_http_lead_ctx_t   *ctx;
     ngx_http_lead_loc_conf_t  *llcf;
@@ -982,6 +1083,15 @@ ngx_http_lead_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     v->not_found = 0;
 
     switch (data) {
+
+    case NGX_HTTP_LEAD_VAR_COUNTRY:
+    case NGX_HTTP_LEAD_VAR_CITY:
+        geo = ngx_http_lead_get_geo(r, ctx);
+        s = geo == NULL ? "" : data == NGX_HTTP_LEAD_VAR_COUNTRY ? geo->country
+                                                               : geo->city;
+        v->data = (u_char *) s;
+        v->len = ngx_strlen(s);
+        return NGX_OK;
 
     case NGX_HTTP_LEAD_VAR_SCORE:
     case NGX_HTTP_LEAD_VAR_GRADE:
@@ -1064,7 +1174,7 @@ ngx_http_lead_keep_person(void *arg, const lead_person *p)
 {
     ngx_http_lead_person_t  *kp = arg;
 
-    kp->points = lead_profile_points(kp->rules, p, "");
+    kp->points = lead_profile_points(kp->rules, p, kp->country);
     return 0;
 }
 
@@ -1131,6 +1241,7 @@ ngx_http_lead_model(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 
     kp.rules = lmcf->rules;
     kp.points = 0;
+    kp.country = score->ncountries ? score->countries[0] : "";
     lead_id_to_hex(ctx->lead, hex);
     (void) lead_store_find_lead(store, hex, LEAD_ID_HEX_LEN,
                                 ngx_http_lead_keep_person, &kp);
@@ -1183,6 +1294,7 @@ ngx_http_lead_create_main_conf(ngx_conf_t *cf)
      *     lmcf->cookie = { 0, NULL };
  *     lmcf->rules = NULL;
  *     lmcf->notify = { 0, NULL };
+ *     lmcf->geoip = NULL;
      *     lmcf->map_size = 0;
      *     lmcf->flush = 0;
      */

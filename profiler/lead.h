@@ -175,6 +175,10 @@ typedef struct {
     lead_str     stage;
     lead_str     topic;
     lead_str     group;
+    /* where it was read from (lead_geoip), never the address itself */
+    lead_str     country;
+    lead_str     region;
+    lead_str     city;
 } lead_event;
 
 /* Upper bound of an encoded event's size. */
@@ -597,6 +601,8 @@ typedef struct {
     unsigned           nwhy;
     lead_topic         topics[LEAD_TOPICS_MAX];    /* top ones, ranked */
     unsigned           ntopics;
+    char               countries[4][LEAD_COUNTRY_LEN];  /* latest first */
+    unsigned           ncountries;
     uint64_t           trigger_ms;     /* first MQL trigger since, or 0 */
     uint64_t           trigger_asset;  /* the hot asset that was it, or 0 */
     char               trigger[LEAD_CAUSE_MAX];

@@ -25,7 +25,10 @@ enum {
     TAG_ASSET_FLAGS = 9,
     TAG_STAGE = 10,
     TAG_TOPIC = 11,
-    TAG_GROUP = 12
+    TAG_GROUP = 12,
+    TAG_COUNTRY = 13,
+    TAG_REGION = 14,
+    TAG_CITY = 15
 };
 
 void
@@ -79,6 +82,8 @@ lead_event_encode(const lead_event *ev, uint8_t *buf, size_t size)
         || ev->nranges > LEAD_MAX_RANGES
         || ev->stage.len > LEAD_NAME_MAX || ev->topic.len > LEAD_NAME_MAX
         || ev->group.len > LEAD_NAME_MAX
+        || ev->country.len > LEAD_COUNTRY_LEN - 1
+        || ev->region.len > LEAD_REGION_MAX || ev->city.len > LEAD_CITY_MAX
         || size < LEAD_EVENT_MAX_SIZE)
     {
         return LEAD_EINVAL;
@@ -128,6 +133,10 @@ lead_event_encode(const lead_event *ev, uint8_t *buf, size_t size)
         n += put_field(buf + n, TAG_TOPIC, ev->topic.data, ev->topic.len);
         n += put_field(buf + n, TAG_GROUP, ev->group.data, ev->group.len);
     }
+
+    n += put_field(buf + n, TAG_COUNTRY, ev->country.data, ev->country.len);
+    n += put_field(buf + n, TAG_REGION, ev->region.data, ev->region.len);
+    n += put_field(buf + n, TAG_CITY, ev->city.data, ev->city.len);
 
     return (int) n;
 }
@@ -216,6 +225,15 @@ lead_event_decode(const uint8_t *buf, size_t len, lead_event *ev)
             break;
         case TAG_GROUP:
             ev->group = s;
+            break;
+        case TAG_COUNTRY:
+            ev->country = s;
+            break;
+        case TAG_REGION:
+            ev->region = s;
+            break;
+        case TAG_CITY:
+            ev->city = s;
             break;
         default:
             break;

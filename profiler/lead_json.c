@@ -110,7 +110,10 @@ lead_mql_json(const lead_rules *r, const lead_person *p,
     n = put(out, size, n, ",\"score\":%.0f,\"cell\":\"%c%d\",\"stage\":\"%s\""
             ",\"subscribed\":%s,\"contact\":%s},\"cause\":",
             score->engagement,
-            lead_grade(sc, lead_profile_points(r, p, "")), score->band,
+            lead_grade(sc, lead_profile_points(r, p, score->ncountries
+                                                     ? score->countries[0]
+                                                     : "")),
+            score->band,
             score->stage_index >= 0 ? sc->stages[score->stage_index] : "",
             p->subscribed ? "true" : "false", p->contact ? "true" : "false");
     n = put_str(out, size, n, cause, strlen(cause));

@@ -60,6 +60,8 @@ struct lead_scorer {
     uint64_t             trigger_ms;
     uint64_t             trigger_asset;
     char                 trigger[LEAD_CAUSE_MAX];
+    char                 countries[4][LEAD_COUNTRY_LEN];
+    unsigned             ncountries;
 };
 
 lead_scorer *
@@ -102,6 +104,7 @@ lead_scorer_reset(lead_scorer *s, uint64_t since_ms)
     s->trigger_ms = 0;
     s->trigger_asset = 0;
     s->trigger[0] = '\0';
+    s->ncountries = 0;
 }
 
 static void
@@ -311,11 +314,35 @@ check_triggers(lead_scorer *s, const asset_state *a, uint64_t t)
     }
 }
 
+/* Countries read from, the latest first, each once. */
+static void
+note_country(lead_scorer *s, lead_str cc)
+{
+    unsigned  i, last;
+
+    if (cc.len != 2) {
+        return;
+    }
+    for (i = 0; i < s->ncountries; i++) {
+        if (memcmp(s->countries[i], cc.data, 2) == 0) {
+            break;
+        }
+    }
+    last = i < s->ncountries ? i : (s->ncountries < 4 ? s->ncountries++ : 3);
+    memmove(s->countries[1], s->countries[0], last * LEAD_COUNTRY_LEN);
+    memcpy(s->countries[0], cc.data, 2);
+    s->countries[0][2] = '\0';
+}
+
 int
 lead_scorer_add(lead_scorer *s, const lead_event *ev)
 {
     asset_state  *a;
     unsigned      i;
+
+    if (ev->ua_class != LEAD_UA_BOT) {
+        note_country(s, ev->country);
+    }
 
     if (ev->asset_id == 0 || ev->ua_class == LEAD_UA_BOT
         || (ev->status != 200 && ev->status != 206))
@@ -521,6 +548,8 @@ lead_scorer_result(const lead_scorer *s, uint64_t now_ms, lead_score *out)
 
     out->trigger_ms = s->trigger_ms;
     out->trigger_asset = s->trigger_asset;
+    memcpy(out->countries, s->countries, sizeof(out->countries));
+    out->ncountries = s->ncountries;
     memcpy(out->trigger, s->trigger, sizeof(out->trigger));
 
     free(all);

@@ -156,6 +156,10 @@ print_event(void *arg, uint64_t seq, const lead_event *ev)
         json_str("utm_medium", ev->utm_medium);
         putchar(',');
         json_str("utm_campaign", ev->utm_campaign);
+        putchar(',');
+        json_str("country", ev->country);
+        putchar(',');
+        json_str("city", ev->city);
         if (ev->asset_id) {
             printf(",\"asset\":\"%016" PRIx64 "\",", ev->asset_id);
             json_str("stage", ev->stage);
@@ -190,6 +194,14 @@ print_event(void *arg, uint64_t seq, const lead_event *ev)
     }
     if (ev->nranges) {
         printf(" range=%s", range);
+    }
+    if (ev->country.len) {
+        printf(" in=");
+        text_str(ev->country);
+        if (ev->city.len) {
+            putchar('/');
+            text_str(ev->city);
+        }
     }
     if (ev->referrer_host.len) {
         printf(" from=");

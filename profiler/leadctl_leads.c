@@ -58,6 +58,7 @@ typedef struct {
     char        grade;
     uint64_t    top_asset;      /* the first of its hot content */
     uint64_t    first_ms;       /* its earliest device's first visit */
+    char        country[LEAD_COUNTRY_LEN];   /* read from lately */
     size_t      devices;
 } lead_row;
 
@@ -150,7 +151,11 @@ add_row(void *arg, const lead_person *p, const lead_score *sc)
     row->stage_index = sc->stage_index;
     row->band = sc->band;
     row->grade = lead_grade(lead_rules_scoring(l->rules),
-                            lead_profile_points(l->rules, p, ""));
+                            lead_profile_points(l->rules, p,
+                                                sc->ncountries
+                                                ? sc->countries[0] : ""));
+    memcpy(row->country, sc->ncountries ? sc->countries[0] : "",
+           LEAD_COUNTRY_LEN);
     for (i = 0; i < sc->nhot; i++) {
         if (sc->hot[i].last_ms > row->last_ms) {
             row->last_ms = sc->hot[i].last_ms;
@@ -272,7 +277,7 @@ cmd_leads(ctl *c, lead_store *s)
     } else if (c->csv) {
         printf("id,name,email,company,status,stage,score,cell,grade,band,"
                "topics,subscribed,contact,top_asset,first_seen,"
-               "identified_at,last_seen,devices\r\n");
+               "identified_at,last_seen,devices,country\r\n");
     } else {
         printf("%6s  %-4s %-10s %-10s %-32s %s\n", "score", "cell", "status",
                "stage", "email", "name / hot content");
@@ -313,8 +318,8 @@ cmd_leads(ctl *c, lead_store *s)
                    row->contact ? "true" : "false");
             json_str("top_asset", (lead_str) { top, strlen(top) });
             printf(",\"first_seen\":\"%s\",\"identified_at\":\"%s\","
-                   "\"last_seen\":\"%s\",\"devices\":%zu}", first, created,
-                   last, row->devices);
+                   "\"last_seen\":\"%s\",\"devices\":%zu,\"country\":\"%s\"}",
+                   first, created, last, row->devices, row->country);
 
         } else if (c->csv) {
             printf("%s,", id);
@@ -330,7 +335,8 @@ cmd_leads(ctl *c, lead_store *s)
             printf(",%s,%s,", row->subscribed ? "yes" : "no",
                    row->contact ? "yes" : "no");
             csv_field(top, strlen(top));
-            printf(",%s,%s,%s,%zu\r\n", first, created, last, row->devices);
+            printf(",%s,%s,%s,%zu,%s\r\n", first, created, last, row->devices,
+                   row->country);
 
         } else {
             printf("%6.0f  %-4s %-10s %-10s ", row->score, cell,
@@ -619,7 +625,9 @@ cmd_show(ctl *c, lead_store *s)
         status = LEAD_STATUS_IDENTIFIED;
     }
     grade = lead_grade(lead_rules_scoring(r),
-                       lead_profile_points(r, &v->p, ""));
+                       lead_profile_points(r, &v->p,
+                                           sc->ncountries ? sc->countries[0]
+                                                          : ""));
 
     lead_id_to_hex(v->p.id, id);
     id[LEAD_ID_HEX_LEN] = '\0';
@@ -645,7 +653,11 @@ cmd_show(ctl *c, lead_store *s)
             printf("%s\"%s\":%.3f", t ? "," : "", sc->topics[t].topic,
                    sc->topics[t].engagement);
         }
-        printf("},\"devices\":[");
+        printf("},\"countries\":[");
+        for (t = 0; t < sc->ncountries; t++) {
+            printf("%s\"%s\"", t ? "," : "", sc->countries[t]);
+        }
+        printf("],\"devices\":[");
         for (i = 0; i < v->ndevices; i++) {
             lead_id_to_hex(v->device[i], vid);
             vid[LEAD_ID_HEX_LEN] = '\0';
@@ -676,6 +688,13 @@ cmd_show(ctl *c, lead_store *s)
             putchar(')');
         }
         printf(", asked for a call %s\n", v->p.contact ? "yes" : "no");
+        if (sc->ncountries) {
+            printf("  reads from:");
+            for (t = 0; t < sc->ncountries; t++) {
+                printf(" %s", sc->countries[t]);
+            }
+            printf(" (latest first)\n");
+        }
         if (sc->ntopics) {
             printf("  topics:");
             for (t = 0; t < sc->ntopics; t++) {

@@ -492,7 +492,7 @@ def test_sales_actions_funnel_and_accounts(demo):
 CSV_HEADER = [
     "id", "name", "email", "company", "status", "stage", "score", "cell",
     "grade", "band", "topics", "subscribed", "contact", "top_asset",
-    "first_seen", "identified_at", "last_seen", "devices"]
+    "first_seen", "identified_at", "last_seen", "devices", "country"]
 
 
 def test_leads_csv_is_rfc4180_and_spreadsheet_safe(demo):
