@@ -100,12 +100,50 @@ test_bad_files(void **state)
     }
 }
 
+/* MaxMind's own test databases, where ../shared has them. */
+static void
+test_maxmind_databases(void **state)
+{
+    static const struct {
+        const char  *db, *ip, *country, *city;
+    } cases[] = {
+        { "GeoLite2-City-Test.mmdb", "81.2.69.142", "GB", "London" },
+        { "GeoLite2-City-Test.mmdb", "89.160.20.112", "SE", "Link\xc3\xb6ping" },
+        { "GeoLite2-City-Test.mmdb", "216.160.83.56", "US", "Milton" },
+        { "GeoLite2-City-Test.mmdb", "2001:218::", "JP", "" },
+        /* a Country database: no city, and no error for that */
+        { "GeoLite2-Country-Test.mmdb", "81.2.69.142", "GB", "" },
+    };
+    const char  *root = getenv("LEAD_ROOT");
+    lead_geoip  *g;
+    lead_geo     geo;
+    char         path[512], err[512];
+    size_t       i;
+
+    (void) state;
+
+    for (i = 0; i < N_ELEMS(cases); i++) {
+        snprintf(path, sizeof(path), "%s/../shared/geoip/%s",
+                 root ? root : ".", cases[i].db);
+        if (access(path, R_OK) != 0) {
+            skip();
+        }
+        assert_int_equal(lead_geoip_open(&g, path, err, sizeof(err)),
+                         LEAD_OK);
+        lookup(g, cases[i].ip, &geo);
+        assert_string_equal(geo.country, cases[i].country);
+        assert_string_equal(geo.city, cases[i].city);
+        lead_geoip_close(g);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_lookups),
         cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_maxmind_databases),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
