@@ -14,6 +14,12 @@ from conftest import ROOT, Nginx, copy_site
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+def wait_until(browser, condition, seconds=10):
+    """A click starts a navigation; wait for where it leads, bounded."""
+    WebDriverWait(browser, seconds).until(lambda d: condition(d))
 
 OUT = os.environ.get("LEAD_TEST_OUT", os.path.join(ROOT, "tests", "out"))
 
@@ -93,6 +99,7 @@ def test_fill_the_form_and_read_the_guide(site, browser):
     browser.find_element(By.ID, "name").send_keys("Ada Lovelace")
     browser.find_element(By.ID, "email").send_keys("ada@")
     browser.find_element(By.TAG_NAME, "button").click()
+    wait_until(browser, lambda d: d.find_elements(By.ID, "email-error"))
     error = browser.find_element(By.ID, "email-error").text
     assert "e-mail address" in error
     assert browser.find_element(By.ID, "name").get_attribute("value") == \
@@ -104,12 +111,15 @@ def test_fill_the_form_and_read_the_guide(site, browser):
     email.send_keys("ada@northwind-customer.example")
     browser.find_element(By.ID, "subscribe").click()
     browser.find_element(By.TAG_NAME, "button").click()
+    wait_until(browser, lambda d: d.current_url == site.url
+               + "/library/guide/")
 
     assert browser.current_url == site.url + "/library/guide/"
     assert "buying guide" in browser.find_element(
         By.TAG_NAME, "h1").text.lower()
     browser.find_element(By.PARTIAL_LINK_TEXT, "requirements").click()
-    assert browser.current_url.endswith("/library/guide/1-requirements.html")
+    wait_until(browser, lambda d: d.current_url.endswith(
+        "/library/guide/1-requirements.html"))
     browser.save_screenshot(os.path.join(OUT, "guide.png"))
 
     site.wait_events(3)
