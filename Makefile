@@ -23,12 +23,13 @@ UNIT_BINS      := $(UNIT_NAMES:%=$(BUILD)/unit/%)
 UNIT_ASAN_BINS := $(UNIT_NAMES:%=$(BUILD)/asan/%)
 FUZZ_BINS      := $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
 
-.PHONY: all leadctl unit unit-asan fuzz
+.PHONY: all leadctl unit unit-asan fuzz bench
 all: leadctl
 leadctl: $(BUILD)/leadctl
 unit: $(UNIT_BINS)
 unit-asan: $(UNIT_ASAN_BINS)
 fuzz: $(FUZZ_BINS)
+bench: $(BUILD)/bench-ingest
 
 $(BUILD)/obj/%.o: profiler/%.c $(PROFILER_HDRS)
 	@mkdir -p $(@D)
@@ -58,3 +59,6 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(PROFILER_SRCS) $(PROFILER_HDRS)
 	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=all -Iprofiler -o $@ $< $(PROFILER_SRCS) \
 	    $(LIBS)
+
+$(BUILD)/bench-ingest: bench/ingest.c $(PROFILER_OBJS) $(PROFILER_HDRS)
+	$(CC) $(WARN) $(CFLAGS) -Iprofiler -o $@ $< $(PROFILER_OBJS) $(LIBS)

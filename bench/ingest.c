@@ -1,0 +1,94 @@
+/*
+ * The store's batch write path alone: encode events into batches of the
+ * size a busy worker commits and time the commits.  Prints events/s.
+ *
+ *   build/bench-ingest DIR [EVENTS] [VISITORS] [BATCH]
+ */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lead.h"
+
+static double
+now_s(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int
+main(int argc, char **argv)
+{
+    lead_store       *s;
+    lead_batch       *b;
+    lead_event        ev;
+    lead_store_opts   opts = { (uint64_t) 4 << 30, 0, 0 };
+    char              err[512], path[64];
+    long              n, visitors, batch, i;
+    double            t0, t;
+
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s DIR [EVENTS] [VISITORS] [BATCH]\n",
+                argv[0]);
+        return 2;
+    }
+    n = argc > 2 ? atol(argv[2]) : 1000000;
+    visitors = argc > 3 ? atol(argv[3]) : 100000;
+    batch = argc > 4 ? atol(argv[4]) : 10000;
+
+    if (lead_store_open(&s, argv[1], &opts, err, sizeof(err)) != LEAD_OK) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    b = lead_batch_new((size_t) batch * 256);
+
+    memset(&ev, 0, sizeof(ev));
+    ev.status = 200;
+    ev.ua_class = LEAD_UA_BROWSER;
+    ev.file_size = ev.bytes_sent = 4096;
+    ev.time_ms = 1700000000000ULL;
+
+    t0 = now_s();
+    for (i = 0; i < n; i++) {
+        long  v = (i * 7919) % visitors;            /* visitors interleave */
+
+        memset(ev.visitor, 0, LEAD_ID_LEN);
+        memcpy(ev.visitor, &v, sizeof(v));
+        snprintf(path, sizeof(path), "/library/doc-%ld.html", i % 50);
+        ev.path.data = path;
+        ev.path.len = strlen(path);
+        ev.time_ms++;
+
+        if (lead_batch_add(b, &ev) == LEAD_EBATCHFULL
+            || (long) lead_batch_count(b) == batch)
+        {
+            if (lead_store_commit(s, b) != LEAD_OK) {
+                fprintf(stderr, "%s\n", lead_store_errmsg(s));
+                return 1;
+            }
+            lead_batch_clear(b);
+            if (lead_batch_count(b) == 0 && i % batch != batch - 1) {
+                lead_batch_add(b, &ev);
+            }
+        }
+    }
+    if (lead_store_commit(s, b) != LEAD_OK) {
+        fprintf(stderr, "%s\n", lead_store_errmsg(s));
+        return 1;
+    }
+    t = now_s() - t0;
+
+    printf("%ld events, %ld visitors, batches of %ld: %.3f s, %.0f events/s\n",
+           n, visitors, batch, t, n / t);
+
+    lead_batch_free(b);
+    lead_store_close(s);
+    return 0;
+}
