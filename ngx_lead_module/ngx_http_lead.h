@@ -68,6 +68,7 @@ typedef struct {
     unsigned           opted_out:1;
     unsigned           prefetch:1;
     unsigned           geo_done:1;       /* geo looked up */
+    unsigned           gated:1;          /* a gated asset, let through */
     unsigned           model_done:1;     /* score, cell, status looked up */
     unsigned           modelled:1;       /* ... and known */
 } ngx_http_lead_ctx_t;

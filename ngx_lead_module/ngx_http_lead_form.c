@@ -38,6 +38,10 @@ static const char  *ngx_http_lead_form_names[] = {
 };
 
 
+static ngx_uint_t ngx_http_lead_gated(ngx_http_lead_loc_conf_t *llcf,
+    ngx_http_lead_main_conf_t *lmcf, const lead_asset *a);
+static const lead_asset *ngx_http_lead_served(ngx_http_request_t *r,
+    ngx_http_lead_main_conf_t *lmcf);
 static ngx_int_t ngx_http_lead_redirect(ngx_http_request_t *r, u_char *uri,
     size_t len);
 static ngx_int_t ngx_http_lead_form_handler(ngx_http_request_t *r);
@@ -51,6 +55,57 @@ static const lead_asset *ngx_http_lead_return_asset(ngx_http_request_t *r,
 static void ngx_http_lead_free_template(void *data);
 
 
+/* Whether an asset (NULL: untagged) is gated in this location. */
+static ngx_uint_t
+ngx_http_lead_gated(ngx_http_lead_loc_conf_t *llcf,
+    ngx_http_lead_main_conf_t *lmcf, const lead_asset *a)
+{
+    if (llcf->gate == NGX_HTTP_LEAD_GATE_ON) {
+        return a == NULL || !(a->flags & LEAD_ASSET_OPEN);
+    }
+
+    return a != NULL
+           && ((a->flags & LEAD_ASSET_GATED)
+               || (a->stage_index
+                       >= lead_rules_scoring(lmcf->rules)->gate_from
+                   && !(a->flags & LEAD_ASSET_OPEN)));
+}
+
+
+/*
+ * The asset of what nginx serves: r->uri, or for an index file
+ * ("/guide/index.html") its directory ("/guide/"), the usual rule.
+ */
+static const lead_asset *
+ngx_http_lead_served(ngx_http_request_t *r, ngx_http_lead_main_conf_t *lmcf)
+{
+    u_char            *slash;
+    const lead_asset  *a;
+
+    if (lmcf->rules == NULL || r->uri.len == 0) {
+        return NULL;
+    }
+
+    a = lead_rules_match(lmcf->rules, (char *) r->uri.data, r->uri.len);
+    if (a) {
+        return a;
+    }
+
+    for (slash = r->uri.data + r->uri.len - 1; *slash != '/'; slash--) {
+        /* void */
+    }
+
+    if ((size_t) (r->uri.data + r->uri.len - slash) > sizeof("/index.") - 1
+        && ngx_strncmp(slash, "/index.", sizeof("/index.") - 1) == 0)
+    {
+        return lead_rules_match(lmcf->rules, (char *) r->uri.data,
+                                slash + 1 - r->uri.data);
+    }
+
+    return NULL;
+}
+
+
 /*
  * Access phase: a gated asset is served only to a visitor whose cookie
  * verifies and who is linked to a lead; anyone else (a forged cookie, a
@@ -62,14 +117,14 @@ ngx_http_lead_gate_handler(ngx_http_request_t *r)
     u_char                    *loc, *p;
     size_t                     len;
     ngx_uint_t                 gated;
-    const lead_asset          *a;
     ngx_http_lead_ctx_t       *ctx;
     ngx_http_lead_loc_conf_t  *llcf;
     ngx_http_lead_main_conf_t *lmcf;
 
     llcf = ngx_http_get_module_loc_conf(r, ngx_http_lead_module);
 
-    if (llcf->gate == NGX_HTTP_LEAD_GATE_OFF || r != r->main) {
+    /* the form is never behind the gate, even where "lead_gate on" */
+    if (llcf->gate == NGX_HTTP_LEAD_GATE_OFF || llcf->form || r != r->main) {
         return NGX_DECLINED;
     }
 
@@ -78,19 +133,17 @@ ngx_http_lead_gate_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    a = ctx->asset;
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
 
-    if (llcf->gate == NGX_HTTP_LEAD_GATE_ON) {
-        gated = a == NULL || !(a->flags & LEAD_ASSET_OPEN);
-
-    } else {
-        lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
-        gated = a != NULL
-                && ((a->flags & LEAD_ASSET_GATED)
-                    || (a->stage_index
-                            >= lead_rules_scoring(lmcf->rules)->gate_from
-                        && !(a->flags & LEAD_ASSET_OPEN)));
-    }
+    /*
+     * The asset asked for, and the file nginx will serve for it (r->uri,
+     * as nginx normalised it; an index file stands for its directory):
+     * gated if either is.  A path this module cannot normalise is gated:
+     * the gate fails closed.
+     */
+    gated = ctx->path.len == 0
+            || ngx_http_lead_gated(llcf, lmcf, ctx->asset)
+            || ngx_http_lead_gated(llcf, lmcf, ngx_http_lead_served(r, lmcf));
 
     if (!gated) {
         return NGX_DECLINED;
@@ -101,6 +154,7 @@ ngx_http_lead_gate_handler(ngx_http_request_t *r)
     }
 
     if (ngx_http_lead_identified(r, ctx) == NGX_OK) {
+        ctx->gated = 1;                 /* served, but to this lead only */
         return NGX_DECLINED;
     }
 
@@ -293,6 +347,7 @@ ngx_http_lead_form_post(ngx_http_request_t *r)
     lead_str                    ret;
     ngx_int_t                   rc;
     ngx_time_t                 *tp;
+    u_char                     *ret_copy;
     lead_form                   form;
     lead_score                 *score;
     const lead_asset           *asset;
@@ -376,8 +431,16 @@ ngx_http_lead_form_post(ngx_http_request_t *r)
                       lead_store_errmsg(ngx_http_lead_worker.store));
     }
 
+    /* the header outlives this function: the pool's copy, not the stack's */
+    ret_copy = ngx_pnalloc(r->pool, form.ret_len);
+    if (ret_copy == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+    ngx_memcpy(ret_copy, form.ret, form.ret_len);
+
     ngx_http_finalize_request(r,
-        ngx_http_lead_redirect(r, (u_char *) form.ret, form.ret_len));
+        ngx_http_lead_redirect(r, ret_copy, form.ret_len));
 }
 
 

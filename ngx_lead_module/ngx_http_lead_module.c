@@ -15,6 +15,7 @@
 
 static ngx_int_t ngx_http_lead_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_lead_log_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_lead_private(ngx_http_request_t *r);
 static ngx_http_lead_ctx_t *ngx_http_lead_get_visitor(ngx_http_request_t *r,
     ngx_http_lead_loc_conf_t *llcf);
 static void ngx_http_lead_read_headers(ngx_http_request_t *r,
@@ -253,7 +254,18 @@ ngx_http_lead_header_filter(ngx_http_request_t *r)
 
     llcf = ngx_http_get_module_loc_conf(r, ngx_http_lead_module);
 
-    if (!llcf->track || r != r->main) {
+    if (r != r->main) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_lead_module);
+
+    /* gated content is one lead's: no shared cache may keep it */
+    if (ctx && ctx->gated) {
+        (void) ngx_http_lead_private(r);
+    }
+
+    if (!llcf->track) {
         return ngx_http_next_header_filter(r);
     }
 
@@ -275,6 +287,9 @@ ngx_http_lead_header_filter(ngx_http_request_t *r)
 
         /* tracking fails open: no cookie is better than no content */
         (void) ngx_http_lead_set_cookie(r, lmcf, ctx);
+
+        /* nor may a shared cache hand this visitor's id to others */
+        (void) ngx_http_lead_private(r);
     }
 
     return ngx_http_next_header_filter(r);
@@ -289,7 +304,9 @@ ngx_http_lead_log_handler(ngx_http_request_t *r)
 
     llcf = ngx_http_get_module_loc_conf(r, ngx_http_lead_module);
 
+    /* one event per request the visitor made: subrequests are not reads */
     if (!llcf->track
+        || r != r->main
         || r->method != NGX_HTTP_GET
         || (r->headers_out.status != NGX_HTTP_OK
             && r->headers_out.status != NGX_HTTP_PARTIAL_CONTENT)
@@ -497,6 +514,38 @@ ngx_http_lead_read_headers(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx,
             ctx->prefetch = 1;
         }
     }
+}
+
+
+/* Cache-Control: private, unless the location set a Cache-Control. */
+static ngx_int_t
+ngx_http_lead_private(ngx_http_request_t *r)
+{
+    ngx_table_elt_t  *cc, **ccp;
+
+    if (r->headers_out.cache_control.nelts) {
+        return NGX_OK;
+    }
+
+    if (ngx_array_init(&r->headers_out.cache_control, r->pool, 1,
+                       sizeof(ngx_table_elt_t *))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    cc = ngx_list_push(&r->headers_out.headers);
+    ccp = ngx_array_push(&r->headers_out.cache_control);
+    if (cc == NULL || ccp == NULL) {
+        return NGX_ERROR;
+    }
+
+    cc->hash = 1;
+    ngx_str_set(&cc->key, "Cache-Control");
+    ngx_str_set(&cc->value, "private");
+    *ccp = cc;
+
+    return NGX_OK;
 }
 
 

@@ -15,13 +15,14 @@
 #define NGX_HTTP_LEAD_NOTICE_TRIES     10
 #define NGX_HTTP_LEAD_NOTICE_PER_REQ   4
 #define NGX_HTTP_LEAD_NOTICE_MAX_WAIT  300000  /* ms between tries */
+#define NGX_HTTP_LEAD_NOTICE_IN_FLIGHT 120000  /* ms a try may take */
 
 
 struct ngx_http_lead_notice_s {
     ngx_http_lead_notice_t  *next;
-    ngx_msec_t               due;
-    ngx_uint_t               tries;
-    unsigned                 in_flight:1;
+    ngx_uint_t               id;
+    ngx_msec_t               due;        /* also while in flight: */
+    ngx_uint_t               tries;      /* a lost try is tried again */
     size_t                   len;
     u_char                   body[1];
 };
@@ -37,7 +38,11 @@ typedef struct {
 static int ngx_http_lead_notice_person(void *arg, const lead_person *p);
 static ngx_int_t ngx_http_lead_notice_done(ngx_http_request_t *r,
     void *data, ngx_int_t rc);
+static ngx_http_lead_notice_t *ngx_http_lead_notice_find(ngx_uint_t id);
 static void ngx_http_lead_notice_drop(ngx_http_lead_notice_t *n);
+
+
+static ngx_uint_t  ngx_http_lead_notice_ids;
 
 
 void
@@ -89,9 +94,9 @@ ngx_http_lead_notify_queue(ngx_log_t *log, const uint8_t *lead_id,
     }
 
     n->next = NULL;
+    n->id = ++ngx_http_lead_notice_ids;
     n->due = ngx_current_msec;
     n->tries = 0;
-    n->in_flight = 0;
     n->len = lead_mql_json(w->lmcf->rules, &found.p, score, cause,
                            (uint64_t) tp->sec * 1000 + tp->msec,
                            (char *) n->body, len + 1);
@@ -153,8 +158,7 @@ ngx_http_lead_notify_handler(ngx_http_request_t *r)
     for (n = w->notices; n && sent < NGX_HTTP_LEAD_NOTICE_PER_REQ;
          n = n->next)
     {
-        if (n->in_flight || (ngx_msec_int_t) (n->due - ngx_current_msec) > 0)
-        {
+        if ((ngx_msec_int_t) (n->due - ngx_current_msec) > 0) {
             continue;
         }
 
@@ -174,8 +178,9 @@ ngx_http_lead_notify_handler(ngx_http_request_t *r)
         rb->bufs = cl;
         rb->buf = b;
 
+        /* the notice by id, not by pointer: it may be gone by the answer */
         ps->handler = ngx_http_lead_notice_done;
-        ps->data = n;
+        ps->data = (void *) (uintptr_t) n->id;
 
         if (ngx_http_subrequest(r, &w->lmcf->notify, NULL, &sr, ps,
                                 NGX_HTTP_SUBREQUEST_BACKGROUND)
@@ -193,7 +198,10 @@ ngx_http_lead_notify_handler(ngx_http_request_t *r)
         sr->headers_in.content_length_n = n->len;
         sr->headers_in.chunked = 0;
 
-        n->in_flight = 1;
+        /* a slow webhook must not hold this visitor's next request */
+        r->keepalive = 0;
+
+        n->due = ngx_current_msec + NGX_HTTP_LEAD_NOTICE_IN_FLIGHT;
         n->tries++;
         sent++;
     }
@@ -202,19 +210,29 @@ ngx_http_lead_notify_handler(ngx_http_request_t *r)
 }
 
 
+/*
+ * The webhook's answer.  nginx may call this twice for one error status,
+ * and a try may outlive its notice: the id is looked up each time, and
+ * the handler forgets it once heard.
+ */
 static ngx_int_t
 ngx_http_lead_notice_done(ngx_http_request_t *r, void *data, ngx_int_t rc)
 {
     ngx_msec_t               wait;
-    ngx_http_lead_notice_t  *n = data;
+    ngx_http_lead_notice_t  *n;
 
-    n->in_flight = 0;
+    n = ngx_http_lead_notice_find((uintptr_t) data);
+    r->post_subrequest->data = (void *) 0;
+
+    if (n == NULL) {
+        return NGX_OK;
+    }
 
     if (rc == NGX_OK && r->headers_out.status >= NGX_HTTP_OK
         && r->headers_out.status < NGX_HTTP_SPECIAL_RESPONSE)
     {
         ngx_http_lead_notice_drop(n);
-        return rc;
+        return NGX_OK;
     }
 
     if (n->tries >= NGX_HTTP_LEAD_NOTICE_TRIES) {
@@ -223,7 +241,7 @@ ngx_http_lead_notice_done(ngx_http_request_t *r, void *data, ngx_int_t rc)
                       "(last status %ui), giving up",
                       n->tries, &r->uri, r->headers_out.status);
         ngx_http_lead_notice_drop(n);
-        return rc;
+        return NGX_OK;
     }
 
     wait = ngx_min((ngx_msec_t) 1000 << n->tries,
@@ -234,7 +252,21 @@ ngx_http_lead_notice_done(ngx_http_request_t *r, void *data, ngx_int_t rc)
                   "lead: MQL notice to \"%V\" failed (status %ui), "
                   "retrying in %M ms", &r->uri, r->headers_out.status, wait);
 
-    return rc;
+    return NGX_OK;
+}
+
+
+static ngx_http_lead_notice_t *
+ngx_http_lead_notice_find(ngx_uint_t id)
+{
+    ngx_http_lead_notice_t  *n;
+
+    for (n = ngx_http_lead_worker.notices; n; n = n->next) {
+        if (n->id == id) {
+            return n;
+        }
+    }
+    return NULL;
 }
 
 

@@ -30,7 +30,7 @@ WORKER_USER = "nobody"
 
 CONF = """
 load_module {module};
-worker_processes 2;
+worker_processes {workers};
 error_log {prefix}/logs/error.log {loglevel};
 pid {prefix}/logs/nginx.pid;
 {user}
@@ -82,8 +82,9 @@ def children_of(pid):
 
 
 class Nginx:
-    def __init__(self, prefix, http=None, server=None):
+    def __init__(self, prefix, http=None, server=None, workers=2):
         self.prefix = prefix
+        self.nworkers = workers
         self.port = free_port()
         self.proc = None
         self.seen_pids = set()
@@ -107,6 +108,7 @@ class Nginx:
         with open(self.conf, "w") as f:
             f.write(CONF.format(
                 module=MODULE, prefix=self.prefix, port=self.port,
+                workers=self.nworkers,
                 loglevel=os.environ.get("LEAD_TEST_LOGLEVEL", "info"),
                 user=f"user {WORKER_USER} nogroup;" if IS_ROOT else "",
                 http=http.replace("{prefix}", self.prefix),
@@ -135,7 +137,7 @@ class Nginx:
                 time.sleep(0.05)
         else:
             raise RuntimeError("nginx did not start listening")
-        self.workers(2)
+        self.workers(self.nworkers)
         return self
 
     def workers(self, count, timeout=10):
@@ -150,13 +152,13 @@ class Nginx:
         raise RuntimeError(f"expected {count} workers, have {kids}")
 
     def reload(self):
-        old = set(self.workers(2))
+        old = set(self.workers(self.nworkers))
         self.proc.send_signal(signal.SIGHUP)
         deadline = time.time() + 10
         while time.time() < deadline:
             kids = set(children_of(self.proc.pid))
             self.seen_pids.update(kids)
-            if len(kids) == 2 and not kids & old:
+            if len(kids) == self.nworkers and not kids & old:
                 return
             time.sleep(0.05)
         raise RuntimeError("reload did not replace the workers")

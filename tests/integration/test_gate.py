@@ -412,3 +412,53 @@ def test_post_flood_is_held_by_limit_req(prefix):
         assert leads(n) == []
     finally:
         n.quit()
+
+
+def test_padded_path_does_not_slip_past_the_gate(site):
+    b = Browser(site)
+    padded = "/library/" + "./" * 520 + "guide/1-requirements.html"
+    r = b.s.get(site.url + padded, allow_redirects=False, timeout=10)
+    assert r.status_code == 303
+    slashes = "/library" + "/" * 1030 + "guide/1-requirements.html"
+    r = b.s.get(site.url + slashes, allow_redirects=False, timeout=10)
+    assert r.status_code == 303
+
+
+def test_the_index_file_of_a_gated_directory_is_gated(site):
+    assert Browser(site).get("/library/guide/index.html").status_code == 303
+
+
+def test_gated_content_is_private_to_its_lead(site):
+    b = Browser(site)
+    b.identify("ada@example.com")
+    r = b.get("/library/guide/")
+    assert r.status_code == 200
+    assert r.headers["Cache-Control"] == "private"
+    r = Browser(site).get("/")                  # a new visitor's cookie
+    assert "Set-Cookie" in r.headers
+    assert r.headers["Cache-Control"] == "private"
+
+
+def test_gate_on_around_the_form_does_not_loop(prefix):
+    copy_site(prefix)
+    server = """
+        lead_gate on;
+        location / { lead_track on; }
+        location = /lead/form {
+            lead_form;
+            lead_form_template html/form.html;
+        }
+    """
+    n = Nginx(prefix, http=HTTP, server=server)
+    try:
+        n.start()
+        b = Browser(n)
+        r = b.get("/careers.html")
+        assert r.status_code == 200                # open in the rules
+        r = b.get("/library/why-outages-cost.html?x=1")
+        assert r.status_code == 200                # open too
+        r = b.get("/library/pricing.html")
+        assert r.status_code == 303
+        assert b.get("/lead/form?return=/").status_code == 200
+    finally:
+        n.quit()

@@ -1,4 +1,8 @@
-"""lead_notify: an MQL is posted to a real local upstream through nginx."""
+"""lead_notify: an MQL is posted to a real local upstream through nginx.
+
+A notice leaves with the next request the worker that holds it serves; one
+worker here, so the test's own requests are that traffic.
+"""
 
 import http.server
 import json
@@ -59,7 +63,7 @@ def hook():
 def site(prefix, hook):
     copy_site(prefix)
     n = Nginx(prefix, http=NOTIFY_HTTP,
-              server=NOTIFY_SERVER % hook.server_address[1])
+              server=NOTIFY_SERVER % hook.server_address[1], workers=1)
     try:
         yield n.start()
     finally:
@@ -106,3 +110,32 @@ def test_failed_delivery_is_retried(site, hook):
     assert received[0][2] == received[1][2]
     assert "retrying in" in site.error_log()
     assert json.loads(received[1][2])["cause"] == "asked to be contacted"
+
+
+@pytest.fixture
+def deaf_site(prefix):
+    """A webhook nobody answers: every delivery fails with 502."""
+    copy_site(prefix)
+    n = Nginx(prefix, http=NOTIFY_HTTP, server=NOTIFY_SERVER % free_port(),
+              workers=1)
+    try:
+        yield n.start()
+    finally:
+        n.quit()
+
+
+def test_failing_webhook_holds_no_visitor(deaf_site):
+    site = deaf_site
+    b = Browser(site)
+    b.identify("ada@acme.example", contact="1")
+    # each request that carries a notice out also closes its connection,
+    # so the next one never waits for the webhook
+    deadline = time.time() + 6
+    while time.time() < deadline:
+        t = time.time()
+        assert b.get("/").status_code == 200
+        assert time.time() - t < 2
+        time.sleep(0.2)
+    log = site.error_log()
+    assert log.count("retrying in") >= 2
+    assert "exited on signal" not in log
