@@ -29,7 +29,7 @@ leadctl: $(BUILD)/leadctl
 unit: $(UNIT_BINS)
 unit-asan: $(UNIT_ASAN_BINS)
 fuzz: $(FUZZ_BINS)
-bench: $(BUILD)/bench-ingest
+bench: $(BUILD)/bench-ingest $(BUILD)/bench-dataset $(BUILD)/bench-profile
 
 $(BUILD)/obj/%.o: profiler/%.c $(PROFILER_HDRS)
 	@mkdir -p $(@D)
@@ -60,5 +60,6 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(PROFILER_SRCS) $(PROFILER_HDRS)
 	    -fno-sanitize-recover=all -Iprofiler -o $@ $< $(PROFILER_SRCS) \
 	    $(LIBS)
 
-$(BUILD)/bench-ingest: bench/ingest.c $(PROFILER_OBJS) $(PROFILER_HDRS)
+
+$(BUILD)/bench-%: bench/%.c $(PROFILER_OBJS) $(PROFILER_HDRS)
 	$(CC) $(WARN) $(CFLAGS) -Iprofiler -o $@ $< $(PROFILER_OBJS) $(LIBS)

@@ -29,7 +29,7 @@ main(int argc, char **argv)
     lead_store       *s;
     lead_batch       *b;
     lead_event        ev;
-    lead_store_opts   opts = { (uint64_t) 4 << 30, 0, 0 };
+    lead_store_opts   opts = { (uint64_t) 4 << 30, 0, 0, 0 };
     char              err[512], path[64];
     long              n, visitors, batch, i;
     double            t0, t;

@@ -35,6 +35,28 @@ const char *lead_strerror(int code);
 #define LEAD_COOKIE_VALUE_LEN (22 + 1 + 43)
 #define LEAD_ID_HEX_LEN       (2 * LEAD_ID_LEN)
 
+/* ---- output text ------------------------------------------------------- */
+
+/* A buffer that grows; after a failed append oom is set and it stays. */
+typedef struct {
+    char    *data;         /* NUL-terminated when not NULL */
+    size_t   len, cap;
+    int      oom;
+} lead_buf;
+
+void lead_buf_free(lead_buf *b);
+void lead_buf_put(lead_buf *b, const char *s, size_t len);
+void lead_buf_puts(lead_buf *b, const char *s);
+void lead_buf_printf(lead_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* s escaped for HTML text and quoted attribute values */
+void lead_buf_html(lead_buf *b, const char *s, size_t len);
+/* s as a quoted JSON string (also safe inside HTML) */
+void lead_buf_json(lead_buf *b, const char *s, size_t len);
+/* s as one RFC 4180 CSV field that spreadsheets will not run */
+void lead_buf_csv(lead_buf *b, const char *s, size_t len);
+
 /* ---- visitor cookie ---------------------------------------------------- */
 
 int lead_visitor_new(uint8_t id[LEAD_ID_LEN]);
@@ -213,6 +235,8 @@ typedef struct {
     int       read_only;
     int       existing;    /* refuse a missing store instead of creating it;
                               keep its map size */
+    int       nosync;      /* commits are not synced: only for bulk loads
+                              that can be run again (generated datasets) */
 } lead_store_opts;
 
 /*
@@ -547,10 +571,12 @@ int lead_store_lead_events(lead_store *s,
 
 /*
  * Templates: {{name}} (HTML-escaped), {{#name}}...{{/name}} shown when
- * the value is not empty, {{^name}}...{{/name}} when it is.  names is the
- * NULL-terminated list of placeholders the page may use; render takes
- * their values in that order and returns the length the page needs (it
- * writes at most size bytes, like snprintf).
+ * the value is not empty, {{^name}}...{{/name}} when it is,
+ * {{*list}}...{{/list}} once per item of a list, {{&name}} HTML made by
+ * the caller.  names is the NULL-terminated list of placeholders the page
+ * may use ("*list" for a list, "&name" for HTML); render takes their
+ * values in that order and returns the length the page needs (it writes
+ * at most size bytes, like snprintf).
  */
 typedef struct lead_tmpl lead_tmpl;
 
@@ -561,6 +587,18 @@ int lead_tmpl_load(lead_tmpl **out, const char *path,
 void lead_tmpl_free(lead_tmpl *t);
 size_t lead_tmpl_render(const lead_tmpl *t, const lead_str *values,
     char *out, size_t size);
+
+/*
+ * For a list, item fills values with the fields of its item i and
+ * returns 1, or 0 when there are no more; list is the list's index in
+ * names.  Lists may nest: item is asked for the inner items while the
+ * outer one is current.
+ */
+typedef int (*lead_tmpl_item_fn)(void *arg, unsigned list, size_t i,
+    lead_str *values);
+
+void lead_tmpl_render_buf(const lead_tmpl *t, lead_str *values,
+    lead_tmpl_item_fn item, void *arg, lead_buf *out);
 
 /* ---- the model -------------------------------------------------------- */
 
@@ -686,5 +724,192 @@ lead_str lead_company(const lead_rules *r, lead_str email);
 int lead_profile_points(const lead_rules *r, const lead_person *p,
     const char *country);
 char lead_grade(const lead_scoring *sc, int profile_points);
+
+/* ---- what sales and marketers read ------------------------------------- */
+
+/*
+ * One query code for leadctl and the sales view, so every number agrees:
+ * the leads list (filtered, sorted), one lead in full, the funnel, the
+ * accounts and the assets.  Results own their strings; free a result
+ * that was returned with LEAD_OK with its _free function.
+ */
+
+/* "2026-12-24T09:30:00.000Z" */
+#define LEAD_TIME_LEN 25
+void lead_format_time(uint64_t ms, char out[LEAD_TIME_LEN]);
+
+/* The rules nginx last recorded in the store; defaults when there are none. */
+int lead_store_rules(lead_store *s, lead_rules **out, char *err,
+    size_t errlen);
+
+typedef struct {
+    uint8_t      id[LEAD_ID_LEN];
+    lead_str     email;
+    lead_str     name;
+    lead_str     topics;         /* subscribed to, space-separated */
+    lead_str     company;        /* the e-mail domain; "" for free-mail */
+    lead_str     read_topics;    /* read about, most engaged first */
+    lead_str     top_asset;      /* the first of its hot content, or "" */
+    uint64_t     top_asset_id;
+    uint64_t     created_ms;     /* identified */
+    uint64_t     first_ms;       /* first seen */
+    uint64_t     last_ms;        /* last seen (read, or filled the form) */
+    int          subscribed;
+    int          contact;
+    int          status;
+    uint64_t     status_ms;      /* in that status since */
+    double       engagement;
+    int          stage_index;    /* -1: none yet */
+    int          band;
+    char         grade;
+    char         country[LEAD_COUNTRY_LEN];    /* read from lately */
+    unsigned     devices;
+} lead_row;
+
+enum { LEAD_SORT_SCORE, LEAD_SORT_RECENT, LEAD_SORT_NAME };
+
+typedef struct {
+    int          status;         /* -1: any */
+    int          stage;          /* stage index; -1: any */
+    char         topic[LEAD_NAME_MAX + 1];    /* "": any */
+    char         grade;          /* 0: any */
+    int          band;           /* 0: any */
+    char         search[LEAD_EMAIL_MAX + 1];  /* in name or e-mail */
+    int          sort;
+} lead_filter;
+
+void lead_filter_init(lead_filter *f);
+
+/*
+ * Sets one filter from text, as people type it: "status", "stage",
+ * "topic", "cell" (A1, or a grade A, or a band 1), "q" (search), "sort"
+ * (score, recent, name).  An empty value means any.  LEAD_EINVAL with
+ * err saying what is expected.
+ */
+int lead_filter_set(lead_filter *f, const lead_rules *r, const char *key,
+    const char *value, size_t len, char *err, size_t errlen);
+
+typedef struct lead_arena lead_arena;
+
+typedef struct {
+    lead_row    *rows;           /* matching the filter, sorted */
+    size_t       n;
+    size_t       total;          /* every identified lead */
+    lead_arena  *arena;
+} lead_list;
+
+int lead_query_leads(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    const lead_filter *f, lead_list *out);
+void lead_list_free(lead_list *l);
+
+/* An account: a company domain, its people rows[first..first+count). */
+typedef struct {
+    lead_str     company;
+    double       engagement;     /* its people's, summed */
+    size_t       first, count;
+} lead_account;
+
+/*
+ * Groups a list's company leads by domain (the list is reordered, its
+ * free-mail leads left out); accounts come hottest first.
+ */
+int lead_query_accounts(lead_list *l, lead_account **out, size_t *n);
+
+/* Every asset rule events were read under, with its readers. */
+typedef struct {
+    lead_asset   a;              /* strings owned by the list */
+    uint64_t     people;         /* reads by people */
+    uint64_t     bots;
+    uint64_t     readers;        /* distinct visitors, bots aside */
+    uint64_t     identified_readers;
+    uint64_t     before_identified;   /* read it, then identified */
+    uint64_t     before_mql;          /* read it before their lead's mql */
+} lead_asset_stats;
+
+typedef struct {
+    lead_asset_stats  *rows;     /* by asset id */
+    size_t             n;
+    uint64_t           untagged_people, untagged_bots;
+    lead_arena        *arena;
+} lead_asset_list;
+
+/* counts: 0 for the catalogue alone (titles), 1 to count the readers */
+int lead_query_assets(lead_store *s, int counts, lead_asset_list *out);
+void lead_asset_list_free(lead_asset_list *l);
+const char *lead_asset_title(const lead_asset_list *l, uint64_t id);
+
+typedef struct {
+    uint64_t     now;            /* leads in it now */
+    uint64_t     ever;           /* leads that were in it */
+    uint64_t     went_on;        /* ... and went on to the next status */
+    uint64_t     median_ms;      /* time spent in it */
+} lead_funnel_status;
+
+typedef struct {
+    uint64_t             leads;
+    lead_funnel_status   status[LEAD_NSTATUSES];
+    uint64_t             stage[LEAD_MAX_STAGES + 1];   /* last: none yet */
+} lead_funnel;
+
+/* From every lead (an unfiltered list) and every status change. */
+int lead_query_funnel(lead_store *s, const lead_list *all, uint64_t now_ms,
+    lead_funnel *out);
+
+#define LEAD_TREND_DAYS  30
+
+/*
+ * A lead's engagement at the end of each of the last LEAD_TREND_DAYS
+ * days, the last one now: what it was then, from what was read by then.
+ */
+int lead_query_trend(lead_store *s, const lead_rules *r,
+    const uint8_t lead_id[LEAD_ID_LEN], uint64_t now_ms,
+    double trend[LEAD_TREND_DAYS]);
+
+typedef struct {
+    uint8_t      visitor[LEAD_ID_LEN];
+    uint64_t     since_ms;       /* linked to the lead */
+} lead_device;
+
+typedef struct {
+    lead_event   ev;             /* strings owned by the detail */
+    lead_str     title;          /* the asset's title, or "" */
+    int          before_identified;
+} lead_read;
+
+typedef struct {
+    lead_row          row;       /* as the list shows it */
+    lead_score        score;
+    lead_str          hot_titles[LEAD_HOT_MAX];
+    lead_str          why_titles[LEAD_WHY_MAX];
+    double            trend[LEAD_TREND_DAYS];
+    lead_transition  *history;   /* oldest first */
+    size_t            nhistory;
+    lead_device      *devices;
+    size_t            ndevices;
+    lead_read        *reads;     /* every event, oldest first */
+    size_t            nreads;
+    lead_arena       *arena;
+} lead_detail;
+
+/* By e-mail or id; LEAD_ENOTFOUND if there is no such lead. */
+int lead_query_lead(lead_store *s, const lead_rules *r, const char *who,
+    size_t len, uint64_t now_ms, lead_detail *out);
+void lead_detail_free(lead_detail *d);
+
+/*
+ * The machine formats, the same for leadctl --json/--csv and the sales
+ * view's .json/.csv: appended to out.
+ */
+void lead_report_leads_json(lead_buf *out, const lead_rules *r,
+    const lead_list *l);
+void lead_report_leads_csv(lead_buf *out, const lead_rules *r,
+    const lead_list *l);
+void lead_report_lead_json(lead_buf *out, const lead_rules *r,
+    const lead_detail *d);
+void lead_report_funnel_json(lead_buf *out, const lead_rules *r,
+    const lead_funnel *f);
+void lead_report_accounts_json(lead_buf *out, const lead_list *l,
+    const lead_account *a, size_t n);
+void lead_report_assets_json(lead_buf *out, const lead_asset_list *l);
 
 #endif /* LEAD_H */

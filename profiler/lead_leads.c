@@ -21,15 +21,14 @@
 #include "lead_internal.h"
 #include "lead_store.h"
 
-#define LINK_SIZE   (LEAD_ID_LEN + 8)
 #define LINKS_MAX   32
 #define LEAD_HEAD   17
 #define TOPICS_MAX  512
 
 enum { FLAG_CONTACT = 1, FLAG_SUBSCRIBED = 2 };
 
-static int
-decode_lead(const uint8_t *id, const MDB_val *val, lead_person *p)
+int
+lead_decode_person(const uint8_t *id, const MDB_val *val, lead_person *p)
 {
     const char  *s = (const char *) val->mv_data + LEAD_HEAD;
     size_t       left, len, i;
@@ -105,7 +104,7 @@ put_lead(lead_store *s, MDB_txn *txn, const uint8_t *id,
     key.mv_size = LEAD_ID_LEN;
 
     rc = mdb_get(txn, s->leads, &key, &val);
-    if (rc == 0 && decode_lead(id, &val, &old) == LEAD_OK) {
+    if (rc == 0 && lead_decode_person(id, &val, &old) == LEAD_OK) {
         created_ms = old.created_ms;
         flags = (uint8_t) ((old.contact ? FLAG_CONTACT : 0)
                            | (old.subscribed ? FLAG_SUBSCRIBED : 0));
@@ -269,8 +268,8 @@ lead_store_identify(lead_store *s, const uint8_t visitor[LEAD_ID_LEN],
  * The lead an event of this visitor at time t belongs to: the link in
  * force then, or the first link for what it read before identifying.
  */
-static const uint8_t *
-attributed_lead(const uint8_t *links, size_t n, uint64_t t)
+const uint8_t *
+lead_attributed(const uint8_t *links, size_t n, uint64_t t)
 {
     size_t  i;
 
@@ -324,13 +323,13 @@ typedef struct {
 } lead_scan;
 
 static int
-lead_row(const MDB_val *key, const MDB_val *val, void *ctx)
+person_row(const MDB_val *key, const MDB_val *val, void *ctx)
 {
     lead_scan    *c = ctx;
     lead_person   p;
 
     if (key->mv_size != LEAD_ID_LEN
-        || decode_lead(key->mv_data, val, &p) != LEAD_OK)
+        || lead_decode_person(key->mv_data, val, &p) != LEAD_OK)
     {
         return 0;
     }
@@ -342,7 +341,7 @@ lead_store_each_lead(lead_store *s, lead_person_fn fn, void *arg)
 {
     lead_scan  c = { fn, arg };
 
-    return lead_store_scan(s, s->leads, lead_row, &c);
+    return lead_store_scan(s, s->leads, person_row, &c);
 }
 
 int
@@ -386,7 +385,7 @@ lead_store_find_lead(lead_store *s, const char *who, size_t len,
         rc = mdb_get(txn, s->leads, &key, &val);
     }
 
-    if (rc == 0 && decode_lead(id, &val, &p) == LEAD_OK) {
+    if (rc == 0 && lead_decode_person(id, &val, &p) == LEAD_OK) {
         rc = fn(arg, &p) ? LEAD_ECALLBACK : LEAD_OK;
     } else {
         rc = (rc == 0 || rc == MDB_NOTFOUND)
@@ -519,7 +518,7 @@ collect_visitor(lead_store *s, MDB_txn *txn, const uint8_t *visitor,
         }
 
         t = lead_get_be64((uint8_t *) key.mv_data + LEAD_ID_LEN);
-        lead = attributed_lead(links, nlinks, t);
+        lead = lead_attributed(links, nlinks, t);
         if (lead_id != NULL
             && (lead == NULL || memcmp(lead, lead_id, LEAD_ID_LEN) != 0))
         {
@@ -616,201 +615,6 @@ lead_store_lead_events(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
 
     mdb_txn_abort(h.txn);
     free(h.found);
-    return rc;
-}
-
-/* ---- scoring every lead in one pass over the events -------------------- */
-
-typedef struct {
-    const uint8_t  *id;
-    MDB_val         val;
-    lead_scorer    *scorer;     /* created at its first event */
-} lead_slot;
-
-typedef struct {
-    const uint8_t  *visitor;
-    const uint8_t  *links;
-    size_t          nlinks;
-} link_slot;
-
-typedef struct {
-    lead_store          *s;
-    const lead_scoring  *sc;
-    lead_slot           *leads;
-    size_t               nleads, cap;
-    link_slot           *links;
-    size_t               nlinks, lcap;
-    int                  oom;
-} score_all;
-
-static int
-id_cmp(const void *key, const void *slot)
-{
-    return memcmp(key, *(const uint8_t *const *) slot, LEAD_ID_LEN);
-}
-
-static int
-collect_lead(const MDB_val *key, const MDB_val *val, void *ctx)
-{
-    score_all  *c = ctx;
-    lead_slot  *grown;
-
-    if (key->mv_size != LEAD_ID_LEN) {
-        return 0;
-    }
-    if (c->nleads == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 1024;
-        grown = realloc(c->leads, c->cap * sizeof(lead_slot));
-        if (grown == NULL) {
-            c->oom = 1;
-            return 1;
-        }
-        c->leads = grown;
-    }
-    c->leads[c->nleads].id = key->mv_data;
-    c->leads[c->nleads].val = *val;
-    c->leads[c->nleads].scorer = NULL;
-    c->nleads++;
-    return 0;
-}
-
-static int
-collect_links(const MDB_val *key, const MDB_val *val, void *ctx)
-{
-    score_all  *c = ctx;
-    link_slot  *grown;
-
-    if (key->mv_size != LEAD_ID_LEN || val->mv_size % LINK_SIZE != 0) {
-        return 0;
-    }
-    if (c->nlinks == c->lcap) {
-        c->lcap = c->lcap ? c->lcap * 2 : 1024;
-        grown = realloc(c->links, c->lcap * sizeof(link_slot));
-        if (grown == NULL) {
-            c->oom = 1;
-            return 1;
-        }
-        c->links = grown;
-    }
-    c->links[c->nlinks].visitor = key->mv_data;
-    c->links[c->nlinks].links = val->mv_data;
-    c->links[c->nlinks].nlinks = val->mv_size / LINK_SIZE;
-    c->nlinks++;
-    return 0;
-}
-
-static int
-score_event(const MDB_val *key, const MDB_val *val, void *ctx)
-{
-    score_all       *c = ctx;
-    lead_event       ev;
-    link_slot       *ls;
-    lead_slot       *slot;
-    const uint8_t   *lead;
-
-    if (key->mv_size != 16
-        || lead_event_decode(val->mv_data, val->mv_size, &ev) != LEAD_OK
-        || ev.asset_id == 0)
-    {
-        return 0;
-    }
-
-    /* both tables are in key order: found by binary search */
-    ls = bsearch(ev.visitor, c->links, c->nlinks, sizeof(link_slot),
-                 id_cmp);
-    if (ls == NULL) {
-        return 0;
-    }
-    lead = attributed_lead(ls->links, ls->nlinks, ev.time_ms);
-    slot = lead ? bsearch(lead, c->leads, c->nleads, sizeof(lead_slot),
-                          id_cmp)
-                : NULL;
-    if (slot == NULL) {
-        return 0;
-    }
-
-    if (slot->scorer == NULL) {
-        slot->scorer = lead_scorer_new(c->sc);
-        if (slot->scorer == NULL) {
-            c->oom = 1;
-            return 1;
-        }
-        lead_scorer_reset(slot->scorer, 0);
-    }
-
-    if (lead_scorer_add(slot->scorer, &ev) != LEAD_OK) {
-        c->oom = 1;
-        return 1;
-    }
-    return 0;
-}
-
-int
-lead_store_score_leads(lead_store *s, const lead_scoring *sc,
-    uint64_t now_ms, lead_scored_fn fn, void *arg)
-{
-    score_all     c;
-    MDB_txn      *txn = NULL;
-    lead_person   p;
-    lead_score   *score;
-    lead_scorer  *empty;
-    size_t        i;
-    int           rc;
-
-    if (s->empty || s->partial) {
-        return LEAD_OK;
-    }
-
-    memset(&c, 0, sizeof(c));
-    c.s = s;
-    c.sc = sc;
-
-    score = malloc(sizeof(lead_score));
-    empty = lead_scorer_new(sc);
-    if (score == NULL || empty == NULL) {
-        free(score);
-        lead_scorer_free(empty);
-        return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
-    }
-    lead_scorer_reset(empty, 0);
-
-    /* one snapshot for all of it: the numbers agree with each other */
-    rc = lead_store_read_begin(s, &txn);
-    if (rc == LEAD_OK) {
-        rc = lead_store_scan_txn(s, txn, s->leads, collect_lead, &c);
-    }
-    if (rc == LEAD_OK && !c.oom) {
-        rc = lead_store_scan_txn(s, txn, s->links, collect_links, &c);
-    }
-    if (rc == LEAD_OK && !c.oom) {
-        rc = lead_store_scan_txn(s, txn, s->events, score_event, &c);
-    }
-    if (c.oom) {
-        rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
-    }
-
-    for (i = 0; rc == LEAD_OK && i < c.nleads; i++) {
-        if (decode_lead(c.leads[i].id, &c.leads[i].val, &p) != LEAD_OK) {
-            continue;
-        }
-        rc = lead_scorer_result(c.leads[i].scorer ? c.leads[i].scorer
-                                                  : empty, now_ms, score);
-        if (rc == LEAD_OK && fn(arg, &p, score) != 0) {
-            rc = LEAD_ECALLBACK;
-        }
-    }
-
-    if (txn != NULL) {
-        mdb_txn_abort(txn);
-    }
-
-    for (i = 0; i < c.nleads; i++) {
-        lead_scorer_free(c.leads[i].scorer);
-    }
-    free(c.leads);
-    free(c.links);
-    free(score);
-    lead_scorer_free(empty);
     return rc;
 }
 
@@ -1012,7 +816,7 @@ event_lead(lead_store *s, const uint8_t *visitor, uint64_t t,
     key.mv_size = LEAD_ID_LEN;
     rc = mdb_get(txn, s->links, &key, &val);
     if (rc == 0 && val.mv_size % LINK_SIZE == 0) {
-        lead = attributed_lead(val.mv_data, val.mv_size / LINK_SIZE, t);
+        lead = lead_attributed(val.mv_data, val.mv_size / LINK_SIZE, t);
         if (lead) {
             memcpy(lead_id, lead, LEAD_ID_LEN);
         }

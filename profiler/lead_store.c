@@ -208,6 +208,7 @@ lead_store_open(lead_store **out, const char *dir,
     char          data[4096];
     uint64_t      map_size = opts ? opts->map_size : 0;
     int           rc, stale, existing;
+    unsigned      flags;
 
     *out = NULL;
 
@@ -249,9 +250,9 @@ lead_store_open(lead_store **out, const char *dir,
          * NOMETASYNC: one fsync per commit; a system crash may lose the
          * last commit but never corrupts the store.
          */
-        rc = mdb_env_open(s->env, dir,
-                          MDB_NOTLS | (s->read_only ? MDB_RDONLY
-                                                : MDB_NOMETASYNC), 0660);
+        flags = s->read_only ? MDB_RDONLY
+                : opts && opts->nosync ? MDB_NOSYNC : MDB_NOMETASYNC;
+        rc = mdb_env_open(s->env, dir, MDB_NOTLS | flags, 0660);
     }
     if (rc != 0) {
         snprintf(errbuf, errlen, "cannot open store \"%s\": %s", dir,

@@ -30,6 +30,7 @@ struct lead_store {
 };
 
 #define LEAD_VISIT_KEY_LEN  (LEAD_ID_LEN + 16)
+#define LINK_SIZE           (LEAD_ID_LEN + 8)   /* lead id, since ms */
 
 typedef int (*lead_row_fn)(const MDB_val *key, const MDB_val *val,
     void *ctx);
@@ -52,5 +53,31 @@ int lead_store_transition(lead_store *s, MDB_txn *txn,
     const uint8_t *lead_id, int to, uint64_t now_ms, const char *cause,
     const char *who, const char *reason);
 uint64_t lead_get_be64(const uint8_t *p);
+
+/* A "leads" record; its strings point into val. */
+int lead_decode_person(const uint8_t *id, const MDB_val *val,
+    lead_person *p);
+
+/*
+ * The lead a visitor's event at time t belongs to, from its n links: the
+ * link in force then, or the first for what it read before identifying.
+ */
+const uint8_t *lead_attributed(const uint8_t *links, size_t n, uint64_t t);
+
+/* Every lead scored in one snapshot, with what the lists show of it. */
+typedef struct {
+    const lead_person  *person;
+    const lead_score   *score;
+    int                 status;      /* identified when none is kept */
+    uint64_t            status_ms;
+    unsigned            devices;
+    uint64_t            first_ms;    /* its first and last event, 0: none */
+    uint64_t            last_ms;
+} lead_scored;
+
+typedef int (*lead_scored_all_fn)(void *arg, const lead_scored *l);
+
+int lead_store_score_all(lead_store *s, const lead_scoring *sc,
+    uint64_t now_ms, lead_scored_all_fn fn, void *arg);
 
 #endif /* LEAD_STORE_H */

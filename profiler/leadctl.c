@@ -20,235 +20,182 @@
 #include "leadctl.h"
 
 void
-print_time(uint64_t ms, char *buf, size_t size)
+text_str(lead_buf *out, lead_str v)
 {
-    time_t     t = (time_t) (ms / 1000);
-    struct tm  tm;
-
-    gmtime_r(&t, &tm);
-    strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + strlen(buf), size - strlen(buf), ".%03uZ",
-             (unsigned) (ms % 1000));
-}
-
-/* A JSON string (a member when name is not NULL): control characters,
- * quotes and '<' escaped. */
-void
-json_str(const char *name, lead_str v)
-{
-    char    buf[512], *out = buf;
-    size_t  n;
-
-    if (name != NULL) {
-        printf("\"%s\":", name);
-    }
-
-    n = lead_json_escape(v.data, v.len, buf, sizeof(buf));
-    if (n > sizeof(buf)) {
-        out = malloc(n);
-        if (out == NULL) {
-            printf("null");
-            return;
-        }
-        lead_json_escape(v.data, v.len, out, n);
-    }
-
-    printf("\"%.*s\"", (int) n, out);
-
-    if (out != buf) {
-        free(out);
-    }
-}
-
-/* Text output: one line per row, so anything unprintable becomes '?'. */
-void
-text_str(lead_str v)
-{
-    size_t  i;
+    size_t  i, start = 0;
 
     for (i = 0; i < v.len; i++) {
         unsigned char  c = (unsigned char) v.data[i];
 
-        putchar(c < 0x20 || c == 0x7f ? '?' : c);
-    }
-}
-
-/*
- * A CSV field (RFC 4180), quoted when it holds a comma, quote or line
- * break.  A value a spreadsheet would run as a formula (= + - @) gets a
- * leading apostrophe: CSV files are opened by people in spreadsheets.
- */
-void
-csv_field(const char *v, size_t len)
-{
-    size_t  i;
-    int     quote = 0;
-
-    for (i = 0; i < len; i++) {
-        quote |= v[i] == ',' || v[i] == '"' || v[i] == '\r' || v[i] == '\n';
-    }
-
-    if (quote) {
-        putchar('"');
-    }
-    if (len && strchr("=+-@", v[0]) != NULL) {
-        putchar('\'');
-    }
-    for (i = 0; i < len; i++) {
-        if (v[i] == '"') {
-            putchar('"');
+        if (c < 0x20 || c == 0x7f) {
+            lead_buf_put(out, v.data + start, i - start);
+            lead_buf_put(out, "?", 1);
+            start = i + 1;
         }
-        putchar(v[i]);
     }
-    if (quote) {
-        putchar('"');
-    }
+    lead_buf_put(out, v.data + start, v.len - start);
 }
 
-void
-json_row_start(ctl *c)
+int
+print_buf(lead_buf *out)
 {
-    printf(c->first ? "\n  {" : ",\n  {");
-    c->first = 0;
+    int  rc = 0;
+
+    if (out->oom) {
+        fprintf(stderr, "leadctl: out of memory\n");
+        rc = 1;
+    } else if (out->len && fwrite(out->data, 1, out->len, stdout)
+                           != out->len)
+    {
+        rc = 1;
+    }
+    lead_buf_free(out);
+    return rc;
+}
+
+/* One row of a listing, written out at once: listings can be long. */
+static int
+flush_row(ctl *c)
+{
+    int  rc = c->line.oom
+              || fwrite(c->line.data, 1, c->line.len, stdout) != c->line.len;
+
+    c->line.len = 0;
+    return rc;
+}
+
+static void
+json_member(lead_buf *out, const char *name, lead_str v)
+{
+    lead_buf_printf(out, ",\"%s\":", name);
+    lead_buf_json(out, v.data, v.len);
 }
 
 static int
 print_event(void *arg, uint64_t seq, const lead_event *ev)
 {
     ctl       *c = arg;
-    char       when[40], vid[LEAD_ID_HEX_LEN + 1], range[64];
+    lead_buf  *out = &c->line;
+    char       when[LEAD_TIME_LEN], vid[LEAD_ID_HEX_LEN + 1];
     unsigned   i;
-    size_t     n = 0;
 
-    print_time(ev->time_ms, when, sizeof(when));
+    lead_format_time(ev->time_ms, when);
     lead_id_to_hex(ev->visitor, vid);
     vid[LEAD_ID_HEX_LEN] = '\0';
 
-    range[0] = '\0';
-    for (i = 0; i < ev->nranges && n < sizeof(range) - 1; i++) {
-        n += (size_t) snprintf(range + n, sizeof(range) - n, "%s%" PRIu64
-                               "-%" PRIu64, i ? "," : "",
-                               ev->ranges[i].start, ev->ranges[i].end);
-    }
-    if (n >= sizeof(range)) {
-        n = sizeof(range) - 1;
+    if (c->json) {
+        lead_buf_printf(out, "%s{\"seq\":%" PRIu64 ",\"time\":\"%s\","
+                        "\"time_ms\":%" PRIu64 ",\"visitor\":\"%s\"",
+                        c->rows ? ",\n  " : "\n  ", seq, when, ev->time_ms,
+                        vid);
+        json_member(out, "path", ev->path);
+        lead_buf_printf(out, ",\"status\":%u,\"bytes_sent\":%" PRIu64
+                        ",\"file_size\":%" PRIu64 ",\"ranges\":[",
+                        ev->status, ev->bytes_sent, ev->file_size);
+        for (i = 0; i < ev->nranges; i++) {
+            lead_buf_printf(out, "%s[%" PRIu64 ",%" PRIu64 "]", i ? "," : "",
+                            ev->ranges[i].start, ev->ranges[i].end);
+        }
+        lead_buf_printf(out, "],\"ua\":\"%s\"",
+                        lead_ua_class_name(ev->ua_class));
+        json_member(out, "referrer_host", ev->referrer_host);
+        json_member(out, "utm_source", ev->utm_source);
+        json_member(out, "utm_medium", ev->utm_medium);
+        json_member(out, "utm_campaign", ev->utm_campaign);
+        json_member(out, "country", ev->country);
+        json_member(out, "city", ev->city);
+        if (ev->asset_id) {
+            lead_buf_printf(out, ",\"asset\":\"%016" PRIx64 "\"",
+                            ev->asset_id);
+            json_member(out, "stage", ev->stage);
+            json_member(out, "topic", ev->topic);
+            json_member(out, "group", ev->group);
+            lead_buf_printf(out, ",\"points\":%d,\"hot\":%s",
+                            (int) ev->points,
+                            (ev->asset_flags & LEAD_ASSET_HOT) ? "true"
+                                                               : "false");
+        } else {
+            lead_buf_puts(out, ",\"asset\":null");
+        }
+        lead_buf_puts(out, "}");
+        c->rows++;
+        return flush_row(c);
     }
 
     c->rows++;
-
-    if (c->json) {
-        json_row_start(c);
-        printf("\"seq\":%" PRIu64 ",\"time\":\"%s\",\"time_ms\":%" PRIu64
-               ",\"visitor\":\"%s\",", seq, when, ev->time_ms, vid);
-        json_str("path", ev->path);
-        printf(",\"status\":%u,\"bytes_sent\":%" PRIu64
-               ",\"file_size\":%" PRIu64 ",\"ranges\":[",
-               ev->status, ev->bytes_sent, ev->file_size);
-        for (i = 0; i < ev->nranges; i++) {
-            printf("%s[%" PRIu64 ",%" PRIu64 "]", i ? "," : "",
-                   ev->ranges[i].start, ev->ranges[i].end);
-        }
-        printf("],\"ua\":\"%s\",", lead_ua_class_name(ev->ua_class));
-        json_str("referrer_host", ev->referrer_host);
-        putchar(',');
-        json_str("utm_source", ev->utm_source);
-        putchar(',');
-        json_str("utm_medium", ev->utm_medium);
-        putchar(',');
-        json_str("utm_campaign", ev->utm_campaign);
-        putchar(',');
-        json_str("country", ev->country);
-        putchar(',');
-        json_str("city", ev->city);
-        if (ev->asset_id) {
-            printf(",\"asset\":\"%016" PRIx64 "\",", ev->asset_id);
-            json_str("stage", ev->stage);
-            putchar(',');
-            json_str("topic", ev->topic);
-            putchar(',');
-            json_str("group", ev->group);
-            printf(",\"points\":%d,\"hot\":%s", (int) ev->points,
-                   (ev->asset_flags & LEAD_ASSET_HOT) ? "true" : "false");
-        } else {
-            printf(",\"asset\":null");
-        }
-        putchar('}');
-        return 0;
-    }
-
-    printf("%-24s %.12s %3u %10" PRIu64 "/%-10" PRIu64 " %-7s ", when, vid,
-           ev->status, ev->bytes_sent, ev->file_size,
-           lead_ua_class_name(ev->ua_class));
-    text_str(ev->path);
+    lead_buf_printf(out, "%-24s %.12s %3u %10" PRIu64 "/%-10" PRIu64
+                    " %-7s ", when, vid, ev->status, ev->bytes_sent,
+                    ev->file_size, lead_ua_class_name(ev->ua_class));
+    text_str(out, ev->path);
     if (ev->asset_id) {
-        printf(" [");
-        text_str(ev->stage);
+        lead_buf_puts(out, " [");
+        text_str(out, ev->stage);
         if (ev->topic.len) {
-            putchar('/');
-            text_str(ev->topic);
+            lead_buf_puts(out, "/");
+            text_str(out, ev->topic);
         }
-        printf(" %+d%s]", (int) ev->points,
-               (ev->asset_flags & LEAD_ASSET_HOT) ? " hot" : "");
+        lead_buf_printf(out, " %+d%s]", (int) ev->points,
+                        (ev->asset_flags & LEAD_ASSET_HOT) ? " hot" : "");
     } else {
-        printf(" [untagged]");
+        lead_buf_puts(out, " [untagged]");
     }
-    if (ev->nranges) {
-        printf(" range=%s", range);
+    for (i = 0; i < ev->nranges; i++) {
+        lead_buf_printf(out, "%s%" PRIu64 "-%" PRIu64, i ? "," : " range=",
+                        ev->ranges[i].start, ev->ranges[i].end);
     }
     if (ev->country.len) {
-        printf(" in=");
-        text_str(ev->country);
+        lead_buf_puts(out, " in=");
+        text_str(out, ev->country);
         if (ev->city.len) {
-            putchar('/');
-            text_str(ev->city);
+            lead_buf_puts(out, "/");
+            text_str(out, ev->city);
         }
     }
     if (ev->referrer_host.len) {
-        printf(" from=");
-        text_str(ev->referrer_host);
+        lead_buf_puts(out, " from=");
+        text_str(out, ev->referrer_host);
     }
     if (ev->utm_source.len || ev->utm_medium.len || ev->utm_campaign.len) {
-        printf(" utm=");
-        text_str(ev->utm_source);
-        putchar('/');
-        text_str(ev->utm_medium);
-        putchar('/');
-        text_str(ev->utm_campaign);
+        lead_buf_puts(out, " utm=");
+        text_str(out, ev->utm_source);
+        lead_buf_puts(out, "/");
+        text_str(out, ev->utm_medium);
+        lead_buf_puts(out, "/");
+        text_str(out, ev->utm_campaign);
     }
-    putchar('\n');
-    return 0;
+    lead_buf_puts(out, "\n");
+    return flush_row(c);
 }
 
 static int
 print_visitor(void *arg, const lead_visitor *v)
 {
     ctl   *c = arg;
-    char   first[40], last[40], vid[LEAD_ID_HEX_LEN + 1];
+    char   first[LEAD_TIME_LEN], last[LEAD_TIME_LEN];
+    char   vid[LEAD_ID_HEX_LEN + 1];
 
-    print_time(v->first_ms, first, sizeof(first));
-    print_time(v->last_ms, last, sizeof(last));
+    lead_format_time(v->first_ms, first);
+    lead_format_time(v->last_ms, last);
     lead_id_to_hex(v->id, vid);
     vid[LEAD_ID_HEX_LEN] = '\0';
 
-    c->rows++;
-
     if (c->json) {
-        json_row_start(c);
-        printf("\"visitor\":\"%s\",\"events\":%" PRIu64 ",\"first_seen\":"
-               "\"%s\",\"last_seen\":\"%s\"}", vid, v->events, first, last);
-        return 0;
+        lead_buf_printf(&c->line, "%s{\"visitor\":\"%s\",\"events\":%" PRIu64
+                        ",\"first_seen\":\"%s\",\"last_seen\":\"%s\"}",
+                        c->rows ? ",\n  " : "\n  ", vid, v->events, first,
+                        last);
+    } else {
+        lead_buf_printf(&c->line, "%s %8" PRIu64 "  %s  %s\n", vid,
+                        v->events, first, last);
     }
-
-    printf("%s %8" PRIu64 "  %s  %s\n", vid, v->events, first, last);
-    return 0;
+    c->rows++;
+    return flush_row(c);
 }
 
 static int
 run_listing(ctl *c, lead_store *s, int events)
 {
     int  rc;
-
-    c->first = 1;
 
     if (c->json) {
         putchar('[');
@@ -262,13 +209,16 @@ run_listing(ctl *c, lead_store *s, int events)
 
     rc = events ? lead_store_each_event(s, print_event, c)
                 : lead_store_each_visitor(s, print_visitor, c);
+    lead_buf_free(&c->line);
 
     if (c->json) {
         printf(c->rows ? "\n]\n" : "]\n");
     }
 
     if (rc != LEAD_OK) {
-        fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));
+        fprintf(stderr, "leadctl: %s\n", rc == LEAD_ECALLBACK
+                                         ? "cannot write the listing"
+                                         : lead_store_errmsg(s));
         return 1;
     }
     return 0;
@@ -288,367 +238,46 @@ cmd_visitors(ctl *c, lead_store *s)
 
 /* ---- assets ------------------------------------------------------------ */
 
-void
-free_catalogue(catalogue *cat)
-{
-    size_t  i;
-
-    for (i = 0; i < cat->n; i++) {
-        free(cat->rows[i].strs);
-    }
-    free(cat->rows);
-    free(cat->reads);
-    free(cat->visitors);
-}
-
-static int
-memcmp_id(const void *key, const void *row)
-{
-    return memcmp(key, row, LEAD_ID_LEN);
-}
-
-static asset_row *
-find_row(const catalogue *cat, uint64_t id)
-{
-    size_t  lo = 0, hi = cat->n, mid;
-
-    /* the catalogue is sorted by id (the store's key order) */
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-        if (cat->rows[mid].a.id == id) {
-            return &cat->rows[mid];
-        }
-        if (cat->rows[mid].a.id < id) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return NULL;
-}
-
-const char *
-asset_title(const catalogue *cat, uint64_t id)
-{
-    asset_row  *row = find_row(cat, id);
-
-    return row ? row->a.title : "(unknown asset)";
-}
-
-int
-add_asset(void *arg, const lead_asset *a)
-{
-    catalogue   *cat = arg;
-    asset_row   *grown, *row;
-    const char  *src[5] = { a->path, a->title, a->stage, a->topic,
-                            a->group };
-    size_t       len[5], total = 0, i;
-    char        *p;
-
-    if (cat->n == cat->cap) {
-        cat->cap = cat->cap ? cat->cap * 2 : 64;
-        grown = realloc(cat->rows, cat->cap * sizeof(asset_row));
-        if (grown == NULL) {
-            cat->oom = 1;
-            return 1;
-        }
-        cat->rows = grown;
-    }
-
-    for (i = 0; i < 5; i++) {
-        len[i] = strlen(src[i]) + 1;
-        total += len[i];
-    }
-    p = malloc(total);
-    if (p == NULL) {
-        cat->oom = 1;
-        return 1;
-    }
-
-    row = &cat->rows[cat->n++];
-    memset(row, 0, sizeof(*row));
-    row->a = *a;
-    row->strs = p;
-    for (i = 0; i < 5; i++) {
-        memcpy(p, src[i], len[i]);
-        src[i] = p;
-        p += len[i];
-    }
-    row->a.path = src[0];
-    row->a.title = src[1];
-    row->a.stage = src[2];
-    row->a.topic = src[3];
-    row->a.group = src[4];
-    return 0;
-}
-
-static int
-count_read(void *arg, uint64_t seq, const lead_event *ev)
-{
-    catalogue  *cat = arg;
-    asset_row  *row = ev->asset_id ? find_row(cat, ev->asset_id) : NULL;
-    int         bot = ev->ua_class == LEAD_UA_BOT;
-
-    (void) seq;
-
-    if (row) {
-        *(bot ? &row->bots : &row->people) += 1;
-    } else {
-        *(bot ? &cat->untagged_bots : &cat->untagged_people) += 1;
-    }
-
-    if (row && !bot) {
-        if (cat->nreads == cat->rcap) {
-            asset_read  *r;
-            uint8_t     *v;
-
-            cat->rcap = cat->rcap ? cat->rcap * 2 : 4096;
-            r = realloc(cat->reads, cat->rcap * sizeof(asset_read));
-            if (r != NULL) {
-                cat->reads = r;
-            }
-            v = realloc(cat->visitors, cat->rcap * LEAD_ID_LEN);
-            if (v != NULL) {
-                cat->visitors = v;
-            }
-            if (r == NULL || v == NULL) {
-                cat->oom = 1;
-                return 1;
-            }
-        }
-        memcpy(cat->visitors + cat->nreads * LEAD_ID_LEN, ev->visitor,
-               LEAD_ID_LEN);
-        cat->reads[cat->nreads].asset = ev->asset_id;
-        cat->reads[cat->nreads].time_ms = ev->time_ms;
-        cat->nreads++;
-    }
-    return 0;
-}
-
-/* ---- which content generates leads ------------------------------------- */
-
-typedef struct {
-    uint8_t   visitor[LEAD_ID_LEN];
-    uint8_t   lead[LEAD_ID_LEN];
-    uint64_t  since;              /* linked to the lead */
-    uint64_t  mql;                /* the lead became mql, or 0 */
-} device_row;
-
-typedef struct {
-    lead_store  *s;
-    device_row  *rows;
-    size_t       n, cap;
-    uint8_t      lead[LEAD_ID_LEN];
-    int          oom;
-} device_map;
-
-static int
-add_device(void *arg, const uint8_t visitor[LEAD_ID_LEN], uint64_t since)
-{
-    device_map  *d = arg;
-    device_row  *grown;
-
-    if (d->n == d->cap) {
-        d->cap = d->cap ? d->cap * 2 : 256;
-        grown = realloc(d->rows, d->cap * sizeof(device_row));
-        if (grown == NULL) {
-            d->oom = 1;
-            return 1;
-        }
-        d->rows = grown;
-    }
-    memcpy(d->rows[d->n].visitor, visitor, LEAD_ID_LEN);
-    memcpy(d->rows[d->n].lead, d->lead, LEAD_ID_LEN);
-    d->rows[d->n].since = since;
-    d->rows[d->n].mql = 0;
-    d->n++;
-    return 0;
-}
-
-static int
-add_lead_devices(void *arg, const lead_person *p)
-{
-    device_map  *d = arg;
-
-    memcpy(d->lead, p->id, LEAD_ID_LEN);
-    return lead_store_each_device(d->s, p->id, add_device, d) != LEAD_OK;
-}
-
-static int
-note_mql(void *arg, const uint8_t lead_id[LEAD_ID_LEN],
-    const lead_transition *t)
-{
-    device_map  *d = arg;
-    size_t       i;
-
-    /* the first time each lead became mql */
-    for (i = 0; t->to == LEAD_STATUS_MQL && i < d->n; i++) {
-        if (memcmp(d->rows[i].lead, lead_id, LEAD_ID_LEN) == 0
-            && d->rows[i].mql == 0)
-        {
-            d->rows[i].mql = t->time_ms;
-        }
-    }
-    return 0;
-}
-
-static int
-device_cmp(const void *x, const void *y)
-{
-    const device_row  *a = x, *b = y;
-    int                c = memcmp(a->visitor, b->visitor, LEAD_ID_LEN);
-
-    return c ? c : (a->since > b->since) - (a->since < b->since);
-}
-
-static int
-read_cmp(const void *x, const void *y)
-{
-    const asset_read  *a = x, *b = y;
-    int                c;
-
-    if (a->asset != b->asset) {
-        return a->asset < b->asset ? -1 : 1;
-    }
-    c = memcmp(a->visitor, b->visitor, LEAD_ID_LEN);
-    return c ? c : (a->time_ms > b->time_ms) - (a->time_ms < b->time_ms);
-}
-
-/* Readers per asset, and how many went on to identify or become mql. */
-static int
-count_readers(lead_store *s, catalogue *cat)
-{
-    device_map   d;
-    device_row  *dev;
-    asset_row   *row;
-    size_t       i;
-    int          rc;
-
-    memset(&d, 0, sizeof(d));
-    d.s = s;
-
-    rc = lead_store_each_lead(s, add_lead_devices, &d);
-    if (rc == LEAD_OK && !d.oom) {
-        rc = lead_store_each_transition(s, NULL, note_mql, &d);
-    }
-    if (rc != LEAD_OK || d.oom) {
-        free(d.rows);
-        return 1;
-    }
-    /* a visitor's first link comes first */
-    qsort(d.rows, d.n, sizeof(device_row), device_cmp);
-
-    for (i = 0; i < cat->nreads; i++) {
-        cat->reads[i].visitor = cat->visitors + i * LEAD_ID_LEN;
-    }
-    qsort(cat->reads, cat->nreads, sizeof(asset_read), read_cmp);
-
-    for (i = 0; i < cat->nreads; i++) {
-        const asset_read  *r = &cat->reads[i];
-
-        /* one reader once: its first read of the asset */
-        if (i > 0 && r->asset == r[-1].asset
-            && memcmp(r->visitor, r[-1].visitor, LEAD_ID_LEN) == 0)
-        {
-            continue;
-        }
-
-        row = find_row(cat, r->asset);
-        dev = bsearch(r->visitor, d.rows, d.n, sizeof(device_row),
-                      memcmp_id);
-        if (row == NULL) {
-            continue;
-        }
-        row->readers++;
-        if (dev) {
-            /* bsearch may land on any link of the visitor: the first */
-            while (dev > d.rows
-                   && memcmp(dev[-1].visitor, r->visitor, LEAD_ID_LEN) == 0)
-            {
-                dev--;
-            }
-            row->identified_readers++;
-            row->before_identified += r->time_ms < dev->since;
-            row->before_mql += dev->mql && r->time_ms < dev->mql;
-        }
-    }
-
-    free(d.rows);
-    return 0;
-}
-
 static int
 cmd_assets(ctl *c, lead_store *s)
 {
-    catalogue   cat;
-    size_t      i;
-    int         rc;
+    lead_asset_list   l;
+    lead_buf          out;
+    size_t            i;
 
-    memset(&cat, 0, sizeof(cat));
-
-    rc = lead_store_each_asset(s, add_asset, &cat);
-    if (rc == LEAD_OK) {
-        rc = lead_store_each_event(s, count_read, &cat);
-    }
-    if (rc == LEAD_OK && !cat.oom && count_readers(s, &cat) != 0) {
-        cat.oom = 1;
+    if (lead_query_assets(s, 1, &l) != LEAD_OK) {
+        fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));
+        return 1;
     }
 
-    if (rc != LEAD_OK || cat.oom) {
-        fprintf(stderr, "leadctl: %s\n", cat.oom ? "out of memory"
-                                                 : lead_store_errmsg(s));
-        rc = 1;
-        goto done;
-    }
-
+    memset(&out, 0, sizeof(out));
     if (c->json) {
-        putchar('[');
-        c->first = 1;
-        for (i = 0; i < cat.n; i++) {
-            const lead_asset  *a = &cat.rows[i].a;
-
-            json_row_start(c);
-            printf("\"asset\":\"%016" PRIx64 "\",", a->id);
-            json_str("path", (lead_str) { a->path, strlen(a->path) });
-            putchar(',');
-            json_str("title", (lead_str) { a->title, strlen(a->title) });
-            putchar(',');
-            json_str("stage", (lead_str) { a->stage, strlen(a->stage) });
-            putchar(',');
-            json_str("topic", (lead_str) { a->topic, strlen(a->topic) });
-            printf(",\"points\":%d,\"people_reads\":%" PRIu64
-                   ",\"bot_reads\":%" PRIu64 ",\"readers\":%" PRIu64
-                   ",\"identified_readers\":%" PRIu64 ",\"before_identified\":"
-                   "%" PRIu64 ",\"before_mql\":%" PRIu64 "}", (int) a->points,
-                   cat.rows[i].people, cat.rows[i].bots, cat.rows[i].readers,
-                   cat.rows[i].identified_readers,
-                   cat.rows[i].before_identified, cat.rows[i].before_mql);
-        }
-        printf("%s]\n", cat.n ? "\n" : "");
-        rc = 0;
-        goto done;
+        lead_report_assets_json(&out, &l);
+        lead_asset_list_free(&l);
+        return print_buf(&out);
     }
 
-    printf("%7s %5s %7s %6s %6s %5s  %-11s %6s  %s\n", "reads", "bots",
-           "readers", "leads", "ident.", "mql", "stage", "points", "path");
-    for (i = 0; i < cat.n; i++) {
-        const asset_row  *row = &cat.rows[i];
+    lead_buf_printf(&out, "%7s %5s %7s %6s %6s %5s  %-11s %6s  %s\n",
+                    "reads", "bots", "readers", "leads", "ident.", "mql",
+                    "stage", "points", "path");
+    for (i = 0; i < l.n; i++) {
+        const lead_asset_stats  *row = &l.rows[i];
 
-        printf("%7" PRIu64 " %5" PRIu64 " %7" PRIu64 " %6" PRIu64 " %6"
-               PRIu64 " %5" PRIu64 "  %-11s %6d  %s\n", row->people,
-               row->bots, row->readers, row->identified_readers,
-               row->before_identified, row->before_mql, row->a.stage,
-               (int) row->a.points, row->a.path);
+        lead_buf_printf(&out, "%7" PRIu64 " %5" PRIu64 " %7" PRIu64 " %6"
+                        PRIu64 " %6" PRIu64 " %5" PRIu64 "  %-11s %6d  ",
+                        row->people, row->bots, row->readers,
+                        row->identified_readers, row->before_identified,
+                        row->before_mql, row->a.stage, (int) row->a.points);
+        text_str(&out, (lead_str) { row->a.path, strlen(row->a.path) });
+        lead_buf_puts(&out, "\n");
     }
-    printf("%7" PRIu64 " %5" PRIu64 "  (untagged: see `leadctl rules "
-           "scan`)\n\nreaders: distinct visitors; leads: those identified; "
-           "ident.: read it before\nidentifying; mql: read it before their "
-           "lead became an MQL\n", cat.untagged_people, cat.untagged_bots);
-    rc = 0;
-
-done:
-    free_catalogue(&cat);
-    return rc;
+    lead_buf_printf(&out, "%7" PRIu64 " %5" PRIu64 "  (untagged: see "
+                    "`leadctl rules scan`)\n\nreaders: distinct visitors; "
+                    "leads: those identified; ident.: read it before\n"
+                    "identifying; mql: read it before their lead became an "
+                    "MQL\n", l.untagged_people, l.untagged_bots);
+    lead_asset_list_free(&l);
+    return print_buf(&out);
 }
 
 /* ---- rules ------------------------------------------------------------- */
@@ -696,7 +325,7 @@ static struct {
 
 /*
  * A title to start from: an HTML file's <title>, else the file name.
- * Whitespace runs become one space; commas and quotes are csv_field's job.
+ * Whitespace runs become one space; commas and quotes are the CSV's job.
  */
 static void
 file_title(const char *fpath, const char *base, char *out, size_t size)
@@ -845,16 +474,21 @@ cmd_rules_scan(ctl *c, lead_store *s)
     }
 
     if (rc == 0) {
+        lead_buf  out;
+
         qsort(scan.paths, scan.n, sizeof(char *), path_cmp);
-        printf("path,title,stage,points,topic,flags\n");
+
+        memset(&out, 0, sizeof(out));
+        lead_buf_puts(&out, "path,title,stage,points,topic,flags\n");
         for (i = 0; i < scan.n; i++) {
             const char  *title = scan.paths[i] + strlen(scan.paths[i]) + 1;
 
-            csv_field(scan.paths[i], strlen(scan.paths[i]));
-            putchar(',');
-            csv_field(title, strlen(title));
-            printf(",,,,\n");
+            lead_buf_csv(&out, scan.paths[i], strlen(scan.paths[i]));
+            lead_buf_puts(&out, ",");
+            lead_buf_csv(&out, title, strlen(title));
+            lead_buf_puts(&out, ",,,,\n");
         }
+        rc = print_buf(&out);
     }
 
     for (i = 0; i < scan.n; i++) {
@@ -888,12 +522,16 @@ static const command  commands[] = {
       cmd_assets },
     { "leads", OPT_STORE | OPT_JSON | OPT_CSV | OPT_MODEL, 0,
       "identified leads ranked by engagement: who to call",
-      "leadctl [--store DIR] leads [--status S] [--sort score|recent|name]\n"
+      "leadctl [--store DIR] leads [--status S] [--stage S] [--topic T]\n"
+      "        [--cell A1|A|1] [--search TEXT] [--sort score|recent|name]\n"
       "        [--json|--csv] [--now TIME]\n\n"
       "Lists identified leads, hottest first: score (engagement decayed to\n"
       "now), matrix cell (grade A-D and band 1-4), status, buying stage,\n"
-      "e-mail, name and the top of their hot content.  The CSV (RFC 4180,\n"
-      "one row per lead, spreadsheet-safe) imports into CRMs.\n",
+      "e-mail, name and the top of their hot content.  The filters are the\n"
+      "sales view's: status, buying stage, a topic read or subscribed to,\n"
+      "a cell (or a grade or band alone), text in the name or e-mail.  The\n"
+      "CSV (RFC 4180, one row per lead, spreadsheet-safe) imports into\n"
+      "CRMs.\n",
       cmd_leads },
     { "show", OPT_STORE | OPT_JSON | OPT_MODEL, 1,
       "one lead: score, hot content, why, history, timeline",
@@ -969,6 +607,10 @@ static const option  options[] = {
     { "--rules", OPT_RULES | OPT_MODEL, offsetof(ctl, rules) },
     { "--now", OPT_MODEL | OPT_SALES, offsetof(ctl, now) },
     { "--status", OPT_MODEL, offsetof(ctl, status) },
+    { "--stage", OPT_MODEL, offsetof(ctl, stage) },
+    { "--topic", OPT_MODEL, offsetof(ctl, topic) },
+    { "--cell", OPT_MODEL, offsetof(ctl, cell) },
+    { "--search", OPT_MODEL, offsetof(ctl, search) },
     { "--sort", OPT_MODEL, offsetof(ctl, sort) },
     { "--reason", OPT_SALES, offsetof(ctl, reason) },
     { "--by", OPT_SALES, offsetof(ctl, by) },
@@ -1071,7 +713,7 @@ main(int argc, char **argv)
     const command   *cmd = NULL;
     const option    *opt;
     lead_store      *s = NULL;
-    lead_store_opts  opts = { 0, 1, 1 };
+    lead_store_opts  opts = { 0, 1, 1, 0 };
     char             err[512];
     int              i, rc;
 

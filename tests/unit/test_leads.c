@@ -19,7 +19,7 @@
 static lead_store *
 open_store(void **state, int read_only, uint64_t map_size)
 {
-    lead_store_opts  opts = { map_size, read_only, 0 };
+    lead_store_opts  opts = { map_size, read_only, 0, 0 };
     lead_store      *s;
     char             err[256] = "";
     int              rc;

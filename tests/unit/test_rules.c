@@ -1446,7 +1446,7 @@ stored_assets(lead_store *s, const lead_rules *newer, const lead_rules *older)
 static lead_store *
 open_store(const char *dir)
 {
-    lead_store_opts  opts = { 0, 0, 0 };
+    lead_store_opts  opts = { 0, 0, 0, 0 };
     lead_store      *s;
     char             err[256] = "";
     int              rc;

@@ -55,7 +55,7 @@ static const char  promo_assets[] =
 static lead_store *
 open_store(void **state)
 {
-    lead_store_opts  opts = { 0, 0, 0 };
+    lead_store_opts  opts = { 0, 0, 0, 0 };
     lead_store      *s;
     char             err[256] = "";
     int              rc;

@@ -17,7 +17,7 @@
 static lead_store *
 open_store(const char *dir, int read_only, uint64_t map_size)
 {
-    lead_store_opts  opts = { map_size, read_only, 0 };
+    lead_store_opts  opts = { map_size, read_only, 0, 0 };
     lead_store      *s;
     char             err[256] = "";
     int              rc;
@@ -366,7 +366,7 @@ test_open_no_store(void **state)
     const char       *dir = dir_of(state);
     char              path[128], err[256];
     lead_store       *s;
-    lead_store_opts   opts = { 0, 0, 0 };
+    lead_store_opts   opts = { 0, 0, 0, 0 };
     DIR              *d;
     struct dirent    *e;
     FILE             *f;
@@ -541,7 +541,7 @@ test_schema_mismatch(void **state)
     const char       *dir = dir_of(state);
     char              err[256];
     lead_store       *s;
-    lead_store_opts   opts = { 0, 0, 0 };
+    lead_store_opts   opts = { 0, 0, 0, 0 };
     size_t            i;
     int               ro, rc;
 

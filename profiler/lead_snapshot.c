@@ -1,0 +1,565 @@
+/*
+ * Every lead scored in one read snapshot, as the lists (leadctl, the sales
+ * view) need them.  The event log is in time order, not by lead, so:
+ *
+ *   1. the leads, their statuses and devices (merged: all are in lead id
+ *      order), and every visitor's links are read;
+ *   2. one scan of the events keeps a pointer to each (into the
+ *      snapshot), then each pointer's lead is looked up in a hash of the
+ *      visitors, prefetched ahead: the table is larger than the caches;
+ *   3. a counting sort groups the pointers by lead, time order kept;
+ *   4. one scorer, reused, scores the leads one after the other.
+ *
+ * Memory is a few words per event, never a scorer per lead.
+ */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lead.h"
+#include "lead_internal.h"
+#include "lead_store.h"
+
+#define EVENT_HEAD  (1 + 1 + 2 + 8 + LEAD_ID_LEN + 8 + 8)
+#define NO_LEAD     UINT32_MAX
+#define AHEAD       16          /* lookups prefetched ahead */
+
+typedef struct {
+    const uint8_t  *id;
+    MDB_val         val;
+    int             status;
+    uint64_t        status_ms;
+    unsigned        devices;
+} lead_slot;
+
+/* a visitor linked to more than one lead: which one depends on when */
+typedef struct {
+    const uint8_t  *links;
+    uint32_t        nlinks;
+    uint32_t        lead_of;      /* into snap.link_leads: one per link */
+} relinked;
+
+typedef struct {
+    MDB_val         val;
+    uint32_t        lead;
+} kept_event;
+
+/*
+ * ids to their lead (a visitor: the lead of its only link, or NO_LEAD and
+ * a relinked entry), open addressing; ids copied: no trips to the map
+ */
+typedef struct {
+    uint8_t   id[LEAD_ID_LEN];
+    uint32_t  index;             /* NO_LEAD with no relinked: empty */
+    uint32_t  relinked;          /* NO_LEAD: none */
+} id_slot;
+
+typedef struct {
+    id_slot  *slots;
+    size_t    mask;
+} id_hash;
+
+typedef struct {
+    lead_store     *s;
+    MDB_txn        *txn;
+    lead_slot      *leads;
+    size_t          nleads, lcap;
+    size_t          merge_at;      /* the lead a sorted table is at */
+    relinked       *relinked;
+    size_t          nrelinked, rcap;
+    uint32_t       *link_leads;
+    size_t          nlink_leads, llcap;
+    id_hash         by_visitor, by_lead;
+    kept_event     *events;
+    size_t          nevents, ecap;
+    uint64_t        now_ms;
+    int             oom;
+} snap;
+
+static int
+grow(void **p, size_t *cap, size_t n, size_t size)
+{
+    void    *q;
+    size_t   c = *cap ? *cap * 2 : 1024;
+
+    if (n < *cap) {
+        return 1;
+    }
+    q = realloc(*p, c * size);
+    if (q == NULL) {
+        return 0;
+    }
+    *p = q;
+    *cap = c;
+    return 1;
+}
+
+static int
+collect_lead(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    snap       *c = ctx;
+    lead_slot  *l;
+
+    if (key->mv_size != LEAD_ID_LEN) {
+        return 0;
+    }
+    if (!grow((void **) &c->leads, &c->lcap, c->nleads, sizeof(lead_slot)))
+    {
+        c->oom = 1;
+        return 1;
+    }
+    l = &c->leads[c->nleads++];
+    l->id = key->mv_data;
+    l->val = *val;
+    l->status = LEAD_STATUS_IDENTIFIED;
+    l->status_ms = 0;
+    l->devices = 0;
+    return 0;
+}
+
+/* The lead of a key from a table in lead id order, walked alongside. */
+static lead_slot *
+merge_lead(snap *c, const uint8_t *id)
+{
+    int  d = -1;
+
+    while (c->merge_at < c->nleads
+           && (d = memcmp(c->leads[c->merge_at].id, id, LEAD_ID_LEN)) < 0)
+    {
+        c->merge_at++;
+    }
+    return c->merge_at < c->nleads && d == 0 ? &c->leads[c->merge_at]
+                                             : NULL;
+}
+
+static int
+note_status(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    snap       *c = ctx;
+    lead_slot  *l;
+
+    if (key->mv_size == LEAD_ID_LEN && val->mv_size == 9
+        && (l = merge_lead(c, key->mv_data)) != NULL)
+    {
+        l->status = ((uint8_t *) val->mv_data)[0];
+        l->status_ms = lead_get_u64((uint8_t *) val->mv_data + 1);
+    }
+    return 0;
+}
+
+static int
+note_device(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    snap       *c = ctx;
+    lead_slot  *l;
+
+    (void) val;
+    if (key->mv_size == 2 * LEAD_ID_LEN
+        && (l = merge_lead(c, key->mv_data)) != NULL)
+    {
+        l->devices++;
+    }
+    return 0;
+}
+
+static size_t
+hash_id(const uint8_t *id)
+{
+    uint64_t  h = lead_get_u64(id) ^ lead_get_u64(id + 8);
+
+    /* ids are random, but generated ones may not be: mix anyway */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return (size_t) h;
+}
+
+static int
+hash_init(id_hash *h, size_t n)
+{
+    size_t  size = 16;
+
+    while (size < 2 * n) {
+        size *= 2;
+    }
+    h->slots = malloc(size * sizeof(id_slot));
+    if (h->slots == NULL) {
+        return 0;
+    }
+    memset(h->slots, 0xff, size * sizeof(id_slot));
+    h->mask = size - 1;
+    return 1;
+}
+
+static int
+slot_empty(const id_slot *slot)
+{
+    return slot->index == NO_LEAD && slot->relinked == NO_LEAD;
+}
+
+static id_slot *
+hash_add(id_hash *h, const uint8_t *id)
+{
+    size_t  i;
+
+    for (i = hash_id(id) & h->mask; !slot_empty(&h->slots[i]);
+         i = (i + 1) & h->mask)
+    {
+        /* void */
+    }
+    memcpy(h->slots[i].id, id, LEAD_ID_LEN);
+    return &h->slots[i];
+}
+
+static const id_slot *
+hash_find(const id_hash *h, const uint8_t *id)
+{
+    size_t  i;
+
+    for (i = hash_id(id) & h->mask; !slot_empty(&h->slots[i]);
+         i = (i + 1) & h->mask)
+    {
+        if (memcmp(h->slots[i].id, id, LEAD_ID_LEN) == 0) {
+            return &h->slots[i];
+        }
+    }
+    return NULL;
+}
+
+static void
+hash_free(id_hash *h)
+{
+    free(h->slots);
+}
+
+static int
+index_leads(snap *c)
+{
+    size_t  i;
+
+    if (!hash_init(&c->by_lead, c->nleads)) {
+        return 0;
+    }
+    for (i = 0; i < c->nleads; i++) {
+        hash_add(&c->by_lead, c->leads[i].id)->index = (uint32_t) i;
+    }
+    return 1;
+}
+
+static uint32_t
+lead_index(const snap *c, const uint8_t *id)
+{
+    const id_slot  *slot = hash_find(&c->by_lead, id);
+
+    return slot ? slot->index : NO_LEAD;
+}
+
+static int
+count_visitor(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    (void) key;
+    (void) val;
+    ++*(size_t *) ctx;
+    return 0;
+}
+
+/* Each linked visitor: its lead, or for a relinked one all its links. */
+static int
+index_visitor(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    snap      *c = ctx;
+    id_slot   *slot;
+    relinked  *v;
+    size_t     i, n;
+
+    if (key->mv_size != LEAD_ID_LEN || val->mv_size % LINK_SIZE != 0
+        || val->mv_size == 0)
+    {
+        return 0;
+    }
+    n = val->mv_size / LINK_SIZE;
+    slot = hash_add(&c->by_visitor, key->mv_data);
+
+    if (n == 1) {
+        slot->index = lead_index(c, val->mv_data);
+        /* linked to a lead that is gone: still not empty */
+        slot->relinked = slot->index == NO_LEAD ? NO_LEAD - 1 : NO_LEAD;
+        return 0;
+    }
+
+    if (!grow((void **) &c->relinked, &c->rcap, c->nrelinked,
+              sizeof(relinked)))
+    {
+        c->oom = 1;
+        return 1;
+    }
+    slot->relinked = (uint32_t) c->nrelinked;
+    v = &c->relinked[c->nrelinked++];
+    v->links = val->mv_data;
+    v->nlinks = (uint32_t) n;
+    v->lead_of = (uint32_t) c->nlink_leads;
+
+    for (i = 0; i < n; i++) {
+        if (!grow((void **) &c->link_leads, &c->llcap, c->nlink_leads,
+                  sizeof(uint32_t)))
+        {
+            c->oom = 1;
+            return 1;
+        }
+        c->link_leads[c->nlink_leads++] = lead_index(c, v->links
+                                                        + i * LINK_SIZE);
+    }
+    return 0;
+}
+
+static int
+index_visitors(snap *c)
+{
+    size_t  n = 0;
+    int     rc;
+
+    rc = lead_store_scan_txn(c->s, c->txn, c->s->links, count_visitor, &n);
+    if (rc == LEAD_OK && !hash_init(&c->by_visitor, n)) {
+        c->oom = 1;
+    }
+    if (rc == LEAD_OK && !c->oom) {
+        rc = lead_store_scan_txn(c->s, c->txn, c->s->links, index_visitor,
+                                 c);
+    }
+    return rc;
+}
+
+/* Keeps a pointer to each event people read by now: bots score nothing. */
+static int
+keep_event(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    snap           *c = ctx;
+    const uint8_t  *e = val->mv_data;
+
+    if (key->mv_size != 16 || val->mv_size < EVENT_HEAD
+        || e[1] == LEAD_UA_BOT || lead_get_u64(e + 4) > c->now_ms)
+    {
+        return 0;
+    }
+
+    if (!grow((void **) &c->events, &c->ecap, c->nevents,
+              sizeof(kept_event)))
+    {
+        c->oom = 1;
+        return 1;
+    }
+    c->events[c->nevents].val = *val;
+    c->events[c->nevents].lead = NO_LEAD;
+    c->nevents++;
+    return 0;
+}
+
+static uint32_t
+event_lead(const snap *c, const uint8_t *e)
+{
+    const id_slot   *slot = hash_find(&c->by_visitor, e + 12);
+    const relinked  *v;
+    const uint8_t   *link;
+
+    if (slot == NULL || slot->relinked >= NO_LEAD - 1) {
+        return slot ? slot->index : NO_LEAD;
+    }
+    v = &c->relinked[slot->relinked];
+    link = lead_attributed(v->links, v->nlinks, lead_get_u64(e + 4));
+    return c->link_leads[v->lead_of + (size_t) (link - v->links) / LINK_SIZE];
+}
+
+static void
+attribute_events(snap *c)
+{
+    size_t          i;
+    const uint8_t  *ahead;
+
+    for (i = 0; i < c->nevents; i++) {
+        if (i + AHEAD < c->nevents) {
+            ahead = c->events[i + AHEAD].val.mv_data;
+            __builtin_prefetch(&c->by_visitor.slots[hash_id(ahead + 12)
+                                                    & c->by_visitor.mask]);
+        }
+        c->events[i].lead = event_lead(c, c->events[i].val.mv_data);
+    }
+}
+
+/* Scores each lead from its events, grouped by a stable counting sort. */
+static int
+score_each(snap *c, const lead_scoring *sc, lead_scored_all_fn fn,
+    void *arg)
+{
+    size_t        *start, i, k, end, attributed;
+    MDB_val       *order;
+    lead_scorer   *scorer;
+    lead_score    *score;
+    lead_person    p;
+    lead_event     ev;
+    lead_scored    out;
+    int            rc = LEAD_OK;
+
+    start = calloc(c->nleads + 1, sizeof(size_t));
+    order = malloc((c->nevents ? c->nevents : 1) * sizeof(MDB_val));
+    scorer = lead_scorer_new(sc);
+    score = malloc(sizeof(lead_score));
+    if (start == NULL || order == NULL || scorer == NULL || score == NULL) {
+        rc = lead_store_fail(c->s, LEAD_ENOMEM, "out of memory");
+        goto done;
+    }
+
+    /* anonymous events (NO_LEAD) are left out */
+    for (i = 0; i < c->nevents; i++) {
+        if (c->events[i].lead != NO_LEAD) {
+            start[c->events[i].lead + 1]++;
+        }
+    }
+    for (i = 0; i < c->nleads; i++) {
+        start[i + 1] += start[i];
+    }
+    attributed = start[c->nleads];
+    for (i = 0; i < c->nevents; i++) {
+        if (c->events[i].lead != NO_LEAD) {
+            /* the values themselves: read in order below, prefetched */
+            order[start[c->events[i].lead]++] = c->events[i].val;
+        }
+    }
+    /* start[i] is now where lead i's events end */
+
+    for (i = 0, k = 0; i < c->nleads && rc == LEAD_OK; i++) {
+        end = start[i];
+        if (lead_decode_person(c->leads[i].id, &c->leads[i].val, &p)
+            != LEAD_OK)
+        {
+            k = end;
+            continue;
+        }
+
+        lead_scorer_reset(scorer, 0);
+        memset(&out, 0, sizeof(out));
+        for (; k < end; k++) {
+            const MDB_val  *val = &order[k];
+
+            if (k + AHEAD < attributed) {
+                __builtin_prefetch(order[k + AHEAD].mv_data);
+            }
+            if (lead_event_decode(val->mv_data, val->mv_size, &ev)
+                != LEAD_OK)
+            {
+                continue;
+            }
+            if (out.first_ms == 0) {
+                out.first_ms = ev.time_ms;
+            }
+            out.last_ms = ev.time_ms;
+            if (lead_scorer_add(scorer, &ev) != LEAD_OK) {
+                rc = lead_store_fail(c->s, LEAD_ENOMEM, "out of memory");
+                break;
+            }
+        }
+
+        if (rc == LEAD_OK) {
+            rc = lead_scorer_result(scorer, c->now_ms, score);
+        }
+        if (rc == LEAD_OK) {
+            out.person = &p;
+            out.score = score;
+            out.status = c->leads[i].status;
+            out.status_ms = c->leads[i].status_ms ? c->leads[i].status_ms
+                                                  : p.created_ms;
+            out.devices = c->leads[i].devices;
+            if (fn(arg, &out) != 0) {
+                rc = LEAD_ECALLBACK;
+            }
+        }
+    }
+
+done:
+    free(start);
+    free(order);
+    lead_scorer_free(scorer);
+    free(score);
+    return rc;
+}
+
+int
+lead_store_score_all(lead_store *s, const lead_scoring *sc, uint64_t now_ms,
+    lead_scored_all_fn fn, void *arg)
+{
+    snap  c;
+    int   rc;
+
+    if (s->empty || s->partial) {
+        return LEAD_OK;
+    }
+
+    memset(&c, 0, sizeof(c));
+    c.s = s;
+    c.now_ms = now_ms;
+
+    /* one snapshot for all of it: the numbers agree with each other */
+    rc = lead_store_read_begin(s, &c.txn);
+    if (rc == LEAD_OK) {
+        rc = lead_store_scan_txn(s, c.txn, s->leads, collect_lead, &c);
+    }
+    if (rc == LEAD_OK && !c.oom) {
+        rc = lead_store_scan_txn(s, c.txn, s->statuses, note_status, &c);
+    }
+    if (rc == LEAD_OK && !c.oom) {
+        c.merge_at = 0;
+        rc = lead_store_scan_txn(s, c.txn, s->devices, note_device, &c);
+    }
+    if (rc == LEAD_OK && !c.oom && !index_leads(&c)) {
+        c.oom = 1;
+    }
+    if (rc == LEAD_OK && !c.oom) {
+        rc = index_visitors(&c);
+    }
+    if (rc == LEAD_OK && !c.oom) {
+        rc = lead_store_scan_txn(s, c.txn, s->events, keep_event, &c);
+    }
+    if (rc == LEAD_OK && !c.oom) {
+        attribute_events(&c);
+    }
+    if (c.oom) {
+        rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+    if (rc == LEAD_OK) {
+        rc = score_each(&c, sc, fn, arg);
+    }
+
+    if (c.txn != NULL) {
+        mdb_txn_abort(c.txn);
+    }
+    free(c.leads);
+    free(c.relinked);
+    free(c.link_leads);
+    hash_free(&c.by_lead);
+    hash_free(&c.by_visitor);
+    free(c.events);
+    return rc;
+}
+
+typedef struct {
+    lead_scored_fn   fn;
+    void            *arg;
+} person_and_score;
+
+static int
+pass_on(void *arg, const lead_scored *l)
+{
+    person_and_score  *ps = arg;
+
+    return ps->fn(ps->arg, l->person, l->score);
+}
+
+int
+lead_store_score_leads(lead_store *s, const lead_scoring *sc,
+    uint64_t now_ms, lead_scored_fn fn, void *arg)
+{
+    person_and_score  ps = { fn, arg };
+
+    return lead_store_score_all(s, sc, now_ms, pass_on, &ps);
+}
