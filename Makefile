@@ -16,8 +16,14 @@ UNIT_NAMES    := $(notdir $(UNIT_SRCS:.c=))
 FUZZ_SRCS     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_NAMES    := $(notdir $(FUZZ_SRCS:.c=))
 
-PROFILER_OBJS      := $(PROFILER_SRCS:profiler/%.c=$(BUILD)/obj/%.o)
-PROFILER_ASAN_OBJS := $(PROFILER_SRCS:profiler/%.c=$(BUILD)/asan/%.o)
+# the sales view's templates, style sheet and script, built in as C
+SALES_FILES   := $(wildcard html/sales/*)
+SALES_SRC     := $(BUILD)/gen/lead_sales_files.c
+
+PROFILER_OBJS      := $(PROFILER_SRCS:profiler/%.c=$(BUILD)/obj/%.o) \
+                      $(BUILD)/obj/lead_sales_files.o
+PROFILER_ASAN_OBJS := $(PROFILER_SRCS:profiler/%.c=$(BUILD)/asan/%.o) \
+                      $(BUILD)/asan/lead_sales_files.o
 
 UNIT_BINS      := $(UNIT_NAMES:%=$(BUILD)/unit/%)
 UNIT_ASAN_BINS := $(UNIT_NAMES:%=$(BUILD)/asan/%)
@@ -30,6 +36,17 @@ unit: $(UNIT_BINS)
 unit-asan: $(UNIT_ASAN_BINS)
 fuzz: $(FUZZ_BINS)
 bench: $(BUILD)/bench-ingest $(BUILD)/bench-dataset $(BUILD)/bench-profile
+
+$(SALES_SRC): profiler/embed.sh $(SALES_FILES)
+	@mkdir -p $(@D)
+	sh profiler/embed.sh $@ $(SALES_FILES)
+
+$(BUILD)/obj/lead_sales_files.o: $(SALES_SRC) $(PROFILER_HDRS)
+	$(CC) $(WARN) $(CFLAGS) -Iprofiler -fPIC -c $< -o $@
+
+$(BUILD)/asan/lead_sales_files.o: $(SALES_SRC) $(PROFILER_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O1 -g $(SAN) -Iprofiler -c $< -o $@
 
 $(BUILD)/obj/%.o: profiler/%.c $(PROFILER_HDRS)
 	@mkdir -p $(@D)
@@ -54,11 +71,11 @@ $(BUILD)/asan/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(PROFILER_ASAN_OBJS)
 	    $(PROFILER_ASAN_OBJS) $(LIBS) -lcmocka
 
 # libFuzzer needs clang; the profiler is rebuilt with its instrumentation.
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(PROFILER_SRCS) $(PROFILER_HDRS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(PROFILER_SRCS) $(PROFILER_HDRS) $(SALES_SRC)
 	@mkdir -p $(@D)
 	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=all -Iprofiler -o $@ $< $(PROFILER_SRCS) \
-	    $(LIBS)
+	    $(SALES_SRC) $(LIBS)
 
 
 $(BUILD)/bench-%: bench/%.c $(PROFILER_OBJS) $(PROFILER_HDRS)

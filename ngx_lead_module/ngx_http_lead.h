@@ -36,6 +36,8 @@ typedef struct {
     lead_rules      *rules;
     ngx_str_t        notify;         /* internal location for MQL notices */
     lead_geoip      *geoip;
+    lead_sales      *sales;          /* the sales view's pages */
+    ngx_array_t      sales_locations;
 } ngx_http_lead_main_conf_t;
 
 
@@ -47,6 +49,8 @@ typedef struct {
     ngx_flag_t       form;
     ngx_flag_t       form_contact;
     lead_tmpl       *form_template;
+    ngx_str_t        sales;          /* lead_sales: its prefix, with '/' */
+    ngx_uint_t       sales_auth;     /* ... behind auth_basic */
 } ngx_http_lead_loc_conf_t;
 
 
@@ -118,6 +122,12 @@ void ngx_http_lead_notify_queue(ngx_log_t *log, const uint8_t *lead_id,
 ngx_int_t ngx_http_lead_notify_handler(ngx_http_request_t *r);
 void ngx_http_lead_notify_exit(ngx_log_t *log);
 char *ngx_http_lead_form(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_lead_form_type(ngx_http_request_t *r);
+ngx_int_t ngx_http_lead_form_bytes(ngx_http_request_t *r,
+    u_char buf[LEAD_FORM_BODY_MAX], size_t *len);
+
+char *ngx_http_lead_sales(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_lead_sales_check(ngx_conf_t *cf);
 char *ngx_http_lead_form_template(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 

@@ -272,7 +272,7 @@ ngx_http_lead_form_handler(ngx_http_request_t *r)
     ngx_int_t             rc;
     lead_str              ret;
     lead_form             form;
-    ngx_str_t             arg, type;
+    ngx_str_t             arg;
     ngx_http_lead_ctx_t  *ctx;
 
     if (r->method == NGX_HTTP_GET || r->method == NGX_HTTP_HEAD) {
@@ -304,23 +304,9 @@ ngx_http_lead_form_handler(ngx_http_request_t *r)
     }
 
     /* refused before a byte of the body is read or anything stored */
-    type = r->headers_in.content_type ? r->headers_in.content_type->value
-                                      : (ngx_str_t) ngx_null_string;
-
-    if (type.len < sizeof("application/x-www-form-urlencoded") - 1
-        || ngx_strncasecmp(type.data,
-                           (u_char *) "application/x-www-form-urlencoded",
-                           sizeof("application/x-www-form-urlencoded") - 1)
-           != 0
-        || (type.len > sizeof("application/x-www-form-urlencoded") - 1
-            && type.data[sizeof("application/x-www-form-urlencoded") - 1]
-               != ';'))
-    {
-        return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
-    }
-
-    if (r->headers_in.content_length_n > LEAD_FORM_BODY_MAX) {
-        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    rc = ngx_http_lead_form_type(r);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     ctx = ngx_http_lead_get_ctx(r);
@@ -444,12 +430,45 @@ ngx_http_lead_form_post(ngx_http_request_t *r)
 }
 
 
-/* The body, in memory and within LEAD_FORM_BODY_MAX, parsed. */
-static ngx_int_t
-ngx_http_lead_form_body(ngx_http_request_t *r, lead_form_fields *fields)
+/*
+ * A form post's type and size, checked before a byte of its body is
+ * read: NGX_OK, or the status to answer.
+ */
+ngx_int_t
+ngx_http_lead_form_type(ngx_http_request_t *r)
 {
-    u_char       body[LEAD_FORM_BODY_MAX], *p = body;
-    size_t       len;
+    ngx_str_t  type;
+
+    type = r->headers_in.content_type ? r->headers_in.content_type->value
+                                      : (ngx_str_t) ngx_null_string;
+
+    if (type.len < sizeof("application/x-www-form-urlencoded") - 1
+        || ngx_strncasecmp(type.data,
+                           (u_char *) "application/x-www-form-urlencoded",
+                           sizeof("application/x-www-form-urlencoded") - 1)
+           != 0
+        || (type.len > sizeof("application/x-www-form-urlencoded") - 1
+            && type.data[sizeof("application/x-www-form-urlencoded") - 1]
+               != ';'))
+    {
+        return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
+    }
+
+    if (r->headers_in.content_length_n > LEAD_FORM_BODY_MAX) {
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    return NGX_OK;
+}
+
+
+/* The body read, in memory and within LEAD_FORM_BODY_MAX, copied out. */
+ngx_int_t
+ngx_http_lead_form_bytes(ngx_http_request_t *r,
+    u_char buf[LEAD_FORM_BODY_MAX], size_t *len)
+{
+    u_char       *p = buf;
+    size_t        n;
     ngx_chain_t  *cl;
 
     if (r->request_body == NULL || r->request_body->temp_file) {
@@ -457,18 +476,36 @@ ngx_http_lead_form_body(ngx_http_request_t *r, lead_form_fields *fields)
     }
 
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        len = cl->buf->last - cl->buf->pos;
+        n = cl->buf->last - cl->buf->pos;
 
-        if (cl->buf->in_file
-            || len > (size_t) (body + sizeof(body) - p))
+        if (cl->buf->in_file || n > (size_t) (buf + LEAD_FORM_BODY_MAX - p))
         {
             return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
         }
 
-        p = ngx_cpymem(p, cl->buf->pos, len);
+        p = ngx_cpymem(p, cl->buf->pos, n);
     }
 
-    if (lead_form_parse((char *) body, p - body, fields) != LEAD_OK) {
+    *len = p - buf;
+
+    return NGX_OK;
+}
+
+
+/* The body, in memory and within LEAD_FORM_BODY_MAX, parsed. */
+static ngx_int_t
+ngx_http_lead_form_body(ngx_http_request_t *r, lead_form_fields *fields)
+{
+    u_char     body[LEAD_FORM_BODY_MAX];
+    size_t     len;
+    ngx_int_t  rc;
+
+    rc = ngx_http_lead_form_bytes(r, body, &len);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (lead_form_parse((char *) body, len, fields) != LEAD_OK) {
         return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
     }
 

@@ -152,6 +152,13 @@ static ngx_command_t  ngx_http_lead_commands[] = {
       offsetof(ngx_http_lead_loc_conf_t, form_contact),
       NULL },
 
+    { ngx_string("lead_sales"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_lead_sales,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("lead_form_template"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_lead_form_template,
@@ -1414,7 +1421,8 @@ ngx_http_lead_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->form_contact, prev->form_contact, 0);
     ngx_conf_merge_ptr_value(conf->form_template, prev->form_template, NULL);
 
-    if (!conf->track && conf->gate == NGX_HTTP_LEAD_GATE_OFF && !conf->form)
+    if (!conf->track && conf->gate == NGX_HTTP_LEAD_GATE_OFF && !conf->form
+        && conf->sales.data == NULL)
     {
         return NGX_CONF_OK;
     }
@@ -1426,7 +1434,15 @@ ngx_http_lead_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                            "\"%s\" needs \"lead_store\" and \"lead_secret\" "
                            "in the http block",
                            conf->track ? "lead_track on"
-                           : conf->form ? "lead_form" : "lead_gate");
+                           : conf->form ? "lead_form"
+                           : conf->sales.data ? "lead_sales" : "lead_gate");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->sales.data && lmcf->rules == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"lead_sales\" needs \"lead_rules\": the sales "
+                           "view scores with them");
         return NGX_CONF_ERROR;
     }
 
@@ -1478,7 +1494,7 @@ ngx_http_lead_init(ngx_conf_t *cf)
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_lead_header_filter;
 
-    return NGX_OK;
+    return ngx_http_lead_sales_check(cf);
 }
 
 

@@ -80,6 +80,17 @@ void lead_form_token(const uint8_t *secret, size_t secret_len,
 int lead_form_token_verify(const uint8_t *secret, size_t secret_len,
     const uint8_t visitor[LEAD_ID_LEN], const char *token, size_t len);
 
+/*
+ * The sales view's anti-CSRF token: a MAC of the browser's visitor id and
+ * the user nginx authenticated ($remote_user, may be empty).
+ */
+void lead_sales_token(const uint8_t *secret, size_t secret_len,
+    const uint8_t visitor[LEAD_ID_LEN], const char *user, size_t user_len,
+    char out[LEAD_TOKEN_LEN]);
+int lead_sales_token_verify(const uint8_t *secret, size_t secret_len,
+    const uint8_t visitor[LEAD_ID_LEN], const char *user, size_t user_len,
+    const char *token, size_t len);
+
 /* Writes LEAD_ID_HEX_LEN lower-case hex digits (no NUL). */
 void lead_id_to_hex(const uint8_t id[LEAD_ID_LEN], char *out);
 int lead_id_from_hex(const char *hex, size_t len, uint8_t id[LEAD_ID_LEN]);
@@ -738,6 +749,9 @@ char lead_grade(const lead_scoring *sc, int profile_points);
 #define LEAD_TIME_LEN 25
 void lead_format_time(uint64_t ms, char out[LEAD_TIME_LEN]);
 
+/* "45m", "3.5h", "12.0d" */
+void lead_format_duration(uint64_t ms, char out[32]);
+
 /* The rules nginx last recorded in the store; defaults when there are none. */
 int lead_store_rules(lead_store *s, lead_rules **out, char *err,
     size_t errlen);
@@ -895,6 +909,46 @@ typedef struct {
 int lead_query_lead(lead_store *s, const lead_rules *r, const char *who,
     size_t len, uint64_t now_ms, lead_detail *out);
 void lead_detail_free(lead_detail *d);
+
+/* ---- the sales view ---------------------------------------------------- */
+
+/*
+ * The web app sales use (html/sales/, built in): who to call, one lead
+ * with its actions, the funnel, the accounts, and JSON and CSV of them.
+ * The server hands over each request and sends the response filled in.
+ */
+typedef struct lead_sales lead_sales;
+
+int lead_sales_new(lead_sales **out, char *err, size_t errlen);
+void lead_sales_free(lead_sales *app);
+
+typedef struct {
+    int             post;           /* POST; else GET (or HEAD) */
+    lead_str        path;           /* below the location: "", "lead/ID" */
+    lead_str        query;          /* without '?' */
+    lead_str        body;           /* a POST's urlencoded form */
+    lead_str        base;           /* the location, for links: "/sales/" */
+    lead_str        user;           /* who the server authenticated, or "" */
+    const uint8_t  *secret;
+    size_t          secret_len;
+    uint8_t         browser[LEAD_ID_LEN];   /* its visitor cookie's id */
+    int             browser_known;  /* the cookie came with the request */
+    uint64_t        now_ms;
+} lead_sales_request;
+
+typedef struct {
+    int             status;         /* 200, 303, 4xx, 5xx */
+    const char     *type;           /* Content-Type */
+    const char     *disposition;    /* Content-Disposition, or NULL */
+    int             cacheable;      /* the style sheet and script */
+    lead_buf        location;       /* where a 303 goes */
+    lead_buf        body;
+} lead_sales_response;
+
+/* Fills resp (free its buffers after); never fails without a page. */
+void lead_sales_serve(const lead_sales *app, lead_store *s,
+    const lead_rules *r, const lead_sales_request *req,
+    lead_sales_response *resp);
 
 /*
  * The machine formats, the same for leadctl --json/--csv and the sales

@@ -123,19 +123,25 @@ lead_visitor_new(uint8_t id[LEAD_ID_LEN])
 }
 
 /* The label ("visitor:", "form:") keeps each use's MACs apart. */
+/* HMAC(secret, label || id || extra): one key, a label per use. */
 static void
 labelled_mac(const uint8_t *secret, size_t secret_len, const char *label,
-    const uint8_t id[LEAD_ID_LEN], uint8_t mac[LEAD_MAC_LEN])
+    const uint8_t id[LEAD_ID_LEN], const char *extra, size_t extra_len,
+    uint8_t mac[LEAD_MAC_LEN])
 {
-    uint8_t       msg[16 + LEAD_ID_LEN];
+    uint8_t       msg[16 + LEAD_ID_LEN + LEAD_WHO_MAX];
     size_t        n = strlen(label);
     unsigned int  mac_len = LEAD_MAC_LEN;
 
+    extra_len = extra_len < LEAD_WHO_MAX ? extra_len : LEAD_WHO_MAX;
     memcpy(msg, label, n);
     memcpy(msg + n, id, LEAD_ID_LEN);
+    if (extra_len) {
+        memcpy(msg + n + LEAD_ID_LEN, extra, extra_len);
+    }
 
-    HMAC(EVP_sha256(), secret, (int) secret_len, msg, n + LEAD_ID_LEN, mac,
-         &mac_len);
+    HMAC(EVP_sha256(), secret, (int) secret_len, msg,
+         n + LEAD_ID_LEN + extra_len, mac, &mac_len);
 }
 
 static int
@@ -157,7 +163,7 @@ lead_cookie_sign(const uint8_t *secret, size_t secret_len,
 {
     uint8_t  mac[LEAD_MAC_LEN];
 
-    labelled_mac(secret, secret_len, "visitor:", id, mac);
+    labelled_mac(secret, secret_len, "visitor:", id, NULL, 0, mac);
 
     b64url_encode(id, LEAD_ID_LEN, out);
     out[ID_B64_LEN] = '.';
@@ -178,24 +184,26 @@ lead_cookie_verify(const uint8_t *secret, size_t secret_len,
         return LEAD_EINVAL;
     }
 
-    labelled_mac(secret, secret_len, "visitor:", id, want);
+    labelled_mac(secret, secret_len, "visitor:", id, NULL, 0, want);
 
     return same_mac(got, want) ? LEAD_OK : LEAD_EINVAL;
 }
 
-void
-lead_form_token(const uint8_t *secret, size_t secret_len,
-    const uint8_t visitor[LEAD_ID_LEN], char out[LEAD_TOKEN_LEN])
+static void
+make_token(const uint8_t *secret, size_t secret_len, const char *label,
+    const uint8_t visitor[LEAD_ID_LEN], const char *extra, size_t extra_len,
+    char out[LEAD_TOKEN_LEN])
 {
     uint8_t  mac[LEAD_MAC_LEN];
 
-    labelled_mac(secret, secret_len, "form:", visitor, mac);
+    labelled_mac(secret, secret_len, label, visitor, extra, extra_len, mac);
     b64url_encode(mac, LEAD_MAC_LEN, out);
 }
 
-int
-lead_form_token_verify(const uint8_t *secret, size_t secret_len,
-    const uint8_t visitor[LEAD_ID_LEN], const char *token, size_t len)
+static int
+check_token(const uint8_t *secret, size_t secret_len, const char *label,
+    const uint8_t visitor[LEAD_ID_LEN], const char *extra, size_t extra_len,
+    const char *token, size_t len)
 {
     uint8_t  got[LEAD_MAC_LEN], want[LEAD_MAC_LEN];
 
@@ -205,9 +213,41 @@ lead_form_token_verify(const uint8_t *secret, size_t secret_len,
         return LEAD_EINVAL;
     }
 
-    labelled_mac(secret, secret_len, "form:", visitor, want);
+    labelled_mac(secret, secret_len, label, visitor, extra, extra_len, want);
 
     return same_mac(got, want) ? LEAD_OK : LEAD_EINVAL;
+}
+
+void
+lead_form_token(const uint8_t *secret, size_t secret_len,
+    const uint8_t visitor[LEAD_ID_LEN], char out[LEAD_TOKEN_LEN])
+{
+    make_token(secret, secret_len, "form:", visitor, NULL, 0, out);
+}
+
+int
+lead_form_token_verify(const uint8_t *secret, size_t secret_len,
+    const uint8_t visitor[LEAD_ID_LEN], const char *token, size_t len)
+{
+    return check_token(secret, secret_len, "form:", visitor, NULL, 0, token,
+                       len);
+}
+
+void
+lead_sales_token(const uint8_t *secret, size_t secret_len,
+    const uint8_t visitor[LEAD_ID_LEN], const char *user, size_t user_len,
+    char out[LEAD_TOKEN_LEN])
+{
+    make_token(secret, secret_len, "sales:", visitor, user, user_len, out);
+}
+
+int
+lead_sales_token_verify(const uint8_t *secret, size_t secret_len,
+    const uint8_t visitor[LEAD_ID_LEN], const char *user, size_t user_len,
+    const char *token, size_t len)
+{
+    return check_token(secret, secret_len, "sales:", visitor, user, user_len,
+                       token, len);
 }
 
 void

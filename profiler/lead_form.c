@@ -25,9 +25,8 @@ hex_value(int c)
     return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
 }
 
-/* Decodes in place: '+' is a space, %XX a byte, a bad escape stays. */
-static size_t
-url_decode(char *s, size_t len)
+size_t
+lead_url_decode(char *s, size_t len)
 {
     size_t  i, n = 0;
     int     hi, lo;
@@ -76,7 +75,7 @@ lead_form_parse(const char *body, size_t len, lead_form_fields *f)
             /* void */
         }
 
-        klen = url_decode(p + i, eq - i);
+        klen = lead_url_decode(p + i, eq - i);
 
         for (k = 0; k < LEAD_FORM_NFIELDS; k++) {
             /* the first of a repeated key wins, the rest are ignored */
@@ -84,7 +83,7 @@ lead_form_parse(const char *body, size_t len, lead_form_fields *f)
                 && f->field[k].data == NULL)
             {
                 f->field[k].data = eq < end ? p + eq + 1 : p + end;
-                f->field[k].len = eq < end ? url_decode(p + eq + 1,
+                f->field[k].len = eq < end ? lead_url_decode(p + eq + 1,
                                                         end - eq - 1)
                                            : 0;
                 break;

@@ -15,4 +15,19 @@ int lead_batch_next(const lead_batch *b, size_t *pos, const uint8_t **rec,
 /* Length of the valid UTF-8 sequence at s (1 to 4), 0 if invalid. */
 size_t lead_utf8_len(const unsigned char *s, size_t len);
 
+/* needle, already lower-case, in s, ignoring ASCII case */
+int lead_str_contains(lead_str s, const char *needle);
+
+/* Decodes in place: '+' is a space, %XX a byte, a bad escape stays. */
+size_t lead_url_decode(char *s, size_t len);
+
+/* A file of html/sales/, built in (profiler/embed.sh). */
+typedef struct {
+    const char           *name;
+    const unsigned char  *data;
+    size_t                len;
+} lead_embedded;
+
+extern const lead_embedded  lead_sales_files[];
+
 #endif /* LEAD_INTERNAL_H */

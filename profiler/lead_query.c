@@ -14,9 +14,19 @@
 #include <time.h>
 
 #include "lead.h"
+#include "lead_internal.h"
 #include "lead_store.h"
 
-#define DAY_MS  86400000ULL
+#define DAY_MS  ((uint64_t) 86400000)
+
+/* qsort, for arrays that may be empty (and NULL) */
+static void
+sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n > 1) {
+        qsort(base, n, size, cmp);
+    }
+}
 
 /* ---- strings that outlive the store's snapshot ------------------------- */
 
@@ -93,6 +103,18 @@ lead_format_time(uint64_t ms, char out[LEAD_TIME_LEN])
     gmtime_r(&t, &tm);
     n = strftime(out, LEAD_TIME_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(out + n, LEAD_TIME_LEN - n, ".%03uZ", (unsigned) (ms % 1000));
+}
+
+void
+lead_format_duration(uint64_t ms, char out[32])
+{
+    if (ms >= DAY_MS) {
+        snprintf(out, 32, "%.1fd", (double) ms / DAY_MS);
+    } else if (ms >= 3600000ULL) {
+        snprintf(out, 32, "%.1fh", (double) ms / 3600000.0);
+    } else {
+        snprintf(out, 32, "%.0fm", (double) ms / 60000.0);
+    }
 }
 
 int
@@ -257,9 +279,8 @@ has_word(lead_str list, const char *word)
     return 0;
 }
 
-/* needle, already lower-case, in s, ignoring ASCII case */
-static int
-contains(lead_str s, const char *needle)
+int
+lead_str_contains(lead_str s, const char *needle)
 {
     size_t  n = strlen(needle), i, k;
 
@@ -327,8 +348,8 @@ row_matches(const list_build *b, const lead_row *row, const lead_score *sc)
         || (f->stage >= 0 && row->stage_index != f->stage)
         || (f->grade && row->grade != f->grade)
         || (f->band && row->band != f->band)
-        || (b->search[0] && !contains(row->name, b->search)
-            && !contains(row->email, b->search)))
+        || (b->search[0] && !lead_str_contains(row->name, b->search)
+            && !lead_str_contains(row->email, b->search)))
     {
         return 0;
     }
@@ -502,9 +523,9 @@ lead_query_leads(lead_store *s, const lead_rules *r, uint64_t now_ms,
         return rc;
     }
 
-    qsort(out->rows, out->n, sizeof(lead_row),
-          f->sort == LEAD_SORT_RECENT ? by_recent
-          : f->sort == LEAD_SORT_NAME ? by_name : by_score);
+    sort(out->rows, out->n, sizeof(lead_row),
+         f->sort == LEAD_SORT_RECENT ? by_recent
+         : f->sort == LEAD_SORT_NAME ? by_name : by_score);
     return LEAD_OK;
 }
 
@@ -551,7 +572,7 @@ lead_query_accounts(lead_list *l, lead_account **out, size_t *n)
         }
     }
     l->n = j;
-    qsort(l->rows, l->n, sizeof(lead_row), by_company);
+    sort(l->rows, l->n, sizeof(lead_row), by_company);
 
     acc = malloc((l->n ? l->n : 1) * sizeof(lead_account));
     if (acc == NULL) {
@@ -570,7 +591,7 @@ lead_query_accounts(lead_list *l, lead_account **out, size_t *n)
         }
         acc[k++].count = j - i;
     }
-    qsort(acc, k, sizeof(lead_account), by_account_score);
+    sort(acc, k, sizeof(lead_account), by_account_score);
 
     *out = acc;
     *n = k;
@@ -813,7 +834,7 @@ count_readers(lead_store *s, asset_build *b)
 
     rc = lead_store_each_lead(s, add_lead_devices, &d);
     if (rc == LEAD_OK && !d.oom) {
-        qsort(d.rows, d.n, sizeof(device_row), lead_cmp);
+        sort(d.rows, d.n, sizeof(device_row), lead_cmp);
         rc = lead_store_each_transition(s, NULL, note_mql, &d);
     }
     if (rc != LEAD_OK || d.oom) {
@@ -821,8 +842,8 @@ count_readers(lead_store *s, asset_build *b)
         return rc != LEAD_OK ? rc : LEAD_ENOMEM;
     }
     /* a visitor's first link comes first */
-    qsort(d.rows, d.n, sizeof(device_row), device_cmp);
-    qsort(b->reads, b->nreads, sizeof(*b->reads), read_cmp);
+    sort(d.rows, d.n, sizeof(device_row), device_cmp);
+    sort(b->reads, b->nreads, sizeof(*b->reads), read_cmp);
 
     for (i = 0; i < b->nreads; i++) {
         const struct asset_read  *r = &b->reads[i];
@@ -836,7 +857,9 @@ count_readers(lead_store *s, asset_build *b)
         }
 
         row = find_asset(b->l, r->asset);
-        dev = bsearch(r->visitor, d.rows, d.n, sizeof(device_row), id_cmp);
+        dev = d.n ? bsearch(r->visitor, d.rows, d.n, sizeof(device_row),
+                            id_cmp)
+                  : NULL;
         row->readers++;
         if (dev) {
             /* bsearch may land on any link of the visitor: the first */
@@ -1014,7 +1037,7 @@ lead_query_funnel(lead_store *s, const lead_list *all, uint64_t now_ms,
 
     for (st = 0; st < LEAD_NSTATUSES; st++) {
         if (f->nstays[st]) {
-            qsort(f->stays[st], f->nstays[st], sizeof(uint64_t), u64_cmp);
+            sort(f->stays[st], f->nstays[st], sizeof(uint64_t), u64_cmp);
             out->status[st].median_ms = f->stays[st][f->nstays[st] / 2];
         }
         free(f->stays[st]);

@@ -120,9 +120,25 @@ lead_tmpl_parse(lead_tmpl **out, const char *text, size_t len,
     memcpy(t->text, text, len);
     t->text[len] = '\0';
 
-    for (k = 0; names[k] && kn < sizeof(known); k++) {
-        kn += (size_t) snprintf(known + kn, sizeof(known) - kn, "%s%s",
-                                k ? " " : "", names[k]);
+    for (k = 0; names[k]; k++) {
+        unsigned  j;
+
+        /* the caller's mistake: a template could show the wrong value */
+        for (j = 0; j < k; j++) {
+            if (strcmp(names[j] + (names[j][0] == '*' || names[j][0] == '&'),
+                       names[k] + (names[k][0] == '*' || names[k][0] == '&'))
+                == 0)
+            {
+                lead_tmpl_free(t);
+                snprintf(err, errlen, "%s: placeholder \"%s\" is named "
+                         "twice", label, names[k]);
+                return LEAD_EINVAL;
+            }
+        }
+        if (kn < sizeof(known)) {
+            kn += (size_t) snprintf(known + kn, sizeof(known) - kn, "%s%s",
+                                    k ? " " : "", names[k]);
+        }
     }
 
     while (i <= len) {

@@ -365,18 +365,6 @@ cmd_status(ctl *c, lead_store *s)
 
 /* ---- the funnel -------------------------------------------------------- */
 
-static void
-text_duration(lead_buf *out, uint64_t ms)
-{
-    if (ms >= 86400000ULL) {
-        lead_buf_printf(out, "%.1fd", ms / 86400000.0);
-    } else if (ms >= 3600000ULL) {
-        lead_buf_printf(out, "%.1fh", ms / 3600000.0);
-    } else {
-        lead_buf_printf(out, "%.0fm", ms / 60000.0);
-    }
-}
-
 int
 cmd_funnel(ctl *c, lead_store *s)
 {
@@ -384,6 +372,7 @@ cmd_funnel(ctl *c, lead_store *s)
     lead_list      l;
     lead_funnel    f;
     lead_buf       out;
+    char           dur[32];
     unsigned       k, nstages;
     int            st, rc;
 
@@ -412,7 +401,8 @@ cmd_funnel(ctl *c, lead_store *s)
         lead_buf_printf(&out, "%-11s %6" PRIu64 " %6" PRIu64 "  ",
                         lead_status_name(st), f.status[st].now,
                         f.status[st].ever);
-        text_duration(&out, f.status[st].median_ms);
+        lead_format_duration(f.status[st].median_ms, dur);
+        lead_buf_puts(&out, dur);
         if (st < LEAD_STATUS_WON && f.status[st].ever) {
             lead_buf_printf(&out, "  %3.0f%% (%" PRIu64 ")",
                             100.0 * f.status[st].went_on / f.status[st].ever,

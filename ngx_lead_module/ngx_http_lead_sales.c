@@ -1,0 +1,518 @@
+
+/*
+ * lead_sales: the sales view at a prefix location.  nginx glue only: the
+ * pages, exports and actions are profiler/lead_sales.c; here the request
+ * is handed over and the response sent, with the headers that keep a
+ * page of leads' names private.
+ */
+
+
+#include "ngx_http_lead.h"
+
+
+/*
+ * The configurations of nginx's access control modules, as nginx 1.x
+ * lays them out, read only to warn about an unprotected sales view.
+ */
+typedef struct {
+    ngx_http_complex_value_t  *realm;
+    ngx_http_complex_value_t  *user_file;
+} ngx_http_lead_auth_basic_conf_t;
+
+typedef struct {
+    ngx_array_t               *rules;
+#if (NGX_HAVE_INET6)
+    ngx_array_t               *rules6;
+#endif
+#if (NGX_HAVE_UNIX_DOMAIN)
+    ngx_array_t               *rules_un;
+#endif
+} ngx_http_lead_access_conf_t;
+
+typedef struct {
+    ngx_str_t                  uri;
+} ngx_http_lead_auth_request_conf_t;
+
+
+typedef struct {
+    ngx_str_t                  name;        /* the location */
+    void                     **loc_conf;
+    ngx_str_t                  file;
+    ngx_uint_t                 line;
+} ngx_http_lead_sales_loc_t;
+
+
+static ngx_int_t ngx_http_lead_sales_handler(ngx_http_request_t *r);
+static void ngx_http_lead_sales_post(ngx_http_request_t *r);
+static ngx_int_t ngx_http_lead_sales_serve(ngx_http_request_t *r,
+    u_char *body, size_t len);
+static ngx_int_t ngx_http_lead_sales_send(ngx_http_request_t *r,
+    lead_sales_response *resp);
+static ngx_table_elt_t *ngx_http_lead_sales_header(ngx_http_request_t *r,
+    const char *key, ngx_str_t *value);
+static ngx_uint_t ngx_http_lead_sales_basic_auth(ngx_conf_t *cf,
+    void **loc_conf);
+static void *ngx_http_lead_sales_module_conf(ngx_conf_t *cf,
+    void **loc_conf, const char *name);
+static void ngx_http_lead_free_sales(void *data);
+static void ngx_http_lead_free_buf(void *data);
+
+
+char *
+ngx_http_lead_sales(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_lead_loc_conf_t  *llcf = conf;
+
+    char                        err[1024];
+    ngx_pool_cleanup_t         *cln;
+    ngx_http_conf_ctx_t        *ctx;
+    ngx_http_core_loc_conf_t   *clcf;
+    ngx_http_lead_sales_loc_t  *loc;
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    if (llcf->sales.data) {
+        return "is duplicate";
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    /* pages link to each other below the location's own prefix */
+    if (clcf->exact_match || clcf->named
+#if (NGX_PCRE)
+        || clcf->regex
+#endif
+        || clcf->name.len == 0 || clcf->name.data[0] != '/')
+    {
+        return "needs a prefix location, such as \"location /lead/sales/\"";
+    }
+
+    llcf->sales.len = clcf->name.len
+                      + (clcf->name.data[clcf->name.len - 1] != '/');
+    llcf->sales.data = ngx_pnalloc(cf->pool, llcf->sales.len);
+    if (llcf->sales.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+    ngx_memcpy(llcf->sales.data, clcf->name.data, clcf->name.len);
+    llcf->sales.data[llcf->sales.len - 1] = '/';
+
+    clcf->handler = ngx_http_lead_sales_handler;
+
+    lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_lead_module);
+
+    if (lmcf->sales == NULL) {
+        cln = ngx_pool_cleanup_add(cf->pool, 0);
+        if (cln == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (lead_sales_new(&lmcf->sales, err, sizeof(err)) != LEAD_OK) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "lead_sales: %s", err);
+            return NGX_CONF_ERROR;
+        }
+
+        cln->handler = ngx_http_lead_free_sales;
+        cln->data = lmcf->sales;
+    }
+
+    /* checked for access control once every location is merged */
+    if (lmcf->sales_locations.elts == NULL
+        && ngx_array_init(&lmcf->sales_locations, cf->pool, 1,
+                          sizeof(ngx_http_lead_sales_loc_t))
+           != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    loc = ngx_array_push(&lmcf->sales_locations);
+    if (loc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ctx = cf->ctx;
+    loc->name = clcf->name;
+    loc->loc_conf = ctx->loc_conf;
+    loc->file = cf->conf_file->file.name;
+    loc->line = cf->conf_file->line;
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_lead_free_sales(void *data)
+{
+    lead_sales_free(data);
+}
+
+
+/*
+ * A page of people's names and e-mails must not be open to the world:
+ * warn about a sales view with no auth_basic, auth_request, allow or deny.
+ */
+ngx_int_t
+ngx_http_lead_sales_check(ngx_conf_t *cf)
+{
+    ngx_uint_t                          i;
+    ngx_http_lead_sales_loc_t          *loc;
+    ngx_http_lead_loc_conf_t           *llcf;
+    ngx_http_lead_access_conf_t        *access;
+    ngx_http_lead_main_conf_t          *lmcf;
+    ngx_http_lead_auth_request_conf_t  *auth_request;
+
+    lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_lead_module);
+
+    loc = lmcf->sales_locations.elts;
+
+    for (i = 0; i < lmcf->sales_locations.nelts; i++) {
+
+        llcf = loc[i].loc_conf[ngx_http_lead_module.ctx_index];
+        access = ngx_http_lead_sales_module_conf(cf, loc[i].loc_conf,
+                                                 "ngx_http_access_module");
+        auth_request = ngx_http_lead_sales_module_conf(cf, loc[i].loc_conf,
+                                               "ngx_http_auth_request_module");
+
+        /*
+         * $remote_user names who made a decision only where auth_basic
+         * checked it: elsewhere it is whatever a client sent
+         */
+        llcf->sales_auth = ngx_http_lead_sales_basic_auth(cf,
+                                                          loc[i].loc_conf);
+
+        if (llcf->sales_auth
+            || (auth_request && auth_request->uri.len)
+            || (access && (access->rules
+#if (NGX_HAVE_INET6)
+                           || access->rules6
+#endif
+#if (NGX_HAVE_UNIX_DOMAIN)
+                           || access->rules_un
+#endif
+                           )))
+        {
+            continue;
+        }
+
+        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                      "lead_sales in \"location %V\" in %V:%ui has no access "
+                      "control: anyone who reaches it reads your leads; add "
+                      "auth_basic and allow/deny", &loc[i].name, &loc[i].file,
+                      loc[i].line);
+    }
+
+    return NGX_OK;
+}
+
+
+/* auth_basic is on where a realm other than "off" and a file are set. */
+static ngx_uint_t
+ngx_http_lead_sales_basic_auth(ngx_conf_t *cf, void **loc_conf)
+{
+    ngx_http_lead_auth_basic_conf_t  *conf;
+
+    conf = ngx_http_lead_sales_module_conf(cf, loc_conf,
+                                           "ngx_http_auth_basic_module");
+
+    return conf && conf->realm && conf->user_file
+           && !(conf->realm->lengths == NULL
+                && conf->realm->value.len == 3
+                && ngx_strncmp(conf->realm->value.data, "off", 3) == 0);
+}
+
+
+/* A module's configuration of a location, found by the module's name. */
+static void *
+ngx_http_lead_sales_module_conf(ngx_conf_t *cf, void **loc_conf,
+    const char *name)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; cf->cycle->modules[i]; i++) {
+        if (cf->cycle->modules[i]->type == NGX_HTTP_MODULE
+            && ngx_strcmp(cf->cycle->modules[i]->name, name) == 0)
+        {
+            return loc_conf[cf->cycle->modules[i]->ctx_index];
+        }
+    }
+
+    return NULL;
+}
+
+
+static ngx_int_t
+ngx_http_lead_sales_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                  rc;
+    ngx_table_elt_t           *allow;
+    ngx_http_lead_loc_conf_t  *llcf;
+
+    llcf = ngx_http_get_module_loc_conf(r, ngx_http_lead_module);
+
+    /* "/lead/sales" goes to "/lead/sales/": links are relative to it */
+    if (r->uri.len == llcf->sales.len - 1
+        && ngx_strncmp(r->uri.data, llcf->sales.data, r->uri.len) == 0)
+    {
+        allow = ngx_http_lead_sales_header(r, "Location", &llcf->sales);
+        if (allow == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        r->headers_out.location = allow;
+        return NGX_HTTP_MOVED_PERMANENTLY;
+    }
+
+    if (r->method == NGX_HTTP_GET || r->method == NGX_HTTP_HEAD) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+        return ngx_http_lead_sales_serve(r, NULL, 0);
+    }
+
+    if (r->method != NGX_HTTP_POST) {
+        allow = ngx_list_push(&r->headers_out.headers);
+        if (allow == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        allow->hash = 1;
+        ngx_str_set(&allow->key, "Allow");
+        ngx_str_set(&allow->value, "GET, HEAD, POST");
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    /* refused before a byte of the body is read or anything changed */
+    rc = ngx_http_lead_form_type(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    r->request_body_in_single_buf = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_lead_sales_post);
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_lead_sales_post(ngx_http_request_t *r)
+{
+    u_char     body[LEAD_FORM_BODY_MAX];
+    size_t     len;
+    ngx_int_t  rc;
+
+    rc = ngx_http_lead_form_bytes(r, body, &len);
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
+
+    ngx_http_finalize_request(r, ngx_http_lead_sales_serve(r, body, len));
+}
+
+
+static ngx_int_t
+ngx_http_lead_sales_serve(ngx_http_request_t *r, u_char *body, size_t len)
+{
+    ngx_int_t                   rc;
+    ngx_time_t                 *tp;
+    lead_sales_request          req;
+    ngx_pool_cleanup_t         *cln;
+    lead_sales_response         resp;
+    ngx_http_lead_ctx_t        *ctx;
+    ngx_http_lead_loc_conf_t   *llcf;
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    llcf = ngx_http_get_module_loc_conf(r, ngx_http_lead_module);
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
+
+    if (r->uri.len < llcf->sales.len
+        || ngx_strncmp(r->uri.data, llcf->sales.data, llcf->sales.len) != 0)
+    {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    if (ngx_http_lead_worker.store == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "lead: the sales view has no store \"%s\"",
+                      lmcf->store.data);
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    /* the browser's visitor cookie binds the actions' anti-CSRF token */
+    ctx = ngx_http_lead_get_ctx(r);
+    if (ctx == NULL || ngx_http_lead_read_cookie(r, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memzero(&req, sizeof(lead_sales_request));
+    req.post = r->method == NGX_HTTP_POST;
+    req.path.data = (char *) r->uri.data + llcf->sales.len;
+    req.path.len = r->uri.len - llcf->sales.len;
+    req.query.data = (char *) r->args.data;
+    req.query.len = r->args.len;
+    req.body.data = (char *) body;
+    req.body.len = len;
+    req.base.data = (char *) llcf->sales.data;
+    req.base.len = llcf->sales.len;
+    if (llcf->sales_auth) {
+        req.user.data = (char *) r->headers_in.user.data;
+        req.user.len = r->headers_in.user.len;
+    }
+    req.secret = lmcf->secret.data;
+    req.secret_len = lmcf->secret.len;
+    ngx_memcpy(req.browser, ctx->visitor, LEAD_ID_LEN);
+    req.browser_known = !ctx->new_visitor;
+    tp = ngx_timeofday();
+    req.now_ms = (uint64_t) tp->sec * 1000 + tp->msec;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    lead_sales_serve(lmcf->sales, ngx_http_lead_worker.store, lmcf->rules,
+                     &req, &resp);
+
+    /* the page leaves from where it was made, freed with the request */
+    cln->handler = ngx_http_lead_free_buf;
+    cln->data = resp.body.data;
+
+    if (ctx->new_visitor && ngx_http_lead_set_cookie(r, lmcf, ctx) != NGX_OK)
+    {
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    } else if (resp.body.oom || resp.location.oom) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "lead: a sales view page did not fit in memory");
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    } else {
+        rc = ngx_http_lead_sales_send(r, &resp);
+    }
+
+    lead_buf_free(&resp.location);
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_http_lead_sales_send(ngx_http_request_t *r, lead_sales_response *resp)
+{
+    ngx_str_t          value;
+    ngx_buf_t         *b;
+    ngx_chain_t        out;
+    ngx_int_t          rc;
+    ngx_uint_t         i;
+    ngx_table_elt_t   *location;
+
+    static struct {
+        const char  *key;
+        ngx_str_t    value;
+    } headers[] = {
+        /* no inline script or style; never framed, cached or referred */
+        { "Content-Security-Policy",
+          ngx_string("default-src 'none'; script-src 'self'; "
+                     "style-src 'self'; img-src 'self'; "
+                     "form-action 'self'; frame-ancestors 'none'; "
+                     "base-uri 'none'") },
+        { "X-Content-Type-Options", ngx_string("nosniff") },
+        { "Referrer-Policy", ngx_string("no-referrer") },
+        { "Cache-Control", ngx_string("no-store") },
+    };
+
+    for (i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
+        if (ngx_http_lead_sales_header(r, headers[i].key, &headers[i].value)
+            == NULL)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (resp->disposition) {
+        value.data = (u_char *) resp->disposition;
+        value.len = ngx_strlen(resp->disposition);
+        if (ngx_http_lead_sales_header(r, "Content-Disposition", &value)
+            == NULL)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (resp->status == NGX_HTTP_SEE_OTHER) {
+        value.data = ngx_pnalloc(r->pool, resp->location.len);
+        if (value.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        value.len = resp->location.len;
+        ngx_memcpy(value.data, resp->location.data, value.len);
+        location = ngx_http_lead_sales_header(r, "Location", &value);
+        if (location == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        r->headers_out.location = location;
+    }
+
+    r->headers_out.status = resp->status;
+    r->headers_out.content_length_n = resp->body.len;
+    r->headers_out.content_type.data = (u_char *) resp->type;
+    r->headers_out.content_type.len = ngx_strlen(resp->type);
+    r->headers_out.content_type_len = ngx_strchr(resp->type, ';')
+                         ? (size_t) (ngx_strchr(resp->type, ';')
+                                     - resp->type)
+                         : r->headers_out.content_type.len;
+
+    if (resp->body.len == 0) {
+        r->header_only = 1;
+    }
+
+    rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = (u_char *) resp->body.data;
+    b->last = b->pos + resp->body.len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static ngx_table_elt_t *
+ngx_http_lead_sales_header(ngx_http_request_t *r, const char *key,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NULL;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) key;
+    h->key.len = ngx_strlen(key);
+    h->value = *value;
+
+    return h;
+}
+
+
+static void
+ngx_http_lead_free_buf(void *data)
+{
+    free(data);
+}
