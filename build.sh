@@ -13,6 +13,7 @@ NGINX_SRC=/usr/share/nginx/src
 PY=/usr/bin/python3        # Debian's, with the apt-installed test modules
 
 BUILD_PKGS=(nginx nginx-dev liblmdb-dev libssl-dev libmaxminddb-dev make gcc)
+DEMO_PKGS=(openssl)        # hashes the demo's sales view password
 TEST_PKGS=(libcmocka-dev clang python3-pytest python3-requests python3-selenium
            chromium chromium-driver libmaxmind-db-writer-perl)
 
@@ -133,13 +134,22 @@ run_tests() {
 }
 
 run_demo() {
+    ensure_packages "${DEMO_PKGS[@]}"
     build
-    local demo=$BUILD/demo user=""
+    local demo=$BUILD/demo user="" password
     mkdir -p "$demo/logs"
     if [ ! -s "$demo/secret" ]; then
         head -c 48 /dev/urandom > "$demo/secret"
         chmod 600 "$demo/secret"
     fi
+    # the sales view's login: user "sales", a password made on first run
+    if [ ! -s "$demo/sales.password" ]; then
+        head -c 9 /dev/urandom | base64 | tr '+/' 'xy' > "$demo/sales.password"
+        chmod 600 "$demo/sales.password"
+    fi
+    password=$(cat "$demo/sales.password")
+    printf 'sales:%s\n' "$(openssl passwd -apr1 "$password")" \
+        > "$demo/sales.htpasswd"
     if [ "$(id -u)" -eq 0 ]; then
         # workers run unprivileged when that user can read the library
         if runuser -u www-data -- test -r "$ROOT/html/index.html" 2>/dev/null
@@ -147,6 +157,8 @@ run_demo() {
             user="user www-data;"
             # a store left by an earlier run as another user
             [ -d "$demo/store" ] && chown -R www-data: "$demo/store"
+            chgrp www-data "$demo/sales.htpasswd"
+            chmod 640 "$demo/sales.htpasswd"
         else
             user="user root;"
         fi
@@ -175,11 +187,19 @@ http {
         }
         location /assets/ { lead_track off; }
         location = /form.html { return 404; }    # the form's template
+        location /sales/ { return 404; }         # the sales view's
         location = /lead/form {
             lead_form;
             lead_form_template $ROOT/html/form.html;
             lead_form_contact on;
             limit_req zone=lead_form burst=5 nodelay;
+        }
+        location /lead/sales/ {
+            lead_sales;
+            auth_basic "lead sales view";
+            auth_basic_user_file $demo/sales.htpasswd;
+            allow 127.0.0.1;
+            deny all;
         }
     }
 }
@@ -190,9 +210,12 @@ CONF
   lead demo: nginx with ngx_http_lead_module on 127.0.0.1:8080
 
   Site (the content library):  http://127.0.0.1:8080/
+  Sales view:                  http://127.0.0.1:8080/lead/sales/
+                               user "sales", password "$password"
   What was recorded:           $BUILD/leadctl --store $demo/store events
                                $BUILD/leadctl --store $demo/store visitors
                                $BUILD/leadctl --store $demo/store assets
+                               $BUILD/leadctl --store $demo/store leads
   Rules (edit, then reload):   $ROOT/rules/
                                /usr/sbin/nginx -p $demo -c $demo/nginx.conf -s reload
   Logs:                        $demo/logs/

@@ -97,6 +97,9 @@ ngx_http_lead_sales(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     clcf->handler = ngx_http_lead_sales_handler;
 
+    /* "/lead/sales" is sent to "/lead/sales/", as for a proxied prefix */
+    clcf->auto_redirect = 1;
+
     lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_lead_module);
 
     if (lmcf->sales == NULL) {

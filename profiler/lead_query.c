@@ -334,7 +334,7 @@ fill_row(lead_row *row, const lead_rules *r, const lead_person *p,
     row->band = sc->band;
     row->grade = lead_grade(lead_rules_scoring(r),
                             lead_profile_points(r, p, country));
-    memcpy(row->country, country, LEAD_COUNTRY_LEN);
+    snprintf(row->country, sizeof(row->country), "%s", country);
     row->top_asset_id = sc->nhot ? sc->hot[0].asset_id : 0;
 }
 

@@ -1576,6 +1576,30 @@ done:
 
 /* ---- routing ----------------------------------------------------------- */
 
+/* The style sheet, script and icon, served as they are. */
+static const lead_embedded *
+asset_file(lead_str path, const char **type)
+{
+    static const struct {
+        const char  *name, *type;
+    } files[] = {
+        { "sales.css", "text/css; charset=utf-8" },
+        { "sales.js", "text/javascript; charset=utf-8" },
+        { "favicon.svg", "image/svg+xml" },
+    };
+    size_t  i;
+
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        if (path.len == strlen(files[i].name)
+            && memcmp(path.data, files[i].name, path.len) == 0)
+        {
+            *type = files[i].type;
+            return embedded(files[i].name);
+        }
+    }
+    return NULL;
+}
+
 static int
 is_lead_id(const char *p, size_t len)
 {
@@ -1662,12 +1686,7 @@ lead_sales_serve(const lead_sales *app, lead_store *s, const lead_rules *r,
         accounts_page(&v, 1);
     } else if (path_is(p, "assets.json")) {
         assets_json(&v);
-    } else if ((path_is(p, "sales.css") || path_is(p, "sales.js"))
-               && (file = embedded(p.data[6] == 'c' ? "sales.css"
-                                                    : "sales.js")) != NULL)
-    {
-        resp->type = p.data[6] == 'c' ? "text/css; charset=utf-8"
-                                      : "text/javascript; charset=utf-8";
+    } else if ((file = asset_file(p, &resp->type)) != NULL) {
         resp->cacheable = 1;
         lead_buf_put(&resp->body, (const char *) file->data, file->len);
     } else {

@@ -1,0 +1,145 @@
+/*
+ * libFuzzer: the sales view's requests as any browser may send them
+ * (path, query string, POST body, user), served from a small real store.
+ * Input: a flags byte (1 POST, 2 the browser has a cookie, 4 signed in),
+ * then path, query and body separated by newlines.  Every answer is a
+ * page with a status; none writes without a valid token.
+ */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lead.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+static const char  scoring[] = "mql_threshold 40;\n";
+static const char  assets[] = "path,title,stage,points,topic,flags\n"
+                              "/map.pdf,Map,decision,40,fibre,hot\n";
+static const uint8_t  secret[32] = "fuzzing the sales view's secret";
+
+static char         dir[] = "/tmp/lead-fuzz-sales-XXXXXX";
+static lead_store  *store;
+static lead_rules  *rules;
+static lead_sales  *app;
+
+/* LMDB keeps its open files: gone from /tmp, whatever way the run ends */
+static void
+remove_store_files(void)
+{
+    char  path[sizeof(dir) + 16];
+
+    snprintf(path, sizeof(path), "%s/data.mdb", dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    lead_store_opts  opts = { 0, 0, 0, 0 };
+    lead_form        form;
+    lead_batch      *b;
+    lead_event       ev;
+    uint8_t          visitor[LEAD_ID_LEN], lead[LEAD_ID_LEN];
+    char             err[512];
+    int              created;
+
+    (void) argc;
+    (void) argv;
+    if (mkdtemp(dir) == NULL
+        || lead_store_open(&store, dir, &opts, err, sizeof(err)) != LEAD_OK
+        || lead_rules_parse(&rules, "rules", scoring, strlen(scoring),
+                            assets, strlen(assets), err, sizeof(err))
+           != LEAD_OK
+        || lead_sales_new(&app, err, sizeof(err)) != LEAD_OK)
+    {
+        abort();
+    }
+    remove_store_files();
+    lead_store_put_assets(store, rules);
+
+    memset(visitor, 'v', sizeof(visitor));
+    memset(&form, 0, sizeof(form));
+    memcpy(form.email, "ada@acme.example", 16);
+    form.email_len = 16;
+    memcpy(form.name, "<Ada>", 5);
+    form.name_len = 5;
+    lead_store_identify(store, visitor, &form, NULL, 0, 1790000000000ULL,
+                        lead, &created);
+
+    memset(&ev, 0, sizeof(ev));
+    memcpy(ev.visitor, visitor, LEAD_ID_LEN);
+    ev.time_ms = 1790000001000ULL;
+    ev.status = 200;
+    ev.path = (lead_str) { "/map.pdf", 8 };
+    lead_event_set_asset(&ev, lead_rules_match(rules, "/map.pdf", 8));
+    b = lead_batch_new(1 << 16);
+    lead_batch_add(b, &ev);
+    lead_store_commit(store, b);
+    lead_batch_free(b);
+    lead_store_set_status(store, lead, LEAD_STATUS_MQL, 1790000001000ULL,
+                          "read the map", "", "");
+    return 0;
+}
+
+/* The next newline-ended part of the input, or the rest. */
+static lead_str
+part(const char **p, const char *end)
+{
+    const char  *nl = memchr(*p, '\n', (size_t) (end - *p));
+    lead_str     s = { *p, (size_t) ((nl ? nl : end) - *p) };
+
+    *p = nl ? nl + 1 : end;
+    return s;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    lead_sales_request   req;
+    lead_sales_response  resp;
+    const char          *p = (const char *) data + 1, *end;
+    char                *copy;
+
+    if (size < 1 || size > 8192) {
+        return 0;
+    }
+    /* the request's bytes on the heap: ASan sees every overread */
+    copy = malloc(size);
+    memcpy(copy, data, size);
+    p = copy + 1;
+    end = copy + size;
+
+    memset(&req, 0, sizeof(req));
+    req.post = copy[0] & 1;
+    req.path = part(&p, end);
+    req.query = part(&p, end);
+    req.body = (lead_str) { p, (size_t) (end - p) };
+    req.base = (lead_str) { "/sales/", 7 };
+    req.user = (copy[0] & 4) ? (lead_str) { "sam", 3 } : (lead_str) { "", 0 };
+    req.secret = secret;
+    req.secret_len = sizeof(secret);
+    memset(req.browser, 'b', LEAD_ID_LEN);
+    req.browser_known = (copy[0] & 2) != 0;
+    req.now_ms = 1790000100000ULL;
+
+    lead_sales_serve(app, store, rules, &req, &resp);
+    if (resp.status < 200 || resp.status > 599 || resp.type == NULL
+        || (resp.status != 303 && resp.body.len == 0 && !resp.body.oom))
+    {
+        __builtin_trap();
+    }
+
+    lead_buf_free(&resp.body);
+    lead_buf_free(&resp.location);
+    free(copy);
+    return 0;
+}
