@@ -1,7 +1,8 @@
 /*
- * The profiler's read side against a store (a generated one, see
- * dataset.c): scoring every lead, the leads list and its top 100.
- * Prints the median of RUNS runs of each, in ms.
+ * The profiler's read side against a store (a generated one: dataset.c):
+ * scoring every lead, the leads list and its MQL top 100, and the sales
+ * view's pages as the module serves them (server time, no network).
+ * Prints a Markdown table of medians over RUNS runs, in ms.
  *
  *   build/bench-profile DIR [RUNS]
  */
@@ -10,12 +11,24 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "lead.h"
 
+#define MAX_RUNS 64
+
+typedef struct {
+    lead_store        *s;
+    lead_rules        *r;
+    lead_sales        *app;
+    uint64_t           now;
+    char               lead[LEAD_ID_HEX_LEN + 1];
+    size_t             count;
+} bench;
+
 static double
-now_ms(void)
+clock_ms(void)
 {
     struct timespec  ts;
 
@@ -32,6 +45,97 @@ count_lead(void *arg, const lead_person *p, const lead_score *score)
     return 0;
 }
 
+static void
+score_all(bench *b, const char *arg)
+{
+    (void) arg;
+    b->count = 0;
+    if (lead_store_score_leads(b->s, lead_rules_scoring(b->r), b->now,
+                               count_lead, &b->count) != LEAD_OK)
+    {
+        fprintf(stderr, "bench-profile: %s\n", lead_store_errmsg(b->s));
+        exit(1);
+    }
+}
+
+/* leadctl leads --status S, its first 100 rows */
+static void
+top_100(bench *b, const char *status)
+{
+    lead_filter  f;
+    lead_list    l;
+    char         err[256];
+
+    lead_filter_init(&f);
+    f.limit = 100;
+    if (status && lead_filter_set(&f, b->r, "status", status,
+                                  strlen(status), err, sizeof(err))
+                  != LEAD_OK)
+    {
+        fprintf(stderr, "bench-profile: %s\n", err);
+        exit(1);
+    }
+    if (lead_query_leads(b->s, b->r, b->now, &f, &l) != LEAD_OK) {
+        fprintf(stderr, "bench-profile: %s\n", lead_store_errmsg(b->s));
+        exit(1);
+    }
+    b->count = l.n < 100 ? l.n : 100;
+    if (l.n && b->lead[0] == '\0') {
+        lead_id_to_hex(l.rows[0].id, b->lead);
+    }
+    lead_list_free(&l);
+}
+
+static void
+list_all(bench *b, const char *arg)
+{
+    lead_list  l;
+
+    (void) arg;
+    if (lead_query_leads(b->s, b->r, b->now, NULL, &l) != LEAD_OK) {
+        fprintf(stderr, "bench-profile: %s\n", lead_store_errmsg(b->s));
+        exit(1);
+    }
+    b->count = l.n;
+    lead_list_free(&l);
+}
+
+/* a sales view page, as the module asks for it: "path?query" */
+static void
+page(bench *b, const char *target)
+{
+    static const uint8_t  secret[32] = "the benchmark's sales secret...";
+    lead_sales_request    req;
+    lead_sales_response   resp;
+    const char           *q = strchr(target, '?');
+    char                  path[128];
+
+    snprintf(path, sizeof(path), "%.*s", (int) (q ? q - target
+                                                  : (long) strlen(target)),
+             target);
+    if (strcmp(path, "lead") == 0) {
+        snprintf(path, sizeof(path), "lead/%s", b->lead);
+    }
+
+    memset(&req, 0, sizeof(req));
+    req.path = (lead_str) { path, strlen(path) };
+    req.query = q ? (lead_str) { q + 1, strlen(q + 1) } : (lead_str) { "", 0 };
+    req.base = (lead_str) { "/lead/sales/", 12 };
+    req.secret = secret;
+    req.secret_len = sizeof(secret);
+    req.browser_known = 1;
+    req.now_ms = b->now;
+
+    lead_sales_serve(b->app, b->s, b->r, &req, &resp);
+    if (resp.status != 200) {
+        fprintf(stderr, "bench-profile: %s: %d\n", target, resp.status);
+        exit(1);
+    }
+    b->count = resp.body.len;
+    lead_buf_free(&resp.body);
+    lead_buf_free(&resp.location);
+}
+
 static int
 ms_cmp(const void *x, const void *y)
 {
@@ -40,48 +144,67 @@ ms_cmp(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
+static void
+measure(bench *b, int runs, const char *what, const char *unit,
+    void (*fn)(bench *, const char *), const char *arg)
+{
+    double  t[MAX_RUNS], t0;
+    int     i;
+
+    for (i = 0; i < runs; i++) {
+        t0 = clock_ms();
+        fn(b, arg);
+        t[i] = clock_ms() - t0;
+    }
+    qsort(t, (size_t) runs, sizeof(double), ms_cmp);
+    printf("| %s | %.1f | %.1f–%.1f | %zu %s |\n", what, t[runs / 2], t[0],
+           t[runs - 1], b->count, unit);
+    fflush(stdout);
+}
+
 int
 main(int argc, char **argv)
 {
-    lead_store       *s;
-    lead_rules       *r;
+    bench             b;
     lead_store_opts   opts = { 0, 1, 1, 0 };
     char              err[1024];
-    double            t[64], t0;
-    size_t            n = 0;
-    int               runs, i;
-    uint64_t          now = (uint64_t) time(NULL) * 1000;
+    int               runs;
 
     if (argc < 2) {
         fprintf(stderr, "usage: %s DIR [RUNS]\n", argv[0]);
         return 2;
     }
     runs = argc > 2 ? atoi(argv[2]) : 5;
-    runs = runs < 1 ? 1 : runs > 64 ? 64 : runs;
+    runs = runs < 1 ? 1 : runs > MAX_RUNS ? MAX_RUNS : runs;
 
-    if (lead_store_open(&s, argv[1], &opts, err, sizeof(err)) != LEAD_OK
-        || lead_store_get_rules(s, &r, err, sizeof(err)) != LEAD_OK)
+    memset(&b, 0, sizeof(b));
+    b.now = (uint64_t) time(NULL) * 1000;
+    if (lead_store_open(&b.s, argv[1], &opts, err, sizeof(err)) != LEAD_OK
+        || lead_store_rules(b.s, &b.r, err, sizeof(err)) != LEAD_OK
+        || lead_sales_new(&b.app, err, sizeof(err)) != LEAD_OK)
     {
         fprintf(stderr, "bench-profile: %s\n", err);
         return 1;
     }
 
-    for (i = 0; i < runs; i++) {
-        n = 0;
-        t0 = now_ms();
-        if (lead_store_score_leads(s, lead_rules_scoring(r), now,
-                                   count_lead, &n) != LEAD_OK)
-        {
-            fprintf(stderr, "bench-profile: %s\n", lead_store_errmsg(s));
-            return 1;
-        }
-        t[i] = now_ms() - t0;
-    }
-    qsort(t, (size_t) runs, sizeof(double), ms_cmp);
-    printf("score every lead (%zu leads): %.1f ms (median of %d)\n", n,
-           t[runs / 2], runs);
+    printf("| what | median ms | min–max | size |\n|---|---|---|---|\n");
+    measure(&b, runs, "score every lead", "leads", score_all, NULL);
+    measure(&b, runs, "leads --status mql, top 100", "rows", top_100, "mql");
+    measure(&b, runs, "leads, top 100", "rows", top_100, NULL);
+    measure(&b, runs, "leads list, all", "rows", list_all, NULL);
+    measure(&b, runs, "sales view: leads page", "bytes", page, "");
+    measure(&b, runs, "sales view: leads page 1000", "bytes", page,
+            "?page=1000");
+    measure(&b, runs, "sales view: mql, stage decision", "bytes", page,
+            "?status=mql&stage=decision");
+    measure(&b, runs, "sales view: search", "bytes", page, "?q=person123");
+    measure(&b, runs, "sales view: one lead", "bytes", page, "lead");
+    measure(&b, runs, "sales view: funnel", "bytes", page, "funnel");
+    measure(&b, runs, "sales view: accounts", "bytes", page, "accounts");
+    measure(&b, runs, "sales view: leads.csv", "bytes", page, "leads.csv");
 
-    lead_rules_free(r);
-    lead_store_close(s);
+    lead_sales_free(b.app);
+    lead_rules_free(b.r);
+    lead_store_close(b.s);
     return 0;
 }

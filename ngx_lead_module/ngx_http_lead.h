@@ -24,6 +24,7 @@
 #define NGX_HTTP_LEAD_COOKIE_MAX_AGE  (365 * 24 * 60 * 60)
 #define NGX_HTTP_LEAD_SECRET_MAX      4096
 #define NGX_HTTP_LEAD_REPORT_EVERY    60
+#define NGX_HTTP_LEAD_FOLD_BUDGET     20      /* ms of folding per flush */
 
 
 typedef struct {

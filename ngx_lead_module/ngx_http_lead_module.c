@@ -24,6 +24,7 @@ static void ngx_http_lead_record(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx);
 static void ngx_http_lead_flush(ngx_log_t *log);
 static void ngx_http_lead_promote(ngx_log_t *log, lead_batch *batch);
+static void ngx_http_lead_fold(ngx_log_t *log);
 
 static void ngx_http_lead_flush_handler(ngx_event_t *ev);
 static void ngx_http_lead_open_store(ngx_log_t *log);
@@ -730,6 +731,42 @@ ngx_http_lead_flush(ngx_log_t *log)
                       "\"%s\" could not take them", w->dropped,
                       w->lmcf->store.data);
         w->dropped = 0;
+    }
+
+    if (w->store) {
+        ngx_http_lead_fold(log);
+    }
+}
+
+
+/*
+ * The kept scores the lists read, brought up to a few flushes ago: the
+ * other workers' batches of that time are in by then.
+ */
+static void
+ngx_http_lead_fold(ngx_log_t *log)
+{
+    int                      more;
+    uint64_t                 now;
+    ngx_time_t              *tp;
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    if (w->lmcf->rules == NULL) {
+        return;
+    }
+
+    tp = ngx_timeofday();
+    now = (uint64_t) tp->sec * 1000 + tp->msec;
+
+    if (lead_store_fold(w->store, w->lmcf->rules,
+                        now - 3 * (uint64_t) w->lmcf->flush,
+                        NGX_HTTP_LEAD_FOLD_BUDGET, &more)
+        != LEAD_OK
+        && ngx_http_lead_report_due())
+    {
+        ngx_log_error(NGX_LOG_ERR, log, 0, "lead: cannot keep scores in "
+                      "\"%s\": %s; lists read every event meanwhile",
+                      w->lmcf->store.data, lead_store_errmsg(w->store));
     }
 }
 

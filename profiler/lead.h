@@ -642,6 +642,8 @@ typedef struct {
 
 typedef struct {
     double             engagement;
+    double             stages[LEAD_MAX_STAGES];   /* by stage, what counts
+                                                     toward stage_index */
     int                stage_index;    /* buying stage; -1: none yet */
     int                band;           /* 1 (hottest) .. 4 */
     lead_contribution  hot[LEAD_HOT_MAX];       /* hot content, ranked */
@@ -691,6 +693,17 @@ int lead_store_score_lead(lead_store *s, const lead_scoring *sc,
     lead_score *out);
 
 /*
+ * Keeps every lead's score in the store, so lists read a record a lead
+ * instead of every event (lead_fold.c): folds the events stored up to
+ * until_ms into their leads' kept scores, working at most budget_ms (one
+ * write transaction); *more says there is more to fold.  until_ms leaves
+ * time for other writers' batches on their way: a late one costs its
+ * leads a scoring from scratch.  Call it after commits, often.
+ */
+int lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
+    unsigned budget_ms, int *more);
+
+/*
  * After a batch is committed: every lead it has news of that is
  * identified (or back in nurture) and has met a trigger since becomes
  * mql, with the trigger's time and cause; fn hears of each.
@@ -724,6 +737,10 @@ size_t lead_mql_json(const lead_rules *r, const lead_person *p,
 
 /* Engagement band 1..4 from the engagement thresholds. */
 int lead_band(const lead_scoring *sc, double engagement);
+
+/* The buying stage of engagement by stage (each times scale), or -1. */
+int lead_stage_of(const lead_scoring *sc, const double *by_stage,
+    double scale);
 
 /*
  * The account (company) a lead belongs to: its e-mail domain, or "" for
@@ -790,6 +807,8 @@ typedef struct {
     int          band;           /* 0: any */
     char         search[LEAD_EMAIL_MAX + 1];  /* in name or e-mail */
     int          sort;
+    size_t       offset;         /* the rows wanted: from here, */
+    size_t       limit;          /* ... this many; 0: all */
 } lead_filter;
 
 void lead_filter_init(lead_filter *f);
@@ -806,9 +825,11 @@ int lead_filter_set(lead_filter *f, const lead_rules *r, const char *key,
 typedef struct lead_arena lead_arena;
 
 typedef struct {
-    lead_row    *rows;           /* matching the filter, sorted */
+    lead_row    *rows;           /* matching the filter, sorted, paged */
     size_t       n;
+    size_t       matched;        /* rows matching the filter */
     size_t       total;          /* every identified lead */
+    size_t       by_status[LEAD_NSTATUSES];   /* ... in each status */
     lead_arena  *arena;
 } lead_list;
 

@@ -15,6 +15,13 @@ int lead_batch_next(const lead_batch *b, size_t *pos, const uint8_t **rec,
 /* Length of the valid UTF-8 sequence at s (1 to 4), 0 if invalid. */
 size_t lead_utf8_len(const unsigned char *s, size_t len);
 
+/*
+ * A scorer's state, to be kept in the store and fed on later: loading
+ * what save wrote gives a scorer that scores as the one saved.
+ */
+void lead_scorer_save(const lead_scorer *s, lead_buf *out);
+int lead_scorer_load(lead_scorer *s, const uint8_t *data, size_t len);
+
 /* needle, already lower-case, in s, ignoring ASCII case */
 int lead_str_contains(lead_str s, const char *needle);
 

@@ -255,6 +255,16 @@ lead_store_identify(lead_store *s, const uint8_t visitor[LEAD_ID_LEN],
         rc = lead_store_transition(s, txn, lead_id, LEAD_STATUS_IDENTIFIED,
                                    now_ms, "filled the form", "", "");
     }
+    if (rc == LEAD_OK && s->folding) {
+        /* what it read before is its lead's now: the fold scores again */
+        val.mv_data = NULL;
+        val.mv_size = 0;
+        key.mv_data = (void *) visitor;
+        key.mv_size = LEAD_ID_LEN;
+        rc = mdb_put(txn, s->refold, &key, &val, 0);
+        rc = rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "marking a "
+                                                     "refold");
+    }
     if (rc != LEAD_OK) {
         mdb_txn_abort(txn);
         return rc;
@@ -574,29 +584,21 @@ collect_device(void *arg, const uint8_t visitor[LEAD_ID_LEN], uint64_t since)
 }
 
 int
-lead_store_lead_events(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
-    lead_event_fn fn, void *arg)
+lead_store_lead_events_txn(lead_store *s, MDB_txn *txn,
+    const uint8_t *lead_id, lead_event_fn fn, void *arg)
 {
     lead_history  h;
     lead_event    ev;
     size_t        i;
     int           rc;
 
-    if (s->empty || s->partial) {
-        return LEAD_OK;
-    }
-
     memset(&h, 0, sizeof(h));
     h.s = s;
+    h.txn = txn;
     h.lead_id = lead_id;
 
-    rc = lead_store_read_begin(s, &h.txn);
-    if (rc != LEAD_OK) {
-        return rc;
-    }
-
     /* every device of the lead, then its events that are the lead's */
-    rc = each_device_txn(s, h.txn, lead_id, collect_device, &h);
+    rc = each_device_txn(s, txn, lead_id, collect_device, &h);
     if (rc == LEAD_ECALLBACK) {
         rc = h.rc;
     }
@@ -613,8 +615,27 @@ lead_store_lead_events(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
         }
     }
 
-    mdb_txn_abort(h.txn);
     free(h.found);
+    return rc;
+}
+
+int
+lead_store_lead_events(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
+    lead_event_fn fn, void *arg)
+{
+    MDB_txn  *txn;
+    int       rc;
+
+    if (s->empty || s->partial) {
+        return LEAD_OK;
+    }
+
+    rc = lead_store_read_begin(s, &txn);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    rc = lead_store_lead_events_txn(s, txn, lead_id, fn, arg);
+    mdb_txn_abort(txn);
     return rc;
 }
 

@@ -490,7 +490,6 @@ typedef struct {
     view          *v;
     lead_list      list;
     lead_filter    f;
-    size_t         first, end;        /* the rows on this page */
     char           topics[64][LEAD_NAME_MAX + 1];
     size_t         ntopics;
     char           cells[24][3];
@@ -620,11 +619,11 @@ leads_item(void *arg, unsigned list, size_t i, lead_str *v)
     if (list != LS_ROWS) {
         return option_item(lv, list, i, v);
     }
-    if (lv->first + i >= lv->end) {
+    if (i >= lv->list.n) {
         return 0;
     }
 
-    row = &lv->list.rows[lv->first + i];
+    row = &lv->list.rows[i];
     s->used = 0;
 
     /* the trend, for the rows on the page only */
@@ -726,7 +725,7 @@ leads_page(view *v)
     leads_view   lv;
     lead_str     x[LS_NVALUES];
     lead_buf     body, query, prev, next;
-    size_t       page, pages, i, fresh = 0;
+    size_t       page, pages, i, fresh;
     const char  *grades = "ABCD";
 
     memset(&lv, 0, sizeof(lv));
@@ -734,12 +733,27 @@ leads_page(view *v)
     if (!read_filters(v, &lv.f, &page)) {
         return;
     }
-    if (lead_query_leads(v->s, v->r, v->req->now_ms, &lv.f, &lv.list)
-        != LEAD_OK)
-    {
-        store_failed(v);
-        return;
+
+    /* one page of rows; past the last page, the last page */
+    lv.f.limit = PER_PAGE;
+    for (;;) {
+        lv.f.offset = (page - 1) * PER_PAGE;
+        if (lead_query_leads(v->s, v->r, v->req->now_ms, &lv.f, &lv.list)
+            != LEAD_OK)
+        {
+            store_failed(v);
+            return;
+        }
+        pages = lv.list.matched ? (lv.list.matched + PER_PAGE - 1) / PER_PAGE
+                                : 1;
+        if (page <= pages) {
+            break;
+        }
+        page = pages;
+        lead_list_free(&lv.list);
     }
+    fresh = lv.list.by_status[LEAD_STATUS_MQL];
+
     rule_topics(&lv);
     for (i = 0; i < 16; i++) {
         lv.cells[i][0] = grades[i / 4];
@@ -756,15 +770,6 @@ leads_page(view *v)
         lv.cell[0] = (char) ('0' + lv.f.band);
     }
 
-    for (i = 0; i < lv.list.n; i++) {
-        fresh += lv.list.rows[i].status == LEAD_STATUS_MQL;
-    }
-    pages = lv.list.n ? (lv.list.n + PER_PAGE - 1) / PER_PAGE : 1;
-    page = page < pages ? page : pages;
-    lv.first = (page - 1) * PER_PAGE;
-    lv.end = lv.first + PER_PAGE < lv.list.n ? lv.first + PER_PAGE
-                                             : lv.list.n;
-
     memset(&query, 0, sizeof(query));
     memset(&prev, 0, sizeof(prev));
     memset(&next, 0, sizeof(next));
@@ -778,13 +783,13 @@ leads_page(view *v)
 
     memset(x, 0, sizeof(x));
     x[LS_BASE] = v->req->base;
-    x[LS_COUNT] = sfmt(&v->page, "%zu", lv.list.n);
+    x[LS_COUNT] = sfmt(&v->page, "%zu", lv.list.matched);
     x[LS_TOTAL] = sfmt(&v->page, "%zu", lv.list.total);
     x[LS_NEW_COUNT] = fresh ? sfmt(&v->page, "%zu", fresh) : cstr("");
     x[LS_NEW_PLURAL] = flag(fresh > 1);
     x[LS_Q] = cstr(lv.f.search);
     x[LS_QUERY] = (lead_str) { query.data ? query.data : "", query.len };
-    x[LS_NONE] = flag(lv.list.n == 0);
+    x[LS_NONE] = flag(lv.list.matched == 0);
     x[LS_PREV] = (lead_str) { prev.data ? prev.data : "", prev.len };
     x[LS_NEXT] = (lead_str) { next.data ? next.data : "", next.len };
     x[LS_PAGE] = sfmt(&v->page, "%zu", page);

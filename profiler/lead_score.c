@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "lead.h"
+#include "lead_internal.h"
 
 #define MAX_READS   16      /* 0.5^15: later reads are counted, not scored */
 #define MAX_COVER   16      /* byte intervals kept per asset */
@@ -519,14 +520,8 @@ lead_scorer_result(const lead_scorer *s, uint64_t now_ms, lead_score *out)
     memcpy(out->topics, topics, out->ntopics * sizeof(*topics));
     free(topics);
 
-    /* the latest stage with meaningful recent engagement */
-    out->stage_index = -1;
-    for (i = s->sc->nstages; i > 0; i--) {
-        if (by_stage[i - 1] >= s->sc->stage_min) {
-            out->stage_index = (int) i - 1;
-            break;
-        }
-    }
+    memcpy(out->stages, by_stage, sizeof(out->stages));
+    out->stage_index = lead_stage_of(s->sc, by_stage, 1.0);
 
     out->band = lead_band(s->sc, out->engagement);
 
@@ -554,6 +549,20 @@ lead_scorer_result(const lead_scorer *s, uint64_t now_ms, lead_score *out)
 
     free(all);
     return LEAD_OK;
+}
+
+int
+lead_stage_of(const lead_scoring *sc, const double *by_stage, double scale)
+{
+    unsigned  i;
+
+    /* the latest stage with meaningful recent engagement */
+    for (i = sc->nstages; i > 0; i--) {
+        if (by_stage[i - 1] * scale >= sc->stage_min) {
+            return (int) i - 1;
+        }
+    }
+    return -1;
 }
 
 int
@@ -651,4 +660,210 @@ lead_company(const lead_rules *r, lead_str email)
         return none;
     }
     return domain;
+}
+
+/* ---- a scorer's state, kept in the store between folds ----------------- */
+
+/*
+ * Little-endian; strings as a length byte and their bytes.  Only what
+ * lead_scorer_add reads back: a state loaded and fed on scores exactly as
+ * one fed every event from the start.
+ */
+#define STATE_VERSION  1
+
+static void
+put_u64(lead_buf *out, uint64_t v)
+{
+    uint8_t  b[8];
+
+    lead_put_u64(b, v);
+    lead_buf_put(out, (const char *) b, 8);
+}
+
+static void
+put_name(lead_buf *out, const char *name)
+{
+    uint8_t  len = (uint8_t) strlen(name);
+
+    lead_buf_put(out, (const char *) &len, 1);
+    lead_buf_put(out, name, len);
+}
+
+void
+lead_scorer_save(const lead_scorer *s, lead_buf *out)
+{
+    const asset_state  *a;
+    uint8_t             head[4];
+    size_t              i;
+    unsigned            k;
+
+    head[0] = STATE_VERSION;
+    head[1] = (uint8_t) s->ncountries;
+    head[2] = (uint8_t) s->sc->ngroups;
+    head[3] = 0;
+    lead_buf_put(out, (const char *) head, 4);
+    put_u64(out, s->nassets);
+    put_u64(out, s->trigger_ms);
+    put_u64(out, s->trigger_asset);
+    put_name(out, s->trigger);
+    lead_buf_put(out, (const char *) s->countries,
+                 s->ncountries * LEAD_COUNTRY_LEN);
+    for (k = 0; k < s->sc->ngroups; k++) {
+        put_u64(out, s->groups[k].won_ms);
+    }
+
+    for (i = 0; i < s->nassets; i++) {
+        a = &s->assets[i];
+        put_u64(out, a->id);
+        put_name(out, a->stage);
+        put_name(out, a->topic);
+        put_name(out, a->group);
+        head[0] = (uint8_t) a->hot;
+        head[1] = (uint8_t) a->full;
+        head[2] = (uint8_t) a->ncover;
+        head[3] = 0;
+        lead_buf_put(out, (const char *) head, 4);
+        put_u64(out, a->reads);
+        put_u64(out, a->events);
+        put_u64(out, a->first_ms);
+        put_u64(out, a->last_ms);
+        put_u64(out, a->last_read_ms);
+        put_u64(out, a->file_size);
+        for (k = 0; k < a->reads && k < MAX_READS; k++) {
+            put_u64(out, a->read_ms[k]);
+            put_u64(out, (uint64_t) (int64_t) a->read_points[k]);
+        }
+        for (k = 0; k < a->ncover; k++) {
+            put_u64(out, a->cover[k].start);
+            put_u64(out, a->cover[k].end);
+        }
+    }
+}
+
+typedef struct {
+    const uint8_t  *p, *end;
+    int             bad;
+} reader;
+
+static uint64_t
+get_u64(reader *r)
+{
+    uint64_t  v;
+
+    if (r->end - r->p < 8) {
+        r->bad = 1;
+        return 0;
+    }
+    v = lead_get_u64(r->p);
+    r->p += 8;
+    return v;
+}
+
+static void
+get_bytes(reader *r, void *out, size_t n)
+{
+    if ((size_t) (r->end - r->p) < n) {
+        r->bad = 1;
+        return;
+    }
+    memcpy(out, r->p, n);
+    r->p += n;
+}
+
+static void
+get_name(reader *r, char *out, size_t size)
+{
+    uint8_t  len = 0;
+
+    get_bytes(r, &len, 1);
+    if (r->bad || len >= size) {
+        r->bad = 1;
+        out[0] = '\0';
+        return;
+    }
+    get_bytes(r, out, len);
+    out[r->bad ? 0 : len] = '\0';
+}
+
+int
+lead_scorer_load(lead_scorer *s, const uint8_t *data, size_t len)
+{
+    reader        r = { data, data + len, 0 };
+    asset_state  *a;
+    uint8_t       head[4];
+    uint64_t      n, i;
+    unsigned      k;
+
+    lead_scorer_reset(s, 0);
+
+    get_bytes(&r, head, 4);
+    if (r.bad || head[0] != STATE_VERSION || head[1] > 4
+        || head[2] != s->sc->ngroups)
+    {
+        return LEAD_EINVAL;
+    }
+    s->ncountries = head[1];
+    n = get_u64(&r);
+    s->trigger_ms = get_u64(&r);
+    s->trigger_asset = get_u64(&r);
+    get_name(&r, s->trigger, sizeof(s->trigger));
+    get_bytes(&r, s->countries, s->ncountries * LEAD_COUNTRY_LEN);
+    for (k = 0; k < s->ncountries; k++) {
+        s->countries[k][2] = '\0';
+    }
+    for (k = 0; k < s->sc->ngroups; k++) {
+        s->groups[k].won_ms = get_u64(&r);
+    }
+    /* each asset takes at least 60 bytes: a count beyond that is damage */
+    if (r.bad || n > (uint64_t) (r.end - r.p) / 60) {
+        return LEAD_EINVAL;
+    }
+
+    if (n > s->cap) {
+        a = realloc(s->assets, n * sizeof(asset_state));
+        if (a == NULL) {
+            return LEAD_ENOMEM;
+        }
+        s->assets = a;
+        s->cap = n;
+    }
+
+    for (i = 0; i < n && !r.bad; i++) {
+        a = &s->assets[i];
+        memset(a, 0, sizeof(*a));
+        a->id = get_u64(&r);
+        get_name(&r, a->stage, sizeof(a->stage));
+        get_name(&r, a->topic, sizeof(a->topic));
+        get_name(&r, a->group, sizeof(a->group));
+        get_bytes(&r, head, 4);
+        a->hot = head[0] != 0;
+        a->full = head[1] != 0;
+        a->ncover = head[2];
+        a->reads = (unsigned) get_u64(&r);
+        a->events = get_u64(&r);
+        a->first_ms = get_u64(&r);
+        a->last_ms = get_u64(&r);
+        a->last_read_ms = get_u64(&r);
+        a->file_size = get_u64(&r);
+        if (a->ncover > MAX_COVER) {
+            r.bad = 1;
+            break;
+        }
+        for (k = 0; k < a->reads && k < MAX_READS; k++) {
+            a->read_ms[k] = get_u64(&r);
+            a->read_points[k] = (int32_t) (int64_t) get_u64(&r);
+        }
+        for (k = 0; k < a->ncover; k++) {
+            a->cover[k].start = get_u64(&r);
+            a->cover[k].end = get_u64(&r);
+        }
+        a->stage_index = stage_of(s->sc, a->stage);
+    }
+
+    if (r.bad || r.p != r.end) {
+        lead_scorer_reset(s, 0);
+        return LEAD_EINVAL;
+    }
+    s->nassets = (size_t) n;
+    return LEAD_OK;
 }

@@ -310,3 +310,59 @@ lead_store_each_transition(lead_store *s,
 
     return lead_store_scan(s, s->transitions, transition_row, &c);
 }
+
+typedef struct {
+    size_t  *counts;
+    size_t   n;
+} status_count;
+
+static int
+count_status(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    status_count  *c = ctx;
+    int            st;
+
+    if (key->mv_size == LEAD_ID_LEN && val->mv_size == 9) {
+        st = ((uint8_t *) val->mv_data)[0];
+        if (st < LEAD_NSTATUSES) {
+            c->counts[st]++;
+            c->n++;
+        }
+    }
+    return 0;
+}
+
+int
+lead_store_count_statuses(lead_store *s, size_t counts[LEAD_NSTATUSES],
+    size_t *leads)
+{
+    MDB_txn       *txn;
+    MDB_stat       st;
+    status_count   c = { counts, 0 };
+    int            rc;
+
+    memset(counts, 0, LEAD_NSTATUSES * sizeof(size_t));
+    *leads = 0;
+    if (s->empty || s->partial) {
+        return LEAD_OK;
+    }
+
+    rc = lead_store_read_begin(s, &txn);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    rc = mdb_stat(txn, s->leads, &st);
+    if (rc == 0) {
+        *leads = st.ms_entries;
+        rc = lead_store_scan_txn(s, txn, s->statuses, count_status, &c);
+    } else {
+        rc = lead_store_mdb_fail(s, rc, "mdb_stat");
+    }
+    mdb_txn_abort(txn);
+
+    /* a lead with no status kept is identified */
+    if (rc == LEAD_OK && *leads > c.n) {
+        counts[LEAD_STATUS_IDENTIFIED] += *leads - c.n;
+    }
+    return rc;
+}

@@ -130,6 +130,9 @@ open_dbs(lead_store *s)
         { "emails", &s->emails }, { "links", &s->links },
         { "devices", &s->devices }, { "statuses", &s->statuses },
         { "transitions", &s->transitions }, { "visits", &s->visits }
+    }, fold_dbs[] = {
+        { "states", &s->states }, { "summaries", &s->summaries },
+        { "ranks", &s->ranks }, { "refold", &s->refold }
     };
 
     rc = mdb_txn_begin(s->env, NULL, s->read_only ? MDB_RDONLY : 0, &txn);
@@ -153,6 +156,18 @@ open_dbs(lead_store *s)
         rc = 0;
     }
     if (rc != 0) {
+        mdb_txn_abort(txn);
+        return lead_store_mdb_fail(s, rc, "mdb_dbi_open");
+    }
+
+    /* kept scores: a store of an older version has none, read as is */
+    for (i = 0, rc = 0; rc == 0 && i < sizeof(fold_dbs) / sizeof(fold_dbs[0]);
+         i++)
+    {
+        rc = mdb_dbi_open(txn, fold_dbs[i].name, flags, fold_dbs[i].dbi);
+    }
+    s->folding = rc == 0;
+    if (rc != 0 && rc != MDB_NOTFOUND) {
         mdb_txn_abort(txn);
         return lead_store_mdb_fail(s, rc, "mdb_dbi_open");
     }
@@ -489,6 +504,33 @@ update_visitors(lead_store *s, MDB_txn *txn, visit *visits, size_t n)
     return LEAD_OK;
 }
 
+/*
+ * Events older than what the fold has passed cannot be folded in order:
+ * their visitors' leads will be scored again (lead_fold.c).
+ */
+static int
+mark_late(lead_store *s, MDB_txn *txn, const visit *v, size_t n)
+{
+    MDB_val   key, val;
+    uint64_t  folded;
+    size_t    i;
+    int       rc;
+
+    rc = lead_store_fold_time(s, txn, &folded);
+    val.mv_data = NULL;
+    val.mv_size = 0;
+    for (i = 0; rc == LEAD_OK && i < n; i++) {
+        if (v[i].time_ms < folded) {
+            key.mv_data = (void *) v[i].id;
+            key.mv_size = LEAD_ID_LEN;
+            rc = mdb_put(txn, s->refold, &key, &val, 0);
+            rc = rc == 0 ? LEAD_OK
+                         : lead_store_mdb_fail(s, rc, "marking a refold");
+        }
+    }
+    return rc;
+}
+
 int
 lead_store_commit(lead_store *s, const lead_batch *b)
 {
@@ -510,6 +552,9 @@ lead_store_commit(lead_store *s, const lead_batch *b)
     rc = lead_store_write_begin(s, &txn);
     if (rc == LEAD_OK) {
         rc = append_events(s, txn, b, visits);
+        if (rc == LEAD_OK) {
+            rc = mark_late(s, txn, visits, lead_batch_count(b));
+        }
         if (rc == LEAD_OK) {
             rc = update_visitors(s, txn, visits, lead_batch_count(b));
         }

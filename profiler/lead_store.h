@@ -23,6 +23,11 @@ struct lead_store {
     MDB_dbi    visits;      /* visitor + time + seq -> (an event key) */
     MDB_dbi    statuses;    /* lead id -> status, since */
     MDB_dbi    transitions; /* lead id + time + n -> from, to, texts */
+    MDB_dbi    states;      /* lead id -> its scorer's state (lead_fold.c) */
+    MDB_dbi    summaries;   /* lead id -> its score for the lists */
+    MDB_dbi    ranks;       /* rank + lead id -> nothing */
+    MDB_dbi    refold;      /* visitor -> nothing: score its leads again */
+    int        folding;     /* those four exist (an older store has none) */
     int        read_only;
     int        empty;      /* read-only open of a store never written */
     int        partial;    /* read-only open of a store missing tables */
@@ -54,6 +59,10 @@ int lead_store_transition(lead_store *s, MDB_txn *txn,
     const char *who, const char *reason);
 uint64_t lead_get_be64(const uint8_t *p);
 
+/* lead_store_lead_events inside a transaction (a write one too). */
+int lead_store_lead_events_txn(lead_store *s, MDB_txn *txn,
+    const uint8_t *lead_id, lead_event_fn fn, void *arg);
+
 /* A "leads" record; its strings point into val. */
 int lead_decode_person(const uint8_t *id, const MDB_val *val,
     lead_person *p);
@@ -79,5 +88,28 @@ typedef int (*lead_scored_all_fn)(void *arg, const lead_scored *l);
 
 int lead_store_score_all(lead_store *s, const lead_scoring *sc,
     uint64_t now_ms, lead_scored_all_fn fn, void *arg);
+
+/*
+ * The same for lists, from the kept scores when they are the rules' and
+ * current (else the full scan above): only what a list shows is scored,
+ * the score's hot content is its first asset, without why.
+ */
+int lead_store_list_all(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    lead_scored_all_fn fn, void *arg);
+
+/*
+ * From the kept ranks: at least the want hottest leads of a status (-1:
+ * any), in no order; LEAD_ENOTFOUND when the ranks cannot tell (no kept
+ * scores for these rules, or fewer leads with a positive score).
+ */
+int lead_store_list_top(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    int status, size_t want, lead_scored_all_fn fn, void *arg);
+
+/* How many leads there are, and in each status. */
+int lead_store_count_statuses(lead_store *s, size_t counts[LEAD_NSTATUSES],
+    size_t *leads);
+
+/* The time of the last event folded in, or 0 (lead_fold.c). */
+int lead_store_fold_time(lead_store *s, MDB_txn *txn, uint64_t *time_ms);
 
 #endif /* LEAD_STORE_H */

@@ -524,14 +524,14 @@ static const command  commands[] = {
       "identified leads ranked by engagement: who to call",
       "leadctl [--store DIR] leads [--status S] [--stage S] [--topic T]\n"
       "        [--cell A1|A|1] [--search TEXT] [--sort score|recent|name]\n"
-      "        [--json|--csv] [--now TIME]\n\n"
+      "        [--limit N] [--json|--csv] [--now TIME]\n\n"
       "Lists identified leads, hottest first: score (engagement decayed to\n"
       "now), matrix cell (grade A-D and band 1-4), status, buying stage,\n"
       "e-mail, name and the top of their hot content.  The filters are the\n"
       "sales view's: status, buying stage, a topic read or subscribed to,\n"
-      "a cell (or a grade or band alone), text in the name or e-mail.  The\n"
-      "CSV (RFC 4180, one row per lead, spreadsheet-safe) imports into\n"
-      "CRMs.\n",
+      "a cell (or a grade or band alone), text in the name or e-mail;\n"
+      "--limit keeps the first N.  The CSV (RFC 4180, one row per lead,\n"
+      "spreadsheet-safe) imports into CRMs.\n",
       cmd_leads },
     { "show", OPT_STORE | OPT_JSON | OPT_MODEL, 1,
       "one lead: score, hot content, why, history, timeline",
@@ -612,6 +612,7 @@ static const option  options[] = {
     { "--cell", OPT_MODEL, offsetof(ctl, cell) },
     { "--search", OPT_MODEL, offsetof(ctl, search) },
     { "--sort", OPT_MODEL, offsetof(ctl, sort) },
+    { "--limit", OPT_MODEL, offsetof(ctl, limit) },
     { "--reason", OPT_SALES, offsetof(ctl, reason) },
     { "--by", OPT_SALES, offsetof(ctl, by) },
     { NULL, 0, 0 }

@@ -23,6 +23,7 @@ typedef struct {
     const char  *cell;       /* --cell C */
     const char  *search;     /* --search TEXT */
     const char  *sort;       /* --sort KEY */
+    const char  *limit;      /* --limit N */
     const char  *reason;     /* --reason TEXT */
     const char  *by;         /* --by WHO */
     int          json;

@@ -55,7 +55,7 @@ list_leads(ctl *c, lead_store *s, lead_rules **r, lead_list *l)
     };
     lead_filter   f;
     const char   *value;
-    char          err[512];
+    char          err[512], *end;
     size_t        i;
 
     *r = load_rules(c, s);
@@ -72,6 +72,17 @@ list_leads(ctl *c, lead_store *s, lead_rules **r, lead_list *l)
                != LEAD_OK)
         {
             fprintf(stderr, "leadctl: %s\n", err);
+            lead_rules_free(*r);
+            *r = NULL;
+            return EXIT_USAGE;
+        }
+    }
+
+    if (c->limit) {
+        f.limit = strtoul(c->limit, &end, 10);
+        if (*end != '\0' || f.limit == 0 || c->limit[0] == '-') {
+            fprintf(stderr, "leadctl: --limit takes a number of rows, 1 or "
+                    "more\n");
             lead_rules_free(*r);
             *r = NULL;
             return EXIT_USAGE;

@@ -156,7 +156,17 @@ def test_rules_scan_lists_untagged_content():
         "/assets/site.css,site.css,,,,",
         # the form's template: the demo config answers 404 for it
         "/form.html,{{#title}}{{title}} — {{/title}}Read on | Northwind "
-        "Fiber,,,,"]
+        "Fiber,,,,",
+        # the sales view's files, built into the module (404 here too)
+        "/sales/accounts.html,accounts.html,,,,",
+        "/sales/error.html,error.html,,,,",
+        "/sales/favicon.svg,favicon.svg,,,,",
+        "/sales/funnel.html,funnel.html,,,,",
+        "/sales/layout.html,{{title}} · lead sales view,,,,",
+        "/sales/lead.html,{{trend_label}},,,,",
+        "/sales/leads.html,{{trend_label}},,,,",
+        "/sales/sales.css,sales.css,,,,",
+        "/sales/sales.js,sales.js,,,,"]
 
 
 def test_rules_scan_needs_rules():
