@@ -2,7 +2,8 @@
  * The profiler's read side against a store (a generated one: dataset.c):
  * scoring every lead, the leads list and its MQL top 100, and the sales
  * view's pages as the module serves them (server time, no network).
- * Prints a Markdown table of medians over RUNS runs, in ms.
+ * Prints one line per measurement, tab-separated: what, median, min and
+ * max over RUNS runs in ms, and the size of the answer with its unit.
  *
  *   build/bench-profile DIR [RUNS]
  */
@@ -157,7 +158,7 @@ measure(bench *b, int runs, const char *what, const char *unit,
         t[i] = clock_ms() - t0;
     }
     qsort(t, (size_t) runs, sizeof(double), ms_cmp);
-    printf("| %s | %.1f | %.1f–%.1f | %zu %s |\n", what, t[runs / 2], t[0],
+    printf("%s\t%.2f\t%.2f\t%.2f\t%zu\t%s\n", what, t[runs / 2], t[0],
            t[runs - 1], b->count, unit);
     fflush(stdout);
 }
@@ -187,7 +188,6 @@ main(int argc, char **argv)
         return 1;
     }
 
-    printf("| what | median ms | min–max | size |\n|---|---|---|---|\n");
     measure(&b, runs, "score every lead", "leads", score_all, NULL);
     measure(&b, runs, "leads --status mql, top 100", "rows", top_100, "mql");
     measure(&b, runs, "leads, top 100", "rows", top_100, NULL);

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# lead's benchmark: what the module costs next to plain nginx, and how fast
+# the profiler reads a store of 100,000 leads.  Everything runs on
+# 127.0.0.1, bounded in time; every process started is stopped by PID.
+# Writes bench/results.md (a table) and bench/results.json.
+#
+#   bench/run.sh            the whole benchmark
+#   bench/run.sh profiler   the store and the profiler's read side only
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=$ROOT/build
+OUT=$ROOT/bench/out
+PY=/usr/bin/python3
+RUNS=${RUNS:-5}
+mkdir -p "$OUT"
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+# one measurement: section, what, median, min, max, unit, target, pass
+RESULTS=$OUT/results.tsv
+: > "$RESULTS"
+result() {
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >> "$RESULTS"
+}
+
+machine() {
+    local cpu
+    cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
+    printf 'cores %s (%s), %s, %s, LMDB %s\n' "$(nproc)" "$cpu" \
+        "$(/usr/sbin/nginx -v 2>&1 | sed 's/^nginx version: //')" \
+        "$(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)" \
+        "$(dpkg-query -W -f='${Version}' liblmdb0 2>/dev/null)"
+}
+
+# ---- the store's write path and the profiler's read side -----------------
+
+bench_profiler() {
+    local ds=$OUT/dataset line what median min max size unit target pass
+
+    say "the store's batch write path (1M events, 100k visitors)"
+    rm -rf "$OUT/ingest" && mkdir -p "$OUT/ingest"
+    local rates=()
+    for _ in $(seq "$RUNS"); do
+        rm -rf "$OUT/ingest"/*
+        rates+=("$("$BUILD/bench-ingest" "$OUT/ingest" 1000000 100000 10000 \
+                   | sed -n 's/.* \([0-9]*\) events\/s$/\1/p')")
+    done
+    rm -rf "$OUT/ingest"
+    read -r median min max < <(printf '%s\n' "${rates[@]}" | sort -n \
+        | awk '{a[NR]=$1} END {print a[int((NR+1)/2)], a[1], a[NR]}')
+    result store "ingest, batched commits" "$median" "$min" "$max" \
+        "events/s" ">= 1000000" "$([ "$median" -ge 1000000 ] && echo PASS \
+        || echo FAIL)"
+
+    # a store of 100k leads and 1M events, made once a day
+    if [ ! -s "$ds/data.mdb" ] || [ -n "$(find "$ds/data.mdb" -mmin +1440)" ]
+    then
+        say "generating 100k leads, 1M events"
+        rm -rf "$ds" && mkdir -p "$ds"
+        "$BUILD/bench-dataset" "$ds" "$ROOT/rules" 100000 1000000 >&2
+    fi
+
+    say "reading it ($RUNS runs each)"
+    while IFS=$'\t' read -r what median min max size unit; do
+        case "$what" in
+            "score every lead")              target="< 150" ;;
+            "leads --status mql, top 100")   target="< 10" ;;
+            "sales view: leads page")        target="< 50" ;;
+            *)                               target="" ;;
+        esac
+        pass=""
+        if [ -n "$target" ]; then
+            pass=$(awk -v m="$median" -v t="${target#< }" \
+                   'BEGIN { print m < t ? "PASS" : "FAIL" }')
+        fi
+        result profiler "$what ($size $unit)" "$median" "$min" "$max" ms \
+            "$target" "$pass"
+    done < <("$BUILD/bench-profile" "$ds" "$RUNS")
+}
+
+# ---- the report ----------------------------------------------------------
+
+report() {
+    "$PY" - "$RESULTS" "$ROOT/bench/results.md" "$ROOT/bench/results.json" \
+        "$(machine)" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" <<'PY'
+import json, sys
+tsv, md, js, machine, when = sys.argv[1:6]
+rows = [line.rstrip("\n").split("\t") for line in open(tsv) if line.strip()]
+keys = ["section", "what", "median", "min", "max", "unit", "target", "pass"]
+rows = [dict(zip(keys, r)) for r in rows]
+with open(md, "w") as f:
+    f.write(f"# lead benchmark\n\n{when}, {machine}\n\n"
+            "Medians of several runs; ratios are measured in the same run.\n\n"
+            "| section | what | median | min–max | unit | target | |\n"
+            "|---|---|---|---|---|---|---|\n")
+    for r in rows:
+        f.write(f"| {r['section']} | {r['what']} | {r['median']} | "
+                f"{r['min']}–{r['max']} | {r['unit']} | {r['target']} | "
+                f"{r['pass']} |\n")
+with open(js, "w") as f:
+    json.dump({"when": when, "machine": machine, "results": rows}, f,
+              indent=1)
+    f.write("\n")
+PY
+    cat "$ROOT/bench/results.md"
+}
+
+./build.sh >&2
+make -s -j2 bench >&2
+say "machine: $(machine)"
+
+case "${1:-all}" in
+    profiler) bench_profiler ;;
+    all)      bench_profiler ;;
+    *)        echo "usage: $0 [all|profiler]" >&2; exit 2 ;;
+esac
+report
