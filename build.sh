@@ -113,7 +113,8 @@ run_tests() {
         local leaks=1
         [ "$name" = fuzz_geoip ] && leaks=0
         if ASAN_OPTIONS=detect_leaks=$leaks "$f" -max_total_time=5 \
-            -print_final_stats=0 -detect_leaks=$leaks "$corpus" \
+            -print_final_stats=0 -detect_leaks=$leaks \
+            -artifact_prefix="$BUILD/$name-" "$corpus" \
             "$ROOT/tests/fuzz/corpus/$name" > "$BUILD/$name.log" 2>&1; then
             echo "$name: $(grep -o 'Done [0-9]* runs' "$BUILD/$name.log")"
         else

@@ -123,7 +123,8 @@ void ngx_http_lead_notify_queue(ngx_log_t *log, const uint8_t *lead_id,
 ngx_int_t ngx_http_lead_notify_handler(ngx_http_request_t *r);
 void ngx_http_lead_notify_exit(ngx_log_t *log);
 char *ngx_http_lead_form(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-ngx_int_t ngx_http_lead_form_type(ngx_http_request_t *r);
+ngx_int_t ngx_http_lead_form_read(ngx_http_request_t *r,
+    ngx_http_client_body_handler_pt post);
 ngx_int_t ngx_http_lead_form_bytes(ngx_http_request_t *r,
     u_char buf[LEAD_FORM_BODY_MAX], size_t *len);
 

@@ -45,6 +45,7 @@ static const lead_asset *ngx_http_lead_served(ngx_http_request_t *r,
 static ngx_int_t ngx_http_lead_redirect(ngx_http_request_t *r, u_char *uri,
     size_t len);
 static ngx_int_t ngx_http_lead_form_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_lead_form_type(ngx_http_request_t *r);
 static void ngx_http_lead_form_post(ngx_http_request_t *r);
 static ngx_int_t ngx_http_lead_form_body(ngx_http_request_t *r,
     lead_form_fields *fields);
@@ -303,25 +304,12 @@ ngx_http_lead_form_handler(ngx_http_request_t *r)
         return NGX_HTTP_NOT_ALLOWED;
     }
 
-    /* refused before a byte of the body is read or anything stored */
-    rc = ngx_http_lead_form_type(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
     ctx = ngx_http_lead_get_ctx(r);
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    r->request_body_in_single_buf = 1;
-
-    rc = ngx_http_read_client_request_body(r, ngx_http_lead_form_post);
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
-    }
-
-    return NGX_DONE;
+    return ngx_http_lead_form_read(r, ngx_http_lead_form_post);
 }
 
 
@@ -434,7 +422,7 @@ ngx_http_lead_form_post(ngx_http_request_t *r)
  * A form post's type and size, checked before a byte of its body is
  * read: NGX_OK, or the status to answer.
  */
-ngx_int_t
+static ngx_int_t
 ngx_http_lead_form_type(ngx_http_request_t *r)
 {
     ngx_str_t  type;
@@ -459,6 +447,32 @@ ngx_http_lead_form_type(ngx_http_request_t *r)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * A form post: refused before a byte of its body is read or anything
+ * stored when its type or size is wrong, else read, then post.
+ */
+ngx_int_t
+ngx_http_lead_form_read(ngx_http_request_t *r,
+    ngx_http_client_body_handler_pt post)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_lead_form_type(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    r->request_body_in_single_buf = 1;
+
+    rc = ngx_http_read_client_request_body(r, post);
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
 }
 
 

@@ -281,20 +281,7 @@ ngx_http_lead_sales_handler(ngx_http_request_t *r)
         return NGX_HTTP_NOT_ALLOWED;
     }
 
-    /* refused before a byte of the body is read or anything changed */
-    rc = ngx_http_lead_form_type(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    r->request_body_in_single_buf = 1;
-
-    rc = ngx_http_read_client_request_body(r, ngx_http_lead_sales_post);
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
-    }
-
-    return NGX_DONE;
+    return ngx_http_lead_form_read(r, ngx_http_lead_sales_post);
 }
 
 

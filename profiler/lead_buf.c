@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lead.h"
+#include "lead_internal.h"
 
 /* the largest page or export kept in memory */
 #define BUF_MAX  ((size_t) 1 << 31)
@@ -103,6 +104,9 @@ lead_buf_html(lead_buf *b, const char *s, size_t len)
     size_t       i, start = 0;
     const char  *rep;
 
+    if (len == 0) {
+        return;                 /* an absent value may have no data */
+    }
     for (i = 0; i < len; i++) {
         switch (s[i]) {
         case '&':
@@ -156,6 +160,9 @@ lead_buf_csv(lead_buf *b, const char *s, size_t len)
     size_t  i, start = 0;
     int     quote = 0;
 
+    if (len == 0) {
+        return;
+    }
     for (i = 0; i < len; i++) {
         quote |= s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
     }
@@ -177,4 +184,13 @@ lead_buf_csv(lead_buf *b, const char *s, size_t len)
     if (quote) {
         lead_buf_put(b, "\"", 1);
     }
+}
+
+void
+lead_buf_put_u64(lead_buf *b, uint64_t v)
+{
+    uint8_t  p[8];
+
+    lead_put_u64(p, v);
+    lead_buf_put(b, (const char *) p, 8);
 }

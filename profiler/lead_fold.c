@@ -143,20 +143,9 @@ static void
 put_f64(lead_buf *b, double d)
 {
     uint64_t  bits;
-    uint8_t   p[8];
 
     memcpy(&bits, &d, 8);
-    lead_put_u64(p, bits);
-    lead_buf_put(b, (const char *) p, 8);
-}
-
-static void
-put_u64(lead_buf *b, uint64_t v)
-{
-    uint8_t  p[8];
-
-    lead_put_u64(p, v);
-    lead_buf_put(b, (const char *) p, 8);
+    lead_buf_put_u64(b, bits);
 }
 
 static void
@@ -171,14 +160,14 @@ encode_summary(lead_buf *b, const lead_scoring *sc, uint64_t ref_ms,
     head[2] = (uint8_t) score->ncountries;
     head[3] = (uint8_t) score->ntopics;
     lead_buf_put(b, (const char *) head, 4);
-    put_u64(b, ref_ms);
+    lead_buf_put_u64(b, ref_ms);
     put_f64(b, score->engagement);
     for (i = 0; i < sc->nstages; i++) {
         put_f64(b, score->stages[i]);
     }
-    put_u64(b, score->nhot ? score->hot[0].asset_id : 0);
-    put_u64(b, first_ms);
-    put_u64(b, last_ms);
+    lead_buf_put_u64(b, score->nhot ? score->hot[0].asset_id : 0);
+    lead_buf_put_u64(b, first_ms);
+    lead_buf_put_u64(b, last_ms);
     for (i = 0; i < score->ncountries; i++) {
         lead_buf_put(b, score->countries[i], 2);
     }
@@ -405,8 +394,8 @@ save_lead(fold *f, const uint8_t *lead_id)
     }
 
     f->buf.len = 0;
-    put_u64(&f->buf, f->first_ms);
-    put_u64(&f->buf, f->last_ms);
+    lead_buf_put_u64(&f->buf, f->first_ms);
+    lead_buf_put_u64(&f->buf, f->last_ms);
     lead_scorer_save(f->scorer, &f->buf);
     if (f->buf.oom) {
         return lead_store_fail(f->s, LEAD_ENOMEM, "out of memory");

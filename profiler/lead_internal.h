@@ -6,6 +6,9 @@
 #include "lead.h"
 
 void lead_put_u64(uint8_t *p, uint64_t v);
+
+/* Appends v as lead_put_u64 writes it (little-endian). */
+void lead_buf_put_u64(lead_buf *b, uint64_t v);
 uint64_t lead_get_u64(const uint8_t *p);
 
 /* Walks a batch's records: returns 0 when there are no more. */

@@ -672,15 +672,6 @@ lead_company(const lead_rules *r, lead_str email)
 #define STATE_VERSION  1
 
 static void
-put_u64(lead_buf *out, uint64_t v)
-{
-    uint8_t  b[8];
-
-    lead_put_u64(b, v);
-    lead_buf_put(out, (const char *) b, 8);
-}
-
-static void
 put_name(lead_buf *out, const char *name)
 {
     uint8_t  len = (uint8_t) strlen(name);
@@ -702,19 +693,19 @@ lead_scorer_save(const lead_scorer *s, lead_buf *out)
     head[2] = (uint8_t) s->sc->ngroups;
     head[3] = 0;
     lead_buf_put(out, (const char *) head, 4);
-    put_u64(out, s->nassets);
-    put_u64(out, s->trigger_ms);
-    put_u64(out, s->trigger_asset);
+    lead_buf_put_u64(out, s->nassets);
+    lead_buf_put_u64(out, s->trigger_ms);
+    lead_buf_put_u64(out, s->trigger_asset);
     put_name(out, s->trigger);
     lead_buf_put(out, (const char *) s->countries,
                  s->ncountries * LEAD_COUNTRY_LEN);
     for (k = 0; k < s->sc->ngroups; k++) {
-        put_u64(out, s->groups[k].won_ms);
+        lead_buf_put_u64(out, s->groups[k].won_ms);
     }
 
     for (i = 0; i < s->nassets; i++) {
         a = &s->assets[i];
-        put_u64(out, a->id);
+        lead_buf_put_u64(out, a->id);
         put_name(out, a->stage);
         put_name(out, a->topic);
         put_name(out, a->group);
@@ -723,19 +714,19 @@ lead_scorer_save(const lead_scorer *s, lead_buf *out)
         head[2] = (uint8_t) a->ncover;
         head[3] = 0;
         lead_buf_put(out, (const char *) head, 4);
-        put_u64(out, a->reads);
-        put_u64(out, a->events);
-        put_u64(out, a->first_ms);
-        put_u64(out, a->last_ms);
-        put_u64(out, a->last_read_ms);
-        put_u64(out, a->file_size);
+        lead_buf_put_u64(out, a->reads);
+        lead_buf_put_u64(out, a->events);
+        lead_buf_put_u64(out, a->first_ms);
+        lead_buf_put_u64(out, a->last_ms);
+        lead_buf_put_u64(out, a->last_read_ms);
+        lead_buf_put_u64(out, a->file_size);
         for (k = 0; k < a->reads && k < MAX_READS; k++) {
-            put_u64(out, a->read_ms[k]);
-            put_u64(out, (uint64_t) (int64_t) a->read_points[k]);
+            lead_buf_put_u64(out, a->read_ms[k]);
+            lead_buf_put_u64(out, (uint64_t) (int64_t) a->read_points[k]);
         }
         for (k = 0; k < a->ncover; k++) {
-            put_u64(out, a->cover[k].start);
-            put_u64(out, a->cover[k].end);
+            lead_buf_put_u64(out, a->cover[k].start);
+            lead_buf_put_u64(out, a->cover[k].end);
         }
     }
 }

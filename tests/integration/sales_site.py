@@ -8,12 +8,8 @@ import re
 import requests
 
 from conftest import Nginx, copy_site
+from test_gate import HTTP  # noqa: F401 (the sales tests' http block too)
 
-HTTP = """
-    lead_store {prefix}/store flush=100ms;
-    lead_secret {prefix}/secret;
-    lead_rules {prefix}/rules;
-"""
 
 SERVER = """
         location / {

@@ -6,28 +6,19 @@ Screenshots go to tests/out/ (or $LEAD_TEST_OUT) for people to look at.
 import json
 import os
 import shutil
-import tempfile
 
 import pytest
 
 from conftest import ROOT, Nginx, copy_site
+from test_gate import HTTP
 
-webdriver = pytest.importorskip("selenium.webdriver")
+pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+from chromium import wait_until  # noqa: E402
 
-def wait_until(browser, condition, seconds=10):
-    """A click starts a navigation; wait for where it leads, bounded."""
-    WebDriverWait(browser, seconds).until(lambda d: condition(d))
 
 OUT = os.environ.get("LEAD_TEST_OUT", os.path.join(ROOT, "tests", "out"))
-
-HTTP = """
-    lead_store {prefix}/store flush=100ms;
-    lead_secret {prefix}/secret;
-    lead_rules {prefix}/rules;
-"""
 
 SERVER = """
         location / {
@@ -56,28 +47,9 @@ def site(prefix):
 def browser():
     if not shutil.which("chromedriver"):
         pytest.skip("chromium-driver is not installed")
-    profile = tempfile.mkdtemp(prefix="lead-chromium-")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--no-first-run",
-                 "--disable-component-update", "--disable-sync",
-                 "--window-size=420,900", f"--user-data-dir={profile}"):
-        opts.add_argument(flag)
-    service = webdriver.ChromeService("/usr/bin/chromedriver") \
-        if hasattr(webdriver, "ChromeService") else None
-    driver = webdriver.Chrome(options=opts, service=service) if service \
-        else webdriver.Chrome(options=opts)
-    try:
-        yield driver
-    finally:
-        pid = driver.service.process.pid
-        driver.quit()
-        try:
-            os.kill(pid, 9)          # the driver, if quit left it behind
-        except ProcessLookupError:
-            pass
-        shutil.rmtree(profile, ignore_errors=True)
+    from chromium import drivers
+    with drivers() as make:
+        yield make(420, 900)
 
 
 def test_fill_the_form_and_read_the_guide(site, browser):

@@ -14,18 +14,18 @@ import base64
 import json
 import os
 import shutil
-import tempfile
 import time
 
 import pytest
 
 from conftest import ROOT
 from sales_site import USERS, start_sales_site
-from test_journey import Firefox
+from test_journey import Firefox, poll
 
-webdriver = pytest.importorskip("selenium.webdriver")
+pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+from chromium import wait_until  # noqa: E402
 
 OUT = os.environ.get("LEAD_TEST_OUT", os.path.join(ROOT, "tests", "out"))
 
@@ -42,29 +42,14 @@ DESKTOP_CHROME = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
                   "(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36")
 
 
-def wait_until(driver, condition, seconds=10):
-    """A click or get starts a navigation; wait for where it leads, bounded
-    (returns condition's first true value)."""
-    return WebDriverWait(driver, seconds).until(lambda d: condition(d))
-
-
-def poll(fn, until, timeout=10.0, step=0.1):
-    """fn() until until(value) or timeout; returns the last value."""
-    deadline = time.time() + timeout
-    while True:
-        value = fn()
-        if until(value) or time.time() > deadline:
-            return value
-        time.sleep(step)
-
-
 def show(site, who):
     return json.loads(site.leadctl("show", who, "--json").stdout)
 
 
 def wait_status(site, who, status):
     """The lead once the store says it has status (flush is 100 ms)."""
-    return poll(lambda: show(site, who), lambda v: v["status"] == status)
+    return poll(lambda: show(site, who), lambda v: v["status"] == status,
+                timeout=10)
 
 
 @pytest.fixture
@@ -78,57 +63,11 @@ def site(prefix):
 
 @pytest.fixture
 def browsers():
-    """A maker of headless chromium drivers, each with its own profile
-    (user-data-dir), so the visitor and the salesperson share no cookie.
-    Every driver is quit, its process killed by PID, its profile removed."""
     if not shutil.which("chromedriver"):
         pytest.skip("chromium-driver is not installed")
-    made = []                               # (driver, pid, profile)
-
-    def make(width=1280, height=1000):
-        profile = tempfile.mkdtemp(prefix="lead-chromium-")
-        opts = webdriver.ChromeOptions()
-        opts.binary_location = "/usr/bin/chromium"
-        for flag in ("--headless", "--no-sandbox", "--disable-gpu",
-                     "--disable-background-networking", "--no-first-run",
-                     "--disable-component-update", "--disable-sync",
-                     f"--window-size={width},{height}",
-                     f"--user-agent={DESKTOP_CHROME}",
-                     f"--user-data-dir={profile}"):
-            opts.add_argument(flag)
-        # a PDF is saved into the profile, never opened in a viewer
-        opts.add_experimental_option("prefs", {
-            "download.default_directory": os.path.join(profile, "dl"),
-            "download.prompt_for_download": False,
-            "plugins.always_open_pdf_externally": True,
-        })
-        # the console, to check for script errors and CSP violations
-        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        service = webdriver.ChromeService("/usr/bin/chromedriver") \
-            if hasattr(webdriver, "ChromeService") else None
-        try:
-            driver = webdriver.Chrome(options=opts, service=service) \
-                if service else webdriver.Chrome(options=opts)
-        except Exception:
-            shutil.rmtree(profile, ignore_errors=True)
-            raise
-        made.append((driver, driver.service.process.pid, profile))
-        driver.set_page_load_timeout(15)
-        return driver
-
-    try:
+    from chromium import drivers
+    with drivers() as make:
         yield make
-    finally:
-        for driver, pid, profile in made:
-            try:
-                driver.quit()
-            except Exception:
-                pass
-            try:
-                os.kill(pid, 9)      # the driver, if quit left it behind
-            except ProcessLookupError:
-                pass
-            shutil.rmtree(profile, ignore_errors=True)
 
 
 class Console:
@@ -180,7 +119,8 @@ def visitor_journey(site, driver):
             "/library/guide/" + p))
     # stored before the map is read, so the map is the last read
     assert poll(lambda: [e["path"] for e in show(site, EMAIL)["events"]],
-                lambda paths: "/library/guide/3-sla.html" in paths)
+                lambda paths: "/library/guide/3-sla.html" in paths,
+                timeout=10)
 
     # the map: a download or a rendered PDF, nginx serves it either way;
     # the store says when it was read (it makes the lead an MQL at once)
@@ -240,7 +180,7 @@ def test_sales_view_in_a_browser(site, browsers):
     sales = site.url + "/lead/sales/"
 
     # 1. the visitor's own profile
-    visitor = browsers(420, 900)
+    visitor = browsers(420, 900, user_agent=DESKTOP_CHROME)
     visitor_log = Console(visitor)
     ada = visitor_journey(site, visitor)
     assert visitor_log.csp() == [], visitor_log.entries
