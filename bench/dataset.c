@@ -192,7 +192,7 @@ main(int argc, char **argv)
 
     /* the scores nginx keeps as it runs, all of them */
     do {
-        if (lead_store_fold(s, r, now, 1000, &more) != LEAD_OK) {
+        if (lead_store_fold(s, r, now, 1000, NULL, NULL, &more) != LEAD_OK) {
             fprintf(stderr, "bench-dataset: %s\n", lead_store_errmsg(s));
             return 1;
         }

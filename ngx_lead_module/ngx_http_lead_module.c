@@ -23,7 +23,6 @@ static void ngx_http_lead_read_headers(ngx_http_request_t *r,
 static void ngx_http_lead_record(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx);
 static void ngx_http_lead_flush(ngx_log_t *log);
-static void ngx_http_lead_promote(ngx_log_t *log, lead_batch *batch);
 static void ngx_http_lead_fold(ngx_log_t *log);
 
 static void ngx_http_lead_flush_handler(ngx_event_t *ev);
@@ -713,7 +712,6 @@ ngx_http_lead_flush(ngx_log_t *log)
         rc = lead_store_commit(w->store, w->batch);
 
         if (rc == LEAD_OK) {
-            ngx_http_lead_promote(log, w->batch);
             lead_batch_clear(w->batch);
 
         } else if (ngx_http_lead_report_due()) {
@@ -740,8 +738,9 @@ ngx_http_lead_flush(ngx_log_t *log)
 
 
 /*
- * The kept scores the lists read, brought up to a few flushes ago: the
- * other workers' batches of that time are in by then.
+ * The indexes and kept scores brought up to a few flushes ago (the other
+ * workers' batches of that time are in by then), and the leads that met
+ * a trigger made mql: now, not at some nightly run.
  */
 static void
 ngx_http_lead_fold(ngx_log_t *log)
@@ -751,46 +750,19 @@ ngx_http_lead_fold(ngx_log_t *log)
     ngx_time_t              *tp;
     ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
 
-    if (w->lmcf->rules == NULL) {
-        return;
-    }
-
     tp = ngx_timeofday();
     now = (uint64_t) tp->sec * 1000 + tp->msec;
 
     if (lead_store_fold(w->store, w->lmcf->rules,
                         now - 3 * (uint64_t) w->lmcf->flush,
-                        NGX_HTTP_LEAD_FOLD_BUDGET, &more)
+                        NGX_HTTP_LEAD_FOLD_BUDGET, ngx_http_lead_promoted,
+                        log, &more)
         != LEAD_OK
         && ngx_http_lead_report_due())
     {
         ngx_log_error(NGX_LOG_ERR, log, 0, "lead: cannot keep scores in "
                       "\"%s\": %s; lists read every event meanwhile",
                       w->lmcf->store.data, lead_store_errmsg(w->store));
-    }
-}
-
-
-/* Leads the committed events made mql, now, not at some nightly run. */
-static void
-ngx_http_lead_promote(ngx_log_t *log, lead_batch *batch)
-{
-    ngx_time_t              *tp;
-    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
-
-    if (w->lmcf->rules == NULL) {
-        return;
-    }
-
-    tp = ngx_timeofday();
-
-    if (lead_store_promote(w->store, w->lmcf->rules, batch,
-                           (uint64_t) tp->sec * 1000 + tp->msec,
-                           ngx_http_lead_promoted, log)
-        != LEAD_OK)
-    {
-        ngx_log_error(NGX_LOG_ERR, log, 0, "lead: cannot update statuses: %s",
-                      lead_store_errmsg(w->store));
     }
 }
 

@@ -692,30 +692,30 @@ int lead_store_score_lead(lead_store *s, const lead_scoring *sc,
     const uint8_t lead_id[LEAD_ID_LEN], uint64_t since_ms, uint64_t now_ms,
     lead_score *out);
 
-/*
- * Keeps every lead's score in the store, so lists read a record a lead
- * instead of every event (lead_fold.c): folds the events stored up to
- * until_ms into their leads' kept scores, working at most budget_ms (one
- * write transaction); *more says there is more to fold.  until_ms leaves
- * time for other writers' batches on their way: a late one costs its
- * leads a scoring from scratch.  Call it after commits, often.
- */
-int lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
-    unsigned budget_ms, int *more);
-
-/*
- * After a batch is committed: every lead it has news of that is
- * identified (or back in nurture) and has met a trigger since becomes
- * mql, with the trigger's time and cause; fn hears of each.
- */
 typedef int (*lead_promoted_fn)(void *arg,
     const uint8_t lead_id[LEAD_ID_LEN], const lead_score *score,
     const char *cause);
 
-int lead_store_promote(lead_store *s, const lead_rules *r,
-    const lead_batch *b, uint64_t now_ms, lead_promoted_fn fn, void *arg);
+/*
+ * Keeps the per-visitor indexes and every lead's score in the store, so
+ * lists read a record a lead instead of every event (lead_fold.c): folds
+ * the events stored up to until_ms into them, working at most budget_ms
+ * (one write transaction); *more says there is more to fold.  A lead
+ * (identified, or back in nurture) that meets a trigger as its events
+ * are folded becomes mql, at the trigger's time, and fn hears of it once
+ * that is committed.  Without rules (NULL) it keeps the indexes only.
+ * until_ms leaves time for other writers' batches on their way: a late
+ * one costs its leads a scoring from scratch.  Call it after commits,
+ * often.
+ */
+int lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
+    unsigned budget_ms, lead_promoted_fn fn, void *arg, int *more);
 
-/* The same for one lead (one that just identified); score is scratch. */
+/*
+ * A lead that just identified: mql at once when it asked for a call or
+ * had met a trigger before (the fold judges the others as it scores
+ * them); score is scratch, fn hears of a promotion.
+ */
 int lead_store_promote_lead(lead_store *s, const lead_rules *r,
     const uint8_t lead_id[LEAD_ID_LEN], uint64_t now_ms, lead_score *score,
     lead_promoted_fn fn, void *arg);

@@ -297,15 +297,26 @@ rank_key(uint8_t key[RANK_KEY_LEN], const lead_scoring *sc, double e,
 
 /* ---- folding ----------------------------------------------------------- */
 
+/* A lead the fold made mql, told to the caller once committed. */
+typedef struct {
+    uint8_t      lead[LEAD_ID_LEN];
+    lead_score   score;
+    char         cause[LEAD_CAUSE_MAX];
+} promotion;
+
 typedef struct {
     lead_store          *s;
     MDB_txn             *txn;
+    const lead_rules    *rules;        /* NULL: score, promote nothing */
     const lead_scoring  *sc;
     fold_pos             pos;
     lead_scorer         *scorer;
     lead_score          *score;
+    lead_score          *scratch;
     lead_buf             buf;
     uint64_t             first_ms, last_ms;
+    promotion           *promoted;
+    size_t               npromoted;
     double               deadline;
 } fold;
 
@@ -356,6 +367,32 @@ load_state(fold *f, const uint8_t *lead_id, MDB_txn *txn)
     }
     f->first_ms = lead_get_u64(val.mv_data);
     f->last_ms = lead_get_u64((uint8_t *) val.mv_data + 8);
+    return LEAD_OK;
+}
+
+/* A lead whose score just moved may have become an mql. */
+static int
+promote(fold *f, const uint8_t *lead_id)
+{
+    promotion  *grown;
+    char        cause[LEAD_CAUSE_MAX];
+    int         promoted, rc;
+
+    rc = lead_store_promote_txn(f->s, f->txn, f->rules, lead_id,
+                                f->pos.time_ms, f->score, f->scratch,
+                                &promoted, cause);
+    if (rc != LEAD_OK || !promoted) {
+        return rc;
+    }
+    grown = realloc(f->promoted, (f->npromoted + 1) * sizeof(promotion));
+    if (grown == NULL) {
+        return lead_store_fail(f->s, LEAD_ENOMEM, "out of memory");
+    }
+    f->promoted = grown;
+    memcpy(grown[f->npromoted].lead, lead_id, LEAD_ID_LEN);
+    grown[f->npromoted].score = *f->scratch;
+    memcpy(grown[f->npromoted].cause, cause, LEAD_CAUSE_MAX);
+    f->npromoted++;
     return LEAD_OK;
 }
 
@@ -421,7 +458,10 @@ save_lead(fold *f, const uint8_t *lead_id)
         val.mv_size = 0;
         rc = mdb_put(f->txn, f->s->ranks, &key, &val, 0);
     }
-    return rc == 0 ? LEAD_OK : lead_store_mdb_fail(f->s, rc, "keeping a score");
+    if (rc != 0) {
+        return lead_store_mdb_fail(f->s, rc, "keeping a score");
+    }
+    return promote(f, lead_id);
 }
 
 static int
@@ -658,13 +698,91 @@ fold_events(fold *f, uint64_t until_ms, int *more)
     return rc;
 }
 
+/* The per-visitor indexes brought up to until_ms, from where they are. */
+static int
+index_events(fold *f, uint64_t until_ms, int *more)
+{
+    MDB_cursor   *cur;
+    MDB_val       key, val;
+    lead_visit   *v = NULL, *grownv;
+    uint8_t      *ids = NULL, *grownid, pos[16], last[16];
+    size_t        n = 0, cap = 0, i;
+    int           rc, op, all;
+
+    rc = lead_store_indexed(f->s, f->txn, pos, &all);
+    if (rc != LEAD_OK || all) {
+        return rc;
+    }
+    memcpy(last, pos, 16);
+
+    rc = mdb_cursor_open(f->txn, f->s->events, &cur);
+    if (rc != 0) {
+        return lead_store_mdb_fail(f->s, rc, "mdb_cursor_open");
+    }
+    key.mv_data = pos;
+    key.mv_size = 16;
+    for (op = MDB_SET_RANGE; (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
+         op = MDB_NEXT)
+    {
+        if (key.mv_size != 16 || memcmp(key.mv_data, pos, 16) == 0) {
+            continue;
+        }
+        if (lead_get_be64(key.mv_data) > until_ms) {
+            break;
+        }
+        if ((n & 255) == 0 && clock_ms() > f->deadline) {
+            *more = 1;
+            break;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            grownv = realloc(v, cap * sizeof(lead_visit));
+            grownid = realloc(ids, cap * LEAD_ID_LEN);
+            v = grownv ? grownv : v;
+            ids = grownid ? grownid : ids;
+            if (grownv == NULL || grownid == NULL) {
+                rc = ENOMEM;
+                break;
+            }
+        }
+        memcpy(last, key.mv_data, 16);
+        if (val.mv_size >= EVENT_HEAD) {
+            memcpy(ids + n * LEAD_ID_LEN, (uint8_t *) val.mv_data + 12,
+                   LEAD_ID_LEN);
+            v[n].time_ms = lead_get_be64(last);
+            v[n].seq = lead_get_be64(last + 8);
+            n++;
+        }
+    }
+    mdb_cursor_close(cur);
+
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        rc = rc == ENOMEM ? lead_store_fail(f->s, LEAD_ENOMEM,
+                                            "out of memory")
+                          : lead_store_mdb_fail(f->s, rc, "indexing");
+    } else {
+        /* the ids moved as the arrays grew: point at them now */
+        for (i = 0; i < n; i++) {
+            v[i].id = ids + i * LEAD_ID_LEN;
+        }
+        rc = n ? lead_store_index_visits(f->s, f->txn, v, n) : LEAD_OK;
+        if (rc == LEAD_OK && memcmp(last, pos, 16) != 0) {
+            rc = lead_store_set_indexed(f->s, f->txn, last);
+        }
+    }
+    free(v);
+    free(ids);
+    return rc;
+}
+
 int
 lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
-    unsigned budget_ms, int *more)
+    unsigned budget_ms, lead_promoted_fn fn, void *arg, int *more)
 {
     fold      f;
     fold_pos  start;
-    uint64_t  hash = rules_hash(r);
+    uint64_t  hash = r ? rules_hash(r) : 0;
+    size_t    i;
     int       rc;
 
     *more = 0;
@@ -675,13 +793,16 @@ lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
 
     memset(&f, 0, sizeof(f));
     f.s = s;
-    f.sc = lead_rules_scoring(r);
+    f.rules = r;
+    f.sc = r ? lead_rules_scoring(r) : NULL;
     f.deadline = clock_ms() + budget_ms;
-    f.scorer = lead_scorer_new(f.sc);
+    f.scorer = r ? lead_scorer_new(f.sc) : NULL;
     f.score = malloc(sizeof(lead_score));
-    if (f.scorer == NULL || f.score == NULL) {
+    f.scratch = malloc(sizeof(lead_score));
+    if ((r && f.scorer == NULL) || f.score == NULL || f.scratch == NULL) {
         lead_scorer_free(f.scorer);
         free(f.score);
+        free(f.scratch);
         return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
     }
 
@@ -692,7 +813,7 @@ lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
     }
 
     /* other scoring rules: every lead again, from the first event */
-    if (rc == LEAD_OK && f.pos.rules != hash) {
+    if (rc == LEAD_OK && r && f.pos.rules != hash) {
         rc = mdb_drop(f.txn, s->states, 0);
         rc = rc ? rc : mdb_drop(f.txn, s->summaries, 0);
         rc = rc ? rc : mdb_drop(f.txn, s->ranks, 0);
@@ -701,10 +822,15 @@ lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
         memset(&f.pos, 0, sizeof(f.pos));
         f.pos.rules = hash;
     }
+    /* the indexes first: scoring a lead again reads through them */
     if (rc == LEAD_OK) {
+        rc = index_events(&f, until_ms, more);
+    }
+    /* without rules, nothing to score: the indexes alone */
+    if (rc == LEAD_OK && r && !*more) {
         rc = refold(&f, more);
     }
-    if (rc == LEAD_OK && !*more) {
+    if (rc == LEAD_OK && r && !*more) {
         rc = fold_events(&f, until_ms, more);
     }
     /* nothing new: the transaction commits nothing, syncs nothing */
@@ -722,9 +848,16 @@ lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
         }
     }
 
+    for (i = 0; rc == LEAD_OK && fn && i < f.npromoted; i++) {
+        fn(arg, f.promoted[i].lead, &f.promoted[i].score,
+           f.promoted[i].cause);
+    }
+
+    free(f.promoted);
     lead_buf_free(&f.buf);
     lead_scorer_free(f.scorer);
     free(f.score);
+    free(f.scratch);
     return rc;
 }
 

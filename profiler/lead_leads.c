@@ -486,136 +486,239 @@ found_cmp(const void *x, const void *y)
     return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
-/* Appends the events of one visitor that belong to the lead (all: NULL). */
-static int
-collect_visitor(lead_store *s, MDB_txn *txn, const uint8_t *visitor,
-    const uint8_t *lead_id, found_event **found, size_t *n, size_t *cap)
-{
-    MDB_cursor     *cur;
-    MDB_val         key, val, ekey;
-    uint8_t         links[LINKS_MAX * LINK_SIZE];
-    size_t          nlinks = 0;
-    const uint8_t  *lead;
-    found_event    *grown;
-    uint64_t        t;
-    int             rc, op;
+static int feed_scorer(void *arg, uint64_t seq, const lead_event *ev);
 
-    key.mv_data = (void *) visitor;
-    key.mv_size = LEAD_ID_LEN;
-    rc = mdb_get(txn, s->links, &key, &val);
-    if (rc == 0 && val.mv_size <= sizeof(links)
-        && val.mv_size % LINK_SIZE == 0)
-    {
-        memcpy(links, val.mv_data, val.mv_size);
-        nlinks = val.mv_size / LINK_SIZE;
-    } else if (rc != 0 && rc != MDB_NOTFOUND) {
-        return lead_store_mdb_fail(s, rc, "reading links");
+/* A visitor whose events are wanted, with its links to leads. */
+typedef struct {
+    uint8_t   id[LEAD_ID_LEN];
+    uint8_t   links[LINKS_MAX * LINK_SIZE];
+    size_t    nlinks;
+} device;
+
+typedef struct {
+    found_event  *found;
+    size_t        n, cap;
+} found_list;
+
+static int
+add_found(lead_store *s, found_list *l, uint64_t t, uint64_t seq,
+    const MDB_val *val)
+{
+    found_event  *grown;
+
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 256;
+        grown = realloc(l->found, l->cap * sizeof(found_event));
+        if (grown == NULL) {
+            return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+        }
+        l->found = grown;
+    }
+    l->found[l->n].time_ms = t;
+    l->found[l->n].seq = seq;
+    l->found[l->n].val = *val;
+    l->n++;
+    return LEAD_OK;
+}
+
+/* The device's event at t is the lead's (any lead's: lead_id NULL). */
+static int
+is_leads(const device *d, const uint8_t *lead_id, uint64_t t)
+{
+    const uint8_t  *lead;
+
+    if (lead_id == NULL) {
+        return 1;
+    }
+    lead = lead_attributed(d->links, d->nlinks, t);
+    return lead != NULL && memcmp(lead, lead_id, LEAD_ID_LEN) == 0;
+}
+
+/*
+ * The events of the devices that are the lead's (all their events with
+ * lead_id NULL), in no order: from the index, and after what it holds,
+ * from the log itself.
+ */
+static int
+collect_events(lead_store *s, MDB_txn *txn, device *devices, size_t n,
+    const uint8_t *lead_id, found_list *l)
+{
+    MDB_cursor  *cur;
+    MDB_val      key, val, ekey;
+    uint8_t      indexed[16];
+    uint64_t     t;
+    size_t       i, k;
+    int          rc, op, all;
+
+    for (i = 0; i < n; i++) {
+        device  *d = &devices[i];
+
+        key.mv_data = d->id;
+        key.mv_size = LEAD_ID_LEN;
+        rc = mdb_get(txn, s->links, &key, &val);
+        if (rc == 0 && val.mv_size <= sizeof(d->links)
+            && val.mv_size % LINK_SIZE == 0)
+        {
+            memcpy(d->links, val.mv_data, val.mv_size);
+            d->nlinks = val.mv_size / LINK_SIZE;
+        } else if (rc != 0 && rc != MDB_NOTFOUND) {
+            return lead_store_mdb_fail(s, rc, "reading links");
+        }
+
+        rc = mdb_cursor_open(txn, s->visits, &cur);
+        if (rc != 0) {
+            return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
+        }
+        key.mv_data = d->id;
+        key.mv_size = LEAD_ID_LEN;
+        for (op = MDB_SET_RANGE;
+             (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
+             op = MDB_NEXT)
+        {
+            if (key.mv_size != LEAD_VISIT_KEY_LEN
+                || memcmp(key.mv_data, d->id, LEAD_ID_LEN) != 0)
+            {
+                break;
+            }
+            t = lead_get_be64((uint8_t *) key.mv_data + LEAD_ID_LEN);
+            if (!is_leads(d, lead_id, t)) {
+                continue;
+            }
+            /* the event's own key is the index key's time and seq */
+            ekey.mv_data = (uint8_t *) key.mv_data + LEAD_ID_LEN;
+            ekey.mv_size = 16;
+            if (mdb_get(txn, s->events, &ekey, &val) == 0) {
+                rc = add_found(s, l, t, lead_get_be64((uint8_t *) ekey.mv_data
+                                                      + 8), &val);
+                if (rc != LEAD_OK) {
+                    mdb_cursor_close(cur);
+                    return rc;
+                }
+            }
+        }
+        mdb_cursor_close(cur);
+        if (rc != 0 && rc != MDB_NOTFOUND) {
+            return lead_store_mdb_fail(s, rc, "reading visits");
+        }
     }
 
-    rc = mdb_cursor_open(txn, s->visits, &cur);
+    rc = lead_store_indexed(s, txn, indexed, &all);
+    if (rc != LEAD_OK || all || n == 0) {
+        return rc;
+    }
+
+    rc = mdb_cursor_open(txn, s->events, &cur);
     if (rc != 0) {
         return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
     }
-
-    for (op = MDB_SET_RANGE;
-         (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
+    key.mv_data = indexed;
+    key.mv_size = 16;
+    for (op = MDB_SET_RANGE; (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
          op = MDB_NEXT)
     {
-        if (key.mv_size != LEAD_VISIT_KEY_LEN
-            || memcmp(key.mv_data, visitor, LEAD_ID_LEN) != 0)
-        {
-            break;
-        }
+        const uint8_t  *e = val.mv_data;
 
-        t = lead_get_be64((uint8_t *) key.mv_data + LEAD_ID_LEN);
-        lead = lead_attributed(links, nlinks, t);
-        if (lead_id != NULL
-            && (lead == NULL || memcmp(lead, lead_id, LEAD_ID_LEN) != 0))
+        if (key.mv_size != 16 || memcmp(key.mv_data, indexed, 16) == 0
+            || val.mv_size < 12 + LEAD_ID_LEN)
         {
             continue;
         }
-
-        /* the event's own key is the index key's time and seq */
-        ekey.mv_data = (uint8_t *) key.mv_data + LEAD_ID_LEN;
-        ekey.mv_size = 16;
-        if (mdb_get(txn, s->events, &ekey, &val) != 0) {
-            continue;
-        }
-
-        if (*n == *cap) {
-            *cap = *cap ? *cap * 2 : 256;
-            grown = realloc(*found, *cap * sizeof(found_event));
-            if (grown == NULL) {
-                mdb_cursor_close(cur);
-                return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+        for (k = 0; k < n; k++) {
+            if (memcmp(e + 12, devices[k].id, LEAD_ID_LEN) == 0) {
+                break;
             }
-            *found = grown;
         }
-        (*found)[*n].time_ms = t;
-        (*found)[*n].seq = lead_get_be64((uint8_t *) key.mv_data
-                                         + LEAD_ID_LEN + 8);
-        (*found)[*n].val = val;
-        (*n)++;
+        t = lead_get_be64(key.mv_data);
+        if (k < n && is_leads(&devices[k], lead_id, t)) {
+            rc = add_found(s, l, t, lead_get_be64((uint8_t *) key.mv_data
+                                                  + 8), &val);
+            if (rc != LEAD_OK) {
+                break;
+            }
+        }
     }
-
     mdb_cursor_close(cur);
-    return (rc == 0 || rc == MDB_NOTFOUND) ? LEAD_OK
-           : lead_store_mdb_fail(s, rc, "reading visits");
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        return rc < 0 ? rc : lead_store_mdb_fail(s, rc, "reading events");
+    }
+    return LEAD_OK;
+}
+
+/* Sorts what was found into time order and hands each event to fn. */
+static int
+feed_found(found_list *l, lead_event_fn fn, void *arg)
+{
+    lead_event  ev;
+    size_t      i;
+
+    if (l->n > 1) {
+        qsort(l->found, l->n, sizeof(found_event), found_cmp);
+    }
+    for (i = 0; i < l->n; i++) {
+        if (lead_event_decode(l->found[i].val.mv_data,
+                              l->found[i].val.mv_size, &ev) == LEAD_OK
+            && fn(arg, l->found[i].seq, &ev) != 0)
+        {
+            return LEAD_ECALLBACK;
+        }
+    }
+    return LEAD_OK;
 }
 
 typedef struct {
-    lead_store     *s;
-    MDB_txn        *txn;
-    const uint8_t  *lead_id;
-    found_event    *found;
-    size_t          n, cap;
-    int             rc;
-} lead_history;
+    lead_store  *s;
+    device      *devices;
+    size_t       n, cap;
+    int          oom;
+} device_list;
 
 static int
-collect_device(void *arg, const uint8_t visitor[LEAD_ID_LEN], uint64_t since)
+add_device_id(void *arg, const uint8_t visitor[LEAD_ID_LEN], uint64_t since)
 {
-    lead_history  *h = arg;
+    device_list  *d = arg;
+    device       *grown;
 
     (void) since;
-    h->rc = collect_visitor(h->s, h->txn, visitor, h->lead_id, &h->found,
-                            &h->n, &h->cap);
-    return h->rc != LEAD_OK;
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 8;
+        grown = realloc(d->devices, d->cap * sizeof(device));
+        if (grown == NULL) {
+            d->oom = 1;
+            return 1;
+        }
+        d->devices = grown;
+    }
+    memset(&d->devices[d->n], 0, sizeof(device));
+    memcpy(d->devices[d->n].id, visitor, LEAD_ID_LEN);
+    d->n++;
+    return 0;
 }
 
 int
 lead_store_lead_events_txn(lead_store *s, MDB_txn *txn,
     const uint8_t *lead_id, lead_event_fn fn, void *arg)
 {
-    lead_history  h;
-    lead_event    ev;
-    size_t        i;
-    int           rc;
+    device_list  d;
+    found_list   l;
+    int          rc;
 
-    memset(&h, 0, sizeof(h));
-    h.s = s;
-    h.txn = txn;
-    h.lead_id = lead_id;
+    memset(&d, 0, sizeof(d));
+    memset(&l, 0, sizeof(l));
 
     /* every device of the lead, then its events that are the lead's */
-    rc = each_device_txn(s, txn, lead_id, collect_device, &h);
-    if (rc == LEAD_ECALLBACK) {
-        rc = h.rc;
+    rc = each_device_txn(s, txn, lead_id, add_device_id, &d);
+    if (rc == LEAD_ECALLBACK || d.oom) {
+        rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+    if (rc == LEAD_OK) {
+        rc = collect_events(s, txn, d.devices, d.n, lead_id, &l);
+    }
+    if (rc == LEAD_OK) {
+        rc = feed_found(&l, fn, arg);
     }
 
-    if (rc == LEAD_OK && h.n > 1) {
-        qsort(h.found, h.n, sizeof(found_event), found_cmp);
-    }
-    for (i = 0; rc == LEAD_OK && i < h.n; i++) {
-        if (lead_event_decode(h.found[i].val.mv_data, h.found[i].val.mv_size,
-                              &ev) == LEAD_OK
-            && fn(arg, h.found[i].seq, &ev) != 0)
-        {
-            rc = LEAD_ECALLBACK;
-        }
-    }
-
-    free(h.found);
+    free(d.devices);
+    free(l.found);
     return rc;
 }
 
@@ -680,9 +783,8 @@ lead_store_score_visitor(lead_store *s, const lead_scoring *sc,
 {
     MDB_txn       *txn;
     lead_scorer   *scorer;
-    found_event   *found = NULL;
-    lead_event     ev;
-    size_t         n = 0, cap = 0, i;
+    device         d;
+    found_list     l;
     int            rc;
 
     scorer = lead_scorer_new(sc);
@@ -690,17 +792,18 @@ lead_store_score_visitor(lead_store *s, const lead_scoring *sc,
         return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
     }
     lead_scorer_reset(scorer, 0);
+    memset(&l, 0, sizeof(l));
+    memset(&d, 0, sizeof(d));
+    memcpy(d.id, visitor, LEAD_ID_LEN);
 
     rc = (s->empty || s->partial) ? LEAD_OK : lead_store_read_begin(s, &txn);
     if (rc == LEAD_OK && !s->empty && !s->partial) {
-        rc = collect_visitor(s, txn, visitor, NULL, &found, &n, &cap);
-        /* the index is in time order already */
-        for (i = 0; rc == LEAD_OK && i < n; i++) {
-            if (lead_event_decode(found[i].val.mv_data, found[i].val.mv_size,
-                                  &ev) == LEAD_OK)
-            {
-                rc = lead_scorer_add(scorer, &ev);
-            }
+        rc = collect_events(s, txn, &d, 1, NULL, &l);
+        if (rc == LEAD_OK) {
+            rc = feed_found(&l, feed_scorer, scorer);
+            rc = rc == LEAD_ECALLBACK ? lead_store_fail(s, LEAD_ENOMEM,
+                                                        "out of memory")
+                                      : rc;
         }
         mdb_txn_abort(txn);
     }
@@ -708,7 +811,7 @@ lead_store_score_visitor(lead_store *s, const lead_scoring *sc,
         rc = lead_scorer_result(scorer, now_ms, out);
     }
 
-    free(found);
+    free(l.found);
     lead_scorer_free(scorer);
     return rc;
 }
@@ -731,14 +834,86 @@ feed_since(void *arg, uint64_t seq, const lead_event *ev)
     return lead_scorer_add(f->scorer, ev) != LEAD_OK;
 }
 
-static int
-keep_person(void *arg, const lead_person *p)
+int
+lead_store_promote_txn(lead_store *s, MDB_txn *txn, const lead_rules *r,
+    const uint8_t *lead_id, uint64_t now_ms, const lead_score *from_start,
+    lead_score *score, int *promoted, char cause[LEAD_CAUSE_MAX])
 {
-    lead_person  *out = arg;
+    const lead_asset  *a;
+    lead_person        p;
+    since_feed         feed;
+    MDB_val            key, val;
+    uint64_t           since, at;
+    int                status, rc;
 
-    out->contact = p->contact;
-    out->updated_ms = p->updated_ms;
-    return 0;
+    *promoted = 0;
+    rc = lead_store_read_status_txn(s, txn, lead_id, &status, &since);
+    if (rc != LEAD_OK
+        || (status != LEAD_STATUS_IDENTIFIED
+            && status != LEAD_STATUS_NURTURE))
+    {
+        return rc == LEAD_ENOTFOUND ? LEAD_OK : rc;
+    }
+
+    if (status == LEAD_STATUS_IDENTIFIED && from_start) {
+        *score = *from_start;
+    } else {
+        /* back from sales, only what it did since counts */
+        since = status == LEAD_STATUS_IDENTIFIED ? 0 : since;
+        feed.scorer = lead_scorer_new(lead_rules_scoring(r));
+        if (feed.scorer == NULL) {
+            return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+        }
+        feed.since_ms = since;
+        lead_scorer_reset(feed.scorer, since);
+        rc = lead_store_lead_events_txn(s, txn, lead_id, feed_since, &feed);
+        if (rc == LEAD_ECALLBACK) {
+            rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+        }
+        if (rc == LEAD_OK) {
+            rc = lead_scorer_result(feed.scorer, now_ms, score);
+        }
+        lead_scorer_free(feed.scorer);
+        if (rc != LEAD_OK) {
+            return rc;
+        }
+    }
+    if (status == LEAD_STATUS_IDENTIFIED) {
+        since = 0;
+    }
+
+    key.mv_data = (void *) lead_id;
+    key.mv_size = LEAD_ID_LEN;
+    rc = mdb_get(txn, s->leads, &key, &val);
+    if (rc != 0 || lead_decode_person(lead_id, &val, &p) != LEAD_OK) {
+        return rc == 0 || rc == MDB_NOTFOUND
+               ? LEAD_OK : lead_store_mdb_fail(s, rc, "reading a lead");
+    }
+
+    /* asking for a call is the strongest buying signal there is */
+    if (p.contact && p.updated_ms >= since) {
+        at = p.updated_ms;
+        snprintf(cause, LEAD_CAUSE_MAX, "asked to be contacted");
+
+    } else if (score->trigger_ms) {
+        at = score->trigger_ms;
+        a = score->trigger_asset ? lead_rules_find(r, score->trigger_asset)
+                                 : NULL;
+        if (a) {
+            snprintf(cause, LEAD_CAUSE_MAX, "read \"%.100s\" (hot)",
+                     a->title);
+        } else {
+            snprintf(cause, LEAD_CAUSE_MAX, "%s", score->trigger);
+        }
+
+    } else {
+        return LEAD_OK;
+    }
+
+    rc = lead_store_transition(s, txn, lead_id, LEAD_STATUS_MQL, at, cause,
+                               "", "");
+    *promoted = rc == LEAD_OK;
+    return rc;
 }
 
 int
@@ -746,174 +921,24 @@ lead_store_promote_lead(lead_store *s, const lead_rules *r,
     const uint8_t lead_id[LEAD_ID_LEN], uint64_t now_ms, lead_score *score,
     lead_promoted_fn fn, void *arg)
 {
-    const lead_scoring  *sc = lead_rules_scoring(r);
-    const lead_asset    *a;
-    lead_person          p;
-    since_feed           feed;
-    char                 cause[LEAD_CAUSE_MAX], hex[LEAD_ID_HEX_LEN];
-    uint64_t             since, at;
-    int                  status, rc;
+    MDB_txn  *txn;
+    char      cause[LEAD_CAUSE_MAX];
+    int       rc, promoted = 0;
 
-    rc = lead_store_get_status(s, lead_id, &status, &since);
-    if (rc != LEAD_OK
-        || (status != LEAD_STATUS_IDENTIFIED
-            && status != LEAD_STATUS_NURTURE))
-    {
-        return rc == LEAD_ENOTFOUND ? LEAD_OK : rc;
-    }
-    if (status == LEAD_STATUS_IDENTIFIED) {
-        since = 0;
-    }
-
-    feed.scorer = lead_scorer_new(sc);
-    if (feed.scorer == NULL) {
-        return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
-    }
-    feed.since_ms = since;
-    lead_scorer_reset(feed.scorer, since);
-
-    rc = lead_store_lead_events(s, lead_id, feed_since, &feed);
-    if (rc == LEAD_ECALLBACK) {
-        rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
-    }
-    if (rc == LEAD_OK) {
-        rc = lead_scorer_result(feed.scorer, now_ms, score);
-    }
-    lead_scorer_free(feed.scorer);
-
-    memset(&p, 0, sizeof(p));
-    lead_id_to_hex(lead_id, hex);
-    if (rc == LEAD_OK) {
-        rc = lead_store_find_lead(s, hex, LEAD_ID_HEX_LEN, keep_person, &p);
-    }
+    rc = lead_store_write_begin(s, &txn);
     if (rc != LEAD_OK) {
         return rc;
     }
-
-    /* asking for a call is the strongest buying signal there is */
-    if (p.contact && p.updated_ms >= since) {
-        at = p.updated_ms;
-        snprintf(cause, sizeof(cause), "asked to be contacted");
-
-    } else if (score->trigger_ms) {
-        at = score->trigger_ms;
-        a = score->trigger_asset ? lead_rules_find(r, score->trigger_asset)
-                                 : NULL;
-        if (a) {
-            snprintf(cause, sizeof(cause), "read \"%.100s\" (hot)",
-                     a->title);
-        } else {
-            snprintf(cause, sizeof(cause), "%s", score->trigger);
-        }
-
+    rc = lead_store_promote_txn(s, txn, r, lead_id, now_ms, NULL, score,
+                                &promoted, cause);
+    if (rc == LEAD_OK) {
+        rc = mdb_txn_commit(txn);
+        rc = rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "mdb_txn_commit");
     } else {
-        return LEAD_OK;
+        mdb_txn_abort(txn);
     }
-
-    rc = lead_store_set_status(s, lead_id, LEAD_STATUS_MQL, at, cause, "",
-                               "");
-    if (rc == LEAD_OK && fn) {
+    if (rc == LEAD_OK && promoted && fn) {
         fn(arg, lead_id, score, cause);
     }
-    return rc;
-}
-
-/* The lead an event of this visitor at time t belongs to. */
-static int
-event_lead(lead_store *s, const uint8_t *visitor, uint64_t t,
-    uint8_t lead_id[LEAD_ID_LEN])
-{
-    MDB_txn        *txn;
-    MDB_val         key, val;
-    const uint8_t  *lead = NULL;
-    int             rc;
-
-    rc = lead_store_read_begin(s, &txn);
-    if (rc != LEAD_OK) {
-        return rc;
-    }
-
-    key.mv_data = (void *) visitor;
-    key.mv_size = LEAD_ID_LEN;
-    rc = mdb_get(txn, s->links, &key, &val);
-    if (rc == 0 && val.mv_size % LINK_SIZE == 0) {
-        lead = lead_attributed(val.mv_data, val.mv_size / LINK_SIZE, t);
-        if (lead) {
-            memcpy(lead_id, lead, LEAD_ID_LEN);
-        }
-    }
-
-    mdb_txn_abort(txn);
-
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        return lead_store_mdb_fail(s, rc, "reading links");
-    }
-    return lead ? LEAD_OK : LEAD_ENOTFOUND;
-}
-
-typedef struct {
-    const uint8_t  *visitor;
-    uint64_t        time_ms;
-} batch_visit;
-
-static int
-batch_visit_cmp(const void *x, const void *y)
-{
-    const batch_visit  *a = x, *b = y;
-    int                 c = memcmp(a->visitor, b->visitor, LEAD_ID_LEN);
-
-    return c ? c : (a->time_ms > b->time_ms) - (a->time_ms < b->time_ms);
-}
-
-int
-lead_store_promote(lead_store *s, const lead_rules *r, const lead_batch *b,
-    uint64_t now_ms, lead_promoted_fn fn, void *arg)
-{
-    batch_visit     *visits;
-    const uint8_t   *rec;
-    uint8_t          lead_id[LEAD_ID_LEN], last[LEAD_ID_LEN];
-    lead_score      *score;
-    size_t           pos = 0, len, n = 0, i;
-    int              rc = LEAD_OK, have_last = 0;
-
-    if (lead_batch_count(b) == 0) {
-        return LEAD_OK;
-    }
-
-    visits = malloc(lead_batch_count(b) * sizeof(batch_visit));
-    score = malloc(sizeof(lead_score));
-    if (visits == NULL || score == NULL) {
-        free(visits);
-        free(score);
-        return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
-    }
-
-    /* visitor and time sit at fixed offsets of an encoded event */
-    while (lead_batch_next(b, &pos, &rec, &len)) {
-        visits[n].visitor = rec + 12;
-        visits[n].time_ms = lead_get_u64(rec + 4);
-        n++;
-    }
-    qsort(visits, n, sizeof(batch_visit), batch_visit_cmp);
-
-    /* every lead an event belongs to, by when it was read */
-    for (i = 0; i < n && rc == LEAD_OK; i++) {
-        rc = event_lead(s, visits[i].visitor, visits[i].time_ms, lead_id);
-        if (rc == LEAD_ENOTFOUND) {
-            rc = LEAD_OK;               /* anonymous: nothing to promote */
-            continue;
-        }
-        if (rc != LEAD_OK
-            || (have_last && memcmp(last, lead_id, LEAD_ID_LEN) == 0))
-        {
-            continue;
-        }
-        memcpy(last, lead_id, LEAD_ID_LEN);
-        have_last = 1;
-        rc = lead_store_promote_lead(s, r, lead_id, now_ms, score, fn, arg);
-    }
-
-    free(visits);
-    free(score);
     return rc;
 }

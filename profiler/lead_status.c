@@ -68,9 +68,9 @@ lead_status_allowed(int from, int to)
     }
 }
 
-static int
-read_status(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
-    int *status, uint64_t *since_ms)
+int
+lead_store_read_status_txn(lead_store *s, MDB_txn *txn,
+    const uint8_t *lead_id, int *status, uint64_t *since_ms)
 {
     MDB_val  key, val;
     int      rc;
@@ -97,7 +97,7 @@ lead_store_get_status_txn(lead_store *s, MDB_txn *txn,
     uint64_t  since;
     int       rc;
 
-    rc = read_status(s, txn, lead_id, status, &since);
+    rc = lead_store_read_status_txn(s, txn, lead_id, status, &since);
     if (rc == LEAD_ENOTFOUND) {
         *status = LEAD_STATUS_ANONYMOUS;
         rc = LEAD_OK;
@@ -118,7 +118,7 @@ lead_store_get_status(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
 
     rc = lead_store_read_begin(s, &txn);
     if (rc == LEAD_OK) {
-        rc = read_status(s, txn, lead_id, status, since_ms);
+        rc = lead_store_read_status_txn(s, txn, lead_id, status, since_ms);
         mdb_txn_abort(txn);
     }
     return rc;
@@ -148,7 +148,7 @@ lead_store_transition(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
     size_t       len;
     int          from, rc;
 
-    rc = read_status(s, txn, lead_id, &from, &since);
+    rc = lead_store_read_status_txn(s, txn, lead_id, &from, &since);
     if (rc == LEAD_ENOTFOUND) {
         from = LEAD_STATUS_ANONYMOUS;
         since = 0;

@@ -1,11 +1,13 @@
 /*
  * The LMDB store.
  *
- * "events" is the event log in time order (see append_events).
- * "visitors" is an index by visitor id, updated once per distinct visitor
- * in a batch.  "assets" is the catalogue of the rules events were read
- * under, by asset id.  "meta" holds the schema version and the last
- * event sequence number.
+ * "events" is the event log in time order (see append_events); a commit
+ * only appends to it, which is what makes it fast.  "visitors" (first,
+ * last, count by visitor id) and "visits" (visitor + time + seq) index
+ * it by visitor: the fold keeps them (lead_fold.c) up to meta "indexed",
+ * and readers add the events after that themselves.  "assets" is the
+ * catalogue of the rules events were read under, by asset id.  "meta"
+ * holds the schema version and the last event sequence number.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -32,6 +34,7 @@
 
 static const char  schema_key[] = "schema";
 static const char  seq_key[] = "seq";
+static const char  indexed_key[] = "indexed";
 
 const char *
 lead_strerror(int code)
@@ -109,6 +112,38 @@ match_dir_owner(const char *dir)
             continue;   /* best effort: the open itself already worked */
         }
     }
+}
+
+/*
+ * A store without an index position: a new one (nothing indexed yet) or
+ * one whose commits indexed every event (all of it is).
+ */
+static int
+start_index(lead_store *s, MDB_txn *txn)
+{
+    MDB_cursor  *cur;
+    MDB_val      key, val;
+    uint8_t      last[16];
+    int          rc, all;
+
+    rc = lead_store_indexed(s, txn, last, &all);
+    if (rc != LEAD_OK || !all) {
+        return rc;
+    }
+
+    rc = mdb_cursor_open(txn, s->events, &cur);
+    if (rc != 0) {
+        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
+    }
+    rc = mdb_cursor_get(cur, &key, &val, MDB_LAST);
+    if (rc == 0 && key.mv_size == 16) {
+        memcpy(last, key.mv_data, 16);
+    }
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        return lead_store_mdb_fail(s, rc, "reading the last event");
+    }
+    return lead_store_set_indexed(s, txn, last);
 }
 
 static int
@@ -190,7 +225,18 @@ open_dbs(lead_store *s)
                         found, LEAD_SCHEMA_VERSION);
         }
 
+        rc = s->read_only ? LEAD_OK : start_index(s, txn);
+        if (rc != LEAD_OK) {
+            mdb_txn_abort(txn);
+            return rc;
+        }
+
     } else if (rc == MDB_NOTFOUND && !s->read_only) {
+        rc = start_index(s, txn);
+        if (rc != LEAD_OK) {
+            mdb_txn_abort(txn);
+            return rc;
+        }
         ver[0] = LEAD_SCHEMA_VERSION;
         ver[1] = ver[2] = ver[3] = 0;
         val.mv_data = ver;
@@ -302,16 +348,10 @@ lead_store_close(lead_store *s)
     }
 }
 
-typedef struct {
-    const uint8_t  *id;
-    uint64_t        time_ms;
-    uint64_t        seq;
-} visit;
-
 static int
 visit_cmp(const void *a, const void *b)
 {
-    const visit  *x = a, *y = b;
+    const lead_visit  *x = a, *y = b;
     int           c = memcmp(x->id, y->id, LEAD_ID_LEN);
 
     if (c != 0) {
@@ -350,7 +390,7 @@ lead_get_be64(const uint8_t *p)
  */
 static int
 append_events(lead_store *s, MDB_txn *txn, const lead_batch *b,
-    visit *visits)
+    lead_visit *visits)
 {
     MDB_cursor     *cur;
     MDB_val         key, val, skey, sval;
@@ -420,7 +460,7 @@ append_events(lead_store *s, MDB_txn *txn, const lead_batch *b,
  * found without scanning everyone's.
  */
 static int
-index_visits(lead_store *s, MDB_txn *txn, const visit *v, size_t n)
+index_visits(lead_store *s, MDB_txn *txn, const lead_visit *v, size_t n)
 {
     MDB_val   key, val;
     uint8_t   k[LEAD_VISIT_KEY_LEN];
@@ -446,8 +486,9 @@ index_visits(lead_store *s, MDB_txn *txn, const visit *v, size_t n)
     return LEAD_OK;
 }
 
-static int
-update_visitors(lead_store *s, MDB_txn *txn, visit *visits, size_t n)
+int
+lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
+    size_t n)
 {
     MDB_val   key, val;
     uint8_t   rec[VISITOR_SIZE];
@@ -455,7 +496,7 @@ update_visitors(lead_store *s, MDB_txn *txn, visit *visits, size_t n)
     size_t    i, j;
     int       rc;
 
-    qsort(visits, n, sizeof(visit), visit_cmp);
+    qsort(visits, n, sizeof(lead_visit), visit_cmp);
 
     for (i = 0; i < n; i = j) {
         for (j = i + 1; j < n; j++) {
@@ -505,21 +546,36 @@ update_visitors(lead_store *s, MDB_txn *txn, visit *visits, size_t n)
 }
 
 /*
- * Events older than what the fold has passed cannot be folded in order:
- * their visitors' leads will be scored again (lead_fold.c).
+ * Events older than the indexes' position (another worker's batch, late)
+ * are indexed at once, so the indexes stay whole up to it; older than the
+ * kept scores' too, their visitors' leads will be scored again.
  */
 static int
-mark_late(lead_store *s, MDB_txn *txn, const visit *v, size_t n)
+index_late(lead_store *s, MDB_txn *txn, lead_visit *v, size_t n)
 {
     MDB_val   key, val;
+    uint8_t   indexed[16];
     uint64_t  folded;
-    size_t    i;
-    int       rc;
+    size_t    i, late = 0;
+    int       rc, all;
 
-    rc = lead_store_fold_time(s, txn, &folded);
+    if (!s->folding) {
+        return lead_store_index_visits(s, txn, v, n);
+    }
+
+    rc = lead_store_indexed(s, txn, indexed, &all);
+    if (rc == LEAD_OK) {
+        rc = lead_store_fold_time(s, txn, &folded);
+    }
+
     val.mv_data = NULL;
     val.mv_size = 0;
     for (i = 0; rc == LEAD_OK && i < n; i++) {
+        /* its seq is the newest: only an older time puts it behind */
+        if (!all && v[i].time_ms >= lead_get_be64(indexed)) {
+            continue;
+        }
+        v[late++] = v[i];
         if (v[i].time_ms < folded) {
             key.mv_data = (void *) v[i].id;
             key.mv_size = LEAD_ID_LEN;
@@ -528,15 +584,55 @@ mark_late(lead_store *s, MDB_txn *txn, const visit *v, size_t n)
                          : lead_store_mdb_fail(s, rc, "marking a refold");
         }
     }
-    return rc;
+    return rc == LEAD_OK && late ? lead_store_index_visits(s, txn, v, late)
+                                 : rc;
+}
+
+int
+lead_store_indexed(lead_store *s, MDB_txn *txn, uint8_t key[16], int *all)
+{
+    MDB_val  k, val;
+    int      rc;
+
+    memset(key, 0, 16);
+    *all = 0;
+    k.mv_data = (void *) indexed_key;
+    k.mv_size = sizeof(indexed_key) - 1;
+
+    rc = mdb_get(txn, s->meta, &k, &val);
+    if (rc == 0 && val.mv_size == 16) {
+        memcpy(key, val.mv_data, 16);
+        return LEAD_OK;
+    }
+    if (rc == 0 || rc == MDB_NOTFOUND) {
+        /* an older store: its commits indexed every event */
+        *all = 1;
+        return LEAD_OK;
+    }
+    return lead_store_mdb_fail(s, rc, "reading the index position");
+}
+
+int
+lead_store_set_indexed(lead_store *s, MDB_txn *txn, const uint8_t key[16])
+{
+    MDB_val  k, val;
+    int      rc;
+
+    k.mv_data = (void *) indexed_key;
+    k.mv_size = sizeof(indexed_key) - 1;
+    val.mv_data = (void *) key;
+    val.mv_size = 16;
+    rc = mdb_put(txn, s->meta, &k, &val, 0);
+    return rc == 0 ? LEAD_OK
+                   : lead_store_mdb_fail(s, rc, "writing the index position");
 }
 
 int
 lead_store_commit(lead_store *s, const lead_batch *b)
 {
     MDB_txn  *txn;
-    visit    *visits;
-    int       rc;
+    lead_visit  *visits;
+    int          rc;
 
     if (lead_batch_count(b) == 0) {
         return s->read_only ? lead_store_fail(s, LEAD_EINVAL,
@@ -544,7 +640,7 @@ lead_store_commit(lead_store *s, const lead_batch *b)
                             : LEAD_OK;
     }
 
-    visits = malloc(lead_batch_count(b) * sizeof(visit));
+    visits = malloc(lead_batch_count(b) * sizeof(lead_visit));
     if (visits == NULL) {
         return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
     }
@@ -553,10 +649,7 @@ lead_store_commit(lead_store *s, const lead_batch *b)
     if (rc == LEAD_OK) {
         rc = append_events(s, txn, b, visits);
         if (rc == LEAD_OK) {
-            rc = mark_late(s, txn, visits, lead_batch_count(b));
-        }
-        if (rc == LEAD_OK) {
-            rc = update_visitors(s, txn, visits, lead_batch_count(b));
+            rc = index_late(s, txn, visits, lead_batch_count(b));
         }
         if (rc == LEAD_OK) {
             rc = mdb_txn_commit(txn);
@@ -655,7 +748,6 @@ lead_store_scan(lead_store *s, MDB_dbi dbi, lead_row_fn row, void *ctx)
 
 typedef struct {
     lead_event_fn    event_fn;
-    lead_visitor_fn  visitor_fn;
     lead_asset_fn    asset_fn;
     void            *arg;
 } scan_ctx;
@@ -678,36 +770,178 @@ event_row(const MDB_val *key, const MDB_val *val, void *ctx)
 int
 lead_store_each_event(lead_store *s, lead_event_fn fn, void *arg)
 {
-    scan_ctx  c = { fn, NULL, NULL, arg };
+    scan_ctx  c = { fn, NULL, arg };
 
     return lead_store_scan(s, s->events, event_row, &c);
 }
 
-static int
-visitor_row(const MDB_val *key, const MDB_val *val, void *ctx)
-{
-    scan_ctx        *c = ctx;
-    lead_visitor     v;
-    const uint8_t   *p = val->mv_data;
+/* A visitor's events after the index: a visitor row to add to its own. */
+typedef struct {
+    uint8_t   id[LEAD_ID_LEN];
+    uint64_t  time_ms;
+} tail_visit;
 
-    if (key->mv_size != LEAD_ID_LEN || val->mv_size != VISITOR_SIZE) {
-        return 0;
+static int
+tail_visit_cmp(const void *x, const void *y)
+{
+    const tail_visit  *a = x, *b = y;
+    int                d = memcmp(a->id, b->id, LEAD_ID_LEN);
+
+    return d ? d : (a->time_ms > b->time_ms) - (a->time_ms < b->time_ms);
+}
+
+/* Visits after the indexes' position, of one visitor or (NULL) all. */
+static int
+tail_visits(lead_store *s, MDB_txn *txn, const uint8_t *only,
+    tail_visit **out, size_t *n)
+{
+    MDB_cursor  *cur;
+    MDB_val      key, val;
+    tail_visit  *grown;
+    uint8_t      pos[16];
+    size_t       cap = 0;
+    int          rc, op, all;
+
+    *out = NULL;
+    *n = 0;
+    rc = lead_store_indexed(s, txn, pos, &all);
+    if (rc != LEAD_OK || all) {
+        return rc;
     }
 
-    memcpy(v.id, key->mv_data, LEAD_ID_LEN);
-    v.first_ms = lead_get_u64(p);
-    v.last_ms = lead_get_u64(p + 8);
-    v.events = lead_get_u64(p + 16);
+    rc = mdb_cursor_open(txn, s->events, &cur);
+    if (rc != 0) {
+        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
+    }
+    key.mv_data = pos;
+    key.mv_size = 16;
+    for (op = MDB_SET_RANGE; (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
+         op = MDB_NEXT)
+    {
+        const uint8_t  *e = val.mv_data;
 
-    return c->visitor_fn(c->arg, &v);
+        if (key.mv_size != 16 || memcmp(key.mv_data, pos, 16) == 0
+            || val.mv_size < 12 + LEAD_ID_LEN
+            || (only && memcmp(e + 12, only, LEAD_ID_LEN) != 0))
+        {
+            continue;
+        }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 256;
+            grown = realloc(*out, cap * sizeof(tail_visit));
+            if (grown == NULL) {
+                mdb_cursor_close(cur);
+                return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+            }
+            *out = grown;
+        }
+        memcpy((*out)[*n].id, e + 12, LEAD_ID_LEN);
+        (*out)[*n].time_ms = lead_get_be64(key.mv_data);
+        (*n)++;
+    }
+    mdb_cursor_close(cur);
+    if (rc != MDB_NOTFOUND) {
+        return lead_store_mdb_fail(s, rc, "reading events");
+    }
+    if (*n > 1) {
+        qsort(*out, *n, sizeof(tail_visit), tail_visit_cmp);
+    }
+    return LEAD_OK;
+}
+
+/* Adds the tail's visits of v->id from *i on to v (they are sorted). */
+static void
+add_tail(lead_visitor *v, const tail_visit *t, size_t n, size_t *i)
+{
+    for (; *i < n && memcmp(t[*i].id, v->id, LEAD_ID_LEN) == 0; (*i)++) {
+        if (v->events == 0 || t[*i].time_ms < v->first_ms) {
+            v->first_ms = t[*i].time_ms;
+        }
+        if (t[*i].time_ms > v->last_ms) {
+            v->last_ms = t[*i].time_ms;
+        }
+        v->events++;
+    }
+}
+
+static void
+decode_visitor(const uint8_t *id, const MDB_val *val, lead_visitor *v)
+{
+    const uint8_t  *p = val->mv_data;
+
+    memcpy(v->id, id, LEAD_ID_LEN);
+    v->first_ms = lead_get_u64(p);
+    v->last_ms = lead_get_u64(p + 8);
+    v->events = lead_get_u64(p + 16);
+}
+
+/* The next well-formed row of "visitors", or 0 at the end. */
+static int
+next_visitor(MDB_cursor *cur, MDB_cursor_op op, lead_visitor *v, int *rc)
+{
+    MDB_val  key, val;
+
+    while ((*rc = mdb_cursor_get(cur, &key, &val, op)) == 0) {
+        if (key.mv_size == LEAD_ID_LEN && val.mv_size == VISITOR_SIZE) {
+            decode_visitor(key.mv_data, &val, v);
+            return 1;
+        }
+        op = MDB_NEXT;
+    }
+    if (*rc == MDB_NOTFOUND) {
+        *rc = 0;
+    }
+    return 0;
 }
 
 int
 lead_store_each_visitor(lead_store *s, lead_visitor_fn fn, void *arg)
 {
-    scan_ctx  c = { NULL, fn, NULL, arg };
+    MDB_txn       *txn;
+    MDB_cursor    *cur = NULL;
+    tail_visit    *t = NULL;
+    lead_visitor   row, v;
+    size_t         n = 0, i = 0;
+    int            rc, mrc = 0, have, d;
 
-    return lead_store_scan(s, s->visitors, visitor_row, &c);
+    if (s->empty || s->partial) {
+        return LEAD_OK;
+    }
+    rc = lead_store_read_begin(s, &txn);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    rc = tail_visits(s, txn, NULL, &t, &n);
+    if (rc == LEAD_OK && mdb_cursor_open(txn, s->visitors, &cur) != 0) {
+        rc = lead_store_fail(s, LEAD_ESTORE, "cannot read visitors");
+    }
+
+    /* the indexed visitors and the tail's, merged in id order */
+    have = rc == LEAD_OK && next_visitor(cur, MDB_FIRST, &row, &mrc);
+    while (rc == LEAD_OK && mrc == 0 && (have || i < n)) {
+        d = !have ? 1 : i < n ? memcmp(t[i].id, row.id, LEAD_ID_LEN) : -1;
+        if (d >= 0 && have) {
+            v = row;
+            have = next_visitor(cur, MDB_NEXT, &row, &mrc);
+        } else {
+            memset(&v, 0, sizeof(v));
+            memcpy(v.id, t[i].id, LEAD_ID_LEN);
+        }
+        add_tail(&v, t, n, &i);
+        if (fn(arg, &v) != 0) {
+            rc = LEAD_ECALLBACK;
+        }
+    }
+    if (rc == LEAD_OK && mrc != 0) {
+        rc = lead_store_mdb_fail(s, mrc, "reading visitors");
+    }
+
+    if (cur) {
+        mdb_cursor_close(cur);
+    }
+    mdb_txn_abort(txn);
+    free(t);
+    return rc;
 }
 
 /*
@@ -918,7 +1152,7 @@ asset_row(const MDB_val *key, const MDB_val *val, void *ctx)
 int
 lead_store_each_asset(lead_store *s, lead_asset_fn fn, void *arg)
 {
-    scan_ctx  c = { NULL, NULL, fn, arg };
+    scan_ctx  c = { NULL, fn, arg };
 
     return lead_store_scan(s, s->assets, asset_row, &c);
 }
@@ -927,9 +1161,11 @@ int
 lead_store_get_visitor(lead_store *s, const uint8_t id[LEAD_ID_LEN],
     lead_visitor *v)
 {
-    MDB_txn  *txn;
-    MDB_val   key, val;
-    int       rc;
+    MDB_txn     *txn;
+    MDB_val      key, val;
+    tail_visit  *t = NULL;
+    size_t       n = 0, i = 0;
+    int          rc;
 
     if (s->empty || s->partial) {
         return LEAD_ENOTFOUND;
@@ -940,21 +1176,29 @@ lead_store_get_visitor(lead_store *s, const uint8_t id[LEAD_ID_LEN],
         return rc;
     }
 
+    memset(v, 0, sizeof(*v));
+    memcpy(v->id, id, LEAD_ID_LEN);
     key.mv_data = (void *) id;
     key.mv_size = LEAD_ID_LEN;
 
     rc = mdb_get(txn, s->visitors, &key, &val);
     if (rc == 0 && val.mv_size == VISITOR_SIZE) {
-        memcpy(v->id, id, LEAD_ID_LEN);
-        v->first_ms = lead_get_u64(val.mv_data);
-        v->last_ms = lead_get_u64((uint8_t *) val.mv_data + 8);
-        v->events = lead_get_u64((uint8_t *) val.mv_data + 16);
+        decode_visitor(id, &val, v);
+        rc = LEAD_OK;
+    } else if (rc == 0 || rc == MDB_NOTFOUND) {
         rc = LEAD_OK;
     } else {
-        rc = (rc == 0 || rc == MDB_NOTFOUND)
-             ? LEAD_ENOTFOUND : lead_store_mdb_fail(s, rc, "mdb_get");
+        rc = lead_store_mdb_fail(s, rc, "mdb_get");
+    }
+    if (rc == LEAD_OK) {
+        rc = tail_visits(s, txn, id, &t, &n);
+    }
+    if (rc == LEAD_OK) {
+        add_tail(v, t, n, &i);
+        rc = v->events ? LEAD_OK : LEAD_ENOTFOUND;
     }
 
     mdb_txn_abort(txn);
+    free(t);
     return rc;
 }

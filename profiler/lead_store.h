@@ -49,6 +49,21 @@ int lead_store_scan_txn(lead_store *s, MDB_txn *txn, MDB_dbi dbi,
     lead_row_fn row, void *ctx);
 void lead_put_be64(uint8_t *p, uint64_t v);
 
+/* A lead's status and since when, or LEAD_ENOTFOUND if none is kept. */
+int lead_store_read_status_txn(lead_store *s, MDB_txn *txn,
+    const uint8_t *lead_id, int *status, uint64_t *since_ms);
+
+/*
+ * Inside a write transaction: a lead that is identified (or back in
+ * nurture) and has met a trigger since becomes mql; *promoted says so,
+ * with the cause.  from_start, when given, is its score with triggers
+ * counted from the start (what an identified lead is judged on); else,
+ * and for nurture, it is scored here into score.
+ */
+int lead_store_promote_txn(lead_store *s, MDB_txn *txn, const lead_rules *r,
+    const uint8_t *lead_id, uint64_t now_ms, const lead_score *from_start,
+    lead_score *score, int *promoted, char cause[LEAD_CAUSE_MAX]);
+
 /* A lead's status inside a transaction; anonymous when it has none. */
 int lead_store_get_status_txn(lead_store *s, MDB_txn *txn,
     const uint8_t *lead_id, int *status);
@@ -58,6 +73,27 @@ int lead_store_transition(lead_store *s, MDB_txn *txn,
     const uint8_t *lead_id, int to, uint64_t now_ms, const char *cause,
     const char *who, const char *reason);
 uint64_t lead_get_be64(const uint8_t *p);
+
+/* A visit: an event's visitor and key, for the per-visitor indexes. */
+typedef struct {
+    const uint8_t  *id;
+    uint64_t        time_ms;
+    uint64_t        seq;
+} lead_visit;
+
+/* Puts visits into "visits" and "visitors" (visits is sorted). */
+int lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
+    size_t n);
+
+/*
+ * How far the per-visitor indexes reach: every event up to key (time,
+ * seq; zeros: none) is in them; *all when every event is (a store written
+ * before they were kept by the fold).
+ */
+int lead_store_indexed(lead_store *s, MDB_txn *txn, uint8_t key[16],
+    int *all);
+int lead_store_set_indexed(lead_store *s, MDB_txn *txn,
+    const uint8_t key[16]);
 
 /* lead_store_lead_events inside a transaction (a write one too). */
 int lead_store_lead_events_txn(lead_store *s, MDB_txn *txn,

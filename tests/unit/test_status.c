@@ -719,14 +719,14 @@ typedef struct {
     uint64_t     dt;                /* from T0 */
 } visit;
 
-/* Commits the visits as one batch, then promotes as nginx does after. */
+/* Commits the visits as one batch, then folds (and promotes) as nginx. */
 static void
 read_batch(world *w, const visit *v, size_t n, uint64_t now_ms)
 {
     lead_batch  *b = lead_batch_new((n + 1) * (LEAD_EVENT_MAX_SIZE + 2));
     lead_event   ev;
     size_t       i;
-    int          rc;
+    int          rc, more;
 
     assert_non_null(b);
     for (i = 0; i < n; i++) {
@@ -735,10 +735,13 @@ read_batch(world *w, const visit *v, size_t n, uint64_t now_ms)
     }
     assert_int_equal(lead_store_commit(w->s, b), LEAD_OK);
 
-    rc = lead_store_promote(w->s, w->rules, b, now_ms, on_promoted, w);
-    if (rc != LEAD_OK) {
-        fail_msg("lead_store_promote: %d (%s)", rc, lead_store_errmsg(w->s));
-    }
+    do {
+        rc = lead_store_fold(w->s, w->rules, now_ms, 10000, on_promoted, w,
+                             &more);
+        if (rc != LEAD_OK) {
+            fail_msg("lead_store_fold: %d (%s)", rc, lead_store_errmsg(w->s));
+        }
+    } while (more);
     lead_batch_free(b);
 }
 

@@ -1,0 +1,399 @@
+#!/usr/bin/env python3
+"""lead next to plain nginx, in one nginx, on the same files.
+
+One worker pinned to core 0, wrk pinned to core 1 (two workers would
+measure their fight with wrk over the cores, not nginx).  Each round runs
+every configuration on a 4 KiB page and a 1 MiB PDF, in an order that
+turns from round to round; a ratio is taken within a round, then the
+median over rounds.  Everything listens on 127.0.0.1; every process this
+starts is stopped by PID.  Prints one tab-separated line per result:
+section, what, median, min, max, unit, target, PASS/FAIL.
+
+    bench/nginx.py BUILD_DIR OUT_DIR [--rounds N] [--seconds S]
+"""
+
+import argparse
+import http.client
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+
+NGINX = "/usr/sbin/nginx"
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+CONF = """
+load_module {module};
+worker_processes 1;
+worker_cpu_affinity 01;
+error_log {prefix}/error.log warn;
+pid {prefix}/nginx.pid;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    lead_store {prefix}/store size=32g;
+    lead_secret {prefix}/secret;
+    lead_rules {prefix}/rules;
+{servers}
+}}
+"""
+
+# what each configuration adds to the same static server
+CONFIGS = {
+    "plain": "",
+    "tracked": "location / { lead_track on; }",
+    "gated": """location / { lead_track on; lead_gate on; }
+        location = /lead/form { lead_form;
+            lead_form_template %(root)s/html/form.html; }""",
+    "auth_request, nginx 204": """location / { auth_request /auth; }
+        location = /auth { internal; return 204; }""",
+    "auth_request, python app": """location / { auth_request /auth; }
+        location = /auth { internal;
+            proxy_pass http://127.0.0.1:%(py)d/check;
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length ""; }""",
+    "access_log on": "access_log %(prefix)s/access.log;",
+}
+
+ASSETS = """path,title,stage,points,topic,flags
+/page.html,A 4 KiB page,interest,10,fibre,
+/map.pdf,A 1 MiB map,decision,40,fibre,hot
+"""
+
+# the usual alternative: a small app that checks a signed cookie
+GATE_APP = r'''
+import hashlib, hmac, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+KEY = open(sys.argv[2], "rb").read()
+
+class Gate(BaseHTTPRequestHandler):
+    def do_GET(self):
+        ok = False
+        for part in self.headers.get("Cookie", "").split(";"):
+            name, _, value = part.strip().partition("=")
+            if name == "gate" and "." in value:
+                who, mac = value.split(".", 1)
+                want = hmac.new(KEY, who.encode(), hashlib.sha256).hexdigest()
+                ok = hmac.compare_digest(want, mac)
+        self.send_response(204 if ok else 401)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+HTTPServer(("127.0.0.1", int(sys.argv[1])), Gate).serve_forever()
+'''
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def children(pid):
+    kids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        kids.append(int(entry))
+            except OSError:
+                pass
+    return kids
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+class Site:
+    """One nginx with a server per configuration, and the gate app."""
+
+    def __init__(self, build, out, configs, status=False):
+        self.build = os.path.abspath(build)
+        self.prefix = os.path.join(os.path.abspath(out), "nginx")
+        self.root = os.path.dirname(HERE)
+        self.ports = {name: free_port() for name in configs}
+        self.procs = []
+        self.seen = set()
+        os.makedirs(os.path.join(self.prefix, "www"), exist_ok=True)
+        os.makedirs(os.path.join(self.prefix, "rules"), exist_ok=True)
+        subprocess.run(["rm", "-rf", os.path.join(self.prefix, "store")],
+                       check=True)
+        with open(os.path.join(self.prefix, "www", "page.html"), "w") as f:
+            f.write("<!doctype html><title>p</title>" + "x" * 4065)
+        with open(os.path.join(self.prefix, "www", "map.pdf"), "wb") as f:
+            f.write(bytes(range(256)) * 4096)
+        with open(os.path.join(self.prefix, "rules", "assets.csv"), "w") as f:
+            f.write(ASSETS)
+        with open(os.path.join(self.prefix, "rules", "scoring.conf"),
+                  "w") as f:
+            f.write("mql_threshold 100000;\n")
+        with open(os.path.join(self.prefix, "secret"), "wb") as f:
+            f.write(os.urandom(48))
+
+        self.py = free_port()
+        servers = []
+        for name in configs:
+            servers.append("    server { listen 127.0.0.1:%d; root %s;\n"
+                           "        %s\n    }" % (
+                               self.ports[name],
+                               os.path.join(self.prefix, "www"),
+                               CONFIGS[name] % {"root": self.root,
+                                                "py": self.py,
+                                                "prefix": self.prefix}))
+        if status:
+            self.status_port = free_port()
+            servers.append("    server { listen 127.0.0.1:%d; "
+                           "location / { stub_status; } }" % self.status_port)
+        self.conf = os.path.join(self.prefix, "nginx.conf")
+        with open(self.conf, "w") as f:
+            f.write(CONF.format(module=os.path.join(self.build,
+                                                    "ngx_http_lead_module.so"),
+                                prefix=self.prefix,
+                                servers="\n".join(servers)))
+
+    def start(self):
+        try:
+            return self.launch()
+        except Exception:
+            self.stop()
+            raise
+
+    def launch(self):
+        if "auth_request, python app" in self.ports:
+            app = os.path.join(self.prefix, "gate.py")
+            with open(app, "w") as f:
+                f.write(GATE_APP)
+            self.procs.append(subprocess.Popen(
+                ["taskset", "-c", "0", sys.executable, app, str(self.py),
+                 os.path.join(self.prefix, "secret")]))
+        self.nginx = subprocess.Popen([NGINX, "-p", self.prefix, "-c",
+                                       self.conf, "-g", "daemon off;"])
+        self.procs.append(self.nginx)
+        deadline = time.time() + 10
+        for port in list(self.ports.values()) + [self.py] * (
+                "auth_request, python app" in self.ports):
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), 0.2).close()
+                    break
+                except OSError:
+                    if time.time() > deadline:
+                        raise RuntimeError("nginx did not start")
+                    time.sleep(0.05)
+        self.seen.update(children(self.nginx.pid))
+        return self
+
+    def worker(self):
+        kids = children(self.nginx.pid)
+        self.seen.update(kids)
+        return kids[0]
+
+    def stop(self):
+        """A graceful stop: the workers write what they hold first."""
+        if getattr(self, "nginx", None) and self.nginx.poll() is None:
+            self.seen.update(children(self.nginx.pid))
+            self.nginx.send_signal(signal.SIGQUIT)
+            try:
+                self.nginx.wait(60)
+            except subprocess.TimeoutExpired:
+                pass
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait(5)
+        for pid in self.seen:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def request(self, name, method="GET", path="/page.html", headers=None,
+                body=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.ports.get(
+            name, getattr(self, "status_port", 0)), timeout=10)
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r, data
+
+    def visitor_cookie(self, name):
+        """A returning visitor's lv cookie, as a browser keeps it."""
+        r, _ = self.request(name)
+        return r.getheader("Set-Cookie").split(";")[0]
+
+    def lead_cookie(self):
+        """The cookie of a visitor that filled the form: a lead."""
+        r, page = self.request("gated", path="/lead/form?return=/page.html")
+        cookie = r.getheader("Set-Cookie").split(";")[0]
+        token = re.search(rb'name="token" value="([^"]+)"', page).group(1)
+        body = urllib.parse.urlencode({
+            "name": "Bench Lead", "email": "bench@lead.example",
+            "return": "/page.html", "token": token.decode()})
+        r, _ = self.request("gated", "POST", "/lead/form", body=body,
+                            headers={"Cookie": cookie, "Content-Type":
+                                     "application/x-www-form-urlencoded"})
+        assert r.status == 303, r.status
+        return cookie
+
+    def app_cookie(self):
+        import hashlib
+        import hmac
+        with open(os.path.join(self.prefix, "secret"), "rb") as f:
+            key = f.read()
+        mac = hmac.new(key, b"bench", hashlib.sha256).hexdigest()
+        return f"gate=bench.{mac}"
+
+    def served(self):
+        """Requests nginx has handled, from stub_status (this one too)."""
+        _, data = self.request(None, path="/")
+        return int(data.split()[9])
+
+
+def wrk(port, path, seconds, cookie=None, connections=64):
+    cmd = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}",
+           f"-d{seconds}s", "--latency", f"http://127.0.0.1:{port}{path}"]
+    if cookie:
+        cmd[-1:-1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(cmd, capture_output=True, text=True,
+                         timeout=seconds + 30).stdout
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
+    scale = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), "
+                       r"write (\d+), timeout (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "p99_ms": float(p99.group(1)) * scale[p99.group(2)],
+        "bad": int(bad.group(1)) if bad else 0,
+        "errors": sum(map(int, errors.groups())) if errors else 0,
+    }
+
+
+def line(section, what, values, unit, target="", ok=None):
+    print("\t".join([section, what, "%.3f" % statistics.median(values),
+                     "%.3f" % min(values), "%.3f" % max(values), unit,
+                     target, "" if ok is None else ("PASS" if ok else "FAIL")]),
+          flush=True)
+
+
+def compare(args):
+    names = list(CONFIGS)
+    site = Site(args.build, args.out, names).start()
+    try:
+        cookies = {"tracked": site.visitor_cookie("tracked"),
+                   "gated": site.lead_cookie(),
+                   "auth_request, python app": site.app_cookie()}
+        files = (("4 KiB page", "/page.html"), ("1 MiB PDF", "/map.pdf"))
+        runs = {(f, n): [] for f, _ in files for n in names}
+        for f, path in files:                  # warm caches and the store
+            for n in names:
+                wrk(site.ports[n], path, 1, cookies.get(n))
+        for rnd in range(args.rounds):
+            for f, path in files:
+                order = names[rnd % len(names):] + names[:rnd % len(names)]
+                for n in order:
+                    r = wrk(site.ports[n], path, args.seconds, cookies.get(n))
+                    if r["bad"] or r["errors"]:
+                        print(f"bench: {n} {f}: {r['bad']} non-2xx, "
+                              f"{r['errors']} socket errors", file=sys.stderr)
+                    runs[(f, n)].append(r)
+    finally:
+        site.stop()
+
+    for f, _ in files:
+        plain = runs[(f, "plain")]
+        line("nginx", f"{f}: plain nginx", [r["rps"] for r in plain], "req/s")
+        for n in names[1:]:
+            ratio = [r["rps"] / p["rps"] for r, p in zip(runs[(f, n)], plain)]
+            target = {"tracked": 0.95, "gated": 0.90}.get(n)
+            if n == "tracked":
+                logged = runs[(f, "access_log on")]
+                line("nginx", f"{f}: tracked / access_log on",
+                     [r["rps"] / a["rps"] for r, a in zip(runs[(f, n)],
+                                                         logged)],
+                     "ratio", ">= 1.0",
+                     statistics.median([r["rps"] / a["rps"] for r, a in
+                                        zip(runs[(f, n)], logged)]) >= 1.0)
+            line("nginx", f"{f}: {n} / plain", ratio, "ratio",
+                 f">= {target}" if target else "",
+                 statistics.median(ratio) >= target if target else None)
+            added = [1e6 / r["rps"] - 1e6 / p["rps"]
+                     for r, p in zip(runs[(f, n)], plain)]
+            line("nginx", f"{f}: {n}, added worker time", added, "us/req")
+            if n in ("tracked", "gated"):
+                p99 = [r["p99_ms"] / p["p99_ms"]
+                       for r, p in zip(runs[(f, n)], plain)]
+                line("nginx", f"{f}: {n} p99 / plain p99", p99, "ratio",
+                     "<= 1.10", statistics.median(p99) <= 1.10)
+
+
+def ingest(args):
+    """Events under load, then after a graceful stop: every one stored."""
+    site = Site(args.build, args.out, ["tracked"], status=True).start()
+    try:
+        cookie = site.visitor_cookie("tracked")
+        worker = site.worker()
+        before_rss = rss_kib(worker)
+        served = site.served()
+        start = time.time()
+        r = wrk(site.ports["tracked"], "/page.html", args.ingest_seconds,
+                cookie, connections=64)
+        took = time.time() - start
+        # what came between the two readings, and the cookie's request
+        tracked = site.served() - served - 1 + 1
+        after_rss = rss_kib(worker)
+    finally:
+        site.stop()
+
+    count = subprocess.run([os.path.join(os.path.abspath(args.build),
+                                         "bench-count"),
+                            os.path.join(site.prefix, "store")],
+                           capture_output=True, text=True, check=True)
+    events, size = map(int, count.stdout.split())
+    line("ingest", "requests served (tracked, one visitor)",
+         [r["requests"]], "requests")
+    line("ingest", "events committed by the module under load",
+         [(events - 1) / took], "events/s")
+    line("ingest", "events lost (served - stored)", [tracked - events],
+         "events", "== 0", tracked == events)
+    line("memory", f"worker RSS growth over {r['requests']} requests",
+         [(after_rss - before_rss) / 1024], "MiB", "< 1",
+         after_rss - before_rss < 1024)
+    line("memory", "store size per million events",
+         [size / max(events, 1) * 1e6 / 2**20], "MiB")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("build")
+    ap.add_argument("out")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--seconds", type=int, default=3)
+    ap.add_argument("--ingest-seconds", type=int, default=12)
+    args = ap.parse_args()
+    compare(args)
+    ingest(args)
+
+
+if __name__ == "__main__":
+    main()
