@@ -35,7 +35,8 @@ leadctl: $(BUILD)/leadctl
 unit: $(UNIT_BINS)
 unit-asan: $(UNIT_ASAN_BINS)
 fuzz: $(FUZZ_BINS)
-bench: $(BUILD)/bench-ingest $(BUILD)/bench-dataset $(BUILD)/bench-profile
+bench: $(BUILD)/bench-ingest $(BUILD)/bench-dataset $(BUILD)/bench-profile \
+	$(BUILD)/bench-count
 
 $(SALES_SRC): profiler/embed.sh $(SALES_FILES)
 	@mkdir -p $(@D)

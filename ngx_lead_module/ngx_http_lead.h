@@ -12,6 +12,9 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
+#if (NGX_THREADS)
+#include <ngx_thread_pool.h>
+#endif
 
 #include "lead.h"
 
@@ -82,15 +85,36 @@ typedef struct {
 typedef struct ngx_http_lead_notice_s  ngx_http_lead_notice_t;
 
 
-/* one per worker process: its store handle and pending events */
+typedef struct ngx_http_lead_write_s  ngx_http_lead_write_t;
+
+
+#define NGX_HTTP_LEAD_KNOWN  4096      /* visitors known to be leads */
+
+typedef struct {
+    u_char           visitor[LEAD_ID_LEN];
+    ngx_msec_t       until;
+} ngx_http_lead_known_t;
+
+
+/* one per worker process: its store handles and pending events */
 typedef struct {
     lead_store      *store;
-    lead_batch      *batch;
-    ngx_event_t      flush_ev;
+    lead_store      *thread_store;   /* the same, for the write thread */
+    lead_batch      *batch;          /* filling */
+    lead_batch      *writing;        /* with the thread, or to retry */
+    ngx_uint_t       busy;           /* the thread has it */
+    ngx_event_t      tick;
     ngx_uint_t       dropped;
     time_t           last_report;
+    ngx_http_lead_write_t      *write;
+#if (NGX_THREADS)
+    ngx_thread_pool_t          *pool;
+    ngx_thread_task_t          *task;
+#endif
     ngx_http_lead_main_conf_t  *lmcf;
     ngx_http_lead_notice_t     *notices;   /* MQL notices to deliver */
+    lead_cookie_cache          *cookies;   /* values verified already */
+    ngx_http_lead_known_t      *known;     /* and visitors that are leads */
 } ngx_http_lead_worker_t;
 
 
@@ -112,9 +136,15 @@ ngx_int_t ngx_http_lead_set_cookie(ngx_http_request_t *r,
     ngx_http_lead_main_conf_t *lmcf, ngx_http_lead_ctx_t *ctx);
 ngx_int_t ngx_http_lead_identified(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx);
+ngx_int_t ngx_http_lead_is_lead(ngx_http_request_t *r,
+    ngx_http_lead_ctx_t *ctx);
 
 int ngx_http_lead_promoted(void *arg, const uint8_t *lead_id,
     const lead_score *score, const char *cause);
+
+ngx_int_t ngx_http_lead_write_init(ngx_cycle_t *cycle);
+void ngx_http_lead_write_add(ngx_log_t *log, const lead_event *ev);
+void ngx_http_lead_write_exit(ngx_log_t *log);
 
 ngx_int_t ngx_http_lead_gate_handler(ngx_http_request_t *r);
 

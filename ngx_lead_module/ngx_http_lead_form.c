@@ -154,7 +154,7 @@ ngx_http_lead_gate_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_http_lead_identified(r, ctx) == NGX_OK) {
+    if (ngx_http_lead_is_lead(r, ctx) == NGX_OK) {
         ctx->gated = 1;                 /* served, but to this lead only */
         return NGX_DECLINED;
     }

@@ -22,12 +22,7 @@ static void ngx_http_lead_read_headers(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx, ngx_http_lead_loc_conf_t *llcf);
 static void ngx_http_lead_record(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx);
-static void ngx_http_lead_flush(ngx_log_t *log);
-static void ngx_http_lead_fold(ngx_log_t *log);
 
-static void ngx_http_lead_flush_handler(ngx_event_t *ev);
-static void ngx_http_lead_open_store(ngx_log_t *log);
-static ngx_uint_t ngx_http_lead_report_due(void);
 
 static char *ngx_http_lead_store(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -423,8 +418,10 @@ ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
                                           &lmcf->cookie, &value)
         != NGX_DECLINED)
     {
-        if (lead_cookie_verify(lmcf->secret.data, lmcf->secret.len,
-                               (char *) value.data, value.len, ctx->visitor)
+        if (lead_cookie_verify_cached(ngx_http_lead_worker.cookies,
+                                      lmcf->secret.data, lmcf->secret.len,
+                                      (char *) value.data, value.len,
+                                      ctx->visitor)
             == LEAD_OK)
         {
             ctx->visitor_known = 1;
@@ -466,6 +463,41 @@ ngx_http_lead_identified(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
     }
 
     return ctx->identified ? NGX_OK : NGX_DECLINED;
+}
+
+
+/*
+ * For the gate: NGX_OK when the visitor is a lead's.  A lead's browser
+ * asks on every gated request, and once linked a visitor stays linked:
+ * the answer is remembered (for a second, as the lead may be erased).
+ * Which lead it is, $lead_id asks the store for.
+ */
+ngx_int_t
+ngx_http_lead_is_lead(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
+{
+    uint32_t                 h;
+    ngx_http_lead_known_t   *k;
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    ngx_memcpy(&h, ctx->visitor, sizeof(h));
+    k = w->known && !ctx->new_visitor ? &w->known[h % NGX_HTTP_LEAD_KNOWN]
+                                      : NULL;
+
+    if (k && k->until > ngx_current_msec
+        && ngx_memcmp(k->visitor, ctx->visitor, LEAD_ID_LEN) == 0)
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_http_lead_identified(r, ctx) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    if (k) {
+        ngx_memcpy(k->visitor, ctx->visitor, LEAD_ID_LEN);
+        k->until = ngx_current_msec + 1000;
+    }
+    return NGX_OK;
 }
 
 
@@ -673,97 +705,7 @@ ngx_http_lead_record(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
         ev.utm_campaign.len = utm.campaign_len;
     }
 
-    rc = lead_batch_add(ngx_http_lead_worker.batch, &ev);
-
-    if (rc == LEAD_EBATCHFULL) {
-        ngx_http_lead_flush(r->connection->log);
-
-        if (lead_batch_count(ngx_http_lead_worker.batch) != 0) {
-            /* the store cannot take them: make room for newer events */
-            ngx_http_lead_worker.dropped +=
-                                lead_batch_count(ngx_http_lead_worker.batch);
-            lead_batch_clear(ngx_http_lead_worker.batch);
-        }
-
-        rc = lead_batch_add(ngx_http_lead_worker.batch, &ev);
-    }
-
-    if (rc != LEAD_OK) {
-        ngx_http_lead_worker.dropped++;
-    }
-}
-
-
-/*
- * Commits pending events.  On failure they stay pending, to be retried on
- * the next tick, until the batch fills up and the oldest are dropped.
- */
-static void
-ngx_http_lead_flush(ngx_log_t *log)
-{
-    int                      rc;
-    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
-
-    if (w->store == NULL) {
-        ngx_http_lead_open_store(log);
-    }
-
-    if (w->store && lead_batch_count(w->batch) != 0) {
-        rc = lead_store_commit(w->store, w->batch);
-
-        if (rc == LEAD_OK) {
-            lead_batch_clear(w->batch);
-
-        } else if (ngx_http_lead_report_due()) {
-            ngx_log_error(NGX_LOG_ERR, log, 0,
-                          "lead: cannot record %uz events in \"%s\": %s; "
-                          "content is still served, will retry",
-                          lead_batch_count(w->batch), w->lmcf->store.data,
-                          lead_store_errmsg(w->store));
-        }
-    }
-
-    if (w->dropped && ngx_http_lead_report_due()) {
-        ngx_log_error(NGX_LOG_ERR, log, 0,
-                      "lead: %ui events were dropped because the store "
-                      "\"%s\" could not take them", w->dropped,
-                      w->lmcf->store.data);
-        w->dropped = 0;
-    }
-
-    if (w->store) {
-        ngx_http_lead_fold(log);
-    }
-}
-
-
-/*
- * The indexes and kept scores brought up to a few flushes ago (the other
- * workers' batches of that time are in by then), and the leads that met
- * a trigger made mql: now, not at some nightly run.
- */
-static void
-ngx_http_lead_fold(ngx_log_t *log)
-{
-    int                      more;
-    uint64_t                 now;
-    ngx_time_t              *tp;
-    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
-
-    tp = ngx_timeofday();
-    now = (uint64_t) tp->sec * 1000 + tp->msec;
-
-    if (lead_store_fold(w->store, w->lmcf->rules,
-                        now - 3 * (uint64_t) w->lmcf->flush,
-                        NGX_HTTP_LEAD_FOLD_BUDGET, ngx_http_lead_promoted,
-                        log, &more)
-        != LEAD_OK
-        && ngx_http_lead_report_due())
-    {
-        ngx_log_error(NGX_LOG_ERR, log, 0, "lead: cannot keep scores in "
-                      "\"%s\": %s; lists read every event meanwhile",
-                      w->lmcf->store.data, lead_store_errmsg(w->store));
-    }
+    ngx_http_lead_write_add(r->connection->log, &ev);
 }
 
 
@@ -783,64 +725,6 @@ ngx_http_lead_promoted(void *arg, const uint8_t *lead_id,
     ngx_http_lead_notify_queue(arg, lead_id, score, cause);
 
     return 0;
-}
-
-
-static void
-ngx_http_lead_flush_handler(ngx_event_t *ev)
-{
-    ngx_http_lead_flush(ev->log);
-
-    if (!ngx_exiting) {
-        ngx_add_timer(ev, ngx_http_lead_worker.lmcf->flush);
-    }
-}
-
-
-static void
-ngx_http_lead_open_store(ngx_log_t *log)
-{
-    int                      rc;
-    char                     err[512];
-    lead_store_opts          opts;
-    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
-
-    ngx_memzero(&opts, sizeof(lead_store_opts));
-    opts.map_size = w->lmcf->map_size;
-
-    rc = lead_store_open(&w->store, (char *) w->lmcf->store.data, &opts,
-                         err, sizeof(err));
-
-    /* leadctl scores with the rules nginx records under: keep them there */
-    if (rc == LEAD_OK && w->lmcf->rules
-        && lead_store_put_assets(w->store, w->lmcf->rules) != LEAD_OK)
-    {
-        ngx_log_error(NGX_LOG_ERR, log, 0, "lead: cannot record the rules "
-                      "in \"%s\": %s", w->lmcf->store.data,
-                      lead_store_errmsg(w->store));
-    }
-
-    if (rc != LEAD_OK && ngx_http_lead_report_due()) {
-        ngx_log_error(NGX_LOG_ERR, log, 0,
-                      "lead: %s; content is still served, tracking retries "
-                      "every %M ms", err, w->lmcf->flush);
-    }
-}
-
-
-/* Store errors are logged at most once a minute: no log flood. */
-static ngx_uint_t
-ngx_http_lead_report_due(void)
-{
-    if (ngx_time() - ngx_http_lead_worker.last_report
-        < NGX_HTTP_LEAD_REPORT_EVERY)
-    {
-        return 0;
-    }
-
-    ngx_http_lead_worker.last_report = ngx_time();
-
-    return 1;
 }
 
 
@@ -902,6 +786,13 @@ ngx_http_lead_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (ngx_conf_full_name(cf->cycle, &lmcf->store, 0) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
+
+#if (NGX_THREADS)
+    /* commits and folds run in nginx's default thread pool */
+    if (ngx_thread_pool_add(cf, NULL) == NULL) {
+        return NGX_CONF_ERROR;
+    }
+#endif
 
     /* a usable store is a directory, or one that can be made in a dir */
     if (ngx_file_info(lmcf->store.data, &fi) != NGX_FILE_ERROR) {
@@ -1568,23 +1459,12 @@ ngx_http_lead_init_process(ngx_cycle_t *cycle)
     ngx_memzero(w, sizeof(ngx_http_lead_worker_t));
     w->lmcf = lmcf;
 
-    w->batch = lead_batch_new(lmcf->batch_size);
-    if (w->batch == NULL) {
-        ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
-                      "lead: no memory for the event batch, not tracking");
-        return NGX_OK;
-    }
+    /* a new worker, a new configuration's secret: empty caches */
+    w->cookies = lead_cookie_cache_new();
+    w->known = ngx_pcalloc(cycle->pool, NGX_HTTP_LEAD_KNOWN
+                                        * sizeof(ngx_http_lead_known_t));
 
-    ngx_http_lead_open_store(cycle->log);
-
-    w->flush_ev.handler = ngx_http_lead_flush_handler;
-    w->flush_ev.log = cycle->log;
-    w->flush_ev.data = w;
-    w->flush_ev.cancelable = 1;
-
-    ngx_add_timer(&w->flush_ev, lmcf->flush);
-
-    return NGX_OK;
+    return ngx_http_lead_write_init(cycle);
 }
 
 
@@ -1593,24 +1473,12 @@ ngx_http_lead_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
 
-    if (w->batch == NULL) {
+    if (w->lmcf == NULL) {
         return;
     }
 
-    /* a graceful stop or reload: nothing recorded may be lost */
-    w->last_report = 0;
-    ngx_http_lead_flush(cycle->log);
-
-    if (lead_batch_count(w->batch) != 0) {
-        ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
-                      "lead: %uz events lost at exit: store \"%s\" "
-                      "unavailable", lead_batch_count(w->batch),
-                      w->lmcf->store.data);
-    }
-
+    ngx_http_lead_write_exit(cycle->log);
     ngx_http_lead_notify_exit(cycle->log);
-    lead_store_close(w->store);
-    lead_batch_free(w->batch);
-    w->store = NULL;
-    w->batch = NULL;
+    lead_cookie_cache_free(w->cookies);
+    w->cookies = NULL;
 }

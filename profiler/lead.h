@@ -70,6 +70,19 @@ int lead_cookie_verify(const uint8_t *secret, size_t secret_len,
     const char *value, size_t len, uint8_t id[LEAD_ID_LEN]);
 
 /*
+ * lead_cookie_verify, remembering values that verified: a returning
+ * visitor's cookie costs a lookup, not a MAC.  One cache per secret (and
+ * per thread); lead_cookie_verify_cached takes a NULL cache too.
+ */
+typedef struct lead_cookie_cache lead_cookie_cache;
+
+lead_cookie_cache *lead_cookie_cache_new(void);
+void lead_cookie_cache_free(lead_cookie_cache *c);
+int lead_cookie_verify_cached(lead_cookie_cache *c, const uint8_t *secret,
+    size_t secret_len, const char *value, size_t len,
+    uint8_t id[LEAD_ID_LEN]);
+
+/*
  * The form's anti-CSRF token: a MAC of the visitor id, so a page on
  * another site cannot know it.  LEAD_TOKEN_LEN characters, no NUL.
  */
@@ -258,6 +271,13 @@ typedef struct {
 int lead_store_open(lead_store **out, const char *dir,
     const lead_store_opts *opts, char *errbuf, size_t errlen);
 void lead_store_close(lead_store *s);
+
+/*
+ * Another handle on an open store, for another thread of the same
+ * process (LMDB allows one environment per process): its own error
+ * message, the same environment.  Close it before the store it shares.
+ */
+lead_store *lead_store_share(lead_store *s);
 
 /* The last error's detail, for logs. */
 const char *lead_store_errmsg(const lead_store *s);

@@ -1346,7 +1346,7 @@ static void
 close_kept(tail *t)
 {
     if (t->txn != NULL) {
-        mdb_txn_abort(t->txn);
+        lead_store_read_end(t->s, t->txn);
     }
     free(t->p);
     free(t->leads);

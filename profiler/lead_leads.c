@@ -323,7 +323,7 @@ lead_store_visitor_lead(lead_store *s, const uint8_t visitor[LEAD_ID_LEN],
              ? LEAD_ENOTFOUND : lead_store_mdb_fail(s, rc, "mdb_get");
     }
 
-    mdb_txn_abort(txn);
+    lead_store_read_end(s, txn);
     return rc;
 }
 
@@ -402,7 +402,7 @@ lead_store_find_lead(lead_store *s, const char *who, size_t len,
              ? LEAD_ENOTFOUND : lead_store_mdb_fail(s, rc, "mdb_get");
     }
 
-    mdb_txn_abort(txn);
+    lead_store_read_end(s, txn);
     return rc;
 }
 
@@ -464,7 +464,7 @@ lead_store_each_device(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
     rc = lead_store_read_begin(s, &txn);
     if (rc == LEAD_OK) {
         rc = each_device_txn(s, txn, lead_id, fn, arg);
-        mdb_txn_abort(txn);
+        lead_store_read_end(s, txn);
     }
     return rc;
 }
@@ -738,7 +738,7 @@ lead_store_lead_events(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
         return rc;
     }
     rc = lead_store_lead_events_txn(s, txn, lead_id, fn, arg);
-    mdb_txn_abort(txn);
+    lead_store_read_end(s, txn);
     return rc;
 }
 
@@ -805,7 +805,7 @@ lead_store_score_visitor(lead_store *s, const lead_scoring *sc,
                                                         "out of memory")
                                       : rc;
         }
-        mdb_txn_abort(txn);
+        lead_store_read_end(s, txn);
     }
     if (rc == LEAD_OK) {
         rc = lead_scorer_result(scorer, now_ms, out);

@@ -531,7 +531,7 @@ lead_store_score_all(lead_store *s, const lead_scoring *sc, uint64_t now_ms,
     }
 
     if (c.txn != NULL) {
-        mdb_txn_abort(c.txn);
+        lead_store_read_end(s, c.txn);
     }
     free(c.leads);
     free(c.relinked);

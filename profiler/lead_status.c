@@ -119,7 +119,7 @@ lead_store_get_status(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
     rc = lead_store_read_begin(s, &txn);
     if (rc == LEAD_OK) {
         rc = lead_store_read_status_txn(s, txn, lead_id, status, since_ms);
-        mdb_txn_abort(txn);
+        lead_store_read_end(s, txn);
     }
     return rc;
 }
@@ -358,7 +358,7 @@ lead_store_count_statuses(lead_store *s, size_t counts[LEAD_NSTATUSES],
     } else {
         rc = lead_store_mdb_fail(s, rc, "mdb_stat");
     }
-    mdb_txn_abort(txn);
+    lead_store_read_end(s, txn);
 
     /* a lead with no status kept is identified */
     if (rc == LEAD_OK && *leads > c.n) {

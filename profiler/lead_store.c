@@ -343,9 +343,28 @@ void
 lead_store_close(lead_store *s)
 {
     if (s != NULL) {
-        mdb_env_close(s->env);
+        if (s->idle != NULL) {
+            mdb_txn_abort(s->idle);
+        }
+        if (s->owner == NULL) {
+            mdb_env_close(s->env);
+        }
         free(s);
     }
+}
+
+lead_store *
+lead_store_share(lead_store *s)
+{
+    lead_store  *view = malloc(sizeof(*view));
+
+    if (view != NULL) {
+        *view = *s;
+        view->owner = s;
+        view->idle = NULL;          /* a snapshot is one thread's */
+        view->err[0] = '\0';
+    }
+    return view;
 }
 
 static int
@@ -679,10 +698,37 @@ begin(lead_store *s, MDB_txn **txn, unsigned flags)
     return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "mdb_txn_begin");
 }
 
+/*
+ * A read snapshot.  The last one ended is kept reset and renewed: a
+ * point lookup (the gate asks one per request) costs no allocation and
+ * no new reader slot.
+ */
 int
 lead_store_read_begin(lead_store *s, MDB_txn **txn)
 {
+    int  rc;
+
+    if (s->idle != NULL) {
+        *txn = s->idle;
+        s->idle = NULL;
+        rc = mdb_txn_renew(*txn);
+        if (rc == 0) {
+            return LEAD_OK;
+        }
+        mdb_txn_abort(*txn);
+    }
     return begin(s, txn, MDB_RDONLY);
+}
+
+void
+lead_store_read_end(lead_store *s, MDB_txn *txn)
+{
+    if (s->idle == NULL) {
+        mdb_txn_reset(txn);
+        s->idle = txn;
+    } else {
+        mdb_txn_abort(txn);
+    }
 }
 
 int
@@ -741,7 +787,7 @@ lead_store_scan(lead_store *s, MDB_dbi dbi, lead_row_fn row, void *ctx)
     rc = lead_store_read_begin(s, &txn);
     if (rc == LEAD_OK) {
         rc = lead_store_scan_txn(s, txn, dbi, row, ctx);
-        mdb_txn_abort(txn);
+        lead_store_read_end(s, txn);
     }
     return rc;
 }
@@ -939,7 +985,7 @@ lead_store_each_visitor(lead_store *s, lead_visitor_fn fn, void *arg)
     if (cur) {
         mdb_cursor_close(cur);
     }
-    mdb_txn_abort(txn);
+    lead_store_read_end(s, txn);
     free(t);
     return rc;
 }
@@ -1039,7 +1085,7 @@ lead_store_get_rules(lead_store *s, lead_rules **out, char *err,
     key.mv_size = sizeof(rules_key) - 1;
     rc = mdb_get(txn, s->meta, &key, &val);
     if (rc != 0) {
-        mdb_txn_abort(txn);
+        lead_store_read_end(s, txn);
         snprintf(err, errlen, "no rules recorded in the store yet");
         return LEAD_ENOTFOUND;
     }
@@ -1066,7 +1112,7 @@ lead_store_get_rules(lead_store *s, lead_rules **out, char *err,
                                   texts[1].data, texts[1].len, &texts[2],
                                   err, errlen);
 
-    mdb_txn_abort(txn);
+    lead_store_read_end(s, txn);
     return rc;
 }
 
@@ -1198,7 +1244,7 @@ lead_store_get_visitor(lead_store *s, const uint8_t id[LEAD_ID_LEN],
         rc = v->events ? LEAD_OK : LEAD_ENOTFOUND;
     }
 
-    mdb_txn_abort(txn);
+    lead_store_read_end(s, txn);
     free(t);
     return rc;
 }

@@ -31,6 +31,8 @@ struct lead_store {
     int        read_only;
     int        empty;      /* read-only open of a store never written */
     int        partial;    /* read-only open of a store missing tables */
+    lead_store *owner;     /* a shared view: the handle that owns env */
+    MDB_txn    *idle;      /* a read snapshot ended, to renew */
     char       err[256];
 };
 
@@ -43,6 +45,7 @@ typedef int (*lead_row_fn)(const MDB_val *key, const MDB_val *val,
 int lead_store_fail(lead_store *s, int code, const char *fmt, ...);
 int lead_store_mdb_fail(lead_store *s, int rc, const char *what);
 int lead_store_read_begin(lead_store *s, MDB_txn **txn);
+void lead_store_read_end(lead_store *s, MDB_txn *txn);
 int lead_store_write_begin(lead_store *s, MDB_txn **txn);
 int lead_store_scan(lead_store *s, MDB_dbi dbi, lead_row_fn row, void *ctx);
 int lead_store_scan_txn(lead_store *s, MDB_txn *txn, MDB_dbi dbi,

@@ -159,6 +159,58 @@ test_verify_rejects_wrong_key(void **state)
                                         sizeof(value), got), LEAD_EINVAL);
 }
 
+/* The cache answers as lead_cookie_verify does, from the second time on. */
+static void
+test_verify_cached(void **state)
+{
+    enum { N = 10000 };     /* more values than slots: they evict */
+    lead_cookie_cache  *cache = lead_cookie_cache_new();
+    uint8_t           (*ids)[LEAD_ID_LEN] = calloc(N, LEAD_ID_LEN);
+    uint8_t             got[LEAD_ID_LEN];
+    char                value[LEAD_COOKIE_VALUE_LEN];
+    int                 i, round;
+
+    (void) state;
+    assert_non_null(cache);
+    assert_non_null(ids);
+
+    for (i = 0; i < N; i++) {
+        assert_int_equal(lead_visitor_new(ids[i]), LEAD_OK);
+    }
+    for (round = 0; round < 2; round++) {
+        for (i = 0; i < N; i++) {
+            lead_cookie_sign(secret, SECRET_LEN, ids[i], value);
+            assert_int_equal(lead_cookie_verify_cached(cache, secret,
+                                 SECRET_LEN, value, sizeof(value), got),
+                             LEAD_OK);
+            assert_memory_equal(got, ids[i], LEAD_ID_LEN);
+        }
+    }
+
+    /* a forged MAC is refused, also right after the good value hit */
+    lead_cookie_sign(secret, SECRET_LEN, ids[0], value);
+    assert_int_equal(lead_cookie_verify_cached(cache, secret, SECRET_LEN,
+                         value, sizeof(value), got), LEAD_OK);
+    value[40] = value[40] == 'A' ? 'B' : 'A';
+    for (round = 0; round < 2; round++) {
+        assert_int_equal(lead_cookie_verify_cached(cache, secret, SECRET_LEN,
+                             value, sizeof(value), got), LEAD_EINVAL);
+    }
+
+    /* a prefix of a cached value is not that value */
+    lead_cookie_sign(secret, SECRET_LEN, ids[1], value);
+    assert_int_equal(lead_cookie_verify_cached(cache, secret, SECRET_LEN,
+                         value, sizeof(value) - 1, got), LEAD_EINVAL);
+
+    /* without a cache, the plain check */
+    assert_int_equal(lead_cookie_verify_cached(NULL, secret, SECRET_LEN,
+                         value, sizeof(value), got), LEAD_OK);
+    assert_memory_equal(got, ids[1], LEAD_ID_LEN);
+
+    free(ids);
+    lead_cookie_cache_free(cache);
+}
+
 static void
 test_id_hex_round_trip(void **state)
 {
@@ -226,6 +278,7 @@ main(void)
         cmocka_unit_test(test_sign_verify_round_trip),
         cmocka_unit_test(test_verify_rejects),
         cmocka_unit_test(test_verify_rejects_wrong_key),
+        cmocka_unit_test(test_verify_cached),
         cmocka_unit_test(test_id_hex_round_trip),
         cmocka_unit_test(test_id_from_hex_rejects),
     };

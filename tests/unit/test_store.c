@@ -221,6 +221,37 @@ test_commit_and_read(void **state)
 }
 
 /*
+ * A handle shared with another thread reads what the owner commits, and a
+ * kept read snapshot is renewed: each read sees the latest commit.
+ */
+static void
+test_shared_handle_reads_latest(void **state)
+{
+    enum { FIRST = 5, SECOND = 7 };
+    fx_event    *evs = calloc(FIRST + SECOND, sizeof(*evs));
+    lead_store  *s, *view;
+
+    assert_non_null(evs);
+    make_events(evs, 0, FIRST + SECOND, 0);
+
+    s = open_store(dir_of(state), 0, 0);
+    view = lead_store_share(s);
+    assert_non_null(view);
+
+    assert_int_equal(commit_events(s, evs, FIRST), LEAD_OK);
+    expect_events(view, evs, FIRST);
+    expect_events(s, evs, FIRST);
+
+    assert_int_equal(commit_events(view, evs + FIRST, SECOND), LEAD_OK);
+    expect_events(s, evs, FIRST + SECOND);
+    expect_events(view, evs, FIRST + SECOND);
+
+    lead_store_close(view);
+    lead_store_close(s);
+    free(evs);
+}
+
+/*
  * Workers commit in any order, so a later batch may hold older events:
  * they are read in time order (ties in storage order) with their seq.
  */
@@ -598,6 +629,7 @@ main(void)
     const struct CMUnitTest  tests[] = {
         T(test_open_creates),
         T(test_commit_and_read),
+        T(test_shared_handle_reads_latest),
         T(test_time_order),
         T(test_visitor_aggregates),
         T(test_reopen_keeps),

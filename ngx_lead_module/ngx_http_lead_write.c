@@ -1,0 +1,443 @@
+
+/*
+ * The write path.  Events wait in memory; every flush interval the
+ * batch is handed to a thread of nginx's default thread pool, which
+ * commits it, folds the store (its indexes, the kept scores) and makes
+ * the leads that met a trigger mql.  The event loop never waits for the
+ * disk, so serving keeps its latency.  One batch is written while the
+ * next one fills.  An nginx built without threads does the same work on
+ * the flush timer.
+ */
+
+
+#include "ngx_http_lead.h"
+
+#if (NGX_THREADS && NGX_LINUX)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#endif
+
+
+#define NGX_HTTP_LEAD_WRITE_NICE  10
+
+
+typedef struct {
+    u_char                   lead[LEAD_ID_LEN];
+    lead_score               score;
+    char                     cause[LEAD_CAUSE_MAX];
+} ngx_http_lead_promotion_t;
+
+
+/* what the thread is given and gives back */
+struct ngx_http_lead_write_s {
+    lead_store                 *store;       /* the thread's own handle */
+    lead_batch                 *batch;
+    const lead_rules           *rules;
+    uint64_t                    until_ms;
+    int                         commit_rc;
+    int                         fold_rc;
+    int                         more;
+    size_t                      committed;
+    char                        err[256];
+    ngx_http_lead_promotion_t  *promoted;
+    size_t                      npromoted;
+    ngx_atomic_t                done;
+};
+
+
+static void ngx_http_lead_write_start(ngx_log_t *log);
+static void ngx_http_lead_write_run(void *data, ngx_log_t *log);
+static int ngx_http_lead_write_promoted(void *arg, const uint8_t *lead_id,
+    const lead_score *score, const char *cause);
+static void ngx_http_lead_written(ngx_event_t *ev);
+static void ngx_http_lead_write_results(ngx_http_lead_write_t *wr,
+    ngx_log_t *log);
+static void ngx_http_lead_tick(ngx_event_t *ev);
+static void ngx_http_lead_open_store(ngx_log_t *log);
+static ngx_uint_t ngx_http_lead_report_due(void);
+
+
+ngx_int_t
+ngx_http_lead_write_init(ngx_cycle_t *cycle)
+{
+    ngx_http_lead_write_t   *wr;
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+#if (NGX_THREADS)
+    ngx_str_t                name = ngx_string("default");
+#endif
+
+    w->batch = lead_batch_new(w->lmcf->batch_size);
+    w->writing = lead_batch_new(w->lmcf->batch_size);
+    if (w->batch == NULL || w->writing == NULL) {
+        ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
+                      "lead: no memory for the event batches, not tracking");
+        lead_batch_free(w->batch);
+        lead_batch_free(w->writing);
+        w->batch = w->writing = NULL;
+        return NGX_OK;
+    }
+
+#if (NGX_THREADS)
+    w->pool = ngx_thread_pool_get(cycle, &name);
+    w->task = ngx_thread_task_alloc(cycle->pool,
+                                    sizeof(ngx_http_lead_write_t));
+    if (w->task == NULL) {
+        return NGX_ERROR;
+    }
+    w->task->handler = ngx_http_lead_write_run;
+    w->task->event.handler = ngx_http_lead_written;
+    w->task->event.data = w->task->ctx;
+    w->task->event.log = cycle->log;
+    wr = w->task->ctx;
+#else
+    wr = ngx_pcalloc(cycle->pool, sizeof(ngx_http_lead_write_t));
+    if (wr == NULL) {
+        return NGX_ERROR;
+    }
+#endif
+    w->write = wr;
+
+    ngx_http_lead_open_store(cycle->log);
+
+    w->tick.handler = ngx_http_lead_tick;
+    w->tick.log = cycle->log;
+    w->tick.data = w;
+    w->tick.cancelable = 1;
+    ngx_add_timer(&w->tick, w->lmcf->flush);
+
+    return NGX_OK;
+}
+
+
+/* An event for the store; dropped (and counted) only if both are full. */
+void
+ngx_http_lead_write_add(ngx_log_t *log, const lead_event *ev)
+{
+    int                      rc;
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    rc = lead_batch_add(w->batch, ev);
+
+    if (rc == LEAD_EBATCHFULL) {
+        if (!w->busy && lead_batch_count(w->writing) != 0) {
+            /* the store cannot take them: make room for newer events */
+            w->dropped += lead_batch_count(w->writing);
+            lead_batch_clear(w->writing);
+        }
+        ngx_http_lead_write_start(log);
+        rc = lead_batch_add(w->batch, ev);
+    }
+
+    if (rc != LEAD_OK) {
+        w->dropped++;
+    }
+}
+
+
+/* The pending batch to the thread, unless it is at work already. */
+static void
+ngx_http_lead_write_start(ngx_log_t *log)
+{
+    lead_batch              *swap;
+    ngx_time_t              *tp;
+    ngx_http_lead_write_t   *wr;
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    if (w->busy) {
+        return;
+    }
+
+    if (w->store == NULL) {
+        ngx_http_lead_open_store(log);
+        if (w->store == NULL) {
+            return;
+        }
+    }
+
+    /* a batch the store refused before goes again, first */
+    if (lead_batch_count(w->writing) == 0) {
+        swap = w->writing;
+        w->writing = w->batch;
+        w->batch = swap;
+    }
+
+    tp = ngx_timeofday();
+    wr = w->write;
+    wr->store = w->thread_store;
+    wr->batch = w->writing;
+    wr->rules = w->lmcf->rules;
+    wr->until_ms = (uint64_t) tp->sec * 1000 + tp->msec
+                   - 3 * (uint64_t) w->lmcf->flush;
+    wr->done = 0;
+    w->busy = 1;
+
+#if (NGX_THREADS)
+    if (w->pool && ngx_thread_task_post(w->pool, w->task) == NGX_OK) {
+        return;
+    }
+#endif
+
+    /* no thread: here and now */
+    ngx_http_lead_write_run(wr, log);
+    ngx_http_lead_write_results(wr, log);
+}
+
+
+/*
+ * In the thread: commit, then fold up to a few flushes ago (the other
+ * workers' batches of that time are in by then).  Only the store and
+ * this context are touched here, never nginx's structures.
+ */
+static void
+ngx_http_lead_write_run(void *data, ngx_log_t *log)
+{
+    ngx_http_lead_write_t  *wr = data;
+#if (NGX_THREADS && NGX_LINUX)
+    id_t                    self = (id_t) syscall(SYS_gettid);
+    int                     nice = getpriority(PRIO_PROCESS, self);
+
+    /*
+     * Where the worker shares its core with this thread, serving comes
+     * first: the writes wait for a pause (the pool's other work is left
+     * as it was).
+     */
+    (void) setpriority(PRIO_PROCESS, self, NGX_HTTP_LEAD_WRITE_NICE);
+#endif
+
+    (void) log;
+
+    wr->commit_rc = LEAD_OK;
+    wr->fold_rc = LEAD_OK;
+    wr->more = 0;
+    wr->err[0] = '\0';
+    wr->committed = lead_batch_count(wr->batch);
+
+    if (wr->committed) {
+        wr->commit_rc = lead_store_commit(wr->store, wr->batch);
+        if (wr->commit_rc != LEAD_OK) {
+            ngx_cpystrn((u_char *) wr->err,
+                        (u_char *) lead_store_errmsg(wr->store),
+                        sizeof(wr->err));
+        }
+    }
+
+    if (wr->commit_rc == LEAD_OK) {
+        wr->fold_rc = lead_store_fold(wr->store, wr->rules, wr->until_ms,
+                                      NGX_HTTP_LEAD_FOLD_BUDGET,
+                                      ngx_http_lead_write_promoted, wr,
+                                      &wr->more);
+        if (wr->fold_rc != LEAD_OK) {
+            ngx_cpystrn((u_char *) wr->err,
+                        (u_char *) lead_store_errmsg(wr->store),
+                        sizeof(wr->err));
+        }
+    }
+
+#if (NGX_THREADS && NGX_LINUX)
+    (void) setpriority(PRIO_PROCESS, self, nice);
+#endif
+
+    ngx_atomic_cmp_set(&wr->done, 0, 1);
+}
+
+
+/* In the thread: a promotion kept for the event loop to announce. */
+static int
+ngx_http_lead_write_promoted(void *arg, const uint8_t *lead_id,
+    const lead_score *score, const char *cause)
+{
+    ngx_http_lead_write_t      *wr = arg;
+    ngx_http_lead_promotion_t  *p;
+
+    p = realloc(wr->promoted,
+                (wr->npromoted + 1) * sizeof(ngx_http_lead_promotion_t));
+    if (p == NULL) {
+        return 0;               /* the lead is mql all the same */
+    }
+    wr->promoted = p;
+    p += wr->npromoted++;
+    ngx_memcpy(p->lead, lead_id, LEAD_ID_LEN);
+    p->score = *score;
+    ngx_cpystrn((u_char *) p->cause, (u_char *) cause, sizeof(p->cause));
+    return 0;
+}
+
+
+/* Back in the event loop, once the thread is done. */
+static void
+ngx_http_lead_written(ngx_event_t *ev)
+{
+    ngx_http_lead_write_results(ev->data, ev->log);
+
+    if (ngx_http_lead_worker.write->more && !ngx_exiting) {
+        ngx_http_lead_write_start(ev->log);    /* more to fold: go on */
+    }
+}
+
+
+static void
+ngx_http_lead_write_results(ngx_http_lead_write_t *wr, ngx_log_t *log)
+{
+    size_t                   i;
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    w->busy = 0;
+
+    if (wr->commit_rc == LEAD_OK) {
+        lead_batch_clear(w->writing);
+
+    } else if (ngx_http_lead_report_due()) {
+        /* it stays pending, to go again on the next tick */
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "lead: cannot record %uz events in \"%s\": %s; "
+                      "content is still served, will retry", wr->committed,
+                      w->lmcf->store.data, wr->err);
+    }
+
+    if (wr->fold_rc != LEAD_OK && ngx_http_lead_report_due()) {
+        ngx_log_error(NGX_LOG_ERR, log, 0, "lead: cannot keep scores in "
+                      "\"%s\": %s; lists read every event meanwhile",
+                      w->lmcf->store.data, wr->err);
+    }
+
+    for (i = 0; i < wr->npromoted; i++) {
+        (void) ngx_http_lead_promoted(log, wr->promoted[i].lead,
+                                      &wr->promoted[i].score,
+                                      wr->promoted[i].cause);
+    }
+    free(wr->promoted);
+    wr->promoted = NULL;
+    wr->npromoted = 0;
+
+    if (w->dropped && ngx_http_lead_report_due()) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "lead: %ui events were dropped because the store "
+                      "\"%s\" could not take them", w->dropped,
+                      w->lmcf->store.data);
+        w->dropped = 0;
+    }
+}
+
+
+static void
+ngx_http_lead_tick(ngx_event_t *ev)
+{
+    ngx_http_lead_write_start(ev->log);
+
+    if (!ngx_exiting) {
+        ngx_add_timer(ev, ngx_http_lead_worker.lmcf->flush);
+    }
+}
+
+
+/*
+ * A graceful stop or reload: nothing recorded may be lost.  The thread
+ * pool stops first and finishes what it was given; then the rest is
+ * written here.
+ */
+void
+ngx_http_lead_write_exit(ngx_log_t *log)
+{
+    int                      rc;
+    ngx_uint_t               i;
+    lead_batch              *b[2];
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    if (w->batch == NULL) {
+        return;
+    }
+
+    if (w->busy) {
+        /* not expected: the pool has stopped; do not outrun the thread */
+        for (i = 0; i < 5000 && !w->write->done; i++) {
+            ngx_msleep(1);
+        }
+        ngx_http_lead_write_results(w->write, log);
+    }
+
+    if (w->store == NULL) {
+        ngx_http_lead_open_store(log);
+    }
+
+    w->last_report = 0;
+    b[0] = w->writing;
+    b[1] = w->batch;
+    for (i = 0; i < 2; i++) {
+        if (lead_batch_count(b[i]) == 0) {
+            continue;
+        }
+        rc = w->store ? lead_store_commit(w->store, b[i]) : LEAD_ENOSTORE;
+        if (rc != LEAD_OK) {
+            ngx_log_error(NGX_LOG_ERR, log, 0,
+                          "lead: %uz events lost at exit: store \"%s\" "
+                          "unavailable", lead_batch_count(b[i]),
+                          w->lmcf->store.data);
+        }
+    }
+
+    lead_store_close(w->thread_store);
+    lead_store_close(w->store);
+    lead_batch_free(w->batch);
+    lead_batch_free(w->writing);
+    w->thread_store = NULL;
+    w->store = NULL;
+    w->batch = w->writing = NULL;
+}
+
+
+static void
+ngx_http_lead_open_store(ngx_log_t *log)
+{
+    int                      rc;
+    char                     err[512];
+    lead_store_opts          opts;
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    ngx_memzero(&opts, sizeof(lead_store_opts));
+    opts.map_size = w->lmcf->map_size;
+
+    rc = lead_store_open(&w->store, (char *) w->lmcf->store.data, &opts,
+                         err, sizeof(err));
+
+    if (rc == LEAD_OK) {
+        w->thread_store = lead_store_share(w->store);
+        if (w->thread_store == NULL) {
+            lead_store_close(w->store);
+            w->store = NULL;
+            ngx_cpystrn((u_char *) err, (u_char *) "out of memory",
+                        sizeof(err));
+            rc = LEAD_ENOMEM;
+        }
+    }
+
+    /* leadctl scores with the rules nginx records under: keep them there */
+    if (rc == LEAD_OK && w->lmcf->rules
+        && lead_store_put_assets(w->store, w->lmcf->rules) != LEAD_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, log, 0, "lead: cannot record the rules "
+                      "in \"%s\": %s", w->lmcf->store.data,
+                      lead_store_errmsg(w->store));
+    }
+
+    if (rc != LEAD_OK && ngx_http_lead_report_due()) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "lead: %s; content is still served, tracking retries "
+                      "every %M ms", err, w->lmcf->flush);
+    }
+}
+
+
+/* Store errors are logged at most once a minute: no log flood. */
+static ngx_uint_t
+ngx_http_lead_report_due(void)
+{
+    if (ngx_time() - ngx_http_lead_worker.last_report
+        < NGX_HTTP_LEAD_REPORT_EVERY)
+    {
+        return 0;
+    }
+
+    ngx_http_lead_worker.last_report = ngx_time();
+
+    return 1;
+}
