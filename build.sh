@@ -16,6 +16,7 @@ BUILD_PKGS=(nginx nginx-dev liblmdb-dev libssl-dev libmaxminddb-dev make gcc)
 DEMO_PKGS=(openssl)        # hashes the demo's sales view password
 TEST_PKGS=(libcmocka-dev clang python3-pytest python3-requests python3-selenium
            chromium chromium-driver libmaxmind-db-writer-perl)
+BENCH_PKGS=(wrk)
 
 say() { printf '==> %s\n' "$*"; }
 
@@ -231,5 +232,7 @@ case "${1:-build}" in
     build) build ;;
     demo)  run_demo ;;
     test)  run_tests ;;
-    *)     echo "usage: $0 [build|demo|test]" >&2; exit 2 ;;
+    # what bench/run.sh needs; it calls this itself
+    bench-build) ensure_packages "${BENCH_PKGS[@]}"; build; make -s -j2 bench ;;
+    *)     echo "usage: $0 [build|demo|test|bench-build]" >&2; exit 2 ;;
 esac

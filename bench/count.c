@@ -1,6 +1,7 @@
 /*
  * The events in a store and the size of its file, for the benchmark's
- * nothing-lost check: prints "EVENTS BYTES".
+ * nothing-lost check: prints "EVENTS BYTES" (LMDB's file grows with the
+ * pages it uses, without a WRITEMAP: its size is the store's).
  *
  *   build/bench-count DIR
  */
@@ -35,10 +36,13 @@ main(int argc, char **argv)
         fprintf(stderr, "usage: %s DIR\n", argv[0]);
         return 2;
     }
-    if (lead_store_open(&s, argv[1], &opts, err, sizeof(err)) != LEAD_OK
-        || lead_store_each_event(s, count_event, &n) != LEAD_OK)
-    {
+    if (lead_store_open(&s, argv[1], &opts, err, sizeof(err)) != LEAD_OK) {
         fprintf(stderr, "bench-count: %s\n", err);
+        return 1;
+    }
+    if (lead_store_each_event(s, count_event, &n) != LEAD_OK) {
+        fprintf(stderr, "bench-count: %s\n", lead_store_errmsg(s));
+        lead_store_close(s);
         return 1;
     }
     snprintf(path, sizeof(path), "%s/data.mdb", argv[1]);

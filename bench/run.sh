@@ -4,8 +4,12 @@
 # 127.0.0.1, bounded in time; every process started is stopped by PID.
 # Writes bench/results.md (a table) and bench/results.json.
 #
-#   bench/run.sh            the whole benchmark
+#   bench/run.sh            the whole benchmark (about 10 minutes)
+#   bench/run.sh nginx      the module next to plain nginx, and ingest
 #   bench/run.sh profiler   the store and the profiler's read side only
+#
+# RUNS (5) repeats each profiler measurement, ROUNDS (7) each nginx one,
+# SECONDS_EACH (2) is the length of one wrk run.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -14,6 +18,8 @@ BUILD=$ROOT/build
 OUT=$ROOT/bench/out
 PY=/usr/bin/python3
 RUNS=${RUNS:-5}
+ROUNDS=${ROUNDS:-7}
+SECONDS_EACH=${SECONDS_EACH:-2}
 mkdir -p "$OUT"
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -80,6 +86,15 @@ bench_profiler() {
     done < <("$BUILD/bench-profile" "$ds" "$RUNS")
 }
 
+# ---- the module next to plain nginx; ingest under load; memory -----------
+
+bench_nginx() {
+    say "plain nginx, tracked, gated, auth_request, access_log: $ROUNDS" \
+        "rounds of ${SECONDS_EACH}s each, then 1M tracked requests"
+    "$PY" "$ROOT/bench/nginx.py" "$BUILD" "$OUT" --rounds "$ROUNDS" \
+        --seconds "$SECONDS_EACH" | tee -a "$RESULTS" >&2
+}
+
 # ---- the report ----------------------------------------------------------
 
 report() {
@@ -92,7 +107,9 @@ keys = ["section", "what", "median", "min", "max", "unit", "target", "pass"]
 rows = [dict(zip(keys, r)) for r in rows]
 with open(md, "w") as f:
     f.write(f"# lead benchmark\n\n{when}, {machine}\n\n"
-            "Medians of several runs; ratios are measured in the same run.\n\n"
+            "Medians of several runs.  A ratio to plain nginx compares a "
+            "run with the mean of the plain nginx runs just before and "
+            "after it, in the same nginx (bench/nginx.py).\n\n"
             "| section | what | median | min–max | unit | target | |\n"
             "|---|---|---|---|---|---|---|\n")
     for r in rows:
@@ -107,13 +124,16 @@ PY
     cat "$ROOT/bench/results.md"
 }
 
-./build.sh >&2
-make -s -j2 bench >&2
+case "${1:-all}" in
+    all|nginx|profiler) ;;
+    *) echo "usage: $0 [all|nginx|profiler]" >&2; exit 2 ;;
+esac
+./build.sh bench-build >&2
 say "machine: $(machine)"
 
 case "${1:-all}" in
+    nginx)    bench_nginx ;;
     profiler) bench_profiler ;;
-    all)      bench_profiler ;;
-    *)        echo "usage: $0 [all|profiler]" >&2; exit 2 ;;
+    all)      bench_nginx; bench_profiler ;;
 esac
 report
