@@ -10,18 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lead.h"
-
-static double
-now_s(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int
 main(int argc, char **argv)
@@ -55,7 +45,7 @@ main(int argc, char **argv)
     ev.file_size = ev.bytes_sent = 4096;
     ev.time_ms = 1700000000000ULL;
 
-    t0 = now_s();
+    t0 = lead_clock_ms();
     for (i = 0; i < n; i++) {
         long  v = (i * 7919) % visitors;            /* visitors interleave */
 
@@ -83,7 +73,7 @@ main(int argc, char **argv)
         fprintf(stderr, "%s\n", lead_store_errmsg(s));
         return 1;
     }
-    t = now_s() - t0;
+    t = (lead_clock_ms() - t0) / 1e3;
 
     printf("%ld events, %ld visitors, batches of %ld: %.3f s, %.0f events/s\n",
            n, visitors, batch, t, n / t);

@@ -28,15 +28,6 @@ typedef struct {
     size_t             count;
 } bench;
 
-static double
-clock_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static int
 count_lead(void *arg, const lead_person *p, const lead_score *score)
 {
@@ -153,9 +144,9 @@ measure(bench *b, int runs, const char *what, const char *unit,
     int     i;
 
     for (i = 0; i < runs; i++) {
-        t0 = clock_ms();
+        t0 = lead_clock_ms();
         fn(b, arg);
-        t[i] = clock_ms() - t0;
+        t[i] = lead_clock_ms() - t0;
     }
     qsort(t, (size_t) runs, sizeof(double), ms_cmp);
     printf("%s\t%.2f\t%.2f\t%.2f\t%zu\t%s\n", what, t[runs / 2], t[0],

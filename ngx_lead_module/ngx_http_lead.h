@@ -134,6 +134,10 @@ ngx_int_t ngx_http_lead_read_cookie(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx);
 ngx_int_t ngx_http_lead_set_cookie(ngx_http_request_t *r,
     ngx_http_lead_main_conf_t *lmcf, ngx_http_lead_ctx_t *ctx);
+ngx_table_elt_t *ngx_http_lead_add_header(ngx_http_request_t *r,
+    const char *key, ngx_str_t *value);
+ngx_int_t ngx_http_lead_send(ngx_http_request_t *r, u_char *body,
+    size_t len);
 ngx_int_t ngx_http_lead_identified(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx);
 ngx_int_t ngx_http_lead_is_lead(ngx_http_request_t *r,

@@ -182,17 +182,15 @@ ngx_http_lead_gate_handler(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_lead_redirect(ngx_http_request_t *r, u_char *uri, size_t len)
 {
+    ngx_str_t         value;
     ngx_table_elt_t  *location;
 
-    location = ngx_list_push(&r->headers_out.headers);
+    value.data = uri;
+    value.len = len;
+    location = ngx_http_lead_add_header(r, "Location", &value);
     if (location == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    location->hash = 1;
-    ngx_str_set(&location->key, "Location");
-    location->value.data = uri;
-    location->value.len = len;
 
     r->headers_out.location = location;
 
@@ -558,16 +556,18 @@ ngx_http_lead_form_render(ngx_http_request_t *r, ngx_uint_t status,
 {
     u_char                     *page;
     size_t                      len;
-    ngx_int_t                   rc;
-    ngx_buf_t                  *b;
-    ngx_chain_t                 out;
     lead_str                    v[FORM_NVALUES];
     const lead_asset           *asset;
-    ngx_table_elt_t            *h;
     ngx_http_lead_ctx_t        *ctx;
     ngx_http_lead_loc_conf_t   *llcf;
     ngx_http_lead_main_conf_t  *lmcf;
     char                        token[LEAD_TOKEN_LEN];
+
+    static ngx_str_t            no_store = ngx_string("no-store");
+    /* the page runs no script at all; its style is inline */
+    static ngx_str_t            csp = ngx_string(
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'");
 
     llcf = ngx_http_get_module_loc_conf(r, ngx_http_lead_module);
     lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
@@ -635,50 +635,17 @@ ngx_http_lead_form_render(ngx_http_request_t *r, ngx_uint_t status,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
+    if (ngx_http_lead_add_header(r, "Cache-Control", &no_store) == NULL
+        || ngx_http_lead_add_header(r, "Content-Security-Policy", &csp)
+           == NULL)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    h->hash = 1;
-    ngx_str_set(&h->key, "Cache-Control");
-    ngx_str_set(&h->value, "no-store");
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    h->hash = 1;
-    ngx_str_set(&h->key, "Content-Security-Policy");
-    /* the page runs no script at all; its style is inline */
-    ngx_str_set(&h->value, "default-src 'none'; style-src 'unsafe-inline'; "
-                           "img-src 'self'; form-action 'self'; "
-                           "frame-ancestors 'none'");
 
     r->headers_out.status = status;
     r->headers_out.content_length_n = len;
     ngx_str_set(&r->headers_out.content_type, "text/html; charset=utf-8");
     r->headers_out.content_type_len = sizeof("text/html") - 1;
 
-    rc = ngx_http_send_header(r);
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->pos = page;
-    b->last = page + len;
-    b->memory = 1;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
+    return ngx_http_lead_send(r, page, len);
 }

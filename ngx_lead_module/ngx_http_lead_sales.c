@@ -48,8 +48,6 @@ static ngx_int_t ngx_http_lead_sales_serve(ngx_http_request_t *r,
     u_char *body, size_t len);
 static ngx_int_t ngx_http_lead_sales_send(ngx_http_request_t *r,
     lead_sales_response *resp);
-static ngx_table_elt_t *ngx_http_lead_sales_header(ngx_http_request_t *r,
-    const char *key, ngx_str_t *value);
 static ngx_uint_t ngx_http_lead_sales_basic_auth(ngx_conf_t *cf,
     void **loc_conf);
 static void *ngx_http_lead_sales_module_conf(ngx_conf_t *cf,
@@ -245,8 +243,10 @@ static ngx_int_t
 ngx_http_lead_sales_handler(ngx_http_request_t *r)
 {
     ngx_int_t                  rc;
-    ngx_table_elt_t           *allow;
+    ngx_table_elt_t           *location;
     ngx_http_lead_loc_conf_t  *llcf;
+
+    static ngx_str_t           allowed = ngx_string("GET, HEAD, POST");
 
     llcf = ngx_http_get_module_loc_conf(r, ngx_http_lead_module);
 
@@ -254,11 +254,11 @@ ngx_http_lead_sales_handler(ngx_http_request_t *r)
     if (r->uri.len == llcf->sales.len - 1
         && ngx_strncmp(r->uri.data, llcf->sales.data, r->uri.len) == 0)
     {
-        allow = ngx_http_lead_sales_header(r, "Location", &llcf->sales);
-        if (allow == NULL) {
+        location = ngx_http_lead_add_header(r, "Location", &llcf->sales);
+        if (location == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-        r->headers_out.location = allow;
+        r->headers_out.location = location;
         return NGX_HTTP_MOVED_PERMANENTLY;
     }
 
@@ -271,13 +271,9 @@ ngx_http_lead_sales_handler(ngx_http_request_t *r)
     }
 
     if (r->method != NGX_HTTP_POST) {
-        allow = ngx_list_push(&r->headers_out.headers);
-        if (allow == NULL) {
+        if (ngx_http_lead_add_header(r, "Allow", &allowed) == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-        allow->hash = 1;
-        ngx_str_set(&allow->key, "Allow");
-        ngx_str_set(&allow->value, "GET, HEAD, POST");
         return NGX_HTTP_NOT_ALLOWED;
     }
 
@@ -392,9 +388,6 @@ static ngx_int_t
 ngx_http_lead_sales_send(ngx_http_request_t *r, lead_sales_response *resp)
 {
     ngx_str_t          value;
-    ngx_buf_t         *b;
-    ngx_chain_t        out;
-    ngx_int_t          rc;
     ngx_uint_t         i;
     ngx_table_elt_t   *location;
 
@@ -414,7 +407,7 @@ ngx_http_lead_sales_send(ngx_http_request_t *r, lead_sales_response *resp)
     };
 
     for (i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
-        if (ngx_http_lead_sales_header(r, headers[i].key, &headers[i].value)
+        if (ngx_http_lead_add_header(r, headers[i].key, &headers[i].value)
             == NULL)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -424,7 +417,7 @@ ngx_http_lead_sales_send(ngx_http_request_t *r, lead_sales_response *resp)
     if (resp->disposition) {
         value.data = (u_char *) resp->disposition;
         value.len = ngx_strlen(resp->disposition);
-        if (ngx_http_lead_sales_header(r, "Content-Disposition", &value)
+        if (ngx_http_lead_add_header(r, "Content-Disposition", &value)
             == NULL)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -438,7 +431,7 @@ ngx_http_lead_sales_send(ngx_http_request_t *r, lead_sales_response *resp)
         }
         value.len = resp->location.len;
         ngx_memcpy(value.data, resp->location.data, value.len);
-        location = ngx_http_lead_sales_header(r, "Location", &value);
+        location = ngx_http_lead_add_header(r, "Location", &value);
         if (location == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -454,50 +447,7 @@ ngx_http_lead_sales_send(ngx_http_request_t *r, lead_sales_response *resp)
                                      - resp->type)
                          : r->headers_out.content_type.len;
 
-    if (resp->body.len == 0) {
-        r->header_only = 1;
-    }
-
-    rc = ngx_http_send_header(r);
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_ERROR;
-    }
-
-    b->pos = (u_char *) resp->body.data;
-    b->last = b->pos + resp->body.len;
-    b->memory = 1;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
-}
-
-
-static ngx_table_elt_t *
-ngx_http_lead_sales_header(ngx_http_request_t *r, const char *key,
-    ngx_str_t *value)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NULL;
-    }
-
-    h->hash = 1;
-    h->key.data = (u_char *) key;
-    h->key.len = ngx_strlen(key);
-    h->value = *value;
-
-    return h;
+    return ngx_http_lead_send(r, (u_char *) resp->body.data, resp->body.len);
 }
 
 

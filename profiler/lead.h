@@ -731,6 +731,9 @@ typedef int (*lead_promoted_fn)(void *arg,
 int lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
     unsigned budget_ms, lead_promoted_fn fn, void *arg, int *more);
 
+/* A monotonic clock in milliseconds, for budgets and timings. */
+double lead_clock_ms(void);
+
 /*
  * A lead that just identified: mql at once when it asked for a call or
  * had met a trigger before (the fold judges the others as it scores

@@ -320,8 +320,8 @@ typedef struct {
     double               deadline;
 } fold;
 
-static double
-clock_ms(void)
+double
+lead_clock_ms(void)
 {
     struct timespec  ts;
 
@@ -507,7 +507,7 @@ refold(fold *f, int *more)
     }
 
     while ((rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST)) == 0) {
-        if (clock_ms() > f->deadline) {
+        if (lead_clock_ms() > f->deadline) {
             *more = 1;
             break;
         }
@@ -592,7 +592,7 @@ fold_events(fold *f, uint64_t until_ms, int *more)
         if (t > until_ms) {
             break;
         }
-        if ((n & 255) == 0 && clock_ms() > f->deadline) {
+        if ((n & 255) == 0 && lead_clock_ms() > f->deadline) {
             *more = 1;
             break;
         }
@@ -730,7 +730,7 @@ index_events(fold *f, uint64_t until_ms, int *more)
         if (lead_get_be64(key.mv_data) > until_ms) {
             break;
         }
-        if ((n & 255) == 0 && clock_ms() > f->deadline) {
+        if ((n & 255) == 0 && lead_clock_ms() > f->deadline) {
             *more = 1;
             break;
         }
@@ -795,7 +795,7 @@ lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
     f.s = s;
     f.rules = r;
     f.sc = r ? lead_rules_scoring(r) : NULL;
-    f.deadline = clock_ms() + budget_ms;
+    f.deadline = lead_clock_ms() + budget_ms;
     f.scorer = r ? lead_scorer_new(f.sc) : NULL;
     f.score = malloc(sizeof(lead_score));
     f.scratch = malloc(sizeof(lead_score));
