@@ -592,6 +592,48 @@ int lead_store_each_lead(lead_store *s, lead_person_fn fn, void *arg);
 int lead_store_find_lead(lead_store *s, const char *who, size_t len,
     lead_person_fn fn, void *arg);
 
+/* What an erase took away. */
+typedef struct {
+    size_t  leads;
+    size_t  visitors;
+    size_t  events;
+} lead_erased;
+
+/*
+ * Erases a person (by e-mail or hex id): the lead, its statuses and kept
+ * score, and every event of its devices that was its; a device left with
+ * no lead and no events goes too (a shared device keeps the other leads'
+ * events, and those leads are scored again).  One write transaction;
+ * LEAD_ENOTFOUND if there is no such lead.
+ */
+int lead_store_forget(lead_store *s, const char *who, size_t len,
+    lead_erased *out);
+
+/*
+ * One short write transaction of expiry: anonymous visitors (never linked
+ * to a lead) last seen before before_ms go with their events, at most max
+ * of them, resuming at the visitor id from (zeros: the first).  *more says
+ * there is more to look at, from where from now points.  out adds up.
+ */
+int lead_store_purge_anonymous(lead_store *s, uint64_t before_ms, size_t max,
+    uint8_t from[LEAD_ID_LEN], lead_erased *out, int *more);
+
+/*
+ * A consistent, compacted copy of the store into dir/data.mdb (dir is
+ * created if missing; a copy there is replaced atomically).  Safe while
+ * nginx writes: it is one read snapshot.
+ */
+int lead_store_backup(lead_store *s, const char *dir);
+
+/*
+ * Rewrites the store compacted (freed pages, with whatever they held,
+ * are gone).  Refused while another process has the store open.
+ */
+int lead_store_compact(lead_store *s);
+
+/* Whether another process has the store in dir open; *pid one of them. */
+int lead_store_in_use(const char *dir, long *pid);
+
 /* The lead's visitors (devices) and when each was linked. */
 int lead_store_each_device(lead_store *s,
     const uint8_t lead_id[LEAD_ID_LEN], lead_device_fn fn, void *arg);

@@ -21,7 +21,6 @@
 #include "lead_internal.h"
 #include "lead_store.h"
 
-#define LINKS_MAX   32
 #define LEAD_HEAD   17
 #define TOPICS_MAX  512
 
@@ -355,15 +354,37 @@ lead_store_each_lead(lead_store *s, lead_person_fn fn, void *arg)
 }
 
 int
+lead_store_lookup_txn(lead_store *s, MDB_txn *txn, const char *who,
+    size_t len, uint8_t id[LEAD_ID_LEN])
+{
+    MDB_val  key, val;
+    char     email[LEAD_EMAIL_MAX];
+    int      rc, n;
+
+    /* an e-mail, as the form normalises it, or a lead id in hex */
+    n = lead_email_normalize(who, len, email);
+    if (n > 0) {
+        key.mv_data = email;
+        key.mv_size = (size_t) n;
+        rc = mdb_get(txn, s->emails, &key, &val);
+        if (rc == 0 && val.mv_size == LEAD_ID_LEN) {
+            memcpy(id, val.mv_data, LEAD_ID_LEN);
+            return 0;
+        }
+        return rc == 0 ? MDB_NOTFOUND : rc;
+    }
+    return lead_id_from_hex(who, len, id) == LEAD_OK ? 0 : MDB_NOTFOUND;
+}
+
+int
 lead_store_find_lead(lead_store *s, const char *who, size_t len,
     lead_person_fn fn, void *arg)
 {
     MDB_txn   *txn;
     MDB_val    key, val;
     uint8_t    id[LEAD_ID_LEN];
-    char       email[LEAD_EMAIL_MAX];
     lead_person p;
-    int        rc, n;
+    int        rc;
 
     if (s->empty || s->partial) {
         return LEAD_ENOTFOUND;
@@ -374,20 +395,7 @@ lead_store_find_lead(lead_store *s, const char *who, size_t len,
         return rc;
     }
 
-    /* an e-mail, as the form normalises it, or a lead id in hex */
-    n = lead_email_normalize(who, len, email);
-    if (n > 0) {
-        key.mv_data = email;
-        key.mv_size = (size_t) n;
-        rc = mdb_get(txn, s->emails, &key, &val);
-        if (rc == 0 && val.mv_size == LEAD_ID_LEN) {
-            memcpy(id, val.mv_data, LEAD_ID_LEN);
-        } else {
-            rc = MDB_NOTFOUND;
-        }
-    } else {
-        rc = lead_id_from_hex(who, len, id) == LEAD_OK ? 0 : MDB_NOTFOUND;
-    }
+    rc = lead_store_lookup_txn(s, txn, who, len, id);
 
     if (rc == 0) {
         key.mv_data = id;
@@ -406,9 +414,8 @@ lead_store_find_lead(lead_store *s, const char *who, size_t len,
     return rc;
 }
 
-/* The lead's devices, inside a read transaction. */
-static int
-each_device_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
+int
+lead_store_each_device_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
     lead_device_fn fn, void *arg)
 {
     MDB_cursor  *cur;
@@ -463,7 +470,7 @@ lead_store_each_device(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
 
     rc = lead_store_read_begin(s, &txn);
     if (rc == LEAD_OK) {
-        rc = each_device_txn(s, txn, lead_id, fn, arg);
+        rc = lead_store_each_device_txn(s, txn, lead_id, fn, arg);
         lead_store_read_end(s, txn);
     }
     return rc;
@@ -706,7 +713,7 @@ lead_store_lead_events_txn(lead_store *s, MDB_txn *txn,
     memset(&l, 0, sizeof(l));
 
     /* every device of the lead, then its events that are the lead's */
-    rc = each_device_txn(s, txn, lead_id, add_device_id, &d);
+    rc = lead_store_each_device_txn(s, txn, lead_id, add_device_id, &d);
     if (rc == LEAD_ECALLBACK || d.oom) {
         rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
     }

@@ -28,7 +28,6 @@
 
 #define MAX_DBS       32      /* room for tables later versions add */
 #define MAX_READERS   1024
-#define VISITOR_SIZE  24
 
 
 
@@ -94,8 +93,8 @@ lead_store_errmsg(const lead_store *s)
  * leadctl runs as root; files it causes LMDB to create must stay usable
  * by the nginx workers that own the directory.
  */
-static void
-match_dir_owner(const char *dir)
+void
+lead_store_match_owner(const char *dir)
 {
     struct stat  st;
     char         path[4096];
@@ -323,7 +322,7 @@ lead_store_open(lead_store **out, const char *dir,
         return LEAD_ESTORE;
     }
 
-    match_dir_owner(dir);
+    lead_store_match_owner(dir);
 
     /* slots of readers that crashed (a killed worker) would pin pages */
     mdb_reader_check(s->env, &stale);
@@ -436,7 +435,7 @@ append_events(lead_store *s, MDB_txn *txn, const lead_batch *b,
 
     while (lead_batch_next(b, &pos, &rec, &len)) {
         /* the visitor id and time sit at fixed offsets of the head */
-        visits[n].id = rec + 12;
+        visits[n].id = rec + EVENT_VISITOR_AT;
         visits[n].time_ms = lead_get_u64(rec + 4);
 
         lead_put_be64(kbuf, visits[n].time_ms);

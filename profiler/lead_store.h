@@ -38,6 +38,9 @@ struct lead_store {
 
 #define LEAD_VISIT_KEY_LEN  (LEAD_ID_LEN + 16)
 #define LINK_SIZE           (LEAD_ID_LEN + 8)   /* lead id, since ms */
+#define LINKS_MAX           32                  /* links of one visitor */
+#define VISITOR_SIZE        24                  /* first, last, count */
+#define EVENT_VISITOR_AT    12                  /* in an event record */
 
 typedef int (*lead_row_fn)(const MDB_val *key, const MDB_val *val,
     void *ctx);
@@ -101,6 +104,17 @@ int lead_store_set_indexed(lead_store *s, MDB_txn *txn,
 /* lead_store_lead_events inside a transaction (a write one too). */
 int lead_store_lead_events_txn(lead_store *s, MDB_txn *txn,
     const uint8_t *lead_id, lead_event_fn fn, void *arg);
+
+/* The lead id of an e-mail (normalised here) or of a hex id: 0 or rc. */
+int lead_store_lookup_txn(lead_store *s, MDB_txn *txn, const char *who,
+    size_t len, uint8_t id[LEAD_ID_LEN]);
+
+/* The lead's devices inside a transaction (a write one too). */
+int lead_store_each_device_txn(lead_store *s, MDB_txn *txn,
+    const uint8_t *lead_id, lead_device_fn fn, void *arg);
+
+/* Data files in dir made its owner's, as a store nginx opens must be. */
+void lead_store_match_owner(const char *dir);
 
 /* A "leads" record; its strings point into val. */
 int lead_decode_person(const uint8_t *id, const MDB_val *val,

@@ -1,6 +1,5 @@
 /*
- * leadctl: reads (and later manages) the store that the nginx module
- * writes.  Only the public API of lead.h is used here.
+ * leadctl: reads and manages the store that the nginx module writes.  Only the public API of lead.h is used here.
  */
 
 #define _GNU_SOURCE            /* nftw() with FTW_ACTIONRETVAL */
@@ -562,6 +561,41 @@ static const command  commands[] = {
       "Leads with the same company e-mail domain (not free-mail) rolled up\n"
       "into accounts, hottest first.\n",
       cmd_accounts },
+    { "forget", OPT_STORE | OPT_WRITE, 1,
+      "erase a person: the lead, its devices and everything they read",
+      "leadctl [--store DIR] forget EMAIL|ID\n\n"
+      "Erases the lead, its status history and score, and every event of\n"
+      "its devices that was its; a device shared with another lead keeps\n"
+      "that lead's events.  LMDB keeps freed pages as they were until it\n"
+      "reuses them: run compact (nginx stopped) and replace backups to\n"
+      "wipe every byte.  Events still in nginx's memory (the last flush\n"
+      "window) may arrive after, as an anonymous visitor.\n",
+      cmd_forget },
+    { "purge", OPT_STORE | OPT_WRITE | OPT_PURGE, 0,
+      "erase anonymous visitors not seen for DAYS days",
+      "leadctl [--store DIR] purge --anonymous-older-than DAYS [--now TIME]\n"
+      "\n"
+      "Erases visitors that never identified and were last seen more than\n"
+      "DAYS days ago, with their events, in short transactions (nginx\n"
+      "keeps writing meanwhile).  Leads are kept until forgotten.  The\n"
+      "lead_retention directive does this in the background.\n",
+      cmd_purge },
+    { "backup", OPT_STORE, 1,
+      "a consistent, compacted copy of the store, while nginx runs",
+      "leadctl [--store DIR] backup BACKUP_DIR\n\n"
+      "Writes BACKUP_DIR/data.mdb: one consistent snapshot, compacted (no\n"
+      "freed pages), replacing an earlier backup there atomically.  Safe\n"
+      "while nginx writes.  To restore: stop nginx, copy data.mdb into the\n"
+      "store directory (remove its lock.mdb), give it to nginx's user, and\n"
+      "start nginx.\n",
+      cmd_backup },
+    { "compact", OPT_STORE | OPT_WRITE, 0,
+      "rewrite the store without its free pages (nginx stopped)",
+      "leadctl [--store DIR] compact\n\n"
+      "Rewrites data.mdb with live data only: smaller, and what forget or\n"
+      "purge erased is gone from the file too.  Refused while another\n"
+      "process (nginx) has the store open.\n",
+      cmd_compact },
     { "rules check", 0, 1,
       "check a rules folder as nginx -t does",
       "leadctl rules check DIR\n\n"
@@ -605,7 +639,7 @@ typedef struct {
 static const option  options[] = {
     { "--store", ~0u, offsetof(ctl, store) },
     { "--rules", OPT_RULES | OPT_MODEL, offsetof(ctl, rules) },
-    { "--now", OPT_MODEL | OPT_SALES, offsetof(ctl, now) },
+    { "--now", OPT_MODEL | OPT_SALES | OPT_PURGE, offsetof(ctl, now) },
     { "--status", OPT_MODEL, offsetof(ctl, status) },
     { "--stage", OPT_MODEL, offsetof(ctl, stage) },
     { "--topic", OPT_MODEL, offsetof(ctl, topic) },
@@ -615,6 +649,7 @@ static const option  options[] = {
     { "--limit", OPT_MODEL, offsetof(ctl, limit) },
     { "--reason", OPT_SALES, offsetof(ctl, reason) },
     { "--by", OPT_SALES, offsetof(ctl, by) },
+    { "--anonymous-older-than", OPT_PURGE, offsetof(ctl, older) },
     { NULL, 0, 0 }
 };
 
@@ -781,8 +816,8 @@ main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
-    /* sales decisions are the one thing leadctl writes */
-    opts.read_only = (cmd->opts & OPT_SALES) == 0;
+    /* sales decisions and the data lifecycle write */
+    opts.read_only = (cmd->opts & (OPT_SALES | OPT_WRITE)) == 0;
 
     if (cmd->opts & OPT_STORE) {
         if (c.store == NULL || c.store[0] == '\0') {

@@ -26,6 +26,7 @@ typedef struct {
     const char  *limit;      /* --limit N */
     const char  *reason;     /* --reason TEXT */
     const char  *by;         /* --by WHO */
+    const char  *older;      /* --anonymous-older-than DAYS */
     int          json;
     int          csv;
     uint64_t     rows;       /* listed so far */
@@ -41,7 +42,9 @@ enum {
     OPT_RULES = 4,           /* takes --rules DIR */
     OPT_CSV = 8,             /* takes --csv */
     OPT_MODEL = 16,          /* scores: --rules, --now, --status, --sort */
-    OPT_SALES = 32           /* --reason, --by, --now */
+    OPT_SALES = 32,          /* --reason, --by, --now */
+    OPT_WRITE = 64,          /* writes the store */
+    OPT_PURGE = 128          /* --anonymous-older-than, --now */
 };
 
 typedef struct {
@@ -64,5 +67,9 @@ int cmd_show(ctl *c, lead_store *s);
 int cmd_status(ctl *c, lead_store *s);
 int cmd_funnel(ctl *c, lead_store *s);
 int cmd_accounts(ctl *c, lead_store *s);
+int cmd_forget(ctl *c, lead_store *s);
+int cmd_purge(ctl *c, lead_store *s);
+int cmd_backup(ctl *c, lead_store *s);
+int cmd_compact(ctl *c, lead_store *s);
 
 #endif /* LEADCTL_H */

@@ -724,6 +724,184 @@ test_map_full(void **state)
     lead_store_close(s);
 }
 
+/* ---- forgetting and expiry --------------------------------------------- */
+
+/* Every event in the store is exactly want[], in time order. */
+static void
+expect_store_events(lead_store *s, const moment *want, size_t n)
+{
+    moment_list  got = { .n = 0 };
+    size_t       i;
+
+    assert_int_equal(lead_store_each_event(s, collect_event, &got), LEAD_OK);
+    for (i = 0; i < n || i < got.n; i++) {
+        if (i >= n || i >= got.n || got.m[i].who != want[i].who
+            || got.m[i].time_ms != want[i].time_ms)
+        {
+            dump_moments("stored", &got);
+            fail_msg("stored event %zu of %zu differs (want %zu)", i, got.n,
+                     n);
+        }
+    }
+}
+
+#define EXPECT_STORE(s, ...)                                                  \
+    do {                                                                      \
+        static const moment  w_[] = { __VA_ARGS__ };                          \
+        expect_store_events(s, w_, N_ELEMS(w_));                              \
+    } while (0)
+
+static uint64_t
+visitor_events(lead_store *s, char who)
+{
+    lead_visitor  v;
+    uint8_t       id[LEAD_ID_LEN];
+
+    visitor_id(id, who);
+    return lead_store_get_visitor(s, id, &v) == LEAD_OK ? v.events : 0;
+}
+
+/* Whether the file holds the bytes anywhere (a raw scan, pages and all). */
+static int
+file_has(const char *path, const char *bytes)
+{
+    FILE    *f = fopen(path, "rb");
+    char    *data;
+    long     size;
+    size_t   n = strlen(bytes), i;
+    int      found = 0;
+
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    size = ftell(f);
+    rewind(f);
+    data = malloc((size_t) size);
+    assert_non_null(data);
+    assert_int_equal(fread(data, 1, (size_t) size, f), (size_t) size);
+    fclose(f);
+    for (i = 0; !found && i + n <= (size_t) size; i++) {
+        found = memcmp(data + i, bytes, n) == 0;
+    }
+    free(data);
+    return found;
+}
+
+/*
+ * Forgetting Ada: her lead, both her devices and what they read (before
+ * and after she identified, indexed or still in the log's tail) go; the
+ * laptop she shared with Bob keeps Bob's reads, and Bob stays whole.  A
+ * compacted backup holds no byte of her e-mail.
+ */
+static void
+test_forget(void **state)
+{
+    static const post  ada = { 'a', "ada@example.com", "Ada", 1, 0, NULL,
+                               300 };
+    static const post  ada_phone = { 'b', "ada@example.com", "Ada", 0, 0,
+                                     NULL, 350 };
+    static const post  bob = { 'c', "bob@example.com", "Bob", 0, 0, NULL,
+                               200 };
+    static const post  bob_on_laptop = { 'a', "bob@example.com", "Bob", 0, 0,
+                                         NULL, 500 };
+    uint8_t       a[LEAD_ID_LEN], b[LEAD_ID_LEN];
+    lead_erased   e;
+    char          backup[sizeof(((fixture *) 0)->dir) + 8], data[128];
+    int           more;
+    lead_store   *s = open_store(state, 0, 0);
+
+    COMMIT(s, { 'a', 100 }, { 'b', 120 }, { 'c', 150 });
+    identify_ok(s, &bob, 1, b);
+    identify_ok(s, &ada, 1, a);
+    identify_ok(s, &ada_phone, 0, a);
+    COMMIT(s, { 'a', 400 }, { 'b', 410 });
+    identify_ok(s, &bob_on_laptop, 0, b);
+    COMMIT(s, { 'a', 600 }, { 'c', 610 });
+    /* the indexes reach 450: the later events are the log's tail */
+    assert_int_equal(lead_store_fold(s, NULL, 450, 10000, NULL, NULL, &more),
+                     LEAD_OK);
+    COMMIT(s, { 'b', 700 });
+
+    assert_int_equal(lead_store_forget(s, "ADA@example.com", 15, &e),
+                     LEAD_OK);
+    assert_int_equal(e.leads, 1);
+    assert_int_equal(e.visitors, 1);            /* the phone */
+    assert_int_equal(e.events, 5);
+
+    expect_not_found(s, "ada@example.com");
+    EXPECT_STORE(s, { 'c', 150 }, { 'a', 600 }, { 'c', 610 });
+    EXPECT_EVENTS(s, b, { 'c', 150 }, { 'a', 600 }, { 'c', 610 });
+    EXPECT_DEVICES(s, b, { 'c', 200 }, { 'a', 500 });
+    expect_devices(s, a, NULL, 0);
+    assert_int_equal(visitor_events(s, 'b'), 0);
+    assert_int_equal(lead_store_fold(s, NULL, 1000, 10000, NULL, NULL, &more),
+                     LEAD_OK);
+    assert_int_equal(visitor_events(s, 'a'), 1);
+    assert_int_equal(lead_store_forget(s, "ada@example.com", 15, &e),
+                     LEAD_ENOTFOUND);
+
+    snprintf(backup, sizeof(backup), "%s/copy", dir_of(state));
+    assert_int_equal(lead_store_backup(s, backup), LEAD_OK);
+    snprintf(data, sizeof(data), "%s/data.mdb", backup);
+    assert_false(file_has(data, "ada@example.com"));
+    assert_true(file_has(data, "bob@example.com"));
+    assert_int_equal(unlink(data), 0);
+    assert_int_equal(rmdir(backup), 0);
+
+    /* no other process has it open: it is compacted in place */
+    assert_int_equal(lead_store_compact(s), LEAD_OK);
+    lead_store_close(s);
+    snprintf(data, sizeof(data), "%s/data.mdb", dir_of(state));
+    assert_false(file_has(data, "ada@example.com"));
+    s = open_store(state, 1, 0);
+    EXPECT_EVENTS(s, b, { 'c', 150 }, { 'a', 600 }, { 'c', 610 });
+    lead_store_close(s);
+}
+
+/*
+ * Expiry, a few visitors per transaction: anonymous visitors last seen
+ * before the cutoff go with their events; a lead's visitor and a recent
+ * one stay, whatever the batch size.
+ */
+static void
+test_purge_anonymous(void **state)
+{
+    static const post  ada = { 'c', "ada@example.com", "Ada", 0, 0, NULL,
+                               150 };
+    uint8_t       lead[LEAD_ID_LEN], from[LEAD_ID_LEN];
+    lead_erased   e;
+    int           more, rounds = 0;
+    lead_store   *s = open_store(state, 0, 0);
+
+    COMMIT(s, { 'a', 100 }, { 'a', 200 }, { 'b', 300 }, { 'c', 100 },
+           { 'd', 5000 }, { 'e', 250 });
+    identify_ok(s, &ada, 1, lead);
+    assert_int_equal(lead_store_fold(s, NULL, 10000, 10000, NULL, NULL,
+                                     &more), LEAD_OK);
+
+    memset(from, 0, sizeof(from));
+    memset(&e, 0, sizeof(e));
+    do {
+        assert_int_equal(lead_store_purge_anonymous(s, 1000, 1, from, &e,
+                                                    &more), LEAD_OK);
+        rounds++;
+    } while (more);
+    assert_true(rounds >= 3);
+    assert_int_equal(e.visitors, 3);
+    assert_int_equal(e.events, 4);
+    EXPECT_STORE(s, { 'c', 100 }, { 'd', 5000 });
+    EXPECT_EVENTS(s, lead, { 'c', 100 });
+    assert_int_equal(visitor_events(s, 'a'), 0);
+    assert_int_equal(visitor_events(s, 'd'), 1);
+
+    /* nothing left to purge */
+    memset(&e, 0, sizeof(e));
+    assert_int_equal(lead_store_purge_anonymous(s, 1000, 100, from, &e,
+                                                &more), LEAD_OK);
+    assert_int_equal(e.visitors, 0);
+    assert_false(more);
+    lead_store_close(s);
+}
+
 int
 main(void)
 {
@@ -738,6 +916,8 @@ main(void)
         T(test_find_lead),
         T(test_read_only),
         T(test_map_full),
+        T(test_forget),
+        T(test_purge_anonymous),
     };
 #undef T
 

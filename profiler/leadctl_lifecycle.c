@@ -1,0 +1,115 @@
+/*
+ * leadctl: the data lifecycle (forget, purge, backup, compact).  Each says
+ * what it did in one line, for the operator's record.
+ */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lead.h"
+
+#include "leadctl.h"
+
+#define PURGE_BATCH  1000      /* visitors per write transaction */
+
+static long long
+file_size(const char *dir)
+{
+    struct stat  st;
+    char         path[4096];
+
+    snprintf(path, sizeof(path), "%s/data.mdb", dir);
+    return stat(path, &st) == 0 ? (long long) st.st_size : -1;
+}
+
+int
+cmd_forget(ctl *c, lead_store *s)
+{
+    lead_erased  e;
+    int          rc;
+
+    rc = lead_store_forget(s, c->args[0], strlen(c->args[0]), &e);
+    if (rc == LEAD_ENOTFOUND) {
+        fprintf(stderr, "leadctl: no lead \"%s\"\n", c->args[0]);
+        return 1;
+    }
+    if (rc != LEAD_OK) {
+        fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));
+        return 1;
+    }
+    printf("forgot %s: %zu visitor(s) and %zu event(s) erased\n"
+           "freed pages keep old bytes until reused: run `leadctl compact` "
+           "with nginx stopped, and make new backups\n",
+           c->args[0], e.visitors, e.events);
+    return 0;
+}
+
+int
+cmd_purge(ctl *c, lead_store *s)
+{
+    lead_erased  e;
+    uint8_t      from[LEAD_ID_LEN];
+    char        *end, when[LEAD_TIME_LEN];
+    long long    days;
+    uint64_t     before;
+    int          more, rc;
+
+    days = c->older ? strtoll(c->older, &end, 10) : -1;
+    if (c->older == NULL || end == c->older || *end != '\0' || days < 0
+        || days > 36500)
+    {
+        fprintf(stderr, "leadctl: purge needs --anonymous-older-than DAYS "
+                        "(0 to 36500)\n");
+        return EXIT_USAGE;
+    }
+
+    before = c->now_ms - (uint64_t) days * 86400000ULL;
+    memset(from, 0, sizeof(from));
+    memset(&e, 0, sizeof(e));
+    do {
+        /* short transactions: nginx's writes go in between */
+        rc = lead_store_purge_anonymous(s, before, PURGE_BATCH, from, &e,
+                                        &more);
+    } while (rc == LEAD_OK && more);
+
+    if (rc != LEAD_OK) {
+        fprintf(stderr, "leadctl: %s (%zu visitors purged before that)\n",
+                lead_store_errmsg(s), e.visitors);
+        return 1;
+    }
+    lead_format_time(before, when);
+    printf("purged %zu anonymous visitor(s) and %zu event(s) last seen "
+           "before %s\n", e.visitors, e.events, when);
+    return 0;
+}
+
+int
+cmd_backup(ctl *c, lead_store *s)
+{
+    if (lead_store_backup(s, c->args[0]) != LEAD_OK) {
+        fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));
+        return 1;
+    }
+    printf("backed up to %s/data.mdb (%lld bytes, compacted)\n", c->args[0],
+           file_size(c->args[0]));
+    return 0;
+}
+
+int
+cmd_compact(ctl *c, lead_store *s)
+{
+    long long  before = file_size(c->store);
+
+    if (lead_store_compact(s) != LEAD_OK) {
+        fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));
+        return 1;
+    }
+    printf("compacted %s: %lld -> %lld bytes\n", c->store, before,
+           file_size(c->store));
+    return 0;
+}
