@@ -964,8 +964,9 @@ lead_store_each_visitor(lead_store *s, lead_visitor_fn fn, void *arg)
     /* the indexed visitors and the tail's, merged in id order */
     have = rc == LEAD_OK && next_visitor(cur, MDB_FIRST, &row, &mrc);
     while (rc == LEAD_OK && mrc == 0 && (have || i < n)) {
-        d = !have ? 1 : i < n ? memcmp(t[i].id, row.id, LEAD_ID_LEN) : -1;
-        if (d >= 0 && have) {
+        /* d >= 0: the indexed row comes first (or is the same visitor) */
+        d = !have ? -1 : i < n ? memcmp(t[i].id, row.id, LEAD_ID_LEN) : 1;
+        if (d >= 0) {
             v = row;
             have = next_visitor(cur, MDB_NEXT, &row, &mrc);
         } else {

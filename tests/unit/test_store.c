@@ -622,6 +622,52 @@ test_empty_batch(void **state)
     lead_store_close(s);
 }
 
+/* Each of the first n fixture visitors is listed once, with one event. */
+static void
+expect_visitors(lead_store *s, const fx_event *evs, size_t n)
+{
+    visitor_list  l = { .n = 0 };
+    size_t        k;
+
+    assert_int_equal(lead_store_each_visitor(s, collect_visitor, &l),
+                     LEAD_OK);
+    assert_int_equal(l.n, n);
+    for (k = 0; k < n; k++) {
+        assert_non_null(find_visitor(&l, evs[k].ev.visitor));
+        assert_int_equal(find_visitor(&l, evs[k].ev.visitor)->events, 1);
+    }
+}
+
+/*
+ * Visitors listed from the log's tail, the indexes or both: every one
+ * once, whether the tail is empty, ends before the indexes or after.
+ */
+static void
+test_visitors_indexed_and_tail(void **state)
+{
+    enum { N = 6 };
+    fx_event      evs[N];
+    lead_store   *s;
+    int           more;
+
+    make_events(evs, 0, N, 0);
+    s = open_store(dir_of(state), 0, 0);
+
+    /* fixture ids grow with the index: evs[1] sorts before evs[4] */
+    assert_int_equal(commit_events(s, evs + 1, 2), LEAD_OK);
+    expect_visitors(s, evs + 1, 2);                      /* tail only */
+    assert_int_equal(lead_store_fold(s, NULL, UINT64_MAX >> 1, 10000, NULL,
+                                     NULL, &more), LEAD_OK);
+    expect_visitors(s, evs + 1, 2);                      /* indexes only */
+    assert_int_equal(commit_events(s, evs + 3, 3), LEAD_OK);
+    expect_visitors(s, evs + 1, 5);                      /* tail after */
+    assert_int_equal(lead_store_fold(s, NULL, UINT64_MAX >> 1, 10000, NULL,
+                                     NULL, &more), LEAD_OK);
+    assert_int_equal(commit_events(s, evs, 1), LEAD_OK);
+    expect_visitors(s, evs, 6);                          /* tail before */
+    lead_store_close(s);
+}
+
 int
 main(void)
 {
@@ -636,6 +682,7 @@ main(void)
         T(test_open_no_store),
         T(test_read_only_refuses_commit),
         T(test_callback_stops),
+        T(test_visitors_indexed_and_tail),
         T(test_map_full),
         T(test_schema_mismatch),
         T(test_empty_batch),
