@@ -28,6 +28,10 @@
 #define NGX_HTTP_LEAD_SECRET_MAX      4096
 #define NGX_HTTP_LEAD_REPORT_EVERY    60
 #define NGX_HTTP_LEAD_FOLD_BUDGET     20      /* ms of folding per flush */
+/* anonymous history: the visitor cookie's year and a month */
+#define NGX_HTTP_LEAD_RETENTION       (395 * 24 * 60 * 60)
+#define NGX_HTTP_LEAD_PURGE_EVERY     60      /* s between expiry sweeps */
+#define NGX_HTTP_LEAD_PURGE_BATCH     500     /* visitors per transaction */
 
 
 typedef struct {
@@ -35,6 +39,7 @@ typedef struct {
     off_t            map_size;
     ngx_msec_t       flush;
     size_t           batch_size;
+    time_t           retention;      /* s; 0: anonymous history kept */
     ngx_str_t        secret;
     ngx_str_t        cookie;
     lead_rules      *rules;
@@ -106,6 +111,8 @@ typedef struct {
     ngx_event_t      tick;
     ngx_uint_t       dropped;
     time_t           last_report;
+    time_t           next_purge;     /* the expiry sweep's next start */
+    ngx_uint_t       purging;        /* a sweep is under way */
     ngx_http_lead_write_t      *write;
 #if (NGX_THREADS)
     ngx_thread_pool_t          *pool;

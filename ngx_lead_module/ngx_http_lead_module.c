@@ -31,6 +31,8 @@ static char *ngx_http_lead_secret(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_lead_rules(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static void ngx_http_lead_free_rules(void *data);
+static char *ngx_http_lead_retention(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_lead_geoip(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static void ngx_http_lead_free_geoip(void *data);
@@ -87,6 +89,13 @@ static ngx_command_t  ngx_http_lead_commands[] = {
     { ngx_string("lead_geoip"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_lead_geoip,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("lead_retention"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_lead_retention,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -882,6 +891,35 @@ ngx_http_lead_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* lead_retention off | TIME: how long anonymous history is kept */
+static char *
+ngx_http_lead_retention(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_lead_main_conf_t  *lmcf = conf;
+
+    ngx_str_t  *value = cf->args->elts;
+
+    if (lmcf->retention != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        lmcf->retention = 0;
+        return NGX_CONF_OK;
+    }
+
+    lmcf->retention = ngx_parse_time(&value[1], 1);
+    if (lmcf->retention == (time_t) NGX_ERROR || lmcf->retention == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid lead_retention \"%V\": use \"off\" or "
+                           "a time such as 395d", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 static char *
 ngx_http_lead_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -1311,6 +1349,7 @@ ngx_http_lead_create_main_conf(ngx_conf_t *cf)
      */
 
     lmcf->batch_size = 8 * 1024 * 1024;
+    lmcf->retention = NGX_CONF_UNSET;
 
     return lmcf;
 }
@@ -1331,6 +1370,10 @@ ngx_http_lead_init_main_conf(ngx_conf_t *cf, void *conf)
 
     if (lmcf->map_size == 0) {
         lmcf->map_size = (off_t) LEAD_DEFAULT_MAP_SIZE;
+    }
+
+    if (lmcf->retention == NGX_CONF_UNSET) {
+        lmcf->retention = NGX_HTTP_LEAD_RETENTION;
     }
 
     return NGX_CONF_OK;

@@ -38,6 +38,11 @@ struct ngx_http_lead_write_s {
     int                         fold_rc;
     int                         more;
     size_t                      committed;
+    uint64_t                    purge_before_ms;   /* 0: no expiry now */
+    u_char                      purge_from[LEAD_ID_LEN];
+    lead_erased                 purged;            /* this sweep's */
+    int                         purge_rc;
+    int                         purge_more;
     char                        err[256];
     ngx_http_lead_promotion_t  *promoted;
     size_t                      npromoted;
@@ -51,6 +56,8 @@ static int ngx_http_lead_write_promoted(void *arg, const uint8_t *lead_id,
     const lead_score *score, const char *cause);
 static void ngx_http_lead_written(ngx_event_t *ev);
 static void ngx_http_lead_write_results(ngx_http_lead_write_t *wr,
+    ngx_log_t *log);
+static void ngx_http_lead_purged(ngx_http_lead_write_t *wr,
     ngx_log_t *log);
 static void ngx_http_lead_tick(ngx_event_t *ev);
 static void ngx_http_lead_open_store(ngx_log_t *log);
@@ -168,6 +175,15 @@ ngx_http_lead_write_start(ngx_log_t *log)
     wr->rules = w->lmcf->rules;
     wr->until_ms = (uint64_t) tp->sec * 1000 + tp->msec
                    - 3 * (uint64_t) w->lmcf->flush;
+    wr->purge_before_ms = 0;
+    if (w->lmcf->retention && w->lmcf->retention < tp->sec
+        && ngx_worker == 0 && (w->purging || tp->sec >= w->next_purge))
+    {
+        /* one worker sweeps, so the others' writes never wait on it */
+        wr->purge_before_ms = ((uint64_t) tp->sec - w->lmcf->retention)
+                              * 1000 + tp->msec;
+        w->purging = 1;
+    }
     wr->done = 0;
     w->busy = 1;
 
@@ -227,6 +243,18 @@ ngx_http_lead_write_run(void *data, ngx_log_t *log)
                                       ngx_http_lead_write_promoted, wr,
                                       &wr->more);
         if (wr->fold_rc != LEAD_OK) {
+            ngx_cpystrn((u_char *) wr->err,
+                        (u_char *) lead_store_errmsg(wr->store),
+                        sizeof(wr->err));
+        }
+    }
+
+    wr->purge_rc = LEAD_OK;
+    if (wr->purge_before_ms && wr->commit_rc == LEAD_OK) {
+        wr->purge_rc = lead_store_purge_anonymous(wr->store,
+                           wr->purge_before_ms, NGX_HTTP_LEAD_PURGE_BATCH,
+                           wr->purge_from, &wr->purged, &wr->purge_more);
+        if (wr->purge_rc != LEAD_OK) {
             ngx_cpystrn((u_char *) wr->err,
                         (u_char *) lead_store_errmsg(wr->store),
                         sizeof(wr->err));
@@ -300,6 +328,10 @@ ngx_http_lead_write_results(ngx_http_lead_write_t *wr, ngx_log_t *log)
                       w->lmcf->store.data, wr->err);
     }
 
+    if (wr->purge_before_ms) {
+        ngx_http_lead_purged(wr, log);
+    }
+
     for (i = 0; i < wr->npromoted; i++) {
         (void) ngx_http_lead_promoted(log, wr->promoted[i].lead,
                                       &wr->promoted[i].score,
@@ -316,6 +348,40 @@ ngx_http_lead_write_results(ngx_http_lead_write_t *wr, ngx_log_t *log)
                       w->lmcf->store.data);
         w->dropped = 0;
     }
+}
+
+
+/* An expiry step done: the sweep goes on at the next flush, or ends. */
+static void
+ngx_http_lead_purged(ngx_http_lead_write_t *wr, ngx_log_t *log)
+{
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    if (wr->purge_rc != LEAD_OK) {
+        if (ngx_http_lead_report_due()) {
+            ngx_log_error(NGX_LOG_ERR, log, 0, "lead: cannot expire "
+                          "anonymous history in \"%s\": %s",
+                          w->lmcf->store.data, wr->err);
+        }
+        wr->purge_more = 0;
+    }
+
+    if (wr->purge_more) {
+        return;
+    }
+
+    if (wr->purged.visitors) {
+        ngx_log_error(NGX_LOG_NOTICE, log, 0, "lead: expired %uz anonymous "
+                      "visitors and %uz events not seen for %T s",
+                      wr->purged.visitors, wr->purged.events,
+                      w->lmcf->retention);
+    }
+    ngx_memzero(&wr->purged, sizeof(lead_erased));
+    ngx_memzero(wr->purge_from, LEAD_ID_LEN);
+    w->purging = 0;
+    /* sweeps come at least twice per retention period */
+    w->next_purge = ngx_time() + ngx_min(NGX_HTTP_LEAD_PURGE_EVERY,
+                                         w->lmcf->retention / 2 + 1);
 }
 
 
