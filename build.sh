@@ -15,7 +15,7 @@ PY=/usr/bin/python3        # Debian's, with the apt-installed test modules
 BUILD_PKGS=(nginx nginx-dev liblmdb-dev libssl-dev libmaxminddb-dev make gcc)
 DEMO_PKGS=(openssl)        # hashes the demo's sales view password
 TEST_PKGS=(libcmocka-dev clang python3-pytest python3-requests python3-selenium
-           chromium chromium-driver libmaxmind-db-writer-perl)
+           chromium chromium-driver libmaxmind-db-writer-perl valgrind)
 BENCH_PKGS=(wrk)
 
 say() { printf '==> %s\n' "$*"; }
@@ -74,6 +74,49 @@ build() {
     make -s -j2 leadctl
 }
 
+# The module again with ASan and UBSan, in a copy of the build tree, for
+# the integration suite's second run (nginx itself is not rebuilt).
+build_asan_module() {
+    local tree=$BUILD/nginx-asan san
+    san="-fsanitize=address,undefined -fno-sanitize-recover=all"
+    if ! cmp -s "$tree/.configured" "$BUILD/nginx/.configured"; then
+        rm -rf "$tree"
+        cp -r "$BUILD/nginx" "$tree"
+        find "$tree/objs" \( -name "*.o" -o -name "*.so" \) -delete
+    fi
+    say "building the module with ASan+UBSan"
+    make -s -C "$tree" -f objs/Makefile modules -j2 \
+        CFLAGS="-pipe -O1 -g -fno-omit-frame-pointer $san -W -Wall \
+                -Wpointer-arith -Wno-unused-parameter -Werror" \
+        LINK="cc $san" > "$BUILD/nginx-asan-make.log" 2>&1 || {
+        cat "$BUILD/nginx-asan-make.log" >&2
+        exit 1
+    }
+}
+
+# The integration suite against nginx with the ASan module; any report a
+# worker or the master writes fails it.
+run_integration_asan() {
+    local reports
+    build_asan_module
+    reports=$(mktemp -d /tmp/lead-asan-XXXXXX)
+    chmod 1777 "$reports"       # workers run as nobody
+    say "integration tests with the module under ASan+UBSan"
+    # nginx frees little at exit by design: leaks are the unit suite's
+    LEAD_MODULE=$BUILD/nginx-asan/objs/ngx_http_lead_module.so \
+    LEAD_SANITIZER_PRELOAD="$(gcc -print-file-name=libasan.so)" \
+    ASAN_OPTIONS="detect_leaks=0:log_path=$reports/asan" \
+    UBSAN_OPTIONS="print_stacktrace=1:log_path=$reports/ubsan" \
+    LEAD_BUILD=$BUILD "$PY" -m pytest -q -p no:cacheprovider \
+        "$ROOT/tests/integration" || failed=1
+    if [ -n "$(ls -A "$reports")" ]; then
+        head -50 "$reports"/*
+        say "sanitizer reports from nginx (above)"
+        failed=1
+    fi
+    rm -rf "$reports"
+}
+
 run_tests() {
     ensure_packages "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"
     build
@@ -127,6 +170,8 @@ run_tests() {
     say "integration tests (real nginx on 127.0.0.1)"
     LEAD_BUILD=$BUILD "$PY" -m pytest -q -p no:cacheprovider \
         "$ROOT/tests/integration" || failed=1
+
+    run_integration_asan
 
     if [ $failed -ne 0 ]; then
         say "FAILED"

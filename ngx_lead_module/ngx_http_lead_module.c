@@ -1,8 +1,9 @@
 
 /*
  * ngx_http_lead_module: records what each visitor of a tracked location
- * reads, with the meaning marketers gave it in the rules.  nginx glue only: what an event is, how it is stored and how a
- * cookie is signed lives in profiler/ (lead.h).
+ * reads, with the meaning marketers gave it in the rules.  nginx glue
+ * only: what an event is, how it is stored and how a cookie is signed
+ * lives in profiler/ (lead.h).
  */
 
 

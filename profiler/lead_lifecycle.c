@@ -50,8 +50,8 @@ del_key(lead_store *s, MDB_txn *txn, MDB_dbi dbi, const void *k, size_t len)
     key.mv_data = (void *) k;
     key.mv_size = len;
     rc = mdb_del(txn, dbi, &key, NULL);
-    return rc == 0 || rc == MDB_NOTFOUND ? LEAD_OK
-                                         : lead_store_mdb_fail(s, rc, "erasing");
+    return rc == 0 || rc == MDB_NOTFOUND
+           ? LEAD_OK : lead_store_mdb_fail(s, rc, "erasing");
 }
 
 /* Every key of dbi that starts with prefix goes. */
@@ -83,8 +83,8 @@ del_prefix(lead_store *s, MDB_txn *txn, MDB_dbi dbi, const uint8_t *prefix,
         }
     }
     mdb_cursor_close(cur);
-    return rc == 0 || rc == MDB_NOTFOUND ? LEAD_OK
-                                         : lead_store_mdb_fail(s, rc, "erasing");
+    return rc == 0 || rc == MDB_NOTFOUND
+           ? LEAD_OK : lead_store_mdb_fail(s, rc, "erasing");
 }
 
 /*

@@ -20,7 +20,13 @@ BUILD = os.environ.get(
     "LEAD_BUILD",
     os.path.join(os.path.dirname(__file__), "..", "..", "build"))
 BUILD = os.path.abspath(BUILD)
-MODULE = os.path.join(BUILD, "ngx_http_lead_module.so")
+# build.sh runs the suite a second time with the module built with ASan
+# and UBSan: nginx (not instrumented) then needs the runtime preloaded
+MODULE = os.environ.get("LEAD_MODULE",
+                        os.path.join(BUILD, "ngx_http_lead_module.so"))
+SANITIZER_PRELOAD = os.environ.get("LEAD_SANITIZER_PRELOAD")
+NGINX_ENV = dict(os.environ, LD_PRELOAD=SANITIZER_PRELOAD) \
+    if SANITIZER_PRELOAD else None
 LEADCTL = os.path.join(BUILD, "leadctl")
 NGINX = "/usr/sbin/nginx"
 
@@ -117,13 +123,13 @@ class Nginx:
     def test_config(self):
         return subprocess.run(
             [NGINX, "-t", "-p", self.prefix, "-c", self.conf],
-            capture_output=True, text=True, timeout=30)
+            capture_output=True, text=True, timeout=30, env=NGINX_ENV)
 
     def start(self):
         self.proc = subprocess.Popen(
             [NGINX, "-p", self.prefix, "-c", self.conf,
              "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=NGINX_ENV)
         deadline = time.time() + 10
         while time.time() < deadline:
             if self.proc.poll() is not None:

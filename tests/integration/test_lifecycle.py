@@ -12,7 +12,7 @@ import pytest
 
 from conftest import LEADCTL, Nginx, copy_site
 from test_gate import HTTP, SERVER, Browser
-from test_journey import poll, start
+from test_journey import fixed_now, poll, start
 
 ADA = "ada@forget-me.example"
 BOB = "bob@keep-me.example"
@@ -124,7 +124,8 @@ def test_forget_erases_every_trace_and_compaction_wipes_the_bytes(site,
 
 def test_backup_restores_into_a_new_store(site, tmp_path):
     two_leads_and_a_stranger(site)
-    want = site.leadctl("leads", "--json").stdout
+    now = fixed_now()           # the same moment for both: scores decay
+    want = site.leadctl("leads", "--json", "--now", now).stdout
     backup = str(tmp_path / "backup")
     site.leadctl("backup", backup)
     # again into the same place: replaced atomically, no part file left
@@ -135,7 +136,7 @@ def test_backup_restores_into_a_new_store(site, tmp_path):
     restored = str(tmp_path / "restored")
     os.makedirs(restored)
     shutil.copy(os.path.join(backup, "data.mdb"), restored)
-    r = ctl(restored, "leads", "--json")
+    r = ctl(restored, "leads", "--json", "--now", now)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == json.loads(want)
 
