@@ -54,6 +54,8 @@ static void ngx_http_lead_write_results(ngx_http_lead_write_t *wr,
     ngx_log_t *log);
 static void ngx_http_lead_tick(ngx_event_t *ev);
 static void ngx_http_lead_open_store(ngx_log_t *log);
+static void ngx_http_lead_check_store(ngx_log_t *log);
+static ngx_int_t ngx_http_lead_store_file(ngx_file_info_t *fi);
 static ngx_uint_t ngx_http_lead_report_due(void);
 
 
@@ -146,6 +148,8 @@ ngx_http_lead_write_start(ngx_log_t *log)
     if (w->busy) {
         return;
     }
+
+    ngx_http_lead_check_store(log);
 
     if (w->store == NULL) {
         ngx_http_lead_open_store(log);
@@ -355,6 +359,8 @@ ngx_http_lead_write_exit(ngx_log_t *log)
         ngx_http_lead_write_results(w->write, log);
     }
 
+    ngx_http_lead_check_store(log);
+
     if (w->store == NULL) {
         ngx_http_lead_open_store(log);
     }
@@ -391,6 +397,7 @@ ngx_http_lead_open_store(ngx_log_t *log)
     int                      rc;
     char                     err[512];
     lead_store_opts          opts;
+    ngx_file_info_t          fi;
     ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
 
     ngx_memzero(&opts, sizeof(lead_store_opts));
@@ -410,6 +417,16 @@ ngx_http_lead_open_store(ngx_log_t *log)
         }
     }
 
+    if (rc == LEAD_OK) {
+        if (ngx_http_lead_store_file(&fi) == NGX_OK) {
+            w->store_dev = fi.st_dev;
+            w->store_uniq = ngx_file_uniq(&fi);
+
+        } else {
+            w->store_uniq = 0;        /* gone already: checked next time */
+        }
+    }
+
     /* leadctl scores with the rules nginx records under: keep them there */
     if (rc == LEAD_OK && w->lmcf->rules
         && lead_store_put_assets(w->store, w->lmcf->rules) != LEAD_OK)
@@ -424,6 +441,47 @@ ngx_http_lead_open_store(ngx_log_t *log)
                       "lead: %s; content is still served, tracking retries "
                       "every %M ms", err, w->lmcf->flush);
     }
+}
+
+
+/*
+ * A store whose files were removed (or replaced) while open would take
+ * the events into a file no one can read any more: it is closed, to be
+ * opened anew where it is now, or reported missing and retried.
+ */
+static void
+ngx_http_lead_check_store(ngx_log_t *log)
+{
+    ngx_file_info_t          fi;
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    if (w->store == NULL
+        || (ngx_http_lead_store_file(&fi) == NGX_OK
+            && fi.st_dev == w->store_dev
+            && ngx_file_uniq(&fi) == w->store_uniq))
+    {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_WARN, log, 0, "lead: store \"%s\" was removed or "
+                  "replaced, opening it again", w->lmcf->store.data);
+
+    lead_store_close(w->thread_store);
+    lead_store_close(w->store);
+    w->thread_store = NULL;
+    w->store = NULL;
+}
+
+
+static ngx_int_t
+ngx_http_lead_store_file(ngx_file_info_t *fi)
+{
+    u_char  path[NGX_MAX_PATH];
+
+    (void) ngx_snprintf(path, sizeof(path), "%s/data.mdb%Z",
+                        ngx_http_lead_worker.lmcf->store.data);
+
+    return ngx_file_info(path, fi) == NGX_FILE_ERROR ? NGX_ERROR : NGX_OK;
 }
 
 
