@@ -31,6 +31,7 @@ typedef struct {
 /* what the thread is given and gives back */
 struct ngx_http_lead_write_s {
     lead_store                 *store;       /* the thread's own handle */
+    u_char                     *path;        /* its directory */
     lead_batch                 *batch;
     const lead_rules           *rules;
     uint64_t                    until_ms;
@@ -47,6 +48,7 @@ struct ngx_http_lead_write_s {
 
 static void ngx_http_lead_write_start(ngx_log_t *log);
 static void ngx_http_lead_write_run(void *data, ngx_log_t *log);
+static void ngx_http_lead_write_error(ngx_http_lead_write_t *wr);
 static int ngx_http_lead_write_promoted(void *arg, const uint8_t *lead_id,
     const lead_score *score, const char *cause);
 static void ngx_http_lead_written(ngx_event_t *ev);
@@ -168,6 +170,7 @@ ngx_http_lead_write_start(ngx_log_t *log)
     tp = ngx_timeofday();
     wr = w->write;
     wr->store = w->thread_store;
+    wr->path = w->lmcf->store.data;
     wr->batch = w->writing;
     wr->rules = w->lmcf->rules;
     wr->until_ms = (uint64_t) tp->sec * 1000 + tp->msec
@@ -219,9 +222,7 @@ ngx_http_lead_write_run(void *data, ngx_log_t *log)
     if (wr->committed) {
         wr->commit_rc = lead_store_commit(wr->store, wr->batch);
         if (wr->commit_rc != LEAD_OK) {
-            ngx_cpystrn((u_char *) wr->err,
-                        (u_char *) lead_store_errmsg(wr->store),
-                        sizeof(wr->err));
+            ngx_http_lead_write_error(wr);
         }
     }
 
@@ -231,9 +232,7 @@ ngx_http_lead_write_run(void *data, ngx_log_t *log)
                                       ngx_http_lead_write_promoted, wr,
                                       &wr->more);
         if (wr->fold_rc != LEAD_OK) {
-            ngx_cpystrn((u_char *) wr->err,
-                        (u_char *) lead_store_errmsg(wr->store),
-                        sizeof(wr->err));
+            ngx_http_lead_write_error(wr);
         }
     }
 
@@ -242,6 +241,30 @@ ngx_http_lead_write_run(void *data, ngx_log_t *log)
 #endif
 
     ngx_atomic_cmp_set(&wr->done, 0, 1);
+}
+
+
+/*
+ * In the thread: the store's error, and the room left where it is, since
+ * LMDB reports a short write (as on a full disk) as an I/O error.
+ */
+static void
+ngx_http_lead_write_error(ngx_http_lead_write_t *wr)
+{
+    u_char  *p, *last;
+    off_t    avail;
+
+    last = (u_char *) wr->err + sizeof(wr->err) - 1;
+    p = ngx_cpystrn((u_char *) wr->err,
+                    (u_char *) lead_store_errmsg(wr->store), sizeof(wr->err));
+
+    avail = ngx_fs_available(wr->path);
+    if (avail != NGX_MAX_OFF_T_VALUE) {
+        p = ngx_slprintf(p, last, " (%O bytes free on its file system)",
+                         avail);
+    }
+
+    *p = '\0';
 }
 
 
