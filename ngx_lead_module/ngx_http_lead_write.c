@@ -382,13 +382,15 @@ ngx_http_lead_write_exit(ngx_log_t *log)
         ngx_http_lead_write_results(w->write, log);
     }
 
+    /* the last chance: why a store cannot be opened is logged now */
+    w->last_report = 0;
+
     ngx_http_lead_check_store(log);
 
     if (w->store == NULL) {
         ngx_http_lead_open_store(log);
     }
 
-    w->last_report = 0;
     b[0] = w->writing;
     b[1] = w->batch;
     for (i = 0; i < 2; i++) {
@@ -398,9 +400,10 @@ ngx_http_lead_write_exit(ngx_log_t *log)
         rc = w->store ? lead_store_commit(w->store, b[i]) : LEAD_ENOSTORE;
         if (rc != LEAD_OK) {
             ngx_log_error(NGX_LOG_ERR, log, 0,
-                          "lead: %uz events lost at exit: store \"%s\" "
-                          "unavailable", lead_batch_count(b[i]),
-                          w->lmcf->store.data);
+                          "lead: %uz events lost at exit: store \"%s\": %s",
+                          lead_batch_count(b[i]), w->lmcf->store.data,
+                          w->store ? lead_store_errmsg(w->store)
+                                   : "cannot be opened");
         }
     }
 
