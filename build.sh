@@ -15,7 +15,8 @@ PY=/usr/bin/python3        # Debian's, with the apt-installed test modules
 BUILD_PKGS=(nginx nginx-dev liblmdb-dev libssl-dev libmaxminddb-dev make gcc)
 DEMO_PKGS=(openssl)        # hashes the demo's sales view password
 TEST_PKGS=(libcmocka-dev clang python3-pytest python3-requests python3-selenium
-           chromium chromium-driver libmaxmind-db-writer-perl valgrind)
+           chromium chromium-driver libmaxmind-db-writer-perl lmdb-utils
+           wrk valgrind)
 BENCH_PKGS=(wrk)
 
 say() { printf '==> %s\n' "$*"; }
@@ -168,6 +169,8 @@ run_tests() {
     done
 
     say "integration tests (real nginx on 127.0.0.1)"
+    # test_faults.py fills a large store with bench-dataset
+    make -s -j2 bench
     LEAD_BUILD=$BUILD "$PY" -m pytest -q -p no:cacheprovider \
         "$ROOT/tests/integration" || failed=1
 

@@ -105,6 +105,8 @@ typedef struct {
 typedef struct {
     lead_store      *store;
     lead_store      *thread_store;   /* the same, for the write thread */
+    dev_t            store_dev;      /* its data.mdb, to see it replaced */
+    ngx_file_uniq_t  store_uniq;
     lead_batch      *batch;          /* filling */
     lead_batch      *writing;        /* with the thread, or to retry */
     ngx_uint_t       busy;           /* the thread has it */

@@ -31,6 +31,7 @@ typedef struct {
 /* what the thread is given and gives back */
 struct ngx_http_lead_write_s {
     lead_store                 *store;       /* the thread's own handle */
+    u_char                     *path;        /* its directory */
     lead_batch                 *batch;
     const lead_rules           *rules;
     uint64_t                    until_ms;
@@ -52,6 +53,7 @@ struct ngx_http_lead_write_s {
 
 static void ngx_http_lead_write_start(ngx_log_t *log);
 static void ngx_http_lead_write_run(void *data, ngx_log_t *log);
+static void ngx_http_lead_write_error(ngx_http_lead_write_t *wr);
 static int ngx_http_lead_write_promoted(void *arg, const uint8_t *lead_id,
     const lead_score *score, const char *cause);
 static void ngx_http_lead_written(ngx_event_t *ev);
@@ -61,6 +63,8 @@ static void ngx_http_lead_purged(ngx_http_lead_write_t *wr,
     ngx_log_t *log);
 static void ngx_http_lead_tick(ngx_event_t *ev);
 static void ngx_http_lead_open_store(ngx_log_t *log);
+static void ngx_http_lead_check_store(ngx_log_t *log);
+static ngx_int_t ngx_http_lead_store_file(ngx_file_info_t *fi);
 static ngx_uint_t ngx_http_lead_report_due(void);
 
 
@@ -154,6 +158,8 @@ ngx_http_lead_write_start(ngx_log_t *log)
         return;
     }
 
+    ngx_http_lead_check_store(log);
+
     if (w->store == NULL) {
         ngx_http_lead_open_store(log);
         if (w->store == NULL) {
@@ -171,6 +177,7 @@ ngx_http_lead_write_start(ngx_log_t *log)
     tp = ngx_timeofday();
     wr = w->write;
     wr->store = w->thread_store;
+    wr->path = w->lmcf->store.data;
     wr->batch = w->writing;
     wr->rules = w->lmcf->rules;
     wr->until_ms = (uint64_t) tp->sec * 1000 + tp->msec
@@ -231,9 +238,7 @@ ngx_http_lead_write_run(void *data, ngx_log_t *log)
     if (wr->committed) {
         wr->commit_rc = lead_store_commit(wr->store, wr->batch);
         if (wr->commit_rc != LEAD_OK) {
-            ngx_cpystrn((u_char *) wr->err,
-                        (u_char *) lead_store_errmsg(wr->store),
-                        sizeof(wr->err));
+            ngx_http_lead_write_error(wr);
         }
     }
 
@@ -243,9 +248,7 @@ ngx_http_lead_write_run(void *data, ngx_log_t *log)
                                       ngx_http_lead_write_promoted, wr,
                                       &wr->more);
         if (wr->fold_rc != LEAD_OK) {
-            ngx_cpystrn((u_char *) wr->err,
-                        (u_char *) lead_store_errmsg(wr->store),
-                        sizeof(wr->err));
+            ngx_http_lead_write_error(wr);
         }
     }
 
@@ -266,6 +269,30 @@ ngx_http_lead_write_run(void *data, ngx_log_t *log)
 #endif
 
     ngx_atomic_cmp_set(&wr->done, 0, 1);
+}
+
+
+/*
+ * In the thread: the store's error, and the room left where it is, since
+ * LMDB reports a short write (as on a full disk) as an I/O error.
+ */
+static void
+ngx_http_lead_write_error(ngx_http_lead_write_t *wr)
+{
+    u_char  *p, *last;
+    off_t    avail;
+
+    last = (u_char *) wr->err + sizeof(wr->err) - 1;
+    p = ngx_cpystrn((u_char *) wr->err,
+                    (u_char *) lead_store_errmsg(wr->store), sizeof(wr->err));
+
+    avail = ngx_fs_available(wr->path);
+    if (avail != NGX_MAX_OFF_T_VALUE) {
+        p = ngx_slprintf(p, last, " (%O bytes free on its file system)",
+                         avail);
+    }
+
+    *p = '\0';
 }
 
 
@@ -421,11 +448,15 @@ ngx_http_lead_write_exit(ngx_log_t *log)
         ngx_http_lead_write_results(w->write, log);
     }
 
+    /* the last chance: why a store cannot be opened is logged now */
+    w->last_report = 0;
+
+    ngx_http_lead_check_store(log);
+
     if (w->store == NULL) {
         ngx_http_lead_open_store(log);
     }
 
-    w->last_report = 0;
     b[0] = w->writing;
     b[1] = w->batch;
     for (i = 0; i < 2; i++) {
@@ -435,9 +466,10 @@ ngx_http_lead_write_exit(ngx_log_t *log)
         rc = w->store ? lead_store_commit(w->store, b[i]) : LEAD_ENOSTORE;
         if (rc != LEAD_OK) {
             ngx_log_error(NGX_LOG_ERR, log, 0,
-                          "lead: %uz events lost at exit: store \"%s\" "
-                          "unavailable", lead_batch_count(b[i]),
-                          w->lmcf->store.data);
+                          "lead: %uz events lost at exit: store \"%s\": %s",
+                          lead_batch_count(b[i]), w->lmcf->store.data,
+                          w->store ? lead_store_errmsg(w->store)
+                                   : "cannot be opened");
         }
     }
 
@@ -457,6 +489,7 @@ ngx_http_lead_open_store(ngx_log_t *log)
     int                      rc;
     char                     err[512];
     lead_store_opts          opts;
+    ngx_file_info_t          fi;
     ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
 
     ngx_memzero(&opts, sizeof(lead_store_opts));
@@ -476,6 +509,16 @@ ngx_http_lead_open_store(ngx_log_t *log)
         }
     }
 
+    if (rc == LEAD_OK) {
+        if (ngx_http_lead_store_file(&fi) == NGX_OK) {
+            w->store_dev = fi.st_dev;
+            w->store_uniq = ngx_file_uniq(&fi);
+
+        } else {
+            w->store_uniq = 0;        /* gone already: checked next time */
+        }
+    }
+
     /* leadctl scores with the rules nginx records under: keep them there */
     if (rc == LEAD_OK && w->lmcf->rules
         && lead_store_put_assets(w->store, w->lmcf->rules) != LEAD_OK)
@@ -490,6 +533,47 @@ ngx_http_lead_open_store(ngx_log_t *log)
                       "lead: %s; content is still served, tracking retries "
                       "every %M ms", err, w->lmcf->flush);
     }
+}
+
+
+/*
+ * A store whose files were removed (or replaced) while open would take
+ * the events into a file no one can read any more: it is closed, to be
+ * opened anew where it is now, or reported missing and retried.
+ */
+static void
+ngx_http_lead_check_store(ngx_log_t *log)
+{
+    ngx_file_info_t          fi;
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    if (w->store == NULL
+        || (ngx_http_lead_store_file(&fi) == NGX_OK
+            && fi.st_dev == w->store_dev
+            && ngx_file_uniq(&fi) == w->store_uniq))
+    {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_WARN, log, 0, "lead: store \"%s\" was removed or "
+                  "replaced, opening it again", w->lmcf->store.data);
+
+    lead_store_close(w->thread_store);
+    lead_store_close(w->store);
+    w->thread_store = NULL;
+    w->store = NULL;
+}
+
+
+static ngx_int_t
+ngx_http_lead_store_file(ngx_file_info_t *fi)
+{
+    u_char  path[NGX_MAX_PATH];
+
+    (void) ngx_snprintf(path, sizeof(path), "%s/data.mdb%Z",
+                        ngx_http_lead_worker.lmcf->store.data);
+
+    return ngx_file_info(path, fi) == NGX_FILE_ERROR ? NGX_ERROR : NGX_OK;
 }
 
 

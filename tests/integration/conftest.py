@@ -4,6 +4,8 @@ Every process a test starts is stopped by PID at teardown (master first,
 then any worker left behind).
 """
 
+import base64
+import http.client
 import json
 import os
 import shutil
@@ -11,6 +13,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -191,7 +194,9 @@ class Nginx:
                 pass
 
     def error_log(self):
-        with open(os.path.join(self.prefix, "logs", "error.log")) as f:
+        # a broken file's bytes may be quoted in it
+        with open(os.path.join(self.prefix, "logs", "error.log"),
+                  errors="replace") as f:
             return f.read()
 
     def get(self, path, **kw):
@@ -270,3 +275,95 @@ def nginx(prefix):
         yield n.start()
     finally:
         n.quit()
+
+
+class Load:
+    """Bounded GET load on nginx from threads of this process.
+
+    Each thread keeps one keep-alive connection (a new one every few
+    requests, so both workers get some) and sends no cookie, so every
+    answer is a new visitor: an answer and its event are matched by the
+    visitor id in the Set-Cookie.  Kept per answer: when it came, its
+    status, the worker that sent it (the X-Pid header, if the location adds
+    it), the visitor id (hex, as leadctl prints it) and its latency.
+    """
+
+    def __init__(self, nginx, path="/page.html", threads=3, per_conn=8,
+                 limit=20000):
+        self.nginx = nginx
+        self.path = path
+        self.nthreads = threads
+        self.per_conn = per_conn
+        self.limit = limit                   # bounds the load however fast
+        self.answers = []                    # (time, status, pid, id, secs)
+        self.errors = 0
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._threads = []
+
+    def __enter__(self):
+        for _ in range(self.nthreads):
+            t = threading.Thread(target=self._run, daemon=True)
+            t.start()
+            self._threads.append(t)
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self):
+        self._stop.set()
+        for t in self._threads:
+            t.join(30)
+        self._threads = []
+
+    def _run(self):
+        conn, sent = None, 0
+        while not self._stop.is_set():
+            with self._lock:
+                if len(self.answers) + self.errors >= self.limit:
+                    return
+            if conn is None or sent == self.per_conn:
+                if conn:
+                    conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1",
+                                                  self.nginx.port, timeout=10)
+                sent = 0
+            start = time.monotonic()
+            try:
+                conn.request("GET", self.path)
+                r = conn.getresponse()
+                r.read()
+            except (OSError, http.client.HTTPException):
+                # a worker that died or closed: that request is unknown
+                conn.close()
+                conn = None
+                with self._lock:
+                    self.errors += 1
+                time.sleep(0.01)
+                continue
+            now = time.monotonic()
+            sent += 1
+            cookie = (r.getheader("Set-Cookie") or "").split(";")[0]
+            vid = None
+            if cookie.startswith("lv="):
+                vid = base64.urlsafe_b64decode(
+                    cookie[3:25] + "==").hex()
+            pid = r.getheader("X-Pid")
+            with self._lock:
+                self.answers.append((now, r.status, pid and int(pid), vid,
+                                     now - start))
+        if conn:
+            conn.close()
+
+    def wait(self, count, timeout=30):
+        """Until count answers came (however long the machine takes)."""
+        deadline = time.monotonic() + timeout
+        while len(self.answers) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(self.answers) >= count, (len(self.answers), self.errors)
+
+    def ok(self, since=0):
+        """The visitor ids of the 200 answers that came after since."""
+        return {a[3]: a for a in list(self.answers)
+                if a[1] == 200 and a[0] > since}
