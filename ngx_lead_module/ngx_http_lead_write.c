@@ -258,9 +258,7 @@ ngx_http_lead_write_run(void *data, ngx_log_t *log)
                            wr->purge_before_ms, NGX_HTTP_LEAD_PURGE_BATCH,
                            wr->purge_from, &wr->purged, &wr->purge_more);
         if (wr->purge_rc != LEAD_OK) {
-            ngx_cpystrn((u_char *) wr->err,
-                        (u_char *) lead_store_errmsg(wr->store),
-                        sizeof(wr->err));
+            ngx_http_lead_write_error(wr);
         }
     }
 
@@ -341,12 +339,25 @@ ngx_http_lead_write_results(ngx_http_lead_write_t *wr, ngx_log_t *log)
     if (wr->commit_rc == LEAD_OK) {
         lead_batch_clear(w->writing);
 
-    } else if (ngx_http_lead_report_due()) {
-        /* it stays pending, to go again on the next tick */
+    } else if (wr->commit_rc == LEAD_EFULL) {
+        /*
+         * A batch too big for the room left would be refused again and
+         * again, newer events queueing behind it: it goes, so tracking
+         * resumes as soon as there is room (leadctl purge, a larger size=)
+         */
+        lead_batch_clear(w->writing);
+    }
+
+    if (wr->commit_rc != LEAD_OK && ngx_http_lead_report_due()) {
+        /* else it stays pending, to go again on the next tick */
         ngx_log_error(NGX_LOG_ERR, log, 0,
                       "lead: cannot record %uz events in \"%s\": %s; "
-                      "content is still served, will retry", wr->committed,
-                      w->lmcf->store.data, wr->err);
+                      "content is still served, %s", wr->committed,
+                      w->lmcf->store.data, wr->err,
+                      wr->commit_rc == LEAD_EFULL
+                      ? "events are dropped until there is room "
+                        "(leadctl purge, a larger size=)"
+                      : "will retry");
     }
 
     if (wr->fold_rc != LEAD_OK && ngx_http_lead_report_due()) {

@@ -631,6 +631,12 @@ int lead_store_backup(lead_store *s, const char *dir);
  */
 int lead_store_compact(lead_store *s);
 
+/*
+ * The map made bytes larger, for good (nginx's workers follow): a store
+ * so full that even erasing from it fails gets the room erasing needs.
+ */
+int lead_store_grow(lead_store *s, uint64_t bytes);
+
 /* Whether another process has the store in dir open; *pid one of them. */
 int lead_store_in_use(const char *dir, long *pid);
 

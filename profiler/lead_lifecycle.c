@@ -428,8 +428,9 @@ lead_store_purge_anonymous(lead_store *s, uint64_t before_ms, size_t max,
     MDB_cursor  *cur;
     MDB_val      key, val, lkey, lval;
     erasing      v;
-    uint8_t      kept[VISITOR_SIZE];
-    size_t       looked = 0, purged = 0;
+    lead_erased  done = { 0, 0, 0 };
+    uint8_t      kept[VISITOR_SIZE], next[LEAD_ID_LEN];
+    size_t       looked = 0;
     int          rc, op;
 
     *more = 0;
@@ -448,15 +449,16 @@ lead_store_purge_anonymous(lead_store *s, uint64_t before_ms, size_t max,
     }
 
     memset(&v, 0, sizeof(v));
+    memset(next, 0, sizeof(next));
     key.mv_data = from;
     key.mv_size = LEAD_ID_LEN;
     for (op = MDB_SET_RANGE;
          (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
          op = MDB_NEXT)
     {
-        if (purged >= max || looked >= max * PURGE_SCAN_FACTOR) {
+        if (done.visitors >= max || looked >= max * PURGE_SCAN_FACTOR) {
             /* enough for one short transaction: the next starts here */
-            memcpy(from, key.mv_data, LEAD_ID_LEN);
+            memcpy(next, key.mv_data, LEAD_ID_LEN);
             *more = 1;
             break;
         }
@@ -476,7 +478,7 @@ lead_store_purge_anonymous(lead_store *s, uint64_t before_ms, size_t max,
         }
 
         memcpy(v.id, key.mv_data, LEAD_ID_LEN);
-        rc = erase_visits(s, txn, &v, NULL, kept, out);
+        rc = erase_visits(s, txn, &v, NULL, kept, &done);
         if (rc == LEAD_OK && s->folding) {
             rc = del_key(s, txn, s->refold, v.id, LEAD_ID_LEN);
         }
@@ -489,7 +491,7 @@ lead_store_purge_anonymous(lead_store *s, uint64_t before_ms, size_t max,
         if (rc != 0) {
             break;
         }
-        purged++;
+        done.visitors++;
     }
     mdb_cursor_close(cur);
 
@@ -497,12 +499,20 @@ lead_store_purge_anonymous(lead_store *s, uint64_t before_ms, size_t max,
         mdb_txn_abort(txn);
         return lead_store_mdb_fail(s, rc, "purging visitors");
     }
-    if (!*more) {
+    rc = mdb_txn_commit(txn);
+    if (rc != 0) {
+        *more = 0;
+        return lead_store_mdb_fail(s, rc, "mdb_txn_commit");
+    }
+    /* only what was committed counts, and moves the start on */
+    if (*more) {
+        memcpy(from, next, LEAD_ID_LEN);
+    } else {
         memset(from, 0, LEAD_ID_LEN);
     }
-    out->visitors += purged;
-    rc = mdb_txn_commit(txn);
-    return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "mdb_txn_commit");
+    out->visitors += done.visitors;
+    out->events += done.events;
+    return LEAD_OK;
 }
 
 /* A compacted copy of the store into the file path, synced. */

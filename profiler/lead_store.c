@@ -352,6 +352,24 @@ lead_store_close(lead_store *s)
     }
 }
 
+int
+lead_store_grow(lead_store *s, uint64_t bytes)
+{
+    MDB_envinfo  info;
+    int          rc;
+
+    /* the map may change only while this process has no transaction */
+    if (s->idle != NULL) {
+        mdb_txn_abort(s->idle);
+        s->idle = NULL;
+    }
+    rc = mdb_env_info(s->env, &info);
+    if (rc == 0) {
+        rc = mdb_env_set_mapsize(s->env, info.me_mapsize + bytes);
+    }
+    return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "growing the map");
+}
+
 lead_store *
 lead_store_share(lead_store *s)
 {

@@ -16,6 +16,26 @@
 #include "leadctl.h"
 
 #define PURGE_BATCH  1000      /* visitors per write transaction */
+#define GROW_STEP    (1 << 20) /* room a full store is given to erase */
+#define GROW_MAX     8
+
+/*
+ * LMDB writes even a delete to new pages: a store full to the last page
+ * cannot erase anything.  It is given a little room, once per try, and
+ * says so (the map stays larger than size= by that much).
+ */
+static int
+make_room(lead_store *s, int *grown)
+{
+    if (*grown == GROW_MAX || lead_store_grow(s, GROW_STEP) != LEAD_OK) {
+        return 0;
+    }
+    if ((*grown)++ == 0) {
+        fprintf(stderr, "leadctl: the store is full; its map grows by "
+                        "1 MiB steps to make room for erasing\n");
+    }
+    return 1;
+}
 
 static long long
 file_size(const char *dir)
@@ -31,9 +51,11 @@ int
 cmd_forget(ctl *c, lead_store *s)
 {
     lead_erased  e;
-    int          rc;
+    int          rc, grown = 0;
 
-    rc = lead_store_forget(s, c->args[0], strlen(c->args[0]), &e);
+    do {
+        rc = lead_store_forget(s, c->args[0], strlen(c->args[0]), &e);
+    } while (rc == LEAD_EFULL && make_room(s, &grown));
     if (rc == LEAD_ENOTFOUND) {
         fprintf(stderr, "leadctl: no lead \"%s\"\n", c->args[0]);
         return 1;
@@ -57,7 +79,8 @@ cmd_purge(ctl *c, lead_store *s)
     char        *end, when[LEAD_TIME_LEN];
     long long    days;
     uint64_t     before;
-    int          more, rc;
+    size_t       batch = PURGE_BATCH;
+    int          more, rc, grown = 0;
 
     days = c->older ? strtoll(c->older, &end, 10) : -1;
     if (c->older == NULL || end == c->older || *end != '\0' || days < 0
@@ -73,8 +96,13 @@ cmd_purge(ctl *c, lead_store *s)
     memset(&e, 0, sizeof(e));
     do {
         /* short transactions: nginx's writes go in between */
-        rc = lead_store_purge_anonymous(s, before, PURGE_BATCH, from, &e,
-                                        &more);
+        rc = lead_store_purge_anonymous(s, before, batch, from, &e, &more);
+        if (rc == LEAD_EFULL && (batch > 16 || make_room(s, &grown))) {
+            /* smaller ones need fewer new pages; what they free is reused */
+            batch = batch > 16 ? batch / 4 : batch;
+            rc = LEAD_OK;
+            more = 1;
+        }
     } while (rc == LEAD_OK && more);
 
     if (rc != LEAD_OK) {
