@@ -361,6 +361,7 @@ def test_reflected_values_are_escaped(sales):
         assert "error" in r.json()
     r = sp.get("lead/" + "a" * 31 + "<b>")
     assert r.status_code == 404 and "a<b>" not in r.text
+    assert sales.crashed() == []
 
 
 # values the form accepts in an e-mail's local part, and a name that looks
