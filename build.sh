@@ -4,6 +4,7 @@
 #   ./build.sh          build build/ngx_http_lead_module.so and build/leadctl
 #   ./build.sh demo     build, then run nginx on 127.0.0.1:8080 (Ctrl-C stops)
 #   ./build.sh test     build, then run every test suite
+#   ./build.sh demo-config DIR PORT   the demo's files and nginx.conf in DIR
 set -euo pipefail
 
 cd "$(dirname "$0")"
@@ -183,10 +184,10 @@ run_tests() {
     say "all test suites passed"
 }
 
-run_demo() {
-    ensure_packages "${DEMO_PKGS[@]}"
-    build
-    local demo=$BUILD/demo user="" password
+# The demo's files in $1 (secret, sales password, nginx.conf listening on
+# port $2); prints the password.  The tests run this very config.
+write_demo() {
+    local demo=$1 port=$2 user="" password
     mkdir -p "$demo/logs"
     if [ ! -s "$demo/secret" ]; then
         head -c 48 /dev/urandom > "$demo/secret"
@@ -229,7 +230,7 @@ http {
     lead_rules $ROOT/rules;
     limit_req_zone \$binary_remote_addr zone=lead_form:1m rate=10r/m;
     server {
-        listen 127.0.0.1:8080;
+        listen 127.0.0.1:$port;
         root $ROOT/html;
         location / {
             lead_track on;
@@ -254,6 +255,14 @@ http {
     }
 }
 CONF
+    echo "$password"
+}
+
+run_demo() {
+    ensure_packages "${DEMO_PKGS[@]}"
+    build
+    local demo=$BUILD/demo password
+    password=$(write_demo "$demo" 8080)
     /usr/sbin/nginx -t -q -p "$demo" -c "$demo/nginx.conf"
     cat <<TEXT
 
@@ -282,5 +291,8 @@ case "${1:-build}" in
     test)  run_tests ;;
     # what bench/run.sh needs; it calls this itself
     bench-build) ensure_packages "${BENCH_PKGS[@]}"; build; make -s -j2 bench ;;
-    *)     echo "usage: $0 [build|demo|test|bench-build]" >&2; exit 2 ;;
+    # the tests run the demo's very config: prints its sales password
+    demo-config) ensure_packages "${DEMO_PKGS[@]}"; write_demo "$2" "$3" ;;
+    *)     echo "usage: $0 [build|demo|test|bench-build|demo-config DIR PORT]" >&2
+           exit 2 ;;
 esac

@@ -1,5 +1,9 @@
-/* libFuzzer: the visitor cookie value, as any client may send it. */
+/*
+ * libFuzzer: the visitor cookie value, and the form's and the sales
+ * view's anti-CSRF tokens, as any client may send them.
+ */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "lead.h"
@@ -9,18 +13,53 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const uint8_t  secret[] = "fuzzing-secret-of-thirty-two-bytes!";
-    uint8_t               id[LEAD_ID_LEN];
-    char                  again[LEAD_COOKIE_VALUE_LEN];
+    static const uint8_t      secret[] = "fuzzing-secret-of-thirty-two-bytes!";
+    static lead_cookie_cache  *cache;
+    const char                *s = (const char *) data;
+    uint8_t                    id[LEAD_ID_LEN], cached[LEAD_ID_LEN];
+    char                       again[LEAD_COOKIE_VALUE_LEN];
+    char                       token[LEAD_TOKEN_LEN];
+    int                        rc;
 
-    if (lead_cookie_verify(secret, sizeof(secret) - 1, (const char *) data,
-                           size, id) == LEAD_OK)
-    {
+    /* one cache for the run, as a worker keeps one: hits and misses */
+    if (cache == NULL && (cache = lead_cookie_cache_new()) == NULL) {
+        abort();
+    }
+
+    rc = lead_cookie_verify(secret, sizeof(secret) - 1, s, size, id);
+    if (rc == LEAD_OK) {
         /* only a value this key signed may verify: re-signing gives it */
         lead_cookie_sign(secret, sizeof(secret) - 1, id, again);
         if (size != LEAD_COOKIE_VALUE_LEN || memcmp(again, data, size) != 0) {
             __builtin_trap();
         }
+    }
+
+    /* the cache answers as the MAC does, twice (the second from it) */
+    if (lead_cookie_verify_cached(cache, secret, sizeof(secret) - 1, s, size,
+                                  cached) != rc
+        || lead_cookie_verify_cached(cache, secret, sizeof(secret) - 1, s,
+                                     size, cached) != rc
+        || (rc == LEAD_OK && memcmp(cached, id, LEAD_ID_LEN) != 0))
+    {
+        __builtin_trap();
+    }
+
+    /* a token verifies only as the very MAC this key gives the visitor */
+    memset(id, 'v', sizeof(id));
+    lead_form_token(secret, sizeof(secret) - 1, id, token);
+    if (lead_form_token_verify(secret, sizeof(secret) - 1, id, s, size)
+        == LEAD_OK
+        && (size != LEAD_TOKEN_LEN || memcmp(token, data, size) != 0))
+    {
+        __builtin_trap();
+    }
+    lead_sales_token(secret, sizeof(secret) - 1, id, "sam", 3, token);
+    if (lead_sales_token_verify(secret, sizeof(secret) - 1, id, "sam", 3, s,
+                                size) == LEAD_OK
+        && (size != LEAD_TOKEN_LEN || memcmp(token, data, size) != 0))
+    {
+        __builtin_trap();
     }
 
     return 0;

@@ -1,9 +1,11 @@
 /*
  * libFuzzer: the sales view's requests as any browser may send them
  * (path, query string, POST body, user), served from a small real store.
- * Input: a flags byte (1 POST, 2 the browser has a cookie, 4 signed in),
- * then path, query and body separated by newlines.  Every answer is a
- * page with a status; none writes without a valid token.
+ * Input: a flags byte (1 POST, 2 the browser has a cookie, 4 signed in,
+ * 8 the page of the store's lead with a valid token first in the body: a
+ * fuzzer cannot guess either), then path, query and body separated by
+ * newlines.  Every answer is a page with a status; only a POST answered
+ * 303 changes the lead's status, and none does without a valid token.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -27,6 +29,7 @@ static char         dir[] = "/tmp/lead-fuzz-sales-XXXXXX";
 static lead_store  *store;
 static lead_rules  *rules;
 static lead_sales  *app;
+static uint8_t      lead[LEAD_ID_LEN];
 
 /* LMDB keeps its open files: gone from /tmp, whatever way the run ends */
 static void
@@ -48,7 +51,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     lead_form        form;
     lead_batch      *b;
     lead_event       ev;
-    uint8_t          visitor[LEAD_ID_LEN], lead[LEAD_ID_LEN];
+    uint8_t          visitor[LEAD_ID_LEN];
     char             err[512];
     int              created;
 
@@ -106,8 +109,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     lead_sales_request   req;
     lead_sales_response  resp;
-    const char          *p = (const char *) data + 1, *end;
-    char                *copy;
+    lead_str             path;
+    lead_buf             target, body;
+    const char          *p, *end;
+    char                *copy, token[LEAD_TOKEN_LEN], hex[LEAD_ID_HEX_LEN];
+    uint64_t             since, since_after;
+    int                  status, status_after, rc, rc_after;
 
     if (size < 1 || size > 8192) {
         return 0;
@@ -120,7 +127,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     memset(&req, 0, sizeof(req));
     req.post = copy[0] & 1;
-    req.path = part(&p, end);
+    path = part(&p, end);
     req.query = part(&p, end);
     req.body = (lead_str) { p, (size_t) (end - p) };
     req.base = (lead_str) { "/sales/", 7 };
@@ -131,15 +138,51 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req.browser_known = (copy[0] & 2) != 0;
     req.now_ms = 1790000100000ULL;
 
+    memset(&target, 0, sizeof(target));
+    memset(&body, 0, sizeof(body));
+    if (copy[0] & 8) {
+        lead_buf_puts(&target, "lead/");
+        lead_id_to_hex(lead, hex);
+        lead_buf_put(&target, hex, LEAD_ID_HEX_LEN);
+        lead_buf_put(&target, path.data, path.len);
+        path = (lead_str) { target.data, target.len };
+
+        lead_sales_token(secret, sizeof(secret), req.browser, req.user.data,
+                         req.user.len, token);
+        lead_buf_puts(&body, "token=");
+        lead_buf_put(&body, token, LEAD_TOKEN_LEN);
+        lead_buf_puts(&body, "&");
+        lead_buf_put(&body, req.body.data, req.body.len);
+        req.body = (lead_str) { body.data, body.len };
+    }
+    req.path = path;
+
+    rc = lead_store_get_status(store, lead, &status, &since);
     lead_sales_serve(app, store, rules, &req, &resp);
+    rc_after = lead_store_get_status(store, lead, &status_after,
+                                     &since_after);
+
     if (resp.status < 200 || resp.status > 599 || resp.type == NULL
         || (resp.status != 303 && resp.body.len == 0 && !resp.body.oom))
+    {
+        __builtin_trap();
+    }
+    /* what a salesperson's decision writes, and only that */
+    if ((rc != rc_after || status != status_after || since != since_after)
+        != (req.post && resp.status == 303))
+    {
+        __builtin_trap();
+    }
+    if (resp.status == 303
+        && (!req.post || !req.browser_known || !(copy[0] & 8)))
     {
         __builtin_trap();
     }
 
     lead_buf_free(&resp.body);
     lead_buf_free(&resp.location);
+    lead_buf_free(&target);
+    lead_buf_free(&body);
     free(copy);
     return 0;
 }

@@ -8,6 +8,7 @@ import base64
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -214,6 +215,36 @@ class Nginx:
     def events(self):
         return json.loads(self.leadctl("events", "--json").stdout)
 
+    def stored(self):
+        """What the store holds of people and reads, to compare before and
+        after: every event (with its visitor) and each lead as it was
+        given (by id; scores and ranks are left out: the fold moves them
+        as time passes)."""
+        if not os.path.exists(os.path.join(self.store, "data.mdb")):
+            return {"events": [], "leads": []}
+        leads = json.loads(self.leadctl("leads", "--json").stdout)
+        keep = ("id", "email", "name", "topics", "subscribed", "contact",
+                "devices", "status")
+        return {"events": self.events(),
+                "leads": sorted(({k: lead[k] for k in keep}
+                                 for lead in leads), key=lambda x: x["id"])}
+
+    def crashed(self):
+        """error.log lines of a worker that died (a crash, an abort); a
+        graceful stop logs "exited with code 0"."""
+        return [line for line in self.error_log().splitlines()
+                if "exited on signal" in line
+                or re.search(r"worker process \d+ exited with code [1-9]",
+                             line)]
+
+    def raw(self, data, timeout=10):
+        """data sent as is on one connection; what came back until nginx
+        closed it (or timeout passed)."""
+        with socket.create_connection(("127.0.0.1", self.port),
+                                      timeout=timeout) as s:
+            s.sendall(data)
+            return read_all(s, time.time() + timeout)
+
     def wait_events(self, count, timeout=10):
         """Events once count of them are stored (flush is 100 ms here)."""
         deadline = time.time() + timeout
@@ -223,6 +254,30 @@ class Nginx:
             if len(evs) >= count or time.time() > deadline:
                 return evs
             time.sleep(0.05)
+
+
+def read_all(sock, deadline):
+    """Bytes from sock until the peer closes it or the deadline passes."""
+    got = b""
+    while time.time() < deadline:
+        sock.settimeout(max(0.01, deadline - time.time()))
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            break
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        got += chunk
+    return got
+
+
+def status_of(response):
+    """The status code of raw response bytes, or None if there are none."""
+    if not response.startswith(b"HTTP/1."):
+        return None
+    return int(response.split(b" ", 2)[1])
 
 
 def make_prefix():
@@ -258,6 +313,18 @@ def copy_site(prefix):
     shutil.rmtree(html)
     shutil.copytree(SAMPLE_HTML, html)
     shutil.copytree(SAMPLE_RULES, os.path.join(prefix, "rules"))
+
+
+def start_demo(prefix):
+    """nginx running the very config ./build.sh demo writes (auth_basic on
+    the sales view, limit_req on the form), on a free port in prefix;
+    returns it and the sales password."""
+    n = Nginx(prefix)       # its port; build.sh writes the conf
+    r = subprocess.run([os.path.join(ROOT, "build.sh"), "demo-config",
+                        prefix, str(n.port)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return n.start(), r.stdout.strip()
 
 
 @pytest.fixture

@@ -257,6 +257,9 @@ def test_contact_checkbox_only_where_enabled(site):
 @pytest.mark.parametrize("ret", [
     "//evil.example", "/\\evil.example", "http://evil.example/",
     "javascript:alert(1)", "/a\r\nSet-Cookie: x=1", "/a\nb", "",
+    "https:evil.example", "https:/evil.example", " //evil.example",
+    "\\\\evil.example", "///evil.example", "/\t/evil.example",
+    "%2F%2Fevil.example",
 ])
 def test_hostile_return_goes_home(site, ret):
     b = Browser(site)

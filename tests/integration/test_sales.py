@@ -13,7 +13,7 @@ import pytest
 
 from conftest import LEADCTL, Nginx, copy_site
 from sales_site import HTTP, SERVER, Salesperson, start_sales_site
-from test_journey import Firefox, settle, spaced_get
+from test_journey import Firefox, fixed_now, settle, spaced_get
 
 ID_RE = re.compile(r'href="/lead/sales/lead/([0-9a-f]{32})"')
 
@@ -61,6 +61,12 @@ def ctl(site, *args):
 
 def lead_id(site, email):
     return ctl(site, "show", email)["id"]
+
+
+def shown_at(site, who, now):
+    """leadctl show at one moment: two calls differ only if the store did
+    (engagement decays between two calls at "now")."""
+    return ctl(site, "show", who, "--now", now)
 
 
 # ---- access ------------------------------------------------------------------
@@ -239,7 +245,8 @@ def test_actions_need_their_token(sales):
     make_leads(sales)
     ada = lead_id(sales, "ada@lovelace-logistics.example")
     sam, pat = Salesperson(sales), Salesperson(sales, "pat")
-    before = ctl(sales, "show", ada)
+    now = fixed_now()
+    before = shown_at(sales, ada, now)
 
     refused = [
         sam.act(ada, "sal", token=False),                 # no token
@@ -253,7 +260,7 @@ def test_actions_need_their_token(sales):
     for r in refused:
         assert r.status_code == 403
         assert "Nothing was changed" in r.text
-    assert ctl(sales, "show", ada) == before
+    assert shown_at(sales, ada, now) == before
 
     # a cross-site form: no Referer needed, the token is what counts
     r = sam.act(ada, "sal")
@@ -285,13 +292,14 @@ def test_reject_needs_a_reason(sales):
     stale = pat.token(ada)
     r = sam.act(ada, "nurture", reason="No budget this year")
     assert r.status_code == 303
-    shown = ctl(sales, "show", ada)
+    now = fixed_now()
+    shown = shown_at(sales, ada, now)
     assert shown["status"] == "nurture"
     assert shown["history"][-1]["reason"] == "No budget this year"
     # a second salesperson's stale page: refused, nothing changed
     r = pat.act(ada, "sal", token=stale)
     assert r.status_code == 409 and "someone may have acted" in r.text
-    assert ctl(sales, "show", ada) == shown
+    assert shown_at(sales, ada, now) == shown
 
 
 def test_form_type_and_size(sales):
