@@ -221,11 +221,13 @@ class Nginx:
         given (by id; scores and ranks are left out: the fold moves them
         as time passes)."""
         if not os.path.exists(os.path.join(self.store, "data.mdb")):
-            return {"events": [], "leads": []}
+            return {"events": [], "visitors": [], "leads": []}
         leads = json.loads(self.leadctl("leads", "--json").stdout)
         keep = ("id", "email", "name", "topics", "subscribed", "contact",
                 "devices", "status")
         return {"events": self.events(),
+                "visitors": json.loads(
+                    self.leadctl("visitors", "--json").stdout),
                 "leads": sorted(({k: lead[k] for k in keep}
                                  for lead in leads), key=lambda x: x["id"])}
 
