@@ -355,7 +355,7 @@ lead_store_each_lead(lead_store *s, lead_person_fn fn, void *arg)
 
 int
 lead_store_lookup_txn(lead_store *s, MDB_txn *txn, const char *who,
-    size_t len, uint8_t id[LEAD_ID_LEN])
+    size_t len, uint8_t id[LEAD_ID_LEN], MDB_val *person)
 {
     MDB_val  key, val;
     char     email[LEAD_EMAIL_MAX];
@@ -369,11 +369,21 @@ lead_store_lookup_txn(lead_store *s, MDB_txn *txn, const char *who,
         rc = mdb_get(txn, s->emails, &key, &val);
         if (rc == 0 && val.mv_size == LEAD_ID_LEN) {
             memcpy(id, val.mv_data, LEAD_ID_LEN);
-            return 0;
+        } else {
+            rc = rc == 0 ? MDB_NOTFOUND : rc;
         }
-        return rc == 0 ? MDB_NOTFOUND : rc;
+    } else {
+        rc = lead_id_from_hex(who, len, id) == LEAD_OK ? 0 : MDB_NOTFOUND;
     }
-    return lead_id_from_hex(who, len, id) == LEAD_OK ? 0 : MDB_NOTFOUND;
+
+    if (rc == 0) {
+        key.mv_data = id;
+        key.mv_size = LEAD_ID_LEN;
+        rc = mdb_get(txn, s->leads, &key, person);
+    }
+    return rc == 0 ? LEAD_OK
+           : rc == MDB_NOTFOUND ? LEAD_ENOTFOUND
+           : lead_store_mdb_fail(s, rc, "finding a lead");
 }
 
 int
@@ -381,7 +391,7 @@ lead_store_find_lead(lead_store *s, const char *who, size_t len,
     lead_person_fn fn, void *arg)
 {
     MDB_txn   *txn;
-    MDB_val    key, val;
+    MDB_val    val;
     uint8_t    id[LEAD_ID_LEN];
     lead_person p;
     int        rc;
@@ -395,19 +405,10 @@ lead_store_find_lead(lead_store *s, const char *who, size_t len,
         return rc;
     }
 
-    rc = lead_store_lookup_txn(s, txn, who, len, id);
-
-    if (rc == 0) {
-        key.mv_data = id;
-        key.mv_size = LEAD_ID_LEN;
-        rc = mdb_get(txn, s->leads, &key, &val);
-    }
-
-    if (rc == 0 && lead_decode_person(id, &val, &p) == LEAD_OK) {
-        rc = fn(arg, &p) ? LEAD_ECALLBACK : LEAD_OK;
-    } else {
-        rc = (rc == 0 || rc == MDB_NOTFOUND)
-             ? LEAD_ENOTFOUND : lead_store_mdb_fail(s, rc, "mdb_get");
+    rc = lead_store_lookup_txn(s, txn, who, len, id, &val);
+    if (rc == LEAD_OK) {
+        rc = lead_decode_person(id, &val, &p) != LEAD_OK ? LEAD_ENOTFOUND
+             : fn(arg, &p) ? LEAD_ECALLBACK : LEAD_OK;
     }
 
     lead_store_read_end(s, txn);

@@ -153,21 +153,13 @@ erase_tail(lead_store *s, MDB_txn *txn, const erasing *v, size_t n,
 {
     MDB_cursor  *cur;
     MDB_val      key, val;
-    uint8_t      from[16];
     size_t       i;
-    int          rc, all;
+    int          rc;
 
-    rc = lead_store_indexed(s, txn, from, &all);
-    if (rc != LEAD_OK || all) {
-        return rc;
+    rc = lead_store_tail_first(s, txn, &cur, &key, &val);
+    if (rc != LEAD_OK) {
+        return rc == LEAD_ENOTFOUND ? LEAD_OK : rc;
     }
-    rc = mdb_cursor_open(txn, s->events, &cur);
-    if (rc != 0) {
-        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
-    }
-    key.mv_data = from;
-    key.mv_size = 16;
-    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
     while (rc == 0) {
         for (i = 0; val.mv_size >= EVENT_VISITOR_AT + LEAD_ID_LEN && i < n;
              i++)
@@ -180,7 +172,7 @@ erase_tail(lead_store *s, MDB_txn *txn, const erasing *v, size_t n,
                 break;
             }
         }
-        if (i < n && memcmp(key.mv_data, from, 16) != 0) {
+        if (i < n) {
             rc = mdb_cursor_del(cur, 0);
             if (rc != 0) {
                 break;
@@ -361,7 +353,7 @@ lead_store_forget(lead_store *s, const char *who, size_t len,
     lead_erased *out)
 {
     MDB_txn       *txn;
-    MDB_val        key, val;
+    MDB_val        val;
     uint8_t        lead_id[LEAD_ID_LEN], kept[VISITOR_SIZE];
     erasing_list   devices = { NULL, 0, 0 };
     size_t         i;
@@ -377,16 +369,7 @@ lead_store_forget(lead_store *s, const char *who, size_t len,
         return rc;
     }
 
-    rc = lead_store_lookup_txn(s, txn, who, len, lead_id);
-    if (rc == 0) {
-        key.mv_data = lead_id;
-        key.mv_size = LEAD_ID_LEN;
-        rc = mdb_get(txn, s->leads, &key, &val);
-    }
-    rc = rc == 0 ? LEAD_OK
-         : rc == MDB_NOTFOUND ? LEAD_ENOTFOUND
-         : lead_store_mdb_fail(s, rc, "finding the lead");
-
+    rc = lead_store_lookup_txn(s, txn, who, len, lead_id, &val);
     if (rc == LEAD_OK) {
         rc = lead_store_each_device_txn(s, txn, lead_id, add_device,
                                         &devices);

@@ -853,6 +853,39 @@ tail_visit_cmp(const void *x, const void *y)
     return d ? d : (a->time_ms > b->time_ms) - (a->time_ms < b->time_ms);
 }
 
+int
+lead_store_tail_first(lead_store *s, MDB_txn *txn, MDB_cursor **cur,
+    MDB_val *key, MDB_val *val)
+{
+    uint8_t  pos[16];
+    int      rc, all;
+
+    *cur = NULL;
+    rc = lead_store_indexed(s, txn, pos, &all);
+    if (rc != LEAD_OK || all) {
+        return rc != LEAD_OK ? rc : LEAD_ENOTFOUND;
+    }
+    rc = mdb_cursor_open(txn, s->events, cur);
+    if (rc != 0) {
+        *cur = NULL;
+        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
+    }
+
+    key->mv_data = pos;
+    key->mv_size = 16;
+    rc = mdb_cursor_get(*cur, key, val, MDB_SET_RANGE);
+    if (rc == 0 && key->mv_size == 16 && memcmp(key->mv_data, pos, 16) == 0) {
+        rc = mdb_cursor_get(*cur, key, val, MDB_NEXT);    /* indexed */
+    }
+    if (rc != 0) {
+        mdb_cursor_close(*cur);
+        *cur = NULL;
+        return rc == MDB_NOTFOUND
+               ? LEAD_ENOTFOUND : lead_store_mdb_fail(s, rc, "reading events");
+    }
+    return LEAD_OK;
+}
+
 /* Visits after the indexes' position, of one visitor or (NULL) all. */
 static int
 tail_visits(lead_store *s, MDB_txn *txn, const uint8_t *only,
@@ -861,31 +894,21 @@ tail_visits(lead_store *s, MDB_txn *txn, const uint8_t *only,
     MDB_cursor  *cur;
     MDB_val      key, val;
     tail_visit  *grown;
-    uint8_t      pos[16];
     size_t       cap = 0;
-    int          rc, op, all;
+    int          rc;
 
     *out = NULL;
     *n = 0;
-    rc = lead_store_indexed(s, txn, pos, &all);
-    if (rc != LEAD_OK || all) {
-        return rc;
+    rc = lead_store_tail_first(s, txn, &cur, &key, &val);
+    if (rc != LEAD_OK) {
+        return rc == LEAD_ENOTFOUND ? LEAD_OK : rc;
     }
 
-    rc = mdb_cursor_open(txn, s->events, &cur);
-    if (rc != 0) {
-        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
-    }
-    key.mv_data = pos;
-    key.mv_size = 16;
-    for (op = MDB_SET_RANGE; (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
-         op = MDB_NEXT)
-    {
+    for (; rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
         const uint8_t  *e = val.mv_data;
 
-        if (key.mv_size != 16 || memcmp(key.mv_data, pos, 16) == 0
-            || val.mv_size < 12 + LEAD_ID_LEN
-            || (only && memcmp(e + 12, only, LEAD_ID_LEN) != 0))
+        if (key.mv_size != 16 || val.mv_size < EVENT_VISITOR_AT + LEAD_ID_LEN
+            || (only && memcmp(e + EVENT_VISITOR_AT, only, LEAD_ID_LEN) != 0))
         {
             continue;
         }
@@ -898,7 +921,7 @@ tail_visits(lead_store *s, MDB_txn *txn, const uint8_t *only,
             }
             *out = grown;
         }
-        memcpy((*out)[*n].id, e + 12, LEAD_ID_LEN);
+        memcpy((*out)[*n].id, e + EVENT_VISITOR_AT, LEAD_ID_LEN);
         (*out)[*n].time_ms = lead_get_be64(key.mv_data);
         (*n)++;
     }

@@ -101,13 +101,23 @@ int lead_store_indexed(lead_store *s, MDB_txn *txn, uint8_t key[16],
 int lead_store_set_indexed(lead_store *s, MDB_txn *txn,
     const uint8_t key[16]);
 
+/*
+ * A cursor on the first event past the indexes (the log's tail), with its
+ * key and val; LEAD_ENOTFOUND, and no cursor, when there is none.
+ */
+int lead_store_tail_first(lead_store *s, MDB_txn *txn, MDB_cursor **cur,
+    MDB_val *key, MDB_val *val);
+
 /* lead_store_lead_events inside a transaction (a write one too). */
 int lead_store_lead_events_txn(lead_store *s, MDB_txn *txn,
     const uint8_t *lead_id, lead_event_fn fn, void *arg);
 
-/* The lead id of an e-mail (normalised here) or of a hex id: 0 or rc. */
+/*
+ * The lead of an e-mail (normalised here) or of a hex id: its id and its
+ * "leads" record; LEAD_ENOTFOUND if there is none.
+ */
 int lead_store_lookup_txn(lead_store *s, MDB_txn *txn, const char *who,
-    size_t len, uint8_t id[LEAD_ID_LEN]);
+    size_t len, uint8_t id[LEAD_ID_LEN], MDB_val *person);
 
 /* The lead's devices inside a transaction (a write one too). */
 int lead_store_each_device_txn(lead_store *s, MDB_txn *txn,

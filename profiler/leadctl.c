@@ -1,5 +1,6 @@
 /*
- * leadctl: reads and manages the store that the nginx module writes.  Only the public API of lead.h is used here.
+ * leadctl: reads and manages the store that the nginx module writes.
+ * Only the public API of lead.h is used here.
  */
 
 #define _GNU_SOURCE            /* nftw() with FTW_ACTIONRETVAL */

@@ -16,6 +16,7 @@ import time
 
 import pytest
 
+from test_geoip import HTTP as GEOIP_HTTP, TEST_DB
 from conftest import (BUILD, IS_ROOT, LEADCTL, WORKER_USER, Load, Nginx,
                       copy_site)
 
@@ -320,17 +321,8 @@ def test_disk_full(prefix):
         subprocess.run(["umount", store], check=True)
 
 
-GEOIP_DB = os.environ.get("LEAD_TEST_GEOIP",
-                          os.path.join(BUILD, "test-geoip.mmdb"))
-
-BROKEN_HTTP = """
-    lead_store {prefix}/store flush=100ms;
-    lead_secret {prefix}/secret;
-    lead_rules {prefix}/rules;
-    lead_geoip {prefix}/geo.mmdb;
-    set_real_ip_from 127.0.0.1;
-    real_ip_header X-Forwarded-For;
-"""
+# rules, GeoIP and secret, as test_geoip runs them
+BROKEN_HTTP = GEOIP_HTTP
 
 BROKEN_SERVER = """
         location / {
@@ -368,7 +360,7 @@ def garbage(path):
         f.write(b"\x00\xff{;;" * 50)
 
 
-@pytest.mark.skipif(not os.path.exists(GEOIP_DB),
+@pytest.mark.skipif(not os.path.exists(TEST_DB),
                     reason="build.sh test makes the test GeoIP DB")
 @pytest.mark.parametrize("name,breaking,message", [
     ("rules/assets.csv", cut_mid_row,
@@ -384,7 +376,7 @@ def test_reload_with_a_broken_file_keeps_the_old_config(prefix, name,
     rules, places and secret.  (test_rules.py does a wrong stage, and
     test_geoip.py bad databases under nginx -t.)"""
     copy_site(prefix)
-    shutil.copy(GEOIP_DB, os.path.join(prefix, "geo.mmdb"))
+    shutil.copy(TEST_DB, os.path.join(prefix, "geo.mmdb"))
     n = start(prefix, http=BROKEN_HTTP, server=BROKEN_SERVER)
     try:
         page = "/library/network-map.pdf"

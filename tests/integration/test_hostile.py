@@ -14,8 +14,9 @@ import pytest
 import requests
 
 from conftest import Nginx, copy_site, read_all, start_demo, status_of
-from sales_site import Salesperson, start_sales_site
+from sales_site import Salesperson
 from test_gate import HTTP, SERVER, Browser
+from test_sales import sales  # noqa: F401 (a fixture)
 
 # the form's body has a second to arrive (nginx's client_body_timeout)
 HOSTILE_SERVER = "client_body_timeout 1s;\n" + SERVER
@@ -337,13 +338,6 @@ def test_demo_sales_view_needs_its_password(demo):
     assert finish(n) == before
 
 
-@pytest.fixture
-def sales(prefix):
-    n = start_sales_site(prefix)
-    try:
-        yield n
-    finally:
-        n.quit()
 
 
 def test_reflected_values_are_escaped(sales):

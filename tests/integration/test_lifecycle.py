@@ -12,7 +12,7 @@ import pytest
 
 from conftest import LEADCTL, Nginx, copy_site
 from test_gate import HTTP, SERVER, Browser
-from test_journey import fixed_now, poll, start
+from test_journey import demo, fixed_now, poll, start  # noqa: F401
 
 ADA = "ada@forget-me.example"
 BOB = "bob@keep-me.example"
@@ -59,37 +59,30 @@ def two_leads_and_a_stranger(site):
     return ada, phone, bob, stranger
 
 
-@pytest.fixture
-def site(prefix):
-    n = start(prefix)
-    try:
-        yield n
-    finally:
-        n.quit()
 
 
-def test_forget_erases_every_trace_and_compaction_wipes_the_bytes(site,
+def test_forget_erases_every_trace_and_compaction_wipes_the_bytes(demo,
                                                                    tmp_path):
-    ada, phone, bob, stranger = two_leads_and_a_stranger(site)
+    ada, phone, bob, stranger = two_leads_and_a_stranger(demo)
     ids = {name: visitor_of(b) for name, b in
            (("ada", ada), ("phone", phone), ("bob", bob),
             ("stranger", stranger))}
-    site.wait_events(11)
-    data = os.path.join(site.store, "data.mdb")
+    demo.wait_events(11)
+    data = os.path.join(demo.store, "data.mdb")
     assert file_has(data, ADA)
 
-    r = site.leadctl("forget", ADA.upper())
+    r = demo.leadctl("forget", ADA.upper())
     assert "2 visitor(s)" in r.stdout, r.stdout
 
-    assert emails(site) == {BOB}
-    assert site.leadctl("show", ADA, check=False).returncode == 1
-    left = visitors(site)
+    assert emails(demo) == {BOB}
+    assert demo.leadctl("show", ADA, check=False).returncode == 1
+    left = visitors(demo)
     assert ids["ada"] not in left and ids["phone"] not in left
     assert ids["bob"] in left and ids["stranger"] in left
-    assert {e["visitor"] for e in site.events()} == {ids["bob"],
+    assert {e["visitor"] for e in demo.events()} == {ids["bob"],
                                                      ids["stranger"]}
     # forgetting twice: nobody to forget
-    r = site.leadctl("forget", ADA, check=False)
+    r = demo.leadctl("forget", ADA, check=False)
     assert r.returncode == 1 and "no lead" in r.stderr
 
     # her cookie is a stranger's now: once the workers' one-second memory
@@ -100,36 +93,36 @@ def test_forget_erases_every_trace_and_compaction_wipes_the_bytes(site,
 
     # a hot backup while nginx writes is compacted: no byte of her left
     backup = str(tmp_path / "backup")
-    r = site.leadctl("backup", backup)
+    r = demo.leadctl("backup", backup)
     assert "compacted" in r.stdout
     assert not file_has(os.path.join(backup, "data.mdb"), ADA)
     assert file_has(os.path.join(backup, "data.mdb"), BOB)
 
     # in place only with nginx stopped
-    r = site.leadctl("compact", check=False)
+    r = demo.leadctl("compact", check=False)
     assert r.returncode == 1 and "stop it first" in r.stderr, r.stderr
-    site.quit()
-    site.leadctl("compact")
+    demo.quit()
+    demo.leadctl("compact")
     assert not file_has(data, ADA)
     assert file_has(data, BOB)
     assert not os.path.exists(data + ".compact")
 
     # nginx takes the compacted store up again and goes on recording
-    site.start()
-    before = len(site.events())
+    demo.start()
+    before = len(demo.events())
     assert bob.get("/library/sd-wan-vs-mpls.html").status_code == 200
-    assert len(site.wait_events(before + 1)) == before + 1
-    assert emails(site) == {BOB}
+    assert len(demo.wait_events(before + 1)) == before + 1
+    assert emails(demo) == {BOB}
 
 
-def test_backup_restores_into_a_new_store(site, tmp_path):
-    two_leads_and_a_stranger(site)
+def test_backup_restores_into_a_new_store(demo, tmp_path):
+    two_leads_and_a_stranger(demo)
     now = fixed_now()           # the same moment for both: scores decay
-    want = site.leadctl("leads", "--json", "--now", now).stdout
+    want = demo.leadctl("leads", "--json", "--now", now).stdout
     backup = str(tmp_path / "backup")
-    site.leadctl("backup", backup)
+    demo.leadctl("backup", backup)
     # again into the same place: replaced atomically, no part file left
-    site.leadctl("backup", backup)
+    demo.leadctl("backup", backup)
     assert sorted(os.listdir(backup)) == ["data.mdb"]
 
     # restore, as the README says: the copy becomes a store's data.mdb
@@ -141,31 +134,31 @@ def test_backup_restores_into_a_new_store(site, tmp_path):
     assert json.loads(r.stdout) == json.loads(want)
 
     # never over the live store
-    r = site.leadctl("backup", site.store, check=False)
+    r = demo.leadctl("backup", demo.store, check=False)
     assert r.returncode == 1 and "store itself" in r.stderr
 
 
-def test_purge_expires_only_anonymous_visitors(site):
-    ada, phone, bob, stranger = two_leads_and_a_stranger(site)
+def test_purge_expires_only_anonymous_visitors(demo):
+    ada, phone, bob, stranger = two_leads_and_a_stranger(demo)
     stranger_id = visitor_of(stranger)
-    assert len(site.wait_events(8)) == 8
+    assert len(demo.wait_events(8)) == 8
     time.sleep(0.5)     # the indexes reach every read above
 
     # not old enough: nothing goes
-    r = site.leadctl("purge", "--anonymous-older-than", "1")
+    r = demo.leadctl("purge", "--anonymous-older-than", "1")
     assert "purged 0 anonymous" in r.stdout, r.stdout
-    assert stranger_id in visitors(site)
+    assert stranger_id in visitors(demo)
 
-    r = site.leadctl("purge", "--anonymous-older-than", "0")
+    r = demo.leadctl("purge", "--anonymous-older-than", "0")
     assert "purged 1 anonymous visitor(s) and 2 event(s)" in r.stdout, \
         r.stdout
-    assert stranger_id not in visitors(site)
-    assert emails(site) == {ADA, BOB}
-    assert len(site.events()) == 6           # the leads' reads, kept
+    assert stranger_id not in visitors(demo)
+    assert emails(demo) == {ADA, BOB}
+    assert len(demo.events()) == 6           # the leads' reads, kept
 
     for bad in (["--anonymous-older-than", "soon"], ["--anonymous-older-than",
                                                     "-3"], []):
-        r = site.leadctl("purge", *bad, check=False)
+        r = demo.leadctl("purge", *bad, check=False)
         assert r.returncode == 2, (bad, r.stderr)
 
 

@@ -8,8 +8,8 @@ import subprocess
 import pytest
 
 from conftest import LEADCTL, SANITIZER_PRELOAD
-from test_journey import fixed_now
-from test_lifecycle import ADA, BOB, site, two_leads_and_a_stranger  # noqa
+from test_journey import demo, fixed_now  # noqa: F401 (a fixture)
+from test_lifecycle import ADA, BOB, two_leads_and_a_stranger
 
 VALGRIND = shutil.which("valgrind")
 
@@ -31,7 +31,8 @@ def valgrind(store, *args):
     return r
 
 
-def test_leadctl_is_valgrind_clean(site, tmp_path):
+def test_leadctl_is_valgrind_clean(demo, tmp_path):
+    site = demo
     two_leads_and_a_stranger(site)
     now = fixed_now()
     store = site.store
