@@ -616,20 +616,28 @@ lead_store_in_use(const char *dir, long *pid)
 int
 lead_store_compact(lead_store *s)
 {
-    const char  *dir;
-    char         tmp[PATH_MAX];
-    long         pid;
-    int          rc;
+    const char   *dir;
+    char          tmp[PATH_MAX], data[PATH_MAX];
+    struct stat   st;
+    long          pid;
+    int           rc;
 
     if (mdb_env_get_path(s->env, &dir) != 0) {
         return lead_store_fail(s, LEAD_ESTORE, "no store path");
     }
     rc = dir_file(s, tmp, dir, "data.mdb.compact");
     if (rc == LEAD_OK) {
+        rc = dir_file(s, data, dir, "data.mdb");
+    }
+    if (rc == LEAD_OK) {
         rc = write_copy(s, tmp);
     }
     if (rc != LEAD_OK) {
         return rc;
+    }
+    /* whoever could read the store before still can */
+    if (stat(data, &st) == 0) {
+        (void) chmod(tmp, st.st_mode & 0777);
     }
     /* a writer with the old file mapped would go on writing to it */
     if (lead_store_in_use(dir, &pid)) {
