@@ -31,29 +31,6 @@ enum {
     TAG_CITY = 15
 };
 
-void
-lead_put_u64(uint8_t *p, uint64_t v)
-{
-    int  i;
-
-    for (i = 0; i < 8; i++) {
-        p[i] = (uint8_t) (v >> (8 * i));
-    }
-}
-
-uint64_t
-lead_get_u64(const uint8_t *p)
-{
-    uint64_t  v = 0;
-    int       i;
-
-    for (i = 7; i >= 0; i--) {
-        v = v << 8 | p[i];
-    }
-
-    return v;
-}
-
 static size_t
 put_field(uint8_t *p, int tag, const void *data, size_t len)
 {

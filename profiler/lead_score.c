@@ -108,15 +108,20 @@ lead_scorer_reset(lead_scorer *s, uint64_t since_ms)
     s->ncountries = 0;
 }
 
-static void
+/* Keeps the name v in dst; 0 when it was there already (most reads). */
+static int
 copy_name(char *dst, lead_str v)
 {
     size_t  n = v.len < LEAD_NAME_MAX ? v.len : LEAD_NAME_MAX;
 
+    if (dst[n] == '\0' && (n == 0 || memcmp(dst, v.data, n) == 0)) {
+        return 0;
+    }
     if (n) {                    /* a decoded empty field has no data */
         memcpy(dst, v.data, n);
     }
     dst[n] = '\0';
+    return 1;
 }
 
 static int
@@ -356,10 +361,11 @@ lead_scorer_add(lead_scorer *s, const lead_event *ev)
         return LEAD_ENOMEM;
     }
 
-    copy_name(a->stage, ev->stage);
-    copy_name(a->topic, ev->topic);
-    copy_name(a->group, ev->group);
-    a->stage_index = stage_of(s->sc, a->stage);
+    if (copy_name(a->stage, ev->stage) || a->events == 0) {
+        a->stage_index = stage_of(s->sc, a->stage);
+    }
+    (void) copy_name(a->topic, ev->topic);
+    (void) copy_name(a->group, ev->group);
     a->hot = (ev->asset_flags & LEAD_ASSET_HOT) != 0;
     a->events++;
     a->last_ms = ev->time_ms;

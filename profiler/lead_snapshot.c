@@ -443,7 +443,13 @@ score_each(snap *c, const lead_scoring *sc, lead_scored_all_fn fn,
             const MDB_val  *val = &order[k];
 
             if (k + AHEAD < attributed) {
-                __builtin_prefetch(order[k + AHEAD].mv_data);
+                /* a record spans a few cache lines, all of them decoded */
+                const char  *ahead = order[k + AHEAD].mv_data;
+                size_t       line;
+
+                for (line = 0; line < order[k + AHEAD].mv_size; line += 64) {
+                    __builtin_prefetch(ahead + line);
+                }
             }
             if (lead_event_decode(val->mv_data, val->mv_size, &ev)
                 != LEAD_OK)
