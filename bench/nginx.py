@@ -324,7 +324,10 @@ def compare(args):
         runs = {(f, n): [] for f, _ in files for n in names}
 
         def run(n, path, seconds):
-            r = wrk(site.ports[n], path, seconds, cookies.get(n))
+            # the same request everywhere, a visitor's cookie included, as
+            # the same visitors would send it to any of these servers
+            r = wrk(site.ports[n], path, seconds,
+                    cookies.get(n, cookies["tracked"]))
             if r["bad"] or r["errors"]:
                 print(f"bench: {n} {path}: {r['bad']} non-2xx, "
                       f"{r['errors']} socket errors", file=sys.stderr)
