@@ -110,6 +110,7 @@ typedef struct {
     lead_batch      *batch;          /* filling */
     lead_batch      *writing;        /* with the thread, or to retry */
     ngx_uint_t       busy;           /* the thread has it */
+    ngx_uint_t       pages;          /* sales pages made in threads */
     ngx_event_t      tick;
     ngx_uint_t       dropped;
     time_t           last_report;

@@ -3,7 +3,9 @@
  * lead_sales: the sales view at a prefix location.  nginx glue only: the
  * pages, exports and actions are profiler/lead_sales.c; here the request
  * is handed over and the response sent, with the headers that keep a
- * page of leads' names private.
+ * page of leads' names private.  A page is made in nginx's thread pool
+ * (the funnel reads every event: a second at 100k leads), so the worker
+ * goes on serving the site meanwhile.
  */
 
 
@@ -34,6 +36,18 @@ typedef struct {
 } ngx_http_lead_auth_request_conf_t;
 
 
+/* one page in the making: what the thread is given and gives back */
+typedef struct {
+    ngx_http_request_t        *request;
+    lead_sales                *app;
+    lead_store                *store;      /* the thread's own handle */
+    const lead_rules          *rules;
+    lead_sales_request         req;
+    lead_sales_response        resp;
+    u_char                     body[LEAD_FORM_BODY_MAX];
+} ngx_http_lead_page_t;
+
+
 typedef struct {
     ngx_str_t                  name;        /* the location */
     void                     **loc_conf;
@@ -46,6 +60,12 @@ static ngx_int_t ngx_http_lead_sales_handler(ngx_http_request_t *r);
 static void ngx_http_lead_sales_post(ngx_http_request_t *r);
 static ngx_int_t ngx_http_lead_sales_serve(ngx_http_request_t *r,
     u_char *body, size_t len);
+#if (NGX_THREADS)
+static void ngx_http_lead_sales_thread(void *data, ngx_log_t *log);
+static void ngx_http_lead_sales_made(ngx_event_t *ev);
+#endif
+static ngx_int_t ngx_http_lead_sales_reply(ngx_http_request_t *r,
+    ngx_http_lead_page_t *page);
 static ngx_int_t ngx_http_lead_sales_send(ngx_http_request_t *r,
     lead_sales_response *resp);
 static ngx_uint_t ngx_http_lead_sales_basic_auth(ngx_conf_t *cf,
@@ -301,14 +321,15 @@ ngx_http_lead_sales_post(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_lead_sales_serve(ngx_http_request_t *r, u_char *body, size_t len)
 {
-    ngx_int_t                   rc;
     ngx_time_t                 *tp;
-    lead_sales_request          req;
-    ngx_pool_cleanup_t         *cln;
-    lead_sales_response         resp;
     ngx_http_lead_ctx_t        *ctx;
+    ngx_http_lead_page_t       *page;
     ngx_http_lead_loc_conf_t   *llcf;
     ngx_http_lead_main_conf_t  *lmcf;
+    lead_sales_request         *req;
+#if (NGX_THREADS)
+    ngx_thread_task_t          *task = NULL;
+#endif
 
     llcf = ngx_http_get_module_loc_conf(r, ngx_http_lead_module);
     lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
@@ -332,53 +353,148 @@ ngx_http_lead_sales_serve(ngx_http_request_t *r, u_char *body, size_t len)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_memzero(&req, sizeof(lead_sales_request));
-    req.post = r->method == NGX_HTTP_POST;
-    req.path.data = (char *) r->uri.data + llcf->sales.len;
-    req.path.len = r->uri.len - llcf->sales.len;
-    req.query.data = (char *) r->args.data;
-    req.query.len = r->args.len;
-    req.body.data = (char *) body;
-    req.body.len = len;
-    req.base.data = (char *) llcf->sales.data;
-    req.base.len = llcf->sales.len;
+#if (NGX_THREADS)
+    if (ngx_http_lead_worker.pool) {
+        task = ngx_thread_task_alloc(r->pool, sizeof(ngx_http_lead_page_t));
+        if (task == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        page = task->ctx;
+    } else
+#endif
+    {
+        page = ngx_pcalloc(r->pool, sizeof(ngx_http_lead_page_t));
+        if (page == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    page->request = r;
+    page->app = lmcf->sales;
+    page->rules = lmcf->rules;
+
+    req = &page->req;
+    req->post = r->method == NGX_HTTP_POST;
+    req->path.data = (char *) r->uri.data + llcf->sales.len;
+    req->path.len = r->uri.len - llcf->sales.len;
+    req->query.data = (char *) r->args.data;
+    req->query.len = r->args.len;
+    /* the body was read into the caller's stack */
+    if (len) {
+        ngx_memcpy(page->body, body, len);
+    }
+    req->body.data = (char *) page->body;
+    req->body.len = len;
+    req->base.data = (char *) llcf->sales.data;
+    req->base.len = llcf->sales.len;
     if (llcf->sales_auth) {
-        req.user.data = (char *) r->headers_in.user.data;
-        req.user.len = r->headers_in.user.len;
+        req->user.data = (char *) r->headers_in.user.data;
+        req->user.len = r->headers_in.user.len;
     }
-    req.secret = lmcf->secret.data;
-    req.secret_len = lmcf->secret.len;
-    ngx_memcpy(req.browser, ctx->visitor, LEAD_ID_LEN);
-    req.browser_known = !ctx->new_visitor;
+    req->secret = lmcf->secret.data;
+    req->secret_len = lmcf->secret.len;
+    ngx_memcpy(req->browser, ctx->visitor, LEAD_ID_LEN);
+    req->browser_known = !ctx->new_visitor;
     tp = ngx_timeofday();
-    req.now_ms = (uint64_t) tp->sec * 1000 + tp->msec;
+    req->now_ms = (uint64_t) tp->sec * 1000 + tp->msec;
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+#if (NGX_THREADS)
+    if (task) {
+        page->store = lead_store_share(ngx_http_lead_worker.store);
+        if (page->store == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        task->handler = ngx_http_lead_sales_thread;
+        task->event.handler = ngx_http_lead_sales_made;
+        task->event.data = page;
+
+        if (ngx_thread_task_post(ngx_http_lead_worker.pool, task) == NGX_OK)
+        {
+            /* the store stays open until the page is made */
+            ngx_http_lead_worker.pages++;
+            r->main->count++;
+            return NGX_DONE;
+        }
+
+        lead_store_close(page->store);
     }
+#endif
 
-    lead_sales_serve(lmcf->sales, ngx_http_lead_worker.store, lmcf->rules,
-                     &req, &resp);
+    /* no thread: here and now */
+    page->store = ngx_http_lead_worker.store;
+    lead_sales_serve(page->app, page->store, page->rules, req, &page->resp);
+
+    return ngx_http_lead_sales_reply(r, page);
+}
+
+
+#if (NGX_THREADS)
+
+/* In the thread: only the page and the store are touched here. */
+static void
+ngx_http_lead_sales_thread(void *data, ngx_log_t *log)
+{
+    ngx_http_lead_page_t  *page = data;
+
+    (void) log;
+
+    lead_sales_serve(page->app, page->store, page->rules, &page->req,
+                     &page->resp);
+}
+
+
+/* Back in the event loop: the page goes out. */
+static void
+ngx_http_lead_sales_made(ngx_event_t *ev)
+{
+    ngx_http_lead_page_t  *page = ev->data;
+    ngx_http_request_t    *r = page->request;
+
+    lead_store_close(page->store);
+    ngx_http_lead_worker.pages--;
+
+    ngx_http_finalize_request(r, ngx_http_lead_sales_reply(r, page));
+}
+
+#endif
+
+
+/* The page made: the visitor's cookie if new, headers and body. */
+static ngx_int_t
+ngx_http_lead_sales_reply(ngx_http_request_t *r, ngx_http_lead_page_t *page)
+{
+    ngx_int_t                   rc;
+    ngx_pool_cleanup_t         *cln;
+    ngx_http_lead_ctx_t        *ctx;
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
+    ctx = ngx_http_get_module_ctx(r, ngx_http_lead_module);
 
     /* the page leaves from where it was made, freed with the request */
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        free(page->resp.body.data);
+        lead_buf_free(&page->resp.location);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
     cln->handler = ngx_http_lead_free_buf;
-    cln->data = resp.body.data;
+    cln->data = page->resp.body.data;
 
     if (ctx->new_visitor && ngx_http_lead_set_cookie(r, lmcf, ctx) != NGX_OK)
     {
         rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
 
-    } else if (resp.body.oom || resp.location.oom) {
+    } else if (page->resp.body.oom || page->resp.location.oom) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "lead: a sales view page did not fit in memory");
         rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
 
     } else {
-        rc = ngx_http_lead_sales_send(r, &resp);
+        rc = ngx_http_lead_sales_send(r, &page->resp);
     }
 
-    lead_buf_free(&resp.location);
+    lead_buf_free(&page->resp.location);
 
     return rc;
 }

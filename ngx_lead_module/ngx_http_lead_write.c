@@ -558,7 +558,8 @@ ngx_http_lead_check_store(ngx_log_t *log)
     ngx_file_info_t          fi;
     ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
 
-    if (w->store == NULL
+    /* a sales page being made reads through the store: not now */
+    if (w->store == NULL || w->pages
         || (ngx_http_lead_store_file(&fi) == NGX_OK
             && fi.st_dev == w->store_dev
             && ngx_file_uniq(&fi) == w->store_uniq))

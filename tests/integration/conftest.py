@@ -8,6 +8,7 @@ import base64
 import http.client
 import json
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -327,6 +328,25 @@ def start_demo(prefix):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     return n.start(), r.stdout.strip()
+
+
+BENCH_DATASET = os.path.join(BUILD, "bench-dataset")
+
+
+def make_dataset(prefix, leads, events):
+    """A generated store of leads and events (bench/dataset.c) in the
+    prefix, with the sample rules copied in, owned by the workers' user."""
+    copy_site(prefix)
+    store = os.path.join(prefix, "store")
+    os.mkdir(store)
+    subprocess.run([BENCH_DATASET, store, os.path.join(prefix, "rules"),
+                    str(leads), str(events)], check=True,
+                   capture_output=True, timeout=120)
+    if IS_ROOT:
+        pw = pwd.getpwnam(WORKER_USER)
+        for name in os.listdir(store) + [""]:
+            os.chown(os.path.join(store, name), pw.pw_uid, pw.pw_gid)
+    return store
 
 
 @pytest.fixture

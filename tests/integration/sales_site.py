@@ -37,13 +37,15 @@ USERS = {"sam": "sam-pass", "pat": "pat-pass"}
 TOKEN_RE = re.compile(r'name="token" value="([A-Za-z0-9_-]+)"')
 
 
-def start_sales_site(prefix, server=SERVER):
-    copy_site(prefix)
+def start_sales_site(prefix, server=SERVER, workers=2, copy=True):
+    """nginx with the sales view; copy=False: the site is there already."""
+    if copy:
+        copy_site(prefix)
     with open(os.path.join(prefix, "sales.htpasswd"), "w") as f:
         for user, password in USERS.items():
             f.write(f"{user}:{{PLAIN}}{password}\n")
-    return Nginx(prefix, http=HTTP,
-                 server=server.replace("{prefix}", prefix)).start()
+    return Nginx(prefix, http=HTTP, server=server.replace("{prefix}", prefix),
+                 workers=workers).start()
 
 
 class Salesperson:

@@ -17,8 +17,8 @@ import time
 import pytest
 
 from test_geoip import HTTP as GEOIP_HTTP, TEST_DB
-from conftest import (BUILD, IS_ROOT, LEADCTL, WORKER_USER, Load, Nginx,
-                      copy_site)
+from conftest import (BENCH_DATASET, IS_ROOT, LEADCTL, WORKER_USER,
+                      Load, Nginx, copy_site, make_dataset)
 
 SERVER = """
         location / { lead_track on; add_header X-Pid $pid; }
@@ -407,7 +407,6 @@ def test_reload_with_a_broken_file_keeps_the_old_config(prefix, name,
         n.quit()
 
 
-BENCH_DATASET = os.path.join(BUILD, "bench-dataset")
 DATASET_EVENTS = 200000
 WRK_CONNS = 4
 UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
@@ -472,15 +471,7 @@ def test_long_reads_and_writes_do_not_block_each_other(prefix):
     leadctl beside (bounds: 1 s and 2 s); `events --json` 0.9-1.5 s alone,
     1.6-3.0 s beside the load, the others under 0.3 s (bound: 10 s, or 5
     times the time alone)."""
-    copy_site(prefix)
-    store = os.path.join(prefix, "store")
-    os.mkdir(store)
-    subprocess.run([BENCH_DATASET, store, os.path.join(prefix, "rules"),
-                    "2000", str(DATASET_EVENTS)], check=True,
-                   capture_output=True, timeout=120)
-    if IS_ROOT:
-        subprocess.run(["chown", "-R", "%d:%d" % owner_ids(), store],
-                       check=True)
+    make_dataset(prefix, 2000, DATASET_EVENTS)
     n = start(prefix, http="""
         lead_store {prefix}/store;
         lead_secret {prefix}/secret;

@@ -6,12 +6,16 @@ the configuration checks (access control, prefix location, rules)."""
 import csv
 import io
 import json
+import os
 import re
 import subprocess
+import threading
+import time
 
 import pytest
+import requests
 
-from conftest import LEADCTL, Nginx, copy_site
+from conftest import BENCH_DATASET, LEADCTL, Nginx, copy_site, make_dataset
 from sales_site import HTTP, SERVER, Salesperson, start_sales_site
 from test_journey import Firefox, fixed_now, settle, spaced_get
 
@@ -457,3 +461,37 @@ def test_nginx_t_output_is_exact(prefix):
     line = [ln for ln in r.stderr.splitlines() if "lead_sales" in ln][0]
     assert "[warn]" in line
     assert "add auth_basic and allow/deny" in line
+
+
+@pytest.mark.skipif(not os.path.exists(BENCH_DATASET),
+                    reason="build.sh test builds bench-dataset")
+def test_a_slow_page_does_not_hold_up_the_site(prefix):
+    """The funnel reads every event (200k here, a few hundred ms): it is
+    made in nginx's thread pool, so the one worker goes on serving the
+    site meanwhile; pages the site asks for come back while it is made."""
+    make_dataset(prefix, 2000, 200000)
+    n = start_sales_site(prefix, workers=1, copy=False)
+    try:
+        sam = Salesperson(n)
+        assert sam.get("funnel").status_code == 200      # warm the store
+        answered = []
+
+        def funnel():
+            r = sam.get("funnel")
+            answered.append(("funnel", r.status_code, time.monotonic()))
+
+        t = threading.Thread(target=funnel)
+        t.start()
+        pages = []
+        while t.is_alive() and len(pages) < 200:
+            r = requests.get(n.url + "/library/why-outages-cost.html",
+                             timeout=10)
+            pages.append((r.status_code, time.monotonic()))
+        t.join(60)
+        assert answered and answered[0][1] == 200
+        assert all(code == 200 for code, _ in pages)
+        # a worker busy making the funnel would have answered none of them
+        # before it: here several came back while it was made
+        assert len([p for p in pages if p[1] < answered[0][2]]) >= 3, pages
+    finally:
+        n.quit()
