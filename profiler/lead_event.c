@@ -242,6 +242,8 @@ lead_event_set_asset(lead_event *ev, const lead_asset *a)
 /* ---- batches ----------------------------------------------------------- */
 
 /* Records are stored back to back: u16 length, then the encoded event. */
+#define BATCH_MIN  (64 * 1024)
+
 struct lead_batch {
     uint8_t  *buf;
     size_t    used;
@@ -289,7 +291,8 @@ lead_batch_add(lead_batch *b, const lead_event *ev)
     }
 
     if (b->cap - b->used < LEAD_EVENT_MAX_SIZE + 2) {
-        cap = b->cap ? b->cap * 2 : 64 * 1024;
+        /* by a quarter: a worker holds what its bursts need, not twice */
+        cap = b->cap ? b->cap + b->cap / 4 : BATCH_MIN;
         if (cap > b->max) {
             cap = b->max;
         }
@@ -323,6 +326,16 @@ lead_batch_count(const lead_batch *b)
 void
 lead_batch_clear(lead_batch *b)
 {
+    uint8_t  *p;
+
+    /* a burst is over: most of its room goes back, a half at a time */
+    if (b->cap > BATCH_MIN && b->used < b->cap / 4) {
+        p = realloc(b->buf, b->cap / 2);
+        if (p != NULL) {
+            b->buf = p;
+            b->cap /= 2;
+        }
+    }
     b->used = 0;
     b->count = 0;
 }

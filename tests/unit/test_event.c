@@ -1,6 +1,7 @@
 #include "unit.h"
 
 #include "event_fixture.h"
+#include "lead_internal.h"
 
 /* Event encoding, decoding and batches. */
 
@@ -368,6 +369,53 @@ test_batch_add_count_clear(void **state)
     lead_batch_free(NULL);
 }
 
+/* Adds events first..first+n-1 and reads them back, in order. */
+static void
+fill_and_check(lead_batch *b, unsigned first, unsigned n)
+{
+    fx_event          f;
+    lead_event        ev;
+    const uint8_t    *rec;
+    size_t            pos = 0, len;
+    unsigned          i;
+
+    for (i = 0; i < n; i++) {
+        fx_event_make(&f, first + i, 0);
+        assert_int_equal(lead_batch_add(b, &f.ev), LEAD_OK);
+    }
+    for (i = 0; lead_batch_next(b, &pos, &rec, &len); i++) {
+        fx_event_make(&f, first + i, 0);
+        assert_int_equal(lead_event_decode(rec, len, &ev), LEAD_OK);
+        assert_int_equal(ev.time_ms, f.ev.time_ms);
+        assert_memory_equal(ev.visitor, f.ev.visitor, LEAD_ID_LEN);
+    }
+    assert_int_equal(i, n);
+    lead_batch_clear(b);
+}
+
+/*
+ * A burst grows the batch, quiet flushes give the room back a half at a
+ * time: what it holds reads back the same through every size it takes.
+ */
+static void
+test_batch_grows_and_shrinks(void **state)
+{
+    lead_batch  *b;
+    unsigned     round, quiet;
+
+    (void) state;
+
+    b = lead_batch_new(4 << 20);
+    assert_non_null(b);
+    for (round = 0; round < 3; round++) {
+        fill_and_check(b, round * 10000, 8000);            /* a burst */
+        for (quiet = 0; quiet < 10; quiet++) {
+            fill_and_check(b, quiet, 3);
+        }
+    }
+    lead_batch_free(b);
+}
+
 /* A tiny maximum is raised so that one event of any size still fits. */
 static void
 test_batch_min_size(void **state)
@@ -455,6 +503,7 @@ main(void)
         cmocka_unit_test(test_decode_skips_unknown_tags),
         cmocka_unit_test(test_batch_add_count_clear),
         cmocka_unit_test(test_batch_min_size),
+        cmocka_unit_test(test_batch_grows_and_shrinks),
         cmocka_unit_test(test_batch_full),
     };
 
