@@ -345,6 +345,7 @@ ngx_http_lead_write_results(ngx_http_lead_write_t *wr, ngx_log_t *log)
          * again, newer events queueing behind it: it goes, so tracking
          * resumes as soon as there is room (leadctl purge, a larger size=)
          */
+        w->dropped += wr->committed;
         lead_batch_clear(w->writing);
     }
 
@@ -366,7 +367,8 @@ ngx_http_lead_write_results(ngx_http_lead_write_t *wr, ngx_log_t *log)
                       w->lmcf->store.data, wr->err);
     }
 
-    if (wr->purge_before_ms) {
+    /* a purge step runs after a commit that went in (else: next tick) */
+    if (wr->purge_before_ms && wr->commit_rc == LEAD_OK) {
         ngx_http_lead_purged(wr, log);
     }
 

@@ -637,9 +637,6 @@ int lead_store_compact(lead_store *s);
  */
 int lead_store_grow(lead_store *s, uint64_t bytes);
 
-/* Whether another process has the store in dir open; *pid one of them. */
-int lead_store_in_use(const char *dir, long *pid);
-
 /* The lead's visitors (devices) and when each was linked. */
 int lead_store_each_device(lead_store *s,
     const uint8_t lead_id[LEAD_ID_LEN], lead_device_fn fn, void *arg);

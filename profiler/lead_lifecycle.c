@@ -584,8 +584,9 @@ lead_store_backup(lead_store *s, const char *dir)
     return rc == LEAD_OK ? install_copy(s, dir, tmp) : rc;
 }
 
-int
-lead_store_in_use(const char *dir, long *pid)
+/* Whether another process has the store in dir open; *pid one of them. */
+static int
+store_in_use(const char *dir, long *pid)
 {
     struct flock  lk;
     char          path[PATH_MAX];
@@ -640,7 +641,7 @@ lead_store_compact(lead_store *s)
         (void) chmod(tmp, st.st_mode & 0777);
     }
     /* a writer with the old file mapped would go on writing to it */
-    if (lead_store_in_use(dir, &pid)) {
+    if (store_in_use(dir, &pid)) {
         unlink(tmp);
         return lead_store_fail(s, LEAD_EINVAL, "the store is open in "
                                "process %ld (nginx?): stop it first, or "
