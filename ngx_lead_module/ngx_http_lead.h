@@ -28,8 +28,6 @@
 #define NGX_HTTP_LEAD_SECRET_MAX      4096
 #define NGX_HTTP_LEAD_REPORT_EVERY    60
 #define NGX_HTTP_LEAD_FOLD_BUDGET     20      /* ms of folding per flush */
-#define NGX_HTTP_LEAD_SLICE           100     /* us of store work at most
-                                                 before the worker's turn */
 /* anonymous history: the visitor cookie's year and a month */
 #define NGX_HTTP_LEAD_RETENTION       (395 * 24 * 60 * 60)
 #define NGX_HTTP_LEAD_PURGE_EVERY     60      /* s between expiry sweeps */

@@ -438,11 +438,8 @@ ngx_http_lead_sales_thread(void *data, ngx_log_t *log)
 
     (void) log;
 
-    /* a funnel reads every event: the worker's requests go between */
-    lead_pace_set(NGX_HTTP_LEAD_SLICE);
     lead_sales_serve(page->app, page->store, page->rules, &page->req,
                      &page->resp);
-    lead_pace_set(0);
 }
 
 

@@ -12,6 +12,14 @@
 
 #include "ngx_http_lead.h"
 
+#if (NGX_THREADS && NGX_LINUX)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#endif
+
+
+#define NGX_HTTP_LEAD_WRITE_NICE  10
+
 
 typedef struct {
     u_char                   lead[LEAD_ID_LEN];
@@ -45,9 +53,6 @@ struct ngx_http_lead_write_s {
 
 static void ngx_http_lead_write_start(ngx_log_t *log);
 static void ngx_http_lead_write_run(void *data, ngx_log_t *log);
-#if (NGX_THREADS)
-static void ngx_http_lead_write_thread(void *data, ngx_log_t *log);
-#endif
 static void ngx_http_lead_write_error(ngx_http_lead_write_t *wr);
 static int ngx_http_lead_write_promoted(void *arg, const uint8_t *lead_id,
     const lead_score *score, const char *cause);
@@ -90,7 +95,7 @@ ngx_http_lead_write_init(ngx_cycle_t *cycle)
     if (w->task == NULL) {
         return NGX_ERROR;
     }
-    w->task->handler = ngx_http_lead_write_thread;
+    w->task->handler = ngx_http_lead_write_run;
     w->task->event.handler = ngx_http_lead_written;
     w->task->event.data = w->task->ctx;
     w->task->event.log = cycle->log;
@@ -210,6 +215,17 @@ static void
 ngx_http_lead_write_run(void *data, ngx_log_t *log)
 {
     ngx_http_lead_write_t  *wr = data;
+#if (NGX_THREADS && NGX_LINUX)
+    id_t                    self = (id_t) syscall(SYS_gettid);
+    int                     nice = getpriority(PRIO_PROCESS, self);
+
+    /*
+     * Where the worker shares its core with this thread, serving comes
+     * first: the writes wait for a pause (the pool's other work is left
+     * as it was).
+     */
+    (void) setpriority(PRIO_PROCESS, self, NGX_HTTP_LEAD_WRITE_NICE);
+#endif
 
     (void) log;
 
@@ -246,27 +262,12 @@ ngx_http_lead_write_run(void *data, ngx_log_t *log)
         }
     }
 
+#if (NGX_THREADS && NGX_LINUX)
+    (void) setpriority(PRIO_PROCESS, self, nice);
+#endif
+
     ngx_atomic_cmp_set(&wr->done, 0, 1);
 }
-
-
-#if (NGX_THREADS)
-
-/*
- * The pool's threads inherit the worker's CPU affinity: this one may
- * share the worker's core.  The store gives the worker the CPU back
- * every slice, so a request waits a slice at most for a commit or a
- * fold, never the whole of one.
- */
-static void
-ngx_http_lead_write_thread(void *data, ngx_log_t *log)
-{
-    lead_pace_set(NGX_HTTP_LEAD_SLICE);
-    ngx_http_lead_write_run(data, log);
-    lead_pace_set(0);
-}
-
-#endif
 
 
 /*

@@ -765,27 +765,19 @@ typedef int (*lead_promoted_fn)(void *arg,
  * Keeps the per-visitor indexes and every lead's score in the store, so
  * lists read a record a lead instead of every event (lead_fold.c): folds
  * the events stored up to until_ms into them, working at most budget_ms
- * of the thread's CPU time (one write transaction); *more says there is
- * more to fold.  A lead (identified, or back in nurture) that meets a
- * trigger as its events are folded becomes mql, at the trigger's time,
- * and fn hears of it once that is committed.  Without rules (NULL) it
- * keeps the indexes only.  until_ms leaves time for other writers'
- * batches on their way: a late one costs its leads a scoring from
- * scratch.  Call it after commits, often.
+ * (one write transaction); *more says there is more to fold.  A lead
+ * (identified, or back in nurture) that meets a trigger as its events
+ * are folded becomes mql, at the trigger's time, and fn hears of it once
+ * that is committed.  Without rules (NULL) it keeps the indexes only.
+ * until_ms leaves time for other writers' batches on their way: a late
+ * one costs its leads a scoring from scratch.  Call it after commits,
+ * often.
  */
 int lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
     unsigned budget_ms, lead_promoted_fn fn, void *arg, int *more);
 
 /* A monotonic clock in milliseconds, for budgets and timings. */
 double lead_clock_ms(void);
-
-/*
- * The calling thread's long store work (a commit, the fold, an expiry
- * sweep, a report's scan) gives up the CPU after every slice_us
- * microseconds of it, so an event loop sharing its core waits no longer
- * than that for it; 0, the default, runs it through.  Per thread.
- */
-void lead_pace_set(unsigned slice_us);
 
 /*
  * A lead that just identified: mql at once when it asked for a call or

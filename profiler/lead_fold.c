@@ -329,19 +329,6 @@ lead_clock_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/*
- * The fold's budget is this thread's time on the CPU: time it gave up
- * to others (lead_pace_set) is not folding.
- */
-static double
-thread_cpu_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static void
 note_read(fold *f, const lead_event *ev)
 {
@@ -520,7 +507,7 @@ refold(fold *f, int *more)
     }
 
     while ((rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST)) == 0) {
-        if (thread_cpu_ms() > f->deadline) {
+        if (lead_clock_ms() > f->deadline) {
             *more = 1;
             break;
         }
@@ -601,12 +588,11 @@ fold_events(fold *f, uint64_t until_ms, int *more)
         if (f->pos.started && memcmp(key.mv_data, f->pos.key, 16) == 0) {
             continue;
         }
-        lead_pace();
         t = lead_get_be64(key.mv_data);
         if (t > until_ms) {
             break;
         }
-        if ((n & 255) == 0 && thread_cpu_ms() > f->deadline) {
+        if ((n & 255) == 0 && lead_clock_ms() > f->deadline) {
             *more = 1;
             break;
         }
@@ -693,7 +679,6 @@ fold_events(fold *f, uint64_t until_ms, int *more)
         for (k = i; rc == LEAD_OK && k < n
                     && memcmp(p[k].lead, p[i].lead, LEAD_ID_LEN) == 0; k++)
         {
-            lead_pace();
             if (lead_event_decode((uint8_t *) copies.data + p[k].at, p[k].len,
                                   &ev) == LEAD_OK)
             {
@@ -739,14 +724,13 @@ index_events(fold *f, uint64_t until_ms, int *more)
     for (op = MDB_SET_RANGE; (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
          op = MDB_NEXT)
     {
-        lead_pace();
         if (key.mv_size != 16 || memcmp(key.mv_data, pos, 16) == 0) {
             continue;
         }
         if (lead_get_be64(key.mv_data) > until_ms) {
             break;
         }
-        if ((n & 255) == 0 && thread_cpu_ms() > f->deadline) {
+        if ((n & 255) == 0 && lead_clock_ms() > f->deadline) {
             *more = 1;
             break;
         }
@@ -811,7 +795,7 @@ lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
     f.s = s;
     f.rules = r;
     f.sc = r ? lead_rules_scoring(r) : NULL;
-    f.deadline = thread_cpu_ms() + budget_ms;
+    f.deadline = lead_clock_ms() + budget_ms;
     f.scorer = r ? lead_scorer_new(f.sc) : NULL;
     f.score = malloc(sizeof(lead_score));
     f.scratch = malloc(sizeof(lead_score));
@@ -991,7 +975,6 @@ collect_tail(tail *t)
     for (op = MDB_SET_RANGE; (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
          op = MDB_NEXT)
     {
-        lead_pace();
         if (key.mv_size != 16 || memcmp(key.mv_data, t->pos.key, 16) == 0) {
             continue;
         }

@@ -583,7 +583,6 @@ collect_events(lead_store *s, MDB_txn *txn, device *devices, size_t n,
              (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
              op = MDB_NEXT)
         {
-            lead_pace();
             if (key.mv_size != LEAD_VISIT_KEY_LEN
                 || memcmp(key.mv_data, d->id, LEAD_ID_LEN) != 0)
             {
@@ -627,7 +626,6 @@ collect_events(lead_store *s, MDB_txn *txn, device *devices, size_t n,
     {
         const uint8_t  *e = val.mv_data;
 
-        lead_pace();
         if (key.mv_size != 16 || memcmp(key.mv_data, indexed, 16) == 0
             || val.mv_size < 12 + LEAD_ID_LEN)
         {

@@ -73,7 +73,6 @@ del_prefix(lead_store *s, MDB_txn *txn, MDB_dbi dbi, const uint8_t *prefix,
          (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
          op = MDB_NEXT)
     {
-        lead_pace();
         if (key.mv_size < len || memcmp(key.mv_data, prefix, len) != 0) {
             break;
         }
@@ -111,7 +110,6 @@ erase_visits(lead_store *s, MDB_txn *txn, const erasing *v,
          (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
          op = MDB_NEXT)
     {
-        lead_pace();
         if (key.mv_size != LEAD_VISIT_KEY_LEN
             || memcmp(key.mv_data, v->id, LEAD_ID_LEN) != 0)
         {
@@ -163,7 +161,6 @@ erase_tail(lead_store *s, MDB_txn *txn, const erasing *v, size_t n,
         return rc == LEAD_ENOTFOUND ? LEAD_OK : rc;
     }
     while (rc == 0) {
-        lead_pace();
         for (i = 0; val.mv_size >= EVENT_VISITOR_AT + LEAD_ID_LEN && i < n;
              i++)
         {
@@ -442,7 +439,6 @@ lead_store_purge_anonymous(lead_store *s, uint64_t before_ms, size_t max,
          (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
          op = MDB_NEXT)
     {
-        lead_pace();
         if (done.visitors >= max || looked >= max * PURGE_SCAN_FACTOR) {
             /* enough for one short transaction: the next starts here */
             memcpy(next, key.mv_data, LEAD_ID_LEN);

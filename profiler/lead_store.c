@@ -13,13 +13,11 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <lmdb.h>
@@ -32,13 +30,6 @@
 #define MAX_READERS   1024
 
 
-
-/* lead_pace_set's slice and when this thread's current one began */
-static _Thread_local struct {
-    uint64_t  slice_ns;
-    uint64_t  since_ns;
-    unsigned  calls;
-} pace;
 
 static const char  schema_key[] = "schema";
 static const char  seq_key[] = "seq";
@@ -461,7 +452,6 @@ append_events(lead_store *s, MDB_txn *txn, const lead_batch *b,
     }
 
     while (lead_batch_next(b, &pos, &rec, &len)) {
-        lead_pace();
         /* the visitor id and time sit at fixed offsets of the head */
         visits[n].id = rec + EVENT_VISITOR_AT;
         visits[n].time_ms = lead_get_u64(rec + 4);
@@ -517,7 +507,6 @@ index_visits(lead_store *s, MDB_txn *txn, const lead_visit *v, size_t n)
     val.mv_size = 0;
 
     for (i = 0; i < n; i++) {
-        lead_pace();
         memcpy(k, v[i].id, LEAD_ID_LEN);
         lead_put_be64(k + LEAD_ID_LEN, v[i].time_ms);
         lead_put_be64(k + LEAD_ID_LEN + 8, v[i].seq);
@@ -711,40 +700,6 @@ lead_store_commit(lead_store *s, const lead_batch *b)
     return rc;
 }
 
-static uint64_t
-monotonic_ns(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000000000 + (uint64_t) ts.tv_nsec;
-}
-
-void
-lead_pace_set(unsigned slice_us)
-{
-    pace.slice_ns = (uint64_t) slice_us * 1000;
-    pace.since_ns = monotonic_ns();
-    pace.calls = 0;
-}
-
-/*
- * A step of a loop costs a microsecond or so: the clock is read every
- * sixteenth.  The scheduler runs whoever waits (nginx's event loop, when
- * it shares the core), then this thread again.
- */
-void
-lead_pace(void)
-{
-    if (pace.slice_ns == 0 || (++pace.calls & 15) != 0
-        || monotonic_ns() - pace.since_ns < pace.slice_ns)
-    {
-        return;
-    }
-    (void) sched_yield();
-    pace.since_ns = monotonic_ns();
-}
-
 static int
 begin(lead_store *s, MDB_txn **txn, unsigned flags)
 {
@@ -820,7 +775,6 @@ lead_store_scan_txn(lead_store *s, MDB_txn *txn, MDB_dbi dbi,
          (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
          op = MDB_NEXT)
     {
-        lead_pace();
         if (row(&key, &val, ctx) != 0) {
             rc = LEAD_ECALLBACK;
             break;

@@ -55,9 +55,6 @@ int lead_store_scan_txn(lead_store *s, MDB_txn *txn, MDB_dbi dbi,
     lead_row_fn row, void *ctx);
 void lead_put_be64(uint8_t *p, uint64_t v);
 
-/* A point in a long loop where the thread may give up the CPU. */
-void lead_pace(void);
-
 /* A lead's status and since when, or LEAD_ENOTFOUND if none is kept. */
 int lead_store_read_status_txn(lead_store *s, MDB_txn *txn,
     const uint8_t *lead_id, int *status, uint64_t *since_ms);

@@ -264,15 +264,6 @@ test_fold_agrees(void **state)
     expect_all_agree(w, T0 + 21 * DAY);
 }
 
-/* Giving up the CPU every microsecond of work changes nothing but time. */
-static void
-test_fold_agrees_paced(void **state)
-{
-    lead_pace_set(1);
-    test_fold_agrees(state);
-    lead_pace_set(0);
-}
-
 static void
 test_fold_statuses_and_top(void **state)
 {
@@ -397,8 +388,6 @@ main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test_setup_teardown(test_fold_agrees, setup_world,
-                                        teardown_world),
-        cmocka_unit_test_setup_teardown(test_fold_agrees_paced, setup_world,
                                         teardown_world),
         cmocka_unit_test_setup_teardown(test_fold_statuses_and_top,
                                         setup_world, teardown_world),
