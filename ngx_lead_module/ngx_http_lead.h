@@ -120,6 +120,7 @@ typedef struct {
 #if (NGX_THREADS)
     ngx_thread_pool_t          *pool;
     ngx_thread_task_t          *task;
+    int                         thread_nice;   /* the writes' priority */
 #endif
     ngx_http_lead_main_conf_t  *lmcf;
     ngx_http_lead_notice_t     *notices;   /* MQL notices to deliver */

@@ -12,9 +12,11 @@
 
 #include "ngx_http_lead.h"
 
-#if (NGX_THREADS && NGX_LINUX)
+#if (NGX_THREADS)
 #include <sys/resource.h>
+#if (NGX_LINUX)
 #include <sys/syscall.h>
+#endif
 #endif
 
 
@@ -53,6 +55,9 @@ struct ngx_http_lead_write_s {
 
 static void ngx_http_lead_write_start(ngx_log_t *log);
 static void ngx_http_lead_write_run(void *data, ngx_log_t *log);
+#if (NGX_THREADS)
+static void ngx_http_lead_write_thread(void *data, ngx_log_t *log);
+#endif
 static void ngx_http_lead_write_error(ngx_http_lead_write_t *wr);
 static int ngx_http_lead_write_promoted(void *arg, const uint8_t *lead_id,
     const lead_score *score, const char *cause);
@@ -89,13 +94,16 @@ ngx_http_lead_write_init(ngx_cycle_t *cycle)
     }
 
 #if (NGX_THREADS)
+    /* relative to worker_priority, and the same for every write */
+    w->thread_nice = ngx_min(getpriority(PRIO_PROCESS, 0)
+                             + NGX_HTTP_LEAD_WRITE_NICE, 19);
     w->pool = ngx_thread_pool_get(cycle, &name);
     w->task = ngx_thread_task_alloc(cycle->pool,
                                     sizeof(ngx_http_lead_write_t));
     if (w->task == NULL) {
         return NGX_ERROR;
     }
-    w->task->handler = ngx_http_lead_write_run;
+    w->task->handler = ngx_http_lead_write_thread;
     w->task->event.handler = ngx_http_lead_written;
     w->task->event.data = w->task->ctx;
     w->task->event.log = cycle->log;
@@ -215,17 +223,6 @@ static void
 ngx_http_lead_write_run(void *data, ngx_log_t *log)
 {
     ngx_http_lead_write_t  *wr = data;
-#if (NGX_THREADS && NGX_LINUX)
-    id_t                    self = (id_t) syscall(SYS_gettid);
-    int                     nice = getpriority(PRIO_PROCESS, self);
-
-    /*
-     * Where the worker shares its core with this thread, serving comes
-     * first: the writes wait for a pause (the pool's other work is left
-     * as it was).
-     */
-    (void) setpriority(PRIO_PROCESS, self, NGX_HTTP_LEAD_WRITE_NICE);
-#endif
 
     (void) log;
 
@@ -262,12 +259,31 @@ ngx_http_lead_write_run(void *data, ngx_log_t *log)
         }
     }
 
-#if (NGX_THREADS && NGX_LINUX)
-    (void) setpriority(PRIO_PROCESS, self, nice);
-#endif
-
     ngx_atomic_cmp_set(&wr->done, 0, 1);
 }
+
+
+#if (NGX_THREADS)
+
+/*
+ * The pool's threads inherit the worker's CPU affinity, so this one may
+ * share the worker's core: serving comes first, the writes take the
+ * pauses.  Only the thread is lowered, never the worker (which commits
+ * itself when no thread can), and it stays lowered: an unprivileged
+ * worker could not raise it back.
+ */
+static void
+ngx_http_lead_write_thread(void *data, ngx_log_t *log)
+{
+#if (NGX_LINUX)
+    (void) setpriority(PRIO_PROCESS, (id_t) syscall(SYS_gettid),
+                       ngx_http_lead_worker.thread_nice);
+#endif
+
+    ngx_http_lead_write_run(data, log);
+}
+
+#endif
 
 
 /*

@@ -174,6 +174,33 @@ def test_reload_and_quit_lose_no_event(nginx):
     assert len(nginx.events()) == sent
 
 
+def thread_nices(pid):
+    """Each thread's nice value (field 19 of its stat), by thread id."""
+    nices = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            nices[int(tid)] = int(f.read().rsplit(")", 1)[1].split()[16])
+    return nices
+
+
+def test_writes_run_below_the_workers_priority(nginx):
+    """The store's writes take a thread of the pool at nice +10; the
+    workers that serve keep their own priority, unprivileged as they are
+    (the thread could not be raised back, the worker must never be
+    lowered)."""
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    for _ in range(20):
+        assert nginx.get("/page.html").status_code == 200
+    assert len(nginx.wait_events(20)) == 20
+    lowered = 0
+    for pid in nginx.workers(2):
+        nices = thread_nices(pid)
+        assert nices[pid] == own
+        assert set(nices.values()) <= {own, min(own + 10, 19)}
+        lowered += sum(n != own for n in nices.values())
+    assert lowered >= 1
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="needs root to run workers as "
                     "another user")
 def test_store_directory_is_created_for_the_worker_user(nginx):
