@@ -659,9 +659,7 @@ fold_events(fold *f, uint64_t until_ms, int *more)
         return lead_store_fail(f->s, LEAD_ENOMEM, "out of memory");
     }
 
-    if (n > 1) {
-        qsort(p, n, sizeof(pending), pending_cmp);
-    }
+    lead_sort(p, n, sizeof(pending), pending_cmp);
 
     rc = LEAD_OK;
     for (i = 0; i < n && rc == LEAD_OK; i = k) {
@@ -1078,9 +1076,7 @@ score_tail(tail *t)
     size_t      i, k;
     int         rc = LEAD_OK;
 
-    if (t->n > 1) {
-        qsort(t->p, t->n, sizeof(pending), pending_cmp);
-    }
+    lead_sort(t->p, t->n, sizeof(pending), pending_cmp);
     t->leads = malloc((t->n + t->nrebuild + 1) * sizeof(tail_lead));
     memset(&f, 0, sizeof(f));
     f.s = t->s;

@@ -3,6 +3,8 @@
 #ifndef LEAD_INTERNAL_H
 #define LEAD_INTERNAL_H
 
+#include <stdlib.h>
+
 #include "lead.h"
 
 /*
@@ -62,5 +64,25 @@ typedef struct {
 } lead_embedded;
 
 extern const lead_embedded  lead_sales_files[];
+
+/*
+ * qsort, for arrays that may be empty (and NULL), and that are often in
+ * order already (a batch of one visitor's reads, in time order): those
+ * cost one comparison an element instead of a sort.
+ */
+static inline void
+lead_sort(void *base, size_t n, size_t size,
+    int (*cmp)(const void *, const void *))
+{
+    const char  *p = base;
+    size_t       i;
+
+    for (i = 1; i < n; i++) {
+        if (cmp(p + (i - 1) * size, p + i * size) > 0) {
+            qsort(base, n, size, cmp);
+            return;
+        }
+    }
+}
 
 #endif /* LEAD_INTERNAL_H */

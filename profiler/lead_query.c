@@ -20,15 +20,6 @@
 #define DAY_MS   ((uint64_t) 86400000)
 #define TOP_MAX  5000       /* deeper pages: the full list is as quick */
 
-/* qsort, for arrays that may be empty (and NULL) */
-static void
-sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
-{
-    if (n > 1) {
-        qsort(base, n, size, cmp);
-    }
-}
-
 /* ---- strings that outlive the store's snapshot ------------------------- */
 
 typedef struct chunk {
@@ -533,7 +524,7 @@ sort_rows(lead_list *l, int by, size_t offset, size_t limit)
         keys[i].email = l->rows[i].email;
         keys[i].row = i;
     }
-    sort(keys, l->n, sizeof(sort_key),
+    lead_sort(keys, l->n, sizeof(sort_key),
          by == LEAD_SORT_RECENT ? key_by_recent
          : by == LEAD_SORT_NAME ? key_by_name : key_by_score);
 
@@ -668,7 +659,7 @@ lead_query_accounts(lead_list *l, lead_account **out, size_t *n)
         }
     }
     l->n = j;
-    sort(l->rows, l->n, sizeof(lead_row), by_company);
+    lead_sort(l->rows, l->n, sizeof(lead_row), by_company);
 
     acc = malloc((l->n ? l->n : 1) * sizeof(lead_account));
     if (acc == NULL) {
@@ -687,7 +678,7 @@ lead_query_accounts(lead_list *l, lead_account **out, size_t *n)
         }
         acc[k++].count = j - i;
     }
-    sort(acc, k, sizeof(lead_account), by_account_score);
+    lead_sort(acc, k, sizeof(lead_account), by_account_score);
 
     *out = acc;
     *n = k;
@@ -930,7 +921,7 @@ count_readers(lead_store *s, asset_build *b)
 
     rc = lead_store_each_lead(s, add_lead_devices, &d);
     if (rc == LEAD_OK && !d.oom) {
-        sort(d.rows, d.n, sizeof(device_row), lead_cmp);
+        lead_sort(d.rows, d.n, sizeof(device_row), lead_cmp);
         rc = lead_store_each_transition(s, NULL, note_mql, &d);
     }
     if (rc != LEAD_OK || d.oom) {
@@ -938,8 +929,8 @@ count_readers(lead_store *s, asset_build *b)
         return rc != LEAD_OK ? rc : LEAD_ENOMEM;
     }
     /* a visitor's first link comes first */
-    sort(d.rows, d.n, sizeof(device_row), device_cmp);
-    sort(b->reads, b->nreads, sizeof(*b->reads), read_cmp);
+    lead_sort(d.rows, d.n, sizeof(device_row), device_cmp);
+    lead_sort(b->reads, b->nreads, sizeof(*b->reads), read_cmp);
 
     for (i = 0; i < b->nreads; i++) {
         const struct asset_read  *r = &b->reads[i];
@@ -1133,7 +1124,7 @@ lead_query_funnel(lead_store *s, const lead_list *all, uint64_t now_ms,
 
     for (st = 0; st < LEAD_NSTATUSES; st++) {
         if (f->nstays[st]) {
-            sort(f->stays[st], f->nstays[st], sizeof(uint64_t), u64_cmp);
+            lead_sort(f->stays[st], f->nstays[st], sizeof(uint64_t), u64_cmp);
             out->status[st].median_ms = f->stays[st][f->nstays[st] / 2];
         }
         free(f->stays[st]);

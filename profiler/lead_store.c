@@ -532,7 +532,7 @@ lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
     size_t    i, j;
     int       rc;
 
-    qsort(visits, n, sizeof(lead_visit), visit_cmp);
+    lead_sort(visits, n, sizeof(lead_visit), visit_cmp);
 
     for (i = 0; i < n; i = j) {
         for (j = i + 1; j < n; j++) {
@@ -929,9 +929,7 @@ tail_visits(lead_store *s, MDB_txn *txn, const uint8_t *only,
     if (rc != MDB_NOTFOUND) {
         return lead_store_mdb_fail(s, rc, "reading events");
     }
-    if (*n > 1) {
-        qsort(*out, *n, sizeof(tail_visit), tail_visit_cmp);
-    }
+    lead_sort(*out, *n, sizeof(tail_visit), tail_visit_cmp);
     return LEAD_OK;
 }
 
