@@ -525,8 +525,8 @@ sort_rows(lead_list *l, int by, size_t offset, size_t limit)
         keys[i].row = i;
     }
     lead_sort(keys, l->n, sizeof(sort_key),
-         by == LEAD_SORT_RECENT ? key_by_recent
-         : by == LEAD_SORT_NAME ? key_by_name : key_by_score);
+              by == LEAD_SORT_RECENT ? key_by_recent
+              : by == LEAD_SORT_NAME ? key_by_name : key_by_score);
 
     for (i = 0; i < n; i++) {
         rows[i] = l->rows[keys[offset + i].row];
