@@ -121,6 +121,10 @@ typedef struct {
     ngx_thread_pool_t          *pool;
     ngx_thread_task_t          *task;
     int                         thread_nice;   /* the writes' priority */
+#if (NGX_HAVE_SCHED_SETAFFINITY)
+    ngx_cpuset_t                thread_cpus;   /* and their cores */
+    ngx_uint_t                  thread_moves;  /* off the worker's */
+#endif
 #endif
     ngx_http_lead_main_conf_t  *lmcf;
     ngx_http_lead_notice_t     *notices;   /* MQL notices to deliver */
@@ -159,6 +163,9 @@ int ngx_http_lead_promoted(void *arg, const uint8_t *lead_id,
 
 ngx_int_t ngx_http_lead_write_init(ngx_cycle_t *cycle);
 void ngx_http_lead_write_add(ngx_log_t *log, const lead_event *ev);
+#if (NGX_THREADS)
+void ngx_http_lead_thread_aside(void);
+#endif
 void ngx_http_lead_write_exit(ngx_log_t *log);
 
 ngx_int_t ngx_http_lead_gate_handler(ngx_http_request_t *r);

@@ -438,6 +438,7 @@ ngx_http_lead_sales_thread(void *data, ngx_log_t *log)
 
     (void) log;
 
+    ngx_http_lead_thread_aside();
     lead_sales_serve(page->app, page->store, page->rules, &page->req,
                      &page->resp);
 }

@@ -56,6 +56,7 @@ struct ngx_http_lead_write_s {
 static void ngx_http_lead_write_start(ngx_log_t *log);
 static void ngx_http_lead_write_run(void *data, ngx_log_t *log);
 #if (NGX_THREADS)
+static void ngx_http_lead_thread_cpus(void);
 static void ngx_http_lead_write_thread(void *data, ngx_log_t *log);
 #endif
 static void ngx_http_lead_write_error(ngx_http_lead_write_t *wr);
@@ -97,6 +98,7 @@ ngx_http_lead_write_init(ngx_cycle_t *cycle)
     /* relative to worker_priority, and the same for every write */
     w->thread_nice = ngx_min(getpriority(PRIO_PROCESS, 0)
                              + NGX_HTTP_LEAD_WRITE_NICE, 19);
+    ngx_http_lead_thread_cpus();
     w->pool = ngx_thread_pool_get(cycle, &name);
     w->task = ngx_thread_task_alloc(cycle->pool,
                                     sizeof(ngx_http_lead_write_t));
@@ -266,20 +268,69 @@ ngx_http_lead_write_run(void *data, ngx_log_t *log)
 #if (NGX_THREADS)
 
 /*
- * The pool's threads inherit the worker's CPU affinity, so this one may
- * share the worker's core: serving comes first, the writes take the
- * pauses.  Only the thread is lowered, never the worker (which commits
- * itself when no thread can), and it stays lowered: an unprivileged
- * worker could not raise it back.
+ * worker_cpu_affinity pins a worker, and the pool's threads with it, so
+ * the writes would take their turns from the requests on the worker's
+ * core.  They may run on the other cores nginx was given (the master's
+ * set) instead.  A worker not pinned, or nginx given one core only,
+ * keeps them where they are.
  */
+static void
+ngx_http_lead_thread_cpus(void)
+{
+#if (NGX_HAVE_SCHED_SETAFFINITY)
+    ngx_int_t                i;
+    ngx_cpuset_t             own;
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    w->thread_moves = 0;
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        || sched_getaffinity(getppid(), sizeof(ngx_cpuset_t),
+                             &w->thread_cpus) == -1
+        || sched_getaffinity(0, sizeof(ngx_cpuset_t), &own) == -1)
+    {
+        return;
+    }
+
+    for (i = 0; i < CPU_SETSIZE; i++) {
+        if (CPU_ISSET(i, &own)) {
+            CPU_CLR(i, &w->thread_cpus);
+        }
+    }
+
+    w->thread_moves = (CPU_COUNT(&w->thread_cpus) > 0);
+#endif
+}
+
+
+/*
+ * Every task of the module's in the pool, writes and sales pages, starts
+ * here.  Where the thread still shares the worker's core, serving comes
+ * first and the task takes the pauses.  Only the thread is lowered, never
+ * the worker (which commits itself when no thread can), and it stays
+ * lowered: an unprivileged worker could not raise it back.
+ */
+void
+ngx_http_lead_thread_aside(void)
+{
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+#if (NGX_HAVE_SCHED_SETAFFINITY)
+    if (w->thread_moves) {
+        (void) sched_setaffinity(0, sizeof(ngx_cpuset_t), &w->thread_cpus);
+    }
+#endif
+#if (NGX_LINUX)
+    (void) setpriority(PRIO_PROCESS, (id_t) syscall(SYS_gettid),
+                       w->thread_nice);
+#endif
+}
+
+
 static void
 ngx_http_lead_write_thread(void *data, ngx_log_t *log)
 {
-#if (NGX_LINUX)
-    (void) setpriority(PRIO_PROCESS, (id_t) syscall(SYS_gettid),
-                       ngx_http_lead_worker.thread_nice);
-#endif
-
+    ngx_http_lead_thread_aside();
     ngx_http_lead_write_run(data, log);
 }
 

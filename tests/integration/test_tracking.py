@@ -183,6 +183,20 @@ def thread_nices(pid):
     return nices
 
 
+def thread_cpus(pid):
+    """The cores each thread may run on (Cpus_allowed_list), by thread id."""
+    cpus = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/status") as f:
+            spans = re.search(r"^Cpus_allowed_list:\s*(\S+)", f.read(),
+                              re.M).group(1)
+        cpus[int(tid)] = set()
+        for span in spans.split(","):
+            first, _, last = span.partition("-")
+            cpus[int(tid)].update(range(int(first), int(last or first) + 1))
+    return cpus
+
+
 def test_writes_run_below_the_workers_priority(nginx):
     """The store's writes take a thread of the pool at nice +10; the
     workers that serve keep their own priority, unprivileged as they are
@@ -198,7 +212,45 @@ def test_writes_run_below_the_workers_priority(nginx):
         assert nices[pid] == own
         assert set(nices.values()) <= {own, min(own + 10, 19)}
         lowered += sum(n != own for n in nices.values())
+        # an unpinned worker's writes stay where its threads may run
+        assert all(c == thread_cpus(pid)[pid]
+                   for c in thread_cpus(pid).values())
     assert lowered >= 1
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2,
+                    reason="needs two cores")
+def test_writes_leave_a_pinned_workers_core(prefix):
+    """With worker_cpu_affinity, each worker serves on its own core and
+    its writes go to the others nginx was given, so that they never take
+    a turn from its requests."""
+    n = Nginx(prefix)
+    with open(n.conf) as f:
+        conf = f.read()
+    with open(n.conf, "w") as f:
+        f.write(conf.replace("worker_processes 2;",
+                             "worker_processes 2;\nworker_cpu_affinity auto;",
+                             1))
+    try:
+        n.start()
+        for _ in range(20):
+            assert n.get("/page.html").status_code == 200
+        assert len(n.wait_events(20)) == 20
+        given = os.sched_getaffinity(0)
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        moved = 0
+        for pid in n.workers(2):
+            cpus, nices = thread_cpus(pid), thread_nices(pid)
+            assert len(cpus[pid]) == 1
+            for tid, nice in nices.items():
+                if nice == own:
+                    assert cpus[tid] == cpus[pid]
+                else:
+                    assert cpus[tid] == given - cpus[pid]
+                    moved += 1
+        assert moved >= 1
+    finally:
+        n.quit()
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="needs root to run workers as "
