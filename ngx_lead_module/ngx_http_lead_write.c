@@ -15,12 +15,14 @@
 #if (NGX_THREADS)
 #include <sys/resource.h>
 #if (NGX_LINUX)
+#include <malloc.h>
 #include <sys/syscall.h>
 #endif
 #endif
 
 
-#define NGX_HTTP_LEAD_WRITE_NICE  10
+#define NGX_HTTP_LEAD_WRITE_NICE       10
+#define NGX_HTTP_LEAD_MMAP_THRESHOLD   (128 * 1024)   /* glibc's initial */
 
 
 typedef struct {
@@ -99,6 +101,16 @@ ngx_http_lead_write_init(ngx_cycle_t *cycle)
     w->thread_nice = ngx_min(getpriority(PRIO_PROCESS, 0)
                              + NGX_HTTP_LEAD_WRITE_NICE, 19);
     ngx_http_lead_thread_cpus();
+#ifdef M_MMAP_THRESHOLD
+    /*
+     * The module's tasks run in whichever of the pool's threads takes
+     * them, each with a malloc arena of its own.  glibc's sliding mmap
+     * threshold would have every arena keep a freed copy of the largest
+     * buffers (a flush's index, a CSV export) for good; a fixed one gives
+     * them back to the system when freed.
+     */
+    (void) mallopt(M_MMAP_THRESHOLD, NGX_HTTP_LEAD_MMAP_THRESHOLD);
+#endif
     w->pool = ngx_thread_pool_get(cycle, &name);
     w->task = ngx_thread_task_alloc(cycle->pool,
                                     sizeof(ngx_http_lead_write_t));
