@@ -386,6 +386,21 @@ def report_file(f, others, runs):
            TARGETS[("tracked", "access_log on")])
 
 
+def cpu_seconds(pid):
+    """CPU time of the worker's main thread and of its other threads (the
+    pool's, where the store's work runs)."""
+    main = others = 0.0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        used = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        if int(tid) == pid:
+            main += used
+        else:
+            others += used
+    return main, others
+
+
 def ingest(args):
     """A million tracked requests, then a graceful stop: every one stored,
     and the worker's heap no bigger than once it had warmed up."""
@@ -403,6 +418,7 @@ def ingest(args):
         before_rss = {k: max(w[k] for w in warm) for k in warm[0]}
         # stub_status counts the request reading it
         before = site.served()
+        cpu_before = cpu_seconds(worker)
         start = time.time()
         requests = 0
         while requests < args.ingest_requests and \
@@ -412,6 +428,9 @@ def ingest(args):
         took = time.time() - start
         between = site.served() - before - 1
         after_rss = rss_kib(worker)
+        # the store's last flushes of the load, then what it all took
+        time.sleep(5)
+        cpu_after = cpu_seconds(worker)
         # all tracked requests: the cookie's, the warm-up's and the load's
         tracked = before - 1 + between
     finally:
@@ -426,6 +445,9 @@ def ingest(args):
          "requests")
     line("ingest", "events recorded by the module under load",
          [between / took], "events/s")
+    for what, i in (("worker", 0), ("store's threads (off its core)", 1)):
+        line("ingest", f"{what}: CPU time per tracked request",
+             [(cpu_after[i] - cpu_before[i]) / between * 1e6], "us/req")
     line("ingest", "events lost after a graceful stop (served - stored)",
          [tracked - events], "events", "== 0", tracked == events)
     anon = (after_rss["RssAnon"] - before_rss["RssAnon"]) / 1024

@@ -8,7 +8,7 @@
 #   bench/run.sh nginx      the module next to plain nginx, and ingest
 #   bench/run.sh profiler   the store and the profiler's read side only
 #
-# RUNS (5) repeats each profiler measurement, ROUNDS (7) each nginx one,
+# RUNS (5) repeats each profiler measurement, ROUNDS (11) each nginx one,
 # SECONDS_EACH (2) is the length of one wrk run.
 set -euo pipefail
 
@@ -18,7 +18,7 @@ BUILD=$ROOT/build
 OUT=$ROOT/bench/out
 PY=/usr/bin/python3
 RUNS=${RUNS:-5}
-ROUNDS=${ROUNDS:-7}
+ROUNDS=${ROUNDS:-11}
 SECONDS_EACH=${SECONDS_EACH:-2}
 mkdir -p "$OUT"
 
