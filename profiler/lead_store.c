@@ -396,29 +396,6 @@ visit_cmp(const void *a, const void *b)
     return (x->time_ms > y->time_ms) - (x->time_ms < y->time_ms);
 }
 
-void
-lead_put_be64(uint8_t *p, uint64_t v)
-{
-    int  i;
-
-    for (i = 7; i >= 0; i--) {
-        p[i] = (uint8_t) v;
-        v >>= 8;
-    }
-}
-
-uint64_t
-lead_get_be64(const uint8_t *p)
-{
-    uint64_t  v = 0;
-    int       i;
-
-    for (i = 0; i < 8; i++) {
-        v = v << 8 | p[i];
-    }
-    return v;
-}
-
 /*
  * Keys are the event time then a store-wide sequence number (kept in
  * "meta"), both big-endian: the log reads in time order, and since every
@@ -591,7 +568,7 @@ index_late(lead_store *s, MDB_txn *txn, lead_visit *v, size_t n)
 {
     MDB_val   key, val;
     uint8_t   indexed[16];
-    uint64_t  folded;
+    uint64_t  folded, indexed_ms;
     size_t    i, late = 0;
     int       rc, all;
 
@@ -604,11 +581,12 @@ index_late(lead_store *s, MDB_txn *txn, lead_visit *v, size_t n)
         rc = lead_store_fold_time(s, txn, &folded);
     }
 
+    indexed_ms = rc == LEAD_OK ? lead_get_be64(indexed) : 0;
     val.mv_data = NULL;
     val.mv_size = 0;
     for (i = 0; rc == LEAD_OK && i < n; i++) {
         /* its seq is the newest: only an older time puts it behind */
-        if (!all && v[i].time_ms >= lead_get_be64(indexed)) {
+        if (!all && v[i].time_ms >= indexed_ms) {
             continue;
         }
         v[late++] = v[i];

@@ -53,7 +53,33 @@ int lead_store_write_begin(lead_store *s, MDB_txn **txn);
 int lead_store_scan(lead_store *s, MDB_dbi dbi, lead_row_fn row, void *ctx);
 int lead_store_scan_txn(lead_store *s, MDB_txn *txn, MDB_dbi dbi,
     lead_row_fn row, void *ctx);
-void lead_put_be64(uint8_t *p, uint64_t v);
+
+/*
+ * Big-endian u64s of the store's keys (so that they sort by time),
+ * inline: the write thread reads and writes a few for every event.
+ */
+static inline void
+lead_put_be64(uint8_t *p, uint64_t v)
+{
+    int  i;
+
+    for (i = 7; i >= 0; i--) {
+        p[i] = (uint8_t) v;
+        v >>= 8;
+    }
+}
+
+static inline uint64_t
+lead_get_be64(const uint8_t *p)
+{
+    uint64_t  v = 0;
+    int       i;
+
+    for (i = 0; i < 8; i++) {
+        v = v << 8 | p[i];
+    }
+    return v;
+}
 
 /* A lead's status and since when, or LEAD_ENOTFOUND if none is kept. */
 int lead_store_read_status_txn(lead_store *s, MDB_txn *txn,
@@ -78,7 +104,6 @@ int lead_store_get_status_txn(lead_store *s, MDB_txn *txn,
 int lead_store_transition(lead_store *s, MDB_txn *txn,
     const uint8_t *lead_id, int to, uint64_t now_ms, const char *cause,
     const char *who, const char *reason);
-uint64_t lead_get_be64(const uint8_t *p);
 
 /* A visit: an event's visitor and key, for the per-visitor indexes. */
 typedef struct {
