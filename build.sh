@@ -39,13 +39,22 @@ ensure_packages() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 }
 
+# The compiler and linker options the installed nginx was built with
+# (nginx -V): conf_flags leaves them out, and nginx's configure alone
+# compiles with -O, which left the request path a fifth slower.
+nginx_built_with() {
+    nginx -V 2>&1 | sed -n "s/.*--with-$1='\([^']*\)'.*/\1/p"
+}
+
 # nginx's module build tree is configured once into build/nginx with the
 # exact flags Debian's nginx was built with, so the module loads into it.
 configure_nginx() {
-    local stamp=$BUILD/nginx/.configured want
+    local stamp=$BUILD/nginx/.configured want cc_opt ld_opt
+    cc_opt=$(nginx_built_with cc-opt)
+    ld_opt=$(nginx_built_with ld-opt)
     # the sales view's files are built in at configure time
-    want="$(dpkg-query -W -f='${Version}' nginx-dev) $(cat config html/sales/* \
-        | md5sum | cut -c1-32)"
+    want="$(dpkg-query -W -f='${Version}' nginx-dev) $cc_opt $ld_opt"
+    want+=" $(cat config html/sales/* | md5sum | cut -c1-32)"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         return 0
     fi
@@ -56,6 +65,7 @@ configure_nginx() {
     # shellcheck disable=SC1091
     source "$NGINX_SRC/conf_flags"
     (cd "$BUILD/nginx" && ./configure "${NGX_CONF_FLAGS[@]}" \
+        --with-cc-opt="${cc_opt:--g -O2}" --with-ld-opt="$ld_opt" \
         --add-dynamic-module="$ROOT" > "$BUILD/nginx-configure.log" 2>&1) || {
         tail -20 "$BUILD/nginx-configure.log" >&2
         exit 1
