@@ -56,29 +56,29 @@ int lead_store_scan_txn(lead_store *s, MDB_txn *txn, MDB_dbi dbi,
 
 /*
  * Big-endian u64s of the store's keys (so that they sort by time),
- * inline: the write thread reads and writes a few for every event.
+ * inline and byte by byte for the reason lead_put_u64 gives: the write
+ * thread reads and writes a few for every event.
  */
 static inline void
 lead_put_be64(uint8_t *p, uint64_t v)
 {
-    int  i;
-
-    for (i = 7; i >= 0; i--) {
-        p[i] = (uint8_t) v;
-        v >>= 8;
-    }
+    p[0] = (uint8_t) (v >> 56);
+    p[1] = (uint8_t) (v >> 48);
+    p[2] = (uint8_t) (v >> 40);
+    p[3] = (uint8_t) (v >> 32);
+    p[4] = (uint8_t) (v >> 24);
+    p[5] = (uint8_t) (v >> 16);
+    p[6] = (uint8_t) (v >> 8);
+    p[7] = (uint8_t) v;
 }
 
 static inline uint64_t
 lead_get_be64(const uint8_t *p)
 {
-    uint64_t  v = 0;
-    int       i;
-
-    for (i = 0; i < 8; i++) {
-        v = v << 8 | p[i];
-    }
-    return v;
+    return (uint64_t) p[0] << 56 | (uint64_t) p[1] << 48
+           | (uint64_t) p[2] << 40 | (uint64_t) p[3] << 32
+           | (uint64_t) p[4] << 24 | (uint64_t) p[5] << 16
+           | (uint64_t) p[6] << 8 | (uint64_t) p[7];
 }
 
 /* A lead's status and since when, or LEAD_ENOTFOUND if none is kept. */
