@@ -415,7 +415,9 @@ ngx_http_lead_get_visitor(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 {
-    ngx_str_t                   value;
+    lead_str                    value;
+    ngx_uint_t                  i;
+    ngx_table_elt_t           **h;
     ngx_http_lead_main_conf_t  *lmcf;
 
     if (ctx->visitor_known) {
@@ -424,14 +426,21 @@ ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 
     lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
 
-    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies,
-                                          &lmcf->cookie, &value)
-        != NGX_DECLINED)
-    {
+    /* HTTP/2 may send the cookies in several headers */
+    h = r->headers_in.cookies.elts;
+
+    for (i = 0; i < r->headers_in.cookies.nelts; i++) {
+        if (lead_cookie_find((char *) h[i]->value.data, h[i]->value.len,
+                             (char *) lmcf->cookie.data, lmcf->cookie.len,
+                             &value)
+            != LEAD_OK)
+        {
+            continue;
+        }
+
         if (lead_cookie_verify_cached(ngx_http_lead_worker.cookies,
                                       lmcf->secret.data, lmcf->secret.len,
-                                      (char *) value.data, value.len,
-                                      ctx->visitor)
+                                      value.data, value.len, ctx->visitor)
             == LEAD_OK)
         {
             ctx->visitor_known = 1;
@@ -439,7 +448,9 @@ ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
         }
 
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "client sent invalid lead cookie \"%V\"", &value);
+                      "client sent invalid lead cookie \"%*s\"",
+                      value.len, value.data);
+        break;
     }
 
     if (lead_visitor_new(ctx->visitor) != LEAD_OK) {

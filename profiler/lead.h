@@ -35,6 +35,12 @@ const char *lead_strerror(int code);
 #define LEAD_COOKIE_VALUE_LEN (22 + 1 + 43)
 #define LEAD_ID_HEX_LEN       (2 * LEAD_ID_LEN)
 
+/* A span of someone else's bytes (not NUL-terminated). */
+typedef struct {
+    const char  *data;
+    size_t       len;
+} lead_str;
+
 /* ---- output text ------------------------------------------------------- */
 
 /* A buffer that grows; after a failed append oom is set and it stays. */
@@ -60,6 +66,14 @@ void lead_buf_csv(lead_buf *b, const char *s, size_t len);
 /* ---- visitor cookie ---------------------------------------------------- */
 
 int lead_visitor_new(uint8_t id[LEAD_ID_LEN]);
+
+/*
+ * The value of the first cookie called name in one Cookie header
+ * ("a=1; lv=..."), or LEAD_ENOTFOUND.  Names match exactly, as browsers
+ * send them back (RFC 6265); spaces around a pair are not its.
+ */
+int lead_cookie_find(const char *header, size_t len, const char *name,
+    size_t name_len, lead_str *value);
 
 /* Writes LEAD_COOKIE_VALUE_LEN bytes (no NUL) to out. */
 void lead_cookie_sign(const uint8_t *secret, size_t secret_len,
@@ -109,11 +123,6 @@ void lead_id_to_hex(const uint8_t id[LEAD_ID_LEN], char *out);
 int lead_id_from_hex(const char *hex, size_t len, uint8_t id[LEAD_ID_LEN]);
 
 /* ---- parsing request facts -------------------------------------------- */
-
-typedef struct {
-    const char  *data;
-    size_t       len;
-} lead_str;
 
 typedef enum {
     LEAD_UA_UNKNOWN = 0,
