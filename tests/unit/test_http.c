@@ -45,6 +45,8 @@ test_path_normalize(void **state)
         { "/a/b/", "/a/b/" },
         { "/a/..", "/" },
         { "/..a/.b", "/..a/.b" },
+        { "/.well-known/a", "/.well-known/a" },
+        { "/a/b/?q=/..", "/a/b/" },
         { "/%61%2Fb", "/a/b" },
         { "/a%2F..%2Fb", "/b" },
         { "/%2e/x", "/x" },
