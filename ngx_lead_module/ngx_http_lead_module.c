@@ -29,6 +29,8 @@ static char *ngx_http_lead_store(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_lead_secret(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_lead_cookie_name(ngx_conf_t *cf, void *post,
+    void *data);
 static char *ngx_http_lead_rules(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static void ngx_http_lead_free_rules(void *data);
@@ -54,6 +56,10 @@ static ngx_int_t ngx_http_lead_init(ngx_conf_t *cf);
 static ngx_int_t ngx_http_lead_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_lead_init_process(ngx_cycle_t *cycle);
 static void ngx_http_lead_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_conf_post_handler_pt  ngx_http_lead_cookie_name_p =
+    ngx_http_lead_cookie_name;
 
 
 static ngx_conf_enum_t  ngx_http_lead_gate_modes[] = {
@@ -113,7 +119,7 @@ static ngx_command_t  ngx_http_lead_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_lead_main_conf_t, cookie),
-      NULL },
+      &ngx_http_lead_cookie_name_p },
 
     { ngx_string("lead_track"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
@@ -1364,6 +1370,24 @@ ngx_http_lead_create_main_conf(ngx_conf_t *cf)
     lmcf->retention = NGX_CONF_UNSET;
 
     return lmcf;
+}
+
+
+/* A name that browsers send back as it was set, and nothing else. */
+static char *
+ngx_http_lead_cookie_name(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_str_t  *name = data;
+
+    if (!lead_cookie_name_ok((char *) name->data, name->len)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "lead_cookie: \"%V\" is not a cookie name "
+                           "(at most 64 bytes, no spaces, quotes or any of "
+                           "()<>@,;:\\/[]?={})", name);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 

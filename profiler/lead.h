@@ -75,6 +75,9 @@ int lead_visitor_new(uint8_t id[LEAD_ID_LEN]);
 int lead_cookie_find(const char *header, size_t len, const char *name,
     size_t name_len, lead_str *value);
 
+/* 1 if name may name a cookie: an RFC 6265 token, at most 64 bytes. */
+int lead_cookie_name_ok(const char *name, size_t len);
+
 /* Writes LEAD_COOKIE_VALUE_LEN bytes (no NUL) to out. */
 void lead_cookie_sign(const uint8_t *secret, size_t secret_len,
     const uint8_t id[LEAD_ID_LEN], char out[LEAD_COOKIE_VALUE_LEN]);

@@ -17,6 +17,26 @@
 #define ID_B64_LEN   22
 #define MAC_B64_LEN  43
 
+int
+lead_cookie_name_ok(const char *name, size_t len)
+{
+    size_t  i;
+
+    if (len == 0 || len > 64) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) name[i] <= ' ' || (unsigned char) name[i] >= 127
+            || strchr("()<>@,;:\\\"/[]?={}", name[i]) != NULL)
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
 /*
  * A pair at a time with memchr: every tracked request looks its cookie
  * up, and nginx's parser walked the value a byte at a time.

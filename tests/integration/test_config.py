@@ -66,3 +66,11 @@ def test_duplicate_store(prefix):
     line = emerg(prefix, "lead_store {prefix}/a; lead_store {prefix}/b; "
                          "lead_secret {prefix}/secret;")
     assert '"lead_store" directive is duplicate' in line
+
+
+@pytest.mark.parametrize("name", ['"a b"', "a=b", '"a;b"', "a,b"])
+def test_bad_cookie_name(prefix, name):
+    line = emerg(prefix, "lead_store {prefix}/store; "
+                         "lead_secret {prefix}/secret; lead_cookie " + name
+                         + ";")
+    assert "lead_cookie:" in line and "is not a cookie name" in line

@@ -270,6 +270,31 @@ test_cookie_find(void **state)
 }
 
 static void
+test_cookie_name_ok(void **state)
+{
+    static const char  *good[] = { "lv", "lead_visitor", "a.b-c~1", "__x" };
+    static const char  *bad[] = { "", "a b", "a=b", "a;b", "a,b", "\"a\"",
+                                  "a\tb", "a/b", "caf\xc3\xa9" };
+    char                long_name[66];
+    size_t              i;
+
+    (void) state;
+
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        assert_true(lead_cookie_name_ok(good[i], strlen(good[i])));
+    }
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (lead_cookie_name_ok(bad[i], strlen(bad[i]))) {
+            fail_msg("\"%s\" accepted", bad[i]);
+        }
+    }
+
+    memset(long_name, 'a', sizeof(long_name));
+    assert_true(lead_cookie_name_ok(long_name, 64));
+    assert_false(lead_cookie_name_ok(long_name, 65));
+}
+
+static void
 test_id_hex_round_trip(void **state)
 {
     static const char  want[] = "00017f80abcdeff0123456789abcdeff";
@@ -338,6 +363,7 @@ main(void)
         cmocka_unit_test(test_verify_rejects_wrong_key),
         cmocka_unit_test(test_verify_cached),
         cmocka_unit_test(test_cookie_find),
+        cmocka_unit_test(test_cookie_name_ok),
         cmocka_unit_test(test_id_hex_round_trip),
         cmocka_unit_test(test_id_from_hex_rejects),
     };
