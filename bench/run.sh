@@ -110,8 +110,8 @@ rows = [dict(zip(keys, r)) for r in rows]
 with open(md, "w") as f:
     f.write(f"# lead benchmark\n\n{when}, {machine}\n\n"
             "Medians of several runs.  A ratio to plain nginx compares a "
-            "run with the mean of the plain nginx runs just before and "
-            "after it, in the same nginx (bench/nginx.py).\n\n"
+            "run with each of the plain nginx runs just before and after "
+            "it, in the same nginx (bench/nginx.py).\n\n"
             "| section | what | median | min–max | unit | target | |\n"
             "|---|---|---|---|---|---|---|\n")
     for r in rows:
