@@ -8,8 +8,9 @@
 #   bench/run.sh nginx      the module next to plain nginx, and ingest
 #   bench/run.sh profiler   the store and the profiler's read side only
 #
-# RUNS (5) repeats each profiler measurement, ROUNDS (11) each nginx one,
-# SECONDS_EACH (2) is the length of one wrk run.
+# RUNS (5) repeats each profiler measurement, ROUNDS (24) each nginx one,
+# SECONDS_EACH (1) is the length of one wrk run: twice the runs of half
+# the length give pairs closer in time, and medians that move less.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -18,8 +19,8 @@ BUILD=$ROOT/build
 OUT=$ROOT/bench/out
 PY=/usr/bin/python3
 RUNS=${RUNS:-5}
-ROUNDS=${ROUNDS:-11}
-SECONDS_EACH=${SECONDS_EACH:-2}
+ROUNDS=${ROUNDS:-24}
+SECONDS_EACH=${SECONDS_EACH:-1}
 mkdir -p "$OUT"
 
 say() { printf '==> %s\n' "$*" >&2; }
