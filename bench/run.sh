@@ -4,7 +4,7 @@
 # 127.0.0.1, bounded in time; every process started is stopped by PID.
 # Writes bench/results.md (a table) and bench/results.json.
 #
-#   bench/run.sh            the whole benchmark (about 10 minutes)
+#   bench/run.sh            the whole benchmark (about 13 minutes)
 #   bench/run.sh nginx      the module next to plain nginx, and ingest
 #   bench/run.sh profiler   the store and the profiler's read side only
 #
