@@ -239,10 +239,15 @@ typedef struct {
     lead_str     city;
 } lead_event;
 
-/* Upper bound of an encoded event's size. */
+/*
+ * Upper bound of an encoded event's size: the head, then every field at
+ * its limit with its tag and length (3 bytes).
+ */
 #define LEAD_EVENT_MAX_SIZE                                                   \
-    (64 + 6 * 3 + LEAD_MAX_RANGES * 16 + LEAD_PATH_MAX + LEAD_HOST_MAX                  \
-     + 3 * LEAD_UTM_MAX)
+    (44 + 3 + LEAD_PATH_MAX + 3 + LEAD_HOST_MAX + 3 * (3 + LEAD_UTM_MAX)      \
+     + 3 + LEAD_MAX_RANGES * 16                                               \
+     + 3 + 8 + 3 + 4 + 3 + 1 + 3 * (3 + LEAD_NAME_MAX)        /* asset */     \
+     + 3 + LEAD_COUNTRY_LEN - 1 + 3 + LEAD_REGION_MAX + 3 + LEAD_CITY_MAX)
 
 /* Returns the encoded length, or LEAD_EINVAL if a field is over its limit. */
 int lead_event_encode(const lead_event *ev, uint8_t *buf, size_t size);

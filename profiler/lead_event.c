@@ -13,6 +13,8 @@
 #define EVENT_VERSION  1
 #define HEAD_SIZE      (1 + 1 + 2 + 8 + LEAD_ID_LEN + 8 + 8)
 
+_Static_assert(HEAD_SIZE == 44, "LEAD_EVENT_MAX_SIZE counts a 44-byte head");
+
 enum {
     TAG_PATH = 1,
     TAG_REFERRER_HOST = 2,

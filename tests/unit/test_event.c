@@ -169,6 +169,56 @@ test_encode_buffer_size(void **state)
     assert_true(lead_event_encode(&ev, buf, sizeof(buf)) > 0);
 }
 
+/*
+ * The bound holds with every field at its limit, the asset's and the
+ * place's too: the buffer is exactly that big, on the heap, for ASan.
+ */
+static void
+test_encode_worst_case_fits(void **state)
+{
+    static char  name[3][LEAD_NAME_MAX], region[LEAD_REGION_MAX],
+                 city[LEAD_CITY_MAX];
+    fx_event     f;
+    lead_event   got;
+    uint8_t     *buf;
+    int          n, k;
+
+    (void) state;
+
+    make_full(&f);
+    f.ev.asset_id = UINT64_MAX;
+    f.ev.points = INT32_MIN;
+    f.ev.asset_flags = 0xff;
+    fx_str(&f.ev.stage, name[0], LEAD_NAME_MAX, "stage");
+    fx_str(&f.ev.topic, name[1], LEAD_NAME_MAX, "topic");
+    fx_str(&f.ev.group, name[2], LEAD_NAME_MAX, "group");
+    f.ev.country.data = "GB";
+    f.ev.country.len = LEAD_COUNTRY_LEN - 1;
+    fx_str(&f.ev.region, region, LEAD_REGION_MAX, "ENG");
+    fx_str(&f.ev.city, city, LEAD_CITY_MAX, "London");
+
+    buf = malloc(LEAD_EVENT_MAX_SIZE);
+    assert_non_null(buf);
+    n = lead_event_encode(&f.ev, buf, LEAD_EVENT_MAX_SIZE);
+    assert_in_range(n, 1, LEAD_EVENT_MAX_SIZE);
+
+    assert_int_equal(lead_event_decode(buf, (size_t) n, &got), LEAD_OK);
+    fx_assert_event_equal(&f.ev, &got);
+    for (k = 0; k < 3; k++) {
+        const lead_str  *want = k == 0 ? &f.ev.stage : k == 1 ? &f.ev.topic
+                                                              : &f.ev.group;
+        const lead_str  *have = k == 0 ? &got.stage : k == 1 ? &got.topic
+                                                             : &got.group;
+
+        assert_int_equal(have->len, LEAD_NAME_MAX);
+        assert_memory_equal(have->data, want->data, LEAD_NAME_MAX);
+    }
+    assert_int_equal(got.city.len, LEAD_CITY_MAX);
+    assert_int_equal(got.region.len, LEAD_REGION_MAX);
+    assert_true(got.asset_id == UINT64_MAX && got.points == INT32_MIN);
+    free(buf);
+}
+
 static void
 test_decode_truncated_head(void **state)
 {
@@ -496,6 +546,7 @@ main(void)
         cmocka_unit_test(test_round_trip_mixed),
         cmocka_unit_test(test_encode_limits),
         cmocka_unit_test(test_encode_buffer_size),
+        cmocka_unit_test(test_encode_worst_case_fits),
         cmocka_unit_test(test_decode_truncated_head),
         cmocka_unit_test(test_decode_bad_fields),
         cmocka_unit_test(test_decode_truncated_field),
