@@ -442,6 +442,36 @@ int lead_rules_is_freemail(const lead_rules *r, const char *domain,
 /* Gives the event the meaning of the asset (or none when a is NULL). */
 void lead_event_set_asset(lead_event *ev, const lead_asset *a);
 
+/* ... and the place it was read from; ev points into geo. */
+void lead_event_set_geo(lead_event *ev, const lead_geo *geo);
+
+/*
+ * A hit: what a worker keeps of a request it served, for the store's
+ * thread to make the event of it off the request path.  The worker only
+ * copies: an event without path, asset or place, the target as the
+ * client sent it (up to its query) and the client's address (NULL: no
+ * place).  lead_batch_finish normalises the target, matches it against
+ * the rules and looks the place up.  A batch of hits is never committed,
+ * and the address goes no further than it.
+ */
+#define LEAD_TARGET_MAX    (3 * LEAD_PATH_MAX + 1)  /* longer never normalises */
+#define LEAD_HIT_MAX_SIZE  /* the target's and a sockaddr_in6's fields more */  \
+    (LEAD_EVENT_MAX_SIZE + 3 + LEAD_TARGET_MAX + 3 + 28)
+
+int lead_batch_add_hit(lead_batch *b, const lead_event *ev,
+    const char *target, size_t len, const struct sockaddr *client);
+
+/*
+ * The events of a batch of hits, into events (cleared first); a hit whose
+ * target does not normalise is left out.  rules and geoip may be NULL.
+ */
+int lead_batch_finish(const lead_batch *hits, const lead_rules *rules,
+    const lead_geoip *geoip, lead_batch *events);
+
+/* lead_batch_finish, then lead_store_commit of the events. */
+int lead_store_commit_hits(lead_store *s, const lead_batch *hits,
+    const lead_rules *rules, const lead_geoip *geoip, lead_batch *events);
+
 /*
  * The store keeps a catalogue of every asset rule events were read under,
  * so titles stay known after the rules change.

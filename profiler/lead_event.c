@@ -6,6 +6,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 
 #include "lead.h"
 #include "lead_internal.h"
@@ -30,8 +32,17 @@ enum {
     TAG_GROUP = 12,
     TAG_COUNTRY = 13,
     TAG_REGION = 14,
-    TAG_CITY = 15
+    TAG_CITY = 15,
+    /* a hit's only, never stored: the target as sent, the client */
+    TAG_TARGET = 16,
+    TAG_CLIENT = 17
 };
+
+/* What a hit carries besides its event. */
+typedef struct {
+    lead_str  target;
+    lead_str  client;       /* a sockaddr_in or sockaddr_in6, as it was */
+} hit_extras;
 
 static size_t
 put_field(uint8_t *p, int tag, const void *data, size_t len)
@@ -120,8 +131,8 @@ lead_event_encode(const lead_event *ev, uint8_t *buf, size_t size)
     return (int) n;
 }
 
-int
-lead_event_decode(const uint8_t *buf, size_t len, lead_event *ev)
+static int
+decode(const uint8_t *buf, size_t len, lead_event *ev, hit_extras *hit)
 {
     size_t    n, flen;
     unsigned  i;
@@ -214,12 +225,36 @@ lead_event_decode(const uint8_t *buf, size_t len, lead_event *ev)
         case TAG_CITY:
             ev->city = s;
             break;
+        case TAG_TARGET:
+            if (hit != NULL) {
+                hit->target = s;
+            }
+            break;
+        case TAG_CLIENT:
+            if (hit != NULL) {
+                hit->client = s;
+            }
+            break;
         default:
             break;
         }
     }
 
     return LEAD_OK;
+}
+
+int
+lead_event_decode(const uint8_t *buf, size_t len, lead_event *ev)
+{
+    return decode(buf, len, ev, NULL);
+}
+
+static lead_str
+text(const char *s)
+{
+    lead_str  t = { s, strlen(s) };
+
+    return t;
 }
 
 void
@@ -233,12 +268,17 @@ lead_event_set_asset(lead_event *ev, const lead_asset *a)
     ev->asset_id = a->id;
     ev->points = a->points;
     ev->asset_flags = (uint8_t) a->flags;
-    ev->stage.data = a->stage;
-    ev->stage.len = strlen(a->stage);
-    ev->topic.data = a->topic;
-    ev->topic.len = strlen(a->topic);
-    ev->group.data = a->group;
-    ev->group.len = strlen(a->group);
+    ev->stage = text(a->stage);
+    ev->topic = text(a->topic);
+    ev->group = text(a->group);
+}
+
+void
+lead_event_set_geo(lead_event *ev, const lead_geo *geo)
+{
+    ev->country = text(geo->country);
+    ev->region = text(geo->region);
+    ev->city = text(geo->city);
 }
 
 /* ---- batches ----------------------------------------------------------- */
@@ -281,20 +321,23 @@ lead_batch_free(lead_batch *b)
     }
 }
 
-int
-lead_batch_add(lead_batch *b, const lead_event *ev)
+/* Room for a record of up to max bytes at the batch's end, or why not. */
+static int
+batch_room(lead_batch *b, size_t max)
 {
     size_t    cap;
     uint8_t  *p;
-    int       n;
 
-    if (b->max - b->used < LEAD_EVENT_MAX_SIZE + 2) {
+    if (b->max - b->used < max + 2) {
         return LEAD_EBATCHFULL;
     }
 
-    if (b->cap - b->used < LEAD_EVENT_MAX_SIZE + 2) {
+    if (b->cap - b->used < max + 2) {
         /* by a quarter: a worker holds what its bursts need, not twice */
         cap = b->cap ? b->cap + b->cap / 4 : BATCH_MIN;
+        if (cap < b->used + max + 2) {
+            cap = b->used + max + 2;
+        }
         if (cap > b->max) {
             cap = b->max;
         }
@@ -306,15 +349,131 @@ lead_batch_add(lead_batch *b, const lead_event *ev)
         b->cap = cap;
     }
 
+    return LEAD_OK;
+}
+
+/* The record of n bytes written after the room's length prefix. */
+static void
+batch_took(lead_batch *b, size_t n)
+{
+    b->buf[b->used] = (uint8_t) n;
+    b->buf[b->used + 1] = (uint8_t) (n >> 8);
+    b->used += 2 + n;
+    b->count++;
+}
+
+int
+lead_batch_add(lead_batch *b, const lead_event *ev)
+{
+    int  rc, n;
+
+    rc = batch_room(b, LEAD_EVENT_MAX_SIZE);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+
     n = lead_event_encode(ev, b->buf + b->used + 2, b->cap - b->used - 2);
     if (n < 0) {
         return n;
     }
 
-    b->buf[b->used] = (uint8_t) n;
-    b->buf[b->used + 1] = (uint8_t) (n >> 8);
-    b->used += 2 + (size_t) n;
-    b->count++;
+    batch_took(b, (size_t) n);
+    return LEAD_OK;
+}
+
+int
+lead_batch_add_hit(lead_batch *b, const lead_event *ev, const char *target,
+    size_t len, const struct sockaddr *client)
+{
+    int       rc, n;
+    size_t    client_len = 0;
+    uint8_t  *p;
+
+    if (len > LEAD_TARGET_MAX || ev->path.len || ev->asset_id
+        || ev->country.len || ev->region.len || ev->city.len)
+    {
+        return LEAD_EINVAL;
+    }
+
+    if (client != NULL) {
+        client_len = client->sa_family == AF_INET
+                     ? sizeof(struct sockaddr_in)
+                     : client->sa_family == AF_INET6
+                     ? sizeof(struct sockaddr_in6) : 0;
+    }
+
+    rc = batch_room(b, LEAD_HIT_MAX_SIZE);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+
+    p = b->buf + b->used + 2;
+    n = lead_event_encode(ev, p, b->cap - b->used - 2);
+    if (n < 0) {
+        return n;
+    }
+
+    /* a target that does not normalise is a hit too: the thread drops it */
+    p[n] = TAG_TARGET;
+    p[n + 1] = (uint8_t) len;
+    p[n + 2] = (uint8_t) (len >> 8);
+    memcpy(p + n + 3, target, len);
+    n += 3 + (int) len;
+    n += (int) put_field(p + n, TAG_CLIENT, client, client_len);
+
+    batch_took(b, (size_t) n);
+    return LEAD_OK;
+}
+
+int
+lead_batch_finish(const lead_batch *hits, const lead_rules *rules,
+    const lead_geoip *geoip, lead_batch *events)
+{
+    int                      rc;
+    char                     path[LEAD_PATH_MAX];
+    size_t                   pos = 0, len;
+    lead_geo                 geo;
+    lead_event               ev;
+    hit_extras               hit;
+    const uint8_t           *rec;
+    struct sockaddr_storage  client;
+
+    lead_batch_clear(events);
+
+    while (lead_batch_next(hits, &pos, &rec, &len)) {
+        memset(&hit, 0, sizeof(hit));
+        if (decode(rec, len, &ev, &hit) != LEAD_OK) {
+            continue;
+        }
+
+        rc = lead_path_normalize(hit.target.data, hit.target.len, path);
+        if (rc <= 0) {
+            continue;                   /* not a path nginx would serve */
+        }
+        ev.path.data = path;
+        ev.path.len = (size_t) rc;
+
+        if (rules != NULL) {
+            lead_event_set_asset(&ev, lead_rules_match(rules, path,
+                                                       ev.path.len));
+        }
+
+        if (geoip != NULL && hit.client.len > 0
+            && hit.client.len <= sizeof(client))
+        {
+            memcpy(&client, hit.client.data, hit.client.len);
+            if (lead_geoip_lookup(geoip, (struct sockaddr *) &client, &geo)
+                == LEAD_OK)
+            {
+                lead_event_set_geo(&ev, &geo);
+            }
+        }
+
+        rc = lead_batch_add(events, &ev);
+        if (rc != LEAD_OK) {
+            return rc;
+        }
+    }
 
     return LEAD_OK;
 }

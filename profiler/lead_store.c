@@ -678,6 +678,23 @@ lead_store_commit(lead_store *s, const lead_batch *b)
     return rc;
 }
 
+int
+lead_store_commit_hits(lead_store *s, const lead_batch *hits,
+    const lead_rules *rules, const lead_geoip *geoip, lead_batch *events)
+{
+    int  rc;
+
+    rc = lead_batch_finish(hits, rules, geoip, events);
+    if (rc != LEAD_OK) {
+        return lead_store_fail(s, rc, "cannot make the events of %zu "
+                               "requests: %s", lead_batch_count(hits),
+                               rc == LEAD_ENOMEM ? "out of memory"
+                                                 : "a field over its limit");
+    }
+
+    return lead_store_commit(s, events);
+}
+
 static int
 begin(lead_store *s, MDB_txn **txn, unsigned flags)
 {

@@ -1,13 +1,59 @@
 /*
  * libFuzzer: every request fact the module parses from a client: the
  * target path, the query's utm parameters, Referer, User-Agent and Range.
+ * The target also goes the way the module sends it, cut to its query and
+ * to LEAD_TARGET_MAX, as a hit the store's thread makes an event of.
  */
 
+#include <stdint.h>
 #include <string.h>
 
 #include "lead.h"
+#include "lead_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The event of the hit has the path of the whole target, or there is none. */
+static void
+check_hit(const char *target, size_t size, int n, const char *path)
+{
+    lead_batch      *hits, *events;
+    lead_event       ev, got;
+    const char      *query;
+    const uint8_t   *rec;
+    size_t           len, pos = 0;
+
+    query = memchr(target, '?', size);
+    len = query ? (size_t) (query - target) : size;
+    if (len > LEAD_TARGET_MAX) {
+        len = LEAD_TARGET_MAX;
+    }
+
+    hits = lead_batch_new(1 << 16);
+    events = lead_batch_new(SIZE_MAX);
+    if (hits == NULL || events == NULL) {
+        __builtin_trap();
+    }
+    memset(&ev, 0, sizeof(ev));
+    ev.status = 200;
+    if (lead_batch_add_hit(hits, &ev, target, len, NULL) != LEAD_OK
+        || lead_batch_finish(hits, NULL, NULL, events) != LEAD_OK
+        || lead_batch_count(events) != (n > 0))
+    {
+        __builtin_trap();
+    }
+    if (n > 0) {
+        if (!lead_batch_next(events, &pos, &rec, &len)
+            || lead_event_decode(rec, len, &got) != LEAD_OK
+            || got.path.len != (size_t) n
+            || memcmp(got.path.data, path, (size_t) n) != 0)
+        {
+            __builtin_trap();
+        }
+    }
+    lead_batch_free(hits);
+    lead_batch_free(events);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -37,6 +83,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
         }
     }
+
+    check_hit(s, size, n, path);
 
     lead_utm_parse(s, size, &utm);
     if (utm.source_len > LEAD_UTM_MAX || utm.medium_len > LEAD_UTM_MAX

@@ -12,6 +12,7 @@
 #define EVENT_FIXTURE_H
 
 #include "unit.h"
+#include "lead_internal.h"
 
 typedef struct {
     lead_event  ev;
@@ -108,6 +109,41 @@ fx_assert_event_equal(const lead_event *want, const lead_event *got)
     fx_assert_str_equal(want->utm_source, got->utm_source);
     fx_assert_str_equal(want->utm_medium, got->utm_medium);
     fx_assert_str_equal(want->utm_campaign, got->utm_campaign);
+}
+
+/* A batch for hits and one for the events made of them. */
+static inline void
+fx_hit_batches(lead_batch **hits, lead_batch **events)
+{
+    *hits = lead_batch_new(1 << 20);
+    *events = lead_batch_new(SIZE_MAX);
+    assert_non_null(*hits);
+    assert_non_null(*events);
+}
+
+/*
+ * The events a batch of hits was made into, byte for byte the events a
+ * worker would have encoded itself: nothing of the hit (its target, the
+ * client's address) is left in them.
+ */
+static inline void
+fx_assert_events_are(const lead_batch *events, const lead_event *want,
+    size_t n)
+{
+    static uint8_t   expect[LEAD_EVENT_MAX_SIZE];
+    const uint8_t   *rec;
+    size_t           pos = 0, len, i;
+    int              elen;
+
+    assert_int_equal(lead_batch_count(events), n);
+    for (i = 0; lead_batch_next(events, &pos, &rec, &len); i++) {
+        elen = lead_event_encode(&want[i], expect, sizeof(expect));
+        assert_true(elen > 0);
+        if ((size_t) elen != len || memcmp(expect, rec, len) != 0) {
+            fail_msg("event %zu is not the one expected", i);
+        }
+    }
+    assert_int_equal(i, n);
 }
 
 #endif /* EVENT_FIXTURE_H */

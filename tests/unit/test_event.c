@@ -1,5 +1,9 @@
 #include "unit.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "event_fixture.h"
 #include "lead_internal.h"
 
@@ -537,6 +541,123 @@ test_batch_full(void **state)
     }
 }
 
+/*
+ * A worker's hits made events: the target normalised as nginx maps it, a
+ * target nginx would refuse left out, every other field as it was.
+ */
+static void
+test_hits_finish(void **state)
+{
+    static const struct {
+        const char  *target, *path;   /* path NULL: not recorded */
+    } cases[] = {
+        { "/guide/./intro%20one.html", "/guide/intro one.html" },
+        { "/doc//a/../b.pdf", "/doc/b.pdf" },
+        { "/page.html", "/page.html" },
+        { "/../etc/passwd", NULL },
+        { "page.html", NULL },
+        { "/bad%zzescape", NULL },
+        { "", NULL },
+    };
+    lead_event           want[N_ELEMS(cases)];
+    fx_event             f[N_ELEMS(cases)];
+    lead_batch          *hits, *events;
+    struct sockaddr_in   client;
+    size_t               i, n = 0;
+
+    (void) state;
+
+    fx_hit_batches(&hits, &events);
+
+    memset(&client, 0, sizeof(client));
+    client.sin_family = AF_INET;
+    client.sin_addr.s_addr = htonl(0xcb007109);    /* 203.0.113.9 */
+
+    for (i = 0; i < N_ELEMS(cases); i++) {
+        fx_event_make(&f[i], (unsigned) i, 0);
+        f[i].ev.path.len = 0;
+        assert_int_equal(lead_batch_add_hit(hits, &f[i].ev, cases[i].target,
+                             strlen(cases[i].target),
+                             i % 2 ? (struct sockaddr *) &client : NULL),
+                         LEAD_OK);
+        if (cases[i].path) {
+            want[n] = f[i].ev;
+            want[n].path.data = cases[i].path;
+            want[n].path.len = strlen(cases[i].path);
+            n++;
+        }
+    }
+    assert_int_equal(lead_batch_count(hits), N_ELEMS(cases));
+
+    /* no rules, no GeoIP: the address is dropped unread */
+    assert_int_equal(lead_batch_finish(hits, NULL, NULL, events), LEAD_OK);
+    fx_assert_events_are(events, want, n);
+
+    /* made again (a commit to retry): the same, not twice as many */
+    assert_int_equal(lead_batch_finish(hits, NULL, NULL, events), LEAD_OK);
+    fx_assert_events_are(events, want, n);
+
+    lead_batch_free(hits);
+    lead_batch_free(events);
+}
+
+/* A hit carries what the worker copied, nothing it should not have made. */
+static void
+test_hit_refused(void **state)
+{
+    static char  target[LEAD_TARGET_MAX + 1];
+    lead_batch  *hits;
+    fx_event     f;
+
+    (void) state;
+
+    hits = lead_batch_new(1 << 20);
+    assert_non_null(hits);
+    memset(target, 'a', sizeof(target));
+    target[0] = '/';
+
+    fx_event_make(&f, 1, 0);
+    assert_int_equal(lead_batch_add_hit(hits, &f.ev, "/a", 2, NULL),
+                     LEAD_EINVAL);             /* a path already: no hit */
+
+    f.ev.path.len = 0;
+    assert_int_equal(lead_batch_add_hit(hits, &f.ev, target, sizeof(target),
+                                        NULL), LEAD_EINVAL);
+    assert_int_equal(lead_batch_add_hit(hits, &f.ev, target,
+                                        LEAD_TARGET_MAX, NULL), LEAD_OK);
+    assert_int_equal(lead_batch_count(hits), 1);
+    lead_batch_free(hits);
+}
+
+/* Hits fill a batch as events do: refused once there is no room left. */
+static void
+test_hits_fill_a_batch(void **state)
+{
+    static char  target[LEAD_TARGET_MAX];
+    lead_batch  *hits;
+    fx_event     f;
+    size_t       added = 0;
+
+    (void) state;
+
+    hits = lead_batch_new(4 * LEAD_HIT_MAX_SIZE);
+    assert_non_null(hits);
+    memset(target, 'a', sizeof(target));
+    target[0] = '/';
+    make_full(&f);
+    f.ev.path.len = 0;
+
+    while (lead_batch_add_hit(hits, &f.ev, target, sizeof(target), NULL)
+           == LEAD_OK)
+    {
+        added++;
+    }
+    assert_int_equal(lead_batch_add_hit(hits, &f.ev, target, sizeof(target),
+                                        NULL), LEAD_EBATCHFULL);
+    assert_in_range(added, 3, 8);     /* hits are smaller than the bound */
+    lead_batch_free(hits);
+}
+
 int
 main(void)
 {
@@ -547,6 +668,9 @@ main(void)
         cmocka_unit_test(test_encode_limits),
         cmocka_unit_test(test_encode_buffer_size),
         cmocka_unit_test(test_encode_worst_case_fits),
+        cmocka_unit_test(test_hits_finish),
+        cmocka_unit_test(test_hit_refused),
+        cmocka_unit_test(test_hits_fill_a_batch),
         cmocka_unit_test(test_decode_truncated_head),
         cmocka_unit_test(test_decode_bad_fields),
         cmocka_unit_test(test_decode_truncated_field),

@@ -1,4 +1,5 @@
 #include "unit.h"
+#include "event_fixture.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -100,6 +101,61 @@ test_bad_files(void **state)
     }
 }
 
+/*
+ * A hit's place is looked up in the store's thread, from the address the
+ * worker kept; the event has the place and never the address.
+ */
+static void
+test_hits_take_the_place(void **state)
+{
+    static const lead_geo    london = { "GB", "ENG", "London" },
+                             tokyo = { "JP", "", "Tokyo" };
+    const char              *db = getenv("LEAD_TEST_GEOIP");
+    lead_geoip              *g;
+    lead_batch              *hits, *events;
+    lead_event               ev, want[2];
+    struct sockaddr_in       s4;
+    struct sockaddr_in6      s6;
+    char                     err[512];
+
+    (void) state;
+    if (db == NULL) {
+        skip();
+    }
+    assert_int_equal(lead_geoip_open(&g, db, err, sizeof(err)), LEAD_OK);
+
+    fx_hit_batches(&hits, &events);
+
+    memset(&s4, 0, sizeof(s4));
+    s4.sin_family = AF_INET;
+    assert_int_equal(inet_pton(AF_INET, "203.0.113.9", &s4.sin_addr), 1);
+    memset(&s6, 0, sizeof(s6));
+    s6.sin6_family = AF_INET6;
+    assert_int_equal(inet_pton(AF_INET6, "2001:db8::42", &s6.sin6_addr), 1);
+
+    memset(&ev, 0, sizeof(ev));
+    ev.time_ms = 1;
+    ev.status = 200;
+    assert_int_equal(lead_batch_add_hit(hits, &ev, "/a", 2,
+                                        (struct sockaddr *) &s4), LEAD_OK);
+    assert_int_equal(lead_batch_add_hit(hits, &ev, "/a", 2,
+                                        (struct sockaddr *) &s6), LEAD_OK);
+
+    want[0] = ev;
+    want[0].path.data = "/a";
+    want[0].path.len = 2;
+    want[1] = want[0];
+    lead_event_set_geo(&want[0], &london);
+    lead_event_set_geo(&want[1], &tokyo);
+
+    assert_int_equal(lead_batch_finish(hits, NULL, g, events), LEAD_OK);
+    fx_assert_events_are(events, want, 2);
+
+    lead_batch_free(hits);
+    lead_batch_free(events);
+    lead_geoip_close(g);
+}
+
 /* MaxMind's own test databases, where ../shared has them. */
 static void
 test_maxmind_databases(void **state)
@@ -143,6 +199,7 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_lookups),
         cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_hits_take_the_place),
         cmocka_unit_test(test_maxmind_databases),
     };
 

@@ -1,4 +1,5 @@
 #include "unit.h"
+#include "event_fixture.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -1391,6 +1392,53 @@ typedef struct {
     size_t             seen;
 } catalogue;
 
+/* The store's thread gives a hit the asset its path matches, as sent. */
+static void
+test_hits_take_the_asset(void **state)
+{
+    static const char  *targets[] = {
+        "/pricing.html", "/guide/one%2Ehtml", "/guide/../careers.html",
+        "/untagged.html",
+    };
+    lead_rules  *r;
+    lead_batch  *hits, *events;
+    lead_event   ev, want[4];
+    char         path[4][LEAD_PATH_MAX];
+    size_t       i;
+    int          n;
+
+    (void) state;
+
+    r = parse_ok("", event_csv);
+    fx_hit_batches(&hits, &events);
+
+    for (i = 0; i < 4; i++) {
+        memset(&ev, 0, sizeof(ev));
+        ev.time_ms = UINT64_C(1700000000000) + i;
+        ev.status = 200;
+        assert_int_equal(lead_batch_add_hit(hits, &ev, targets[i],
+                                            strlen(targets[i]), NULL),
+                         LEAD_OK);
+
+        n = lead_path_normalize(targets[i], strlen(targets[i]), path[i]);
+        assert_true(n > 0);
+        want[i] = ev;
+        want[i].path.data = path[i];
+        want[i].path.len = (size_t) n;
+        lead_event_set_asset(&want[i],
+                             lead_rules_match(r, path[i], (size_t) n));
+    }
+    assert_true(want[0].asset_id != 0 && want[1].asset_id != 0
+                && want[2].asset_id != 0 && want[3].asset_id == 0);
+
+    assert_int_equal(lead_batch_finish(hits, r, NULL, events), LEAD_OK);
+    fx_assert_events_are(events, want, 4);
+
+    lead_batch_free(hits);
+    lead_batch_free(events);
+    lead_rules_free(r);
+}
+
 static const lead_asset *
 asset_by_id(const lead_rules *r, uint64_t id)
 {
@@ -1529,6 +1577,7 @@ main(void)
         T(test_freemail_invalid),
         T(test_load_files),
         cmocka_unit_test(test_event_asset_round_trip),
+        cmocka_unit_test(test_hits_take_the_asset),
         T(test_store_assets),
     };
 #undef T
