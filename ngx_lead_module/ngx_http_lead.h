@@ -73,6 +73,7 @@ typedef struct {
     int64_t            score;            /* for the variables: */
     int                status;
     u_char             cell[3];
+    unsigned           asset_done:1;     /* path and asset found */
     unsigned           headers_read:1;   /* DNT, GPC, prefetch */
     unsigned           visitor_known:1;  /* visitor holds its id */
     unsigned           lead_known:1;     /* lookup done; lead valid if ... */
@@ -107,8 +108,9 @@ typedef struct {
     lead_store      *thread_store;   /* the same, for the write thread */
     dev_t            store_dev;      /* its data.mdb, to see it replaced */
     ngx_file_uniq_t  store_uniq;
-    lead_batch      *batch;          /* filling */
+    lead_batch      *batch;          /* hits filling */
     lead_batch      *writing;        /* with the thread, or to retry */
+    lead_batch      *events;         /* the thread's, made of writing */
     ngx_uint_t       busy;           /* the thread has it */
     ngx_uint_t       pages;          /* sales pages made in threads */
     ngx_event_t      tick;
@@ -145,6 +147,7 @@ extern ngx_http_lead_worker_t   ngx_http_lead_worker;
 
 
 ngx_http_lead_ctx_t *ngx_http_lead_get_ctx(ngx_http_request_t *r);
+ngx_http_lead_ctx_t *ngx_http_lead_get_asset(ngx_http_request_t *r);
 ngx_int_t ngx_http_lead_read_cookie(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx);
 ngx_int_t ngx_http_lead_set_cookie(ngx_http_request_t *r,
@@ -162,7 +165,8 @@ int ngx_http_lead_promoted(void *arg, const uint8_t *lead_id,
     const lead_score *score, const char *cause);
 
 ngx_int_t ngx_http_lead_write_init(ngx_cycle_t *cycle);
-void ngx_http_lead_write_add(ngx_log_t *log, const lead_event *ev);
+void ngx_http_lead_write_add(ngx_log_t *log, const lead_event *ev,
+    ngx_str_t *target, struct sockaddr *client);
 #if (NGX_THREADS)
 void ngx_http_lead_thread_aside(void);
 #endif

@@ -129,7 +129,7 @@ ngx_http_lead_gate_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    ctx = ngx_http_lead_get_ctx(r);
+    ctx = ngx_http_lead_get_asset(r);
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

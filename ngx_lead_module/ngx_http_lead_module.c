@@ -345,16 +345,11 @@ ngx_http_lead_log_handler(ngx_http_request_t *r)
 }
 
 
-/*
- * The request's lead context: its normalised path and the asset rule that
- * matches it, found once and kept for the variables and the event.
- */
+/* The request's lead context, one for the request and its subrequests. */
 ngx_http_lead_ctx_t *
 ngx_http_lead_get_ctx(ngx_http_request_t *r)
 {
-    int                         n;
-    ngx_http_lead_ctx_t        *ctx;
-    ngx_http_lead_main_conf_t  *lmcf;
+    ngx_http_lead_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r->main, ngx_http_lead_module);
     if (ctx) {
@@ -364,6 +359,29 @@ ngx_http_lead_get_ctx(ngx_http_request_t *r)
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_lead_ctx_t));
     if (ctx == NULL) {
         return NULL;
+    }
+
+    ngx_http_set_ctx(r->main, ctx, ngx_http_lead_module);
+
+    return ctx;
+}
+
+
+/*
+ * ... with its normalised path and the asset rule that matches it, found
+ * once for the gate and the variables.  The event does not wait for
+ * them: the store's thread finds them again for it.
+ */
+ngx_http_lead_ctx_t *
+ngx_http_lead_get_asset(ngx_http_request_t *r)
+{
+    int                         n;
+    ngx_http_lead_ctx_t        *ctx;
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    ctx = ngx_http_lead_get_ctx(r);
+    if (ctx == NULL || ctx->asset_done) {
+        return ctx;
     }
 
     ctx->path.data = ngx_pnalloc(r->pool, LEAD_PATH_MAX);
@@ -384,7 +402,7 @@ ngx_http_lead_get_ctx(ngx_http_request_t *r)
                                       ctx->path.len);
     }
 
-    ngx_http_set_ctx(r->main, ctx, ngx_http_lead_module);
+    ctx->asset_done = 1;
 
     return ctx;
 }
@@ -719,20 +737,23 @@ ngx_http_lead_send(ngx_http_request_t *r, u_char *body, size_t len)
 static void
 ngx_http_lead_record(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 {
-    int              rc;
-    u_char           host[LEAD_HOST_MAX];
-    lead_geo        *geo;
-    off_t            sent;
-    lead_utm         utm;
-    lead_event       ev;
-    ngx_time_t      *tp;
-    ngx_table_elt_t  *h;
+    int                         rc;
+    u_char                      host[LEAD_HOST_MAX], *query;
+    off_t                       sent;
+    lead_utm                    utm;
+    ngx_str_t                   target;
+    lead_event                  ev;
+    ngx_time_t                 *tp;
+    ngx_table_elt_t            *h;
+    ngx_http_lead_main_conf_t  *lmcf;
 
-    if (ctx->path.len == 0) {
-        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "lead: path not recorded: \"%V\"", &r->unparsed_uri);
-        return;
+    /* the path as asked, for the store's thread to normalise and match */
+    target = r->main->unparsed_uri;
+    query = ngx_strlchr(target.data, target.data + target.len, '?');
+    if (query) {
+        target.len = query - target.data;
     }
+    target.len = ngx_min(target.len, LEAD_TARGET_MAX);
 
     ngx_memzero(&ev, sizeof(lead_event));
 
@@ -740,19 +761,6 @@ ngx_http_lead_record(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
     ev.time_ms = (uint64_t) tp->sec * 1000 + tp->msec;
     ngx_memcpy(ev.visitor, ctx->visitor, LEAD_ID_LEN);
     ev.status = (uint16_t) r->headers_out.status;
-    ev.path.data = (char *) ctx->path.data;
-    ev.path.len = ctx->path.len;
-    lead_event_set_asset(&ev, ctx->asset);
-
-    geo = ngx_http_lead_get_geo(r, ctx);
-    if (geo) {
-        ev.country.data = geo->country;
-        ev.country.len = ngx_strlen(geo->country);
-        ev.region.data = geo->region;
-        ev.region.len = ngx_strlen(geo->region);
-        ev.city.data = geo->city;
-        ev.city.len = ngx_strlen(geo->city);
-    }
     ev.file_size = ctx->file_size;
 
     sent = r->connection->sent - r->header_size;
@@ -787,7 +795,10 @@ ngx_http_lead_record(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
         ev.utm_campaign.len = utm.campaign_len;
     }
 
-    ngx_http_lead_write_add(r->connection->log, &ev);
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
+
+    ngx_http_lead_write_add(r->connection->log, &ev, &target,
+                            lmcf->geoip ? r->connection->sockaddr : NULL);
 }
 
 
@@ -1224,6 +1235,11 @@ ngx_http_lead_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 
     default:
         /* untagged content: an empty value, which add_header leaves out */
+        ctx = ngx_http_lead_get_asset(r);
+        if (ctx == NULL) {
+            return NGX_ERROR;
+        }
+
         if (ctx->asset) {
             s = (data == NGX_HTTP_LEAD_VAR_ASSET) ? ctx->asset->title
                                                   : ctx->asset->stage;

@@ -1,8 +1,9 @@
 
 /*
- * The write path.  Events wait in memory; every flush interval the
- * batch is handed to a thread of nginx's default thread pool, which
- * commits it, folds the store (its indexes, the kept scores) and makes
+ * The write path.  Requests' hits (lead_batch_add_hit) wait in memory;
+ * every flush interval the batch is handed to a thread of nginx's default
+ * thread pool, which makes the events of them (path, asset, place),
+ * commits those, folds the store (its indexes, the kept scores) and makes
  * the leads that met a trigger mql.  The event loop never waits for the
  * disk, so serving keeps its latency.  One batch is written while the
  * next one fills.  An nginx built without threads does the same work on
@@ -36,8 +37,10 @@ typedef struct {
 struct ngx_http_lead_write_s {
     lead_store                 *store;       /* the thread's own handle */
     u_char                     *path;        /* its directory */
-    lead_batch                 *batch;
+    lead_batch                 *batch;       /* of hits */
+    lead_batch                 *events;      /* made of them */
     const lead_rules           *rules;
+    const lead_geoip           *geoip;
     uint64_t                    until_ms;
     int                         commit_rc;
     int                         fold_rc;
@@ -87,12 +90,15 @@ ngx_http_lead_write_init(ngx_cycle_t *cycle)
 
     w->batch = lead_batch_new(w->lmcf->batch_size);
     w->writing = lead_batch_new(w->lmcf->batch_size);
-    if (w->batch == NULL || w->writing == NULL) {
+    /* no bound of its own: the hits it is made of had one */
+    w->events = lead_batch_new(SIZE_MAX);
+    if (w->batch == NULL || w->writing == NULL || w->events == NULL) {
         ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
                       "lead: no memory for the event batches, not tracking");
         lead_batch_free(w->batch);
         lead_batch_free(w->writing);
-        w->batch = w->writing = NULL;
+        lead_batch_free(w->events);
+        w->batch = w->writing = w->events = NULL;
         return NGX_OK;
     }
 
@@ -142,14 +148,19 @@ ngx_http_lead_write_init(ngx_cycle_t *cycle)
 }
 
 
-/* An event for the store; dropped (and counted) only if both are full. */
+/*
+ * A request's hit for the store (lead_batch_add_hit); dropped (and
+ * counted) only if both batches are full.
+ */
 void
-ngx_http_lead_write_add(ngx_log_t *log, const lead_event *ev)
+ngx_http_lead_write_add(ngx_log_t *log, const lead_event *ev,
+    ngx_str_t *target, struct sockaddr *client)
 {
     int                      rc;
     ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
 
-    rc = lead_batch_add(w->batch, ev);
+    rc = lead_batch_add_hit(w->batch, ev, (char *) target->data, target->len,
+                            client);
 
     if (rc == LEAD_EBATCHFULL) {
         if (!w->busy && lead_batch_count(w->writing) != 0) {
@@ -158,7 +169,8 @@ ngx_http_lead_write_add(ngx_log_t *log, const lead_event *ev)
             lead_batch_clear(w->writing);
         }
         ngx_http_lead_write_start(log);
-        rc = lead_batch_add(w->batch, ev);
+        rc = lead_batch_add_hit(w->batch, ev, (char *) target->data,
+                                target->len, client);
     }
 
     if (rc != LEAD_OK) {
@@ -201,7 +213,9 @@ ngx_http_lead_write_start(ngx_log_t *log)
     wr->store = w->thread_store;
     wr->path = w->lmcf->store.data;
     wr->batch = w->writing;
+    wr->events = w->events;
     wr->rules = w->lmcf->rules;
+    wr->geoip = w->lmcf->geoip;
     wr->until_ms = (uint64_t) tp->sec * 1000 + tp->msec
                    - 3 * (uint64_t) w->lmcf->flush;
     wr->purge_before_ms = 0;
@@ -229,8 +243,8 @@ ngx_http_lead_write_start(ngx_log_t *log)
 
 
 /*
- * In the thread: commit, then fold up to a few flushes ago (the other
- * workers' batches of that time are in by then).  Only the store and
+ * In the thread: the events of the hits, committed, then a fold up to a
+ * few flushes ago (the other workers' batches of that time are in by then).  Only the store and
  * this context are touched here, never nginx's structures.
  */
 static void
@@ -247,7 +261,9 @@ ngx_http_lead_write_run(void *data, ngx_log_t *log)
     wr->committed = lead_batch_count(wr->batch);
 
     if (wr->committed) {
-        wr->commit_rc = lead_store_commit(wr->store, wr->batch);
+        wr->commit_rc = lead_store_commit_hits(wr->store, wr->batch,
+                                               wr->rules, wr->geoip,
+                                               wr->events);
         if (wr->commit_rc != LEAD_OK) {
             ngx_http_lead_write_error(wr);
         }
@@ -555,7 +571,10 @@ ngx_http_lead_write_exit(ngx_log_t *log)
         if (lead_batch_count(b[i]) == 0) {
             continue;
         }
-        rc = w->store ? lead_store_commit(w->store, b[i]) : LEAD_ENOSTORE;
+        rc = w->store ? lead_store_commit_hits(w->store, b[i],
+                                               w->lmcf->rules,
+                                               w->lmcf->geoip, w->events)
+                      : LEAD_ENOSTORE;
         if (rc != LEAD_OK) {
             ngx_log_error(NGX_LOG_ERR, log, 0,
                           "lead: %uz events lost at exit: store \"%s\": %s",
@@ -569,9 +588,10 @@ ngx_http_lead_write_exit(ngx_log_t *log)
     lead_store_close(w->store);
     lead_batch_free(w->batch);
     lead_batch_free(w->writing);
+    lead_batch_free(w->events);
     w->thread_store = NULL;
     w->store = NULL;
-    w->batch = w->writing = NULL;
+    w->batch = w->writing = w->events = NULL;
 }
 
 
