@@ -17,11 +17,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void
 check_hit(const char *target, size_t size, int n, const char *path)
 {
-    lead_batch      *hits, *events;
-    lead_event       ev, got;
-    const char      *query;
-    const uint8_t   *rec;
-    size_t           len, pos = 0;
+    static lead_batch  *hits, *events;
+    lead_event          ev, got;
+    const char         *query;
+    const uint8_t      *rec;
+    size_t              len, pos = 0;
 
     query = memchr(target, '?', size);
     len = query ? (size_t) (query - target) : size;
@@ -29,11 +29,15 @@ check_hit(const char *target, size_t size, int n, const char *path)
         len = LEAD_TARGET_MAX;
     }
 
-    hits = lead_batch_new(1 << 16);
-    events = lead_batch_new(SIZE_MAX);
-    if (hits == NULL || events == NULL) {
-        __builtin_trap();
+    /* kept from one input to the next: a batch's first room is 64 KiB */
+    if (hits == NULL) {
+        hits = lead_batch_new(1 << 16);
+        events = lead_batch_new(SIZE_MAX);
+        if (hits == NULL || events == NULL) {
+            __builtin_trap();
+        }
     }
+    lead_batch_clear(hits);
     memset(&ev, 0, sizeof(ev));
     ev.status = 200;
     if (lead_batch_add_hit(hits, &ev, target, len, NULL) != LEAD_OK
@@ -51,8 +55,6 @@ check_hit(const char *target, size_t size, int n, const char *path)
             __builtin_trap();
         }
     }
-    lead_batch_free(hits);
-    lead_batch_free(events);
 }
 
 int
