@@ -881,7 +881,11 @@ ngx_http_lead_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
 #if (NGX_THREADS)
-    /* commits and folds run in nginx's default thread pool */
+    /*
+     * Commits, folds and sales pages run in nginx's default thread pool,
+     * or in one named "lead" where the main context declares it (nginx
+     * makes no other pool by itself).
+     */
     if (ngx_thread_pool_add(cf, NULL) == NULL) {
         return NGX_CONF_ERROR;
     }

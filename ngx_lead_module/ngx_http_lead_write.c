@@ -1,10 +1,11 @@
 
 /*
  * The write path.  Requests' hits (lead_batch_add_hit) wait in memory;
- * every flush interval the batch is handed to a thread of nginx's default
- * thread pool, which makes the events of them (path, asset, place),
- * commits those, folds the store (its indexes, the kept scores) and makes
- * the leads that met a trigger mql.  The event loop never waits for the
+ * every flush interval the batch is handed to a thread of nginx's
+ * "default" thread pool (or "lead", where declared), which makes the
+ * events of them (path, asset, place), commits those, folds the store
+ * (its indexes, the kept scores) and makes the leads that met a trigger
+ * mql.  The event loop never waits for the
  * disk, so serving keeps its latency.  One batch is written while the
  * next one fills.  An nginx built without threads does the same work on
  * the flush timer.
@@ -85,7 +86,8 @@ ngx_http_lead_write_init(ngx_cycle_t *cycle)
     ngx_http_lead_write_t   *wr;
     ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
 #if (NGX_THREADS)
-    ngx_str_t                name = ngx_string("default");
+    ngx_str_t                own = ngx_string("lead");
+    ngx_str_t                shared = ngx_string("default");
 #endif
 
     w->batch = lead_batch_new(w->lmcf->batch_size);
@@ -117,7 +119,15 @@ ngx_http_lead_write_init(ngx_cycle_t *cycle)
      */
     (void) mallopt(M_MMAP_THRESHOLD, NGX_HTTP_LEAD_MMAP_THRESHOLD);
 #endif
-    w->pool = ngx_thread_pool_get(cycle, &name);
+    /*
+     * Its threads are lowered and may leave the worker's core: a pool of
+     * the module's own keeps that from the default pool's other tasks
+     * (aio threads reading files for the rest of the site).
+     */
+    w->pool = ngx_thread_pool_get(cycle, &own);
+    if (w->pool == NULL) {
+        w->pool = ngx_thread_pool_get(cycle, &shared);
+    }
     w->task = ngx_thread_task_alloc(cycle->pool,
                                     sizeof(ngx_http_lead_write_t));
     if (w->task == NULL) {
@@ -244,8 +254,9 @@ ngx_http_lead_write_start(ngx_log_t *log)
 
 /*
  * In the thread: the events of the hits, committed, then a fold up to a
- * few flushes ago (the other workers' batches of that time are in by then).  Only the store and
- * this context are touched here, never nginx's structures.
+ * few flushes ago (the other workers' batches of that time are in by
+ * then).  Only the store and this context are touched here, never nginx's
+ * structures.
  */
 static void
 ngx_http_lead_write_run(void *data, ngx_log_t *log)

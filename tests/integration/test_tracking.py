@@ -253,6 +253,38 @@ def test_writes_leave_a_pinned_workers_core(prefix):
         n.quit()
 
 
+def test_writes_keep_to_their_own_thread_pool(prefix):
+    """Where the main context declares a thread pool "lead", the module's
+    tasks run there alone: the threads it lowers are never the "default"
+    pool's, where aio threads reads files for the rest of the site."""
+    n = Nginx(prefix, server="location / { lead_track on; aio threads; }")
+    with open(n.conf) as f:
+        conf = f.read()
+    with open(n.conf, "w") as f:
+        f.write(conf.replace("worker_processes 2;",
+                             "worker_processes 2;\n"
+                             "thread_pool default threads=3;\n"
+                             "thread_pool lead threads=2;", 1))
+    try:
+        n.start()
+        for _ in range(20):
+            assert n.get("/page.html").status_code == 200
+        assert len(n.wait_events(20)) == 20
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        lowered = 0
+        for pid in n.workers(2):
+            nices = thread_nices(pid)
+            assert len(nices) == 1 + 3 + 2
+            # the pools start their threads in the order they are declared
+            main, default, lead = (sorted(nices)[:1], sorted(nices)[1:4],
+                                   sorted(nices)[4:])
+            assert all(nices[tid] == own for tid in main + default)
+            lowered += sum(nices[tid] != own for tid in lead)
+        assert lowered >= 1
+    finally:
+        n.quit()
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="needs root to run workers as "
                     "another user")
 def test_store_directory_is_created_for_the_worker_user(nginx):
