@@ -11,7 +11,10 @@ stopped by PID.  Prints one tab-separated line per result: section, what,
 median, min, max, unit, target, PASS/FAIL.
 
     bench/nginx.py BUILD_DIR OUT_DIR [--rounds N] [--seconds S]
-                   [--ingest-requests N] [--ingest-limit S]
+                   [--ingest-requests N] [--ingest-limit S] [--geoip DB]
+
+With --geoip (a MaxMind DB that places 127.0.0.1), every event is placed
+as on a site that scores by country.
 """
 
 import argparse
@@ -45,6 +48,7 @@ http {{
     lead_store {prefix}/store size=32g;
     lead_secret {prefix}/secret;
     lead_rules {prefix}/rules;
+{geoip}
 {servers}
 }}
 """
@@ -132,7 +136,7 @@ def rss_kib(pid):
 class Site:
     """One nginx with a server per configuration, and the gate app."""
 
-    def __init__(self, build, out, configs, status=False):
+    def __init__(self, build, out, configs, status=False, geoip=None):
         self.build = os.path.abspath(build)
         self.prefix = os.path.join(os.path.abspath(out), "nginx")
         self.root = os.path.dirname(HERE)
@@ -174,6 +178,8 @@ class Site:
             f.write(CONF.format(module=os.path.join(self.build,
                                                     "ngx_http_lead_module.so"),
                                 prefix=self.prefix,
+                                geoip=f"    lead_geoip {geoip};"
+                                if geoip else "",
                                 servers="\n".join(servers)))
 
     def start(self):
@@ -321,7 +327,7 @@ def compare(args):
     likely above as below when nothing differs."""
     names = list(CONFIGS)
     others = names[1:]
-    site = Site(args.build, args.out, names).start()
+    site = Site(args.build, args.out, names, geoip=args.geoip).start()
     try:
         cookies = {"tracked": site.visitor_cookie("tracked"),
                    "gated": site.lead_cookie(),
@@ -421,7 +427,8 @@ def cpu_seconds(pid):
 def ingest(args):
     """A million tracked requests, then a graceful stop: every one stored,
     and the worker's heap no bigger than once it had warmed up."""
-    site = Site(args.build, args.out, ["tracked"], status=True).start()
+    site = Site(args.build, args.out, ["tracked"], status=True,
+                geoip=args.geoip).start()
     try:
         cookie = site.visitor_cookie("tracked")
         worker = site.worker()
@@ -487,6 +494,8 @@ def main():
     ap.add_argument("--ingest-requests", type=int, default=1000000)
     ap.add_argument("--ingest-limit", type=int, default=120,
                     help="seconds at most")
+    ap.add_argument("--geoip", help="a MaxMind DB that places 127.0.0.1 "
+                    "(tests/geoip/make_test_db.pl DB London --loopback)")
     args = ap.parse_args()
     compare(args)
     ingest(args)

@@ -3,10 +3,11 @@
 # outside: an IPv4 city record, an IPv4 country-only record and an IPv6
 # record, in documentation address ranges.
 #
-#   perl tests/geoip/make_test_db.pl OUT.mmdb [CITY]
+#   perl tests/geoip/make_test_db.pl OUT.mmdb [CITY] [--loopback]
 #
 # CITY (default London) names the city of 203.0.113.0/24, so a reload test
-# can tell two databases apart.
+# can tell two databases apart.  --loopback places 127.0.0.0/8 there too,
+# for the bench, whose every client is 127.0.0.1.
 
 use strict;
 use warnings;
@@ -15,6 +16,7 @@ use MaxMind::DB::Writer::Tree;
 
 my $out = shift @ARGV or die "usage: $0 OUT.mmdb [CITY]\n";
 my $city = shift @ARGV // 'London';
+my $loopback = @ARGV && $ARGV[0] eq '--loopback';
 
 my %types = (
     city         => 'map',
@@ -36,11 +38,13 @@ my $tree = MaxMind::DB::Writer::Tree->new(
     map_key_type_callback => sub { $types{ $_[0] } },
 );
 
-$tree->insert_network('203.0.113.0/24', {
+my %london = (
     country      => { iso_code => 'GB', names => { en => 'United Kingdom' } },
     subdivisions => [ { iso_code => 'ENG', names => { en => 'England' } } ],
     city         => { names => { en => $city } },
-});
+);
+$tree->insert_network('203.0.113.0/24', {%london});
+$tree->insert_network('127.0.0.0/8', {%london}) if $loopback;
 
 $tree->insert_network('198.51.100.0/24', {
     country => { iso_code => 'SE', names => { en => 'Sweden' } },
