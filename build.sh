@@ -18,7 +18,7 @@ DEMO_PKGS=(openssl)        # hashes the demo's sales view password
 TEST_PKGS=(libcmocka-dev clang python3-pytest python3-requests python3-selenium
            chromium chromium-driver libmaxmind-db-writer-perl lmdb-utils
            wrk valgrind)
-BENCH_PKGS=(wrk libmaxmind-db-writer-perl)   # the bench's GeoIP database
+BENCH_PKGS=(wrk)
 
 say() { printf '==> %s\n' "$*"; }
 

@@ -13,8 +13,9 @@ median, min, max, unit, target, PASS/FAIL.
     bench/nginx.py BUILD_DIR OUT_DIR [--rounds N] [--seconds S]
                    [--ingest-requests N] [--ingest-limit S] [--geoip DB]
 
-With --geoip (a MaxMind DB that places 127.0.0.1), every event is placed
-as on a site that scores by country.
+With --geoip (a MaxMind DB that places 127.0.0.1: tests/geoip/
+make_test_db.pl DB London --loopback), every event is placed, as on a site
+that scores by country; bench/run.sh runs without.
 """
 
 import argparse

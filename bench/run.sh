@@ -92,16 +92,10 @@ bench_profiler() {
 # ---- the module next to plain nginx; ingest under load; memory -----------
 
 bench_nginx() {
-    # events placed as on a site that scores by country: the tests' own
-    # GeoIP database, which can place 127.0.0.1, the bench's every client
-    perl "$ROOT/tests/geoip/make_test_db.pl" "$OUT/geoip.mmdb" London \
-        --loopback
-    say "plain nginx, tracked, gated, auth_request, access_log (lead_geoip" \
-        "on): $ROUNDS rounds of ${SECONDS_EACH}s each, then 1M tracked" \
-        "requests"
+    say "plain nginx, tracked, gated, auth_request, access_log: $ROUNDS" \
+        "rounds of ${SECONDS_EACH}s each, then 1M tracked requests"
     "$PY" "$ROOT/bench/nginx.py" "$BUILD" "$OUT" --rounds "$ROUNDS" \
-        --seconds "$SECONDS_EACH" --geoip "$OUT/geoip.mmdb" \
-        | tee -a "$RESULTS" >&2
+        --seconds "$SECONDS_EACH" | tee -a "$RESULTS" >&2
 }
 
 # ---- the report ----------------------------------------------------------
