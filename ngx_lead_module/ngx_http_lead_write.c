@@ -5,10 +5,9 @@
  * "default" thread pool (or "lead", where declared), which makes the
  * events of them (path, asset, place), commits those, folds the store
  * (its indexes, the kept scores) and makes the leads that met a trigger
- * mql.  The event loop never waits for the
- * disk, so serving keeps its latency.  One batch is written while the
- * next one fills.  An nginx built without threads does the same work on
- * the flush timer.
+ * mql.  The event loop never waits for the disk, so serving keeps its
+ * latency.  One batch is written while the next one fills.  An nginx
+ * built without threads does the same work on the flush timer.
  */
 
 

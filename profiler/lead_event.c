@@ -299,8 +299,9 @@ lead_batch_new(size_t max_bytes)
 {
     lead_batch  *b;
 
-    if (max_bytes < LEAD_EVENT_MAX_SIZE + 2) {
-        max_bytes = LEAD_EVENT_MAX_SIZE + 2;
+    /* room for one record of either kind, whatever the size asked */
+    if (max_bytes < LEAD_HIT_MAX_SIZE + 2) {
+        max_bytes = LEAD_HIT_MAX_SIZE + 2;
     }
 
     b = calloc(1, sizeof(*b));
@@ -335,9 +336,6 @@ batch_room(lead_batch *b, size_t max)
     if (b->cap - b->used < max + 2) {
         /* by a quarter: a worker holds what its bursts need, not twice */
         cap = b->cap ? b->cap + b->cap / 4 : BATCH_MIN;
-        if (cap < b->used + max + 2) {
-            cap = b->used + max + 2;
-        }
         if (cap > b->max) {
             cap = b->max;
         }
@@ -414,11 +412,7 @@ lead_batch_add_hit(lead_batch *b, const lead_event *ev, const char *target,
     }
 
     /* a target that does not normalise is a hit too: the thread drops it */
-    p[n] = TAG_TARGET;
-    p[n + 1] = (uint8_t) len;
-    p[n + 2] = (uint8_t) (len >> 8);
-    memcpy(p + n + 3, target, len);
-    n += 3 + (int) len;
+    n += (int) put_field(p + n, TAG_TARGET, target, len);
     n += (int) put_field(p + n, TAG_CLIENT, client, client_len);
 
     batch_took(b, (size_t) n);

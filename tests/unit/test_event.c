@@ -474,6 +474,7 @@ test_batch_grows_and_shrinks(void **state)
 static void
 test_batch_min_size(void **state)
 {
+    static char  target[LEAD_TARGET_MAX];
     lead_batch  *b;
     fx_event     f;
 
@@ -482,9 +483,18 @@ test_batch_min_size(void **state)
     b = lead_batch_new(0);
     assert_non_null(b);
 
+    /* the smallest batch takes the largest event, and the largest hit */
     make_full(&f);
     assert_int_equal(lead_batch_add(b, &f.ev), LEAD_OK);
-    assert_int_equal(lead_batch_add(b, &f.ev), LEAD_EBATCHFULL);
+    lead_batch_clear(b);
+
+    memset(target, 'a', sizeof(target));
+    target[0] = '/';
+    f.ev.path.len = 0;
+    assert_int_equal(lead_batch_add_hit(b, &f.ev, target, sizeof(target),
+                                        NULL), LEAD_OK);
+    assert_int_equal(lead_batch_add_hit(b, &f.ev, target, sizeof(target),
+                                        NULL), LEAD_EBATCHFULL);
     assert_int_equal(lead_batch_count(b), 1);
 
     lead_batch_free(b);
