@@ -21,6 +21,7 @@ that scores by country; bench/run.sh runs without.
 import argparse
 import http.client
 import os
+import random
 import re
 import resource
 import signal
@@ -312,13 +313,32 @@ def wrk(port, path, seconds, cookie=None, connections=64):
     }
 
 
-def line(section, what, values, unit, target="", ok=None):
+def line(section, what, values, unit, target="", ok=None, per_round=0):
+    """per_round: how many of values each round gave, for the interval in
+    which the median would fall were the rounds run again."""
     median = statistics.median(values)
     fmt = "%.0f" if abs(median) >= 100 else "%.3f"
+    interval = ""
+    if per_round:
+        low, high = median_interval(values, per_round)
+        interval = f"{fmt % low}–{fmt % high}"
     print("\t".join([section, what, fmt % median, fmt % min(values),
                      fmt % max(values), unit,
-                     target, "" if ok is None else ("PASS" if ok else "FAIL")]),
+                     target, "" if ok is None else ("PASS" if ok else "FAIL"),
+                     interval]),
           flush=True)
+
+
+def median_interval(values, per_round, resamples=2000):
+    """The 90% interval of the median, by resampling whole rounds: a
+    round's ratios share their plain runs, so they are not independent."""
+    rounds = [values[i:i + per_round]
+              for i in range(0, len(values), per_round)]
+    pick = random.Random(len(values))   # the same data, the same interval
+    medians = sorted(
+        statistics.median([v for _ in rounds for v in pick.choice(rounds)])
+        for _ in range(resamples))
+    return medians[resamples // 20], medians[resamples - 1 - resamples // 20]
 
 
 # what the module must cost at most, as a ratio to plain nginx or another
@@ -386,10 +406,11 @@ def compare(args):
 
 
 def report_file(f, others, runs):
-    def judged(what, values, target):
+    def judged(what, values, target, per_round=2):
         line("nginx", what, values, "ratio",
              f">= {target}" if target else "",
-             statistics.median(values) >= target if target else None)
+             statistics.median(values) >= target if target else None,
+             per_round)
 
     def to_plain(n, key):
         return [r[key] / p[key] for r in runs[(f, n)] for p in r["plain"]]
@@ -417,7 +438,8 @@ def report_file(f, others, runs):
         if n in ("tracked", "gated"):
             p99 = to_plain(n, "p99_ms")
             line("nginx", f"{f}: {n} p99 / plain p99", p99, "ratio",
-                 f"<= {P99_TARGET:.2f}", statistics.median(p99) <= P99_TARGET)
+                 f"<= {P99_TARGET:.2f}", statistics.median(p99) <= P99_TARGET,
+                 2)
     # both measured against plain nginx in the same round, each ratio of
     # the one against each of the other's
     tracked = to_plain("tracked", "rps")
@@ -426,12 +448,12 @@ def report_file(f, others, runs):
                    for t in tracked[i:i + 2] for a in logged[i:i + 2]]
     target = TARGETS[("tracked", "access_log on")]
     if busy["worker"] >= busy["wrk"]:
-        judged(f"{f}: tracked / access_log on", against_log, target)
+        judged(f"{f}: tracked / access_log on", against_log, target, 4)
     else:
         # both at plain's rate, wrk's: neither cost reaches the
         # throughput, and which reads higher is the noise's pick
         line("nginx", f"{f}: tracked / access_log on", against_log, "ratio",
-             f">= {target} where nginx is the limit; wrk is")
+             f">= {target} where nginx is the limit; wrk is", None, 4)
 
 
 def cpu_seconds(pid):

@@ -26,6 +26,7 @@ mkdir -p "$OUT"
 say() { printf '==> %s\n' "$*" >&2; }
 
 # one measurement: section, what, median, min, max, unit, target, pass
+# (bench/nginx.py adds the median's interval)
 RESULTS=$OUT/results.tsv
 : > "$RESULTS"
 result() {
@@ -106,19 +107,23 @@ report() {
 import json, sys
 tsv, md, js, machine, when = sys.argv[1:6]
 rows = [line.rstrip("\n").split("\t") for line in open(tsv) if line.strip()]
-keys = ["section", "what", "median", "min", "max", "unit", "target", "pass"]
-rows = [dict(zip(keys, r)) for r in rows]
+keys = ["section", "what", "median", "min", "max", "unit", "target", "pass",
+        "interval"]
+rows = [dict(zip(keys, r + [""] * len(keys))) for r in rows]
 with open(md, "w") as f:
     f.write(f"# lead benchmark\n\n{when}, {machine}\n\n"
             "Medians of several runs.  A ratio to plain nginx compares a "
             "run with each of the plain nginx runs just before and after "
-            "it, in the same nginx (bench/nginx.py).\n\n"
-            "| section | what | median | min–max | unit | target | |\n"
-            "|---|---|---|---|---|---|---|\n")
+            "it, in the same nginx (bench/nginx.py).  The 90% interval "
+            "is where the median would fall were the rounds run again "
+            "(resampled whole).\n\n"
+            "| section | what | median | 90% interval | min–max | unit | "
+            "target | |\n"
+            "|---|---|---|---|---|---|---|---|\n")
     for r in rows:
         f.write(f"| {r['section']} | {r['what']} | {r['median']} | "
-                f"{r['min']}–{r['max']} | {r['unit']} | {r['target']} | "
-                f"{r['pass']} |\n")
+                f"{r['interval']} | {r['min']}–{r['max']} | "
+                f"{r['unit']} | {r['target']} | {r['pass']} |\n")
 with open(js, "w") as f:
     json.dump({"when": when, "machine": machine, "results": rows}, f,
               indent=1)
