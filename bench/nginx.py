@@ -8,7 +8,9 @@ runs of plain nginx, in an order that turns from round to round; a run is
 compared with each of those neighbours, then the median over rounds is
 taken.  Everything listens on 127.0.0.1; every process this starts is
 stopped by PID.  Prints one tab-separated line per result: section, what,
-median, min, max, unit, target, PASS/FAIL.
+median, min, max, unit, target, PASS/FAIL, the median's 90% interval (of
+ratios).  A ratio of requests/s is judged against another configuration
+only where nginx, not wrk, is the limit.
 
     bench/nginx.py BUILD_DIR OUT_DIR [--rounds N] [--seconds S]
                    [--ingest-requests N] [--ingest-limit S] [--geoip DB]
