@@ -368,7 +368,8 @@ lead_id_from_hex(const char *hex, size_t len, uint8_t id[LEAD_ID_LEN])
  * checked once, then the value is recognised.  Direct-mapped, and the
  * value compared in constant time, as the MAC would be.
  */
-#define CACHE_SLOTS  4096
+#define CACHE_SLOT_BITS  12
+#define CACHE_SLOTS      (1 << CACHE_SLOT_BITS)
 
 typedef struct {
     char      value[LEAD_COOKIE_VALUE_LEN];
@@ -417,20 +418,19 @@ same_bytes(const char *a, const char *b, size_t n)
     return diff == 0;
 }
 
-/* FNV-1a over words; the high half folded in, as only low bits pick */
+/*
+ * The slot of a value: its MAC's last eight characters, mixed.  A valid
+ * cookie's are random; one who forges cookies could pick the slot of any
+ * public function of the value as easily, and pays for it in MACs that
+ * fail.
+ */
 static size_t
-slot_of(const char *value, size_t len)
+slot_of(const char *value)
 {
-    uint64_t  h = 0xcbf29ce484222325ULL;
-    size_t    i;
+    uint64_t  w;
 
-    for (i = 0; i + 8 <= len; i += 8) {
-        h = (h ^ word_at(value + i)) * 0x100000001b3ULL;
-    }
-    for (; i < len; i++) {
-        h = (h ^ (unsigned char) value[i]) * 0x100000001b3ULL;
-    }
-    return (size_t) ((h ^ h >> 32) % CACHE_SLOTS);
+    w = word_at(value + LEAD_COOKIE_VALUE_LEN - sizeof(w));
+    return (size_t) ((w * 0x9e3779b97f4a7c15ULL) >> (64 - CACHE_SLOT_BITS));
 }
 
 int
@@ -444,7 +444,7 @@ lead_cookie_verify_cached(lead_cookie_cache *c, const uint8_t *secret,
         return lead_cookie_verify(secret, secret_len, value, len, id);
     }
 
-    slot = &c->slots[slot_of(value, len)];
+    slot = &c->slots[slot_of(value)];
 
     if (slot->used && same_bytes(slot->value, value, len)) {
         memcpy(id, slot->id, LEAD_ID_LEN);
