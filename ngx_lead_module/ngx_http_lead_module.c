@@ -225,6 +225,26 @@ enum {
 };
 
 
+/* request headers that opt out (value "1") or mark a prefetch */
+typedef struct {
+    ngx_str_t   name;
+    ngx_uint_t  prefetch;
+} ngx_http_lead_hint_t;
+
+
+static ngx_http_lead_hint_t  ngx_http_lead_hints[] = {
+    { ngx_string("DNT"), 0 },
+    { ngx_string("Sec-GPC"), 0 },
+    { ngx_string("Sec-Purpose"), 1 },
+    { ngx_string("Purpose"), 1 },
+    { ngx_string("X-Moz"), 1 },
+    { ngx_null_string, 0 }
+};
+
+/* the lengths of their names, a bit each */
+static uint64_t  ngx_http_lead_hint_lens;
+
+
 static ngx_http_variable_t  ngx_http_lead_vars[] = {
 
     { ngx_string("lead_asset"), NULL, ngx_http_lead_variable,
@@ -551,9 +571,10 @@ static void
 ngx_http_lead_read_headers(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx,
     ngx_http_lead_loc_conf_t *llcf)
 {
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    ngx_uint_t             i;
+    ngx_list_part_t       *part;
+    ngx_table_elt_t       *h;
+    ngx_http_lead_hint_t  *hint;
 
     part = &r->headers_in.headers.part;
     h = part->elts;
@@ -570,30 +591,38 @@ ngx_http_lead_read_headers(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx,
             i = 0;
         }
 
-        if (llcf->honor_gpc
-            && ((h[i].key.len == 3
-                 && ngx_strncasecmp(h[i].key.data, (u_char *) "DNT", 3) == 0)
-                || (h[i].key.len == 7
-                    && ngx_strncasecmp(h[i].key.data, (u_char *) "Sec-GPC", 7)
-                       == 0))
-            && h[i].value.len == 1 && h[i].value.data[0] == '1')
+        /* most headers are none of them, as their length tells */
+        if (h[i].key.len >= 64
+            || !(ngx_http_lead_hint_lens >> h[i].key.len & 1))
         {
-            ctx->opted_out = 1;
             continue;
         }
 
-        if (((h[i].key.len == 11
-              && ngx_strncasecmp(h[i].key.data, (u_char *) "Sec-Purpose", 11)
-                 == 0)
-             || (h[i].key.len == 7
-                 && ngx_strncasecmp(h[i].key.data, (u_char *) "Purpose", 7)
-                    == 0)
-             || (h[i].key.len == 5
-                 && ngx_strncasecmp(h[i].key.data, (u_char *) "X-Moz", 5)
-                    == 0))
-            && h[i].value.len >= 8
-            && ngx_strncasecmp(h[i].value.data, (u_char *) "prefetch", 8)
-               == 0)
+        for (hint = ngx_http_lead_hints; hint->name.len; hint++) {
+            if (hint->name.len == h[i].key.len
+                && ngx_strncasecmp(h[i].key.data, hint->name.data,
+                                   hint->name.len)
+                   == 0)
+            {
+                break;
+            }
+        }
+
+        if (hint->name.len == 0) {
+            continue;
+        }
+
+        if (!hint->prefetch) {
+            if (llcf->honor_gpc
+                && h[i].value.len == 1 && h[i].value.data[0] == '1')
+            {
+                ctx->opted_out = 1;
+            }
+
+        } else if (h[i].value.len >= 8
+                   && ngx_strncasecmp(h[i].value.data, (u_char *) "prefetch",
+                                      8)
+                      == 0)
         {
             ctx->prefetch = 1;
         }
@@ -749,7 +778,7 @@ ngx_http_lead_record(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 
     /* the path as asked, for the store's thread to normalise and match */
     target = r->main->unparsed_uri;
-    query = ngx_strlchr(target.data, target.data + target.len, '?');
+    query = memchr(target.data, '?', target.len);
     if (query) {
         target.len = query - target.data;
     }
@@ -1520,7 +1549,12 @@ static ngx_int_t
 ngx_http_lead_init(ngx_conf_t *cf)
 {
     ngx_http_handler_pt        *h;
+    ngx_http_lead_hint_t       *hint;
     ngx_http_core_main_conf_t  *cmcf;
+
+    for (hint = ngx_http_lead_hints; hint->name.len; hint++) {
+        ngx_http_lead_hint_lens |= (uint64_t) 1 << hint->name.len;
+    }
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 

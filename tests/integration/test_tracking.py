@@ -128,8 +128,12 @@ def test_multi_range_and_suffix(nginx):
     ("GET", "/page.html", {"Sec-Purpose": "prefetch"}),
     ("GET", "/page.html", {"Sec-Purpose": "prefetch;prerender"}),
     ("GET", "/page.html", {"Purpose": "prefetch"}),
+    ("GET", "/page.html", {"X-Moz": "prefetch"}),
     ("GET", "/page.html", {"DNT": "1"}),
     ("GET", "/page.html", {"Sec-GPC": "1"}),
+    # as HTTP/2 clients spell them
+    ("GET", "/page.html", {"sec-gpc": "1"}),
+    ("GET", "/page.html", {"sec-purpose": "Prefetch"}),
     ("GET", "/plain/page.html", {}),
     ("GET", "/missing.html", {}),
     ("POST", "/page.html", {}),
@@ -146,6 +150,17 @@ def test_served_but_not_recorded(nginx, method, path, headers):
     events = nginx.wait_events(1)
     time.sleep(0.3)
     assert [e["path"] for e in nginx.events()] == ["/docs/a.html"]
+
+
+@pytest.mark.parametrize("headers", [
+    {"DNT": "0"}, {"Sec-GPC": "yes"}, {"Sec-Purpose": "prerender"},
+    # the same lengths as the hints' names, other names
+    {"DNX": "1"}, {"Sec-GPD": "1"}, {"Purposx": "prefetch"},
+])
+def test_look_alike_headers_are_recorded(nginx, headers):
+    assert nginx.get("/page.html", headers=headers).status_code == 200
+    (e,) = nginx.wait_events(1)
+    assert e["path"] == "/page.html"
 
 
 def test_gpc_and_dnt_visitors_get_no_cookie(nginx):
