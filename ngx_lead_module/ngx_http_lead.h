@@ -131,6 +131,7 @@ typedef struct {
     ngx_http_lead_main_conf_t  *lmcf;
     ngx_http_lead_notice_t     *notices;   /* MQL notices to deliver */
     lead_cookie_cache          *cookies;   /* values verified already */
+    lead_ua_cache              *agents;    /* user agents classified */
     ngx_http_lead_known_t      *known;     /* and visitors that are leads */
 } ngx_http_lead_worker_t;
 

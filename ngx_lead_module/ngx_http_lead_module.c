@@ -797,7 +797,9 @@ ngx_http_lead_record(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 
     h = r->headers_in.user_agent;
     if (h) {
-        ev.ua_class = lead_ua_classify((char *) h->value.data, h->value.len);
+        ev.ua_class = lead_ua_classify_cached(ngx_http_lead_worker.agents,
+                                              (char *) h->value.data,
+                                              h->value.len);
     }
 
     h = r->headers_in.referer;
@@ -1649,6 +1651,7 @@ ngx_http_lead_init_process(ngx_cycle_t *cycle)
 
     /* a new worker, a new configuration's secret: empty caches */
     w->cookies = lead_cookie_cache_new();
+    w->agents = lead_ua_cache_new();
     w->known = ngx_pcalloc(cycle->pool, NGX_HTTP_LEAD_KNOWN
                                         * sizeof(ngx_http_lead_known_t));
 
@@ -1669,4 +1672,6 @@ ngx_http_lead_exit_process(ngx_cycle_t *cycle)
     ngx_http_lead_notify_exit(cycle->log);
     lead_cookie_cache_free(w->cookies);
     w->cookies = NULL;
+    lead_ua_cache_free(w->agents);
+    w->agents = NULL;
 }

@@ -136,6 +136,20 @@ typedef enum {
 const char *lead_ua_class_name(int ua_class);
 lead_ua_class lead_ua_classify(const char *ua, size_t len);
 
+/*
+ * lead_ua_classify, remembered: a site's visitors send the same few user
+ * agents over and over.  An agent is known by a 64-bit hash and its
+ * length; one that collides with another is classed as that one, which
+ * gains nothing its sender could not have by sending the other agent.
+ * One cache per thread; lead_ua_classify_cached takes a NULL cache too.
+ */
+typedef struct lead_ua_cache lead_ua_cache;
+
+lead_ua_cache *lead_ua_cache_new(void);
+void lead_ua_cache_free(lead_ua_cache *c);
+lead_ua_class lead_ua_classify_cached(lead_ua_cache *c, const char *ua,
+    size_t len);
+
 #define LEAD_PATH_MAX 1024
 
 /*

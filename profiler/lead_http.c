@@ -5,7 +5,10 @@
  */
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #include "lead.h"
 #include "lead_internal.h"
@@ -151,52 +154,60 @@ lead_path_normalize(const char *target, size_t len, char out[LEAD_PATH_MAX])
     return (int) o;
 }
 
+/* One pass, as a referrer comes with most requests a browser makes. */
 size_t
 lead_referrer_host(const char *url, size_t len, char out[LEAD_HOST_MAX])
 {
-    size_t  i, start, end, n;
+    int     valid = 1, port = 0;
+    char    c;
+    size_t  i, n = 0;
 
-    if (len >= 7 && strncmp(url, "http://", 7) == 0) {
-        start = 7;
-    } else if (len >= 8 && strncmp(url, "https://", 8) == 0) {
-        start = 8;
+    if (len >= 7 && memcmp(url, "http://", 7) == 0) {
+        i = 7;
+    } else if (len >= 8 && memcmp(url, "https://", 8) == 0) {
+        i = 8;
     } else {
         return 0;
     }
 
-    for (end = start; end < len; end++) {
-        if (url[end] == '/' || url[end] == '?' || url[end] == '#') {
+    for ( /* void */ ; i < len; i++) {
+        c = url[i];
+
+        if (c == '/' || c == '?' || c == '#') {
             break;
         }
-    }
 
-    /* skip userinfo ("user:pass@"), stop before a port */
-    for (i = start; i < end; i++) {
-        if (url[i] == '@') {
-            start = i + 1;
+        if (c == '@') {
+            /* what came before was userinfo ("user:pass@") */
+            n = 0;
+            valid = 1;
+            port = 0;
+            continue;
         }
-    }
 
-    for (i = start; i < end && url[i] != ':'; i++) {
-        char  c = url[i];
+        if (port) {
+            continue;
+        }
 
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'))
+        if (c == ':') {
+            port = 1;
+            continue;
+        }
+
+        if (n == LEAD_HOST_MAX
+            || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                 || (c >= '0' && c <= '9') || c == '-' || c == '.'
+                 || c == '_'))
         {
-            return 0;
+            /* an '@' may follow yet */
+            valid = 0;
+            continue;
         }
+
+        out[n++] = (char) lower((unsigned char) c);
     }
 
-    n = i - start;
-    if (n > LEAD_HOST_MAX) {
-        return 0;
-    }
-
-    for (i = 0; i < n; i++) {
-        out[i] = (char) lower((unsigned char) url[start + i]);
-    }
-
-    return n;
+    return valid ? n : 0;
 }
 
 size_t
@@ -336,25 +347,6 @@ lead_utm_parse(const char *query, size_t len, lead_utm *utm)
     }
 }
 
-static int
-contains_ci(const char *s, size_t len, const char *word)
-{
-    size_t  wlen = strlen(word), i, j;
-
-    for (i = 0; i + wlen <= len; i++) {
-        for (j = 0; j < wlen; j++) {
-            if (lower((unsigned char) s[i + j]) != word[j]) {
-                break;
-            }
-        }
-        if (j == wlen) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
 const char *
 lead_ua_class_name(int ua_class)
 {
@@ -368,31 +360,86 @@ lead_ua_class_name(int ua_class)
     }
 }
 
-lead_ua_class
-lead_ua_classify(const char *ua, size_t len)
+/*
+ * Crawlers, monitors, HTTP libraries and the link scanners of mail
+ * security gateways, which open every link in a mail before a person
+ * does: none of them is somebody reading.  In lower case.
+ */
+static const char *const  bot_words[] = {
+    "crawl", "spider", "slurp", "scan", "fetch", "preview",
+    "monitor", "headless", "lighthouse", "curl", "wget", "python",
+    "java/", "go-http", "okhttp", "libwww", "httpclient", "axios",
+    "node-fetch", "phantomjs", "wrk", "proofpoint", "mimecast",
+    "barracuda", "safelinks", "urldefense", "facebookexternalhit",
+    "embedly", NULL
+};
+
+#define NOT_A_LETTER  26
+
+/* 0 to 25 for a letter of either case */
+static unsigned
+letter_of(unsigned char c)
 {
-    /*
-     * Crawlers, monitors, HTTP libraries and the link scanners of mail
-     * security gateways, which open every link in a mail before a person
-     * does: none of them is somebody reading.
-     */
-    static const char  *bots[] = {
-        "crawl", "spider", "slurp", "scan", "fetch", "preview",
-        "monitor", "headless", "lighthouse", "curl", "wget", "python",
-        "java/", "go-http", "okhttp", "libwww", "httpclient", "axios",
-        "node-fetch", "phantomjs", "wrk", "proofpoint", "mimecast",
-        "barracuda", "safelinks", "urldefense", "facebookexternalhit",
-        "embedly", NULL
-    };
+    c |= 0x20;
+    return c >= 'a' && c <= 'z' ? (unsigned) (c - 'a') : NOT_A_LETTER;
+}
+
+/*
+ * For each letter, a bit for each letter that follows it at the start of
+ * a word ("crawl" sets 'r' of 'c'), "bot" among them.  A user agent is
+ * read once, a pair of bytes at a time, and only where a pair starts a
+ * word are words compared: a browser's has a few such places in a
+ * hundred bytes.
+ */
+static uint32_t   word_starts[NOT_A_LETTER + 1];
+/* each word's first two letters, as pair_of() gives them */
+static unsigned   word_pairs[sizeof(bot_words) / sizeof(bot_words[0])];
+static once_flag  word_starts_once = ONCE_FLAG_INIT;
+
+static unsigned
+pair_of(unsigned first, unsigned second)
+{
+    return first << 5 | second;
+}
+
+static void
+find_word_starts(void)
+{
+    size_t    i;
+    unsigned  first, second;
+
+    for (i = 0; bot_words[i] != NULL; i++) {
+        first = letter_of((unsigned char) bot_words[i][0]);
+        second = letter_of((unsigned char) bot_words[i][1]);
+        word_starts[first] |= 1u << second;
+        word_pairs[i] = pair_of(first, second);
+    }
+    word_starts[letter_of('b')] |= 1u << letter_of('o');
+}
+
+static int
+starts_with_ci(const char *s, size_t len, const char *word)
+{
     size_t  i;
 
-    if (len == 0) {
-        return LEAD_UA_UNKNOWN;
+    for (i = 0; word[i] != '\0'; i++) {
+        if (i == len || lower((unsigned char) s[i]) != word[i]) {
+            return 0;
+        }
     }
 
-    for (i = 0; bots[i] != NULL; i++) {
-        if (contains_ci(ua, len, bots[i])) {
-            return LEAD_UA_BOT;
+    return 1;
+}
+
+/* Whether a bot's word starts s, of len bytes, whose first two are pair. */
+static int
+bot_word_at(const char *s, size_t len, unsigned pair)
+{
+    size_t  i;
+
+    for (i = 0; bot_words[i] != NULL; i++) {
+        if (word_pairs[i] == pair && starts_with_ci(s, len, bot_words[i])) {
+            return 1;
         }
     }
 
@@ -401,15 +448,35 @@ lead_ua_classify(const char *ua, size_t len)
      * (Googlebot/2.1, Slackbot-LinkExpanding), not inside a phone model
      * ("CUBOT X50").
      */
-    for (i = 0; i + 3 <= len; i++) {
-        if (lower((unsigned char) ua[i]) == 'b'
-            && lower((unsigned char) ua[i + 1]) == 'o'
-            && lower((unsigned char) ua[i + 2]) == 't'
-            && (i + 3 == len
-                || (ua[i + 3] != '\0' && strchr("/;)-_", ua[i + 3]) != NULL)))
+    return starts_with_ci(s, len, "bot")
+           && (len == 3 || (s[3] != '\0' && strchr("/;)-_", s[3]) != NULL));
+}
+
+lead_ua_class
+lead_ua_classify(const char *ua, size_t len)
+{
+    unsigned             cur, next;
+    const unsigned char  *p, *end;
+
+    if (len == 0) {
+        return LEAD_UA_UNKNOWN;
+    }
+
+    call_once(&word_starts_once, find_word_starts);
+
+    p = (const unsigned char *) ua;
+    end = p + len;
+    next = word_starts[letter_of(*p)];
+
+    for (p++; p < end; p++) {
+        cur = letter_of(*p);
+        if ((next >> cur & 1)
+            && bot_word_at((const char *) p - 1, (size_t) (end - p) + 1,
+                           pair_of(letter_of(p[-1]), cur)))
         {
             return LEAD_UA_BOT;
         }
+        next = word_starts[cur];
     }
 
     if (len > 8 && memcmp(ua, "Mozilla/", 8) == 0) {
@@ -417,6 +484,73 @@ lead_ua_classify(const char *ua, size_t len)
     }
 
     return LEAD_UA_UNKNOWN;
+}
+
+/* ---- user agents classified already --------------------------------- */
+
+#define UA_CACHE_BITS  10
+
+typedef struct {
+    uint64_t  hash;
+    size_t    len;        /* 0: an empty slot, as an empty agent is never */
+    int       ua_class;
+} ua_slot;
+
+struct lead_ua_cache {
+    ua_slot  slots[1 << UA_CACHE_BITS];
+};
+
+lead_ua_cache *
+lead_ua_cache_new(void)
+{
+    return calloc(1, sizeof(lead_ua_cache));
+}
+
+void
+lead_ua_cache_free(lead_ua_cache *c)
+{
+    free(c);
+}
+
+/* FNV-1a a word at a time, then mixed: the slot takes the high bits */
+static uint64_t
+ua_hash(const char *ua, size_t len)
+{
+    uint64_t  h = 0xcbf29ce484222325ULL, w;
+    size_t    i;
+
+    for (i = 0; i + sizeof(w) <= len; i += sizeof(w)) {
+        memcpy(&w, ua + i, sizeof(w));
+        h = (h ^ w) * 0x100000001b3ULL;
+    }
+
+    w = 0;
+    memcpy(&w, ua + i, len - i);
+    h = (h ^ w) * 0x100000001b3ULL;
+
+    return h * 0x9e3779b97f4a7c15ULL;
+}
+
+lead_ua_class
+lead_ua_classify_cached(lead_ua_cache *c, const char *ua, size_t len)
+{
+    uint64_t  h;
+    ua_slot  *slot;
+
+    if (c == NULL || len == 0) {
+        return lead_ua_classify(ua, len);
+    }
+
+    h = ua_hash(ua, len);
+    slot = &c->slots[h >> (64 - UA_CACHE_BITS)];
+
+    if (slot->len != len || slot->hash != h) {
+        slot->ua_class = lead_ua_classify(ua, len);
+        slot->hash = h;
+        slot->len = len;
+    }
+
+    return slot->ua_class;
 }
 
 static int

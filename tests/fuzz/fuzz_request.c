@@ -99,7 +99,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         __builtin_trap();
     }
 
-    (void) lead_ua_classify(s, size);
+    /* the worker's cache answers as the classifier, seen before or not */
+    {
+        static lead_ua_cache  *agents;
+        lead_ua_class          want = lead_ua_classify(s, size);
+
+        if (agents == NULL) {
+            agents = lead_ua_cache_new();
+        }
+        if (lead_ua_classify_cached(agents, s, size) != want
+            || lead_ua_classify_cached(agents, s, size) != want)
+        {
+            __builtin_trap();
+        }
+    }
 
     n = lead_range_parse(s, size, file_size, ranges);
     for (i = 0; i < n; i++) {

@@ -136,6 +136,10 @@ test_referrer_host(void **state)
         { "https://bad host/", "" },
         { "https://bad%20host/", "" },
         { "https://[::1]/", "" },
+        /* a bad userinfo, then a good host; a good one, then a bad host */
+        { "https://us er:p%20w@host.example/", "host.example" },
+        { "https://user@bad host/", "" },
+        { "https://host.example:80@other.example/", "other.example" },
         { "//example.com/", "" },
     };
     char    out[LEAD_HOST_MAX];
@@ -315,11 +319,21 @@ test_ua_classify(void **state)
         { "Mozilla/5.0 (Windows NT 10.0; Win64; x64) ProofPoint "
           "URL Defense", LEAD_UA_BOT },
         { "Mozilla/5.0 Mimecast-LinkScanner/1.0", LEAD_UA_BOT },
+        /* a word anywhere, in any case; "bot" last */
+        { "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, "
+          "like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36", LEAD_UA_BOT },
+        { "Go-http-client/1.1", LEAD_UA_BOT },
+        { "Mozilla/5.0 (compatible) FACEBOOKEXTERNALHIT", LEAD_UA_BOT },
+        { "SomeCrawlerBot", LEAD_UA_BOT },
+        { "Mozilla/5.0 (compatible; robot)", LEAD_UA_BOT },
+        { "Mozilla/5.0 bo", LEAD_UA_BROWSER },
         { "", LEAD_UA_UNKNOWN },
         { "SomeApp/1.0", LEAD_UA_UNKNOWN },
     };
-    lead_ua_class  got;
-    size_t         i;
+    lead_ua_class   got;
+    lead_ua_cache  *cache;
+    size_t          i;
+    int             round;
 
     (void) state;
 
@@ -331,6 +345,26 @@ test_ua_classify(void **state)
                      lead_ua_class_name(cases[i].want));
         }
     }
+
+    /* the worker's cache gives the same answers, first time or again */
+    cache = lead_ua_cache_new();
+    assert_non_null(cache);
+    for (round = 0; round < 2; round++) {
+        for (i = 0; i < N_ELEMS(cases); i++) {
+            assert_int_equal(lead_ua_classify_cached(cache, cases[i].ua,
+                                                     strlen(cases[i].ua)),
+                             cases[i].want);
+        }
+    }
+    /* an agent that differs only in its last byte or its length */
+    assert_int_equal(lead_ua_classify_cached(cache, "curl/8", 6),
+                     LEAD_UA_BOT);
+    assert_int_equal(lead_ua_classify_cached(cache, "curl/8", 4),
+                     LEAD_UA_BOT);
+    assert_int_equal(lead_ua_classify_cached(cache, "curx/8", 6),
+                     LEAD_UA_UNKNOWN);
+    assert_int_equal(lead_ua_classify_cached(NULL, "wget", 4), LEAD_UA_BOT);
+    lead_ua_cache_free(cache);
 
     assert_string_equal(lead_ua_class_name(LEAD_UA_BROWSER), "browser");
     assert_string_equal(lead_ua_class_name(LEAD_UA_BOT), "bot");
