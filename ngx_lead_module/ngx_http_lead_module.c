@@ -600,6 +600,8 @@ ngx_http_lead_read_headers(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx,
 
         for (hint = ngx_http_lead_hints; hint->name.len; hint++) {
             if (hint->name.len == h[i].key.len
+                && ngx_tolower(h[i].key.data[0])
+                   == ngx_tolower(hint->name.data[0])
                 && ngx_strncasecmp(h[i].key.data, hint->name.data,
                                    hint->name.len)
                    == 0)

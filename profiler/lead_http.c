@@ -154,24 +154,45 @@ lead_path_normalize(const char *target, size_t len, char out[LEAD_PATH_MAX])
     return (int) o;
 }
 
+/* A bit for each byte a host name may have: letters, digits, "-._". */
+static const uint64_t  host_bytes[2] = {
+    0x03ff600000000000ULL,              /* "-", ".", "0" to "9" */
+    0x07fffffe87fffffeULL               /* "A" to "Z", "_", "a" to "z" */
+};
+
+static int
+is_host_byte(unsigned char c)
+{
+    return c < 128 && (host_bytes[c >> 6] >> (c & 63) & 1);
+}
+
 /* One pass, as a referrer comes with most requests a browser makes. */
 size_t
 lead_referrer_host(const char *url, size_t len, char out[LEAD_HOST_MAX])
 {
-    int     valid = 1, port = 0;
-    char    c;
-    size_t  i, n = 0;
+    int            valid = 1, port = 0;
+    size_t         i, n = 0;
+    unsigned char  c;
 
-    if (len >= 7 && memcmp(url, "http://", 7) == 0) {
-        i = 7;
-    } else if (len >= 8 && memcmp(url, "https://", 8) == 0) {
+    if (len >= 8 && memcmp(url, "https://", 8) == 0) {
         i = 8;
+    } else if (len >= 7 && memcmp(url, "http://", 7) == 0) {
+        i = 7;
     } else {
         return 0;
     }
 
     for ( /* void */ ; i < len; i++) {
-        c = url[i];
+        c = (unsigned char) url[i];
+
+        if (is_host_byte(c) && !port) {
+            if (n == LEAD_HOST_MAX) {
+                valid = 0;
+            } else {
+                out[n++] = (char) lower(c);
+            }
+            continue;
+        }
 
         if (c == '/' || c == '?' || c == '#') {
             break;
@@ -182,29 +203,14 @@ lead_referrer_host(const char *url, size_t len, char out[LEAD_HOST_MAX])
             n = 0;
             valid = 1;
             port = 0;
-            continue;
-        }
 
-        if (port) {
-            continue;
-        }
-
-        if (c == ':') {
+        } else if (c == ':') {
             port = 1;
-            continue;
-        }
 
-        if (n == LEAD_HOST_MAX
-            || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-                 || (c >= '0' && c <= '9') || c == '-' || c == '.'
-                 || c == '_'))
-        {
-            /* an '@' may follow yet */
+        } else if (!port) {
+            /* a host cannot have it, but an '@' may follow yet */
             valid = 0;
-            continue;
         }
-
-        out[n++] = (char) lower((unsigned char) c);
     }
 
     return valid ? n : 0;
