@@ -286,11 +286,24 @@ class Site:
         return int(data.split()[9])
 
 
+# what a browser sends with every request, to every configuration alike:
+# nginx parses all of it, and the module reads the agent and the referrer
+BROWSER_HEADERS = [
+    "User-Agent: Mozilla/5.0 (Windows NT 10.0; Win64; x64) "
+    "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+    "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,"
+    "*/*;q=0.8",
+    "Accept-Language: en-GB,en;q=0.9",
+    "Referer: https://www.example.com/",
+]
+
+
 def wrk(port, path, seconds, cookie=None, connections=64):
     cmd = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}",
-           f"-d{seconds}s", "--latency", f"http://127.0.0.1:{port}{path}"]
-    if cookie:
-        cmd[-1:-1] = ["-H", f"Cookie: {cookie}"]
+           f"-d{seconds}s", "--latency"]
+    for header in BROWSER_HEADERS + ([f"Cookie: {cookie}"] if cookie else []):
+        cmd += ["-H", header]
+    cmd.append(f"http://127.0.0.1:{port}{path}")
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     out = subprocess.run(cmd, capture_output=True, text=True,
