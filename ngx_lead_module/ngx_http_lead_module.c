@@ -353,7 +353,12 @@ ngx_http_lead_log_handler(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    ctx = ngx_http_lead_get_visitor(r, llcf);
+    /* as a rule the header filter knows the visitor already */
+    ctx = ngx_http_get_module_ctx(r, ngx_http_lead_module);
+
+    if (ctx == NULL || !ctx->visitor_known) {
+        ctx = ngx_http_lead_get_visitor(r, llcf);
+    }
 
     if (ctx == NULL || ctx->opted_out || ctx->prefetch) {
         return NGX_OK;

@@ -154,16 +154,27 @@ lead_path_normalize(const char *target, size_t len, char out[LEAD_PATH_MAX])
     return (int) o;
 }
 
-/* A bit for each byte a host name may have: letters, digits, "-._". */
-static const uint64_t  host_bytes[2] = {
-    0x03ff600000000000ULL,              /* "-", ".", "0" to "9" */
-    0x07fffffe87fffffeULL               /* "A" to "Z", "_", "a" to "z" */
-};
+/*
+ * Each byte a host name may have (letters, digits, "-._"), in lower case;
+ * 0 for the others.
+ */
+static unsigned char  host_bytes[256];
+static once_flag      host_bytes_once = ONCE_FLAG_INIT;
 
-static int
-is_host_byte(unsigned char c)
+static void
+find_host_bytes(void)
 {
-    return c < 128 && (host_bytes[c >> 6] >> (c & 63) & 1);
+    int  c;
+
+    for (c = 0; c < 256; c++) {
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+            || c == '-' || c == '.' || c == '_')
+        {
+            host_bytes[c] = (unsigned char) c;
+        } else if (c >= 'A' && c <= 'Z') {
+            host_bytes[c] = (unsigned char) lower(c);
+        }
+    }
 }
 
 /* One pass, as a referrer comes with most requests a browser makes. */
@@ -172,7 +183,7 @@ lead_referrer_host(const char *url, size_t len, char out[LEAD_HOST_MAX])
 {
     int            valid = 1, port = 0;
     size_t         i, n = 0;
-    unsigned char  c;
+    unsigned char  c, h;
 
     if (len >= 8 && memcmp(url, "https://", 8) == 0) {
         i = 8;
@@ -182,14 +193,17 @@ lead_referrer_host(const char *url, size_t len, char out[LEAD_HOST_MAX])
         return 0;
     }
 
+    call_once(&host_bytes_once, find_host_bytes);
+
     for ( /* void */ ; i < len; i++) {
         c = (unsigned char) url[i];
+        h = host_bytes[c];
 
-        if (is_host_byte(c) && !port) {
+        if (h && !port) {
             if (n == LEAD_HOST_MAX) {
                 valid = 0;
             } else {
-                out[n++] = (char) lower(c);
+                out[n++] = (char) h;
             }
             continue;
         }
