@@ -58,11 +58,12 @@ http {{
 }}
 """
 
-# what each configuration adds to the same static server
+# what each configuration adds to the same static server, whose location
+# / every request goes through, as on any site
 CONFIGS = {
-    "plain": "",
+    "plain": "location / { }",
     # the same again: what a ratio moves by with nothing to measure
-    "plain again": "",
+    "plain again": "location / { }",
     "tracked": "location / { lead_track on; }",
     "gated": """location / { lead_track on; lead_gate on; }
         location = /lead/form { lead_form;
@@ -74,7 +75,8 @@ CONFIGS = {
             proxy_pass http://127.0.0.1:%(py)d/check;
             proxy_pass_request_body off;
             proxy_set_header Content-Length ""; }""",
-    "access_log on": "access_log %(prefix)s/access.log;",
+    "access_log on": """location / { }
+        access_log %(prefix)s/access.log;""",
 }
 
 ASSETS = """path,title,stage,points,topic,flags
