@@ -122,8 +122,13 @@ run_integration_asan() {
     LEAD_BUILD=$BUILD "$PY" -m pytest -q -p no:cacheprovider \
         "$ROOT/tests/integration" || failed=1
     if [ -n "$(ls -A "$reports")" ]; then
+        # names and sizes too: a report cut short (its process killed at
+        # a test's teardown) may be empty
+        ls -l "$reports"
         head -50 "$reports"/*
-        say "sanitizer reports from nginx (above)"
+        rm -rf "$BUILD/sanitizer-reports"
+        cp -r "$reports" "$BUILD/sanitizer-reports"
+        say "sanitizer reports from nginx (above; kept in build/sanitizer-reports)"
         failed=1
     fi
     rm -rf "$reports"
