@@ -1,5 +1,6 @@
 # The profiler library, leadctl, unit tests and fuzz targets.  build.sh
 # drives this file and the nginx module build; `make -j2` alone works too.
+# The library's folders are its layers, bottom to top (tests/layers.py).
 
 BUILD    ?= build
 CC       ?= cc
@@ -9,8 +10,11 @@ LIBS     := -llmdb -lcrypto -lmaxminddb -lm
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
 
-PROFILER_SRCS := $(wildcard profiler/lead_*.c)
-PROFILER_HDRS := $(wildcard profiler/*.h)
+LAYERS        := support parse model store derived view report
+PROFILER_SRCS := $(foreach l,$(LAYERS),$(wildcard profiler/$(l)/lead_*.c))
+PROFILER_HDRS := $(wildcard profiler/*.h profiler/*/*.h)
+INCS          := -Iprofiler $(LAYERS:%=-Iprofiler/%)
+vpath %.c $(LAYERS:%=profiler/%)
 UNIT_SRCS     := $(wildcard tests/unit/test_*.c)
 UNIT_NAMES    := $(notdir $(UNIT_SRCS:.c=))
 FUZZ_SRCS     := $(wildcard tests/fuzz/fuzz_*.c)
@@ -20,9 +24,9 @@ FUZZ_NAMES    := $(notdir $(FUZZ_SRCS:.c=))
 SALES_FILES   := $(wildcard html/sales/*)
 SALES_SRC     := $(BUILD)/gen/lead_sales_files.c
 
-PROFILER_OBJS      := $(PROFILER_SRCS:profiler/%.c=$(BUILD)/obj/%.o) \
+PROFILER_OBJS      := $(patsubst %.c,$(BUILD)/obj/%.o,$(notdir $(PROFILER_SRCS))) \
                       $(BUILD)/obj/lead_sales_files.o
-PROFILER_ASAN_OBJS := $(PROFILER_SRCS:profiler/%.c=$(BUILD)/asan/%.o) \
+PROFILER_ASAN_OBJS := $(patsubst %.c,$(BUILD)/asan/%.o,$(notdir $(PROFILER_SRCS))) \
                       $(BUILD)/asan/lead_sales_files.o
 
 UNIT_BINS      := $(UNIT_NAMES:%=$(BUILD)/unit/%)
@@ -38,46 +42,51 @@ fuzz: $(FUZZ_BINS)
 bench: $(BUILD)/bench-ingest $(BUILD)/bench-dataset $(BUILD)/bench-profile \
 	$(BUILD)/bench-count
 
-$(SALES_SRC): profiler/embed.sh $(SALES_FILES)
+$(SALES_SRC): profiler/report/embed.sh $(SALES_FILES)
 	@mkdir -p $(@D)
-	sh profiler/embed.sh $@ $(SALES_FILES)
+	sh profiler/report/embed.sh $@ $(SALES_FILES)
 
 $(BUILD)/obj/lead_sales_files.o: $(SALES_SRC) $(PROFILER_HDRS)
-	$(CC) $(WARN) $(CFLAGS) -Iprofiler -fPIC -c $< -o $@
+	$(CC) $(WARN) $(CFLAGS) $(INCS) -fPIC -c $< -o $@
 
 $(BUILD)/asan/lead_sales_files.o: $(SALES_SRC) $(PROFILER_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(WARN) -O1 -g $(SAN) -Iprofiler -c $< -o $@
+	$(CC) $(WARN) -O1 -g $(SAN) $(INCS) -c $< -o $@
 
-$(BUILD)/obj/%.o: profiler/%.c $(PROFILER_HDRS)
+$(BUILD)/obj/%.o: %.c $(PROFILER_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(WARN) $(CFLAGS) -fPIC -c $< -o $@
+	$(CC) $(WARN) $(CFLAGS) $(INCS) -fPIC -c $< -o $@
 
-$(BUILD)/asan/%.o: profiler/%.c $(PROFILER_HDRS)
+$(BUILD)/asan/%.o: %.c $(PROFILER_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(WARN) -O1 -g $(SAN) -c $< -o $@
+	$(CC) $(WARN) -O1 -g $(SAN) $(INCS) -c $< -o $@
 
-LEADCTL_SRCS  := $(wildcard profiler/leadctl*.c)
+LEADCTL_OBJS  := $(patsubst leadctl/%.c,$(BUILD)/obj/%.o,$(wildcard leadctl/*.c))
 
-$(BUILD)/leadctl: $(LEADCTL_SRCS) $(PROFILER_OBJS) $(PROFILER_HDRS)
-	$(CC) $(WARN) $(CFLAGS) -o $@ $(LEADCTL_SRCS) $(PROFILER_OBJS) $(LIBS)
+$(LEADCTL_OBJS): $(BUILD)/obj/%.o: leadctl/%.c $(wildcard leadctl/*.h) \
+                                    $(PROFILER_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CFLAGS) -Iprofiler -c $< -o $@
+
+$(BUILD)/leadctl: $(LEADCTL_OBJS) $(PROFILER_OBJS)
+	$(CC) $(CFLAGS) -o $@ $(LEADCTL_OBJS) $(PROFILER_OBJS) $(LIBS)
 
 $(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(PROFILER_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(WARN) $(CFLAGS) -Iprofiler -o $@ $< $(PROFILER_OBJS) \
+	$(CC) $(WARN) $(CFLAGS) $(INCS) -o $@ $< $(PROFILER_OBJS) \
 	    $(LIBS) -lcmocka
 
 $(BUILD)/asan/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(PROFILER_ASAN_OBJS)
-	$(CC) $(WARN) -O1 -g $(SAN) -Iprofiler -o $@ $< \
+	$(CC) $(WARN) -O1 -g $(SAN) $(INCS) -o $@ $< \
 	    $(PROFILER_ASAN_OBJS) $(LIBS) -lcmocka
 
 # libFuzzer needs clang; the profiler is rebuilt with its instrumentation.
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(PROFILER_SRCS) $(PROFILER_HDRS) $(SALES_SRC)
 	@mkdir -p $(@D)
 	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -Iprofiler -o $@ $< $(PROFILER_SRCS) \
+	    -fno-sanitize-recover=all $(INCS) -o $@ $< $(PROFILER_SRCS) \
 	    $(SALES_SRC) $(LIBS)
 
 
 $(BUILD)/bench-%: bench/%.c $(PROFILER_OBJS) $(PROFILER_HDRS)
-	$(CC) $(WARN) $(CFLAGS) -Iprofiler -o $@ $< $(PROFILER_OBJS) $(LIBS)
+	$(CC) $(WARN) $(CFLAGS) $(INCS) -o $@ $< $(PROFILER_OBJS) $(LIBS)

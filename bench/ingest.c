@@ -14,11 +14,25 @@
 
 #include "lead.h"
 
+/* As the store's thread does: the hits made events, then committed. */
+static int
+commit(lead_store *s, const lead_hits *hits, lead_batch *events)
+{
+    if (lead_hits_finish(hits, NULL, NULL, events) != LEAD_OK
+        || lead_store_commit(s, events) != LEAD_OK)
+    {
+        fprintf(stderr, "%s\n", lead_store_errmsg(s));
+        return 1;
+    }
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
     lead_store       *s;
-    lead_batch       *b, *events;
+    lead_hits        *b;
+    lead_batch       *events;
     lead_event        ev;
     lead_store_opts   opts = { (uint64_t) 4 << 30, 0, 0, 0 };
     char              err[512], paths[50][64], *path;
@@ -38,7 +52,7 @@ main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    b = lead_batch_new((size_t) batch * 256);
+    b = lead_hits_new((size_t) batch * 256);
     events = lead_batch_new(SIZE_MAX);
 
     memset(&ev, 0, sizeof(ev));
@@ -61,22 +75,20 @@ main(int argc, char **argv)
         path = paths[i % 50];
         ev.time_ms++;
 
-        if (lead_batch_add_hit(b, &ev, path, strlen(path), NULL)
+        if (lead_hits_add(b, &ev, path, strlen(path), NULL)
             == LEAD_EBATCHFULL
-            || (long) lead_batch_count(b) == batch)
+            || (long) lead_hits_count(b) == batch)
         {
-            if (lead_store_commit_hits(s, b, NULL, NULL, events) != LEAD_OK) {
-                fprintf(stderr, "%s\n", lead_store_errmsg(s));
+            if (commit(s, b, events) != 0) {
                 return 1;
             }
-            lead_batch_clear(b);
-            if (lead_batch_count(b) == 0 && i % batch != batch - 1) {
-                lead_batch_add_hit(b, &ev, path, strlen(path), NULL);
+            lead_hits_clear(b);
+            if (lead_hits_count(b) == 0 && i % batch != batch - 1) {
+                lead_hits_add(b, &ev, path, strlen(path), NULL);
             }
         }
     }
-    if (lead_store_commit_hits(s, b, NULL, NULL, events) != LEAD_OK) {
-        fprintf(stderr, "%s\n", lead_store_errmsg(s));
+    if (commit(s, b, events) != 0) {
         return 1;
     }
     t = (lead_clock_ms() - t0) / 1e3;
@@ -84,7 +96,7 @@ main(int argc, char **argv)
     printf("%ld events, %ld visitors, batches of %ld: %.3f s, %.0f events/s\n",
            n, visitors, batch, t, n / t);
 
-    lead_batch_free(b);
+    lead_hits_free(b);
     lead_batch_free(events);
     lead_store_close(s);
     return 0;

@@ -108,8 +108,8 @@ typedef struct {
     lead_store      *thread_store;   /* the same, for the write thread */
     dev_t            store_dev;      /* its data.mdb, to see it replaced */
     ngx_file_uniq_t  store_uniq;
-    lead_batch      *batch;          /* hits filling */
-    lead_batch      *writing;        /* with the thread, or to retry */
+    lead_hits       *batch;          /* filling */
+    lead_hits       *writing;        /* with the thread, or to retry */
     lead_batch      *events;         /* the thread's, made of writing */
     ngx_uint_t       busy;           /* the thread has it */
     ngx_uint_t       pages;          /* sales pages made in threads */

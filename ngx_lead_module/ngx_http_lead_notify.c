@@ -50,7 +50,7 @@ ngx_http_lead_notify_queue(ngx_log_t *log, const uint8_t *lead_id,
     const lead_score *score, const char *cause)
 {
     char                     hex[LEAD_ID_HEX_LEN];
-    size_t                   len;
+    lead_buf                 json;
     ngx_time_t              *tp;
     ngx_uint_t               queued;
     ngx_http_lead_found_t    found;
@@ -73,8 +73,13 @@ ngx_http_lead_notify_queue(ngx_log_t *log, const uint8_t *lead_id,
 
     tp = ngx_timeofday();
 
-    len = lead_mql_json(w->lmcf->rules, &found.p, score, cause,
-                        (uint64_t) tp->sec * 1000 + tp->msec, NULL, 0);
+    ngx_memzero(&json, sizeof(lead_buf));
+    lead_mql_json(&json, w->lmcf->rules, &found.p, score, cause,
+                  (uint64_t) tp->sec * 1000 + tp->msec);
+    if (json.oom) {
+        lead_buf_free(&json);
+        return;
+    }
 
     queued = 0;
     for (last = &w->notices; *last; last = &(*last)->next) {
@@ -85,11 +90,13 @@ ngx_http_lead_notify_queue(ngx_log_t *log, const uint8_t *lead_id,
         ngx_log_error(NGX_LOG_ERR, log, 0,
                       "lead: %ui MQL notices wait for delivery to \"%V\"; "
                       "this one is dropped", queued, &w->lmcf->notify);
+        lead_buf_free(&json);
         return;
     }
 
-    n = ngx_alloc(sizeof(ngx_http_lead_notice_t) + len, log);
+    n = ngx_alloc(sizeof(ngx_http_lead_notice_t) + json.len, log);
     if (n == NULL) {
+        lead_buf_free(&json);
         return;
     }
 
@@ -97,9 +104,9 @@ ngx_http_lead_notify_queue(ngx_log_t *log, const uint8_t *lead_id,
     n->id = ++ngx_http_lead_notice_ids;
     n->due = ngx_current_msec;
     n->tries = 0;
-    n->len = lead_mql_json(w->lmcf->rules, &found.p, score, cause,
-                           (uint64_t) tp->sec * 1000 + tp->msec,
-                           (char *) n->body, len + 1);
+    n->len = json.len;
+    ngx_memcpy(n->body, json.data, json.len);
+    lead_buf_free(&json);
 
     *last = n;
 }

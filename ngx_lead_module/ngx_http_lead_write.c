@@ -1,6 +1,6 @@
 
 /*
- * The write path.  Requests' hits (lead_batch_add_hit) wait in memory;
+ * The write path.  Requests' hits (lead_hits_add) wait in memory;
  * every flush interval the batch is handed to a thread of nginx's
  * "default" thread pool (or "lead", where declared), which makes the
  * events of them (path, asset, place), commits those, folds the store
@@ -37,7 +37,7 @@ typedef struct {
 struct ngx_http_lead_write_s {
     lead_store                 *store;       /* the thread's own handle */
     u_char                     *path;        /* its directory */
-    lead_batch                 *batch;       /* of hits */
+    lead_hits                  *batch;
     lead_batch                 *events;      /* made of them */
     const lead_rules           *rules;
     const lead_geoip           *geoip;
@@ -64,6 +64,8 @@ static void ngx_http_lead_write_run(void *data, ngx_log_t *log);
 static void ngx_http_lead_thread_cpus(void);
 static void ngx_http_lead_write_thread(void *data, ngx_log_t *log);
 #endif
+static int ngx_http_lead_commit(lead_store *store, const lead_hits *hits,
+    const lead_rules *rules, const lead_geoip *geoip, lead_batch *events);
 static void ngx_http_lead_write_error(ngx_http_lead_write_t *wr);
 static int ngx_http_lead_write_promoted(void *arg, const uint8_t *lead_id,
     const lead_score *score, const char *cause);
@@ -89,17 +91,18 @@ ngx_http_lead_write_init(ngx_cycle_t *cycle)
     ngx_str_t                shared = ngx_string("default");
 #endif
 
-    w->batch = lead_batch_new(w->lmcf->batch_size);
-    w->writing = lead_batch_new(w->lmcf->batch_size);
+    w->batch = lead_hits_new(w->lmcf->batch_size);
+    w->writing = lead_hits_new(w->lmcf->batch_size);
     /* no bound of its own: the hits it is made of had one */
     w->events = lead_batch_new(SIZE_MAX);
     if (w->batch == NULL || w->writing == NULL || w->events == NULL) {
         ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
                       "lead: no memory for the event batches, not tracking");
-        lead_batch_free(w->batch);
-        lead_batch_free(w->writing);
+        lead_hits_free(w->batch);
+        lead_hits_free(w->writing);
         lead_batch_free(w->events);
-        w->batch = w->writing = w->events = NULL;
+        w->batch = w->writing = NULL;
+        w->events = NULL;
         return NGX_OK;
     }
 
@@ -158,7 +161,7 @@ ngx_http_lead_write_init(ngx_cycle_t *cycle)
 
 
 /*
- * A request's hit for the store (lead_batch_add_hit); dropped (and
+ * A request's hit for the store (lead_hits_add); dropped (and
  * counted) only if both batches are full.
  */
 void
@@ -168,17 +171,17 @@ ngx_http_lead_write_add(ngx_log_t *log, const lead_event *ev,
     int                      rc;
     ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
 
-    rc = lead_batch_add_hit(w->batch, ev, (char *) target->data, target->len,
+    rc = lead_hits_add(w->batch, ev, (char *) target->data, target->len,
                             client);
 
     if (rc == LEAD_EBATCHFULL) {
-        if (!w->busy && lead_batch_count(w->writing) != 0) {
+        if (!w->busy && lead_hits_count(w->writing) != 0) {
             /* the store cannot take them: make room for newer events */
-            w->dropped += lead_batch_count(w->writing);
-            lead_batch_clear(w->writing);
+            w->dropped += lead_hits_count(w->writing);
+            lead_hits_clear(w->writing);
         }
         ngx_http_lead_write_start(log);
-        rc = lead_batch_add_hit(w->batch, ev, (char *) target->data,
+        rc = lead_hits_add(w->batch, ev, (char *) target->data,
                                 target->len, client);
     }
 
@@ -192,7 +195,7 @@ ngx_http_lead_write_add(ngx_log_t *log, const lead_event *ev,
 static void
 ngx_http_lead_write_start(ngx_log_t *log)
 {
-    lead_batch              *swap;
+    lead_hits               *swap;
     ngx_time_t              *tp;
     ngx_http_lead_write_t   *wr;
     ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
@@ -211,7 +214,7 @@ ngx_http_lead_write_start(ngx_log_t *log)
     }
 
     /* a batch the store refused before goes again, first */
-    if (lead_batch_count(w->writing) == 0) {
+    if (lead_hits_count(w->writing) == 0) {
         swap = w->writing;
         w->writing = w->batch;
         w->batch = swap;
@@ -268,12 +271,11 @@ ngx_http_lead_write_run(void *data, ngx_log_t *log)
     wr->fold_rc = LEAD_OK;
     wr->more = 0;
     wr->err[0] = '\0';
-    wr->committed = lead_batch_count(wr->batch);
+    wr->committed = lead_hits_count(wr->batch);
 
     if (wr->committed) {
-        wr->commit_rc = lead_store_commit_hits(wr->store, wr->batch,
-                                               wr->rules, wr->geoip,
-                                               wr->events);
+        wr->commit_rc = ngx_http_lead_commit(wr->store, wr->batch, wr->rules,
+                                             wr->geoip, wr->events);
         if (wr->commit_rc != LEAD_OK) {
             ngx_http_lead_write_error(wr);
         }
@@ -379,6 +381,19 @@ ngx_http_lead_write_thread(void *data, ngx_log_t *log)
  * In the thread: the store's error, and the room left where it is, since
  * LMDB reports a short write (as on a full disk) as an I/O error.
  */
+/* The hits made events (path, rule, place), then stored in one commit. */
+static int
+ngx_http_lead_commit(lead_store *store, const lead_hits *hits,
+    const lead_rules *rules, const lead_geoip *geoip, lead_batch *events)
+{
+    int  rc;
+
+    rc = lead_hits_finish(hits, rules, geoip, events);
+
+    return rc == LEAD_OK ? lead_store_commit(store, events) : rc;
+}
+
+
 static void
 ngx_http_lead_write_error(ngx_http_lead_write_t *wr)
 {
@@ -442,7 +457,7 @@ ngx_http_lead_write_results(ngx_http_lead_write_t *wr, ngx_log_t *log)
     w->busy = 0;
 
     if (wr->commit_rc == LEAD_OK) {
-        lead_batch_clear(w->writing);
+        lead_hits_clear(w->writing);
 
     } else if (wr->commit_rc == LEAD_EFULL) {
         /*
@@ -451,7 +466,7 @@ ngx_http_lead_write_results(ngx_http_lead_write_t *wr, ngx_log_t *log)
          * resumes as soon as there is room (leadctl purge, a larger size=)
          */
         w->dropped += wr->committed;
-        lead_batch_clear(w->writing);
+        lead_hits_clear(w->writing);
     }
 
     if (wr->commit_rc != LEAD_OK && ngx_http_lead_report_due()) {
@@ -551,7 +566,7 @@ ngx_http_lead_write_exit(ngx_log_t *log)
 {
     int                      rc;
     ngx_uint_t               i;
-    lead_batch              *b[2];
+    lead_hits               *b[2];
     ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
 
     if (w->batch == NULL) {
@@ -578,17 +593,16 @@ ngx_http_lead_write_exit(ngx_log_t *log)
     b[0] = w->writing;
     b[1] = w->batch;
     for (i = 0; i < 2; i++) {
-        if (lead_batch_count(b[i]) == 0) {
+        if (lead_hits_count(b[i]) == 0) {
             continue;
         }
-        rc = w->store ? lead_store_commit_hits(w->store, b[i],
-                                               w->lmcf->rules,
-                                               w->lmcf->geoip, w->events)
+        rc = w->store ? ngx_http_lead_commit(w->store, b[i], w->lmcf->rules,
+                                             w->lmcf->geoip, w->events)
                       : LEAD_ENOSTORE;
         if (rc != LEAD_OK) {
             ngx_log_error(NGX_LOG_ERR, log, 0,
                           "lead: %uz events lost at exit: store \"%s\": %s",
-                          lead_batch_count(b[i]), w->lmcf->store.data,
+                          lead_hits_count(b[i]), w->lmcf->store.data,
                           w->store ? lead_store_errmsg(w->store)
                                    : "cannot be opened");
         }
@@ -596,12 +610,13 @@ ngx_http_lead_write_exit(ngx_log_t *log)
 
     lead_store_close(w->thread_store);
     lead_store_close(w->store);
-    lead_batch_free(w->batch);
-    lead_batch_free(w->writing);
+    lead_hits_free(w->batch);
+    lead_hits_free(w->writing);
     lead_batch_free(w->events);
     w->thread_store = NULL;
     w->store = NULL;
-    w->batch = w->writing = w->events = NULL;
+    w->batch = w->writing = NULL;
+    w->events = NULL;
 }
 
 

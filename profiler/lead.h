@@ -26,8 +26,6 @@ enum {
     LEAD_ENOTFOUND = -9    /* no such lead */
 };
 
-const char *lead_strerror(int code);
-
 #define LEAD_ID_LEN           16
 #define LEAD_MAC_LEN          32
 #define LEAD_SECRET_MIN_LEN   32
@@ -460,31 +458,34 @@ void lead_event_set_asset(lead_event *ev, const lead_asset *a);
 void lead_event_set_geo(lead_event *ev, const lead_geo *geo);
 
 /*
- * A hit: what a worker keeps of a request it served, for the store's
- * thread to make the event of it off the request path.  The worker only
+ * Hits: what a worker keeps of each request it served, for the store's
+ * thread to make the events of off the request path.  The worker only
  * copies: an event without path, asset or place, the target as the
  * client sent it (up to its query) and the client's address (NULL: no
- * place).  lead_batch_finish normalises the target, matches it against
- * the rules and looks the place up.  A batch of hits is never committed,
- * and the address goes no further than it.
+ * place).  lead_hits_finish normalises each target, matches it against
+ * the rules and looks the place up; the address goes no further.
  */
 #define LEAD_TARGET_MAX    (3 * LEAD_PATH_MAX + 1)  /* longer never normalises */
 #define LEAD_HIT_MAX_SIZE  /* the target's and a sockaddr_in6's fields more */  \
     (LEAD_EVENT_MAX_SIZE + 3 + LEAD_TARGET_MAX + 3 + 28)
 
-int lead_batch_add_hit(lead_batch *b, const lead_event *ev,
-    const char *target, size_t len, const struct sockaddr *client);
+typedef struct lead_hits lead_hits;
+
+lead_hits *lead_hits_new(size_t max_bytes);
+void lead_hits_free(lead_hits *h);
+
+/* LEAD_EINVAL for an event with a path, asset or place, or over a limit. */
+int lead_hits_add(lead_hits *h, const lead_event *ev, const char *target,
+    size_t len, const struct sockaddr *client);
+size_t lead_hits_count(const lead_hits *h);
+void lead_hits_clear(lead_hits *h);
 
 /*
- * The events of a batch of hits, into events (cleared first); a hit whose
- * target does not normalise is left out.  rules and geoip may be NULL.
+ * The events of the hits, into events (cleared first); a hit whose target
+ * does not normalise is left out.  rules and geoip may be NULL.
  */
-int lead_batch_finish(const lead_batch *hits, const lead_rules *rules,
+int lead_hits_finish(const lead_hits *h, const lead_rules *rules,
     const lead_geoip *geoip, lead_batch *events);
-
-/* lead_batch_finish, then lead_store_commit of the events. */
-int lead_store_commit_hits(lead_store *s, const lead_batch *hits,
-    const lead_rules *rules, const lead_geoip *geoip, lead_batch *events);
 
 /*
  * The store keeps a catalogue of every asset rule events were read under,
@@ -850,19 +851,11 @@ int lead_store_promote_lead(lead_store *s, const lead_rules *r,
     lead_promoted_fn fn, void *arg);
 
 /*
- * JSON-escapes s (quotes, backslash, control characters, and < > & so the
- * text is also safe inside HTML); like snprintf, writes at most size bytes
- * and returns the length the whole needs.
+ * The notice posted when a lead becomes mql, appended to out: the lead,
+ * its cell, the cause and its hot content.
  */
-size_t lead_json_escape(const char *s, size_t len, char *out, size_t size);
-
-/*
- * The notice posted when a lead becomes mql: the lead, its cell, the
- * cause and its hot content.  Returns the length needed (like snprintf).
- */
-size_t lead_mql_json(const lead_rules *r, const lead_person *p,
-    const lead_score *score, const char *cause, uint64_t at_ms, char *out,
-    size_t size);
+void lead_mql_json(lead_buf *out, const lead_rules *r, const lead_person *p,
+    const lead_score *score, const char *cause, uint64_t at_ms);
 
 /* Engagement band 1..4 from the engagement thresholds. */
 int lead_band(const lead_scoring *sc, double engagement);

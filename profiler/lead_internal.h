@@ -37,9 +37,30 @@ lead_get_u64(const uint8_t *p)
 /* Appends v as lead_put_u64 writes it (little-endian). */
 void lead_buf_put_u64(lead_buf *b, uint64_t v);
 
+/*
+ * Room for a record of up to max bytes at the batch's end: where to write
+ * it, or NULL and *rc says why; lead_batch_took then counts the n bytes
+ * written there.
+ */
+uint8_t *lead_batch_reserve(lead_batch *b, size_t max, int *rc);
+void lead_batch_took(lead_batch *b, size_t n);
+
+/*
+ * A hit's record: an event's head and the request's own fields, with the
+ * target and client; at most LEAD_HIT_MAX_SIZE bytes.  Returns its length
+ * or LEAD_EINVAL.  Decoding, target and client point into buf.
+ */
+int lead_hit_encode(uint8_t *buf, const lead_event *ev, const char *target,
+    size_t len, const void *client, size_t client_len);
+int lead_hit_decode(const uint8_t *buf, size_t len, lead_event *ev,
+    lead_str *target, lead_str *client);
+
 /* Walks a batch's records: returns 0 when there are no more. */
 int lead_batch_next(const lead_batch *b, size_t *pos, const uint8_t **rec,
     size_t *len);
+
+/* The value of a hex digit, or -1. */
+int lead_hex_digit(int c);
 
 /* Length of the valid UTF-8 sequence at s (1 to 4), 0 if invalid. */
 size_t lead_utf8_len(const unsigned char *s, size_t len);

@@ -17,7 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void
 check_hit(const char *target, size_t size, int n, const char *path)
 {
-    static lead_batch  *hits, *events;
+    static lead_hits   *hits;
+    static lead_batch  *events;
     lead_event          ev, got;
     const char         *query;
     const uint8_t      *rec;
@@ -31,17 +32,17 @@ check_hit(const char *target, size_t size, int n, const char *path)
 
     /* kept from one input to the next: a batch's first room is 64 KiB */
     if (hits == NULL) {
-        hits = lead_batch_new(1 << 16);
+        hits = lead_hits_new(1 << 16);
         events = lead_batch_new(SIZE_MAX);
         if (hits == NULL || events == NULL) {
             __builtin_trap();
         }
     }
-    lead_batch_clear(hits);
+    lead_hits_clear(hits);
     memset(&ev, 0, sizeof(ev));
     ev.status = 200;
-    if (lead_batch_add_hit(hits, &ev, target, len, NULL) != LEAD_OK
-        || lead_batch_finish(hits, NULL, NULL, events) != LEAD_OK
+    if (lead_hits_add(hits, &ev, target, len, NULL) != LEAD_OK
+        || lead_hits_finish(hits, NULL, NULL, events) != LEAD_OK
         || lead_batch_count(events) != (n > 0))
     {
         __builtin_trap();

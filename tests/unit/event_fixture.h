@@ -113,9 +113,9 @@ fx_assert_event_equal(const lead_event *want, const lead_event *got)
 
 /* A batch for hits and one for the events made of them. */
 static inline void
-fx_hit_batches(lead_batch **hits, lead_batch **events)
+fx_hit_batches(lead_hits **hits, lead_batch **events)
 {
-    *hits = lead_batch_new(1 << 20);
+    *hits = lead_hits_new(1 << 20);
     *events = lead_batch_new(SIZE_MAX);
     assert_non_null(*hits);
     assert_non_null(*events);

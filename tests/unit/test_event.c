@@ -476,12 +476,15 @@ test_batch_min_size(void **state)
 {
     static char  target[LEAD_TARGET_MAX];
     lead_batch  *b;
+    lead_hits   *h;
     fx_event     f;
 
     (void) state;
 
     b = lead_batch_new(0);
+    h = lead_hits_new(0);
     assert_non_null(b);
+    assert_non_null(h);
 
     /* the smallest batch takes the largest event, and the largest hit */
     make_full(&f);
@@ -491,13 +494,14 @@ test_batch_min_size(void **state)
     memset(target, 'a', sizeof(target));
     target[0] = '/';
     f.ev.path.len = 0;
-    assert_int_equal(lead_batch_add_hit(b, &f.ev, target, sizeof(target),
-                                        NULL), LEAD_OK);
-    assert_int_equal(lead_batch_add_hit(b, &f.ev, target, sizeof(target),
-                                        NULL), LEAD_EBATCHFULL);
-    assert_int_equal(lead_batch_count(b), 1);
+    assert_int_equal(lead_hits_add(h, &f.ev, target, sizeof(target), NULL),
+                     LEAD_OK);
+    assert_int_equal(lead_hits_add(h, &f.ev, target, sizeof(target), NULL),
+                     LEAD_EBATCHFULL);
+    assert_int_equal(lead_hits_count(h), 1);
 
     lead_batch_free(b);
+    lead_hits_free(h);
 }
 
 static void
@@ -571,7 +575,8 @@ test_hits_finish(void **state)
     };
     lead_event           want[N_ELEMS(cases)];
     fx_event             f[N_ELEMS(cases)];
-    lead_batch          *hits, *events;
+    lead_hits           *hits;
+    lead_batch          *events;
     struct sockaddr_in   client;
     size_t               i, n = 0;
 
@@ -586,7 +591,7 @@ test_hits_finish(void **state)
     for (i = 0; i < N_ELEMS(cases); i++) {
         fx_event_make(&f[i], (unsigned) i, 0);
         f[i].ev.path.len = 0;
-        assert_int_equal(lead_batch_add_hit(hits, &f[i].ev, cases[i].target,
+        assert_int_equal(lead_hits_add(hits, &f[i].ev, cases[i].target,
                              strlen(cases[i].target),
                              i % 2 ? (struct sockaddr *) &client : NULL),
                          LEAD_OK);
@@ -597,17 +602,17 @@ test_hits_finish(void **state)
             n++;
         }
     }
-    assert_int_equal(lead_batch_count(hits), N_ELEMS(cases));
+    assert_int_equal(lead_hits_count(hits), N_ELEMS(cases));
 
     /* no rules, no GeoIP: the address is dropped unread */
-    assert_int_equal(lead_batch_finish(hits, NULL, NULL, events), LEAD_OK);
+    assert_int_equal(lead_hits_finish(hits, NULL, NULL, events), LEAD_OK);
     fx_assert_events_are(events, want, n);
 
     /* made again (a commit to retry): the same, not twice as many */
-    assert_int_equal(lead_batch_finish(hits, NULL, NULL, events), LEAD_OK);
+    assert_int_equal(lead_hits_finish(hits, NULL, NULL, events), LEAD_OK);
     fx_assert_events_are(events, want, n);
 
-    lead_batch_free(hits);
+    lead_hits_free(hits);
     lead_batch_free(events);
 }
 
@@ -616,27 +621,27 @@ static void
 test_hit_refused(void **state)
 {
     static char  target[LEAD_TARGET_MAX + 1];
-    lead_batch  *hits;
+    lead_hits   *hits;
     fx_event     f;
 
     (void) state;
 
-    hits = lead_batch_new(1 << 20);
+    hits = lead_hits_new(1 << 20);
     assert_non_null(hits);
     memset(target, 'a', sizeof(target));
     target[0] = '/';
 
     fx_event_make(&f, 1, 0);
-    assert_int_equal(lead_batch_add_hit(hits, &f.ev, "/a", 2, NULL),
+    assert_int_equal(lead_hits_add(hits, &f.ev, "/a", 2, NULL),
                      LEAD_EINVAL);             /* a path already: no hit */
 
     f.ev.path.len = 0;
-    assert_int_equal(lead_batch_add_hit(hits, &f.ev, target, sizeof(target),
+    assert_int_equal(lead_hits_add(hits, &f.ev, target, sizeof(target),
                                         NULL), LEAD_EINVAL);
-    assert_int_equal(lead_batch_add_hit(hits, &f.ev, target,
+    assert_int_equal(lead_hits_add(hits, &f.ev, target,
                                         LEAD_TARGET_MAX, NULL), LEAD_OK);
-    assert_int_equal(lead_batch_count(hits), 1);
-    lead_batch_free(hits);
+    assert_int_equal(lead_hits_count(hits), 1);
+    lead_hits_free(hits);
 }
 
 /* Hits fill a batch as events do: refused once there is no room left. */
@@ -644,28 +649,28 @@ static void
 test_hits_fill_a_batch(void **state)
 {
     static char  target[LEAD_TARGET_MAX];
-    lead_batch  *hits;
+    lead_hits   *hits;
     fx_event     f;
     size_t       added = 0;
 
     (void) state;
 
-    hits = lead_batch_new(4 * LEAD_HIT_MAX_SIZE);
+    hits = lead_hits_new(4 * LEAD_HIT_MAX_SIZE);
     assert_non_null(hits);
     memset(target, 'a', sizeof(target));
     target[0] = '/';
     make_full(&f);
     f.ev.path.len = 0;
 
-    while (lead_batch_add_hit(hits, &f.ev, target, sizeof(target), NULL)
+    while (lead_hits_add(hits, &f.ev, target, sizeof(target), NULL)
            == LEAD_OK)
     {
         added++;
     }
-    assert_int_equal(lead_batch_add_hit(hits, &f.ev, target, sizeof(target),
+    assert_int_equal(lead_hits_add(hits, &f.ev, target, sizeof(target),
                                         NULL), LEAD_EBATCHFULL);
     assert_in_range(added, 3, 8);     /* hits are smaller than the bound */
-    lead_batch_free(hits);
+    lead_hits_free(hits);
 }
 
 int

@@ -112,7 +112,8 @@ test_hits_take_the_place(void **state)
                              tokyo = { "JP", "", "Tokyo" };
     const char              *db = getenv("LEAD_TEST_GEOIP");
     lead_geoip              *g;
-    lead_batch              *hits, *events;
+    lead_hits               *hits;
+    lead_batch              *events;
     lead_event               ev, want[2];
     struct sockaddr_in       s4;
     struct sockaddr_in6      s6;
@@ -136,9 +137,9 @@ test_hits_take_the_place(void **state)
     memset(&ev, 0, sizeof(ev));
     ev.time_ms = 1;
     ev.status = 200;
-    assert_int_equal(lead_batch_add_hit(hits, &ev, "/a", 2,
+    assert_int_equal(lead_hits_add(hits, &ev, "/a", 2,
                                         (struct sockaddr *) &s4), LEAD_OK);
-    assert_int_equal(lead_batch_add_hit(hits, &ev, "/a", 2,
+    assert_int_equal(lead_hits_add(hits, &ev, "/a", 2,
                                         (struct sockaddr *) &s6), LEAD_OK);
 
     want[0] = ev;
@@ -148,10 +149,10 @@ test_hits_take_the_place(void **state)
     lead_event_set_geo(&want[0], &london);
     lead_event_set_geo(&want[1], &tokyo);
 
-    assert_int_equal(lead_batch_finish(hits, NULL, g, events), LEAD_OK);
+    assert_int_equal(lead_hits_finish(hits, NULL, g, events), LEAD_OK);
     fx_assert_events_are(events, want, 2);
 
-    lead_batch_free(hits);
+    lead_hits_free(hits);
     lead_batch_free(events);
     lead_geoip_close(g);
 }

@@ -1401,7 +1401,8 @@ test_hits_take_the_asset(void **state)
         "/untagged.html",
     };
     lead_rules  *r;
-    lead_batch  *hits, *events;
+    lead_hits   *hits;
+    lead_batch  *events;
     lead_event   ev, want[4];
     char         path[4][LEAD_PATH_MAX];
     size_t       i;
@@ -1416,7 +1417,7 @@ test_hits_take_the_asset(void **state)
         memset(&ev, 0, sizeof(ev));
         ev.time_ms = UINT64_C(1700000000000) + i;
         ev.status = 200;
-        assert_int_equal(lead_batch_add_hit(hits, &ev, targets[i],
+        assert_int_equal(lead_hits_add(hits, &ev, targets[i],
                                             strlen(targets[i]), NULL),
                          LEAD_OK);
 
@@ -1431,10 +1432,10 @@ test_hits_take_the_asset(void **state)
     assert_true(want[0].asset_id != 0 && want[1].asset_id != 0
                 && want[2].asset_id != 0 && want[3].asset_id == 0);
 
-    assert_int_equal(lead_batch_finish(hits, r, NULL, events), LEAD_OK);
+    assert_int_equal(lead_hits_finish(hits, r, NULL, events), LEAD_OK);
     fx_assert_events_are(events, want, 4);
 
-    lead_batch_free(hits);
+    lead_hits_free(hits);
     lead_batch_free(events);
     lead_rules_free(r);
 }

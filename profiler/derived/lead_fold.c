@@ -39,17 +39,7 @@
 #define RANK_KEY_LEN     (1 + 8 + LEAD_ID_LEN)
 #define TAIL_MAX         200000       /* more: a full scan is faster */
 
-static const char  fold_key[] = "fold";
-
-/* ---- where the fold is ------------------------------------------------- */
-
-typedef struct {
-    int       started;                /* some event was folded in */
-    uint8_t   key[16];                /* the last one's: time, seq (BE) */
-    uint64_t  time_ms;
-    uint64_t  rules;                  /* hash of the scoring it used */
-} fold_pos;
-
+/* FNV-1a of scoring.conf: a change of it scores every lead again. */
 static uint64_t
 rules_hash(const lead_rules *r)
 {
@@ -57,84 +47,21 @@ rules_hash(const lead_rules *r)
     uint64_t  h = 0xcbf29ce484222325ULL;
     size_t    i;
 
-    /* FNV-1a: a change of scoring.conf scores every lead again */
     for (i = 0; i < t.len; i++) {
         h = (h ^ (uint8_t) t.data[i]) * 0x100000001b3ULL;
     }
     return h;
 }
 
-static int
-read_pos(lead_store *s, MDB_txn *txn, fold_pos *pos)
-{
-    MDB_val  key, val;
-    int      rc;
-
-    memset(pos, 0, sizeof(*pos));
-    key.mv_data = (void *) fold_key;
-    key.mv_size = sizeof(fold_key) - 1;
-
-    rc = mdb_get(txn, s->meta, &key, &val);
-    if (rc == MDB_NOTFOUND) {
-        return LEAD_OK;
-    }
-    if (rc != 0) {
-        return lead_store_mdb_fail(s, rc, "reading the fold");
-    }
-    if (val.mv_size == 25) {
-        pos->started = ((uint8_t *) val.mv_data)[0];
-        memcpy(pos->key, (uint8_t *) val.mv_data + 1, 16);
-        pos->rules = lead_get_u64((uint8_t *) val.mv_data + 17);
-        pos->time_ms = lead_get_be64(pos->key);
-    }
-    return LEAD_OK;
-}
-
-static int
-write_pos(lead_store *s, MDB_txn *txn, const fold_pos *pos)
-{
-    MDB_val  key, val;
-    uint8_t  buf[25];
-    int      rc;
-
-    buf[0] = (uint8_t) pos->started;
-    memcpy(buf + 1, pos->key, 16);
-    lead_put_u64(buf + 17, pos->rules);
-
-    key.mv_data = (void *) fold_key;
-    key.mv_size = sizeof(fold_key) - 1;
-    val.mv_data = buf;
-    val.mv_size = sizeof(buf);
-    rc = mdb_put(txn, s->meta, &key, &val, 0);
-    return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "writing the fold");
-}
-
 /* Folded in already: the key is at or before the fold's. */
 static int
-folded(const fold_pos *pos, uint64_t time_ms, uint64_t seq)
+folded(const lead_fold_pos *pos, uint64_t time_ms, uint64_t seq)
 {
     uint64_t  pseq = lead_get_be64(pos->key + 8);
 
     return pos->started
            && (time_ms < pos->time_ms
                || (time_ms == pos->time_ms && seq <= pseq));
-}
-
-int
-lead_store_fold_time(lead_store *s, MDB_txn *txn, uint64_t *time_ms)
-{
-    fold_pos  pos;
-    int       rc;
-
-    *time_ms = 0;
-    if (!s->folding) {
-        return LEAD_OK;
-    }
-    rc = read_pos(s, txn, &pos);
-    if (rc == LEAD_OK && pos.started) {
-        *time_ms = pos.time_ms;
-    }
-    return rc;
 }
 
 /* ---- summaries: what a list shows, scored at one moment ---------------- */
@@ -309,7 +236,7 @@ typedef struct {
     MDB_txn             *txn;
     const lead_rules    *rules;        /* NULL: score, promote nothing */
     const lead_scoring  *sc;
-    fold_pos             pos;
+    lead_fold_pos             pos;
     lead_scorer         *scorer;
     lead_score          *score;
     lead_score          *scratch;
@@ -319,15 +246,6 @@ typedef struct {
     size_t               npromoted;
     double               deadline;
 } fold;
-
-double
-lead_clock_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void
 note_read(fold *f, const lead_event *ev)
@@ -778,7 +696,7 @@ lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
     unsigned budget_ms, lead_promoted_fn fn, void *arg, int *more)
 {
     fold      f;
-    fold_pos  start;
+    lead_fold_pos  start;
     uint64_t  hash = r ? rules_hash(r) : 0;
     size_t    i;
     int       rc;
@@ -806,7 +724,7 @@ lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
 
     rc = lead_store_write_begin(s, &f.txn);
     if (rc == LEAD_OK) {
-        rc = read_pos(s, f.txn, &f.pos);
+        rc = lead_store_fold_pos(s, f.txn, &f.pos);
         start = f.pos;
     }
 
@@ -833,7 +751,7 @@ lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
     }
     /* nothing new: the transaction commits nothing, syncs nothing */
     if (rc == LEAD_OK && memcmp(&f.pos, &start, sizeof(start)) != 0) {
-        rc = write_pos(s, f.txn, &f.pos);
+        rc = lead_store_set_fold_pos(s, f.txn, &f.pos);
     }
 
     if (f.txn != NULL) {
@@ -871,7 +789,7 @@ typedef struct {
     lead_store          *s;
     MDB_txn             *txn;
     const lead_scoring  *sc;
-    fold_pos             pos;
+    lead_fold_pos             pos;
     uint64_t             now_ms;
     pending             *p;
     size_t               n, cap;
@@ -1322,7 +1240,7 @@ open_kept(lead_store *s, const lead_rules *r, uint64_t now_ms, tail *t,
 
     rc = lead_store_read_begin(s, &t->txn);
     if (rc == LEAD_OK) {
-        rc = read_pos(s, t->txn, &t->pos);
+        rc = lead_store_fold_pos(s, t->txn, &t->pos);
     }
 
     /* kept scores, where they are the rules' and not after now */

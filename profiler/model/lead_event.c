@@ -1,13 +1,12 @@
 /*
- * Event encoding: a fixed little-endian head, then tagged fields
- * (tag u8, length u16, bytes).  A decoder skips tags it does not know, so
- * later versions add fields without rewriting stored events.
+ * Events and hits as bytes, and batches of them: a fixed little-endian
+ * head, then tagged fields (tag u8, length u16, bytes).  A decoder skips
+ * tags it does not know, so later versions add fields without rewriting
+ * stored events.
  */
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
 
 #include "lead.h"
 #include "lead_internal.h"
@@ -273,36 +272,40 @@ lead_event_decode(const uint8_t *buf, size_t len, lead_event *ev)
     return decode(buf, len, ev, NULL);
 }
 
-static lead_str
-text(const char *s)
+int
+lead_hit_encode(uint8_t *buf, const lead_event *ev, const char *target,
+    size_t len, const void *client, size_t client_len)
 {
-    lead_str  t = { s, strlen(s) };
+    size_t  n;
 
-    return t;
-}
-
-void
-lead_event_set_asset(lead_event *ev, const lead_asset *a)
-{
-    if (a == NULL) {
-        ev->asset_id = 0;
-        return;
+    if (len > LEAD_TARGET_MAX || client_len > 28 || ev->path.len
+        || ev->asset_id || ev->country.len || ev->region.len || ev->city.len
+        || !request_fields_fit(ev))
+    {
+        return LEAD_EINVAL;
     }
 
-    ev->asset_id = a->id;
-    ev->points = a->points;
-    ev->asset_flags = (uint8_t) a->flags;
-    ev->stage = text(a->stage);
-    ev->topic = text(a->topic);
-    ev->group = text(a->group);
+    /* a target that does not normalise is a hit too: the thread drops it */
+    n = put_head(buf, ev);
+    n += put_request_fields(buf + n, ev);
+    n += put_field(buf + n, TAG_TARGET, target, len);
+    n += put_field(buf + n, TAG_CLIENT, client, client_len);
+
+    return (int) n;
 }
 
-void
-lead_event_set_geo(lead_event *ev, const lead_geo *geo)
+int
+lead_hit_decode(const uint8_t *buf, size_t len, lead_event *ev,
+    lead_str *target, lead_str *client)
 {
-    ev->country = text(geo->country);
-    ev->region = text(geo->region);
-    ev->city = text(geo->city);
+    hit_extras  hit;
+    int         rc;
+
+    memset(&hit, 0, sizeof(hit));
+    rc = decode(buf, len, ev, &hit);
+    *target = hit.target;
+    *client = hit.client;
+    return rc;
 }
 
 /* ---- batches ----------------------------------------------------------- */
@@ -346,15 +349,15 @@ lead_batch_free(lead_batch *b)
     }
 }
 
-/* Room for a record of up to max bytes at the batch's end, or why not. */
-static int
-batch_room(lead_batch *b, size_t max)
+uint8_t *
+lead_batch_reserve(lead_batch *b, size_t max, int *rc)
 {
     size_t    cap;
     uint8_t  *p;
 
     if (b->max - b->used < max + 2) {
-        return LEAD_EBATCHFULL;
+        *rc = LEAD_EBATCHFULL;
+        return NULL;
     }
 
     if (b->cap - b->used < max + 2) {
@@ -365,18 +368,19 @@ batch_room(lead_batch *b, size_t max)
         }
         p = realloc(b->buf, cap);
         if (p == NULL) {
-            return LEAD_ENOMEM;
+            *rc = LEAD_ENOMEM;
+            return NULL;
         }
         b->buf = p;
         b->cap = cap;
     }
 
-    return LEAD_OK;
+    *rc = LEAD_OK;
+    return b->buf + b->used + 2;
 }
 
-/* The record of n bytes written after the room's length prefix. */
-static void
-batch_took(lead_batch *b, size_t n)
+void
+lead_batch_took(lead_batch *b, size_t n)
 {
     b->buf[b->used] = (uint8_t) n;
     b->buf[b->used + 1] = (uint8_t) (n >> 8);
@@ -387,115 +391,20 @@ batch_took(lead_batch *b, size_t n)
 int
 lead_batch_add(lead_batch *b, const lead_event *ev)
 {
-    int  rc, n;
+    int       rc, n;
+    uint8_t  *p;
 
-    rc = batch_room(b, LEAD_EVENT_MAX_SIZE);
-    if (rc != LEAD_OK) {
+    p = lead_batch_reserve(b, LEAD_EVENT_MAX_SIZE, &rc);
+    if (p == NULL) {
         return rc;
     }
 
-    n = lead_event_encode(ev, b->buf + b->used + 2, b->cap - b->used - 2);
+    n = lead_event_encode(ev, p, LEAD_EVENT_MAX_SIZE);
     if (n < 0) {
         return n;
     }
 
-    batch_took(b, (size_t) n);
-    return LEAD_OK;
-}
-
-int
-lead_batch_add_hit(lead_batch *b, const lead_event *ev, const char *target,
-    size_t len, const struct sockaddr *client)
-{
-    int       rc;
-    size_t    n, client_len = 0;
-    uint8_t  *p;
-
-    if (len > LEAD_TARGET_MAX || ev->path.len || ev->asset_id
-        || ev->country.len || ev->region.len || ev->city.len
-        || !request_fields_fit(ev))
-    {
-        return LEAD_EINVAL;
-    }
-
-    if (client != NULL) {
-        client_len = client->sa_family == AF_INET
-                     ? sizeof(struct sockaddr_in)
-                     : client->sa_family == AF_INET6
-                     ? sizeof(struct sockaddr_in6) : 0;
-    }
-
-    rc = batch_room(b, LEAD_HIT_MAX_SIZE);
-    if (rc != LEAD_OK) {
-        return rc;
-    }
-
-    /*
-     * The head and the request's own fields only, without the rest of an
-     * event's encoder: every tracked request runs this, and the code it
-     * runs is as much of its cost as the instructions.
-     */
-    p = b->buf + b->used + 2;
-    n = put_head(p, ev);
-    n += put_request_fields(p + n, ev);
-    /* a target that does not normalise is a hit too: the thread drops it */
-    n += put_field(p + n, TAG_TARGET, target, len);
-    n += put_field(p + n, TAG_CLIENT, client, client_len);
-
-    batch_took(b, n);
-    return LEAD_OK;
-}
-
-int
-lead_batch_finish(const lead_batch *hits, const lead_rules *rules,
-    const lead_geoip *geoip, lead_batch *events)
-{
-    int                      rc;
-    char                     path[LEAD_PATH_MAX];
-    size_t                   pos = 0, len;
-    lead_geo                 geo;
-    lead_event               ev;
-    hit_extras               hit;
-    const uint8_t           *rec;
-    struct sockaddr_storage  client;
-
-    lead_batch_clear(events);
-
-    while (lead_batch_next(hits, &pos, &rec, &len)) {
-        memset(&hit, 0, sizeof(hit));
-        if (decode(rec, len, &ev, &hit) != LEAD_OK) {
-            continue;
-        }
-
-        rc = lead_path_normalize(hit.target.data, hit.target.len, path);
-        if (rc <= 0) {
-            continue;                   /* not a path nginx would serve */
-        }
-        ev.path.data = path;
-        ev.path.len = (size_t) rc;
-
-        if (rules != NULL) {
-            lead_event_set_asset(&ev, lead_rules_match(rules, path,
-                                                       ev.path.len));
-        }
-
-        if (geoip != NULL && hit.client.len > 0
-            && hit.client.len <= sizeof(client))
-        {
-            memcpy(&client, hit.client.data, hit.client.len);
-            if (lead_geoip_lookup(geoip, (struct sockaddr *) &client, &geo)
-                == LEAD_OK)
-            {
-                lead_event_set_geo(&ev, &geo);
-            }
-        }
-
-        rc = lead_batch_add(events, &ev);
-        if (rc != LEAD_OK) {
-            return rc;
-        }
-    }
-
+    lead_batch_took(b, (size_t) n);
     return LEAD_OK;
 }
 

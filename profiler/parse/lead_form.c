@@ -15,39 +15,6 @@
 
 /* ---- application/x-www-form-urlencoded -------------------------------- */
 
-static int
-hex_value(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c |= 0x20;
-    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
-size_t
-lead_url_decode(char *s, size_t len)
-{
-    size_t  i, n = 0;
-    int     hi, lo;
-
-    for (i = 0; i < len; i++) {
-        if (s[i] == '+') {
-            s[n++] = ' ';
-        } else if (s[i] == '%' && i + 2 < len
-                   && (hi = hex_value((unsigned char) s[i + 1])) >= 0
-                   && (lo = hex_value((unsigned char) s[i + 2])) >= 0)
-        {
-            s[n++] = (char) (hi << 4 | lo);
-            i += 2;
-        } else {
-            s[n++] = s[i];
-        }
-    }
-
-    return n;
-}
-
 int
 lead_form_parse(const char *body, size_t len, lead_form_fields *f)
 {

@@ -14,19 +14,6 @@
 #include "lead_internal.h"
 
 static int
-hex_digit(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c |= 0x20;
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return -1;
-}
-
-static int
 lower(int c)
 {
     return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
@@ -94,8 +81,8 @@ lead_path_normalize(const char *target, size_t len, char out[LEAD_PATH_MAX])
 
         if (c == '%') {
             if (i + 2 >= len
-                || (hi = hex_digit((unsigned char) target[i + 1])) < 0
-                || (lo = hex_digit((unsigned char) target[i + 2])) < 0)
+                || (hi = lead_hex_digit((unsigned char) target[i + 1])) < 0
+                || (lo = lead_hex_digit((unsigned char) target[i + 2])) < 0)
             {
                 return LEAD_EINVAL;
             }
@@ -230,49 +217,6 @@ lead_referrer_host(const char *url, size_t len, char out[LEAD_HOST_MAX])
     return valid ? n : 0;
 }
 
-size_t
-lead_utf8_len(const unsigned char *s, size_t len)
-{
-    size_t    need, i;
-    uint32_t  cp;
-
-    if (s[0] < 0x80) {
-        return 1;
-    }
-    if ((s[0] & 0xe0) == 0xc0) {
-        need = 2;
-        cp = s[0] & 0x1f;
-    } else if ((s[0] & 0xf0) == 0xe0) {
-        need = 3;
-        cp = s[0] & 0x0f;
-    } else if ((s[0] & 0xf8) == 0xf0) {
-        need = 4;
-        cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-
-    if (len < need) {
-        return 0;
-    }
-
-    for (i = 1; i < need; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-
-    if ((need == 2 && cp < 0x80) || (need == 3 && cp < 0x800)
-        || (need == 4 && (cp < 0x10000 || cp > 0x10ffff))
-        || (cp >= 0xd800 && cp <= 0xdfff))
-    {
-        return 0;
-    }
-
-    return need;
-}
-
 /* Decodes one query value into out, keeping only printable valid UTF-8. */
 static size_t
 query_value_decode(const char *v, size_t len, char *out, size_t size)
@@ -287,8 +231,8 @@ query_value_decode(const char *v, size_t len, char *out, size_t size)
         if (c == '+') {
             c = ' ';
         } else if (c == '%' && i + 2 < len
-                   && (hi = hex_digit((unsigned char) v[i + 1])) >= 0
-                   && (lo = hex_digit((unsigned char) v[i + 2])) >= 0)
+                   && (hi = lead_hex_digit((unsigned char) v[i + 1])) >= 0
+                   && (lo = lead_hex_digit((unsigned char) v[i + 2])) >= 0)
         {
             c = (unsigned char) (hi << 4 | lo);
             i += 2;

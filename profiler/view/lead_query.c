@@ -85,30 +85,6 @@ arena_copy(lead_arena *a, lead_str v)
     return arena_str(a, v.data, v.len);
 }
 
-void
-lead_format_time(uint64_t ms, char out[LEAD_TIME_LEN])
-{
-    time_t     t = (time_t) (ms / 1000);
-    struct tm  tm;
-    size_t     n;
-
-    gmtime_r(&t, &tm);
-    n = strftime(out, LEAD_TIME_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, LEAD_TIME_LEN - n, ".%03uZ", (unsigned) (ms % 1000));
-}
-
-void
-lead_format_duration(uint64_t ms, char out[32])
-{
-    if (ms >= DAY_MS) {
-        snprintf(out, 32, "%.1fd", (double) ms / DAY_MS);
-    } else if (ms >= 3600000ULL) {
-        snprintf(out, 32, "%.1fh", (double) ms / 3600000.0);
-    } else {
-        snprintf(out, 32, "%.0fm", (double) ms / 60000.0);
-    }
-}
-
 int
 lead_store_rules(lead_store *s, lead_rules **out, char *err, size_t errlen)
 {
@@ -269,24 +245,6 @@ has_word(lead_str list, const char *word)
         i = end + 1;
     }
     return 0;
-}
-
-int
-lead_str_contains(lead_str s, const char *needle)
-{
-    size_t  n = strlen(needle), i, k;
-
-    for (i = 0; n <= s.len && i <= s.len - n; i++) {
-        for (k = 0; k < n; k++) {
-            if (tolower((unsigned char) s.data[i + k]) != needle[k]) {
-                break;
-            }
-        }
-        if (k == n) {
-            return 1;
-        }
-    }
-    return n == 0;
 }
 
 /* ---- the leads list ---------------------------------------------------- */

@@ -19,40 +19,6 @@
 
 #include "leadctl.h"
 
-void
-text_str(lead_buf *out, lead_str v)
-{
-    size_t  i, start = 0;
-
-    for (i = 0; i < v.len; i++) {
-        unsigned char  c = (unsigned char) v.data[i];
-
-        if (c < 0x20 || c == 0x7f) {
-            lead_buf_put(out, v.data + start, i - start);
-            lead_buf_put(out, "?", 1);
-            start = i + 1;
-        }
-    }
-    lead_buf_put(out, v.data + start, v.len - start);
-}
-
-int
-print_buf(lead_buf *out)
-{
-    int  rc = 0;
-
-    if (out->oom) {
-        fprintf(stderr, "leadctl: out of memory\n");
-        rc = 1;
-    } else if (out->len && fwrite(out->data, 1, out->len, stdout)
-                           != out->len)
-    {
-        rc = 1;
-    }
-    lead_buf_free(out);
-    return rc;
-}
-
 /* One row of a listing, written out at once: listings can be long. */
 static int
 flush_row(ctl *c)

@@ -197,7 +197,16 @@ int lead_store_list_top(lead_store *s, const lead_rules *r, uint64_t now_ms,
 int lead_store_count_statuses(lead_store *s, size_t counts[LEAD_NSTATUSES],
     size_t *leads);
 
-/* The time of the last event folded in, or 0 (lead_fold.c). */
-int lead_store_fold_time(lead_store *s, MDB_txn *txn, uint64_t *time_ms);
+/* How far the fold (lead_fold.c) reached, kept in "meta". */
+typedef struct {
+    int       started;                /* some event was folded in */
+    uint8_t   key[16];                /* the last one's: time, seq (BE) */
+    uint64_t  time_ms;
+    uint64_t  rules;                  /* hash of the scoring it used */
+} lead_fold_pos;
+
+int lead_store_fold_pos(lead_store *s, MDB_txn *txn, lead_fold_pos *pos);
+int lead_store_set_fold_pos(lead_store *s, MDB_txn *txn,
+    const lead_fold_pos *pos);
 
 #endif /* LEAD_STORE_H */

@@ -134,17 +134,35 @@ lead_buf_html(lead_buf *b, const char *s, size_t len)
     lead_buf_put(b, s + start, len - start);
 }
 
+/* also <, > and &, so the text is safe inside an HTML <script> too */
 void
 lead_buf_json(lead_buf *b, const char *s, size_t len)
 {
-    size_t  n = lead_json_escape(s, len, NULL, 0);
+    static const char  hex[] = "0123456789abcdef";
+    size_t             i, start = 0;
 
     lead_buf_put(b, "\"", 1);
-    if (grow(b, n)) {
-        lead_json_escape(s, len, b->data + b->len, n);
-        b->len += n;
-        b->data[b->len] = '\0';
+    for (i = 0; i < len; i++) {
+        unsigned char  c = (unsigned char) s[i];
+
+        if (c == '"' || c == '\\') {
+            char  esc[2] = { '\\', (char) c };
+
+            lead_buf_put(b, s + start, i - start);
+            lead_buf_put(b, esc, 2);
+            start = i + 1;
+
+        } else if (c < 0x20 || c == 0x7f || c == '<' || c == '>'
+                   || c == '&')
+        {
+            char  esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+            lead_buf_put(b, s + start, i - start);
+            lead_buf_put(b, esc, 6);
+            start = i + 1;
+        }
     }
+    lead_buf_put(b, s + start, len - start);
     lead_buf_put(b, "\"", 1);
 }
 

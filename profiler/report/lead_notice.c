@@ -1,0 +1,66 @@
+/*
+ * The notice the module posts when a lead becomes mql: the lead, its
+ * cell, the cause and its hot content, as one JSON object.
+ */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <string.h>
+#include <time.h>
+
+#include "lead.h"
+
+void
+lead_mql_json(lead_buf *out, const lead_rules *r, const lead_person *p,
+    const lead_score *score, const char *cause, uint64_t at_ms)
+{
+    const lead_scoring  *sc = lead_rules_scoring(r);
+    const lead_asset    *a;
+    time_t               t = (time_t) (at_ms / 1000);
+    struct tm            tm;
+    char                 id[LEAD_ID_HEX_LEN], when[32];
+    unsigned             i;
+
+    lead_id_to_hex(p->id, id);
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+    lead_buf_printf(out, "{\"event\":\"mql\",\"at\":\"%s\",\"lead\":"
+                    "{\"id\":\"%.*s\",\"email\":", when, LEAD_ID_HEX_LEN,
+                    id);
+    lead_buf_json(out, p->email.data, p->email.len);
+    lead_buf_puts(out, ",\"name\":");
+    lead_buf_json(out, p->name.data, p->name.len);
+    lead_buf_printf(out, ",\"score\":%.0f,\"cell\":\"%c%d\",\"stage\":\"%s\""
+                    ",\"subscribed\":%s,\"contact\":%s},\"cause\":",
+                    score->engagement,
+                    lead_grade(sc, lead_profile_points(r, p,
+                                   score->ncountries ? score->countries[0]
+                                                     : "")),
+                    score->band,
+                    score->stage_index >= 0
+                        ? sc->stages[score->stage_index] : "",
+                    p->subscribed ? "true" : "false",
+                    p->contact ? "true" : "false");
+    lead_buf_json(out, cause, strlen(cause));
+    lead_buf_puts(out, ",\"hot\":[");
+
+    for (i = 0; i < score->nhot; i++) {
+        const lead_contribution  *c = &score->hot[i];
+
+        a = lead_rules_find(r, c->asset_id);
+        lead_buf_puts(out, i ? ",{\"title\":" : "{\"title\":");
+        if (a) {
+            lead_buf_json(out, a->title, strlen(a->title));
+            lead_buf_puts(out, ",\"path\":");
+            lead_buf_json(out, a->path, strlen(a->path));
+        } else {
+            lead_buf_puts(out, "null,\"path\":null");
+        }
+        lead_buf_printf(out, ",\"stage\":\"%s\",\"hot\":%s,\"reads\":%u,"
+                        "\"depth\":%.2f}", c->stage,
+                        c->hot ? "true" : "false", c->reads, c->depth);
+    }
+
+    lead_buf_puts(out, "]}");
+}

@@ -1,0 +1,544 @@
+/*
+ * The event log and its visitor indexes.
+ *
+ * "events" is the log in time order (see append_events); a commit only
+ * appends to it, which is what makes it fast.  "visitors" (first, last,
+ * count by visitor id) and "visits" (visitor + time + seq) index it by
+ * visitor: the fold keeps them (lead_fold.c) up to meta "indexed", and
+ * readers add the events after that themselves.
+ */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "lead.h"
+#include "lead_internal.h"
+#include "lead_store.h"
+
+static const char  seq_key[] = "seq";
+
+static int
+visit_cmp(const void *a, const void *b)
+{
+    const lead_visit  *x = a, *y = b;
+    int           c = memcmp(x->id, y->id, LEAD_ID_LEN);
+
+    if (c != 0) {
+        return c;
+    }
+    return (x->time_ms > y->time_ms) - (x->time_ms < y->time_ms);
+}
+
+/*
+ * Keys are the event time then a store-wide sequence number (kept in
+ * "meta"), both big-endian: the log reads in time order, and since every
+ * batch is recent its keys land at the end, where MDB_APPEND is cheap.
+ */
+static int
+append_events(lead_store *s, MDB_txn *txn, const lead_batch *b,
+    lead_visit *visits)
+{
+    MDB_cursor     *cur;
+    MDB_val         key, val, skey, sval;
+    uint8_t         kbuf[16], seqbuf[8];
+    uint64_t        seq = 0;
+    size_t          pos = 0, len, n = 0;
+    const uint8_t  *rec;
+    int             rc;
+
+    skey.mv_data = (void *) seq_key;
+    skey.mv_size = sizeof(seq_key) - 1;
+
+    rc = mdb_get(txn, s->meta, &skey, &sval);
+    if (rc == 0 && sval.mv_size == 8) {
+        seq = lead_get_u64(sval.mv_data);
+    } else if (rc != 0 && rc != MDB_NOTFOUND) {
+        return lead_store_mdb_fail(s, rc, "reading the event sequence");
+    }
+
+    rc = mdb_cursor_open(txn, s->events, &cur);
+    if (rc != 0) {
+        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
+    }
+
+    while (lead_batch_next(b, &pos, &rec, &len)) {
+        /* the visitor id and time sit at fixed offsets of the head */
+        visits[n].id = rec + EVENT_VISITOR_AT;
+        visits[n].time_ms = lead_get_u64(rec + 4);
+
+        lead_put_be64(kbuf, visits[n].time_ms);
+        visits[n].seq = ++seq;
+        lead_put_be64(kbuf + 8, seq);
+        key.mv_data = kbuf;
+        key.mv_size = sizeof(kbuf);
+        val.mv_data = (void *) rec;
+        val.mv_size = len;
+
+        rc = mdb_cursor_put(cur, &key, &val, MDB_APPEND);
+        if (rc == MDB_KEYEXIST) {
+            /* older than the newest stored event: another worker's */
+            rc = mdb_cursor_put(cur, &key, &val, 0);
+        }
+        if (rc != 0) {
+            mdb_cursor_close(cur);
+            return lead_store_mdb_fail(s, rc, "appending an event");
+        }
+
+        n++;
+    }
+
+    mdb_cursor_close(cur);
+
+    lead_put_u64(seqbuf, seq);
+    sval.mv_data = seqbuf;
+    sval.mv_size = 8;
+
+    rc = mdb_put(txn, s->meta, &skey, &sval, 0);
+    if (rc != 0) {
+        return lead_store_mdb_fail(s, rc, "writing the event sequence");
+    }
+
+    return LEAD_OK;
+}
+
+/*
+ * "visits": visitor + time + seq -> nothing, so one person's events are
+ * found without scanning everyone's.
+ */
+static int
+index_visits(lead_store *s, MDB_txn *txn, const lead_visit *v, size_t n)
+{
+    MDB_val   key, val;
+    uint8_t   k[LEAD_VISIT_KEY_LEN];
+    size_t    i;
+    int       rc;
+
+    val.mv_data = NULL;
+    val.mv_size = 0;
+
+    for (i = 0; i < n; i++) {
+        memcpy(k, v[i].id, LEAD_ID_LEN);
+        lead_put_be64(k + LEAD_ID_LEN, v[i].time_ms);
+        lead_put_be64(k + LEAD_ID_LEN + 8, v[i].seq);
+        key.mv_data = k;
+        key.mv_size = sizeof(k);
+
+        rc = mdb_put(txn, s->visits, &key, &val, 0);
+        if (rc != 0) {
+            return lead_store_mdb_fail(s, rc, "indexing an event");
+        }
+    }
+
+    return LEAD_OK;
+}
+
+int
+lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
+    size_t n)
+{
+    MDB_val   key, val;
+    uint8_t   rec[VISITOR_SIZE];
+    uint64_t  first, last, count;
+    size_t    i, j;
+    int       rc;
+
+    lead_sort(visits, n, sizeof(lead_visit), visit_cmp);
+
+    for (i = 0; i < n; i = j) {
+        for (j = i + 1; j < n; j++) {
+            if (memcmp(visits[j].id, visits[i].id, LEAD_ID_LEN) != 0) {
+                break;
+            }
+        }
+
+        first = visits[i].time_ms;
+        last = visits[j - 1].time_ms;
+        count = j - i;
+
+        key.mv_data = (void *) visits[i].id;
+        key.mv_size = LEAD_ID_LEN;
+
+        rc = mdb_get(txn, s->visitors, &key, &val);
+        if (rc == 0 && val.mv_size == VISITOR_SIZE) {
+            uint64_t  f = lead_get_u64(val.mv_data);
+            uint64_t  l = lead_get_u64((uint8_t *) val.mv_data + 8);
+
+            first = f < first ? f : first;
+            last = l > last ? l : last;
+            count += lead_get_u64((uint8_t *) val.mv_data + 16);
+
+        } else if (rc != 0 && rc != MDB_NOTFOUND) {
+            return lead_store_mdb_fail(s, rc, "reading a visitor");
+        }
+
+        lead_put_u64(rec, first);
+        lead_put_u64(rec + 8, last);
+        lead_put_u64(rec + 16, count);
+        val.mv_data = rec;
+        val.mv_size = VISITOR_SIZE;
+
+        rc = mdb_put(txn, s->visitors, &key, &val, 0);
+        if (rc != 0) {
+            return lead_store_mdb_fail(s, rc, "writing a visitor");
+        }
+
+        rc = index_visits(s, txn, visits + i, j - i);
+        if (rc != LEAD_OK) {
+            return rc;
+        }
+    }
+
+    return LEAD_OK;
+}
+
+/*
+ * Events older than the indexes' position (another worker's batch, late)
+ * are indexed at once, so the indexes stay whole up to it; older than the
+ * kept scores' too, their visitors' leads will be scored again.
+ */
+static int
+index_late(lead_store *s, MDB_txn *txn, lead_visit *v, size_t n)
+{
+    MDB_val        key, val;
+    uint8_t        indexed[16];
+    uint64_t       folded, indexed_ms;
+    lead_fold_pos  pos = { 0 };
+    size_t         i, late = 0;
+    int            rc, all;
+
+    if (!s->folding) {
+        return lead_store_index_visits(s, txn, v, n);
+    }
+
+    rc = lead_store_indexed(s, txn, indexed, &all);
+    if (rc == LEAD_OK) {
+        rc = lead_store_fold_pos(s, txn, &pos);
+    }
+    folded = pos.started ? pos.time_ms : 0;
+
+    indexed_ms = rc == LEAD_OK ? lead_get_be64(indexed) : 0;
+    val.mv_data = NULL;
+    val.mv_size = 0;
+    for (i = 0; rc == LEAD_OK && i < n; i++) {
+        /* its seq is the newest: only an older time puts it behind */
+        if (!all && v[i].time_ms >= indexed_ms) {
+            continue;
+        }
+        v[late++] = v[i];
+        if (v[i].time_ms < folded) {
+            key.mv_data = (void *) v[i].id;
+            key.mv_size = LEAD_ID_LEN;
+            rc = mdb_put(txn, s->refold, &key, &val, 0);
+            rc = rc == 0 ? LEAD_OK
+                         : lead_store_mdb_fail(s, rc, "marking a refold");
+        }
+    }
+    return rc == LEAD_OK && late ? lead_store_index_visits(s, txn, v, late)
+                                 : rc;
+}
+
+int
+lead_store_commit(lead_store *s, const lead_batch *b)
+{
+    MDB_txn  *txn;
+    lead_visit  *visits;
+    int          rc;
+
+    if (lead_batch_count(b) == 0) {
+        return s->read_only ? lead_store_fail(s, LEAD_EINVAL,
+                                              "store opened read-only")
+                            : LEAD_OK;
+    }
+
+    visits = malloc(lead_batch_count(b) * sizeof(lead_visit));
+    if (visits == NULL) {
+        return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+
+    rc = lead_store_write_begin(s, &txn);
+    if (rc == LEAD_OK) {
+        rc = append_events(s, txn, b, visits);
+        if (rc == LEAD_OK) {
+            rc = index_late(s, txn, visits, lead_batch_count(b));
+        }
+        if (rc == LEAD_OK) {
+            rc = mdb_txn_commit(txn);
+            rc = rc == 0 ? LEAD_OK
+                         : lead_store_mdb_fail(s, rc, "mdb_txn_commit");
+        } else {
+            mdb_txn_abort(txn);
+        }
+    }
+
+    free(visits);
+    return rc;
+}
+
+typedef struct {
+    lead_event_fn    fn;
+    void            *arg;
+} scan_ctx;
+
+static int
+event_row(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    scan_ctx    *c = ctx;
+    lead_event   ev;
+
+    if (key->mv_size != 16
+        || lead_event_decode(val->mv_data, val->mv_size, &ev) != LEAD_OK)
+    {
+        return 0;   /* not an event this version reads: skip it */
+    }
+
+    return c->fn(c->arg, lead_get_be64((uint8_t *) key->mv_data + 8), &ev);
+}
+
+int
+lead_store_each_event(lead_store *s, lead_event_fn fn, void *arg)
+{
+    scan_ctx  c = { fn, arg };
+
+    return lead_store_scan(s, s->events, event_row, &c);
+}
+
+/* A visitor's events after the index: a visitor row to add to its own. */
+typedef struct {
+    uint8_t   id[LEAD_ID_LEN];
+    uint64_t  time_ms;
+} tail_visit;
+
+static int
+tail_visit_cmp(const void *x, const void *y)
+{
+    const tail_visit  *a = x, *b = y;
+    int                d = memcmp(a->id, b->id, LEAD_ID_LEN);
+
+    return d ? d : (a->time_ms > b->time_ms) - (a->time_ms < b->time_ms);
+}
+
+int
+lead_store_tail_first(lead_store *s, MDB_txn *txn, MDB_cursor **cur,
+    MDB_val *key, MDB_val *val)
+{
+    uint8_t  pos[16];
+    int      rc, all;
+
+    *cur = NULL;
+    rc = lead_store_indexed(s, txn, pos, &all);
+    if (rc != LEAD_OK || all) {
+        return rc != LEAD_OK ? rc : LEAD_ENOTFOUND;
+    }
+    rc = mdb_cursor_open(txn, s->events, cur);
+    if (rc != 0) {
+        *cur = NULL;
+        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
+    }
+
+    key->mv_data = pos;
+    key->mv_size = 16;
+    rc = mdb_cursor_get(*cur, key, val, MDB_SET_RANGE);
+    if (rc == 0 && key->mv_size == 16 && memcmp(key->mv_data, pos, 16) == 0) {
+        rc = mdb_cursor_get(*cur, key, val, MDB_NEXT);    /* indexed */
+    }
+    if (rc != 0) {
+        mdb_cursor_close(*cur);
+        *cur = NULL;
+        return rc == MDB_NOTFOUND
+               ? LEAD_ENOTFOUND : lead_store_mdb_fail(s, rc, "reading events");
+    }
+    return LEAD_OK;
+}
+
+/* Visits after the indexes' position, of one visitor or (NULL) all. */
+static int
+tail_visits(lead_store *s, MDB_txn *txn, const uint8_t *only,
+    tail_visit **out, size_t *n)
+{
+    MDB_cursor  *cur;
+    MDB_val      key, val;
+    tail_visit  *grown;
+    size_t       cap = 0;
+    int          rc;
+
+    *out = NULL;
+    *n = 0;
+    rc = lead_store_tail_first(s, txn, &cur, &key, &val);
+    if (rc != LEAD_OK) {
+        return rc == LEAD_ENOTFOUND ? LEAD_OK : rc;
+    }
+
+    for (; rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+        const uint8_t  *e = val.mv_data;
+
+        if (key.mv_size != 16 || val.mv_size < EVENT_VISITOR_AT + LEAD_ID_LEN
+            || (only && memcmp(e + EVENT_VISITOR_AT, only, LEAD_ID_LEN) != 0))
+        {
+            continue;
+        }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 256;
+            grown = realloc(*out, cap * sizeof(tail_visit));
+            if (grown == NULL) {
+                mdb_cursor_close(cur);
+                return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+            }
+            *out = grown;
+        }
+        memcpy((*out)[*n].id, e + EVENT_VISITOR_AT, LEAD_ID_LEN);
+        (*out)[*n].time_ms = lead_get_be64(key.mv_data);
+        (*n)++;
+    }
+    mdb_cursor_close(cur);
+    if (rc != MDB_NOTFOUND) {
+        return lead_store_mdb_fail(s, rc, "reading events");
+    }
+    lead_sort(*out, *n, sizeof(tail_visit), tail_visit_cmp);
+    return LEAD_OK;
+}
+
+/* Adds the tail's visits of v->id from *i on to v (they are sorted). */
+static void
+add_tail(lead_visitor *v, const tail_visit *t, size_t n, size_t *i)
+{
+    for (; *i < n && memcmp(t[*i].id, v->id, LEAD_ID_LEN) == 0; (*i)++) {
+        if (v->events == 0 || t[*i].time_ms < v->first_ms) {
+            v->first_ms = t[*i].time_ms;
+        }
+        if (t[*i].time_ms > v->last_ms) {
+            v->last_ms = t[*i].time_ms;
+        }
+        v->events++;
+    }
+}
+
+static void
+decode_visitor(const uint8_t *id, const MDB_val *val, lead_visitor *v)
+{
+    const uint8_t  *p = val->mv_data;
+
+    memcpy(v->id, id, LEAD_ID_LEN);
+    v->first_ms = lead_get_u64(p);
+    v->last_ms = lead_get_u64(p + 8);
+    v->events = lead_get_u64(p + 16);
+}
+
+/* The next well-formed row of "visitors", or 0 at the end. */
+static int
+next_visitor(MDB_cursor *cur, MDB_cursor_op op, lead_visitor *v, int *rc)
+{
+    MDB_val  key, val;
+
+    while ((*rc = mdb_cursor_get(cur, &key, &val, op)) == 0) {
+        if (key.mv_size == LEAD_ID_LEN && val.mv_size == VISITOR_SIZE) {
+            decode_visitor(key.mv_data, &val, v);
+            return 1;
+        }
+        op = MDB_NEXT;
+    }
+    if (*rc == MDB_NOTFOUND) {
+        *rc = 0;
+    }
+    return 0;
+}
+
+int
+lead_store_each_visitor(lead_store *s, lead_visitor_fn fn, void *arg)
+{
+    MDB_txn       *txn;
+    MDB_cursor    *cur = NULL;
+    tail_visit    *t = NULL;
+    lead_visitor   row, v;
+    size_t         n = 0, i = 0;
+    int            rc, mrc = 0, have, d;
+
+    if (s->empty || s->partial) {
+        return LEAD_OK;
+    }
+    rc = lead_store_read_begin(s, &txn);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    rc = tail_visits(s, txn, NULL, &t, &n);
+    if (rc == LEAD_OK && mdb_cursor_open(txn, s->visitors, &cur) != 0) {
+        rc = lead_store_fail(s, LEAD_ESTORE, "cannot read visitors");
+    }
+
+    /* the indexed visitors and the tail's, merged in id order */
+    have = rc == LEAD_OK && next_visitor(cur, MDB_FIRST, &row, &mrc);
+    while (rc == LEAD_OK && mrc == 0 && (have || i < n)) {
+        /* d >= 0: the indexed row comes first (or is the same visitor) */
+        d = !have ? -1 : i < n ? memcmp(t[i].id, row.id, LEAD_ID_LEN) : 1;
+        if (d >= 0) {
+            v = row;
+            have = next_visitor(cur, MDB_NEXT, &row, &mrc);
+        } else {
+            memset(&v, 0, sizeof(v));
+            memcpy(v.id, t[i].id, LEAD_ID_LEN);
+        }
+        add_tail(&v, t, n, &i);
+        if (fn(arg, &v) != 0) {
+            rc = LEAD_ECALLBACK;
+        }
+    }
+    if (rc == LEAD_OK && mrc != 0) {
+        rc = lead_store_mdb_fail(s, mrc, "reading visitors");
+    }
+
+    if (cur) {
+        mdb_cursor_close(cur);
+    }
+    lead_store_read_end(s, txn);
+    free(t);
+    return rc;
+}
+
+int
+lead_store_get_visitor(lead_store *s, const uint8_t id[LEAD_ID_LEN],
+    lead_visitor *v)
+{
+    MDB_txn     *txn;
+    MDB_val      key, val;
+    tail_visit  *t = NULL;
+    size_t       n = 0, i = 0;
+    int          rc;
+
+    if (s->empty || s->partial) {
+        return LEAD_ENOTFOUND;
+    }
+
+    rc = lead_store_read_begin(s, &txn);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+
+    memset(v, 0, sizeof(*v));
+    memcpy(v->id, id, LEAD_ID_LEN);
+    key.mv_data = (void *) id;
+    key.mv_size = LEAD_ID_LEN;
+
+    rc = mdb_get(txn, s->visitors, &key, &val);
+    if (rc == 0 && val.mv_size == VISITOR_SIZE) {
+        decode_visitor(id, &val, v);
+        rc = LEAD_OK;
+    } else if (rc == 0 || rc == MDB_NOTFOUND) {
+        rc = LEAD_OK;
+    } else {
+        rc = lead_store_mdb_fail(s, rc, "mdb_get");
+    }
+    if (rc == LEAD_OK) {
+        rc = tail_visits(s, txn, id, &t, &n);
+    }
+    if (rc == LEAD_OK) {
+        add_tail(v, t, n, &i);
+        rc = v->events ? LEAD_OK : LEAD_ENOTFOUND;
+    }
+
+    lead_store_read_end(s, txn);
+    free(t);
+    return rc;
+}
