@@ -1,0 +1,80 @@
+/*
+ * What the fold (lead_fold.c) and the lists read from it (lead_kept.c)
+ * share: a lead's kept state and summary, and the fold's working set.
+ */
+
+#ifndef LEAD_FOLD_H
+#define LEAD_FOLD_H
+
+#include <lmdb.h>
+
+#include "lead.h"
+#include "lead_store.h"
+
+#define STATE_HEAD       16           /* first_ms, last_ms */
+#define EVENT_HEAD       (1 + 1 + 2 + 8 + LEAD_ID_LEN + 8 + 8)
+#define RANK_KEY_LEN     (1 + 8 + LEAD_ID_LEN)
+
+typedef struct {
+    uint64_t  ref_ms;
+    uint64_t  first_ms, last_ms;
+    double    engagement;
+} lead_summary_head;
+
+/* A lead the fold made mql, told to the caller once committed. */
+typedef struct {
+    uint8_t      lead[LEAD_ID_LEN];
+    lead_score   score;
+    char         cause[LEAD_CAUSE_MAX];
+} lead_promotion;
+
+typedef struct {
+    lead_store          *s;
+    MDB_txn             *txn;
+    const lead_rules    *rules;        /* NULL: score, promote nothing */
+    const lead_scoring  *sc;
+    lead_fold_pos        pos;
+    lead_scorer         *scorer;
+    lead_score          *score;
+    lead_score          *scratch;
+    lead_buf             buf;
+    uint64_t             first_ms, last_ms;
+    lead_promotion      *promoted;
+    size_t               npromoted;
+    double               deadline;
+} lead_folding;
+
+/* An event waiting to be fed, copied out: the fold writes as it goes. */
+typedef struct {
+    uint8_t   lead[LEAD_ID_LEN];
+    size_t    at, len;             /* in the copies buffer */
+    size_t    order;
+} lead_pending;
+
+/* FNV-1a of scoring.conf: a change of it scores every lead again. */
+uint64_t lead_fold_rules_hash(const lead_rules *r);
+
+/* A summary: what a list shows of a lead, scored at ref_ms. */
+void lead_summary_encode(lead_buf *b, const lead_scoring *sc, uint64_t ref_ms,
+    const lead_score *score, uint64_t first_ms, uint64_t last_ms);
+
+/*
+ * A summary as a list scores it at now_ms (at or after its moment):
+ * everything scaled by the decay since.  LEAD_EINVAL if it is damaged.
+ */
+int lead_summary_decode(const MDB_val *v, const lead_scoring *sc,
+    uint64_t now_ms, lead_score *score, lead_summary_head *h);
+
+/* What a list reads of a score, zero: a lead that read nothing yet. */
+void lead_summary_clear(const lead_scoring *sc, lead_score *score);
+
+/* The first and last read of the lead being scored. */
+void lead_folding_note(lead_folding *f, const lead_event *ev);
+
+/* The lead's kept state into f->scorer; a new one when it has none. */
+int lead_folding_load(lead_folding *f, const uint8_t *lead_id, MDB_txn *txn);
+
+/* By lead, then in the order the events came. */
+int lead_pending_cmp(const void *x, const void *y);
+
+#endif /* LEAD_FOLD_H */
