@@ -308,6 +308,15 @@ void lead_store_close(lead_store *s);
  */
 lead_store *lead_store_share(lead_store *s);
 
+/*
+ * Every read through s sees one snapshot from lead_store_snapshot to the
+ * matching lead_store_snapshot_end (they nest), so a page or a command
+ * reads one consistent state however many queries it makes.  Writes are
+ * not part of it.
+ */
+int lead_store_snapshot(lead_store *s);
+void lead_store_snapshot_end(lead_store *s);
+
 /* The last error's detail, for logs. */
 const char *lead_store_errmsg(const lead_store *s);
 
@@ -993,7 +1002,6 @@ typedef struct {
 /* counts: 0 for the catalogue alone (titles), 1 to count the readers */
 int lead_query_assets(lead_store *s, int counts, lead_asset_list *out);
 void lead_asset_list_free(lead_asset_list *l);
-const char *lead_asset_title(const lead_asset_list *l, uint64_t id);
 
 typedef struct {
     uint64_t     now;            /* leads in it now */

@@ -310,6 +310,9 @@ lead_store_close(lead_store *s)
         if (s->idle != NULL) {
             mdb_txn_abort(s->idle);
         }
+        if (s->snapshot != NULL) {
+            mdb_txn_abort(s->snapshot);
+        }
         if (s->owner == NULL) {
             mdb_env_close(s->env);
         }
@@ -344,6 +347,8 @@ lead_store_share(lead_store *s)
         *view = *s;
         view->owner = s;
         view->idle = NULL;          /* a snapshot is one thread's */
+        view->snapshot = NULL;
+        view->snapshot_depth = 0;
         view->err[0] = '\0';
     }
     return view;
@@ -374,6 +379,11 @@ lead_store_read_begin(lead_store *s, MDB_txn **txn)
 {
     int  rc;
 
+    if (s->snapshot != NULL) {
+        *txn = s->snapshot;
+        return LEAD_OK;
+    }
+
     if (s->idle != NULL) {
         *txn = s->idle;
         s->idle = NULL;
@@ -389,12 +399,49 @@ lead_store_read_begin(lead_store *s, MDB_txn **txn)
 void
 lead_store_read_end(lead_store *s, MDB_txn *txn)
 {
+    if (txn == s->snapshot) {
+        return;
+    }
+
     if (s->idle == NULL) {
         mdb_txn_reset(txn);
         s->idle = txn;
     } else {
         mdb_txn_abort(txn);
     }
+}
+
+int
+lead_store_snapshot(lead_store *s)
+{
+    MDB_txn  *txn;
+    int       rc;
+
+    if (s->snapshot_depth++ > 0) {
+        return LEAD_OK;
+    }
+
+    rc = lead_store_read_begin(s, &txn);
+    if (rc != LEAD_OK) {
+        s->snapshot_depth = 0;
+        return rc;
+    }
+
+    s->snapshot = txn;
+    return LEAD_OK;
+}
+
+void
+lead_store_snapshot_end(lead_store *s)
+{
+    MDB_txn  *txn = s->snapshot;
+
+    if (s->snapshot_depth == 0 || --s->snapshot_depth > 0) {
+        return;
+    }
+
+    s->snapshot = NULL;
+    lead_store_read_end(s, txn);
 }
 
 int

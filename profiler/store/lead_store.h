@@ -33,6 +33,8 @@ struct lead_store {
     int        partial;    /* read-only open of a store missing tables */
     lead_store *owner;     /* a shared view: the handle that owns env */
     MDB_txn    *idle;      /* a read snapshot ended, to renew */
+    MDB_txn    *snapshot;  /* every read's, until lead_store_snapshot_end */
+    unsigned    snapshot_depth;
     char       err[256];
 };
 

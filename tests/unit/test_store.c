@@ -252,6 +252,42 @@ test_shared_handle_reads_latest(void **state)
 }
 
 /*
+ * Inside a snapshot every read sees the state it began with, however many
+ * reads there are and whatever is committed meanwhile; snapshots nest.
+ */
+static void
+test_snapshot_holds_one_state(void **state)
+{
+    enum { FIRST = 3, SECOND = 4 };
+    fx_event    *evs = calloc(FIRST + SECOND, sizeof(*evs));
+    lead_store  *s, *writer;
+
+    assert_non_null(evs);
+    make_events(evs, 0, FIRST + SECOND, 0);
+
+    s = open_store(dir_of(state), 0, 0);
+    writer = lead_store_share(s);
+    assert_non_null(writer);
+    assert_int_equal(commit_events(writer, evs, FIRST), LEAD_OK);
+
+    assert_int_equal(lead_store_snapshot(s), LEAD_OK);
+    assert_int_equal(lead_store_snapshot(s), LEAD_OK);
+    assert_int_equal(commit_events(writer, evs + FIRST, SECOND), LEAD_OK);
+    expect_events(s, evs, FIRST);
+    lead_store_snapshot_end(s);
+    expect_events(s, evs, FIRST);         /* still the outer one's */
+    lead_store_snapshot_end(s);
+
+    expect_events(s, evs, FIRST + SECOND);
+    lead_store_snapshot_end(s);           /* one too many: nothing */
+    expect_events(s, evs, FIRST + SECOND);
+
+    lead_store_close(writer);
+    lead_store_close(s);
+    free(evs);
+}
+
+/*
  * Workers commit in any order, so a later batch may hold older events:
  * they are read in time order (ties in storage order) with their seq.
  */
@@ -676,6 +712,7 @@ main(void)
         T(test_open_creates),
         T(test_commit_and_read),
         T(test_shared_handle_reads_latest),
+        T(test_snapshot_holds_one_state),
         T(test_time_order),
         T(test_visitor_aggregates),
         T(test_reopen_keeps),

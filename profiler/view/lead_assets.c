@@ -1,0 +1,354 @@
+/*
+ * The content marketers tag, with who read it: readers, identified
+ * readers, and the reads that came before an identification or an MQL.
+ */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lead.h"
+#include "lead_internal.h"
+#include "lead_store.h"
+#include "lead_view.h"
+
+/* ---- assets ------------------------------------------------------------ */
+
+typedef struct {
+    lead_asset_list  *l;
+    size_t            cap;
+    /* people's reads of tagged assets, for the readers */
+    struct asset_read {
+        uint64_t        asset;
+        uint8_t         visitor[LEAD_ID_LEN];
+        uint64_t        time_ms;
+    }                *reads;
+    size_t            nreads, rcap;
+    int               oom;
+} asset_build;
+
+static int
+keep_asset(void *arg, const lead_asset *a)
+{
+    asset_build       *b = arg;
+    lead_asset_stats  *grown, *row;
+    lead_arena        *ar = b->l->arena;
+
+    if (b->l->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 64;
+        grown = realloc(b->l->rows, b->cap * sizeof(lead_asset_stats));
+        if (grown == NULL) {
+            b->oom = 1;
+            return 1;
+        }
+        b->l->rows = grown;
+    }
+
+    row = &b->l->rows[b->l->n++];
+    memset(row, 0, sizeof(*row));
+    row->a = *a;
+    row->a.path = lead_arena_str(ar, a->path, strlen(a->path)).data;
+    row->a.title = lead_arena_str(ar, a->title, strlen(a->title)).data;
+    row->a.stage = lead_arena_str(ar, a->stage, strlen(a->stage)).data;
+    row->a.topic = lead_arena_str(ar, a->topic, strlen(a->topic)).data;
+    row->a.group = lead_arena_str(ar, a->group, strlen(a->group)).data;
+    return lead_arena_oom(ar);
+}
+
+static lead_asset_stats *
+find_asset(const lead_asset_list *l, uint64_t id)
+{
+    size_t  lo = 0, hi = l->n, mid;
+
+    /* the catalogue is in id order (the store's key order) */
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        if (l->rows[mid].a.id == id) {
+            return &l->rows[mid];
+        }
+        if (l->rows[mid].a.id < id) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return NULL;
+}
+
+const char *
+lead_asset_title(const lead_asset_list *l, uint64_t id)
+{
+    lead_asset_stats  *row = find_asset(l, id);
+
+    return row ? row->a.title : "(unknown asset)";
+}
+
+static int
+count_read(void *arg, uint64_t seq, const lead_event *ev)
+{
+    asset_build        *b = arg;
+    lead_asset_stats   *row = ev->asset_id ? find_asset(b->l, ev->asset_id)
+                                           : NULL;
+    struct asset_read  *grown;
+    int                 bot = ev->ua_class == LEAD_UA_BOT;
+
+    (void) seq;
+
+    if (row) {
+        *(bot ? &row->bots : &row->people) += 1;
+    } else {
+        *(bot ? &b->l->untagged_bots : &b->l->untagged_people) += 1;
+    }
+    if (row == NULL || bot) {
+        return 0;
+    }
+
+    if (b->nreads == b->rcap) {
+        b->rcap = b->rcap ? b->rcap * 2 : 4096;
+        grown = realloc(b->reads, b->rcap * sizeof(*b->reads));
+        if (grown == NULL) {
+            b->oom = 1;
+            return 1;
+        }
+        b->reads = grown;
+    }
+    b->reads[b->nreads].asset = ev->asset_id;
+    memcpy(b->reads[b->nreads].visitor, ev->visitor, LEAD_ID_LEN);
+    b->reads[b->nreads].time_ms = ev->time_ms;
+    b->nreads++;
+    return 0;
+}
+
+/* which content generates leads: each visitor's first link, and mql */
+typedef struct {
+    uint8_t   visitor[LEAD_ID_LEN];
+    uint8_t   lead[LEAD_ID_LEN];
+    uint64_t  since;              /* linked to the lead */
+    uint64_t  mql;                /* the lead became mql, or 0 */
+} device_row;
+
+typedef struct {
+    lead_store  *s;
+    device_row  *rows;
+    size_t       n, cap;
+    uint8_t      lead[LEAD_ID_LEN];
+    int          oom;
+} device_map;
+
+static int
+add_device(void *arg, const uint8_t visitor[LEAD_ID_LEN], uint64_t since)
+{
+    device_map  *d = arg;
+    device_row  *grown;
+
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 256;
+        grown = realloc(d->rows, d->cap * sizeof(device_row));
+        if (grown == NULL) {
+            d->oom = 1;
+            return 1;
+        }
+        d->rows = grown;
+    }
+    memcpy(d->rows[d->n].visitor, visitor, LEAD_ID_LEN);
+    memcpy(d->rows[d->n].lead, d->lead, LEAD_ID_LEN);
+    d->rows[d->n].since = since;
+    d->rows[d->n].mql = 0;
+    d->n++;
+    return 0;
+}
+
+static int
+add_lead_devices(void *arg, const lead_person *p)
+{
+    device_map  *d = arg;
+
+    memcpy(d->lead, p->id, LEAD_ID_LEN);
+    return lead_store_each_device(d->s, p->id, add_device, d) != LEAD_OK;
+}
+
+static int
+lead_cmp(const void *x, const void *y)
+{
+    const device_row  *a = x, *b = y;
+    int                c = memcmp(a->lead, b->lead, LEAD_ID_LEN);
+
+    return c ? c : (a->since > b->since) - (a->since < b->since);
+}
+
+static int
+note_mql(void *arg, const uint8_t lead_id[LEAD_ID_LEN],
+    const lead_transition *t)
+{
+    device_map  *d = arg;
+    size_t       lo = 0, hi = d->n, mid;
+
+    if (t->to != LEAD_STATUS_MQL) {
+        return 0;
+    }
+
+    /* the first time each lead became mql, on all its devices */
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        if (memcmp(d->rows[mid].lead, lead_id, LEAD_ID_LEN) < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    for (; lo < d->n && memcmp(d->rows[lo].lead, lead_id, LEAD_ID_LEN) == 0;
+         lo++)
+    {
+        if (d->rows[lo].mql == 0) {
+            d->rows[lo].mql = t->time_ms;
+        }
+    }
+    return 0;
+}
+
+static int
+device_cmp(const void *x, const void *y)
+{
+    const device_row  *a = x, *b = y;
+    int                c = memcmp(a->visitor, b->visitor, LEAD_ID_LEN);
+
+    return c ? c : (a->since > b->since) - (a->since < b->since);
+}
+
+static int
+read_cmp(const void *x, const void *y)
+{
+    const struct asset_read  *a = x, *b = y;
+    int                       c;
+
+    if (a->asset != b->asset) {
+        return a->asset < b->asset ? -1 : 1;
+    }
+    c = memcmp(a->visitor, b->visitor, LEAD_ID_LEN);
+    return c ? c : (a->time_ms > b->time_ms) - (a->time_ms < b->time_ms);
+}
+
+static int
+id_cmp(const void *key, const void *row)
+{
+    return memcmp(key, row, LEAD_ID_LEN);
+}
+
+/* Readers per asset, and how many went on to identify or become mql. */
+static int
+count_readers(lead_store *s, asset_build *b)
+{
+    device_map   d;
+    device_row  *dev;
+    size_t       i;
+    int          rc;
+
+    memset(&d, 0, sizeof(d));
+    d.s = s;
+
+    rc = lead_store_each_lead(s, add_lead_devices, &d);
+    if (rc == LEAD_OK && !d.oom) {
+        lead_sort(d.rows, d.n, sizeof(device_row), lead_cmp);
+        rc = lead_store_each_transition(s, NULL, note_mql, &d);
+    }
+    if (rc != LEAD_OK || d.oom) {
+        free(d.rows);
+        return rc != LEAD_OK ? rc : LEAD_ENOMEM;
+    }
+    /* a visitor's first link comes first */
+    lead_sort(d.rows, d.n, sizeof(device_row), device_cmp);
+    lead_sort(b->reads, b->nreads, sizeof(*b->reads), read_cmp);
+
+    for (i = 0; i < b->nreads; i++) {
+        const struct asset_read  *r = &b->reads[i];
+        lead_asset_stats         *row;
+
+        /* one reader once: its first read of the asset */
+        if (i > 0 && r->asset == r[-1].asset
+            && memcmp(r->visitor, r[-1].visitor, LEAD_ID_LEN) == 0)
+        {
+            continue;
+        }
+
+        row = find_asset(b->l, r->asset);
+        dev = d.n ? bsearch(r->visitor, d.rows, d.n, sizeof(device_row),
+                            id_cmp)
+                  : NULL;
+        row->readers++;
+        if (dev) {
+            /* bsearch may land on any link of the visitor: the first */
+            while (dev > d.rows
+                   && memcmp(dev[-1].visitor, r->visitor, LEAD_ID_LEN) == 0)
+            {
+                dev--;
+            }
+            row->identified_readers++;
+            row->before_identified += r->time_ms < dev->since;
+            row->before_mql += dev->mql && r->time_ms < dev->mql;
+        }
+    }
+
+    free(d.rows);
+    return LEAD_OK;
+}
+
+static int
+list_assets(lead_store *s, int counts, lead_asset_list *out)
+{
+    asset_build  b;
+    int          rc;
+
+    memset(out, 0, sizeof(*out));
+    memset(&b, 0, sizeof(b));
+    b.l = out;
+
+    out->arena = lead_arena_new();
+    if (out->arena == NULL) {
+        return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+
+    rc = lead_store_each_asset(s, keep_asset, &b);
+    if (rc == LEAD_OK && counts && !b.oom) {
+        rc = lead_store_each_event(s, count_read, &b);
+    }
+    if (rc == LEAD_OK && counts && !b.oom) {
+        rc = count_readers(s, &b);
+    }
+    free(b.reads);
+
+    /* the callbacks stop only when memory runs out */
+    if (b.oom || rc == LEAD_ENOMEM || rc == LEAD_ECALLBACK) {
+        rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+    if (rc != LEAD_OK) {
+        lead_asset_list_free(out);
+    }
+    return rc;
+}
+
+void
+lead_asset_list_free(lead_asset_list *l)
+{
+    free(l->rows);
+    lead_arena_free(l->arena);
+    memset(l, 0, sizeof(*l));
+}
+
+/* One snapshot: the catalogue and its readers agree. */
+int
+lead_query_assets(lead_store *s, int counts, lead_asset_list *out)
+{
+    int  rc;
+
+    rc = lead_store_snapshot(s);
+    if (rc == LEAD_OK) {
+        rc = list_assets(s, counts, out);
+        lead_store_snapshot_end(s);
+    }
+    return rc;
+}

@@ -1,0 +1,578 @@
+/*
+ * Who to call: the leads list, filtered and sorted as people ask, and the
+ * accounts its leads roll up into.  leadctl and the sales view both ask
+ * these functions, so what one shows the other shows too.
+ */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lead.h"
+#include "lead_internal.h"
+#include "lead_store.h"
+#include "lead_view.h"
+
+#define TOP_MAX  5000       /* deeper pages: the full list is as quick */
+
+/* ---- filters ----------------------------------------------------------- */
+
+void
+lead_filter_init(lead_filter *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->status = -1;
+    f->stage = -1;
+    f->sort = LEAD_SORT_SCORE;
+}
+
+static int
+stage_index(const lead_rules *r, const char *name, size_t len)
+{
+    const lead_scoring  *sc = lead_rules_scoring(r);
+    unsigned             i;
+
+    for (i = 0; i < sc->nstages; i++) {
+        if (strlen(sc->stages[i]) == len
+            && memcmp(sc->stages[i], name, len) == 0)
+        {
+            return (int) i;
+        }
+    }
+    return -1;
+}
+
+static int
+filter_err(char *err, size_t errlen, const char *key, const char *value,
+    size_t len, const char *expected)
+{
+    snprintf(err, errlen, "unknown %s \"%.*s\" (%s)", key,
+             (int) (len > 40 ? 40 : len), value, expected);
+    return LEAD_EINVAL;
+}
+
+int
+lead_filter_set(lead_filter *f, const lead_rules *r, const char *key,
+    const char *value, size_t len, char *err, size_t errlen)
+{
+    const lead_scoring  *sc = lead_rules_scoring(r);
+    char                 stages[LEAD_MAX_STAGES * (LEAD_NAME_MAX + 1)];
+    size_t               i, n = 0;
+    int                  v;
+
+    if (strcmp(key, "status") == 0) {
+        v = len ? lead_status_parse(value, len) : -1;
+        if (len && v <= LEAD_STATUS_ANONYMOUS) {
+            return filter_err(err, errlen, key, value, len,
+                              "statuses: identified mql sal sql won "
+                              "nurture");
+        }
+        f->status = v;
+
+    } else if (strcmp(key, "stage") == 0) {
+        v = len ? stage_index(r, value, len) : -1;
+        if (len && v < 0) {
+            for (i = 0; i < sc->nstages; i++) {
+                n += (size_t) snprintf(stages + n, sizeof(stages) - n,
+                                       "%s%s", i ? " " : "", sc->stages[i]);
+            }
+            snprintf(err, errlen, "unknown stage \"%.*s\" (stages: %s)",
+                     (int) (len > 40 ? 40 : len), value, stages);
+            return LEAD_EINVAL;
+        }
+        f->stage = v;
+
+    } else if (strcmp(key, "topic") == 0) {
+        for (i = 0; i < len; i++) {
+            if (!isgraph((unsigned char) value[i])) {
+                break;
+            }
+        }
+        if (len > LEAD_NAME_MAX || i < len) {
+            return filter_err(err, errlen, key, value, len,
+                              "one word, as in assets.csv");
+        }
+        memcpy(f->topic, value, len);
+        f->topic[len] = '\0';
+
+    } else if (strcmp(key, "cell") == 0) {
+        f->grade = 0;
+        f->band = 0;
+        for (i = 0; i < len; i++) {
+            char  c = (char) toupper((unsigned char) value[i]);
+
+            if (c >= 'A' && c <= 'D' && i == 0 && !f->grade) {
+                f->grade = c;
+            } else if (c >= '1' && c <= '4' && !f->band) {
+                f->band = c - '0';
+            } else {
+                f->grade = 0;
+                f->band = 0;
+                return filter_err(err, errlen, key, value, len,
+                                  "a cell such as A1, a grade A-D or a "
+                                  "band 1-4");
+            }
+        }
+
+    } else if (strcmp(key, "q") == 0) {
+        if (len > LEAD_EMAIL_MAX || memchr(value, '\0', len)) {
+            snprintf(err, errlen, "search text longer than %d bytes",
+                     LEAD_EMAIL_MAX);
+            return LEAD_EINVAL;
+        }
+        memcpy(f->search, value, len);
+        f->search[len] = '\0';
+
+    } else if (strcmp(key, "sort") == 0) {
+        if (len == 0 || (len == 5 && memcmp(value, "score", 5) == 0)) {
+            f->sort = LEAD_SORT_SCORE;
+        } else if (len == 6 && memcmp(value, "recent", 6) == 0) {
+            f->sort = LEAD_SORT_RECENT;
+        } else if (len == 4 && memcmp(value, "name", 4) == 0) {
+            f->sort = LEAD_SORT_NAME;
+        } else {
+            return filter_err(err, errlen, key, value, len,
+                              "score, recent or name");
+        }
+
+    } else {
+        snprintf(err, errlen, "unknown filter \"%s\"", key);
+        return LEAD_EINVAL;
+    }
+
+    return LEAD_OK;
+}
+
+/* A word of a space-separated list, exactly. */
+static int
+has_word(lead_str list, const char *word)
+{
+    size_t       wlen = strlen(word), i = 0, end;
+
+    while (i < list.len) {
+        for (end = i; end < list.len && list.data[end] != ' '; end++) {
+            /* void */
+        }
+        if (end - i == wlen && memcmp(list.data + i, word, wlen) == 0) {
+            return 1;
+        }
+        i = end + 1;
+    }
+    return 0;
+}
+
+/* ---- the leads list ---------------------------------------------------- */
+
+typedef struct {
+    const lead_rules       *rules;
+    const lead_filter      *filter;
+    const lead_asset_list  *titles;
+    lead_list              *list;
+    size_t                  cap;
+    char                    search[LEAD_EMAIL_MAX + 1];
+    int                     oom;
+} list_build;
+
+/* A lead as every list shows it, from its person and score. */
+void
+lead_row_fill(lead_row *row, const lead_rules *r, const lead_person *p,
+    const lead_score *sc)
+{
+    const char  *country = sc->ncountries ? sc->countries[0] : "";
+
+    memset(row, 0, sizeof(*row));
+    memcpy(row->id, p->id, LEAD_ID_LEN);
+    row->email = p->email;
+    row->name = p->name;
+    row->topics = p->topics;
+    row->company = lead_company(r, p->email);
+    row->created_ms = p->created_ms;
+    row->first_ms = p->created_ms;
+    row->last_ms = p->updated_ms;
+    row->subscribed = p->subscribed;
+    row->contact = p->contact;
+    row->status = LEAD_STATUS_IDENTIFIED;
+    row->status_ms = p->created_ms;
+    row->engagement = sc->engagement;
+    row->stage_index = sc->stage_index;
+    row->band = sc->band;
+    row->grade = lead_grade(lead_rules_scoring(r),
+                            lead_profile_points(r, p, country));
+    snprintf(row->country, sizeof(row->country), "%s", country);
+    row->top_asset_id = sc->nhot ? sc->hot[0].asset_id : 0;
+}
+
+static int
+row_matches(const list_build *b, const lead_row *row, const lead_score *sc)
+{
+    const lead_filter  *f = b->filter;
+    unsigned            i;
+
+    if ((f->status >= 0 && row->status != f->status)
+        || (f->stage >= 0 && row->stage_index != f->stage)
+        || (f->grade && row->grade != f->grade)
+        || (f->band && row->band != f->band)
+        || (b->search[0] && !lead_str_contains(row->name, b->search)
+            && !lead_str_contains(row->email, b->search)))
+    {
+        return 0;
+    }
+    if (f->topic[0] && !has_word(row->topics, f->topic)) {
+        for (i = 0; i < sc->ntopics; i++) {
+            if (sc->topics[i].engagement > 0
+                && strcmp(sc->topics[i].topic, f->topic) == 0)
+            {
+                break;
+            }
+        }
+        return i < sc->ntopics;
+    }
+    return 1;
+}
+
+/* The row's strings, copied out of the snapshot into the list's arena. */
+void
+lead_row_keep(lead_arena *a, lead_row *row, const lead_score *sc,
+    const lead_asset_list *titles)
+{
+    char      topics[LEAD_TOPICS_MAX * (LEAD_NAME_MAX + 1)];
+    size_t    n = 0, len;
+    unsigned  i;
+
+    row->email = lead_arena_copy(a, row->email);
+    row->name = lead_arena_copy(a, row->name);
+    row->topics = lead_arena_copy(a, row->topics);
+    row->company = lead_arena_copy(a, row->company);
+
+    for (i = 0; i < sc->ntopics; i++) {
+        if (sc->topics[i].engagement > 0) {
+            len = strlen(sc->topics[i].topic);
+            if (n) {
+                topics[n++] = ' ';
+            }
+            memcpy(topics + n, sc->topics[i].topic, len);
+            n += len;
+        }
+    }
+    row->read_topics = lead_arena_str(a, topics, n);
+
+    if (row->top_asset_id) {
+        const char  *title = lead_asset_title(titles, row->top_asset_id);
+
+        row->top_asset = lead_arena_str(a, title, strlen(title));
+    } else {
+        row->top_asset = lead_arena_str(a, "", 0);
+    }
+}
+
+static int
+add_row(void *arg, const lead_scored *l)
+{
+    list_build  *b = arg;
+    lead_list   *list = b->list;
+    lead_row     row, *grown;
+
+    list->total++;
+    if (l->status >= 0 && l->status < LEAD_NSTATUSES) {
+        list->by_status[l->status]++;
+    }
+
+    lead_row_fill(&row, b->rules, l->person, l->score);
+    row.status = l->status;
+    row.status_ms = l->status_ms;
+    row.devices = l->devices;
+    if (l->first_ms && l->first_ms < row.first_ms) {
+        row.first_ms = l->first_ms;
+    }
+    if (l->last_ms > row.last_ms) {
+        row.last_ms = l->last_ms;
+    }
+
+    if (!row_matches(b, &row, l->score)) {
+        return 0;
+    }
+
+    if (list->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 256;
+        grown = realloc(list->rows, b->cap * sizeof(lead_row));
+        if (grown == NULL) {
+            b->oom = 1;
+            return 1;
+        }
+        list->rows = grown;
+    }
+
+    lead_row_keep(list->arena, &row, l->score, b->titles);
+    list->rows[list->n++] = row;
+    return lead_arena_oom(list->arena);
+}
+
+static int
+str_cmp(lead_str a, lead_str b)
+{
+    int  d = memcmp(a.data, b.data, a.len < b.len ? a.len : b.len);
+
+    return d ? d : (a.len > b.len) - (a.len < b.len);
+}
+
+static int
+by_score(const void *x, const void *y)
+{
+    const lead_row  *a = x, *b = y;
+
+    if (a->engagement != b->engagement) {
+        return a->engagement < b->engagement ? 1 : -1;
+    }
+    if (a->last_ms != b->last_ms) {
+        return a->last_ms < b->last_ms ? 1 : -1;
+    }
+    return str_cmp(a->email, b->email);
+}
+
+/*
+ * What rows sort by, apart from the rows: sorting 100,000 rows of 200
+ * bytes moves megabytes, sorting these a fifth of it.
+ */
+typedef struct {
+    double          engagement;
+    uint64_t        last_ms;
+    lead_str        email;
+    size_t          row;
+} sort_key;
+
+static int
+key_by_score(const void *x, const void *y)
+{
+    const sort_key  *a = x, *b = y;
+
+    if (a->engagement != b->engagement) {
+        return a->engagement < b->engagement ? 1 : -1;
+    }
+    if (a->last_ms != b->last_ms) {
+        return a->last_ms < b->last_ms ? 1 : -1;
+    }
+    return str_cmp(a->email, b->email);
+}
+
+static int
+key_by_recent(const void *x, const void *y)
+{
+    const sort_key  *a = x, *b = y;
+
+    if (a->last_ms != b->last_ms) {
+        return a->last_ms < b->last_ms ? 1 : -1;
+    }
+    return str_cmp(a->email, b->email);
+}
+
+static int
+key_by_name(const void *x, const void *y)
+{
+    return str_cmp(((const sort_key *) x)->email,
+                   ((const sort_key *) y)->email);
+}
+
+/* Sorts the list and keeps rows offset..offset+limit (limit 0: all). */
+static int
+sort_rows(lead_list *l, int by, size_t offset, size_t limit)
+{
+    sort_key  *keys;
+    lead_row  *rows;
+    size_t     i, n;
+
+    offset = offset < l->n ? offset : l->n;
+    n = limit && limit < l->n - offset ? limit : l->n - offset;
+
+    keys = malloc((l->n ? l->n : 1) * sizeof(sort_key));
+    rows = malloc((n ? n : 1) * sizeof(lead_row));
+    if (keys == NULL || rows == NULL) {
+        free(keys);
+        free(rows);
+        return LEAD_ENOMEM;
+    }
+    for (i = 0; i < l->n; i++) {
+        keys[i].engagement = l->rows[i].engagement;
+        keys[i].last_ms = l->rows[i].last_ms;
+        keys[i].email = l->rows[i].email;
+        keys[i].row = i;
+    }
+    lead_sort(keys, l->n, sizeof(sort_key),
+              by == LEAD_SORT_RECENT ? key_by_recent
+              : by == LEAD_SORT_NAME ? key_by_name : key_by_score);
+
+    for (i = 0; i < n; i++) {
+        rows[i] = l->rows[keys[offset + i].row];
+    }
+    free(keys);
+    free(l->rows);
+    l->rows = rows;
+    l->n = n;
+    return LEAD_OK;
+}
+
+static int
+list_leads(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    const lead_filter *f, lead_list *out)
+{
+    list_build        b;
+    lead_asset_list   titles;
+    lead_filter       any;
+    size_t            i;
+    int               rc, top;
+
+    memset(out, 0, sizeof(*out));
+    memset(&b, 0, sizeof(b));
+    if (f == NULL) {
+        lead_filter_init(&any);
+        f = &any;
+    }
+
+    out->arena = lead_arena_new();
+    if (out->arena == NULL) {
+        return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+
+    rc = lead_query_assets(s, 0, &titles);
+    if (rc != LEAD_OK) {
+        lead_list_free(out);
+        return rc;
+    }
+
+    b.rules = r;
+    b.filter = f;
+    b.titles = &titles;
+    b.list = out;
+    for (i = 0; f->search[i]; i++) {
+        b.search[i] = (char) tolower((unsigned char) f->search[i]);
+    }
+
+    /* the hottest few, by status or not: the kept ranks know them */
+    top = f->limit && f->offset + f->limit <= TOP_MAX
+          && f->sort == LEAD_SORT_SCORE && f->stage < 0
+          && !f->topic[0] && !f->grade && !f->band && !f->search[0];
+    if (top) {
+        rc = lead_store_list_top(s, r, now_ms, f->status,
+                                 f->offset + f->limit, add_row, &b);
+        if (rc == LEAD_ENOTFOUND) {
+            top = 0;
+            out->n = 0;
+            out->total = 0;
+            memset(out->by_status, 0, sizeof(out->by_status));
+            rc = LEAD_OK;
+        }
+    }
+    if (!top && rc == LEAD_OK) {
+        rc = lead_store_list_all(s, r, now_ms, add_row, &b);
+    }
+    lead_asset_list_free(&titles);
+
+    if (b.oom || lead_arena_oom(out->arena) || rc == LEAD_ECALLBACK) {
+        rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+    if (rc == LEAD_OK) {
+        out->matched = out->n;
+        if (top) {
+            rc = lead_store_count_statuses(s, out->by_status, &out->total);
+            out->matched = f->status >= 0 ? out->by_status[f->status]
+                                          : out->total;
+        }
+    }
+    if (rc == LEAD_OK && sort_rows(out, f->sort, f->offset, f->limit)
+                         != LEAD_OK)
+    {
+        rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+    if (rc != LEAD_OK) {
+        lead_list_free(out);
+    }
+    return rc;
+}
+
+void
+lead_list_free(lead_list *l)
+{
+    free(l->rows);
+    lead_arena_free(l->arena);
+    memset(l, 0, sizeof(*l));
+}
+
+/* ---- accounts ---------------------------------------------------------- */
+
+static int
+by_company(const void *x, const void *y)
+{
+    const lead_row  *a = x, *b = y;
+    int              d = str_cmp(a->company, b->company);
+
+    return d ? d : by_score(x, y);
+}
+
+static int
+by_account_score(const void *x, const void *y)
+{
+    const lead_account  *a = x, *b = y;
+
+    if (a->engagement != b->engagement) {
+        return a->engagement < b->engagement ? 1 : -1;
+    }
+    return str_cmp(a->company, b->company);
+}
+
+int
+lead_query_accounts(lead_list *l, lead_account **out, size_t *n)
+{
+    lead_account  *acc;
+    size_t         i, j, k = 0;
+
+    /* companies only: people with a free-mail address are no account */
+    for (i = 0, j = 0; i < l->n; i++) {
+        if (l->rows[i].company.len) {
+            l->rows[j++] = l->rows[i];
+        }
+    }
+    l->n = j;
+    lead_sort(l->rows, l->n, sizeof(lead_row), by_company);
+
+    acc = malloc((l->n ? l->n : 1) * sizeof(lead_account));
+    if (acc == NULL) {
+        return LEAD_ENOMEM;
+    }
+
+    for (i = 0; i < l->n; i = j) {
+        acc[k].company = l->rows[i].company;
+        acc[k].engagement = 0;
+        acc[k].first = i;
+        for (j = i; j < l->n
+                    && str_cmp(l->rows[j].company, l->rows[i].company) == 0;
+             j++)
+        {
+            acc[k].engagement += l->rows[j].engagement;
+        }
+        acc[k++].count = j - i;
+    }
+    lead_sort(acc, k, sizeof(lead_account), by_account_score);
+
+    *out = acc;
+    *n = k;
+    return LEAD_OK;
+}
+
+/* One snapshot: the titles, the rows and the counts agree. */
+int
+lead_query_leads(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    const lead_filter *f, lead_list *out)
+{
+    int  rc;
+
+    rc = lead_store_snapshot(s);
+    if (rc == LEAD_OK) {
+        rc = list_leads(s, r, now_ms, f, out);
+        lead_store_snapshot_end(s);
+    }
+    return rc;
+}
