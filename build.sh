@@ -55,7 +55,7 @@ configure_nginx() {
     # the sales view's files are built in at configure time, and config
     # lists the sources it finds then
     want="$(dpkg-query -W -f='${Version}' nginx-dev) $cc_opt $ld_opt"
-    want+=" $( (cat config html/sales/*; ls profiler/*/*.c ngx_lead_module) \
+    want+=" $( (cat config html/sales/*; ls profiler/*/*.[ch] ngx_lead_module) \
                | md5sum | cut -c1-32)"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         return 0

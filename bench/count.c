@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "lead.h"
+#include "lead_report.h"
 
 static int
 count_event(void *arg, uint64_t seq, const lead_event *ev)

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "lead.h"
+#include "lead_report.h"
 
 #define DAY_MS     86400000ULL
 #define SPAN_MS    (90 * DAY_MS)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "lead.h"
+#include "lead_report.h"
 
 /* As the store's thread does: the hits made events, then committed. */
 static int

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "lead.h"
+#include "lead_report.h"
 #include "lead_store.h"         /* the kept scores' own reader */
 
 #define MAX_RUNS 64

@@ -202,50 +202,6 @@ cmd_visitors(ctl *c, lead_store *s)
     return run_listing(c, s, 0);
 }
 
-/* ---- assets ------------------------------------------------------------ */
-
-static int
-cmd_assets(ctl *c, lead_store *s)
-{
-    lead_asset_list   l;
-    lead_buf          out;
-    size_t            i;
-
-    if (lead_query_assets(s, 1, &l) != LEAD_OK) {
-        fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));
-        return 1;
-    }
-
-    memset(&out, 0, sizeof(out));
-    if (c->json) {
-        lead_report_assets_json(&out, &l);
-        lead_asset_list_free(&l);
-        return print_buf(&out);
-    }
-
-    lead_buf_printf(&out, "%7s %5s %7s %6s %6s %5s  %-11s %6s  %s\n",
-                    "reads", "bots", "readers", "leads", "ident.", "mql",
-                    "stage", "points", "path");
-    for (i = 0; i < l.n; i++) {
-        const lead_asset_stats  *row = &l.rows[i];
-
-        lead_buf_printf(&out, "%7" PRIu64 " %5" PRIu64 " %7" PRIu64 " %6"
-                        PRIu64 " %6" PRIu64 " %5" PRIu64 "  %-11s %6d  ",
-                        row->people, row->bots, row->readers,
-                        row->identified_readers, row->before_identified,
-                        row->before_mql, row->a.stage, (int) row->a.points);
-        text_str(&out, (lead_str) { row->a.path, strlen(row->a.path) });
-        lead_buf_puts(&out, "\n");
-    }
-    lead_buf_printf(&out, "%7" PRIu64 " %5" PRIu64 "  (untagged: see "
-                    "`leadctl rules scan`)\n\nreaders: distinct visitors; "
-                    "leads: those identified; ident.: read it before\n"
-                    "identifying; mql: read it before their lead became an "
-                    "MQL\n", l.untagged_people, l.untagged_bots);
-    lead_asset_list_free(&l);
-    return print_buf(&out);
-}
-
 /* ---- rules ------------------------------------------------------------- */
 
 static int

@@ -67,6 +67,7 @@ int cmd_show(ctl *c, lead_store *s);
 int cmd_status(ctl *c, lead_store *s);
 int cmd_funnel(ctl *c, lead_store *s);
 int cmd_accounts(ctl *c, lead_store *s);
+int cmd_assets(ctl *c, lead_store *s);
 int cmd_forget(ctl *c, lead_store *s);
 int cmd_purge(ctl *c, lead_store *s);
 int cmd_backup(ctl *c, lead_store *s);

@@ -12,18 +12,7 @@
 void
 text_str(lead_buf *out, lead_str v)
 {
-    size_t  i, start = 0;
-
-    for (i = 0; i < v.len; i++) {
-        unsigned char  c = (unsigned char) v.data[i];
-
-        if (c < 0x20 || c == 0x7f) {
-            lead_buf_put(out, v.data + start, i - start);
-            lead_buf_put(out, "?", 1);
-            start = i + 1;
-        }
-    }
-    lead_buf_put(out, v.data + start, v.len - start);
+    lead_buf_text(out, v.data, v.len);
 }
 
 int

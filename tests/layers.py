@@ -121,6 +121,14 @@ def rel(p):
 
 def sizes():
     faults = []
+    names = {}
+    for f in subprocess.run(["git", "-C", ROOT, "ls-files", "*.c"],
+                            capture_output=True, text=True).stdout.split():
+        base = os.path.basename(f)
+        if base in names:
+            # objects are named by the file alone (the Makefile's vpath)
+            faults.append(f"{f} and {names[base]}: one name for two files")
+        names[base] = f
     sources = subprocess.run(["git", "-C", ROOT, "ls-files", "*.c", "*.h",
                               "*.py", "*.sh"],
                              capture_output=True, text=True).stdout.split()

@@ -30,9 +30,10 @@
 #include <time.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_support.h"
 #include "lead_store.h"
 #include "lead_fold.h"
+#include "lead_derived.h"
 
 
 /* Folded in already: the key is at or before the fold's. */

@@ -8,8 +8,7 @@
 
 #include <lmdb.h>
 
-#include "lead.h"
-#include "lead_store.h"
+#include "lead_derived.h"
 
 #define STATE_HEAD       16           /* first_ms, last_ms */
 #define EVENT_HEAD       (1 + 1 + 2 + 8 + LEAD_ID_LEN + 8 + 8)

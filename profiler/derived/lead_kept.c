@@ -12,9 +12,10 @@
 #include <string.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_support.h"
 #include "lead_store.h"
 #include "lead_fold.h"
+#include "lead_derived.h"
 
 #define TAIL_MAX  200000              /* more: a full scan is faster */
 

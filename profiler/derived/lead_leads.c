@@ -18,8 +18,9 @@
 #include <string.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_support.h"
 #include "lead_store.h"
+#include "lead_derived.h"
 
 #define LEAD_HEAD   17
 #define TOPICS_MAX  512
@@ -855,7 +856,7 @@ lead_store_promote_txn(lead_store *s, MDB_txn *txn, const lead_rules *r,
     int                status, rc;
 
     *promoted = 0;
-    rc = lead_store_read_status_txn(s, txn, lead_id, &status, &since);
+    rc = lead_store_get_status_txn(s, txn, lead_id, &status, &since);
     if (rc != LEAD_OK
         || (status != LEAD_STATUS_IDENTIFIED
             && status != LEAD_STATUS_NURTURE))

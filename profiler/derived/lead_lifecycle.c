@@ -20,8 +20,9 @@
 #include <unistd.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_support.h"
 #include "lead_store.h"
+#include "lead_derived.h"
 
 #define PURGE_SCAN_FACTOR  20   /* visitors looked at per one purged */
 

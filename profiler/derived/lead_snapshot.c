@@ -19,8 +19,9 @@
 #include <string.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_support.h"
 #include "lead_store.h"
+#include "lead_derived.h"
 
 #define EVENT_HEAD  (1 + 1 + 2 + 8 + LEAD_ID_LEN + 8 + 8)
 #define NO_LEAD     UINT32_MAX

@@ -14,8 +14,9 @@
 #include <string.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_support.h"
 #include "lead_store.h"
+#include "lead_derived.h"
 
 #define TKEY_LEN  (LEAD_ID_LEN + 8 + 4)
 
@@ -69,7 +70,7 @@ lead_status_allowed(int from, int to)
 }
 
 int
-lead_store_read_status_txn(lead_store *s, MDB_txn *txn,
+lead_store_get_status_txn(lead_store *s, MDB_txn *txn,
     const uint8_t *lead_id, int *status, uint64_t *since_ms)
 {
     MDB_val  key, val;
@@ -91,21 +92,6 @@ lead_store_read_status_txn(lead_store *s, MDB_txn *txn,
 }
 
 int
-lead_store_get_status_txn(lead_store *s, MDB_txn *txn,
-    const uint8_t *lead_id, int *status)
-{
-    uint64_t  since;
-    int       rc;
-
-    rc = lead_store_read_status_txn(s, txn, lead_id, status, &since);
-    if (rc == LEAD_ENOTFOUND) {
-        *status = LEAD_STATUS_ANONYMOUS;
-        rc = LEAD_OK;
-    }
-    return rc;
-}
-
-int
 lead_store_get_status(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
     int *status, uint64_t *since_ms)
 {
@@ -118,7 +104,7 @@ lead_store_get_status(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
 
     rc = lead_store_read_begin(s, &txn);
     if (rc == LEAD_OK) {
-        rc = lead_store_read_status_txn(s, txn, lead_id, status, since_ms);
+        rc = lead_store_get_status_txn(s, txn, lead_id, status, since_ms);
         lead_store_read_end(s, txn);
     }
     return rc;
@@ -148,7 +134,7 @@ lead_store_transition(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
     size_t       len;
     int          from, rc;
 
-    rc = lead_store_read_status_txn(s, txn, lead_id, &from, &since);
+    rc = lead_store_get_status_txn(s, txn, lead_id, &from, &since);
     if (rc == LEAD_ENOTFOUND) {
         from = LEAD_STATUS_ANONYMOUS;
         since = 0;

@@ -11,9 +11,10 @@
 #include <string.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_support.h"
 #include "lead_store.h"
 #include "lead_fold.h"
+#include "lead_derived.h"
 
 #define SUMMARY_VERSION  1
 

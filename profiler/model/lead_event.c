@@ -9,7 +9,8 @@
 #include <string.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_support.h"
+#include "lead_model.h"
 
 #define EVENT_VERSION  1
 #define HEAD_SIZE      (1 + 1 + 2 + 8 + LEAD_ID_LEN + 8 + 8)

@@ -10,7 +10,8 @@
 #include <netinet/in.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_support.h"
+#include "lead_model.h"
 
 struct lead_hits {
     lead_batch  *records;         /* encoded by lead_hit_encode */

@@ -24,7 +24,8 @@
 #include <string.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_support.h"
+#include "lead_model.h"
 
 #define MAX_READS   16      /* 0.5^15: later reads are counted, not scored */
 #define MAX_COVER   16      /* byte intervals kept per asset */

@@ -13,6 +13,7 @@
 #include <openssl/hmac.h>
 
 #include "lead.h"
+#include "lead_parse.h"
 
 #define ID_B64_LEN   22
 #define MAC_B64_LEN  43

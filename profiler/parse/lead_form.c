@@ -11,7 +11,8 @@
 #include <string.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_support.h"
+#include "lead_parse.h"
 
 /* ---- application/x-www-form-urlencoded -------------------------------- */
 

@@ -14,6 +14,7 @@
 #include <maxminddb.h>
 
 #include "lead.h"
+#include "lead_parse.h"
 
 struct lead_geoip {
     MMDB_s  mmdb;

@@ -11,7 +11,8 @@
 #include <threads.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_support.h"
+#include "lead_parse.h"
 
 static int
 lower(int c)

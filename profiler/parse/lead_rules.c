@@ -17,7 +17,8 @@
 #include <sys/stat.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_support.h"
+#include "lead_parse.h"
 
 #define MAX_FIELDS       16
 #define MAX_FIELD_LEN    1024

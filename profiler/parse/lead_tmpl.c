@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "lead.h"
+#include "lead_parse.h"
 
 enum { SEG_TEXT, SEG_VAR, SEG_RAW, SEG_IF, SEG_UNLESS, SEG_LIST, SEG_END };
 

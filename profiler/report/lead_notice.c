@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lead.h"
+#include "lead_report.h"
 
 void
 lead_mql_json(lead_buf *out, const lead_rules *r, const lead_person *p,

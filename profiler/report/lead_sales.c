@@ -20,7 +20,8 @@
 #include <string.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_support.h"
+#include "lead_report.h"
 
 #define PER_PAGE           50
 #define ACCOUNTS_PER_PAGE  20

@@ -13,7 +13,7 @@
 #include <lmdb.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_support.h"
 #include "lead_store.h"
 
 typedef struct {
@@ -89,9 +89,9 @@ put_rules_texts(lead_store *s, MDB_txn *txn, const lead_rules *r)
     return LEAD_OK;
 }
 
-int
-lead_store_get_rules(lead_store *s, lead_rules **out, char *err,
-    size_t errlen)
+/* The rules recorded, or LEAD_ENOTFOUND. */
+static int
+recorded_rules(lead_store *s, lead_rules **out, char *err, size_t errlen)
 {
     MDB_txn        *txn;
     MDB_val         key, val;
@@ -232,4 +232,20 @@ lead_store_each_asset(lead_store *s, lead_asset_fn fn, void *arg)
     asset_scan  c = { fn, arg };
 
     return lead_store_scan(s, s->assets, asset_row, &c);
+}
+
+int
+lead_store_rules(lead_store *s, lead_rules **out, char *err, size_t errlen)
+{
+    static const char  header[] = "path,title,stage,points,topic,flags";
+    int                rc;
+
+    rc = recorded_rules(s, out, err, errlen);
+
+    /* a store written without lead_rules: default knobs, nothing tagged */
+    if (rc == LEAD_ENOTFOUND) {
+        rc = lead_rules_parse(out, "(defaults)", "", 0, header,
+                              sizeof(header) - 1, err, errlen);
+    }
+    return rc;
 }

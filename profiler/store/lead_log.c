@@ -16,7 +16,7 @@
 #include <lmdb.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_support.h"
 #include "lead_store.h"
 
 static const char  seq_key[] = "seq";

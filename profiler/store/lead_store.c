@@ -17,7 +17,7 @@
 #include <lmdb.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_support.h"
 #include "lead_store.h"
 
 #define MAX_DBS       32      /* room for tables later versions add */

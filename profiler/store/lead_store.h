@@ -1,6 +1,6 @@
 /*
- * The store's insides, shared by the files that implement it
- * (lead_store.c: events, visitors, assets; lead_leads.c: leads).
+ * The store layer's own: the LMDB environment, its tables and "meta"
+ * keys, and the helpers every layer above reads and writes them with.
  */
 
 #ifndef LEAD_STORE_H
@@ -8,7 +8,7 @@
 
 #include <lmdb.h>
 
-#include "lead.h"
+#include "lead_model.h"
 
 struct lead_store {
     MDB_env   *env;
@@ -83,30 +83,6 @@ lead_get_be64(const uint8_t *p)
            | (uint64_t) p[6] << 8 | (uint64_t) p[7];
 }
 
-/* A lead's status and since when, or LEAD_ENOTFOUND if none is kept. */
-int lead_store_read_status_txn(lead_store *s, MDB_txn *txn,
-    const uint8_t *lead_id, int *status, uint64_t *since_ms);
-
-/*
- * Inside a write transaction: a lead that is identified (or back in
- * nurture) and has met a trigger since becomes mql; *promoted says so,
- * with the cause.  from_start, when given, is its score with triggers
- * counted from the start (what an identified lead is judged on); else,
- * and for nurture, it is scored here into score.
- */
-int lead_store_promote_txn(lead_store *s, MDB_txn *txn, const lead_rules *r,
-    const uint8_t *lead_id, uint64_t now_ms, const lead_score *from_start,
-    lead_score *score, int *promoted, char cause[LEAD_CAUSE_MAX]);
-
-/* A lead's status inside a transaction; anonymous when it has none. */
-int lead_store_get_status_txn(lead_store *s, MDB_txn *txn,
-    const uint8_t *lead_id, int *status);
-
-/* A status change inside a write transaction (see lead_status.c). */
-int lead_store_transition(lead_store *s, MDB_txn *txn,
-    const uint8_t *lead_id, int to, uint64_t now_ms, const char *cause,
-    const char *who, const char *reason);
-
 /* A visit: an event's visitor and key, for the per-visitor indexes. */
 typedef struct {
     const uint8_t  *id;
@@ -135,69 +111,8 @@ int lead_store_set_indexed(lead_store *s, MDB_txn *txn,
 int lead_store_tail_first(lead_store *s, MDB_txn *txn, MDB_cursor **cur,
     MDB_val *key, MDB_val *val);
 
-/* lead_store_lead_events inside a transaction (a write one too). */
-int lead_store_lead_events_txn(lead_store *s, MDB_txn *txn,
-    const uint8_t *lead_id, lead_event_fn fn, void *arg);
-
-/*
- * The lead of an e-mail (normalised here) or of a hex id: its id and its
- * "leads" record; LEAD_ENOTFOUND if there is none.
- */
-int lead_store_lookup_txn(lead_store *s, MDB_txn *txn, const char *who,
-    size_t len, uint8_t id[LEAD_ID_LEN], MDB_val *person);
-
-/* The lead's devices inside a transaction (a write one too). */
-int lead_store_each_device_txn(lead_store *s, MDB_txn *txn,
-    const uint8_t *lead_id, lead_device_fn fn, void *arg);
-
 /* Data files in dir made its owner's, as a store nginx opens must be. */
 void lead_store_match_owner(const char *dir);
-
-/* A "leads" record; its strings point into val. */
-int lead_decode_person(const uint8_t *id, const MDB_val *val,
-    lead_person *p);
-
-/*
- * The lead a visitor's event at time t belongs to, from its n links: the
- * link in force then, or the first for what it read before identifying.
- */
-const uint8_t *lead_attributed(const uint8_t *links, size_t n, uint64_t t);
-
-/* Every lead scored in one snapshot, with what the lists show of it. */
-typedef struct {
-    const lead_person  *person;
-    const lead_score   *score;
-    int                 status;      /* identified when none is kept */
-    uint64_t            status_ms;
-    unsigned            devices;
-    uint64_t            first_ms;    /* its first and last event, 0: none */
-    uint64_t            last_ms;
-} lead_scored;
-
-typedef int (*lead_scored_all_fn)(void *arg, const lead_scored *l);
-
-int lead_store_score_all(lead_store *s, const lead_scoring *sc,
-    uint64_t now_ms, lead_scored_all_fn fn, void *arg);
-
-/*
- * The same for lists, from the kept scores when they are the rules' and
- * current (else the full scan above): only what a list shows is scored,
- * the score's hot content is its first asset, without why.
- */
-int lead_store_list_all(lead_store *s, const lead_rules *r, uint64_t now_ms,
-    lead_scored_all_fn fn, void *arg);
-
-/*
- * From the kept ranks: at least the want hottest leads of a status (-1:
- * any), in no order; LEAD_ENOTFOUND when the ranks cannot tell (no kept
- * scores for these rules, or fewer leads with a positive score).
- */
-int lead_store_list_top(lead_store *s, const lead_rules *r, uint64_t now_ms,
-    int status, size_t want, lead_scored_all_fn fn, void *arg);
-
-/* How many leads there are, and in each status. */
-int lead_store_count_statuses(lead_store *s, size_t counts[LEAD_NSTATUSES],
-    size_t *leads);
 
 /* How far the fold (lead_fold.c) reached, kept in "meta". */
 typedef struct {
@@ -210,5 +125,15 @@ typedef struct {
 int lead_store_fold_pos(lead_store *s, MDB_txn *txn, lead_fold_pos *pos);
 int lead_store_set_fold_pos(lead_store *s, MDB_txn *txn,
     const lead_fold_pos *pos);
+
+/* One visitor's counts, or LEAD_ENOTFOUND. */
+int lead_store_get_visitor(lead_store *s, const uint8_t id[LEAD_ID_LEN],
+    lead_visitor *v);
+
+
+typedef int (*lead_asset_fn)(void *arg, const lead_asset *a);
+int lead_store_each_asset(lead_store *s, lead_asset_fn fn, void *arg);
+
+#define LEAD_SCHEMA_VERSION  1
 
 #endif /* LEAD_STORE_H */

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_support.h"
 
 /* the largest page or export kept in memory */
 #define BUF_MAX  ((size_t) 1 << 31)
@@ -211,4 +211,22 @@ lead_buf_put_u64(lead_buf *b, uint64_t v)
 
     lead_put_u64(p, v);
     lead_buf_put(b, (const char *) p, 8);
+}
+
+/* A line of text for a terminal: a control character becomes '?'. */
+void
+lead_buf_text(lead_buf *b, const char *s, size_t len)
+{
+    size_t  i, start = 0;
+
+    for (i = 0; i < len; i++) {
+        unsigned char  c = (unsigned char) s[i];
+
+        if (c < 0x20 || c == 0x7f) {
+            lead_buf_put(b, s + start, i - start);
+            lead_buf_put(b, "?", 1);
+            start = i + 1;
+        }
+    }
+    lead_buf_put(b, s + start, len - start);
 }

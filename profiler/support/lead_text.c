@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_support.h"
 
 int
 lead_hex_digit(int c)

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lead.h"
+#include "lead_support.h"
 
 #define DAY_MS  86400000ULL
 

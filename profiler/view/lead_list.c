@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_support.h"
 #include "lead_store.h"
 #include "lead_view.h"
 

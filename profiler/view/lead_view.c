@@ -1,6 +1,6 @@
 /*
- * What every query of the view layer shares: strings that outlive the
- * store's snapshot, and the rules a store was written under.
+ * Strings that outlive the store's snapshot, for the results of every
+ * query of the view layer.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_support.h"
 #include "lead_store.h"
 #include "lead_view.h"
 
@@ -90,20 +90,4 @@ lead_str
 lead_arena_copy(lead_arena *a, lead_str v)
 {
     return lead_arena_str(a, v.data, v.len);
-}
-
-int
-lead_store_rules(lead_store *s, lead_rules **out, char *err, size_t errlen)
-{
-    static const char  header[] = "path,title,stage,points,topic,flags";
-    int                rc;
-
-    rc = lead_store_get_rules(s, out, err, errlen);
-
-    /* a store written without lead_rules: default knobs, nothing tagged */
-    if (rc == LEAD_ENOTFOUND) {
-        rc = lead_rules_parse(out, "(defaults)", "", 0, header,
-                              sizeof(header) - 1, err, errlen);
-    }
-    return rc;
 }

@@ -1,9 +1,136 @@
-/* What the files of the view layer share. */
+/*
+ * The view layer: what a query returns (the leads list, one lead in
+ * full, the funnel, the accounts, the assets) and what its files share.
+ */
 
 #ifndef LEAD_VIEW_H
 #define LEAD_VIEW_H
 
-#include "lead.h"
+#include "lead_derived.h"
+
+typedef struct lead_arena lead_arena;
+
+typedef struct {
+    uint8_t      id[LEAD_ID_LEN];
+    lead_str     email;
+    lead_str     name;
+    lead_str     topics;         /* subscribed to, space-separated */
+    lead_str     company;        /* the e-mail domain; "" for free-mail */
+    lead_str     read_topics;    /* read about, most engaged first */
+    lead_str     top_asset;      /* the first of its hot content, or "" */
+    uint64_t     top_asset_id;
+    uint64_t     created_ms;     /* identified */
+    uint64_t     first_ms;       /* first seen */
+    uint64_t     last_ms;        /* last seen (read, or filled the form) */
+    int          subscribed;
+    int          contact;
+    int          status;
+    uint64_t     status_ms;      /* in that status since */
+    double       engagement;
+    int          stage_index;    /* -1: none yet */
+    int          band;
+    char         grade;
+    char         country[LEAD_COUNTRY_LEN];    /* read from lately */
+    unsigned     devices;
+} lead_row;
+
+typedef struct {
+    lead_row    *rows;           /* matching the filter, sorted, paged */
+    size_t       n;
+    size_t       matched;        /* rows matching the filter */
+    size_t       total;          /* every identified lead */
+    size_t       by_status[LEAD_NSTATUSES];   /* ... in each status */
+    lead_arena  *arena;
+} lead_list;
+
+int lead_query_leads(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    const lead_filter *f, lead_list *out);
+void lead_list_free(lead_list *l);
+
+/* An account: a company domain, its people rows[first..first+count). */
+typedef struct {
+    lead_str     company;
+    double       engagement;     /* its people's, summed */
+    size_t       first, count;
+} lead_account;
+
+/*
+ * Groups a list's company leads by domain (the list is reordered, its
+ * free-mail leads left out); accounts come hottest first.
+ */
+int lead_query_accounts(lead_list *l, lead_account **out, size_t *n);
+
+/* Every asset rule events were read under, with its readers. */
+typedef struct {
+    lead_asset   a;              /* strings owned by the list */
+    uint64_t     people;         /* reads by people */
+    uint64_t     bots;
+    uint64_t     readers;        /* distinct visitors, bots aside */
+    uint64_t     identified_readers;
+    uint64_t     before_identified;   /* read it, then identified */
+    uint64_t     before_mql;          /* read it before their lead's mql */
+} lead_asset_stats;
+
+typedef struct {
+    lead_asset_stats  *rows;     /* by asset id */
+    size_t             n;
+    uint64_t           untagged_people, untagged_bots;
+    lead_arena        *arena;
+} lead_asset_list;
+
+/* counts: 0 for the catalogue alone (titles), 1 to count the readers */
+int lead_query_assets(lead_store *s, int counts, lead_asset_list *out);
+void lead_asset_list_free(lead_asset_list *l);
+
+typedef struct {
+    uint64_t     now;            /* leads in it now */
+    uint64_t     ever;           /* leads that were in it */
+    uint64_t     went_on;        /* ... and went on to the next status */
+    uint64_t     median_ms;      /* time spent in it */
+} lead_funnel_status;
+
+typedef struct {
+    uint64_t             leads;
+    lead_funnel_status   status[LEAD_NSTATUSES];
+    uint64_t             stage[LEAD_MAX_STAGES + 1];   /* last: none yet */
+} lead_funnel;
+
+/* From every lead (an unfiltered list) and every status change. */
+int lead_query_funnel(lead_store *s, const lead_list *all, uint64_t now_ms,
+    lead_funnel *out);
+
+#define LEAD_TREND_DAYS  30
+
+typedef struct {
+    uint8_t      visitor[LEAD_ID_LEN];
+    uint64_t     since_ms;       /* linked to the lead */
+} lead_device;
+
+typedef struct {
+    lead_event   ev;             /* strings owned by the detail */
+    lead_str     title;          /* the asset's title, or "" */
+    int          before_identified;
+} lead_read;
+
+typedef struct {
+    lead_row          row;       /* as the list shows it */
+    lead_score        score;
+    lead_str          hot_titles[LEAD_HOT_MAX];
+    lead_str          why_titles[LEAD_WHY_MAX];
+    double            trend[LEAD_TREND_DAYS];
+    lead_transition  *history;   /* oldest first */
+    size_t            nhistory;
+    lead_device      *devices;
+    size_t            ndevices;
+    lead_read        *reads;     /* every event, oldest first */
+    size_t            nreads;
+    lead_arena       *arena;
+} lead_detail;
+
+/* By e-mail or id; LEAD_ENOTFOUND if there is no such lead. */
+int lead_query_lead(lead_store *s, const lead_rules *r, const char *who,
+    size_t len, uint64_t now_ms, lead_detail *out);
+void lead_detail_free(lead_detail *d);
 
 lead_arena *lead_arena_new(void);
 void lead_arena_free(lead_arena *a);
@@ -25,5 +152,15 @@ void lead_row_keep(lead_arena *a, lead_row *row, const lead_score *sc,
 
 /* The title of an asset of the list, or NULL. */
 const char *lead_asset_title(const lead_asset_list *l, uint64_t id);
+
+/*
+ * A lead's engagement at the end of each of the last LEAD_TREND_DAYS
+ * days, the last one now: what it was then, from what was read by then.
+ */
+int lead_query_trend(lead_store *s, const lead_rules *r,
+    const uint8_t lead_id[LEAD_ID_LEN], uint64_t now_ms,
+    double trend[LEAD_TREND_DAYS]);
+
+enum { LEAD_SORT_SCORE, LEAD_SORT_RECENT, LEAD_SORT_NAME };
 
 #endif /* LEAD_VIEW_H */

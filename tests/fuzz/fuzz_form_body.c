@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lead.h"
+#include "lead_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lead.h"
+#include "lead_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

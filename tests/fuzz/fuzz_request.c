@@ -9,7 +9,8 @@
 #include <string.h>
 
 #include "lead.h"
-#include "lead_internal.h"
+#include "lead_report.h"
+#include "lead_support.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

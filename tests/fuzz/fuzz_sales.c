@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lead.h"
+#include "lead_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

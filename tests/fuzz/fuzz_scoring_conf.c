@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lead.h"
+#include "lead_report.h"
 
 #define FUZZ_DIR  "/nonexistent-lead-fuzz"
 

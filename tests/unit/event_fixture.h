@@ -12,7 +12,7 @@
 #define EVENT_FIXTURE_H
 
 #include "unit.h"
-#include "lead_internal.h"
+#include "lead_support.h"
 
 typedef struct {
     lead_event  ev;

@@ -5,7 +5,7 @@
 #include <sys/socket.h>
 
 #include "event_fixture.h"
-#include "lead_internal.h"
+#include "lead_support.h"
 
 /* Event encoding, decoding and batches. */
 

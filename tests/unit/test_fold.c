@@ -2,7 +2,7 @@
 
 #include <math.h>
 
-#include "lead_internal.h"
+#include "lead_support.h"
 
 /*
  * Kept scores (lead_fold.c): a list read from them is the list a full

@@ -16,5 +16,6 @@
 #include <cmocka.h>
 
 #include "lead.h"
+#include "lead_report.h"     /* and every layer's own, below it */
 
 #endif /* UNIT_H */

@@ -1,7 +1,7 @@
-/* Helpers shared by the profiler's own files; not part of the API. */
+/* The support layer: what every layer above uses and the API does not show. */
 
-#ifndef LEAD_INTERNAL_H
-#define LEAD_INTERNAL_H
+#ifndef LEAD_SUPPORT_H
+#define LEAD_SUPPORT_H
 
 #include <stdlib.h>
 
@@ -65,27 +65,12 @@ int lead_hex_digit(int c);
 /* Length of the valid UTF-8 sequence at s (1 to 4), 0 if invalid. */
 size_t lead_utf8_len(const unsigned char *s, size_t len);
 
-/*
- * A scorer's state, to be kept in the store and fed on later: loading
- * what save wrote gives a scorer that scores as the one saved.
- */
-void lead_scorer_save(const lead_scorer *s, lead_buf *out);
-int lead_scorer_load(lead_scorer *s, const uint8_t *data, size_t len);
 
 /* needle, already lower-case, in s, ignoring ASCII case */
 int lead_str_contains(lead_str s, const char *needle);
 
 /* Decodes in place: '+' is a space, %XX a byte, a bad escape stays. */
 size_t lead_url_decode(char *s, size_t len);
-
-/* A file of html/sales/, built in (profiler/embed.sh). */
-typedef struct {
-    const char           *name;
-    const unsigned char  *data;
-    size_t                len;
-} lead_embedded;
-
-extern const lead_embedded  lead_sales_files[];
 
 /*
  * qsort, for arrays that may be empty (and NULL), and that are often in
@@ -107,4 +92,7 @@ lead_sort(void *base, size_t n, size_t size,
     }
 }
 
-#endif /* LEAD_INTERNAL_H */
+/* A monotonic clock in milliseconds, for budgets and timings. */
+double lead_clock_ms(void);
+
+#endif /* LEAD_SUPPORT_H */

@@ -1,0 +1,135 @@
+/*
+ * The derived layer's own: leads, their devices, statuses and history,
+ * and scoring every lead, for the views above.
+ */
+
+#ifndef LEAD_DERIVED_H
+#define LEAD_DERIVED_H
+
+#include "lead_store.h"
+
+typedef int (*lead_device_fn)(void *arg, const uint8_t visitor[LEAD_ID_LEN],
+    uint64_t since_ms);
+
+/* A status change, with why and by whom. */
+typedef struct {
+    uint64_t   time_ms;
+    int        from;
+    int        to;
+    lead_str   cause;      /* what made it happen */
+    lead_str   who;        /* a salesperson, or "" for lead itself */
+    lead_str   reason;     /* why sales rejected it (nurture) */
+} lead_transition;
+
+/*
+ * Scores every lead in one pass over the events, in one snapshot, and
+ * calls fn with each lead (leads with no events score 0).
+ */
+typedef int (*lead_scored_fn)(void *arg, const lead_person *p,
+    const lead_score *score);
+
+int lead_store_score_leads(lead_store *s, const lead_scoring *sc,
+    uint64_t now_ms, lead_scored_fn fn, void *arg);
+
+/* 1 when a lead may go from one status to the other. */
+int lead_status_allowed(int from, int to);
+
+typedef int (*lead_transition_fn)(void *arg,
+    const uint8_t lead_id[LEAD_ID_LEN], const lead_transition *t);
+
+/* One lead's transitions in time order, or every lead's (lead_id NULL). */
+int lead_store_each_transition(lead_store *s,
+    const uint8_t lead_id[LEAD_ID_LEN], lead_transition_fn fn, void *arg);
+
+int lead_store_each_lead(lead_store *s, lead_person_fn fn, void *arg);
+
+/* The lead's visitors (devices) and when each was linked. */
+int lead_store_each_device(lead_store *s,
+    const uint8_t lead_id[LEAD_ID_LEN], lead_device_fn fn, void *arg);
+
+/* Every event attributed to the lead, in time order. */
+int lead_store_lead_events(lead_store *s,
+    const uint8_t lead_id[LEAD_ID_LEN], lead_event_fn fn, void *arg);
+
+/* A lead's status and since when, or LEAD_ENOTFOUND if none is kept. */
+int lead_store_get_status_txn(lead_store *s, MDB_txn *txn,
+    const uint8_t *lead_id, int *status, uint64_t *since_ms);
+
+/*
+ * Inside a write transaction: a lead that is identified (or back in
+ * nurture) and has met a trigger since becomes mql; *promoted says so,
+ * with the cause.  from_start, when given, is its score with triggers
+ * counted from the start (what an identified lead is judged on); else,
+ * and for nurture, it is scored here into score.
+ */
+int lead_store_promote_txn(lead_store *s, MDB_txn *txn, const lead_rules *r,
+    const uint8_t *lead_id, uint64_t now_ms, const lead_score *from_start,
+    lead_score *score, int *promoted, char cause[LEAD_CAUSE_MAX]);
+
+/* A status change inside a write transaction (see lead_status.c). */
+int lead_store_transition(lead_store *s, MDB_txn *txn,
+    const uint8_t *lead_id, int to, uint64_t now_ms, const char *cause,
+    const char *who, const char *reason);
+
+/* lead_store_lead_events inside a transaction (a write one too). */
+int lead_store_lead_events_txn(lead_store *s, MDB_txn *txn,
+    const uint8_t *lead_id, lead_event_fn fn, void *arg);
+
+/*
+ * The lead of an e-mail (normalised here) or of a hex id: its id and its
+ * "leads" record; LEAD_ENOTFOUND if there is none.
+ */
+int lead_store_lookup_txn(lead_store *s, MDB_txn *txn, const char *who,
+    size_t len, uint8_t id[LEAD_ID_LEN], MDB_val *person);
+
+/* The lead's devices inside a transaction (a write one too). */
+int lead_store_each_device_txn(lead_store *s, MDB_txn *txn,
+    const uint8_t *lead_id, lead_device_fn fn, void *arg);
+
+/* A "leads" record; its strings point into val. */
+int lead_decode_person(const uint8_t *id, const MDB_val *val,
+    lead_person *p);
+
+/*
+ * The lead a visitor's event at time t belongs to, from its n links: the
+ * link in force then, or the first for what it read before identifying.
+ */
+const uint8_t *lead_attributed(const uint8_t *links, size_t n, uint64_t t);
+
+/* Every lead scored in one snapshot, with what the lists show of it. */
+typedef struct {
+    const lead_person  *person;
+    const lead_score   *score;
+    int                 status;      /* identified when none is kept */
+    uint64_t            status_ms;
+    unsigned            devices;
+    uint64_t            first_ms;    /* its first and last event, 0: none */
+    uint64_t            last_ms;
+} lead_scored;
+
+typedef int (*lead_scored_all_fn)(void *arg, const lead_scored *l);
+
+int lead_store_score_all(lead_store *s, const lead_scoring *sc,
+    uint64_t now_ms, lead_scored_all_fn fn, void *arg);
+
+/*
+ * The same for lists, from the kept scores when they are the rules' and
+ * current (else the full scan above): only what a list shows is scored,
+ * the score's hot content is its first asset, without why.
+ */
+int lead_store_list_all(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    lead_scored_all_fn fn, void *arg);
+
+/*
+ * From the kept ranks: at least the want hottest leads of a status (-1:
+ * any), in no order; LEAD_ENOTFOUND when the ranks cannot tell (no kept
+ * scores for these rules, or fewer leads with a positive score).
+ */
+int lead_store_list_top(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    int status, size_t want, lead_scored_all_fn fn, void *arg);
+
+/* How many leads there are, and in each status. */
+int lead_store_count_statuses(lead_store *s, size_t counts[LEAD_NSTATUSES],
+    size_t *leads);
+
+#endif /* LEAD_DERIVED_H */

@@ -1,0 +1,75 @@
+/*
+ * The model layer's own: events as bytes, the scorer, and the rules
+ * every score is judged by.
+ */
+
+#ifndef LEAD_MODEL_H
+#define LEAD_MODEL_H
+
+#include "lead_parse.h"
+
+/*
+ * Upper bound of an encoded event's size: the head, then every field at
+ * its limit with its tag and length (3 bytes).
+ */
+#define LEAD_EVENT_MAX_SIZE                                                   \
+    (44 + 3 + LEAD_PATH_MAX + 3 + LEAD_HOST_MAX + 3 * (3 + LEAD_UTM_MAX)      \
+     + 3 + LEAD_MAX_RANGES * 16                                               \
+     + 3 + 8 + 3 + 4 + 3 + 1 + 3 * (3 + LEAD_NAME_MAX)        /* asset */     \
+     + 3 + LEAD_COUNTRY_LEN - 1 + 3 + LEAD_REGION_MAX + 3 + LEAD_CITY_MAX)
+
+/* Returns the encoded length, or LEAD_EINVAL if a field is over its limit. */
+int lead_event_encode(const lead_event *ev, uint8_t *buf, size_t size);
+
+/* Strings in ev point into buf. */
+int lead_event_decode(const uint8_t *buf, size_t len, lead_event *ev);
+
+/* Gives the event the meaning of the asset (or none when a is NULL). */
+void lead_event_set_asset(lead_event *ev, const lead_asset *a);
+
+/* ... and the place it was read from; ev points into geo. */
+void lead_event_set_geo(lead_event *ev, const lead_geo *geo);
+
+/*
+ * Scores one subject from its events, added in time order.  Triggers (a
+ * hot asset read, engagement reaching mql_threshold) count from since_ms.
+ */
+typedef struct lead_scorer lead_scorer;
+
+lead_scorer *lead_scorer_new(const lead_scoring *sc);
+void lead_scorer_free(lead_scorer *s);
+void lead_scorer_reset(lead_scorer *s, uint64_t since_ms);
+int lead_scorer_add(lead_scorer *s, const lead_event *ev);
+double lead_scorer_engagement(const lead_scorer *s, uint64_t now_ms);
+int lead_scorer_result(const lead_scorer *s, uint64_t now_ms,
+    lead_score *out);
+
+/* Engagement band 1..4 from the engagement thresholds. */
+int lead_band(const lead_scoring *sc, double engagement);
+
+/* The buying stage of engagement by stage (each times scale), or -1. */
+int lead_stage_of(const lead_scoring *sc, const double *by_stage,
+    double scale);
+
+/*
+ * The account (company) a lead belongs to: its e-mail domain, or "" for
+ * a free-mail address.  Leads of one account are rolled up together.
+ */
+lead_str lead_company(const lead_rules *r, lead_str email);
+
+/*
+ * A scorer's state, to be kept in the store and fed on later: loading
+ * what save wrote gives a scorer that scores as the one saved.
+ */
+void lead_scorer_save(const lead_scorer *s, lead_buf *out);
+int lead_scorer_load(lead_scorer *s, const uint8_t *data, size_t len);
+
+int lead_batch_add(lead_batch *b, const lead_event *ev);
+size_t lead_batch_count(const lead_batch *b);
+void lead_batch_clear(lead_batch *b);
+
+/* A hit's record at its largest: a sockaddr_in6 and the target more. */
+#define LEAD_HIT_MAX_SIZE                                                     \
+    (LEAD_EVENT_MAX_SIZE + 3 + LEAD_TARGET_MAX + 3 + 28)
+
+#endif /* LEAD_MODEL_H */

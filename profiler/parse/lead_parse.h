@@ -1,0 +1,105 @@
+/*
+ * The parse layer's own: what reads outside input (cookies, rules,
+ * templates, forms) offers the layers above and the API does not.
+ */
+
+#ifndef LEAD_PARSE_H
+#define LEAD_PARSE_H
+
+#include "lead_support.h"
+
+/* LEAD_OK and the id when value is well-formed and its MAC matches. */
+int lead_cookie_verify(const uint8_t *secret, size_t secret_len,
+    const char *value, size_t len, uint8_t id[LEAD_ID_LEN]);
+
+/*
+ * The sales view's anti-CSRF token: a MAC of the browser's visitor id and
+ * the user nginx authenticated ($remote_user, may be empty).
+ */
+void lead_sales_token(const uint8_t *secret, size_t secret_len,
+    const uint8_t visitor[LEAD_ID_LEN], const char *user, size_t user_len,
+    char out[LEAD_TOKEN_LEN]);
+int lead_sales_token_verify(const uint8_t *secret, size_t secret_len,
+    const uint8_t visitor[LEAD_ID_LEN], const char *user, size_t user_len,
+    const char *token, size_t len);
+
+/*
+ * The same from the two files' contents; dir names them in messages and
+ * holds the file that freemail_domains names.
+ */
+int lead_rules_parse(lead_rules **out, const char *dir, const char *scoring,
+    size_t scoring_len, const char *assets, size_t assets_len, char *err,
+    size_t errlen);
+
+/* The asset with this id in the rules, or NULL. */
+const lead_asset *lead_rules_find(const lead_rules *r, uint64_t id);
+
+/*
+ * The texts a rule set was parsed from, so a copy kept in the store gives
+ * leadctl the very rules nginx scores with.
+ */
+enum {
+    LEAD_RULES_SCORING,
+    LEAD_RULES_ASSETS,
+    LEAD_RULES_FREEMAIL,
+    LEAD_RULES_NTEXTS
+};
+
+lead_str lead_rules_text(const lead_rules *r, int which);
+
+/* lead_rules_parse with the free-mail list given as text, not a file. */
+int lead_rules_parse_texts(lead_rules **out, const char *dir,
+    const char *scoring, size_t scoring_len, const char *assets,
+    size_t assets_len, const lead_str *freemail, char *err, size_t errlen);
+
+/*
+ * Practical e-mail check (ASCII, one '@', dotted domain, at most 254
+ * bytes); writes it trimmed and lower-cased, the form a lead is unique by.
+ */
+int lead_email_normalize(const char *in, size_t len,
+    char out[LEAD_EMAIL_MAX]);
+
+/*
+ * For a list, item fills values with the fields of its item i and
+ * returns 1, or 0 when there are no more; list is the list's index in
+ * names.  Lists may nest: item is asked for the inner items while the
+ * outer one is current.
+ */
+typedef int (*lead_tmpl_item_fn)(void *arg, unsigned list, size_t i,
+    lead_str *values);
+
+void lead_tmpl_render_buf(const lead_tmpl *t, lead_str *values,
+    lead_tmpl_item_fn item, void *arg, lead_buf *out);
+
+#define LEAD_MAC_LEN          32
+#define LEAD_RULES_MAX_ROWS   10000
+#define LEAD_RULES_MAX_FILE   (4 * 1024 * 1024)
+#define LEAD_POINTS_LIMIT     1000    /* |points| per asset or rule */
+#define LEAD_TMPL_MAX         (256 * 1024)
+
+lead_ua_class lead_ua_classify(const char *ua, size_t len);
+
+int lead_id_from_hex(const char *hex, size_t len, uint8_t id[LEAD_ID_LEN]);
+
+/* scoring.conf's warm_after: a group read enough to be warm */
+typedef struct lead_group_rule {
+    const char  *name;
+    unsigned     count;       /* distinct assets read to be warm */
+    int32_t      points;
+} lead_group_rule;
+
+/* scoring.conf's country: profile points for where a lead reads from */
+typedef struct lead_country_rule {
+    char         codes[64][3];
+    unsigned     ncodes;
+    int32_t      points;
+} lead_country_rule;
+
+int lead_rules_is_freemail(const lead_rules *r, const char *domain,
+    size_t len);
+
+/* lead_tmpl_load of text in memory; label names it in messages. */
+int lead_tmpl_parse(lead_tmpl **out, const char *text, size_t len,
+    const char *const *names, const char *label, char *err, size_t errlen);
+
+#endif /* LEAD_PARSE_H */

@@ -1,0 +1,49 @@
+/*
+ * The report layer's own: each format of each report, for the sales view
+ * and for lead_report.
+ */
+
+#ifndef LEAD_REPORT_H
+#define LEAD_REPORT_H
+
+#include "lead_view.h"
+
+/* The name of stage i of the rules, or "" for none (-1). */
+const char *lead_report_stage(const lead_rules *r, int i);
+
+void lead_report_leads_text(lead_buf *out, const lead_rules *r,
+    const lead_list *l);
+void lead_report_lead_text(lead_buf *out, const lead_rules *r,
+    const lead_detail *d);
+void lead_report_funnel_text(lead_buf *out, const lead_rules *r,
+    const lead_funnel *f);
+void lead_report_accounts_text(lead_buf *out, const lead_list *l,
+    const lead_account *a, size_t n);
+void lead_report_assets_text(lead_buf *out, const lead_asset_list *l);
+
+/*
+ * The machine formats, the same for leadctl --json/--csv and the sales
+ * view's .json/.csv: appended to out.
+ */
+void lead_report_leads_json(lead_buf *out, const lead_rules *r,
+    const lead_list *l);
+void lead_report_leads_csv(lead_buf *out, const lead_rules *r,
+    const lead_list *l);
+void lead_report_lead_json(lead_buf *out, const lead_rules *r,
+    const lead_detail *d);
+void lead_report_funnel_json(lead_buf *out, const lead_rules *r,
+    const lead_funnel *f);
+void lead_report_accounts_json(lead_buf *out, const lead_list *l,
+    const lead_account *a, size_t n);
+void lead_report_assets_json(lead_buf *out, const lead_asset_list *l);
+
+/* A file of html/sales/, built in (embed.sh). */
+typedef struct {
+    const char           *name;
+    const unsigned char  *data;
+    size_t                len;
+} lead_embedded;
+
+extern const lead_embedded  lead_sales_files[];
+
+#endif /* LEAD_REPORT_H */

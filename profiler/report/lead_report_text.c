@@ -1,0 +1,266 @@
+/*
+ * The reports as text for people at a terminal (leadctl): who to call,
+ * one lead in full, the funnel, the accounts and the assets.  Every value
+ * from outside goes through lead_buf_text.
+ */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "lead.h"
+#include "lead_report.h"
+
+static void
+text_str(lead_buf *out, lead_str v)
+{
+    lead_buf_text(out, v.data, v.len);
+}
+
+static void
+text_time(lead_buf *out, uint64_t ms)
+{
+    char  when[LEAD_TIME_LEN];
+
+    lead_format_time(ms, when);
+    lead_buf_puts(out, when);
+}
+
+void
+lead_report_leads_text(lead_buf *out, const lead_rules *r,
+    const lead_list *l)
+{
+    const lead_row  *row;
+    size_t           i;
+
+    lead_buf_printf(out, "%6s  %-4s %-10s %-10s %-32s %s\n", "score",
+                    "cell", "status", "stage", "email",
+                    "name / hot content");
+    for (i = 0; i < l->n; i++) {
+        row = &l->rows[i];
+        lead_buf_printf(out, "%6.0f  %c%-3d %-10s %-10s ",
+                        row->engagement, row->grade, row->band,
+                        lead_status_name(row->status),
+                        lead_report_stage(r, row->stage_index));
+        text_str(out, row->email);
+        lead_buf_printf(out, "%*s", row->email.len < 32
+                                    ? (int) (33 - row->email.len) : 1, "");
+        text_str(out, row->name);
+        if (row->top_asset.len) {
+            lead_buf_puts(out, " / ");
+            text_str(out, row->top_asset);
+        }
+        lead_buf_puts(out, "\n");
+    }
+}
+
+static void
+text_contributions(lead_buf *out, const lead_contribution *list,
+    const lead_str *titles, unsigned n)
+{
+    unsigned  i;
+
+    for (i = 0; i < n; i++) {
+        const lead_contribution  *k = &list[i];
+
+        lead_buf_printf(out, "    %+7.1f  ", k->score);
+        if (k->group_bonus) {
+            lead_buf_puts(out, "read enough of \"");
+            text_str(out, titles[i]);
+            lead_buf_puts(out, "\" to be warm (");
+            text_time(out, k->last_ms);
+            lead_buf_puts(out, ")\n");
+            continue;
+        }
+        lead_buf_puts(out, k->hot ? "HOT " : "");
+        text_str(out, titles[i]);
+        lead_buf_printf(out, " [%s]: %.0f%% read, %u time%s, last ", k->stage,
+                        k->depth * 100, k->reads, k->reads == 1 ? "" : "s");
+        text_time(out, k->last_ms);
+        lead_buf_puts(out, "\n");
+    }
+}
+
+void
+lead_report_lead_text(lead_buf *out, const lead_rules *r,
+    const lead_detail *d)
+{
+    const lead_row    *row = &d->row;
+    const lead_score  *sc = &d->score;
+    char               vid[LEAD_ID_HEX_LEN + 1];
+    size_t             i;
+
+    text_str(out, row->name);
+    lead_buf_puts(out, " <");
+    text_str(out, row->email);
+    lead_buf_printf(out, ">\n  score %.0f, cell %c%d, status %s, stage %s\n"
+                    "  identified ", row->engagement, row->grade, row->band,
+                    lead_status_name(row->status),
+                    row->stage_index >= 0
+                        ? lead_report_stage(r, row->stage_index) : "-");
+    text_time(out, row->created_ms);
+    lead_buf_printf(out, ", subscribed %s", row->subscribed ? "yes" : "no");
+    if (row->topics.len) {
+        lead_buf_puts(out, " (");
+        text_str(out, row->topics);
+        lead_buf_puts(out, ")");
+    }
+    lead_buf_printf(out, ", asked for a call %s\n",
+                    row->contact ? "yes" : "no");
+    if (sc->ncountries) {
+        lead_buf_puts(out, "  reads from:");
+        for (i = 0; i < sc->ncountries; i++) {
+            lead_buf_printf(out, " %s", sc->countries[i]);
+        }
+        lead_buf_puts(out, " (latest first)\n");
+    }
+    if (sc->ntopics) {
+        lead_buf_puts(out, "  topics:");
+        for (i = 0; i < sc->ntopics; i++) {
+            lead_buf_printf(out, " %s %.0f", sc->topics[i].topic,
+                            sc->topics[i].engagement);
+        }
+        lead_buf_puts(out, "\n");
+    }
+
+    lead_buf_puts(out, "  hot content\n");
+    text_contributions(out, sc->hot, d->hot_titles, sc->nhot);
+    lead_buf_puts(out, "  why this score\n");
+    text_contributions(out, sc->why, d->why_titles, sc->nwhy);
+
+    lead_buf_puts(out, "  status history\n");
+    for (i = 0; i < d->nhistory; i++) {
+        const lead_transition  *t = &d->history[i];
+
+        lead_buf_puts(out, "    ");
+        text_time(out, t->time_ms);
+        lead_buf_printf(out, "  %s -> %s  ", lead_status_name(t->from),
+                        lead_status_name(t->to));
+        text_str(out, t->cause);
+        if (t->who.len) {
+            lead_buf_puts(out, " (by ");
+            text_str(out, t->who);
+            lead_buf_puts(out, ")");
+        }
+        if (t->reason.len) {
+            lead_buf_puts(out, ": ");
+            text_str(out, t->reason);
+        }
+        lead_buf_puts(out, "\n");
+    }
+
+    lead_buf_printf(out, "  devices (%zu)\n", d->ndevices);
+    for (i = 0; i < d->ndevices; i++) {
+        lead_id_to_hex(d->devices[i].visitor, vid);
+        vid[LEAD_ID_HEX_LEN] = '\0';
+        lead_buf_printf(out, "    %s  linked ", vid);
+        text_time(out, d->devices[i].since_ms);
+        lead_buf_puts(out, "\n");
+    }
+
+    lead_buf_puts(out, "  timeline\n");
+    for (i = 0; i < d->nreads; i++) {
+        const lead_event  *ev = &d->reads[i].ev;
+
+        lead_buf_puts(out, "    ");
+        text_time(out, ev->time_ms);
+        lead_buf_puts(out, "  ");
+        text_str(out, ev->path);
+        if (ev->asset_id) {
+            lead_buf_puts(out, "  [");
+            text_str(out, ev->stage);
+            lead_buf_printf(out, " %+d]", (int) ev->points);
+        }
+        if (ev->ua_class == LEAD_UA_BOT) {
+            lead_buf_puts(out, "  (bot)");
+        }
+        if (d->reads[i].before_identified) {
+            lead_buf_puts(out, "  (before identifying)");
+        }
+        lead_buf_puts(out, "\n");
+    }
+}
+
+void
+lead_report_funnel_text(lead_buf *out, const lead_rules *r,
+    const lead_funnel *f)
+{
+    char      dur[32];
+    unsigned  k, nstages = lead_rules_scoring(r)->nstages;
+    int       st;
+
+    lead_buf_printf(out, "%" PRIu64 " leads\n\n%-11s %6s %6s %9s  %s\n",
+                    f->leads, "status", "now", "ever", "median",
+                    "went on to the next");
+    for (st = LEAD_STATUS_IDENTIFIED; st < LEAD_NSTATUSES; st++) {
+        lead_buf_printf(out, "%-11s %6" PRIu64 " %6" PRIu64 "  ",
+                        lead_status_name(st), f->status[st].now,
+                        f->status[st].ever);
+        lead_format_duration(f->status[st].median_ms, dur);
+        lead_buf_puts(out, dur);
+        if (st < LEAD_STATUS_WON && f->status[st].ever) {
+            lead_buf_printf(out, "  %3.0f%% (%" PRIu64 ")",
+                            100.0 * f->status[st].went_on
+                            / f->status[st].ever, f->status[st].went_on);
+        }
+        lead_buf_puts(out, "\n");
+    }
+    lead_buf_printf(out, "\n%-11s %6s\n", "stage", "leads");
+    for (k = 0; k <= nstages; k++) {
+        lead_buf_printf(out, "%-11s %6" PRIu64 "\n",
+                        k < nstages ? lead_report_stage(r, (int) k)
+                                    : "(none yet)",
+                        f->stage[k < nstages ? k : LEAD_MAX_STAGES]);
+    }
+}
+
+void
+lead_report_accounts_text(lead_buf *out, const lead_list *l,
+    const lead_account *a, size_t n)
+{
+    size_t  i, k;
+
+    lead_buf_printf(out, "%8s %6s  %-30s %s\n", "score", "people",
+                    "company", "hottest people");
+    for (i = 0; i < n; i++) {
+        lead_buf_printf(out, "%8.0f %6zu  %-30.*s ", a[i].engagement,
+                        a[i].count, (int) a[i].company.len,
+                        a[i].company.data);
+        for (k = a[i].first;
+             k < a[i].first + a[i].count && k < a[i].first + 3;
+             k++)
+        {
+            lead_buf_puts(out, k > a[i].first ? ", " : "");
+            text_str(out, l->rows[k].name);
+            lead_buf_printf(out, " (%.0f)", l->rows[k].engagement);
+        }
+        lead_buf_puts(out, "\n");
+    }
+}
+
+void
+lead_report_assets_text(lead_buf *out, const lead_asset_list *l)
+{
+    const lead_asset_stats  *row;
+    size_t                   i;
+
+    lead_buf_printf(out, "%7s %5s %7s %6s %6s %5s  %-11s %6s  %s\n",
+                    "reads", "bots", "readers", "leads", "ident.", "mql",
+                    "stage", "points", "path");
+    for (i = 0; i < l->n; i++) {
+        row = &l->rows[i];
+        lead_buf_printf(out, "%7" PRIu64 " %5" PRIu64 " %7" PRIu64 " %6"
+                        PRIu64 " %6" PRIu64 " %5" PRIu64 "  %-11s %6d  ",
+                        row->people, row->bots, row->readers,
+                        row->identified_readers, row->before_identified,
+                        row->before_mql, row->a.stage, (int) row->a.points);
+        lead_buf_text(out, row->a.path, strlen(row->a.path));
+        lead_buf_puts(out, "\n");
+    }
+    lead_buf_printf(out, "%7" PRIu64 " %5" PRIu64 "  (untagged: see "
+                    "`leadctl rules scan`)\n\nreaders: distinct visitors; "
+                    "leads: those identified; ident.: read it before\n"
+                    "identifying; mql: read it before their lead became an "
+                    "MQL\n", l->untagged_people, l->untagged_bots);
+}
