@@ -33,114 +33,209 @@
 
 enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_COUNT };
 
-enum {
-    L_BASE, L_TITLE, L_USER, L_NOW, L_NAV_LEADS, L_NAV_FUNNEL,
-    L_NAV_ACCOUNTS, L_BODY, L_COUNT
-};
+/*
+ * Each template's placeholders, in the order its values are given: one
+ * line each, its index and its name in the template.  The enums below
+ * and the name lists handed to lead_tmpl_parse are both made from these
+ * tables, so they cannot get out of step.
+ */
 
-static const char  *layout_names[] = {
-    "base", "title", "user", "now", "nav_leads", "nav_funnel",
-    "nav_accounts", "&body", NULL
-};
+#define LAYOUT_VALUES(X)                                                      \
+    X(L_BASE, "base")                                                         \
+    X(L_TITLE, "title")                                                       \
+    X(L_USER, "user")                                                         \
+    X(L_NOW, "now")                                                           \
+    X(L_NAV_LEADS, "nav_leads")                                               \
+    X(L_NAV_FUNNEL, "nav_funnel")                                             \
+    X(L_NAV_ACCOUNTS, "nav_accounts")                                         \
+    X(L_BODY, "&body")
 
-enum {
-    LS_BASE, LS_COUNT, LS_TOTAL, LS_NEW_COUNT, LS_NEW_PLURAL, LS_Q, LS_QUERY,
-    LS_ERROR, LS_NONE, LS_PREV, LS_NEXT, LS_PAGE, LS_PAGES,
-    LS_STATUSES, LS_STAGES, LS_TOPICS, LS_CELLS, LS_VALUE, LS_LABEL,
-    LS_SELECTED,
-    LS_ROWS, LS_NEW, LS_SCORE, LS_TREND_LABEL, LS_SPARK, LS_ID, LS_NAME,
-    LS_EMAIL, LS_COMPANY, LS_BAND, LS_CELL, LS_STATUS, LS_STAGE,
-    LS_TOP_ASSET, LS_LAST_ISO, LS_LAST_AGO, LS_COUNTRY, LS_NVALUES
-};
+#define LEADS_VALUES(X)                                                       \
+    X(LS_BASE, "base")                                                        \
+    X(LS_COUNT, "count")                                                      \
+    X(LS_TOTAL, "total")                                                      \
+    X(LS_NEW_COUNT, "new_count")                                              \
+    X(LS_NEW_PLURAL, "new_plural")                                            \
+    X(LS_Q, "q")                                                              \
+    X(LS_QUERY, "query")                                                      \
+    X(LS_ERROR, "error")                                                      \
+    X(LS_NONE, "none")                                                        \
+    X(LS_PREV, "prev")                                                        \
+    X(LS_NEXT, "next")                                                        \
+    X(LS_PAGE, "page")                                                        \
+    X(LS_PAGES, "pages")                                                      \
+    X(LS_STATUSES, "*statuses")                                               \
+    X(LS_STAGES, "*stages")                                                   \
+    X(LS_TOPICS, "*topics")                                                   \
+    X(LS_CELLS, "*cells")                                                     \
+    X(LS_VALUE, "value")                                                      \
+    X(LS_LABEL, "label")                                                      \
+    X(LS_SELECTED, "selected")                                                \
+    X(LS_ROWS, "*rows")                                                       \
+    X(LS_NEW, "new")                                                          \
+    X(LS_SCORE, "score")                                                      \
+    X(LS_TREND_LABEL, "trend_label")                                          \
+    X(LS_SPARK, "spark")                                                      \
+    X(LS_ID, "id")                                                            \
+    X(LS_NAME, "name")                                                        \
+    X(LS_EMAIL, "email")                                                      \
+    X(LS_COMPANY, "company")                                                  \
+    X(LS_BAND, "band")                                                        \
+    X(LS_CELL, "cell")                                                        \
+    X(LS_STATUS, "status")                                                    \
+    X(LS_STAGE, "stage")                                                      \
+    X(LS_TOP_ASSET, "top_asset")                                              \
+    X(LS_LAST_ISO, "last_iso")                                                \
+    X(LS_LAST_AGO, "last_ago")                                                \
+    X(LS_COUNTRY, "country")
 
-static const char  *leads_names[] = {
-    "base", "count", "total", "new_count", "new_plural", "q", "query",
-    "error", "none", "prev", "next", "page", "pages",
-    "*statuses", "*stages", "*topics", "*cells", "value", "label",
-    "selected",
-    "*rows", "new", "score", "trend_label", "spark", "id", "name",
-    "email", "company", "band", "cell", "status", "stage",
-    "top_asset", "last_iso", "last_ago", "country", NULL
-};
+#define LEAD_VALUES(X)                                                        \
+    X(D_BASE, "base")                                                         \
+    X(D_NAME, "name")                                                         \
+    X(D_BAND, "band")                                                         \
+    X(D_GRADE, "grade")                                                       \
+    X(D_CELL, "cell")                                                         \
+    X(D_EMAIL, "email")                                                       \
+    X(D_COMPANY, "company")                                                   \
+    X(D_NOTICE, "notice")                                                     \
+    X(D_ERROR, "error")                                                       \
+    X(D_SCORE, "score")                                                       \
+    X(D_TREND_LABEL, "trend_label")                                           \
+    X(D_SPARK, "spark")                                                       \
+    X(D_STATUS, "status")                                                     \
+    X(D_STATUS_ISO, "status_iso")                                             \
+    X(D_STATUS_AGO, "status_ago")                                             \
+    X(D_STAGE, "stage")                                                       \
+    X(D_HAS_TOPICS, "has_topics")                                             \
+    X(D_SUBSCRIBED, "subscribed")                                             \
+    X(D_CONTACT, "contact")                                                   \
+    X(D_COUNTRIES, "countries")                                               \
+    X(D_IDENTIFIED_ISO, "identified_iso")                                     \
+    X(D_IDENTIFIED_AGO, "identified_ago")                                     \
+    X(D_FIRST_ISO, "first_iso")                                               \
+    X(D_FIRST_AGO, "first_ago")                                               \
+    X(D_CAN_ACT, "can_act")                                                   \
+    X(D_CAN_ACCEPT, "can_accept")                                             \
+    X(D_CAN_QUALIFY, "can_qualify")                                           \
+    X(D_CAN_WIN, "can_win")                                                   \
+    X(D_CAN_REJECT, "can_reject")                                             \
+    X(D_ID, "id")                                                             \
+    X(D_TOKEN, "token")                                                       \
+    X(D_REASON, "reason")                                                     \
+    X(D_HAS_HOT, "has_hot")                                                   \
+    X(D_TOPICS, "*topics")                                                    \
+    X(D_TOPIC, "topic")                                                       \
+    X(D_TOPIC_SCORE, "topic_score")                                           \
+    X(D_HOT, "*hot")                                                          \
+    X(D_HOT_FLAG, "hot_flag")                                                 \
+    X(D_TITLE, "title")                                                       \
+    X(D_DEPTH, "depth")                                                       \
+    X(D_READS, "reads")                                                       \
+    X(D_LAST_ISO, "last_iso")                                                 \
+    X(D_LAST_AGO, "last_ago")                                                 \
+    X(D_WHY, "*why")                                                          \
+    X(D_POINTS, "points")                                                     \
+    X(D_DETAIL, "detail")                                                     \
+    X(D_HISTORY, "*history")                                                  \
+    X(D_WHEN, "when")                                                         \
+    X(D_WHEN_ISO, "when_iso")                                                 \
+    X(D_FROM, "from")                                                         \
+    X(D_TO, "to")                                                             \
+    X(D_CAUSE, "cause")                                                       \
+    X(D_WHO, "who")                                                           \
+    X(D_WHY_REASON, "why_rejected")                                           \
+    X(D_TIMELINE, "*timeline")                                                \
+    X(D_BEFORE, "before")                                                     \
+    X(D_PATH, "path")                                                         \
+    X(D_BOT, "bot")                                                           \
+    X(D_REFERRER, "referrer")                                                 \
+    X(D_CAMPAIGN, "campaign")                                                 \
+    X(D_COUNTRY, "country")                                                   \
+    X(D_DEVICES, "*devices")                                                  \
+    X(D_VISITOR, "visitor")                                                   \
+    X(D_SINCE, "since")                                                       \
+    X(D_SINCE_ISO, "since_iso")
 
-enum {
-    D_BASE, D_NAME, D_BAND, D_GRADE, D_CELL, D_EMAIL, D_COMPANY, D_NOTICE,
-    D_ERROR, D_SCORE, D_TREND_LABEL, D_SPARK, D_STATUS, D_STATUS_ISO,
-    D_STATUS_AGO, D_STAGE, D_HAS_TOPICS, D_SUBSCRIBED, D_CONTACT,
-    D_COUNTRIES, D_IDENTIFIED_ISO, D_IDENTIFIED_AGO, D_FIRST_ISO,
-    D_FIRST_AGO, D_CAN_ACT, D_CAN_ACCEPT, D_CAN_QUALIFY, D_CAN_WIN,
-    D_CAN_REJECT, D_ID, D_TOKEN, D_REASON, D_HAS_HOT,
-    D_TOPICS, D_TOPIC, D_TOPIC_SCORE,
-    D_HOT, D_HOT_FLAG, D_TITLE, D_DEPTH, D_READS, D_LAST_ISO, D_LAST_AGO,
-    D_WHY, D_POINTS, D_DETAIL,
-    D_HISTORY, D_WHEN, D_WHEN_ISO, D_FROM, D_TO, D_CAUSE, D_WHO,
-    D_WHY_REASON,
-    D_TIMELINE, D_BEFORE, D_PATH, D_BOT, D_REFERRER, D_CAMPAIGN,
-    D_COUNTRY,
-    D_DEVICES, D_VISITOR, D_SINCE, D_SINCE_ISO, D_NVALUES
-};
+#define FUNNEL_VALUES(X)                                                      \
+    X(F_BASE, "base")                                                         \
+    X(F_LEADS, "leads")                                                       \
+    X(F_BOTS, "bots")                                                         \
+    X(F_STATUSES, "*statuses")                                                \
+    X(F_STATUS, "status")                                                     \
+    X(F_NOW, "now")                                                           \
+    X(F_EVER, "ever")                                                         \
+    X(F_NOW_PCT, "now_pct")                                                   \
+    X(F_EVER_PCT, "ever_pct")                                                 \
+    X(F_MEDIAN, "median")                                                     \
+    X(F_CONVERSION, "conversion")                                             \
+    X(F_STAGES, "*stages")                                                    \
+    X(F_STAGE, "stage")                                                       \
+    X(F_PCT, "pct")                                                           \
+    X(F_ASSETS, "*assets")                                                    \
+    X(F_HOT, "hot")                                                           \
+    X(F_TITLE, "title")                                                       \
+    X(F_PATH, "path")                                                         \
+    X(F_READERS, "readers")                                                   \
+    X(F_IDENTIFIED, "identified")                                             \
+    X(F_IDENTIFIED_PCT, "identified_pct")                                     \
+    X(F_MQL, "mql")                                                           \
+    X(F_MQL_PCT, "mql_pct")                                                   \
+    X(F_ASSET_BOTS, "bot_reads")
 
-static const char  *lead_names[] = {
-    "base", "name", "band", "grade", "cell", "email", "company", "notice",
-    "error", "score", "trend_label", "spark", "status", "status_iso",
-    "status_ago", "stage", "has_topics", "subscribed", "contact",
-    "countries", "identified_iso", "identified_ago", "first_iso",
-    "first_ago", "can_act", "can_accept", "can_qualify", "can_win",
-    "can_reject", "id", "token", "reason", "has_hot",
-    "*topics", "topic", "topic_score",
-    "*hot", "hot_flag", "title", "depth", "reads", "last_iso", "last_ago",
-    "*why", "points", "detail",
-    "*history", "when", "when_iso", "from", "to", "cause", "who",
-    "why_rejected",
-    "*timeline", "before", "path", "bot", "referrer", "campaign",
-    "country",
-    "*devices", "visitor", "since", "since_iso", NULL
-};
+#define ACCOUNTS_VALUES(X)                                                    \
+    X(A_BASE, "base")                                                         \
+    X(A_Q, "q")                                                               \
+    X(A_COUNT, "count")                                                       \
+    X(A_PLURAL, "plural")                                                     \
+    X(A_NONE, "none")                                                         \
+    X(A_PREV, "prev")                                                         \
+    X(A_NEXT, "next")                                                         \
+    X(A_PAGE, "page")                                                         \
+    X(A_PAGES, "pages")                                                       \
+    X(A_ACCOUNTS, "*accounts")                                                \
+    X(A_COMPANY, "company")                                                   \
+    X(A_SCORE, "score")                                                       \
+    X(A_PEOPLE, "*people")                                                    \
+    X(A_ID, "id")                                                             \
+    X(A_NAME, "name")                                                         \
+    X(A_EMAIL, "email")                                                       \
+    X(A_STATUS, "status")
 
-enum {
-    F_BASE, F_LEADS, F_BOTS,
-    F_STATUSES, F_STATUS, F_NOW, F_EVER, F_NOW_PCT, F_EVER_PCT, F_MEDIAN,
-    F_CONVERSION,
-    F_STAGES, F_STAGE, F_PCT,
-    F_ASSETS, F_HOT, F_TITLE, F_PATH, F_READERS, F_IDENTIFIED,
-    F_IDENTIFIED_PCT, F_MQL, F_MQL_PCT, F_ASSET_BOTS, F_NVALUES
-};
+#define ERROR_VALUES(X)                                                       \
+    X(E_BASE, "base")                                                         \
+    X(E_HEADING, "heading")                                                   \
+    X(E_MESSAGE, "message")
 
-static const char  *funnel_names[] = {
-    "base", "leads", "bots",
-    "*statuses", "status", "now", "ever", "now_pct", "ever_pct", "median",
-    "conversion",
-    "*stages", "stage", "pct",
-    "*assets", "hot", "title", "path", "readers", "identified",
-    "identified_pct", "mql", "mql_pct", "bot_reads", NULL
-};
+#define INDEX(index, name)  index,
+#define NAME(index, name)   name,
 
-enum {
-    A_BASE, A_Q, A_COUNT, A_PLURAL, A_NONE, A_PREV, A_NEXT, A_PAGE, A_PAGES,
-    A_ACCOUNTS, A_COMPANY, A_SCORE,
-    A_PEOPLE, A_ID, A_NAME, A_EMAIL, A_STATUS, A_NVALUES
-};
+enum { LAYOUT_VALUES(INDEX) L_COUNT };
+enum { LEADS_VALUES(INDEX) LS_NVALUES };
+enum { LEAD_VALUES(INDEX) D_NVALUES };
+enum { FUNNEL_VALUES(INDEX) F_NVALUES };
+enum { ACCOUNTS_VALUES(INDEX) A_NVALUES };
+enum { ERROR_VALUES(INDEX) E_NVALUES };
 
-static const char  *accounts_names[] = {
-    "base", "q", "count", "plural", "none", "prev", "next", "page", "pages",
-    "*accounts", "company", "score",
-    "*people", "id", "name", "email", "status", NULL
-};
+static const char *const  layout_names[] = { LAYOUT_VALUES(NAME) NULL };
+static const char *const  leads_names[] = { LEADS_VALUES(NAME) NULL };
+static const char *const  lead_names[] = { LEAD_VALUES(NAME) NULL };
+static const char *const  funnel_names[] = { FUNNEL_VALUES(NAME) NULL };
+static const char *const  accounts_names[] = { ACCOUNTS_VALUES(NAME) NULL };
+static const char *const  error_names[] = { ERROR_VALUES(NAME) NULL };
 
-enum { E_BASE, E_HEADING, E_MESSAGE, E_NVALUES };
-
-static const char  *error_names[] = { "base", "heading", "message", NULL };
+#undef INDEX
+#undef NAME
 
 static const struct {
     const char         *file;
     const char *const  *names;
 } templates[T_COUNT] = {
-    { "layout.html", layout_names },
-    { "leads.html", leads_names },
-    { "lead.html", lead_names },
-    { "funnel.html", funnel_names },
-    { "accounts.html", accounts_names },
-    { "error.html", error_names },
+    [T_LAYOUT] = { "layout.html", layout_names },
+    [T_LEADS] = { "leads.html", leads_names },
+    [T_LEAD] = { "lead.html", lead_names },
+    [T_FUNNEL] = { "funnel.html", funnel_names },
+    [T_ACCOUNTS] = { "accounts.html", accounts_names },
+    [T_ERROR] = { "error.html", error_names },
 };
 
 struct lead_sales {
