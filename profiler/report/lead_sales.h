@@ -1,0 +1,278 @@
+/*
+ * The sales view's insides, shared by its files: lead_sales.c (the app
+ * and the router), lead_sales_view.c (what every page uses), and the
+ * pages: lead_sales_leads.c, lead_sales_lead.c, lead_sales_funnel.c.
+ * The router calls the pages, the pages call the view's helpers, and
+ * the helpers call nothing of the sales view's above them.
+ */
+
+#ifndef LEAD_SALES_H
+#define LEAD_SALES_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "lead.h"
+#include "lead_report.h"
+
+#define MAX_PAGE   1000000
+#define QUERY_MAX  4096
+
+/* ---- the templates ----------------------------------------------------- */
+
+enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_COUNT };
+
+/*
+ * Each template's placeholders, in the order its values are given: one
+ * line each, its index and its name in the template.  The enums below
+ * and the name lists lead_sales.c hands lead_tmpl_parse are both made
+ * from these tables, so they cannot get out of step.
+ */
+
+#define LAYOUT_VALUES(X)                                                      \
+    X(L_BASE, "base")                                                         \
+    X(L_TITLE, "title")                                                       \
+    X(L_USER, "user")                                                         \
+    X(L_NOW, "now")                                                           \
+    X(L_NAV_LEADS, "nav_leads")                                               \
+    X(L_NAV_FUNNEL, "nav_funnel")                                             \
+    X(L_NAV_ACCOUNTS, "nav_accounts")                                         \
+    X(L_BODY, "&body")
+
+#define LEADS_VALUES(X)                                                       \
+    X(LS_BASE, "base")                                                        \
+    X(LS_COUNT, "count")                                                      \
+    X(LS_TOTAL, "total")                                                      \
+    X(LS_NEW_COUNT, "new_count")                                              \
+    X(LS_NEW_PLURAL, "new_plural")                                            \
+    X(LS_Q, "q")                                                              \
+    X(LS_QUERY, "query")                                                      \
+    X(LS_ERROR, "error")                                                      \
+    X(LS_NONE, "none")                                                        \
+    X(LS_PREV, "prev")                                                        \
+    X(LS_NEXT, "next")                                                        \
+    X(LS_PAGE, "page")                                                        \
+    X(LS_PAGES, "pages")                                                      \
+    X(LS_STATUSES, "*statuses")                                               \
+    X(LS_STAGES, "*stages")                                                   \
+    X(LS_TOPICS, "*topics")                                                   \
+    X(LS_CELLS, "*cells")                                                     \
+    X(LS_VALUE, "value")                                                      \
+    X(LS_LABEL, "label")                                                      \
+    X(LS_SELECTED, "selected")                                                \
+    X(LS_ROWS, "*rows")                                                       \
+    X(LS_NEW, "new")                                                          \
+    X(LS_SCORE, "score")                                                      \
+    X(LS_TREND_LABEL, "trend_label")                                          \
+    X(LS_SPARK, "spark")                                                      \
+    X(LS_ID, "id")                                                            \
+    X(LS_NAME, "name")                                                        \
+    X(LS_EMAIL, "email")                                                      \
+    X(LS_COMPANY, "company")                                                  \
+    X(LS_BAND, "band")                                                        \
+    X(LS_CELL, "cell")                                                        \
+    X(LS_STATUS, "status")                                                    \
+    X(LS_STAGE, "stage")                                                      \
+    X(LS_TOP_ASSET, "top_asset")                                              \
+    X(LS_LAST_ISO, "last_iso")                                                \
+    X(LS_LAST_AGO, "last_ago")                                                \
+    X(LS_COUNTRY, "country")
+
+#define LEAD_VALUES(X)                                                        \
+    X(D_BASE, "base")                                                         \
+    X(D_NAME, "name")                                                         \
+    X(D_BAND, "band")                                                         \
+    X(D_GRADE, "grade")                                                       \
+    X(D_CELL, "cell")                                                         \
+    X(D_EMAIL, "email")                                                       \
+    X(D_COMPANY, "company")                                                   \
+    X(D_NOTICE, "notice")                                                     \
+    X(D_ERROR, "error")                                                       \
+    X(D_SCORE, "score")                                                       \
+    X(D_TREND_LABEL, "trend_label")                                           \
+    X(D_SPARK, "spark")                                                       \
+    X(D_STATUS, "status")                                                     \
+    X(D_STATUS_ISO, "status_iso")                                             \
+    X(D_STATUS_AGO, "status_ago")                                             \
+    X(D_STAGE, "stage")                                                       \
+    X(D_HAS_TOPICS, "has_topics")                                             \
+    X(D_SUBSCRIBED, "subscribed")                                             \
+    X(D_CONTACT, "contact")                                                   \
+    X(D_COUNTRIES, "countries")                                               \
+    X(D_IDENTIFIED_ISO, "identified_iso")                                     \
+    X(D_IDENTIFIED_AGO, "identified_ago")                                     \
+    X(D_FIRST_ISO, "first_iso")                                               \
+    X(D_FIRST_AGO, "first_ago")                                               \
+    X(D_CAN_ACT, "can_act")                                                   \
+    X(D_CAN_ACCEPT, "can_accept")                                             \
+    X(D_CAN_QUALIFY, "can_qualify")                                           \
+    X(D_CAN_WIN, "can_win")                                                   \
+    X(D_CAN_REJECT, "can_reject")                                             \
+    X(D_ID, "id")                                                             \
+    X(D_TOKEN, "token")                                                       \
+    X(D_REASON, "reason")                                                     \
+    X(D_HAS_HOT, "has_hot")                                                   \
+    X(D_TOPICS, "*topics")                                                    \
+    X(D_TOPIC, "topic")                                                       \
+    X(D_TOPIC_SCORE, "topic_score")                                           \
+    X(D_HOT, "*hot")                                                          \
+    X(D_HOT_FLAG, "hot_flag")                                                 \
+    X(D_TITLE, "title")                                                       \
+    X(D_DEPTH, "depth")                                                       \
+    X(D_READS, "reads")                                                       \
+    X(D_LAST_ISO, "last_iso")                                                 \
+    X(D_LAST_AGO, "last_ago")                                                 \
+    X(D_WHY, "*why")                                                          \
+    X(D_POINTS, "points")                                                     \
+    X(D_DETAIL, "detail")                                                     \
+    X(D_HISTORY, "*history")                                                  \
+    X(D_WHEN, "when")                                                         \
+    X(D_WHEN_ISO, "when_iso")                                                 \
+    X(D_FROM, "from")                                                         \
+    X(D_TO, "to")                                                             \
+    X(D_CAUSE, "cause")                                                       \
+    X(D_WHO, "who")                                                           \
+    X(D_WHY_REASON, "why_rejected")                                           \
+    X(D_TIMELINE, "*timeline")                                                \
+    X(D_BEFORE, "before")                                                     \
+    X(D_PATH, "path")                                                         \
+    X(D_BOT, "bot")                                                           \
+    X(D_REFERRER, "referrer")                                                 \
+    X(D_CAMPAIGN, "campaign")                                                 \
+    X(D_COUNTRY, "country")                                                   \
+    X(D_DEVICES, "*devices")                                                  \
+    X(D_VISITOR, "visitor")                                                   \
+    X(D_SINCE, "since")                                                       \
+    X(D_SINCE_ISO, "since_iso")
+
+#define FUNNEL_VALUES(X)                                                      \
+    X(F_BASE, "base")                                                         \
+    X(F_LEADS, "leads")                                                       \
+    X(F_BOTS, "bots")                                                         \
+    X(F_STATUSES, "*statuses")                                                \
+    X(F_STATUS, "status")                                                     \
+    X(F_NOW, "now")                                                           \
+    X(F_EVER, "ever")                                                         \
+    X(F_NOW_PCT, "now_pct")                                                   \
+    X(F_EVER_PCT, "ever_pct")                                                 \
+    X(F_MEDIAN, "median")                                                     \
+    X(F_CONVERSION, "conversion")                                             \
+    X(F_STAGES, "*stages")                                                    \
+    X(F_STAGE, "stage")                                                       \
+    X(F_PCT, "pct")                                                           \
+    X(F_ASSETS, "*assets")                                                    \
+    X(F_HOT, "hot")                                                           \
+    X(F_TITLE, "title")                                                       \
+    X(F_PATH, "path")                                                         \
+    X(F_READERS, "readers")                                                   \
+    X(F_IDENTIFIED, "identified")                                             \
+    X(F_IDENTIFIED_PCT, "identified_pct")                                     \
+    X(F_MQL, "mql")                                                           \
+    X(F_MQL_PCT, "mql_pct")                                                   \
+    X(F_ASSET_BOTS, "bot_reads")
+
+#define ACCOUNTS_VALUES(X)                                                    \
+    X(A_BASE, "base")                                                         \
+    X(A_Q, "q")                                                               \
+    X(A_COUNT, "count")                                                       \
+    X(A_PLURAL, "plural")                                                     \
+    X(A_NONE, "none")                                                         \
+    X(A_PREV, "prev")                                                         \
+    X(A_NEXT, "next")                                                         \
+    X(A_PAGE, "page")                                                         \
+    X(A_PAGES, "pages")                                                       \
+    X(A_ACCOUNTS, "*accounts")                                                \
+    X(A_COMPANY, "company")                                                   \
+    X(A_SCORE, "score")                                                       \
+    X(A_PEOPLE, "*people")                                                    \
+    X(A_ID, "id")                                                             \
+    X(A_NAME, "name")                                                         \
+    X(A_EMAIL, "email")                                                       \
+    X(A_STATUS, "status")
+
+#define ERROR_VALUES(X)                                                       \
+    X(E_BASE, "base")                                                         \
+    X(E_HEADING, "heading")                                                   \
+    X(E_MESSAGE, "message")
+
+#define LEAD_SALES_INDEX(index, name)  index,
+
+enum { LAYOUT_VALUES(LEAD_SALES_INDEX) L_COUNT };
+enum { LEADS_VALUES(LEAD_SALES_INDEX) LS_NVALUES };
+enum { LEAD_VALUES(LEAD_SALES_INDEX) D_NVALUES };
+enum { FUNNEL_VALUES(LEAD_SALES_INDEX) F_NVALUES };
+enum { ACCOUNTS_VALUES(LEAD_SALES_INDEX) A_NVALUES };
+enum { ERROR_VALUES(LEAD_SALES_INDEX) E_NVALUES };
+
+struct lead_sales {
+    lead_tmpl  *tmpl[T_COUNT];
+};
+
+/* ---- a request being answered (lead_sales_view.c) ---------------------- */
+
+/* values: formatted text that lives until its item is rendered */
+typedef struct {
+    char    buf[4096];
+    size_t  used;
+} scratch;
+
+typedef struct {
+    const lead_sales           *app;
+    lead_store                 *s;
+    const lead_rules           *r;
+    const lead_sales_request   *req;
+    lead_sales_response        *resp;
+    scratch                     page;     /* the page's own values */
+    scratch                     item;     /* the list item being shown */
+    scratch                     inner;    /* an item of a list in an item */
+} view;
+
+/* a C string as a value, and a flag as one ("1" or empty): no symbols */
+static inline lead_str
+cstr(const char *s)
+{
+    return (lead_str) { s, strlen(s) };
+}
+
+static inline lead_str
+flag(int on)
+{
+    return on ? cstr("1") : cstr("");
+}
+
+lead_str lead_sales_fmt(scratch *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+lead_str lead_sales_iso(scratch *s, uint64_t ms);
+lead_str lead_sales_ago(scratch *s, uint64_t now_ms, uint64_t ms);
+lead_str lead_sales_hex_id(scratch *s, const uint8_t id[LEAD_ID_LEN]);
+lead_str lead_sales_stage(const lead_rules *r, int i);
+void lead_sales_sparkline(scratch *s, const double trend[LEAD_TREND_DAYS],
+    lead_str *points, lead_str *label);
+
+int lead_sales_arg(lead_str query, const char *name, char *out, size_t size,
+    size_t *len);
+void lead_sales_url_encode(lead_buf *out, const char *s);
+
+void lead_sales_layout(view *v, const char *title, int nav, lead_buf *body);
+void lead_sales_fail(view *v, int status, const char *heading,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void lead_sales_store_failed(view *v);
+
+/* ---- the pages --------------------------------------------------------- */
+
+/* lead_sales_leads.c */
+void lead_sales_leads_page(view *v);
+void lead_sales_leads_export(view *v, int csv);
+
+/* lead_sales_lead.c */
+void lead_sales_lead_page(view *v, const char *hex, int status,
+    const char *error, const char *reason);
+void lead_sales_lead_json(view *v, const char *hex);
+void lead_sales_lead_action(view *v, const char *hex);
+
+/* lead_sales_funnel.c */
+void lead_sales_funnel_page(view *v, int json);
+void lead_sales_assets_json(view *v);
+void lead_sales_accounts_page(view *v, int json);
+
+#endif /* LEAD_SALES_H */
