@@ -8,9 +8,8 @@
 #include "lead.h"
 
 /*
- * Little-endian u64s of the store's records, inline and spelled out byte
- * by byte: gcc makes each one a single load or store, where it leaves a
- * loop over the bytes a loop (7 instructions a byte on every event).
+ * Little-endian u64s of the store's records, spelled out byte by byte:
+ * the same bytes on every machine, and one load or store to a compiler.
  */
 static inline void
 lead_put_u64(uint8_t *p, uint64_t v)
@@ -72,23 +71,13 @@ int lead_str_contains(lead_str s, const char *needle);
 /* Decodes in place: '+' is a space, %XX a byte, a bad escape stays. */
 size_t lead_url_decode(char *s, size_t len);
 
-/*
- * qsort, for arrays that may be empty (and NULL), and that are often in
- * order already (a batch of one visitor's reads, in time order): those
- * cost one comparison an element instead of a sort.
- */
+/* qsort, for arrays that may be empty and NULL (qsort's may not be). */
 static inline void
 lead_sort(void *base, size_t n, size_t size,
     int (*cmp)(const void *, const void *))
 {
-    const char  *p = base;
-    size_t       i;
-
-    for (i = 1; i < n; i++) {
-        if (cmp(p + (i - 1) * size, p + i * size) > 0) {
-            qsort(base, n, size, cmp);
-            return;
-        }
+    if (n > 1) {
+        qsort(base, n, size, cmp);
     }
 }
 
