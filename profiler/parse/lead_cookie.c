@@ -369,8 +369,7 @@ lead_id_from_hex(const char *hex, size_t len, uint8_t id[LEAD_ID_LEN])
  * checked once, then the value is recognised.  Direct-mapped, and the
  * value compared in constant time, as the MAC would be.
  */
-#define CACHE_SLOT_BITS  12
-#define CACHE_SLOTS      (1 << CACHE_SLOT_BITS)
+#define CACHE_SLOTS  4096
 
 typedef struct {
     char      value[LEAD_COOKIE_VALUE_LEN];
@@ -394,44 +393,30 @@ lead_cookie_cache_free(lead_cookie_cache *c)
     free(c);
 }
 
-/* a word at a time: the lookup runs on every tracked request */
-static uint64_t
-word_at(const char *p)
-{
-    uint64_t  w;
-
-    memcpy(&w, p, sizeof(w));
-    return w;
-}
-
+/* Every byte, whatever differs: no time tells how much a guess got right. */
 static int
 same_bytes(const char *a, const char *b, size_t n)
 {
-    uint64_t  diff = 0;
-    size_t    i;
+    unsigned char  diff = 0;
+    size_t         i;
 
-    for (i = 0; i + 8 <= n; i += 8) {
-        diff |= word_at(a + i) ^ word_at(b + i);
-    }
-    for (; i < n; i++) {
+    for (i = 0; i < n; i++) {
         diff |= (unsigned char) (a[i] ^ b[i]);
     }
     return diff == 0;
 }
 
-/*
- * The slot of a value: its MAC's last eight characters, mixed.  A valid
- * cookie's are random; one who forges cookies could pick the slot of any
- * public function of the value as easily, and pays for it in MACs that
- * fail.
- */
+/* FNV-1a of the value, for its slot. */
 static size_t
-slot_of(const char *value)
+slot_of(const char *value, size_t len)
 {
-    uint64_t  w;
+    uint64_t  h = 0xcbf29ce484222325ULL;
+    size_t    i;
 
-    w = word_at(value + LEAD_COOKIE_VALUE_LEN - sizeof(w));
-    return (size_t) ((w * 0x9e3779b97f4a7c15ULL) >> (64 - CACHE_SLOT_BITS));
+    for (i = 0; i < len; i++) {
+        h = (h ^ (unsigned char) value[i]) * 0x100000001b3ULL;
+    }
+    return (size_t) (h & (CACHE_SLOTS - 1));
 }
 
 int
@@ -445,7 +430,7 @@ lead_cookie_verify_cached(lead_cookie_cache *c, const uint8_t *secret,
         return lead_cookie_verify(secret, secret_len, value, len, id);
     }
 
-    slot = &c->slots[slot_of(value)];
+    slot = &c->slots[slot_of(value, len)];
 
     if (slot->used && same_bytes(slot->value, value, len)) {
         memcpy(id, slot->id, LEAD_ID_LEN);
