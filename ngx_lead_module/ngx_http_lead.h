@@ -122,7 +122,8 @@ typedef struct {
 #if (NGX_THREADS)
     ngx_thread_pool_t          *pool;
     ngx_thread_task_t          *task;
-    int                         thread_nice;   /* the writes' priority */
+    ngx_uint_t                  thread_tune;   /* the pool is "lead" */
+    int                         thread_nice;   /* its tasks' priority */
 #if (NGX_HAVE_SCHED_SETAFFINITY)
     ngx_cpuset_t                thread_cpus;   /* and their cores */
     ngx_uint_t                  thread_moves;  /* off the worker's */

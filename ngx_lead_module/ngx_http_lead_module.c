@@ -922,7 +922,8 @@ ngx_http_lead_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     /*
      * Commits, folds and sales pages run in nginx's default thread pool,
      * or in one named "lead" where the main context declares it (nginx
-     * makes no other pool by itself).
+     * makes no other pool by itself); only the latter's threads are
+     * lowered (ngx_http_lead_thread_aside).
      */
     if (ngx_thread_pool_add(cf, NULL) == NULL) {
         return NGX_CONF_ERROR;

@@ -16,14 +16,12 @@
 #if (NGX_THREADS)
 #include <sys/resource.h>
 #if (NGX_LINUX)
-#include <malloc.h>
 #include <sys/syscall.h>
 #endif
 #endif
 
 
 #define NGX_HTTP_LEAD_WRITE_NICE       10
-#define NGX_HTTP_LEAD_MMAP_THRESHOLD   (128 * 1024)   /* glibc's initial */
 
 
 typedef struct {
@@ -107,27 +105,20 @@ ngx_http_lead_write_init(ngx_cycle_t *cycle)
     }
 
 #if (NGX_THREADS)
-    /* relative to worker_priority, and the same for every write */
-    w->thread_nice = ngx_min(getpriority(PRIO_PROCESS, 0)
-                             + NGX_HTTP_LEAD_WRITE_NICE, 19);
-    ngx_http_lead_thread_cpus();
-#ifdef M_MMAP_THRESHOLD
     /*
-     * The module's tasks run in whichever of the pool's threads takes
-     * them, each with a malloc arena of its own.  glibc's sliding mmap
-     * threshold would have every arena keep a freed copy of the largest
-     * buffers (a flush's index, a CSV export) for good; a fixed one gives
-     * them back to the system when freed.
-     */
-    (void) mallopt(M_MMAP_THRESHOLD, NGX_HTTP_LEAD_MMAP_THRESHOLD);
-#endif
-    /*
-     * Its threads are lowered and may leave the worker's core: a pool of
-     * the module's own keeps that from the default pool's other tasks
-     * (aio threads reading files for the rest of the site).
+     * Only the threads of a pool of the module's own are lowered and may
+     * leave the worker's core: the "default" pool's also serve aio and
+     * other modules, so its threads are left as nginx made them.
      */
     w->pool = ngx_thread_pool_get(cycle, &own);
-    if (w->pool == NULL) {
+    if (w->pool) {
+        /* relative to worker_priority, and the same for every write */
+        w->thread_nice = ngx_min(getpriority(PRIO_PROCESS, 0)
+                                 + NGX_HTTP_LEAD_WRITE_NICE, 19);
+        w->thread_tune = 1;
+        ngx_http_lead_thread_cpus();
+
+    } else {
         w->pool = ngx_thread_pool_get(cycle, &shared);
     }
     w->task = ngx_thread_task_alloc(cycle->pool,
@@ -345,15 +336,21 @@ ngx_http_lead_thread_cpus(void)
 
 /*
  * Every task of the module's in the pool, writes and sales pages, starts
- * here.  Where the thread still shares the worker's core, serving comes
- * first and the task takes the pauses.  Only the thread is lowered, never
- * the worker (which commits itself when no thread can), and it stays
- * lowered: an unprivileged worker could not raise it back.
+ * here.  In the module's own pool ("thread_pool lead"), where the thread
+ * still shares the worker's core, serving comes first and the task takes
+ * the pauses.  Only the thread is lowered, never the worker (which
+ * commits itself when no thread can), and it stays lowered: an
+ * unprivileged worker could not raise it back.  That is why a thread of
+ * the shared "default" pool is never touched.
  */
 void
 ngx_http_lead_thread_aside(void)
 {
     ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    if (!w->thread_tune) {
+        return;
+    }
 
 #if (NGX_HAVE_SCHED_SETAFFINITY)
     if (w->thread_moves) {
