@@ -143,6 +143,10 @@ ngx_http_lead_notice_person(void *arg, const lead_person *p)
 /*
  * Precontent phase of any main request: post the notices that are due,
  * as background subrequests the visitor's response does not wait for.
+ * As with mirror, its connection is kept alive when the subrequests are
+ * done, so its next request may wait for the webhook: the notify
+ * location's proxy timeouts bound that.  The visitor's request itself
+ * is left as it is.
  */
 ngx_int_t
 ngx_http_lead_notify_handler(ngx_http_request_t *r)
@@ -204,9 +208,6 @@ ngx_http_lead_notify_handler(ngx_http_request_t *r)
         sr->headers_in.content_length = NULL;
         sr->headers_in.content_length_n = n->len;
         sr->headers_in.chunked = 0;
-
-        /* a slow webhook must not hold this visitor's next request */
-        r->keepalive = 0;
 
         n->due = ngx_current_msec + NGX_HTTP_LEAD_NOTICE_IN_FLIGHT;
         n->tries++;
