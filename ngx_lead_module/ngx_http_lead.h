@@ -46,7 +46,6 @@ typedef struct {
     ngx_str_t        notify;         /* internal location for MQL notices */
     lead_geoip      *geoip;
     lead_sales      *sales;          /* the sales view's pages */
-    ngx_array_t      sales_locations;
 } ngx_http_lead_main_conf_t;
 
 
@@ -59,7 +58,7 @@ typedef struct {
     ngx_flag_t       form_contact;
     lead_tmpl       *form_template;
     ngx_str_t        sales;          /* lead_sales: its prefix, with '/' */
-    ngx_uint_t       sales_auth;     /* ... behind auth_basic */
+    ngx_flag_t       sales_open;     /* ... served with no user */
 } ngx_http_lead_loc_conf_t;
 
 
@@ -187,7 +186,6 @@ ngx_int_t ngx_http_lead_form_bytes(ngx_http_request_t *r,
     u_char buf[LEAD_FORM_BODY_MAX], size_t *len);
 
 char *ngx_http_lead_sales(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-ngx_int_t ngx_http_lead_sales_check(ngx_conf_t *cf);
 char *ngx_http_lead_form_template(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 

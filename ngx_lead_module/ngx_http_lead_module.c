@@ -170,6 +170,13 @@ static ngx_command_t  ngx_http_lead_commands[] = {
       0,
       NULL },
 
+    { ngx_string("lead_sales_open"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_lead_loc_conf_t, sales_open),
+      NULL },
+
     { ngx_string("lead_form_template"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_lead_form_template,
@@ -1492,6 +1499,7 @@ ngx_http_lead_create_loc_conf(ngx_conf_t *cf)
     llcf->form = NGX_CONF_UNSET;
     llcf->form_contact = NGX_CONF_UNSET;
     llcf->form_template = NGX_CONF_UNSET_PTR;
+    llcf->sales_open = NGX_CONF_UNSET;
 
     return llcf;
 }
@@ -1513,6 +1521,7 @@ ngx_http_lead_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->form, prev->form, 0);
     ngx_conf_merge_value(conf->form_contact, prev->form_contact, 0);
     ngx_conf_merge_ptr_value(conf->form_template, prev->form_template, NULL);
+    ngx_conf_merge_value(conf->sales_open, prev->sales_open, 0);
 
     if (!conf->track && conf->gate == NGX_HTTP_LEAD_GATE_OFF && !conf->form
         && conf->sales.data == NULL)
@@ -1592,7 +1601,7 @@ ngx_http_lead_init(ngx_conf_t *cf)
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_lead_header_filter;
 
-    return ngx_http_lead_sales_check(cf);
+    return NGX_OK;
 }
 
 

@@ -1,7 +1,8 @@
 """The sales view through the real nginx: pages and exports agree with
 leadctl, filters and paging, actions with and without their CSRF token,
-hostile values inert everywhere they are shown, the security headers, and
-the configuration checks (access control, prefix location, rules)."""
+hostile values inert everywhere they are shown, the security headers, the
+access rule (a user auth_basic signed in, or lead_sales_open), and the
+configuration checks (prefix location, rules)."""
 
 import csv
 import io
@@ -401,27 +402,57 @@ def conf_test(prefix, server, http=HTTP):
     return n.test_config()
 
 
-@pytest.mark.parametrize("protection,warned", [
-    ("", True),
-    ("auth_basic \"x\"; auth_basic_user_file {prefix}/sales.htpasswd;",
-     False),
-    ("auth_basic off;", True),
-    ("allow 10.0.0.0/8; deny all;", False),
-    ("deny all;", False),
+AUTH = "auth_basic \"x\"; auth_basic_user_file {prefix}/sales.htpasswd;"
+REFUSED = 'lead_sales at "/sales/": no user signed in, request refused'
+
+
+def sales_status(prefix, server):
+    """The status of the sales view at /sales/ for sam (password x), and
+    whether the module logged that it refused it."""
+    copy_site(prefix)
+    with open(f"{prefix}/sales.htpasswd", "w") as f:
+        f.write("sam:{PLAIN}x\n")
+    n = Nginx(prefix, http=HTTP, server=server.replace("{prefix}", prefix))
+    n.start()
+    try:
+        r = requests.get(n.url + "/sales/", auth=("sam", "x"), timeout=10)
+        return r.status_code, REFUSED in n.error_log()
+    finally:
+        n.quit()
+
+
+@pytest.mark.parametrize("protection,status,refused", [
+    # a name a client sends is not a user signed in
+    ("", 403, True),
+    (AUTH, 200, False),
+    ("auth_basic off;", 403, True),
+    ("allow 127.0.0.1; deny all;", 403, True),
+    ("allow 127.0.0.1; deny all; lead_sales_open on;", 200, False),
+    ("deny all; lead_sales_open on;", 403, False),
+    ("lead_sales_open on;", 200, False),
 ])
-def test_warns_about_an_open_sales_view(prefix, protection, warned):
-    r = conf_test(prefix, "location /sales/ { lead_sales; %s }" % protection)
-    assert r.returncode == 0, r.stderr
-    assert ("has no access control" in r.stderr) == warned, r.stderr
-    if warned:
-        assert '"location /sales/"' in r.stderr
+def test_a_sales_view_needs_a_user_or_lead_sales_open(prefix, protection,
+                                                      status, refused):
+    assert sales_status(prefix, "location /sales/ { lead_sales; %s }"
+                                % protection) == (status, refused)
 
 
-def test_inherited_protection_counts(prefix):
-    r = conf_test(prefix, "allow 127.0.0.1; deny all; "
-                          "location /sales/ { lead_sales; }")
-    assert r.returncode == 0
-    assert "has no access control" not in r.stderr
+@pytest.mark.parametrize("server", [
+    AUTH + " location /sales/ { lead_sales; }",
+    "lead_sales_open on; location /sales/ { lead_sales; }",
+])
+def test_inherited_protection_counts(prefix, server):
+    assert sales_status(prefix, server) == (200, False)
+
+
+def test_refusal_says_what_to_do(prefix):
+    assert sales_status(prefix, "location /sales/ { lead_sales; }") \
+        == (403, True)
+    with open(f"{prefix}/logs/error.log") as f:
+        line = [ln for ln in f if "lead_sales at" in ln][0]
+    assert "[error]" in line
+    assert "protect it with auth_basic" in line
+    assert '"lead_sales_open on"' in line
 
 
 @pytest.mark.parametrize("server,says", [
@@ -441,26 +472,6 @@ def test_sales_needs_rules(prefix):
                   http=http)
     assert r.returncode != 0
     assert '"lead_sales" needs "lead_rules"' in r.stderr
-
-
-def test_warning_on_start_and_reload(prefix):
-    copy_site(prefix)
-    n = Nginx(prefix, http=HTTP, server="location /sales/ { lead_sales; }")
-    n.start()
-    try:
-        # at start to the terminal, on a reload to the error log
-        n.reload()
-        assert "has no access control" in n.error_log()
-    finally:
-        n.quit()
-    assert b"has no access control" in n.proc.stderr.read()
-
-
-def test_nginx_t_output_is_exact(prefix):
-    r = conf_test(prefix, "location /s/ { lead_sales; }")
-    line = [ln for ln in r.stderr.splitlines() if "lead_sales" in ln][0]
-    assert "[warn]" in line
-    assert "add auth_basic and allow/deny" in line
 
 
 @pytest.mark.skipif(not os.path.exists(BENCH_DATASET),
