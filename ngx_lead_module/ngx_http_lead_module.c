@@ -248,9 +248,6 @@ static ngx_http_lead_hint_t  ngx_http_lead_hints[] = {
     { ngx_null_string, 0 }
 };
 
-/* the lengths of their names, a bit each */
-static uint64_t  ngx_http_lead_hint_lens;
-
 
 static ngx_http_variable_t  ngx_http_lead_vars[] = {
 
@@ -471,9 +468,7 @@ ngx_http_lead_get_visitor(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 {
-    lead_str                    value;
-    ngx_uint_t                  i;
-    ngx_table_elt_t           **h;
+    ngx_str_t                   value;
     ngx_http_lead_main_conf_t  *lmcf;
 
     if (ctx->visitor_known) {
@@ -482,21 +477,15 @@ ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 
     lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
 
-    /* HTTP/2 may send the cookies in several headers */
-    h = r->headers_in.cookies.elts;
-
-    for (i = 0; i < r->headers_in.cookies.nelts; i++) {
-        if (lead_cookie_find((char *) h[i]->value.data, h[i]->value.len,
-                             (char *) lmcf->cookie.data, lmcf->cookie.len,
-                             &value)
-            != LEAD_OK)
-        {
-            continue;
-        }
-
+    /* the first cookie of that name, in any of the Cookie headers */
+    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies,
+                                          &lmcf->cookie, &value)
+        != NGX_DECLINED)
+    {
         if (lead_cookie_verify_cached(ngx_http_lead_worker.cookies,
                                       lmcf->secret.data, lmcf->secret.len,
-                                      value.data, value.len, ctx->visitor)
+                                      (char *) value.data, value.len,
+                                      ctx->visitor)
             == LEAD_OK)
         {
             ctx->visitor_known = 1;
@@ -504,9 +493,7 @@ ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
         }
 
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "client sent invalid lead cookie \"%*s\"",
-                      value.len, value.data);
-        break;
+                      "client sent invalid lead cookie \"%V\"", &value);
     }
 
     if (lead_visitor_new(ctx->visitor) != LEAD_OK) {
@@ -603,17 +590,8 @@ ngx_http_lead_read_headers(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx,
             i = 0;
         }
 
-        /* most headers are none of them, as their length tells */
-        if (h[i].key.len >= 64
-            || !(ngx_http_lead_hint_lens >> h[i].key.len & 1))
-        {
-            continue;
-        }
-
         for (hint = ngx_http_lead_hints; hint->name.len; hint++) {
-            if (hint->name.len == h[i].key.len
-                && ngx_tolower(h[i].key.data[0])
-                   == ngx_tolower(hint->name.data[0])
+            if (h[i].key.len == hint->name.len
                 && ngx_strncasecmp(h[i].key.data, hint->name.data,
                                    hint->name.len)
                    == 0)
@@ -1568,12 +1546,7 @@ static ngx_int_t
 ngx_http_lead_init(ngx_conf_t *cf)
 {
     ngx_http_handler_pt        *h;
-    ngx_http_lead_hint_t       *hint;
     ngx_http_core_main_conf_t  *cmcf;
-
-    for (hint = ngx_http_lead_hints; hint->name.len; hint++) {
-        ngx_http_lead_hint_lens |= (uint64_t) 1 << hint->name.len;
-    }
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
