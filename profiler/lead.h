@@ -65,14 +65,6 @@ void lead_buf_csv(lead_buf *b, const char *s, size_t len);
 
 int lead_visitor_new(uint8_t id[LEAD_ID_LEN]);
 
-/*
- * The value of the first cookie called name in one Cookie header
- * ("a=1; lv=..."), or LEAD_ENOTFOUND.  Names match exactly, as browsers
- * send them back (RFC 6265); spaces around a pair are not its.
- */
-int lead_cookie_find(const char *header, size_t len, const char *name,
-    size_t name_len, lead_str *value);
-
 /* 1 if name may name a cookie: an RFC 6265 token, at most 64 bytes. */
 int lead_cookie_name_ok(const char *name, size_t len);
 
