@@ -1,11 +1,11 @@
 
 /*
- * lead_sales: the sales view at a prefix location.  nginx glue only: the
- * pages, exports and actions are profiler/lead_sales.c; here the request
- * is handed over and the response sent, with the headers that keep a
- * page of leads' names private.  A page is made in nginx's thread pool
- * (the funnel reads every event: a second at 100k leads), so the worker
- * goes on serving the site meanwhile.
+ * The sales view at lead_sales's prefix location.  nginx glue only: the
+ * pages, exports and actions are profiler/report/lead_sales.c; here the
+ * request is handed over and the response sent, with the headers that
+ * keep a page of leads' names private.  A page is made in nginx's thread
+ * pool (the funnel reads every event: a second at 100k leads), so the
+ * worker goes on serving the site meanwhile.
  */
 
 
@@ -80,7 +80,7 @@ ngx_http_lead_sales(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     /* "/lead/sales" is sent to "/lead/sales/", as for a proxied prefix */
     clcf->auto_redirect = 1;
 
-    lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_lead_module);
+    lmcf = ngx_http_lead_cf_main_conf(cf);
 
     if (lmcf->sales == NULL) {
         cln = ngx_pool_cleanup_add(cf->pool, 0);
@@ -117,7 +117,7 @@ ngx_http_lead_sales_handler(ngx_http_request_t *r)
 
     static ngx_str_t           allowed = ngx_string("GET, HEAD, POST");
 
-    llcf = ngx_http_get_module_loc_conf(r, ngx_http_lead_module);
+    llcf = ngx_http_lead_loc_conf(r);
 
     /*
      * A page of people's names and e-mails is never open to the world by
@@ -160,7 +160,7 @@ ngx_http_lead_sales_handler(ngx_http_request_t *r)
         return NGX_HTTP_NOT_ALLOWED;
     }
 
-    return ngx_http_lead_form_read(r, ngx_http_lead_sales_post);
+    return ngx_http_lead_read_body(r, ngx_http_lead_sales_post);
 }
 
 
@@ -171,7 +171,7 @@ ngx_http_lead_sales_post(ngx_http_request_t *r)
     size_t     len;
     ngx_int_t  rc;
 
-    rc = ngx_http_lead_form_bytes(r, body, &len);
+    rc = ngx_http_lead_body_bytes(r, body, &len);
     if (rc != NGX_OK) {
         ngx_http_finalize_request(r, rc);
         return;
@@ -194,8 +194,8 @@ ngx_http_lead_sales_serve(ngx_http_request_t *r, u_char *body, size_t len)
     ngx_thread_task_t          *task = NULL;
 #endif
 
-    llcf = ngx_http_get_module_loc_conf(r, ngx_http_lead_module);
-    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
+    llcf = ngx_http_lead_loc_conf(r);
+    lmcf = ngx_http_lead_main_conf(r);
 
     if (r->uri.len < llcf->sales.len
         || ngx_strncmp(r->uri.data, llcf->sales.data, llcf->sales.len) != 0)
@@ -334,8 +334,8 @@ ngx_http_lead_sales_reply(ngx_http_request_t *r, ngx_http_lead_page_t *page)
     ngx_http_lead_ctx_t        *ctx;
     ngx_http_lead_main_conf_t  *lmcf;
 
-    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
-    ctx = ngx_http_get_module_ctx(r, ngx_http_lead_module);
+    lmcf = ngx_http_lead_main_conf(r);
+    ctx = ngx_http_lead_find_ctx(r);
 
     /* the page leaves from where it was made, freed with the request */
     cln = ngx_pool_cleanup_add(r->pool, 0);

@@ -1,6 +1,7 @@
 
 /*
- * The write path.  Requests' hits (lead_hits_add) wait in memory;
+ * The worker's state and the write path that owns it: its store, caches
+ * and pending events.  Requests' hits (lead_hits_add) wait in memory;
  * every flush interval the batch is handed to a thread of nginx's
  * "default" thread pool (or "lead", where declared), which makes the
  * events of them (path, asset, place), commits those, folds the store
@@ -56,6 +57,8 @@ struct ngx_http_lead_write_s {
 };
 
 
+static ngx_int_t ngx_http_lead_write_init(ngx_cycle_t *cycle);
+static void ngx_http_lead_write_exit(ngx_log_t *log);
 static void ngx_http_lead_write_start(ngx_log_t *log);
 static void ngx_http_lead_write_run(void *data, ngx_log_t *log);
 #if (NGX_THREADS)
@@ -79,7 +82,50 @@ static ngx_int_t ngx_http_lead_store_file(ngx_file_info_t *fi);
 static ngx_uint_t ngx_http_lead_report_due(void);
 
 
+ngx_http_lead_worker_t  ngx_http_lead_worker;
+
+
+/*
+ * A worker's state, made anew in each worker (a new configuration's
+ * secret: empty caches); promoted hears of the leads that become mql.
+ */
 ngx_int_t
+ngx_http_lead_worker_init(ngx_cycle_t *cycle,
+    ngx_http_lead_main_conf_t *lmcf, lead_promoted_fn promoted)
+{
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    ngx_memzero(w, sizeof(ngx_http_lead_worker_t));
+    w->lmcf = lmcf;
+    w->promoted = promoted;
+
+    w->cookies = lead_cookie_cache_new();
+    w->agents = lead_ua_cache_new();
+    w->known = ngx_pcalloc(cycle->pool, NGX_HTTP_LEAD_KNOWN
+                                        * sizeof(ngx_http_lead_known_t));
+
+    return ngx_http_lead_write_init(cycle);
+}
+
+
+void
+ngx_http_lead_worker_exit(ngx_log_t *log)
+{
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    if (w->lmcf == NULL) {
+        return;
+    }
+
+    ngx_http_lead_write_exit(log);
+    lead_cookie_cache_free(w->cookies);
+    w->cookies = NULL;
+    lead_ua_cache_free(w->agents);
+    w->agents = NULL;
+}
+
+
+static ngx_int_t
 ngx_http_lead_write_init(ngx_cycle_t *cycle)
 {
     ngx_http_lead_write_t   *wr;
@@ -490,9 +536,8 @@ ngx_http_lead_write_results(ngx_http_lead_write_t *wr, ngx_log_t *log)
     }
 
     for (i = 0; i < wr->npromoted; i++) {
-        (void) ngx_http_lead_promoted(log, wr->promoted[i].lead,
-                                      &wr->promoted[i].score,
-                                      wr->promoted[i].cause);
+        (void) w->promoted(log, wr->promoted[i].lead, &wr->promoted[i].score,
+                           wr->promoted[i].cause);
     }
     free(wr->promoted);
     wr->promoted = NULL;
@@ -558,7 +603,7 @@ ngx_http_lead_tick(ngx_event_t *ev)
  * pool stops first and finishes what it was given; then the rest is
  * written here.
  */
-void
+static void
 ngx_http_lead_write_exit(ngx_log_t *log)
 {
     int                      rc;
