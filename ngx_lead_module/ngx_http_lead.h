@@ -2,6 +2,31 @@
 /*
  * What the files of ngx_http_lead_module share: configuration, the
  * request context and the worker's store.
+ *
+ * Each file calls only the files listed before it, never one after it:
+ *
+ *   ngx_http_lead_write.c      the worker's state and the write path
+ *   ngx_http_lead_request.c    what handlers need of a request
+ *   ngx_http_lead_notify.c     telling of new MQLs
+ *   ngx_http_lead_track.c      recording what a visitor read
+ *   ngx_http_lead_variables.c  $lead_* variables
+ *   ngx_http_lead_gate.c       the gate in front of gated assets
+ *   ngx_http_lead_form.c       the form
+ *   ngx_http_lead_sales.c      the sales view
+ *   ngx_http_lead_module.c     directives, configuration, the module
+ *
+ * (tests/layers.py checks this from the objects, where using another
+ * file's function or global counts as calling it.)  nginx enters through
+ * ngx_http_lead_module, whose tables name handlers in every file: that
+ * makes ngx_http_lead_module.c the top, and no other file names the
+ * module.  They find their configuration and request context by its
+ * ctx_index all the same: ngx_http_lead_module.c copies that number into
+ * ngx_http_lead_ctx_index (ngx_http_lead_request.c) when nginx creates
+ * the module's configuration, before any of their code runs (nginx has
+ * numbered the modules by then, and keeps the number over reloads); the
+ * macros below read the copy.  Likewise the write path, at the bottom,
+ * tells of new MQLs through ngx_http_lead_worker.promoted, which the
+ * module file sets to ngx_http_lead_promoted (ngx_http_lead_notify.c).
  */
 
 
@@ -46,7 +71,6 @@ typedef struct {
     ngx_str_t        notify;         /* internal location for MQL notices */
     lead_geoip      *geoip;
     lead_sales      *sales;          /* the sales view's pages */
-    ngx_array_t      sales_locations;
 } ngx_http_lead_main_conf_t;
 
 
@@ -59,7 +83,6 @@ typedef struct {
     ngx_flag_t       form_contact;
     lead_tmpl       *form_template;
     ngx_str_t        sales;          /* lead_sales: its prefix, with '/' */
-    ngx_uint_t       sales_auth;     /* ... behind auth_basic */
 } ngx_http_lead_loc_conf_t;
 
 
@@ -122,13 +145,15 @@ typedef struct {
 #if (NGX_THREADS)
     ngx_thread_pool_t          *pool;
     ngx_thread_task_t          *task;
-    int                         thread_nice;   /* the writes' priority */
+    ngx_uint_t                  thread_tune;   /* the pool is "lead" */
+    int                         thread_nice;   /* its tasks' priority */
 #if (NGX_HAVE_SCHED_SETAFFINITY)
     ngx_cpuset_t                thread_cpus;   /* and their cores */
     ngx_uint_t                  thread_moves;  /* off the worker's */
 #endif
 #endif
     ngx_http_lead_main_conf_t  *lmcf;
+    lead_promoted_fn            promoted;  /* a lead became mql */
     ngx_http_lead_notice_t     *notices;   /* MQL notices to deliver */
     lead_cookie_cache          *cookies;   /* values verified already */
     lead_ua_cache              *agents;    /* user agents classified */
@@ -136,59 +161,78 @@ typedef struct {
 } ngx_http_lead_worker_t;
 
 
-typedef struct {
-    const lead_rules  *rules;
-    const char        *country;
-    int                points;
-} ngx_http_lead_person_t;
-
-
-extern ngx_module_t             ngx_http_lead_module;
 extern ngx_http_lead_worker_t   ngx_http_lead_worker;
+extern ngx_uint_t               ngx_http_lead_ctx_index;
 
 
-ngx_http_lead_ctx_t *ngx_http_lead_get_ctx(ngx_http_request_t *r);
-ngx_http_lead_ctx_t *ngx_http_lead_get_asset(ngx_http_request_t *r);
-ngx_int_t ngx_http_lead_read_cookie(ngx_http_request_t *r,
-    ngx_http_lead_ctx_t *ctx);
-ngx_int_t ngx_http_lead_set_cookie(ngx_http_request_t *r,
-    ngx_http_lead_main_conf_t *lmcf, ngx_http_lead_ctx_t *ctx);
-ngx_table_elt_t *ngx_http_lead_add_header(ngx_http_request_t *r,
-    const char *key, ngx_str_t *value);
-ngx_int_t ngx_http_lead_send(ngx_http_request_t *r, u_char *body,
-    size_t len);
-ngx_int_t ngx_http_lead_identified(ngx_http_request_t *r,
-    ngx_http_lead_ctx_t *ctx);
-ngx_int_t ngx_http_lead_is_lead(ngx_http_request_t *r,
-    ngx_http_lead_ctx_t *ctx);
+#define ngx_http_lead_main_conf(r)                                            \
+    ((ngx_http_lead_main_conf_t *) (r)->main_conf[ngx_http_lead_ctx_index])
+#define ngx_http_lead_loc_conf(r)                                             \
+    ((ngx_http_lead_loc_conf_t *) (r)->loc_conf[ngx_http_lead_ctx_index])
+#define ngx_http_lead_cf_main_conf(cf)                                        \
+    ((ngx_http_lead_main_conf_t *)                                            \
+     ((ngx_http_conf_ctx_t *) (cf)->ctx)->main_conf[ngx_http_lead_ctx_index])
+/* the context of the request and its subrequests, NULL until made */
+#define ngx_http_lead_find_ctx(r)                                             \
+    ((ngx_http_lead_ctx_t *) (r)->main->ctx[ngx_http_lead_ctx_index])
 
-int ngx_http_lead_promoted(void *arg, const uint8_t *lead_id,
-    const lead_score *score, const char *cause);
 
-ngx_int_t ngx_http_lead_write_init(ngx_cycle_t *cycle);
+/* ngx_http_lead_write.c */
+ngx_int_t ngx_http_lead_worker_init(ngx_cycle_t *cycle,
+    ngx_http_lead_main_conf_t *lmcf, lead_promoted_fn promoted);
+void ngx_http_lead_worker_exit(ngx_log_t *log);
 void ngx_http_lead_write_add(ngx_log_t *log, const lead_event *ev,
     ngx_str_t *target, struct sockaddr *client);
 #if (NGX_THREADS)
 void ngx_http_lead_thread_aside(void);
 #endif
-void ngx_http_lead_write_exit(ngx_log_t *log);
 
-ngx_int_t ngx_http_lead_gate_handler(ngx_http_request_t *r);
-
-void ngx_http_lead_notify_queue(ngx_log_t *log, const uint8_t *lead_id,
-    const lead_score *score, const char *cause);
-ngx_int_t ngx_http_lead_notify_handler(ngx_http_request_t *r);
-void ngx_http_lead_notify_exit(ngx_log_t *log);
-char *ngx_http_lead_form(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-ngx_int_t ngx_http_lead_form_read(ngx_http_request_t *r,
+/* ngx_http_lead_request.c */
+ngx_http_lead_ctx_t *ngx_http_lead_get_ctx(ngx_http_request_t *r);
+ngx_http_lead_ctx_t *ngx_http_lead_get_asset(ngx_http_request_t *r);
+ngx_http_lead_ctx_t *ngx_http_lead_get_visitor(ngx_http_request_t *r,
+    ngx_http_lead_loc_conf_t *llcf);
+ngx_int_t ngx_http_lead_read_cookie(ngx_http_request_t *r,
+    ngx_http_lead_ctx_t *ctx);
+ngx_int_t ngx_http_lead_identified(ngx_http_request_t *r,
+    ngx_http_lead_ctx_t *ctx);
+ngx_int_t ngx_http_lead_is_lead(ngx_http_request_t *r,
+    ngx_http_lead_ctx_t *ctx);
+ngx_int_t ngx_http_lead_set_cookie(ngx_http_request_t *r,
+    ngx_http_lead_main_conf_t *lmcf, ngx_http_lead_ctx_t *ctx);
+ngx_table_elt_t *ngx_http_lead_add_header(ngx_http_request_t *r,
+    const char *key, ngx_str_t *value);
+ngx_int_t ngx_http_lead_redirect(ngx_http_request_t *r, u_char *uri,
+    size_t len);
+ngx_int_t ngx_http_lead_send(ngx_http_request_t *r, u_char *body,
+    size_t len);
+ngx_int_t ngx_http_lead_read_body(ngx_http_request_t *r,
     ngx_http_client_body_handler_pt post);
-ngx_int_t ngx_http_lead_form_bytes(ngx_http_request_t *r,
+ngx_int_t ngx_http_lead_body_bytes(ngx_http_request_t *r,
     u_char buf[LEAD_FORM_BODY_MAX], size_t *len);
 
-char *ngx_http_lead_sales(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-ngx_int_t ngx_http_lead_sales_check(ngx_conf_t *cf);
+/* ngx_http_lead_notify.c */
+int ngx_http_lead_promoted(void *arg, const uint8_t *lead_id,
+    const lead_score *score, const char *cause);
+ngx_int_t ngx_http_lead_notify_init(ngx_conf_t *cf);
+void ngx_http_lead_notify_exit(ngx_log_t *log);
+
+/* ngx_http_lead_track.c */
+ngx_int_t ngx_http_lead_track_init(ngx_conf_t *cf);
+
+/* ngx_http_lead_variables.c */
+ngx_int_t ngx_http_lead_add_variables(ngx_conf_t *cf);
+
+/* ngx_http_lead_gate.c */
+ngx_int_t ngx_http_lead_gate_init(ngx_conf_t *cf);
+
+/* ngx_http_lead_form.c */
+char *ngx_http_lead_form(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_lead_form_template(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+
+/* ngx_http_lead_sales.c */
+char *ngx_http_lead_sales(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 
 #endif /* _NGX_HTTP_LEAD_H_INCLUDED_ */

@@ -1,8 +1,7 @@
 
 /*
- * The gate and the minimal form: an unidentified visitor asking for a
- * gated asset is sent to the form; the form asks for name and e-mail only
- * and links the visitor to its lead.
+ * The form at lead_form: it asks for name and e-mail only, and links the
+ * visitor to its lead.
  */
 
 
@@ -38,14 +37,8 @@ static const char  *ngx_http_lead_form_names[] = {
 };
 
 
-static ngx_uint_t ngx_http_lead_gated(ngx_http_lead_loc_conf_t *llcf,
-    ngx_http_lead_main_conf_t *lmcf, const lead_asset *a);
-static const lead_asset *ngx_http_lead_served(ngx_http_request_t *r,
-    ngx_http_lead_main_conf_t *lmcf);
-static ngx_int_t ngx_http_lead_redirect(ngx_http_request_t *r, u_char *uri,
-    size_t len);
+static void ngx_http_lead_free_template(void *data);
 static ngx_int_t ngx_http_lead_form_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_lead_form_type(ngx_http_request_t *r);
 static void ngx_http_lead_form_post(ngx_http_request_t *r);
 static ngx_int_t ngx_http_lead_form_body(ngx_http_request_t *r,
     lead_form_fields *fields);
@@ -53,149 +46,6 @@ static ngx_int_t ngx_http_lead_form_render(ngx_http_request_t *r,
     ngx_uint_t status, lead_form *form, lead_str *ret);
 static const lead_asset *ngx_http_lead_return_asset(ngx_http_request_t *r,
     lead_str *ret);
-static void ngx_http_lead_free_template(void *data);
-
-
-/* Whether an asset (NULL: untagged) is gated in this location. */
-static ngx_uint_t
-ngx_http_lead_gated(ngx_http_lead_loc_conf_t *llcf,
-    ngx_http_lead_main_conf_t *lmcf, const lead_asset *a)
-{
-    if (llcf->gate == NGX_HTTP_LEAD_GATE_ON) {
-        return a == NULL || !(a->flags & LEAD_ASSET_OPEN);
-    }
-
-    return a != NULL
-           && ((a->flags & LEAD_ASSET_GATED)
-               || (a->stage_index
-                       >= lead_rules_scoring(lmcf->rules)->gate_from
-                   && !(a->flags & LEAD_ASSET_OPEN)));
-}
-
-
-/*
- * The asset of what nginx serves: r->uri, or for an index file
- * ("/guide/index.html") its directory ("/guide/"), the usual rule.
- */
-static const lead_asset *
-ngx_http_lead_served(ngx_http_request_t *r, ngx_http_lead_main_conf_t *lmcf)
-{
-    u_char            *slash;
-    const lead_asset  *a;
-
-    if (lmcf->rules == NULL || r->uri.len == 0) {
-        return NULL;
-    }
-
-    a = lead_rules_match(lmcf->rules, (char *) r->uri.data, r->uri.len);
-    if (a) {
-        return a;
-    }
-
-    for (slash = r->uri.data + r->uri.len - 1; *slash != '/'; slash--) {
-        /* void */
-    }
-
-    if ((size_t) (r->uri.data + r->uri.len - slash) > sizeof("/index.") - 1
-        && ngx_strncmp(slash, "/index.", sizeof("/index.") - 1) == 0)
-    {
-        return lead_rules_match(lmcf->rules, (char *) r->uri.data,
-                                slash + 1 - r->uri.data);
-    }
-
-    return NULL;
-}
-
-
-/*
- * Access phase: a gated asset is served only to a visitor whose cookie
- * verifies and who is linked to a lead; anyone else (a forged cookie, a
- * store that cannot answer) is sent to the form: the gate fails closed.
- */
-ngx_int_t
-ngx_http_lead_gate_handler(ngx_http_request_t *r)
-{
-    u_char                    *loc, *p;
-    size_t                     len;
-    ngx_uint_t                 gated;
-    ngx_http_lead_ctx_t       *ctx;
-    ngx_http_lead_loc_conf_t  *llcf;
-    ngx_http_lead_main_conf_t *lmcf;
-
-    llcf = ngx_http_get_module_loc_conf(r, ngx_http_lead_module);
-
-    /* the form is never behind the gate, even where "lead_gate on" */
-    if (llcf->gate == NGX_HTTP_LEAD_GATE_OFF || llcf->form || r != r->main) {
-        return NGX_DECLINED;
-    }
-
-    ctx = ngx_http_lead_get_asset(r);
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
-
-    /*
-     * The asset asked for, and the file nginx will serve for it (r->uri,
-     * as nginx normalised it; an index file stands for its directory):
-     * gated if either is.  A path this module cannot normalise is gated:
-     * the gate fails closed.
-     */
-    gated = ctx->path.len == 0
-            || ngx_http_lead_gated(llcf, lmcf, ctx->asset)
-            || ngx_http_lead_gated(llcf, lmcf, ngx_http_lead_served(r, lmcf));
-
-    if (!gated) {
-        return NGX_DECLINED;
-    }
-
-    if (ngx_http_lead_read_cookie(r, ctx) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (ngx_http_lead_is_lead(r, ctx) == NGX_OK) {
-        ctx->gated = 1;                 /* served, but to this lead only */
-        return NGX_DECLINED;
-    }
-
-    /* form_uri?return=<what was asked for, path and query> */
-    len = llcf->form_uri.len + sizeof("?return=") - 1
-          + r->unparsed_uri.len
-          + 2 * ngx_escape_uri(NULL, r->unparsed_uri.data,
-                               r->unparsed_uri.len, NGX_ESCAPE_ARGS);
-
-    loc = ngx_pnalloc(r->pool, len);
-    if (loc == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = ngx_copy(loc, llcf->form_uri.data, llcf->form_uri.len);
-    p = ngx_cpymem(p, "?return=", sizeof("?return=") - 1);
-    p = (u_char *) ngx_escape_uri(p, r->unparsed_uri.data,
-                                  r->unparsed_uri.len, NGX_ESCAPE_ARGS);
-
-    return ngx_http_lead_redirect(r, loc, p - loc);
-}
-
-
-static ngx_int_t
-ngx_http_lead_redirect(ngx_http_request_t *r, u_char *uri, size_t len)
-{
-    ngx_str_t         value;
-    ngx_table_elt_t  *location;
-
-    value.data = uri;
-    value.len = len;
-    location = ngx_http_lead_add_header(r, "Location", &value);
-    if (location == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    r->headers_out.location = location;
-
-    return NGX_HTTP_SEE_OTHER;
-}
 
 
 char *
@@ -307,7 +157,7 @@ ngx_http_lead_form_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_lead_form_read(r, ngx_http_lead_form_post);
+    return ngx_http_lead_read_body(r, ngx_http_lead_form_post);
 }
 
 
@@ -327,7 +177,7 @@ ngx_http_lead_form_post(ngx_http_request_t *r)
     ngx_http_lead_ctx_t        *ctx;
     ngx_http_lead_main_conf_t  *lmcf;
 
-    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
+    lmcf = ngx_http_lead_main_conf(r);
     ctx = ngx_http_lead_get_ctx(r);
 
     fields = ngx_palloc(r->pool, sizeof(lead_form_fields));
@@ -416,94 +266,6 @@ ngx_http_lead_form_post(ngx_http_request_t *r)
 }
 
 
-/*
- * A form post's type and size, checked before a byte of its body is
- * read: NGX_OK, or the status to answer.
- */
-static ngx_int_t
-ngx_http_lead_form_type(ngx_http_request_t *r)
-{
-    ngx_str_t  type;
-
-    type = r->headers_in.content_type ? r->headers_in.content_type->value
-                                      : (ngx_str_t) ngx_null_string;
-
-    if (type.len < sizeof("application/x-www-form-urlencoded") - 1
-        || ngx_strncasecmp(type.data,
-                           (u_char *) "application/x-www-form-urlencoded",
-                           sizeof("application/x-www-form-urlencoded") - 1)
-           != 0
-        || (type.len > sizeof("application/x-www-form-urlencoded") - 1
-            && type.data[sizeof("application/x-www-form-urlencoded") - 1]
-               != ';'))
-    {
-        return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
-    }
-
-    if (r->headers_in.content_length_n > LEAD_FORM_BODY_MAX) {
-        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * A form post: refused before a byte of its body is read or anything
- * stored when its type or size is wrong, else read, then post.
- */
-ngx_int_t
-ngx_http_lead_form_read(ngx_http_request_t *r,
-    ngx_http_client_body_handler_pt post)
-{
-    ngx_int_t  rc;
-
-    rc = ngx_http_lead_form_type(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    r->request_body_in_single_buf = 1;
-
-    rc = ngx_http_read_client_request_body(r, post);
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
-    }
-
-    return NGX_DONE;
-}
-
-
-/* The body read, in memory and within LEAD_FORM_BODY_MAX, copied out. */
-ngx_int_t
-ngx_http_lead_form_bytes(ngx_http_request_t *r,
-    u_char buf[LEAD_FORM_BODY_MAX], size_t *len)
-{
-    u_char       *p = buf;
-    size_t        n;
-    ngx_chain_t  *cl;
-
-    if (r->request_body == NULL || r->request_body->temp_file) {
-        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
-    }
-
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        n = cl->buf->last - cl->buf->pos;
-
-        if (cl->buf->in_file || n > (size_t) (buf + LEAD_FORM_BODY_MAX - p))
-        {
-            return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
-        }
-
-        p = ngx_cpymem(p, cl->buf->pos, n);
-    }
-
-    *len = p - buf;
-
-    return NGX_OK;
-}
-
-
 /* The body, in memory and within LEAD_FORM_BODY_MAX, parsed. */
 static ngx_int_t
 ngx_http_lead_form_body(ngx_http_request_t *r, lead_form_fields *fields)
@@ -512,7 +274,7 @@ ngx_http_lead_form_body(ngx_http_request_t *r, lead_form_fields *fields)
     size_t     len;
     ngx_int_t  rc;
 
-    rc = ngx_http_lead_form_bytes(r, body, &len);
+    rc = ngx_http_lead_body_bytes(r, body, &len);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -533,7 +295,7 @@ ngx_http_lead_return_asset(ngx_http_request_t *r, lead_str *ret)
     char                       *path;
     ngx_http_lead_main_conf_t  *lmcf;
 
-    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
+    lmcf = ngx_http_lead_main_conf(r);
 
     if (lmcf->rules == NULL || !lead_return_valid(ret->data, ret->len)) {
         return NULL;
@@ -569,8 +331,8 @@ ngx_http_lead_form_render(ngx_http_request_t *r, ngx_uint_t status,
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
         "form-action 'self'; frame-ancestors 'none'");
 
-    llcf = ngx_http_get_module_loc_conf(r, ngx_http_lead_module);
-    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
+    llcf = ngx_http_lead_loc_conf(r);
+    lmcf = ngx_http_lead_main_conf(r);
 
     ctx = ngx_http_lead_get_ctx(r);
     if (ctx == NULL || ngx_http_lead_read_cookie(r, ctx) != NGX_OK) {

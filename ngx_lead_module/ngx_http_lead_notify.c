@@ -1,10 +1,11 @@
 
 /*
- * Telling sales: when a lead becomes an MQL the worker queues a JSON
+ * Telling of new MQLs: a line in the error log, and, with lead_notify,
+ * a notice to sales.  When a lead becomes an MQL the worker queues a JSON
  * notice and posts it to the lead_notify location as a background
  * subrequest of the next request it serves, so nginx's own upstream
- * machinery (proxy_pass, TLS, timeouts) delivers it and no visitor waits.
- * A failed delivery is retried with a growing delay.
+ * machinery (proxy_pass, TLS, timeouts) delivers it and no response
+ * waits for it.  A failed delivery is retried with a growing delay.
  */
 
 
@@ -35,7 +36,10 @@ typedef struct {
 } ngx_http_lead_found_t;
 
 
+static void ngx_http_lead_notify_queue(ngx_log_t *log,
+    const uint8_t *lead_id, const lead_score *score, const char *cause);
 static int ngx_http_lead_notice_person(void *arg, const lead_person *p);
+static ngx_int_t ngx_http_lead_notify_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_lead_notice_done(ngx_http_request_t *r,
     void *data, ngx_int_t rc);
 static ngx_http_lead_notice_t *ngx_http_lead_notice_find(ngx_uint_t id);
@@ -45,7 +49,46 @@ static void ngx_http_lead_notice_drop(ngx_http_lead_notice_t *n);
 static ngx_uint_t  ngx_http_lead_notice_ids;
 
 
-void
+ngx_int_t
+ngx_http_lead_notify_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_lead_notify_handler;
+
+    return NGX_OK;
+}
+
+
+/* A lead became mql (the write path's fold, or a form): say so. */
+int
+ngx_http_lead_promoted(void *arg, const uint8_t *lead_id,
+    const lead_score *score, const char *cause)
+{
+    u_char  hex[LEAD_ID_HEX_LEN];
+
+    lead_id_to_hex(lead_id, (char *) hex);
+
+    ngx_log_error(NGX_LOG_NOTICE, (ngx_log_t *) arg, 0,
+                  "lead: lead %*s is now an MQL: %s (engagement %L)",
+                  (size_t) LEAD_ID_HEX_LEN, hex, cause,
+                  (int64_t) (score->engagement + 0.5));
+
+    ngx_http_lead_notify_queue(arg, lead_id, score, cause);
+
+    return 0;
+}
+
+
+static void
 ngx_http_lead_notify_queue(ngx_log_t *log, const uint8_t *lead_id,
     const lead_score *score, const char *cause)
 {
@@ -143,8 +186,12 @@ ngx_http_lead_notice_person(void *arg, const lead_person *p)
 /*
  * Precontent phase of any main request: post the notices that are due,
  * as background subrequests the visitor's response does not wait for.
+ * As with mirror, its connection is kept alive when the subrequests are
+ * done, so its next request may wait for the webhook: the notify
+ * location's proxy timeouts bound that.  The visitor's request itself
+ * is left as it is.
  */
-ngx_int_t
+static ngx_int_t
 ngx_http_lead_notify_handler(ngx_http_request_t *r)
 {
     ngx_uint_t                   sent;
@@ -204,9 +251,6 @@ ngx_http_lead_notify_handler(ngx_http_request_t *r)
         sr->headers_in.content_length = NULL;
         sr->headers_in.content_length_n = n->len;
         sr->headers_in.chunked = 0;
-
-        /* a slow webhook must not hold this visitor's next request */
-        r->keepalive = 0;
 
         n->due = ngx_current_msec + NGX_HTTP_LEAD_NOTICE_IN_FLIGHT;
         n->tries++;

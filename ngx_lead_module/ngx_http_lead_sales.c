@@ -1,39 +1,15 @@
 
 /*
- * lead_sales: the sales view at a prefix location.  nginx glue only: the
- * pages, exports and actions are profiler/lead_sales.c; here the request
- * is handed over and the response sent, with the headers that keep a
- * page of leads' names private.  A page is made in nginx's thread pool
- * (the funnel reads every event: a second at 100k leads), so the worker
- * goes on serving the site meanwhile.
+ * The sales view at lead_sales's prefix location.  nginx glue only: the
+ * pages, exports and actions are profiler/report/lead_sales.c; here the
+ * request is handed over and the response sent, with the headers that
+ * keep a page of leads' names private.  A page is made in nginx's thread
+ * pool (the funnel reads every event: a second at 100k leads), so the
+ * worker goes on serving the site meanwhile.
  */
 
 
 #include "ngx_http_lead.h"
-
-
-/*
- * The configurations of nginx's access control modules, as nginx 1.x
- * lays them out, read only to warn about an unprotected sales view.
- */
-typedef struct {
-    ngx_http_complex_value_t  *realm;
-    ngx_http_complex_value_t  *user_file;
-} ngx_http_lead_auth_basic_conf_t;
-
-typedef struct {
-    ngx_array_t               *rules;
-#if (NGX_HAVE_INET6)
-    ngx_array_t               *rules6;
-#endif
-#if (NGX_HAVE_UNIX_DOMAIN)
-    ngx_array_t               *rules_un;
-#endif
-} ngx_http_lead_access_conf_t;
-
-typedef struct {
-    ngx_str_t                  uri;
-} ngx_http_lead_auth_request_conf_t;
 
 
 /* one page in the making: what the thread is given and gives back */
@@ -48,14 +24,6 @@ typedef struct {
 } ngx_http_lead_page_t;
 
 
-typedef struct {
-    ngx_str_t                  name;        /* the location */
-    void                     **loc_conf;
-    ngx_str_t                  file;
-    ngx_uint_t                 line;
-} ngx_http_lead_sales_loc_t;
-
-
 static ngx_int_t ngx_http_lead_sales_handler(ngx_http_request_t *r);
 static void ngx_http_lead_sales_post(ngx_http_request_t *r);
 static ngx_int_t ngx_http_lead_sales_serve(ngx_http_request_t *r,
@@ -68,10 +36,6 @@ static ngx_int_t ngx_http_lead_sales_reply(ngx_http_request_t *r,
     ngx_http_lead_page_t *page);
 static ngx_int_t ngx_http_lead_sales_send(ngx_http_request_t *r,
     lead_sales_response *resp);
-static ngx_uint_t ngx_http_lead_sales_basic_auth(ngx_conf_t *cf,
-    void **loc_conf);
-static void *ngx_http_lead_sales_module_conf(ngx_conf_t *cf,
-    void **loc_conf, const char *name);
 static void ngx_http_lead_free_sales(void *data);
 static void ngx_http_lead_free_buf(void *data);
 
@@ -83,9 +47,7 @@ ngx_http_lead_sales(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     char                        err[1024];
     ngx_pool_cleanup_t         *cln;
-    ngx_http_conf_ctx_t        *ctx;
     ngx_http_core_loc_conf_t   *clcf;
-    ngx_http_lead_sales_loc_t  *loc;
     ngx_http_lead_main_conf_t  *lmcf;
 
     if (llcf->sales.data) {
@@ -118,7 +80,7 @@ ngx_http_lead_sales(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     /* "/lead/sales" is sent to "/lead/sales/", as for a proxied prefix */
     clcf->auto_redirect = 1;
 
-    lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_lead_module);
+    lmcf = ngx_http_lead_cf_main_conf(cf);
 
     if (lmcf->sales == NULL) {
         cln = ngx_pool_cleanup_add(cf->pool, 0);
@@ -135,26 +97,6 @@ ngx_http_lead_sales(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         cln->data = lmcf->sales;
     }
 
-    /* checked for access control once every location is merged */
-    if (lmcf->sales_locations.elts == NULL
-        && ngx_array_init(&lmcf->sales_locations, cf->pool, 1,
-                          sizeof(ngx_http_lead_sales_loc_t))
-           != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    loc = ngx_array_push(&lmcf->sales_locations);
-    if (loc == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    ctx = cf->ctx;
-    loc->name = clcf->name;
-    loc->loc_conf = ctx->loc_conf;
-    loc->file = cf->conf_file->file.name;
-    loc->line = cf->conf_file->line;
-
     return NGX_CONF_OK;
 }
 
@@ -163,99 +105,6 @@ static void
 ngx_http_lead_free_sales(void *data)
 {
     lead_sales_free(data);
-}
-
-
-/*
- * A page of people's names and e-mails must not be open to the world:
- * warn about a sales view with no auth_basic, auth_request, allow or deny.
- */
-ngx_int_t
-ngx_http_lead_sales_check(ngx_conf_t *cf)
-{
-    ngx_uint_t                          i;
-    ngx_http_lead_sales_loc_t          *loc;
-    ngx_http_lead_loc_conf_t           *llcf;
-    ngx_http_lead_access_conf_t        *access;
-    ngx_http_lead_main_conf_t          *lmcf;
-    ngx_http_lead_auth_request_conf_t  *auth_request;
-
-    lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_lead_module);
-
-    loc = lmcf->sales_locations.elts;
-
-    for (i = 0; i < lmcf->sales_locations.nelts; i++) {
-
-        llcf = loc[i].loc_conf[ngx_http_lead_module.ctx_index];
-        access = ngx_http_lead_sales_module_conf(cf, loc[i].loc_conf,
-                                                 "ngx_http_access_module");
-        auth_request = ngx_http_lead_sales_module_conf(cf, loc[i].loc_conf,
-                                               "ngx_http_auth_request_module");
-
-        /*
-         * $remote_user names who made a decision only where auth_basic
-         * checked it: elsewhere it is whatever a client sent
-         */
-        llcf->sales_auth = ngx_http_lead_sales_basic_auth(cf,
-                                                          loc[i].loc_conf);
-
-        if (llcf->sales_auth
-            || (auth_request && auth_request->uri.len)
-            || (access && (access->rules
-#if (NGX_HAVE_INET6)
-                           || access->rules6
-#endif
-#if (NGX_HAVE_UNIX_DOMAIN)
-                           || access->rules_un
-#endif
-                           )))
-        {
-            continue;
-        }
-
-        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
-                      "lead_sales in \"location %V\" in %V:%ui has no access "
-                      "control: anyone who reaches it reads your leads; add "
-                      "auth_basic and allow/deny", &loc[i].name, &loc[i].file,
-                      loc[i].line);
-    }
-
-    return NGX_OK;
-}
-
-
-/* auth_basic is on where a realm other than "off" and a file are set. */
-static ngx_uint_t
-ngx_http_lead_sales_basic_auth(ngx_conf_t *cf, void **loc_conf)
-{
-    ngx_http_lead_auth_basic_conf_t  *conf;
-
-    conf = ngx_http_lead_sales_module_conf(cf, loc_conf,
-                                           "ngx_http_auth_basic_module");
-
-    return conf && conf->realm && conf->user_file
-           && !(conf->realm->lengths == NULL
-                && conf->realm->value.len == 3
-                && ngx_strncmp(conf->realm->value.data, "off", 3) == 0);
-}
-
-
-/* A module's configuration of a location, found by the module's name. */
-static void *
-ngx_http_lead_sales_module_conf(ngx_conf_t *cf, void **loc_conf,
-    const char *name)
-{
-    ngx_uint_t  i;
-
-    for (i = 0; cf->cycle->modules[i]; i++) {
-        if (cf->cycle->modules[i]->type == NGX_HTTP_MODULE
-            && ngx_strcmp(cf->cycle->modules[i]->name, name) == 0)
-        {
-            return loc_conf[cf->cycle->modules[i]->ctx_index];
-        }
-    }
-
-    return NULL;
 }
 
 
@@ -268,7 +117,7 @@ ngx_http_lead_sales_handler(ngx_http_request_t *r)
 
     static ngx_str_t           allowed = ngx_string("GET, HEAD, POST");
 
-    llcf = ngx_http_get_module_loc_conf(r, ngx_http_lead_module);
+    llcf = ngx_http_lead_loc_conf(r);
 
     /* "/lead/sales" goes to "/lead/sales/": links are relative to it */
     if (r->uri.len == llcf->sales.len - 1
@@ -297,7 +146,7 @@ ngx_http_lead_sales_handler(ngx_http_request_t *r)
         return NGX_HTTP_NOT_ALLOWED;
     }
 
-    return ngx_http_lead_form_read(r, ngx_http_lead_sales_post);
+    return ngx_http_lead_read_body(r, ngx_http_lead_sales_post);
 }
 
 
@@ -308,7 +157,7 @@ ngx_http_lead_sales_post(ngx_http_request_t *r)
     size_t     len;
     ngx_int_t  rc;
 
-    rc = ngx_http_lead_form_bytes(r, body, &len);
+    rc = ngx_http_lead_body_bytes(r, body, &len);
     if (rc != NGX_OK) {
         ngx_http_finalize_request(r, rc);
         return;
@@ -331,8 +180,8 @@ ngx_http_lead_sales_serve(ngx_http_request_t *r, u_char *body, size_t len)
     ngx_thread_task_t          *task = NULL;
 #endif
 
-    llcf = ngx_http_get_module_loc_conf(r, ngx_http_lead_module);
-    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
+    llcf = ngx_http_lead_loc_conf(r);
+    lmcf = ngx_http_lead_main_conf(r);
 
     if (r->uri.len < llcf->sales.len
         || ngx_strncmp(r->uri.data, llcf->sales.data, llcf->sales.len) != 0)
@@ -387,10 +236,12 @@ ngx_http_lead_sales_serve(ngx_http_request_t *r, u_char *body, size_t len)
     req->body.len = len;
     req->base.data = (char *) llcf->sales.data;
     req->base.len = llcf->sales.len;
-    if (llcf->sales_auth) {
-        req->user.data = (char *) r->headers_in.user.data;
-        req->user.len = r->headers_in.user.len;
-    }
+    /*
+     * who acts: the user auth_basic checked ($remote_user); the module
+     * never reads a name out of a client's Authorization header itself
+     */
+    req->user.data = (char *) r->headers_in.user.data;
+    req->user.len = r->headers_in.user.len;
     req->secret = lmcf->secret.data;
     req->secret_len = lmcf->secret.len;
     ngx_memcpy(req->browser, ctx->visitor, LEAD_ID_LEN);
@@ -469,8 +320,8 @@ ngx_http_lead_sales_reply(ngx_http_request_t *r, ngx_http_lead_page_t *page)
     ngx_http_lead_ctx_t        *ctx;
     ngx_http_lead_main_conf_t  *lmcf;
 
-    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lead_module);
-    ctx = ngx_http_get_module_ctx(r, ngx_http_lead_module);
+    lmcf = ngx_http_lead_main_conf(r);
+    ctx = ngx_http_lead_find_ctx(r);
 
     /* the page leaves from where it was made, freed with the request */
     cln = ngx_pool_cleanup_add(r->pool, 0);

@@ -1,6 +1,7 @@
 
 /*
- * The write path.  Requests' hits (lead_hits_add) wait in memory;
+ * The worker's state and the write path that owns it: its store, caches
+ * and pending events.  Requests' hits (lead_hits_add) wait in memory;
  * every flush interval the batch is handed to a thread of nginx's
  * "default" thread pool (or "lead", where declared), which makes the
  * events of them (path, asset, place), commits those, folds the store
@@ -16,14 +17,12 @@
 #if (NGX_THREADS)
 #include <sys/resource.h>
 #if (NGX_LINUX)
-#include <malloc.h>
 #include <sys/syscall.h>
 #endif
 #endif
 
 
 #define NGX_HTTP_LEAD_WRITE_NICE       10
-#define NGX_HTTP_LEAD_MMAP_THRESHOLD   (128 * 1024)   /* glibc's initial */
 
 
 typedef struct {
@@ -58,6 +57,8 @@ struct ngx_http_lead_write_s {
 };
 
 
+static ngx_int_t ngx_http_lead_write_init(ngx_cycle_t *cycle);
+static void ngx_http_lead_write_exit(ngx_log_t *log);
 static void ngx_http_lead_write_start(ngx_log_t *log);
 static void ngx_http_lead_write_run(void *data, ngx_log_t *log);
 #if (NGX_THREADS)
@@ -81,7 +82,50 @@ static ngx_int_t ngx_http_lead_store_file(ngx_file_info_t *fi);
 static ngx_uint_t ngx_http_lead_report_due(void);
 
 
+ngx_http_lead_worker_t  ngx_http_lead_worker;
+
+
+/*
+ * A worker's state, made anew in each worker (a new configuration's
+ * secret: empty caches); promoted hears of the leads that become mql.
+ */
 ngx_int_t
+ngx_http_lead_worker_init(ngx_cycle_t *cycle,
+    ngx_http_lead_main_conf_t *lmcf, lead_promoted_fn promoted)
+{
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    ngx_memzero(w, sizeof(ngx_http_lead_worker_t));
+    w->lmcf = lmcf;
+    w->promoted = promoted;
+
+    w->cookies = lead_cookie_cache_new();
+    w->agents = lead_ua_cache_new();
+    w->known = ngx_pcalloc(cycle->pool, NGX_HTTP_LEAD_KNOWN
+                                        * sizeof(ngx_http_lead_known_t));
+
+    return ngx_http_lead_write_init(cycle);
+}
+
+
+void
+ngx_http_lead_worker_exit(ngx_log_t *log)
+{
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    if (w->lmcf == NULL) {
+        return;
+    }
+
+    ngx_http_lead_write_exit(log);
+    lead_cookie_cache_free(w->cookies);
+    w->cookies = NULL;
+    lead_ua_cache_free(w->agents);
+    w->agents = NULL;
+}
+
+
+static ngx_int_t
 ngx_http_lead_write_init(ngx_cycle_t *cycle)
 {
     ngx_http_lead_write_t   *wr;
@@ -107,27 +151,20 @@ ngx_http_lead_write_init(ngx_cycle_t *cycle)
     }
 
 #if (NGX_THREADS)
-    /* relative to worker_priority, and the same for every write */
-    w->thread_nice = ngx_min(getpriority(PRIO_PROCESS, 0)
-                             + NGX_HTTP_LEAD_WRITE_NICE, 19);
-    ngx_http_lead_thread_cpus();
-#ifdef M_MMAP_THRESHOLD
     /*
-     * The module's tasks run in whichever of the pool's threads takes
-     * them, each with a malloc arena of its own.  glibc's sliding mmap
-     * threshold would have every arena keep a freed copy of the largest
-     * buffers (a flush's index, a CSV export) for good; a fixed one gives
-     * them back to the system when freed.
-     */
-    (void) mallopt(M_MMAP_THRESHOLD, NGX_HTTP_LEAD_MMAP_THRESHOLD);
-#endif
-    /*
-     * Its threads are lowered and may leave the worker's core: a pool of
-     * the module's own keeps that from the default pool's other tasks
-     * (aio threads reading files for the rest of the site).
+     * Only the threads of a pool of the module's own are lowered and may
+     * leave the worker's core: the "default" pool's also serve aio and
+     * other modules, so its threads are left as nginx made them.
      */
     w->pool = ngx_thread_pool_get(cycle, &own);
-    if (w->pool == NULL) {
+    if (w->pool) {
+        /* relative to worker_priority, and the same for every write */
+        w->thread_nice = ngx_min(getpriority(PRIO_PROCESS, 0)
+                                 + NGX_HTTP_LEAD_WRITE_NICE, 19);
+        w->thread_tune = 1;
+        ngx_http_lead_thread_cpus();
+
+    } else {
         w->pool = ngx_thread_pool_get(cycle, &shared);
     }
     w->task = ngx_thread_task_alloc(cycle->pool,
@@ -345,15 +382,21 @@ ngx_http_lead_thread_cpus(void)
 
 /*
  * Every task of the module's in the pool, writes and sales pages, starts
- * here.  Where the thread still shares the worker's core, serving comes
- * first and the task takes the pauses.  Only the thread is lowered, never
- * the worker (which commits itself when no thread can), and it stays
- * lowered: an unprivileged worker could not raise it back.
+ * here.  In the module's own pool ("thread_pool lead"), where the thread
+ * still shares the worker's core, serving comes first and the task takes
+ * the pauses.  Only the thread is lowered, never the worker (which
+ * commits itself when no thread can), and it stays lowered: an
+ * unprivileged worker could not raise it back.  That is why a thread of
+ * the shared "default" pool is never touched.
  */
 void
 ngx_http_lead_thread_aside(void)
 {
     ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    if (!w->thread_tune) {
+        return;
+    }
 
 #if (NGX_HAVE_SCHED_SETAFFINITY)
     if (w->thread_moves) {
@@ -493,9 +536,8 @@ ngx_http_lead_write_results(ngx_http_lead_write_t *wr, ngx_log_t *log)
     }
 
     for (i = 0; i < wr->npromoted; i++) {
-        (void) ngx_http_lead_promoted(log, wr->promoted[i].lead,
-                                      &wr->promoted[i].score,
-                                      wr->promoted[i].cause);
+        (void) w->promoted(log, wr->promoted[i].lead, &wr->promoted[i].score,
+                           wr->promoted[i].cause);
     }
     free(wr->promoted);
     wr->promoted = NULL;
@@ -561,7 +603,7 @@ ngx_http_lead_tick(ngx_event_t *ev)
  * pool stops first and finishes what it was given; then the rest is
  * written here.
  */
-void
+static void
 ngx_http_lead_write_exit(ngx_log_t *log)
 {
     int                      rc;

@@ -104,9 +104,6 @@ int lead_cookie_name_ok(const char *name, size_t len);
 void lead_cookie_sign(const uint8_t *secret, size_t secret_len,
     const uint8_t id[LEAD_ID_LEN], char out[LEAD_COOKIE_VALUE_LEN]);
 
-int lead_cookie_find(const char *header, size_t len, const char *name,
-    size_t name_len, lead_str *value);
-
 /*
  * LEAD_OK and the id when the value's MAC is right.  A cache (one per
  * secret and thread, or NULL) remembers values that verified.

@@ -38,47 +38,6 @@ lead_cookie_name_ok(const char *name, size_t len)
     return 1;
 }
 
-/*
- * A pair at a time with memchr: every tracked request looks its cookie
- * up, and nginx's parser walked the value a byte at a time.
- */
-int
-lead_cookie_find(const char *header, size_t len, const char *name,
-    size_t name_len, lead_str *value)
-{
-    const char  *p = header, *end = header + len, *next, *v;
-
-    while (p < end) {
-        next = memchr(p, ';', (size_t) (end - p));
-        if (next == NULL) {
-            next = end;
-        }
-
-        while (p < next && (*p == ' ' || *p == '\t')) {
-            p++;
-        }
-
-        if ((size_t) (next - p) > name_len && p[name_len] == '='
-            && memcmp(p, name, name_len) == 0)
-        {
-            v = p + name_len + 1;
-            while (next > v && (next[-1] == ' ' || next[-1] == '\t')) {
-                next--;
-            }
-            value->data = v;
-            value->len = (size_t) (next - v);
-            return LEAD_OK;
-        }
-
-        if (next == end) {
-            break;
-        }
-        p = next + 1;
-    }
-
-    return LEAD_ENOTFOUND;
-}
-
 static const char b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 

@@ -212,40 +212,70 @@ def thread_cpus(pid):
     return cpus
 
 
-def test_writes_run_below_the_workers_priority(nginx):
-    """The store's writes take a thread of the pool at nice +10; the
-    workers that serve keep their own priority, unprivileged as they are
-    (the thread could not be raised back, the worker must never be
-    lowered)."""
-    own = os.getpriority(os.PRIO_PROCESS, 0)
-    for _ in range(20):
-        assert nginx.get("/page.html").status_code == 200
-    assert len(nginx.wait_events(20)) == 20
-    lowered = 0
-    for pid in nginx.workers(2):
-        nices = thread_nices(pid)
-        assert nices[pid] == own
-        assert set(nices.values()) <= {own, min(own + 10, 19)}
-        lowered += sum(n != own for n in nices.values())
-        # an unpinned worker's writes stay where its threads may run
-        assert all(c == thread_cpus(pid)[pid]
-                   for c in thread_cpus(pid).values())
-    assert lowered >= 1
+def in_main_context(n, lines):
+    """nginx n with lines added to its main context."""
+    with open(n.conf) as f:
+        conf = f.read()
+    with open(n.conf, "w") as f:
+        f.write(conf.replace("worker_processes 2;",
+                             "worker_processes 2;\n" + lines, 1))
+    return n
+
+
+def test_writes_run_below_the_workers_priority(prefix):
+    """In the module's own pool, the store's writes take a thread at nice
+    +10; the workers that serve keep their own priority, unprivileged as
+    they are (the thread could not be raised back, the worker must never
+    be lowered)."""
+    n = in_main_context(Nginx(prefix), "thread_pool lead threads=2;")
+    try:
+        n.start()
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        for _ in range(20):
+            assert n.get("/page.html").status_code == 200
+        assert len(n.wait_events(20)) == 20
+        lowered = 0
+        for pid in n.workers(2):
+            nices = thread_nices(pid)
+            assert nices[pid] == own
+            assert set(nices.values()) <= {own, min(own + 10, 19)}
+            lowered += sum(v != own for v in nices.values())
+            # an unpinned worker's writes stay where its threads may run
+            assert all(c == thread_cpus(pid)[pid]
+                       for c in thread_cpus(pid).values())
+        assert lowered >= 1
+    finally:
+        n.quit()
+
+
+def test_the_default_pool_is_left_as_nginx_made_it(prefix):
+    """Without a pool of its own, the module's tasks run in nginx's
+    "default" pool, whose threads also serve aio and other modules: none
+    is lowered or moved, even off a pinned worker's core."""
+    n = in_main_context(Nginx(prefix), "worker_cpu_affinity auto;")
+    try:
+        n.start()
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        for _ in range(20):
+            assert n.get("/page.html").status_code == 200
+        assert len(n.wait_events(20)) == 20
+        for pid in n.workers(2):
+            cpus, nices = thread_cpus(pid), thread_nices(pid)
+            assert len(nices) > 1
+            assert set(nices.values()) == {own}
+            assert all(c == cpus[pid] for c in cpus.values())
+    finally:
+        n.quit()
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2,
                     reason="needs two cores")
 def test_writes_leave_a_pinned_workers_core(prefix):
     """With worker_cpu_affinity, each worker serves on its own core and
-    its writes go to the others nginx was given, so that they never take
-    a turn from its requests."""
-    n = Nginx(prefix)
-    with open(n.conf) as f:
-        conf = f.read()
-    with open(n.conf, "w") as f:
-        f.write(conf.replace("worker_processes 2;",
-                             "worker_processes 2;\nworker_cpu_affinity auto;",
-                             1))
+    the writes of the module's own pool go to the others nginx was given,
+    so that they never take a turn from its requests."""
+    n = in_main_context(Nginx(prefix), "worker_cpu_affinity auto;\n"
+                                       "thread_pool lead threads=2;")
     try:
         n.start()
         for _ in range(20):

@@ -216,60 +216,6 @@ test_verify_cached(void **state)
 }
 
 static void
-test_cookie_find(void **state)
-{
-    static const struct {
-        const char  *header;
-        const char  *want;              /* NULL: not found */
-    } cases[] = {
-        { "lv=abc", "abc" },
-        { "a=1; lv=abc; b=2", "abc" },
-        { "a=1;lv=abc", "abc" },
-        { "  lv=abc  ;b=2", "abc" },
-        { "lv=", "" },
-        { "lv=abc; lv=def", "abc" },            /* the first, as nginx */
-        { "xlv=abc", NULL },
-        { "lvx=abc", NULL },
-        { "LV=abc", NULL },                     /* names are exact */
-        { "lv", NULL },
-        { "lv abc", NULL },
-        { "a=lv=abc", NULL },                   /* inside another value */
-        { "", NULL },
-        { ";;;", NULL },
-        { "a=1;", NULL },
-        { "a=1; lv=x;", "x" },
-    };
-    lead_str  v;
-    size_t    i;
-    int       rc;
-
-    (void) state;
-
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        rc = lead_cookie_find(cases[i].header, strlen(cases[i].header), "lv",
-                              2, &v);
-        if (cases[i].want == NULL) {
-            if (rc != LEAD_ENOTFOUND) {
-                fail_msg("\"%s\": found \"%.*s\"", cases[i].header,
-                         (int) v.len, v.data);
-            }
-            continue;
-        }
-        if (rc != LEAD_OK || v.len != strlen(cases[i].want)
-            || memcmp(v.data, cases[i].want, v.len) != 0)
-        {
-            fail_msg("\"%s\": got %d, want \"%s\"", cases[i].header, rc,
-                     cases[i].want);
-        }
-    }
-
-    /* the header's own bytes, not a copy: nothing past len is read */
-    rc = lead_cookie_find("lv=abc; b=2", 6, "lv", 2, &v);
-    assert_int_equal(rc, LEAD_OK);
-    assert_int_equal(v.len, 3);
-}
-
-static void
 test_cookie_name_ok(void **state)
 {
     static const char  *good[] = { "lv", "lead_visitor", "a.b-c~1", "__x" };
@@ -362,7 +308,6 @@ main(void)
         cmocka_unit_test(test_verify_rejects),
         cmocka_unit_test(test_verify_rejects_wrong_key),
         cmocka_unit_test(test_verify_cached),
-        cmocka_unit_test(test_cookie_find),
         cmocka_unit_test(test_cookie_name_ok),
         cmocka_unit_test(test_id_hex_round_trip),
         cmocka_unit_test(test_id_from_hex_rejects),

@@ -1,0 +1,494 @@
+
+/*
+ * What every handler of the module needs of a request: its context, the
+ * visitor (cookie, opt-out and prefetch hints, its lead), headers and a
+ * body out, a form's body in.
+ */
+
+
+#include "ngx_http_lead.h"
+
+
+static void ngx_http_lead_read_headers(ngx_http_request_t *r,
+    ngx_http_lead_ctx_t *ctx, ngx_http_lead_loc_conf_t *llcf);
+static ngx_int_t ngx_http_lead_body_type(ngx_http_request_t *r);
+
+
+/* request headers that opt out (value "1") or mark a prefetch */
+typedef struct {
+    ngx_str_t   name;
+    ngx_uint_t  prefetch;
+} ngx_http_lead_hint_t;
+
+
+static ngx_http_lead_hint_t  ngx_http_lead_hints[] = {
+    { ngx_string("DNT"), 0 },
+    { ngx_string("Sec-GPC"), 0 },
+    { ngx_string("Sec-Purpose"), 1 },
+    { ngx_string("Purpose"), 1 },
+    { ngx_string("X-Moz"), 1 },
+    { ngx_null_string, 0 }
+};
+
+
+/* ngx_http_lead_module's, set by ngx_http_lead_module.c (see the header) */
+ngx_uint_t  ngx_http_lead_ctx_index = NGX_MODULE_UNSET_INDEX;
+
+
+/* The request's lead context, one for the request and its subrequests. */
+ngx_http_lead_ctx_t *
+ngx_http_lead_get_ctx(ngx_http_request_t *r)
+{
+    ngx_http_lead_ctx_t  *ctx;
+
+    ctx = ngx_http_lead_find_ctx(r);
+    if (ctx) {
+        return ctx;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_lead_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    r->main->ctx[ngx_http_lead_ctx_index] = ctx;
+
+    return ctx;
+}
+
+
+/*
+ * ... with its normalised path and the asset rule that matches it, found
+ * once for the gate and the variables.  The event does not wait for
+ * them: the store's thread finds them again for it.
+ */
+ngx_http_lead_ctx_t *
+ngx_http_lead_get_asset(ngx_http_request_t *r)
+{
+    int                         n;
+    ngx_http_lead_ctx_t        *ctx;
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    ctx = ngx_http_lead_get_ctx(r);
+    if (ctx == NULL || ctx->asset_done) {
+        return ctx;
+    }
+
+    ctx->path.data = ngx_pnalloc(r->pool, LEAD_PATH_MAX);
+    if (ctx->path.data == NULL) {
+        return NULL;
+    }
+
+    /* the URI as asked, not as rewritten by index or try_files */
+    n = lead_path_normalize((char *) r->main->unparsed_uri.data,
+                            r->main->unparsed_uri.len,
+                            (char *) ctx->path.data);
+    ctx->path.len = n > 0 ? n : 0;
+
+    lmcf = ngx_http_lead_main_conf(r);
+
+    if (lmcf->rules && ctx->path.len) {
+        ctx->asset = lead_rules_match(lmcf->rules, (char *) ctx->path.data,
+                                      ctx->path.len);
+    }
+
+    ctx->asset_done = 1;
+
+    return ctx;
+}
+
+
+/* ... with its visitor: opted out, or known by its cookie or new. */
+ngx_http_lead_ctx_t *
+ngx_http_lead_get_visitor(ngx_http_request_t *r,
+    ngx_http_lead_loc_conf_t *llcf)
+{
+    ngx_http_lead_ctx_t  *ctx;
+
+    ctx = ngx_http_lead_get_ctx(r);
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    if (!ctx->headers_read) {
+        ngx_http_lead_read_headers(r, ctx, llcf);
+        ctx->headers_read = 1;
+    }
+
+    if (ctx->opted_out) {
+        return ctx;
+    }
+
+    return ngx_http_lead_read_cookie(r, ctx) == NGX_OK ? ctx : NULL;
+}
+
+
+/* Do Not Track, Global Privacy Control and prefetch hints. */
+static void
+ngx_http_lead_read_headers(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx,
+    ngx_http_lead_loc_conf_t *llcf)
+{
+    ngx_uint_t             i;
+    ngx_list_part_t       *part;
+    ngx_table_elt_t       *h;
+    ngx_http_lead_hint_t  *hint;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        for (hint = ngx_http_lead_hints; hint->name.len; hint++) {
+            if (h[i].key.len == hint->name.len
+                && ngx_strncasecmp(h[i].key.data, hint->name.data,
+                                   hint->name.len)
+                   == 0)
+            {
+                break;
+            }
+        }
+
+        if (hint->name.len == 0) {
+            continue;
+        }
+
+        if (!hint->prefetch) {
+            if (llcf->honor_gpc
+                && h[i].value.len == 1 && h[i].value.data[0] == '1')
+            {
+                ctx->opted_out = 1;
+            }
+
+        } else if (h[i].value.len >= 8
+                   && ngx_strncasecmp(h[i].value.data, (u_char *) "prefetch",
+                                      8)
+                      == 0)
+        {
+            ctx->prefetch = 1;
+        }
+    }
+}
+
+
+/*
+ * The visitor of the cookie when it verifies, else a new one (to be sent
+ * a cookie): a forged or damaged cookie never fails the request.
+ */
+ngx_int_t
+ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
+{
+    ngx_str_t                   value;
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    if (ctx->visitor_known) {
+        return NGX_OK;
+    }
+
+    lmcf = ngx_http_lead_main_conf(r);
+
+    /* the first cookie of that name, in any of the Cookie headers */
+    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies,
+                                          &lmcf->cookie, &value)
+        != NGX_DECLINED)
+    {
+        if (lead_cookie_verify_cached(ngx_http_lead_worker.cookies,
+                                      lmcf->secret.data, lmcf->secret.len,
+                                      (char *) value.data, value.len,
+                                      ctx->visitor)
+            == LEAD_OK)
+        {
+            ctx->visitor_known = 1;
+            return NGX_OK;
+        }
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "client sent invalid lead cookie \"%V\"", &value);
+    }
+
+    if (lead_visitor_new(ctx->visitor) != LEAD_OK) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, ngx_errno,
+                      "lead: getrandom() failed");
+        return NGX_ERROR;
+    }
+
+    ctx->visitor_known = 1;
+    ctx->new_visitor = 1;
+
+    return NGX_OK;
+}
+
+
+/* NGX_OK when the request's visitor is linked to a lead (cached). */
+ngx_int_t
+ngx_http_lead_identified(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
+{
+    if (!ctx->lead_known) {
+        ctx->lead_known = 1;
+
+        if (ctx->visitor_known && !ctx->new_visitor
+            && ngx_http_lead_worker.store != NULL)
+        {
+            ctx->identified = lead_store_visitor_lead(
+                                  ngx_http_lead_worker.store, ctx->visitor,
+                                  ctx->lead)
+                              == LEAD_OK;
+        }
+    }
+
+    return ctx->identified ? NGX_OK : NGX_DECLINED;
+}
+
+
+/*
+ * For the gate: NGX_OK when the visitor is a lead's.  A lead's browser
+ * asks on every gated request, and once linked a visitor stays linked:
+ * the answer is remembered (for a second, as the lead may be erased).
+ * Which lead it is, $lead_id asks the store for.
+ */
+ngx_int_t
+ngx_http_lead_is_lead(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
+{
+    uint32_t                 h;
+    ngx_http_lead_known_t   *k;
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    ngx_memcpy(&h, ctx->visitor, sizeof(h));
+    k = w->known && !ctx->new_visitor ? &w->known[h % NGX_HTTP_LEAD_KNOWN]
+                                      : NULL;
+
+    if (k && k->until > ngx_current_msec
+        && ngx_memcmp(k->visitor, ctx->visitor, LEAD_ID_LEN) == 0)
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_http_lead_identified(r, ctx) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    if (k) {
+        ngx_memcpy(k->visitor, ctx->visitor, LEAD_ID_LEN);
+        k->until = ngx_current_msec + 1000;
+    }
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_lead_set_cookie(ngx_http_request_t *r,
+    ngx_http_lead_main_conf_t *lmcf, ngx_http_lead_ctx_t *ctx)
+{
+    u_char           *p;
+    size_t            len;
+    ngx_table_elt_t  *set_cookie;
+
+    len = lmcf->cookie.len + 1 + LEAD_COOKIE_VALUE_LEN
+          + sizeof("; Max-Age=31536000; Path=/; HttpOnly; SameSite=Lax") - 1
+          + sizeof("; Secure") - 1;
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    set_cookie = ngx_list_push(&r->headers_out.headers);
+    if (set_cookie == NULL) {
+        return NGX_ERROR;
+    }
+
+    set_cookie->hash = 1;
+    ngx_str_set(&set_cookie->key, "Set-Cookie");
+    set_cookie->value.data = p;
+
+    p = ngx_copy(p, lmcf->cookie.data, lmcf->cookie.len);
+    *p++ = '=';
+    lead_cookie_sign(lmcf->secret.data, lmcf->secret.len, ctx->visitor,
+                     (char *) p);
+    p += LEAD_COOKIE_VALUE_LEN;
+    p = ngx_sprintf(p, "; Max-Age=%d; Path=/; HttpOnly; SameSite=Lax",
+                    NGX_HTTP_LEAD_COOKIE_MAX_AGE);
+
+#if (NGX_HTTP_SSL)
+    if (r->connection->ssl) {
+        p = ngx_cpymem(p, "; Secure", sizeof("; Secure") - 1);
+    }
+#endif
+
+    set_cookie->value.len = p - set_cookie->value.data;
+
+    return NGX_OK;
+}
+
+
+ngx_table_elt_t *
+ngx_http_lead_add_header(ngx_http_request_t *r, const char *key,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NULL;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) key;
+    h->key.len = ngx_strlen(key);
+    h->value = *value;
+
+    return h;
+}
+
+
+/* A 303 to uri, for a handler to return. */
+ngx_int_t
+ngx_http_lead_redirect(ngx_http_request_t *r, u_char *uri, size_t len)
+{
+    ngx_str_t         value;
+    ngx_table_elt_t  *location;
+
+    value.data = uri;
+    value.len = len;
+    location = ngx_http_lead_add_header(r, "Location", &value);
+    if (location == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.location = location;
+
+    return NGX_HTTP_SEE_OTHER;
+}
+
+
+/* The response's headers, set by the caller, then body from memory. */
+ngx_int_t
+ngx_http_lead_send(ngx_http_request_t *r, u_char *body, size_t len)
+{
+    ngx_buf_t    *b;
+    ngx_int_t     rc;
+    ngx_chain_t   out;
+
+    if (len == 0) {
+        r->header_only = 1;
+    }
+
+    rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = body;
+    b->last = body + len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+/*
+ * A form's post (lead_form's, or a sales view action): refused before a
+ * byte of its body is read or anything stored when its type or size is
+ * wrong, else read, then post.
+ */
+ngx_int_t
+ngx_http_lead_read_body(ngx_http_request_t *r,
+    ngx_http_client_body_handler_pt post)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_lead_body_type(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    r->request_body_in_single_buf = 1;
+
+    rc = ngx_http_read_client_request_body(r, post);
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+/*
+ * A form post's type and size, checked before a byte of its body is
+ * read: NGX_OK, or the status to answer.
+ */
+static ngx_int_t
+ngx_http_lead_body_type(ngx_http_request_t *r)
+{
+    ngx_str_t  type;
+
+    type = r->headers_in.content_type ? r->headers_in.content_type->value
+                                      : (ngx_str_t) ngx_null_string;
+
+    if (type.len < sizeof("application/x-www-form-urlencoded") - 1
+        || ngx_strncasecmp(type.data,
+                           (u_char *) "application/x-www-form-urlencoded",
+                           sizeof("application/x-www-form-urlencoded") - 1)
+           != 0
+        || (type.len > sizeof("application/x-www-form-urlencoded") - 1
+            && type.data[sizeof("application/x-www-form-urlencoded") - 1]
+               != ';'))
+    {
+        return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
+    }
+
+    if (r->headers_in.content_length_n > LEAD_FORM_BODY_MAX) {
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    return NGX_OK;
+}
+
+
+/* The body read, in memory and within LEAD_FORM_BODY_MAX, copied out. */
+ngx_int_t
+ngx_http_lead_body_bytes(ngx_http_request_t *r,
+    u_char buf[LEAD_FORM_BODY_MAX], size_t *len)
+{
+    u_char       *p = buf;
+    size_t        n;
+    ngx_chain_t  *cl;
+
+    if (r->request_body == NULL || r->request_body->temp_file) {
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        n = cl->buf->last - cl->buf->pos;
+
+        if (cl->buf->in_file || n > (size_t) (buf + LEAD_FORM_BODY_MAX - p))
+        {
+            return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+        }
+
+        p = ngx_cpymem(p, cl->buf->pos, n);
+    }
+
+    *len = p - buf;
+
+    return NGX_OK;
+}

@@ -1,0 +1,230 @@
+
+/*
+ * Tracking: the header filter finds the visitor (a new one gets its
+ * cookie) and the log phase records what the visitor was served.
+ */
+
+
+#include "ngx_http_lead.h"
+
+
+static ngx_int_t ngx_http_lead_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_lead_log_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_lead_private(ngx_http_request_t *r);
+static void ngx_http_lead_record(ngx_http_request_t *r,
+    ngx_http_lead_ctx_t *ctx);
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+
+
+ngx_int_t
+ngx_http_lead_track_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_lead_log_handler;
+
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_lead_header_filter;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_lead_header_filter(ngx_http_request_t *r)
+{
+    ngx_http_lead_ctx_t        *ctx;
+    ngx_http_lead_loc_conf_t   *llcf;
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    llcf = ngx_http_lead_loc_conf(r);
+
+    if (r != r->main) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx = ngx_http_lead_find_ctx(r);
+
+    /* gated content is one lead's: no shared cache may keep it */
+    if (ctx && ctx->gated) {
+        (void) ngx_http_lead_private(r);
+    }
+
+    if (!llcf->track) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx = ngx_http_lead_get_visitor(r, llcf);
+
+    if (ctx == NULL || ctx->opted_out) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    /* seen before the range filter turns a 200 into a 206 */
+    if (r->headers_out.status == NGX_HTTP_OK
+        && r->headers_out.content_length_n > 0)
+    {
+        ctx->file_size = r->headers_out.content_length_n;
+    }
+
+    if (ctx->new_visitor) {
+        lmcf = ngx_http_lead_main_conf(r);
+
+        /* tracking fails open: no cookie is better than no content */
+        (void) ngx_http_lead_set_cookie(r, lmcf, ctx);
+
+        /* nor may a shared cache hand this visitor's id to others */
+        (void) ngx_http_lead_private(r);
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+static ngx_int_t
+ngx_http_lead_log_handler(ngx_http_request_t *r)
+{
+    ngx_http_lead_ctx_t       *ctx;
+    ngx_http_lead_loc_conf_t  *llcf;
+
+    llcf = ngx_http_lead_loc_conf(r);
+
+    /* one event per request the visitor made: subrequests are not reads */
+    if (!llcf->track
+        || r != r->main
+        || r->method != NGX_HTTP_GET
+        || (r->headers_out.status != NGX_HTTP_OK
+            && r->headers_out.status != NGX_HTTP_PARTIAL_CONTENT)
+        || ngx_http_lead_worker.batch == NULL)
+    {
+        return NGX_OK;
+    }
+
+    /* as a rule the header filter knows the visitor already */
+    ctx = ngx_http_lead_find_ctx(r);
+
+    if (ctx == NULL || !ctx->visitor_known) {
+        ctx = ngx_http_lead_get_visitor(r, llcf);
+    }
+
+    if (ctx == NULL || ctx->opted_out || ctx->prefetch) {
+        return NGX_OK;
+    }
+
+    ngx_http_lead_record(r, ctx);
+
+    return NGX_OK;
+}
+
+
+/* Cache-Control: private, unless the location set a Cache-Control. */
+static ngx_int_t
+ngx_http_lead_private(ngx_http_request_t *r)
+{
+    ngx_table_elt_t  *cc, **ccp;
+
+    if (r->headers_out.cache_control.nelts) {
+        return NGX_OK;
+    }
+
+    if (ngx_array_init(&r->headers_out.cache_control, r->pool, 1,
+                       sizeof(ngx_table_elt_t *))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    cc = ngx_list_push(&r->headers_out.headers);
+    ccp = ngx_array_push(&r->headers_out.cache_control);
+    if (cc == NULL || ccp == NULL) {
+        return NGX_ERROR;
+    }
+
+    cc->hash = 1;
+    ngx_str_set(&cc->key, "Cache-Control");
+    ngx_str_set(&cc->value, "private");
+    *ccp = cc;
+
+    return NGX_OK;
+}
+
+
+/* What the visitor was served, as a hit for the write path. */
+static void
+ngx_http_lead_record(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
+{
+    int                         rc;
+    u_char                      host[LEAD_HOST_MAX], *query;
+    off_t                       sent;
+    lead_utm                    utm;
+    ngx_str_t                   target;
+    lead_event                  ev;
+    ngx_time_t                 *tp;
+    ngx_table_elt_t            *h;
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    /* the path as asked, for the store's thread to normalise and match */
+    target = r->main->unparsed_uri;
+    query = memchr(target.data, '?', target.len);
+    if (query) {
+        target.len = query - target.data;
+    }
+    target.len = ngx_min(target.len, LEAD_TARGET_MAX);
+
+    ngx_memzero(&ev, sizeof(lead_event));
+
+    tp = ngx_timeofday();
+    ev.time_ms = (uint64_t) tp->sec * 1000 + tp->msec;
+    ngx_memcpy(ev.visitor, ctx->visitor, LEAD_ID_LEN);
+    ev.status = (uint16_t) r->headers_out.status;
+    ev.file_size = ctx->file_size;
+
+    sent = r->connection->sent - r->header_size;
+    ev.bytes_sent = sent > 0 ? (uint64_t) sent : 0;
+
+    h = r->headers_in.user_agent;
+    if (h) {
+        ev.ua_class = lead_ua_classify_cached(ngx_http_lead_worker.agents,
+                                              (char *) h->value.data,
+                                              h->value.len);
+    }
+
+    h = r->headers_in.referer;
+    if (h) {
+        ev.referrer_host.data = (char *) host;
+        ev.referrer_host.len = lead_referrer_host((char *) h->value.data,
+                                                  h->value.len, (char *) host);
+    }
+
+    h = r->headers_in.range;
+    if (h && ev.status == NGX_HTTP_PARTIAL_CONTENT) {
+        rc = lead_range_parse((char *) h->value.data, h->value.len,
+                              ev.file_size, ev.ranges);
+        ev.nranges = rc > 0 ? rc : 0;
+    }
+
+    if (r->args.len) {
+        lead_utm_parse((char *) r->args.data, r->args.len, &utm);
+        ev.utm_source.data = utm.source;
+        ev.utm_source.len = utm.source_len;
+        ev.utm_medium.data = utm.medium;
+        ev.utm_medium.len = utm.medium_len;
+        ev.utm_campaign.data = utm.campaign;
+        ev.utm_campaign.len = utm.campaign_len;
+    }
+
+    lmcf = ngx_http_lead_main_conf(r);
+
+    ngx_http_lead_write_add(r->connection->log, &ev, &target,
+                            lmcf->geoip ? r->connection->sockaddr : NULL);
+}
