@@ -231,7 +231,7 @@ cmd_rules_check(ctl *c, lead_store *s)
     }
 
     printf("%s: ok, %zu assets, %u stages, %zu groups\n", c->args[0],
-           lead_rules_count(r), lead_rules_scoring(r)->nstages, groups);
+           lead_rules_count(r), lead_rules_stages(r), groups);
     lead_rules_free(r);
     return 0;
 }

@@ -213,7 +213,7 @@ ngx_int_t ngx_http_lead_body_bytes(ngx_http_request_t *r,
 
 /* ngx_http_lead_notify.c */
 int ngx_http_lead_promoted(void *arg, const uint8_t *lead_id,
-    const lead_score *score, const char *cause);
+    const char *cause, double engagement);
 ngx_int_t ngx_http_lead_notify_init(ngx_conf_t *cf);
 void ngx_http_lead_notify_exit(ngx_log_t *log);
 

@@ -171,7 +171,6 @@ ngx_http_lead_form_post(ngx_http_request_t *r)
     ngx_time_t                 *tp;
     u_char                     *ret_copy;
     lead_form                   form;
-    lead_score                 *score;
     const lead_asset           *asset;
     lead_form_fields           *fields;
     ngx_http_lead_ctx_t        *ctx;
@@ -238,13 +237,11 @@ ngx_http_lead_form_post(ngx_http_request_t *r)
     }
 
     /* asking for a call, or reading enough before, makes an MQL now */
-    score = lmcf->rules ? ngx_palloc(r->pool, sizeof(lead_score)) : NULL;
-
-    if (score
+    if (lmcf->rules
         && lead_store_promote_lead(ngx_http_lead_worker.store, lmcf->rules,
                                    lead_id,
                                    (uint64_t) tp->sec * 1000 + tp->msec,
-                                   score, ngx_http_lead_promoted,
+                                   ngx_http_lead_promoted,
                                    r->connection->log)
            != LEAD_OK)
     {

@@ -115,11 +115,7 @@ ngx_http_lead_gated(ngx_http_lead_loc_conf_t *llcf,
         return a == NULL || !(a->flags & LEAD_ASSET_OPEN);
     }
 
-    return a != NULL
-           && ((a->flags & LEAD_ASSET_GATED)
-               || (a->stage_index
-                       >= lead_rules_scoring(lmcf->rules)->gate_from
-                   && !(a->flags & LEAD_ASSET_OPEN)));
+    return a != NULL && lead_rules_gated(lmcf->rules, a);
 }
 
 

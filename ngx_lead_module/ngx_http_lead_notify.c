@@ -29,16 +29,8 @@ struct ngx_http_lead_notice_s {
 };
 
 
-typedef struct {
-    lead_person  p;
-    u_char       strs[LEAD_EMAIL_MAX + LEAD_PERSON_NAME_MAX * 4 + 512];
-    ngx_uint_t   found;
-} ngx_http_lead_found_t;
-
-
 static void ngx_http_lead_notify_queue(ngx_log_t *log,
-    const uint8_t *lead_id, const lead_score *score, const char *cause);
-static int ngx_http_lead_notice_person(void *arg, const lead_person *p);
+    const uint8_t *lead_id, const char *cause);
 static ngx_int_t ngx_http_lead_notify_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_lead_notice_done(ngx_http_request_t *r,
     void *data, ngx_int_t rc);
@@ -71,7 +63,7 @@ ngx_http_lead_notify_init(ngx_conf_t *cf)
 /* A lead became mql (the write path's fold, or a form): say so. */
 int
 ngx_http_lead_promoted(void *arg, const uint8_t *lead_id,
-    const lead_score *score, const char *cause)
+    const char *cause, double engagement)
 {
     u_char  hex[LEAD_ID_HEX_LEN];
 
@@ -80,9 +72,9 @@ ngx_http_lead_promoted(void *arg, const uint8_t *lead_id,
     ngx_log_error(NGX_LOG_NOTICE, (ngx_log_t *) arg, 0,
                   "lead: lead %*s is now an MQL: %s (engagement %L)",
                   (size_t) LEAD_ID_HEX_LEN, hex, cause,
-                  (int64_t) (score->engagement + 0.5));
+                  (int64_t) (engagement + 0.5));
 
-    ngx_http_lead_notify_queue(arg, lead_id, score, cause);
+    ngx_http_lead_notify_queue(arg, lead_id, cause);
 
     return 0;
 }
@@ -90,13 +82,11 @@ ngx_http_lead_promoted(void *arg, const uint8_t *lead_id,
 
 static void
 ngx_http_lead_notify_queue(ngx_log_t *log, const uint8_t *lead_id,
-    const lead_score *score, const char *cause)
+    const char *cause)
 {
-    char                     hex[LEAD_ID_HEX_LEN];
     lead_buf                 json;
     ngx_time_t              *tp;
     ngx_uint_t               queued;
-    ngx_http_lead_found_t    found;
     ngx_http_lead_notice_t  *n, **last;
     ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
 
@@ -104,22 +94,13 @@ ngx_http_lead_notify_queue(ngx_log_t *log, const uint8_t *lead_id,
         return;
     }
 
-    ngx_memzero(&found, sizeof(found));
-    lead_id_to_hex(lead_id, hex);
-
-    if (lead_store_find_lead(w->store, hex, LEAD_ID_HEX_LEN,
-                             ngx_http_lead_notice_person, &found)
-        != LEAD_OK || !found.found)
-    {
-        return;
-    }
-
     tp = ngx_timeofday();
 
     ngx_memzero(&json, sizeof(lead_buf));
-    lead_mql_json(&json, w->lmcf->rules, &found.p, score, cause,
-                  (uint64_t) tp->sec * 1000 + tp->msec);
-    if (json.oom) {
+    if (lead_mql_notice(&json, w->store, w->lmcf->rules, lead_id, cause,
+                        (uint64_t) tp->sec * 1000 + tp->msec)
+        != LEAD_OK || json.len == 0)
+    {
         lead_buf_free(&json);
         return;
     }
@@ -152,34 +133,6 @@ ngx_http_lead_notify_queue(ngx_log_t *log, const uint8_t *lead_id,
     lead_buf_free(&json);
 
     *last = n;
-}
-
-
-/* Copies the lead out of the store's snapshot for the notice. */
-static int
-ngx_http_lead_notice_person(void *arg, const lead_person *p)
-{
-    u_char                 *s;
-    ngx_http_lead_found_t  *f = arg;
-
-    f->p = *p;
-    s = f->strs;
-
-    f->p.email.data = (char *) s;
-    f->p.email.len = ngx_min(p->email.len, LEAD_EMAIL_MAX);
-    s = ngx_cpymem(s, p->email.data, f->p.email.len);
-
-    f->p.name.data = (char *) s;
-    f->p.name.len = ngx_min(p->name.len, LEAD_PERSON_NAME_MAX * 4);
-    s = ngx_cpymem(s, p->name.data, f->p.name.len);
-
-    f->p.topics.data = (char *) s;
-    f->p.topics.len = ngx_min(p->topics.len, 512);
-    ngx_memcpy(s, p->topics.data, f->p.topics.len);
-
-    f->found = 1;
-
-    return 0;
 }
 
 

@@ -9,20 +9,12 @@
 #include "ngx_http_lead.h"
 
 
-typedef struct {
-    const lead_rules  *rules;
-    const char        *country;
-    int                points;
-} ngx_http_lead_person_t;
-
-
 static ngx_int_t ngx_http_lead_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static lead_geo *ngx_http_lead_get_geo(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx);
 static ngx_int_t ngx_http_lead_model(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx);
-static int ngx_http_lead_keep_person(void *arg, const lead_person *p);
 
 
 enum {
@@ -232,13 +224,9 @@ ngx_http_lead_get_geo(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 static ngx_int_t
 ngx_http_lead_model(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 {
-    int                         status;
-    char                        hex[LEAD_ID_HEX_LEN];
-    uint64_t                    now, since;
-    lead_score                 *score;
+    ngx_int_t                   identified;
     ngx_time_t                 *tp;
-    const lead_scoring         *sc;
-    ngx_http_lead_person_t      kp;
+    lead_profile                profile;
     ngx_http_lead_main_conf_t  *lmcf;
     lead_store                 *store = ngx_http_lead_worker.store;
 
@@ -252,62 +240,29 @@ ngx_http_lead_model(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 
     ctx->model_done = 1;
 
-    score = ngx_palloc(r->pool, sizeof(lead_score));
-    if (score == NULL) {
-        return NGX_ERROR;
-    }
+    identified = ngx_http_lead_identified(r, ctx) == NGX_OK;
 
-    sc = lead_rules_scoring(lmcf->rules);
-    tp = ngx_timeofday();
-    now = (uint64_t) tp->sec * 1000 + tp->msec;
-
-    if (ngx_http_lead_identified(r, ctx) != NGX_OK) {
-        if (!ctx->new_visitor
-            && lead_store_score_visitor(store, sc, ctx->visitor, now, score)
-               != LEAD_OK)
-        {
-            return NGX_OK;
-        }
-        ctx->score = ctx->new_visitor ? 0 : (int64_t) (score->engagement
-                                                       + 0.5);
+    if (ctx->new_visitor && !identified) {
+        ctx->score = 0;
         ctx->status = LEAD_STATUS_ANONYMOUS;
         ctx->modelled = 1;
         return NGX_OK;
     }
 
-    if (lead_store_score_lead(store, sc, ctx->lead, 0, now, score)
+    tp = ngx_timeofday();
+
+    if (lead_store_profile(store, lmcf->rules, ctx->visitor,
+                           identified ? ctx->lead : NULL,
+                           (uint64_t) tp->sec * 1000 + tp->msec, &profile)
         != LEAD_OK)
     {
         return NGX_OK;
     }
 
-    if (lead_store_get_status(store, ctx->lead, &status, &since) != LEAD_OK) {
-        status = LEAD_STATUS_IDENTIFIED;
-    }
-
-    kp.rules = lmcf->rules;
-    kp.points = 0;
-    kp.country = score->ncountries ? score->countries[0] : "";
-    lead_id_to_hex(ctx->lead, hex);
-    (void) lead_store_find_lead(store, hex, LEAD_ID_HEX_LEN,
-                                ngx_http_lead_keep_person, &kp);
-
-    ctx->score = (int64_t) (score->engagement + 0.5);
-    ctx->status = status;
-    ctx->cell[0] = (u_char) lead_grade(sc, kp.points);
-    ctx->cell[1] = (u_char) ('0' + score->band);
-    ctx->cell[2] = '\0';
+    ctx->score = profile.score;
+    ctx->status = profile.status;
+    ngx_memcpy(ctx->cell, profile.cell, sizeof(profile.cell));
     ctx->modelled = 1;
 
     return NGX_OK;
-}
-
-
-static int
-ngx_http_lead_keep_person(void *arg, const lead_person *p)
-{
-    ngx_http_lead_person_t  *kp = arg;
-
-    kp->points = lead_profile_points(kp->rules, p, kp->country);
-    return 0;
 }

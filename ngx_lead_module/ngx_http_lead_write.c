@@ -27,7 +27,7 @@
 
 typedef struct {
     u_char                   lead[LEAD_ID_LEN];
-    lead_score               score;
+    double                   engagement;
     char                     cause[LEAD_CAUSE_MAX];
 } ngx_http_lead_promotion_t;
 
@@ -69,7 +69,7 @@ static int ngx_http_lead_commit(lead_store *store, const lead_hits *hits,
     const lead_rules *rules, const lead_geoip *geoip, lead_batch *events);
 static void ngx_http_lead_write_error(ngx_http_lead_write_t *wr);
 static int ngx_http_lead_write_promoted(void *arg, const uint8_t *lead_id,
-    const lead_score *score, const char *cause);
+    const char *cause, double engagement);
 static void ngx_http_lead_written(ngx_event_t *ev);
 static void ngx_http_lead_write_results(ngx_http_lead_write_t *wr,
     ngx_log_t *log);
@@ -460,7 +460,7 @@ ngx_http_lead_write_error(ngx_http_lead_write_t *wr)
 /* In the thread: a promotion kept for the event loop to announce. */
 static int
 ngx_http_lead_write_promoted(void *arg, const uint8_t *lead_id,
-    const lead_score *score, const char *cause)
+    const char *cause, double engagement)
 {
     ngx_http_lead_write_t      *wr = arg;
     ngx_http_lead_promotion_t  *p;
@@ -473,7 +473,7 @@ ngx_http_lead_write_promoted(void *arg, const uint8_t *lead_id,
     wr->promoted = p;
     p += wr->npromoted++;
     ngx_memcpy(p->lead, lead_id, LEAD_ID_LEN);
-    p->score = *score;
+    p->engagement = engagement;
     ngx_cpystrn((u_char *) p->cause, (u_char *) cause, sizeof(p->cause));
     return 0;
 }
@@ -536,8 +536,8 @@ ngx_http_lead_write_results(ngx_http_lead_write_t *wr, ngx_log_t *log)
     }
 
     for (i = 0; i < wr->npromoted; i++) {
-        (void) w->promoted(log, wr->promoted[i].lead, &wr->promoted[i].score,
-                           wr->promoted[i].cause);
+        (void) w->promoted(log, wr->promoted[i].lead, wr->promoted[i].cause,
+                           wr->promoted[i].engagement);
     }
     free(wr->promoted);
     wr->promoted = NULL;

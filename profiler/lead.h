@@ -44,16 +44,12 @@ enum {
 #define LEAD_CITY_MAX         64
 #define LEAD_TITLE_MAX        200
 #define LEAD_NAME_MAX         64       /* stage, topic, group names */
-#define LEAD_MAX_STAGES       16
 #define LEAD_FORM_BODY_MAX    4096
 #define LEAD_EMAIL_MAX        254
 #define LEAD_PERSON_NAME_MAX  100      /* characters */
 #define LEAD_RETURN_MAX       2048
 #define LEAD_WHO_MAX          128      /* who moved a lead on */
 #define LEAD_REASON_MAX       500      /* why sales sent it back */
-#define LEAD_HOT_MAX          10
-#define LEAD_WHY_MAX          5
-#define LEAD_TOPICS_MAX       8
 #define LEAD_CAUSE_MAX        128
 #define LEAD_TIME_LEN         25       /* "2026-12-24T09:30:00.000Z" */
 #define LEAD_DEFAULT_MAP_SIZE ((uint64_t) 1 << 30)
@@ -64,6 +60,7 @@ typedef struct {
 } lead_str;
 
 struct sockaddr;
+typedef struct lead_scoring lead_scoring;
 
 /* ---- output ------------------------------------------------------------ */
 
@@ -307,28 +304,6 @@ typedef struct {
     unsigned     line;        /* in assets.csv */
 } lead_asset;
 
-typedef struct {
-    const char               *stages[LEAD_MAX_STAGES];
-    unsigned                  nstages;
-    unsigned                  gate_from;        /* stage index */
-    uint64_t                  half_life_ms;
-    uint64_t                  reload_window_ms;
-    int32_t                   mql_threshold;
-    int32_t                   stage_min;        /* engagement a stage
-                                                   needs */
-    struct lead_group_rule   *groups;
-    unsigned                  ngroups;
-    int32_t                   grade_min[3];     /* profile points, A B C */
-    int32_t                   band_min[3];      /* engagement, 1 2 3 */
-    int32_t                   company_email_points;
-    int32_t                   freemail_points;
-    int32_t                   subscribed_points;
-    int32_t                   contact_points;
-    struct lead_country_rule *countries;
-    unsigned                  ncountries;
-    size_t                    nfreemail;
-} lead_scoring;
-
 /*
  * dir/scoring.conf and dir/assets.csv, all or nothing: err holds
  * "file:line: what is wrong (expected)".
@@ -346,7 +321,10 @@ const lead_asset *lead_rules_match(const lead_rules *r, const char *path,
     size_t len);
 size_t lead_rules_count(const lead_rules *r);
 const lead_asset *lead_rules_asset(const lead_rules *r, size_t i);
-const lead_scoring *lead_rules_scoring(const lead_rules *r);
+unsigned lead_rules_stages(const lead_rules *r);
+
+/* 1 when the rules gate the asset: flagged so, or at or past gate_from. */
+int lead_rules_gated(const lead_rules *r, const lead_asset *a);
 
 /* ---- templates --------------------------------------------------------- */
 
@@ -483,62 +461,21 @@ int lead_store_compact(lead_store *s);
 
 /* ---- scores ------------------------------------------------------------ */
 
-/* What one asset (or a warm_after bonus) adds to a subject's score. */
+/* What a request shows of its visitor ($lead_score and the others). */
 typedef struct {
-    uint64_t    asset_id;        /* 0 for a group bonus */
-    int         group_bonus;
-    char        stage[LEAD_NAME_MAX + 1];
-    char        topic[LEAD_NAME_MAX + 1];
-    char        group[LEAD_NAME_MAX + 1];
-    int         stage_index;     /* in the current stages; -1: none */
-    int         hot;
-    unsigned    reads;           /* counted: reloads in the window are one */
-    uint64_t    events;          /* every recorded request */
-    uint64_t    first_ms, last_ms;
-    double      depth;           /* 0..1: share of its bytes received */
-    double      score;           /* its contribution, decayed to now */
-} lead_contribution;
+    int64_t  score;          /* engagement, rounded */
+    int      status;         /* LEAD_STATUS_ANONYMOUS for no lead */
+    char     cell[3];        /* grade and band, "A1"; "" when anonymous */
+} lead_profile;
 
-typedef struct {
-    char    topic[LEAD_NAME_MAX + 1];
-    double  engagement;
-} lead_topic;
-
-typedef struct {
-    double             engagement;
-    double             stages[LEAD_MAX_STAGES];   /* toward stage_index */
-    int                stage_index;    /* buying stage; -1: none yet */
-    int                band;           /* 1 (hottest) .. 4 */
-    lead_contribution  hot[LEAD_HOT_MAX];       /* hot content, ranked */
-    unsigned           nhot;
-    lead_contribution  why[LEAD_WHY_MAX];       /* largest contributions */
-    unsigned           nwhy;
-    lead_topic         topics[LEAD_TOPICS_MAX];
-    unsigned           ntopics;
-    char               countries[4][LEAD_COUNTRY_LEN];  /* latest first */
-    unsigned           ncountries;
-    uint64_t           trigger_ms;     /* first MQL trigger since, or 0 */
-    uint64_t           trigger_asset;  /* the hot asset that was it, or 0 */
-    char               trigger[LEAD_CAUSE_MAX];
-} lead_score;
-
-/* An anonymous visitor's score, from all its events. */
-int lead_store_score_visitor(lead_store *s, const lead_scoring *sc,
-    const uint8_t visitor[LEAD_ID_LEN], uint64_t now_ms, lead_score *out);
-
-/* A lead's score at now_ms, triggers counted from since_ms. */
-int lead_store_score_lead(lead_store *s, const lead_scoring *sc,
-    const uint8_t lead_id[LEAD_ID_LEN], uint64_t since_ms, uint64_t now_ms,
-    lead_score *out);
-
-/* Profile points from what is known without asking; country may be "". */
-int lead_profile_points(const lead_rules *r, const lead_person *p,
-    const char *country);
-char lead_grade(const lead_scoring *sc, int profile_points);
+/* The visitor's, or with lead_id (its lead, NULL: none) the lead's. */
+int lead_store_profile(lead_store *s, const lead_rules *r,
+    const uint8_t visitor[LEAD_ID_LEN], const uint8_t *lead_id,
+    uint64_t now_ms, lead_profile *out);
 
 typedef int (*lead_promoted_fn)(void *arg,
-    const uint8_t lead_id[LEAD_ID_LEN], const lead_score *score,
-    const char *cause);
+    const uint8_t lead_id[LEAD_ID_LEN], const char *cause,
+    double engagement);
 
 /*
  * Folds the events stored up to until_ms into the kept indexes and scores
@@ -550,15 +487,16 @@ int lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
     unsigned budget_ms, lead_promoted_fn fn, void *arg, int *more);
 
 /* A lead that just identified: mql now if it asked for a call or had met
-   a trigger before; score is scratch. */
+   a trigger before. */
 int lead_store_promote_lead(lead_store *s, const lead_rules *r,
-    const uint8_t lead_id[LEAD_ID_LEN], uint64_t now_ms, lead_score *score,
+    const uint8_t lead_id[LEAD_ID_LEN], uint64_t now_ms,
     lead_promoted_fn fn, void *arg);
 
-/* The notice of a new mql, as JSON: the lead, its cell, cause and hot
-   content. */
-void lead_mql_json(lead_buf *out, const lead_rules *r, const lead_person *p,
-    const lead_score *score, const char *cause, uint64_t at_ms);
+/* The notice of a new mql, as JSON: the lead, its cell, the cause and
+   its hot content. */
+int lead_mql_notice(lead_buf *out, lead_store *s, const lead_rules *r,
+    const uint8_t lead_id[LEAD_ID_LEN], const char *cause, uint64_t at_ms);
+
 
 /* ---- what sales and marketers read ------------------------------------- */
 

@@ -132,4 +132,13 @@ int lead_store_list_top(lead_store *s, const lead_rules *r, uint64_t now_ms,
 int lead_store_count_statuses(lead_store *s, size_t counts[LEAD_NSTATUSES],
     size_t *leads);
 
+/* An anonymous visitor's score, from all its events. */
+int lead_store_score_visitor(lead_store *s, const lead_scoring *sc,
+    const uint8_t visitor[LEAD_ID_LEN], uint64_t now_ms, lead_score *out);
+
+/* A lead's score at now_ms, triggers counted from since_ms. */
+int lead_store_score_lead(lead_store *s, const lead_scoring *sc,
+    const uint8_t lead_id[LEAD_ID_LEN], uint64_t since_ms, uint64_t now_ms,
+    lead_score *out);
+
 #endif /* LEAD_DERIVED_H */

@@ -97,7 +97,7 @@ promote(lead_folding *f, const uint8_t *lead_id)
     }
     f->promoted = grown;
     memcpy(grown[f->npromoted].lead, lead_id, LEAD_ID_LEN);
-    grown[f->npromoted].score = *f->scratch;
+    grown[f->npromoted].engagement = f->scratch->engagement;
     memcpy(grown[f->npromoted].cause, cause, LEAD_CAUSE_MAX);
     f->npromoted++;
     return LEAD_OK;
@@ -538,8 +538,8 @@ lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
     }
 
     for (i = 0; rc == LEAD_OK && fn && i < f.npromoted; i++) {
-        fn(arg, f.promoted[i].lead, &f.promoted[i].score,
-           f.promoted[i].cause);
+        fn(arg, f.promoted[i].lead, f.promoted[i].cause,
+           f.promoted[i].engagement);
     }
 
     free(f.promoted);

@@ -23,7 +23,7 @@ typedef struct {
 /* A lead the fold made mql, told to the caller once committed. */
 typedef struct {
     uint8_t      lead[LEAD_ID_LEN];
-    lead_score   score;
+    double       engagement;
     char         cause[LEAD_CAUSE_MAX];
 } lead_promotion;
 

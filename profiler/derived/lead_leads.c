@@ -927,15 +927,22 @@ lead_store_promote_txn(lead_store *s, MDB_txn *txn, const lead_rules *r,
 
 int
 lead_store_promote_lead(lead_store *s, const lead_rules *r,
-    const uint8_t lead_id[LEAD_ID_LEN], uint64_t now_ms, lead_score *score,
+    const uint8_t lead_id[LEAD_ID_LEN], uint64_t now_ms,
     lead_promoted_fn fn, void *arg)
 {
-    MDB_txn  *txn;
-    char      cause[LEAD_CAUSE_MAX];
-    int       rc, promoted = 0;
+    MDB_txn     *txn;
+    lead_score  *score;
+    char         cause[LEAD_CAUSE_MAX];
+    int          rc, promoted = 0;
+
+    score = malloc(sizeof(lead_score));
+    if (score == NULL) {
+        return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
 
     rc = lead_store_write_begin(s, &txn);
     if (rc != LEAD_OK) {
+        free(score);
         return rc;
     }
     rc = lead_store_promote_txn(s, txn, r, lead_id, now_ms, NULL, score,
@@ -947,7 +954,8 @@ lead_store_promote_lead(lead_store *s, const lead_rules *r,
         mdb_txn_abort(txn);
     }
     if (rc == LEAD_OK && promoted && fn) {
-        fn(arg, lead_id, score, cause);
+        fn(arg, lead_id, cause, score->engagement);
     }
+    free(score);
     return rc;
 }

@@ -8,6 +8,49 @@
 
 #include "lead_parse.h"
 
+#define LEAD_HOT_MAX     10
+#define LEAD_WHY_MAX     5
+#define LEAD_TOPICS_MAX  8
+
+/* What one asset (or a warm_after bonus) adds to a subject's score. */
+typedef struct {
+    uint64_t    asset_id;        /* 0 for a group bonus */
+    int         group_bonus;
+    char        stage[LEAD_NAME_MAX + 1];
+    char        topic[LEAD_NAME_MAX + 1];
+    char        group[LEAD_NAME_MAX + 1];
+    int         stage_index;     /* in the current stages; -1: none */
+    int         hot;
+    unsigned    reads;           /* counted: reloads in the window are one */
+    uint64_t    events;          /* every recorded request */
+    uint64_t    first_ms, last_ms;
+    double      depth;           /* 0..1: share of its bytes received */
+    double      score;           /* its contribution, decayed to now */
+} lead_contribution;
+
+typedef struct {
+    char    topic[LEAD_NAME_MAX + 1];
+    double  engagement;
+} lead_topic;
+
+typedef struct {
+    double             engagement;
+    double             stages[LEAD_MAX_STAGES];   /* toward stage_index */
+    int                stage_index;    /* buying stage; -1: none yet */
+    int                band;           /* 1 (hottest) .. 4 */
+    lead_contribution  hot[LEAD_HOT_MAX];       /* hot content, ranked */
+    unsigned           nhot;
+    lead_contribution  why[LEAD_WHY_MAX];       /* largest contributions */
+    unsigned           nwhy;
+    lead_topic         topics[LEAD_TOPICS_MAX];
+    unsigned           ntopics;
+    char               countries[4][LEAD_COUNTRY_LEN];  /* latest first */
+    unsigned           ncountries;
+    uint64_t           trigger_ms;     /* first MQL trigger since, or 0 */
+    uint64_t           trigger_asset;  /* the hot asset that was it, or 0 */
+    char               trigger[LEAD_CAUSE_MAX];
+} lead_score;
+
 /*
  * Upper bound of an encoded event's size: the head, then every field at
  * its limit with its tag and length (3 bytes).
@@ -71,5 +114,11 @@ void lead_batch_clear(lead_batch *b);
 /* A hit's record at its largest: a sockaddr_in6 and the target more. */
 #define LEAD_HIT_MAX_SIZE                                                     \
     (LEAD_EVENT_MAX_SIZE + 3 + LEAD_TARGET_MAX + 3 + 28)
+
+
+/* Profile points from what is known without asking; country may be "". */
+int lead_profile_points(const lead_rules *r, const lead_person *p,
+    const char *country);
+char lead_grade(const lead_scoring *sc, int profile_points);
 
 #endif /* LEAD_MODEL_H */

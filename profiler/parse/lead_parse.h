@@ -102,4 +102,32 @@ int lead_rules_is_freemail(const lead_rules *r, const char *domain,
 int lead_tmpl_parse(lead_tmpl **out, const char *text, size_t len,
     const char *const *names, const char *label, char *err, size_t errlen);
 
+#define LEAD_MAX_STAGES  16
+
+/* scoring.conf's knobs */
+struct lead_scoring {
+    const char               *stages[LEAD_MAX_STAGES];
+    unsigned                  nstages;
+    unsigned                  gate_from;        /* stage index */
+    uint64_t                  half_life_ms;
+    uint64_t                  reload_window_ms;
+    int32_t                   mql_threshold;
+    int32_t                   stage_min;        /* engagement a stage
+                                                   needs */
+    struct lead_group_rule   *groups;
+    unsigned                  ngroups;
+    int32_t                   grade_min[3];     /* profile points, A B C */
+    int32_t                   band_min[3];      /* engagement, 1 2 3 */
+    int32_t                   company_email_points;
+    int32_t                   freemail_points;
+    int32_t                   subscribed_points;
+    int32_t                   contact_points;
+    struct lead_country_rule *countries;
+    unsigned                  ncountries;
+    size_t                    nfreemail;
+};
+
+
+const lead_scoring *lead_rules_scoring(const lead_rules *r);
+
 #endif /* LEAD_PARSE_H */

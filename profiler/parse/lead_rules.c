@@ -199,6 +199,20 @@ lead_rules_scoring(const lead_rules *r)
     return &r->scoring;
 }
 
+unsigned
+lead_rules_stages(const lead_rules *r)
+{
+    return r->scoring.nstages;
+}
+
+int
+lead_rules_gated(const lead_rules *r, const lead_asset *a)
+{
+    return (a->flags & LEAD_ASSET_GATED)
+           || (a->stage_index >= r->scoring.gate_from
+               && !(a->flags & LEAD_ASSET_OPEN));
+}
+
 int
 lead_rules_is_freemail(const lead_rules *r, const char *domain, size_t len)
 {

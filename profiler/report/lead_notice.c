@@ -5,6 +5,7 @@
 
 #define _POSIX_C_SOURCE 200809L
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -64,4 +65,56 @@ lead_mql_json(lead_buf *out, const lead_rules *r, const lead_person *p,
     }
 
     lead_buf_puts(out, "]}");
+}
+
+typedef struct {
+    lead_buf            *out;
+    const lead_rules    *rules;
+    const lead_score    *score;
+    const char          *cause;
+    uint64_t             at_ms;
+} notice;
+
+static int
+write_notice(void *arg, const lead_person *p)
+{
+    notice  *n = arg;
+
+    lead_mql_json(n->out, n->rules, p, n->score, n->cause, n->at_ms);
+    return 0;
+}
+
+int
+lead_mql_notice(lead_buf *out, lead_store *s, const lead_rules *r,
+    const uint8_t lead_id[LEAD_ID_LEN], const char *cause, uint64_t at_ms)
+{
+    char         hex[LEAD_ID_HEX_LEN];
+    notice       n;
+    lead_score  *score;
+    int          rc;
+
+    score = malloc(sizeof(lead_score));
+    if (score == NULL) {
+        return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+
+    rc = lead_store_snapshot(s);
+    if (rc == LEAD_OK) {
+        rc = lead_store_score_lead(s, lead_rules_scoring(r), lead_id, 0,
+                                   at_ms, score);
+        if (rc == LEAD_OK) {
+            n.out = out;
+            n.rules = r;
+            n.score = score;
+            n.cause = cause;
+            n.at_ms = at_ms;
+            lead_id_to_hex(lead_id, hex);
+            rc = lead_store_find_lead(s, hex, LEAD_ID_HEX_LEN, write_notice,
+                                      &n);
+        }
+        lead_store_snapshot_end(s);
+    }
+
+    free(score);
+    return rc == LEAD_OK && out->oom ? LEAD_ENOMEM : rc;
 }

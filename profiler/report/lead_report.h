@@ -46,4 +46,8 @@ typedef struct {
 
 extern const lead_embedded  lead_sales_files[];
 
+/* The notice of a new mql, as JSON, for the person and score given. */
+void lead_mql_json(lead_buf *out, const lead_rules *r, const lead_person *p,
+    const lead_score *score, const char *cause, uint64_t at_ms);
+
 #endif /* LEAD_REPORT_H */

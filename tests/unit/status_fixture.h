@@ -72,7 +72,6 @@ identify(lead_store *s, char who, const char *email, int contact,
     static const char  header[] = "path,title,stage,points,topic,flags\n";
     lead_form          form;
     lead_rules        *r;
-    lead_score         score;
     uint8_t            visitor[LEAD_ID_LEN];
     char               err[256];
     int                created = -1, rc;
@@ -102,8 +101,8 @@ identify(lead_store *s, char who, const char *email, int contact,
     assert_int_equal(lead_rules_parse(&r, "rules", "", 0, header,
                                       sizeof(header) - 1, err, sizeof(err)),
                      LEAD_OK);
-    assert_int_equal(lead_store_promote_lead(s, r, lead, now_ms, &score,
-                                             NULL, NULL), LEAD_OK);
+    assert_int_equal(lead_store_promote_lead(s, r, lead, now_ms, NULL, NULL),
+                     LEAD_OK);
     lead_rules_free(r);
 }
 

@@ -27,7 +27,7 @@ static const char  promo_assets[] =
 /* What the promotion callback heard. */
 typedef struct {
     uint8_t   lead[LEAD_ID_LEN];
-    uint64_t  trigger_ms;
+    double    engagement;
     char      cause[LEAD_CAUSE_MAX];
 } promotion;
 
@@ -40,7 +40,7 @@ typedef struct {
 
 static int
 on_promoted(void *arg, const uint8_t lead_id[LEAD_ID_LEN],
-    const lead_score *score, const char *cause)
+    const char *cause, double engagement)
 {
     world      *w = arg;
     promotion  *p;
@@ -48,7 +48,7 @@ on_promoted(void *arg, const uint8_t lead_id[LEAD_ID_LEN],
     assert_true(w->n < N_ELEMS(w->p));
     p = &w->p[w->n++];
     memcpy(p->lead, lead_id, LEAD_ID_LEN);
-    p->trigger_ms = score->trigger_ms;
+    p->engagement = engagement;
     snprintf(p->cause, sizeof(p->cause), "%s", cause);
     return 0;
 }
@@ -161,7 +161,7 @@ test_promote_hot(void **state)
          { 'a', "/b", 3 * HOUR });
     assert_int_equal(w.n, 1);
     expect_promoted(&w, 0, lead, HOT_CAUSE);
-    assert_int_equal(w.p[0].trigger_ms, T0 + 2 * HOUR);
+    assert_true(w.p[0].engagement > 0);
     expect_status(w.s, lead, MQL, T0 + 2 * HOUR);
     EXPECT_HISTORY(w.s, lead, FORM(0),
                    { 2 * HOUR, IDENT, MQL, HOT_CAUSE, "", "" });
@@ -375,7 +375,6 @@ test_promote_history(void **state)
         { { "/a", "/b", NULL }, NULL },
         { { "/blog/post", NULL }, NULL },
     };
-    lead_score  *score = malloc(sizeof(*score));
     uint8_t      lead[LEAD_ID_LEN];
     char         email[64];
     visit        v[4];
@@ -383,7 +382,6 @@ test_promote_history(void **state)
     size_t       i, n, calls;
     char         who;
 
-    assert_non_null(score);
     world_open(state, &w, promo_scoring, promo_assets);
 
     for (i = 0; i < N_ELEMS(cases); i++) {
@@ -404,8 +402,7 @@ test_promote_history(void **state)
         expect_status(w.s, lead, IDENT, T0 + DAY);
 
         assert_int_equal(lead_store_promote_lead(w.s, w.rules, lead,
-                                                 T0 + DAY, score,
-                                                 on_promoted, &w),
+                                                 T0 + DAY, on_promoted, &w),
                          LEAD_OK);
         if (cases[i].cause == NULL) {
             assert_int_equal(w.n, calls);
@@ -418,13 +415,12 @@ test_promote_history(void **state)
         assert_memory_equal(w.p[calls].lead, lead, LEAD_ID_LEN);
         assert_int_equal(strncmp(w.p[calls].cause, cases[i].cause,
                                  strlen(cases[i].cause)), 0);
-        assert_int_equal(w.p[calls].trigger_ms, T0);
+        assert_true(w.p[calls].engagement > 0);
         expect_status(w.s, lead, MQL, T0 + DAY);
         EXPECT_HISTORY(w.s, lead, FORM(DAY),
                        { DAY, IDENT, MQL, w.p[calls].cause, "", "" });
     }
 
-    free(score);
     world_close(&w);
 }
 
