@@ -151,6 +151,9 @@ run_tests() {
     perl "$ROOT/tests/geoip/make_test_db.pl" "$BUILD/test-geoip-paris.mmdb" \
         Paris
 
+    say "the tree's shape: layers, no cycle, sizes (tests/layers.py)"
+    "$PY" "$ROOT/tests/layers.py" "$BUILD" || failed=1
+
     say "unit tests"
     make -s -j2 unit
     for t in "$BUILD"/unit/test_*; do

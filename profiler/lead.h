@@ -1,11 +1,9 @@
 /*
  * lead: the profiler's public API, what the nginx module and leadctl use.
- *
  * Plain C11 (and POSIX); no nginx headers.  Functions return LEAD_OK or a
  * negative LEAD_E* code; a store's functions leave the detail in
- * lead_store_errmsg.  Strings are lead_str spans of someone else's bytes
- * unless a result says it owns them.  Each layer keeps the rest of its
- * API in its own header (profiler/LAYER/lead_LAYER.h).
+ * lead_store_errmsg.  Strings are lead_str spans of someone else's bytes.
+ * Each layer keeps the rest in its own header (LAYER/lead_LAYER.h).
  */
 
 #ifndef LEAD_H
@@ -30,12 +28,10 @@ enum {
 #define LEAD_ID_LEN           16
 #define LEAD_ID_HEX_LEN       (2 * LEAD_ID_LEN)
 #define LEAD_SECRET_MIN_LEN   32
-/* base64url(id) "." base64url(HMAC-SHA256) */
-#define LEAD_COOKIE_VALUE_LEN (22 + 1 + 43)
+#define LEAD_COOKIE_VALUE_LEN (22 + 1 + 43)    /* base64url id "." MAC */
 #define LEAD_TOKEN_LEN        43
 #define LEAD_PATH_MAX         1024
-#define LEAD_TARGET_MAX       (3 * LEAD_PATH_MAX + 1)  /* longer never
-                                                          normalises */
+#define LEAD_TARGET_MAX       (3 * LEAD_PATH_MAX + 1)  /* more: no path */
 #define LEAD_HOST_MAX         255
 #define LEAD_UTM_MAX          128
 #define LEAD_MAX_RANGES       8
@@ -60,7 +56,6 @@ typedef struct {
 } lead_str;
 
 struct sockaddr;
-typedef struct lead_scoring lead_scoring;
 
 /* ---- output ------------------------------------------------------------ */
 
@@ -72,41 +67,32 @@ typedef struct {
 } lead_buf;
 
 void lead_buf_free(lead_buf *b);
-void lead_buf_put(lead_buf *b, const char *s, size_t len);
 void lead_buf_puts(lead_buf *b, const char *s);
 void lead_buf_printf(lead_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* s escaped for HTML text and attributes; a JSON string (safe in HTML);
-   one CSV field a spreadsheet will not run; a line for a terminal */
-void lead_buf_html(lead_buf *b, const char *s, size_t len);
+/* s as a JSON string (safe in HTML); one CSV field a spreadsheet will
+   not run; a line for a terminal */
 void lead_buf_json(lead_buf *b, const char *s, size_t len);
 void lead_buf_csv(lead_buf *b, const char *s, size_t len);
 void lead_buf_text(lead_buf *b, const char *s, size_t len);
 
 void lead_format_time(uint64_t ms, char out[LEAD_TIME_LEN]);
-void lead_format_duration(uint64_t ms, char out[32]);   /* "3.5h" */
 
 /* ---- visitors and their cookie ----------------------------------------- */
 
 int lead_visitor_new(uint8_t id[LEAD_ID_LEN]);
-
-/* LEAD_ID_HEX_LEN lower-case hex digits, no NUL. */
-void lead_id_to_hex(const uint8_t id[LEAD_ID_LEN], char *out);
+void lead_id_to_hex(const uint8_t id[LEAD_ID_LEN], char *out);  /* no NUL */
 
 /* 1 if name may name a cookie: an RFC 6265 token, at most 64 bytes. */
 int lead_cookie_name_ok(const char *name, size_t len);
-
 /* The cookie's value for id: LEAD_COOKIE_VALUE_LEN bytes, no NUL. */
 void lead_cookie_sign(const uint8_t *secret, size_t secret_len,
     const uint8_t id[LEAD_ID_LEN], char out[LEAD_COOKIE_VALUE_LEN]);
 
-/*
- * LEAD_OK and the id when the value's MAC is right.  A cache (one per
- * secret and thread, or NULL) remembers values that verified.
- */
+/* LEAD_OK and the id when the value's MAC is right; a cache (one per
+   secret and thread, or NULL) remembers the values that verified. */
 typedef struct lead_cookie_cache lead_cookie_cache;
-
 lead_cookie_cache *lead_cookie_cache_new(void);
 void lead_cookie_cache_free(lead_cookie_cache *c);
 int lead_cookie_verify_cached(lead_cookie_cache *c, const uint8_t *secret,
@@ -121,29 +107,21 @@ int lead_form_token_verify(const uint8_t *secret, size_t secret_len,
 
 /* ---- what a request tells ---------------------------------------------- */
 
-typedef enum {
-    LEAD_UA_UNKNOWN = 0,
-    LEAD_UA_BROWSER = 1,
-    LEAD_UA_BOT = 2
-} lead_ua_class;
+typedef enum { LEAD_UA_UNKNOWN, LEAD_UA_BROWSER, LEAD_UA_BOT } lead_ua_class;
 
 const char *lead_ua_class_name(int ua_class);
 
 /* A user agent's class, read in one pass; remembered per thread. */
 typedef struct lead_ua_cache lead_ua_cache;
-
 lead_ua_cache *lead_ua_cache_new(void);
 void lead_ua_cache_free(lead_ua_cache *c);
 lead_ua_class lead_ua_classify_cached(lead_ua_cache *c, const char *ua,
     size_t len);
 
-/*
- * A target as nginx maps it to a file (query dropped, %XX decoded, "//",
- * "." and ".." resolved): its length, or LEAD_EINVAL where nginx refuses.
- */
+/* A target as nginx maps it to a file (query dropped, %XX decoded, "//",
+   "." and ".." resolved): its length, or LEAD_EINVAL where nginx refuses */
 int lead_path_normalize(const char *target, size_t len,
     char out[LEAD_PATH_MAX]);
-
 /* The lower-cased host of an absolute http(s) URL; 0 if none. */
 size_t lead_referrer_host(const char *url, size_t len,
     char out[LEAD_HOST_MAX]);
@@ -168,7 +146,6 @@ int lead_range_parse(const char *header, size_t len, uint64_t size,
 
 /* Where a visitor reads from (MaxMind DB); never the address itself. */
 typedef struct lead_geoip lead_geoip;
-
 typedef struct {
     char  country[LEAD_COUNTRY_LEN];   /* "" when unknown */
     char  region[LEAD_REGION_MAX];     /* "" in a Country database */
@@ -211,18 +188,14 @@ typedef struct {
 
 /* Events to commit together. */
 typedef struct lead_batch lead_batch;
-
 lead_batch *lead_batch_new(size_t max_bytes);
 void lead_batch_free(lead_batch *b);
 
-/*
- * Hits: what a worker keeps of each request it served (an event without
- * path, asset or place, the target as sent, the client's address or
- * NULL).  lead_hits_finish makes their events off the request path: each
- * target normalised and matched against the rules, the place looked up.
- */
+/* Hits: what a worker keeps of each request it served (an event without
+   path, asset or place, the target as sent, the client's address or
+   NULL); lead_hits_finish makes their events off the request path, each
+   target normalised and matched against the rules, the place looked up. */
 typedef struct lead_hits lead_hits;
-
 lead_hits *lead_hits_new(size_t max_bytes);
 void lead_hits_free(lead_hits *h);
 int lead_hits_add(lead_hits *h, const lead_event *ev, const char *target,
@@ -232,7 +205,6 @@ void lead_hits_clear(lead_hits *h);
 
 /* rules and geoip may be NULL; events is cleared first. */
 typedef struct lead_rules lead_rules;
-
 int lead_hits_finish(const lead_hits *h, const lead_rules *rules,
     const lead_geoip *geoip, lead_batch *events);
 
@@ -251,45 +223,31 @@ typedef struct {
 int lead_store_open(lead_store **out, const char *dir,
     const lead_store_opts *opts, char *errbuf, size_t errlen);
 void lead_store_close(lead_store *s);
-
 /* Another handle for another thread; close it before s. */
 lead_store *lead_store_share(lead_store *s);
-
 const char *lead_store_errmsg(const lead_store *s);
-
-/* Every read through s sees one snapshot until the matching end (nests). */
-int lead_store_snapshot(lead_store *s);
-void lead_store_snapshot_end(lead_store *s);
 
 /* The batch's events in one write transaction; the batch is left as is. */
 int lead_store_commit(lead_store *s, const lead_batch *b);
-
 /* The rules' assets into the catalogue, so titles outlive the rules. */
 int lead_store_put_assets(lead_store *s, const lead_rules *r);
-
 /* The map made bytes larger, for good: room to erase from a full store. */
 int lead_store_grow(lead_store *s, uint64_t bytes);
 
 typedef struct {
     uint8_t   id[LEAD_ID_LEN];
-    uint64_t  first_ms, last_ms;
-    uint64_t  events;
+    uint64_t  first_ms, last_ms, events;
 } lead_visitor;
 
 /* In time order; a callback returns non-zero to stop (LEAD_ECALLBACK). */
 typedef int (*lead_event_fn)(void *arg, uint64_t seq, const lead_event *ev);
 typedef int (*lead_visitor_fn)(void *arg, const lead_visitor *v);
-
 int lead_store_each_event(lead_store *s, lead_event_fn fn, void *arg);
 int lead_store_each_visitor(lead_store *s, lead_visitor_fn fn, void *arg);
 
 /* ---- rules: what content means, as marketers write it ------------------ */
 
-enum {
-    LEAD_ASSET_HOT = 1,
-    LEAD_ASSET_OPEN = 2,
-    LEAD_ASSET_GATED = 4
-};
+enum { LEAD_ASSET_HOT = 1, LEAD_ASSET_OPEN = 2, LEAD_ASSET_GATED = 4 };
 
 typedef struct {
     uint64_t     id;          /* stable: derived from the path pattern */
@@ -304,14 +262,11 @@ typedef struct {
     unsigned     line;        /* in assets.csv */
 } lead_asset;
 
-/*
- * dir/scoring.conf and dir/assets.csv, all or nothing: err holds
- * "file:line: what is wrong (expected)".
- */
+/* dir/scoring.conf and dir/assets.csv, all or nothing: err holds
+   "file:line: what is wrong (expected)". */
 int lead_rules_load(lead_rules **out, const char *dir, char *err,
     size_t errlen);
 void lead_rules_free(lead_rules *r);
-
 /* The rules nginx last recorded in the store, or the defaults. */
 int lead_store_rules(lead_store *s, lead_rules **out, char *err,
     size_t errlen);
@@ -322,7 +277,6 @@ const lead_asset *lead_rules_match(const lead_rules *r, const char *path,
 size_t lead_rules_count(const lead_rules *r);
 const lead_asset *lead_rules_asset(const lead_rules *r, size_t i);
 unsigned lead_rules_stages(const lead_rules *r);
-
 /* 1 when the rules gate the asset: flagged so, or at or past gate_from. */
 int lead_rules_gated(const lead_rules *r, const lead_asset *a);
 
@@ -335,7 +289,6 @@ int lead_rules_gated(const lead_rules *r, const lead_asset *a);
  * their values; render returns the length needed, like snprintf.
  */
 typedef struct lead_tmpl lead_tmpl;
-
 int lead_tmpl_load(lead_tmpl **out, const char *path,
     const char *const *names, char *err, size_t errlen);
 void lead_tmpl_free(lead_tmpl *t);
@@ -344,15 +297,9 @@ size_t lead_tmpl_render(const lead_tmpl *t, const lead_str *values,
 
 /* ---- the minimal form -------------------------------------------------- */
 
-enum {
-    LEAD_FORM_NAME,
-    LEAD_FORM_EMAIL,
-    LEAD_FORM_SUBSCRIBE,
-    LEAD_FORM_CONTACT,
-    LEAD_FORM_RETURN,
-    LEAD_FORM_TOKEN,
-    LEAD_FORM_NFIELDS
-};
+enum { LEAD_FORM_NAME, LEAD_FORM_EMAIL, LEAD_FORM_SUBSCRIBE,
+       LEAD_FORM_CONTACT, LEAD_FORM_RETURN, LEAD_FORM_TOKEN,
+       LEAD_FORM_NFIELDS };
 
 typedef struct {
     lead_str  field[LEAD_FORM_NFIELDS];   /* decoded; data NULL if absent */
@@ -361,20 +308,16 @@ typedef struct {
 
 /* A urlencoded body's fields; LEAD_EINVAL if over LEAD_FORM_BODY_MAX. */
 int lead_form_parse(const char *body, size_t len, lead_form_fields *f);
-
 /* 1 when s is a path on this site that is safe to redirect to. */
 int lead_return_valid(const char *s, size_t len);
 
 /* A checked form: the values to store, or with errors what to show. */
 typedef struct {
     char         name[LEAD_PERSON_NAME_MAX * 4];
-    size_t       name_len;
     char         email[LEAD_EMAIL_MAX];
-    size_t       email_len;
     char         ret[LEAD_RETURN_MAX];   /* "/" when missing or unsafe */
-    size_t       ret_len;
-    int          subscribe;
-    int          contact;
+    size_t       name_len, email_len, ret_len;
+    int          subscribe, contact;
     const char  *name_error;             /* for people, next to the field */
     const char  *email_error;
 } lead_form;
@@ -397,11 +340,9 @@ typedef struct {
 
 typedef int (*lead_person_fn)(void *arg, const lead_person *p);
 
-/*
- * A valid form from this visitor: the lead of that e-mail, found or made,
- * takes its name, subscription and contact request, and the visitor and
- * its anonymous reads.  One write transaction.
- */
+/* A valid form from this visitor: the lead of that e-mail, found or made,
+   takes its name, subscription, contact request, the visitor and what it
+   read.  One write transaction. */
 int lead_store_identify(lead_store *s, const uint8_t visitor[LEAD_ID_LEN],
     const lead_form *form, const char *topic, size_t topic_len,
     uint64_t now_ms, uint8_t lead_id[LEAD_ID_LEN], int *created);
@@ -409,26 +350,17 @@ int lead_store_identify(lead_store *s, const uint8_t visitor[LEAD_ID_LEN],
 /* The lead a visitor is linked to now, or LEAD_ENOTFOUND. */
 int lead_store_visitor_lead(lead_store *s,
     const uint8_t visitor[LEAD_ID_LEN], uint8_t lead_id[LEAD_ID_LEN]);
-
 /* By e-mail or hex id; LEAD_ENOTFOUND if there is none. */
 int lead_store_find_lead(lead_store *s, const char *who, size_t len,
     lead_person_fn fn, void *arg);
 
 /* A lead becomes mql by itself; sales move it on, or back to nurture. */
-enum {
-    LEAD_STATUS_ANONYMOUS,     /* a visitor with no lead */
-    LEAD_STATUS_IDENTIFIED,
-    LEAD_STATUS_MQL,
-    LEAD_STATUS_SAL,
-    LEAD_STATUS_SQL,
-    LEAD_STATUS_WON,
-    LEAD_STATUS_NURTURE,
-    LEAD_NSTATUSES
-};
+enum { LEAD_STATUS_ANONYMOUS /* no lead */, LEAD_STATUS_IDENTIFIED,
+       LEAD_STATUS_MQL, LEAD_STATUS_SAL, LEAD_STATUS_SQL, LEAD_STATUS_WON,
+       LEAD_STATUS_NURTURE, LEAD_NSTATUSES };
 
 const char *lead_status_name(int status);
 int lead_status_parse(const char *name, size_t len);   /* -1 if unknown */
-
 int lead_store_get_status(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
     int *status, uint64_t *since_ms);
 
@@ -446,16 +378,13 @@ typedef struct {
 int lead_store_forget(lead_store *s, const char *who, size_t len,
     lead_erased *out);
 
-/*
- * One short transaction of expiry: at most max anonymous visitors last
- * seen before before_ms go, from the visitor id from on; *more if more.
- */
+/* One short transaction of expiry: at most max anonymous visitors last
+   seen before before_ms go, from the visitor id from on; *more if more. */
 int lead_store_purge_anonymous(lead_store *s, uint64_t before_ms, size_t max,
     uint8_t from[LEAD_ID_LEN], lead_erased *out, int *more);
 
 /* A compacted copy into dir/data.mdb, safe while nginx writes. */
 int lead_store_backup(lead_store *s, const char *dir);
-
 /* The store rewritten compacted; refused while another process has it. */
 int lead_store_compact(lead_store *s);
 
@@ -477,12 +406,10 @@ typedef int (*lead_promoted_fn)(void *arg,
     const uint8_t lead_id[LEAD_ID_LEN], const char *cause,
     double engagement);
 
-/*
- * Folds the events stored up to until_ms into the kept indexes and scores
- * (one write transaction of at most budget_ms; *more if there is more).
- * A lead that meets a trigger becomes mql and fn hears of it once that
- * is committed.  rules NULL: the indexes only.  Call it after commits.
- */
+/* Folds the events stored up to until_ms into the kept indexes and
+   scores (one transaction of at most budget_ms; *more if there is more);
+   a lead that meets a trigger becomes mql and fn hears of it once that
+   is committed.  rules NULL: the indexes only.  Call it after commits. */
 int lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
     unsigned budget_ms, lead_promoted_fn fn, void *arg, int *more);
 
@@ -496,7 +423,6 @@ int lead_store_promote_lead(lead_store *s, const lead_rules *r,
    its hot content. */
 int lead_mql_notice(lead_buf *out, lead_store *s, const lead_rules *r,
     const uint8_t lead_id[LEAD_ID_LEN], const char *cause, uint64_t at_ms);
-
 
 /* ---- what sales and marketers read ------------------------------------- */
 
@@ -513,11 +439,8 @@ typedef struct {
 } lead_filter;
 
 void lead_filter_init(lead_filter *f);
-
-/*
- * One filter as people type it: "status", "stage", "topic", "cell" (A1,
- * A or 1), "q" (search), "sort" (score, recent, name); "" means any.
- */
+/* One filter as people type it: "status", "stage", "topic", "cell" (A1,
+   A or 1), "q" (search), "sort" (score, recent, name); "" means any. */
 int lead_filter_set(lead_filter *f, const lead_rules *r, const char *key,
     const char *value, size_t len, char *err, size_t errlen);
 
@@ -534,17 +457,14 @@ typedef struct {
     const char         *who;        /* the lead: an e-mail or a hex id */
 } lead_report_request;
 
-/*
- * A report as leadctl prints it and the sales view exports it, from one
- * snapshot, appended to out; LEAD_ENOTFOUND for no such lead.
- */
+/* A report as leadctl prints it and the sales view exports it, from one
+   snapshot, appended to out; LEAD_ENOTFOUND for no such lead. */
 int lead_report(lead_buf *out, lead_store *s, const lead_report_request *req);
 
 /* ---- the sales view ---------------------------------------------------- */
 
 /* The web app sales use (html/sales/, built in), request by request. */
 typedef struct lead_sales lead_sales;
-
 int lead_sales_new(lead_sales **out, char *err, size_t errlen);
 void lead_sales_free(lead_sales *app);
 

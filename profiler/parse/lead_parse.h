@@ -8,6 +8,8 @@
 
 #include "lead_support.h"
 
+typedef struct lead_scoring lead_scoring;
+
 /* LEAD_OK and the id when value is well-formed and its MAC matches. */
 int lead_cookie_verify(const uint8_t *secret, size_t secret_len,
     const char *value, size_t len, uint8_t id[LEAD_ID_LEN]);

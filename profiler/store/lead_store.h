@@ -136,4 +136,12 @@ int lead_store_each_asset(lead_store *s, lead_asset_fn fn, void *arg);
 
 #define LEAD_SCHEMA_VERSION  1
 
+/*
+ * Every read through s sees one snapshot from lead_store_snapshot to the
+ * matching lead_store_snapshot_end (they nest), so a page or a command
+ * reads one state however many queries it makes.  Writes are not in it.
+ */
+int lead_store_snapshot(lead_store *s);
+void lead_store_snapshot_end(lead_store *s);
+
 #endif /* LEAD_STORE_H */

@@ -84,4 +84,12 @@ lead_sort(void *base, size_t n, size_t size,
 /* A monotonic clock in milliseconds, for budgets and timings. */
 double lead_clock_ms(void);
 
+void lead_buf_put(lead_buf *b, const char *s, size_t len);
+
+/* s escaped for HTML text and quoted attribute values */
+void lead_buf_html(lead_buf *b, const char *s, size_t len);
+
+/* "45m", "3.5h", "12.0d" */
+void lead_format_duration(uint64_t ms, char out[32]);
+
 #endif /* LEAD_SUPPORT_H */
