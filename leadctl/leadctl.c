@@ -429,19 +429,19 @@ static const command  commands[] = {
       "sent / file size, user-agent class, path, the asset's stage, topic\n"
       "and points when it was read, byte ranges, referrer host and\n"
       "utm_source/medium/campaign.\n",
-      cmd_events },
+      cmd_events, 0 },
     { "visitors", OPT_STORE | OPT_JSON, 0,
       "list visitors with event counts, first and last seen",
       "leadctl [--store DIR] visitors [--json]\n\n"
       "Lists every visitor id with its number of events and the times of\n"
       "its first and last recorded event.\n",
-      cmd_visitors },
+      cmd_visitors, 0 },
     { "assets", OPT_STORE | OPT_JSON, 0,
       "list tagged assets and how often people and bots read them",
       "leadctl [--store DIR] assets [--json]\n\n"
       "Lists every asset rule events were recorded under, with reads by\n"
       "people and by bots, and the reads of untagged content.\n",
-      cmd_assets },
+      cmd_report, LEAD_REPORT_ASSETS },
     { "leads", OPT_STORE | OPT_JSON | OPT_CSV | OPT_MODEL, 0,
       "identified leads ranked by engagement: who to call",
       "leadctl [--store DIR] leads [--status S] [--stage S] [--topic T]\n"
@@ -454,7 +454,7 @@ static const command  commands[] = {
       "a cell (or a grade or band alone), text in the name or e-mail;\n"
       "--limit keeps the first N.  The CSV (RFC 4180, one row per lead,\n"
       "spreadsheet-safe) imports into CRMs.\n",
-      cmd_leads },
+      cmd_report, LEAD_REPORT_LEADS },
     { "show", OPT_STORE | OPT_JSON | OPT_MODEL, 1,
       "one lead: score, hot content, why, history, timeline",
       "leadctl [--store DIR] show EMAIL|ID [--json] [--now TIME]\n\n"
@@ -462,7 +462,7 @@ static const command  commands[] = {
       "it read that signals intent, with depth and reads); why the score is\n"
       "what it is; its status history, devices and everything it read,\n"
       "what came before it identified marked so.\n",
-      cmd_show },
+      cmd_report, LEAD_REPORT_LEAD },
     { "status", OPT_STORE | OPT_SALES, 2,
       "move a lead on (sal, sql, won) or back to marketing (nurture)",
       "leadctl [--store DIR] status EMAIL|ID sal|sql|won|nurture\n"
@@ -470,20 +470,20 @@ static const command  commands[] = {
       "Records a sales decision: sal (accepted, from mql), sql (qualified,\n"
       "from sal), won (from sql), or nurture (rejected back to marketing,\n"
       "from mql, sal or sql; --reason is required).\n",
-      cmd_status },
+      cmd_status, 0 },
     { "funnel", OPT_STORE | OPT_JSON | OPT_MODEL, 0,
       "leads per status and stage, time in each, conversions",
       "leadctl [--store DIR] funnel [--json] [--now TIME]\n\n"
       "How many leads are in each status now and ever were, the median\n"
       "time spent in each, how many went on to the next, and leads per\n"
       "buying stage.\n",
-      cmd_funnel },
+      cmd_report, LEAD_REPORT_FUNNEL },
     { "accounts", OPT_STORE | OPT_JSON | OPT_MODEL, 0,
       "companies: summed engagement and their people",
       "leadctl [--store DIR] accounts [--json] [--now TIME]\n\n"
       "Leads with the same company e-mail domain (not free-mail) rolled up\n"
       "into accounts, hottest first.\n",
-      cmd_accounts },
+      cmd_report, LEAD_REPORT_ACCOUNTS },
     { "forget", OPT_STORE | OPT_WRITE, 1,
       "erase a person: the lead, its devices and everything they read",
       "leadctl [--store DIR] forget EMAIL|ID\n\n"
@@ -493,7 +493,7 @@ static const command  commands[] = {
       "reuses them: run compact (nginx stopped) and replace backups to\n"
       "wipe every byte.  Events still in nginx's memory (the last flush\n"
       "window) may arrive after, as an anonymous visitor.\n",
-      cmd_forget },
+      cmd_forget, 0 },
     { "purge", OPT_STORE | OPT_WRITE | OPT_PURGE, 0,
       "erase anonymous visitors not seen for DAYS days",
       "leadctl [--store DIR] purge --anonymous-older-than DAYS [--now TIME]\n"
@@ -502,7 +502,7 @@ static const command  commands[] = {
       "DAYS days ago, with their events, in short transactions (nginx\n"
       "keeps writing meanwhile).  Leads are kept until forgotten.  The\n"
       "lead_retention directive does this in the background.\n",
-      cmd_purge },
+      cmd_purge, 0 },
     { "backup", OPT_STORE, 1,
       "a consistent, compacted copy of the store, while nginx runs",
       "leadctl [--store DIR] backup BACKUP_DIR\n\n"
@@ -511,20 +511,20 @@ static const command  commands[] = {
       "while nginx writes.  To restore: stop nginx, copy data.mdb into the\n"
       "store directory (remove its lock.mdb), give it to nginx's user, and\n"
       "start nginx.\n",
-      cmd_backup },
+      cmd_backup, 0 },
     { "compact", OPT_STORE | OPT_WRITE, 0,
       "rewrite the store without its free pages (nginx stopped)",
       "leadctl [--store DIR] compact\n\n"
       "Rewrites data.mdb with live data only: smaller, and what forget or\n"
       "purge erased is gone from the file too.  Refused while another\n"
       "process (nginx) has the store open.\n",
-      cmd_compact },
+      cmd_compact, 0 },
     { "rules check", 0, 1,
       "check a rules folder as nginx -t does",
       "leadctl rules check DIR\n\n"
       "Loads DIR/scoring.conf and DIR/assets.csv with the module's parser.\n"
       "Prints file:line: what is wrong and exits 1, or a one-line summary.\n",
-      cmd_rules_check },
+      cmd_rules_check, 0 },
     { "rules scan", OPT_RULES, 1,
       "list content files no rule matches, as assets.csv rows",
       "leadctl rules scan CONTENT_DIR --rules DIR\n\n"
@@ -532,8 +532,8 @@ static const command  commands[] = {
       "paste into assets.csv, the URL path of every file that no rule in\n"
       "DIR matches (an index.html as its directory). Fill in title, stage,\n"
       "points, topic and flags.\n",
-      cmd_rules_scan },
-    { NULL, 0, 0, NULL, NULL, NULL }
+      cmd_rules_scan, 0 },
+    { NULL, 0, 0, NULL, NULL, NULL, 0 }
 };
 
 static void
@@ -756,6 +756,7 @@ main(int argc, char **argv)
         }
     }
 
+    c.report = cmd->report;
     rc = cmd->run(&c, s);
     lead_store_close(s);
     return rc;

@@ -33,6 +33,7 @@ typedef struct {
     lead_buf     line;       /* the row being listed */
     int          nargs;      /* the command's positional arguments */
     const char  *args[MAX_POSITIONAL];
+    int          report;     /* the command's, for cmd_report */
 } ctl;
 
 
@@ -54,6 +55,7 @@ typedef struct {
     const char  *summary;
     const char  *usage;
     int        (*run)(ctl *c, lead_store *s);
+    int          report;     /* LEAD_REPORT_..., for cmd_report */
 } command;
 
 /* A string for people, one line per row: control characters become '?'. */
@@ -62,12 +64,8 @@ void text_str(lead_buf *out, lead_str v);
 /* Writes out to stdout and frees it: 0, or 1 when it could not be made. */
 int print_buf(lead_buf *out);
 
-int cmd_leads(ctl *c, lead_store *s);
-int cmd_show(ctl *c, lead_store *s);
+int cmd_report(ctl *c, lead_store *s);
 int cmd_status(ctl *c, lead_store *s);
-int cmd_funnel(ctl *c, lead_store *s);
-int cmd_accounts(ctl *c, lead_store *s);
-int cmd_assets(ctl *c, lead_store *s);
 int cmd_forget(ctl *c, lead_store *s);
 int cmd_purge(ctl *c, lead_store *s);
 int cmd_backup(ctl *c, lead_store *s);

@@ -74,9 +74,9 @@ read_filter(ctl *c, const lead_rules *r, lead_filter *f)
     return 0;
 }
 
-/* A report of the store under the command line's rules and filters. */
-static int
-report(ctl *c, lead_store *s, int what)
+/* The command's report, under the command line's rules and filters. */
+int
+cmd_report(ctl *c, lead_store *s)
 {
     lead_report_request  req;
     lead_filter          f;
@@ -96,7 +96,7 @@ report(ctl *c, lead_store *s, int what)
     }
 
     memset(&req, 0, sizeof(req));
-    req.what = what;
+    req.what = c->report;
     req.format = c->json ? LEAD_REPORT_JSON
                  : c->csv ? LEAD_REPORT_CSV : LEAD_REPORT_TEXT;
     req.rules = r;
@@ -119,36 +119,6 @@ report(ctl *c, lead_store *s, int what)
         return 1;
     }
     return print_buf(&out);
-}
-
-int
-cmd_leads(ctl *c, lead_store *s)
-{
-    return report(c, s, LEAD_REPORT_LEADS);
-}
-
-int
-cmd_show(ctl *c, lead_store *s)
-{
-    return report(c, s, LEAD_REPORT_LEAD);
-}
-
-int
-cmd_funnel(ctl *c, lead_store *s)
-{
-    return report(c, s, LEAD_REPORT_FUNNEL);
-}
-
-int
-cmd_accounts(ctl *c, lead_store *s)
-{
-    return report(c, s, LEAD_REPORT_ACCOUNTS);
-}
-
-int
-cmd_assets(ctl *c, lead_store *s)
-{
-    return report(c, s, LEAD_REPORT_ASSETS);
 }
 
 /* ---- sales actions ----------------------------------------------------- */
