@@ -17,6 +17,9 @@ machine's load.
     bench/compare.py BUILD_A BUILD_B OUT_DIR [--rounds N] [--seconds S]
                      [--callgrind] [--requests N]
 
+--rounds 0 skips the throughput rounds (with --callgrind: the counts
+alone).
+
 Everything listens on 127.0.0.1; every process this starts is stopped by
 PID.
 """
@@ -184,9 +187,10 @@ def main():
     ap.add_argument("--requests", type=int, default=2000)
     args = ap.parse_args()
 
-    print("what\tmedian\tmin\tmax\t90% interval")
-    for line in throughput(args):
-        print(line, flush=True)
+    if args.rounds:
+        print("what\tmedian\tmin\tmax\t90% interval")
+        for line in throughput(args):
+            print(line, flush=True)
     if args.callgrind:
         print("\nbuild\tplain\ttracked\tadded (instructions per request)")
         for name, build in [("A", args.a), ("B", args.b)]:
