@@ -45,7 +45,8 @@ enum {
     OPT_MODEL = 16,          /* scores: --rules, --now, --status, --sort */
     OPT_SALES = 32,          /* --reason, --by, --now */
     OPT_WRITE = 64,          /* writes the store */
-    OPT_PURGE = 128          /* --anonymous-older-than, --now */
+    OPT_PURGE = 128,         /* --anonymous-older-than, --now */
+    OPT_CHECK = 256          /* names the store, checks it, opens it not */
 };
 
 typedef struct {
@@ -70,5 +71,6 @@ int cmd_forget(ctl *c, lead_store *s);
 int cmd_purge(ctl *c, lead_store *s);
 int cmd_backup(ctl *c, lead_store *s);
 int cmd_compact(ctl *c, lead_store *s);
+int cmd_check(ctl *c, lead_store *s);
 
 #endif /* LEADCTL_H */

@@ -141,3 +141,33 @@ cmd_compact(ctl *c, lead_store *s)
            file_size(c->store));
     return 0;
 }
+
+
+/* What nginx checks before its workers map the store, said in full. */
+int
+cmd_check(ctl *c, lead_store *s)
+{
+    char  err[512];
+    int   rc;
+
+    (void) s;
+
+    rc = lead_store_verify(c->store, 1, err, sizeof(err));
+    switch (rc) {
+    case LEAD_OK:
+        printf("store \"%s\" is whole: %s\n", c->store, err);
+        return 0;
+    case LEAD_ENOSTORE:
+        fprintf(stderr, "leadctl: no store in \"%s\" (no data.mdb)\n",
+                c->store);
+        return EXIT_USAGE;
+    case LEAD_EDAMAGED:
+        fprintf(stderr, "leadctl: store \"%s\" is damaged: %s\n", c->store,
+                err);
+        return 1;
+    default:
+        fprintf(stderr, "leadctl: store \"%s\" cannot be checked: %s\n",
+                c->store, err);
+        return 1;
+    }
+}

@@ -71,6 +71,7 @@ typedef struct {
     ngx_str_t        notify;         /* internal location for MQL notices */
     lead_geoip      *geoip;
     lead_sales      *sales;          /* the sales view's pages */
+    ngx_uint_t       damaged;        /* the master found the store so */
 } ngx_http_lead_main_conf_t;
 
 

@@ -37,6 +37,8 @@ static char *ngx_http_lead_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static ngx_int_t ngx_http_lead_init(ngx_conf_t *cf);
 static ngx_int_t ngx_http_lead_init_module(ngx_cycle_t *cycle);
+static void ngx_http_lead_verify(ngx_cycle_t *cycle,
+    ngx_http_lead_main_conf_t *lmcf);
 static ngx_int_t ngx_http_lead_init_process(ngx_cycle_t *cycle);
 static void ngx_http_lead_exit_process(ngx_cycle_t *cycle);
 
@@ -517,6 +519,7 @@ ngx_http_lead_create_main_conf(ngx_conf_t *cf)
      *     lmcf->geoip = NULL;
      *     lmcf->map_size = 0;
      *     lmcf->flush = 0;
+     *     lmcf->damaged = 0;
      */
 
     /*
@@ -670,8 +673,9 @@ ngx_http_lead_init(ngx_conf_t *cf)
 
 
 /*
- * The master creates a missing store directory for the worker user, so a
- * packaged install needs no chown; LMDB's files are then made by workers.
+ * The master checks the store before workers use it (nginx -t, start,
+ * reload), and creates a missing store directory for the worker user, so
+ * a packaged install needs no chown; LMDB's files are then made by workers.
  */
 static ngx_int_t
 ngx_http_lead_init_module(ngx_cycle_t *cycle)
@@ -682,9 +686,16 @@ ngx_http_lead_init_module(ngx_cycle_t *cycle)
 
     lmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_lead_module);
 
-    if (ngx_test_config || lmcf == NULL || lmcf->store.data == NULL
-        || ngx_file_info(lmcf->store.data, &fi) != NGX_FILE_ERROR)
-    {
+    if (lmcf == NULL || lmcf->store.data == NULL) {
+        return NGX_OK;
+    }
+
+    if (ngx_file_info(lmcf->store.data, &fi) != NGX_FILE_ERROR) {
+        ngx_http_lead_verify(cycle, lmcf);
+        return NGX_OK;
+    }
+
+    if (ngx_test_config) {
         return NGX_OK;
     }
 
@@ -705,6 +716,38 @@ ngx_http_lead_init_module(ngx_cycle_t *cycle)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * A damaged data.mdb crashes every worker that maps it, as each starts:
+ * its file and trees are read here, in a child process of the master that
+ * may crash instead.  Then workers serve content with tracking off, gated
+ * assets show the form, and no worker maps the store until a reload
+ * finds it whole.
+ */
+static void
+ngx_http_lead_verify(ngx_cycle_t *cycle, ngx_http_lead_main_conf_t *lmcf)
+{
+    int   rc;
+    char  err[512];
+
+    rc = lead_store_verify((char *) lmcf->store.data, 1, err, sizeof(err));
+
+    if (rc == LEAD_EDAMAGED) {
+        lmcf->damaged = 1;
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
+                      "lead: store \"%s/data.mdb\" is damaged: %s; content "
+                      "is served with tracking off and gated assets show "
+                      "the form until a whole store is in place and nginx "
+                      "reloads (see \"leadctl check\")",
+                      lmcf->store.data, err);
+
+    } else if (rc != LEAD_OK && rc != LEAD_ENOSTORE) {
+        ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
+                      "lead: store \"%s\" was not checked: %s",
+                      lmcf->store.data, err);
+    }
 }
 
 

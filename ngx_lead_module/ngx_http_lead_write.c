@@ -628,7 +628,10 @@ ngx_http_lead_write_exit(ngx_log_t *log)
 
     ngx_http_lead_check_store(log);
 
-    if (w->store == NULL) {
+    /* a store replaced since is mapped only for something to write */
+    if (w->store == NULL
+        && lead_hits_count(w->writing) + lead_hits_count(w->batch) != 0)
+    {
         ngx_http_lead_open_store(log);
     }
 
@@ -667,9 +670,14 @@ ngx_http_lead_open_store(ngx_log_t *log)
 {
     int                      rc;
     char                     err[512];
+    ngx_uint_t               level;
     lead_store_opts          opts;
     ngx_file_info_t          fi;
     ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    if (w->lmcf->damaged) {
+        return;                 /* never mapped: the master said why */
+    }
 
     ngx_memzero(&opts, sizeof(lead_store_opts));
     opts.map_size = w->lmcf->map_size;
@@ -708,7 +716,8 @@ ngx_http_lead_open_store(ngx_log_t *log)
     }
 
     if (rc != LEAD_OK && ngx_http_lead_report_due()) {
-        ngx_log_error(NGX_LOG_ERR, log, 0,
+        level = (rc == LEAD_EDAMAGED) ? NGX_LOG_ALERT : NGX_LOG_ERR;
+        ngx_log_error(level, log, 0,
                       "lead: %s; content is still served, tracking retries "
                       "every %M ms", err, w->lmcf->flush);
     }

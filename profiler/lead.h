@@ -22,7 +22,8 @@ enum {
     LEAD_ESTORE = -6,      /* LMDB or system error, see the message */
     LEAD_EBATCHFULL = -7,  /* batch reached its byte limit */
     LEAD_ECALLBACK = -8,   /* an iteration callback asked to stop */
-    LEAD_ENOTFOUND = -9    /* no such lead, or nothing recorded */
+    LEAD_ENOTFOUND = -9,   /* no such lead, or nothing recorded */
+    LEAD_EDAMAGED = -10    /* the store's file is damaged: never map it */
 };
 
 #define LEAD_ID_LEN           16
@@ -211,7 +212,6 @@ int lead_hits_finish(const lead_hits *h, const lead_rules *rules,
 /* ---- the store --------------------------------------------------------- */
 
 typedef struct lead_store lead_store;
-
 typedef struct {
     uint64_t  map_size;    /* 0: LEAD_DEFAULT_MAP_SIZE, or the file's */
     int       read_only;
@@ -226,6 +226,8 @@ void lead_store_close(lead_store *s);
 /* Another handle for another thread; close it before s. */
 lead_store *lead_store_share(lead_store *s);
 const char *lead_store_errmsg(const lead_store *s);
+/* LEAD_EDAMAGED, why in err, if data.mdb is not whole (walk: all trees) */
+int lead_store_verify(const char *dir, int walk, char *err, size_t errlen);
 
 /* The batch's events in one write transaction; the batch is left as is. */
 int lead_store_commit(lead_store *s, const lead_batch *b);
@@ -233,7 +235,6 @@ int lead_store_commit(lead_store *s, const lead_batch *b);
 int lead_store_put_assets(lead_store *s, const lead_rules *r);
 /* The map made bytes larger, for good: room to erase from a full store. */
 int lead_store_grow(lead_store *s, uint64_t bytes);
-
 typedef struct {
     uint8_t   id[LEAD_ID_LEN];
     uint64_t  first_ms, last_ms, events;

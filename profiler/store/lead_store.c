@@ -20,11 +20,6 @@
 #include "lead_support.h"
 #include "lead_store.h"
 
-#define MAX_DBS       32      /* room for tables later versions add */
-#define MAX_READERS   1024
-
-
-
 static const char  schema_key[] = "schema";
 static const char  fold_key[] = "fold";
 static const char  indexed_key[] = "indexed";
@@ -259,12 +254,22 @@ lead_store_open(lead_store **out, const char *dir,
         return LEAD_ENOSTORE;
     }
 
+    /* a file shorter than its meta pages say would fault when mapped */
+    rc = lead_store_check_file(dir, s->err, sizeof(s->err));
+    if (rc == LEAD_EDAMAGED) {
+        snprintf(errbuf, errlen, "store \"%s\" is damaged: %s", data,
+                 s->err);
+        free(s);
+        return rc;
+    }
+
     rc = mdb_env_create(&s->env);
     if (rc == 0) {
-        rc = mdb_env_set_maxdbs(s->env, MAX_DBS);
+        rc = mdb_env_set_maxdbs(s->env, LEAD_STORE_MAX_DBS);
     }
     if (rc == 0) {
-        rc = mdb_env_set_maxreaders(s->env, MAX_READERS);
+        rc = mdb_env_set_maxreaders(s->env,
+                                        LEAD_STORE_MAX_READERS);
     }
     if (rc == 0 && !existing) {
         rc = mdb_env_set_mapsize(s->env, map_size ? map_size

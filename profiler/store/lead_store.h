@@ -135,6 +135,37 @@ typedef int (*lead_asset_fn)(void *arg, const lead_asset *a);
 int lead_store_each_asset(lead_store *s, lead_asset_fn fn, void *arg);
 
 #define LEAD_SCHEMA_VERSION  1
+#define LEAD_STORE_MAX_DBS      32      /* room for tables later versions add */
+#define LEAD_STORE_MAX_READERS  1024
+
+/* One of LMDB's trees as a meta page has it (lead_verify.c). */
+typedef struct {
+    unsigned   depth;
+    uint64_t   pages;         /* branch, leaf and overflow */
+    uint64_t   entries;
+    uint64_t   root;          /* UINT64_MAX: empty */
+} lead_store_tree;
+
+/* What LMDB's meta pages say of data.mdb: the one it uses, its trees. */
+typedef struct {
+    uint32_t          psize;
+    unsigned          meta;   /* the page used, 0 or 1 */
+    uint64_t          txnid;
+    uint64_t          mapsize;
+    uint64_t          last_pg;
+    uint64_t          file_size;
+    lead_store_tree   tree[2];    /* the free pages', the main table's */
+} lead_store_meta;
+
+/*
+ * The meta pages of a data.mdb of file_size bytes from its first len
+ * bytes (two pages are enough): LEAD_OK (file_size 0: an empty file LMDB
+ * starts anew), or LEAD_EDAMAGED and why, where LMDB would misread it.
+ */
+int lead_store_meta_read(const uint8_t *p, size_t len, uint64_t file_size,
+    lead_store_meta *m, char *err, size_t errlen);
+/* The same of dir/data.mdb, read as a writer may be writing it. */
+int lead_store_check_file(const char *dir, char *err, size_t errlen);
 
 /*
  * Every read through s sees one snapshot from lead_store_snapshot to the
