@@ -50,7 +50,7 @@
 
 #define FREE_DBI        0           /* LMDB's own tree of free pages */
 
-#define WALK_SECONDS    600         /* a tree that loops is damage too */
+#define WALK_SECONDS    300         /* a tree that loops is damage too */
 
 static volatile unsigned  sink;     /* what touch() read, kept */
 
