@@ -535,7 +535,7 @@ walk_tables(walk_ctx *w, MDB_txn *txn)
 static void
 walk_child(const char *dir, const lead_store_meta *m, int fd)
 {
-    MDB_env     *env;
+    MDB_env     *env = NULL;
     MDB_txn     *txn;
     walk_ctx     w;
     struct stat  st;
@@ -583,18 +583,22 @@ walk_child(const char *dir, const lead_store_meta *m, int fd)
     }
     if (rc != 0) {
         tell(&w, "err:%s", mdb_strerror(rc));
+        mdb_env_close(env);
         _exit(rc == MDB_INVALID || rc == MDB_CORRUPTED
               || rc == MDB_PAGE_NOTFOUND || rc == MDB_VERSION_MISMATCH
               ? 1 : 2);
     }
 
-    if (walk_tables(&w, txn) != 0) {
-        _exit(1);
+    rc = walk_tables(&w, txn);
+    if (rc == 0) {
+        tell(&w, "ok:%u tables, %llu records", w.tables,
+             (unsigned long long) w.records);
     }
 
-    tell(&w, "ok:%u tables, %llu records", w.tables,
-         (unsigned long long) w.records);
-    _exit(0);
+    /* the reader slot goes back: a stale one would pin freed pages */
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    _exit(rc == 0 ? 0 : 1);
 }
 
 /* Reads what the child told until it closes the pipe; keeps the last. */

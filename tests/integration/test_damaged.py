@@ -212,6 +212,39 @@ def test_reload_finds_a_store_damaged_since(prefix, source):
     assert n.crashed() == []
 
 
+def readers(store):
+    """The PIDs in LMDB's reader table (mdb_stat -r)."""
+    r = subprocess.run(["mdb_stat", "-r", store], capture_output=True,
+                       text=True, timeout=30)
+    assert "Reader Table Status" in r.stdout, r.stderr
+    return {int(line.split()[0]) for line in r.stdout.splitlines()
+            if line.strip() and line.split()[0].isdigit()}
+
+
+def test_checks_of_a_live_store_leave_no_reader(prefix, source):
+    """nginx -t and leadctl check walk a store the workers write: it is
+    whole, and the walk's reader slot is given back (a stale one would
+    keep LMDB from reusing freed pages)."""
+    n = site(prefix)
+    os.makedirs(n.store)
+    shutil.copy(os.path.join(source[0], "data.mdb"), n.store)
+    if IS_ROOT:
+        pw = pwd.getpwnam(WORKER_USER)
+        for p in (n.store, os.path.join(n.store, "data.mdb")):
+            os.chown(p, pw.pw_uid, pw.pw_gid)
+    try:
+        n.start()
+        serves_content(n)
+        r = n.test_config()
+        assert r.returncode == 0 and "damaged" not in r.stderr, r.stderr
+        r = leadctl(n.store, ["check"])
+        assert r.returncode == 0 and "is whole: 15 tables" in r.stdout
+        assert readers(n.store) <= set(n.workers(2))
+        assert alerts(n.error_log()) == []
+    finally:
+        n.quit()
+
+
 # every command, and what it needs to run
 COMMANDS = [
     ["events"], ["visitors"], ["assets"], ["leads"], ["show", "x@y.example"],
