@@ -218,13 +218,17 @@ lead_referrer_host(const char *url, size_t len, char out[LEAD_HOST_MAX])
     return valid ? n : 0;
 }
 
-/* Decodes one query value into out, keeping only printable valid UTF-8. */
+/*
+ * Decodes one query value into out, keeping only valid UTF-8 without
+ * controls (C0, C1, bidi); a value with no visible character is empty.
+ */
 static size_t
 query_value_decode(const char *v, size_t len, char *out, size_t size)
 {
     unsigned char  raw[LEAD_UTM_MAX * 3];
     size_t         i, n = 0, o = 0, k;
-    int            hi, lo;
+    int            hi, lo, visible = 0;
+    uint32_t       cp;
 
     for (i = 0; i < len && n < sizeof(raw); i++) {
         unsigned char  c = (unsigned char) v[i];
@@ -242,13 +246,9 @@ query_value_decode(const char *v, size_t len, char *out, size_t size)
     }
 
     for (i = 0; i < n; i += k) {
-        if (raw[i] < 0x20 || raw[i] == 0x7f) {
-            k = 1;
-            continue;
-        }
-        k = lead_utf8_len(raw + i, n - i);
-        if (k == 0) {
-            k = 1;
+        k = lead_utf8_char(raw + i, n - i, &cp);
+        if (k == 0 || lead_char_control(cp)) {
+            k = k ? k : 1;
             continue;
         }
         if (o + k > size) {
@@ -256,9 +256,10 @@ query_value_decode(const char *v, size_t len, char *out, size_t size)
         }
         memcpy(out + o, raw + i, k);
         o += k;
+        visible |= !lead_char_blank(cp);
     }
 
-    return o;
+    return visible ? o : 0;
 }
 
 void

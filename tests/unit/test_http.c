@@ -141,6 +141,14 @@ test_referrer_host(void **state)
         { "https://user@bad host/", "" },
         { "https://host.example:80@other.example/", "other.example" },
         { "//example.com/", "" },
+        /* no control or invisible character reaches a stored host */
+        { "https://a%C2%85b.example/", "" },
+        { "https://a\xc2\x85" "b.example/", "" },
+        { "https://evil\xe2\x80\xae" "moc.example/", "" },
+        { "https://a\xe2\x80\x8b" "b.example/", "" },
+        { "https://a\x1b[2Jb.example/", "" },
+        { "https://a.example\r\nx/", "" },
+        { "https://a.example:\xe2\x80\xae/", "a.example" },
     };
     char    out[LEAD_HOST_MAX];
     size_t  i, n;
@@ -225,6 +233,22 @@ test_utm_parse(void **state)
           "abcdefg", "", "" },
         /* a truncated sequence at the end */
         { "utm_medium=ok%E2%82", "", "ok", "" },
+        /* C1 controls: U+0080, U+0085, U+009B, U+009F, stripped */
+        { "utm_source=a%C2%80b%C2%85c%C2%9B2Jd%C2%9Fe", "abc2Jde", "", "" },
+        /* bidi embeddings, overrides, isolates and marks, stripped */
+        { "utm_campaign=a%E2%80%AAb%E2%80%ABc%E2%80%ACd%E2%80%ADe%E2%80%AEf",
+          "", "", "abcdef" },
+        { "utm_campaign=a%E2%81%A6b%E2%81%A7c%E2%81%A8d%E2%81%A9e",
+          "", "", "abcde" },
+        { "utm_medium=a%E2%80%8Eb%E2%80%8Fc%D8%9Cd%E2%80%A8e%E2%80%A9f",
+          "", "abcdef", "" },
+        /* raw bytes too, not only escaped ones */
+        { "utm_source=x\xe2\x80\xaey", "xy", "", "" },
+        /* nothing visible left: no value; blanks inside a value stay */
+        { "utm_source=%E2%80%8B&utm_medium=%C2%A0%C2%A0+",
+          "", "", "" },
+        { "utm_source=%E2%80%AE%C2%A0", "", "", "" },
+        { "utm_source=a%C2%A0b", "a\xc2\xa0" "b", "", "" },
     };
     lead_utm  u;
     size_t    i;
