@@ -108,7 +108,6 @@ int lead_form_token_verify(const uint8_t *secret, size_t secret_len,
 /* ---- what a request tells ---------------------------------------------- */
 
 typedef enum { LEAD_UA_UNKNOWN, LEAD_UA_BROWSER, LEAD_UA_BOT } lead_ua_class;
-
 const char *lead_ua_class_name(int ua_class);
 
 /* A user agent's class, read in one pass; remembered per thread. */
@@ -125,24 +124,22 @@ int lead_path_normalize(const char *target, size_t len,
 /* The lower-cased host of an absolute http(s) URL; 0 if none. */
 size_t lead_referrer_host(const char *url, size_t len,
     char out[LEAD_HOST_MAX]);
-
 typedef struct {
-    char    source[LEAD_UTM_MAX];
-    char    medium[LEAD_UTM_MAX];
-    char    campaign[LEAD_UTM_MAX];
+    char    source[LEAD_UTM_MAX], medium[LEAD_UTM_MAX], campaign[LEAD_UTM_MAX];
     size_t  source_len, medium_len, campaign_len;
 } lead_utm;
 
 /* utm_source, _medium and _campaign of a query: decoded, cut, cleaned. */
 void lead_utm_parse(const char *query, size_t len, lead_utm *utm);
 
-typedef struct {
-    uint64_t  start, end;  /* inclusive */
-} lead_range;
+typedef struct { uint64_t start, end; } lead_range;     /* inclusive */
 
 /* A Range header against size: how many ranges, or LEAD_EINVAL. */
 int lead_range_parse(const char *header, size_t len, uint64_t size,
     lead_range ranges[LEAD_MAX_RANGES]);
+/* Cache-Control (values comma-joined) no shared cache keeps: "private"
+   and the rest of in; out has room for 2 * len + 9 bytes. */
+size_t lead_cache_private(const char *in, size_t len, char *out);
 
 /* Where a visitor reads from (MaxMind DB); never the address itself. */
 typedef struct lead_geoip lead_geoip;

@@ -313,6 +313,78 @@ lead_utm_parse(const char *query, size_t len, lead_utm *utm)
     }
 }
 
+/* A Cache-Control directive's name is word, in any case. */
+static int
+directive_is(const char *d, size_t len, const char *word)
+{
+    size_t  i;
+
+    for (i = 0; i < len && word[i] != '\0'; i++) {
+        if (lower((unsigned char) d[i]) != word[i]) {
+            return 0;
+        }
+    }
+    return i == len && word[i] == '\0';
+}
+
+/*
+ * A response that sets a visitor's cookie must reach that visitor only:
+ * whatever the location's expires, add_header or upstream said, one
+ * Cache-Control that keeps what the browser may do with it (max-age,
+ * no-store, ...) and that no shared cache may store ("private").  public,
+ * private and s-maxage, which speak to shared caches, are dropped.
+ */
+size_t
+lead_cache_private(const char *in, size_t len, char *out)
+{
+    size_t       i, start, end, name, o;
+    int          quoted = 0;
+    const char  *d;
+
+    memcpy(out, "private", 7);
+    o = 7;
+
+    for (i = 0, start = 0; i <= len; i++) {
+        if (i < len && (in[i] != ',' || quoted)) {
+            if (in[i] == '"') {
+                quoted = !quoted;
+            } else if (in[i] == '\\' && quoted && i + 1 < len) {
+                i++;
+            }
+            continue;
+        }
+
+        /* in[start..i) is one directive; trimmed, then named */
+        while (start < i && (in[start] == ' ' || in[start] == '\t')) {
+            start++;
+        }
+        for (end = i; end > start && (in[end - 1] == ' '
+                                      || in[end - 1] == '\t'); end--)
+        {
+            /* void */
+        }
+        for (name = start; name < end && in[name] != '='
+                           && in[name] != ' '; name++)
+        {
+            /* void */
+        }
+
+        d = in + start;
+        if (end > start && !directive_is(d, name - start, "public")
+            && !directive_is(d, name - start, "private")
+            && !directive_is(d, name - start, "s-maxage"))
+        {
+            memcpy(out + o, ", ", 2);
+            memcpy(out + o + 2, d, end - start);
+            o += 2 + end - start;
+        }
+
+        start = i + 1;
+    }
+
+    return o;
+}
+
 const char *
 lead_ua_class_name(int ua_class)
 {

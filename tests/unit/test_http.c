@@ -463,6 +463,54 @@ test_range_parse(void **state)
     }
 }
 
+/* ---- lead_cache_private ----------------------------------------------- */
+
+static void
+test_cache_private(void **state)
+{
+    static const struct {
+        const char  *in;        /* the location's values, comma-joined */
+        const char  *want;
+    } cases[] = {
+        { "", "private" },
+        /* expires 1h: the browser keeps its hour, no shared cache does */
+        { "max-age=3600", "private, max-age=3600" },
+        /* add_header Cache-Control "public, max-age=60" */
+        { "public, max-age=60", "private, max-age=60" },
+        { "PUBLIC,Max-Age=60", "private, Max-Age=60" },
+        /* the module's own "private" and an upstream's, once */
+        { "private", "private" },
+        { "private, max-age=3600", "private, max-age=3600" },
+        { "max-age=60, s-maxage=600, proxy-revalidate",
+          "private, max-age=60, proxy-revalidate" },
+        { "  no-store ,, no-cache  ", "private, no-store, no-cache" },
+        { "private=\"Set-Cookie, X\", max-age=5", "private, max-age=5" },
+        { "no-cache=\"a,public\", public", "private, no-cache=\"a,public\"" },
+        { "publicity, s-maxagex=1", "private, publicity, s-maxagex=1" },
+        { "max-age=60, \"unterminated, public",
+          "private, max-age=60, \"unterminated, public" },
+        { ",,,,", "private" },
+        { "a,b,c,d,e", "private, a, b, c, d, e" },
+    };
+    char    out[256];
+    size_t  i, n, len;
+
+    (void) state;
+
+    for (i = 0; i < N_ELEMS(cases); i++) {
+        len = strlen(cases[i].in);
+        memset(out, '#', sizeof(out));
+        n = lead_cache_private(cases[i].in, len, out);
+        if (n != strlen(cases[i].want) || memcmp(out, cases[i].want, n) != 0)
+        {
+            fail_msg("\"%s\": got \"%.*s\", want \"%s\"", cases[i].in,
+                     (int) n, out, cases[i].want);
+        }
+        assert_true(n <= 2 * len + 9);
+        assert_int_equal(out[n], '#');
+    }
+}
+
 int
 main(void)
 {
@@ -472,6 +520,7 @@ main(void)
         cmocka_unit_test(test_referrer_host),
         cmocka_unit_test(test_referrer_host_length),
         cmocka_unit_test(test_utm_parse),
+        cmocka_unit_test(test_cache_private),
         cmocka_unit_test(test_utm_parse_length),
         cmocka_unit_test(test_ua_classify),
         cmocka_unit_test(test_range_parse),
