@@ -268,9 +268,12 @@ void lead_rules_free(lead_rules *r);
 int lead_store_rules(lead_store *s, lead_rules **out, char *err,
     size_t errlen);
 
-/* The most specific rule for a normalised path, or NULL. */
+/* The most specific rule for a normalised path, or NULL; ..._file: for a
+   file's path below the root, where "/d/index.*" stands for "/d/". */
 const lead_asset *lead_rules_match(const lead_rules *r, const char *path,
     size_t len);
+const lead_asset *lead_rules_match_file(const lead_rules *r,
+    const char *path, size_t len);
 size_t lead_rules_count(const lead_rules *r);
 const lead_asset *lead_rules_asset(const lead_rules *r, size_t i);
 unsigned lead_rules_stages(const lead_rules *r);
