@@ -47,7 +47,6 @@
 #define NGX_HTTP_LEAD_GATE_OFF   0
 #define NGX_HTTP_LEAD_GATE_ON    1
 #define NGX_HTTP_LEAD_GATE_AUTO  2
-#define NGX_HTTP_LEAD_GATE_FILES 3     /* unset: gated files only */
 
 
 #define NGX_HTTP_LEAD_COOKIE_MAX_AGE  (365 * 24 * 60 * 60)

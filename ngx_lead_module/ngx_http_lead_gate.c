@@ -64,10 +64,7 @@ ngx_http_lead_gate_handler(ngx_http_request_t *r)
     llcf = ngx_http_lead_loc_conf(r);
 
     /* the form is never behind the gate, even where "lead_gate on" */
-    if ((llcf->gate != NGX_HTTP_LEAD_GATE_ON
-         && llcf->gate != NGX_HTTP_LEAD_GATE_AUTO)
-        || llcf->form || r != r->main)
-    {
+    if (llcf->gate == NGX_HTTP_LEAD_GATE_OFF || llcf->form || r != r->main) {
         return NGX_DECLINED;
     }
 
@@ -101,8 +98,7 @@ ngx_http_lead_gate_handler(ngx_http_request_t *r)
  * gzip_static; not proxy_pass and the like, which set their own handler):
  * the file r->uri maps to now, after alias, root and try_files, with its
  * symlinks resolved, is matched by its path below the server's root, so
- * a gated file is gated however a location reaches it, in every location
- * but those that say "lead_gate off".
+ * a gated file is gated however a location with a gate reaches it.
  */
 static ngx_int_t
 ngx_http_lead_file_handler(ngx_http_request_t *r)

@@ -607,17 +607,15 @@ ngx_http_lead_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_value(conf->track, prev->track, 0);
     ngx_conf_merge_value(conf->honor_gpc, prev->honor_gpc, 1);
-    /* unset all the way: gated files gated, whatever reaches them */
     ngx_conf_merge_uint_value(conf->gate, prev->gate,
-                              NGX_HTTP_LEAD_GATE_FILES);
+                              NGX_HTTP_LEAD_GATE_OFF);
     ngx_conf_merge_str_value(conf->form_uri, prev->form_uri, "/lead/form");
     ngx_conf_merge_value(conf->form, prev->form, 0);
     ngx_conf_merge_value(conf->form_contact, prev->form_contact, 0);
     ngx_conf_merge_ptr_value(conf->form_template, prev->form_template, NULL);
 
-    if (!conf->track && !conf->form && conf->sales.data == NULL
-        && (conf->gate == NGX_HTTP_LEAD_GATE_OFF
-            || conf->gate == NGX_HTTP_LEAD_GATE_FILES))
+    if (!conf->track && conf->gate == NGX_HTTP_LEAD_GATE_OFF && !conf->form
+        && conf->sales.data == NULL)
     {
         return NGX_CONF_OK;
     }

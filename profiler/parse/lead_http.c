@@ -341,8 +341,27 @@ lead_cache_private(const char *in, size_t len, char *out)
     int          quoted = 0;
     const char  *d;
 
+    /* no-store already keeps it out of every cache: left as it is */
+    o = 0;
+    for (i = 0, start = 0; i <= len; i++) {
+        if (i == len || in[i] == ',') {
+            while (start < i && (in[start] == ' ' || in[start] == '\t')) {
+                start++;
+            }
+            for (end = i; end > start && (in[end - 1] == ' '
+                                          || in[end - 1] == '\t'); end--)
+            {
+                /* void */
+            }
+            if (directive_is(in + start, end - start, "no-store")) {
+                o = 1;
+            }
+            start = i + 1;
+        }
+    }
+
     memcpy(out, "private", 7);
-    o = 7;
+    o = o ? 0 : 7;
 
     for (i = 0, start = 0; i <= len; i++) {
         if (i < len && (in[i] != ',' || quoted)) {
@@ -374,9 +393,12 @@ lead_cache_private(const char *in, size_t len, char *out)
             && !directive_is(d, name - start, "private")
             && !directive_is(d, name - start, "s-maxage"))
         {
-            memcpy(out + o, ", ", 2);
-            memcpy(out + o + 2, d, end - start);
-            o += 2 + end - start;
+            if (o) {
+                memcpy(out + o, ", ", 2);
+                o += 2;
+            }
+            memcpy(out + o, d, end - start);
+            o += end - start;
         }
 
         start = i + 1;

@@ -1,7 +1,8 @@
 /*
  * libFuzzer: every request fact the module parses from a client: the
  * target path, the query's utm parameters (kept without controls),
- * Referer (a host's bytes only), User-Agent and Range.
+ * Referer (a host's bytes only), User-Agent and Range; and a
+ * Cache-Control an upstream sent, made private.
  * The target also goes the way the module sends it, cut to its query and
  * to LEAD_TARGET_MAX, as a hit the store's thread makes an event of.
  */
@@ -145,6 +146,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             || lead_ua_classify_cached(agents, s, size) != want)
         {
             __builtin_trap();
+        }
+    }
+
+    /* an upstream's Cache-Control, made private: within its bound */
+    {
+        static char  cc[2 * 65536 + 9];
+        size_t       k;
+
+        if (size <= 65536) {
+            k = lead_cache_private(s, size, cc);
+            if (k > 2 * size + 9 || k == 0) {
+                __builtin_trap();
+            }
         }
     }
 

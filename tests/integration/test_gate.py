@@ -469,8 +469,8 @@ def test_gate_on_around_the_form_does_not_loop(prefix):
 
 # ---- the gate by the file served ---------------------------------------------
 
-# other ways to the gated files: none says lead_gate, one says off
-REACHES = SERVER + """
+# other ways to the gated files, gated from the server level; one says off
+REACHES = "lead_gate auto;\n" + SERVER + """
         location /files/ { alias {prefix}/html/library/; }
         location /guide/ { root {prefix}/html/library; }
         location /tried/ { try_files /library/network-map.pdf =404; }

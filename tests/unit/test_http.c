@@ -483,7 +483,11 @@ test_cache_private(void **state)
         { "private, max-age=3600", "private, max-age=3600" },
         { "max-age=60, s-maxage=600, proxy-revalidate",
           "private, max-age=60, proxy-revalidate" },
-        { "  no-store ,, no-cache  ", "private, no-store, no-cache" },
+        /* no-store keeps it from every cache: no "private" needed */
+        { "no-store", "no-store" },
+        { "  no-store ,, no-cache  ", "no-store, no-cache" },
+        { "public, No-Store", "No-Store" },
+        { "no-cache, no-storex", "private, no-cache, no-storex" },
         { "private=\"Set-Cookie, X\", max-age=5", "private, max-age=5" },
         { "no-cache=\"a,public\", public", "private, no-cache=\"a,public\"" },
         { "publicity, s-maxagex=1", "private, publicity, s-maxagex=1" },
