@@ -103,6 +103,8 @@ typedef struct {
     unsigned           lead_known:1;     /* lookup done; lead valid if ... */
     unsigned           identified:1;     /* ... this is set */
     unsigned           new_visitor:1;
+    unsigned           cookie_set:1;     /* this response sets its cookie */
+    unsigned           upstream_set:1;   /* ... or the upstream's did */
     unsigned           opted_out:1;
     unsigned           prefetch:1;
     unsigned           geo_done:1;       /* geo looked up */
@@ -201,6 +203,8 @@ ngx_int_t ngx_http_lead_is_lead(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx);
 ngx_int_t ngx_http_lead_set_cookie(ngx_http_request_t *r,
     ngx_http_lead_main_conf_t *lmcf, ngx_http_lead_ctx_t *ctx);
+ngx_uint_t ngx_http_lead_cookie_out(ngx_http_request_t *r,
+    ngx_http_lead_main_conf_t *lmcf);
 ngx_table_elt_t *ngx_http_lead_add_header(ngx_http_request_t *r,
     const char *key, ngx_str_t *value);
 ngx_int_t ngx_http_lead_redirect(ngx_http_request_t *r, u_char *uri,

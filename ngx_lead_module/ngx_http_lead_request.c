@@ -326,7 +326,59 @@ ngx_http_lead_set_cookie(ngx_http_request_t *r,
 
     set_cookie->value.len = p - set_cookie->value.data;
 
+    ctx->cookie_set = 1;
+
     return NGX_OK;
+}
+
+
+/*
+ * Whether the response sets the visitor cookie: this module's, or an
+ * upstream's (a tracked nginx behind this one, or an application that
+ * sets a cookie of that name).
+ */
+ngx_uint_t
+ngx_http_lead_cookie_out(ngx_http_request_t *r,
+    ngx_http_lead_main_conf_t *lmcf)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return 0;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash == 0
+            || h[i].key.len != sizeof("Set-Cookie") - 1
+            || ngx_strncasecmp(h[i].key.data, (u_char *) "Set-Cookie",
+                               sizeof("Set-Cookie") - 1)
+               != 0)
+        {
+            continue;
+        }
+
+        /* "name=value; attributes" */
+        if (h[i].value.len > lmcf->cookie.len
+            && ngx_strncmp(h[i].value.data, lmcf->cookie.data,
+                           lmcf->cookie.len)
+               == 0
+            && h[i].value.data[lmcf->cookie.len] == '=')
+        {
+            return 1;
+        }
+    }
 }
 
 

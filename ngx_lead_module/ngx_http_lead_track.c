@@ -40,6 +40,11 @@ ngx_http_lead_track_init(ngx_conf_t *cf)
 }
 
 
+/*
+ * The module's filter sits below ngx_http_headers_filter_module (see
+ * ngx_module_order in config), so it sees the headers expires and
+ * add_header made, and what it fixes is final.
+ */
 static ngx_int_t
 ngx_http_lead_header_filter(ngx_http_request_t *r)
 {
@@ -47,43 +52,57 @@ ngx_http_lead_header_filter(ngx_http_request_t *r)
     ngx_http_lead_loc_conf_t   *llcf;
     ngx_http_lead_main_conf_t  *lmcf;
 
+    lmcf = ngx_http_lead_main_conf(r);
+
+    if (r != r->main || lmcf->secret.len == 0) {
+        return ngx_http_next_header_filter(r);
+    }
+
     llcf = ngx_http_lead_loc_conf(r);
 
-    if (r != r->main) {
-        return ngx_http_next_header_filter(r);
+    /*
+     * An error records nothing, so it gets no cookie either: an id made
+     * for nothing, on the responses shared caches keep most carelessly.
+     */
+    if (llcf->track && r->headers_out.status < NGX_HTTP_BAD_REQUEST) {
+
+        ctx = ngx_http_lead_get_visitor(r, llcf);
+
+        if (ctx && !ctx->opted_out) {
+
+            /* seen before the range filter turns a 200 into a 206 */
+            if (r->headers_out.status == NGX_HTTP_OK
+                && r->headers_out.content_length_n > 0)
+            {
+                ctx->file_size = r->headers_out.content_length_n;
+            }
+
+            if (ctx->new_visitor && !ctx->cookie_set) {
+
+                if (ngx_http_lead_cookie_out(r, lmcf)) {
+                    /*
+                     * a tracked nginx upstream made this visitor and
+                     * records the request: one cookie, one event
+                     */
+                    ctx->upstream_set = 1;
+
+                } else {
+                    /* tracking fails open: no cookie beats no content */
+                    (void) ngx_http_lead_set_cookie(r, lmcf, ctx);
+                }
+            }
+        }
     }
 
     ctx = ngx_http_lead_find_ctx(r);
 
-    /* gated content is one lead's: no shared cache may keep it */
-    if (ctx && ctx->gated) {
-        (void) ngx_http_lead_private(r);
-    }
-
-    if (!llcf->track) {
-        return ngx_http_next_header_filter(r);
-    }
-
-    ctx = ngx_http_lead_get_visitor(r, llcf);
-
-    if (ctx == NULL || ctx->opted_out) {
-        return ngx_http_next_header_filter(r);
-    }
-
-    /* seen before the range filter turns a 200 into a 206 */
-    if (r->headers_out.status == NGX_HTTP_OK
-        && r->headers_out.content_length_n > 0)
+    /*
+     * Gated content is one lead's, and a cookie one visitor's: no shared
+     * cache may keep either, whatever the location's headers say.
+     */
+    if ((ctx && (ctx->gated || ctx->cookie_set))
+        || ngx_http_lead_cookie_out(r, lmcf))
     {
-        ctx->file_size = r->headers_out.content_length_n;
-    }
-
-    if (ctx->new_visitor) {
-        lmcf = ngx_http_lead_main_conf(r);
-
-        /* tracking fails open: no cookie is better than no content */
-        (void) ngx_http_lead_set_cookie(r, lmcf, ctx);
-
-        /* nor may a shared cache hand this visitor's id to others */
         (void) ngx_http_lead_private(r);
     }
 
@@ -117,7 +136,8 @@ ngx_http_lead_log_handler(ngx_http_request_t *r)
         ctx = ngx_http_lead_get_visitor(r, llcf);
     }
 
-    if (ctx == NULL || ctx->opted_out || ctx->prefetch) {
+    if (ctx == NULL || ctx->opted_out || ctx->prefetch || ctx->upstream_set)
+    {
         return NGX_OK;
     }
 
@@ -127,33 +147,93 @@ ngx_http_lead_log_handler(ngx_http_request_t *r)
 }
 
 
-/* Cache-Control: private, unless the location set a Cache-Control. */
+/*
+ * One Cache-Control, "private" and what else the location, expires,
+ * add_header or the upstream said (max-age stays the browser's); every
+ * other Cache-Control header is dropped.
+ */
 static ngx_int_t
 ngx_http_lead_private(ngx_http_request_t *r)
 {
-    ngx_table_elt_t  *cc, **ccp;
+    u_char            *in, *p;
+    size_t             len;
+    ngx_uint_t         i;
+    ngx_list_part_t   *part;
+    ngx_table_elt_t   *h, *cc, **ccp;
 
-    if (r->headers_out.cache_control.nelts) {
-        return NGX_OK;
+    cc = NULL;
+    len = 0;
+
+    for (part = &r->headers_out.headers.part; part; part = part->next) {
+        h = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            if (h[i].hash != 0
+                && h[i].key.len == sizeof("Cache-Control") - 1
+                && ngx_strncasecmp(h[i].key.data, (u_char *) "Cache-Control",
+                                   sizeof("Cache-Control") - 1)
+                   == 0)
+            {
+                len += h[i].value.len + 1;
+            }
+        }
     }
 
-    if (ngx_array_init(&r->headers_out.cache_control, r->pool, 1,
-                       sizeof(ngx_table_elt_t *))
-        != NGX_OK)
-    {
+    in = ngx_pnalloc(r->pool, len + 1);
+    p = ngx_pnalloc(r->pool, 2 * len + 9);
+    if (in == NULL || p == NULL) {
         return NGX_ERROR;
     }
 
-    cc = ngx_list_push(&r->headers_out.headers);
-    ccp = ngx_array_push(&r->headers_out.cache_control);
-    if (cc == NULL || ccp == NULL) {
-        return NGX_ERROR;
+    len = 0;
+
+    for (part = &r->headers_out.headers.part; part; part = part->next) {
+        h = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            if (h[i].hash != 0
+                && h[i].key.len == sizeof("Cache-Control") - 1
+                && ngx_strncasecmp(h[i].key.data, (u_char *) "Cache-Control",
+                                   sizeof("Cache-Control") - 1)
+                   == 0)
+            {
+                if (len) {
+                    in[len++] = ',';
+                }
+                len = ngx_cpymem(in + len, h[i].value.data, h[i].value.len)
+                      - in;
+
+                if (cc == NULL) {
+                    cc = &h[i];
+                } else {
+                    h[i].hash = 0;
+                }
+            }
+        }
     }
 
-    cc->hash = 1;
-    ngx_str_set(&cc->key, "Cache-Control");
-    ngx_str_set(&cc->value, "private");
-    *ccp = cc;
+    if (cc == NULL) {
+        if (r->headers_out.cache_control.elts == NULL
+            && ngx_array_init(&r->headers_out.cache_control, r->pool, 1,
+                              sizeof(ngx_table_elt_t *))
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        cc = ngx_list_push(&r->headers_out.headers);
+        ccp = ngx_array_push(&r->headers_out.cache_control);
+        if (cc == NULL || ccp == NULL) {
+            return NGX_ERROR;
+        }
+
+        cc->hash = 1;
+        ngx_str_set(&cc->key, "Cache-Control");
+        *ccp = cc;
+    }
+
+    cc->value.data = p;
+    cc->value.len = lead_cache_private((char *) in, len, (char *) p);
 
     return NGX_OK;
 }

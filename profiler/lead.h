@@ -109,7 +109,6 @@ int lead_form_token_verify(const uint8_t *secret, size_t secret_len,
 /* ---- what a request tells ---------------------------------------------- */
 
 typedef enum { LEAD_UA_UNKNOWN, LEAD_UA_BROWSER, LEAD_UA_BOT } lead_ua_class;
-
 const char *lead_ua_class_name(int ua_class);
 
 /* A user agent's class, read in one pass; remembered per thread. */
@@ -126,24 +125,22 @@ int lead_path_normalize(const char *target, size_t len,
 /* The lower-cased host of an absolute http(s) URL; 0 if none. */
 size_t lead_referrer_host(const char *url, size_t len,
     char out[LEAD_HOST_MAX]);
-
 typedef struct {
-    char    source[LEAD_UTM_MAX];
-    char    medium[LEAD_UTM_MAX];
-    char    campaign[LEAD_UTM_MAX];
+    char    source[LEAD_UTM_MAX], medium[LEAD_UTM_MAX], campaign[LEAD_UTM_MAX];
     size_t  source_len, medium_len, campaign_len;
 } lead_utm;
 
 /* utm_source, _medium and _campaign of a query: decoded, cut, cleaned. */
 void lead_utm_parse(const char *query, size_t len, lead_utm *utm);
 
-typedef struct {
-    uint64_t  start, end;  /* inclusive */
-} lead_range;
+typedef struct { uint64_t start, end; } lead_range;     /* inclusive */
 
 /* A Range header against size: how many ranges, or LEAD_EINVAL. */
 int lead_range_parse(const char *header, size_t len, uint64_t size,
     lead_range ranges[LEAD_MAX_RANGES]);
+/* Cache-Control (values comma-joined) no shared cache keeps: "private"
+   and the rest of in; out has room for 2 * len + 9 bytes. */
+size_t lead_cache_private(const char *in, size_t len, char *out);
 
 /* Where a visitor reads from (MaxMind DB); never the address itself. */
 typedef struct lead_geoip lead_geoip;
@@ -272,9 +269,12 @@ void lead_rules_free(lead_rules *r);
 int lead_store_rules(lead_store *s, lead_rules **out, char *err,
     size_t errlen);
 
-/* The most specific rule for a normalised path, or NULL. */
+/* The most specific rule for a normalised path, or NULL; ..._file: for a
+   file's path below the root, where "/d/index.*" stands for "/d/". */
 const lead_asset *lead_rules_match(const lead_rules *r, const char *path,
     size_t len);
+const lead_asset *lead_rules_match_file(const lead_rules *r,
+    const char *path, size_t len);
 size_t lead_rules_count(const lead_rules *r);
 const lead_asset *lead_rules_asset(const lead_rules *r, size_t i);
 unsigned lead_rules_stages(const lead_rules *r);

@@ -161,19 +161,34 @@ lead_return_valid(const char *s, size_t len)
     return 1;
 }
 
+/*
+ * A name's characters: -1 when it is not UTF-8 or holds a control, else
+ * how many, with *visible whether one of them shows.  Blank characters
+ * at either end (U+00A0, U+200B, ...) are trimmed off *len.
+ */
 static size_t
-utf8_chars(const char *s, size_t len)
+name_chars(const char *s, size_t *len, int *visible)
 {
-    size_t  i, k, n = 0;
+    size_t    i, k, n = 0, end = 0, shown = 0;
+    uint32_t  cp;
 
-    for (i = 0; i < len; i += k) {
-        k = lead_utf8_len((const unsigned char *) s + i, len - i);
-        if (k == 0) {
+    *visible = 0;
+
+    for (i = 0; i < *len; i += k) {
+        k = lead_utf8_char((const unsigned char *) s + i, *len - i, &cp);
+        if (k == 0 || lead_char_control(cp)) {
             return (size_t) -1;
         }
         n++;
+        if (!lead_char_blank(cp)) {
+            *visible = 1;
+            end = i + k;
+            shown = n;
+        }
     }
-    return n;
+
+    *len = end;
+    return shown;
 }
 
 /* What was typed, for showing again: printable ASCII, cut to size. */
@@ -194,23 +209,41 @@ int
 lead_form_validate(const lead_form_fields *f, lead_form *form)
 {
     const char  *name = f->field[LEAD_FORM_NAME].data;
-    size_t       len = f->field[LEAD_FORM_NAME].len, i, chars;
-    int          n, errors = 0, usable;
+    size_t       len = f->field[LEAD_FORM_NAME].len, i, chars, sent;
+    int          n, errors = 0, visible;
 
     memset(form, 0, sizeof(*form));
 
-    len = name ? trim(&name, len) : 0;
-    chars = utf8_chars(name, len);
-    usable = chars != (size_t) -1;
-
-    for (i = 0; usable && i < len; i++) {
-        usable = (unsigned char) name[i] >= 0x20 && name[i] != 0x7f;
+    if (name == NULL) {
+        name = "";
+        len = 0;
     }
 
-    if (len == 0) {
+    len = trim(&name, len);
+
+    /* blanks before the first visible character go too */
+    for (i = 0; i < len; i += n) {
+        uint32_t  cp;
+
+        n = (int) lead_utf8_char((const unsigned char *) name + i, len - i,
+                                 &cp);
+        if (n == 0 || !lead_char_blank(cp)) {
+            break;
+        }
+    }
+    name += i;
+    sent = len;
+    len -= i;
+
+    chars = name_chars(name, &len, &visible);
+
+    if (sent == 0) {
         form->name_error = "Please enter your name.";
-    } else if (!usable) {
+    } else if (chars == (size_t) -1) {
         form->name_error = "Your name contains characters we cannot accept.";
+    } else if (!visible) {
+        form->name_error = "Your name has no visible character: please "
+                           "enter it in letters.";
     } else if (chars > LEAD_PERSON_NAME_MAX) {
         form->name_error = "Please shorten your name to 100 characters.";
     }
@@ -220,7 +253,7 @@ lead_form_validate(const lead_form_fields *f, lead_form *form)
     }
 
     /* shown again: a long name cut to size, an unusable one not at all */
-    if (usable && len > 0) {
+    if (chars != (size_t) -1 && len > 0) {
         for (i = 0, chars = 0; i < len && chars < LEAD_PERSON_NAME_MAX;
              chars++)
         {

@@ -218,13 +218,17 @@ lead_referrer_host(const char *url, size_t len, char out[LEAD_HOST_MAX])
     return valid ? n : 0;
 }
 
-/* Decodes one query value into out, keeping only printable valid UTF-8. */
+/*
+ * Decodes one query value into out, keeping only valid UTF-8 without
+ * controls (C0, C1, bidi); a value with no visible character is empty.
+ */
 static size_t
 query_value_decode(const char *v, size_t len, char *out, size_t size)
 {
     unsigned char  raw[LEAD_UTM_MAX * 3];
     size_t         i, n = 0, o = 0, k;
-    int            hi, lo;
+    int            hi, lo, visible = 0;
+    uint32_t       cp;
 
     for (i = 0; i < len && n < sizeof(raw); i++) {
         unsigned char  c = (unsigned char) v[i];
@@ -242,13 +246,9 @@ query_value_decode(const char *v, size_t len, char *out, size_t size)
     }
 
     for (i = 0; i < n; i += k) {
-        if (raw[i] < 0x20 || raw[i] == 0x7f) {
-            k = 1;
-            continue;
-        }
-        k = lead_utf8_len(raw + i, n - i);
-        if (k == 0) {
-            k = 1;
+        k = lead_utf8_char(raw + i, n - i, &cp);
+        if (k == 0 || lead_char_control(cp)) {
+            k = k ? k : 1;
             continue;
         }
         if (o + k > size) {
@@ -256,9 +256,10 @@ query_value_decode(const char *v, size_t len, char *out, size_t size)
         }
         memcpy(out + o, raw + i, k);
         o += k;
+        visible |= !lead_char_blank(cp);
     }
 
-    return o;
+    return visible ? o : 0;
 }
 
 void
@@ -310,6 +311,100 @@ lead_utm_parse(const char *query, size_t len, lead_utm *utm)
 
         i = end + 1;
     }
+}
+
+/* A Cache-Control directive's name is word, in any case. */
+static int
+directive_is(const char *d, size_t len, const char *word)
+{
+    size_t  i;
+
+    for (i = 0; i < len && word[i] != '\0'; i++) {
+        if (lower((unsigned char) d[i]) != word[i]) {
+            return 0;
+        }
+    }
+    return i == len && word[i] == '\0';
+}
+
+/*
+ * A response that sets a visitor's cookie must reach that visitor only:
+ * whatever the location's expires, add_header or upstream said, one
+ * Cache-Control that keeps what the browser may do with it (max-age,
+ * no-store, ...) and that no shared cache may store ("private").  public,
+ * private and s-maxage, which speak to shared caches, are dropped.
+ */
+size_t
+lead_cache_private(const char *in, size_t len, char *out)
+{
+    size_t       i, start, end, name, o;
+    int          quoted = 0;
+    const char  *d;
+
+    /* no-store already keeps it out of every cache: left as it is */
+    o = 0;
+    for (i = 0, start = 0; i <= len; i++) {
+        if (i == len || in[i] == ',') {
+            while (start < i && (in[start] == ' ' || in[start] == '\t')) {
+                start++;
+            }
+            for (end = i; end > start && (in[end - 1] == ' '
+                                          || in[end - 1] == '\t'); end--)
+            {
+                /* void */
+            }
+            if (directive_is(in + start, end - start, "no-store")) {
+                o = 1;
+            }
+            start = i + 1;
+        }
+    }
+
+    memcpy(out, "private", 7);
+    o = o ? 0 : 7;
+
+    for (i = 0, start = 0; i <= len; i++) {
+        if (i < len && (in[i] != ',' || quoted)) {
+            if (in[i] == '"') {
+                quoted = !quoted;
+            } else if (in[i] == '\\' && quoted && i + 1 < len) {
+                i++;
+            }
+            continue;
+        }
+
+        /* in[start..i) is one directive; trimmed, then named */
+        while (start < i && (in[start] == ' ' || in[start] == '\t')) {
+            start++;
+        }
+        for (end = i; end > start && (in[end - 1] == ' '
+                                      || in[end - 1] == '\t'); end--)
+        {
+            /* void */
+        }
+        for (name = start; name < end && in[name] != '='
+                           && in[name] != ' '; name++)
+        {
+            /* void */
+        }
+
+        d = in + start;
+        if (end > start && !directive_is(d, name - start, "public")
+            && !directive_is(d, name - start, "private")
+            && !directive_is(d, name - start, "s-maxage"))
+        {
+            if (o) {
+                memcpy(out + o, ", ", 2);
+                o += 2;
+            }
+            memcpy(out + o, d, end - start);
+            o += end - start;
+        }
+
+        start = i + 1;
+    }
+
+    return o;
 }
 
 const char *

@@ -172,6 +172,39 @@ lead_rules_find(const lead_rules *r, uint64_t id)
     return NULL;
 }
 
+/*
+ * The rule of a file nginx serves, by its path below the root: its own,
+ * or for an index file ("/guide/index.html") its directory's ("/guide/"),
+ * the usual rule.
+ */
+const lead_asset *
+lead_rules_match_file(const lead_rules *r, const char *path, size_t len)
+{
+    size_t             slash;
+    const lead_asset  *a;
+
+    if (len == 0 || path[0] != '/') {
+        return NULL;
+    }
+
+    a = lead_rules_match(r, path, len);
+    if (a) {
+        return a;
+    }
+
+    for (slash = len - 1; path[slash] != '/'; slash--) {
+        /* void */
+    }
+
+    if (len - slash > sizeof("/index.") - 1
+        && memcmp(path + slash, "/index.", sizeof("/index.") - 1) == 0)
+    {
+        return lead_rules_match(r, path, slash + 1);
+    }
+
+    return NULL;
+}
+
 size_t
 lead_rules_count(const lead_rules *r)
 {

@@ -63,6 +63,13 @@ int lead_hex_digit(int c);
 
 /* Length of the valid UTF-8 sequence at s (1 to 4), 0 if invalid. */
 size_t lead_utf8_len(const unsigned char *s, size_t len);
+/* ... and its code point in *cp. */
+size_t lead_utf8_char(const unsigned char *s, size_t len, uint32_t *cp);
+
+/* A control: C0, DEL, C1, U+2028/U+2029, bidi controls; never stored. */
+int lead_char_control(uint32_t cp);
+/* A character that shows nothing (spaces, zero-width, fillers). */
+int lead_char_blank(uint32_t cp);
 
 
 /* needle, already lower-case, in s, ignoring ASCII case */

@@ -1,6 +1,7 @@
 /*
  * Small text helpers every layer uses on bytes from outside: UTF-8
- * sequences, URL decoding and a case-blind search.
+ * sequences, which characters are controls or show nothing, URL decoding
+ * and a case-blind search.
  */
 
 #include <ctype.h>
@@ -20,12 +21,13 @@ lead_hex_digit(int c)
 }
 
 size_t
-lead_utf8_len(const unsigned char *s, size_t len)
+lead_utf8_char(const unsigned char *s, size_t len, uint32_t *out)
 {
     size_t    need, i;
     uint32_t  cp;
 
     if (s[0] < 0x80) {
+        *out = s[0];
         return 1;
     }
     if ((s[0] & 0xe0) == 0xc0) {
@@ -59,7 +61,58 @@ lead_utf8_len(const unsigned char *s, size_t len)
         return 0;
     }
 
+    *out = cp;
     return need;
+}
+
+size_t
+lead_utf8_len(const unsigned char *s, size_t len)
+{
+    uint32_t  cp;
+
+    return lead_utf8_char(s, len, &cp);
+}
+
+/*
+ * C0 and C1 controls, DEL, the line and paragraph separators, and the
+ * bidirectional controls (U+061C, U+200E-U+200F, U+202A-U+202E,
+ * U+2066-U+2069): what makes a terminal, a CSV cell or a page show
+ * text other than it is, or in another order.
+ */
+int
+lead_char_control(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)
+           || cp == 0x061c || cp == 0x200e || cp == 0x200f
+           || (cp >= 0x2028 && cp <= 0x202e)
+           || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/*
+ * Characters that show nothing: spaces, no-break and zero-width ones,
+ * joiners, fillers, the byte-order mark, variation selectors and tags.
+ */
+int
+lead_char_blank(uint32_t cp)
+{
+    static const uint32_t  ranges[][2] = {
+        { 0x0020, 0x0020 }, { 0x00a0, 0x00a0 }, { 0x00ad, 0x00ad },
+        { 0x034f, 0x034f }, { 0x115f, 0x1160 }, { 0x17b4, 0x17b5 },
+        { 0x180b, 0x180e }, { 0x2000, 0x200d }, { 0x205f, 0x2064 },
+        { 0x206a, 0x206f }, { 0x2800, 0x2800 }, { 0x3000, 0x3000 },
+        { 0x3164, 0x3164 }, { 0xfe00, 0xfe0f }, { 0xfeff, 0xfeff },
+        { 0xffa0, 0xffa0 }, { 0x1d159, 0x1d159 }, { 0x1d173, 0x1d17a },
+        { 0xe0000, 0xe0fff }
+    };
+
+    size_t  i;
+
+    for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+        if (cp >= ranges[i][0] && cp <= ranges[i][1]) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 size_t

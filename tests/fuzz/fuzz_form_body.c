@@ -1,6 +1,7 @@
 /*
  * libFuzzer: the form's urlencoded body as any browser may post it,
- * parsed and validated; and the raw input as an e-mail and a return path.
+ * parsed and validated (an accepted name holds no control and shows);
+ * and the raw input as an e-mail and a return path.
  */
 
 #include <string.h>
@@ -36,6 +37,29 @@ check_email(const char *email, size_t len)
     }
 }
 
+/*
+ * A name accepted: valid UTF-8 without a control (C0, DEL, C1, bidi),
+ * with a visible character first and last.
+ */
+static void
+check_name(const char *name, size_t len)
+{
+    size_t    i, k;
+    uint32_t  cp = 0;
+
+    for (i = 0; i < len; i += k) {
+        k = lead_utf8_char((const unsigned char *) name + i, len - i, &cp);
+        if (k == 0 || lead_char_control(cp)
+            || (i == 0 && lead_char_blank(cp)))
+        {
+            __builtin_trap();
+        }
+    }
+    if (len == 0 || lead_char_blank(cp)) {
+        __builtin_trap();
+    }
+}
+
 /* What lead_return_valid accepts is a local path a redirect may use. */
 static void
 check_return(const char *s, size_t len)
@@ -63,7 +87,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static lead_form         form;
     const char              *s = (const char *) data;
     char                     email[LEAD_EMAIL_MAX];
-    size_t                   i;
     int                      k, n, errors;
 
     n = lead_email_normalize(s, size, email);
@@ -134,12 +157,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         {
             __builtin_trap();
         }
-        for (i = 0; i < form.name_len; i++) {
-            if ((unsigned char) form.name[i] < 0x20 || form.name[i] == 0x7f)
-            {
-                __builtin_trap();
-            }
-        }
+        check_name(form.name, form.name_len);
         check_email(form.email, form.email_len);
     }
 

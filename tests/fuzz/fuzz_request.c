@@ -1,6 +1,8 @@
 /*
  * libFuzzer: every request fact the module parses from a client: the
- * target path, the query's utm parameters, Referer, User-Agent and Range.
+ * target path, the query's utm parameters (kept without controls),
+ * Referer (a host's bytes only), User-Agent and Range; and a
+ * Cache-Control an upstream sent, made private.
  * The target also goes the way the module sends it, cut to its query and
  * to LEAD_TARGET_MAX, as a hit the store's thread makes an event of.
  */
@@ -59,6 +61,29 @@ check_hit(const char *target, size_t size, int n, const char *path)
     }
 }
 
+/* A campaign value kept: valid UTF-8, no control, something visible. */
+static void
+check_utm(const char *v, size_t len)
+{
+    size_t    i, k;
+    uint32_t  cp;
+    int       visible = 0;
+
+    if (len > LEAD_UTM_MAX) {
+        __builtin_trap();
+    }
+    for (i = 0; i < len; i += k) {
+        k = lead_utf8_char((const unsigned char *) v + i, len - i, &cp);
+        if (k == 0 || lead_char_control(cp)) {
+            __builtin_trap();
+        }
+        visible |= !lead_char_blank(cp);
+    }
+    if (len > 0 && !visible) {
+        __builtin_trap();
+    }
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -68,6 +93,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lead_utm     utm;
     lead_range   ranges[LEAD_MAX_RANGES];
     int          n, m, i;
+    size_t       h, hlen;
     uint64_t     file_size = 1000003;
 
     n = lead_path_normalize(s, size, path);
@@ -91,14 +117,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_hit(s, size, n, path);
 
     lead_utm_parse(s, size, &utm);
-    if (utm.source_len > LEAD_UTM_MAX || utm.medium_len > LEAD_UTM_MAX
-        || utm.campaign_len > LEAD_UTM_MAX)
-    {
+    check_utm(utm.source, utm.source_len);
+    check_utm(utm.medium, utm.medium_len);
+    check_utm(utm.campaign, utm.campaign_len);
+
+    /* a host: lower-case letters, digits, '-', '.', '_' and no more */
+    hlen = lead_referrer_host(s, size, host);
+    if (hlen > LEAD_HOST_MAX) {
         __builtin_trap();
     }
-
-    if (lead_referrer_host(s, size, host) > LEAD_HOST_MAX) {
-        __builtin_trap();
+    for (h = 0; h < hlen; h++) {
+        if (strchr("abcdefghijklmnopqrstuvwxyz0123456789-._", host[h]) == NULL
+            || host[h] == '\0')
+        {
+            __builtin_trap();
+        }
     }
 
     /* the worker's cache answers as the classifier, seen before or not */
@@ -113,6 +146,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             || lead_ua_classify_cached(agents, s, size) != want)
         {
             __builtin_trap();
+        }
+    }
+
+    /* an upstream's Cache-Control, made private: within its bound */
+    {
+        static char  cc[2 * 65536 + 9];
+        size_t       k;
+
+        if (size <= 65536) {
+            k = lead_cache_private(s, size, cc);
+            if (k > 2 * size + 9 || k == 0) {
+                __builtin_trap();
+            }
         }
     }
 

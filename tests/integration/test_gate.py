@@ -465,3 +465,55 @@ def test_gate_on_around_the_form_does_not_loop(prefix):
         assert b.get("/lead/form?return=/").status_code == 200
     finally:
         n.quit()
+
+
+# ---- the gate by the file served ---------------------------------------------
+
+# other ways to the gated files, gated from the server level; one says off
+REACHES = "lead_gate auto;\n" + SERVER + """
+        location /files/ { alias {prefix}/html/library/; }
+        location /guide/ { root {prefix}/html/library; }
+        location /tried/ { try_files /library/network-map.pdf =404; }
+        location /open/ { lead_gate off; alias {prefix}/html/library/; }
+"""
+
+# each serves a gated file: the map, the guide's index and a section
+REACHED = ["/files/network-map.pdf", "/files/guide/",
+           "/files/guide/index.html", "/files/guide/1-requirements.html", "/guide/3-sla.html",
+           "/tried/x", "/linked/network-map.pdf", "/linked/guide/",
+           "/linked/guide/2-redundancy.html"]
+
+
+@pytest.fixture
+def reaches(prefix):
+    copy_site(prefix)
+    html = os.path.join(prefix, "html")
+    os.makedirs(os.path.join(html, "all"))
+    os.symlink(os.path.join(html, "library"), os.path.join(html, "linked"))
+    n = Nginx(prefix, http=HTTP, server=REACHES.replace("{prefix}", prefix))
+    try:
+        yield n.start()
+    finally:
+        n.quit()
+
+
+def test_gated_files_are_gated_however_reached(reaches):
+    with open(os.path.join(reaches.prefix, "html", "library",
+                           "network-map.pdf"), "rb") as f:
+        pdf = f.read()
+    b = Browser(reaches)
+    for path in REACHED:
+        r = b.get(path)
+        assert r.status_code == 303, path
+        assert r.headers["Location"].endswith(
+            "/lead/form?return=" + path), path
+        assert pdf[:64] not in r.content
+    # "lead_gate off" says so: served to anyone
+    assert b.get("/open/network-map.pdf").content == pdf
+    # a lead reads them all, kept from shared caches
+    b.identify("ada@example.com", ret="/")
+    for path in REACHED:
+        r = b.get(path)
+        assert r.status_code == 200, path
+        assert "private" in r.headers["Cache-Control"], path
+    assert b.get("/files/network-map.pdf").content == pdf

@@ -180,6 +180,44 @@ def test_form_return_with_raw_control_characters_goes_home(site):
     assert len(finish(site)["leads"]) == 1
 
 
+# ---- controls and invisible characters -------------------------------------
+
+# names a terminal, a CSV cell or a page would show as other than they are
+UNSHOWABLE = {
+    "Ada\u0085Lovelace": "contains characters we cannot accept",
+    "\u009b2JAda": "contains characters we cannot accept",
+    "evil\u202efdp.exe": "contains characters we cannot accept",
+    "Ada\u2066Lovelace\u2069": "contains characters we cannot accept",
+    "\u00a0\u00a0": "has no visible character",
+    "\u200b": "has no visible character",
+    "\u200b\u00a0\ufeff": "has no visible character",
+}
+
+
+def test_unshowable_names_are_refused_with_a_message(site):
+    b = Browser(site)
+    _, token = b.form("/")
+    for name, message in UNSHOWABLE.items():
+        r = b.post({"name": name, "email": "ada@example.com", "return": "/",
+                    "token": token})
+        assert r.status_code == 422, name
+        assert "Your name " + message in r.text, name
+    assert finish(site)["leads"] == []
+
+
+def test_campaign_values_are_stored_without_controls(site):
+    b = Browser(site)
+    r = b.get("/library/why-outages-cost.html?utm_source=a%C2%85b%E2%80%AEc"
+              "&utm_medium=%E2%80%8B%C2%A0&utm_campaign=q4%E2%81%A6x%C2%9B",
+              headers={"Referer": "https://evil\u202e.example/".encode()})
+    assert r.status_code == 200
+    (e,) = site.wait_events(1)
+    assert (e["utm_source"], e["utm_medium"], e["utm_campaign"]) == (
+        "abc", "", "q4x")
+    assert e["referrer_host"] == ""
+    assert finish(site)["events"] == [e]
+
+
 # ---- gate bypass by path tricks ---------------------------------------------
 
 # spellings nginx maps to the gated file itself: each must meet the gate

@@ -16,6 +16,8 @@
 
 #define NAME_EMPTY  "Please enter your name."
 #define NAME_BAD    "Your name contains characters we cannot accept."
+#define NAME_BLANK  "Your name has no visible character: please enter " \
+                    "it in letters."
 #define NAME_LONG   "Please shorten your name to 100 characters."
 #define EMAIL_EMPTY "Please enter your e-mail address."
 #define EMAIL_BAD   "Please check your e-mail address: it should look " \

@@ -610,6 +610,97 @@ test_validate_redisplay(void **state)
     }
 }
 
+/*
+ * Controls other than C0 (C1, the line separators, bidi overrides and
+ * isolates) are refused like C0; a name of characters that show nothing
+ * is refused with its own message; blanks at either end are trimmed.
+ */
+static void
+test_validate_unicode_names(void **state)
+{
+    static const struct {
+        const char  *name;      /* urlencoded */
+        const char  *error;
+        const char  *kept;      /* when accepted */
+    } cases[] = {
+        /* C1: U+0080, U+0085 (NEL), U+009B (CSI), U+009F */
+        { "A%C2%80B", NAME_BAD, NULL },
+        { "A%C2%85B", NAME_BAD, NULL },
+        { "A%C2%9B2J", NAME_BAD, NULL },
+        { "A%C2%9FB", NAME_BAD, NULL },
+        /* the first character past C1 is a letter like any other */
+        { "A%C2%A0B", NULL, "A\xc2\xa0" "B" },
+        /* bidi embeddings and overrides U+202A-U+202E */
+        { "A%E2%80%AAB", NAME_BAD, NULL },
+        { "A%E2%80%ABB", NAME_BAD, NULL },
+        { "A%E2%80%ACB", NAME_BAD, NULL },
+        { "A%E2%80%ADB", NAME_BAD, NULL },
+        { "evil%E2%80%AEfdp.exe", NAME_BAD, NULL },
+        /* bidi isolates U+2066-U+2069, marks U+200E, U+200F, U+061C */
+        { "A%E2%81%A6B", NAME_BAD, NULL },
+        { "A%E2%81%A7B", NAME_BAD, NULL },
+        { "A%E2%81%A8B", NAME_BAD, NULL },
+        { "A%E2%81%A9B", NAME_BAD, NULL },
+        { "A%E2%80%8EB", NAME_BAD, NULL },
+        { "A%E2%80%8FB", NAME_BAD, NULL },
+        { "A%D8%9CB", NAME_BAD, NULL },
+        /* line and paragraph separators */
+        { "A%E2%80%A8B", NAME_BAD, NULL },
+        { "A%E2%80%A9B", NAME_BAD, NULL },
+        /* nothing visible: U+00A0, U+200B, U+FEFF, U+3000, U+3164 */
+        { "%C2%A0", NAME_BLANK, NULL },
+        { "%C2%A0%C2%A0%C2%A0", NAME_BLANK, NULL },
+        { "%E2%80%8B", NAME_BLANK, NULL },
+        { "%E2%80%8B%E2%80%8B+%C2%A0", NAME_BLANK, NULL },
+        { "+%E2%80%8C%E2%80%8D%E2%81%A0%EF%BB%BF+", NAME_BLANK, NULL },
+        { "%E3%80%80%E3%85%A4", NAME_BLANK, NULL },
+        /* a control among blanks is a control */
+        { "%C2%A0%C2%85", NAME_BAD, NULL },
+        /* blanks at either end trimmed, inside kept */
+        { "%C2%A0%E2%80%8BAda%E2%80%8BLovelace%C2%A0%E2%80%8B", NULL,
+          "Ada\xe2\x80\x8bLovelace" },
+        { "%E2%80%8B+Ada+%E2%80%8B", NULL, "Ada" },
+        /* letters of any script, and marks, are visible */
+        { "%E5%BC%A0%E4%BC%9F", NULL, "\xe5\xbc\xa0\xe4\xbc\x9f" },
+        { "%D7%A9%D7%A8%D7%94", NULL, "\xd7\xa9\xd7\xa8\xd7\x94" },
+    };
+    lead_form_fields  f;
+    lead_form         form;
+    char              body[256];
+    size_t            i;
+    int               errors;
+
+    (void) state;
+
+    for (i = 0; i < N_ELEMS(cases); i++) {
+        snprintf(body, sizeof(body), "%sname=%s", GOOD, cases[i].name);
+        assert_int_equal(lead_form_parse(body, strlen(body), &f), LEAD_OK);
+        errors = lead_form_validate(&f, &form);
+
+        if (cases[i].error) {
+            if (errors != 1 || form.name_error == NULL
+                || strcmp(form.name_error, cases[i].error) != 0)
+            {
+                fail_msg("\"%s\": %d errors (%s), want \"%s\"",
+                         cases[i].name, errors,
+                         form.name_error ? form.name_error : "none",
+                         cases[i].error);
+            }
+            if (strcmp(cases[i].error, NAME_BAD) == 0) {
+                assert_int_equal(form.name_len, 0);   /* not shown again */
+            }
+            continue;
+        }
+
+        if (errors != 0) {
+            fail_msg("\"%s\": refused (%s)", cases[i].name,
+                     form.name_error ? form.name_error : "-");
+        }
+        expect_bytes(cases[i].name, "name", form.name, form.name_len,
+                     cases[i].kept, strlen(cases[i].kept));
+    }
+}
+
 /* ---- the anti-CSRF token ----------------------------------------------- */
 
 /* key is an array: its length is known. */
@@ -708,6 +799,7 @@ main(void)
         cmocka_unit_test(test_validate_long_values),
         cmocka_unit_test(test_token),
         cmocka_unit_test(test_validate_redisplay),
+        cmocka_unit_test(test_validate_unicode_names),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -141,6 +141,14 @@ test_referrer_host(void **state)
         { "https://user@bad host/", "" },
         { "https://host.example:80@other.example/", "other.example" },
         { "//example.com/", "" },
+        /* no control or invisible character reaches a stored host */
+        { "https://a%C2%85b.example/", "" },
+        { "https://a\xc2\x85" "b.example/", "" },
+        { "https://evil\xe2\x80\xae" "moc.example/", "" },
+        { "https://a\xe2\x80\x8b" "b.example/", "" },
+        { "https://a\x1b[2Jb.example/", "" },
+        { "https://a.example\r\nx/", "" },
+        { "https://a.example:\xe2\x80\xae/", "a.example" },
     };
     char    out[LEAD_HOST_MAX];
     size_t  i, n;
@@ -225,6 +233,22 @@ test_utm_parse(void **state)
           "abcdefg", "", "" },
         /* a truncated sequence at the end */
         { "utm_medium=ok%E2%82", "", "ok", "" },
+        /* C1 controls: U+0080, U+0085, U+009B, U+009F, stripped */
+        { "utm_source=a%C2%80b%C2%85c%C2%9B2Jd%C2%9Fe", "abc2Jde", "", "" },
+        /* bidi embeddings, overrides, isolates and marks, stripped */
+        { "utm_campaign=a%E2%80%AAb%E2%80%ABc%E2%80%ACd%E2%80%ADe%E2%80%AEf",
+          "", "", "abcdef" },
+        { "utm_campaign=a%E2%81%A6b%E2%81%A7c%E2%81%A8d%E2%81%A9e",
+          "", "", "abcde" },
+        { "utm_medium=a%E2%80%8Eb%E2%80%8Fc%D8%9Cd%E2%80%A8e%E2%80%A9f",
+          "", "abcdef", "" },
+        /* raw bytes too, not only escaped ones */
+        { "utm_source=x\xe2\x80\xaey", "xy", "", "" },
+        /* nothing visible left: no value; blanks inside a value stay */
+        { "utm_source=%E2%80%8B&utm_medium=%C2%A0%C2%A0+",
+          "", "", "" },
+        { "utm_source=%E2%80%AE%C2%A0", "", "", "" },
+        { "utm_source=a%C2%A0b", "a\xc2\xa0" "b", "", "" },
     };
     lead_utm  u;
     size_t    i;
@@ -439,6 +463,58 @@ test_range_parse(void **state)
     }
 }
 
+/* ---- lead_cache_private ----------------------------------------------- */
+
+static void
+test_cache_private(void **state)
+{
+    static const struct {
+        const char  *in;        /* the location's values, comma-joined */
+        const char  *want;
+    } cases[] = {
+        { "", "private" },
+        /* expires 1h: the browser keeps its hour, no shared cache does */
+        { "max-age=3600", "private, max-age=3600" },
+        /* add_header Cache-Control "public, max-age=60" */
+        { "public, max-age=60", "private, max-age=60" },
+        { "PUBLIC,Max-Age=60", "private, Max-Age=60" },
+        /* the module's own "private" and an upstream's, once */
+        { "private", "private" },
+        { "private, max-age=3600", "private, max-age=3600" },
+        { "max-age=60, s-maxage=600, proxy-revalidate",
+          "private, max-age=60, proxy-revalidate" },
+        /* no-store keeps it from every cache: no "private" needed */
+        { "no-store", "no-store" },
+        { "  no-store ,, no-cache  ", "no-store, no-cache" },
+        { "public, No-Store", "No-Store" },
+        { "no-cache, no-storex", "private, no-cache, no-storex" },
+        { "private=\"Set-Cookie, X\", max-age=5", "private, max-age=5" },
+        { "no-cache=\"a,public\", public", "private, no-cache=\"a,public\"" },
+        { "publicity, s-maxagex=1", "private, publicity, s-maxagex=1" },
+        { "max-age=60, \"unterminated, public",
+          "private, max-age=60, \"unterminated, public" },
+        { ",,,,", "private" },
+        { "a,b,c,d,e", "private, a, b, c, d, e" },
+    };
+    char    out[256];
+    size_t  i, n, len;
+
+    (void) state;
+
+    for (i = 0; i < N_ELEMS(cases); i++) {
+        len = strlen(cases[i].in);
+        memset(out, '#', sizeof(out));
+        n = lead_cache_private(cases[i].in, len, out);
+        if (n != strlen(cases[i].want) || memcmp(out, cases[i].want, n) != 0)
+        {
+            fail_msg("\"%s\": got \"%.*s\", want \"%s\"", cases[i].in,
+                     (int) n, out, cases[i].want);
+        }
+        assert_true(n <= 2 * len + 9);
+        assert_int_equal(out[n], '#');
+    }
+}
+
 int
 main(void)
 {
@@ -448,6 +524,7 @@ main(void)
         cmocka_unit_test(test_referrer_host),
         cmocka_unit_test(test_referrer_host_length),
         cmocka_unit_test(test_utm_parse),
+        cmocka_unit_test(test_cache_private),
         cmocka_unit_test(test_utm_parse_length),
         cmocka_unit_test(test_ua_classify),
         cmocka_unit_test(test_range_parse),

@@ -106,6 +106,51 @@ test_match(void **state)
     lead_rules_free(without);
 }
 
+/* A file below the root: its own rule, or an index file its directory's. */
+static void
+test_match_file(void **state)
+{
+    static const struct {
+        const char  *path;
+        const char  *want;            /* rule path, NULL: untagged */
+    } cases[] = {
+        { "/x/a/b.html", "/x/a/b.html" },
+        { "/docs/index.html", "/docs*" },
+        { "/guide/index.html", "/guide/" },
+        { "/guide/index.htm", "/guide/" },
+        { "/guide/index.", NULL },            /* "index." names nothing */
+        { "/guide/index", NULL },
+        { "/guide/xindex.html", NULL },
+        { "/guide/sub/index.html", NULL },
+        { "/index.html", "/" },
+        { "/guide/", "/guide/" },
+        { "", NULL },
+        { "guide/index.html", NULL },         /* not below a root */
+    };
+    lead_rules        *r;
+    const lead_asset  *a;
+    size_t             i;
+
+    (void) state;
+
+    r = parse_ok("", HEADER "/x/a/b.html,B,epiphany,1,,\n"
+                 "/docs*,D,epiphany,1,,\n/guide/,G,epiphany,1,,\n"
+                 "/,Home,epiphany,1,,\n");
+
+    for (i = 0; i < N_ELEMS(cases); i++) {
+        a = lead_rules_match_file(r, cases[i].path, strlen(cases[i].path));
+        if (cases[i].want == NULL ? a != NULL
+            : a == NULL || strcmp(a->path, cases[i].want) != 0)
+        {
+            fail_msg("%s: want %s, got %s", cases[i].path,
+                     cases[i].want ? cases[i].want : "none",
+                     a ? a->path : "none");
+        }
+    }
+
+    lead_rules_free(r);
+}
+
 /* Ids come from the path pattern alone, so they survive reordering. */
 static void
 test_ids_stable(void **state)
@@ -438,6 +483,7 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_error_buffer_short),
         cmocka_unit_test(test_match),
+        cmocka_unit_test(test_match_file),
         cmocka_unit_test(test_ids_stable),
         T(test_load_files),
         cmocka_unit_test(test_event_asset_round_trip),
