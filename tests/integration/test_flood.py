@@ -230,3 +230,25 @@ def test_no_served_request_loses_its_event(prefix):
         assert answered >= sent and stored == answered
     finally:
         n.quit()
+
+
+@pytest.mark.parametrize("params,error", [
+    ("anonymous=95%", "use 1% to 90% of the size"),
+    ("anonymous=0%", "use 1% to 90% of the size"),
+    ("anonymous=1k", "use at least 64k"),
+    ("anonymous=junk", "use at least 64k"),
+    ("size=8m anonymous=8m", "is over 90% of the store's size"),
+    ("anonymous=1000m", "is over 90% of the store's size"),
+    ("size=8m anonymous=2m", None),
+    ("anonymous=25%", None),
+])
+def test_anonymous_bound_checked_by_nginx_t(prefix, params, error):
+    n = Nginx(prefix, http=f"""
+        lead_store {{prefix}}/store {params};
+        lead_secret {{prefix}}/secret;
+    """)
+    r = n.test_config()
+    if error is None:
+        assert r.returncode == 0, r.stderr
+    else:
+        assert r.returncode != 0 and error in r.stderr, r.stderr
