@@ -57,11 +57,16 @@
 #define NGX_HTTP_LEAD_RETENTION       (395 * 24 * 60 * 60)
 #define NGX_HTTP_LEAD_PURGE_EVERY     60      /* s between expiry sweeps */
 #define NGX_HTTP_LEAD_PURGE_BATCH     500     /* visitors per transaction */
+#define NGX_HTTP_LEAD_ANONYMOUS       50      /* % of the map, by default */
+#define NGX_HTTP_LEAD_ANONYMOUS_MAX   90      /* % the rest kept for leads */
+#define NGX_HTTP_LEAD_QUEUE           8       /* full batches held, at most */
 
 
 typedef struct {
     ngx_str_t        store;          /* NUL-terminated */
     off_t            map_size;
+    off_t            anonymous;      /* bytes; 0: a share of map_size */
+    ngx_uint_t       anonymous_pct;  /* that share, when set */
     ngx_msec_t       flush;
     size_t           batch_size;
     time_t           retention;      /* s; 0: anonymous history kept */
@@ -136,12 +141,16 @@ typedef struct {
     ngx_file_uniq_t  store_uniq;
     lead_hits       *batch;          /* filling */
     lead_hits       *writing;        /* with the thread, or to retry */
+    lead_hits       *full[NGX_HTTP_LEAD_QUEUE];   /* filled, oldest first */
+    ngx_uint_t       nfull;
     lead_batch      *events;         /* the thread's, made of writing */
     ngx_uint_t       busy;           /* the thread has it */
     ngx_uint_t       pages;          /* sales pages made in threads */
     ngx_event_t      tick;
     ngx_uint_t       dropped;
     time_t           last_report;
+    lead_erased      evicted;        /* since it was last logged */
+    time_t           evict_report;
     time_t           next_purge;     /* the expiry sweep's next start */
     ngx_uint_t       purging;        /* a sweep is under way */
     ngx_http_lead_write_t      *write;

@@ -58,7 +58,7 @@ static ngx_conf_enum_t  ngx_http_lead_gate_modes[] = {
 static ngx_command_t  ngx_http_lead_commands[] = {
 
     { ngx_string("lead_store"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE123,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1234,
       ngx_http_lead_store,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
@@ -203,6 +203,8 @@ ngx_http_lead_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_lead_main_conf_t  *lmcf = conf;
 
     u_char           *last;
+    off_t             size;
+    ngx_int_t         n;
     ngx_str_t        *value, s, dir;
     ngx_uint_t        i;
     ngx_file_info_t   fi;
@@ -230,6 +232,34 @@ ngx_http_lead_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        if (ngx_strncmp(value[i].data, "anonymous=", 10) == 0) {
+            s.data = value[i].data + 10;
+            s.len = value[i].len - 10;
+
+            if (s.len && s.data[s.len - 1] == '%') {
+                n = ngx_atoi(s.data, s.len - 1);
+                if (n < 1 || n > NGX_HTTP_LEAD_ANONYMOUS_MAX) {
+                    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                       "invalid lead_store anonymous \"%V\": "
+                                       "use 1%% to %d%% of the size, or a "
+                                       "size", &s, NGX_HTTP_LEAD_ANONYMOUS_MAX);
+                    return NGX_CONF_ERROR;
+                }
+                lmcf->anonymous_pct = n;
+                continue;
+            }
+
+            lmcf->anonymous = ngx_parse_offset(&s);
+            if (lmcf->anonymous < 64 * 1024) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid lead_store anonymous \"%V\": "
+                                   "use at least 64k, or a percentage", &s);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
         if (ngx_strncmp(value[i].data, "flush=", 6) == 0) {
             s.data = value[i].data + 6;
             s.len = value[i].len - 6;
@@ -246,7 +276,20 @@ ngx_http_lead_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid lead_store parameter \"%V\" "
-                           "(expected size=N or flush=TIME)", &value[i]);
+                           "(expected size=N, anonymous=N or flush=TIME)",
+                           &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    size = lmcf->map_size ? lmcf->map_size : (off_t) LEAD_DEFAULT_MAP_SIZE;
+    if (lmcf->anonymous
+        && lmcf->anonymous > size / 100 * NGX_HTTP_LEAD_ANONYMOUS_MAX)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "lead_store anonymous=%O is over %d%% of the "
+                           "store's size=%O: the rest is kept for leads",
+                           lmcf->anonymous, NGX_HTTP_LEAD_ANONYMOUS_MAX,
+                           size);
         return NGX_CONF_ERROR;
     }
 
@@ -518,6 +561,8 @@ ngx_http_lead_create_main_conf(ngx_conf_t *cf)
      *     lmcf->notify = { 0, NULL };
      *     lmcf->geoip = NULL;
      *     lmcf->map_size = 0;
+     *     lmcf->anonymous = 0;
+     *     lmcf->anonymous_pct = 0;
      *     lmcf->flush = 0;
      *     lmcf->damaged = 0;
      */
@@ -568,6 +613,12 @@ ngx_http_lead_init_main_conf(ngx_conf_t *cf, void *conf)
 
     if (lmcf->map_size == 0) {
         lmcf->map_size = (off_t) LEAD_DEFAULT_MAP_SIZE;
+    }
+
+    if (lmcf->anonymous == 0) {
+        lmcf->anonymous = lmcf->map_size / 100
+                          * (lmcf->anonymous_pct ? lmcf->anonymous_pct
+                                                 : NGX_HTTP_LEAD_ANONYMOUS);
     }
 
     if (lmcf->retention == NGX_CONF_UNSET) {

@@ -7,8 +7,10 @@
  * events of them (path, asset, place), commits those, folds the store
  * (its indexes, the kept scores) and makes the leads that met a trigger
  * mql.  The event loop never waits for the disk, so serving keeps its
- * latency.  One batch is written while the next one fills.  An nginx
- * built without threads does the same work on the flush timer.
+ * latency.  One batch is written while the next one fills; a batch that
+ * fills before the thread is free waits its turn, whole.  Anonymous data
+ * is kept under its bound as it is committed (lead_store_commit_bounded).
+ * An nginx built without threads does the same work on the flush timer.
  */
 
 
@@ -38,6 +40,8 @@ struct ngx_http_lead_write_s {
     u_char                     *path;        /* its directory */
     lead_hits                  *batch;
     lead_batch                 *events;      /* made of them */
+    uint64_t                    anonymous;   /* their bound, bytes */
+    lead_committed              result;
     const lead_rules           *rules;
     const lead_geoip           *geoip;
     uint64_t                    until_ms;
@@ -65,8 +69,9 @@ static void ngx_http_lead_write_run(void *data, ngx_log_t *log);
 static void ngx_http_lead_thread_cpus(void);
 static void ngx_http_lead_write_thread(void *data, ngx_log_t *log);
 #endif
-static int ngx_http_lead_commit(lead_store *store, const lead_hits *hits,
-    const lead_rules *rules, const lead_geoip *geoip, lead_batch *events);
+static void ngx_http_lead_write_queue(void);
+static int ngx_http_lead_commit(ngx_http_lead_write_t *wr);
+static void ngx_http_lead_evicted(ngx_log_t *log, lead_erased *e);
 static void ngx_http_lead_write_error(ngx_http_lead_write_t *wr);
 static int ngx_http_lead_write_promoted(void *arg, const uint8_t *lead_id,
     const char *cause, double engagement);
@@ -198,8 +203,9 @@ ngx_http_lead_write_init(ngx_cycle_t *cycle)
 
 
 /*
- * A request's hit for the store (lead_hits_add); dropped (and
- * counted) only if both batches are full.
+ * A request's hit for the store (lead_hits_add).  A full batch goes to
+ * the thread, or waits for it with the others filled meanwhile; a hit is
+ * dropped (and counted) only when NGX_HTTP_LEAD_QUEUE batches wait.
  */
 void
 ngx_http_lead_write_add(ngx_log_t *log, const lead_event *ev,
@@ -212,12 +218,12 @@ ngx_http_lead_write_add(ngx_log_t *log, const lead_event *ev,
                             client);
 
     if (rc == LEAD_EBATCHFULL) {
-        if (!w->busy && lead_hits_count(w->writing) != 0) {
-            /* the store cannot take them: make room for newer events */
-            w->dropped += lead_hits_count(w->writing);
-            lead_hits_clear(w->writing);
-        }
         ngx_http_lead_write_start(log);
+
+        if (lead_hits_count(w->batch) != 0) {
+            ngx_http_lead_write_queue();
+        }
+
         rc = lead_hits_add(w->batch, ev, (char *) target->data,
                                 target->len, client);
     }
@@ -225,6 +231,27 @@ ngx_http_lead_write_add(ngx_log_t *log, const lead_event *ev,
     if (rc != LEAD_OK) {
         w->dropped++;
     }
+}
+
+
+/* The full batch waits for the thread; a new one fills. */
+static void
+ngx_http_lead_write_queue(void)
+{
+    lead_hits               *b;
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    if (w->nfull == NGX_HTTP_LEAD_QUEUE) {
+        return;
+    }
+
+    b = lead_hits_new(w->lmcf->batch_size);
+    if (b == NULL) {
+        return;
+    }
+
+    w->full[w->nfull++] = w->batch;
+    w->batch = b;
 }
 
 
@@ -251,7 +278,13 @@ ngx_http_lead_write_start(ngx_log_t *log)
     }
 
     /* a batch the store refused before goes again, first */
-    if (lead_hits_count(w->writing) == 0) {
+    if (lead_hits_count(w->writing) == 0 && w->nfull) {
+        /* then the ones filled while the thread was busy, in order */
+        lead_hits_free(w->writing);
+        w->writing = w->full[0];
+        ngx_memmove(w->full, w->full + 1, --w->nfull * sizeof(lead_hits *));
+
+    } else if (lead_hits_count(w->writing) == 0) {
         swap = w->writing;
         w->writing = w->batch;
         w->batch = swap;
@@ -263,6 +296,7 @@ ngx_http_lead_write_start(ngx_log_t *log)
     wr->path = w->lmcf->store.data;
     wr->batch = w->writing;
     wr->events = w->events;
+    wr->anonymous = w->lmcf->anonymous;
     wr->rules = w->lmcf->rules;
     wr->geoip = w->lmcf->geoip;
     wr->until_ms = (uint64_t) tp->sec * 1000 + tp->msec
@@ -309,10 +343,10 @@ ngx_http_lead_write_run(void *data, ngx_log_t *log)
     wr->more = 0;
     wr->err[0] = '\0';
     wr->committed = lead_hits_count(wr->batch);
+    ngx_memzero(&wr->result, sizeof(lead_committed));
 
     if (wr->committed) {
-        wr->commit_rc = ngx_http_lead_commit(wr->store, wr->batch, wr->rules,
-                                             wr->geoip, wr->events);
+        wr->commit_rc = ngx_http_lead_commit(wr);
         if (wr->commit_rc != LEAD_OK) {
             ngx_http_lead_write_error(wr);
         }
@@ -424,16 +458,21 @@ ngx_http_lead_write_thread(void *data, ngx_log_t *log)
  * In the thread: the store's error, and the room left where it is, since
  * LMDB reports a short write (as on a full disk) as an I/O error.
  */
-/* The hits made events (path, rule, place), then stored in one commit. */
+/*
+ * The hits made events (path, rule, place), then stored in commits that
+ * keep anonymous data under its bound.
+ */
 static int
-ngx_http_lead_commit(lead_store *store, const lead_hits *hits,
-    const lead_rules *rules, const lead_geoip *geoip, lead_batch *events)
+ngx_http_lead_commit(ngx_http_lead_write_t *wr)
 {
     int  rc;
 
-    rc = lead_hits_finish(hits, rules, geoip, events);
+    rc = lead_hits_finish(wr->batch, wr->rules, wr->geoip, wr->events);
 
-    return rc == LEAD_OK ? lead_store_commit(store, events) : rc;
+    return rc == LEAD_OK ? lead_store_commit_bounded(wr->store, wr->events,
+                                                     wr->anonymous,
+                                                     &wr->result)
+                         : rc;
 }
 
 
@@ -485,8 +524,11 @@ ngx_http_lead_written(ngx_event_t *ev)
 {
     ngx_http_lead_write_results(ev->data, ev->log);
 
-    if (ngx_http_lead_worker.write->more && !ngx_exiting) {
-        ngx_http_lead_write_start(ev->log);    /* more to fold: go on */
+    if ((ngx_http_lead_worker.write->more || ngx_http_lead_worker.nfull)
+        && !ngx_exiting)
+    {
+        /* more to fold, or full batches waiting: go on */
+        ngx_http_lead_write_start(ev->log);
     }
 }
 
@@ -499,7 +541,15 @@ ngx_http_lead_write_results(ngx_http_lead_write_t *wr, ngx_log_t *log)
 
     w->busy = 0;
 
+    w->dropped += wr->result.dropped;
+    ngx_http_lead_evicted(log, &wr->result.evicted);
+
     if (wr->commit_rc == LEAD_OK) {
+        lead_hits_clear(w->writing);
+
+    } else if (wr->result.stored) {
+        /* some went in: the batch cannot go again whole */
+        w->dropped += wr->committed - wr->result.stored - wr->result.dropped;
         lead_hits_clear(w->writing);
 
     } else if (wr->commit_rc == LEAD_EFULL) {
@@ -550,6 +600,36 @@ ngx_http_lead_write_results(ngx_http_lead_write_t *wr, ngx_log_t *log)
                       w->lmcf->store.data);
         w->dropped = 0;
     }
+}
+
+
+/*
+ * What eviction took to keep anonymous data under its bound, told once
+ * per NGX_HTTP_LEAD_REPORT_EVERY.
+ */
+static void
+ngx_http_lead_evicted(ngx_log_t *log, lead_erased *e)
+{
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    w->evicted.visitors += e->visitors;
+    w->evicted.events += e->events;
+    w->evicted.bytes += e->bytes;
+
+    if (w->evicted.visitors == 0
+        || ngx_time() - w->evict_report < NGX_HTTP_LEAD_REPORT_EVERY)
+    {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_WARN, log, 0,
+                  "lead: evicted %uz anonymous visitors (%uz events, %uz "
+                  "bytes) to stay under the anonymous bound of %O bytes "
+                  "in \"%s\"", w->evicted.visitors, w->evicted.events,
+                  w->evicted.bytes, w->lmcf->anonymous, w->lmcf->store.data);
+
+    ngx_memzero(&w->evicted, sizeof(lead_erased));
+    w->evict_report = ngx_time();
 }
 
 
@@ -607,8 +687,10 @@ static void
 ngx_http_lead_write_exit(ngx_log_t *log)
 {
     int                      rc;
-    ngx_uint_t               i;
-    lead_hits               *b[2];
+    ngx_uint_t               i, n;
+    lead_hits               *b[NGX_HTTP_LEAD_QUEUE + 2];
+    lead_erased              none;
+    ngx_http_lead_write_t   *wr;
     ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
 
     if (w->batch == NULL) {
@@ -635,15 +717,31 @@ ngx_http_lead_write_exit(ngx_log_t *log)
         ngx_http_lead_open_store(log);
     }
 
-    b[0] = w->writing;
-    b[1] = w->batch;
-    for (i = 0; i < 2; i++) {
+    /* in the order they were filled */
+    n = 0;
+    b[n++] = w->writing;
+    for (i = 0; i < w->nfull; i++) {
+        b[n++] = w->full[i];
+    }
+    b[n++] = w->batch;
+
+    wr = w->write;
+    wr->store = w->store;
+    wr->events = w->events;
+    wr->anonymous = w->lmcf->anonymous;
+    wr->rules = w->lmcf->rules;
+    wr->geoip = w->lmcf->geoip;
+
+    for (i = 0; i < n; i++) {
         if (lead_hits_count(b[i]) == 0) {
             continue;
         }
-        rc = w->store ? ngx_http_lead_commit(w->store, b[i], w->lmcf->rules,
-                                             w->lmcf->geoip, w->events)
-                      : LEAD_ENOSTORE;
+        wr->batch = b[i];
+        rc = w->store ? ngx_http_lead_commit(wr) : LEAD_ENOSTORE;
+        if (rc == LEAD_OK) {
+            w->dropped += wr->result.dropped;
+            ngx_http_lead_evicted(log, &wr->result.evicted);
+        }
         if (rc != LEAD_OK) {
             ngx_log_error(NGX_LOG_ERR, log, 0,
                           "lead: %uz events lost at exit: store \"%s\": %s",
@@ -653,8 +751,24 @@ ngx_http_lead_write_exit(ngx_log_t *log)
         }
     }
 
+    /* what was evicted since it was last told */
+    ngx_memzero(&none, sizeof(lead_erased));
+    w->evict_report = 0;
+    ngx_http_lead_evicted(log, &none);
+
+    if (w->dropped) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "lead: %ui events were dropped because the store "
+                      "\"%s\" could not take them", w->dropped,
+                      w->lmcf->store.data);
+    }
+
     lead_store_close(w->thread_store);
     lead_store_close(w->store);
+    for (i = 0; i < w->nfull; i++) {
+        lead_hits_free(w->full[i]);
+    }
+    w->nfull = 0;
     lead_hits_free(w->batch);
     lead_hits_free(w->writing);
     lead_batch_free(w->events);

@@ -184,8 +184,7 @@ typedef struct {
     lead_str     city;
 } lead_event;
 
-/* Events to commit together. */
-typedef struct lead_batch lead_batch;
+typedef struct lead_batch lead_batch;           /* events to commit together */
 lead_batch *lead_batch_new(size_t max_bytes);
 void lead_batch_free(lead_batch *b);
 
@@ -370,14 +369,18 @@ int lead_store_set_status(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
     int to, uint64_t now_ms, const char *cause, const char *who,
     const char *reason);
 
-/* What an erase took away. */
-typedef struct {
-    size_t  leads, visitors, events;
-} lead_erased;
+/* What an erase took away; bytes: of anonymous data. */
+typedef struct { size_t leads, visitors, events, bytes; } lead_erased;
 
 /* A person erased (by e-mail or hex id): lead, statuses, scores, reads. */
 int lead_store_forget(lead_store *s, const char *who, size_t len,
     lead_erased *out);
+
+/* lead_store_commit in short transactions, anonymous data (visitors with
+   no lead) under anon_max bytes (0: no bound): the oldest are evicted. */
+typedef struct { size_t stored, dropped; lead_erased evicted; } lead_committed;
+int lead_store_commit_bounded(lead_store *s, const lead_batch *b,
+    uint64_t anon_max, lead_committed *out);
 
 /* One short transaction of expiry: at most max anonymous visitors last
    seen before before_ms go, from the visitor id from on; *more if more. */

@@ -141,4 +141,13 @@ int lead_store_score_lead(lead_store *s, const lead_scoring *sc,
     const uint8_t lead_id[LEAD_ID_LEN], uint64_t since_ms, uint64_t now_ms,
     lead_score *out);
 
+/*
+ * One short transaction of eviction: while anonymous data (meta
+ * "anonymous") is over to_bytes, at most max anonymous visitors go, those
+ * seen longest ago first ("seen"), with their events; *more if more
+ * would.  A visitor linked to a lead is never evicted.
+ */
+int lead_store_evict_anonymous(lead_store *s, uint64_t to_bytes, size_t max,
+    lead_erased *out, int *more);
+
 #endif /* LEAD_DERIVED_H */

@@ -440,6 +440,7 @@ index_events(lead_folding *f, uint64_t until_ms, int *more)
                    LEAD_ID_LEN);
             v[n].time_ms = lead_get_be64(last);
             v[n].seq = lead_get_be64(last + 8);
+            v[n].size = val.mv_size;
             n++;
         }
     }

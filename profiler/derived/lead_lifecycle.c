@@ -1,6 +1,7 @@
 /*
  * A store's data lifecycle: erasing a person (forget), letting anonymous
- * history expire (purge), and copies (backup, compact).
+ * history expire (purge) or give way to newer (evict), and copies
+ * (backup, compact).
  *
  * LMDB does not wipe the pages it frees: after a forget the person's bytes
  * may stay in free pages of data.mdb until they are reused.  A compacted
@@ -404,6 +405,30 @@ lead_store_forget(lead_store *s, const char *who, size_t len,
     return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "mdb_txn_commit");
 }
 
+/* An expired visitor's row in "seen" goes, and what it counted for. */
+static int
+unsee(lead_store *s, MDB_txn *txn, const uint8_t *id, uint64_t last,
+    uint64_t *anon)
+{
+    MDB_val   key, val;
+    uint8_t   k[LEAD_SEEN_KEY_LEN];
+    uint64_t  bytes;
+    int       rc;
+
+    lead_put_be64(k, last);
+    memcpy(k + 8, id, LEAD_ID_LEN);
+    key.mv_data = k;
+    key.mv_size = sizeof(k);
+    rc = mdb_get(txn, s->seen, &key, &val);
+    if (rc == 0 && val.mv_size == 8) {
+        bytes = lead_get_u64(val.mv_data);
+        *anon -= bytes < *anon ? bytes : *anon;
+    }
+    return rc == 0 ? del_key(s, txn, s->seen, k, sizeof(k))
+           : rc == MDB_NOTFOUND ? LEAD_OK
+           : lead_store_mdb_fail(s, rc, "reading seen");
+}
+
 int
 lead_store_purge_anonymous(lead_store *s, uint64_t before_ms, size_t max,
     uint8_t from[LEAD_ID_LEN], lead_erased *out, int *more)
@@ -412,8 +437,9 @@ lead_store_purge_anonymous(lead_store *s, uint64_t before_ms, size_t max,
     MDB_cursor  *cur;
     MDB_val      key, val, lkey, lval;
     erasing      v;
-    lead_erased  done = { 0, 0, 0 };
+    lead_erased  done = { 0, 0, 0, 0 };
     uint8_t      kept[VISITOR_SIZE], next[LEAD_ID_LEN];
+    uint64_t     anon = 0, last;
     size_t       looked = 0;
     int          rc, op;
 
@@ -423,6 +449,12 @@ lead_store_purge_anonymous(lead_store *s, uint64_t before_ms, size_t max,
     }
 
     rc = lead_store_write_begin(s, &txn);
+    if (rc == LEAD_OK && s->bounded) {
+        rc = lead_store_anonymous(s, txn, &anon);
+        if (rc != LEAD_OK) {
+            mdb_txn_abort(txn);
+        }
+    }
     if (rc != LEAD_OK) {
         return rc;
     }
@@ -462,9 +494,13 @@ lead_store_purge_anonymous(lead_store *s, uint64_t before_ms, size_t max,
         }
 
         memcpy(v.id, key.mv_data, LEAD_ID_LEN);
+        last = lead_get_u64((uint8_t *) val.mv_data + 8);
         rc = erase_visits(s, txn, &v, NULL, kept, &done);
         if (rc == LEAD_OK && s->folding) {
             rc = del_key(s, txn, s->refold, v.id, LEAD_ID_LEN);
+        }
+        if (rc == LEAD_OK && s->bounded) {
+            rc = unsee(s, txn, v.id, last, &anon);
         }
         if (rc != LEAD_OK) {
             mdb_cursor_close(cur);
@@ -483,6 +519,11 @@ lead_store_purge_anonymous(lead_store *s, uint64_t before_ms, size_t max,
         mdb_txn_abort(txn);
         return lead_store_mdb_fail(s, rc, "purging visitors");
     }
+    rc = s->bounded ? lead_store_set_anonymous(s, txn, anon) : LEAD_OK;
+    if (rc != LEAD_OK) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
     rc = mdb_txn_commit(txn);
     if (rc != 0) {
         *more = 0;
@@ -496,6 +537,122 @@ lead_store_purge_anonymous(lead_store *s, uint64_t before_ms, size_t max,
     }
     out->visitors += done.visitors;
     out->events += done.events;
+    out->bytes += done.bytes;
+    return LEAD_OK;
+}
+
+int
+lead_store_evict_anonymous(lead_store *s, uint64_t to_bytes, size_t max,
+    lead_erased *out, int *more)
+{
+    MDB_txn     *txn;
+    MDB_cursor  *cur;
+    MDB_val      key, val, vkey, vval;
+    erasing      v;
+    lead_erased  done = { 0, 0, 0, 0 };
+    uint8_t      kept[VISITOR_SIZE];
+    uint64_t     anon, bytes, last;
+    int          rc, op;
+
+    *more = 0;
+    if (s->empty || s->partial || !s->bounded) {
+        return LEAD_OK;
+    }
+
+    rc = lead_store_write_begin(s, &txn);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    rc = lead_store_anonymous(s, txn, &anon);
+    if (rc != LEAD_OK || anon <= to_bytes) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    rc = mdb_cursor_open(txn, s->seen, &cur);
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
+    }
+
+    memset(&v, 0, sizeof(v));
+    for (op = MDB_FIRST;
+         anon > to_bytes && (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
+         op = MDB_NEXT)
+    {
+        if (done.visitors >= max) {
+            *more = 1;                  /* the next transaction goes on */
+            break;
+        }
+        bytes = val.mv_size == 8 ? lead_get_u64(val.mv_data) : 0;
+        anon -= bytes < anon ? bytes : anon;
+        if (key.mv_size != LEAD_SEEN_KEY_LEN) {
+            rc = mdb_cursor_del(cur, 0);
+            if (rc != 0) {
+                break;
+            }
+            continue;
+        }
+        last = lead_get_be64(key.mv_data);
+        memcpy(v.id, (uint8_t *) key.mv_data + 8, LEAD_ID_LEN);
+        rc = mdb_cursor_del(cur, 0);
+        if (rc != 0) {
+            break;
+        }
+
+        /* a lead's now, or erased since (forget, purge): nothing to do */
+        vkey.mv_data = v.id;
+        vkey.mv_size = LEAD_ID_LEN;
+        rc = mdb_get(txn, s->links, &vkey, &vval);
+        if (rc == 0) {
+            continue;
+        }
+        if (rc == MDB_NOTFOUND) {
+            rc = mdb_get(txn, s->visitors, &vkey, &vval);
+        }
+        if (rc == MDB_NOTFOUND || (rc == 0 && (vval.mv_size != VISITOR_SIZE
+                   || lead_get_u64((uint8_t *) vval.mv_data + 8) != last)))
+        {
+            rc = 0;
+            continue;
+        }
+        if (rc != 0) {
+            break;
+        }
+
+        rc = erase_visits(s, txn, &v, NULL, kept, &done);
+        if (rc == LEAD_OK) {
+            rc = del_key(s, txn, s->visitors, v.id, LEAD_ID_LEN);
+        }
+        if (rc == LEAD_OK && s->folding) {
+            rc = del_key(s, txn, s->refold, v.id, LEAD_ID_LEN);
+        }
+        if (rc != LEAD_OK) {
+            mdb_cursor_close(cur);
+            mdb_txn_abort(txn);
+            return rc;
+        }
+        done.visitors++;
+        done.bytes += bytes;
+    }
+    mdb_cursor_close(cur);
+
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        return lead_store_mdb_fail(s, rc, "evicting visitors");
+    }
+    rc = lead_store_set_anonymous(s, txn, anon);
+    if (rc != LEAD_OK) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    rc = mdb_txn_commit(txn);
+    if (rc != 0) {
+        *more = 0;
+        return lead_store_mdb_fail(s, rc, "mdb_txn_commit");
+    }
+    out->visitors += done.visitors;
+    out->events += done.events;
+    out->bytes += done.bytes;
     return LEAD_OK;
 }
 

@@ -4,12 +4,14 @@
  * "events" is the log in time order (see append_events); a commit only
  * appends to it, which is what makes it fast.  "visitors" (first, last,
  * count by visitor id) and "visits" (visitor + time + seq) index it by
- * visitor: the fold keeps them (lead_fold.c) up to meta "indexed", and
+ * visitor, and "seen" (last seen + visitor) its anonymous visitors oldest
+ * first: the fold keeps them (lead_fold.c) up to meta "indexed", and
  * readers add the events after that themselves.
  */
 
 #define _POSIX_C_SOURCE 200809L
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,23 +35,43 @@ visit_cmp(const void *a, const void *b)
     return (x->time_ms > y->time_ms) - (x->time_ms < y->time_ms);
 }
 
+/* Whether the visitor is linked to a lead (its events are a lead's). */
+static int
+linked(lead_store *s, MDB_txn *txn, const uint8_t *id, int *err)
+{
+    MDB_val  key, val;
+    int      rc;
+
+    key.mv_data = (void *) id;
+    key.mv_size = LEAD_ID_LEN;
+    rc = mdb_get(txn, s->links, &key, &val);
+    *err = rc == 0 || rc == MDB_NOTFOUND
+           ? LEAD_OK : lead_store_mdb_fail(s, rc, "reading links");
+    return rc == 0;
+}
+
 /*
  * Keys are the event time then a store-wide sequence number (kept in
  * "meta"), both big-endian: the log reads in time order, and since every
  * batch is recent its keys land at the end, where MDB_APPEND is cheap.
+ * The events of b from *pos on go, at most max_bytes of them (see
+ * lead_store_commit_part); each one stored is counted as anonymous data
+ * until the indexes find its visitor is a lead's.
  */
 static int
-append_events(lead_store *s, MDB_txn *txn, const lead_batch *b,
-    lead_visit *visits)
+append_events(lead_store *s, MDB_txn *txn, const lead_batch *b, size_t *pos,
+    size_t max_bytes, int leads_only, lead_visit *visits, size_t *n,
+    size_t *skipped)
 {
     MDB_cursor     *cur;
     MDB_val         key, val, skey, sval;
     uint8_t         kbuf[16], seqbuf[8];
-    uint64_t        seq = 0;
-    size_t          pos = 0, len, n = 0;
+    uint64_t        seq = 0, anon = 0;
+    size_t          len, took = 0;
     const uint8_t  *rec;
-    int             rc;
+    int             rc, lrc;
 
+    *n = 0;
     skey.mv_data = (void *) seq_key;
     skey.mv_size = sizeof(seq_key) - 1;
 
@@ -60,18 +82,35 @@ append_events(lead_store *s, MDB_txn *txn, const lead_batch *b,
         return lead_store_mdb_fail(s, rc, "reading the event sequence");
     }
 
+    rc = s->bounded ? lead_store_anonymous(s, txn, &anon) : LEAD_OK;
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+
     rc = mdb_cursor_open(txn, s->events, &cur);
     if (rc != 0) {
         return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
     }
 
-    while (lead_batch_next(b, &pos, &rec, &len)) {
-        /* the visitor id and time sit at fixed offsets of the head */
-        visits[n].id = rec + EVENT_VISITOR_AT;
-        visits[n].time_ms = lead_get_u64(rec + 4);
+    while (took < max_bytes && lead_batch_next(b, pos, &rec, &len)) {
+        took += len + 2;
 
-        lead_put_be64(kbuf, visits[n].time_ms);
-        visits[n].seq = ++seq;
+        if (leads_only && !linked(s, txn, rec + EVENT_VISITOR_AT, &lrc)) {
+            if (lrc < 0) {
+                mdb_cursor_close(cur);
+                return lrc;
+            }
+            (*skipped)++;
+            continue;
+        }
+
+        /* the visitor id and time sit at fixed offsets of the head */
+        visits[*n].id = rec + EVENT_VISITOR_AT;
+        visits[*n].time_ms = lead_get_u64(rec + 4);
+        visits[*n].size = len;
+
+        lead_put_be64(kbuf, visits[*n].time_ms);
+        visits[*n].seq = ++seq;
         lead_put_be64(kbuf + 8, seq);
         key.mv_data = kbuf;
         key.mv_size = sizeof(kbuf);
@@ -88,7 +127,8 @@ append_events(lead_store *s, MDB_txn *txn, const lead_batch *b,
             return lead_store_mdb_fail(s, rc, "appending an event");
         }
 
-        n++;
+        anon += LEAD_ANON_EVENT_COST(len);
+        (*n)++;
     }
 
     mdb_cursor_close(cur);
@@ -102,7 +142,7 @@ append_events(lead_store *s, MDB_txn *txn, const lead_batch *b,
         return lead_store_mdb_fail(s, rc, "writing the event sequence");
     }
 
-    return LEAD_OK;
+    return s->bounded ? lead_store_set_anonymous(s, txn, anon) : LEAD_OK;
 }
 
 /*
@@ -136,28 +176,90 @@ index_visits(lead_store *s, MDB_txn *txn, const lead_visit *v, size_t n)
     return LEAD_OK;
 }
 
+/*
+ * A visitor's row in "seen" moved from was (0: none) to its last seen
+ * time, with bytes more of anonymous data; a visitor linked to a lead has
+ * none, and what it counted for (then and now) leaves *anon.
+ */
+static int
+see(lead_store *s, MDB_txn *txn, const uint8_t *id, uint64_t was,
+    uint64_t last, uint64_t bytes, uint64_t *anon)
+{
+    MDB_val   key, val;
+    uint8_t   k[LEAD_SEEN_KEY_LEN], v[8];
+    uint64_t  counted = 0;
+    int       rc, lrc;
+
+    memcpy(k + 8, id, LEAD_ID_LEN);
+    key.mv_data = k;
+    key.mv_size = sizeof(k);
+
+    rc = MDB_NOTFOUND;
+    if (was) {
+        lead_put_be64(k, was);
+        rc = mdb_get(txn, s->seen, &key, &val);
+        if (rc == 0 && val.mv_size == 8) {
+            counted = lead_get_u64(val.mv_data);
+            rc = mdb_del(txn, s->seen, &key, NULL);
+        }
+        if (rc != 0 && rc != MDB_NOTFOUND) {
+            return lead_store_mdb_fail(s, rc, "moving a visitor");
+        }
+    }
+
+    if (rc == MDB_NOTFOUND) {
+        /* new to "seen": its own rows count too */
+        bytes += LEAD_ANON_VISITOR_COST;
+        *anon += LEAD_ANON_VISITOR_COST;
+    }
+
+    if (linked(s, txn, id, &lrc)) {
+        counted += bytes;
+        *anon -= counted < *anon ? counted : *anon;
+        return LEAD_OK;
+    }
+    if (lrc < 0) {
+        return lrc;
+    }
+
+    lead_put_be64(k, last);
+    lead_put_u64(v, counted + bytes);
+    val.mv_data = v;
+    val.mv_size = sizeof(v);
+    rc = mdb_put(txn, s->seen, &key, &val, 0);
+    return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "seeing a visitor");
+}
+
 int
 lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
     size_t n)
 {
     MDB_val   key, val;
     uint8_t   rec[VISITOR_SIZE];
-    uint64_t  first, last, count;
+    uint64_t  first, last, count, was, bytes, anon = 0;
     size_t    i, j;
     int       rc;
 
     lead_sort(visits, n, sizeof(lead_visit), visit_cmp);
 
+    rc = s->bounded ? lead_store_anonymous(s, txn, &anon) : LEAD_OK;
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+
     for (i = 0; i < n; i = j) {
-        for (j = i + 1; j < n; j++) {
+        bytes = 0;
+        for (j = i; j < n; j++) {
             if (memcmp(visits[j].id, visits[i].id, LEAD_ID_LEN) != 0) {
                 break;
             }
+            bytes += LEAD_ANON_EVENT_COST(visits[j].size);
         }
 
         first = visits[i].time_ms;
         last = visits[j - 1].time_ms;
         count = j - i;
+        was = 0;
 
         key.mv_data = (void *) visits[i].id;
         key.mv_size = LEAD_ID_LEN;
@@ -170,9 +272,17 @@ lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
             first = f < first ? f : first;
             last = l > last ? l : last;
             count += lead_get_u64((uint8_t *) val.mv_data + 16);
+            was = l;
 
         } else if (rc != 0 && rc != MDB_NOTFOUND) {
             return lead_store_mdb_fail(s, rc, "reading a visitor");
+        }
+
+        if (s->bounded) {
+            rc = see(s, txn, visits[i].id, was, last, bytes, &anon);
+            if (rc != LEAD_OK) {
+                return rc;
+            }
         }
 
         lead_put_u64(rec, first);
@@ -192,7 +302,7 @@ lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
         }
     }
 
-    return LEAD_OK;
+    return s->bounded ? lead_store_set_anonymous(s, txn, anon) : LEAD_OK;
 }
 
 /*
@@ -242,16 +352,22 @@ index_late(lead_store *s, MDB_txn *txn, lead_visit *v, size_t n)
 }
 
 int
-lead_store_commit(lead_store *s, const lead_batch *b)
+lead_store_commit_part(lead_store *s, const lead_batch *b, size_t *pos,
+    size_t max_bytes, int leads_only, size_t *stored, size_t *skipped)
 {
-    MDB_txn  *txn;
+    MDB_txn     *txn;
     lead_visit  *visits;
+    size_t       next = *pos, n = 0, skip = 0;
     int          rc;
 
+    *stored = 0;
+    *skipped = 0;
+
+    if (s->read_only) {
+        return lead_store_fail(s, LEAD_EINVAL, "store opened read-only");
+    }
     if (lead_batch_count(b) == 0) {
-        return s->read_only ? lead_store_fail(s, LEAD_EINVAL,
-                                              "store opened read-only")
-                            : LEAD_OK;
+        return LEAD_OK;
     }
 
     visits = malloc(lead_batch_count(b) * sizeof(lead_visit));
@@ -261,9 +377,10 @@ lead_store_commit(lead_store *s, const lead_batch *b)
 
     rc = lead_store_write_begin(s, &txn);
     if (rc == LEAD_OK) {
-        rc = append_events(s, txn, b, visits);
-        if (rc == LEAD_OK) {
-            rc = index_late(s, txn, visits, lead_batch_count(b));
+        rc = append_events(s, txn, b, &next, max_bytes, leads_only, visits,
+                           &n, &skip);
+        if (rc == LEAD_OK && n) {
+            rc = index_late(s, txn, visits, n);
         }
         if (rc == LEAD_OK) {
             rc = mdb_txn_commit(txn);
@@ -275,7 +392,21 @@ lead_store_commit(lead_store *s, const lead_batch *b)
     }
 
     free(visits);
+    if (rc == LEAD_OK) {
+        *pos = next;
+        *stored = n;
+        *skipped = skip;
+    }
     return rc;
+}
+
+int
+lead_store_commit(lead_store *s, const lead_batch *b)
+{
+    size_t  pos = 0, stored, skipped;
+
+    return lead_store_commit_part(s, b, &pos, SIZE_MAX, 0, &stored,
+                                  &skipped);
 }
 
 typedef struct {

@@ -1,7 +1,8 @@
 /*
  * The LMDB environment: opening and checking it, its tables, its
  * transactions and every "meta" key (the schema version, the last event
- * sequence number, how far the visitor indexes and the fold reach).
+ * sequence number, how far the visitor indexes and the fold reach, how
+ * much anonymous data there is).
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -23,6 +24,7 @@
 static const char  schema_key[] = "schema";
 static const char  fold_key[] = "fold";
 static const char  indexed_key[] = "indexed";
+static const char  anonymous_key[] = "anonymous";
 
 int
 lead_store_fail(lead_store *s, int code, const char *fmt, ...)
@@ -161,6 +163,11 @@ open_dbs(lead_store *s)
         rc = mdb_dbi_open(txn, fold_dbs[i].name, flags, fold_dbs[i].dbi);
     }
     s->folding = rc == 0;
+    if (rc == 0 || rc == MDB_NOTFOUND) {
+        /* anonymous visitors by last seen: an older store has none */
+        rc = mdb_dbi_open(txn, "seen", flags, &s->seen);
+        s->bounded = rc == 0;
+    }
     if (rc != 0 && rc != MDB_NOTFOUND) {
         mdb_txn_abort(txn);
         return lead_store_mdb_fail(s, rc, "mdb_dbi_open");
@@ -592,4 +599,89 @@ lead_store_set_fold_pos(lead_store *s, MDB_txn *txn, const lead_fold_pos *pos)
     val.mv_size = sizeof(buf);
     rc = mdb_put(txn, s->meta, &key, &val, 0);
     return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "writing the fold");
+}
+
+int
+lead_store_anonymous(lead_store *s, MDB_txn *txn, uint64_t *bytes)
+{
+    MDB_val  key, val;
+    int      rc;
+
+    *bytes = 0;
+    key.mv_data = (void *) anonymous_key;
+    key.mv_size = sizeof(anonymous_key) - 1;
+
+    rc = mdb_get(txn, s->meta, &key, &val);
+    if (rc == 0 && val.mv_size == 8) {
+        *bytes = lead_get_u64(val.mv_data);
+    }
+    return rc == 0 || rc == MDB_NOTFOUND
+           ? LEAD_OK : lead_store_mdb_fail(s, rc, "reading meta anonymous");
+}
+
+int
+lead_store_set_anonymous(lead_store *s, MDB_txn *txn, uint64_t bytes)
+{
+    MDB_val  key, val;
+    uint8_t  buf[8];
+    int      rc;
+
+    lead_put_u64(buf, bytes);
+    key.mv_data = (void *) anonymous_key;
+    key.mv_size = sizeof(anonymous_key) - 1;
+    val.mv_data = buf;
+    val.mv_size = sizeof(buf);
+    rc = mdb_put(txn, s->meta, &key, &val, 0);
+    return rc == 0 ? LEAD_OK
+                   : lead_store_mdb_fail(s, rc, "writing meta anonymous");
+}
+
+/*
+ * The map's pages in use: its high-water mark less the free pages LMDB
+ * keeps for reuse (the free list's records are page lists, each led by
+ * its length).
+ */
+int
+lead_store_used(lead_store *s, uint64_t *used, uint64_t *map)
+{
+    MDB_envinfo   info;
+    MDB_stat      st;
+    MDB_txn      *txn;
+    MDB_cursor   *cur;
+    MDB_val       key, val;
+    uint64_t      pages;
+    size_t        n;
+    int           rc;
+
+    rc = mdb_env_info(s->env, &info);
+    if (rc == 0) {
+        rc = mdb_env_stat(s->env, &st);
+    }
+    if (rc != 0) {
+        return lead_store_mdb_fail(s, rc, "mdb_env_info");
+    }
+
+    rc = lead_store_read_begin(s, &txn);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    pages = info.me_last_pgno + 1;
+    rc = mdb_cursor_open(txn, 0, &cur);
+    if (rc == 0) {
+        while ((rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) == 0) {
+            if (val.mv_size >= sizeof(size_t)) {
+                memcpy(&n, val.mv_data, sizeof(size_t));
+                pages -= n < pages ? n : pages;
+            }
+        }
+        mdb_cursor_close(cur);
+    }
+    lead_store_read_end(s, txn);
+    if (rc != MDB_NOTFOUND) {
+        return lead_store_mdb_fail(s, rc, "reading the free pages");
+    }
+
+    *used = pages * st.ms_psize;
+    *map = info.me_mapsize;
+    return LEAD_OK;
 }

@@ -27,7 +27,9 @@ struct lead_store {
     MDB_dbi    summaries;   /* lead id -> its score for the lists */
     MDB_dbi    ranks;       /* rank + lead id -> nothing */
     MDB_dbi    refold;      /* visitor -> nothing: score its leads again */
+    MDB_dbi    seen;        /* last seen + visitor -> its anonymous bytes */
     int        folding;     /* those four exist (an older store has none) */
+    int        bounded;     /* "seen" exists: anonymous data is counted */
     int        read_only;
     int        empty;      /* read-only open of a store never written */
     int        partial;    /* read-only open of a store missing tables */
@@ -88,9 +90,37 @@ typedef struct {
     const uint8_t  *id;
     uint64_t        time_ms;
     uint64_t        seq;
+    size_t          size;       /* the event's record */
 } lead_visit;
 
-/* Puts visits into "visits" and "visitors" (visits is sorted). */
+/*
+ * Anonymous data: what an event of a visitor with no lead costs (its row
+ * in "events" and "visits", their keys, and LMDB's share of the pages
+ * they fill, measured), and a visitor's own rows.  meta "anonymous" sums
+ * it: every event at its commit, less the events of visitors found
+ * linked to a lead when they are indexed, less what eviction and expiry
+ * erase.  Each anonymous visitor has a row in "seen" by last-seen time,
+ * oldest first, holding what it counts for.
+ */
+#define LEAD_ANON_EVENT_COST(len)  (2 * ((len) + 16 + LEAD_VISIT_KEY_LEN))
+#define LEAD_ANON_VISITOR_COST     (2 * (LEAD_ID_LEN + VISITOR_SIZE + 32))
+#define LEAD_SEEN_KEY_LEN          (8 + LEAD_ID_LEN)
+
+int lead_store_anonymous(lead_store *s, MDB_txn *txn, uint64_t *bytes);
+/* Bytes of the map in use (not free for reuse), and the map's size. */
+int lead_store_used(lead_store *s, uint64_t *used, uint64_t *map);
+int lead_store_set_anonymous(lead_store *s, MDB_txn *txn, uint64_t bytes);
+
+/*
+ * Events of b from *pos on, at most max_bytes of records (at least one
+ * event), in one transaction; *pos moves past them once committed.  With
+ * leads_only, only the events of visitors linked to a lead are stored,
+ * and *skipped counts the others.
+ */
+int lead_store_commit_part(lead_store *s, const lead_batch *b, size_t *pos,
+    size_t max_bytes, int leads_only, size_t *stored, size_t *skipped);
+
+/* Puts visits into "visits", "visitors" and "seen" (visits is sorted). */
 int lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
     size_t n);
 
