@@ -27,7 +27,9 @@ struct lead_store {
     MDB_dbi    summaries;   /* lead id -> its score for the lists */
     MDB_dbi    ranks;       /* rank + lead id -> nothing */
     MDB_dbi    refold;      /* visitor -> nothing: score its leads again */
+    MDB_dbi    claims;      /* pending claims (derived/lead_claims.c) */
     int        folding;     /* those four exist (an older store has none) */
+    int        claiming;    /* claims exists (an older store has none) */
     int        read_only;
     int        empty;      /* read-only open of a store never written */
     int        partial;    /* read-only open of a store missing tables */
