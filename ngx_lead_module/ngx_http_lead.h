@@ -7,11 +7,11 @@
  *
  *   ngx_http_lead_write.c      the worker's state and the write path
  *   ngx_http_lead_request.c    what handlers need of a request
- *   ngx_http_lead_notify.c     telling of new MQLs
+ *   ngx_http_lead_notify.c     telling of new MQLs and of claims
  *   ngx_http_lead_track.c      recording what a visitor read
  *   ngx_http_lead_variables.c  $lead_* variables
  *   ngx_http_lead_gate.c       the gate in front of gated assets
- *   ngx_http_lead_form.c       the form
+ *   ngx_http_lead_form.c       the form, and a claim's confirmation
  *   ngx_http_lead_sales.c      the sales view
  *   ngx_http_lead_module.c     directives, configuration, the module
  *
@@ -74,6 +74,7 @@ typedef struct {
     ngx_str_t        cookie;
     lead_rules      *rules;
     ngx_str_t        notify;         /* internal location for MQL notices */
+    ngx_str_t        confirm_url;    /* a claim's link; NUL-terminated */
     lead_geoip      *geoip;
     lead_sales      *sales;          /* the sales view's pages */
     ngx_uint_t       damaged;        /* the master found the store so */
@@ -230,6 +231,8 @@ int ngx_http_lead_promoted(void *arg, const uint8_t *lead_id,
     const char *cause, double engagement);
 ngx_int_t ngx_http_lead_notify_init(ngx_conf_t *cf);
 void ngx_http_lead_notify_exit(ngx_log_t *log);
+void ngx_http_lead_notify_confirm(ngx_log_t *log, const uint8_t *visitor,
+    const uint8_t *lead_id);
 
 /* ngx_http_lead_track.c */
 ngx_int_t ngx_http_lead_track_init(ngx_conf_t *cf);

@@ -1,7 +1,8 @@
 
 /*
  * The form at lead_form: it asks for name and e-mail only, and links the
- * visitor to its lead.
+ * visitor to its lead; a claim of a known e-mail from another device
+ * waits for the link the lead is sent (?confirm=TOKEN, here too).
  */
 
 
@@ -10,6 +11,8 @@
 
 /* a form with mistakes: shown again, with what to fix */
 #define NGX_HTTP_LEAD_UNPROCESSABLE  422
+/* a confirmation link whose claim no longer waits */
+#define NGX_HTTP_LEAD_GONE           410
 
 
 /* the placeholders form.html may use, in the order values are given */
@@ -30,6 +33,13 @@ enum {
 };
 
 
+/* what a confirmation page shows of its lead */
+typedef struct {
+    ngx_pool_t      *pool;
+    ngx_str_t        email;
+} ngx_http_lead_confirm_t;
+
+
 static const char  *ngx_http_lead_form_names[] = {
     "title", "topic", "action", "return", "token", "name", "email",
     "name_error", "email_error", "subscribe", "contact_enabled", "contact",
@@ -46,6 +56,11 @@ static ngx_int_t ngx_http_lead_form_render(ngx_http_request_t *r,
     ngx_uint_t status, lead_form *form, lead_str *ret);
 static const lead_asset *ngx_http_lead_return_asset(ngx_http_request_t *r,
     lead_str *ret);
+static ngx_int_t ngx_http_lead_confirm(ngx_http_request_t *r,
+    ngx_str_t *token);
+static int ngx_http_lead_confirm_email(void *arg, const lead_person *p);
+static ngx_int_t ngx_http_lead_confirm_page(ngx_http_request_t *r,
+    ngx_uint_t status, const char *text, ngx_str_t *email, ngx_str_t *token);
 
 
 char *
@@ -124,6 +139,17 @@ ngx_http_lead_form_handler(ngx_http_request_t *r)
     ngx_str_t             arg;
     ngx_http_lead_ctx_t  *ctx;
 
+    if (ngx_http_arg(r, (u_char *) "confirm", 7, &arg) == NGX_OK
+        && (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD|NGX_HTTP_POST)))
+    {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_lead_confirm(r, &arg);
+    }
+
     if (r->method == NGX_HTTP_GET || r->method == NGX_HTTP_HEAD) {
         rc = ngx_http_discard_request_body(r);
         if (rc != NGX_OK) {
@@ -164,7 +190,7 @@ ngx_http_lead_form_handler(ngx_http_request_t *r)
 static void
 ngx_http_lead_form_post(ngx_http_request_t *r)
 {
-    int                         created;
+    int                         outcome;
     u_char                      lead_id[LEAD_ID_LEN];
     lead_str                    ret;
     ngx_int_t                   rc;
@@ -226,7 +252,7 @@ ngx_http_lead_form_post(ngx_http_request_t *r)
                             asset ? asset->topic : NULL,
                             asset ? ngx_strlen(asset->topic) : 0,
                             (uint64_t) tp->sec * 1000 + tp->msec, lead_id,
-                            &created)
+                            &outcome)
         != LEAD_OK)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -236,8 +262,26 @@ ngx_http_lead_form_post(ngx_http_request_t *r)
         return;
     }
 
-    /* asking for a call, or reading enough before, makes an MQL now */
+    if (outcome == LEAD_IDENT_REFUSED) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "lead: a browser claimed too many known e-mails "
+                      "today; refused");
+        form.email_error = "This browser has used several known addresses "
+                           "today. Please try again tomorrow.";
+        ngx_http_finalize_request(r,
+            ngx_http_lead_form_render(r, NGX_HTTP_TOO_MANY_REQUESTS,
+                                      &form, &ret));
+        return;
+    }
+
+    if (outcome == LEAD_IDENT_NOTIFY) {
+        ngx_http_lead_notify_confirm(r->connection->log, ctx->visitor,
+                                     lead_id);
+    }
+
+    /* a claim changes nothing of the lead: no status, no notice of it */
     if (lmcf->rules
+        && (outcome == LEAD_IDENT_CREATED || outcome == LEAD_IDENT_UPDATED)
         && lead_store_promote_lead(ngx_http_lead_worker.store, lmcf->rules,
                                    lead_id,
                                    (uint64_t) tp->sec * 1000 + tp->msec,
@@ -395,6 +439,177 @@ ngx_http_lead_form_render(ngx_http_request_t *r, ngx_uint_t status,
     }
 
     if (ngx_http_lead_add_header(r, "Cache-Control", &no_store) == NULL
+        || ngx_http_lead_add_header(r, "Content-Security-Policy", &csp)
+           == NULL)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = len;
+    ngx_str_set(&r->headers_out.content_type, "text/html; charset=utf-8");
+    r->headers_out.content_type_len = sizeof("text/html") - 1;
+
+    return ngx_http_lead_send(r, page, len);
+}
+
+
+/*
+ * A claim's link: GET shows what it confirms and a button, POST confirms
+ * (a mail gateway that follows links confirms nothing).  The token says
+ * which device and lead; it is checked, and the claim must be pending.
+ */
+static ngx_int_t
+ngx_http_lead_confirm(ngx_http_request_t *r, ngx_str_t *token)
+{
+    int                      apply;
+    ngx_int_t                rc;
+    ngx_time_t              *tp;
+    ngx_http_lead_confirm_t  c;
+
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_lead_main_conf(r);
+
+    if (ngx_http_lead_worker.store == NULL) {
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    apply = r->method == NGX_HTTP_POST;
+    tp = ngx_timeofday();
+    c.pool = r->pool;
+    ngx_str_null(&c.email);
+
+    rc = lead_store_confirm(ngx_http_lead_worker.store, lmcf->secret.data,
+                            lmcf->secret.len, (char *) token->data,
+                            token->len, (uint64_t) tp->sec * 1000 + tp->msec,
+                            apply, ngx_http_lead_confirm_email, &c);
+
+    switch (rc) {
+
+    case LEAD_OK:
+        if (c.email.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (apply) {
+            ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                          "lead: a claim was confirmed; the browser is "
+                          "the lead's now");
+            return ngx_http_lead_confirm_page(r, NGX_HTTP_OK,
+                       "Confirmed. That browser now reads as ", &c.email,
+                       NULL);
+        }
+
+        return ngx_http_lead_confirm_page(r, NGX_HTTP_OK,
+                   "A browser asked to read as ", &c.email, token);
+
+    case LEAD_EINVAL:
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "lead: a confirmation link that is not valid or "
+                      "has expired");
+        return ngx_http_lead_confirm_page(r, NGX_HTTP_BAD_REQUEST,
+                   "This link is not valid, or it has expired.", NULL,
+                   NULL);
+
+    case LEAD_ENOTFOUND:
+        return ngx_http_lead_confirm_page(r, NGX_HTTP_LEAD_GONE,
+                   "Nothing waits for confirmation at this link any more.",
+                   NULL, NULL);
+
+    default:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "lead: cannot confirm a claim: %s",
+                      lead_store_errmsg(ngx_http_lead_worker.store));
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+}
+
+
+/* The lead's e-mail, HTML-escaped into the request's pool. */
+static int
+ngx_http_lead_confirm_email(void *arg, const lead_person *p)
+{
+    ngx_http_lead_confirm_t  *c = arg;
+
+    c->email.len = p->email.len
+                   + ngx_escape_html(NULL, (u_char *) p->email.data,
+                                     p->email.len);
+    c->email.data = ngx_pnalloc(c->pool, c->email.len);
+    if (c->email.data == NULL) {
+        return 1;
+    }
+
+    ngx_escape_html(c->email.data, (u_char *) p->email.data, p->email.len);
+
+    return 0;
+}
+
+
+static ngx_int_t
+ngx_http_lead_confirm_page(ngx_http_request_t *r, ngx_uint_t status,
+    const char *text, ngx_str_t *email, ngx_str_t *token)
+{
+    u_char  *page, *p;
+    size_t   len;
+
+    static ngx_str_t  no_store = ngx_string("no-store");
+    static ngx_str_t  no_referrer = ngx_string("no-referrer");
+    static ngx_str_t  csp = ngx_string(
+        "default-src 'none'; style-src 'unsafe-inline'; "
+        "form-action 'self'; frame-ancestors 'none'");
+
+    static u_char  head[] =
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width\">"
+        "<title>Confirm</title></head><body><p>";
+    static u_char  ask[] =
+        ". If it was you, confirm; if not, close this page and nothing "
+        "changes.</p><form method=\"post\" action=\"";
+    static u_char  button[] =
+        "\"><button type=\"submit\">Confirm</button></form>";
+    static u_char  tail[] = "</body></html>\n";
+
+    len = sizeof(head) - 1 + ngx_strlen(text) + sizeof("</p>") - 1
+          + sizeof(tail) - 1;
+    if (email) {
+        len += email->len;
+    }
+    if (token) {
+        len += sizeof(ask) - 1 + r->uri.len + sizeof("?confirm=") - 1
+               + token->len + sizeof(button) - 1;
+    }
+
+    page = ngx_pnalloc(r->pool, len);
+    if (page == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(page, head, sizeof(head) - 1);
+    p = ngx_cpymem(p, text, ngx_strlen(text));
+
+    if (email) {
+        p = ngx_cpymem(p, email->data, email->len);
+    }
+
+    if (token) {
+        /* a token that verified is base64url and a dot: safe as it is */
+        p = ngx_cpymem(p, ask, sizeof(ask) - 1);
+        p = ngx_cpymem(p, r->uri.data, r->uri.len);
+        p = ngx_cpymem(p, "?confirm=", sizeof("?confirm=") - 1);
+        p = ngx_cpymem(p, token->data, token->len);
+        p = ngx_cpymem(p, button, sizeof(button) - 1);
+
+    } else {
+        p = ngx_cpymem(p, email ? ".</p>" : "</p>", email ? 5 : 4);
+    }
+
+    p = ngx_cpymem(p, tail, sizeof(tail) - 1);
+    len = p - page;
+
+    if (ngx_http_lead_add_header(r, "Cache-Control", &no_store) == NULL
+        || ngx_http_lead_add_header(r, "Referrer-Policy", &no_referrer)
+           == NULL
         || ngx_http_lead_add_header(r, "Content-Security-Policy", &csp)
            == NULL)
     {

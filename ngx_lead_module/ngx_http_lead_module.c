@@ -20,6 +20,8 @@ static char *ngx_http_lead_store(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_lead_secret(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_lead_confirm_url(ngx_conf_t *cf, void *post,
+    void *data);
 static char *ngx_http_lead_cookie_name(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_lead_rules(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -42,6 +44,9 @@ static void ngx_http_lead_verify(ngx_cycle_t *cycle,
 static ngx_int_t ngx_http_lead_init_process(ngx_cycle_t *cycle);
 static void ngx_http_lead_exit_process(ngx_cycle_t *cycle);
 
+
+static ngx_conf_post_handler_pt  ngx_http_lead_confirm_url_p =
+    ngx_http_lead_confirm_url;
 
 static ngx_conf_post_handler_pt  ngx_http_lead_cookie_name_p =
     ngx_http_lead_cookie_name;
@@ -98,6 +103,13 @@ static ngx_command_t  ngx_http_lead_commands[] = {
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_lead_main_conf_t, notify),
       NULL },
+
+    { ngx_string("lead_confirm_url"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_lead_main_conf_t, confirm_url),
+      &ngx_http_lead_confirm_url_p },
 
     { ngx_string("lead_cookie"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -559,6 +571,7 @@ ngx_http_lead_create_main_conf(ngx_conf_t *cf)
      *     lmcf->cookie = { 0, NULL };
      *     lmcf->rules = NULL;
      *     lmcf->notify = { 0, NULL };
+     *     lmcf->confirm_url = { 0, NULL };
      *     lmcf->geoip = NULL;
      *     lmcf->map_size = 0;
      *     lmcf->anonymous = 0;
@@ -577,6 +590,43 @@ ngx_http_lead_create_main_conf(ngx_conf_t *cf)
     lmcf->retention = NGX_CONF_UNSET;
 
     return lmcf;
+}
+
+
+/*
+ * The address a claim's link names: absolute http(s), and never taken
+ * from a request's Host, which the claimer writes.
+ */
+static char *
+ngx_http_lead_confirm_url(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_str_t  *url = data;
+
+    ngx_uint_t  i;
+
+    for (i = 0; i < url->len; i++) {
+        if (url->data[i] <= ' ' || url->data[i] >= 127
+            || url->data[i] == '"' || url->data[i] == '\\')
+        {
+            break;
+        }
+    }
+
+    if (i < url->len
+        || !((url->len > sizeof("http://") - 1
+              && ngx_strncasecmp(url->data, (u_char *) "http://",
+                                 sizeof("http://") - 1) == 0)
+             || (url->len > sizeof("https://") - 1
+                 && ngx_strncasecmp(url->data, (u_char *) "https://",
+                                    sizeof("https://") - 1) == 0)))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "lead_confirm_url: \"%V\" is not an absolute "
+                           "http or https URL", url);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 

@@ -1,7 +1,8 @@
 
 /*
  * Telling of new MQLs: a line in the error log, and, with lead_notify,
- * a notice to sales.  When a lead becomes an MQL the worker queues a JSON
+ * a notice to sales; and of claims, a confirm notice with the link the
+ * lead is mailed.  When a lead becomes an MQL the worker queues a JSON
  * notice and posts it to the lead_notify location as a background
  * subrequest of the next request it serves, so nginx's own upstream
  * machinery (proxy_pass, TLS, timeouts) delivers it and no response
@@ -31,6 +32,7 @@ struct ngx_http_lead_notice_s {
 
 static void ngx_http_lead_notify_queue(ngx_log_t *log,
     const uint8_t *lead_id, const char *cause);
+static void ngx_http_lead_notice_add(ngx_log_t *log, lead_buf *json);
 static ngx_int_t ngx_http_lead_notify_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_lead_notice_done(ngx_http_request_t *r,
     void *data, ngx_int_t rc);
@@ -80,14 +82,50 @@ ngx_http_lead_promoted(void *arg, const uint8_t *lead_id,
 }
 
 
+/*
+ * Another device claims a lead: the lead is sent a link that confirms
+ * it (the store allowed this notice: it counts them per device and lead).
+ */
+void
+ngx_http_lead_notify_confirm(ngx_log_t *log, const uint8_t *visitor,
+    const uint8_t *lead_id)
+{
+    lead_buf                    json;
+    ngx_time_t                 *tp;
+    ngx_http_lead_worker_t     *w = &ngx_http_lead_worker;
+    ngx_http_lead_main_conf_t  *lmcf = w->lmcf;
+
+    if (lmcf->notify.len == 0 || lmcf->confirm_url.len == 0) {
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "lead: a claim waits for confirmation, but without "
+                      "\"lead_notify\" and \"lead_confirm_url\" no link "
+                      "is sent");
+        return;
+    }
+
+    tp = ngx_timeofday();
+
+    ngx_memzero(&json, sizeof(lead_buf));
+    if (lead_confirm_notice(&json, w->store, lmcf->secret.data,
+                            lmcf->secret.len, (char *) lmcf->confirm_url.data,
+                            visitor, lead_id,
+                            (uint64_t) tp->sec * 1000 + tp->msec)
+        != LEAD_OK || json.len == 0)
+    {
+        lead_buf_free(&json);
+        return;
+    }
+
+    ngx_http_lead_notice_add(log, &json);
+}
+
+
 static void
 ngx_http_lead_notify_queue(ngx_log_t *log, const uint8_t *lead_id,
     const char *cause)
 {
     lead_buf                 json;
     ngx_time_t              *tp;
-    ngx_uint_t               queued;
-    ngx_http_lead_notice_t  *n, **last;
     ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
 
     if (w->lmcf->notify.len == 0) {
@@ -105,6 +143,18 @@ ngx_http_lead_notify_queue(ngx_log_t *log, const uint8_t *lead_id,
         return;
     }
 
+    ngx_http_lead_notice_add(log, &json);
+}
+
+
+/* A notice's JSON queued for delivery; json is freed. */
+static void
+ngx_http_lead_notice_add(ngx_log_t *log, lead_buf *json)
+{
+    ngx_uint_t               queued;
+    ngx_http_lead_notice_t  *n, **last;
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
     queued = 0;
     for (last = &w->notices; *last; last = &(*last)->next) {
         queued++;
@@ -112,15 +162,15 @@ ngx_http_lead_notify_queue(ngx_log_t *log, const uint8_t *lead_id,
 
     if (queued >= NGX_HTTP_LEAD_NOTICE_MAX) {
         ngx_log_error(NGX_LOG_ERR, log, 0,
-                      "lead: %ui MQL notices wait for delivery to \"%V\"; "
+                      "lead: %ui notices wait for delivery to \"%V\"; "
                       "this one is dropped", queued, &w->lmcf->notify);
-        lead_buf_free(&json);
+        lead_buf_free(json);
         return;
     }
 
-    n = ngx_alloc(sizeof(ngx_http_lead_notice_t) + json.len, log);
+    n = ngx_alloc(sizeof(ngx_http_lead_notice_t) + json->len, log);
     if (n == NULL) {
-        lead_buf_free(&json);
+        lead_buf_free(json);
         return;
     }
 
@@ -128,9 +178,9 @@ ngx_http_lead_notify_queue(ngx_log_t *log, const uint8_t *lead_id,
     n->id = ++ngx_http_lead_notice_ids;
     n->due = ngx_current_msec;
     n->tries = 0;
-    n->len = json.len;
-    ngx_memcpy(n->body, json.data, json.len);
-    lead_buf_free(&json);
+    n->len = json->len;
+    ngx_memcpy(n->body, json->data, json->len);
+    lead_buf_free(json);
 
     *last = n;
 }

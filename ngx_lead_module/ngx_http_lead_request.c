@@ -250,15 +250,17 @@ ngx_http_lead_identified(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 
 
 /*
- * For the gate: NGX_OK when the visitor is a lead's.  A lead's browser
- * asks on every gated request, and once linked a visitor stays linked:
- * the answer is remembered (for a second, as the lead may be erased).
- * Which lead it is, $lead_id asks the store for.
+ * For the gate: NGX_OK when the visitor is a lead's, or claims one (it
+ * told who it is, the gate asks no more; its variables stay its own).  A
+ * lead's browser asks on every gated request, and once linked a visitor
+ * stays linked: the answer is remembered (for a second, as the lead may
+ * be erased).  Which lead it is, $lead_id asks the store for.
  */
 ngx_int_t
 ngx_http_lead_is_lead(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 {
     uint32_t                 h;
+    ngx_time_t              *tp;
     ngx_http_lead_known_t   *k;
     ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
 
@@ -273,7 +275,15 @@ ngx_http_lead_is_lead(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
     }
 
     if (ngx_http_lead_identified(r, ctx) != NGX_OK) {
-        return NGX_DECLINED;
+        tp = ngx_timeofday();
+
+        if (ctx->new_visitor || w->store == NULL
+            || lead_store_visitor_claims(w->store, ctx->visitor,
+                                         (uint64_t) tp->sec * 1000 + tp->msec)
+               != LEAD_OK)
+        {
+            return NGX_DECLINED;
+        }
     }
 
     if (k) {

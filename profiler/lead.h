@@ -45,8 +45,6 @@ enum {
 #define LEAD_EMAIL_MAX        254
 #define LEAD_PERSON_NAME_MAX  100      /* characters */
 #define LEAD_RETURN_MAX       2048
-#define LEAD_WHO_MAX          128      /* who moved a lead on */
-#define LEAD_REASON_MAX       500      /* why sales sent it back */
 #define LEAD_CAUSE_MAX        128
 #define LEAD_TIME_LEN         25       /* "2026-12-24T09:30:00.000Z" */
 #define LEAD_DEFAULT_MAP_SIZE ((uint64_t) 1 << 30)
@@ -149,7 +147,6 @@ typedef struct {
     char  region[LEAD_REGION_MAX];     /* "" in a Country database */
     char  city[LEAD_CITY_MAX];
 } lead_geo;
-
 int lead_geoip_open(lead_geoip **out, const char *path, char *err,
     size_t errlen);
 void lead_geoip_close(lead_geoip *g);
@@ -164,24 +161,16 @@ typedef struct {
     uint8_t      visitor[LEAD_ID_LEN];
     uint16_t     status;
     uint8_t      ua_class;
-    uint64_t     bytes_sent;
-    uint64_t     file_size;
+    uint64_t     bytes_sent, file_size;
     unsigned     nranges;
     lead_range   ranges[LEAD_MAX_RANGES];
-    lead_str     path;
-    lead_str     referrer_host;
-    lead_str     utm_source;
-    lead_str     utm_medium;
-    lead_str     utm_campaign;
+    lead_str     path, referrer_host;
+    lead_str     utm_source, utm_medium, utm_campaign;
     uint64_t     asset_id;    /* the rule it was read under; 0: untagged */
     int32_t      points;
     uint8_t      asset_flags;
-    lead_str     stage;
-    lead_str     topic;
-    lead_str     group;
-    lead_str     country;     /* where it was read from */
-    lead_str     region;
-    lead_str     city;
+    lead_str     stage, topic, group;
+    lead_str     country, region, city;   /* where it was read from */
 } lead_event;
 
 typedef struct lead_batch lead_batch;           /* events to commit together */
@@ -225,12 +214,11 @@ const char *lead_store_errmsg(const lead_store *s);
 /* LEAD_EDAMAGED, why in err, if data.mdb is not whole (walk: all trees) */
 int lead_store_verify(const char *dir, int walk, char *err, size_t errlen);
 
-/* The batch's events in one write transaction; the batch is left as is. */
-int lead_store_commit(lead_store *s, const lead_batch *b);
 /* The rules' assets into the catalogue, so titles outlive the rules. */
 int lead_store_put_assets(lead_store *s, const lead_rules *r);
 /* The map made bytes larger, for good: room to erase from a full store. */
 int lead_store_grow(lead_store *s, uint64_t bytes);
+
 typedef struct {
     uint8_t   id[LEAD_ID_LEN];
     uint64_t  first_ms, last_ms, events;
@@ -249,8 +237,7 @@ enum { LEAD_ASSET_HOT = 1, LEAD_ASSET_OPEN = 2, LEAD_ASSET_GATED = 4 };
 typedef struct {
     uint64_t     id;          /* stable: derived from the path pattern */
     const char  *path;        /* as written; a prefix ends in '*' */
-    const char  *title;
-    const char  *stage;
+    const char  *title, *stage;
     unsigned     stage_index;
     int32_t      points;
     const char  *topic;
@@ -334,19 +321,26 @@ typedef struct {
     lead_str   topics;         /* subscribed topics, space-separated */
     uint64_t   created_ms;     /* first identified */
     uint64_t   updated_ms;     /* last filled the form */
-    int        contact;        /* asked to be contacted */
-    int        subscribed;
+    int        contact, subscribed;    /* asked to be contacted; to news */
 } lead_person;
-
 typedef int (*lead_person_fn)(void *arg, const lead_person *p);
 
-/* A valid form from this visitor: the lead of that e-mail, found or made,
-   takes its name, subscription, contact request, the visitor and what it
-   read.  One write transaction. */
+/* A valid form, one write transaction: the lead of its e-mail (found or
+   made) takes its name, flags, the visitor and its reading; from a device
+   not the lead's, a claim that changes nothing (NOTIFY: send a confirm). */
+enum { LEAD_IDENT_UPDATED, LEAD_IDENT_CREATED, LEAD_IDENT_CLAIMED,
+       LEAD_IDENT_NOTIFY, LEAD_IDENT_REFUSED /* the day's claims spent */ };
 int lead_store_identify(lead_store *s, const uint8_t visitor[LEAD_ID_LEN],
     const lead_form *form, const char *topic, size_t topic_len,
-    uint64_t now_ms, uint8_t lead_id[LEAD_ID_LEN], int *created);
-
+    uint64_t now_ms, uint8_t lead_id[LEAD_ID_LEN], int *outcome);
+/* LEAD_OK if the visitor holds a pending claim (the gate lets it in).  A
+   confirm notice's token: fn hears of the lead, with apply the device is
+   linked; LEAD_EINVAL: bad or expired, LEAD_ENOTFOUND: not pending. */
+int lead_store_visitor_claims(lead_store *s,
+    const uint8_t visitor[LEAD_ID_LEN], uint64_t now_ms);
+int lead_store_confirm(lead_store *s, const uint8_t *secret,
+    size_t secret_len, const char *token, size_t len, uint64_t now_ms,
+    int apply, lead_person_fn fn, void *arg);
 /* The lead a visitor is linked to now, or LEAD_ENOTFOUND. */
 int lead_store_visitor_lead(lead_store *s,
     const uint8_t visitor[LEAD_ID_LEN], uint8_t lead_id[LEAD_ID_LEN]);
@@ -376,7 +370,7 @@ typedef struct { size_t leads, visitors, events, bytes; } lead_erased;
 int lead_store_forget(lead_store *s, const char *who, size_t len,
     lead_erased *out);
 
-/* lead_store_commit in short transactions, anonymous data (visitors with
+/* The batch's events in short transactions, anonymous data (visitors with
    no lead) under anon_max bytes (0: no bound): the oldest are evicted. */
 typedef struct { size_t stored, dropped; lead_erased evicted; } lead_committed;
 int lead_store_commit_bounded(lead_store *s, const lead_batch *b,
@@ -424,9 +418,12 @@ int lead_store_promote_lead(lead_store *s, const lead_rules *r,
     lead_promoted_fn fn, void *arg);
 
 /* The notice of a new mql, as JSON: the lead, its cell, the cause and
-   its hot content. */
+   its hot content; of a claim: the lead and url?confirm=TOKEN. */
 int lead_mql_notice(lead_buf *out, lead_store *s, const lead_rules *r,
     const uint8_t lead_id[LEAD_ID_LEN], const char *cause, uint64_t at_ms);
+int lead_confirm_notice(lead_buf *out, lead_store *s, const uint8_t *secret,
+    size_t secret_len, const char *url, const uint8_t visitor[LEAD_ID_LEN],
+    const uint8_t lead_id[LEAD_ID_LEN], uint64_t now_ms);
 
 /* ---- what sales and marketers read ------------------------------------- */
 

@@ -86,6 +86,31 @@ int lead_store_lookup_txn(lead_store *s, MDB_txn *txn, const char *who,
 int lead_store_each_device_txn(lead_store *s, MDB_txn *txn,
     const uint8_t *lead_id, lead_device_fn fn, void *arg);
 
+/* A form's name, subscription and contact request into the lead's record
+   (made if new: *created); and a visitor linked to a lead from since_ms. */
+int lead_store_put_lead_txn(lead_store *s, MDB_txn *txn, const uint8_t *id,
+    const lead_form *form, const char *topic, size_t topic_len,
+    uint64_t now_ms, int *created);
+int lead_store_link_txn(lead_store *s, MDB_txn *txn, const uint8_t *visitor,
+    const uint8_t *lead_id, uint64_t since_ms);
+
+/* Claims (lead_claims.c): how long one waits for its confirmation, and how
+   many addresses a device may claim and notices it may cause a day (and
+   notices a lead may be sent a day). */
+#define LEAD_CLAIM_TTL_MS            (3ULL * 24 * 60 * 60 * 1000)
+#define LEAD_CLAIMS_PER_DAY          3
+#define LEAD_CLAIM_NOTICES_PER_DAY   3
+
+/* The lead's pending claims: the claiming visitor and since when. */
+int lead_store_each_claim(lead_store *s, const uint8_t *lead_id,
+    uint64_t now_ms, lead_device_fn fn, void *arg);
+/* Inside a write transaction: a lead's claims gone (forget), a visitor's
+   claims gone (expiry). */
+int lead_claims_forget_txn(lead_store *s, MDB_txn *txn,
+    const uint8_t *lead_id);
+int lead_claims_drop_visitor_txn(lead_store *s, MDB_txn *txn,
+    const uint8_t *visitor);
+
 /* A "leads" record; its strings point into val. */
 int lead_decode_person(const uint8_t *id, const MDB_val *val,
     lead_person *p);

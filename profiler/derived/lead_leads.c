@@ -85,8 +85,8 @@ add_topic(char *topics, size_t len, const char *topic, size_t tlen)
     return len + tlen;
 }
 
-static int
-put_lead(lead_store *s, MDB_txn *txn, const uint8_t *id,
+int
+lead_store_put_lead_txn(lead_store *s, MDB_txn *txn, const uint8_t *id,
     const lead_form *form, const char *topic, size_t topic_len,
     uint64_t now_ms, int *created)
 {
@@ -148,8 +148,8 @@ put_lead(lead_store *s, MDB_txn *txn, const uint8_t *id,
     return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "writing a lead");
 }
 
-static int
-link_visitor(lead_store *s, MDB_txn *txn, const uint8_t *visitor,
+int
+lead_store_link_txn(lead_store *s, MDB_txn *txn, const uint8_t *visitor,
     const uint8_t *lead_id, uint64_t now_ms)
 {
     MDB_val   key, val;
@@ -207,71 +207,6 @@ link_visitor(lead_store *s, MDB_txn *txn, const uint8_t *visitor,
     }
 
     return LEAD_OK;
-}
-
-int
-lead_store_identify(lead_store *s, const uint8_t visitor[LEAD_ID_LEN],
-    const lead_form *form, const char *topic, size_t topic_len,
-    uint64_t now_ms, uint8_t lead_id[LEAD_ID_LEN], int *created)
-{
-    MDB_txn  *txn;
-    MDB_val   key, val;
-    int       rc;
-
-    rc = lead_store_write_begin(s, &txn);
-    if (rc != LEAD_OK) {
-        return rc;
-    }
-
-    key.mv_data = (void *) form->email;
-    key.mv_size = form->email_len;
-
-    rc = mdb_get(txn, s->emails, &key, &val);
-    if (rc == 0 && val.mv_size == LEAD_ID_LEN) {
-        memcpy(lead_id, val.mv_data, LEAD_ID_LEN);
-
-    } else if (rc == 0 || rc == MDB_NOTFOUND) {
-        rc = lead_visitor_new(lead_id);
-        if (rc == LEAD_OK) {
-            val.mv_data = lead_id;
-            val.mv_size = LEAD_ID_LEN;
-            rc = mdb_put(txn, s->emails, &key, &val, 0);
-            rc = rc == 0 ? LEAD_OK
-                         : lead_store_mdb_fail(s, rc, "writing an e-mail");
-        }
-
-    } else {
-        rc = lead_store_mdb_fail(s, rc, "reading an e-mail");
-    }
-
-    if (rc == LEAD_OK) {
-        rc = put_lead(s, txn, lead_id, form, topic, topic_len, now_ms,
-                      created);
-    }
-    if (rc == LEAD_OK) {
-        rc = link_visitor(s, txn, visitor, lead_id, now_ms);
-    }
-    if (rc == LEAD_OK && *created) {
-        rc = lead_store_transition(s, txn, lead_id, LEAD_STATUS_IDENTIFIED,
-                                   now_ms, "filled the form", "", "");
-    }
-    if (rc == LEAD_OK && s->folding) {
-        /* what it read before is its lead's now: the fold scores again */
-        val.mv_data = NULL;
-        val.mv_size = 0;
-        key.mv_data = (void *) visitor;
-        key.mv_size = LEAD_ID_LEN;
-        rc = mdb_put(txn, s->refold, &key, &val, 0);
-        rc = rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "marking a "
-                                                     "refold");
-    }
-    if (rc != LEAD_OK) {
-        mdb_txn_abort(txn);
-        return rc;
-    }
-
-    rc = mdb_txn_commit(txn);
-    return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "mdb_txn_commit");
 }
 
 /*

@@ -320,6 +320,9 @@ erase_lead(lead_store *s, MDB_txn *txn, const uint8_t *lead_id)
     if (rc == LEAD_OK) {
         rc = del_prefix(s, txn, s->transitions, lead_id, LEAD_ID_LEN);
     }
+    if (rc == LEAD_OK) {
+        rc = lead_claims_forget_txn(s, txn, lead_id);
+    }
     if (rc != LEAD_OK || !s->folding) {
         return rc;
     }
@@ -501,6 +504,9 @@ lead_store_purge_anonymous(lead_store *s, uint64_t before_ms, size_t max,
         }
         if (rc == LEAD_OK && s->bounded) {
             rc = unsee(s, txn, v.id, last, &anon);
+        }
+        if (rc == LEAD_OK) {
+            rc = lead_claims_drop_visitor_txn(s, txn, v.id);
         }
         if (rc != LEAD_OK) {
             mdb_cursor_close(cur);

@@ -1,7 +1,8 @@
 /*
  * Visitor ids and their signed cookie value: base64url(id) "." base64url(
- * HMAC-SHA256(secret, "visitor:" id)).  The label keeps these MACs apart
- * from any other thing the same secret signs.
+ * HMAC-SHA256(secret, "visitor:" id)), and the tokens signed likewise
+ * (the form's, the sales view's, a claim's confirmation link).  The label
+ * keeps these MACs apart from any other thing the same secret signs.
  */
 
 #include <stdlib.h>
@@ -403,5 +404,69 @@ lead_cookie_verify_cached(lead_cookie_cache *c, const uint8_t *secret,
     memcpy(slot->value, value, len);
     memcpy(slot->id, id, LEAD_ID_LEN);
     slot->used = 1;
+    return LEAD_OK;
+}
+
+#define CONFIRM_LEN      (2 * LEAD_ID_LEN + 8)   /* visitor, lead, expiry */
+#define CONFIRM_B64_LEN  54
+
+void
+lead_confirm_token(const uint8_t *secret, size_t secret_len,
+    const uint8_t visitor[LEAD_ID_LEN], const uint8_t lead_id[LEAD_ID_LEN],
+    uint64_t expires_ms, char out[LEAD_CONFIRM_TOKEN_LEN])
+{
+    uint8_t   payload[CONFIRM_LEN], mac[LEAD_MAC_LEN];
+    unsigned  i;
+
+    memcpy(payload, visitor, LEAD_ID_LEN);
+    memcpy(payload + LEAD_ID_LEN, lead_id, LEAD_ID_LEN);
+    for (i = 0; i < 8; i++) {
+        payload[2 * LEAD_ID_LEN + i] = (uint8_t) (expires_ms >> (56 - 8 * i));
+    }
+
+    labelled_mac(secret, secret_len, "confirm:", visitor,
+                 (const char *) payload + LEAD_ID_LEN,
+                 CONFIRM_LEN - LEAD_ID_LEN, mac);
+
+    b64url_encode(payload, CONFIRM_LEN, out);
+    out[CONFIRM_B64_LEN] = '.';
+    b64url_encode(mac, LEAD_MAC_LEN, out + CONFIRM_B64_LEN + 1);
+}
+
+int
+lead_confirm_token_verify(const uint8_t *secret, size_t secret_len,
+    const char *token, size_t len, uint64_t now_ms,
+    uint8_t visitor[LEAD_ID_LEN], uint8_t lead_id[LEAD_ID_LEN])
+{
+    uint8_t   payload[CONFIRM_LEN], got[LEAD_MAC_LEN], want[LEAD_MAC_LEN];
+    uint64_t  expires = 0;
+    unsigned  i;
+
+    if (token == NULL || len != LEAD_CONFIRM_TOKEN_LEN
+        || token[CONFIRM_B64_LEN] != '.'
+        || b64url_decode(token, CONFIRM_B64_LEN, payload, CONFIRM_LEN)
+           != LEAD_OK
+        || b64url_decode(token + CONFIRM_B64_LEN + 1, MAC_B64_LEN, got,
+                         LEAD_MAC_LEN) != LEAD_OK)
+    {
+        return LEAD_EINVAL;
+    }
+
+    labelled_mac(secret, secret_len, "confirm:", payload,
+                 (const char *) payload + LEAD_ID_LEN,
+                 CONFIRM_LEN - LEAD_ID_LEN, want);
+    if (CRYPTO_memcmp(got, want, LEAD_MAC_LEN) != 0) {
+        return LEAD_EINVAL;
+    }
+
+    for (i = 0; i < 8; i++) {
+        expires = expires << 8 | payload[2 * LEAD_ID_LEN + i];
+    }
+    if (expires <= now_ms) {
+        return LEAD_EINVAL;
+    }
+
+    memcpy(visitor, payload, LEAD_ID_LEN);
+    memcpy(lead_id, payload + LEAD_ID_LEN, LEAD_ID_LEN);
     return LEAD_OK;
 }

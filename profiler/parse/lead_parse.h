@@ -26,6 +26,19 @@ int lead_sales_token_verify(const uint8_t *secret, size_t secret_len,
     const char *token, size_t len);
 
 /*
+ * A claim's confirmation token: base64url(visitor, lead id, expiry ms)
+ * "." base64url(HMAC-SHA256(secret, "confirm:" ...)).  Verify gives the
+ * visitor and lead of a token this key signed that has not expired.
+ */
+#define LEAD_CONFIRM_TOKEN_LEN  (54 + 1 + 43)
+void lead_confirm_token(const uint8_t *secret, size_t secret_len,
+    const uint8_t visitor[LEAD_ID_LEN], const uint8_t lead_id[LEAD_ID_LEN],
+    uint64_t expires_ms, char out[LEAD_CONFIRM_TOKEN_LEN]);
+int lead_confirm_token_verify(const uint8_t *secret, size_t secret_len,
+    const char *token, size_t len, uint64_t now_ms,
+    uint8_t visitor[LEAD_ID_LEN], uint8_t lead_id[LEAD_ID_LEN]);
+
+/*
  * The same from the two files' contents; dir names them in messages and
  * holds the file that freemail_domains names.
  */

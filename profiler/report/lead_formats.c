@@ -207,6 +207,14 @@ lead_report_lead_json(lead_buf *out, const lead_rules *r,
         json_time(out, "linked_at", d->devices[i].since_ms);
         lead_buf_puts(out, "}");
     }
+    lead_buf_puts(out, "],\"claims\":[");
+    for (i = 0; i < d->nclaims; i++) {
+        lead_id_to_hex(d->claims[i].visitor, vid);
+        vid[LEAD_ID_HEX_LEN] = '\0';
+        lead_buf_printf(out, "%s{\"visitor\":\"%s\",", i ? "," : "", vid);
+        json_time(out, "since", d->claims[i].since_ms);
+        lead_buf_puts(out, ",\"pending\":true}");
+    }
     lead_buf_puts(out, "]");
     contributions_json(out, "hot", sc->hot, d->hot_titles, sc->nhot);
     contributions_json(out, "why", sc->why, d->why_titles, sc->nwhy);

@@ -1,6 +1,7 @@
 /*
- * The notice the module posts when a lead becomes mql: the lead, its
- * cell, the cause and its hot content, as one JSON object.
+ * The notices the module posts, each one JSON object: a lead became mql
+ * (the lead, its cell, the cause and its hot content), or another device
+ * claims a lead (the lead and the link that confirms the claim).
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -116,5 +117,71 @@ lead_mql_notice(lead_buf *out, lead_store *s, const lead_rules *r,
     }
 
     free(score);
+    return rc == LEAD_OK && out->oom ? LEAD_ENOMEM : rc;
+}
+
+typedef struct {
+    lead_buf        *out;
+    const char      *url;
+    const char      *token;
+    uint64_t         at_ms;
+} confirm;
+
+static int
+write_confirm(void *arg, const lead_person *p)
+{
+    confirm  *c = arg;
+    char      id[LEAD_ID_HEX_LEN], at[LEAD_TIME_LEN], until[LEAD_TIME_LEN];
+
+    lead_id_to_hex(p->id, id);
+    lead_format_time(c->at_ms, at);
+    lead_format_time(c->at_ms + LEAD_CLAIM_TTL_MS, until);
+
+    /* only what the lead gave: the claimer's own words never reach them */
+    lead_buf_printf(c->out, "{\"event\":\"confirm\",\"at\":\"%s\","
+                    "\"lead\":{\"id\":\"%.*s\",\"email\":", at,
+                    LEAD_ID_HEX_LEN, id);
+    lead_buf_json(c->out, p->email.data, p->email.len);
+    lead_buf_puts(c->out, ",\"name\":");
+    lead_buf_json(c->out, p->name.data, p->name.len);
+    lead_buf_printf(c->out, "},\"expires\":\"%s\",\"confirm_url\":\"",
+                    until);
+    lead_buf_puts(c->out, c->url);
+    lead_buf_puts(c->out, strchr(c->url, '?') ? "&confirm=" : "?confirm=");
+    lead_buf_puts(c->out, c->token);
+    lead_buf_puts(c->out, "\"}");
+    return 0;
+}
+
+int
+lead_confirm_notice(lead_buf *out, lead_store *s, const uint8_t *secret,
+    size_t secret_len, const char *url, const uint8_t visitor[LEAD_ID_LEN],
+    const uint8_t lead_id[LEAD_ID_LEN], uint64_t now_ms)
+{
+    char     hex[LEAD_ID_HEX_LEN], token[LEAD_CONFIRM_TOKEN_LEN + 1];
+    confirm  c;
+    size_t   i;
+    int      rc;
+
+    /* the URL goes into JSON as is: the module checked it, check again */
+    for (i = 0; url[i]; i++) {
+        if ((unsigned char) url[i] <= ' ' || (unsigned char) url[i] >= 127
+            || url[i] == '"' || url[i] == '\\')
+        {
+            return LEAD_EINVAL;
+        }
+    }
+
+    lead_confirm_token(secret, secret_len, visitor, lead_id,
+                       now_ms + LEAD_CLAIM_TTL_MS, token);
+    token[LEAD_CONFIRM_TOKEN_LEN] = '\0';
+
+    c.out = out;
+    c.url = url;
+    c.token = token;
+    c.at_ms = now_ms;
+    lead_id_to_hex(lead_id, hex);
+    rc = lead_store_find_lead(s, hex, LEAD_ID_HEX_LEN, write_confirm, &c);
+
     return rc == LEAD_OK && out->oom ? LEAD_ENOMEM : rc;
 }

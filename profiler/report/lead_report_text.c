@@ -158,6 +158,17 @@ lead_report_lead_text(lead_buf *out, const lead_rules *r,
         text_time(out, d->devices[i].since_ms);
         lead_buf_puts(out, "\n");
     }
+    if (d->nclaims) {
+        lead_buf_printf(out, "  pending claims (%zu): not the lead's until "
+                        "confirmed\n", d->nclaims);
+    }
+    for (i = 0; i < d->nclaims; i++) {
+        lead_id_to_hex(d->claims[i].visitor, vid);
+        vid[LEAD_ID_HEX_LEN] = '\0';
+        lead_buf_printf(out, "    %s  claimed ", vid);
+        text_time(out, d->claims[i].since_ms);
+        lead_buf_puts(out, "\n");
+    }
 
     lead_buf_puts(out, "  timeline\n");
     for (i = 0; i < d->nreads; i++) {

@@ -143,7 +143,9 @@ enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_COUNT };
     X(D_DEVICES, "*devices")                                                  \
     X(D_VISITOR, "visitor")                                                   \
     X(D_SINCE, "since")                                                       \
-    X(D_SINCE_ISO, "since_iso")
+    X(D_SINCE_ISO, "since_iso")                                               \
+    X(D_HAS_CLAIMS, "has_claims")                                             \
+    X(D_CLAIMS, "*claims")
 
 #define FUNNEL_VALUES(X)                                                      \
     X(F_BASE, "base")                                                         \

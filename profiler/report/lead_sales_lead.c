@@ -121,6 +121,15 @@ lead_item(void *arg, unsigned list, size_t i, lead_str *x)
         x[D_SINCE_ISO] = lead_sales_iso(s, d->devices[i].since_ms);
         x[D_SINCE] = lead_sales_ago(s, now, d->devices[i].since_ms);
         return 1;
+
+    case D_CLAIMS:
+        if (i >= d->nclaims) {
+            return 0;
+        }
+        x[D_VISITOR] = lead_sales_hex_id(s, d->claims[i].visitor);
+        x[D_SINCE_ISO] = lead_sales_iso(s, d->claims[i].since_ms);
+        x[D_SINCE] = lead_sales_ago(s, now, d->claims[i].since_ms);
+        return 1;
     }
     return 0;
 }
@@ -206,6 +215,7 @@ lead_sales_lead_page(view *v, const char *hex, int status,
     x[D_FIRST_AGO] = lead_sales_ago(&v->page, v->req->now_ms,
                                     row->first_ms);
     x[D_HAS_HOT] = flag(lv.d.score.nhot > 0);
+    x[D_HAS_CLAIMS] = flag(lv.d.nclaims > 0);
 
     x[D_CAN_ACCEPT] = flag(lead_status_allowed(row->status,
                                                LEAD_STATUS_SAL));

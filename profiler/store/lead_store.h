@@ -28,8 +28,10 @@ struct lead_store {
     MDB_dbi    ranks;       /* rank + lead id -> nothing */
     MDB_dbi    refold;      /* visitor -> nothing: score its leads again */
     MDB_dbi    seen;        /* last seen + visitor -> its anonymous bytes */
+    MDB_dbi    claims;      /* pending claims (derived/lead_claims.c) */
     int        folding;     /* those four exist (an older store has none) */
     int        bounded;     /* "seen" exists: anonymous data is counted */
+    int        claiming;    /* claims exists (an older store has none) */
     int        read_only;
     int        empty;      /* read-only open of a store never written */
     int        partial;    /* read-only open of a store missing tables */
@@ -204,5 +206,8 @@ int lead_store_check_file(const char *dir, char *err, size_t errlen);
  */
 int lead_store_snapshot(lead_store *s);
 void lead_store_snapshot_end(lead_store *s);
+
+/* The batch's events in one write transaction; the batch is left as is. */
+int lead_store_commit(lead_store *s, const lead_batch *b);
 
 #endif /* LEAD_STORE_H */

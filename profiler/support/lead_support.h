@@ -7,6 +7,9 @@
 
 #include "lead.h"
 
+#define LEAD_WHO_MAX     128      /* who moved a lead on */
+#define LEAD_REASON_MAX  500      /* why sales sent it back */
+
 /*
  * Little-endian u64s of the store's records, spelled out byte by byte:
  * the same bytes on every machine, and one load or store to a compiler.

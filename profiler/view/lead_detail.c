@@ -132,6 +132,20 @@ keep_device(void *arg, const uint8_t visitor[LEAD_ID_LEN], uint64_t since)
     return 0;
 }
 
+/* A device that claims the lead, not confirmed: shown, nothing more. */
+static int
+keep_claim(void *arg, const uint8_t visitor[LEAD_ID_LEN], uint64_t since)
+{
+    lead_detail  *d = ((detail_build *) arg)->d;
+
+    if (d->nclaims == LEAD_CLAIMS_SHOWN) {
+        return 1;
+    }
+    memcpy(d->claims[d->nclaims].visitor, visitor, LEAD_ID_LEN);
+    d->claims[d->nclaims++].since_ms = since;
+    return 0;
+}
+
 /* Read by this device before it was linked to the lead: anonymous. */
 static int
 before_identifying(const lead_detail *d, const lead_event *ev)
@@ -257,6 +271,10 @@ detail_lead(lead_store *s, const lead_rules *r, const char *who,
     rc = lead_store_find_lead(s, who, len, keep_person, &b);
     if (rc == LEAD_OK) {
         rc = lead_store_each_device(s, b.person.id, keep_device, &b);
+    }
+    if (rc == LEAD_OK) {
+        rc = lead_store_each_claim(s, b.person.id, now_ms, keep_claim, &b);
+        rc = rc == LEAD_ECALLBACK ? LEAD_OK : rc;
     }
     if (rc == LEAD_OK) {
         rc = lead_store_lead_events(s, b.person.id, keep_read, &b);

@@ -99,7 +99,8 @@ typedef struct {
 int lead_query_funnel(lead_store *s, const lead_list *all, uint64_t now_ms,
     lead_funnel *out);
 
-#define LEAD_TREND_DAYS  30
+#define LEAD_TREND_DAYS    30
+#define LEAD_CLAIMS_SHOWN  16     /* a lead's pending claims, the first */
 
 typedef struct {
     uint8_t      visitor[LEAD_ID_LEN];
@@ -122,6 +123,8 @@ typedef struct {
     size_t            nhistory;
     lead_device      *devices;
     size_t            ndevices;
+    lead_device       claims[LEAD_CLAIMS_SHOWN];  /* pending, by device */
+    size_t            nclaims;
     lead_read        *reads;     /* every event, oldest first */
     size_t            nreads;
     lead_arena       *arena;

@@ -1,6 +1,7 @@
 /*
- * libFuzzer: the visitor cookie value, and the form's and the sales
- * view's anti-CSRF tokens, as any client may send them.
+ * libFuzzer: the visitor cookie value, the form's and the sales view's
+ * anti-CSRF tokens, and a claim's confirmation token, as any client may
+ * send them.
  */
 
 #include <stdlib.h>
@@ -8,6 +9,8 @@
 
 #include "lead.h"
 #include "lead_report.h"
+
+#define FUZZ_EXPIRES  1790000000000ULL
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -20,6 +23,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t                    id[LEAD_ID_LEN], cached[LEAD_ID_LEN];
     char                       again[LEAD_COOKIE_VALUE_LEN];
     char                       token[LEAD_TOKEN_LEN];
+    char                       confirm[LEAD_CONFIRM_TOKEN_LEN];
+    uint8_t                    visitor[LEAD_ID_LEN], lead[LEAD_ID_LEN];
+    uint8_t                    got[LEAD_ID_LEN];
     int                        rc;
 
     /* one cache for the run, as a worker keeps one: hits and misses */
@@ -55,6 +61,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     {
         __builtin_trap();
     }
+    /* a confirmation token verifies only as the one this key signed,
+       and only before it expires */
+    memset(lead, 'l', sizeof(lead));
+    lead_confirm_token(secret, sizeof(secret) - 1, id, lead, FUZZ_EXPIRES,
+                       confirm);
+    if (lead_confirm_token_verify(secret, sizeof(secret) - 1, s, size,
+                                  FUZZ_EXPIRES - 1, visitor, got) == LEAD_OK
+        && (size != LEAD_CONFIRM_TOKEN_LEN
+            || memcmp(confirm, data, size) != 0
+            || memcmp(visitor, id, LEAD_ID_LEN) != 0
+            || memcmp(got, lead, LEAD_ID_LEN) != 0))
+    {
+        __builtin_trap();
+    }
+    if (lead_confirm_token_verify(secret, sizeof(secret) - 1, s, size,
+                                  FUZZ_EXPIRES, visitor, got) == LEAD_OK)
+    {
+        __builtin_trap();
+    }
+
     lead_sales_token(secret, sizeof(secret) - 1, id, "sam", 3, token);
     if (lead_sales_token_verify(secret, sizeof(secret) - 1, id, "sam", 3, s,
                                 size) == LEAD_OK

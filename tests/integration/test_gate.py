@@ -8,6 +8,7 @@ import shutil
 import pytest
 import requests
 
+from claims_helper import confirm_claim
 from conftest import Nginx, copy_site
 
 HTTP = """
@@ -198,12 +199,14 @@ def test_second_device_merges(site):
     phone.get("/library/sd-wan-vs-mpls.html")
     phone.identify("ada@example.com")
     laptop.get("/library/hidden-costs-of-downtime.html")
+    # another device only claims the lead, until Ada confirms the link
     laptop.identify("ADA@example.com", name="Ada L.")
+    confirm_claim(site, laptop, "ada@example.com")
     laptop.get("/library/guide/4-pricing.html")
     site.wait_events(5)
 
     (lead,) = leads(site)
-    assert lead["devices"] == 2 and lead["name"] == "Ada L."
+    assert lead["devices"] == 2 and lead["name"] == "Ada Lovelace"
     lead_view = show(site, lead["id"])
     assert len(lead_view["devices"]) == 2
     paths = [e["path"] for e in lead_view["events"]]

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from claims_helper import confirm_claim
 from conftest import LEADCTL, Nginx, copy_site
 from test_gate import HTTP, SERVER, Browser
 from test_journey import demo, fixed_now, poll, start  # noqa: F401
@@ -51,6 +52,7 @@ def two_leads_and_a_stranger(site):
         assert b.get("/library/why-outages-cost.html").status_code == 200
     ada.identify(ADA, name="Ada Forget")
     phone.identify(ADA, name="Ada Forget")
+    confirm_claim(site, phone, ADA)    # a second device: Ada confirms it
     bob.identify(BOB, name="Bob Keep")
     assert ada.get("/library/guide/").status_code == 200
     assert phone.get("/library/guide/1-requirements.html").status_code == 200

@@ -118,14 +118,22 @@ verify(const char *dir, int walk, char *err, size_t len)
 static void
 test_whole_store(void **state)
 {
-    fixture  *fx = *state;
-    char      err[512];
+    fixture     *fx = *state;
+    char         err[512];
+    const char  *n;
 
     make_store(fx->dir);
     assert_int_equal(verify(fx->dir, 0, err, sizeof(err)), LEAD_OK);
     assert_non_null(strstr(err, "pages of 4096 bytes"));
     assert_int_equal(verify(fx->dir, 1, err, sizeof(err)), LEAD_OK);
-    assert_non_null(strstr(err, "15 tables, "));
+
+    /* "... N tables, ...": every table the store has, whatever its version */
+    n = strstr(err, " tables, ");
+    assert_non_null(n);
+    while (n > err && n[-1] >= '0' && n[-1] <= '9') {
+        n--;
+    }
+    assert_true(atoi(n) >= 15);
 }
 
 static void
