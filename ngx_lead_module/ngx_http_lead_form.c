@@ -576,8 +576,9 @@ ngx_http_lead_confirm_page(ngx_http_request_t *r, ngx_uint_t status,
         len += email->len;
     }
     if (token) {
-        len += sizeof(ask) - 1 + r->uri.len + sizeof("?confirm=") - 1
-               + token->len + sizeof(button) - 1;
+        len += sizeof(ask) - 1 + r->uri.len
+               + ngx_escape_html(NULL, r->uri.data, r->uri.len)
+               + sizeof("?confirm=") - 1 + token->len + sizeof(button) - 1;
     }
 
     page = ngx_pnalloc(r->pool, len);
@@ -595,7 +596,7 @@ ngx_http_lead_confirm_page(ngx_http_request_t *r, ngx_uint_t status,
     if (token) {
         /* a token that verified is base64url and a dot: safe as it is */
         p = ngx_cpymem(p, ask, sizeof(ask) - 1);
-        p = ngx_cpymem(p, r->uri.data, r->uri.len);
+        p = (u_char *) ngx_escape_html(p, r->uri.data, r->uri.len);
         p = ngx_cpymem(p, "?confirm=", sizeof("?confirm=") - 1);
         p = ngx_cpymem(p, token->data, token->len);
         p = ngx_cpymem(p, button, sizeof(button) - 1);

@@ -11,6 +11,7 @@
 static ngx_int_t ngx_http_lead_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_lead_log_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_lead_private(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_lead_is_cache_control(ngx_table_elt_t *h);
 static void ngx_http_lead_record(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx);
 
@@ -147,6 +148,17 @@ ngx_http_lead_log_handler(ngx_http_request_t *r)
 }
 
 
+/* A live Cache-Control header of the response. */
+static ngx_uint_t
+ngx_http_lead_is_cache_control(ngx_table_elt_t *h)
+{
+    return h->hash != 0
+           && h->key.len == sizeof("Cache-Control") - 1
+           && ngx_strncasecmp(h->key.data, (u_char *) "Cache-Control",
+                              sizeof("Cache-Control") - 1) == 0;
+}
+
+
 /*
  * One Cache-Control, "private" and what else the location, expires,
  * add_header or the upstream said (max-age stays the browser's); every
@@ -168,12 +180,7 @@ ngx_http_lead_private(ngx_http_request_t *r)
         h = part->elts;
 
         for (i = 0; i < part->nelts; i++) {
-            if (h[i].hash != 0
-                && h[i].key.len == sizeof("Cache-Control") - 1
-                && ngx_strncasecmp(h[i].key.data, (u_char *) "Cache-Control",
-                                   sizeof("Cache-Control") - 1)
-                   == 0)
-            {
+            if (ngx_http_lead_is_cache_control(&h[i])) {
                 len += h[i].value.len + 1;
             }
         }
@@ -191,12 +198,7 @@ ngx_http_lead_private(ngx_http_request_t *r)
         h = part->elts;
 
         for (i = 0; i < part->nelts; i++) {
-            if (h[i].hash != 0
-                && h[i].key.len == sizeof("Cache-Control") - 1
-                && ngx_strncasecmp(h[i].key.data, (u_char *) "Cache-Control",
-                                   sizeof("Cache-Control") - 1)
-                   == 0)
-            {
+            if (ngx_http_lead_is_cache_control(&h[i])) {
                 if (len) {
                     in[len++] = ',';
                 }
