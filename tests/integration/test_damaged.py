@@ -10,6 +10,7 @@ LMDB fault, abort or fail before the store was checked (findings 4, 5).
 import hashlib
 import os
 import pwd
+import re
 import shutil
 import struct
 import subprocess
@@ -238,7 +239,8 @@ def test_checks_of_a_live_store_leave_no_reader(prefix, source):
         r = n.test_config()
         assert r.returncode == 0 and "damaged" not in r.stderr, r.stderr
         r = leadctl(n.store, ["check"])
-        assert r.returncode == 0 and "is whole: 15 tables" in r.stdout
+        assert r.returncode == 0 and re.search(r"is whole: \d+ tables",
+                                               r.stdout), r.stdout
         assert readers(n.store) <= set(n.workers(2))
         assert alerts(n.error_log()) == []
     finally:
@@ -283,7 +285,8 @@ def test_leadctl_check_names_what_is_wrong(tmp_path, source):
     on the whole store, exit 0 and what it holds."""
     r = leadctl(source[0], ["check"])
     assert r.returncode == 0, r.stderr
-    assert f'store "{source[0]}" is whole: 15 tables' in r.stdout
+    assert re.search(f'store "{re.escape(source[0])}" is whole: \\d+ tables',
+                     r.stdout), r.stdout
 
     reasons = {}
     for name in damages(source[1]):
