@@ -145,6 +145,25 @@ lead_report_leads_csv(lead_buf *out, const lead_rules *r,
     }
 }
 
+/* A lead's devices, or the devices that claim it: ,"name":[...]. */
+static void
+devices_json(lead_buf *out, const char *name, const char *since,
+    const lead_device *d, size_t n, const char *more)
+{
+    char    vid[LEAD_ID_HEX_LEN + 1];
+    size_t  i;
+
+    lead_buf_printf(out, ",\"%s\":[", name);
+    for (i = 0; i < n; i++) {
+        lead_id_to_hex(d[i].visitor, vid);
+        vid[LEAD_ID_HEX_LEN] = '\0';
+        lead_buf_printf(out, "%s{\"visitor\":\"%s\",", i ? "," : "", vid);
+        json_time(out, since, d[i].since_ms);
+        lead_buf_printf(out, "%s}", more);
+    }
+    lead_buf_puts(out, "]");
+}
+
 static void
 contributions_json(lead_buf *out, const char *name,
     const lead_contribution *list, const lead_str *titles, unsigned n)
@@ -178,7 +197,6 @@ lead_report_lead_json(lead_buf *out, const lead_rules *r,
     const lead_detail *d)
 {
     const lead_score  *sc = &d->score;
-    char               vid[LEAD_ID_HEX_LEN + 1];
     size_t             i;
 
     lead_buf_puts(out, "{");
@@ -199,23 +217,10 @@ lead_report_lead_json(lead_buf *out, const lead_rules *r,
     for (i = 0; i < LEAD_TREND_DAYS; i++) {
         lead_buf_printf(out, "%s%.3f", i ? "," : "", d->trend[i]);
     }
-    lead_buf_puts(out, "],\"devices\":[");
-    for (i = 0; i < d->ndevices; i++) {
-        lead_id_to_hex(d->devices[i].visitor, vid);
-        vid[LEAD_ID_HEX_LEN] = '\0';
-        lead_buf_printf(out, "%s{\"visitor\":\"%s\",", i ? "," : "", vid);
-        json_time(out, "linked_at", d->devices[i].since_ms);
-        lead_buf_puts(out, "}");
-    }
-    lead_buf_puts(out, "],\"claims\":[");
-    for (i = 0; i < d->nclaims; i++) {
-        lead_id_to_hex(d->claims[i].visitor, vid);
-        vid[LEAD_ID_HEX_LEN] = '\0';
-        lead_buf_printf(out, "%s{\"visitor\":\"%s\",", i ? "," : "", vid);
-        json_time(out, "since", d->claims[i].since_ms);
-        lead_buf_puts(out, ",\"pending\":true}");
-    }
     lead_buf_puts(out, "]");
+    devices_json(out, "devices", "linked_at", d->devices, d->ndevices, "");
+    devices_json(out, "claims", "since", d->claims, d->nclaims,
+                 ",\"pending\":true");
     contributions_json(out, "hot", sc->hot, d->hot_titles, sc->nhot);
     contributions_json(out, "why", sc->why, d->why_titles, sc->nwhy);
 
