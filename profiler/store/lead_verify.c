@@ -537,6 +537,7 @@ walk_child(const char *dir, const lead_store_meta *m, int fd)
 {
     MDB_env     *env = NULL;
     MDB_txn     *txn;
+    MDB_envinfo  info;
     walk_ctx     w;
     struct stat  st;
     char         lock[4096];
@@ -587,6 +588,14 @@ walk_child(const char *dir, const lead_store_meta *m, int fd)
         _exit(rc == MDB_INVALID || rc == MDB_CORRUPTED
               || rc == MDB_PAGE_NOTFOUND || rc == MDB_VERSION_MISMATCH
               ? 1 : 2);
+    }
+
+    /*
+     * The snapshot may be of commits after the meta page read before:
+     * its pages run to the last one used now, read once it is pinned.
+     */
+    if (mdb_env_info(env, &info) == 0 && info.me_last_pgno > w.last_pg) {
+        w.last_pg = info.me_last_pgno;
     }
 
     rc = walk_tables(&w, txn);

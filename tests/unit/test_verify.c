@@ -1,7 +1,9 @@
 #include "unit.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "event_fixture.h"
@@ -134,6 +136,58 @@ test_whole_store(void **state)
         n--;
     }
     assert_true(atoi(n) >= 15);
+}
+
+/*
+ * A store written to while it is checked is whole: the walk's snapshot
+ * may be of later commits than the meta page read before it, with pages
+ * past the last one that page said was used.
+ */
+static void
+test_store_written_while_checked(void **state)
+{
+    fixture          *fx = *state;
+    static fx_event   ev;
+    lead_store_opts   opts = { 0, 0, 0, 0 };
+    lead_store       *s;
+    lead_batch       *b;
+    char              err[512];
+    unsigned          i;
+    pid_t             writer;
+    int               status;
+
+    make_store(fx->dir);
+
+    writer = fork();
+    assert_true(writer != -1);
+    if (writer == 0) {
+        if (lead_store_open(&s, fx->dir, &opts, err, sizeof(err)) != LEAD_OK
+            || (b = lead_batch_new(64 * (LEAD_EVENT_MAX_SIZE + 2))) == NULL)
+        {
+            _exit(1);
+        }
+        for (i = NEVENTS; ; i++) {
+            fx_event_make(&ev, i + 1, 200);
+            if (lead_batch_add(b, &ev.ev) != LEAD_OK
+                || (i % 8 == 0 && lead_store_commit(s, b) != LEAD_OK))
+            {
+                _exit(1);
+            }
+            if (i % 8 == 0) {
+                lead_batch_clear(b);
+            }
+        }
+    }
+
+    for (i = 0; i < 60; i++) {
+        if (verify(fx->dir, 1, err, sizeof(err)) != LEAD_OK) {
+            break;
+        }
+    }
+    kill(writer, SIGKILL);
+    assert_int_equal(waitpid(writer, &status, 0), writer);
+    assert_true(WIFSIGNALED(status));
+    assert_string_equal(i == 60 ? "" : err, "");
 }
 
 static void
@@ -351,6 +405,7 @@ main(void)
 #define T(f)  cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest  tests[] = {
         T(test_whole_store),
+        T(test_store_written_while_checked),
         T(test_no_store_and_empty_file),
         T(test_truncated),
         T(test_meta_bytes),
