@@ -25,6 +25,7 @@
 
 
 #define NGX_HTTP_LEAD_WRITE_NICE       10
+#define NGX_HTTP_LEAD_FOLD_EXIT        1000    /* ms of folding at exit */
 
 
 typedef struct {
@@ -44,6 +45,7 @@ struct ngx_http_lead_write_s {
     lead_committed              result;
     const lead_rules           *rules;
     const lead_geoip           *geoip;
+    uint64_t                    now_ms;
     uint64_t                    until_ms;
     int                         commit_rc;
     int                         fold_rc;
@@ -81,6 +83,7 @@ static void ngx_http_lead_write_results(ngx_http_lead_write_t *wr,
 static void ngx_http_lead_purged(ngx_http_lead_write_t *wr,
     ngx_log_t *log);
 static void ngx_http_lead_tick(ngx_event_t *ev);
+static void ngx_http_lead_fold_exit(ngx_log_t *log, uint64_t now_ms);
 static void ngx_http_lead_open_store(ngx_log_t *log);
 static void ngx_http_lead_check_store(ngx_log_t *log);
 static ngx_int_t ngx_http_lead_store_file(ngx_file_info_t *fi);
@@ -299,8 +302,8 @@ ngx_http_lead_write_start(ngx_log_t *log)
     wr->anonymous = w->lmcf->anonymous;
     wr->rules = w->lmcf->rules;
     wr->geoip = w->lmcf->geoip;
-    wr->until_ms = (uint64_t) tp->sec * 1000 + tp->msec
-                   - 3 * (uint64_t) w->lmcf->flush;
+    wr->now_ms = (uint64_t) tp->sec * 1000 + tp->msec;
+    wr->until_ms = wr->now_ms - 3 * (uint64_t) w->lmcf->flush;
     wr->purge_before_ms = 0;
     if (w->lmcf->retention && w->lmcf->retention < tp->sec
         && ngx_worker == 0 && (w->purging || tp->sec >= w->next_purge))
@@ -326,10 +329,10 @@ ngx_http_lead_write_start(ngx_log_t *log)
 
 
 /*
- * In the thread: the events of the hits, committed, then a fold up to a
- * few flushes ago (the other workers' batches of that time are in by
- * then).  Only the store and this context are touched here, never nginx's
- * structures.
+ * In the thread: the events of the hits, committed; their leads that met
+ * a trigger made mql at once; then a fold up to a few flushes ago (the
+ * other workers' batches of that time are in by then).  Only the store
+ * and this context are touched here, never nginx's structures.
  */
 static void
 ngx_http_lead_write_run(void *data, ngx_log_t *log)
@@ -352,7 +355,18 @@ ngx_http_lead_write_run(void *data, ngx_log_t *log)
         }
     }
 
-    if (wr->commit_rc == LEAD_OK) {
+    if (wr->commit_rc == LEAD_OK && wr->committed && wr->rules) {
+        /* the batch's leads: mql now, not when the fold gets there */
+        wr->fold_rc = lead_store_promote_batch(wr->store, wr->rules,
+                                               wr->events, wr->now_ms,
+                                               ngx_http_lead_write_promoted,
+                                               wr);
+        if (wr->fold_rc != LEAD_OK) {
+            ngx_http_lead_write_error(wr);
+        }
+    }
+
+    if (wr->commit_rc == LEAD_OK && wr->fold_rc == LEAD_OK) {
         wr->fold_rc = lead_store_fold(wr->store, wr->rules, wr->until_ms,
                                       NGX_HTTP_LEAD_FOLD_BUDGET,
                                       ngx_http_lead_write_promoted, wr,
@@ -687,7 +701,9 @@ static void
 ngx_http_lead_write_exit(ngx_log_t *log)
 {
     int                      rc;
+    uint64_t                 now_ms;
     ngx_uint_t               i, n;
+    ngx_time_t              *tp;
     lead_hits               *b[NGX_HTTP_LEAD_QUEUE + 2];
     lead_erased              none;
     ngx_http_lead_write_t   *wr;
@@ -717,6 +733,9 @@ ngx_http_lead_write_exit(ngx_log_t *log)
         ngx_http_lead_open_store(log);
     }
 
+    tp = ngx_timeofday();
+    now_ms = (uint64_t) tp->sec * 1000 + tp->msec;
+
     /* in the order they were filled */
     n = 0;
     b[n++] = w->writing;
@@ -741,6 +760,11 @@ ngx_http_lead_write_exit(ngx_log_t *log)
         if (rc == LEAD_OK) {
             w->dropped += wr->result.dropped;
             ngx_http_lead_evicted(log, &wr->result.evicted);
+            if (wr->rules) {
+                (void) lead_store_promote_batch(w->store, wr->rules,
+                                                wr->events, now_ms,
+                                                w->promoted, log);
+            }
         }
         if (rc != LEAD_OK) {
             ngx_log_error(NGX_LOG_ERR, log, 0,
@@ -750,6 +774,8 @@ ngx_http_lead_write_exit(ngx_log_t *log)
                                    : "cannot be opened");
         }
     }
+
+    ngx_http_lead_fold_exit(log, now_ms);
 
     /* what was evicted since it was last told */
     ngx_memzero(&none, sizeof(lead_erased));
@@ -776,6 +802,42 @@ ngx_http_lead_write_exit(ngx_log_t *log)
     w->store = NULL;
     w->batch = w->writing = NULL;
     w->events = NULL;
+}
+
+
+/*
+ * At exit the fold catches up with every event stored, the last seconds
+ * too, for NGX_HTTP_LEAD_FOLD_EXIT ms at most: a stopped nginx leaves the
+ * kept scores as the events say (a lagging fold, after a change of the
+ * rules, goes on at the next start).
+ */
+static void
+ngx_http_lead_fold_exit(ngx_log_t *log, uint64_t now_ms)
+{
+    int                      rc, more;
+    ngx_msec_t               start;
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    if (w->store == NULL) {
+        return;
+    }
+
+    start = ngx_current_msec;
+
+    do {
+        rc = lead_store_fold(w->store, w->lmcf->rules, now_ms,
+                             NGX_HTTP_LEAD_FOLD_BUDGET, w->promoted, log,
+                             &more);
+        ngx_time_update();
+
+    } while (rc == LEAD_OK && more
+             && ngx_current_msec - start < NGX_HTTP_LEAD_FOLD_EXIT);
+
+    if (rc != LEAD_OK) {
+        ngx_log_error(NGX_LOG_ERR, log, 0, "lead: cannot keep scores in "
+                      "\"%s\" at exit: %s", w->lmcf->store.data,
+                      lead_store_errmsg(w->store));
+    }
 }
 
 

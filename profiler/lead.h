@@ -269,12 +269,10 @@ int lead_rules_gated(const lead_rules *r, const lead_asset *a);
 
 /* ---- templates --------------------------------------------------------- */
 
-/*
- * {{name}} (HTML-escaped), {{#name}}..{{/name}} when not empty, {{^name}}
- * ..{{/name}} when empty, {{*list}}..{{/list}} per item, {{&name}} HTML.
- * names lists the placeholders (NULL-ended) in the order render takes
- * their values; render returns the length needed, like snprintf.
- */
+/* {{name}} (HTML-escaped), {{#name}}..{{/name}} when not empty, {{^name}}
+   ..{{/name}} when empty, {{*list}}..{{/list}} per item, {{&name}} HTML.
+   names lists the placeholders (NULL-ended) in the order render takes
+   their values; render returns the length needed, like snprintf. */
 typedef struct lead_tmpl lead_tmpl;
 int lead_tmpl_load(lead_tmpl **out, const char *path,
     const char *const *names, char *err, size_t errlen);
@@ -411,11 +409,13 @@ typedef int (*lead_promoted_fn)(void *arg,
 int lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
     unsigned budget_ms, lead_promoted_fn fn, void *arg, int *more);
 
-/* A lead that just identified: mql now if it asked for a call or had met
-   a trigger before. */
+/* mql now if it asked for a call or met a trigger: a lead that just
+   identified, or the leads of a batch just committed (fn as above). */
 int lead_store_promote_lead(lead_store *s, const lead_rules *r,
     const uint8_t lead_id[LEAD_ID_LEN], uint64_t now_ms,
     lead_promoted_fn fn, void *arg);
+int lead_store_promote_batch(lead_store *s, const lead_rules *r,
+    const lead_batch *b, uint64_t now_ms, lead_promoted_fn fn, void *arg);
 
 /* The notice of a new mql, as JSON: the lead, its cell, the cause and
    its hot content; of a claim: the lead and url?confirm=TOKEN. */

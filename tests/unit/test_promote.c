@@ -347,6 +347,97 @@ test_promote_the_lead_of_the_event(void **state)
     world_close(&w);
 }
 
+/* Commits the visits as one batch and promotes its leads, as nginx does. */
+static void
+commit_batch(world *w, const visit *v, size_t n, uint64_t now_ms)
+{
+    lead_batch  *b = lead_batch_new((n + 1) * (LEAD_EVENT_MAX_SIZE + 2));
+    lead_event   ev;
+    size_t       i;
+
+    assert_non_null(b);
+    for (i = 0; i < n; i++) {
+        make_event(&ev, w->rules, v[i].who, v[i].path, T0 + v[i].dt);
+        assert_int_equal(lead_batch_add(b, &ev), LEAD_OK);
+    }
+    assert_int_equal(lead_store_commit(w->s, b), LEAD_OK);
+    assert_int_equal(lead_store_promote_batch(w->s, w->rules, b, now_ms,
+                                              on_promoted, w), LEAD_OK);
+    lead_batch_free(b);
+}
+
+#define COMMIT(w, now, ...)                                                   \
+    do {                                                                      \
+        static const visit  v_[] = { __VA_ARGS__ };                           \
+        commit_batch(w, v_, N_ELEMS(v_), now);                                \
+    } while (0)
+
+/*
+ * The commit that stores the hot read makes its lead mql, without the
+ * fold; the fold coming after finds it promoted and tells no one again.
+ * Anonymous visitors and leads past mql are left alone.
+ */
+static void
+test_promote_at_commit(void **state)
+{
+    uint8_t  ada[LEAD_ID_LEN], bob[LEAD_ID_LEN];
+    world    w;
+    size_t   i;
+    int      more;
+
+    world_open(state, &w, promo_scoring, promo_assets);
+    identify(w.s, 'a', "ada@example.com", 0, T0, ada, 1);
+    identify(w.s, 'b', "bob@example.com", 0, T0, bob, 1);
+
+    COMMIT(&w, T0 + 3 * HOUR, { 'x', "/pricing", HOUR },
+           { 'a', "/a", HOUR }, { 'b', "/a", HOUR });
+    assert_int_equal(w.n, 0);
+    expect_status(w.s, ada, IDENT, T0);
+
+    COMMIT(&w, T0 + 3 * HOUR, { 'b', "/b", 2 * HOUR },
+           { 'a', "/pricing", 2 * HOUR }, { 'b', "/pricing", 2 * HOUR + 1 });
+    /* told in the order of their ids */
+    assert_int_equal(w.n, 2);
+    i = memcmp(w.p[0].lead, ada, LEAD_ID_LEN) == 0 ? 0 : 1;
+    expect_promoted(&w, i, ada, HOT_CAUSE);
+    expect_promoted(&w, 1 - i, bob, HOT_CAUSE);
+    expect_status(w.s, ada, MQL, T0 + 2 * HOUR);
+    expect_status(w.s, bob, MQL, T0 + 2 * HOUR + 1);
+
+    assert_int_equal(lead_store_fold(w.s, w.rules, T0 + 4 * HOUR, 10000,
+                                     on_promoted, &w, &more), LEAD_OK);
+    assert_int_equal(w.n, 2);
+
+    /* sales took it: another hot read changes nothing */
+    assert_int_equal(lead_store_set_status(w.s, ada, LEAD_STATUS_SAL,
+                                           T0 + 3 * HOUR, "", "sam", ""),
+                     LEAD_OK);
+    COMMIT(&w, T0 + 5 * HOUR, { 'a', "/pricing", 4 * HOUR });
+    assert_int_equal(w.n, 2);
+    expect_status(w.s, ada, SAL, T0 + 3 * HOUR);
+
+    world_close(&w);
+}
+
+/* At commit too, a read is news of the lead it was read as. */
+static void
+test_promote_at_commit_the_lead_of_the_event(void **state)
+{
+    uint8_t  ada[LEAD_ID_LEN], bob[LEAD_ID_LEN];
+    world    w;
+
+    world_open(state, &w, promo_scoring, promo_assets);
+    identify(w.s, 'a', "ada@example.com", 0, T0, ada, 1);
+    identify(w.s, 'a', "bob@example.com", 0, T0 + 2 * HOUR, bob, 1);
+
+    COMMIT(&w, T0 + 3 * HOUR, { 'a', "/pricing", HOUR });
+    assert_int_equal(w.n, 1);
+    expect_promoted(&w, 0, ada, HOT_CAUSE);
+    expect_status(w.s, bob, IDENT, T0 + 2 * HOUR);
+
+    world_close(&w);
+}
+
 /* A status never moves back in time: an earlier time is the last one's. */
 static void
 test_status_time_moves_forward(void **state)
@@ -609,6 +700,8 @@ main(void)
         T(test_promote_after_nurture),
         T(test_nurture_needs_new_engagement),
         T(test_promote_the_lead_of_the_event),
+        T(test_promote_at_commit),
+        T(test_promote_at_commit_the_lead_of_the_event),
         T(test_status_time_moves_forward),
         T(test_promote_history),
         T(test_score_agreement),
