@@ -147,20 +147,24 @@ lead_sales_funnel_page(view *v, int json)
     st = lead_query_funnel(v->s, &all, v->req->now_ms, &fv.f);
     lead_list_free(&all);
     if (st != LEAD_OK) {
+        lead_funnel_free(&fv.f);
         lead_sales_store_failed(v);
         return;
     }
     if (json) {
         lead_report_funnel_json(&v->resp->body, v->r, &fv.f);
+        lead_funnel_free(&fv.f);
         return;
     }
     if (lead_query_assets(v->s, 1, &fv.assets) != LEAD_OK) {
+        lead_funnel_free(&fv.f);
         lead_sales_store_failed(v);
         return;
     }
 
     fv.order = malloc((fv.assets.n ? fv.assets.n : 1) * sizeof(asset_rank));
     if (fv.order == NULL) {
+        lead_funnel_free(&fv.f);
         lead_asset_list_free(&fv.assets);
         lead_sales_fail(v, 500, "Out of memory",
                         "The funnel did not fit in memory.");
@@ -203,6 +207,7 @@ lead_sales_funnel_page(view *v, int json)
 
     free(fv.order);
     lead_asset_list_free(&fv.assets);
+    lead_funnel_free(&fv.f);
 }
 
 void
