@@ -50,6 +50,9 @@ fold(uint32_t cp)
     {
         return cp + 32;
     }
+    if (cp == 0x130) {
+        return 'i';                     /* dotted capital I */
+    }
     if ((cp >= 0x100 && cp <= 0x137) || (cp >= 0x14a && cp <= 0x177)) {
         return cp | 1;
     }
@@ -267,9 +270,10 @@ int
 lead_reasons_top(lead_reasons *g, lead_arena *a, lead_reason_count *out,
     size_t max, size_t *n, uint64_t *other)
 {
-    group     *groups;
-    size_t     i, j, k, ngroups = 0, shown;
-    uint64_t   best;
+    group       *groups;
+    const char  *pool;
+    size_t       i, j, k, ngroups = 0, shown;
+    uint64_t     best;
 
     *n = 0;
     *other = 0;
@@ -281,9 +285,11 @@ lead_reasons_top(lead_reasons *g, lead_arena *a, lead_reason_count *out,
         return LEAD_OK;
     }
 
+    /* reasons all blank leave the pool empty, without bytes */
+    pool = g->pool.data ? g->pool.data : "";
     for (i = 0; i < g->n; i++) {
-        g->r[i].key_p = g->pool.data + g->r[i].key;
-        g->r[i].spell_p = g->pool.data + g->r[i].spell;
+        g->r[i].key_p = pool + g->r[i].key;
+        g->r[i].spell_p = pool + g->r[i].spell;
     }
     lead_sort(g->r, g->n, sizeof(reason), by_key);
 
