@@ -63,6 +63,7 @@ test_reason_key(void **state)
     expect_key("KEIN BÜDGET", "kein büdget");
     expect_key("DÉJÀ CLIENT", "déjà client");
     expect_key("ŁÓDŹ ŻÓŁW Ÿ", "łódź żółw ÿ");
+    expect_key("İSTANBUL ıi", "istanbul ıi");
     expect_key("ΠΡΟΫΠΟΛΟΓΙΣΜΟΣ", "προϋπολογισμοσ");
     expect_key("προϋπολογισμός", "προϋπολογισμόσ");
     expect_key("Ά", "ά");
@@ -212,6 +213,13 @@ test_reasons_other(void **state)
     group(g, 0, LEAD_FUNNEL_REASONS, out, &rows, &other, a);
     assert_int_equal(rows, 0);
     assert_int_equal(other, 0);
+
+    /* only blanks (as a store may hold): one group, shown empty */
+    g[0] = (given) { "  ", 1 };
+    g[1] = (given) { "\xc2\xa0", 2 };
+    group(g, 2, LEAD_FUNNEL_REASONS, out, &rows, &other, a);
+    assert_int_equal(rows, 1);
+    expect_row(&out[0], "", 2);
 
     lead_arena_free(a);
 }
@@ -418,6 +426,103 @@ test_returns_and_requalified(void **state)
     close_world(&w);
 }
 
+/* ---- 4. as leadctl and the sales view show them ------------------------ */
+
+static void
+test_shown(void **state)
+{
+    store_world           w;
+    lead_report_request   req;
+    lead_sales_request    sreq;
+    lead_sales_response   resp;
+    lead_sales           *app;
+    lead_buf              out;
+    uint64_t              t = utc(2026, 12, 1, 9, 0, 0, 0);
+    char                  err[256], why[32];
+    const char           *p;
+    int                   i;
+
+    open_world(state, &w);
+    rejected(&w, t, t + HOUR, "<script>alert(1)</script>");
+    rejected(&w, t, t + 2 * HOUR, "<SCRIPT>alert(1)</SCRIPT> ");
+    rejected(&w, t, t + 3 * HOUR, "No budget\x1b[2J");
+    for (i = 0; i < 9; i++) {
+        snprintf(why, sizeof(why), "Reason %d", i);
+        rejected(&w, t, t + (uint64_t) (10 + i) * HOUR, why);
+    }
+
+    memset(&req, 0, sizeof(req));
+    req.what = LEAD_REPORT_FUNNEL;
+    req.rules = w.r;
+    req.now_ms = utc(2026, 12, 7, 2, 0, 0, 0);
+
+    /* JSON: the month, its reasons, the other four; script as data */
+    memset(&out, 0, sizeof(out));
+    req.format = LEAD_REPORT_JSON;
+    assert_int_equal(lead_report(&out, w.s, &req), LEAD_OK);
+    p = strstr(out.data, "\"months\":[{\"month\":\"2026-12\",\"mql\":12,"
+                         "\"requalified\":0,\"rejected\":12,"
+                         "\"returned\":0,\"reasons\":[{\"reason\":"
+                         "\"\\u003cscript\\u003ealert(1)\\u003c/script"
+                         "\\u003e\",\"count\":2},");
+    if (p == NULL) {
+        fail_msg("%s", out.data);
+    }
+    assert_non_null(strstr(p, "],\"other\":4}]}"));
+    assert_null(strstr(out.data, "<"));
+    lead_buf_free(&out);
+
+    /* text: a terminal's controls shown as '?', the fold named */
+    memset(&out, 0, sizeof(out));
+    req.format = LEAD_REPORT_TEXT;
+    assert_int_equal(lead_report(&out, w.s, &req), LEAD_OK);
+    assert_non_null(strstr(out.data, "2026-12      12            0       12"
+                                     "        0\n"));
+    assert_non_null(strstr(out.data, "\nwhy leads were rejected\n"
+                                     "2026-12      2  <script>"));
+    assert_non_null(strstr(out.data, "     4  (other reasons)\n"));
+    assert_non_null(strstr(out.data, "  No budget?[2J\n"));
+    assert_null(strstr(out.data, "\x1b"));
+    lead_buf_free(&out);
+
+    /* the sales view's page: escaped, in its own table */
+    assert_int_equal(lead_sales_new(&app, err, sizeof(err)), LEAD_OK);
+    memset(&sreq, 0, sizeof(sreq));
+    memset(&resp, 0, sizeof(resp));
+    sreq.path = (lead_str) { "funnel", 6 };
+    sreq.base = (lead_str) { "/sales/", 7 };
+    sreq.now_ms = req.now_ms;
+    lead_sales_serve(app, w.s, w.r, &sreq, &resp);
+    assert_int_equal(resp.status, 200);
+    p = strstr(resp.body.data, "<h2>Why leads come back</h2>");
+    assert_non_null(p);
+    assert_non_null(strstr(p, "<th scope=\"row\">2026-12</th>"));
+    assert_non_null(strstr(p, "<span class=\"reason\">&lt;script&gt;alert(1)"
+                              "&lt;/script&gt;</span> <span class=\"num\">2"
+                              "</span>"));
+    assert_non_null(strstr(p, "other reasons <span class=\"num\">4</span>"));
+    assert_null(strstr(resp.body.data, "<script>"));
+    assert_null(strstr(resp.body.data, "<SCRIPT>"));
+    lead_buf_free(&resp.body);
+    lead_buf_free(&resp.location);
+
+    /* the funnel.json page is leadctl's --json, byte for byte */
+    memset(&resp, 0, sizeof(resp));
+    sreq.path = (lead_str) { "funnel.json", 11 };
+    lead_sales_serve(app, w.s, w.r, &sreq, &resp);
+    assert_int_equal(resp.status, 200);
+    memset(&out, 0, sizeof(out));
+    req.format = LEAD_REPORT_JSON;
+    assert_int_equal(lead_report(&out, w.s, &req), LEAD_OK);
+    assert_string_equal(resp.body.data, out.data);
+    lead_buf_free(&out);
+    lead_buf_free(&resp.body);
+    lead_buf_free(&resp.location);
+
+    lead_sales_free(app);
+    close_world(&w);
+}
+
 int
 main(void)
 {
@@ -429,6 +534,7 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_returns_and_requalified, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_shown, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
