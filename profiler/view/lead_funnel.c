@@ -21,19 +21,19 @@
 /* ---- the funnel -------------------------------------------------------- */
 
 typedef struct {
-    uint8_t    lead[LEAD_ID_LEN];
-    int        status;
-    uint64_t   since;
-    unsigned   reached;                    /* bit per status ever held */
-    uint64_t  *stays[LEAD_NSTATUSES];      /* durations, ms */
-    size_t     nstays[LEAD_NSTATUSES], cap[LEAD_NSTATUSES];
-    int        requalified;            /* went nurture -> mql */
-    uint64_t   now;
-    int        now_month;              /* year * 12 + month - 1, UTC */
+    uint8_t        lead[LEAD_ID_LEN];
+    int            status;
+    uint64_t       since;
+    unsigned       reached;                /* bit per status ever held */
+    int            requalified;            /* went nurture -> mql */
+    uint64_t      *stays[LEAD_NSTATUSES];  /* durations, ms */
+    size_t         nstays[LEAD_NSTATUSES], cap[LEAD_NSTATUSES];
+    uint64_t       now;
+    int            now_month;              /* year * 12 + month - 1, UTC */
     lead_reasons  *reasons[LEAD_FUNNEL_MONTHS];   /* by months before now */
-    size_t     nmonths;
-    lead_funnel *out;
-    int        oom;
+    size_t         nmonths;                /* with a change, from now's */
+    lead_funnel   *out;
+    int            oom;
 } funnel_walk;
 
 /* The calendar month (UTC) of a time as year * 12 + month - 1; -1 if
