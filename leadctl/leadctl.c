@@ -472,11 +472,15 @@ static const command  commands[] = {
       "from mql, sal or sql; --reason is required).\n",
       cmd_status, 0 },
     { "funnel", OPT_STORE | OPT_JSON | OPT_MODEL, 0,
-      "leads per status and stage, time in each, conversions",
+      "leads per status and stage, conversions, why leads came back",
       "leadctl [--store DIR] funnel [--json] [--now TIME]\n\n"
       "How many leads are in each status now and ever were, the median\n"
-      "time spent in each, how many went on to the next, and leads per\n"
-      "buying stage.\n",
+      "time spent in each, how many went on to the next (from nurture:\n"
+      "re-qualified), and leads per buying stage.  Then, by calendar month\n"
+      "(UTC, up to the last 12): new and re-qualified MQLs, leads rejected\n"
+      "to nurture by sales and returned because nobody accepted them in\n"
+      "time, and the rejections' reasons, grouped whatever their case and\n"
+      "spacing, most frequent first (past 7, the rest as \"other\").\n",
       cmd_report, LEAD_REPORT_FUNNEL },
     { "accounts", OPT_STORE | OPT_JSON | OPT_MODEL, 0,
       "companies: summed engagement and their people",

@@ -275,6 +275,7 @@ lead_report_funnel_json(lead_buf *out, const lead_rules *r,
     const lead_funnel *f)
 {
     unsigned  k, nstages = lead_rules_scoring(r)->nstages;
+    size_t    i;
     int       st;
 
     lead_buf_printf(out, "{\"leads\":%" PRIu64 ",\"statuses\":[", f->leads);
@@ -294,6 +295,23 @@ lead_report_funnel_json(lead_buf *out, const lead_rules *r,
         json_cstr(out, "stage", k < nstages ? lead_report_stage(r, (int) k) : "");
         lead_buf_printf(out, ",\"leads\":%" PRIu64 "}",
                         f->stage[k < nstages ? k : LEAD_MAX_STAGES]);
+    }
+    lead_buf_puts(out, "],\"months\":[");
+    for (i = 0; i < f->nmonths; i++) {
+        const lead_funnel_month  *m = &f->months[i];
+
+        lead_buf_printf(out, "%s{\"month\":\"%04d-%02d\",\"mql\":%" PRIu64
+                        ",\"requalified\":%" PRIu64 ",\"rejected\":%" PRIu64
+                        ",\"returned\":%" PRIu64 ",\"reasons\":[",
+                        i ? "," : "", m->year, m->month, m->mql,
+                        m->requalified, m->rejected, m->returned);
+        for (k = 0; k < m->nreasons; k++) {
+            lead_buf_puts(out, k ? ",{" : "{");
+            json_member(out, "reason", m->reasons[k].reason);
+            lead_buf_printf(out, ",\"count\":%" PRIu64 "}",
+                            m->reasons[k].count);
+        }
+        lead_buf_printf(out, "],\"other\":%" PRIu64 "}", m->other);
     }
     lead_buf_puts(out, "]}\n");
 }

@@ -86,6 +86,7 @@ funnel(lead_buf *out, lead_store *s, const lead_rules *r, uint64_t now_ms,
         }
     }
 
+    lead_funnel_free(&fn);
     lead_list_free(&l);
     return rc;
 }

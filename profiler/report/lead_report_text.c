@@ -193,6 +193,54 @@ lead_report_lead_text(lead_buf *out, const lead_rules *r,
     }
 }
 
+/* Month by month: new and re-qualified mqls, and why leads came back. */
+static void
+funnel_months_text(lead_buf *out, const lead_funnel *f)
+{
+    const lead_funnel_month  *m;
+    size_t                    i, k;
+    int                       any = 0;
+
+    if (f->nmonths == 0) {
+        return;
+    }
+    lead_buf_printf(out, "\n%-7s %7s %12s %8s %8s\n", "month", "new mql",
+                    "re-qualified", "rejected", "returned");
+    for (i = 0; i < f->nmonths; i++) {
+        m = &f->months[i];
+        lead_buf_printf(out, "%04d-%02d %7" PRIu64 " %12" PRIu64 " %8" PRIu64
+                        " %8" PRIu64 "\n", m->year, m->month, m->mql,
+                        m->requalified, m->rejected, m->returned);
+        any |= m->rejected != 0;
+    }
+    if (!any) {
+        return;
+    }
+
+    lead_buf_puts(out, "\nwhy leads were rejected\n");
+    for (i = 0; i < f->nmonths; i++) {
+        m = &f->months[i];
+        for (k = 0; k < m->nreasons; k++) {
+            if (k == 0) {
+                lead_buf_printf(out, "%04d-%02d ", m->year, m->month);
+            } else {
+                lead_buf_printf(out, "%8s", "");
+            }
+            lead_buf_printf(out, "%6" PRIu64 "  ", m->reasons[k].count);
+            if (m->reasons[k].reason.len) {
+                text_str(out, m->reasons[k].reason);
+            } else {
+                lead_buf_puts(out, "(blank)");
+            }
+            lead_buf_puts(out, "\n");
+        }
+        if (m->other) {
+            lead_buf_printf(out, "%8s%6" PRIu64 "  (other reasons)\n", "",
+                            m->other);
+        }
+    }
+}
+
 void
 lead_report_funnel_text(lead_buf *out, const lead_rules *r,
     const lead_funnel *f)
@@ -210,10 +258,11 @@ lead_report_funnel_text(lead_buf *out, const lead_rules *r,
                         f->status[st].ever);
         lead_format_duration(f->status[st].median_ms, dur);
         lead_buf_puts(out, dur);
-        if (st < LEAD_STATUS_WON && f->status[st].ever) {
-            lead_buf_printf(out, "  %3.0f%% (%" PRIu64 ")",
+        if (st != LEAD_STATUS_WON && f->status[st].ever) {
+            lead_buf_printf(out, "  %3.0f%% (%" PRIu64 ")%s",
                             100.0 * f->status[st].went_on
-                            / f->status[st].ever, f->status[st].went_on);
+                            / f->status[st].ever, f->status[st].went_on,
+                            st == LEAD_STATUS_NURTURE ? " re-qualified" : "");
         }
         lead_buf_puts(out, "\n");
     }
@@ -224,6 +273,7 @@ lead_report_funnel_text(lead_buf *out, const lead_rules *r,
                                     : "(none yet)",
                         f->stage[k < nstages ? k : LEAD_MAX_STAGES]);
     }
+    funnel_months_text(out, f);
 }
 
 void

@@ -171,7 +171,18 @@ enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_COUNT };
     X(F_IDENTIFIED_PCT, "identified_pct")                                     \
     X(F_MQL, "mql")                                                           \
     X(F_MQL_PCT, "mql_pct")                                                   \
-    X(F_ASSET_BOTS, "bot_reads")
+    X(F_ASSET_BOTS, "bot_reads")                                              \
+    X(F_HAS_MONTHS, "has_months")                                             \
+    X(F_MONTHS, "*months")                                                    \
+    X(F_MONTH, "month")                                                       \
+    X(F_NEW_MQL, "new_mql")                                                   \
+    X(F_REQUALIFIED, "requalified")                                           \
+    X(F_REJECTED, "rejected")                                                 \
+    X(F_RETURNED, "returned")                                                 \
+    X(F_REASONS, "*reasons")                                                  \
+    X(F_REASON, "reason")                                                     \
+    X(F_COUNT, "count")                                                       \
+    X(F_OTHER, "other")
 
 #define ACCOUNTS_VALUES(X)                                                    \
     X(A_BASE, "base")                                                         \

@@ -32,6 +32,7 @@ typedef struct {
     asset_rank       *order;        /* the ones that bring leads first */
     size_t            nassets;
     uint64_t          max_ever, max_stage, max_identified, max_mql;
+    size_t            month;        /* the month whose reasons are shown */
 } funnel_view;
 
 static lead_str
@@ -49,10 +50,13 @@ funnel_item(void *arg, unsigned list, size_t i, lead_str *x)
     const lead_scoring        *sc = lead_rules_scoring(fv->v->r);
     const lead_funnel_status  *st;
     const lead_asset_stats    *a;
+    const lead_funnel_month   *m;
     char                       dur[32];
     int                        status;
 
-    s->used = 0;
+    if (list != F_REASONS) {
+        s->used = 0;
+    }
     switch (list) {
     case F_STATUSES:
         status = LEAD_STATUS_IDENTIFIED + (int) i;
@@ -67,11 +71,40 @@ funnel_item(void *arg, unsigned list, size_t i, lead_str *x)
         x[F_EVER_PCT] = pct(s, st->ever, fv->max_ever);
         lead_format_duration(st->median_ms, dur);
         x[F_MEDIAN] = st->ever ? lead_sales_fmt(s, "%s", dur) : cstr("—");
-        x[F_CONVERSION] = status < LEAD_STATUS_WON && st->ever
-                          ? lead_sales_fmt(s, "%.0f%% (%" PRIu64 ")",
+        x[F_CONVERSION] = status != LEAD_STATUS_WON && st->ever
+                          ? lead_sales_fmt(s, "%.0f%% (%" PRIu64 ")%s",
                                            100.0 * (double) st->went_on
-                                           / (double) st->ever, st->went_on)
+                                           / (double) st->ever, st->went_on,
+                                           status == LEAD_STATUS_NURTURE
+                                           ? " re-qualified" : "")
                           : cstr("—");
+        return 1;
+
+    case F_MONTHS:
+        if (i >= fv->f.nmonths) {
+            return 0;
+        }
+        fv->month = i;
+        m = &fv->f.months[i];
+        x[F_MONTH] = lead_sales_fmt(s, "%04d-%02d", m->year, m->month);
+        x[F_NEW_MQL] = lead_sales_fmt(s, "%" PRIu64, m->mql);
+        x[F_REQUALIFIED] = lead_sales_fmt(s, "%" PRIu64, m->requalified);
+        x[F_REJECTED] = lead_sales_fmt(s, "%" PRIu64, m->rejected);
+        x[F_RETURNED] = lead_sales_fmt(s, "%" PRIu64, m->returned);
+        x[F_OTHER] = m->other ? lead_sales_fmt(s, "%" PRIu64, m->other)
+                              : cstr("");
+        return 1;
+
+    case F_REASONS:
+        m = &fv->f.months[fv->month];
+        if (i >= m->nreasons) {
+            return 0;
+        }
+        s = &fv->v->inner;
+        s->used = 0;
+        x[F_REASON] = m->reasons[i].reason.len ? m->reasons[i].reason
+                                               : cstr("(blank)");
+        x[F_COUNT] = lead_sales_fmt(s, "%" PRIu64, m->reasons[i].count);
         return 1;
 
     case F_STAGES:
@@ -147,20 +180,24 @@ lead_sales_funnel_page(view *v, int json)
     st = lead_query_funnel(v->s, &all, v->req->now_ms, &fv.f);
     lead_list_free(&all);
     if (st != LEAD_OK) {
+        lead_funnel_free(&fv.f);
         lead_sales_store_failed(v);
         return;
     }
     if (json) {
         lead_report_funnel_json(&v->resp->body, v->r, &fv.f);
+        lead_funnel_free(&fv.f);
         return;
     }
     if (lead_query_assets(v->s, 1, &fv.assets) != LEAD_OK) {
+        lead_funnel_free(&fv.f);
         lead_sales_store_failed(v);
         return;
     }
 
     fv.order = malloc((fv.assets.n ? fv.assets.n : 1) * sizeof(asset_rank));
     if (fv.order == NULL) {
+        lead_funnel_free(&fv.f);
         lead_asset_list_free(&fv.assets);
         lead_sales_fail(v, 500, "Out of memory",
                         "The funnel did not fit in memory.");
@@ -196,6 +233,7 @@ lead_sales_funnel_page(view *v, int json)
     x[F_BASE] = v->req->base;
     x[F_LEADS] = lead_sales_fmt(&v->page, "%" PRIu64, fv.f.leads);
     x[F_BOTS] = lead_sales_fmt(&v->page, "%" PRIu64, bots);
+    x[F_HAS_MONTHS] = flag(fv.f.nmonths != 0);
 
     memset(&body, 0, sizeof(body));
     lead_tmpl_render_buf(v->app->tmpl[T_FUNNEL], x, funnel_item, &fv, &body);
@@ -203,6 +241,7 @@ lead_sales_funnel_page(view *v, int json)
 
     free(fv.order);
     lead_asset_list_free(&fv.assets);
+    lead_funnel_free(&fv.f);
 }
 
 void

@@ -1,6 +1,7 @@
 /*
  * The funnel: how many leads are in each status, went on from it, and
- * how long they stayed, from every status change kept.
+ * how long they stayed, and month by month why leads came back, from
+ * every status change kept.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -20,16 +21,89 @@
 /* ---- the funnel -------------------------------------------------------- */
 
 typedef struct {
-    uint8_t    lead[LEAD_ID_LEN];
-    int        status;
-    uint64_t   since;
-    unsigned   reached;                    /* bit per status ever held */
-    uint64_t  *stays[LEAD_NSTATUSES];      /* durations, ms */
-    size_t     nstays[LEAD_NSTATUSES], cap[LEAD_NSTATUSES];
-    uint64_t   now;
-    lead_funnel *out;
-    int        oom;
+    uint8_t        lead[LEAD_ID_LEN];
+    int            status;
+    uint64_t       since;
+    unsigned       reached;                /* bit per status ever held */
+    int            requalified;            /* went nurture -> mql */
+    uint64_t      *stays[LEAD_NSTATUSES];  /* durations, ms */
+    size_t         nstays[LEAD_NSTATUSES], cap[LEAD_NSTATUSES];
+    uint64_t       now;
+    int            now_month;              /* year * 12 + month - 1, UTC */
+    lead_reasons  *reasons[LEAD_FUNNEL_MONTHS];   /* by months before now */
+    size_t         nmonths;                /* with a change, from now's */
+    lead_funnel   *out;
+    int            oom;
 } funnel_walk;
+
+/* The calendar month (UTC) of a time as year * 12 + month - 1; -1 if
+   there is none (past what a struct tm holds). */
+static int
+utc_month(uint64_t ms)
+{
+    struct tm  tm;
+    time_t     t;
+
+    if (ms / 1000 > (uint64_t) INT64_MAX / 2) {
+        return -1;
+    }
+    t = (time_t) (ms / 1000);
+    if (gmtime_r(&t, &tm) == NULL || tm.tm_year > 1000000) {
+        return -1;
+    }
+    return (tm.tm_year + 1900) * 12 + tm.tm_mon;
+}
+
+/* A status change in its month's counts, if it is of the months shown. */
+static void
+count_month(funnel_walk *f, const lead_transition *t)
+{
+    lead_funnel_month  *m;
+    size_t              ago;
+    int                 month;
+
+    if (t->time_ms > f->now || (t->to != LEAD_STATUS_MQL
+                                && t->to != LEAD_STATUS_NURTURE))
+    {
+        return;
+    }
+    month = utc_month(t->time_ms);
+    if (month < 0 || month > f->now_month
+        || f->now_month - month >= LEAD_FUNNEL_MONTHS)
+    {
+        return;
+    }
+    ago = (size_t) (f->now_month - month);
+    m = &f->out->months[ago];
+    f->nmonths = ago + 1 > f->nmonths ? ago + 1 : f->nmonths;
+
+    if (t->to == LEAD_STATUS_MQL) {
+        if (t->from == LEAD_STATUS_NURTURE) {
+            m->requalified++;
+        } else {
+            m->mql++;
+        }
+        return;
+    }
+
+    if (t->cause.len == sizeof(LEAD_RETURN_CAUSE) - 1
+        && memcmp(t->cause.data, LEAD_RETURN_CAUSE, t->cause.len) == 0)
+    {
+        m->returned++;
+        return;
+    }
+
+    m->rejected++;
+    if (f->reasons[ago] == NULL) {
+        f->reasons[ago] = lead_reasons_new();
+    }
+    if (f->reasons[ago] == NULL
+        || lead_reasons_add(f->reasons[ago], t->reason.data, t->reason.len,
+                            t->time_ms) != LEAD_OK)
+    {
+        f->oom = 1;
+    }
+}
 
 static void
 add_stay(funnel_walk *f, int status, uint64_t ms)
@@ -67,7 +141,12 @@ end_lead(funnel_walk *f)
             }
         }
     }
+    /* a lead rejected and qualified again is in the pipeline, not lost */
+    if (f->requalified) {
+        f->out->status[LEAD_STATUS_NURTURE].went_on++;
+    }
     f->reached = 0;
+    f->requalified = 0;
 }
 
 static int
@@ -88,6 +167,9 @@ walk_transition(void *arg, const uint8_t lead_id[LEAD_ID_LEN],
     f->status = t->to < LEAD_NSTATUSES ? t->to : 0;
     f->since = t->time_ms;
     f->reached |= 1u << f->status;
+    f->requalified |= t->from == LEAD_STATUS_NURTURE
+                      && t->to == LEAD_STATUS_MQL;
+    count_month(f, t);
     return f->oom;
 }
 
@@ -110,15 +192,36 @@ lead_query_funnel(lead_store *s, const lead_list *all, uint64_t now_ms,
     memset(out, 0, sizeof(*out));
 
     f = calloc(1, sizeof(*f));
-    if (f == NULL) {
+    out->arena = lead_arena_new();
+    if (f == NULL || out->arena == NULL) {
+        free(f);
         return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
     }
     f->out = out;
     f->now = now_ms;
+    f->now_month = utc_month(now_ms);
     memset(f->lead, 0xff, LEAD_ID_LEN);
 
     rc = lead_store_each_transition(s, NULL, walk_transition, f);
     end_lead(f);
+
+    out->nmonths = f->nmonths;
+    for (i = 0; i < LEAD_FUNNEL_MONTHS; i++) {
+        lead_funnel_month  *m = &out->months[i];
+        int                 month = f->now_month - (int) i;
+
+        m->year = month / 12;
+        m->month = month % 12 + 1;
+        if (f->reasons[i] != NULL
+            && lead_reasons_top(f->reasons[i], out->arena, m->reasons,
+                                LEAD_FUNNEL_REASONS, &m->nreasons,
+                                &m->other) != LEAD_OK)
+        {
+            f->oom = 1;
+        }
+        lead_reasons_free(f->reasons[i]);
+    }
+
     if (f->oom || rc == LEAD_ECALLBACK) {
         rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
     }
@@ -141,4 +244,11 @@ lead_query_funnel(lead_store *s, const lead_list *all, uint64_t now_ms,
     }
     free(f);
     return rc;
+}
+
+void
+lead_funnel_free(lead_funnel *f)
+{
+    lead_arena_free(f->arena);
+    f->arena = NULL;
 }

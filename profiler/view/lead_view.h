@@ -89,15 +89,62 @@ typedef struct {
     uint64_t     median_ms;      /* time spent in it */
 } lead_funnel_status;
 
+#define LEAD_FUNNEL_MONTHS   12    /* months counted, the last now's */
+#define LEAD_FUNNEL_REASONS  8     /* reason rows a month, "other" one */
+#define LEAD_RETURN_CAUSE    "accept_within"   /* an automatic return */
+
+typedef struct {
+    lead_str     reason;         /* as most often written */
+    uint64_t     count;
+} lead_reason_count;
+
+/* A calendar month (UTC) of status changes. */
+typedef struct {
+    int                 year, month;       /* month: 1 to 12 */
+    uint64_t            mql;               /* identified to mql */
+    uint64_t            requalified;       /* nurture to mql again */
+    uint64_t            rejected;          /* to nurture by a person */
+    uint64_t            returned;          /* ... by the clock */
+    lead_reason_count   reasons[LEAD_FUNNEL_REASONS];  /* of rejected */
+    size_t              nreasons;
+    uint64_t            other;             /* rejections past those */
+} lead_funnel_month;
+
 typedef struct {
     uint64_t             leads;
-    lead_funnel_status   status[LEAD_NSTATUSES];
-    uint64_t             stage[LEAD_MAX_STAGES + 1];   /* last: none yet */
+    lead_funnel_status   status[LEAD_NSTATUSES];  /* nurture's went_on: */
+    uint64_t             stage[LEAD_MAX_STAGES + 1];   /* re-qualified */
+    lead_funnel_month    months[LEAD_FUNNEL_MONTHS];   /* newest first */
+    size_t               nmonths;
+    lead_arena          *arena;
 } lead_funnel;
 
-/* From every lead (an unfiltered list) and every status change. */
+/*
+ * From every lead (an unfiltered list) and every status change; the
+ * months from the first of the last LEAD_FUNNEL_MONTHS with a change to
+ * now's.  Free it with lead_funnel_free, whatever it returns.
+ */
 int lead_query_funnel(lead_store *s, const lead_list *all, uint64_t now_ms,
     lead_funnel *out);
+void lead_funnel_free(lead_funnel *f);
+
+/*
+ * Reasons grouped (lead_reasons.c): the same reason whatever the case of
+ * its letters (Latin, Greek, Cyrillic) and the white space around and
+ * in it; shown as most often written, on a tie as first written.
+ */
+typedef struct lead_reasons lead_reasons;
+lead_reasons *lead_reasons_new(void);
+void lead_reasons_free(lead_reasons *g);
+int lead_reasons_add(lead_reasons *g, const char *reason, size_t len,
+    uint64_t at_ms);
+size_t lead_reasons_count(const lead_reasons *g);
+/* The groups, most frequent first (on a tie, the one given first): all
+   of them if they fit in max rows, else max - 1 and the rest in *other. */
+int lead_reasons_top(lead_reasons *g, lead_arena *a, lead_reason_count *out,
+    size_t max, size_t *n, uint64_t *other);
+/* The key a reason is grouped by, NUL-terminated in out (cut to fit). */
+size_t lead_reason_key(const char *s, size_t len, char *out, size_t size);
 
 #define LEAD_TREND_DAYS    30
 #define LEAD_CLAIMS_SHOWN  16     /* a lead's pending claims, the first */
