@@ -608,7 +608,8 @@ status_of(tail *t, const uint8_t *id)
  * LEAD_ENOTFOUND when the ranks run out of positive engagement first.
  */
 static int
-list_top(tail *t, int status, size_t want, lead_scored_all_fn fn, void *arg)
+list_top(tail *t, int status, size_t want, const uint8_t *skip, size_t nskip,
+    lead_scored_all_fn fn, void *arg)
 {
     MDB_cursor  *cur;
     MDB_val      key, val, summary;
@@ -644,6 +645,7 @@ list_top(tail *t, int status, size_t want, lead_scored_all_fn fn, void *arg)
         }
         if ((t->nleads && bsearch(id, t->leads, t->nleads, sizeof(tail_lead),
                                   by_lead))
+            || (nskip && bsearch(id, skip, nskip, LEAD_ID_LEN, id_cmp))
             || (status >= 0 && status_of(t, id) != status))
         {
             continue;
@@ -669,7 +671,10 @@ list_top(tail *t, int status, size_t want, lead_scored_all_fn fn, void *arg)
     }
 
     for (i = 0; rc == LEAD_OK && i < t->nleads; i++) {
-        if (status >= 0 && status_of(t, t->leads[i].lead) != status) {
+        if ((status >= 0 && status_of(t, t->leads[i].lead) != status)
+            || (nskip && bsearch(t->leads[i].lead, skip, nskip, LEAD_ID_LEN,
+                                 id_cmp)))
+        {
             continue;
         }
         summary.mv_data = (uint8_t *) t->summaries.data + t->leads[i].at;
@@ -681,16 +686,62 @@ list_top(tail *t, int status, size_t want, lead_scored_all_fn fn, void *arg)
     return rc;
 }
 
+/* The leads of first (sorted ids), each from its summary or the tail. */
+static int
+list_first(tail *t, const uint8_t *first, size_t nfirst,
+    lead_scored_all_fn fn, void *arg)
+{
+    MDB_val     key, summary;
+    lead_score *score;
+    tail_lead  *tl;
+    size_t      i;
+    int         rc = LEAD_OK;
+
+    score = malloc(sizeof(lead_score));
+    if (score == NULL) {
+        return lead_store_fail(t->s, LEAD_ENOMEM, "out of memory");
+    }
+    for (i = 0; rc == LEAD_OK && i < nfirst; i++) {
+        const uint8_t  *id = first + i * LEAD_ID_LEN;
+
+        tl = t->nleads ? bsearch(id, t->leads, t->nleads, sizeof(tail_lead),
+                                 by_lead)
+                       : NULL;
+        key.mv_data = (void *) id;
+        key.mv_size = LEAD_ID_LEN;
+        if (tl) {
+            summary.mv_data = (uint8_t *) t->summaries.data + tl->at;
+            summary.mv_size = tl->len;
+        } else if (mdb_get(t->txn, t->s->summaries, &key, &summary) != 0) {
+            summary.mv_size = 0;        /* no event yet: it scores 0 */
+        }
+        rc = emit_lead(t, id, &summary, score, fn, arg);
+    }
+    free(score);
+    return rc;
+}
+
+/*
+ * The leads of first (sorted ids: the MQLs that asked for a call, which
+ * lists put first), then the hottest as list_top gives them, each once.
+ */
 int
 lead_store_list_top(lead_store *s, const lead_rules *r, uint64_t now_ms,
-    int status, size_t want, lead_scored_all_fn fn, void *arg)
+    int status, size_t want, const uint8_t *first, size_t nfirst,
+    lead_scored_all_fn fn, void *arg)
 {
     tail  t;
     int   rc, usable;
 
     rc = open_kept(s, r, now_ms, &t, &usable);
+    if (rc == LEAD_OK && !usable) {
+        rc = LEAD_ENOTFOUND;
+    }
+    if (rc == LEAD_OK && nfirst) {
+        rc = list_first(&t, first, nfirst, fn, arg);
+    }
     if (rc == LEAD_OK) {
-        rc = usable ? list_top(&t, status, want, fn, arg) : LEAD_ENOTFOUND;
+        rc = list_top(&t, status, want, first, nfirst, fn, arg);
     }
     close_kept(&t);
     return rc;
