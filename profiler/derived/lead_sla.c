@@ -303,7 +303,7 @@ lead_store_return_overdue(lead_store *s, const lead_rules *r,
             rc = lead_store_mdb_fail(s, rc, "mdb_cursor_open");
         }
     }
-    if (rc == LEAD_OK) {
+    if (rc == LEAD_OK && sc->accept_within_ms) {
         for (op = MDB_FIRST;
              n < max && (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
              op = MDB_NEXT)
