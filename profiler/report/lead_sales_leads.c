@@ -181,6 +181,7 @@ leads_item(void *arg, unsigned list, size_t i, lead_str *v)
     v[LS_CALL] = flag(row->contact);
     v[LS_OWNER] = row->owner;
     v[LS_OVERDUE] = flag(row->overdue);
+    v[LS_WAITING] = cstr("");
     if (row->status == LEAD_STATUS_MQL) {
         char  waiting[32];
 
