@@ -148,9 +148,9 @@ lead_store_put_lead_txn(lead_store *s, MDB_txn *txn, const uint8_t *id,
     if (rc != 0) {
         return lead_store_mdb_fail(s, rc, "writing a lead");
     }
-    /* an mql that now asks for a call ranks first: its index row says so */
+    /* a lead that asks for a call ranks first while it is an mql */
     return form->contact && !(*created == 0 && old.contact)
-           ? lead_sla_call_txn(s, txn, id) : LEAD_OK;
+           ? lead_calls_put_txn(s, txn, id) : LEAD_OK;
 }
 
 int

@@ -1,12 +1,13 @@
 /*
- * The SLA clock and owners: MQLs by the time they became one, so that
- * those sales did not accept within accept_within go back to nurture
- * without a scan of every lead, and who owns each lead.
+ * The SLA clock and owners, whole: MQLs sales did not accept within
+ * accept_within back to nurture, from the oldest on and without a scan
+ * of every lead; the tables built for a store older than them; the MQLs
+ * that asked for a call; owners assigned and listed.  lead_mqls.c keeps
+ * the tables row by row.
  *
- * "mqls"     became mql (BE u64) + lead id -> flags (u8: asked for a call)
- * "owners"   lead id -> the owner's name (bytes, no NUL)
- * meta "mqls" -> "": the index holds every mql (a store older than it
- *                    has it built from "statuses" once)
+ * meta "mqls" -> "": "mqls" and "calls" hold every mql and every lead
+ *                    that asked for a call (an older store has them
+ *                    built from "statuses" and "leads" once)
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -20,80 +21,11 @@
 #include "lead_store.h"
 #include "lead_derived.h"
 
-#define MQL_KEY_LEN  (8 + LEAD_ID_LEN)
-#define MQL_CALL     1              /* the lead asked for a call */
+#define MQL_KEY_LEN  LEAD_MQL_KEY_LEN
 
 static const char  built_key[] = LEAD_META_MQLS;
 
 /* ---- the index --------------------------------------------------------- */
-
-static int
-id_cmp(const void *x, const void *y)
-{
-    return memcmp(x, y, LEAD_ID_LEN);
-}
-
-static void
-mql_key(uint8_t k[MQL_KEY_LEN], uint64_t since_ms, const uint8_t *lead_id)
-{
-    lead_put_be64(k, since_ms);
-    memcpy(k + 8, lead_id, LEAD_ID_LEN);
-}
-
-static int
-asked_for_call(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
-    int *call)
-{
-    MDB_val      key, val;
-    lead_person  p;
-    int          rc;
-
-    key.mv_data = (void *) lead_id;
-    key.mv_size = LEAD_ID_LEN;
-    rc = mdb_get(txn, s->leads, &key, &val);
-    *call = rc == 0 && lead_decode_person(lead_id, &val, &p) == LEAD_OK
-            && p.contact;
-    return rc == 0 || rc == MDB_NOTFOUND
-           ? LEAD_OK : lead_store_mdb_fail(s, rc, "reading a lead");
-}
-
-static int
-put_mql(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
-    uint64_t since_ms)
-{
-    MDB_val  key, val;
-    uint8_t  k[MQL_KEY_LEN], flags;
-    int      rc, call;
-
-    rc = asked_for_call(s, txn, lead_id, &call);
-    if (rc != LEAD_OK) {
-        return rc;
-    }
-    flags = call ? MQL_CALL : 0;
-    mql_key(k, since_ms, lead_id);
-    key.mv_data = k;
-    key.mv_size = sizeof(k);
-    val.mv_data = &flags;
-    val.mv_size = 1;
-    rc = mdb_put(txn, s->mqls, &key, &val, 0);
-    return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "indexing an mql");
-}
-
-static int
-del_mql(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
-    uint64_t since_ms)
-{
-    MDB_val  key;
-    uint8_t  k[MQL_KEY_LEN];
-    int      rc;
-
-    mql_key(k, since_ms, lead_id);
-    key.mv_data = k;
-    key.mv_size = sizeof(k);
-    rc = mdb_del(txn, s->mqls, &key, NULL);
-    return rc == 0 || rc == MDB_NOTFOUND
-           ? LEAD_OK : lead_store_mdb_fail(s, rc, "unindexing an mql");
-}
 
 static int
 built(lead_store *s, MDB_txn *txn, int *yes)
@@ -123,17 +55,32 @@ build_row(const MDB_val *key, const MDB_val *val, void *ctx)
     if (key->mv_size == LEAD_ID_LEN && val->mv_size == 9
         && ((uint8_t *) val->mv_data)[0] == LEAD_STATUS_MQL)
     {
-        b->rc = put_mql(b->s, b->txn, key->mv_data,
-                        lead_get_u64((uint8_t *) val->mv_data + 1));
+        b->rc = lead_mqls_put_txn(b->s, b->txn, key->mv_data,
+                                  lead_get_u64((uint8_t *) val->mv_data + 1));
+    }
+    return b->rc != LEAD_OK;
+}
+
+static int
+build_call(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    building     *b = ctx;
+    lead_person   p;
+
+    if (key->mv_size == LEAD_ID_LEN
+        && lead_decode_person(key->mv_data, val, &p) == LEAD_OK && p.contact)
+    {
+        b->rc = lead_calls_put_txn(b->s, b->txn, key->mv_data);
     }
     return b->rc != LEAD_OK;
 }
 
 /*
- * A store written before the index existed has mqls it does not hold:
- * every lead whose status is mql goes in once, then meta "mqls" says so.
- * Putting one already there changes nothing, so this may follow the
- * transitions that kept the index since the table was made.
+ * A store written before the tables existed has mqls and calls they do
+ * not hold: every lead whose status is mql, and every one that asked for
+ * a call, goes in once, then meta "mqls" says so.  Putting a row already
+ * there changes nothing, so this may follow the status changes and forms
+ * that kept the tables since they were made.
  */
 static int
 build_index(lead_store *s, MDB_txn *txn)
@@ -151,6 +98,9 @@ build_index(lead_store *s, MDB_txn *txn)
         return rc;
     }
     rc = lead_store_scan_txn(s, txn, s->statuses, build_row, &b);
+    if (rc == LEAD_OK) {
+        rc = lead_store_scan_txn(s, txn, s->leads, build_call, &b);
+    }
     if (rc == LEAD_ECALLBACK) {
         rc = b.rc;
     }
@@ -166,48 +116,6 @@ build_index(lead_store *s, MDB_txn *txn)
 }
 
 int
-lead_sla_transition_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
-    int from, uint64_t since_ms, int to, uint64_t now_ms, const char *who)
-{
-    int  rc = LEAD_OK;
-
-    if (!s->sla) {
-        return LEAD_OK;
-    }
-    if (from == LEAD_STATUS_MQL) {
-        rc = del_mql(s, txn, lead_id, since_ms);
-    }
-    if (rc == LEAD_OK && to == LEAD_STATUS_MQL) {
-        rc = put_mql(s, txn, lead_id, now_ms);
-    }
-    /* who accepts a lead owns it (a system move has no who) */
-    if (rc == LEAD_OK && to == LEAD_STATUS_SAL && who != NULL
-        && who[0] != '\0')
-    {
-        rc = lead_sla_set_owner_txn(s, txn, lead_id, who, strlen(who));
-    }
-    return rc;
-}
-
-int
-lead_sla_call_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id)
-{
-    uint64_t  since;
-    int       rc, status;
-
-    if (!s->sla) {
-        return LEAD_OK;
-    }
-    rc = lead_store_get_status_txn(s, txn, lead_id, &status, &since);
-    if (rc == LEAD_ENOTFOUND || (rc == LEAD_OK
-                                 && status != LEAD_STATUS_MQL))
-    {
-        return LEAD_OK;
-    }
-    return rc == LEAD_OK ? put_mql(s, txn, lead_id, since) : rc;
-}
-
-int
 lead_sla_forget_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id)
 {
     MDB_val   key;
@@ -219,16 +127,20 @@ lead_sla_forget_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id)
     }
     rc = lead_store_get_status_txn(s, txn, lead_id, &status, &since);
     if (rc == LEAD_OK && status == LEAD_STATUS_MQL) {
-        rc = del_mql(s, txn, lead_id, since);
+        rc = lead_mqls_del_txn(s, txn, lead_id, since);
     }
     if (rc != LEAD_OK && rc != LEAD_ENOTFOUND) {
         return rc;
     }
+    rc = lead_owner_set_txn(s, txn, lead_id, "", 0);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
     key.mv_data = (void *) lead_id;
     key.mv_size = LEAD_ID_LEN;
-    rc = mdb_del(txn, s->owners, &key, NULL);
+    rc = mdb_del(txn, s->calls, &key, NULL);
     return rc == 0 || rc == MDB_NOTFOUND
-           ? LEAD_OK : lead_store_mdb_fail(s, rc, "erasing an owner");
+           ? LEAD_OK : lead_store_mdb_fail(s, rc, "erasing a call");
 }
 
 /* ---- returning what waited too long ------------------------------------ */
@@ -333,7 +245,7 @@ lead_store_return_overdue(lead_store *s, const lead_rules *r,
                                   || since != due[i].since_ms)))
         {
             /* a stale row (the lead moved on, or was forgotten): drop it */
-            rc = del_mql(s, txn, due[i].id, due[i].since_ms);
+            rc = lead_mqls_del_txn(s, txn, due[i].id, due[i].since_ms);
             memset(due[i].id, 0, LEAD_ID_LEN);
             continue;
         }
@@ -369,8 +281,8 @@ lead_store_return_overdue(lead_store *s, const lead_rules *r,
     return LEAD_OK;
 }
 
-/* MQLs that asked for a call, from the index, sorted by id; *known 0 if
-   it is not built yet (a store older than it, before nginx built it). */
+/* MQLs that asked for a call, sorted by id; *known 0 if the tables are
+   not built yet (a store older than them, before nginx built them). */
 int
 lead_store_calls(lead_store *s, uint8_t **ids, size_t *n, int *known)
 {
@@ -378,8 +290,9 @@ lead_store_calls(lead_store *s, uint8_t **ids, size_t *n, int *known)
     MDB_cursor  *cur;
     MDB_val      key, val;
     uint8_t     *v = NULL, *grown;
+    uint64_t     since;
     size_t       cap = 0;
-    int          rc, op, oom = 0;
+    int          rc, op, oom = 0, status;
 
     *ids = NULL;
     *n = 0;
@@ -394,17 +307,20 @@ lead_store_calls(lead_store *s, uint8_t **ids, size_t *n, int *known)
     }
     rc = built(s, txn, known);
     if (rc == LEAD_OK && *known) {
-        rc = mdb_cursor_open(txn, s->mqls, &cur);
+        rc = mdb_cursor_open(txn, s->calls, &cur);
         if (rc != 0) {
             rc = lead_store_mdb_fail(s, rc, "mdb_cursor_open");
         }
     }
     if (rc == LEAD_OK && *known) {
+        /* the leads that asked for a call (a few in a hundred), the mqls */
         for (op = MDB_FIRST; (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
              op = MDB_NEXT)
         {
-            if (key.mv_size != MQL_KEY_LEN || val.mv_size != 1
-                || !(((uint8_t *) val.mv_data)[0] & MQL_CALL))
+            if (key.mv_size != LEAD_ID_LEN
+                || lead_store_get_status_txn(s, txn, key.mv_data, &status,
+                                             &since) != LEAD_OK
+                || status != LEAD_STATUS_MQL)
             {
                 continue;
             }
@@ -417,14 +333,13 @@ lead_store_calls(lead_store *s, uint8_t **ids, size_t *n, int *known)
                 }
                 v = grown;
             }
-            memcpy(v + *n * LEAD_ID_LEN, (uint8_t *) key.mv_data + 8,
-                   LEAD_ID_LEN);
+            memcpy(v + *n * LEAD_ID_LEN, key.mv_data, LEAD_ID_LEN);
             (*n)++;
         }
         mdb_cursor_close(cur);
         rc = oom ? lead_store_fail(s, LEAD_ENOMEM, "out of memory")
              : rc == MDB_NOTFOUND ? LEAD_OK
-             : lead_store_mdb_fail(s, rc, "reading mqls");
+             : lead_store_mdb_fail(s, rc, "reading calls");
     }
     lead_store_read_end(s, txn);
 
@@ -433,60 +348,11 @@ lead_store_calls(lead_store *s, uint8_t **ids, size_t *n, int *known)
         *n = 0;
         return rc;
     }
-    lead_sort(v, *n, LEAD_ID_LEN, id_cmp);
-    *ids = v;
+    *ids = v;                           /* by id: the table's order */
     return LEAD_OK;
 }
 
 /* ---- owners ------------------------------------------------------------ */
-
-/* 1 when name may be an owner's: a line of UTF-8 text, no controls. */
-int
-lead_owner_valid(const char *name, size_t len)
-{
-    uint32_t  cp;
-    size_t    i, n;
-
-    if (len == 0 || len > LEAD_WHO_MAX) {
-        return 0;
-    }
-    for (i = 0; i < len; i += n) {
-        n = lead_utf8_char((const unsigned char *) name + i, len - i, &cp);
-        if (n == 0 || lead_char_control(cp)) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-int
-lead_sla_set_owner_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
-    const char *owner, size_t len)
-{
-    MDB_val  key, val;
-    int      rc;
-
-    if (!s->sla) {
-        return lead_store_fail(s, LEAD_ESTORE, "this store keeps no owners "
-                               "(opened read-only before it had them)");
-    }
-    key.mv_data = (void *) lead_id;
-    key.mv_size = LEAD_ID_LEN;
-    if (len == 0) {
-        rc = mdb_del(txn, s->owners, &key, NULL);
-        return rc == 0 || rc == MDB_NOTFOUND
-               ? LEAD_OK : lead_store_mdb_fail(s, rc, "erasing an owner");
-    }
-    if (!lead_owner_valid(owner, len)) {
-        return lead_store_fail(s, LEAD_EINVAL, "an owner is a name of 1 to "
-                               "%d bytes of UTF-8 text, without control "
-                               "characters", LEAD_WHO_MAX);
-    }
-    val.mv_data = (void *) owner;
-    val.mv_size = len;
-    rc = mdb_put(txn, s->owners, &key, &val, 0);
-    return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "writing an owner");
-}
 
 int
 lead_store_assign(lead_store *s, const char *who, size_t len,
@@ -512,7 +378,7 @@ lead_store_assign(lead_store *s, const char *who, size_t len,
     }
     rc = lead_store_lookup_txn(s, txn, who, len, id, &person);
     if (rc == LEAD_OK) {
-        rc = lead_sla_set_owner_txn(s, txn, id, owner, owner_len);
+        rc = lead_owner_set_txn(s, txn, id, owner, owner_len);
     }
     if (rc != LEAD_OK) {
         mdb_txn_abort(txn);
@@ -520,29 +386,6 @@ lead_store_assign(lead_store *s, const char *who, size_t len,
     }
     rc = mdb_txn_commit(txn);
     return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "mdb_txn_commit");
-}
-
-int
-lead_store_owner_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
-    lead_str *owner)
-{
-    MDB_val  key, val;
-    int      rc;
-
-    owner->data = "";
-    owner->len = 0;
-    if (!s->sla) {
-        return LEAD_OK;
-    }
-    key.mv_data = (void *) lead_id;
-    key.mv_size = LEAD_ID_LEN;
-    rc = mdb_get(txn, s->owners, &key, &val);
-    if (rc == 0) {
-        owner->data = val.mv_data;
-        owner->len = val.mv_size;
-    }
-    return rc == 0 || rc == MDB_NOTFOUND
-           ? LEAD_OK : lead_store_mdb_fail(s, rc, "reading an owner");
 }
 
 /*

@@ -176,6 +176,9 @@ open_dbs(lead_store *s)
         /* the SLA clock's index (built by lead_sla.c) and owners */
         rc = mdb_dbi_open(txn, "mqls", flags, &s->mqls);
         if (rc == 0) {
+            rc = mdb_dbi_open(txn, "calls", flags, &s->calls);
+        }
+        if (rc == 0) {
             rc = mdb_dbi_open(txn, "owners", flags, &s->owners);
         }
         s->sla = rc == 0;
@@ -221,7 +224,7 @@ open_dbs(lead_store *s)
         val.mv_size = 4;
         rc = mdb_put(txn, s->meta, &key, &val, 0);
         if (rc == 0 && s->sla) {
-            /* no status yet: the mqls' index holds them all */
+            /* no lead yet: "mqls" and "calls" hold them all */
             key.mv_data = (void *) LEAD_META_MQLS;
             key.mv_size = sizeof(LEAD_META_MQLS) - 1;
             val.mv_size = 0;

@@ -112,10 +112,17 @@ def test_owner_age_overdue_and_filters_in_leadctl(prefix):
         n.leadctl("assign", "ben@acme.example", "")
         assert show(n, "ben@acme.example")["owner"] is None
 
+        # accepted with no --by: the lead is no one's (leadctl is no one)
+        n.leadctl("assign", "ann@acme.example", "dora")
+        n.leadctl("status", "ann@acme.example", "sal")
+        assert show(n, "ann@acme.example")["owner"] is None
+        n.leadctl("status", "ann@acme.example", "nurture", "--reason", "x")
+        caller(n, "cid@acme.example", "Cid")
+
         # calls first, and the filter
-        assert [r["email"] for r in leads(n)][0] == "ann@acme.example"
+        assert [r["email"] for r in leads(n)][0] == "cid@acme.example"
         assert [r["email"] for r in leads(n, "--only", "calls")] == [
-            "ann@acme.example"]
+            "cid@acme.example", "ann@acme.example"]
 
         # bad input: a clear error, nothing changed
         r = n.leadctl("assign", "ben@acme.example", "a\x01b", check=False)
@@ -127,6 +134,8 @@ def test_owner_age_overdue_and_filters_in_leadctl(prefix):
 
         # forgotten with the lead
         n.leadctl("assign", "ann@acme.example", "dora")
+        assert [r["email"] for r in leads(n, "--owner", "dora")] == [
+            "ann@acme.example"]
         n.leadctl("forget", "ann@acme.example")
         assert leads(n, "--owner", "dora") == []
         assert not n.crashed()

@@ -277,6 +277,7 @@ test_sla_backfill(void **state)
     /* what an older version left: no rows, no meta "mqls" */
     assert_int_equal(mdb_txn_begin(s->env, NULL, 0, &txn), 0);
     assert_int_equal(mdb_drop(txn, s->mqls, 0), 0);
+    assert_int_equal(mdb_drop(txn, s->calls, 0), 0);
     key.mv_data = (void *) LEAD_META_MQLS;
     key.mv_size = strlen(LEAD_META_MQLS);
     assert_int_equal(mdb_del(txn, s->meta, &key, NULL), 0);
@@ -357,6 +358,14 @@ test_owner(void **state)
                      LEAD_OK);
     set_status_ok(s, b, SAL, T0 + HOUR, "sales view", "dan", "");
     expect_owner(s, r, "bo@corp.example", "dan");
+
+    /* a who that names no one (control bytes) moves the lead all the same */
+    identify(s, 'c', "cy@corp.example", 1, T0, a, 1);
+    set_status_ok(s, a, SAL, T0 + HOUR, "sales view", "x\x7fy", "");
+    expect_status(s, a, SAL, T0 + HOUR);
+    expect_owner(s, r, "cy@corp.example", "");
+    assert_int_equal(lead_store_forget(s, "cy@corp.example", 15, &e),
+                     LEAD_OK);
 
     /* forgotten with the lead */
     assert_int_equal(lead_store_snapshot(s), LEAD_OK);
