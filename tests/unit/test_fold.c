@@ -314,6 +314,27 @@ test_fold_statuses_and_top(void **state)
         expect_agreement(w, T0 + 11 * DAY, NULL, 1);
         expect_agreement(w, T0 + 11 * DAY, NULL, 3);
         expect_agreement(w, T0 + 11 * DAY, "mql", 2);
+
+        /* more MQLs asked for a call than a page holds: its hottest */
+        for (v = 0; v < 12; v += 3) {
+            memset(&form, 0, sizeof(form));
+            form.email_len = (size_t) snprintf(form.email,
+                                               sizeof(form.email),
+                                               "p%u@corp%u.example", v,
+                                               v % 3);
+            form.name_len = (size_t) snprintf(form.name, sizeof(form.name),
+                                              "P %u", v);
+            form.contact = 1;
+            visitor_id(visitor, v);
+            assert_int_equal(lead_store_identify(w->s, visitor, &form, NULL,
+                                                 0, T0 + 10 * DAY, lead,
+                                                 &created), LEAD_OK);
+        }
+        fold_all(w, T0 + 10 * DAY);
+        expect_agreement(w, T0 + 11 * DAY, NULL, 2);
+        expect_agreement(w, T0 + 11 * DAY, NULL, 6);
+        expect_agreement(w, T0 + 11 * DAY, "mql", 3);
+        expect_agreement(w, T0 + 11 * DAY, "identified", 3);
     }
     /* before the fold's time, the kept scores cannot answer: a scan does */
     expect_agreement(w, T0 + 5 * DAY, NULL, 0);
