@@ -477,6 +477,14 @@ static const command  commands[] = {
       "from mql, sal or sql; --reason is required).  Accepted --by WHO,\n"
       "the lead is WHO's (its owner; see assign).\n",
       cmd_status, 0 },
+    { "assign", OPT_STORE | OPT_WRITE, 2,
+      "give a lead an owner (\"\" for none)",
+      "leadctl [--store DIR] assign EMAIL|ID OWNER\n\n"
+      "Makes OWNER (a name, as sales sign in to the sales view) the lead's\n"
+      "owner, whatever its status; \"\" leaves it with none.  Accepting a\n"
+      "lead (status sal --by WHO, or in the sales view) makes who accepted\n"
+      "it its owner.\n",
+      cmd_assign, 0 },
     { "funnel", OPT_STORE | OPT_JSON | OPT_MODEL, 0,
       "leads per status and stage, time in each, conversions",
       "leadctl [--store DIR] funnel [--json] [--now TIME]\n\n"
@@ -500,14 +508,6 @@ static const command  commands[] = {
       "wipe every byte.  Events still in nginx's memory (the last flush\n"
       "window) may arrive after, as an anonymous visitor.\n",
       cmd_forget, 0 },
-    { "assign", OPT_STORE | OPT_WRITE, 2,
-      "give a lead an owner (\"\" for none)",
-      "leadctl [--store DIR] assign EMAIL|ID OWNER\n\n"
-      "Makes OWNER (a name, as sales sign in to the sales view) the lead's\n"
-      "owner, whatever its status; \"\" leaves it with none.  Accepting a\n"
-      "lead (status sal --by WHO, or in the sales view) makes who accepted\n"
-      "it its owner.\n",
-      cmd_assign, 0 },
     { "purge", OPT_STORE | OPT_WRITE | OPT_PURGE, 0,
       "erase anonymous visitors not seen for DAYS days",
       "leadctl [--store DIR] purge --anonymous-older-than DAYS [--now TIME]\n"
