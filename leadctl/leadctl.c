@@ -446,14 +446,19 @@ static const command  commands[] = {
       "identified leads ranked by engagement: who to call",
       "leadctl [--store DIR] leads [--status S] [--stage S] [--topic T]\n"
       "        [--cell A1|A|1] [--search TEXT] [--sort score|recent|name]\n"
+      "        [--owner NAME] [--only overdue,unassigned,calls]\n"
       "        [--limit N] [--json|--csv] [--now TIME]\n\n"
-      "Lists identified leads, hottest first: score (engagement decayed to\n"
-      "now), matrix cell (grade A-D and band 1-4), status, buying stage,\n"
-      "e-mail, name and the top of their hot content.  The filters are the\n"
-      "sales view's: status, buying stage, a topic read or subscribed to,\n"
-      "a cell (or a grade or band alone), text in the name or e-mail;\n"
-      "--limit keeps the first N.  The CSV (RFC 4180, one row per lead,\n"
-      "spreadsheet-safe) imports into CRMs.\n",
+      "Lists identified leads, MQLs that asked for a call first, then\n"
+      "hottest first: score (engagement decayed to now), matrix cell (grade\n"
+      "A-D and band 1-4), status, buying stage, e-mail, name and the top of\n"
+      "their hot content; then, in brackets, what to do next: how long an\n"
+      "MQL has waited (at --now), overdue past accept_within, asked for a\n"
+      "call, its owner.  The filters are the sales view's: status, buying\n"
+      "stage, a topic read or subscribed to, a cell (or a grade or band\n"
+      "alone), text in the name or e-mail, an owner, and only the overdue,\n"
+      "the unassigned or those who asked for a call; --limit keeps the\n"
+      "first N.  The CSV (RFC 4180, one row per lead, spreadsheet-safe)\n"
+      "imports into CRMs.\n",
       cmd_report, LEAD_REPORT_LEADS },
     { "show", OPT_STORE | OPT_JSON | OPT_MODEL, 1,
       "one lead: score, hot content, why, history, timeline",
@@ -469,8 +474,17 @@ static const command  commands[] = {
       "        [--reason TEXT] [--by WHO] [--now TIME]\n\n"
       "Records a sales decision: sal (accepted, from mql), sql (qualified,\n"
       "from sal), won (from sql), or nurture (rejected back to marketing,\n"
-      "from mql, sal or sql; --reason is required).\n",
+      "from mql, sal or sql; --reason is required).  Accepted --by WHO,\n"
+      "the lead is WHO's (its owner; see assign).\n",
       cmd_status, 0 },
+    { "assign", OPT_STORE | OPT_WRITE, 2,
+      "give a lead an owner (\"\" for none)",
+      "leadctl [--store DIR] assign EMAIL|ID OWNER\n\n"
+      "Makes OWNER (a name, as sales sign in to the sales view) the lead's\n"
+      "owner, whatever its status; \"\" leaves it with none.  Accepting a\n"
+      "lead (status sal --by WHO, or in the sales view) makes who accepted\n"
+      "it its owner.\n",
+      cmd_assign, 0 },
     { "funnel", OPT_STORE | OPT_JSON | OPT_MODEL, 0,
       "leads per status and stage, conversions, why leads came back",
       "leadctl [--store DIR] funnel [--json] [--now TIME]\n\n"
@@ -583,6 +597,8 @@ static const option  options[] = {
     { "--search", OPT_MODEL, offsetof(ctl, search) },
     { "--sort", OPT_MODEL, offsetof(ctl, sort) },
     { "--limit", OPT_MODEL, offsetof(ctl, limit) },
+    { "--owner", OPT_MODEL, offsetof(ctl, owner) },
+    { "--only", OPT_MODEL, offsetof(ctl, only) },
     { "--reason", OPT_SALES, offsetof(ctl, reason) },
     { "--by", OPT_SALES, offsetof(ctl, by) },
     { "--anonymous-older-than", OPT_PURGE, offsetof(ctl, older) },

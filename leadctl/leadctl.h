@@ -26,6 +26,8 @@ typedef struct {
     const char  *limit;      /* --limit N */
     const char  *reason;     /* --reason TEXT */
     const char  *by;         /* --by WHO */
+    const char  *owner;      /* --owner NAME */
+    const char  *only;       /* --only overdue,unassigned,calls */
     const char  *older;      /* --anonymous-older-than DAYS */
     int          json;
     int          csv;
@@ -68,6 +70,7 @@ int print_buf(lead_buf *out);
 int cmd_report(ctl *c, lead_store *s);
 int cmd_status(ctl *c, lead_store *s);
 int cmd_forget(ctl *c, lead_store *s);
+int cmd_assign(ctl *c, lead_store *s);
 int cmd_purge(ctl *c, lead_store *s);
 int cmd_backup(ctl *c, lead_store *s);
 int cmd_compact(ctl *c, lead_store *s);

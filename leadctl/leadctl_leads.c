@@ -45,6 +45,8 @@ read_filter(ctl *c, const lead_rules *r, lead_filter *f)
         { "cell", offsetof(ctl, cell) },
         { "q", offsetof(ctl, search) },
         { "sort", offsetof(ctl, sort) },
+        { "owner", offsetof(ctl, owner) },
+        { "only", offsetof(ctl, only) },
     };
     const char  *value;
     char         err[512], *end;
@@ -166,6 +168,14 @@ cmd_status(ctl *c, lead_store *s)
     if (rc != LEAD_OK) {
         fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));
         return 1;
+    }
+
+    /* who accepts owns; without --by nobody does ("leadctl" is no one) */
+    if (to == LEAD_STATUS_SAL && c->by == NULL) {
+        char  hex[LEAD_ID_HEX_LEN];
+
+        lead_id_to_hex(id, hex);
+        (void) lead_store_assign(s, hex, sizeof(hex), "", 0);
     }
 
     printf("%s: %s -> %s\n", c->args[0], lead_status_name(from),

@@ -1,6 +1,6 @@
 /*
- * leadctl: the data lifecycle (forget, purge, backup, compact).  Each says
- * what it did in one line, for the operator's record.
+ * leadctl: the data lifecycle (forget, assign, purge, backup, compact).
+ * Each says what it did in one line, for the operator's record.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -68,6 +68,33 @@ cmd_forget(ctl *c, lead_store *s)
            "freed pages keep old bytes until reused: run `leadctl compact` "
            "with nginx stopped, and make new backups\n",
            c->args[0], e.visitors, e.events);
+    return 0;
+}
+
+int
+cmd_assign(ctl *c, lead_store *s)
+{
+    int  rc;
+
+    rc = lead_store_assign(s, c->args[0], strlen(c->args[0]), c->args[1],
+                           strlen(c->args[1]));
+    if (rc == LEAD_ENOTFOUND) {
+        fprintf(stderr, "leadctl: no lead \"%s\"\n", c->args[0]);
+        return 1;
+    }
+    if (rc == LEAD_EINVAL) {
+        fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));
+        return EXIT_USAGE;
+    }
+    if (rc != LEAD_OK) {
+        fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));
+        return 1;
+    }
+    if (c->args[1][strspn(c->args[1], " ")] == '\0') {
+        printf("%s: no owner\n", c->args[0]);
+    } else {
+        printf("%s: owner %s\n", c->args[0], c->args[1]);
+    }
     return 0;
 }
 

@@ -57,6 +57,7 @@
 #define NGX_HTTP_LEAD_RETENTION       (395 * 24 * 60 * 60)
 #define NGX_HTTP_LEAD_PURGE_EVERY     60      /* s between expiry sweeps */
 #define NGX_HTTP_LEAD_PURGE_BATCH     500     /* visitors per transaction */
+#define NGX_HTTP_LEAD_RETURN_BATCH    64      /* MQLs returned per flush */
 #define NGX_HTTP_LEAD_ANONYMOUS       50      /* % of the map, by default */
 #define NGX_HTTP_LEAD_ANONYMOUS_MAX   90      /* % the rest kept for leads */
 #define NGX_HTTP_LEAD_QUEUE           8       /* full batches held, at most */
@@ -124,6 +125,18 @@ typedef struct ngx_http_lead_notice_s  ngx_http_lead_notice_t;
 
 
 typedef struct ngx_http_lead_write_s  ngx_http_lead_write_t;
+
+
+#define NGX_HTTP_LEAD_RETURN_BATCH  64    /* MQLs returned to nurture a flush */
+
+/* what a flush returned to nurture (ngx_http_lead_sla.c), for the log */
+typedef struct {
+    u_char           returned[NGX_HTTP_LEAD_RETURN_BATCH][LEAD_ID_LEN];
+    size_t           nreturned;
+    char             reason[64];
+    int              rc;
+    char             err[256];
+} ngx_http_lead_sla_t;
 
 
 #define NGX_HTTP_LEAD_KNOWN  4096      /* visitors known to be leads */
@@ -199,6 +212,12 @@ void ngx_http_lead_write_add(ngx_log_t *log, const lead_event *ev,
 #if (NGX_THREADS)
 void ngx_http_lead_thread_aside(void);
 #endif
+
+/* ngx_http_lead_sla.c */
+void ngx_http_lead_sla_run(ngx_http_lead_sla_t *sla, lead_store *store,
+    const lead_rules *rules, ngx_uint_t committed);
+void ngx_http_lead_sla_report(ngx_http_lead_sla_t *sla, ngx_log_t *log,
+    ngx_str_t *store);
 
 /* ngx_http_lead_request.c */
 ngx_http_lead_ctx_t *ngx_http_lead_get_ctx(ngx_http_request_t *r);

@@ -59,6 +59,7 @@ struct ngx_http_lead_write_s {
     char                        err[256];
     ngx_http_lead_promotion_t  *promoted;
     size_t                      npromoted;
+    ngx_http_lead_sla_t         sla;         /* MQLs returned to nurture */
     ngx_atomic_t                done;
 };
 
@@ -376,6 +377,9 @@ ngx_http_lead_write_run(void *data, ngx_log_t *log)
         }
     }
 
+    ngx_http_lead_sla_run(&wr->sla, wr->store, wr->rules,
+                          wr->commit_rc == LEAD_OK);
+
     wr->purge_rc = LEAD_OK;
     if (wr->purge_before_ms && wr->commit_rc == LEAD_OK) {
         wr->purge_rc = lead_store_purge_anonymous(wr->store,
@@ -603,6 +607,7 @@ ngx_http_lead_write_results(ngx_http_lead_write_t *wr, ngx_log_t *log)
         (void) w->promoted(log, wr->promoted[i].lead, wr->promoted[i].cause,
                            wr->promoted[i].engagement);
     }
+    ngx_http_lead_sla_report(&wr->sla, log, &w->lmcf->store);
     free(wr->promoted);
     wr->promoted = NULL;
     wr->npromoted = 0;

@@ -64,7 +64,6 @@ typedef struct {
     size_t   len, cap;
     int      oom;
 } lead_buf;
-
 void lead_buf_free(lead_buf *b);
 void lead_buf_puts(lead_buf *b, const char *s);
 void lead_buf_printf(lead_buf *b, const char *fmt, ...)
@@ -75,14 +74,12 @@ void lead_buf_printf(lead_buf *b, const char *fmt, ...)
 void lead_buf_json(lead_buf *b, const char *s, size_t len);
 void lead_buf_csv(lead_buf *b, const char *s, size_t len);
 void lead_buf_text(lead_buf *b, const char *s, size_t len);
-
 void lead_format_time(uint64_t ms, char out[LEAD_TIME_LEN]);
 
 /* ---- visitors and their cookie ----------------------------------------- */
 
 int lead_visitor_new(uint8_t id[LEAD_ID_LEN]);
 void lead_id_to_hex(const uint8_t id[LEAD_ID_LEN], char *out);  /* no NUL */
-
 /* 1 if name may name a cookie: an RFC 6265 token, at most 64 bytes. */
 int lead_cookie_name_ok(const char *name, size_t len);
 /* The cookie's value for id: LEAD_COOKIE_VALUE_LEN bytes, no NUL. */
@@ -108,14 +105,12 @@ int lead_form_token_verify(const uint8_t *secret, size_t secret_len,
 
 typedef enum { LEAD_UA_UNKNOWN, LEAD_UA_BROWSER, LEAD_UA_BOT } lead_ua_class;
 const char *lead_ua_class_name(int ua_class);
-
 /* A user agent's class, read in one pass; remembered per thread. */
 typedef struct lead_ua_cache lead_ua_cache;
 lead_ua_cache *lead_ua_cache_new(void);
 void lead_ua_cache_free(lead_ua_cache *c);
 lead_ua_class lead_ua_classify_cached(lead_ua_cache *c, const char *ua,
     size_t len);
-
 /* A target as nginx maps it to a file (query dropped, %XX decoded, "//",
    "." and ".." resolved): its length, or LEAD_EINVAL where nginx refuses */
 int lead_path_normalize(const char *target, size_t len,
@@ -130,9 +125,7 @@ typedef struct {
 
 /* utm_source, _medium and _campaign of a query: decoded, cut, cleaned. */
 void lead_utm_parse(const char *query, size_t len, lead_utm *utm);
-
 typedef struct { uint64_t start, end; } lead_range;     /* inclusive */
-
 /* A Range header against size: how many ranges, or LEAD_EINVAL. */
 int lead_range_parse(const char *header, size_t len, uint64_t size,
     lead_range ranges[LEAD_MAX_RANGES]);
@@ -233,7 +226,6 @@ int lead_store_each_visitor(lead_store *s, lead_visitor_fn fn, void *arg);
 /* ---- rules: what content means, as marketers write it ------------------ */
 
 enum { LEAD_ASSET_HOT = 1, LEAD_ASSET_OPEN = 2, LEAD_ASSET_GATED = 4 };
-
 typedef struct {
     uint64_t     id;          /* stable: derived from the path pattern */
     const char  *path;        /* as written; a prefix ends in '*' */
@@ -245,7 +237,6 @@ typedef struct {
     unsigned     flags;
     unsigned     line;        /* in assets.csv */
 } lead_asset;
-
 /* dir/scoring.conf and dir/assets.csv, all or nothing: err holds
    "file:line: what is wrong (expected)". */
 int lead_rules_load(lead_rules **out, const char *dir, char *err,
@@ -254,7 +245,6 @@ void lead_rules_free(lead_rules *r);
 /* The rules nginx last recorded in the store, or the defaults. */
 int lead_store_rules(lead_store *s, lead_rules **out, char *err,
     size_t errlen);
-
 /* The most specific rule for a normalised path, or NULL; ..._file: for a
    file's path below the root, where "/d/index.*" stands for "/d/". */
 const lead_asset *lead_rules_match(const lead_rules *r, const char *path,
@@ -285,12 +275,10 @@ size_t lead_tmpl_render(const lead_tmpl *t, const lead_str *values,
 enum { LEAD_FORM_NAME, LEAD_FORM_EMAIL, LEAD_FORM_SUBSCRIBE,
        LEAD_FORM_CONTACT, LEAD_FORM_RETURN, LEAD_FORM_TOKEN,
        LEAD_FORM_NFIELDS };
-
 typedef struct {
     lead_str  field[LEAD_FORM_NFIELDS];   /* decoded; data NULL if absent */
     char      buf[LEAD_FORM_BODY_MAX];
 } lead_form_fields;
-
 /* A urlencoded body's fields; LEAD_EINVAL if over LEAD_FORM_BODY_MAX. */
 int lead_form_parse(const char *body, size_t len, lead_form_fields *f);
 /* 1 when s is a path on this site that is safe to redirect to. */
@@ -364,6 +352,16 @@ int lead_store_set_status(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
 /* What an erase took away; bytes: of anonymous data. */
 typedef struct { size_t leads, visitors, events, bytes; } lead_erased;
 
+/* MQLs not accepted within r's accept_within back to nurture, oldest
+   first, at most max a transaction; then fn hears of each, and why. */
+typedef int (*lead_returned_fn)(void *arg,
+    const uint8_t lead_id[LEAD_ID_LEN], const char *reason);
+int lead_store_return_overdue(lead_store *s, const lead_rules *r,
+    uint64_t now_ms, size_t max, lead_returned_fn fn, void *arg);
+/* The lead's owner ("" unsets); who accepts a lead (sal) owns it. */
+int lead_store_assign(lead_store *s, const char *who, size_t len,
+    const char *owner, size_t owner_len);
+
 /* A person erased (by e-mail or hex id): lead, statuses, scores, reads. */
 int lead_store_forget(lead_store *s, const char *who, size_t len,
     lead_erased *out);
@@ -435,6 +433,8 @@ typedef struct {
     int          band;           /* 0: any */
     char         search[LEAD_EMAIL_MAX + 1];  /* in name or e-mail */
     int          sort;
+    char         owner[128 + 1]; /* "": anyone's, or none's (only) */
+    unsigned     only;           /* LEAD_ONLY_*: overdue, unassigned, calls */
     size_t       offset;         /* the rows wanted: from here, */
     size_t       limit;          /* ... this many; 0: all */
 } lead_filter;

@@ -2,8 +2,8 @@
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
   // a changed filter applies at once
-  document.querySelectorAll("form.filters select").forEach(function (select) {
-    select.addEventListener("change", function () { select.form.submit(); });
+  document.querySelectorAll("form.filters select, form.filters input[type=checkbox]").forEach(function (input) {
+    input.addEventListener("change", function () { input.form.submit(); });
   });
   // "/" jumps to the search box, as in most web apps
   var search = document.querySelector("form.filters input[type=search]");

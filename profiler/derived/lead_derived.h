@@ -147,11 +147,13 @@ int lead_store_list_all(lead_store *s, const lead_rules *r, uint64_t now_ms,
 
 /*
  * From the kept ranks: at least the want hottest leads of a status (-1:
- * any), in no order; LEAD_ENOTFOUND when the ranks cannot tell (no kept
- * scores for these rules, or fewer leads with a positive score).
+ * any), in no order, after the nfirst leads of first (sorted ids);
+ * LEAD_ENOTFOUND when the ranks cannot tell (no kept scores for these
+ * rules, or fewer leads with a positive score).
  */
 int lead_store_list_top(lead_store *s, const lead_rules *r, uint64_t now_ms,
-    int status, size_t want, lead_scored_all_fn fn, void *arg);
+    int status, size_t want, const uint8_t *first, size_t nfirst,
+    lead_scored_all_fn fn, void *arg);
 
 /* How many leads there are, and in each status. */
 int lead_store_count_statuses(lead_store *s, size_t counts[LEAD_NSTATUSES],
@@ -174,5 +176,44 @@ int lead_store_score_lead(lead_store *s, const lead_scoring *sc,
  */
 int lead_store_evict_anonymous(lead_store *s, uint64_t to_bytes, size_t max,
     lead_erased *out, int *more);
+
+/*
+ * The SLA clock and owners.  An automatic return to nurture has this
+ * cause, no who, and the reason "not accepted within 2d".
+ */
+#define LEAD_CAUSE_ACCEPT_WITHIN  "accept_within"
+#define LEAD_MQL_KEY_LEN          (8 + LEAD_ID_LEN)
+
+/* lead_mqls.c, row by row.  Inside a status change: the mqls row moved,
+   and who accepts owns; a lead that now asked for a call. */
+int lead_sla_transition_txn(lead_store *s, MDB_txn *txn,
+    const uint8_t *lead_id, int from, uint64_t since_ms, int to,
+    uint64_t now_ms, const char *who);
+int lead_mqls_put_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
+    uint64_t since_ms);
+int lead_mqls_del_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
+    uint64_t since_ms);
+int lead_calls_put_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id);
+/* An owner set, or with len 0 unset; LEAD_EINVAL for a bad name. */
+int lead_owner_set_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
+    const char *owner, size_t len);
+int lead_owner_valid(const char *name, size_t len);
+/* The lead's owner, "" when none; points into the transaction. */
+int lead_store_owner_txn(lead_store *s, MDB_txn *txn,
+    const uint8_t *lead_id, lead_str *owner);
+
+/* lead_sla.c: the lead's rows gone (forget; before its status goes). */
+int lead_sla_forget_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id);
+
+typedef struct {
+    uint8_t    id[LEAD_ID_LEN];
+    lead_str   name;
+} lead_owner;
+
+/* Every owner by lead id, into the snapshot the caller holds. */
+int lead_store_owners(lead_store *s, lead_owner **out, size_t *n);
+/* The MQLs that asked for a call (ids by id, malloc'd); *known 0 when
+   the tables are not built yet. */
+int lead_store_calls(lead_store *s, uint8_t **ids, size_t *n, int *known);
 
 #endif /* LEAD_DERIVED_H */

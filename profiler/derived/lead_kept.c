@@ -608,7 +608,8 @@ status_of(tail *t, const uint8_t *id)
  * LEAD_ENOTFOUND when the ranks run out of positive engagement first.
  */
 static int
-list_top(tail *t, int status, size_t want, lead_scored_all_fn fn, void *arg)
+list_top(tail *t, int status, size_t want, const uint8_t *skip, size_t nskip,
+    lead_scored_all_fn fn, void *arg)
 {
     MDB_cursor  *cur;
     MDB_val      key, val, summary;
@@ -644,6 +645,7 @@ list_top(tail *t, int status, size_t want, lead_scored_all_fn fn, void *arg)
         }
         if ((t->nleads && bsearch(id, t->leads, t->nleads, sizeof(tail_lead),
                                   by_lead))
+            || (nskip && bsearch(id, skip, nskip, LEAD_ID_LEN, id_cmp))
             || (status >= 0 && status_of(t, id) != status))
         {
             continue;
@@ -669,7 +671,10 @@ list_top(tail *t, int status, size_t want, lead_scored_all_fn fn, void *arg)
     }
 
     for (i = 0; rc == LEAD_OK && i < t->nleads; i++) {
-        if (status >= 0 && status_of(t, t->leads[i].lead) != status) {
+        if ((status >= 0 && status_of(t, t->leads[i].lead) != status)
+            || (nskip && bsearch(t->leads[i].lead, skip, nskip, LEAD_ID_LEN,
+                                 id_cmp)))
+        {
             continue;
         }
         summary.mv_data = (uint8_t *) t->summaries.data + t->leads[i].at;
@@ -681,16 +686,112 @@ list_top(tail *t, int status, size_t want, lead_scored_all_fn fn, void *arg)
     return rc;
 }
 
+/* One of first, with its summary and engagement now. */
+typedef struct {
+    const uint8_t  *id;
+    MDB_val         summary;
+    double          engagement;
+} first_lead;
+
+static int
+by_engagement(const void *x, const void *y)
+{
+    const first_lead  *a = x, *b = y;
+
+    return a->engagement < b->engagement ? 1
+           : a->engagement > b->engagement ? -1 : 0;
+}
+
+/*
+ * The hottest want leads of first (sorted ids), and any that tie with
+ * the last, each from its summary or the tail; *emitted counts them.
+ * Only their summaries are read for the others: every lead that asked
+ * for a call may be many, a page is want.
+ */
+static int
+list_first(tail *t, const uint8_t *first, size_t nfirst, size_t want,
+    lead_scored_all_fn fn, void *arg, size_t *emitted)
+{
+    MDB_val             key;
+    lead_summary_head   h;
+    first_lead         *f;
+    lead_score         *score;
+    tail_lead          *tl;
+    size_t              i, n;
+    int                 rc = LEAD_OK;
+
+    *emitted = 0;
+    score = malloc(sizeof(lead_score));
+    f = malloc(nfirst * sizeof(first_lead));
+    if (score == NULL || f == NULL) {
+        free(score);
+        free(f);
+        return lead_store_fail(t->s, LEAD_ENOMEM, "out of memory");
+    }
+    for (i = 0; i < nfirst; i++) {
+        f[i].id = first + i * LEAD_ID_LEN;
+        tl = t->nleads ? bsearch(f[i].id, t->leads, t->nleads,
+                                 sizeof(tail_lead), by_lead)
+                       : NULL;
+        key.mv_data = (void *) f[i].id;
+        key.mv_size = LEAD_ID_LEN;
+        if (tl) {
+            f[i].summary.mv_data = (uint8_t *) t->summaries.data + tl->at;
+            f[i].summary.mv_size = tl->len;
+        } else if (mdb_get(t->txn, t->s->summaries, &key, &f[i].summary)
+                   != 0)
+        {
+            f[i].summary.mv_size = 0;   /* no event yet: it scores 0 */
+        }
+        f[i].engagement = f[i].summary.mv_size
+                          && lead_summary_decode(&f[i].summary, t->sc,
+                                                 t->now_ms, score, &h)
+                             == LEAD_OK
+                          ? score->engagement : 0;
+    }
+    lead_sort(f, nfirst, sizeof(first_lead), by_engagement);
+
+    n = nfirst;
+    if (want && want < nfirst) {
+        for (n = want; n < nfirst && f[n].engagement == f[want - 1].engagement;
+             n++)
+        {
+            /* void */
+        }
+    }
+    for (i = 0; rc == LEAD_OK && i < n; i++) {
+        rc = emit_lead(t, f[i].id, &f[i].summary, score, fn, arg);
+    }
+    *emitted = n;
+    free(f);
+    free(score);
+    return rc;
+}
+
+/*
+ * The hottest want of first (sorted ids: the MQLs that asked for a call,
+ * which lists put first), then, unless they fill the want, the hottest as
+ * list_top gives them, each once.
+ */
 int
 lead_store_list_top(lead_store *s, const lead_rules *r, uint64_t now_ms,
-    int status, size_t want, lead_scored_all_fn fn, void *arg)
+    int status, size_t want, const uint8_t *first, size_t nfirst,
+    lead_scored_all_fn fn, void *arg)
 {
-    tail  t;
-    int   rc, usable;
+    tail    t;
+    size_t  emitted = 0;
+    int     rc, usable;
 
     rc = open_kept(s, r, now_ms, &t, &usable);
-    if (rc == LEAD_OK) {
-        rc = usable ? list_top(&t, status, want, fn, arg) : LEAD_ENOTFOUND;
+    if (rc == LEAD_OK && !usable) {
+        rc = LEAD_ENOTFOUND;
+    }
+    if (rc == LEAD_OK && nfirst) {
+        rc = list_first(&t, first, nfirst, want, fn, arg, &emitted);
+    }
+    /* as many of first as wanted: those alone make the page */
+    if (rc == LEAD_OK && emitted < want) {
+        rc = list_top(&t, status, want, first, nfirst, fn, arg);
     }
     close_kept(&t);
     return rc;

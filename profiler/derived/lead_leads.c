@@ -145,7 +145,12 @@ lead_store_put_lead_txn(lead_store *s, MDB_txn *txn, const uint8_t *id,
     val.mv_size = n;
 
     rc = mdb_put(txn, s->leads, &key, &val, 0);
-    return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "writing a lead");
+    if (rc != 0) {
+        return lead_store_mdb_fail(s, rc, "writing a lead");
+    }
+    /* a lead that asks for a call ranks first while it is an mql */
+    return form->contact && !(*created == 0 && old.contact)
+           ? lead_calls_put_txn(s, txn, id) : LEAD_OK;
 }
 
 int

@@ -310,7 +310,10 @@ erase_lead(lead_store *s, MDB_txn *txn, const uint8_t *lead_id)
         return rc < 0 ? rc : lead_store_mdb_fail(s, rc, "reading a lead");
     }
 
-    rc = del_key(s, txn, s->leads, lead_id, LEAD_ID_LEN);
+    rc = lead_sla_forget_txn(s, txn, lead_id);
+    if (rc == LEAD_OK) {
+        rc = del_key(s, txn, s->leads, lead_id, LEAD_ID_LEN);
+    }
     if (rc == LEAD_OK) {
         rc = del_key(s, txn, s->statuses, lead_id, LEAD_ID_LEN);
     }

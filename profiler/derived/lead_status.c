@@ -157,6 +157,12 @@ lead_store_transition(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
                                "marketing (nurture) with a reason");
     }
 
+    rc = lead_sla_transition_txn(s, txn, lead_id, from, since, to, now_ms,
+                                 who);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+
     /* transitions of one lead in one millisecond keep their order */
     memcpy(k, lead_id, LEAD_ID_LEN);
     lead_put_be64(k + LEAD_ID_LEN, now_ms);

@@ -127,6 +127,8 @@ struct lead_scoring {
     uint64_t                  half_life_ms;
     uint64_t                  reload_window_ms;
     int32_t                   mql_threshold;
+    uint64_t                  accept_within_ms; /* 0: an MQL waits */
+    const char               *accept_within;    /* as written, or NULL */
     int32_t                   stage_min;        /* engagement a stage
                                                    needs */
     struct lead_group_rule   *groups;

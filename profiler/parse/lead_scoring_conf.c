@@ -392,6 +392,24 @@ conf_reload_window(conf *cf, const word *w, int n)
     return duration_arg(cf->ps, &w[1], &cf->sc->reload_window_ms);
 }
 
+/* An MQL not accepted this long goes back to nurture; the reason says
+   the duration as it was written. */
+static int
+conf_accept_within(conf *cf, const word *w, int n)
+{
+    size_t  skip;
+
+    (void) n;
+
+    if (duration_arg(cf->ps, &w[1], &cf->sc->accept_within_ms) != LEAD_OK) {
+        return LEAD_EINVAL;
+    }
+    skip = w[1].s[0] == '+';
+    cf->sc->accept_within = lead_rules_strndup(cf->ps->rules, w[1].s + skip,
+                                               w[1].len - skip);
+    return cf->sc->accept_within ? LEAD_OK : lead_rules_nomem(cf->ps);
+}
+
 static int
 conf_mql_threshold(conf *cf, const word *w, int n)
 {
@@ -511,6 +529,9 @@ static const conf_command  conf_commands[] = {
       1, conf_reload_window },
 
     { "mql_threshold", 1, 1, "one number", 1, conf_mql_threshold },
+
+    { "accept_within", 1, 1, "one duration, e.g. 2d", 1,
+      conf_accept_within },
 
     { "stage_min", 1, 1, "one number", 1, conf_stage_min },
 

@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lead.h"
@@ -83,6 +84,37 @@ row_json(lead_buf *out, const lead_rules *r, const lead_row *row)
     json_time(out, "last_seen", row->last_ms);
     lead_buf_printf(out, ",\"devices\":%u,", row->devices);
     json_cstr(out, "country", row->country);
+    lead_buf_puts(out, ",\"owner\":");
+    if (row->owner.len) {
+        lead_buf_json(out, row->owner.data, row->owner.len);
+    } else {
+        lead_buf_puts(out, "null");
+    }
+    /* the SLA clock at the report's moment: an mql's age and deadline */
+    if (row->status == LEAD_STATUS_MQL) {
+        lead_buf_printf(out, ",\"waiting_ms\":%" PRIu64 ",",
+                        row->waiting_ms);
+    } else {
+        lead_buf_puts(out, ",\"waiting_ms\":null,");
+    }
+    if (row->due_ms) {
+        json_time(out, "due", row->due_ms);
+    } else {
+        lead_buf_puts(out, "\"due\":null");
+    }
+    lead_buf_printf(out, ",\"overdue\":%s", row->overdue ? "true" : "false");
+}
+
+void
+lead_report_waiting(char out[32], uint64_t ms)
+{
+    if (ms < 3600000) {
+        snprintf(out, 32, "waiting %" PRIu64 " min", ms / 60000);
+    } else if (ms < 48 * 3600000ULL) {
+        snprintf(out, 32, "waiting %" PRIu64 " h", ms / 3600000);
+    } else {
+        snprintf(out, 32, "waiting %" PRIu64 " d", ms / 86400000);
+    }
 }
 
 void
@@ -113,7 +145,7 @@ lead_report_leads_csv(lead_buf *out, const lead_rules *r,
     /* the header is a contract with every CRM import mapping out there */
     lead_buf_puts(out, "id,name,email,company,status,stage,score,cell,grade,"
                   "band,topics,subscribed,contact,top_asset,first_seen,"
-                  "identified_at,last_seen,devices,country\r\n");
+                  "identified_at,last_seen,devices,country,owner\r\n");
 
     for (i = 0; i < l->n; i++) {
         row = &l->rows[i];
@@ -141,6 +173,8 @@ lead_report_leads_csv(lead_buf *out, const lead_rules *r,
         lead_buf_printf(out, ",%s,%s,%s,%u,", first, created, last,
                         row->devices);
         lead_buf_csv(out, row->country, strlen(row->country));
+        lead_buf_puts(out, ",");
+        lead_buf_csv(out, row->owner.data, row->owner.len);
         lead_buf_puts(out, "\r\n");
     }
 }

@@ -10,6 +10,8 @@
 
 /* The name of stage i of the rules, or "" for none (-1). */
 const char *lead_report_stage(const lead_rules *r, int i);
+/* An mql's age as lists show it: "waiting 3 h" (min, h up to 2 days, d). */
+void lead_report_waiting(char out[32], uint64_t ms);
 
 void lead_report_leads_text(lead_buf *out, const lead_rules *r,
     const lead_list *l);

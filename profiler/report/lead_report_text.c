@@ -27,6 +27,37 @@ text_time(lead_buf *out, uint64_t ms)
     lead_buf_puts(out, when);
 }
 
+/* What to do next, at the list's moment: "  [waiting 3 h, overdue,
+   asked for a call, owner ana]", or nothing. */
+static void
+text_next(lead_buf *out, const lead_row *row)
+{
+    char         waiting[32];
+    const char  *sep = "  [";
+
+    if (row->status == LEAD_STATUS_MQL) {
+        lead_report_waiting(waiting, row->waiting_ms);
+        lead_buf_printf(out, "%s%s", sep, waiting);
+        sep = ", ";
+    }
+    if (row->overdue) {
+        lead_buf_printf(out, "%soverdue", sep);
+        sep = ", ";
+    }
+    if (row->contact) {
+        lead_buf_printf(out, "%sasked for a call", sep);
+        sep = ", ";
+    }
+    if (row->owner.len) {
+        lead_buf_printf(out, "%sowner ", sep);
+        text_str(out, row->owner);
+        sep = ", ";
+    }
+    if (sep[0] == ',') {
+        lead_buf_puts(out, "]");
+    }
+}
+
 void
 lead_report_leads_text(lead_buf *out, const lead_rules *r,
     const lead_list *l)
@@ -51,6 +82,7 @@ lead_report_leads_text(lead_buf *out, const lead_rules *r,
             lead_buf_puts(out, " / ");
             text_str(out, row->top_asset);
         }
+        text_next(out, row);
         lead_buf_puts(out, "\n");
     }
 }
@@ -108,6 +140,23 @@ lead_report_lead_text(lead_buf *out, const lead_rules *r,
     }
     lead_buf_printf(out, ", asked for a call %s\n",
                     row->contact ? "yes" : "no");
+    lead_buf_puts(out, "  owner ");
+    if (row->owner.len) {
+        text_str(out, row->owner);
+    } else {
+        lead_buf_puts(out, "none");
+    }
+    if (row->status == LEAD_STATUS_MQL) {
+        char  waiting[32];
+
+        lead_report_waiting(waiting, row->waiting_ms);
+        lead_buf_printf(out, ", %s", waiting);
+    }
+    if (row->due_ms) {
+        lead_buf_puts(out, row->overdue ? ", overdue since " : ", due ");
+        text_time(out, row->due_ms);
+    }
+    lead_buf_puts(out, "\n");
     if (sc->ncountries) {
         lead_buf_puts(out, "  reads from:");
         for (i = 0; i < sc->ncountries; i++) {

@@ -76,7 +76,16 @@ enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_COUNT };
     X(LS_TOP_ASSET, "top_asset")                                              \
     X(LS_LAST_ISO, "last_iso")                                                \
     X(LS_LAST_AGO, "last_ago")                                                \
-    X(LS_COUNTRY, "country")
+    X(LS_COUNTRY, "country")                                                  \
+    X(LS_CALL, "call")                                                        \
+    X(LS_WAITING, "waiting")                                                  \
+    X(LS_OVERDUE, "overdue")                                                  \
+    X(LS_OWNER, "owner")                                                      \
+    X(LS_USER, "user")                                                        \
+    X(LS_MINE, "mine")                                                        \
+    X(LS_ONLY_OVERDUE, "only_overdue")                                        \
+    X(LS_ONLY_UNASSIGNED, "only_unassigned")                                  \
+    X(LS_ONLY_CALLS, "only_calls")
 
 #define LEAD_VALUES(X)                                                        \
     X(D_BASE, "base")                                                         \
@@ -138,6 +147,10 @@ enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_COUNT };
     X(D_PATH, "path")                                                         \
     X(D_BOT, "bot")                                                           \
     X(D_REFERRER, "referrer")                                                 \
+    X(D_OWNER, "owner")                                                       \
+    X(D_WAITING, "waiting")                                                   \
+    X(D_OVERDUE, "overdue")                                                   \
+    X(D_DUE_ISO, "due_iso")                                                   \
     X(D_CAMPAIGN, "campaign")                                                 \
     X(D_COUNTRY, "country")                                                   \
     X(D_DEVICES, "*devices")                                                  \

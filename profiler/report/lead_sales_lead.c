@@ -142,6 +142,7 @@ static const struct {
     { "sql", "Qualified: the lead is sales qualified (SQL) now." },
     { "won", "Won: well done." },
     { "nurture", "Sent back to marketing (nurture) with your reason." },
+    { "assign", "Owner changed." },
 };
 
 /* The lead page; status and error explain a refused action. */
@@ -214,6 +215,17 @@ lead_sales_lead_page(view *v, const char *hex, int status,
     x[D_FIRST_ISO] = lead_sales_iso(&v->page, row->first_ms);
     x[D_FIRST_AGO] = lead_sales_ago(&v->page, v->req->now_ms,
                                     row->first_ms);
+    x[D_OWNER] = row->owner;
+    x[D_OVERDUE] = flag(row->overdue);
+    if (row->status == LEAD_STATUS_MQL) {
+        char  waiting[32];
+
+        lead_report_waiting(waiting, row->waiting_ms);
+        x[D_WAITING] = lead_sales_fmt(&v->page, "%s", waiting);
+    }
+    if (row->due_ms) {
+        x[D_DUE_ISO] = lead_sales_iso(&v->page, row->due_ms);
+    }
     x[D_HAS_HOT] = flag(lv.d.score.nhot > 0);
     x[D_HAS_CLAIMS] = flag(lv.d.nclaims > 0);
 
@@ -296,6 +308,48 @@ clean_reason(const char *in, size_t len, char *out, size_t size)
     return (int) len;
 }
 
+/* After a post, a redirect: a reload does not post again. */
+static void
+done(view *v, const char *hex, const char *what)
+{
+    v->resp->status = 303;
+    lead_buf_free(&v->resp->location);
+    lead_buf_put(&v->resp->location, v->req->base.data, v->req->base.len);
+    lead_buf_printf(&v->resp->location, "lead/%s?done=%s", hex, what);
+}
+
+/* POST lead/ID assign=1&owner=NAME (the token checked): "" unassigns. */
+static void
+assign(view *v, const char *hex)
+{
+    char    raw[LEAD_WHO_MAX * 3 + 1], owner[LEAD_WHO_MAX + 1];
+    size_t  len;
+    int     rc, n = 0;
+
+    rc = lead_sales_arg(v->req->body, "owner", raw, sizeof(raw), &len);
+    if (rc > 0) {
+        n = clean_reason(raw, len, owner, sizeof(owner));
+    }
+    if (rc < 0 || n < 0 || (n > 0 && !lead_owner_valid(owner, (size_t) n))) {
+        lead_sales_lead_page(v, hex, 422, "An owner is a name of at most "
+                             "128 bytes of plain text. Nothing was changed.",
+                             NULL);
+        return;
+    }
+
+    rc = lead_store_assign(v->s, hex, LEAD_ID_HEX_LEN, owner, (size_t) n);
+    if (rc == LEAD_ENOTFOUND) {
+        lead_sales_fail(v, 404, "No such lead", "There is no lead %s.",
+                        hex);
+        return;
+    }
+    if (rc != LEAD_OK) {
+        lead_sales_store_failed(v);
+        return;
+    }
+    done(v, hex, "assign");
+}
+
 /* POST lead/ID: a sales decision, checked, then recorded with who made it. */
 void
 lead_sales_lead_action(view *v, const char *hex)
@@ -330,6 +384,13 @@ lead_sales_lead_action(view *v, const char *hex)
                         "opened in this browser (or the page is too old). "
                         "Nothing was changed: open the lead again and "
                         "retry.");
+        return;
+    }
+
+    if (lead_sales_arg(body, "status", to_name, sizeof(to_name), &len) == 0
+        && lead_sales_arg(body, "assign", to_name, sizeof(to_name), &len) > 0)
+    {
+        assign(v, hex);
         return;
     }
 
@@ -411,11 +472,14 @@ lead_sales_lead_action(view *v, const char *hex)
         return;
     }
 
-    /* after a post, a redirect: a reload does not post again */
-    v->resp->status = 303;
-    lead_buf_free(&v->resp->location);
-    lead_buf_put(&v->resp->location, req->base.data, req->base.len);
-    lead_buf_printf(&v->resp->location, "lead/%s?done=%s", hex,
-                    lead_status_name(to));
+    /* accepted by no one signed in: the lead is no one's */
+    if (to == LEAD_STATUS_SAL && wlen == 0
+        && lead_store_assign(v->s, hex, LEAD_ID_HEX_LEN, "", 0) != LEAD_OK)
+    {
+        lead_sales_store_failed(v);
+        return;
+    }
+
+    done(v, hex, lead_status_name(to));
 }
 

@@ -29,10 +29,18 @@ static const char  *status_choices[] = {
     "identified", "mql", "sal", "sql", "won", "nurture"
 };
 
+/* 1 when the filter's owner is the signed-in user ("mine"). */
+static int
+is_mine(const lead_filter *f, lead_str user)
+{
+    return user.len && f->owner[0] && strlen(f->owner) == user.len
+           && memcmp(f->owner, user.data, user.len) == 0;
+}
+
 /* The filters as a query string, for links that keep them; page 0: none. */
 static void
 filter_query(lead_buf *out, const lead_rules *r, const lead_filter *f,
-    size_t page)
+    lead_str user, size_t page)
 {
     char  sep = '?';
 
@@ -61,6 +69,20 @@ filter_query(lead_buf *out, const lead_rules *r, const lead_filter *f,
     }
     if (f->search[0]) {
         ADD("q", f->search);
+    }
+    if (is_mine(f, user)) {
+        ADD("mine", "1");
+    } else if (f->owner[0]) {
+        ADD("owner", f->owner);
+    }
+    if (f->only & LEAD_ONLY_UNASSIGNED) {
+        ADD("unassigned", "1");
+    }
+    if (f->only & LEAD_ONLY_OVERDUE) {
+        ADD("overdue", "1");
+    }
+    if (f->only & LEAD_ONLY_CALLS) {
+        ADD("calls", "1");
     }
     if (page) {
         lead_buf_printf(out, "%cpage=%zu", sep, page);
@@ -156,6 +178,16 @@ leads_item(void *arg, unsigned list, size_t i, lead_str *v)
     v[LS_LAST_ISO] = lead_sales_iso(s, row->last_ms);
     v[LS_LAST_AGO] = lead_sales_ago(s, vw->req->now_ms, row->last_ms);
     v[LS_COUNTRY] = cstr(row->country);
+    v[LS_CALL] = flag(row->contact);
+    v[LS_OWNER] = row->owner;
+    v[LS_OVERDUE] = flag(row->overdue);
+    v[LS_WAITING] = cstr("");
+    if (row->status == LEAD_STATUS_MQL) {
+        char  waiting[32];
+
+        lead_report_waiting(waiting, row->waiting_ms);
+        v[LS_WAITING] = lead_sales_fmt(s, "%s", waiting);
+    }
     return 1;
 }
 
@@ -183,12 +215,55 @@ rule_topics(leads_view *lv)
     }
 }
 
+/*
+ * What to do next: mine (the signed-in user's leads), unassigned, overdue
+ * and asked for a call, each a checkbox ("1" when ticked).
+ */
+static int
+sla_filters(view *v, lead_filter *f)
+{
+    static const struct {
+        const char  *key;
+        unsigned     bit;
+    } only[] = {
+        { "unassigned", LEAD_ONLY_UNASSIGNED }, { "overdue", LEAD_ONLY_OVERDUE },
+        { "calls", LEAD_ONLY_CALLS }
+    };
+    char    value[8];
+    size_t  i, len;
+    int     rc;
+
+    for (i = 0; i < sizeof(only) / sizeof(only[0]); i++) {
+        rc = lead_sales_arg(v->req->query, only[i].key, value, sizeof(value),
+                            &len);
+        if (rc > 0 && len) {
+            f->only |= only[i].bit;
+        }
+    }
+
+    rc = lead_sales_arg(v->req->query, "mine", value, sizeof(value), &len);
+    if (rc <= 0 || len == 0) {
+        return 1;
+    }
+    if (v->req->user.len == 0 || v->req->user.len >= sizeof(f->owner)
+        || !lead_owner_valid(v->req->user.data, v->req->user.len))
+    {
+        lead_sales_fail(v, 400, "Cannot show that", "\"Mine\" needs a user "
+                        "signed in (auth_basic in front of the sales "
+                        "view).");
+        return 0;
+    }
+    memcpy(f->owner, v->req->user.data, v->req->user.len);
+    f->owner[v->req->user.len] = '\0';
+    return 1;
+}
+
 /* Reads the filters of the query; on a bad one, fails the view. */
 static int
 read_filters(view *v, lead_filter *f, size_t *page)
 {
     static const char  *keys[] = { "status", "stage", "topic", "cell", "q",
-                                   "sort" };
+                                   "sort", "owner" };
     char                value[QUERY_MAX], err[512], *end;
     size_t              i, len;
     int                 rc;
@@ -211,6 +286,11 @@ read_filters(view *v, lead_filter *f, size_t *page)
             lead_sales_fail(v, 400, "Cannot show that", "%s.", err);
             return 0;
         }
+    }
+
+    rc = sla_filters(v, f);
+    if (rc != 1) {
+        return rc;
     }
 
     rc = lead_sales_arg(v->req->query, "page", value, sizeof(value), &len);
@@ -283,12 +363,12 @@ lead_sales_leads_page(view *v)
     memset(&query, 0, sizeof(query));
     memset(&prev, 0, sizeof(prev));
     memset(&next, 0, sizeof(next));
-    filter_query(&query, v->r, &lv.f, 0);
+    filter_query(&query, v->r, &lv.f, v->req->user, 0);
     if (page > 1) {
-        filter_query(&prev, v->r, &lv.f, page - 1);
+        filter_query(&prev, v->r, &lv.f, v->req->user, page - 1);
     }
     if (page < pages) {
-        filter_query(&next, v->r, &lv.f, page + 1);
+        filter_query(&next, v->r, &lv.f, v->req->user, page + 1);
     }
 
     memset(x, 0, sizeof(x));
@@ -305,6 +385,11 @@ lead_sales_leads_page(view *v)
     x[LS_NEXT] = (lead_str) { next.data ? next.data : "", next.len };
     x[LS_PAGE] = lead_sales_fmt(&v->page, "%zu", page);
     x[LS_PAGES] = lead_sales_fmt(&v->page, "%zu", pages);
+    x[LS_USER] = v->req->user;
+    x[LS_MINE] = flag(is_mine(&lv.f, v->req->user));
+    x[LS_ONLY_OVERDUE] = flag(lv.f.only & LEAD_ONLY_OVERDUE);
+    x[LS_ONLY_UNASSIGNED] = flag(lv.f.only & LEAD_ONLY_UNASSIGNED);
+    x[LS_ONLY_CALLS] = flag(lv.f.only & LEAD_ONLY_CALLS);
 
     memset(&body, 0, sizeof(body));
     lead_tmpl_render_buf(v->app->tmpl[T_LEADS], x, leads_item, &lv, &body);

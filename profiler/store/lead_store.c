@@ -172,6 +172,17 @@ open_dbs(lead_store *s)
         rc = mdb_dbi_open(txn, "claims", flags, &s->claims);
         s->claiming = rc == 0;
     }
+    if (rc == 0 || rc == MDB_NOTFOUND) {
+        /* the SLA clock's index (built by lead_sla.c) and owners */
+        rc = mdb_dbi_open(txn, "mqls", flags, &s->mqls);
+        if (rc == 0) {
+            rc = mdb_dbi_open(txn, "calls", flags, &s->calls);
+        }
+        if (rc == 0) {
+            rc = mdb_dbi_open(txn, "owners", flags, &s->owners);
+        }
+        s->sla = rc == 0;
+    }
     if (rc != 0 && rc != MDB_NOTFOUND) {
         mdb_txn_abort(txn);
         return lead_store_mdb_fail(s, rc, "mdb_dbi_open");
@@ -212,6 +223,13 @@ open_dbs(lead_store *s)
         val.mv_data = ver;
         val.mv_size = 4;
         rc = mdb_put(txn, s->meta, &key, &val, 0);
+        if (rc == 0 && s->sla) {
+            /* no lead yet: "mqls" and "calls" hold them all */
+            key.mv_data = (void *) LEAD_META_MQLS;
+            key.mv_size = sizeof(LEAD_META_MQLS) - 1;
+            val.mv_size = 0;
+            rc = mdb_put(txn, s->meta, &key, &val, 0);
+        }
         if (rc != 0) {
             mdb_txn_abort(txn);
             return lead_store_mdb_fail(s, rc, "writing the schema version");

@@ -29,9 +29,14 @@ struct lead_store {
     MDB_dbi    refold;      /* visitor -> nothing: score its leads again */
     MDB_dbi    seen;        /* last seen + visitor -> its anonymous bytes */
     MDB_dbi    claims;      /* pending claims (derived/lead_claims.c) */
+    MDB_dbi    mqls;        /* became mql + lead id (derived/lead_mqls.c) */
+    MDB_dbi    calls;       /* lead id: it asked for a call */
+    MDB_dbi    owners;      /* lead id -> its owner's name */
     int        folding;     /* those four exist (an older store has none) */
     int        bounded;     /* "seen" exists: anonymous data is counted */
     int        claiming;    /* claims exists (an older store has none) */
+    int        sla;         /* mqls, calls, owners exist (nor do those) */
+    int        sla_built;   /* mqls holds every mql (meta LEAD_META_MQLS) */
     int        read_only;
     int        empty;      /* read-only open of a store never written */
     int        partial;    /* read-only open of a store missing tables */
@@ -165,6 +170,11 @@ int lead_store_get_visitor(lead_store *s, const uint8_t id[LEAD_ID_LEN],
 
 typedef int (*lead_asset_fn)(void *arg, const lead_asset *a);
 int lead_store_each_asset(lead_store *s, lead_asset_fn fn, void *arg);
+
+/* meta key: "mqls" and "calls" hold every mql and every lead that asked
+   for a call (a new store's at once; an older one's once
+   derived/lead_sla.c has built them from "statuses" and "leads") */
+#define LEAD_META_MQLS  "mqls"
 
 #define LEAD_SCHEMA_VERSION  1
 #define LEAD_STORE_MAX_DBS      32      /* room for tables later versions add */

@@ -327,6 +327,8 @@ detail_lead(lead_store *s, const lead_rules *r, const char *who,
         }
     }
     lead_row_keep(out->arena, row, &out->score, &titles);
+    row->owner = lead_query_owner(s, row->id, out->arena);
+    lead_row_due(row, r, now_ms);
     for (i = 0; i < out->score.nhot; i++) {
         out->hot_titles[i] = title_of(out->arena, &titles,
                                       &out->score.hot[i]);

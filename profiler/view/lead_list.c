@@ -56,6 +56,45 @@ filter_err(char *err, size_t errlen, const char *key, const char *value,
     return LEAD_EINVAL;
 }
 
+/* "overdue", "unassigned", "calls", or several of them (space, comma) */
+static int
+only_set(lead_filter *f, const char *value, size_t len, char *err,
+    size_t errlen)
+{
+    static const struct {
+        const char  *name;
+        unsigned     bit;
+    } words[] = {
+        { "overdue", LEAD_ONLY_OVERDUE }, { "unassigned", LEAD_ONLY_UNASSIGNED },
+        { "calls", LEAD_ONLY_CALLS }
+    };
+    size_t    i = 0, end, k;
+    unsigned  only = 0;
+
+    while (i < len) {
+        for (end = i; end < len && value[end] != ' ' && value[end] != ',';
+             end++)
+        {
+            /* void */
+        }
+        for (k = 0; end > i && k < sizeof(words) / sizeof(words[0]); k++) {
+            if (strlen(words[k].name) == end - i
+                && memcmp(words[k].name, value + i, end - i) == 0)
+            {
+                only |= words[k].bit;
+                break;
+            }
+        }
+        if (end > i && k == sizeof(words) / sizeof(words[0])) {
+            return filter_err(err, errlen, "only", value + i, end - i,
+                              "overdue, unassigned or calls");
+        }
+        i = end + 1;
+    }
+    f->only = only;
+    return LEAD_OK;
+}
+
 int
 lead_filter_set(lead_filter *f, const lead_rules *r, const char *key,
     const char *value, size_t len, char *err, size_t errlen)
@@ -140,6 +179,18 @@ lead_filter_set(lead_filter *f, const lead_rules *r, const char *key,
                               "score, recent or name");
         }
 
+    } else if (strcmp(key, "owner") == 0) {
+        if (len && (len >= sizeof(f->owner) || !lead_owner_valid(value, len)))
+        {
+            return filter_err(err, errlen, key, value, len,
+                              "a name of at most 128 bytes");
+        }
+        memcpy(f->owner, value, len);
+        f->owner[len] = '\0';
+
+    } else if (strcmp(key, "only") == 0) {
+        return only_set(f, value, len, err, errlen);
+
     } else {
         snprintf(err, errlen, "unknown filter \"%s\"", key);
         return LEAD_EINVAL;
@@ -176,6 +227,11 @@ typedef struct {
     size_t                  cap;
     char                    search[LEAD_EMAIL_MAX + 1];
     int                     oom;
+    uint64_t                now_ms;
+    lead_owner             *owners;     /* by lead id, in the snapshot */
+    size_t                  nowners;
+    uint8_t                *calls;      /* listed first: sorted ids */
+    size_t                  ncalls;
 } list_build;
 
 /* A lead as every list shows it, from its person and score. */
@@ -205,6 +261,42 @@ lead_row_fill(lead_row *row, const lead_rules *r, const lead_person *p,
                             lead_profile_points(r, p, country));
     snprintf(row->country, sizeof(row->country), "%s", country);
     row->top_asset_id = sc->nhot ? sc->hot[0].asset_id : 0;
+    row->owner.data = "";
+}
+
+void
+lead_row_due(lead_row *row, const lead_rules *r, uint64_t now_ms)
+{
+    uint64_t  within = lead_rules_scoring(r)->accept_within_ms;
+
+    row->waiting_ms = 0;
+    row->due_ms = 0;
+    row->overdue = 0;
+    if (row->status == LEAD_STATUS_MQL && now_ms > row->status_ms) {
+        row->waiting_ms = now_ms - row->status_ms;
+    }
+    if (row->status == LEAD_STATUS_MQL && within) {
+        row->due_ms = row->status_ms + within;
+        row->overdue = now_ms >= row->due_ms;
+    }
+}
+
+lead_str
+lead_query_owner(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
+    lead_arena *a)
+{
+    MDB_txn   *txn;
+    lead_str   owner = { "", 0 };
+
+    if (!s->empty && !s->partial
+        && lead_store_read_begin(s, &txn) == LEAD_OK)
+    {
+        if (lead_store_owner_txn(s, txn, lead_id, &owner) == LEAD_OK) {
+            owner = lead_arena_copy(a, owner);
+        }
+        lead_store_read_end(s, txn);
+    }
+    return owner;
 }
 
 static int
@@ -218,7 +310,13 @@ row_matches(const list_build *b, const lead_row *row, const lead_score *sc)
         || (f->grade && row->grade != f->grade)
         || (f->band && row->band != f->band)
         || (b->search[0] && !lead_str_contains(row->name, b->search)
-            && !lead_str_contains(row->email, b->search)))
+            && !lead_str_contains(row->email, b->search))
+        || (f->owner[0] && (row->owner.len != strlen(f->owner)
+                            || memcmp(row->owner.data, f->owner,
+                                      row->owner.len) != 0))
+        || ((f->only & LEAD_ONLY_UNASSIGNED) && row->owner.len)
+        || ((f->only & LEAD_ONLY_OVERDUE) && !row->overdue)
+        || ((f->only & LEAD_ONLY_CALLS) && !row->contact))
     {
         return 0;
     }
@@ -248,6 +346,7 @@ lead_row_keep(lead_arena *a, lead_row *row, const lead_score *sc,
     row->name = lead_arena_copy(a, row->name);
     row->topics = lead_arena_copy(a, row->topics);
     row->company = lead_arena_copy(a, row->company);
+    row->owner = lead_arena_copy(a, row->owner);
 
     for (i = 0; i < sc->ntopics; i++) {
         if (sc->topics[i].engagement > 0) {
@@ -268,6 +367,12 @@ lead_row_keep(lead_arena *a, lead_row *row, const lead_score *sc,
     } else {
         row->top_asset = lead_arena_str(a, "", 0);
     }
+}
+
+static int
+owner_cmp(const void *key, const void *elt)
+{
+    return memcmp(key, ((const lead_owner *) elt)->id, LEAD_ID_LEN);
 }
 
 static int
@@ -292,6 +397,15 @@ add_row(void *arg, const lead_scored *l)
     if (l->last_ms > row.last_ms) {
         row.last_ms = l->last_ms;
     }
+    if (b->nowners) {
+        const lead_owner  *o = bsearch(row.id, b->owners, b->nowners,
+                                       sizeof(lead_owner), owner_cmp);
+
+        if (o != NULL) {
+            row.owner = o->name;
+        }
+    }
+    lead_row_due(&row, b->rules, b->now_ms);
 
     if (!row_matches(b, &row, l->score)) {
         return 0;
@@ -339,17 +453,22 @@ by_score(const void *x, const void *y)
  * bytes moves megabytes, sorting these a fifth of it.
  */
 typedef struct {
+    int             call;           /* an mql that asked for a call */
     double          engagement;
     uint64_t        last_ms;
     lead_str        email;
     size_t          row;
 } sort_key;
 
+/* MQLs that asked for a call first, then the hottest */
 static int
 key_by_score(const void *x, const void *y)
 {
     const sort_key  *a = x, *b = y;
 
+    if (a->call != b->call) {
+        return b->call - a->call;
+    }
     if (a->engagement != b->engagement) {
         return a->engagement < b->engagement ? 1 : -1;
     }
@@ -396,6 +515,8 @@ sort_rows(lead_list *l, int by, size_t offset, size_t limit)
         return LEAD_ENOMEM;
     }
     for (i = 0; i < l->n; i++) {
+        keys[i].call = l->rows[i].status == LEAD_STATUS_MQL
+                       && l->rows[i].contact;
         keys[i].engagement = l->rows[i].engagement;
         keys[i].last_ms = l->rows[i].last_ms;
         keys[i].email = l->rows[i].email;
@@ -423,7 +544,7 @@ list_leads(lead_store *s, const lead_rules *r, uint64_t now_ms,
     lead_asset_list   titles;
     lead_filter       any;
     size_t            i;
-    int               rc, top;
+    int               rc, top, known = 1;
 
     memset(out, 0, sizeof(*out));
     memset(&b, 0, sizeof(b));
@@ -451,13 +572,29 @@ list_leads(lead_store *s, const lead_rules *r, uint64_t now_ms,
         b.search[i] = (char) tolower((unsigned char) f->search[i]);
     }
 
-    /* the hottest few, by status or not: the kept ranks know them */
+    b.now_ms = now_ms;
+    out->now_ms = now_ms;
+    rc = lead_store_owners(s, &b.owners, &b.nowners);
+
+    /*
+     * The hottest few, by status or not: the kept ranks know them, and
+     * the mqls' index the MQLs that asked for a call, which come first
+     * (an index older than the store, not built yet: the full list).
+     */
     top = f->limit && f->offset + f->limit <= TOP_MAX
           && f->sort == LEAD_SORT_SCORE && f->stage < 0
-          && !f->topic[0] && !f->grade && !f->band && !f->search[0];
-    if (top) {
+          && !f->topic[0] && !f->grade && !f->band && !f->search[0]
+          && !f->owner[0] && !f->only;
+    if (top && rc == LEAD_OK
+        && (f->status < 0 || f->status == LEAD_STATUS_MQL))
+    {
+        rc = lead_store_calls(s, &b.calls, &b.ncalls, &known);
+        top = known;
+    }
+    if (top && rc == LEAD_OK) {
         rc = lead_store_list_top(s, r, now_ms, f->status,
-                                 f->offset + f->limit, add_row, &b);
+                                 f->offset + f->limit, b.calls, b.ncalls,
+                                 add_row, &b);
         if (rc == LEAD_ENOTFOUND) {
             top = 0;
             out->n = 0;
@@ -470,6 +607,8 @@ list_leads(lead_store *s, const lead_rules *r, uint64_t now_ms,
         rc = lead_store_list_all(s, r, now_ms, add_row, &b);
     }
     lead_asset_list_free(&titles);
+    free(b.owners);
+    free(b.calls);
 
     if (b.oom || lead_arena_oom(out->arena) || rc == LEAD_ECALLBACK) {
         rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");

@@ -32,6 +32,10 @@ typedef struct {
     char         grade;
     char         country[LEAD_COUNTRY_LEN];    /* read from lately */
     unsigned     devices;
+    lead_str     owner;          /* "" when it has none */
+    uint64_t     waiting_ms;     /* an mql's age at the list's moment */
+    uint64_t     due_ms;         /* its deadline (accept_within), or 0 */
+    int          overdue;        /* ... passed at the list's moment */
 } lead_row;
 
 typedef struct {
@@ -40,6 +44,7 @@ typedef struct {
     size_t       matched;        /* rows matching the filter */
     size_t       total;          /* every identified lead */
     size_t       by_status[LEAD_NSTATUSES];   /* ... in each status */
+    uint64_t     now_ms;         /* the list's moment (ages, overdue) */
     lead_arena  *arena;
 } lead_list;
 
@@ -212,5 +217,17 @@ int lead_query_trend(lead_store *s, const lead_rules *r,
     double trend[LEAD_TREND_DAYS]);
 
 enum { LEAD_SORT_SCORE, LEAD_SORT_RECENT, LEAD_SORT_NAME };
+
+/* lead_filter's only: MQLs past their deadline, leads with no owner,
+   leads that asked for a call. */
+enum { LEAD_ONLY_OVERDUE = 1, LEAD_ONLY_UNASSIGNED = 2, LEAD_ONLY_CALLS = 4 };
+
+/* An mql's age at now_ms, its deadline and whether it passed (the
+   rules' accept_within; none when it is off or the lead is no mql). */
+void lead_row_due(lead_row *row, const lead_rules *r, uint64_t now_ms);
+
+/* The lead's owner, copied into the arena ("" when none). */
+lead_str lead_query_owner(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
+    lead_arena *a);
 
 #endif /* LEAD_VIEW_H */

@@ -5,10 +5,11 @@
  * 8 the page of the store's lead with a valid token first in the body: a
  * fuzzer cannot guess either), then path, query and body separated by
  * newlines.  Every answer is a page with a status; only a POST answered
- * 303 changes the lead's status, and none does without a valid token.
+ * 303 changes the lead's status or owner, and none does without a valid
+ * token.
  */
 
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE                 /* memmem */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,27 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* The lead's owner as a string (valid until the next call). */
+static const char *
+owner_of(void)
+{
+    static char  name[LEAD_WHO_MAX + 1];
+    MDB_txn     *txn;
+    lead_str     o = { "", 0 };
+
+    name[0] = '\0';
+    if (lead_store_read_begin(store, &txn) == LEAD_OK) {
+        if (lead_store_owner_txn(store, txn, lead, &o) == LEAD_OK
+            && o.len <= LEAD_WHO_MAX)
+        {
+            memcpy(name, o.data, o.len);
+            name[o.len] = '\0';
+        }
+        lead_store_read_end(store, txn);
+    }
+    return name;
+}
+
 /* The next newline-ended part of the input, or the rest. */
 static lead_str
 part(const char **p, const char *end)
@@ -114,8 +136,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lead_buf             target, body;
     const char          *p, *end;
     char                *copy, token[LEAD_TOKEN_LEN], hex[LEAD_ID_HEX_LEN];
+    char                 owner[LEAD_WHO_MAX + 1];
     uint64_t             since, since_after;
-    int                  status, status_after, rc, rc_after;
+    int                  status, status_after, rc, rc_after, owned;
 
     if (size < 1 || size > 8192) {
         return 0;
@@ -159,18 +182,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req.path = path;
 
     rc = lead_store_get_status(store, lead, &status, &since);
+    snprintf(owner, sizeof(owner), "%s", owner_of());
     lead_sales_serve(app, store, rules, &req, &resp);
     rc_after = lead_store_get_status(store, lead, &status_after,
                                      &since_after);
+    owned = strcmp(owner, owner_of()) != 0;
 
     if (resp.status < 200 || resp.status > 599 || resp.type == NULL
         || (resp.status != 303 && resp.body.len == 0 && !resp.body.oom))
     {
         __builtin_trap();
     }
-    /* what a salesperson's decision writes, and only that */
-    if ((rc != rc_after || status != status_after || since != since_after)
-        != (req.post && resp.status == 303))
+    /* what a salesperson's decision writes (a status, or an owner: an
+       owner set again to the same name changes nothing), and only that */
+    if (((rc != rc_after || status != status_after || since != since_after)
+         || owned)
+        && !(req.post && resp.status == 303))
+    {
+        __builtin_trap();
+    }
+    if (req.post && resp.status == 303 && !owned
+        && rc == rc_after && status == status_after && since == since_after
+        && !memmem(req.body.data, req.body.len, "assign", 6))
     {
         __builtin_trap();
     }

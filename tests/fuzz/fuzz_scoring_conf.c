@@ -26,9 +26,23 @@ check_scoring(const lead_scoring *sc)
              && sc->grade_min[1] > sc->grade_min[2])
         || !(sc->band_min[0] > sc->band_min[1]
              && sc->band_min[1] > sc->band_min[2] && sc->band_min[2] > 0)
-        || sc->nfreemail != 0)
+        || sc->nfreemail != 0
+        || (sc->accept_within_ms == 0) != (sc->accept_within == NULL))
     {
         __builtin_trap();
+    }
+
+    /* what a returned lead's reason is made of: a number and a unit */
+    if (sc->accept_within != NULL) {
+        k = (unsigned) strlen(sc->accept_within);
+        for (i = 0; i + 1 < k; i++) {
+            if (!isdigit((unsigned char) sc->accept_within[i])) {
+                __builtin_trap();
+            }
+        }
+        if (k < 2 || strchr("smhd", sc->accept_within[k - 1]) == NULL) {
+            __builtin_trap();
+        }
     }
 
     for (i = 0; i < sc->nstages; i++) {

@@ -492,7 +492,8 @@ def test_sales_actions_funnel_and_accounts(demo):
 CSV_HEADER = [
     "id", "name", "email", "company", "status", "stage", "score", "cell",
     "grade", "band", "topics", "subscribed", "contact", "top_asset",
-    "first_seen", "identified_at", "last_seen", "devices", "country"]
+    "first_seen", "identified_at", "last_seen", "devices", "country",
+    "owner"]
 
 
 def test_leads_csv_is_rfc4180_and_spreadsheet_safe(demo):

@@ -287,6 +287,55 @@ test_fold_statuses_and_top(void **state)
     expect_agreement(w, T0 + 11 * DAY, "mql", 4);
     expect_agreement(w, T0 + 11 * DAY, "identified", 10);
     expect_agreement(w, T0 + 11 * DAY, NULL, 1);
+
+    /*
+     * An MQL that asked for a call and read nothing (score 0, no rank)
+     * comes first all the same: the kept path lists it from the mqls'
+     * index, as the scan sorts it.
+     */
+    {
+        lead_form  form;
+        int        created;
+
+        memset(&form, 0, sizeof(form));
+        form.email_len = (size_t) snprintf(form.email, sizeof(form.email),
+                                           "caller@corp.example");
+        form.name_len = (size_t) snprintf(form.name, sizeof(form.name),
+                                          "Caller");
+        form.contact = 1;
+        visitor_id(visitor, 250);
+        assert_int_equal(lead_store_identify(w->s, visitor, &form, NULL, 0,
+                                             T0 + 10 * DAY, lead, &created),
+                         LEAD_OK);
+        assert_int_equal(lead_store_set_status(w->s, lead, LEAD_STATUS_MQL,
+                                               T0 + 10 * DAY, "test", "",
+                                               ""), LEAD_OK);
+        fold_all(w, T0 + 10 * DAY);         /* not in the tail, either */
+        expect_agreement(w, T0 + 11 * DAY, NULL, 1);
+        expect_agreement(w, T0 + 11 * DAY, NULL, 3);
+        expect_agreement(w, T0 + 11 * DAY, "mql", 2);
+
+        /* more MQLs asked for a call than a page holds: its hottest */
+        for (v = 0; v < 12; v += 3) {
+            memset(&form, 0, sizeof(form));
+            form.email_len = (size_t) snprintf(form.email,
+                                               sizeof(form.email),
+                                               "p%u@corp%u.example", v,
+                                               v % 3);
+            form.name_len = (size_t) snprintf(form.name, sizeof(form.name),
+                                              "P %u", v);
+            form.contact = 1;
+            visitor_id(visitor, v);
+            assert_int_equal(lead_store_identify(w->s, visitor, &form, NULL,
+                                                 0, T0 + 10 * DAY, lead,
+                                                 &created), LEAD_OK);
+        }
+        fold_all(w, T0 + 10 * DAY);
+        expect_agreement(w, T0 + 11 * DAY, NULL, 2);
+        expect_agreement(w, T0 + 11 * DAY, NULL, 6);
+        expect_agreement(w, T0 + 11 * DAY, "mql", 3);
+        expect_agreement(w, T0 + 11 * DAY, "identified", 3);
+    }
     /* before the fold's time, the kept scores cannot answer: a scan does */
     expect_agreement(w, T0 + 5 * DAY, NULL, 0);
 }

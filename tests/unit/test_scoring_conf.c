@@ -26,6 +26,8 @@ assert_defaults(const lead_scoring *sc)
     assert_int_equal(sc->half_life_ms, UINT64_C(30) * 86400 * 1000);
     assert_int_equal(sc->reload_window_ms, UINT64_C(30) * 60 * 1000);
     assert_int_equal(sc->mql_threshold, 60);
+    assert_int_equal(sc->accept_within_ms, 0);
+    assert_null(sc->accept_within);
     assert_int_equal(sc->ngroups, 0);
     assert_int_equal(sc->grade_min[0], 60);
     assert_int_equal(sc->grade_min[1], 40);
@@ -165,18 +167,22 @@ test_scoring_durations(void **state)
     };
     const lead_scoring  *sc;
     lead_rules          *r;
-    char                 conf[64];
+    char                 conf[128];
     size_t               i;
 
     (void) state;
 
     for (i = 0; i < N_ELEMS(cases); i++) {
-        snprintf(conf, sizeof(conf), "half_life %s;\nreload_window %s;",
-                 cases[i].text, cases[i].text);
+        snprintf(conf, sizeof(conf), "half_life %s;\nreload_window %s;\n"
+                 "accept_within %s;", cases[i].text, cases[i].text,
+                 cases[i].text);
         r = parse_ok(conf, HEADER);
         sc = lead_rules_scoring(r);
         assert_int_equal(sc->half_life_ms, cases[i].ms);
         assert_int_equal(sc->reload_window_ms, cases[i].ms);
+        /* the reason a returned lead is given says it as written */
+        assert_int_equal(sc->accept_within_ms, cases[i].ms);
+        assert_string_equal(sc->accept_within, cases[i].text);
         lead_rules_free(r);
     }
 }
@@ -215,12 +221,12 @@ static const bad_conf  bad_confs[] = {
     /* syntax */
     { "mql_threshold 50;\nhalflife 30d;",
       CONF(2) "unknown directive \"halflife\" (expected stages gate_from "
-      "half_life reload_window mql_threshold stage_min warm_after grade "
-      "engagement freemail_domains profile)" },
+      "half_life reload_window mql_threshold accept_within stage_min "
+      "warm_after grade engagement freemail_domains profile)" },
     { "\"half_life\" 30d;\nHalf_life 30d;",
       CONF(2) "unknown directive \"Half_life\" (expected stages gate_from "
-      "half_life reload_window mql_threshold stage_min warm_after grade "
-      "engagement freemail_domains profile)" },
+      "half_life reload_window mql_threshold accept_within stage_min "
+      "warm_after grade engagement freemail_domains profile)" },
     { "mql_threshold 50;\n\nhalf_life\n  30d\n",
       CONF(3) "unexpected end of file, expecting \";\"" },
     { "mql_threshold 50 # the ';' is in a comment;\n",
@@ -243,6 +249,12 @@ static const bad_conf  bad_confs[] = {
     { "gate_from interest;\n# again\ngate_from decision;",
       CONF(3) "\"gate_from\" is duplicate" },
     { "half_life 30d;\nhalf_life 7d;", CONF(2) "\"half_life\" is duplicate" },
+    { "accept_within 2d;\naccept_within 3d;",
+      CONF(2) "\"accept_within\" is duplicate" },
+    { "accept_within 2;", CONF(1) "invalid duration \"2\" (expected a "
+      "number with s, m, h or d, e.g. 30d)" },
+    { "accept_within;", CONF(1) "\"accept_within\" takes one duration, "
+      "e.g. 2d" },
     { "reload_window 1m;\nreload_window 1m;",
       CONF(2) "\"reload_window\" is duplicate" },
     { "mql_threshold 1;\nmql_threshold 2;",
