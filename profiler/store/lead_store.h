@@ -29,9 +29,11 @@ struct lead_store {
     MDB_dbi    refold;      /* visitor -> nothing: score its leads again */
     MDB_dbi    seen;        /* last seen + visitor -> its anonymous bytes */
     MDB_dbi    claims;      /* pending claims (derived/lead_claims.c) */
+    MDB_dbi    notices;     /* notices to send (derived/lead_notices.c) */
     int        folding;     /* those four exist (an older store has none) */
     int        bounded;     /* "seen" exists: anonymous data is counted */
     int        claiming;    /* claims exists (an older store has none) */
+    int        noticing;    /* notices exists (an older store has none) */
     int        read_only;
     int        empty;      /* read-only open of a store never written */
     int        partial;    /* read-only open of a store missing tables */

@@ -166,4 +166,19 @@ int lead_query_trend(lead_store *s, const lead_rules *r,
 
 enum { LEAD_SORT_SCORE, LEAD_SORT_RECENT, LEAD_SORT_NAME };
 
+/* The notices kept (lead_outbox.c): every one, or the failed only; with
+   how many are pending and failed in all. */
+typedef struct {
+    lead_notice  n;
+    char         email[LEAD_EMAIL_MAX + 1];
+} lead_outbox_row;
+
+typedef struct {
+    lead_outbox_row  *rows;
+    size_t            n, pending, failed;
+} lead_outbox;
+
+int lead_query_outbox(lead_store *s, int failed_only, lead_outbox *out);
+void lead_outbox_free(lead_outbox *o);
+
 #endif /* LEAD_VIEW_H */
