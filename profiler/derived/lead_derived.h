@@ -178,7 +178,8 @@ int lead_store_evict_anonymous(lead_store *s, uint64_t to_bytes, size_t max,
 /*
  * Notices (lead_notices.c; lead_notice and the run in lead.h): queued in
  * the transaction of what they announce (text: the cause or the reason;
- * visitor: the claimer, for confirm only), at most LEAD_NOTICES_MAX kept.
+ * visitor: the claimer, for confirm only).  A run keeps LEAD_NOTICES_MAX
+ * at most: past it the oldest failed go first, then the oldest pending.
  */
 enum { LEAD_NOTICE_MQL = 1, LEAD_NOTICE_RETURNED, LEAD_NOTICE_CONFIRM };
 #define LEAD_NOTICES_MAX          10000

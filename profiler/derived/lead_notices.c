@@ -198,6 +198,72 @@ apply(lead_store *s, MDB_txn *txn, MDB_cursor *cur,
     return move(s, txn, cur, &n);
 }
 
+/*
+ * Whether a run has anything to do (without the writer's lock, which a
+ * run on every flush of every worker would otherwise take): an outcome,
+ * a notice due, or the queue over its bound.
+ */
+static int
+work_to_do(lead_store *s, const lead_notices_run *run, int *todo)
+{
+    MDB_txn     *txn;
+    MDB_cursor  *cur;
+    MDB_stat     st;
+    MDB_val      k, v;
+    int          rc;
+
+    *todo = 1;
+    if (run->ndone) {
+        return LEAD_OK;
+    }
+
+    rc = lead_store_read_begin(s, &txn);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    rc = mdb_stat(txn, s->notices, &st);
+    if (rc == 0) {
+        rc = mdb_cursor_open(txn, s->notices, &cur);
+    }
+    if (rc == 0) {
+        rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+        mdb_cursor_close(cur);
+        *todo = st.ms_entries > LEAD_NOTICES_MAX
+                || (rc == 0 && (k.mv_size != KEY_LEN
+                                || lead_get_be64(k.mv_data) <= run->now_ms));
+        rc = rc == MDB_NOTFOUND ? 0 : rc;
+    }
+    lead_store_read_end(s, txn);
+
+    return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "reading notices");
+}
+
+/*
+ * Over the bound, the oldest failed notice goes first (it will not be
+ * sent again), then the one due first: the queue's oldest pending.
+ */
+static int
+trim_one(lead_store *s, MDB_cursor *cur)
+{
+    uint8_t  key[KEY_LEN];
+    MDB_val  k, v;
+    int      rc;
+
+    memset(key, 0, KEY_LEN);
+    lead_put_be64(key, UINT64_MAX);
+    k.mv_data = key;
+    k.mv_size = KEY_LEN;
+
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    if (rc == MDB_NOTFOUND) {
+        rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    }
+    if (rc == 0) {
+        rc = mdb_cursor_del(cur, 0);
+    }
+    return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "trimming notices");
+}
+
 int
 lead_store_notices_run(lead_store *s, lead_notices_run *run)
 {
@@ -207,12 +273,17 @@ lead_store_notices_run(lead_store *s, lead_notices_run *run)
     MDB_val       k, v;
     lead_notice   n;
     size_t        i, drops = 0;
-    int           rc;
+    int           rc, todo;
 
     run->ntaken = 0;
     run->trimmed = 0;
     if (!s->noticing) {
         return LEAD_OK;
+    }
+
+    rc = work_to_do(s, run, &todo);
+    if (rc != LEAD_OK || !todo) {
+        return rc;
     }
 
     rc = lead_store_write_begin(s, &txn);
@@ -237,9 +308,7 @@ lead_store_notices_run(lead_store *s, lead_notices_run *run)
     while (rc == LEAD_OK && st.ms_entries - run->trimmed > LEAD_NOTICES_MAX
            && drops < RUN_DROPS)
     {
-        rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-        rc = rc == 0 ? mdb_cursor_del(cur, 0) : rc;
-        rc = rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "trimming");
+        rc = trim_one(s, cur);
         run->trimmed++;
         drops++;
     }

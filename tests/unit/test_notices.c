@@ -353,6 +353,46 @@ test_cap(void **state)
     lead_store_close(s);
 }
 
+static void
+test_cap_failed_first(void **state)
+{
+    lead_store  *s = open_store(state);
+    uint8_t      a[LEAD_ID_LEN];
+    MDB_txn     *txn;
+    uint64_t     now = T0;
+    runner       r;
+    kept         k;
+    size_t       i;
+
+    /* one notice refused until it failed */
+    visitor_id(a, 'a');
+    add(s, LEAD_NOTICE_MQL, a, NULL, T0, "old");
+    for (i = 0; i < LEAD_NOTICE_TRIES; i++) {
+        assert_int_equal(run_at(s, &r, now, 0, 1, 1), 1);
+        outcome(s, &r, 0, 500, now);
+        now = r.done[0].due_ms;
+    }
+    k = queue(s);
+    assert_int_equal(k.n[0].due_ms, UINT64_MAX);
+
+    /* then the bound's worth of pending ones: the failed one goes */
+    assert_int_equal(lead_store_write_begin(s, &txn), LEAD_OK);
+    for (i = 0; i < LEAD_NOTICES_MAX; i++) {
+        assert_int_equal(lead_store_notice_add_txn(s, txn, LEAD_NOTICE_MQL, a,
+                                                   NULL, T0 + DAY + i, "c"),
+                         LEAD_OK);
+    }
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    assert_int_equal(run_at(s, &r, T0, 0, 0, 1), 0);
+    assert_int_equal(r.run.trimmed, 1);
+    k = queue(s);
+    assert_int_equal(k.count, LEAD_NOTICES_MAX);
+    assert_int_equal(k.n[0].at_ms, T0 + DAY);
+    assert_string_equal(k.n[0].text, "c");
+
+    lead_store_close(s);
+}
+
 /* ---- each kind rendered, with its id ---------------------------------- */
 
 static char *
@@ -525,6 +565,7 @@ main(void)
         T(test_backoff_and_failed),
         T(test_no_receiver_drops),
         T(test_cap),
+        T(test_cap_failed_first),
         T(test_render),
         T(test_report),
     };
