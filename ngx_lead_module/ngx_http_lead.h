@@ -129,12 +129,15 @@ typedef struct {
 
 #define NGX_HTTP_LEAD_SENDING    8      /* notices in flight, per worker */
 #define NGX_HTTP_LEAD_SEND_RUN   4      /* taken per write run, at most */
+#define NGX_HTTP_LEAD_SEND_LOST  120000 /* ms: a send unanswered is lost
+                                           (the store's lease) */
 
 /* a notice taken from the store's queue, until its outcome is applied */
 typedef struct {
     lead_notice      n;              /* its lease: its key in the store */
     ngx_uint_t       state;
     ngx_uint_t       gen;            /* this send's, for its answer */
+    ngx_msec_t       posted;         /* when it went to the upstream */
 } ngx_http_lead_sending_t;
 
 /* the notices' part of a write run: given, done in the thread, back */

@@ -50,6 +50,14 @@ ngx_http_lead_outbox_start(ngx_http_lead_worker_t *w,
     for (i = 0; i < NGX_HTTP_LEAD_SENDING; i++) {
         sd = &w->sending[i];
 
+        if (sd->state == NGX_HTTP_LEAD_SLOT_POSTED
+            && ngx_current_msec - sd->posted > NGX_HTTP_LEAD_SEND_LOST)
+        {
+            /* never answered, its lease run out: a try, and the slot back */
+            sd->n.status = 0;
+            sd->state = NGX_HTTP_LEAD_SLOT_DONE;
+        }
+
         if (sd->state == NGX_HTTP_LEAD_SLOT_DONE) {
             ob->slot[ob->run.ndone] = i;
             ob->done[ob->run.ndone++] = sd->n;
@@ -181,11 +189,14 @@ ngx_http_lead_outbox_results(ngx_http_lead_worker_t *w,
         {
             sd->n.status = LEAD_NOTICE_DROP;          /* nothing to send */
 
-        } else if (ob->rendered[i] != LEAD_OK || w->exiting) {
+        } else if (ob->rendered[i] != LEAD_OK || w->exiting
+                   || w->post == NULL)
+        {
             sd->n.status = LEAD_NOTICE_RELEASE;       /* later */
 
         } else {
             sd->state = NGX_HTTP_LEAD_SLOT_POSTED;
+            sd->posted = ngx_current_msec;
             if (w->post(log, j, sd->gen, (u_char *) ob->body[i].data,
                         ob->body[i].len)
                 != NGX_OK)

@@ -18,7 +18,7 @@ import pytest
 from conftest import Nginx, copy_site, free_port
 from test_gate import HTTP, SERVER, Browser
 
-NOTIFY_HTTP = HTTP + "    lead_notify /internal/lead-notify%s;\n"
+NOTIFY_HTTP = HTTP + "    lead_notify /internal/lead-notify;\n"
 
 NOTIFY_SERVER = SERVER + """
         location = /internal/lead-notify {
@@ -42,7 +42,8 @@ class Hook(http.server.BaseHTTPRequestHandler):
         server = self.server
         with server.lock:
             server.received.append((self.path, self.headers["Content-Type"],
-                                    body, time.time()))
+                                    body))
+            server.arrived.append(time.time())
             refuse = server.failures != 0        # < 0: always
             if server.failures > 0:
                 server.failures -= 1
@@ -62,7 +63,12 @@ class Receiver:
         self.server = None
         self.thread = None
         self.received = []
+        self.arrived = []
         self.failures = 0
+
+    @property
+    def server_address(self):
+        return ("127.0.0.1", self.port)
 
     def up(self):
         server = http.server.HTTPServer(("127.0.0.1", self.port), Hook,
@@ -71,6 +77,7 @@ class Receiver:
         server.server_bind()
         server.server_activate()
         server.received = self.received
+        server.arrived = self.arrived
         server.failures = self.failures
         server.lock = threading.Lock()
         self.server = server
@@ -90,7 +97,7 @@ class Receiver:
         self.server.failures = count
 
     def notices(self):
-        return [json.loads(body) for (_, _, body, _) in list(self.received)]
+        return [json.loads(body) for (_, _, body) in list(self.received)]
 
     def ids(self):
         return [n["id"] for n in self.notices()]
@@ -114,7 +121,8 @@ def hook():
 
 def notify_site(prefix, port, workers=1, retry="", server=""):
     copy_site(prefix)
-    return Nginx(prefix, http=NOTIFY_HTTP % retry,
+    return Nginx(prefix, http=NOTIFY_HTTP.replace("lead-notify;",
+                                                  "lead-notify%s;" % retry),
                  server=NOTIFY_SERVER % port + server, workers=workers)
 
 
@@ -147,7 +155,7 @@ def test_notice_leaves_an_idle_server(site, hook):
 
     # not one request more: the write path sends it by itself
     (notice,) = hook.wait(1, 5)
-    path, ctype, _, _ = hook.received[0]
+    path, ctype, _ = hook.received[0]
     assert path == "/hook" and ctype == "application/json"
     assert notice["event"] == "mql"
     assert MQL_ID.match(notice["id"])
@@ -307,7 +315,7 @@ def test_notify_location_found_in_its_server(prefix, hook):
             proxy_pass http://127.0.0.1:%d/hook;
         }
 """ % (free_port(), hook.port)
-    site = Nginx(prefix, http=NOTIFY_HTTP % "", server=SERVER + other,
+    site = Nginx(prefix, http=NOTIFY_HTTP, server=SERVER + other,
                  workers=1)
     assert "first server" not in site.test_config().stderr
     site.start()
