@@ -158,8 +158,8 @@ ngx_http_lead_notify_confirm(ngx_log_t *log, const uint8_t *visitor,
  * own, in the server found for it, whose one background subrequest is
  * the POST.  The request holds no reference of its own once the
  * subrequest is made: nginx frees it, and closes its connection, when
- * the subrequest is done, as it would a client's (no access log line:
- * the subrequest's is lead_notify location's, with log_subrequest).
+ * the subrequest is done, as it would a client's.  It writes no access
+ * log line; the subrequest does where its location has log_subrequest.
  */
 ngx_int_t
 ngx_http_lead_notify_post(ngx_log_t *log, ngx_uint_t slot, ngx_uint_t gen,
