@@ -442,6 +442,14 @@ static const command  commands[] = {
       "Lists every asset rule events were recorded under, with reads by\n"
       "people and by bots, and the reads of untagged content.\n",
       cmd_report, LEAD_REPORT_ASSETS },
+    { "notices", OPT_STORE | OPT_JSON, 0,
+      "notices waiting to reach sales or leads, and those that failed",
+      "leadctl [--store DIR] notices [--json]\n\n"
+      "Lists the notices (mql, returned, confirm) the store holds: created,\n"
+      "the next try or \"failed\" (refused 10 times, kept until the lead is\n"
+      "forgotten), tries, the lead's e-mail, the receiver's last status and\n"
+      "the cause or reason.  A notice leaves the store once it is sent.\n",
+      cmd_report, LEAD_REPORT_NOTICES },
     { "leads", OPT_STORE | OPT_JSON | OPT_CSV | OPT_MODEL, 0,
       "identified leads ranked by engagement: who to call",
       "leadctl [--store DIR] leads [--status S] [--stage S] [--topic T]\n"

@@ -5,6 +5,8 @@
  *
  * Each file calls only the files listed before it, never one after it:
  *
+ *   ngx_http_lead_sla.c        MQLs not accepted in time, returned
+ *   ngx_http_lead_outbox.c     the notices a worker takes and sends
  *   ngx_http_lead_write.c      the worker's state and the write path
  *   ngx_http_lead_request.c    what handlers need of a request
  *   ngx_http_lead_notify.c     telling of new MQLs and of claims
@@ -25,8 +27,10 @@
  * the module's configuration, before any of their code runs (nginx has
  * numbered the modules by then, and keeps the number over reloads); the
  * macros below read the copy.  Likewise the write path, at the bottom,
- * tells of new MQLs through ngx_http_lead_worker.promoted, which the
- * module file sets to ngx_http_lead_promoted (ngx_http_lead_notify.c).
+ * tells of new MQLs through ngx_http_lead_worker.promoted, and hands the
+ * notices it takes from the store to ngx_http_lead_worker.post, which
+ * the module file sets to ngx_http_lead_promoted and
+ * ngx_http_lead_notify_post (ngx_http_lead_notify.c).
  */
 
 
@@ -61,6 +65,7 @@
 #define NGX_HTTP_LEAD_ANONYMOUS       50      /* % of the map, by default */
 #define NGX_HTTP_LEAD_ANONYMOUS_MAX   90      /* % the rest kept for leads */
 #define NGX_HTTP_LEAD_QUEUE           8       /* full batches held, at most */
+#define NGX_HTTP_LEAD_NOTIFY_RETRY_MAX  300000  /* ms: lead_notify retry= */
 
 
 typedef struct {
@@ -74,7 +79,10 @@ typedef struct {
     ngx_str_t        secret;
     ngx_str_t        cookie;
     lead_rules      *rules;
-    ngx_str_t        notify;         /* internal location for MQL notices */
+    ngx_str_t        notify;         /* internal location for notices */
+    ngx_http_conf_ctx_t  *notify_ctx;     /* the server it is found in */
+    size_t           notify_match;   /* how well: prefix length, or max */
+    ngx_msec_t       notify_retry;   /* the first retry's wait */
     ngx_str_t        confirm_url;    /* a claim's link; NUL-terminated */
     lead_geoip      *geoip;
     lead_sales      *sales;          /* the sales view's pages */
@@ -121,7 +129,36 @@ typedef struct {
 } ngx_http_lead_ctx_t;
 
 
-typedef struct ngx_http_lead_notice_s  ngx_http_lead_notice_t;
+#define NGX_HTTP_LEAD_SENDING    8      /* notices in flight, per worker */
+#define NGX_HTTP_LEAD_SEND_RUN   4      /* taken per write run, at most */
+#define NGX_HTTP_LEAD_SEND_LOST  120000 /* ms: a send unanswered is lost
+                                           (the store's lease) */
+
+/* a notice taken from the store's queue, until its outcome is applied */
+typedef struct {
+    lead_notice      n;              /* its lease: its key in the store */
+    ngx_uint_t       state;
+    ngx_uint_t       gen;            /* this send's, for its answer */
+    ngx_msec_t       posted;         /* when it went to the upstream */
+} ngx_http_lead_sending_t;
+
+/* the notices' part of a write run: given, done in the thread, back */
+typedef struct {
+    lead_notices_run  run;
+    int               rc;
+    char              err[256];
+    const u_char     *secret;
+    size_t            secret_len;
+    const char       *confirm_url;     /* NULL: none */
+    ngx_uint_t        slot[NGX_HTTP_LEAD_SENDING];    /* of each done */
+    lead_notice       done[NGX_HTTP_LEAD_SENDING];
+    lead_notice       taken[NGX_HTTP_LEAD_SEND_RUN];
+    lead_buf          body[NGX_HTTP_LEAD_SEND_RUN];   /* rendered */
+    int               rendered[NGX_HTTP_LEAD_SEND_RUN];
+} ngx_http_lead_outbox_t;
+
+typedef ngx_int_t (*ngx_http_lead_post_pt)(ngx_log_t *log, ngx_uint_t slot,
+    ngx_uint_t gen, u_char *body, size_t len);
 
 
 typedef struct ngx_http_lead_write_s  ngx_http_lead_write_t;
@@ -180,7 +217,10 @@ typedef struct {
 #endif
     ngx_http_lead_main_conf_t  *lmcf;
     lead_promoted_fn            promoted;  /* a lead became mql */
-    ngx_http_lead_notice_t     *notices;   /* MQL notices to deliver */
+    ngx_http_lead_post_pt       post;      /* sends a notice */
+    ngx_http_lead_sending_t     sending[NGX_HTTP_LEAD_SENDING];
+    ngx_uint_t                  sends;     /* generations of sends */
+    ngx_uint_t                  exiting;   /* exit_process: send no more */
     lead_cookie_cache          *cookies;   /* values verified already */
     lead_ua_cache              *agents;    /* user agents classified */
     ngx_http_lead_known_t      *known;     /* and visitors that are leads */
@@ -202,6 +242,17 @@ extern ngx_uint_t               ngx_http_lead_ctx_index;
 #define ngx_http_lead_find_ctx(r)                                             \
     ((ngx_http_lead_ctx_t *) (r)->main->ctx[ngx_http_lead_ctx_index])
 
+
+/* ngx_http_lead_outbox.c: given the worker, never reading it as a global */
+void ngx_http_lead_outbox_start(ngx_http_lead_worker_t *w,
+    ngx_http_lead_outbox_t *ob, uint64_t now_ms);
+void ngx_http_lead_outbox_run(ngx_http_lead_outbox_t *ob, lead_store *s,
+    const lead_rules *r);
+void ngx_http_lead_outbox_results(ngx_http_lead_worker_t *w,
+    ngx_http_lead_outbox_t *ob, ngx_log_t *log);
+void ngx_http_lead_outbox_exit(ngx_http_lead_worker_t *w, ngx_log_t *log);
+void ngx_http_lead_notice_sent(ngx_http_lead_worker_t *w, ngx_uint_t slot,
+    ngx_uint_t gen, ngx_uint_t status);
 
 /* ngx_http_lead_write.c */
 ngx_int_t ngx_http_lead_worker_init(ngx_cycle_t *cycle,
@@ -249,7 +300,10 @@ ngx_int_t ngx_http_lead_body_bytes(ngx_http_request_t *r,
 int ngx_http_lead_promoted(void *arg, const uint8_t *lead_id,
     const char *cause, double engagement);
 ngx_int_t ngx_http_lead_notify_init(ngx_conf_t *cf);
-void ngx_http_lead_notify_exit(ngx_log_t *log);
+void ngx_http_lead_notify_match(ngx_conf_t *cf,
+    ngx_http_lead_main_conf_t *lmcf);
+ngx_int_t ngx_http_lead_notify_post(ngx_log_t *log, ngx_uint_t slot,
+    ngx_uint_t gen, u_char *body, size_t len);
 void ngx_http_lead_notify_confirm(ngx_log_t *log, const uint8_t *visitor,
     const uint8_t *lead_id);
 

@@ -29,6 +29,8 @@ static char *ngx_http_lead_rules(ngx_conf_t *cf, ngx_command_t *cmd,
 static void ngx_http_lead_free_rules(void *data);
 static char *ngx_http_lead_retention(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_lead_notify_conf(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_lead_geoip(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static void ngx_http_lead_free_geoip(void *data);
@@ -98,10 +100,10 @@ static ngx_command_t  ngx_http_lead_commands[] = {
       NULL },
 
     { ngx_string("lead_notify"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_lead_notify_conf,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_http_lead_main_conf_t, notify),
+      0,
       NULL },
 
     { ngx_string("lead_confirm_url"),
@@ -385,6 +387,53 @@ ngx_http_lead_retention(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* lead_notify URI [retry=TIME]: where notices go, and the first retry */
+static char *
+ngx_http_lead_notify_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_lead_main_conf_t  *lmcf = conf;
+
+    ngx_str_t  *value = cf->args->elts, s;
+
+    if (lmcf->notify.data) {
+        return "is duplicate";
+    }
+
+    if (value[1].len == 0 || value[1].data[0] != '/') {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "lead_notify: \"%V\" is not a URI", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    lmcf->notify = value[1];
+
+    if (cf->args->nelts == 3) {
+        if (ngx_strncmp(value[2].data, "retry=", 6) != 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "lead_notify: unknown parameter \"%V\"",
+                               &value[2]);
+            return NGX_CONF_ERROR;
+        }
+
+        s.data = value[2].data + 6;
+        s.len = value[2].len - 6;
+
+        lmcf->notify_retry = ngx_parse_time(&s, 0);
+        if (lmcf->notify_retry == (ngx_msec_t) NGX_ERROR
+            || lmcf->notify_retry == 0
+            || lmcf->notify_retry > NGX_HTTP_LEAD_NOTIFY_RETRY_MAX)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "lead_notify: invalid \"%V\": a time from "
+                               "1ms to 5m", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 static char *
 ngx_http_lead_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -571,6 +620,9 @@ ngx_http_lead_create_main_conf(ngx_conf_t *cf)
      *     lmcf->cookie = { 0, NULL };
      *     lmcf->rules = NULL;
      *     lmcf->notify = { 0, NULL };
+     *     lmcf->notify_ctx = NULL;
+     *     lmcf->notify_match = 0;
+     *     lmcf->notify_retry = 0;
      *     lmcf->confirm_url = { 0, NULL };
      *     lmcf->geoip = NULL;
      *     lmcf->map_size = 0;
@@ -675,6 +727,10 @@ ngx_http_lead_init_main_conf(ngx_conf_t *cf, void *conf)
         lmcf->retention = NGX_HTTP_LEAD_RETENTION;
     }
 
+    if (lmcf->notify_retry == 0) {
+        lmcf->notify_retry = 1000;
+    }
+
     return NGX_CONF_OK;
 }
 
@@ -718,13 +774,16 @@ ngx_http_lead_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->form_contact, prev->form_contact, 0);
     ngx_conf_merge_ptr_value(conf->form_template, prev->form_template, NULL);
 
+    lmcf = ngx_http_lead_cf_main_conf(cf);
+
+    /* the server whose location lead_notify names, as each is merged */
+    ngx_http_lead_notify_match(cf, lmcf);
+
     if (!conf->track && conf->gate == NGX_HTTP_LEAD_GATE_OFF && !conf->form
         && conf->sales.data == NULL)
     {
         return NGX_CONF_OK;
     }
-
-    lmcf = ngx_http_lead_cf_main_conf(cf);
 
     if (lmcf->store.data == NULL || lmcf->secret.data == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -855,6 +914,7 @@ ngx_http_lead_verify(ngx_cycle_t *cycle, ngx_http_lead_main_conf_t *lmcf)
 static ngx_int_t
 ngx_http_lead_init_process(ngx_cycle_t *cycle)
 {
+    ngx_int_t                   rc;
     ngx_http_lead_main_conf_t  *lmcf;
 
     /* cache manager and loader processes never record */
@@ -870,7 +930,12 @@ ngx_http_lead_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    return ngx_http_lead_worker_init(cycle, lmcf, ngx_http_lead_promoted);
+    rc = ngx_http_lead_worker_init(cycle, lmcf, ngx_http_lead_promoted);
+
+    /* before the first flush: the write path sends notices through it */
+    ngx_http_lead_worker.post = ngx_http_lead_notify_post;
+
+    return rc;
 }
 
 
@@ -878,5 +943,4 @@ static void
 ngx_http_lead_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_lead_worker_exit(cycle->log);
-    ngx_http_lead_notify_exit(cycle->log);
 }

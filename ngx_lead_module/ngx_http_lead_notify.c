@@ -1,68 +1,119 @@
 
 /*
- * Telling of new MQLs: a line in the error log, and, with lead_notify,
- * a notice to sales; and of claims, a confirm notice with the link the
- * lead is mailed.  When a lead becomes an MQL the worker queues a JSON
- * notice and posts it to the lead_notify location as a background
- * subrequest of the next request it serves, so nginx's own upstream
- * machinery (proxy_pass, TLS, timeouts) delivers it and no response
- * waits for it.  A failed delivery is retried with a growing delay.
+ * Telling of notices: a line in the error log for each new MQL, and, with
+ * lead_notify, each notice the write path takes from the store posted to
+ * the lead_notify location, so nginx's own upstream machinery (proxy_pass,
+ * TLS, timeouts) delivers it.  No visitor's request carries it: it goes
+ * as a background subrequest of a request of its own, on a connection the
+ * module makes for it and nginx closes once the subrequest is done; its
+ * answer is the notice's outcome (ngx_http_lead_outbox.c).
  */
 
 
 #include "ngx_http_lead.h"
 
 
-#define NGX_HTTP_LEAD_NOTICE_MAX       1000    /* queued per worker */
-#define NGX_HTTP_LEAD_NOTICE_TRIES     10
-#define NGX_HTTP_LEAD_NOTICE_PER_REQ   4
-#define NGX_HTTP_LEAD_NOTICE_MAX_WAIT  300000  /* ms between tries */
-#define NGX_HTTP_LEAD_NOTICE_IN_FLIGHT 120000  /* ms a try may take */
+/* what a send's answer is for: its slot, and which send of the slot */
+typedef struct {
+    ngx_uint_t   slot;
+    ngx_uint_t   gen;
+    ngx_uint_t   heard;
+} ngx_http_lead_send_t;
 
 
-struct ngx_http_lead_notice_s {
-    ngx_http_lead_notice_t  *next;
-    ngx_uint_t               id;
-    ngx_msec_t               due;        /* also while in flight: */
-    ngx_uint_t               tries;      /* a lost try is tried again */
-    size_t                   len;
-    u_char                   body[1];
-};
-
-
-static void ngx_http_lead_notify_queue(ngx_log_t *log,
-    const uint8_t *lead_id, const char *cause);
-static void ngx_http_lead_notice_add(ngx_log_t *log, lead_buf *json);
-static ngx_int_t ngx_http_lead_notify_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_lead_notice_done(ngx_http_request_t *r,
+static ngx_connection_t *ngx_http_lead_notify_connection(ngx_log_t *log);
+static u_char *ngx_http_lead_notify_log(ngx_log_t *log, u_char *buf,
+    size_t len);
+static ngx_int_t ngx_http_lead_notify_done(ngx_http_request_t *r,
     void *data, ngx_int_t rc);
-static ngx_http_lead_notice_t *ngx_http_lead_notice_find(ngx_uint_t id);
-static void ngx_http_lead_notice_drop(ngx_http_lead_notice_t *n);
 
 
-static ngx_uint_t  ngx_http_lead_notice_ids;
-
-
+/*
+ * After the configuration is read: where no location of any server
+ * matched lead_notify, the notices go to the first server, said once.
+ */
 ngx_int_t
 ngx_http_lead_notify_init(ngx_conf_t *cf)
 {
-    ngx_http_handler_pt        *h;
-    ngx_http_core_main_conf_t  *cmcf;
+    ngx_http_core_srv_conf_t   **cscfp;
+    ngx_http_core_main_conf_t   *cmcf;
+    ngx_http_lead_main_conf_t   *lmcf;
+
+    lmcf = ngx_http_lead_cf_main_conf(cf);
+
+    if (lmcf->notify.len == 0 || lmcf->notify_ctx) {
+        return NGX_OK;
+    }
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
-    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
-    if (h == NULL) {
-        return NGX_ERROR;
+    if (cmcf->servers.nelts == 0) {
+        return NGX_OK;
     }
 
-    *h = ngx_http_lead_notify_handler;
+    cscfp = cmcf->servers.elts;
+    lmcf->notify_ctx = cscfp[0]->ctx;
+
+    ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                       "lead_notify: no location of any server matches "
+                       "\"%V\"; notices go to the first server",
+                       &lmcf->notify);
 
     return NGX_OK;
 }
 
 
-/* A lead became mql (the write path's fold, or a form): say so. */
+/*
+ * As each location is merged (cf->ctx is the location and its server):
+ * the server whose location the lead_notify URI names, as nginx would
+ * find it, an exact match first, else the longest prefix.
+ */
+void
+ngx_http_lead_notify_match(ngx_conf_t *cf, ngx_http_lead_main_conf_t *lmcf)
+{
+    size_t                     match;
+    ngx_http_conf_ctx_t       *ctx = cf->ctx;
+    ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_core_srv_conf_t  *cscf;
+
+    if (lmcf->notify.len == 0) {
+        return;
+    }
+
+    clcf = ctx->loc_conf[ngx_http_core_module.ctx_index];
+
+    if (clcf->name.len == 0 || clcf->named || clcf->noname
+#if (NGX_PCRE)
+        || clcf->regex
+#endif
+        || clcf->name.len > lmcf->notify.len
+        || ngx_strncmp(clcf->name.data, lmcf->notify.data, clcf->name.len)
+           != 0)
+    {
+        return;
+    }
+
+    if (clcf->exact_match) {
+        if (clcf->name.len != lmcf->notify.len) {
+            return;
+        }
+        match = NGX_MAX_SIZE_T_VALUE;
+
+    } else {
+        match = clcf->name.len;
+    }
+
+    if (lmcf->notify_ctx && match <= lmcf->notify_match) {
+        return;
+    }
+
+    cscf = ctx->srv_conf[ngx_http_core_module.ctx_index];
+    lmcf->notify_ctx = cscf->ctx;
+    lmcf->notify_match = match;
+}
+
+
+/* A lead became mql (the write path's fold, or a form): said in the log. */
 int
 ngx_http_lead_promoted(void *arg, const uint8_t *lead_id,
     const char *cause, double engagement)
@@ -76,287 +127,282 @@ ngx_http_lead_promoted(void *arg, const uint8_t *lead_id,
                   (size_t) LEAD_ID_HEX_LEN, hex, cause,
                   (int64_t) (engagement + 0.5));
 
-    ngx_http_lead_notify_queue(arg, lead_id, cause);
-
     return 0;
 }
 
 
 /*
- * Another device claims a lead: the lead is sent a link that confirms
- * it (the store allowed this notice: it counts them per device and lead).
+ * Another device claims a lead: the store queued the confirm notice with
+ * the claim; without somewhere to send it, it is dropped, said here.
  */
 void
 ngx_http_lead_notify_confirm(ngx_log_t *log, const uint8_t *visitor,
     const uint8_t *lead_id)
 {
-    lead_buf                    json;
-    ngx_time_t                 *tp;
-    ngx_http_lead_worker_t     *w = &ngx_http_lead_worker;
-    ngx_http_lead_main_conf_t  *lmcf = w->lmcf;
+    ngx_http_lead_main_conf_t  *lmcf = ngx_http_lead_worker.lmcf;
+
+    (void) visitor;
+    (void) lead_id;
 
     if (lmcf->notify.len == 0 || lmcf->confirm_url.len == 0) {
         ngx_log_error(NGX_LOG_WARN, log, 0,
                       "lead: a claim waits for confirmation, but without "
                       "\"lead_notify\" and \"lead_confirm_url\" no link "
                       "is sent");
-        return;
     }
-
-    tp = ngx_timeofday();
-
-    ngx_memzero(&json, sizeof(lead_buf));
-    if (lead_confirm_notice(&json, w->store, lmcf->secret.data,
-                            lmcf->secret.len, (char *) lmcf->confirm_url.data,
-                            visitor, lead_id,
-                            (uint64_t) tp->sec * 1000 + tp->msec)
-        != LEAD_OK || json.len == 0)
-    {
-        lead_buf_free(&json);
-        return;
-    }
-
-    ngx_http_lead_notice_add(log, &json);
-}
-
-
-static void
-ngx_http_lead_notify_queue(ngx_log_t *log, const uint8_t *lead_id,
-    const char *cause)
-{
-    lead_buf                 json;
-    ngx_time_t              *tp;
-    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
-
-    if (w->lmcf->notify.len == 0) {
-        return;
-    }
-
-    tp = ngx_timeofday();
-
-    ngx_memzero(&json, sizeof(lead_buf));
-    if (lead_mql_notice(&json, w->store, w->lmcf->rules, lead_id, cause,
-                        (uint64_t) tp->sec * 1000 + tp->msec)
-        != LEAD_OK || json.len == 0)
-    {
-        lead_buf_free(&json);
-        return;
-    }
-
-    ngx_http_lead_notice_add(log, &json);
-}
-
-
-/* A notice's JSON queued for delivery; json is freed. */
-static void
-ngx_http_lead_notice_add(ngx_log_t *log, lead_buf *json)
-{
-    ngx_uint_t               queued;
-    ngx_http_lead_notice_t  *n, **last;
-    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
-
-    queued = 0;
-    for (last = &w->notices; *last; last = &(*last)->next) {
-        queued++;
-    }
-
-    if (queued >= NGX_HTTP_LEAD_NOTICE_MAX) {
-        ngx_log_error(NGX_LOG_ERR, log, 0,
-                      "lead: %ui notices wait for delivery to \"%V\"; "
-                      "this one is dropped", queued, &w->lmcf->notify);
-        lead_buf_free(json);
-        return;
-    }
-
-    n = ngx_alloc(sizeof(ngx_http_lead_notice_t) + json->len, log);
-    if (n == NULL) {
-        lead_buf_free(json);
-        return;
-    }
-
-    n->next = NULL;
-    n->id = ++ngx_http_lead_notice_ids;
-    n->due = ngx_current_msec;
-    n->tries = 0;
-    n->len = json->len;
-    ngx_memcpy(n->body, json->data, json->len);
-    lead_buf_free(json);
-
-    *last = n;
 }
 
 
 /*
- * Precontent phase of any main request: post the notices that are due,
- * as background subrequests the visitor's response does not wait for.
- * As with mirror, its connection is kept alive when the subrequests are
- * done, so its next request may wait for the webhook: the notify
- * location's proxy timeouts bound that.  The visitor's request itself
- * is left as it is.
+ * A notice's JSON posted to the lead_notify location: a request of its
+ * own, in the server found for it, whose one background subrequest is
+ * the POST.  The request holds no reference of its own once the
+ * subrequest is made: nginx frees it, and closes its connection, when
+ * the subrequest is done, as it would a client's.  It writes no access
+ * log line; the subrequest does where its location has log_subrequest.
  */
-static ngx_int_t
-ngx_http_lead_notify_handler(ngx_http_request_t *r)
+ngx_int_t
+ngx_http_lead_notify_post(ngx_log_t *log, ngx_uint_t slot, ngx_uint_t gen,
+    u_char *body, size_t len)
 {
-    ngx_uint_t                   sent;
     ngx_buf_t                   *b;
     ngx_chain_t                 *cl;
-    ngx_http_request_t          *sr;
+    ngx_connection_t            *c;
+    ngx_http_request_t          *r, *sr;
+    ngx_http_lead_send_t        *send;
+    ngx_http_connection_t       *hc;
     ngx_http_request_body_t     *rb;
-    ngx_http_lead_notice_t      *n;
     ngx_http_post_subrequest_t  *ps;
-    ngx_http_lead_worker_t      *w = &ngx_http_lead_worker;
+    ngx_http_lead_main_conf_t   *lmcf = ngx_http_lead_worker.lmcf;
 
-    if (w->notices == NULL || r != r->main) {
-        return NGX_DECLINED;
+    if (lmcf->notify_ctx == NULL) {
+        return NGX_ERROR;
     }
 
-    sent = 0;
+    c = ngx_http_lead_notify_connection(log);
+    if (c == NULL) {
+        return NGX_ERROR;
+    }
 
-    for (n = w->notices; n && sent < NGX_HTTP_LEAD_NOTICE_PER_REQ;
-         n = n->next)
+    hc = ngx_pcalloc(c->pool, sizeof(ngx_http_connection_t));
+    if (hc == NULL) {
+        goto failed;
+    }
+
+    hc->conf_ctx = lmcf->notify_ctx;
+    c->data = hc;
+
+    /* the server's error_log, and counted as nginx counts requests */
+    r = ngx_http_create_request(c);
+    if (r == NULL) {
+        goto failed;
+    }
+
+    c->data = r;
+
+    /* nothing reads it, nothing logs it: the subrequest is the notice */
+    r->logged = 1;
+    r->method = NGX_HTTP_POST;
+    ngx_str_set(&r->method_name, "POST");
+    r->uri = lmcf->notify;
+    r->unparsed_uri = lmcf->notify;
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    if (ngx_list_init(&r->headers_in.headers, r->pool, 2,
+                      sizeof(ngx_table_elt_t))
+        != NGX_OK)
     {
-        if ((ngx_msec_int_t) (n->due - ngx_current_msec) > 0) {
-            continue;
-        }
-
-        ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
-        rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
-        b = ngx_create_temp_buf(r->pool, n->len);
-        cl = ngx_alloc_chain_link(r->pool);
-        if (ps == NULL || rb == NULL || b == NULL || cl == NULL) {
-            break;
-        }
-
-        /* the body is the request's own copy: the notice may go first */
-        b->last = ngx_cpymem(b->pos, n->body, n->len);
-        b->last_buf = 1;
-        cl->buf = b;
-        cl->next = NULL;
-        rb->bufs = cl;
-        rb->buf = b;
-
-        /* the notice by id, not by pointer: it may be gone by the answer */
-        ps->handler = ngx_http_lead_notice_done;
-        ps->data = (void *) (uintptr_t) n->id;
-
-        if (ngx_http_subrequest(r, &w->lmcf->notify, NULL, &sr, ps,
-                                NGX_HTTP_SUBREQUEST_BACKGROUND)
-            != NGX_OK)
-        {
-            break;
-        }
-
-        /* its response goes nowhere: a body would wait to be sent */
-        sr->header_only = 1;
-        sr->method = NGX_HTTP_POST;
-        ngx_str_set(&sr->method_name, "POST");
-        sr->request_body = rb;
-        sr->headers_in.content_length = NULL;
-        sr->headers_in.content_length_n = n->len;
-        sr->headers_in.chunked = 0;
-
-        n->due = ngx_current_msec + NGX_HTTP_LEAD_NOTICE_IN_FLIGHT;
-        n->tries++;
-        sent++;
+        goto failed_request;
     }
 
-    return NGX_DECLINED;
+    send = ngx_palloc(r->pool, sizeof(ngx_http_lead_send_t));
+    ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
+    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
+    b = ngx_create_temp_buf(r->pool, len ? len : 1);
+    cl = ngx_alloc_chain_link(r->pool);
+    if (send == NULL || ps == NULL || rb == NULL || b == NULL || cl == NULL) {
+        goto failed_request;
+    }
+
+    b->last = ngx_cpymem(b->pos, body, len);
+    b->last_buf = 1;
+    cl->buf = b;
+    cl->next = NULL;
+    rb->bufs = cl;
+    rb->buf = b;
+
+    /* the subrequest copies both */
+    r->request_body = rb;
+    r->headers_in.content_length_n = len;
+
+    send->slot = slot;
+    send->gen = gen;
+    send->heard = 0;
+    ps->handler = ngx_http_lead_notify_done;
+    ps->data = send;
+
+    if (ngx_http_subrequest(r, &lmcf->notify, NULL, &sr, ps,
+                            NGX_HTTP_SUBREQUEST_BACKGROUND)
+        != NGX_OK)
+    {
+        goto failed_request;
+    }
+
+    /* its response goes nowhere: a body would wait to be sent */
+    sr->header_only = 1;
+    sr->method = NGX_HTTP_POST;
+    ngx_str_set(&sr->method_name, "POST");
+
+    /*
+     * The request lets go of itself: the subrequest holds it now, and
+     * once that is done, the connection's eof makes nginx close both.
+     */
+    c->read->eof = 1;
+    ngx_http_finalize_request(r, NGX_DONE);
+
+    ngx_http_run_posted_requests(c);
+
+    return NGX_OK;
+
+failed_request:
+
+    ngx_http_free_request(r, 0);
+
+failed:
+
+    ngx_http_close_connection(c);
+
+    return NGX_ERROR;
 }
 
 
 /*
- * The webhook's answer.  nginx may call this twice for one error status,
- * and a try may outlive its notice: the id is looked up each time, and
- * the handler forgets it once heard.
+ * A connection that is nobody's: a socket never connected nor watched,
+ * so that nginx may close it as any other; its events never fire.
  */
-static ngx_int_t
-ngx_http_lead_notice_done(ngx_http_request_t *r, void *data, ngx_int_t rc)
+static ngx_connection_t *
+ngx_http_lead_notify_connection(ngx_log_t *log)
 {
-    ngx_msec_t               wait;
-    ngx_http_lead_notice_t  *n;
+    ngx_log_t           *cl;
+    ngx_socket_t         s;
+    ngx_connection_t    *c;
+    ngx_http_log_ctx_t  *ctx;
+    struct sockaddr_in  *sin;
 
-    n = ngx_http_lead_notice_find((uintptr_t) data);
-    r->post_subrequest->data = (void *) 0;
-
-    if (n == NULL) {
-        return NGX_OK;
+    s = ngx_socket(AF_INET, SOCK_STREAM, 0);
+    if (s == (ngx_socket_t) -1) {
+        ngx_log_error(NGX_LOG_ERR, log, ngx_socket_errno,
+                      "lead: cannot send a notice: " ngx_socket_n " failed");
+        return NULL;
     }
 
-    if (rc == NGX_OK && r->headers_out.status >= NGX_HTTP_OK
-        && r->headers_out.status < NGX_HTTP_SPECIAL_RESPONSE)
-    {
-        ngx_http_lead_notice_drop(n);
-        return NGX_OK;
+    c = ngx_get_connection(s, log);
+    if (c == NULL) {
+        (void) ngx_close_socket(s);
+        return NULL;
     }
 
-    if (n->tries >= NGX_HTTP_LEAD_NOTICE_TRIES) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "lead: an MQL notice was refused %ui times by \"%V\" "
-                      "(last status %ui), giving up",
-                      n->tries, &r->uri, r->headers_out.status);
-        ngx_http_lead_notice_drop(n);
-        return NGX_OK;
+    c->pool = ngx_create_pool(1024, log);
+    if (c->pool == NULL) {
+        ngx_close_connection(c);
+        return NULL;
     }
 
-    wait = ngx_min((ngx_msec_t) 1000 << n->tries,
-                   (ngx_msec_t) NGX_HTTP_LEAD_NOTICE_MAX_WAIT);
-    n->due = ngx_current_msec + wait;
+#if (NGX_STAT_STUB)
+    /* ngx_http_close_connection counts it out */
+    (void) ngx_atomic_fetch_add(ngx_stat_active, 1);
+#endif
 
-    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                  "lead: MQL notice to \"%V\" failed (status %ui), "
-                  "retrying in %M ms", &r->uri, r->headers_out.status, wait);
+    c->number = ngx_atomic_fetch_add(ngx_connection_counter, 1);
 
-    return NGX_OK;
-}
-
-
-static ngx_http_lead_notice_t *
-ngx_http_lead_notice_find(ngx_uint_t id)
-{
-    ngx_http_lead_notice_t  *n;
-
-    for (n = ngx_http_lead_worker.notices; n; n = n->next) {
-        if (n->id == id) {
-            return n;
-        }
+    cl = ngx_palloc(c->pool, sizeof(ngx_log_t));
+    ctx = ngx_pcalloc(c->pool, sizeof(ngx_http_log_ctx_t));
+    sin = ngx_pcalloc(c->pool, sizeof(struct sockaddr_in));
+    if (cl == NULL || ctx == NULL || sin == NULL) {
+        goto failed;
     }
+
+    /* nginx itself, on this machine */
+    sin->sin_family = AF_INET;
+    sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    c->sockaddr = (struct sockaddr *) sin;
+    c->socklen = sizeof(struct sockaddr_in);
+    c->local_sockaddr = c->sockaddr;
+    c->local_socklen = c->socklen;
+    ngx_str_set(&c->addr_text, "127.0.0.1");
+
+    *cl = *ngx_cycle->log;
+    ctx->connection = c;
+    cl->connection = c->number;
+    cl->handler = ngx_http_lead_notify_log;
+    cl->data = ctx;
+    cl->action = NULL;
+    c->log = cl;
+    c->log_error = NGX_ERROR_INFO;
+    c->read->log = cl;
+    c->write->log = cl;
+
+    /*
+     * Neither event is watched, and both say they are, so that nothing
+     * adds them: the upstream would, to hear of a client gone; nothing
+     * is ever to be read, and writing is always possible.
+     */
+    c->read->handler = ngx_http_empty_handler;
+    c->write->handler = ngx_http_empty_handler;
+    c->read->active = 1;
+    c->write->active = 1;
+    c->write->ready = 1;
+
+    return c;
+
+failed:
+
+    ngx_http_close_connection(c);
+
     return NULL;
 }
 
 
-static void
-ngx_http_lead_notice_drop(ngx_http_lead_notice_t *n)
+static u_char *
+ngx_http_lead_notify_log(ngx_log_t *log, u_char *buf, size_t len)
 {
-    ngx_http_lead_notice_t  **p;
+    u_char  *p;
 
-    for (p = &ngx_http_lead_worker.notices; *p; p = &(*p)->next) {
-        if (*p == n) {
-            *p = n->next;
-            ngx_free(n);
-            return;
-        }
+    p = buf;
+
+    if (log->action) {
+        p = ngx_snprintf(buf, len, " while %s", log->action);
+        len -= p - buf;
+        buf = p;
     }
+
+    return ngx_snprintf(buf, len, ", sending a lead notice to \"%V\"",
+                        &ngx_http_lead_worker.lmcf->notify);
 }
 
 
-/* At exit: what could not be delivered is counted (no personal data). */
-void
-ngx_http_lead_notify_exit(ngx_log_t *log)
+/*
+ * The webhook's answer, heard once (nginx may call this again for one
+ * error status): its status, or none.  The subrequest then ends as
+ * finished, so no error page is made of a status nobody reads.
+ */
+static ngx_int_t
+ngx_http_lead_notify_done(ngx_http_request_t *r, void *data, ngx_int_t rc)
 {
-    ngx_uint_t               left = 0;
-    ngx_http_lead_notice_t  *n, *next;
+    ngx_uint_t             status;
+    ngx_http_lead_send_t  *send = data;
 
-    for (n = ngx_http_lead_worker.notices; n; n = next) {
-        next = n->next;
-        ngx_free(n);
-        left++;
+    if (!send->heard) {
+        send->heard = 1;
+
+        status = r->headers_out.status;
+        if (status == 0 && rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+            status = rc;
+        }
+
+        ngx_http_lead_notice_sent(&ngx_http_lead_worker, send->slot,
+                                  send->gen, status);
     }
 
-    ngx_http_lead_worker.notices = NULL;
-
-    if (left) {
-        ngx_log_error(NGX_LOG_WARN, log, 0,
-                      "lead: %ui MQL notices were not delivered before exit; "
-                      "the leads are mql in the store", left);
-    }
+    return (rc == NGX_ERROR || rc == NGX_HTTP_CLOSE) ? rc : NGX_OK;
 }

@@ -5,11 +5,12 @@
  * every flush interval the batch is handed to a thread of nginx's
  * "default" thread pool (or "lead", where declared), which makes the
  * events of them (path, asset, place), commits those, folds the store
- * (its indexes, the kept scores) and makes the leads that met a trigger
- * mql.  The event loop never waits for the disk, so serving keeps its
- * latency.  One batch is written while the next one fills; a batch that
- * fills before the thread is free waits its turn, whole.  Anonymous data
- * is kept under its bound as it is committed (lead_store_commit_bounded).
+ * (its indexes, the kept scores), makes the leads that met a trigger
+ * mql, and takes the notices due from the store (ngx_http_lead_outbox.c).
+ * The event loop never waits for the disk, so serving keeps its latency.
+ * One batch is written while the next one fills; a batch that fills
+ * before the thread is free waits its turn, whole.  Anonymous data is
+ * kept under its bound as it is committed (lead_store_commit_bounded).
  * An nginx built without threads does the same work on the flush timer.
  */
 
@@ -60,6 +61,7 @@ struct ngx_http_lead_write_s {
     ngx_http_lead_promotion_t  *promoted;
     size_t                      npromoted;
     ngx_http_lead_sla_t         sla;         /* MQLs returned to nurture */
+    ngx_http_lead_outbox_t      outbox;      /* notices to send, sent */
     ngx_atomic_t                done;
 };
 
@@ -314,6 +316,8 @@ ngx_http_lead_write_start(ngx_log_t *log)
                               * 1000 + tp->msec;
         w->purging = 1;
     }
+    ngx_http_lead_outbox_start(w, &wr->outbox,
+                               (uint64_t) tp->sec * 1000 + tp->msec);
     wr->done = 0;
     w->busy = 1;
 
@@ -389,6 +393,9 @@ ngx_http_lead_write_run(void *data, ngx_log_t *log)
             ngx_http_lead_write_error(wr);
         }
     }
+
+    /* the notices: what was sent, then what is due (idle or not) */
+    ngx_http_lead_outbox_run(&wr->outbox, wr->store, wr->rules);
 
     ngx_atomic_cmp_set(&wr->done, 0, 1);
 }
@@ -612,6 +619,8 @@ ngx_http_lead_write_results(ngx_http_lead_write_t *wr, ngx_log_t *log)
     wr->promoted = NULL;
     wr->npromoted = 0;
 
+    ngx_http_lead_outbox_results(w, &wr->outbox, log);
+
     if (w->dropped && ngx_http_lead_report_due()) {
         ngx_log_error(NGX_LOG_ERR, log, 0,
                       "lead: %ui events were dropped because the store "
@@ -718,6 +727,8 @@ ngx_http_lead_write_exit(ngx_log_t *log)
         return;
     }
 
+    w->exiting = 1;             /* notices taken now wait in the store */
+
     if (w->busy) {
         /* not expected: the pool has stopped; do not outrun the thread */
         for (i = 0; i < 5000 && !w->write->done; i++) {
@@ -793,6 +804,8 @@ ngx_http_lead_write_exit(ngx_log_t *log)
                       "\"%s\" could not take them", w->dropped,
                       w->lmcf->store.data);
     }
+
+    ngx_http_lead_outbox_exit(w, log);
 
     lead_store_close(w->thread_store);
     lead_store_close(w->store);

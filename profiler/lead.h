@@ -49,21 +49,15 @@ enum {
 #define LEAD_TIME_LEN         25       /* "2026-12-24T09:30:00.000Z" */
 #define LEAD_DEFAULT_MAP_SIZE ((uint64_t) 1 << 30)
 
-typedef struct {
-    const char  *data;
-    size_t       len;
-} lead_str;
+typedef struct { const char *data; size_t len; } lead_str;
 
 struct sockaddr;
 
 /* ---- output ------------------------------------------------------------ */
 
-/* A buffer that grows; after a failed append oom is set and it stays. */
-typedef struct {
-    char    *data;         /* NUL-terminated when not NULL */
-    size_t   len, cap;
-    int      oom;
-} lead_buf;
+/* A buffer that grows (data NUL-terminated when not NULL); after a
+   failed append oom is set and it stays. */
+typedef struct { char *data; size_t len, cap; int oom; } lead_buf;
 void lead_buf_free(lead_buf *b);
 void lead_buf_puts(lead_buf *b, const char *s);
 void lead_buf_printf(lead_buf *b, const char *fmt, ...)
@@ -190,12 +184,10 @@ int lead_hits_finish(const lead_hits *h, const lead_rules *rules,
 /* ---- the store --------------------------------------------------------- */
 
 typedef struct lead_store lead_store;
-typedef struct {
-    uint64_t  map_size;    /* 0: LEAD_DEFAULT_MAP_SIZE, or the file's */
-    int       read_only;
-    int       existing;    /* refuse a missing store; keep its map size */
-    int       nosync;      /* for bulk loads that can be run again */
-} lead_store_opts;
+/* map_size 0: LEAD_DEFAULT_MAP_SIZE, or the file's; existing: refuse a
+   missing store, keep its map size; nosync: for bulk loads run again. */
+typedef struct { uint64_t map_size; int read_only, existing, nosync; }
+    lead_store_opts;
 
 /* Opens (creating when writable) the store in dir; errbuf says why not. */
 int lead_store_open(lead_store **out, const char *dir,
@@ -213,8 +205,7 @@ int lead_store_put_assets(lead_store *s, const lead_rules *r);
 int lead_store_grow(lead_store *s, uint64_t bytes);
 
 typedef struct {
-    uint8_t   id[LEAD_ID_LEN];
-    uint64_t  first_ms, last_ms, events;
+    uint8_t id[LEAD_ID_LEN]; uint64_t first_ms, last_ms, events;
 } lead_visitor;
 
 /* In time order; a callback returns non-zero to stop (LEAD_ECALLBACK). */
@@ -305,8 +296,7 @@ typedef struct {
     lead_str   email;          /* normalised */
     lead_str   name;
     lead_str   topics;         /* subscribed topics, space-separated */
-    uint64_t   created_ms;     /* first identified */
-    uint64_t   updated_ms;     /* last filled the form */
+    uint64_t   created_ms, updated_ms;   /* identified; last form */
     int        contact, subscribed;    /* asked to be contacted; to news */
 } lead_person;
 typedef int (*lead_person_fn)(void *arg, const lead_person *p);
@@ -384,12 +374,9 @@ int lead_store_compact(lead_store *s);
 
 /* ---- scores ------------------------------------------------------------ */
 
-/* What a request shows of its visitor ($lead_score and the others). */
-typedef struct {
-    int64_t  score;          /* engagement, rounded */
-    int      status;         /* LEAD_STATUS_ANONYMOUS for no lead */
-    char     cell[3];        /* grade and band, "A1"; "" when anonymous */
-} lead_profile;
+/* What a request shows of its visitor ($lead_score and the others): the
+   engagement rounded, LEAD_STATUS_ANONYMOUS for no lead, the cell "A1". */
+typedef struct { int64_t score; int status; char cell[3]; } lead_profile;
 
 /* The visitor's, or with lead_id (its lead, NULL: none) the lead's. */
 int lead_store_profile(lead_store *s, const lead_rules *r,
@@ -415,13 +402,28 @@ int lead_store_promote_lead(lead_store *s, const lead_rules *r,
 int lead_store_promote_batch(lead_store *s, const lead_rules *r,
     const lead_batch *b, uint64_t now_ms, lead_promoted_fn fn, void *arg);
 
-/* The notice of a new mql, as JSON: the lead, its cell, the cause and
-   its hot content; of a claim: the lead and url?confirm=TOKEN. */
-int lead_mql_notice(lead_buf *out, lead_store *s, const lead_rules *r,
-    const uint8_t lead_id[LEAD_ID_LEN], const char *cause, uint64_t at_ms);
-int lead_confirm_notice(lead_buf *out, lead_store *s, const uint8_t *secret,
-    size_t secret_len, const char *url, const uint8_t visitor[LEAD_ID_LEN],
-    const uint8_t lead_id[LEAD_ID_LEN], uint64_t now_ms);
+/* Notices (mql, returned, confirm) queued in the store with what they
+   announce.  A run, one transaction: done's outcomes applied (2xx: sent;
+   else retried after retry_ms doubling to 5 min, failed after 10 tries;
+   DROP: gone; RELEASE: due now), then up to max due leased for 2 min
+   into taken (send 0: dropped instead; trimmed: over the queue's cap). */
+enum { LEAD_NOTICE_DROP = 1, LEAD_NOTICE_RELEASE };
+typedef struct {
+    uint64_t due_ms, at_ms;         /* kind, at_ms and lead: its identity */
+    uint8_t lead[LEAD_ID_LEN], visitor[LEAD_ID_LEN];
+    int kind; unsigned tries, status;     /* the last answer's, 0: none */
+    char text[512];
+} lead_notice;
+typedef struct {
+    uint64_t now_ms, retry_ms; int send; lead_notice *done, *taken;
+    size_t ndone, max, ntaken, trimmed;
+} lead_notices_run;
+int lead_store_notices_run(lead_store *s, lead_notices_run *run);
+/* Its JSON with an "id" a receiver dedupes on, the lead as it is now;
+   LEAD_ENOTFOUND: the lead is gone, LEAD_EINVAL: no confirm url. */
+int lead_notice_json(lead_buf *out, lead_store *s, const lead_rules *r,
+    const lead_notice *n, const uint8_t *secret, size_t secret_len,
+    const char *confirm_url);
 
 /* ---- what sales and marketers read ------------------------------------- */
 
@@ -435,8 +437,7 @@ typedef struct {
     int          sort;
     char         owner[128 + 1]; /* "": anyone's, or none's (only) */
     unsigned     only;           /* LEAD_ONLY_*: overdue, unassigned, calls */
-    size_t       offset;         /* the rows wanted: from here, */
-    size_t       limit;          /* ... this many; 0: all */
+    size_t       offset, limit;  /* the rows wanted; limit 0: all */
 } lead_filter;
 
 void lead_filter_init(lead_filter *f);
@@ -446,7 +447,7 @@ int lead_filter_set(lead_filter *f, const lead_rules *r, const char *key,
     const char *value, size_t len, char *err, size_t errlen);
 
 enum { LEAD_REPORT_LEADS, LEAD_REPORT_LEAD, LEAD_REPORT_FUNNEL,
-       LEAD_REPORT_ACCOUNTS, LEAD_REPORT_ASSETS };
+       LEAD_REPORT_ACCOUNTS, LEAD_REPORT_ASSETS, LEAD_REPORT_NOTICES };
 enum { LEAD_REPORT_TEXT, LEAD_REPORT_JSON, LEAD_REPORT_CSV };
 
 typedef struct {
@@ -488,8 +489,7 @@ typedef struct {
     const char     *type;           /* Content-Type */
     const char     *disposition;    /* Content-Disposition, or NULL */
     int             cacheable;      /* the style sheet and script */
-    lead_buf        location;       /* where a 303 goes */
-    lead_buf        body;
+    lead_buf        location, body; /* where a 303 goes; the page */
 } lead_sales_response;
 
 /* Fills resp (free its buffers after); never fails without a page. */

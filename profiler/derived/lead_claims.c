@@ -255,6 +255,10 @@ claim(lead_store *s, MDB_txn *txn, const uint8_t *visitor,
             d.notices++;
             *outcome = LEAD_IDENT_NOTIFY;
         }
+        if (rc == LEAD_OK && *outcome == LEAD_IDENT_NOTIFY) {
+            rc = lead_store_notice_add_txn(s, txn, LEAD_NOTICE_CONFIRM,
+                                           lead_id, visitor, now_ms, "");
+        }
     }
 
     return rc == LEAD_OK ? write_claimer(s, txn, visitor, &d) : rc;

@@ -215,5 +215,25 @@ int lead_store_owners(lead_store *s, lead_owner **out, size_t *n);
 /* The MQLs that asked for a call (ids by id, malloc'd); *known 0 when
    the tables are not built yet. */
 int lead_store_calls(lead_store *s, uint8_t **ids, size_t *n, int *known);
+ * Notices (lead_notices.c; lead_notice and the run in lead.h): queued in
+ * the transaction of what they announce (text: the cause or the reason;
+ * visitor: the claimer, for confirm only).  A run keeps LEAD_NOTICES_MAX
+ * at most: past it the oldest failed go first, then the oldest pending.
+ */
+enum { LEAD_NOTICE_MQL = 1, LEAD_NOTICE_RETURNED, LEAD_NOTICE_CONFIRM };
+#define LEAD_NOTICES_MAX          10000
+#define LEAD_NOTICE_TRIES         10
+#define LEAD_NOTICE_LEASE_MS      (2 * 60 * 1000)
+#define LEAD_NOTICE_MAX_WAIT_MS   (5 * 60 * 1000)
+
+int lead_store_notice_add_txn(lead_store *s, MDB_txn *txn, int kind,
+    const uint8_t lead[LEAD_ID_LEN], const uint8_t *visitor, uint64_t at_ms,
+    const char *text);
+/* Every notice kept, pending (by when due) then failed; and a lead's
+   notices gone (forget). */
+typedef int (*lead_notice_fn)(void *arg, const lead_notice *n);
+int lead_store_each_notice(lead_store *s, lead_notice_fn fn, void *arg);
+int lead_notices_forget_txn(lead_store *s, MDB_txn *txn,
+    const uint8_t lead[LEAD_ID_LEN]);
 
 #endif /* LEAD_DERIVED_H */

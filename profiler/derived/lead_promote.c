@@ -111,6 +111,11 @@ lead_store_promote_txn(lead_store *s, MDB_txn *txn, const lead_rules *r,
 
     rc = lead_store_transition(s, txn, lead_id, LEAD_STATUS_MQL, at, cause,
                                "", "");
+    if (rc == LEAD_OK) {
+        /* sales hear of it when this commits, from the store's queue */
+        rc = lead_store_notice_add_txn(s, txn, LEAD_NOTICE_MQL, lead_id,
+                                       NULL, at, cause);
+    }
     *promoted = rc == LEAD_OK;
     return rc;
 }

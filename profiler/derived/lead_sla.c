@@ -249,12 +249,15 @@ lead_store_return_overdue(lead_store *s, const lead_rules *r,
             memset(due[i].id, 0, LEAD_ID_LEN);
             continue;
         }
-        /* (a "returned" notice, queued in the store, belongs here: in the
-           transaction that returns the lead, so it is sent exactly once) */
+        /* its "returned" notice goes with it: sent exactly once */
         if (rc == LEAD_OK) {
             rc = lead_store_transition(s, txn, due[i].id,
                                        LEAD_STATUS_NURTURE, now_ms,
                                        LEAD_CAUSE_ACCEPT_WITHIN, "", reason);
+        }
+        if (rc == LEAD_OK) {
+            rc = lead_store_notice_add_txn(s, txn, LEAD_NOTICE_RETURNED,
+                                           due[i].id, NULL, now_ms, reason);
         }
     }
 

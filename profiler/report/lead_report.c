@@ -143,6 +143,27 @@ assets(lead_buf *out, lead_store *s, int format)
     return LEAD_OK;
 }
 
+static int
+notices(lead_buf *out, lead_store *s, int format)
+{
+    lead_outbox  o;
+    int          rc;
+
+    rc = lead_query_outbox(s, 0, &o);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+
+    if (format == LEAD_REPORT_JSON) {
+        lead_report_notices_json(out, &o);
+    } else {
+        lead_report_notices_text(out, &o);
+    }
+
+    lead_outbox_free(&o);
+    return LEAD_OK;
+}
+
 int
 lead_report(lead_buf *out, lead_store *s, const lead_report_request *req)
 {
@@ -177,6 +198,9 @@ lead_report(lead_buf *out, lead_store *s, const lead_report_request *req)
     case LEAD_REPORT_ACCOUNTS:
         rc = accounts(out, s, req->rules, req->now_ms,
                       req->filter ? req->filter : &any, req->format);
+        break;
+    case LEAD_REPORT_NOTICES:
+        rc = notices(out, s, req->format);
         break;
     default:
         rc = assets(out, s, req->format);

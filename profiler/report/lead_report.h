@@ -48,8 +48,19 @@ typedef struct {
 
 extern const lead_embedded  lead_sales_files[];
 
-/* The notice of a new mql, as JSON, for the person and score given. */
+/* The notice of a new mql, as JSON, for the person and score given; id:
+   the notice's (lead_notice_json). */
 void lead_mql_json(lead_buf *out, const lead_rules *r, const lead_person *p,
-    const lead_score *score, const char *cause, uint64_t at_ms);
+    const lead_score *score, const char *id, const char *cause,
+    uint64_t at_ms);
+
+/* A notice's kind by name, and its id (at most LEAD_NOTICE_ID_MAX). */
+#define LEAD_NOTICE_ID_MAX  64
+const char *lead_notice_kind(int kind);
+void lead_notice_id(char *out, size_t size, const lead_notice *n);
+
+/* The notices kept (leadctl notices): a table, or JSON. */
+void lead_report_notices_text(lead_buf *out, const lead_outbox *o);
+void lead_report_notices_json(lead_buf *out, const lead_outbox *o);
 
 #endif /* LEAD_REPORT_H */

@@ -34,6 +34,7 @@ static const char *const  lead_names[] = { LEAD_VALUES(NAME) NULL };
 static const char *const  funnel_names[] = { FUNNEL_VALUES(NAME) NULL };
 static const char *const  accounts_names[] = { ACCOUNTS_VALUES(NAME) NULL };
 static const char *const  error_names[] = { ERROR_VALUES(NAME) NULL };
+static const char *const  notices_names[] = { NOTICES_VALUES(NAME) NULL };
 
 #undef NAME
 
@@ -47,6 +48,7 @@ static const struct {
     [T_FUNNEL] = { "funnel.html", funnel_names },
     [T_ACCOUNTS] = { "accounts.html", accounts_names },
     [T_ERROR] = { "error.html", error_names },
+    [T_NOTICES] = { "notices.html", notices_names },
 };
 
 static const lead_embedded *
@@ -221,6 +223,10 @@ route(const lead_sales *app, lead_store *s, const lead_rules *r,
         lead_sales_accounts_page(&v, 0);
     } else if (path_is(p, "accounts.json")) {
         lead_sales_accounts_page(&v, 1);
+    } else if (path_is(p, "notices")) {
+        lead_sales_notices_page(&v, 0);
+    } else if (path_is(p, "notices.json")) {
+        lead_sales_notices_page(&v, 1);
     } else if (path_is(p, "assets.json")) {
         lead_sales_assets_json(&v);
     } else if ((file = asset_file(p, &resp->type)) != NULL) {

@@ -1,7 +1,8 @@
 /*
  * The sales view's insides, shared by its files: lead_sales.c (the app
  * and the router), lead_sales_view.c (what every page uses), and the
- * pages: lead_sales_leads.c, lead_sales_lead.c, lead_sales_funnel.c.
+ * pages: lead_sales_leads.c, lead_sales_lead.c, lead_sales_funnel.c,
+ * lead_sales_notices.c.
  * The router calls the pages, the pages call the view's helpers, and
  * the helpers call nothing of the sales view's above them.
  */
@@ -20,7 +21,8 @@
 
 /* ---- the templates ----------------------------------------------------- */
 
-enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_COUNT };
+enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_NOTICES,
+       T_COUNT };
 
 /*
  * Each template's placeholders, in the order its values are given: one
@@ -37,6 +39,7 @@ enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_COUNT };
     X(L_NAV_LEADS, "nav_leads")                                               \
     X(L_NAV_FUNNEL, "nav_funnel")                                             \
     X(L_NAV_ACCOUNTS, "nav_accounts")                                         \
+    X(L_NAV_NOTICES, "nav_notices")                                           \
     X(L_BODY, "&body")
 
 #define LEADS_VALUES(X)                                                       \
@@ -221,6 +224,22 @@ enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_COUNT };
     X(E_HEADING, "heading")                                                   \
     X(E_MESSAGE, "message")
 
+#define NOTICES_VALUES(X)                                                     \
+    X(N_BASE, "base")                                                         \
+    X(N_FAILED_COUNT, "failed_count")                                         \
+    X(N_PENDING, "pending")                                                   \
+    X(N_NONE, "none")                                                         \
+    X(N_MORE, "more")                                                         \
+    X(N_ROWS, "*rows")                                                        \
+    X(N_KIND, "kind")                                                         \
+    X(N_ID, "id")                                                             \
+    X(N_EMAIL, "email")                                                       \
+    X(N_CREATED_ISO, "created_iso")                                           \
+    X(N_CREATED_AGO, "created_ago")                                           \
+    X(N_TRIES, "tries")                                                       \
+    X(N_STATUS, "status")                                                     \
+    X(N_TEXT, "text")
+
 #define LEAD_SALES_INDEX(index, name)  index,
 
 enum { LAYOUT_VALUES(LEAD_SALES_INDEX) L_COUNT };
@@ -229,6 +248,7 @@ enum { LEAD_VALUES(LEAD_SALES_INDEX) D_NVALUES };
 enum { FUNNEL_VALUES(LEAD_SALES_INDEX) F_NVALUES };
 enum { ACCOUNTS_VALUES(LEAD_SALES_INDEX) A_NVALUES };
 enum { ERROR_VALUES(LEAD_SALES_INDEX) E_NVALUES };
+enum { NOTICES_VALUES(LEAD_SALES_INDEX) N_NVALUES };
 
 struct lead_sales {
     lead_tmpl  *tmpl[T_COUNT];
@@ -300,5 +320,8 @@ void lead_sales_lead_action(view *v, const char *hex);
 void lead_sales_funnel_page(view *v, int json);
 void lead_sales_assets_json(view *v);
 void lead_sales_accounts_page(view *v, int json);
+
+/* lead_sales_notices.c */
+void lead_sales_notices_page(view *v, int json);
 
 #endif /* LEAD_SALES_H */

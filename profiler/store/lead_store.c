@@ -183,6 +183,10 @@ open_dbs(lead_store *s)
         }
         s->sla = rc == 0;
     }
+    if (rc == 0 || rc == MDB_NOTFOUND) {
+        rc = mdb_dbi_open(txn, "notices", flags, &s->notices);
+        s->noticing = rc == 0;
+    }
     if (rc != 0 && rc != MDB_NOTFOUND) {
         mdb_txn_abort(txn);
         return lead_store_mdb_fail(s, rc, "mdb_dbi_open");

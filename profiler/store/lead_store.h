@@ -32,11 +32,13 @@ struct lead_store {
     MDB_dbi    mqls;        /* became mql + lead id (derived/lead_mqls.c) */
     MDB_dbi    calls;       /* lead id: it asked for a call */
     MDB_dbi    owners;      /* lead id -> its owner's name */
+    MDB_dbi    notices;     /* notices to send (derived/lead_notices.c) */
     int        folding;     /* those four exist (an older store has none) */
     int        bounded;     /* "seen" exists: anonymous data is counted */
     int        claiming;    /* claims exists (an older store has none) */
     int        sla;         /* mqls, calls, owners exist (nor do those) */
     int        sla_built;   /* mqls holds every mql (meta LEAD_META_MQLS) */
+    int        noticing;    /* notices exists (an older store has none) */
     int        read_only;
     int        empty;      /* read-only open of a store never written */
     int        partial;    /* read-only open of a store missing tables */

@@ -229,5 +229,19 @@ void lead_row_due(lead_row *row, const lead_rules *r, uint64_t now_ms);
 /* The lead's owner, copied into the arena ("" when none). */
 lead_str lead_query_owner(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
     lead_arena *a);
+/* The notices kept (lead_outbox.c): every one, or the failed only; with
+   how many are pending and failed in all. */
+typedef struct {
+    lead_notice  n;
+    char         email[LEAD_EMAIL_MAX + 1];
+} lead_outbox_row;
+
+typedef struct {
+    lead_outbox_row  *rows;
+    size_t            n, pending, failed;
+} lead_outbox;
+
+int lead_query_outbox(lead_store *s, int failed_only, lead_outbox *out);
+void lead_outbox_free(lead_outbox *o);
 
 #endif /* LEAD_VIEW_H */

@@ -165,6 +165,7 @@ def test_rules_scan_lists_untagged_content():
         "/sales/layout.html,{{title}} · lead sales view,,,,",
         "/sales/lead.html,{{trend_label}},,,,",
         "/sales/leads.html,{{trend_label}},,,,",
+        "/sales/notices.html,notices.html,,,,",
         "/sales/sales.css,sales.css,,,,",
         "/sales/sales.js,sales.js,,,,"]
 
