@@ -215,6 +215,8 @@ int lead_store_owners(lead_store *s, lead_owner **out, size_t *n);
 /* The MQLs that asked for a call (ids by id, malloc'd); *known 0 when
    the tables are not built yet. */
 int lead_store_calls(lead_store *s, uint8_t **ids, size_t *n, int *known);
+
+/*
  * Notices (lead_notices.c; lead_notice and the run in lead.h): queued in
  * the transaction of what they announce (text: the cause or the reason;
  * visitor: the claimer, for confirm only).  A run keeps LEAD_NOTICES_MAX
