@@ -9,6 +9,7 @@ for a while, across a reload and a restart, and with two workers.
 
 import http.server
 import json
+import os
 import re
 import threading
 import time
@@ -152,9 +153,12 @@ def test_notice_leaves_an_idle_server(site, hook):
     b = Browser(site)
     b.identify("ada@acme.example", name="Ada Lovelace")
     assert b.get("/library/network-map.pdf").status_code == 200
+    read = time.time()
 
-    # not one request more: the write path sends it by itself
+    # not one request more: the write path sends it by itself, within a
+    # second of the flush (100 ms here) that stores the read
     (notice,) = hook.wait(1, 5)
+    assert hook.arrived[0] - read < 1.1 + 0.5, hook.arrived[0] - read
     path, ctype, _ = hook.received[0]
     assert path == "/hook" and ctype == "application/json"
     assert notice["event"] == "mql"
@@ -186,6 +190,29 @@ def test_refused_notice_is_retried_with_its_id(site, hook):
     assert first["cause"] == "asked to be contacted"
     assert "retrying in" in site.error_log()
     assert wait_sent(site)
+
+
+def test_mql_not_accepted_in_time_is_announced_returned(prefix, hook):
+    n = notify_site(prefix, hook.port)
+    path = os.path.join(prefix, "rules", "scoring.conf")
+    with open(path, "a") as f:
+        f.write("accept_within 2s;\n")
+    site = n.start()
+    try:
+        Browser(site).identify("lena@acme.example", name="Lena",
+                               contact="1")
+        mql, returned = hook.wait(2, 10)
+        assert mql["event"] == "mql"
+        assert returned["event"] == "returned"
+        assert returned["reason"] == "not accepted within 2s"
+        assert returned["lead"]["email"] == "lena@acme.example"
+        assert returned["id"].startswith("returned-" + mql["lead"]["id"])
+        assert returned["id"] != mql["id"]
+        assert wait_sent(site)
+        time.sleep(1)
+        assert len(hook.received) == 2
+    finally:
+        n.quit()
 
 
 def test_receiver_down_reload_restart(prefix):
