@@ -106,14 +106,13 @@ typedef struct {
     uint64_t     dt;                /* from T0 */
 } visit;
 
-/* Commits the visits as one batch, then folds (and promotes) as nginx. */
-static void
-read_batch(world *w, const visit *v, size_t n, uint64_t now_ms)
+/* The visits committed as one batch, returned. */
+static lead_batch *
+commit_visits(world *w, const visit *v, size_t n)
 {
     lead_batch  *b = lead_batch_new((n + 1) * (LEAD_EVENT_MAX_SIZE + 2));
     lead_event   ev;
     size_t       i;
-    int          rc, more;
 
     assert_non_null(b);
     for (i = 0; i < n; i++) {
@@ -121,6 +120,15 @@ read_batch(world *w, const visit *v, size_t n, uint64_t now_ms)
         assert_int_equal(lead_batch_add(b, &ev), LEAD_OK);
     }
     assert_int_equal(lead_store_commit(w->s, b), LEAD_OK);
+    return b;
+}
+
+/* Commits the visits as one batch, then folds (and promotes) as nginx. */
+static void
+read_batch(world *w, const visit *v, size_t n, uint64_t now_ms)
+{
+    lead_batch  *b = commit_visits(w, v, n);
+    int          rc, more;
 
     do {
         rc = lead_store_fold(w->s, w->rules, now_ms, 10000, on_promoted, w,
@@ -351,16 +359,8 @@ test_promote_the_lead_of_the_event(void **state)
 static void
 commit_batch(world *w, const visit *v, size_t n, uint64_t now_ms)
 {
-    lead_batch  *b = lead_batch_new((n + 1) * (LEAD_EVENT_MAX_SIZE + 2));
-    lead_event   ev;
-    size_t       i;
+    lead_batch  *b = commit_visits(w, v, n);
 
-    assert_non_null(b);
-    for (i = 0; i < n; i++) {
-        make_event(&ev, w->rules, v[i].who, v[i].path, T0 + v[i].dt);
-        assert_int_equal(lead_batch_add(b, &ev), LEAD_OK);
-    }
-    assert_int_equal(lead_store_commit(w->s, b), LEAD_OK);
     assert_int_equal(lead_store_promote_batch(w->s, w->rules, b, now_ms,
                                               on_promoted, w), LEAD_OK);
     lead_batch_free(b);
