@@ -88,7 +88,6 @@ void lead_cookie_cache_free(lead_cookie_cache *c);
 int lead_cookie_verify_cached(lead_cookie_cache *c, const uint8_t *secret,
     size_t secret_len, const char *value, size_t len,
     uint8_t id[LEAD_ID_LEN]);
-
 /* The form's anti-CSRF token: a MAC of the visitor id. */
 void lead_form_token(const uint8_t *secret, size_t secret_len,
     const uint8_t visitor[LEAD_ID_LEN], char out[LEAD_TOKEN_LEN]);
@@ -163,7 +162,6 @@ typedef struct {
 typedef struct lead_batch lead_batch;           /* events to commit together */
 lead_batch *lead_batch_new(size_t max_bytes);
 void lead_batch_free(lead_batch *b);
-
 /* Hits: what a worker keeps of each request it served (an event without
    path, asset or place, the target as sent, the client's address or
    NULL); lead_hits_finish makes their events off the request path, each
@@ -175,7 +173,6 @@ int lead_hits_add(lead_hits *h, const lead_event *ev, const char *target,
     size_t len, const struct sockaddr *client);
 size_t lead_hits_count(const lead_hits *h);
 void lead_hits_clear(lead_hits *h);
-
 /* rules and geoip may be NULL; events is cleared first. */
 typedef struct lead_rules lead_rules;
 int lead_hits_finish(const lead_hits *h, const lead_rules *rules,
@@ -198,12 +195,10 @@ lead_store *lead_store_share(lead_store *s);
 const char *lead_store_errmsg(const lead_store *s);
 /* LEAD_EDAMAGED, why in err, if data.mdb is not whole (walk: all trees) */
 int lead_store_verify(const char *dir, int walk, char *err, size_t errlen);
-
 /* The rules' assets into the catalogue, so titles outlive the rules. */
 int lead_store_put_assets(lead_store *s, const lead_rules *r);
 /* The map made bytes larger, for good: room to erase from a full store. */
 int lead_store_grow(lead_store *s, uint64_t bytes);
-
 typedef struct {
     uint8_t id[LEAD_ID_LEN]; uint64_t first_ms, last_ms, events;
 } lead_visitor;
@@ -324,24 +319,31 @@ int lead_store_visitor_lead(lead_store *s,
 int lead_store_find_lead(lead_store *s, const char *who, size_t len,
     lead_person_fn fn, void *arg);
 
-/* A lead becomes mql by itself; sales move it on, or back to nurture. */
+/* A lead becomes mql by itself; sales move it on to won or lost, or back
+   to nurture. */
 enum { LEAD_STATUS_ANONYMOUS /* no lead */, LEAD_STATUS_IDENTIFIED,
        LEAD_STATUS_MQL, LEAD_STATUS_SAL, LEAD_STATUS_SQL, LEAD_STATUS_WON,
-       LEAD_STATUS_NURTURE, LEAD_NSTATUSES };
+       LEAD_STATUS_NURTURE, LEAD_STATUS_LOST, LEAD_NSTATUSES };
 
 const char *lead_status_name(int status);
 int lead_status_parse(const char *name, size_t len);   /* -1 if unknown */
 int lead_store_get_status(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
     int *status, uint64_t *since_ms);
-
 /* Kept with its cause, who and reason; LEAD_EINVAL for a move not allowed. */
 int lead_store_set_status(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
     int to, uint64_t now_ms, const char *cause, const char *who,
     const char *reason);
+/* What a deal came to: won's amount (cents of currency, ISO 4217) and
+   close date, lost's too (amount 0); lead_store_close_deal makes the
+   change and keeps o with it (won or lost only; lost needs a reason). */
+typedef struct { int64_t amount; char currency[4]; uint64_t closed_ms; }
+    lead_outcome;
+int lead_store_close_deal(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
+    int to, uint64_t now_ms, const lead_outcome *o, const char *who,
+    const char *reason);
 
 /* What an erase took away; bytes: of anonymous data. */
 typedef struct { size_t leads, visitors, events, bytes; } lead_erased;
-
 /* MQLs not accepted within r's accept_within back to nurture, oldest
    first, at most max a transaction; then fn hears of each, and why. */
 typedef int (*lead_returned_fn)(void *arg,
@@ -355,7 +357,6 @@ int lead_store_assign(lead_store *s, const char *who, size_t len,
 /* A person erased (by e-mail or hex id): lead, statuses, scores, reads. */
 int lead_store_forget(lead_store *s, const char *who, size_t len,
     lead_erased *out);
-
 /* The batch's events in short transactions, anonymous data (visitors with
    no lead) under anon_max bytes (0: no bound): the oldest are evicted. */
 typedef struct { size_t stored, dropped; lead_erased evicted; } lead_committed;
@@ -366,7 +367,6 @@ int lead_store_commit_bounded(lead_store *s, const lead_batch *b,
    seen before before_ms go, from the visitor id from on; *more if more. */
 int lead_store_purge_anonymous(lead_store *s, uint64_t before_ms, size_t max,
     uint8_t from[LEAD_ID_LEN], lead_erased *out, int *more);
-
 /* A compacted copy into dir/data.mdb, safe while nginx writes. */
 int lead_store_backup(lead_store *s, const char *dir);
 /* The store rewritten compacted; refused while another process has it. */

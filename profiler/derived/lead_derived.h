@@ -238,4 +238,16 @@ int lead_store_each_notice(lead_store *s, lead_notice_fn fn, void *arg);
 int lead_notices_forget_txn(lead_store *s, MDB_txn *txn,
     const uint8_t lead[LEAD_ID_LEN]);
 
+/*
+ * Outcomes (lead_outcome.c): what a deal won or lost came to, kept with
+ * the change that closed it (lead_store_close_deal); LEAD_ENOTFOUND when
+ * the lead never closed one.
+ */
+int lead_outcome_put_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
+    const lead_outcome *o);
+int lead_store_outcome_txn(lead_store *s, MDB_txn *txn,
+    const uint8_t *lead_id, lead_outcome *o);
+int lead_outcome_forget_txn(lead_store *s, MDB_txn *txn,
+    const uint8_t *lead_id);
+
 #endif /* LEAD_DERIVED_H */

@@ -329,6 +329,9 @@ erase_lead(lead_store *s, MDB_txn *txn, const uint8_t *lead_id)
     if (rc == LEAD_OK) {
         rc = lead_notices_forget_txn(s, txn, lead_id);
     }
+    if (rc == LEAD_OK) {
+        rc = lead_outcome_forget_txn(s, txn, lead_id);
+    }
     if (rc != LEAD_OK || !s->folding) {
         return rc;
     }

@@ -21,7 +21,7 @@
 #define TKEY_LEN  (LEAD_ID_LEN + 8 + 4)
 
 static const char  *status_names[LEAD_NSTATUSES] = {
-    "anonymous", "identified", "mql", "sal", "sql", "won", "nurture"
+    "anonymous", "identified", "mql", "sal", "sql", "won", "nurture", "lost"
 };
 
 const char *
@@ -61,9 +61,12 @@ lead_status_allowed(int from, int to)
         return from == LEAD_STATUS_SAL;
     case LEAD_STATUS_WON:
         return from == LEAD_STATUS_SQL;
+    case LEAD_STATUS_LOST:
+        return from == LEAD_STATUS_SAL || from == LEAD_STATUS_SQL;
     case LEAD_STATUS_NURTURE:
+        /* a deal lost may be worth nurturing again */
         return from == LEAD_STATUS_MQL || from == LEAD_STATUS_SAL
-               || from == LEAD_STATUS_SQL;
+               || from == LEAD_STATUS_SQL || from == LEAD_STATUS_LOST;
     default:
         return 0;
     }
@@ -156,6 +159,10 @@ lead_store_transition(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
         return lead_store_fail(s, LEAD_EINVAL, "a lead goes back to "
                                "marketing (nurture) with a reason");
     }
+    if (to == LEAD_STATUS_LOST && (reason == NULL || reason[0] == '\0')) {
+        return lead_store_fail(s, LEAD_EINVAL, "a deal is lost with a "
+                               "reason");
+    }
 
     rc = lead_sla_transition_txn(s, txn, lead_id, from, since, to, now_ms,
                                  who);
@@ -219,10 +226,11 @@ lead_store_transition(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
     return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "writing a status");
 }
 
-int
-lead_store_set_status(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
-    int to, uint64_t now_ms, const char *cause, const char *who,
-    const char *reason)
+/* One change of a known lead in its own transaction, with its outcome. */
+static int
+change(lead_store *s, const uint8_t *lead_id, int to, uint64_t now_ms,
+    const char *cause, const char *who, const char *reason,
+    const lead_outcome *o)
 {
     MDB_txn  *txn;
     MDB_val   key, val;
@@ -244,6 +252,9 @@ lead_store_set_status(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
 
     rc = lead_store_transition(s, txn, lead_id, to, now_ms, cause, who,
                                reason);
+    if (rc == LEAD_OK && o) {
+        rc = lead_outcome_put_txn(s, txn, lead_id, o);
+    }
     if (rc != LEAD_OK) {
         mdb_txn_abort(txn);
         return rc;
@@ -251,6 +262,30 @@ lead_store_set_status(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
 
     rc = mdb_txn_commit(txn);
     return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "mdb_txn_commit");
+}
+
+int
+lead_store_set_status(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
+    int to, uint64_t now_ms, const char *cause, const char *who,
+    const char *reason)
+{
+    return change(s, lead_id, to, now_ms, cause, who, reason, NULL);
+}
+
+int
+lead_store_close_deal(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
+    int to, uint64_t now_ms, const lead_outcome *o, const char *who,
+    const char *reason)
+{
+    if (to != LEAD_STATUS_WON && to != LEAD_STATUS_LOST) {
+        return lead_store_fail(s, LEAD_EINVAL, "only a deal won or lost "
+                               "has an outcome");
+    }
+    if (o->amount < 0 || (to == LEAD_STATUS_LOST && o->amount != 0)) {
+        return lead_store_fail(s, LEAD_EINVAL, "an amount won is not "
+                               "negative, and a deal lost has none");
+    }
+    return change(s, lead_id, to, now_ms, "", who, reason, o);
 }
 
 typedef struct {

@@ -187,6 +187,10 @@ open_dbs(lead_store *s)
         rc = mdb_dbi_open(txn, "notices", flags, &s->notices);
         s->noticing = rc == 0;
     }
+    if (rc == 0 || rc == MDB_NOTFOUND) {
+        rc = mdb_dbi_open(txn, "outcomes", flags, &s->outcomes);
+        s->closing = rc == 0;
+    }
     if (rc != 0 && rc != MDB_NOTFOUND) {
         mdb_txn_abort(txn);
         return lead_store_mdb_fail(s, rc, "mdb_dbi_open");

@@ -33,12 +33,14 @@ struct lead_store {
     MDB_dbi    calls;       /* lead id: it asked for a call */
     MDB_dbi    owners;      /* lead id -> its owner's name */
     MDB_dbi    notices;     /* notices to send (derived/lead_notices.c) */
+    MDB_dbi    outcomes;    /* lead id -> its deal (derived/lead_outcome.c) */
     int        folding;     /* those four exist (an older store has none) */
     int        bounded;     /* "seen" exists: anonymous data is counted */
     int        claiming;    /* claims exists (an older store has none) */
     int        sla;         /* mqls, calls, owners exist (nor do those) */
     int        sla_built;   /* mqls holds every mql (meta LEAD_META_MQLS) */
     int        noticing;    /* notices exists (an older store has none) */
+    int        closing;     /* outcomes exists (nor has it that) */
     int        read_only;
     int        empty;      /* read-only open of a store never written */
     int        partial;    /* read-only open of a store missing tables */

@@ -32,7 +32,8 @@ enum {
     SAL = LEAD_STATUS_SAL,
     SQL = LEAD_STATUS_SQL,
     WON = LEAD_STATUS_WON,
-    NURTURE = LEAD_STATUS_NURTURE
+    NURTURE = LEAD_STATUS_NURTURE,
+    LOST = LEAD_STATUS_LOST
 };
 
 /* ---- a fresh store ----------------------------------------------------- */

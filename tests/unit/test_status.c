@@ -24,6 +24,9 @@ test_status_allowed(void **state)
         { MQL, NURTURE },
         { SAL, NURTURE },
         { SQL, NURTURE },
+        { SAL, LOST },
+        { SQL, LOST },
+        { LOST, NURTURE },          /* a deal lost, worth nurturing again */
     };
     int     from, to, want;
     size_t  i;
@@ -50,7 +53,8 @@ static void
 test_status_names(void **state)
 {
     static const char  *names[LEAD_NSTATUSES] = {
-        "anonymous", "identified", "mql", "sal", "sql", "won", "nurture"
+        "anonymous", "identified", "mql", "sal", "sql", "won", "nurture",
+        "lost"
     };
     /* near misses: a prefix, a longer word, a trailing byte */
     static const struct {
@@ -59,7 +63,7 @@ test_status_names(void **state)
     } unknown[] = {
         { "", 0 }, { "m", 1 }, { "mq", 2 }, { "mqlx", 4 },
         { "identify", 8 }, { "nurtured", 8 }, { "won ", 4 },
-        { "mql\0", 4 }, { "lost", 4 }, { "unknown", 7 },
+        { "mql\0", 4 }, { "lose", 4 }, { "unknown", 7 },
     };
     static const int    bad[] = { -1, LEAD_NSTATUSES, 100, -100 };
     size_t              i;
@@ -235,6 +239,69 @@ test_nurture_reason(void **state)
     lead_store_close(s);
 }
 
+/*
+ * A deal closes won with its amount and date, or lost with a reason; the
+ * outcome is kept with the change, read back, and forgotten with the lead.
+ */
+static void
+test_close_deal(void **state)
+{
+    uint8_t        ada[LEAD_ID_LEN], bob[LEAD_ID_LEN];
+    lead_store    *s = open_store(state);
+    lead_outcome   won = { 1200050, "EUR", T0 + 5 * DAY }, lost = { 0, "", 0 },
+                   got;
+    lead_erased    erased;
+    MDB_txn       *txn;
+
+    identify(s, 'a', "ada@example.com", 1, T0, ada, 1);
+    identify(s, 'b', "bob@example.com", 1, T0, bob, 1);
+
+    /* won only from sql, an amount not negative, lost with a reason */
+    assert_int_equal(lead_store_close_deal(s, ada, WON, T0 + HOUR, &won,
+                                           "sam", ""), LEAD_EINVAL);
+    assert_int_equal(lead_store_close_deal(s, ada, SQL, T0 + HOUR, &won,
+                                           "sam", ""), LEAD_EINVAL);
+    set_status_ok(s, ada, SAL, T0 + HOUR, "", "sam", "");
+    set_status_ok(s, ada, SQL, T0 + 2 * HOUR, "", "sam", "");
+    won.amount = -1;
+    assert_int_equal(lead_store_close_deal(s, ada, WON, T0 + 3 * HOUR, &won,
+                                           "sam", ""), LEAD_EINVAL);
+    won.amount = 1200050;
+    assert_int_equal(lead_store_close_deal(s, ada, WON, T0 + 3 * HOUR, &won,
+                                           "sam", ""), LEAD_OK);
+    expect_status(s, ada, WON, T0 + 3 * HOUR);
+
+    set_status_ok(s, bob, SAL, T0 + HOUR, "", "sam", "");
+    assert_int_equal(lead_store_close_deal(s, bob, LOST, T0 + 2 * HOUR,
+                                           &lost, "sam", ""), LEAD_EINVAL);
+    assert_non_null(strstr(lead_store_errmsg(s), "with a reason"));
+    assert_int_equal(lead_store_close_deal(s, bob, LOST, T0 + 2 * HOUR,
+                                           &lost, "sam", "went with a rival"),
+                     LEAD_OK);
+    EXPECT_HISTORY(s, bob, FORM(0), CALL(0), { HOUR, MQL, SAL, "", "sam", "" },
+                   { 2 * HOUR, SAL, LOST, "", "sam", "went with a rival" });
+
+    assert_int_equal(lead_store_read_begin(s, &txn), LEAD_OK);
+    assert_int_equal(lead_store_outcome_txn(s, txn, ada, &got), LEAD_OK);
+    assert_true(got.amount == 1200050 && got.closed_ms == T0 + 5 * DAY);
+    assert_string_equal(got.currency, "EUR");
+    assert_int_equal(lead_store_outcome_txn(s, txn, bob, &got), LEAD_OK);
+    assert_true(got.amount == 0 && got.currency[0] == '\0');
+    lead_store_read_end(s, txn);
+
+    /* lost is no end: marketing may nurture it again */
+    set_status_ok(s, bob, NURTURE, T0 + DAY, "", "sam", "ask again in Q3");
+
+    assert_int_equal(lead_store_forget(s, "ada@example.com", 15, &erased),
+                     LEAD_OK);
+    assert_int_equal(lead_store_read_begin(s, &txn), LEAD_OK);
+    assert_int_equal(lead_store_outcome_txn(s, txn, ada, &got),
+                     LEAD_ENOTFOUND);
+    lead_store_read_end(s, txn);
+
+    lead_store_close(s);
+}
+
 static void
 test_status_unknown_lead(void **state)
 {
@@ -374,6 +441,7 @@ main(void)
         T(test_status_chain),
         T(test_status_refused),
         T(test_nurture_reason),
+        T(test_close_deal),
         T(test_status_unknown_lead),
         T(test_same_millisecond),
         T(test_all_transitions),
