@@ -56,7 +56,8 @@ lead_status_allowed(int from, int to)
         /* a rejected lead can qualify again */
         return from == LEAD_STATUS_IDENTIFIED || from == LEAD_STATUS_NURTURE;
     case LEAD_STATUS_SAL:
-        return from == LEAD_STATUS_MQL;
+        /* or a lead sales found themselves (lead_store_add_lead) */
+        return from == LEAD_STATUS_MQL || from == LEAD_STATUS_ANONYMOUS;
     case LEAD_STATUS_SQL:
         return from == LEAD_STATUS_SAL;
     case LEAD_STATUS_WON:

@@ -1,8 +1,7 @@
 #include "unit.h"
+#include "rules_fixture.h"
 
 /* Deals: amounts and currencies as typed, the default currency. */
-
-#define N_ELEMS(a)  (sizeof(a) / sizeof((a)[0]))
 
 static void
 test_amount_parse(void **state)
@@ -80,12 +79,40 @@ test_currency_parse(void **state)
                      LEAD_EINVAL);
 }
 
+static void
+test_currency_conf(void **state)
+{
+    lead_rules  *r;
+
+    (void) state;
+
+    r = parse_ok("", HEADER);
+    assert_string_equal(lead_rules_currency(r), "EUR");
+    lead_rules_free(r);
+
+    r = parse_ok("mql_threshold 50;\ncurrency USD;\n", HEADER);
+    assert_string_equal(lead_rules_currency(r), "USD");
+    lead_rules_free(r);
+
+    expect_err("currency eur;", HEADER, CONF(1) "invalid currency \"eur\" "
+               "(expected three capital letters, ISO 4217: EUR, USD)");
+    expect_err("currency EURO;", HEADER, CONF(1) "invalid currency \"EURO\" "
+               "(expected three capital letters, ISO 4217: EUR, USD)");
+    expect_err("currency;", HEADER, CONF(1) "\"currency\" takes one "
+               "currency code, e.g. EUR");
+    expect_err("currency EUR USD;", HEADER, CONF(1) "\"currency\" takes "
+               "one currency code, e.g. EUR");
+    expect_err("currency EUR;\ncurrency USD;", HEADER,
+               CONF(2) "\"currency\" is duplicate");
+}
+
 int
 main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_amount_parse),
         cmocka_unit_test(test_currency_parse),
+        cmocka_unit_test(test_currency_conf),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -597,6 +597,7 @@ test_exports_agree(void **state)
     assert_int_equal(lead_filter_set(&f, w->r, "status", "identified", 10,
                                      err, sizeof(err)), LEAD_OK);
     assert_int_equal(lead_query_leads(w->s, w->r, NOW, &f, &l), LEAD_OK);
+    assert_int_equal(lead_query_deals(w->s, &l), LEAD_OK);
     memset(&want, 0, sizeof(want));
     lead_report_leads_json(&want, w->r, &l);
 
