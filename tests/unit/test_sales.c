@@ -686,7 +686,7 @@ test_actions(void **state)
 
     /* not a sales decision; a move the model does not allow */
     snprintf(body, sizeof(body), "status=mql&token=%s", token);
-    post(w, w->ada, body, "sam", 's', 400, "sal, sql, won or nurture");
+    post(w, w->ada, body, "sam", 's', 400, "won, lost or nurture");
     snprintf(body, sizeof(body), "status=won&token=%s", token);
     post(w, w->ada, body, "sam", 's', 409, "cannot go to won");
     snprintf(body, sizeof(body), "status=sal&token=%s", token);
