@@ -181,3 +181,21 @@ def test_source_is_the_last_touch_before_the_form(sales):
     eve = ctl(site, "show", "eve@acme.example")
     assert (eve["source"], eve["last_touch"]) == (
         "direct", "news.example.com")
+
+
+def test_a_hostile_source_is_inert(sales):
+    site = sales
+    b = Firefox(site)
+    r = b.get("/library/why-outages-cost.html?utm_campaign=%3D1%2B1"
+              "%3Cscript%3E")
+    assert r.status_code == 200
+    b.identify("mallory@acme.example", name="Mallory", ret="/")
+    settle(site, 1)
+    lead = ctl(site, "show", "mallory@acme.example")
+    assert lead["source"] == "=1+1<script>"
+    rows = list(csv.DictReader(io.StringIO(
+        site.leadctl("leads", "--csv").stdout, newline="")))
+    assert [row["source"] for row in rows] == ["'=1+1<script>"]
+    page = Salesperson(site).get(f"lead/{lead['id']}").text
+    assert "=1+1&lt;script&gt;" in page and "<script>" not in page.split(
+        "<main")[-1]
