@@ -479,15 +479,15 @@ static const command  commands[] = {
     { "status", OPT_STORE | OPT_SALES, 2,
       "move a lead on (sal, sql, won, lost) or back to marketing",
       "leadctl [--store DIR] status EMAIL|ID sal|sql|won|lost|nurture\n"
-      "        [--amount N [--currency CUR] [--at TIME]] [--reason TEXT]\n"
+      "        [--amount N [--currency CUR]] [--at TIME] [--reason TEXT]\n"
       "        [--by WHO] [--now TIME]\n\n"
       "Records a sales decision: sal (accepted, from mql), sql (qualified,\n"
       "from sal), won (from sql: --amount in the currency's units, up to 2\n"
-      "decimals, --currency as in scoring.conf's currency by default,\n"
-      "closed --at TIME, now by default), lost (from sal or sql) or\n"
-      "nurture (rejected back to marketing, from mql, sal, sql or lost);\n"
-      "lost and nurture need a --reason.  Accepted --by WHO, the lead is\n"
-      "WHO's (its owner; see assign).\n",
+      "decimals; --currency, scoring.conf's currency by default), lost\n"
+      "(from sal or sql) or nurture (rejected back to marketing, from mql,\n"
+      "sal, sql or lost); lost and nurture need a --reason.  A deal won or\n"
+      "lost closed --at TIME (as --now takes it), now by default.\n"
+      "Accepted --by WHO, the lead is WHO's (its owner; see assign).\n",
       cmd_status, 0 },
     { "add", OPT_STORE | OPT_WRITE | OPT_SALES | OPT_ADD, 1,
       "record a lead sales found themselves (source \"sales\")",

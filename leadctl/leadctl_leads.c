@@ -148,9 +148,11 @@ cmd_status(ctl *c, lead_store *s)
                 "not \"%s\"\n", c->args[1]);
         return EXIT_USAGE;
     }
-    if ((c->amount || c->currency || c->at) && to != LEAD_STATUS_WON) {
-        fprintf(stderr, "leadctl: --amount, --currency and --at are for "
-                "won\n");
+    if (((c->amount || c->currency) && to != LEAD_STATUS_WON)
+        || (c->at && to != LEAD_STATUS_WON && to != LEAD_STATUS_LOST))
+    {
+        fprintf(stderr, "leadctl: --amount and --currency are for won, "
+                "--at for won and lost\n");
         return EXIT_USAGE;
     }
 

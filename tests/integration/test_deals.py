@@ -130,11 +130,16 @@ def test_lost_and_leads_sales_found(sales):
     # lost, with a reason (one a spreadsheet would run, kept inert)
     r = site.leadctl("status", "carol@babbage.example", "lost", check=False)
     assert r.returncode == 1 and "reason" in r.stderr
+    r = site.leadctl("status", "carol@babbage.example", "lost", "--reason",
+                     "too dear", "--amount", "10", check=False)
+    assert r.returncode == 2
     site.leadctl("status", "carol@babbage.example", "lost", "--reason",
-                 "=HYPERLINK(\"http://evil.example\",\"x\")", "--by", "pat")
+                 "=HYPERLINK(\"http://evil.example\",\"x\")", "--by", "pat",
+                 "--at", "2026-11-15")
     carol = ctl(site, "show", "carol@babbage.example")
-    assert (carol["status"], carol["deal"], carol["amount"]) == (
-        "lost", "lost", None)
+    assert (carol["status"], carol["deal"], carol["amount"],
+            carol["closed_at"]) == (
+        "lost", "lost", None, "2026-11-15T00:00:00.000Z")
     assert carol["lost_reason"].startswith("=HYPERLINK")
 
     # won through leadctl: another currency, a close date, the owner kept
