@@ -50,7 +50,6 @@ enum {
 #define LEAD_DEFAULT_MAP_SIZE ((uint64_t) 1 << 30)
 
 typedef struct { const char *data; size_t len; } lead_str;
-
 struct sockaddr;
 
 /* ---- output ------------------------------------------------------------ */
@@ -280,7 +279,6 @@ typedef struct {
     const char  *name_error;             /* for people, next to the field */
     const char  *email_error;
 } lead_form;
-
 /* The number of fields with an error (0: the form is good). */
 int lead_form_validate(const lead_form_fields *f, lead_form *form);
 
@@ -447,13 +445,15 @@ int lead_filter_set(lead_filter *f, const lead_rules *r, const char *key,
     const char *value, size_t len, char *err, size_t errlen);
 
 enum { LEAD_REPORT_LEADS, LEAD_REPORT_LEAD, LEAD_REPORT_FUNNEL,
-       LEAD_REPORT_ACCOUNTS, LEAD_REPORT_ASSETS, LEAD_REPORT_NOTICES };
+       LEAD_REPORT_ACCOUNTS, LEAD_REPORT_ASSETS, LEAD_REPORT_NOTICES,
+       LEAD_REPORT_CALIBRATION };
 enum { LEAD_REPORT_TEXT, LEAD_REPORT_JSON, LEAD_REPORT_CSV };
 
 typedef struct {
     int                 what;       /* LEAD_REPORT_LEADS, ... */
     int                 format;     /* CSV: the leads only */
     const lead_rules   *rules;
+    const lead_rules   *proposed;   /* calibration's, beside; or NULL */
     uint64_t            now_ms;
     const lead_filter  *filter;     /* leads, funnel, accounts; NULL: all */
     const char         *who;        /* the lead: an e-mail or a hex id */

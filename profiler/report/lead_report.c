@@ -77,7 +77,7 @@ funnel(lead_buf *out, lead_store *s, const lead_rules *r, uint64_t now_ms,
         return rc;
     }
 
-    rc = lead_query_funnel(s, &l, now_ms, &fn);
+    rc = lead_query_funnel(s, r, &l, now_ms, &fn);
     if (rc == LEAD_OK) {
         if (format == LEAD_REPORT_JSON) {
             lead_report_funnel_json(out, r, &fn);
@@ -164,6 +164,25 @@ notices(lead_buf *out, lead_store *s, int format)
     return LEAD_OK;
 }
 
+static int
+calibration(lead_buf *out, lead_store *s, const lead_report_request *req)
+{
+    lead_calibration  c;
+    int               rc;
+
+    rc = lead_query_calibration(s, req->rules, req->proposed, req->now_ms,
+                                &c);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    if (req->format == LEAD_REPORT_JSON) {
+        lead_report_calibration_json(out, &c);
+    } else {
+        lead_report_calibration_text(out, &c);
+    }
+    return LEAD_OK;
+}
+
 int
 lead_report(lead_buf *out, lead_store *s, const lead_report_request *req)
 {
@@ -201,6 +220,9 @@ lead_report(lead_buf *out, lead_store *s, const lead_report_request *req)
         break;
     case LEAD_REPORT_NOTICES:
         rc = notices(out, s, req->format);
+        break;
+    case LEAD_REPORT_CALIBRATION:
+        rc = calibration(out, s, req);
         break;
     default:
         rc = assets(out, s, req->format);

@@ -280,7 +280,7 @@ query(store_world *w, uint64_t now, lead_funnel *f)
 
     assert_int_equal(lead_query_leads(w->s, w->r, now, NULL, &all),
                      LEAD_OK);
-    assert_int_equal(lead_query_funnel(w->s, &all, now, f), LEAD_OK);
+    assert_int_equal(lead_query_funnel(w->s, w->r, &all, now, f), LEAD_OK);
     lead_list_free(&all);
 }
 
@@ -468,7 +468,8 @@ test_shown(void **state)
     if (p == NULL) {
         fail_msg("%s", out.data);
     }
-    assert_non_null(strstr(p, "],\"other\":4}]}"));
+    assert_non_null(strstr(p, "],\"other\":4}],\"cohorts\":[{\"month\":"
+                              "\"2026-12\",\"identified\":12,\"mql\":12,"));
     assert_null(strstr(out.data, "<"));
     lead_buf_free(&out);
 
