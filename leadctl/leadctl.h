@@ -29,6 +29,10 @@ typedef struct {
     const char  *owner;      /* --owner NAME */
     const char  *only;       /* --only overdue,unassigned,calls */
     const char  *older;      /* --anonymous-older-than DAYS */
+    const char  *amount;     /* --amount N */
+    const char  *currency;   /* --currency CUR */
+    const char  *at;         /* --at TIME */
+    uint64_t     at_ms;      /* ... as ms, or now_ms */
     int          json;
     int          csv;
     uint64_t     rows;       /* listed so far */
@@ -70,6 +74,8 @@ int print_buf(lead_buf *out);
 int cmd_report(ctl *c, lead_store *s);
 int cmd_status(ctl *c, lead_store *s);
 int cmd_forget(ctl *c, lead_store *s);
+/* won or lost, with its outcome: 0 or the exit code (leadctl_deals.c) */
+int close_deal(ctl *c, lead_store *s, const uint8_t *id, int to);
 int cmd_assign(ctl *c, lead_store *s);
 int cmd_purge(ctl *c, lead_store *s);
 int cmd_backup(ctl *c, lead_store *s);
