@@ -593,7 +593,7 @@ int
 lead_store_each_lead_events(lead_store *s, uint64_t now_ms,
     lead_events_fn fn, void *arg)
 {
-    size_t       *start = NULL, i, k;
+    size_t       *start = NULL, i, j, k;
     MDB_val      *order = NULL;
     lead_person   p;
     snap          c;
@@ -608,6 +608,17 @@ lead_store_each_lead_events(lead_store *s, uint64_t now_ms,
         rc = group_events(&c, &start, &order);
     }
     for (i = 0, k = 0; rc == LEAD_OK && i < c.nleads; k = start[i++]) {
+        /* the next leads' records, while this one's are walked */
+        for (j = k + AHEAD; j < start[c.nleads] && j < start[i] + AHEAD;
+             j++)
+        {
+            const char  *ahead = order[j].mv_data;
+            size_t       line;
+
+            for (line = 0; line < order[j].mv_size; line += 64) {
+                __builtin_prefetch(ahead + line);
+            }
+        }
         if (lead_decode_person(c.leads[i].id, &c.leads[i].val, &p)
             == LEAD_OK
             && fn(arg, &p, order + k, start[i] - k) != 0)

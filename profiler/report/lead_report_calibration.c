@@ -25,11 +25,11 @@ rate_text(lead_buf *out, uint64_t n, uint64_t d)
     if (d == 0) {
         snprintf(cell, sizeof(cell), "-");
     } else {
-        snprintf(cell, sizeof(cell), "%3.0f%% %" PRIu64 "/%" PRIu64 "%s",
+        snprintf(cell, sizeof(cell), "%5.1f%% %" PRIu64 "/%" PRIu64 "%s",
                  lead_calibration_pct(n, d), n, d,
                  d < LEAD_CALIBRATION_SMALL ? "*" : "");
     }
-    lead_buf_printf(out, " %-16s", cell);
+    lead_buf_printf(out, " %-18s", cell);
 }
 
 static void
@@ -61,11 +61,11 @@ table_text(lead_buf *out, const lead_calibration_table *t)
     char  label[16];
     int   i;
 
-    lead_buf_printf(out, "%-7s %5s %-16s %-16s %-16s %13s %13s\n", "", "MQLs",
-                    " MQL->SAL", " SAL->won", " win rate", "to SAL: reads",
-                    "to won: reads");
-    lead_buf_printf(out, "%-7s %5s %-16s %-16s %-16s %13s %13s\n", "", "", "",
-                    "", "", "days", "days");
+    lead_buf_printf(out, "%-7s %5s %-18s %-18s %-18s %13s %13s\n", "", "",
+                    "", "", "", "to SAL:", "to won:");
+    lead_buf_printf(out, "%-7s %5s %-18s %-18s %-18s %6s %6s %6s %6s\n", "",
+                    "MQLs", " MQL->SAL", " SAL->won", " win rate", "reads",
+                    "days", "reads", "days");
     row_text(out, "all", &t->all);
     for (i = 0; i < 4; i++) {
         snprintf(label, sizeof(label), "band %d", i + 1);
@@ -106,7 +106,7 @@ lead_report_calibration_text(lead_buf *out, const lead_calibration *c)
     if (c->has_proposed) {
         lead_buf_puts(out, "Win rate (won, of every MQL) under the current "
                       "rules and the proposed ones");
-        lead_buf_printf(out, "\n\n%-7s %5s %-16s  %5s %-16s\n", "", "MQLs",
+        lead_buf_printf(out, "\n\n%-7s %5s %-18s  %5s %-18s\n", "", "MQLs",
                         " win rate", "MQLs", " win rate (proposed)");
         for (i = 0; i < 4; i++) {
             snprintf(label, sizeof(label), "band %d", i + 1);

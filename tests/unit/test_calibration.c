@@ -246,8 +246,8 @@ test_calibration_shown(void **state)
     req.format = LEAD_REPORT_TEXT;
     memset(&out, 0, sizeof(out));
     assert_int_equal(lead_report(&out, w.s, &req), LEAD_OK);
-    assert_non_null(strstr(out.data, "band 1      2 100% 1/1*"));
-    assert_non_null(strstr(out.data, "C4          2  50% 1/2*"));
+    assert_non_null(strstr(out.data, "band 1      2 100.0% 1/1* "));
+    assert_non_null(strstr(out.data, "C4          2  50.0% 1/2*"));
     lead_buf_free(&out);
 
     world_close(&w);
