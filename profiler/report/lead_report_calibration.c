@@ -68,7 +68,7 @@ table_text(lead_buf *out, const lead_calibration_table *t)
                     "days", "reads", "days");
     row_text(out, "all", &t->all);
     for (i = 0; i < 4; i++) {
-        snprintf(label, sizeof(label), "band %d", i + 1);
+        snprintf(label, sizeof(label), "band %c", (char) ('1' + i));
         row_text(out, label, &t->band[i]);
     }
     for (i = 0; i < 4; i++) {
@@ -109,7 +109,7 @@ lead_report_calibration_text(lead_buf *out, const lead_calibration *c)
         lead_buf_printf(out, "\n\n%-7s %5s %-18s  %5s %-18s\n", "", "MQLs",
                         " win rate", "MQLs", " win rate (proposed)");
         for (i = 0; i < 4; i++) {
-            snprintf(label, sizeof(label), "band %d", i + 1);
+            snprintf(label, sizeof(label), "band %c", (char) ('1' + i));
             side_text(out, label, &c->current.band[i], &c->proposed.band[i]);
         }
         for (i = 0; i < 4; i++) {

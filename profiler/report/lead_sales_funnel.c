@@ -76,8 +76,8 @@ calibration_rows(funnel_view *fv)
     snprintf(fv->klabels[n++], sizeof(fv->klabels[0]), "all");
     for (i = 0; i < 4; i++) {
         fv->krows[n] = &t->band[i];
-        snprintf(fv->klabels[n++], sizeof(fv->klabels[0]), "band %zu",
-                 i + 1);
+        snprintf(fv->klabels[n++], sizeof(fv->klabels[0]), "band %c",
+                 (char) ('1' + i));
     }
     for (i = 0; i < 4; i++) {
         fv->krows[n] = &t->grade[i];
@@ -87,8 +87,8 @@ calibration_rows(funnel_view *fv)
     for (i = 0; i < 16; i++) {
         if (t->cell[i].mql) {
             fv->krows[n] = &t->cell[i];
-            snprintf(fv->klabels[n++], sizeof(fv->klabels[0]), "%c%zu",
-                     (char) ('A' + i / 4), i % 4 + 1);
+            snprintf(fv->klabels[n++], sizeof(fv->klabels[0]), "%c%c",
+                     (char) ('A' + i / 4), (char) ('1' + i % 4));
         }
     }
     fv->nkrows = n;
