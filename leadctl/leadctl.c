@@ -501,12 +501,14 @@ static const command  commands[] = {
       "leads per status and stage, conversions, why leads came back",
       "leadctl [--store DIR] funnel [--json] [--now TIME]\n\n"
       "How many leads are in each status now and ever were, the median\n"
-      "time spent in each, how many went on to the next (from nurture:\n"
-      "re-qualified), and leads per buying stage.  Then, by calendar month\n"
+      "and 90th percentile of the time spent in each, how many went on to\n"
+      "the next (from nurture: re-qualified), and leads per buying stage\n"
+      "now and ever, with the time they spent in it.  Then, by calendar month\n"
       "(UTC, up to the last 12): new and re-qualified MQLs, leads rejected\n"
       "to nurture by sales and returned because nobody accepted them in\n"
       "time, and the rejections' reasons, grouped whatever their case and\n"
-      "spacing, most frequent first (past 7, the rest as \"other\").\n",
+      "spacing, most frequent first (past 7, the rest as \"other\"); and\n"
+      "the leads identified each month, with how many reached each status.\n",
       cmd_report, LEAD_REPORT_FUNNEL },
     { "calibration", OPT_STORE | OPT_JSON | OPT_MODEL, 0,
       "does the score predict: outcomes by cell, band and grade",
