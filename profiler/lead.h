@@ -452,8 +452,7 @@ enum { LEAD_REPORT_TEXT, LEAD_REPORT_JSON, LEAD_REPORT_CSV };
 typedef struct {
     int                 what;       /* LEAD_REPORT_LEADS, ... */
     int                 format;     /* CSV: the leads only */
-    const lead_rules   *rules;
-    const lead_rules   *proposed;   /* calibration's, beside; or NULL */
+    const lead_rules   *rules, *proposed;   /* calibration's, or NULL */
     uint64_t            now_ms;
     const lead_filter  *filter;     /* leads, funnel, accounts; NULL: all */
     const char         *who;        /* the lead: an e-mail or a hex id */
