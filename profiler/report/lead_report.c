@@ -61,23 +61,12 @@ lead(lead_buf *out, lead_store *s, const lead_rules *r, const char *who,
 
 static int
 funnel(lead_buf *out, lead_store *s, const lead_rules *r, uint64_t now_ms,
-    const lead_filter *f, int format)
+    int format)
 {
-    lead_list    l;
-    lead_filter  all = *f;
     lead_funnel  fn;
     int          rc;
 
-    all.status = -1;                /* the funnel is of every status */
-    all.offset = 0;
-    all.limit = 0;
-
-    rc = lead_query_leads(s, r, now_ms, &all, &l);
-    if (rc != LEAD_OK) {
-        return rc;
-    }
-
-    rc = lead_query_funnel(s, r, &l, now_ms, &fn);
+    rc = lead_query_funnel(s, r, now_ms, &fn);
     if (rc == LEAD_OK) {
         if (format == LEAD_REPORT_JSON) {
             lead_report_funnel_json(out, r, &fn);
@@ -87,7 +76,6 @@ funnel(lead_buf *out, lead_store *s, const lead_rules *r, uint64_t now_ms,
     }
 
     lead_funnel_free(&fn);
-    lead_list_free(&l);
     return rc;
 }
 
@@ -211,8 +199,7 @@ lead_report(lead_buf *out, lead_store *s, const lead_report_request *req)
                   req->now_ms, req->format);
         break;
     case LEAD_REPORT_FUNNEL:
-        rc = funnel(out, s, req->rules, req->now_ms,
-                    req->filter ? req->filter : &any, req->format);
+        rc = funnel(out, s, req->rules, req->now_ms, req->format);
         break;
     case LEAD_REPORT_ACCOUNTS:
         rc = accounts(out, s, req->rules, req->now_ms,

@@ -280,7 +280,6 @@ void
 lead_sales_funnel_page(view *v, int json)
 {
     funnel_view    fv;
-    lead_list      all;
     lead_str       x[F_NVALUES];
     lead_buf       body;
     uint64_t       bots;
@@ -293,14 +292,7 @@ lead_sales_funnel_page(view *v, int json)
         v->resp->type = "application/json";
     }
 
-    if (lead_query_leads(v->s, v->r, v->req->now_ms, NULL, &all) != LEAD_OK)
-    {
-        lead_sales_store_failed(v);
-        return;
-    }
-    st = lead_query_funnel(v->s, v->r, &all, v->req->now_ms, &fv.f);
-    lead_list_free(&all);
-    if (st != LEAD_OK) {
+    if (lead_query_funnel(v->s, v->r, v->req->now_ms, &fv.f) != LEAD_OK) {
         lead_funnel_free(&fv.f);
         lead_sales_store_failed(v);
         return;

@@ -220,6 +220,7 @@ typedef struct {
     size_t               n[LEAD_MAX_STAGES + 1], cap[LEAD_MAX_STAGES + 1];
     uint64_t             lead[LEAD_MAX_STAGES + 1];    /* the lead's own */
     unsigned             in;                           /* bit per stage */
+    uint64_t            *now_in;       /* leads in each stage at now */
     int                  oom;
 } stage_walk;
 
@@ -312,9 +313,11 @@ walk_stages(void *arg, const lead_person *p, const MDB_val *events, size_t n)
         stage = lead_stage_of(w->sc, by, 1.0);
     }
     if (!started) {
+        w->now_in[STAGE_NONE]++;
         return 0;
     }
-    stages_between(w, stage, by, t, w->now > t ? w->now : t);
+    stage = stages_between(w, stage, by, t, w->now > t ? w->now : t);
+    w->now_in[stage >= 0 ? (size_t) stage : STAGE_NONE]++;
 
     for (i = 0; i <= STAGE_NONE; i++) {
         if ((w->in & 1u << i) == 0) {
@@ -362,6 +365,7 @@ stage_times(lead_store *s, const lead_rules *r, uint64_t now_ms,
     memset(&w, 0, sizeof(w));
     w.sc = lead_rules_scoring(r);
     w.now = now_ms;
+    w.now_in = out->stage;
     w.scorer = lead_scorer_new(w.sc);
     if (w.scorer == NULL) {
         return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
@@ -388,11 +392,11 @@ stage_times(lead_store *s, const lead_rules *r, uint64_t now_ms,
 }
 
 int
-lead_query_funnel(lead_store *s, const lead_rules *r, const lead_list *all,
-    uint64_t now_ms, lead_funnel *out)
+lead_query_funnel(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    lead_funnel *out)
 {
     funnel_walk  *f;
-    size_t        i;
+    size_t        counts[LEAD_NSTATUSES], leads = 0, i;
     int           st, rc;
 
     memset(out, 0, sizeof(*out));
@@ -435,13 +439,12 @@ lead_query_funnel(lead_store *s, const lead_rules *r, const lead_list *all,
         rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
     }
 
-    out->leads = all->n;
-    for (i = 0; i < all->n; i++) {
-        const lead_row  *row = &all->rows[i];
-
-        out->status[row->status].now++;
-        out->stage[row->stage_index >= 0 ? (unsigned) row->stage_index
-                                         : LEAD_MAX_STAGES]++;
+    if (rc == LEAD_OK) {
+        rc = lead_store_count_statuses(s, counts, &leads);
+    }
+    out->leads = leads;
+    for (st = 0; rc == LEAD_OK && st < LEAD_NSTATUSES; st++) {
+        out->status[st].now = counts[st];
     }
 
     for (st = 0; st < LEAD_NSTATUSES; st++) {

@@ -144,12 +144,12 @@ typedef struct {
 } lead_funnel;
 
 /*
- * From every lead (an unfiltered list) and every status change; the
- * months from the first of the last LEAD_FUNNEL_MONTHS with a change to
- * now's.  Free it with lead_funnel_free, whatever it returns.
+ * From every status change and every lead's reads (stages, scored with
+ * r); the months from the first of the last LEAD_FUNNEL_MONTHS with a
+ * change to now's.  Free it with lead_funnel_free, whatever it returns.
  */
-int lead_query_funnel(lead_store *s, const lead_rules *r,
-    const lead_list *all, uint64_t now_ms, lead_funnel *out);
+int lead_query_funnel(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    lead_funnel *out);
 /* The nearest-rank percentile (0 < pct <= 100) of n sorted values. */
 uint64_t lead_percentile(const uint64_t *sorted, size_t n, unsigned pct);
 void lead_funnel_free(lead_funnel *f);

@@ -271,14 +271,29 @@ utc_day(int y, unsigned m, unsigned d)
     return (uint64_t) days * DAY;
 }
 
+/* The funnel at now; its leads per stage and status now are the list's. */
 static void
 funnel(world *w, uint64_t now, lead_funnel *f)
 {
     lead_list  all;
+    uint64_t   stage[LEAD_MAX_STAGES + 1], status[LEAD_NSTATUSES];
+    size_t     i;
 
+    assert_int_equal(lead_query_funnel(w->s, w->r, now, f), LEAD_OK);
     assert_int_equal(lead_query_leads(w->s, w->r, now, NULL, &all),
                      LEAD_OK);
-    assert_int_equal(lead_query_funnel(w->s, w->r, &all, now, f), LEAD_OK);
+    memset(stage, 0, sizeof(stage));
+    memset(status, 0, sizeof(status));
+    for (i = 0; i < all.n; i++) {
+        stage[all.rows[i].stage_index >= 0 ? all.rows[i].stage_index
+                                           : LEAD_MAX_STAGES]++;
+        status[all.rows[i].status]++;
+    }
+    assert_int_equal(f->leads, all.n);
+    assert_memory_equal(f->stage, stage, sizeof(stage));
+    for (i = 0; i < LEAD_NSTATUSES; i++) {
+        assert_int_equal(f->status[i].now, status[i]);
+    }
     lead_list_free(&all);
 }
 
@@ -344,6 +359,8 @@ test_time_in_stage(void **state)
     assert_int_equal(f.stage_time[evaluation].median_ms, 35 * DAY);
     assert_int_equal(f.stage_time[LEAD_MAX_STAGES].leads, 1);
     assert_int_equal(f.stage_time[LEAD_MAX_STAGES].median_ms, 10 * DAY);
+    assert_int_equal(f.stage[evaluation], 1);            /* b, now */
+    assert_int_equal(f.stage[LEAD_MAX_STAGES], 1);       /* a: faded */
     lead_funnel_free(&f);
 
     /* at day 3 neither has left interest; reads after now do not count */
