@@ -91,6 +91,9 @@ side_text(lead_buf *out, const char *label, const lead_calibration_row *a,
     rate_text(out, a->won, a->mql);
     lead_buf_printf(out, "  %5" PRIu64, b->mql);
     rate_text(out, b->won, b->mql);
+    while (out->len && out->data[out->len - 1] == ' ') {
+        out->len--;                     /* the last column's padding */
+    }
     lead_buf_puts(out, "\n");
 }
 
