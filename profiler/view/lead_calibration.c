@@ -234,22 +234,13 @@ walk_lead(void *arg, const lead_person *p, const MDB_val *events, size_t n)
     return w->oom;
 }
 
-static int
-u64_cmp(const void *x, const void *y)
-{
-    uint64_t  a = *(const uint64_t *) x, b = *(const uint64_t *) y;
-
-    return (a > b) - (a < b);
-}
-
 static uint64_t
 median(samples *sm)
 {
-    if (sm->n == 0) {
-        return 0;
-    }
-    lead_sort(sm->v, sm->n, sizeof(uint64_t), u64_cmp);
-    return sm->v[sm->n / 2];
+    uint64_t  m, p90;
+
+    lead_median_p90(sm->v, sm->n, &m, &p90);
+    return m;
 }
 
 int

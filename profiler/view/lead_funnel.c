@@ -337,20 +337,58 @@ walk_stages(void *arg, const lead_person *p, const MDB_val *events, size_t n)
     return 0;
 }
 
-static int
-u64_cmp(const void *x, const void *y)
+/* The k-th smallest of v[lo..hi] (reordered): Hoare's selection. */
+static uint64_t
+nth(uint64_t *v, long lo, long hi, long k)
 {
-    uint64_t  a = *(const uint64_t *) x, b = *(const uint64_t *) y;
+    uint64_t  pivot, x, y, z, t;
+    long      i, j;
 
-    return (a > b) - (a < b);
+    while (lo < hi) {
+        x = v[lo];
+        y = v[lo + (hi - lo) / 2];
+        z = v[hi];
+        pivot = x < y ? (y < z ? y : x < z ? z : x)
+                      : (x < z ? x : y < z ? z : y);
+        i = lo;
+        j = hi;
+        while (i <= j) {
+            while (v[i] < pivot) {
+                i++;
+            }
+            while (v[j] > pivot) {
+                j--;
+            }
+            if (i <= j) {
+                t = v[i];
+                v[i++] = v[j];
+                v[j--] = t;
+            }
+        }
+        /* v[lo..j] <= pivot <= v[i..hi], and between them the pivot */
+        if (k <= j) {
+            hi = j;
+        } else if (k >= i) {
+            lo = i;
+        } else {
+            return v[k];
+        }
+    }
+    return v[k];
 }
 
-uint64_t
-lead_percentile(const uint64_t *sorted, size_t n, unsigned pct)
+void
+lead_median_p90(uint64_t *v, size_t n, uint64_t *median, uint64_t *p90)
 {
-    size_t  rank = (n * pct + 99) / 100;
+    long  k90 = (long) ((n * 9 + 9) / 10) - 1;     /* nearest rank */
 
-    return n == 0 ? 0 : sorted[rank ? rank - 1 : 0];
+    *median = *p90 = 0;
+    if (n == 0) {
+        return;
+    }
+    *p90 = nth(v, 0, (long) n - 1, k90);
+    /* the median is at or below it, in the part left of it */
+    *median = nth(v, 0, k90, (long) (n / 2));
 }
 
 /* How long leads stay in each buying stage: one walk of their reads. */
@@ -376,12 +414,8 @@ stage_times(lead_store *s, const lead_rules *r, uint64_t now_ms,
     for (i = 0; i <= STAGE_NONE; i++) {
         lead_funnel_stage_time  *st = &out->stage_time[i];
 
-        if (w.n[i]) {
-            lead_sort(w.spent[i], w.n[i], sizeof(uint64_t), u64_cmp);
-            st->leads = w.n[i];
-            st->median_ms = w.spent[i][w.n[i] / 2];
-            st->p90_ms = lead_percentile(w.spent[i], w.n[i], 90);
-        }
+        st->leads = w.n[i];
+        lead_median_p90(w.spent[i], w.n[i], &st->median_ms, &st->p90_ms);
         free(w.spent[i]);
     }
     lead_scorer_free(w.scorer);
@@ -448,12 +482,8 @@ lead_query_funnel(lead_store *s, const lead_rules *r, uint64_t now_ms,
     }
 
     for (st = 0; st < LEAD_NSTATUSES; st++) {
-        if (f->nstays[st]) {
-            lead_sort(f->stays[st], f->nstays[st], sizeof(uint64_t), u64_cmp);
-            out->status[st].median_ms = f->stays[st][f->nstays[st] / 2];
-            out->status[st].p90_ms = lead_percentile(f->stays[st],
-                                                     f->nstays[st], 90);
-        }
+        lead_median_p90(f->stays[st], f->nstays[st],
+                        &out->status[st].median_ms, &out->status[st].p90_ms);
         free(f->stays[st]);
     }
     free(f);

@@ -150,8 +150,9 @@ typedef struct {
  */
 int lead_query_funnel(lead_store *s, const lead_rules *r, uint64_t now_ms,
     lead_funnel *out);
-/* The nearest-rank percentile (0 < pct <= 100) of n sorted values. */
-uint64_t lead_percentile(const uint64_t *sorted, size_t n, unsigned pct);
+/* Of n values (reordered), the median (the upper one of an even count)
+   and the 90th percentile (nearest rank), in linear time; 0 for none. */
+void lead_median_p90(uint64_t *v, size_t n, uint64_t *median, uint64_t *p90);
 void lead_funnel_free(lead_funnel *f);
 
 /*

@@ -329,8 +329,41 @@ test_time_in_status(void **state)
     assert_int_equal(f.status[IDENT].median_ms, 5 * HOUR);
     lead_funnel_free(&f);
 
-    assert_int_equal(lead_percentile(NULL, 0, 90), 0);
     world_close(&w);
+}
+
+static int
+u64_cmp(const void *x, const void *y)
+{
+    uint64_t  a = *(const uint64_t *) x, b = *(const uint64_t *) y;
+
+    return (a > b) - (a < b);
+}
+
+/* The selection agrees with sorting: runs of equal values, any order. */
+static void
+test_median_p90(void **state)
+{
+    uint64_t  v[257], sorted[257], median, p90, seed = 1;
+    size_t    n, i, round;
+
+    (void) state;
+    lead_median_p90(NULL, 0, &median, &p90);
+    assert_true(median == 0 && p90 == 0);
+
+    for (round = 0; round < 2000; round++) {
+        n = 1 + round % 257;
+        for (i = 0; i < n; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            v[i] = round % 3 == 0 ? (seed >> 60) : round % 3 == 1
+                   ? (seed >> 20) : i * (round % 5);
+        }
+        memcpy(sorted, v, n * sizeof(uint64_t));
+        qsort(sorted, n, sizeof(uint64_t), u64_cmp);
+        lead_median_p90(v, n, &median, &p90);
+        assert_int_equal(median, sorted[n / 2]);
+        assert_int_equal(p90, sorted[(n * 9 + 9) / 10 - 1]);
+    }
 }
 
 static void
@@ -436,6 +469,7 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_time_in_status, setup,
                                         teardown),
+        cmocka_unit_test(test_median_p90),
         cmocka_unit_test_setup_teardown(test_time_in_stage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cohorts, setup, teardown),
     };
