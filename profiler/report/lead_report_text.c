@@ -338,7 +338,9 @@ lead_report_funnel_text(lead_buf *out, const lead_rules *r,
         lead_buf_printf(out, "%8s ", dur);
         lead_format_duration(f->status[st].p90_ms, dur);
         lead_buf_printf(out, "%8s", dur);
-        if (st != LEAD_STATUS_WON && f->status[st].ever) {
+        if (st != LEAD_STATUS_WON && st != LEAD_STATUS_LOST
+            && f->status[st].ever)
+        {
             lead_buf_printf(out, "  %3.0f%% (%" PRIu64 ")%s",
                             100.0 * f->status[st].went_on
                             / f->status[st].ever, f->status[st].went_on,

@@ -178,7 +178,8 @@ funnel_item(void *arg, unsigned list, size_t i, lead_str *x)
         lead_format_duration(st->median_ms, dur);
         x[F_MEDIAN] = st->ever ? lead_sales_fmt(s, "%s", dur) : cstr("—");
         x[F_P90] = duration(s, st->p90_ms, st->ever != 0);
-        x[F_CONVERSION] = status != LEAD_STATUS_WON && st->ever
+        x[F_CONVERSION] = status != LEAD_STATUS_WON
+                          && status != LEAD_STATUS_LOST && st->ever
                           ? lead_sales_fmt(s, "%.0f%% (%" PRIu64 ")%s",
                                            100.0 * (double) st->went_on
                                            / (double) st->ever, st->went_on,
