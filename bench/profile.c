@@ -1,8 +1,9 @@
 /*
  * The profiler's read side against a store (a generated one: dataset.c):
  * scoring every lead (from the scores the fold keeps, and from every
- * event as new rules need), the leads list and its MQL top 100, and the
- * sales view's pages as the module serves them (server time, no network).
+ * event as new rules need), the leads list and its MQL top 100, leadctl's
+ * calibration and funnel, and the sales view's pages as the module serves
+ * them (server time, no network).
  * Prints one line per measurement, tab-separated: what, median, min and
  * max over RUNS runs in ms, and the size of the answer with its unit.
  *
@@ -154,6 +155,28 @@ page(bench *b, const char *target)
     lead_buf_free(&resp.location);
 }
 
+/* a leadctl report, as it prints it: "calibration", "funnel" */
+static void
+report(bench *b, const char *what)
+{
+    lead_report_request  req;
+    lead_buf             out;
+
+    memset(&req, 0, sizeof(req));
+    req.what = strcmp(what, "calibration") == 0 ? LEAD_REPORT_CALIBRATION
+                                                : LEAD_REPORT_FUNNEL;
+    req.format = LEAD_REPORT_TEXT;
+    req.rules = b->r;
+    req.now_ms = b->now;
+    memset(&out, 0, sizeof(out));
+    if (lead_report(&out, b->s, &req) != LEAD_OK) {
+        fprintf(stderr, "bench-profile: %s\n", lead_store_errmsg(b->s));
+        exit(1);
+    }
+    b->count = out.len;
+    lead_buf_free(&out);
+}
+
 static int
 ms_cmp(const void *x, const void *y)
 {
@@ -218,6 +241,9 @@ main(int argc, char **argv)
             "?status=mql&stage=decision");
     measure(&b, runs, "sales view: search", "bytes", page, "?q=person123");
     measure(&b, runs, "sales view: one lead", "bytes", page, "lead");
+    measure(&b, runs, "leadctl calibration", "bytes", report,
+            "calibration");
+    measure(&b, runs, "leadctl funnel", "bytes", report, "funnel");
     measure(&b, runs, "sales view: funnel", "bytes", page, "funnel");
     measure(&b, runs, "sales view: accounts", "bytes", page, "accounts");
     measure(&b, runs, "sales view: leads.csv", "bytes", page, "leads.csv");

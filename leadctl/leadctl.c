@@ -510,13 +510,28 @@ static const command  commands[] = {
       "leads per status and stage, conversions, why leads came back",
       "leadctl [--store DIR] funnel [--json] [--now TIME]\n\n"
       "How many leads are in each status now and ever were, the median\n"
-      "time spent in each, how many went on to the next (from nurture:\n"
-      "re-qualified), and leads per buying stage.  Then, by calendar month\n"
+      "and 90th percentile of the time spent in each, how many went on to\n"
+      "the next (from nurture: re-qualified), and leads per buying stage\n"
+      "now and ever, with the time they spent in it.  Then, by calendar month\n"
       "(UTC, up to the last 12): new and re-qualified MQLs, leads rejected\n"
       "to nurture by sales and returned because nobody accepted them in\n"
       "time, and the rejections' reasons, grouped whatever their case and\n"
-      "spacing, most frequent first (past 7, the rest as \"other\").\n",
+      "spacing, most frequent first (past 7, the rest as \"other\"); and\n"
+      "the leads identified each month, with how many reached each status.\n",
       cmd_report, LEAD_REPORT_FUNNEL },
+    { "calibration", OPT_STORE | OPT_JSON | OPT_MODEL, 0,
+      "does the score predict: outcomes by cell, band and grade",
+      "leadctl [--store DIR] calibration [--rules DIR] [--json] [--now TIME]\n"
+      "\n"
+      "For leads that became MQL, by the matrix cell, band and grade each\n"
+      "had at that moment (scored from its reads then): how many, MQL->SAL\n"
+      "(accepted, of those sales decided on), SAL->won (won, of those\n"
+      "accepted that were won or lost), win rate (won, of every MQL), and\n"
+      "the median reads and days from identified to SAL and to won.  Each\n"
+      "rate shows its counts; * marks fewer than 10 leads.  --rules DIR:\n"
+      "the same table under DIR's scoring.conf beside the current one, the\n"
+      "outcomes as they were: would it have ranked the winners higher?\n",
+      cmd_calibration, 0 },
     { "accounts", OPT_STORE | OPT_JSON | OPT_MODEL, 0,
       "companies: summed engagement and their people",
       "leadctl [--store DIR] accounts [--json] [--now TIME]\n\n"

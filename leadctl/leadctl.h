@@ -85,5 +85,6 @@ int cmd_purge(ctl *c, lead_store *s);
 int cmd_backup(ctl *c, lead_store *s);
 int cmd_compact(ctl *c, lead_store *s);
 int cmd_check(ctl *c, lead_store *s);
+int cmd_calibration(ctl *c, lead_store *s);
 
 #endif /* LEADCTL_H */

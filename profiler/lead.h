@@ -50,7 +50,6 @@ enum {
 #define LEAD_DEFAULT_MAP_SIZE ((uint64_t) 1 << 30)
 
 typedef struct { const char *data; size_t len; } lead_str;
-
 struct sockaddr;
 
 /* ---- output ------------------------------------------------------------ */
@@ -447,13 +446,14 @@ int lead_filter_set(lead_filter *f, const lead_rules *r, const char *key,
     const char *value, size_t len, char *err, size_t errlen);
 
 enum { LEAD_REPORT_LEADS, LEAD_REPORT_LEAD, LEAD_REPORT_FUNNEL,
-       LEAD_REPORT_ACCOUNTS, LEAD_REPORT_ASSETS, LEAD_REPORT_NOTICES };
+       LEAD_REPORT_ACCOUNTS, LEAD_REPORT_ASSETS, LEAD_REPORT_NOTICES,
+       LEAD_REPORT_CALIBRATION };
 enum { LEAD_REPORT_TEXT, LEAD_REPORT_JSON, LEAD_REPORT_CSV };
 
 typedef struct {
     int                 what;       /* LEAD_REPORT_LEADS, ... */
     int                 format;     /* CSV: the leads only */
-    const lead_rules   *rules;
+    const lead_rules   *rules, *proposed;   /* calibration's, or NULL */
     uint64_t            now_ms;
     const lead_filter  *filter;     /* leads, funnel, accounts; NULL: all */
     const char         *who;        /* the lead: an e-mail or a hex id */

@@ -141,6 +141,16 @@ int lead_store_score_all(lead_store *s, const lead_scoring *sc,
     uint64_t now_ms, lead_scored_all_fn fn, void *arg);
 
 /*
+ * Every lead with its people's events up to now_ms (the stored values,
+ * in time order: lead_event_decode each), grouped as lead_store_score_all
+ * groups them, in leads' id order; fn returns non-zero to stop.
+ */
+typedef int (*lead_events_fn)(void *arg, const lead_person *p,
+    const MDB_val *events, size_t n);
+int lead_store_each_lead_events(lead_store *s, uint64_t now_ms,
+    lead_events_fn fn, void *arg);
+
+/*
  * The same for lists, from the kept scores when they are the rules' and
  * current (else the full scan above): only what a list shows is scored,
  * the score's hot content is its first asset, without why.

@@ -388,27 +388,22 @@ attribute_events(snap *c)
     }
 }
 
-/* Scores each lead from its events, grouped by a stable counting sort. */
+/*
+ * Groups the events by lead with a stable counting sort: lead i's are
+ * order[start[i - 1] .. start[i]) (start[-1] being 0), in time order.
+ */
 static int
-score_each(snap *c, const lead_scoring *sc, lead_scored_all_fn fn,
-    void *arg)
+group_events(snap *c, size_t **startp, MDB_val **orderp)
 {
-    size_t        *start, i, k, end, attributed;
-    MDB_val       *order;
-    lead_scorer   *scorer;
-    lead_score    *score;
-    lead_person    p;
-    lead_event     ev;
-    lead_scored    out;
-    int            rc = LEAD_OK;
+    size_t   *start, i;
+    MDB_val  *order;
 
     start = calloc(c->nleads + 1, sizeof(size_t));
     order = malloc((c->nevents ? c->nevents : 1) * sizeof(MDB_val));
-    scorer = lead_scorer_new(sc);
-    score = malloc(sizeof(lead_score));
-    if (start == NULL || order == NULL || scorer == NULL || score == NULL) {
-        rc = lead_store_fail(c->s, LEAD_ENOMEM, "out of memory");
-        goto done;
+    if (start == NULL || order == NULL) {
+        free(start);
+        free(order);
+        return lead_store_fail(c->s, LEAD_ENOMEM, "out of memory");
     }
 
     /* anonymous events (NO_LEAD) are left out */
@@ -420,7 +415,6 @@ score_each(snap *c, const lead_scoring *sc, lead_scored_all_fn fn,
     for (i = 0; i < c->nleads; i++) {
         start[i + 1] += start[i];
     }
-    attributed = start[c->nleads];
     for (i = 0; i < c->nevents; i++) {
         if (c->events[i].lead != NO_LEAD) {
             /* the values themselves: read in order below, prefetched */
@@ -428,6 +422,37 @@ score_each(snap *c, const lead_scoring *sc, lead_scored_all_fn fn,
         }
     }
     /* start[i] is now where lead i's events end */
+
+    *startp = start;
+    *orderp = order;
+    return LEAD_OK;
+}
+
+/* Scores each lead from its events, grouped by lead. */
+static int
+score_each(snap *c, const lead_scoring *sc, lead_scored_all_fn fn,
+    void *arg)
+{
+    size_t        *start = NULL, i, k, end, attributed;
+    MDB_val       *order = NULL;
+    lead_scorer   *scorer;
+    lead_score    *score;
+    lead_person    p;
+    lead_event     ev;
+    lead_scored    out;
+    int            rc;
+
+    scorer = lead_scorer_new(sc);
+    score = malloc(sizeof(lead_score));
+    if (scorer == NULL || score == NULL) {
+        rc = lead_store_fail(c->s, LEAD_ENOMEM, "out of memory");
+        goto done;
+    }
+    rc = group_events(c, &start, &order);
+    if (rc != LEAD_OK) {
+        goto done;
+    }
+    attributed = start[c->nleads];
 
     for (i = 0, k = 0; i < c->nleads && rc == LEAD_OK; i++) {
         end = start[i];
@@ -491,6 +516,60 @@ done:
     return rc;
 }
 
+/* Reads, in one snapshot, what grouping the events by lead needs. */
+static int
+snap_read(snap *c, lead_store *s, uint64_t now_ms)
+{
+    int  rc;
+
+    memset(c, 0, sizeof(*c));
+    c->s = s;
+    c->now_ms = now_ms;
+
+    /* one snapshot for all of it: the numbers agree with each other */
+    rc = lead_store_read_begin(s, &c->txn);
+    if (rc == LEAD_OK) {
+        rc = lead_store_scan_txn(s, c->txn, s->leads, collect_lead, c);
+    }
+    if (rc == LEAD_OK && !c->oom) {
+        rc = lead_store_scan_txn(s, c->txn, s->statuses, note_status, c);
+    }
+    if (rc == LEAD_OK && !c->oom) {
+        c->merge_at = 0;
+        rc = lead_store_scan_txn(s, c->txn, s->devices, note_device, c);
+    }
+    if (rc == LEAD_OK && !c->oom && !index_leads(c)) {
+        c->oom = 1;
+    }
+    if (rc == LEAD_OK && !c->oom) {
+        rc = index_visitors(c);
+    }
+    if (rc == LEAD_OK && !c->oom) {
+        rc = lead_store_scan_txn(s, c->txn, s->events, keep_event, c);
+    }
+    if (rc == LEAD_OK && !c->oom) {
+        attribute_events(c);
+    }
+    if (c->oom) {
+        rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+    return rc;
+}
+
+static void
+snap_free(snap *c)
+{
+    if (c->txn != NULL) {
+        lead_store_read_end(c->s, c->txn);
+    }
+    free(c->leads);
+    free(c->relinked);
+    free(c->link_leads);
+    hash_free(&c->by_lead);
+    hash_free(&c->by_visitor);
+    free(c->events);
+}
+
 int
 lead_store_score_all(lead_store *s, const lead_scoring *sc, uint64_t now_ms,
     lead_scored_all_fn fn, void *arg)
@@ -502,50 +581,54 @@ lead_store_score_all(lead_store *s, const lead_scoring *sc, uint64_t now_ms,
         return LEAD_OK;
     }
 
-    memset(&c, 0, sizeof(c));
-    c.s = s;
-    c.now_ms = now_ms;
-
-    /* one snapshot for all of it: the numbers agree with each other */
-    rc = lead_store_read_begin(s, &c.txn);
-    if (rc == LEAD_OK) {
-        rc = lead_store_scan_txn(s, c.txn, s->leads, collect_lead, &c);
-    }
-    if (rc == LEAD_OK && !c.oom) {
-        rc = lead_store_scan_txn(s, c.txn, s->statuses, note_status, &c);
-    }
-    if (rc == LEAD_OK && !c.oom) {
-        c.merge_at = 0;
-        rc = lead_store_scan_txn(s, c.txn, s->devices, note_device, &c);
-    }
-    if (rc == LEAD_OK && !c.oom && !index_leads(&c)) {
-        c.oom = 1;
-    }
-    if (rc == LEAD_OK && !c.oom) {
-        rc = index_visitors(&c);
-    }
-    if (rc == LEAD_OK && !c.oom) {
-        rc = lead_store_scan_txn(s, c.txn, s->events, keep_event, &c);
-    }
-    if (rc == LEAD_OK && !c.oom) {
-        attribute_events(&c);
-    }
-    if (c.oom) {
-        rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
-    }
+    rc = snap_read(&c, s, now_ms);
     if (rc == LEAD_OK) {
         rc = score_each(&c, sc, fn, arg);
     }
+    snap_free(&c);
+    return rc;
+}
 
-    if (c.txn != NULL) {
-        lead_store_read_end(s, c.txn);
+int
+lead_store_each_lead_events(lead_store *s, uint64_t now_ms,
+    lead_events_fn fn, void *arg)
+{
+    size_t       *start = NULL, i, j, k;
+    MDB_val      *order = NULL;
+    lead_person   p;
+    snap          c;
+    int           rc;
+
+    if (s->empty || s->partial) {
+        return LEAD_OK;
     }
-    free(c.leads);
-    free(c.relinked);
-    free(c.link_leads);
-    hash_free(&c.by_lead);
-    hash_free(&c.by_visitor);
-    free(c.events);
+
+    rc = snap_read(&c, s, now_ms);
+    if (rc == LEAD_OK) {
+        rc = group_events(&c, &start, &order);
+    }
+    for (i = 0, k = 0; rc == LEAD_OK && i < c.nleads; k = start[i++]) {
+        /* the next leads' records, while this one's are walked */
+        for (j = k + AHEAD; j < start[c.nleads] && j < start[i] + AHEAD;
+             j++)
+        {
+            const char  *ahead = order[j].mv_data;
+            size_t       line;
+
+            for (line = 0; line < order[j].mv_size; line += 64) {
+                __builtin_prefetch(ahead + line);
+            }
+        }
+        if (lead_decode_person(c.leads[i].id, &c.leads[i].val, &p)
+            == LEAD_OK
+            && fn(arg, &p, order + k, start[i] - k) != 0)
+        {
+            rc = LEAD_ECALLBACK;
+        }
+    }
+    free(start);
+    free(order);
+    snap_free(&c);
     return rc;
 }
 

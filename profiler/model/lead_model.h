@@ -87,6 +87,11 @@ double lead_scorer_engagement(const lead_scorer *s, uint64_t now_ms);
 int lead_scorer_result(const lead_scorer *s, uint64_t now_ms,
     lead_score *out);
 
+/* Engagement by buying stage at now_ms, as lead_scorer_result sums it
+   (the stage is lead_stage_of it); a lead's stage between reads. */
+void lead_scorer_stages(const lead_scorer *s, uint64_t now_ms,
+    double by_stage[LEAD_MAX_STAGES]);
+
 /* Engagement band 1..4 from the engagement thresholds. */
 int lead_band(const lead_scoring *sc, double engagement);
 

@@ -272,6 +272,22 @@ lead_scorer_engagement(const lead_scorer *s, uint64_t now_ms)
     return sum;
 }
 
+void
+lead_scorer_stages(const lead_scorer *s, uint64_t now_ms,
+    double by_stage[LEAD_MAX_STAGES])
+{
+    double  v;
+    size_t  i;
+
+    memset(by_stage, 0, LEAD_MAX_STAGES * sizeof(double));
+    for (i = 0; i < s->nassets; i++) {
+        if (s->assets[i].stage_index >= 0) {
+            v = asset_score(s->sc, &s->assets[i], now_ms);
+            by_stage[s->assets[i].stage_index] += v > 0 ? v : 0;
+        }
+    }
+}
+
 /* Distinct assets of a group read so far: warm when it reaches N. */
 static void
 check_group(lead_scorer *s, const asset_state *a, uint64_t t)

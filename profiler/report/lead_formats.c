@@ -311,27 +311,32 @@ void
 lead_report_funnel_json(lead_buf *out, const lead_rules *r,
     const lead_funnel *f)
 {
-    unsigned  k, nstages = lead_rules_scoring(r)->nstages;
-    size_t    i;
-    int       st;
+    const lead_funnel_stage_time  *t;
+    unsigned                       k, nstages;
+    size_t                         i;
+    int                            st;
 
+    nstages = lead_rules_scoring(r)->nstages;
     lead_buf_printf(out, "{\"leads\":%" PRIu64 ",\"statuses\":[", f->leads);
     for (st = LEAD_STATUS_IDENTIFIED; st < LEAD_NSTATUSES; st++) {
         const lead_funnel_status  *s = &f->status[st];
 
         lead_buf_printf(out, "%s{\"status\":\"%s\",\"now\":%" PRIu64
                         ",\"ever\":%" PRIu64 ",\"went_on\":%" PRIu64
-                        ",\"median_ms\":%" PRIu64 "}",
+                        ",\"median_ms\":%" PRIu64 ",\"p90_ms\":%" PRIu64 "}",
                         st > LEAD_STATUS_IDENTIFIED ? "," : "",
                         lead_status_name(st), s->now, s->ever, s->went_on,
-                        s->median_ms);
+                        s->median_ms, s->p90_ms);
     }
     lead_buf_puts(out, "],\"stages\":[");
     for (k = 0; k <= nstages; k++) {
         lead_buf_puts(out, k ? ",{" : "{");
         json_cstr(out, "stage", k < nstages ? lead_report_stage(r, (int) k) : "");
-        lead_buf_printf(out, ",\"leads\":%" PRIu64 "}",
-                        f->stage[k < nstages ? k : LEAD_MAX_STAGES]);
+        t = &f->stage_time[k < nstages ? k : LEAD_MAX_STAGES];
+        lead_buf_printf(out, ",\"leads\":%" PRIu64 ",\"ever\":%" PRIu64
+                        ",\"median_ms\":%" PRIu64 ",\"p90_ms\":%" PRIu64 "}",
+                        f->stage[k < nstages ? k : LEAD_MAX_STAGES],
+                        t->leads, t->median_ms, t->p90_ms);
     }
     lead_buf_puts(out, "],\"months\":[");
     for (i = 0; i < f->nmonths; i++) {
@@ -349,6 +354,19 @@ lead_report_funnel_json(lead_buf *out, const lead_rules *r,
                             m->reasons[k].count);
         }
         lead_buf_printf(out, "],\"other\":%" PRIu64 "}", m->other);
+    }
+    lead_buf_puts(out, "],\"cohorts\":[");
+    for (i = 0; i < f->ncohorts; i++) {
+        const lead_funnel_cohort  *c = &f->cohorts[i];
+
+        lead_buf_printf(out, "%s{\"month\":\"%04d-%02d\",\"identified\":%"
+                        PRIu64, i ? "," : "", c->year, c->month,
+                        c->identified);
+        for (st = LEAD_STATUS_MQL; st < LEAD_NSTATUSES; st++) {
+            lead_buf_printf(out, ",\"%s\":%" PRIu64, lead_status_name(st),
+                            c->reached[st]);
+        }
+        lead_buf_puts(out, "}");
     }
     lead_buf_puts(out, "]}\n");
 }

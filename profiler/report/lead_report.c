@@ -67,23 +67,12 @@ lead(lead_buf *out, lead_store *s, const lead_rules *r, const char *who,
 
 static int
 funnel(lead_buf *out, lead_store *s, const lead_rules *r, uint64_t now_ms,
-    const lead_filter *f, int format)
+    int format)
 {
-    lead_list    l;
-    lead_filter  all = *f;
     lead_funnel  fn;
     int          rc;
 
-    all.status = -1;                /* the funnel is of every status */
-    all.offset = 0;
-    all.limit = 0;
-
-    rc = lead_query_leads(s, r, now_ms, &all, &l);
-    if (rc != LEAD_OK) {
-        return rc;
-    }
-
-    rc = lead_query_funnel(s, &l, now_ms, &fn);
+    rc = lead_query_funnel(s, r, now_ms, &fn);
     if (rc == LEAD_OK) {
         if (format == LEAD_REPORT_JSON) {
             lead_report_funnel_json(out, r, &fn);
@@ -93,7 +82,6 @@ funnel(lead_buf *out, lead_store *s, const lead_rules *r, uint64_t now_ms,
     }
 
     lead_funnel_free(&fn);
-    lead_list_free(&l);
     return rc;
 }
 
@@ -170,6 +158,25 @@ notices(lead_buf *out, lead_store *s, int format)
     return LEAD_OK;
 }
 
+static int
+calibration(lead_buf *out, lead_store *s, const lead_report_request *req)
+{
+    lead_calibration  c;
+    int               rc;
+
+    rc = lead_query_calibration(s, req->rules, req->proposed, req->now_ms,
+                                &c);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    if (req->format == LEAD_REPORT_JSON) {
+        lead_report_calibration_json(out, &c);
+    } else {
+        lead_report_calibration_text(out, &c);
+    }
+    return LEAD_OK;
+}
+
 int
 lead_report(lead_buf *out, lead_store *s, const lead_report_request *req)
 {
@@ -198,8 +205,7 @@ lead_report(lead_buf *out, lead_store *s, const lead_report_request *req)
                   req->now_ms, req->format);
         break;
     case LEAD_REPORT_FUNNEL:
-        rc = funnel(out, s, req->rules, req->now_ms,
-                    req->filter ? req->filter : &any, req->format);
+        rc = funnel(out, s, req->rules, req->now_ms, req->format);
         break;
     case LEAD_REPORT_ACCOUNTS:
         rc = accounts(out, s, req->rules, req->now_ms,
@@ -207,6 +213,9 @@ lead_report(lead_buf *out, lead_store *s, const lead_report_request *req)
         break;
     case LEAD_REPORT_NOTICES:
         rc = notices(out, s, req->format);
+        break;
+    case LEAD_REPORT_CALIBRATION:
+        rc = calibration(out, s, req);
         break;
     default:
         rc = assets(out, s, req->format);

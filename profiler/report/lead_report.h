@@ -39,6 +39,11 @@ void lead_report_accounts_json(lead_buf *out, const lead_list *l,
     const lead_account *a, size_t n);
 void lead_report_assets_json(lead_buf *out, const lead_asset_list *l);
 
+/* Does the score predict: the calibration table(s), for people and as
+   JSON (the sales view's funnel page shows the current table). */
+void lead_report_calibration_text(lead_buf *out, const lead_calibration *c);
+void lead_report_calibration_json(lead_buf *out, const lead_calibration *c);
+
 /* A file of html/sales/, built in (embed.sh). */
 typedef struct {
     const char           *name;

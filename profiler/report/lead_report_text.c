@@ -291,6 +291,35 @@ funnel_months_text(lead_buf *out, const lead_funnel *f)
     }
 }
 
+/* Leads by month identified, and how many of them reached each status. */
+static void
+funnel_cohorts_text(lead_buf *out, const lead_funnel *f)
+{
+    static const int  shown[] = { LEAD_STATUS_MQL, LEAD_STATUS_SAL,
+                                  LEAD_STATUS_SQL, LEAD_STATUS_WON,
+                                  LEAD_STATUS_LOST, LEAD_STATUS_NURTURE };
+    const lead_funnel_cohort  *c;
+    size_t                     i, k;
+
+    if (f->ncohorts == 0) {
+        return;
+    }
+    lead_buf_printf(out, "\n%-10s %6s", "identified", "leads");
+    for (k = 0; k < sizeof(shown) / sizeof(shown[0]); k++) {
+        lead_buf_printf(out, " %7s", lead_status_name(shown[k]));
+    }
+    lead_buf_puts(out, "   (reached by now)\n");
+    for (i = 0; i < f->ncohorts; i++) {
+        c = &f->cohorts[i];
+        lead_buf_printf(out, "%04d-%02d    %6" PRIu64, c->year, c->month,
+                        c->identified);
+        for (k = 0; k < sizeof(shown) / sizeof(shown[0]); k++) {
+            lead_buf_printf(out, " %7" PRIu64, c->reached[shown[k]]);
+        }
+        lead_buf_puts(out, "\n");
+    }
+}
+
 void
 lead_report_funnel_text(lead_buf *out, const lead_rules *r,
     const lead_funnel *f)
@@ -299,16 +328,20 @@ lead_report_funnel_text(lead_buf *out, const lead_rules *r,
     unsigned  k, nstages = lead_rules_scoring(r)->nstages;
     int       st;
 
-    lead_buf_printf(out, "%" PRIu64 " leads\n\n%-11s %6s %6s %9s  %s\n",
-                    f->leads, "status", "now", "ever", "median",
+    lead_buf_printf(out, "%" PRIu64 " leads\n\n%-11s %6s %6s %9s %9s  %s\n",
+                    f->leads, "status", "now", "ever", "median", "p90",
                     "went on to the next");
     for (st = LEAD_STATUS_IDENTIFIED; st < LEAD_NSTATUSES; st++) {
         lead_buf_printf(out, "%-11s %6" PRIu64 " %6" PRIu64 "  ",
                         lead_status_name(st), f->status[st].now,
                         f->status[st].ever);
         lead_format_duration(f->status[st].median_ms, dur);
-        lead_buf_puts(out, dur);
-        if (st != LEAD_STATUS_WON && f->status[st].ever) {
+        lead_buf_printf(out, "%8s ", dur);
+        lead_format_duration(f->status[st].p90_ms, dur);
+        lead_buf_printf(out, "%8s", dur);
+        if (st != LEAD_STATUS_WON && st != LEAD_STATUS_LOST
+            && f->status[st].ever)
+        {
             lead_buf_printf(out, "  %3.0f%% (%" PRIu64 ")%s",
                             100.0 * f->status[st].went_on
                             / f->status[st].ever, f->status[st].went_on,
@@ -316,14 +349,27 @@ lead_report_funnel_text(lead_buf *out, const lead_rules *r,
         }
         lead_buf_puts(out, "\n");
     }
-    lead_buf_printf(out, "\n%-11s %6s\n", "stage", "leads");
+    lead_buf_printf(out, "\n%-11s %6s  %6s %9s %9s\n", "stage", "now",
+                    "ever", "median", "p90");
     for (k = 0; k <= nstages; k++) {
-        lead_buf_printf(out, "%-11s %6" PRIu64 "\n",
+        const lead_funnel_stage_time  *t;
+
+        t = &f->stage_time[k < nstages ? k : LEAD_MAX_STAGES];
+        lead_buf_printf(out, "%-11s %6" PRIu64 "  %6" PRIu64 " ",
                         k < nstages ? lead_report_stage(r, (int) k)
                                     : "(none yet)",
-                        f->stage[k < nstages ? k : LEAD_MAX_STAGES]);
+                        f->stage[k < nstages ? k : LEAD_MAX_STAGES],
+                        t->leads);
+        lead_format_duration(t->median_ms, dur);
+        lead_buf_printf(out, "%9s ", t->leads ? dur : "-");
+        lead_format_duration(t->p90_ms, dur);
+        lead_buf_printf(out, "%9s\n", t->leads ? dur : "-");
     }
     funnel_months_text(out, f);
+    funnel_cohorts_text(out, f);
+    lead_buf_puts(out, "\nmedian, p90: time spent in a status (each stay, "
+                  "the last one up to now) or in a\nbuying stage (a lead's "
+                  "stays added up, from its first read to now).\n");
 }
 
 void

@@ -229,6 +229,8 @@ route(const lead_sales *app, lead_store *s, const lead_rules *r,
         lead_sales_notices_page(&v, 1);
     } else if (path_is(p, "assets.json")) {
         lead_sales_assets_json(&v);
+    } else if (path_is(p, "calibration.json")) {
+        lead_sales_calibration_json(&v);
     } else if ((file = asset_file(p, &resp->type)) != NULL) {
         resp->cacheable = 1;
         lead_buf_put(&resp->body, (const char *) file->data, file->len);

@@ -207,7 +207,32 @@ enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_NOTICES,
     X(F_REASONS, "*reasons")                                                  \
     X(F_REASON, "reason")                                                     \
     X(F_COUNT, "count")                                                       \
-    X(F_OTHER, "other")
+    X(F_OTHER, "other")                                                       \
+    X(F_P90, "p90")                                                           \
+    X(F_STAGE_EVER, "stage_ever")                                             \
+    X(F_STAGE_MEDIAN, "stage_median")                                         \
+    X(F_STAGE_P90, "stage_p90")                                               \
+    X(F_HAS_COHORTS, "has_cohorts")                                           \
+    X(F_COHORTS, "*cohorts")                                                  \
+    X(F_COHORT, "cohort")                                                     \
+    X(F_C_IDENTIFIED, "c_identified")                                         \
+    X(F_C_MQL, "c_mql")                                                       \
+    X(F_C_SAL, "c_sal")                                                       \
+    X(F_C_SQL, "c_sql")                                                       \
+    X(F_C_WON, "c_won")                                                       \
+    X(F_C_LOST, "c_lost")                                                     \
+    X(F_C_NURTURE, "c_nurture")                                               \
+    X(F_CALIBRATION, "*calibration")                                          \
+    X(F_K_GROUP, "k_group")                                                   \
+    X(F_K_MQL, "k_mql")                                                       \
+    X(F_K_SMALL, "k_small")                                                   \
+    X(F_K_TO_SAL, "k_to_sal")                                                 \
+    X(F_K_TO_WON, "k_to_won")                                                 \
+    X(F_K_WIN, "k_win")                                                       \
+    X(F_K_READS_SAL, "k_reads_sal")                                           \
+    X(F_K_DAYS_SAL, "k_days_sal")                                             \
+    X(F_K_READS_WON, "k_reads_won")                                           \
+    X(F_K_DAYS_WON, "k_days_won")
 
 #define ACCOUNTS_VALUES(X)                                                    \
     X(A_BASE, "base")                                                         \
@@ -332,6 +357,7 @@ void lead_sales_lead_action(view *v, const char *hex);
 
 /* lead_sales_funnel.c */
 void lead_sales_funnel_page(view *v, int json);
+void lead_sales_calibration_json(view *v);
 void lead_sales_assets_json(view *v);
 void lead_sales_accounts_page(view *v, int json);
 

@@ -1,6 +1,7 @@
 /*
  * The sales view's overviews: the funnel with the assets that bring
- * leads, and the accounts with their people.
+ * leads and whether the score predicts, and the accounts with their
+ * people.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -33,6 +34,10 @@ typedef struct {
     size_t            nassets;
     uint64_t          max_ever, max_stage, max_identified, max_mql;
     size_t            month;        /* the month whose reasons are shown */
+    lead_calibration  cal;
+    const lead_calibration_row  *krows[1 + 4 + 4 + 16];
+    char              klabels[1 + 4 + 4 + 16][8];
+    size_t            nkrows;
 } funnel_view;
 
 static lead_str
@@ -40,6 +45,107 @@ pct(scratch *s, uint64_t n, uint64_t max)
 {
     return lead_sales_fmt(s, "%.1f",
                           max ? 100.0 * (double) n / (double) max : 0.0);
+}
+
+/* "61.7% (50/81)", "—" with nothing to divide by */
+static lead_str
+rate(scratch *s, uint64_t n, uint64_t d)
+{
+    return d ? lead_sales_fmt(s, "%.1f%% (%" PRIu64 "/%" PRIu64 ")",
+                              lead_calibration_pct(n, d), n, d)
+             : cstr("—");
+}
+
+static lead_str
+duration(scratch *s, uint64_t ms, int any)
+{
+    char  dur[32];
+
+    lead_format_duration(ms, dur);
+    return any ? lead_sales_fmt(s, "%s", dur) : cstr("—");
+}
+
+/* Does the score predict: the rows of the current table, cells seen. */
+static void
+calibration_rows(funnel_view *fv)
+{
+    const lead_calibration_table  *t = &fv->cal.current;
+    size_t                         i, n = 0;
+
+    fv->krows[n] = &t->all;
+    snprintf(fv->klabels[n++], sizeof(fv->klabels[0]), "all");
+    for (i = 0; i < 4; i++) {
+        fv->krows[n] = &t->band[i];
+        snprintf(fv->klabels[n++], sizeof(fv->klabels[0]), "band %c",
+                 (char) ('1' + i));
+    }
+    for (i = 0; i < 4; i++) {
+        fv->krows[n] = &t->grade[i];
+        snprintf(fv->klabels[n++], sizeof(fv->klabels[0]), "grade %c",
+                 (char) ('A' + i));
+    }
+    for (i = 0; i < 16; i++) {
+        if (t->cell[i].mql) {
+            fv->krows[n] = &t->cell[i];
+            snprintf(fv->klabels[n++], sizeof(fv->klabels[0]), "%c%c",
+                     (char) ('A' + i / 4), (char) ('1' + i % 4));
+        }
+    }
+    fv->nkrows = n;
+}
+
+static int
+calibration_item(funnel_view *fv, size_t i, lead_str *x)
+{
+    scratch                     *s = &fv->v->item;
+    const lead_calibration_row  *k;
+
+    if (i >= fv->nkrows) {
+        return 0;
+    }
+    k = fv->krows[i];
+    x[F_K_GROUP] = cstr(fv->klabels[i]);
+    x[F_K_MQL] = lead_sales_fmt(s, "%" PRIu64, k->mql);
+    x[F_K_SMALL] = flag(k->mql < LEAD_CALIBRATION_SMALL);
+    x[F_K_TO_SAL] = rate(s, k->sal, k->left_mql);
+    x[F_K_TO_WON] = rate(s, k->won, k->closed);
+    x[F_K_WIN] = rate(s, k->won, k->mql);
+    x[F_K_READS_SAL] = k->nsal ? lead_sales_fmt(s, "%" PRIu64,
+                                                k->reads_to_sal)
+                               : cstr("—");
+    x[F_K_DAYS_SAL] = k->nsal ? lead_sales_fmt(s, "%.1f", k->ms_to_sal
+                                                          / 86400000.0)
+                              : cstr("—");
+    x[F_K_READS_WON] = k->nwon ? lead_sales_fmt(s, "%" PRIu64,
+                                                k->reads_to_won)
+                               : cstr("—");
+    x[F_K_DAYS_WON] = k->nwon ? lead_sales_fmt(s, "%.1f", k->ms_to_won
+                                                          / 86400000.0)
+                              : cstr("—");
+    return 1;
+}
+
+static int
+cohort_item(funnel_view *fv, size_t i, lead_str *x)
+{
+    scratch                   *s = &fv->v->item;
+    const lead_funnel_cohort  *c;
+
+    if (i >= fv->f.ncohorts) {
+        return 0;
+    }
+    c = &fv->f.cohorts[i];
+    x[F_COHORT] = lead_sales_fmt(s, "%04d-%02d", c->year, c->month);
+    x[F_C_IDENTIFIED] = lead_sales_fmt(s, "%" PRIu64, c->identified);
+    x[F_C_MQL] = lead_sales_fmt(s, "%" PRIu64, c->reached[LEAD_STATUS_MQL]);
+    x[F_C_SAL] = lead_sales_fmt(s, "%" PRIu64, c->reached[LEAD_STATUS_SAL]);
+    x[F_C_SQL] = lead_sales_fmt(s, "%" PRIu64, c->reached[LEAD_STATUS_SQL]);
+    x[F_C_WON] = lead_sales_fmt(s, "%" PRIu64, c->reached[LEAD_STATUS_WON]);
+    x[F_C_LOST] = lead_sales_fmt(s, "%" PRIu64,
+                                 c->reached[LEAD_STATUS_LOST]);
+    x[F_C_NURTURE] = lead_sales_fmt(s, "%" PRIu64,
+                                    c->reached[LEAD_STATUS_NURTURE]);
+    return 1;
 }
 
 static int
@@ -71,7 +177,9 @@ funnel_item(void *arg, unsigned list, size_t i, lead_str *x)
         x[F_EVER_PCT] = pct(s, st->ever, fv->max_ever);
         lead_format_duration(st->median_ms, dur);
         x[F_MEDIAN] = st->ever ? lead_sales_fmt(s, "%s", dur) : cstr("—");
-        x[F_CONVERSION] = status != LEAD_STATUS_WON && st->ever
+        x[F_P90] = duration(s, st->p90_ms, st->ever != 0);
+        x[F_CONVERSION] = status != LEAD_STATUS_WON
+                          && status != LEAD_STATUS_LOST && st->ever
                           ? lead_sales_fmt(s, "%.0f%% (%" PRIu64 ")%s",
                                            100.0 * (double) st->went_on
                                            / (double) st->ever, st->went_on,
@@ -118,7 +226,21 @@ funnel_item(void *arg, unsigned list, size_t i, lead_str *x)
                                                 ? i : LEAD_MAX_STAGES]);
         x[F_PCT] = pct(s, fv->f.stage[i < sc->nstages ? i : LEAD_MAX_STAGES],
                        fv->max_stage);
+        {
+            const lead_funnel_stage_time  *t;
+
+            t = &fv->f.stage_time[i < sc->nstages ? i : LEAD_MAX_STAGES];
+            x[F_STAGE_EVER] = lead_sales_fmt(s, "%" PRIu64, t->leads);
+            x[F_STAGE_MEDIAN] = duration(s, t->median_ms, t->leads != 0);
+            x[F_STAGE_P90] = duration(s, t->p90_ms, t->leads != 0);
+        }
         return 1;
+
+    case F_COHORTS:
+        return cohort_item(fv, i, x);
+
+    case F_CALIBRATION:
+        return calibration_item(fv, i, x);
 
     default:
         if (i >= fv->nassets) {
@@ -159,7 +281,6 @@ void
 lead_sales_funnel_page(view *v, int json)
 {
     funnel_view    fv;
-    lead_list      all;
     lead_str       x[F_NVALUES];
     lead_buf       body;
     uint64_t       bots;
@@ -172,14 +293,7 @@ lead_sales_funnel_page(view *v, int json)
         v->resp->type = "application/json";
     }
 
-    if (lead_query_leads(v->s, v->r, v->req->now_ms, NULL, &all) != LEAD_OK)
-    {
-        lead_sales_store_failed(v);
-        return;
-    }
-    st = lead_query_funnel(v->s, &all, v->req->now_ms, &fv.f);
-    lead_list_free(&all);
-    if (st != LEAD_OK) {
+    if (lead_query_funnel(v->s, v->r, v->req->now_ms, &fv.f) != LEAD_OK) {
         lead_funnel_free(&fv.f);
         lead_sales_store_failed(v);
         return;
@@ -194,6 +308,15 @@ lead_sales_funnel_page(view *v, int json)
         lead_sales_store_failed(v);
         return;
     }
+    if (lead_query_calibration(v->s, v->r, NULL, v->req->now_ms, &fv.cal)
+        != LEAD_OK)
+    {
+        lead_funnel_free(&fv.f);
+        lead_asset_list_free(&fv.assets);
+        lead_sales_store_failed(v);
+        return;
+    }
+    calibration_rows(&fv);
 
     fv.order = malloc((fv.assets.n ? fv.assets.n : 1) * sizeof(asset_rank));
     if (fv.order == NULL) {
@@ -234,6 +357,7 @@ lead_sales_funnel_page(view *v, int json)
     x[F_LEADS] = lead_sales_fmt(&v->page, "%" PRIu64, fv.f.leads);
     x[F_BOTS] = lead_sales_fmt(&v->page, "%" PRIu64, bots);
     x[F_HAS_MONTHS] = flag(fv.f.nmonths != 0);
+    x[F_HAS_COHORTS] = flag(fv.f.ncohorts != 0);
 
     memset(&body, 0, sizeof(body));
     lead_tmpl_render_buf(v->app->tmpl[T_FUNNEL], x, funnel_item, &fv, &body);
@@ -242,6 +366,22 @@ lead_sales_funnel_page(view *v, int json)
     free(fv.order);
     lead_asset_list_free(&fv.assets);
     lead_funnel_free(&fv.f);
+}
+
+/* The calibration table as leadctl calibration --json prints it. */
+void
+lead_sales_calibration_json(view *v)
+{
+    lead_calibration  c;
+
+    v->resp->type = "application/json";
+    if (lead_query_calibration(v->s, v->r, NULL, v->req->now_ms, &c)
+        != LEAD_OK)
+    {
+        lead_sales_store_failed(v);
+        return;
+    }
+    lead_report_calibration_json(&v->resp->body, &c);
 }
 
 void

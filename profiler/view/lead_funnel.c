@@ -1,13 +1,15 @@
 /*
  * The funnel: how many leads are in each status, went on from it, and
- * how long they stayed, and month by month why leads came back, from
- * every status change kept.
+ * how long they stayed, month by month why leads came back and what
+ * became of the leads identified, from every status change kept; and how
+ * long leads stay in each buying stage, from their reads.
  */
 
 #define _POSIX_C_SOURCE 200809L
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,7 @@ typedef struct {
     uint64_t       since;
     unsigned       reached;                /* bit per status ever held */
     int            requalified;            /* went nurture -> mql */
+    int            cohort;                 /* months before now's, or -1 */
     uint64_t      *stays[LEAD_NSTATUSES];  /* durations, ms */
     size_t         nstays[LEAD_NSTATUSES], cap[LEAD_NSTATUSES];
     uint64_t       now;
@@ -145,8 +148,33 @@ end_lead(funnel_walk *f)
     if (f->requalified) {
         f->out->status[LEAD_STATUS_NURTURE].went_on++;
     }
+    if (f->cohort >= 0) {
+        lead_funnel_cohort  *c = &f->out->cohorts[f->cohort];
+
+        c->identified++;
+        for (st = 0; st < LEAD_NSTATUSES; st++) {
+            c->reached[st] += (f->reached >> st) & 1;
+        }
+        f->out->ncohorts = (size_t) f->cohort + 1 > f->out->ncohorts
+                           ? (size_t) f->cohort + 1 : f->out->ncohorts;
+    }
     f->reached = 0;
     f->requalified = 0;
+    f->cohort = -1;
+}
+
+/* The months before now's a time is in, if it is one of those shown. */
+static int
+months_ago(const funnel_walk *f, uint64_t ms)
+{
+    int  month = utc_month(ms);
+
+    if (ms > f->now || month < 0 || month > f->now_month
+        || f->now_month - month >= LEAD_FUNNEL_MONTHS)
+    {
+        return -1;
+    }
+    return f->now_month - month;
 }
 
 static int
@@ -155,6 +183,9 @@ walk_transition(void *arg, const uint8_t lead_id[LEAD_ID_LEN],
 {
     funnel_walk  *f = arg;
 
+    if (t->time_ms > f->now) {
+        return 0;           /* --now in the past: as things were then */
+    }
     /* transitions come grouped by lead, in time order */
     if (memcmp(lead_id, f->lead, LEAD_ID_LEN) != 0 || f->reached == 0) {
         end_lead(f);
@@ -169,24 +200,237 @@ walk_transition(void *arg, const uint8_t lead_id[LEAD_ID_LEN],
     f->reached |= 1u << f->status;
     f->requalified |= t->from == LEAD_STATUS_NURTURE
                       && t->to == LEAD_STATUS_MQL;
+    if (t->to == LEAD_STATUS_IDENTIFIED) {       /* once: from anonymous */
+        f->cohort = months_ago(f, t->time_ms);
+    }
     count_month(f, t);
     return f->oom;
 }
 
-static int
-u64_cmp(const void *x, const void *y)
-{
-    uint64_t  a = *(const uint64_t *) x, b = *(const uint64_t *) y;
+/* ---- time in each buying stage ------------------------------------- */
 
-    return (a > b) - (a < b);
+#define STAGE_NONE   LEAD_MAX_STAGES
+#define STAGE_EVALS  1024     /* a lead's stage worked out at most so often */
+
+typedef struct {
+    const lead_scoring  *sc;
+    lead_scorer         *scorer;
+    uint64_t             now;
+    uint64_t            *spent[LEAD_MAX_STAGES + 1];   /* per lead, ms */
+    size_t               n[LEAD_MAX_STAGES + 1], cap[LEAD_MAX_STAGES + 1];
+    uint64_t             lead[LEAD_MAX_STAGES + 1];    /* the lead's own */
+    unsigned             in;                           /* bit per stage */
+    uint64_t            *now_in;       /* leads in each stage at now */
+    int                  oom;
+} stage_walk;
+
+/* When engagement v of a stage at t0, decaying, falls below stage_min. */
+static uint64_t
+stage_ends(const lead_scoring *sc, double v, uint64_t t0)
+{
+    double  after;
+
+    if (sc->stage_min <= 0) {
+        return UINT64_MAX;
+    }
+    if (v < sc->stage_min) {
+        return t0;
+    }
+    after = (double) sc->half_life_ms * log2(v / sc->stage_min);
+    return after < 1e15 ? t0 + (uint64_t) after : UINT64_MAX;
+}
+
+static void
+spend(stage_walk *w, int stage, uint64_t from, uint64_t to)
+{
+    size_t  i = stage >= 0 ? (size_t) stage : STAGE_NONE;
+
+    w->lead[i] += to > from ? to - from : 0;
+    w->in |= 1u << i;
+}
+
+/*
+ * From t0 to t1, with no read between: every stage's engagement decays
+ * alike, so the stage only steps down, each time the current one falls
+ * below stage_min.  The stage at t1.
+ */
+static int
+stages_between(stage_walk *w, int stage, const double *by, uint64_t t0,
+    uint64_t t1)
+{
+    uint64_t  at = t0, end;
+    int       j;
+
+    while (stage >= 0) {
+        end = stage_ends(w->sc, by[stage], t0);
+        if (end >= t1) {
+            break;
+        }
+        spend(w, stage, at, end);
+        at = end;
+        for (j = stage - 1; j >= 0 && stage_ends(w->sc, by[j], t0) <= at;
+             j--)
+        {
+            /* void */
+        }
+        stage = j;
+    }
+    spend(w, stage, at, t1);
+    return stage;
+}
+
+static int
+walk_stages(void *arg, const lead_person *p, const MDB_val *events, size_t n)
+{
+    stage_walk  *w = arg;
+    lead_event   ev;
+    double       by[LEAD_MAX_STAGES];
+    uint64_t     t = 0, *grown;
+    size_t       k, i, step = n / STAGE_EVALS + 1, added = 0;
+    int          stage = -1, started = 0;
+
+    (void) p;
+    memset(w->lead, 0, sizeof(w->lead));
+    memset(by, 0, sizeof(by));
+    w->in = 0;
+    lead_scorer_reset(w->scorer, 0);
+
+    for (k = 0; k < n; k++) {
+        if (lead_event_decode(events[k].mv_data, events[k].mv_size, &ev)
+            != LEAD_OK || lead_scorer_add(w->scorer, &ev) != LEAD_OK)
+        {
+            continue;
+        }
+        if (++added % step != 0 && k + 1 < n) {
+            continue;
+        }
+        if (started) {
+            stage = stages_between(w, stage, by, t, ev.time_ms);
+        }
+        t = ev.time_ms;
+        started = 1;
+        lead_scorer_stages(w->scorer, t, by);
+        stage = lead_stage_of(w->sc, by, 1.0);
+    }
+    if (!started) {
+        w->now_in[STAGE_NONE]++;
+        return 0;
+    }
+    stage = stages_between(w, stage, by, t, w->now > t ? w->now : t);
+    w->now_in[stage >= 0 ? (size_t) stage : STAGE_NONE]++;
+
+    for (i = 0; i <= STAGE_NONE; i++) {
+        if ((w->in & 1u << i) == 0) {
+            continue;
+        }
+        if (w->n[i] == w->cap[i]) {
+            w->cap[i] = w->cap[i] ? 2 * w->cap[i] : 256;
+            grown = realloc(w->spent[i], w->cap[i] * sizeof(uint64_t));
+            if (grown == NULL) {
+                w->oom = 1;
+                return 1;
+            }
+            w->spent[i] = grown;
+        }
+        w->spent[i][w->n[i]++] = w->lead[i];
+    }
+    return 0;
+}
+
+/* The k-th smallest of v[lo..hi] (reordered): Hoare's selection. */
+static uint64_t
+nth(uint64_t *v, long lo, long hi, long k)
+{
+    uint64_t  pivot, x, y, z, t;
+    long      i, j;
+
+    while (lo < hi) {
+        x = v[lo];
+        y = v[lo + (hi - lo) / 2];
+        z = v[hi];
+        pivot = x < y ? (y < z ? y : x < z ? z : x)
+                      : (x < z ? x : y < z ? z : y);
+        i = lo;
+        j = hi;
+        while (i <= j) {
+            while (v[i] < pivot) {
+                i++;
+            }
+            while (v[j] > pivot) {
+                j--;
+            }
+            if (i <= j) {
+                t = v[i];
+                v[i++] = v[j];
+                v[j--] = t;
+            }
+        }
+        /* v[lo..j] <= pivot <= v[i..hi], and between them the pivot */
+        if (k <= j) {
+            hi = j;
+        } else if (k >= i) {
+            lo = i;
+        } else {
+            return v[k];
+        }
+    }
+    return v[k];
+}
+
+void
+lead_median_p90(uint64_t *v, size_t n, uint64_t *median, uint64_t *p90)
+{
+    long  k90 = (long) ((n * 9 + 9) / 10) - 1;     /* nearest rank */
+
+    *median = *p90 = 0;
+    if (n == 0) {
+        return;
+    }
+    *p90 = nth(v, 0, (long) n - 1, k90);
+    /* the median is at or below it, in the part left of it */
+    *median = nth(v, 0, k90, (long) (n / 2));
+}
+
+/* How long leads stay in each buying stage: one walk of their reads. */
+static int
+stage_times(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    lead_funnel *out)
+{
+    stage_walk  w;
+    size_t      i;
+    int         rc;
+
+    memset(&w, 0, sizeof(w));
+    w.sc = lead_rules_scoring(r);
+    w.now = now_ms;
+    w.now_in = out->stage;
+    w.scorer = lead_scorer_new(w.sc);
+    if (w.scorer == NULL) {
+        return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+
+    rc = lead_store_each_lead_events(s, now_ms, walk_stages, &w);
+
+    for (i = 0; i <= STAGE_NONE; i++) {
+        lead_funnel_stage_time  *st = &out->stage_time[i];
+
+        st->leads = w.n[i];
+        lead_median_p90(w.spent[i], w.n[i], &st->median_ms, &st->p90_ms);
+        free(w.spent[i]);
+    }
+    lead_scorer_free(w.scorer);
+    if (w.oom || rc == LEAD_ECALLBACK) {
+        rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+    return rc;
 }
 
 int
-lead_query_funnel(lead_store *s, const lead_list *all, uint64_t now_ms,
+lead_query_funnel(lead_store *s, const lead_rules *r, uint64_t now_ms,
     lead_funnel *out)
 {
     funnel_walk  *f;
-    size_t        i;
+    size_t        counts[LEAD_NSTATUSES], leads = 0, i;
     int           st, rc;
 
     memset(out, 0, sizeof(*out));
@@ -200,6 +444,7 @@ lead_query_funnel(lead_store *s, const lead_list *all, uint64_t now_ms,
     f->out = out;
     f->now = now_ms;
     f->now_month = utc_month(now_ms);
+    f->cohort = -1;
     memset(f->lead, 0xff, LEAD_ID_LEN);
 
     rc = lead_store_each_transition(s, NULL, walk_transition, f);
@@ -212,6 +457,8 @@ lead_query_funnel(lead_store *s, const lead_list *all, uint64_t now_ms,
 
         m->year = month / 12;
         m->month = month % 12 + 1;
+        out->cohorts[i].year = m->year;
+        out->cohorts[i].month = m->month;
         if (f->reasons[i] != NULL
             && lead_reasons_top(f->reasons[i], out->arena, m->reasons,
                                 LEAD_FUNNEL_REASONS, &m->nreasons,
@@ -226,23 +473,24 @@ lead_query_funnel(lead_store *s, const lead_list *all, uint64_t now_ms,
         rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
     }
 
-    out->leads = all->n;
-    for (i = 0; i < all->n; i++) {
-        const lead_row  *row = &all->rows[i];
-
-        out->status[row->status].now++;
-        out->stage[row->stage_index >= 0 ? (unsigned) row->stage_index
-                                         : LEAD_MAX_STAGES]++;
+    if (rc == LEAD_OK) {
+        rc = lead_store_count_statuses(s, counts, &leads);
+    }
+    out->leads = leads;
+    for (st = 0; rc == LEAD_OK && st < LEAD_NSTATUSES; st++) {
+        out->status[st].now = counts[st];
     }
 
     for (st = 0; st < LEAD_NSTATUSES; st++) {
-        if (f->nstays[st]) {
-            lead_sort(f->stays[st], f->nstays[st], sizeof(uint64_t), u64_cmp);
-            out->status[st].median_ms = f->stays[st][f->nstays[st] / 2];
-        }
+        lead_median_p90(f->stays[st], f->nstays[st],
+                        &out->status[st].median_ms, &out->status[st].p90_ms);
         free(f->stays[st]);
     }
     free(f);
+
+    if (rc == LEAD_OK) {
+        rc = stage_times(s, r, now_ms, out);
+    }
     return rc;
 }
 

@@ -106,8 +106,24 @@ typedef struct {
     uint64_t     now;            /* leads in it now */
     uint64_t     ever;           /* leads that were in it */
     uint64_t     went_on;        /* ... and went on to the next status */
-    uint64_t     median_ms;      /* time spent in it */
+    uint64_t     median_ms;      /* time spent in it: a stay, the last */
+    uint64_t     p90_ms;         /* ... up to now; and its 90th centile */
 } lead_funnel_status;
+
+/* Time leads spent in a buying stage (all their stays), from their first
+   read to now, the stage computed from their reads as time went by. */
+typedef struct {
+    uint64_t     leads;          /* that were ever in it */
+    uint64_t     median_ms, p90_ms;
+} lead_funnel_stage_time;
+
+/* The leads identified in a calendar month (UTC), and how many of them
+   reached each status by now (reached[LEAD_STATUS_MQL], ...). */
+typedef struct {
+    int          year, month;
+    uint64_t     identified;
+    uint64_t     reached[LEAD_NSTATUSES];
+} lead_funnel_cohort;
 
 #define LEAD_FUNNEL_MONTHS   12    /* months counted, the last now's */
 #define LEAD_FUNNEL_REASONS  8     /* reason rows a month, "other" one */
@@ -136,17 +152,62 @@ typedef struct {
     uint64_t             stage[LEAD_MAX_STAGES + 1];   /* re-qualified */
     lead_funnel_month    months[LEAD_FUNNEL_MONTHS];   /* newest first */
     size_t               nmonths;
+    lead_funnel_stage_time  stage_time[LEAD_MAX_STAGES + 1];  /* last: */
+    lead_funnel_cohort   cohorts[LEAD_FUNNEL_MONTHS];  /* none yet; newest */
+    size_t               ncohorts;                     /* first */
     lead_arena          *arena;
 } lead_funnel;
 
 /*
- * From every lead (an unfiltered list) and every status change; the
- * months from the first of the last LEAD_FUNNEL_MONTHS with a change to
- * now's.  Free it with lead_funnel_free, whatever it returns.
+ * From every status change and every lead's reads (stages, scored with
+ * r); the months from the first of the last LEAD_FUNNEL_MONTHS with a
+ * change to now's.  Free it with lead_funnel_free, whatever it returns.
  */
-int lead_query_funnel(lead_store *s, const lead_list *all, uint64_t now_ms,
+int lead_query_funnel(lead_store *s, const lead_rules *r, uint64_t now_ms,
     lead_funnel *out);
+/* Of n values (reordered), the median (the upper one of an even count)
+   and the 90th percentile (nearest rank), in linear time; 0 for none. */
+void lead_median_p90(uint64_t *v, size_t n, uint64_t *median, uint64_t *p90);
 void lead_funnel_free(lead_funnel *f);
+
+/*
+ * Does the score predict (lead_calibration.c)?  Leads that became mql,
+ * by the matrix cell, band and grade they had at that moment (scored
+ * from their reads then), and what became of them by now: MQL -> SAL of
+ * those that left mql, SAL -> won of those accepted that closed, won of
+ * every MQL; medians from identified to sal and to won.
+ */
+#define LEAD_CALIBRATION_SMALL  10     /* fewer leads: a small sample */
+
+typedef struct {
+    uint64_t     mql;            /* became mql by now */
+    uint64_t     left_mql;       /* ... and left it (sal or nurture) */
+    uint64_t     sal;            /* ... and reached sal */
+    uint64_t     closed;         /* ... and won or lost */
+    uint64_t     won, lost;
+    uint64_t     nsal, nwon;     /* samples of the medians below */
+    uint64_t     reads_to_sal, reads_to_won;   /* medians: reads by then */
+    uint64_t     ms_to_sal, ms_to_won;         /* ... from identified */
+} lead_calibration_row;
+
+typedef struct {
+    lead_calibration_row  all;
+    lead_calibration_row  band[4];      /* 1 .. 4 */
+    lead_calibration_row  grade[4];     /* A .. D */
+    lead_calibration_row  cell[16];     /* A1 A2 .. D4 */
+} lead_calibration_table;
+
+typedef struct {
+    lead_calibration_table  current;    /* under the rules given */
+    lead_calibration_table  proposed;   /* under the proposed ones */
+    int                     has_proposed;
+} lead_calibration;
+
+/* Under r, and under proposed too unless it is NULL; one snapshot. */
+int lead_query_calibration(lead_store *s, const lead_rules *r,
+    const lead_rules *proposed, uint64_t now_ms, lead_calibration *out);
+/* The share n of d in per cent, 0 when d is 0. */
+double lead_calibration_pct(uint64_t n, uint64_t d);
 
 /*
  * Reasons grouped (lead_reasons.c): the same reason whatever the case of
