@@ -72,9 +72,14 @@ typedef struct {
     uint64_t     bots;
     uint64_t     readers;        /* distinct visitors, bots aside */
     uint64_t     identified_readers;
-    uint64_t     before_identified;   /* read it, then identified */
-    uint64_t     before_mql;          /* read it before their lead's mql */
+    uint64_t     before_identified;   /* read it, then identified, or were
+                                         sent back to it by the form */
+    uint64_t     before_mql;          /* read it by their lead's mql */
 } lead_asset_stats;
+
+/* The form sends a browser back (return=) to the asset whose gate sent
+   it there: its first read this long after identifying is that one. */
+#define LEAD_FORM_BACK_MS  (60 * 1000)
 
 typedef struct {
     lead_asset_stats  *rows;     /* by asset id */
