@@ -510,6 +510,20 @@ static const command  commands[] = {
       "Leads with the same company e-mail domain (not free-mail) rolled up\n"
       "into accounts, hottest first.\n",
       cmd_report, LEAD_REPORT_ACCOUNTS },
+    { "attribution", OPT_STORE | OPT_JSON | OPT_ATTRIB, 0,
+      "which content and campaigns brought leads, deals and revenue",
+      "leadctl [--store DIR] attribution [--by asset|campaign|channel]\n"
+      "        [--model first|last|linear] [--since TIME] [--now TIME]\n"
+      "        [--json]\n\n"
+      "Per asset (default), campaign (utm_campaign) or channel (utm_source/\n"
+      "medium, else the referrer's host, else direct), between --since and\n"
+      "--now: readers (people), identifications it caused (the asset the\n"
+      "form sent the visitor back to), MQLs it caused (the read that made\n"
+      "the lead an MQL), leads it influenced that reached sal, sql, won and\n"
+      "lost, and the revenue won credited under each model: first touch,\n"
+      "last touch before MQL, and linear (an equal share, to the cent, for\n"
+      "every read before the deal).  --model picks the order.\n",
+      cmd_attribution, LEAD_REPORT_ATTRIBUTION },
     { "forget", OPT_STORE | OPT_WRITE, 1,
       "erase a person: the lead, its devices and everything they read",
       "leadctl [--store DIR] forget EMAIL|ID\n\n"
@@ -597,7 +611,8 @@ typedef struct {
 static const option  options[] = {
     { "--store", ~0u, offsetof(ctl, store) },
     { "--rules", OPT_RULES | OPT_MODEL, offsetof(ctl, rules) },
-    { "--now", OPT_MODEL | OPT_SALES | OPT_PURGE, offsetof(ctl, now) },
+    { "--now", OPT_MODEL | OPT_SALES | OPT_PURGE | OPT_ATTRIB,
+      offsetof(ctl, now) },
     { "--status", OPT_MODEL, offsetof(ctl, status) },
     { "--stage", OPT_MODEL, offsetof(ctl, stage) },
     { "--topic", OPT_MODEL, offsetof(ctl, topic) },
@@ -610,6 +625,9 @@ static const option  options[] = {
     { "--reason", OPT_SALES, offsetof(ctl, reason) },
     { "--by", OPT_SALES, offsetof(ctl, by) },
     { "--anonymous-older-than", OPT_PURGE, offsetof(ctl, older) },
+    { "--by", OPT_ATTRIB, offsetof(ctl, group_by) },
+    { "--model", OPT_ATTRIB, offsetof(ctl, model) },
+    { "--since", OPT_ATTRIB, offsetof(ctl, since) },
     { NULL, 0, 0 }
 };
 
@@ -633,7 +651,7 @@ find_option(const char *arg, const command *cmd)
  * --now: "2026-12-24T09:30:00Z", "2026-12-24", or an offset from the
  * clock such as "+30d", "-12h", "+90m", "+45s".
  */
-static int
+int
 parse_now(const char *s, uint64_t *ms)
 {
     struct timespec  ts;

@@ -29,6 +29,9 @@ typedef struct {
     const char  *owner;      /* --owner NAME */
     const char  *only;       /* --only overdue,unassigned,calls */
     const char  *older;      /* --anonymous-older-than DAYS */
+    const char  *group_by;   /* attribution --by asset|campaign|channel */
+    const char  *model;      /* --model first|last|linear */
+    const char  *since;      /* --since TIME */
     int          json;
     int          csv;
     uint64_t     rows;       /* listed so far */
@@ -48,7 +51,8 @@ enum {
     OPT_SALES = 32,          /* --reason, --by, --now */
     OPT_WRITE = 64,          /* writes the store */
     OPT_PURGE = 128,         /* --anonymous-older-than, --now */
-    OPT_CHECK = 256          /* names the store, checks it, opens it not */
+    OPT_CHECK = 256,         /* names the store, checks it, opens it not */
+    OPT_ATTRIB = 512         /* --by, --model, --since, --now */
 };
 
 typedef struct {
@@ -67,7 +71,11 @@ void text_str(lead_buf *out, lead_str v);
 /* Writes out to stdout and frees it: 0, or 1 when it could not be made. */
 int print_buf(lead_buf *out);
 
+/* --now's and --since's TIME as ms: 0, or -1 if it is none. */
+int parse_now(const char *s, uint64_t *ms);
+
 int cmd_report(ctl *c, lead_store *s);
+int cmd_attribution(ctl *c, lead_store *s);
 int cmd_status(ctl *c, lead_store *s);
 int cmd_forget(ctl *c, lead_store *s);
 int cmd_assign(ctl *c, lead_store *s);

@@ -50,7 +50,6 @@ enum {
 #define LEAD_DEFAULT_MAP_SIZE ((uint64_t) 1 << 30)
 
 typedef struct { const char *data; size_t len; } lead_str;
-
 struct sockaddr;
 
 /* ---- output ------------------------------------------------------------ */
@@ -62,7 +61,6 @@ void lead_buf_free(lead_buf *b);
 void lead_buf_puts(lead_buf *b, const char *s);
 void lead_buf_printf(lead_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
 /* s as a JSON string (safe in HTML); one CSV field a spreadsheet will
    not run; a line for a terminal */
 void lead_buf_json(lead_buf *b, const char *s, size_t len);
@@ -79,7 +77,6 @@ int lead_cookie_name_ok(const char *name, size_t len);
 /* The cookie's value for id: LEAD_COOKIE_VALUE_LEN bytes, no NUL. */
 void lead_cookie_sign(const uint8_t *secret, size_t secret_len,
     const uint8_t id[LEAD_ID_LEN], char out[LEAD_COOKIE_VALUE_LEN]);
-
 /* LEAD_OK and the id when the value's MAC is right; a cache (one per
    secret and thread, or NULL) remembers the values that verified. */
 typedef struct lead_cookie_cache lead_cookie_cache;
@@ -115,7 +112,6 @@ typedef struct {
     char    source[LEAD_UTM_MAX], medium[LEAD_UTM_MAX], campaign[LEAD_UTM_MAX];
     size_t  source_len, medium_len, campaign_len;
 } lead_utm;
-
 /* utm_source, _medium and _campaign of a query: decoded, cut, cleaned. */
 void lead_utm_parse(const char *query, size_t len, lead_utm *utm);
 typedef struct { uint64_t start, end; } lead_range;     /* inclusive */
@@ -202,7 +198,6 @@ int lead_store_grow(lead_store *s, uint64_t bytes);
 typedef struct {
     uint8_t id[LEAD_ID_LEN]; uint64_t first_ms, last_ms, events;
 } lead_visitor;
-
 /* In time order; a callback returns non-zero to stop (LEAD_ECALLBACK). */
 typedef int (*lead_event_fn)(void *arg, uint64_t seq, const lead_event *ev);
 typedef int (*lead_visitor_fn)(void *arg, const lead_visitor *v);
@@ -280,7 +275,6 @@ typedef struct {
     const char  *name_error;             /* for people, next to the field */
     const char  *email_error;
 } lead_form;
-
 /* The number of fields with an error (0: the form is good). */
 int lead_form_validate(const lead_form_fields *f, lead_form *form);
 
@@ -447,8 +441,12 @@ int lead_filter_set(lead_filter *f, const lead_rules *r, const char *key,
     const char *value, size_t len, char *err, size_t errlen);
 
 enum { LEAD_REPORT_LEADS, LEAD_REPORT_LEAD, LEAD_REPORT_FUNNEL,
-       LEAD_REPORT_ACCOUNTS, LEAD_REPORT_ASSETS, LEAD_REPORT_NOTICES };
+       LEAD_REPORT_ACCOUNTS, LEAD_REPORT_ASSETS, LEAD_REPORT_NOTICES,
+       LEAD_REPORT_ATTRIBUTION };
 enum { LEAD_REPORT_TEXT, LEAD_REPORT_JSON, LEAD_REPORT_CSV };
+/* Attribution: by what, and which model's revenue leads (all are shown). */
+enum { LEAD_BY_ASSET, LEAD_BY_CAMPAIGN, LEAD_BY_CHANNEL };
+enum { LEAD_MODEL_FIRST, LEAD_MODEL_LAST, LEAD_MODEL_LINEAR, LEAD_NMODELS };
 
 typedef struct {
     int                 what;       /* LEAD_REPORT_LEADS, ... */
@@ -457,6 +455,8 @@ typedef struct {
     uint64_t            now_ms;
     const lead_filter  *filter;     /* leads, funnel, accounts; NULL: all */
     const char         *who;        /* the lead: an e-mail or a hex id */
+    int                 by, model;  /* attribution: LEAD_BY_, LEAD_MODEL_ */
+    uint64_t            since_ms;   /* attribution: from then to now */
 } lead_report_request;
 
 /* A report as leadctl prints it and the sales view exports it, from one

@@ -1,5 +1,6 @@
 /*
- * The assets' counts of what came before an identification or an MQL
+ * Attribution on hand-made histories (lead_attribution.c), and the
+ * assets' counts of what came before an identification or an MQL
  * (lead_assets.c): the read that triggers either is credited.
  */
 
@@ -98,6 +99,20 @@ world_close(world *w)
     lead_rules_free(w->rules);
 }
 
+static void
+close_won(lead_store *s, const uint8_t lead[LEAD_ID_LEN], uint64_t at,
+    int64_t amount, const char *currency)
+{
+    lead_outcome  o;
+
+    memset(&o, 0, sizeof(o));
+    o.amount = amount;
+    snprintf(o.currency, sizeof(o.currency), "%s", currency);
+    o.closed_ms = at;
+    assert_int_equal(lead_store_close_deal(s, lead, WON, at, &o, "sam", ""),
+                     LEAD_OK);
+}
+
 /*
  * Ada: a blog post from a LinkedIn campaign, the guide's gate sends her
  * to the form, the form back to the guide, the network map's hot read
@@ -117,6 +132,7 @@ canonical_journey(world *w, uint8_t ada[LEAD_ID_LEN])
     expect_status(w->s, ada, MQL, T0 + HOUR);
     set_status_ok(w->s, ada, SAL, T0 + 2 * HOUR, "", "sam", "");
     set_status_ok(w->s, ada, SQL, T0 + 3 * HOUR, "", "sam", "");
+    close_won(w->s, ada, T0 + 4 * HOUR, 1200050, "EUR");
 }
 
 static const lead_asset_stats *
@@ -157,12 +173,270 @@ test_assets_credit_triggers(void **state)
     world_close(&w);
 }
 
+static const lead_attribution_row *
+attr_row(const lead_attribution *a, const char *name)
+{
+    size_t  i;
+
+    for (i = 0; i < a->n; i++) {
+        if (a->rows[i].name.len == strlen(name)
+            && memcmp(a->rows[i].name.data, name, a->rows[i].name.len) == 0)
+        {
+            return &a->rows[i];
+        }
+    }
+    fail_msg("no row \"%s\"", name);
+    return NULL;
+}
+
+static void
+query(world *w, int by, int model, uint64_t since, uint64_t now,
+    lead_attribution *a)
+{
+    if (lead_query_attribution(w->s, by, model, since, now, a) != LEAD_OK) {
+        fail_msg("attribution: %s", lead_store_errmsg(w->s));
+    }
+}
+
+static void
+test_attribution_by_asset(void **state)
+{
+    const lead_attribution_row  *map, *guide, *blog;
+    lead_attribution             a;
+    uint8_t                      ada[LEAD_ID_LEN];
+    world                        w;
+
+    world_open(state, &w);
+    canonical_journey(&w, ada);
+
+    query(&w, LEAD_BY_ASSET, LEAD_MODEL_LAST, 0, T0 + DAY, &a);
+    map = attr_row(&a, "Network map");
+    guide = attr_row(&a, "Network guide");
+    blog = attr_row(&a, "Fibre blog");
+
+    /* the map made the MQL, the guide's gate the identification */
+    assert_int_equal(map->mqls, 1);
+    assert_int_equal(map->identified, 0);
+    assert_int_equal(guide->identified, 1);
+    assert_int_equal(guide->mqls, 0);
+    assert_int_equal(blog->identified, 0);
+    assert_int_equal(map->readers, 1);           /* the bot apart */
+    assert_int_equal(map->bots, 1);
+    assert_true(map->sal == 1 && map->sql == 1 && map->won == 1);
+    assert_true(blog->sal == 1 && blog->won == 1 && blog->lost == 0);
+
+    /* first: the blog; last before mql: the map; linear: to the cent */
+    assert_int_equal(blog->revenue[LEAD_MODEL_FIRST], 1200050);
+    assert_int_equal(map->revenue[LEAD_MODEL_FIRST], 0);
+    assert_int_equal(map->revenue[LEAD_MODEL_LAST], 1200050);
+    assert_int_equal(blog->revenue[LEAD_MODEL_LAST], 0);
+    assert_int_equal(blog->revenue[LEAD_MODEL_LINEAR], 400017);
+    assert_int_equal(guide->revenue[LEAD_MODEL_LINEAR], 400017);
+    assert_int_equal(map->revenue[LEAD_MODEL_LINEAR], 400016);
+    assert_int_equal(a.total.revenue[LEAD_MODEL_LINEAR], 1200050);
+    assert_int_equal(a.revenue, 1200050);
+    assert_string_equal(a.currency, "EUR");
+
+    /* sorted by the model asked for */
+    assert_ptr_equal(&a.rows[0], map);
+    assert_int_equal(map->revenue_model, 1200050);
+    lead_attribution_free(&a);
+
+    world_close(&w);
+}
+
+static void
+test_attribution_by_campaign_and_channel(void **state)
+{
+    const lead_attribution_row  *r;
+    lead_attribution             a;
+    uint8_t                      ada[LEAD_ID_LEN];
+    world                        w;
+
+    world_open(state, &w);
+    canonical_journey(&w, ada);
+
+    /* the campaign of the first read is the only touch: all is its */
+    query(&w, LEAD_BY_CAMPAIGN, LEAD_MODEL_FIRST, 0, T0 + DAY, &a);
+    r = attr_row(&a, "q4-fibre");
+    assert_true(r->identified == 1 && r->mqls == 1 && r->won == 1);
+    assert_int_equal(r->revenue[LEAD_MODEL_FIRST], 1200050);
+    assert_int_equal(r->revenue[LEAD_MODEL_LAST], 1200050);
+    assert_int_equal(r->revenue[LEAD_MODEL_LINEAR], 1200050);
+    assert_int_equal(attr_row(&a, "(none)")->mqls, 0);
+    lead_attribution_free(&a);
+
+    query(&w, LEAD_BY_CHANNEL, LEAD_MODEL_LINEAR, 0, T0 + DAY, &a);
+    r = attr_row(&a, "linkedin/social");
+    assert_true(r->identified == 1 && r->mqls == 1);
+    assert_int_equal(r->revenue[LEAD_MODEL_LINEAR], 1200050);
+    lead_attribution_free(&a);
+
+    world_close(&w);
+}
+
+/* Linear to the cent over many reads; lost, sales' own and the window. */
+static void
+test_attribution_linear_and_window(void **state)
+{
+    const lead_attribution_row  *blog, *map, *guide;
+    lead_attribution             a;
+    uint8_t                      ada[LEAD_ID_LEN], bob[LEAD_ID_LEN],
+                                 cy[LEAD_ID_LEN];
+    world                        w;
+
+    world_open(state, &w);
+
+    /* Bob: seven reads, then a deal of 100.00 (7 shares of 14.28 and 4) */
+    identify(w.s, 'b', "bob@example.com", 1, T0, bob, 1);
+    READ(&w, T0 + DAY,
+         { 'b', "/blog", MIN, NULL, NULL, NULL, "news.example", 0 },
+         { 'b', "/guide", 2 * MIN, NULL, NULL, NULL, NULL, 0 },
+         { 'b', "/blog", 3 * MIN, NULL, NULL, NULL, NULL, 0 },
+         { 'b', "/map", 4 * MIN, NULL, NULL, NULL, NULL, 0 },
+         { 'b', "/guide", 5 * MIN, NULL, NULL, NULL, NULL, 0 },
+         { 'b', "/blog", 6 * MIN, NULL, NULL, NULL, NULL, 0 },
+         { 'b', "/map", 7 * MIN, NULL, NULL, NULL, NULL, 0 },
+         { 'b', "/map", 3 * DAY, NULL, NULL, NULL, NULL, 0 });
+    set_status_ok(w.s, bob, SAL, T0 + HOUR, "", "sam", "");
+    set_status_ok(w.s, bob, SQL, T0 + 2 * HOUR, "", "sam", "");
+    close_won(w.s, bob, T0 + 2 * DAY, 10000, "EUR");
+
+    /* Cy: sales' own, never read anything; Ada: lost */
+    identify(w.s, 'c', "cy@example.com", 1, T0, cy, 1);
+    set_status_ok(w.s, cy, SAL, T0 + HOUR, "", "sam", "");
+    set_status_ok(w.s, cy, SQL, T0 + 2 * HOUR, "", "sam", "");
+    close_won(w.s, cy, T0 + 2 * DAY, 5000, "EUR");
+    identify(w.s, 'a', "ada@example.com", 1, T0, ada, 1);
+    READ(&w, T0 + DAY, { 'a', "/map", 10 * MIN, NULL, NULL, NULL, NULL, 0 });
+    {
+        lead_outcome  lost = { 0, "", 0 };
+
+        set_status_ok(w.s, ada, SAL, T0 + HOUR, "", "sam", "");
+        assert_int_equal(lead_store_close_deal(w.s, ada, LOST, T0 + 5 * HOUR,
+                                               &lost, "sam", "no budget"),
+                         LEAD_OK);
+    }
+
+    query(&w, LEAD_BY_ASSET, LEAD_MODEL_LINEAR, 0, T0 + 10 * DAY, &a);
+    blog = attr_row(&a, "Fibre blog");
+    guide = attr_row(&a, "Network guide");
+    map = attr_row(&a, "Network map");
+    /* 10000 / 7 = 1428 r 4: the first four reads take a cent more; the
+       read after the deal takes nothing */
+    assert_int_equal(blog->revenue[LEAD_MODEL_LINEAR], 1429 * 2 + 1428);
+    assert_int_equal(guide->revenue[LEAD_MODEL_LINEAR], 1429 + 1428);
+    assert_int_equal(map->revenue[LEAD_MODEL_LINEAR], 1429 + 1428);
+    assert_int_equal(a.total.revenue[LEAD_MODEL_LINEAR], 10000);
+    assert_int_equal(a.revenue, 15000);
+    assert_int_equal(a.unattributed, 5000);
+    assert_int_equal(a.won_leads, 2);
+    /* an mql before any read: last touch is the last read by the deal */
+    assert_int_equal(map->revenue[LEAD_MODEL_LAST], 10000);
+    assert_int_equal(blog->revenue[LEAD_MODEL_FIRST], 10000);
+    /* Ada's lost deal: the map influenced it, after her mql at the form */
+    assert_int_equal(map->lost, 1);
+    assert_int_equal(map->mqls, 0);
+    assert_int_equal(a.total.lost, 1);
+    assert_int_equal(a.total.won, 2);
+    lead_attribution_free(&a);
+
+    /* the window: the deals closed at T0 + 2d, before it */
+    query(&w, LEAD_BY_ASSET, LEAD_MODEL_LINEAR, T0 + 3 * DAY, T0 + 10 * DAY,
+          &a);
+    assert_int_equal(a.revenue, 0);
+    assert_int_equal(a.total.won, 0);
+    assert_int_equal(attr_row(&a, "Network map")->readers, 1);
+    assert_int_equal(a.n, 1);
+    lead_attribution_free(&a);
+
+    /* and --now before the deals: not won yet */
+    query(&w, LEAD_BY_ASSET, LEAD_MODEL_LINEAR, 0, T0 + DAY, &a);
+    assert_int_equal(a.revenue, 0);
+    assert_int_equal(a.total.sql, 2);
+    lead_attribution_free(&a);
+
+    world_close(&w);
+}
+
+/* The sales view's page and JSON: the query's numbers, between dates. */
+static void
+test_attribution_page(void **state)
+{
+    lead_sales_request   req;
+    lead_sales_response  resp;
+    lead_report_request  rr;
+    lead_sales          *app;
+    lead_buf             want;
+    uint8_t              ada[LEAD_ID_LEN];
+    char                 err[256];
+    world                w;
+
+    world_open(state, &w);
+    canonical_journey(&w, ada);
+    assert_int_equal(lead_sales_new(&app, err, sizeof(err)), LEAD_OK);
+
+    /* T0 is 2023-11-14T22:13:20Z: until the 15th is until the 16th's 0h */
+    memset(&rr, 0, sizeof(rr));
+    rr.what = LEAD_REPORT_ATTRIBUTION;
+    rr.format = LEAD_REPORT_JSON;
+    rr.by = LEAD_BY_CAMPAIGN;
+    rr.model = LEAD_MODEL_LINEAR;
+    rr.since_ms = UINT64_C(1699920000000);
+    rr.now_ms = UINT64_C(1700092800000);
+    memset(&want, 0, sizeof(want));
+    assert_int_equal(lead_report(&want, w.s, &rr), LEAD_OK);
+    assert_non_null(strstr(want.data, "\"name\":\"q4-fibre\""));
+
+    memset(&req, 0, sizeof(req));
+    req.path = (lead_str) { "attribution.json", 16 };
+    req.query = (lead_str) { "by=campaign&model=linear&since=2023-11-14"
+                             "&until=2023-11-15", 58 };
+    req.base = (lead_str) { "/sales/", 7 };
+    req.user = (lead_str) { "", 0 };
+    req.now_ms = T0 + 30 * DAY;
+    lead_sales_serve(app, w.s, w.rules, &req, &resp);
+    assert_int_equal(resp.status, 200);
+    assert_string_equal(resp.type, "application/json");
+    assert_string_equal(resp.body.data, want.data);
+    lead_buf_free(&resp.body);
+    lead_buf_free(&resp.location);
+    lead_buf_free(&want);
+
+    req.path = (lead_str) { "attribution", 11 };
+    req.query = (lead_str) { "by=asset&model=last", 19 };
+    lead_sales_serve(app, w.s, w.rules, &req, &resp);
+    assert_int_equal(resp.status, 200);
+    assert_non_null(strstr(resp.body.data, "Content &amp; campaigns"));
+    assert_non_null(strstr(resp.body.data, "<th scope=\"row\">Network map"
+                                           "</th><td class=\"num\">1</td>"
+                                           "<td class=\"num\">0</td>"
+                                           "<td class=\"num\">1</td>"));
+    assert_non_null(strstr(resp.body.data, "data-cents=\"1200050\">"
+                                           "12000.50</td>"));
+    lead_buf_free(&resp.body);
+    lead_buf_free(&resp.location);
+
+    req.query = (lead_str) { "by=owner", 8 };
+    lead_sales_serve(app, w.s, w.rules, &req, &resp);
+    assert_int_equal(resp.status, 400);
+    lead_buf_free(&resp.body);
+    lead_buf_free(&resp.location);
+
+    lead_sales_free(app);
+    world_close(&w);
+}
+
 int
 main(void)
 {
 #define T(f)  cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest  tests[] = {
         T(test_assets_credit_triggers),
+        T(test_attribution_by_asset),
+        T(test_attribution_by_campaign_and_channel),
+        T(test_attribution_linear_and_window),
+        T(test_attribution_page),
     };
 #undef T
 
