@@ -477,13 +477,17 @@ static const command  commands[] = {
       "what came before it identified marked so.\n",
       cmd_report, LEAD_REPORT_LEAD },
     { "status", OPT_STORE | OPT_SALES, 2,
-      "move a lead on (sal, sql, won) or back to marketing (nurture)",
-      "leadctl [--store DIR] status EMAIL|ID sal|sql|won|nurture\n"
-      "        [--reason TEXT] [--by WHO] [--now TIME]\n\n"
+      "move a lead on (sal, sql, won, lost) or back to marketing",
+      "leadctl [--store DIR] status EMAIL|ID sal|sql|won|lost|nurture\n"
+      "        [--amount N [--currency CUR] [--at TIME]] [--reason TEXT]\n"
+      "        [--by WHO] [--now TIME]\n\n"
       "Records a sales decision: sal (accepted, from mql), sql (qualified,\n"
-      "from sal), won (from sql), or nurture (rejected back to marketing,\n"
-      "from mql, sal or sql; --reason is required).  Accepted --by WHO,\n"
-      "the lead is WHO's (its owner; see assign).\n",
+      "from sal), won (from sql: --amount in the currency's units, up to 2\n"
+      "decimals, --currency as in scoring.conf's currency by default,\n"
+      "closed --at TIME, now by default), lost (from sal or sql) or\n"
+      "nurture (rejected back to marketing, from mql, sal, sql or lost);\n"
+      "lost and nurture need a --reason.  Accepted --by WHO, the lead is\n"
+      "WHO's (its owner; see assign).\n",
       cmd_status, 0 },
     { "assign", OPT_STORE | OPT_WRITE, 2,
       "give a lead an owner (\"\" for none)",
@@ -624,6 +628,9 @@ static const option  options[] = {
     { "--only", OPT_MODEL, offsetof(ctl, only) },
     { "--reason", OPT_SALES, offsetof(ctl, reason) },
     { "--by", OPT_SALES, offsetof(ctl, by) },
+    { "--amount", OPT_SALES, offsetof(ctl, amount) },
+    { "--currency", OPT_SALES, offsetof(ctl, currency) },
+    { "--at", OPT_SALES, offsetof(ctl, at) },
     { "--anonymous-older-than", OPT_PURGE, offsetof(ctl, older) },
     { "--by", OPT_ATTRIB, offsetof(ctl, group_by) },
     { "--model", OPT_ATTRIB, offsetof(ctl, model) },
@@ -791,6 +798,11 @@ main(int argc, char **argv)
         fprintf(stderr, "leadctl: --now takes an ISO 8601 time "
                 "(2026-12-24T09:30:00Z, 2026-12-24) or an offset from now "
                 "(+30d, -12h, +90m)\n");
+        return EXIT_USAGE;
+    }
+    c.at_ms = c.now_ms;
+    if (c.at && parse_now(c.at, &c.at_ms) != 0) {
+        fprintf(stderr, "leadctl: --at takes a time as --now does\n");
         return EXIT_USAGE;
     }
 

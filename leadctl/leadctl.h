@@ -32,6 +32,10 @@ typedef struct {
     const char  *group_by;   /* attribution --by asset|campaign|channel */
     const char  *model;      /* --model first|last|linear */
     const char  *since;      /* --since TIME */
+    const char  *amount;     /* --amount N */
+    const char  *currency;   /* --currency CUR */
+    const char  *at;         /* --at TIME */
+    uint64_t     at_ms;      /* ... as ms, or now_ms */
     int          json;
     int          csv;
     uint64_t     rows;       /* listed so far */
@@ -78,6 +82,8 @@ int cmd_report(ctl *c, lead_store *s);
 int cmd_attribution(ctl *c, lead_store *s);
 int cmd_status(ctl *c, lead_store *s);
 int cmd_forget(ctl *c, lead_store *s);
+/* won or lost, with its outcome: 0 or the exit code (leadctl_deals.c) */
+int close_deal(ctl *c, lead_store *s, const uint8_t *id, int to);
 int cmd_assign(ctl *c, lead_store *s);
 int cmd_purge(ctl *c, lead_store *s);
 int cmd_backup(ctl *c, lead_store *s);

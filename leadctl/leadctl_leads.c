@@ -141,10 +141,16 @@ cmd_status(ctl *c, lead_store *s)
 
     to = lead_status_parse(c->args[1], strlen(c->args[1]));
     if (to != LEAD_STATUS_SAL && to != LEAD_STATUS_SQL
-        && to != LEAD_STATUS_WON && to != LEAD_STATUS_NURTURE)
+        && to != LEAD_STATUS_WON && to != LEAD_STATUS_LOST
+        && to != LEAD_STATUS_NURTURE)
     {
-        fprintf(stderr, "leadctl: sales set sal, sql, won or nurture, not "
-                "\"%s\"\n", c->args[1]);
+        fprintf(stderr, "leadctl: sales set sal, sql, won, lost or nurture, "
+                "not \"%s\"\n", c->args[1]);
+        return EXIT_USAGE;
+    }
+    if ((c->amount || c->currency || c->at) && to != LEAD_STATUS_WON) {
+        fprintf(stderr, "leadctl: --amount, --currency and --at are for "
+                "won\n");
         return EXIT_USAGE;
     }
 
@@ -160,7 +166,15 @@ cmd_status(ctl *c, lead_store *s)
         from = LEAD_STATUS_IDENTIFIED;
     }
 
-    if (rc == LEAD_OK) {
+    if (rc == LEAD_OK
+        && (to == LEAD_STATUS_WON || to == LEAD_STATUS_LOST))
+    {
+        rc = close_deal(c, s, id, to);
+        if (rc != 0) {
+            return rc;
+        }
+
+    } else if (rc == LEAD_OK) {
         rc = lead_store_set_status(s, id, to, c->now_ms, "set with leadctl",
                                    c->by ? c->by : "leadctl",
                                    c->reason ? c->reason : "");

@@ -313,12 +313,10 @@ int lead_store_visitor_lead(lead_store *s,
 int lead_store_find_lead(lead_store *s, const char *who, size_t len,
     lead_person_fn fn, void *arg);
 
-/* A lead becomes mql by itself; sales move it on to won or lost, or back
-   to nurture. */
+/* A lead becomes mql by itself; sales move it to won, lost or nurture. */
 enum { LEAD_STATUS_ANONYMOUS /* no lead */, LEAD_STATUS_IDENTIFIED,
        LEAD_STATUS_MQL, LEAD_STATUS_SAL, LEAD_STATUS_SQL, LEAD_STATUS_WON,
        LEAD_STATUS_NURTURE, LEAD_STATUS_LOST, LEAD_NSTATUSES };
-
 const char *lead_status_name(int status);
 int lead_status_parse(const char *name, size_t len);   /* -1 if unknown */
 int lead_store_get_status(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
@@ -327,14 +325,16 @@ int lead_store_get_status(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
 int lead_store_set_status(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
     int to, uint64_t now_ms, const char *cause, const char *who,
     const char *reason);
-/* What a deal came to: won's amount (cents of currency, ISO 4217) and
-   close date, lost's too (amount 0); lead_store_close_deal makes the
-   change and keeps o with it (won or lost only; lost needs a reason). */
+/* A deal won (amount in cents of currency, ISO 4217 "EUR"; close date) or
+   lost (amount 0, a reason), kept with the change that closes it. */
 typedef struct { int64_t amount; char currency[4]; uint64_t closed_ms; }
     lead_outcome;
 int lead_store_close_deal(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
     int to, uint64_t now_ms, const lead_outcome *o, const char *who,
     const char *reason);
+/* "12000" or "12000.50" as cents; LEAD_EINVAL for junk, a sign, more than
+   2 decimals or over 10^13 cents (so that sums of them never overflow). */
+int lead_amount_parse(const char *s, size_t len, int64_t *cents);
 
 /* What an erase took away; bytes: of anonymous data. */
 typedef struct { size_t leads, visitors, events, bytes; } lead_erased;

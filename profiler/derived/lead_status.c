@@ -277,13 +277,24 @@ lead_store_close_deal(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
     int to, uint64_t now_ms, const lead_outcome *o, const char *who,
     const char *reason)
 {
+    char  cur[4];
+
     if (to != LEAD_STATUS_WON && to != LEAD_STATUS_LOST) {
         return lead_store_fail(s, LEAD_EINVAL, "only a deal won or lost "
                                "has an outcome");
     }
-    if (o->amount < 0 || (to == LEAD_STATUS_LOST && o->amount != 0)) {
+    if (o->amount < 0 || o->amount > LEAD_AMOUNT_MAX
+        || (to == LEAD_STATUS_LOST && o->amount != 0))
+    {
         return lead_store_fail(s, LEAD_EINVAL, "an amount won is not "
                                "negative, and a deal lost has none");
+    }
+    if ((to == LEAD_STATUS_WON || o->currency[0] != '\0')
+        && lead_currency_parse(o->currency, strnlen(o->currency, 4), cur)
+           != LEAD_OK)
+    {
+        return lead_store_fail(s, LEAD_EINVAL, "a currency is three "
+                               "capital letters (ISO 4217: EUR, USD)");
     }
     return change(s, lead_id, to, now_ms, "", who, reason, o);
 }

@@ -10,6 +10,12 @@
 
 typedef struct lead_scoring lead_scoring;
 
+/* lead_amount_parse's bound: a million of them sum within an int64. */
+#define LEAD_AMOUNT_MAX  INT64_C(10000000000000)
+
+/* LEAD_OK and out NUL-ended when s is three capitals (ISO 4217 "EUR"). */
+int lead_currency_parse(const char *s, size_t len, char out[4]);
+
 /* LEAD_OK and the id when value is well-formed and its MAC matches. */
 int lead_cookie_verify(const uint8_t *secret, size_t secret_len,
     const char *value, size_t len, uint8_t id[LEAD_ID_LEN]);

@@ -424,7 +424,9 @@ def test_sales_actions_funnel_and_accounts(demo):
 
     # won: mql -> sal -> sql -> won, each by a named person
     for to, who in (("sal", "alice"), ("sql", "bob"), ("won", "carol")):
-        r = site.leadctl("status", "grace@acme.example", to, "--by", who)
+        more = ("--amount", "12000.50") if to == "won" else ()
+        r = site.leadctl("status", "grace@acme.example", to, "--by", who,
+                         *more)
         assert r.stdout.strip().endswith(f"-> {to}")
     history = show(site, "grace@acme.example")["history"]
     assert [(h["from"], h["to"], h["who"]) for h in history] == [
@@ -464,7 +466,8 @@ def test_sales_actions_funnel_and_accounts(demo):
     assert funnel["leads"] == 3
     got = {s["status"]: (s["now"], s["ever"]) for s in funnel["statuses"]}
     assert got == {"identified": (1, 3), "mql": (0, 2), "sal": (0, 1),
-                   "sql": (0, 1), "won": (1, 1), "nurture": (1, 1)}
+                   "sql": (0, 1), "won": (1, 1), "nurture": (1, 1),
+                   "lost": (0, 0)}
     went_on = {s["status"]: s["went_on"] for s in funnel["statuses"]}
     assert (went_on["sal"], went_on["sql"], went_on["won"]) == (1, 1, 0)
     assert sum(s["leads"] for s in funnel["stages"]) == 3
