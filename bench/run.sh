@@ -78,6 +78,7 @@ bench_profiler() {
             "score every lead")              target="< 150" ;;
             "leads --status mql, top 100")   target="< 10" ;;
             "sales view: leads page")        target="< 50" ;;
+            attribution*)                    target="< 500" ;;
             *)                               target="" ;;
         esac
         pass=""

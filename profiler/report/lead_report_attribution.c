@@ -79,11 +79,11 @@ lead_report_attribution_text(lead_buf *out, const lead_attribution *a)
 
     lead_format_time(a->now_ms, now);
     lead_format_time(a->since_ms, since);
-    lead_buf_printf(out, "By %s, %s to %s; revenue won in %s, cents exact, "
-                    "sorted by %s touch\n\n",
+    lead_buf_printf(out, "By %s, from %s until %s; revenue won%s%s under "
+                    "each model, sorted by %s\n\n",
                     lead_attribution_by_name(a->by),
                     a->since_ms ? since : "the start", now,
-                    a->currency[0] ? a->currency : "(none)",
+                    a->currency[0] ? " in " : "", a->currency,
                     lead_attribution_model_name(a->model));
     lead_buf_printf(out, "%-30s %7s %6s %5s %5s %5s %5s %5s %12s %12s %12s\n",
                     lead_attribution_by_name(a->by), "readers", "ident",
@@ -97,10 +97,13 @@ lead_report_attribution_text(lead_buf *out, const lead_attribution *a)
 
     lead_report_money(money[0], a->revenue);
     lead_report_money(money[1], a->unattributed);
-    lead_buf_printf(out, "\n%" PRIu64 " deal%s won: %s %s, of which %s from "
-                    "leads with no read (not marketing's)",
-                    a->won_leads, a->won_leads == 1 ? "" : "s", money[0],
-                    a->currency[0] ? a->currency : "", money[1]);
+    lead_buf_printf(out, "\n%" PRIu64 " deal%s won", a->won_leads,
+                    a->won_leads == 1 ? "" : "s");
+    if (a->currency[0]) {
+        lead_buf_printf(out, ": %s %s, of which %s from leads that read "
+                        "nothing (not marketing's)", money[0], a->currency,
+                        money[1]);
+    }
     if (a->other_currency) {
         lead_buf_printf(out, "; %" PRIu64 " in other currencies, not summed",
                         a->other_currency);

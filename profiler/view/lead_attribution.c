@@ -167,15 +167,19 @@ read_key(keys *k, const lead_event *ev, int *touch)
 
 /* ---- the leads, their devices, statuses and outcomes ------------------- */
 
+/* what each read looks at, apart: 16 bytes a lead stay in the caches */
+typedef struct {
+    uint64_t  ident_ms;            /* its first device linked */
+    uint32_t  back;                /* by asset: read back from the form */
+    uint32_t  seen;                /* a read of it was seen */
+} lead_hot;
+
 typedef struct {
     uint8_t   id[LEAD_ID_LEN];
-    uint64_t  ident_ms;            /* its first device linked */
     uint64_t  reached[LEAD_NSTATUSES];   /* first in each status, or 0 */
     uint64_t  won_ms;              /* the close date, when won */
     int64_t   amount;              /* cents, when won in the currency */
     char      currency[4];
-    uint32_t  back;                /* by asset: read back from the form */
-    int       seen;                /* a read of it was seen */
 } lead_info;
 
 typedef struct {
@@ -187,26 +191,34 @@ typedef struct {
 typedef struct {
     uint32_t  lead, key;
     uint64_t  time_ms;
-    uint32_t  n;                   /* the read's place: a stable order */
 } touch;
 
+/* A visitor by its id: dense numbers, and each one's first link. */
 typedef struct {
-    uint32_t  key;
-    uint8_t   visitor[LEAD_ID_LEN];
-} reader;
+    uint8_t   id[LEAD_ID_LEN];
+    uint32_t  num;                 /* its number + 1; 0: a free slot */
+    uint32_t  lead;                /* its first link's lead, or NO_LEAD */
+    uint32_t  link;                /* its first link if it has more */
+    uint32_t  seen;                /* a read of it was seen */
+    uint64_t  back_ms;             /* it identified its lead then, or 0 */
+} visitor_slot;
 
 typedef struct {
     lead_store  *s;
     keys         k;
     lead_info   *leads;
-    size_t       nleads, lcap;
+    lead_hot    *hot;
+    size_t       nleads, lcap, hcap;
     link_row    *links;
     size_t       nlinks, kcap;
     touch       *touches;
     size_t       ntouches, tcap;
-    reader      *readers;
+    uint64_t    *readers;         /* row << 32 | visitor number */
     size_t       nreaders, rcap;
+    visitor_slot *vis;            /* open addressing */
+    size_t       nvis, vcap;
     uint32_t     cur;              /* the lead whose devices are listed */
+    int          first;            /* ... and none of them yet */
     uint64_t     since_ms, now_ms;
 } build;
 
@@ -230,11 +242,48 @@ grow(void **p, size_t *cap, size_t n, size_t size, size_t first)
 }
 
 static int
-add_link(void *arg, const uint8_t visitor[LEAD_ID_LEN], uint64_t since)
+add_lead(void *arg, const lead_person *p)
+{
+    build      *b = arg;
+    lead_info  *l;
+    lead_hot   *h;
+
+    if (grow((void **) &b->leads, &b->lcap, b->nleads, sizeof(lead_info),
+             256) != 0
+        || grow((void **) &b->hot, &b->hcap, b->nleads, sizeof(lead_hot),
+                256) != 0)
+    {
+        return 1;
+    }
+    l = &b->leads[b->nleads];
+    memset(l, 0, sizeof(*l));
+    memcpy(l->id, p->id, LEAD_ID_LEN);
+    h = &b->hot[b->nleads++];
+    memset(h, 0, sizeof(*h));
+    h->back = NO_KEY;
+    h->ident_ms = p->created_ms;       /* until its devices say */
+    return 0;
+}
+
+/* The devices come by lead id, as the leads did: a cursor follows them. */
+static int
+add_link(void *arg, const uint8_t *lead_id, const uint8_t *visitor,
+    uint64_t since)
 {
     build     *b = arg;
     link_row  *l;
+    lead_hot  *h;
+    int        c = 1;
 
+    while (b->cur < b->nleads
+           && (c = memcmp(b->leads[b->cur].id, lead_id, LEAD_ID_LEN)) < 0)
+    {
+        b->cur++;
+        b->first = 1;
+    }
+    if (c != 0) {
+        return 0;                          /* a lead gone since: none */
+    }
     if (grow((void **) &b->links, &b->kcap, b->nlinks, sizeof(link_row),
              256) != 0)
     {
@@ -244,34 +293,11 @@ add_link(void *arg, const uint8_t visitor[LEAD_ID_LEN], uint64_t since)
     memcpy(l->visitor, visitor, LEAD_ID_LEN);
     l->lead = b->cur;
     l->since = since;
-    if (b->leads[b->cur].ident_ms == 0 || since < b->leads[b->cur].ident_ms) {
-        b->leads[b->cur].ident_ms = since;
+    h = &b->hot[b->cur];
+    if (b->first || since < h->ident_ms) {
+        h->ident_ms = since;               /* its first device linked */
     }
-    return 0;
-}
-
-static int
-add_lead(void *arg, const lead_person *p)
-{
-    build      *b = arg;
-    lead_info  *l;
-
-    if (grow((void **) &b->leads, &b->lcap, b->nleads, sizeof(lead_info),
-             256) != 0)
-    {
-        return 1;
-    }
-    l = &b->leads[b->nleads];
-    memset(l, 0, sizeof(*l));
-    memcpy(l->id, p->id, LEAD_ID_LEN);
-    l->back = NO_KEY;
-    b->cur = (uint32_t) b->nleads++;
-    if (lead_store_each_device(b->s, p->id, add_link, b) != LEAD_OK) {
-        return 1;
-    }
-    if (l->ident_ms == 0) {
-        l->ident_ms = p->created_ms;
-    }
+    b->first = 0;
     return 0;
 }
 
@@ -321,34 +347,80 @@ link_cmp(const void *x, const void *y)
     return c ? c : (a->since > b->since) - (a->since < b->since);
 }
 
-/* The lead an event is its: the link in force then, or the first. */
-static const link_row *
-link_at(const build *b, const uint8_t visitor[LEAD_ID_LEN], uint64_t t)
+static size_t
+id_hash(const uint8_t id[LEAD_ID_LEN], size_t mask)
 {
-    size_t           lo = 0, hi = b->nlinks, mid;
-    const link_row  *l;
+    uint64_t  h, l;
 
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-        if (memcmp(b->links[mid].visitor, visitor, LEAD_ID_LEN) < 0) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
+    /* both halves, mixed (splitmix64's finaliser): ids made in a series
+       must not cluster */
+    memcpy(&h, id, sizeof(h));
+    memcpy(&l, id + 8, sizeof(l));
+    h ^= l * UINT64_C(0x9e3779b97f4a7c15);
+    h = (h ^ (h >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    h = (h ^ (h >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return (size_t) (h ^ (h >> 31)) & mask;
+}
+
+/* The visitor's slot, made (with no link) on first sight; NULL: no memory. */
+static visitor_slot *
+visitor_of(build *b, const uint8_t id[LEAD_ID_LEN])
+{
+    visitor_slot  *vis, *v;
+    size_t         i, j, cap;
+
+    if (2 * (b->nvis + 1) > b->vcap) {
+        cap = b->vcap ? 2 * b->vcap : 1 << 16;
+        vis = calloc(cap, sizeof(visitor_slot));
+        if (vis == NULL) {
+            return NULL;
+        }
+        for (i = 0; i < b->vcap; i++) {
+            if (b->vis[i].num) {
+                j = id_hash(b->vis[i].id, cap - 1);
+                while (vis[j].num) {
+                    j = (j + 1) & (cap - 1);
+                }
+                vis[j] = b->vis[i];
+            }
+        }
+        free(b->vis);
+        b->vis = vis;
+        b->vcap = cap;
+    }
+
+    for (i = id_hash(id, b->vcap - 1); b->vis[i].num;
+         i = (i + 1) & (b->vcap - 1))
+    {
+        if (memcmp(b->vis[i].id, id, LEAD_ID_LEN) == 0) {
+            return &b->vis[i];
         }
     }
-    if (lo == b->nlinks
-        || memcmp(b->links[lo].visitor, visitor, LEAD_ID_LEN) != 0)
-    {
-        return NULL;
+    v = &b->vis[i];
+    memcpy(v->id, id, LEAD_ID_LEN);
+    v->num = (uint32_t) ++b->nvis;
+    v->lead = NO_LEAD;
+    v->link = NO_LEAD;
+    return v;
+}
+
+/* The lead an event is its: the link in force then, or the first. */
+static uint32_t
+lead_at(const build *b, const visitor_slot *v, uint64_t t)
+{
+    const link_row  *l;
+
+    if (v->link == NO_LEAD) {
+        return v->lead;                  /* none, or its only link's */
     }
-    l = &b->links[lo];
+    l = &b->links[v->link];
     while (l + 1 < b->links + b->nlinks
-           && memcmp(l[1].visitor, visitor, LEAD_ID_LEN) == 0
+           && memcmp(l[1].visitor, l->visitor, LEAD_ID_LEN) == 0
            && l[1].since <= t)
     {
         l++;
     }
-    return l;
+    return l->lead;
 }
 
 static int
@@ -361,10 +433,9 @@ static int
 each_read(void *arg, uint64_t seq, const lead_event *ev)
 {
     build                 *b = arg;
-    const link_row        *l;
     lead_attribution_row  *row;
-    lead_info             *li;
-    uint32_t               key;
+    visitor_slot          *v;
+    uint32_t               key, lead;
     int                    touch_it;
 
     (void) seq;
@@ -386,70 +457,126 @@ each_read(void *arg, uint64_t seq, const lead_event *ev)
         return 0;
     }
 
+    v = visitor_of(b, ev->visitor);
+    if (v == NULL) {
+        return 1;
+    }
     if (in_window(b, ev->time_ms)) {
-        if (grow((void **) &b->readers, &b->rcap, b->nreaders, sizeof(reader),
-                 4096) != 0)
+        if (grow((void **) &b->readers, &b->rcap, b->nreaders,
+                 sizeof(uint64_t), 4096) != 0)
         {
             return 1;
         }
-        b->readers[b->nreaders].key = key;
-        memcpy(b->readers[b->nreaders].visitor, ev->visitor, LEAD_ID_LEN);
-        b->nreaders++;
+        b->readers[b->nreaders++] = (uint64_t) key << 32 | v->num;
     }
 
-    l = link_at(b, ev->visitor, ev->time_ms);
-    if (l == NULL) {
+    lead = lead_at(b, v, ev->time_ms);
+    if (lead == NO_LEAD) {
         return 0;
     }
-    li = &b->leads[l->lead];
 
-    /* the form sends its browser back to the gated asset (lead_view.h) */
-    if (b->k.a->by == LEAD_BY_ASSET && li->back == NO_KEY
-        && ev->time_ms >= li->ident_ms
-        && ev->time_ms - li->ident_ms <= LEAD_FORM_BACK_MS
-        && l->since == li->ident_ms)
-    {
-        li->back = key;
+    /*
+     * The form sends its browser back to the gated asset (lead_view.h).
+     * What each read looks at is in its visitor's slot, which it has
+     * read already; a lead's own data only at a visitor's first read.
+     */
+    if (v->back_ms && ev->time_ms >= v->back_ms) {
+        if (ev->time_ms - v->back_ms <= LEAD_FORM_BACK_MS
+            && b->k.a->by == LEAD_BY_ASSET)
+        {
+            b->hot[lead].back = key;
+        }
+        v->back_ms = 0;
     }
-
-    if (!touch_it && li->seen) {
+    if (!v->seen || v->link != NO_LEAD) {
+        v->seen = 1;
+        if (!b->hot[lead].seen) {
+            b->hot[lead].seen = 1;
+            touch_it = 1;                /* a lead's first read: a touch */
+        }
+    }
+    if (!touch_it) {
         return 0;
     }
-    li->seen = 1;
 
     if (grow((void **) &b->touches, &b->tcap, b->ntouches, sizeof(touch),
              4096) != 0)
     {
         return 1;
     }
-    b->touches[b->ntouches].lead = l->lead;
+    b->touches[b->ntouches].lead = lead;
     b->touches[b->ntouches].key = key;
     b->touches[b->ntouches].time_ms = ev->time_ms;
-    b->touches[b->ntouches].n = (uint32_t) b->ntouches;
     b->ntouches++;
     return 0;
 }
 
+/* Sorts n numbers (radix, 16 bits a pass); -1 without the memory. */
 static int
-touch_cmp(const void *x, const void *y)
+sort_u64(uint64_t *a, size_t n)
 {
-    const touch  *a = x, *b = y;
+    uint64_t  *tmp, *from = a, *to, *swap;
+    size_t    *count, i, sum, c;
+    unsigned   shift;
 
-    if (a->lead != b->lead) {
-        return a->lead < b->lead ? -1 : 1;
+    tmp = malloc((n ? n : 1) * sizeof(uint64_t));
+    count = malloc(65536 * sizeof(size_t));
+    if (tmp == NULL || count == NULL) {
+        free(tmp);
+        free(count);
+        return -1;
     }
-    return (a->n > b->n) - (a->n < b->n);
+    to = tmp;
+    for (shift = 0; shift < 64; shift += 16) {
+        memset(count, 0, 65536 * sizeof(size_t));
+        for (i = 0; i < n; i++) {
+            count[(from[i] >> shift) & 0xffff]++;
+        }
+        for (i = 0, sum = 0; i < 65536; i++) {
+            c = count[i];
+            count[i] = sum;
+            sum += c;
+        }
+        for (i = 0; i < n; i++) {
+            to[count[(from[i] >> shift) & 0xffff]++] = from[i];
+        }
+        swap = from;
+        from = to;
+        to = swap;
+    }
+    /* four passes: the sorted numbers are back in a */
+    free(tmp);
+    free(count);
+    return 0;
 }
 
+/* The touches by lead, each lead's in time order (the events' order). */
 static int
-reader_cmp(const void *x, const void *y)
+sort_touches(build *b)
 {
-    const reader  *a = x, *b = y;
+    touch   *sorted;
+    size_t  *first, i;
 
-    if (a->key != b->key) {
-        return a->key < b->key ? -1 : 1;
+    sorted = malloc((b->ntouches ? b->ntouches : 1) * sizeof(touch));
+    first = calloc(b->nleads + 1, sizeof(size_t));
+    if (sorted == NULL || first == NULL) {
+        free(sorted);
+        free(first);
+        return -1;
     }
-    return memcmp(a->visitor, b->visitor, LEAD_ID_LEN);
+    for (i = 0; i < b->ntouches; i++) {
+        first[b->touches[i].lead + 1]++;
+    }
+    for (i = 0; i < b->nleads; i++) {
+        first[i + 1] += first[i];
+    }
+    for (i = 0; i < b->ntouches; i++) {
+        sorted[first[b->touches[i].lead]++] = b->touches[i];
+    }
+    free(first);
+    free(b->touches);
+    b->touches = sorted;
+    return 0;
 }
 
 /* The last of a lead's touches t[0..n) at or before when, or NULL. */
@@ -482,8 +609,8 @@ influenced(lead_attribution *a, const touch *t, size_t n, uint64_t when,
 
 /* One lead's credit: what it caused, reached, and its revenue. */
 static void
-credit(build *b, const lead_info *l, const touch *t, size_t n,
-    uint32_t *stamp, uint32_t *mark)
+credit(build *b, const lead_info *l, const lead_hot *h, const touch *t,
+    size_t n, uint32_t *stamp, uint32_t *mark)
 {
     static const struct { int status; size_t field; }  reached[] = {
         { LEAD_STATUS_SAL, offsetof(lead_attribution_row, sal) },
@@ -497,11 +624,11 @@ credit(build *b, const lead_info *l, const touch *t, size_t n,
     int64_t            share, rest;
     size_t             i, m;
 
-    if (in_window(b, l->ident_ms)) {
+    if (in_window(b, h->ident_ms)) {
         a->total.identified++;
-        if (l->back != NO_KEY) {
-            a->rows[l->back].identified++;
-        } else if ((c = last_by(t, n, l->ident_ms)) != NULL) {
+        if (h->back != NO_KEY) {
+            a->rows[h->back].identified++;
+        } else if ((c = last_by(t, n, h->ident_ms)) != NULL) {
             a->rows[c->key].identified++;
         }
     }
@@ -649,6 +776,10 @@ attribute(lead_store *s, build *b)
     }
 
     rc = lead_store_each_lead(s, add_lead, b);
+    b->first = 1;
+    if (rc == LEAD_OK) {
+        rc = lead_store_each_link(s, add_link, b);
+    }
     if (rc == LEAD_OK) {
         rc = lead_store_each_transition(s, NULL, note_status, b);
     }
@@ -657,6 +788,28 @@ attribute(lead_store *s, build *b)
     }
     read_outcomes(b);
     lead_sort(b->links, b->nlinks, sizeof(link_row), link_cmp);
+    for (i = 0; i < b->nlinks; i++) {
+        visitor_slot  *v;
+
+        if (i > 0 && memcmp(b->links[i].visitor, b->links[i - 1].visitor,
+                            LEAD_ID_LEN) == 0)
+        {
+            continue;
+        }
+        v = visitor_of(b, b->links[i].visitor);
+        if (v == NULL) {
+            return LEAD_ENOMEM;
+        }
+        v->lead = b->links[i].lead;
+        if (i + 1 < b->nlinks && memcmp(b->links[i + 1].visitor,
+                                        b->links[i].visitor, LEAD_ID_LEN) == 0)
+        {
+            v->link = (uint32_t) i;
+        }
+        if (b->links[i].since == b->hot[v->lead].ident_ms) {
+            v->back_ms = b->links[i].since;
+        }
+    }
 
     rc = lead_store_each_event(s, each_read, b);
     if (rc != LEAD_OK || b->k.oom) {
@@ -664,10 +817,12 @@ attribute(lead_store *s, build *b)
     }
 
     /* readers: distinct people per row */
-    lead_sort(b->readers, b->nreaders, sizeof(reader), reader_cmp);
+    if (sort_u64(b->readers, b->nreaders) != 0 || sort_touches(b) != 0) {
+        return LEAD_ENOMEM;
+    }
     for (i = 0; i < b->nreaders; i++) {
-        if (i == 0 || reader_cmp(&b->readers[i], &b->readers[i - 1]) != 0) {
-            a->rows[b->readers[i].key].readers++;
+        if (i == 0 || b->readers[i] != b->readers[i - 1]) {
+            a->rows[b->readers[i] >> 32].readers++;
         }
     }
 
@@ -675,14 +830,14 @@ attribute(lead_store *s, build *b)
     if (stamp == NULL) {
         return LEAD_ENOMEM;
     }
-    lead_sort(b->touches, b->ntouches, sizeof(touch), touch_cmp);
     for (i = 0, j = 0; i < b->nleads; i++) {
         size_t  first = j;
 
         while (j < b->ntouches && b->touches[j].lead == i) {
             j++;
         }
-        credit(b, &b->leads[i], b->touches + first, j - first, stamp, &mark);
+        credit(b, &b->leads[i], &b->hot[i], b->touches + first, j - first,
+               stamp, &mark);
     }
     free(stamp);
 
@@ -743,9 +898,11 @@ lead_query_attribution(lead_store *s, int by, int model, uint64_t since_ms,
     }
 
     free(b.leads);
+    free(b.hot);
     free(b.links);
     free(b.touches);
     free(b.readers);
+    free(b.vis);
     free(b.k.slots);
     lead_asset_list_free(&b.k.cat);
 
