@@ -658,7 +658,7 @@ find_option(const char *arg, const command *cmd)
  * --now: "2026-12-24T09:30:00Z", "2026-12-24", or an offset from the
  * clock such as "+30d", "-12h", "+90m", "+45s".
  */
-int
+static int
 parse_now(const char *s, uint64_t *ms)
 {
     struct timespec  ts;
@@ -803,6 +803,10 @@ main(int argc, char **argv)
     c.at_ms = c.now_ms;
     if (c.at && parse_now(c.at, &c.at_ms) != 0) {
         fprintf(stderr, "leadctl: --at takes a time as --now does\n");
+        return EXIT_USAGE;
+    }
+    if (c.since && parse_now(c.since, &c.since_ms) != 0) {
+        fprintf(stderr, "leadctl: --since takes a time as --now does\n");
         return EXIT_USAGE;
     }
 

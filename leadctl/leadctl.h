@@ -32,6 +32,7 @@ typedef struct {
     const char  *group_by;   /* attribution --by asset|campaign|channel */
     const char  *model;      /* --model first|last|linear */
     const char  *since;      /* --since TIME */
+    uint64_t     since_ms;   /* ... as ms, or 0 */
     const char  *amount;     /* --amount N */
     const char  *currency;   /* --currency CUR */
     const char  *at;         /* --at TIME */
@@ -74,9 +75,6 @@ void text_str(lead_buf *out, lead_str v);
 
 /* Writes out to stdout and frees it: 0, or 1 when it could not be made. */
 int print_buf(lead_buf *out);
-
-/* --now's and --since's TIME as ms: 0, or -1 if it is none. */
-int parse_now(const char *s, uint64_t *ms);
 
 int cmd_report(ctl *c, lead_store *s);
 int cmd_attribution(ctl *c, lead_store *s);

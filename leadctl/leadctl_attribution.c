@@ -45,12 +45,7 @@ cmd_attribution(ctl *c, lead_store *s)
                 : "--model takes first, last or linear");
         return EXIT_USAGE;
     }
-    if (c->since && parse_now(c->since, &req.since_ms) != 0) {
-        fprintf(stderr, "leadctl: --since takes an ISO 8601 time "
-                "(2026-12-24T09:30:00Z, 2026-12-24) or an offset from now "
-                "(-30d)\n");
-        return EXIT_USAGE;
-    }
+    req.since_ms = c->since_ms;
 
     memset(&out, 0, sizeof(out));
     rc = lead_report(&out, s, &req);

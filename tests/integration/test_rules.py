@@ -159,6 +159,7 @@ def test_rules_scan_lists_untagged_content():
         "Fiber,,,,",
         # the sales view's files, built into the module (404 here too)
         "/sales/accounts.html,accounts.html,,,,",
+        "/sales/attribution.html,attribution.html,,,,",
         "/sales/error.html,error.html,,,,",
         "/sales/favicon.svg,favicon.svg,,,,",
         "/sales/funnel.html,funnel.html,,,,",
