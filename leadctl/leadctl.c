@@ -514,11 +514,11 @@ static const command  commands[] = {
       "Leads with the same company e-mail domain (not free-mail) rolled up\n"
       "into accounts, hottest first.\n",
       cmd_report, LEAD_REPORT_ACCOUNTS },
-    { "attribution", OPT_STORE | OPT_JSON | OPT_ATTRIB, 0,
+    { "attribution", OPT_STORE | OPT_JSON | OPT_ATTRIB | OPT_RULES, 0,
       "which content and campaigns brought leads, deals and revenue",
       "leadctl [--store DIR] attribution [--by asset|campaign|channel]\n"
       "        [--model first|last|linear] [--since TIME] [--now TIME]\n"
-      "        [--json]\n\n"
+      "        [--rules DIR] [--json]\n\n"
       "Per asset (default), campaign (utm_campaign) or channel (utm_source/\n"
       "medium, else the referrer's host, else direct), between --since and\n"
       "--now: readers (people), identifications it caused (the asset the\n"
@@ -526,7 +526,9 @@ static const command  commands[] = {
       "the lead an MQL), leads it influenced that reached sal, sql, won and\n"
       "lost, and the revenue won credited under each model: first touch,\n"
       "last touch before MQL, and linear (an equal share, to the cent, for\n"
-      "every read before the deal).  --model picks the order.\n",
+      "every read before the deal).  --model picks the order.  By\n"
+      "campaign, DIR/campaigns.csv (campaign,cost) adds each one's cost,\n"
+      "and its cost per lead, per MQL, per deal won and per order dollar.\n",
       cmd_attribution, LEAD_REPORT_ATTRIBUTION },
     { "forget", OPT_STORE | OPT_WRITE, 1,
       "erase a person: the lead, its devices and everything they read",

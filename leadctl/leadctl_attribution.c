@@ -29,7 +29,9 @@ cmd_attribution(ctl *c, lead_store *s)
     static const char *const  bys[] = { "asset", "campaign", "channel" };
     static const char *const  models[] = { "first", "last", "linear" };
     lead_report_request       req;
+    lead_rules               *r = NULL;
     lead_buf                  out;
+    char                      err[512];
     int                       rc;
 
     memset(&req, 0, sizeof(req));
@@ -47,8 +49,18 @@ cmd_attribution(ctl *c, lead_store *s)
     }
     req.since_ms = c->since_ms;
 
+    /* campaigns.csv's costs come with a rules folder */
+    if (c->rules && lead_rules_load(&r, c->rules, err, sizeof(err))
+                    != LEAD_OK)
+    {
+        fprintf(stderr, "leadctl: %s\n", err);
+        return 1;
+    }
+    req.rules = r;
+
     memset(&out, 0, sizeof(out));
     rc = lead_report(&out, s, &req);
+    lead_rules_free(r);
     if (rc != LEAD_OK) {
         fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));
         lead_buf_free(&out);

@@ -149,8 +149,8 @@ attribution(lead_buf *out, lead_store *s, const lead_report_request *req)
     lead_attribution  a;
     int               rc;
 
-    rc = lead_query_attribution(s, req->by, req->model, req->since_ms,
-                                req->now_ms, &a);
+    rc = lead_query_attribution(s, req->rules, req->by, req->model,
+                                req->since_ms, req->now_ms, &a);
     if (rc != LEAD_OK) {
         return rc;
     }

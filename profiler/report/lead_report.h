@@ -46,6 +46,8 @@ const char *lead_attribution_by_name(int by);
 const char *lead_attribution_model_name(int model);
 int lead_attribution_parse(const char *name, int model);
 void lead_report_money(char out[32], int64_t cents);
+/* A cost per one of n (cents, to the nearest); -1: no cost, or n 0. */
+int64_t lead_report_per(int64_t cost, uint64_t n);
 void lead_report_attribution_text(lead_buf *out, const lead_attribution *a);
 void lead_report_attribution_json(lead_buf *out, const lead_attribution *a);
 

@@ -52,6 +52,47 @@ lead_report_money(char out[32], int64_t cents)
              (unsigned) (u % 100));
 }
 
+/* cost / n, to the nearest cent; -1 when n is 0 or there is no cost */
+int64_t
+lead_report_per(int64_t cost, uint64_t n)
+{
+    return cost < 0 || n == 0 ? -1
+           : (int64_t) (((uint64_t) cost + n / 2) / n);
+}
+
+/* "12000.50", or "-" for -1 */
+static const char *
+money_or_dash(char out[32], int64_t cents)
+{
+    if (cents < 0) {
+        return "-";
+    }
+    lead_report_money(out, cents);
+    return out;
+}
+
+static void
+text_costs(lead_buf *out, const lead_attribution_row *r, int model)
+{
+    char  m[4][32], dollar[32];
+
+    if (r->cost >= 0 && r->revenue[model] > 0) {
+        snprintf(dollar, sizeof(dollar), "%.4f",
+                 (double) r->cost / (double) r->revenue[model]);
+    } else {
+        snprintf(dollar, sizeof(dollar), "-");
+    }
+    lead_buf_text(out, r->name.data, r->name.len < 30 ? r->name.len : 30);
+    lead_buf_printf(out, "%*s %12s %12s %12s %12s %12s\n",
+                    (int) (30 - (r->name.len < 30 ? r->name.len : 30)), "",
+                    money_or_dash(m[0], r->cost),
+                    money_or_dash(m[1], lead_report_per(r->cost,
+                                                        r->identified)),
+                    money_or_dash(m[2], lead_report_per(r->cost, r->mqls)),
+                    money_or_dash(m[3], lead_report_per(r->cost, r->won)),
+                    dollar);
+}
+
 static void
 text_row(lead_buf *out, const char *name, size_t len,
     const lead_attribution_row *r)
@@ -95,6 +136,18 @@ lead_report_attribution_text(lead_buf *out, const lead_attribution *a)
     }
     text_row(out, "total", 5, &a->total);
 
+    if (a->costs) {
+        lead_buf_printf(out, "\n%-30s %12s %12s %12s %12s %12s\n",
+                        "costs (campaigns.csv)", "cost", "per lead",
+                        "per MQL", "per won", "per order $");
+        for (i = 0; i < a->n; i++) {
+            if (a->rows[i].cost >= 0) {
+                text_costs(out, &a->rows[i], a->model);
+            }
+        }
+        text_costs(out, &a->total, a->model);
+    }
+
     lead_report_money(money[0], a->revenue);
     lead_report_money(money[1], a->unattributed);
     lead_buf_printf(out, "\n%" PRIu64 " deal%s won", a->won_leads,
@@ -112,6 +165,31 @@ lead_report_attribution_text(lead_buf *out, const lead_attribution *a)
 }
 
 static void
+json_cents(lead_buf *out, const char *name, int64_t cents)
+{
+    if (cents < 0) {
+        lead_buf_printf(out, ",\"%s\":null", name);
+    } else {
+        lead_buf_printf(out, ",\"%s\":%" PRId64, name, cents);
+    }
+}
+
+static void
+json_costs(lead_buf *out, const lead_attribution_row *r)
+{
+    json_cents(out, "cost", r->cost);
+    json_cents(out, "cost_per_lead", lead_report_per(r->cost, r->identified));
+    json_cents(out, "cost_per_mql", lead_report_per(r->cost, r->mqls));
+    json_cents(out, "cost_per_won", lead_report_per(r->cost, r->won));
+    if (r->cost >= 0 && r->revenue_model > 0) {
+        lead_buf_printf(out, ",\"cost_per_order_dollar\":%.4f",
+                        (double) r->cost / (double) r->revenue_model);
+    } else {
+        lead_buf_puts(out, ",\"cost_per_order_dollar\":null");
+    }
+}
+
+static void
 json_row(lead_buf *out, const lead_attribution_row *r, int by)
 {
     lead_buf_puts(out, "{\"name\":");
@@ -124,11 +202,13 @@ json_row(lead_buf *out, const lead_attribution_row *r, int by)
                     ",\"sal\":%" PRIu64 ",\"sql\":%" PRIu64 ",\"won\":%"
                     PRIu64 ",\"lost\":%" PRIu64 ",\"revenue\":%" PRId64
                     ",\"revenue_first\":%" PRId64 ",\"revenue_last\":%" PRId64
-                    ",\"revenue_linear\":%" PRId64 "}",
+                    ",\"revenue_linear\":%" PRId64,
                     r->readers, r->bots, r->identified, r->mqls, r->sal,
                     r->sql, r->won, r->lost, r->revenue_model,
                     r->revenue[LEAD_MODEL_FIRST], r->revenue[LEAD_MODEL_LAST],
                     r->revenue[LEAD_MODEL_LINEAR]);
+    json_costs(out, r);
+    lead_buf_puts(out, "}");
 }
 
 void

@@ -247,6 +247,7 @@ enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_NOTICES,
     X(AT_UNTIL, "until")                                                      \
     X(AT_QUERY, "query")                                                      \
     X(AT_BY_LABEL, "by_label")                                                \
+    X(AT_MODEL_LABEL, "model_label")                                          \
     X(AT_WINDOW, "window")                                                    \
     X(AT_WON_LEADS, "won_leads")                                              \
     X(AT_CURRENCY, "currency")                                                \
@@ -287,7 +288,21 @@ enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_NOTICES,
     X(AT_T_LINEAR, "t_linear")                                                \
     X(AT_T_FIRST_CENTS, "t_first_cents")                                      \
     X(AT_T_LAST_CENTS, "t_last_cents")                                        \
-    X(AT_T_LINEAR_CENTS, "t_linear_cents")
+    X(AT_T_LINEAR_CENTS, "t_linear_cents")                                    \
+    X(AT_COSTS, "costs")                                                      \
+    X(AT_COST_ROWS, "*cost_rows")                                             \
+    X(AT_C_NAME, "c_name")                                                    \
+    X(AT_C_COST, "c_cost")                                                    \
+    X(AT_C_LEAD, "c_lead")                                                    \
+    X(AT_C_MQL, "c_mql")                                                      \
+    X(AT_C_WON, "c_won")                                                      \
+    X(AT_C_DOLLAR, "c_dollar")                                                \
+    X(AT_TC_NAME, "tc_name")                                                  \
+    X(AT_TC_COST, "tc_cost")                                                  \
+    X(AT_TC_LEAD, "tc_lead")                                                  \
+    X(AT_TC_MQL, "tc_mql")                                                    \
+    X(AT_TC_WON, "tc_won")                                                    \
+    X(AT_TC_DOLLAR, "tc_dollar")
 
 /* ATTRIBUTION_VALUES: a row's values, then the total's, in one order */
 #define LEAD_SALES_INDEX(index, name)  index,

@@ -19,7 +19,12 @@ typedef struct {
     view              *v;
     lead_attribution   a;
     int                by, model;
+    size_t             next_cost;     /* the next row with a cost */
 } attribution_view;
+
+static const char *const  model_labels[] = { "first touch",
+                                             "last touch before MQL",
+                                             "linear" };
 
 /* "2026-12-24" as the ms of its midnight (UTC); 0 if it is no date. */
 static uint64_t
@@ -151,6 +156,30 @@ row_values(scratch *s, const lead_attribution_row *r, lead_str *x, int first)
         lead_sales_fmt(s, "%" PRId64, r->revenue[LEAD_MODEL_LINEAR]);
 }
 
+/* A row's costs; first: AT_C_NAME for a row, AT_TC_NAME for the total. */
+static void
+cost_values(scratch *s, const lead_attribution_row *r, lead_str *x,
+    int first)
+{
+    int64_t  per[3];
+    size_t   k;
+
+    per[0] = lead_report_per(r->cost, r->identified);
+    per[1] = lead_report_per(r->cost, r->mqls);
+    per[2] = lead_report_per(r->cost, r->won);
+    x[first] = r->name;
+    x[first + AT_C_COST - AT_C_NAME] = money(s, r->cost);
+    for (k = 0; k < 3; k++) {
+        x[first + AT_C_LEAD - AT_C_NAME + (int) k] =
+            per[k] < 0 ? cstr("—") : money(s, per[k]);
+    }
+    x[first + AT_C_DOLLAR - AT_C_NAME] =
+        r->revenue_model > 0
+        ? lead_sales_fmt(s, "%.4f", (double) r->cost
+                                    / (double) r->revenue_model)
+        : cstr("—");
+}
+
 static int
 attribution_item(void *arg, unsigned list, size_t i, lead_str *x)
 {
@@ -158,9 +187,6 @@ attribution_item(void *arg, unsigned list, size_t i, lead_str *x)
     static const char *const  by_labels[] = { "Asset", "Campaign",
                                               "Channel" };
     static const char *const  models[] = { "first", "last", "linear" };
-    static const char *const  model_labels[] = { "first touch",
-                                                 "last touch before MQL",
-                                                 "linear" };
     attribution_view         *av = arg;
     scratch                  *s = &av->v->item;
 
@@ -182,6 +208,17 @@ attribution_item(void *arg, unsigned list, size_t i, lead_str *x)
         x[AT_VALUE] = cstr(models[i]);
         x[AT_LABEL] = cstr(model_labels[i]);
         x[AT_SELECTED] = flag((int) i == av->model);
+        return 1;
+
+    case AT_COST_ROWS:
+        while (av->next_cost < av->a.n && av->a.rows[av->next_cost].cost < 0)
+        {
+            av->next_cost++;
+        }
+        if (av->next_cost == av->a.n) {
+            return 0;
+        }
+        cost_values(s, &av->a.rows[av->next_cost++], x, AT_C_NAME);
         return 1;
 
     default:
@@ -214,7 +251,7 @@ lead_sales_attribution_page(view *v, int json)
         return;
     }
 
-    rc = lead_query_attribution(v->s, av.by, av.model, av.a.since_ms,
+    rc = lead_query_attribution(v->s, v->r, av.by, av.model, av.a.since_ms,
                                 av.a.now_ms, &av.a);
     if (rc != LEAD_OK) {
         lead_sales_store_failed(v);
@@ -247,6 +284,11 @@ lead_sales_attribution_page(view *v, int json)
     x[AT_QUERY] = query.data ? (lead_str) { query.data, query.len }
                              : cstr("");
     x[AT_BY_LABEL] = cstr(by_labels[av.by]);
+    x[AT_MODEL_LABEL] = cstr(model_labels[av.model]);
+    x[AT_COSTS] = flag(av.a.costs);
+    if (av.a.costs) {
+        cost_values(&v->page, &av.a.total, x, AT_TC_NAME);
+    }
     x[AT_WINDOW] = lead_sales_fmt(&v->page, "From %s until %s (UTC)",
                                   av.a.since_ms ? from : "the start", to);
     x[AT_WON_LEADS] = lead_sales_fmt(&v->page, "%" PRIu64, av.a.won_leads);

@@ -56,6 +56,7 @@ new_row(keys *k, lead_str name, uint64_t asset_id)
     memset(row, 0, sizeof(*row));
     row->name = lead_arena_copy(k->a->arena, name);
     row->asset_id = asset_id;
+    row->cost = -1;
     return (uint32_t) k->a->n++;
 }
 
@@ -752,8 +753,34 @@ row_cmp(const void *p, const void *q)
     return c ? c : (x->name.len > y->name.len) - (x->name.len < y->name.len);
 }
 
+/* By campaign, every campaign campaigns.csv lists has a row and a cost. */
 static int
-attribute(lead_store *s, build *b)
+add_costs(build *b, const lead_rules *r, int rows)
+{
+    lead_attribution     *a = b->k.a;
+    const lead_campaign  *c;
+    size_t                i, n;
+
+    n = lead_rules_campaigns(r, &c);
+    if (a->by != LEAD_BY_CAMPAIGN || n == 0) {
+        return LEAD_OK;
+    }
+    a->costs = 1;
+    for (i = 0; rows && i < n; i++) {
+        if (key_of(&b->k, c[i].name, c[i].len) == NO_KEY) {
+            return LEAD_ENOMEM;
+        }
+        a->total.cost = (i ? a->total.cost : 0) + c[i].cost;
+    }
+    for (i = 0; !rows && i < a->n; i++) {
+        a->rows[i].cost = lead_rules_campaign_cost(r, a->rows[i].name.data,
+                                                   a->rows[i].name.len);
+    }
+    return LEAD_OK;
+}
+
+static int
+attribute(lead_store *s, const lead_rules *rules, build *b)
 {
     lead_attribution  *a = b->k.a;
     uint32_t          *stamp = NULL, mark = 0;
@@ -775,6 +802,10 @@ attribute(lead_store *s, build *b)
         }
     }
 
+    rc = add_costs(b, rules, 1);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
     rc = lead_store_each_lead(s, add_lead, b);
     b->first = 1;
     if (rc == LEAD_OK) {
@@ -850,6 +881,7 @@ attribute(lead_store *s, build *b)
         }
         a->rows[i].revenue_model = a->rows[i].revenue[a->model];
     }
+    add_costs(b, rules, 0);
     a->total.revenue_model = a->total.revenue[a->model];
 
     /* rows with nothing in the window go */
@@ -857,7 +889,7 @@ attribute(lead_store *s, build *b)
         lead_attribution_row  *r = &a->rows[i];
 
         if (r->readers || r->bots || r->identified || r->mqls || r->sal
-            || r->sql || r->won || r->lost)
+            || r->sql || r->won || r->lost || r->cost >= 0)
         {
             a->rows[j++] = *r;
         }
@@ -868,8 +900,8 @@ attribute(lead_store *s, build *b)
 }
 
 int
-lead_query_attribution(lead_store *s, int by, int model, uint64_t since_ms,
-    uint64_t now_ms, lead_attribution *out)
+lead_query_attribution(lead_store *s, const lead_rules *r, int by, int model,
+    uint64_t since_ms, uint64_t now_ms, lead_attribution *out)
 {
     build  b;
     int    rc;
@@ -886,6 +918,7 @@ lead_query_attribution(lead_store *s, int by, int model, uint64_t since_ms,
     }
     out->total.name.data = "total";
     out->total.name.len = 5;
+    out->total.cost = -1;
     b.s = s;
     b.k.a = out;
     b.since_ms = since_ms;
@@ -893,7 +926,7 @@ lead_query_attribution(lead_store *s, int by, int model, uint64_t since_ms,
 
     rc = lead_store_snapshot(s);
     if (rc == LEAD_OK) {
-        rc = attribute(s, &b);
+        rc = attribute(s, r, &b);
         lead_store_snapshot_end(s);
     }
 

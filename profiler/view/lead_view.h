@@ -110,6 +110,7 @@ typedef struct {
     uint64_t     sal, sql, won, lost;
     int64_t      revenue[LEAD_NMODELS];  /* cents, LEAD_MODEL_* */
     int64_t      revenue_model;  /* ... under the model asked for */
+    int64_t      cost;           /* campaigns.csv's, cents; -1: none */
 } lead_attribution_row;
 
 typedef struct {
@@ -122,11 +123,14 @@ typedef struct {
     int64_t                revenue;      /* every deal won in it */
     int64_t                unattributed; /* ... of leads with no read */
     uint64_t               won_leads, other_currency;
+    int                    costs;        /* by campaign, costs are known */
     lead_arena            *arena;
 } lead_attribution;
 
-int lead_query_attribution(lead_store *s, int by, int model,
-    uint64_t since_ms, uint64_t now_ms, lead_attribution *out);
+/* r: campaigns.csv's costs, by campaign (every campaign it lists has a
+   row, its whole cost whatever the window); NULL: none. */
+int lead_query_attribution(lead_store *s, const lead_rules *r, int by,
+    int model, uint64_t since_ms, uint64_t now_ms, lead_attribution *out);
 void lead_attribution_free(lead_attribution *a);
 
 typedef struct {

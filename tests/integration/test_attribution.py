@@ -120,6 +120,16 @@ def test_attribution_of_the_canonical_journey(site):
             c["revenue_linear"]) == (1200050, 1200050, 1200050)
     assert rows(report)["(none)"]["lost"] == 1        # Olga came direct
 
+    # the rules' campaigns.csv: its costs, per lead, MQL, won, order dollar
+    report = ctl_json(site, "attribution", "--by", "campaign", "--rules",
+                      os.path.join(site.prefix, "rules"))
+    c = rows(report)["q4-fibre"]
+    assert (c["cost"], c["cost_per_lead"], c["cost_per_mql"],
+            c["cost_per_won"], c["cost_per_order_dollar"]) == (
+        500000, 500000, 500000, 500000, 0.4166), c
+    assert rows(report)["spring-webinar"]["cost_per_lead"] is None
+    assert report["total"]["cost"] == 680000
+
     # by channel: utm_source/medium
     report = ctl_json(site, "attribution", "--by", "channel")
     assert rows(report)["linkedin/social"]["revenue_first"] == 1200050
@@ -151,7 +161,9 @@ def test_attribution_json_agrees_with_leadctl(site):
         assert r.status_code == 200, r.text
         assert r.headers["Content-Type"] == "application/json"
         want = site.leadctl("attribution", "--json", "--by", by, "--model",
-                            model, "--since", day(), "--now", day(1)).stdout
+                            model, "--since", day(), "--now", day(1),
+                            "--rules", os.path.join(site.prefix, "rules")
+                            ).stdout
         assert r.text == want
 
     # tomorrow on: nothing
@@ -198,6 +210,7 @@ def test_attribution_page_in_a_browser(site):
         # every row agrees with leadctl to the unit (and the cent)
         want = rows(ctl_json(site, "attribution", "--model", "last",
                              "--since", day(), "--now", day(1)))
+
         seen = {}
         for tr in driver.find_elements(By.CSS_SELECTOR,
                                        "table.attribution tbody tr"):
@@ -216,6 +229,19 @@ def test_attribution_page_in_a_browser(site):
                                      "table.attribution tbody tr")[0]
         assert text(first.find_element(By.TAG_NAME, "th")) == MAP
         assert "12000.50" in first.text
+
+        # by campaign, the costs table: nginx's rules have campaigns.csv
+        driver.get(base + f"attribution?by=campaign&since={day()}"
+                   f"&until={day()}")
+        wait_until(driver, lambda d: d.find_elements(
+            By.CSS_SELECTOR, "table.costs tbody tr"))
+        costs = {text(tr.find_element(By.TAG_NAME, "th")):
+                 [text(td) for td in tr.find_elements(By.TAG_NAME, "td")]
+                 for tr in driver.find_elements(By.CSS_SELECTOR,
+                                                "table.costs tbody tr")}
+        assert costs["q4-fibre"] == ["5000.00", "5000.00", "5000.00",
+                                     "5000.00", "0.4166"], costs
+        assert costs["spring-webinar"][:2] == ["1800.00", "—"], costs
 
         # tomorrow on: an empty window
         tomorrow = day(1)

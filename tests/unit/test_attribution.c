@@ -193,7 +193,9 @@ static void
 query(world *w, int by, int model, uint64_t since, uint64_t now,
     lead_attribution *a)
 {
-    if (lead_query_attribution(w->s, by, model, since, now, a) != LEAD_OK) {
+    if (lead_query_attribution(w->s, w->rules, by, model, since, now, a)
+        != LEAD_OK)
+    {
         fail_msg("attribution: %s", lead_store_errmsg(w->s));
     }
 }
@@ -427,6 +429,126 @@ test_attribution_page(void **state)
     world_close(&w);
 }
 
+/* campaigns.csv: costs by campaign, and errors by file and line. */
+static void
+test_campaigns_csv(void **state)
+{
+    static const struct {
+        const char  *text, *error;
+    } bad[] = {
+        { "name,cost\nq4,1\n", "campaigns.csv:1: the first line must be" },
+        { "", "campaigns.csv:1: the first line must be" },
+        { "campaign,cost\nq4,12.345\n", "campaigns.csv:2: cost \"12.345\"" },
+        { "campaign,cost\nq4,-5\n", "campaigns.csv:2: cost" },
+        { "campaign,cost\nq4,1\nq5,2\r\nq4,3\n",
+          "campaigns.csv:4: campaign \"q4\" is listed twice (first on "
+          "line 2)" },
+        { "campaign,cost\nq4,1,2\n", "campaigns.csv:2: more than 2 fields" },
+        { "campaign,cost\n,1\n", "campaigns.csv:2: a campaign has a name" },
+        { "campaign,cost\n\"q4,1\n", "campaigns.csv:2: quoted field" },
+    };
+    static const char     good[] = "campaign,cost\r\n"
+                                   "q4-fibre,5000\n"
+                                   "\n"
+                                   "\"spring, \"\"2027\"\"\" , 1234.5\n";
+    const lead_campaign  *c;
+    char                  err[256];
+    world                 w;
+    size_t                i;
+
+    world_open(state, &w);
+    assert_int_equal(lead_rules_campaigns(w.rules, &c), 0);
+    assert_int_equal(lead_rules_parse_campaigns(w.rules, "rules", good,
+                                                strlen(good), err,
+                                                sizeof(err)), LEAD_OK);
+    assert_int_equal(lead_rules_campaigns(w.rules, &c), 2);
+    assert_int_equal(lead_rules_campaign_cost(w.rules, "q4-fibre", 8),
+                     500000);
+    assert_int_equal(lead_rules_campaign_cost(w.rules, "spring, \"2027\"",
+                                              14), 123450);
+    assert_int_equal(lead_rules_campaign_cost(w.rules, "q4", 2), -1);
+    world_close(&w);
+
+    for (i = 0; i < N_ELEMS(bad); i++) {
+        world_open(state, &w);
+        err[0] = '\0';
+        assert_int_equal(lead_rules_parse_campaigns(w.rules, "rules",
+                                                    bad[i].text,
+                                                    strlen(bad[i].text), err,
+                                                    sizeof(err)),
+                         LEAD_EINVAL);
+        if (strstr(err, bad[i].error) == NULL) {
+            fail_msg("%zu: \"%s\", want \"%s\"", i, err, bad[i].error);
+        }
+        world_close(&w);
+    }
+}
+
+/* By campaign, campaigns.csv's costs: per lead, MQL, won, order dollar. */
+static void
+test_attribution_costs(void **state)
+{
+    static const char             text[] = "campaign,cost\n"
+                                           "q4-fibre,5000\n"
+                                           "autumn,250\n";
+    const lead_attribution_row  *q4, *autumn;
+    lead_report_request          rr;
+    lead_attribution             a;
+    lead_buf                     out;
+    uint8_t                      ada[LEAD_ID_LEN];
+    char                         err[256];
+    world                        w;
+
+    world_open(state, &w);
+    canonical_journey(&w, ada);
+    assert_int_equal(lead_rules_parse_campaigns(w.rules, "rules", text,
+                                                strlen(text), err,
+                                                sizeof(err)), LEAD_OK);
+
+    query(&w, LEAD_BY_CAMPAIGN, LEAD_MODEL_FIRST, 0, T0 + DAY, &a);
+    assert_true(a.costs);
+    q4 = attr_row(&a, "q4-fibre");
+    autumn = attr_row(&a, "autumn");       /* listed, never read: a row */
+    assert_int_equal(q4->cost, 500000);
+    assert_int_equal(autumn->cost, 25000);
+    assert_int_equal(autumn->readers, 0);
+    assert_int_equal(attr_row(&a, "(none)")->cost, -1);
+    assert_int_equal(a.total.cost, 525000);
+    assert_int_equal(lead_report_per(q4->cost, q4->identified), 500000);
+    assert_int_equal(lead_report_per(autumn->cost, autumn->won), -1);
+    assert_int_equal(lead_report_per(1000, 3), 333);
+    assert_int_equal(lead_report_per(1001, 2), 501);
+    lead_attribution_free(&a);
+
+    /* by asset, no costs */
+    query(&w, LEAD_BY_ASSET, LEAD_MODEL_FIRST, 0, T0 + DAY, &a);
+    assert_false(a.costs);
+    lead_attribution_free(&a);
+
+    memset(&rr, 0, sizeof(rr));
+    rr.what = LEAD_REPORT_ATTRIBUTION;
+    rr.format = LEAD_REPORT_JSON;
+    rr.rules = w.rules;
+    rr.by = LEAD_BY_CAMPAIGN;
+    rr.now_ms = T0 + DAY;
+    memset(&out, 0, sizeof(out));
+    assert_int_equal(lead_report(&out, w.s, &rr), LEAD_OK);
+    assert_non_null(strstr(out.data, "\"name\":\"q4-fibre\""));
+    assert_non_null(strstr(out.data, "\"cost\":500000,\"cost_per_lead\":"
+                                     "500000,\"cost_per_mql\":500000,"
+                                     "\"cost_per_won\":500000,"
+                                     "\"cost_per_order_dollar\":0.4166}"));
+    lead_buf_free(&out);
+
+    rr.format = LEAD_REPORT_TEXT;
+    assert_int_equal(lead_report(&out, w.s, &rr), LEAD_OK);
+    assert_non_null(strstr(out.data, "costs (campaigns.csv)"));
+    assert_non_null(strstr(out.data, "0.4166"));
+    lead_buf_free(&out);
+
+    world_close(&w);
+}
+
 int
 main(void)
 {
@@ -437,6 +559,8 @@ main(void)
         T(test_attribution_by_campaign_and_channel),
         T(test_attribution_linear_and_window),
         T(test_attribution_page),
+        T(test_campaigns_csv),
+        T(test_attribution_costs),
     };
 #undef T
 
