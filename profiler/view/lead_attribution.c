@@ -149,10 +149,13 @@ read_key(keys *k, const lead_event *ev, int *touch)
 
     default:
         if (ev->utm_source.len || ev->utm_medium.len) {
+            /* as lead_touch names it: "source/medium", or either */
             memcpy(buf, ev->utm_source.data, ev->utm_source.len);
             n = ev->utm_source.len;
             if (ev->utm_medium.len) {
-                buf[n++] = '/';
+                if (n) {
+                    buf[n++] = '/';
+                }
                 memcpy(buf + n, ev->utm_medium.data, ev->utm_medium.len);
                 n += ev->utm_medium.len;
             }
