@@ -489,6 +489,15 @@ static const command  commands[] = {
       "lost and nurture need a --reason.  Accepted --by WHO, the lead is\n"
       "WHO's (its owner; see assign).\n",
       cmd_status, 0 },
+    { "add", OPT_STORE | OPT_WRITE | OPT_SALES | OPT_ADD, 1,
+      "record a lead sales found themselves (source \"sales\")",
+      "leadctl [--store DIR] add EMAIL --name NAME [--source sales]\n"
+      "        [--by WHO] [--now TIME]\n\n"
+      "Records a lead that came to sales without the site: no device and\n"
+      "nothing read, its source \"sales\", so marketing's share of revenue\n"
+      "can be measured against all of it.  It starts accepted (sal), --by\n"
+      "WHO's; move it on with status as any other lead.\n",
+      cmd_add, 0 },
     { "assign", OPT_STORE | OPT_WRITE, 2,
       "give a lead an owner (\"\" for none)",
       "leadctl [--store DIR] assign EMAIL|ID OWNER\n\n"
@@ -633,6 +642,8 @@ static const option  options[] = {
     { "--amount", OPT_SALES, offsetof(ctl, amount) },
     { "--currency", OPT_SALES, offsetof(ctl, currency) },
     { "--at", OPT_SALES, offsetof(ctl, at) },
+    { "--name", OPT_ADD, offsetof(ctl, name) },
+    { "--source", OPT_ADD, offsetof(ctl, source) },
     { "--anonymous-older-than", OPT_PURGE, offsetof(ctl, older) },
     { "--by", OPT_ATTRIB, offsetof(ctl, group_by) },
     { "--model", OPT_ATTRIB, offsetof(ctl, model) },

@@ -37,6 +37,8 @@ typedef struct {
     const char  *currency;   /* --currency CUR */
     const char  *at;         /* --at TIME */
     uint64_t     at_ms;      /* ... as ms, or now_ms */
+    const char  *name;       /* --name NAME */
+    const char  *source;     /* --source sales */
     int          json;
     int          csv;
     uint64_t     rows;       /* listed so far */
@@ -57,7 +59,8 @@ enum {
     OPT_WRITE = 64,          /* writes the store */
     OPT_PURGE = 128,         /* --anonymous-older-than, --now */
     OPT_CHECK = 256,         /* names the store, checks it, opens it not */
-    OPT_ATTRIB = 512         /* --by, --model, --since, --now */
+    OPT_ATTRIB = 512,        /* --by, --model, --since, --now */
+    OPT_ADD = 1024           /* --name, --source */
 };
 
 typedef struct {
@@ -82,6 +85,7 @@ int cmd_status(ctl *c, lead_store *s);
 int cmd_forget(ctl *c, lead_store *s);
 /* won or lost, with its outcome: 0 or the exit code (leadctl_deals.c) */
 int close_deal(ctl *c, lead_store *s, const uint8_t *id, int to);
+int cmd_add(ctl *c, lead_store *s);
 int cmd_assign(ctl *c, lead_store *s);
 int cmd_purge(ctl *c, lead_store *s);
 int cmd_backup(ctl *c, lead_store *s);

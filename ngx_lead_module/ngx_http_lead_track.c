@@ -252,8 +252,10 @@ ngx_http_lead_record(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
     ngx_str_t                   target;
     lead_event                  ev;
     ngx_time_t                 *tp;
+    ngx_str_t                  *own;
     ngx_table_elt_t            *h;
     ngx_http_lead_main_conf_t  *lmcf;
+    ngx_http_core_srv_conf_t   *cscf;
 
     /* the path as asked, for the store's thread to normalise and match */
     target = r->main->unparsed_uri;
@@ -286,6 +288,16 @@ ngx_http_lead_record(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
         ev.referrer_host.data = (char *) host;
         ev.referrer_host.len = lead_referrer_host((char *) h->value.data,
                                                   h->value.len, (char *) host);
+
+        /* a link followed on the site itself is no source */
+        cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
+        own = r->headers_in.server.len ? &r->headers_in.server
+                                       : &cscf->server_name;
+        if (lead_referrer_own(ev.referrer_host.data, ev.referrer_host.len,
+                              (char *) own->data, own->len))
+        {
+            ev.referrer_host.len = 0;
+        }
     }
 
     h = r->headers_in.range;

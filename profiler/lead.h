@@ -105,9 +105,12 @@ lead_ua_class lead_ua_classify_cached(lead_ua_cache *c, const char *ua,
    "." and ".." resolved): its length, or LEAD_EINVAL where nginx refuses */
 int lead_path_normalize(const char *target, size_t len,
     char out[LEAD_PATH_MAX]);
-/* The lower-cased host of an absolute http(s) URL; 0 if none. */
+/* The lower-cased host of an absolute http(s) URL; 0 if none.  _own: 1
+   when it is the site's own, own_host the request's (port, case aside). */
 size_t lead_referrer_host(const char *url, size_t len,
     char out[LEAD_HOST_MAX]);
+int lead_referrer_own(const char *host, size_t len, const char *own_host,
+    size_t own_len);
 typedef struct {
     char    source[LEAD_UTM_MAX], medium[LEAD_UTM_MAX], campaign[LEAD_UTM_MAX];
     size_t  source_len, medium_len, campaign_len;
@@ -235,6 +238,7 @@ const lead_asset *lead_rules_match_file(const lead_rules *r,
 size_t lead_rules_count(const lead_rules *r);
 const lead_asset *lead_rules_asset(const lead_rules *r, size_t i);
 unsigned lead_rules_stages(const lead_rules *r);
+const char *lead_rules_currency(const lead_rules *r);  /* scoring.conf's */
 /* 1 when the rules gate the asset: flagged so, or at or past gate_from. */
 int lead_rules_gated(const lead_rules *r, const lead_asset *a);
 
@@ -272,8 +276,7 @@ typedef struct {
     char         ret[LEAD_RETURN_MAX];   /* "/" when missing or unsafe */
     size_t       name_len, email_len, ret_len;
     int          subscribe, contact;
-    const char  *name_error;             /* for people, next to the field */
-    const char  *email_error;
+    const char  *name_error, *email_error;   /* for people, by the field */
 } lead_form;
 /* The number of fields with an error (0: the form is good). */
 int lead_form_validate(const lead_form_fields *f, lead_form *form);
@@ -282,11 +285,10 @@ int lead_form_validate(const lead_form_fields *f, lead_form *form);
 
 typedef struct {
     uint8_t    id[LEAD_ID_LEN];
-    lead_str   email;          /* normalised */
-    lead_str   name;
+    lead_str   email, name;    /* the e-mail normalised */
     lead_str   topics;         /* subscribed topics, space-separated */
     uint64_t   created_ms, updated_ms;   /* identified; last form */
-    int        contact, subscribed;    /* asked to be contacted; to news */
+    int        contact, subscribed, sales; /* a call; news; sales added it */
 } lead_person;
 typedef int (*lead_person_fn)(void *arg, const lead_person *p);
 
@@ -312,6 +314,9 @@ int lead_store_visitor_lead(lead_store *s,
 /* By e-mail or hex id; LEAD_ENOTFOUND if there is none. */
 int lead_store_find_lead(lead_store *s, const char *who, size_t len,
     lead_person_fn fn, void *arg);
+/* A lead sales found (no visitor; source "sales"): sal, who added it. */
+int lead_store_add_lead(lead_store *s, const lead_form *form,
+    const char *who, uint64_t now_ms, uint8_t lead_id[LEAD_ID_LEN]);
 
 /* A lead becomes mql by itself; sales move it to won, lost or nurture. */
 enum { LEAD_STATUS_ANONYMOUS /* no lead */, LEAD_STATUS_IDENTIFIED,
@@ -356,7 +361,6 @@ int lead_store_forget(lead_store *s, const char *who, size_t len,
 typedef struct { size_t stored, dropped; lead_erased evicted; } lead_committed;
 int lead_store_commit_bounded(lead_store *s, const lead_batch *b,
     uint64_t anon_max, lead_committed *out);
-
 /* One short transaction of expiry: at most max anonymous visitors last
    seen before before_ms go, from the visitor id from on; *more if more. */
 int lead_store_purge_anonymous(lead_store *s, uint64_t before_ms, size_t max,
@@ -371,7 +375,6 @@ int lead_store_compact(lead_store *s);
 /* What a request shows of its visitor ($lead_score and the others): the
    engagement rounded, LEAD_STATUS_ANONYMOUS for no lead, the cell "A1". */
 typedef struct { int64_t score; int status; char cell[3]; } lead_profile;
-
 /* The visitor's, or with lead_id (its lead, NULL: none) the lead's. */
 int lead_store_profile(lead_store *s, const lead_rules *r,
     const uint8_t visitor[LEAD_ID_LEN], const uint8_t *lead_id,
@@ -439,15 +442,12 @@ void lead_filter_init(lead_filter *f);
    A or 1), "q" (search), "sort" (score, recent, name); "" means any. */
 int lead_filter_set(lead_filter *f, const lead_rules *r, const char *key,
     const char *value, size_t len, char *err, size_t errlen);
-
 enum { LEAD_REPORT_LEADS, LEAD_REPORT_LEAD, LEAD_REPORT_FUNNEL,
        LEAD_REPORT_ACCOUNTS, LEAD_REPORT_ASSETS, LEAD_REPORT_NOTICES,
        LEAD_REPORT_ATTRIBUTION };
 enum { LEAD_REPORT_TEXT, LEAD_REPORT_JSON, LEAD_REPORT_CSV };
-/* Attribution: by what, and which model's revenue leads (all are shown). */
 enum { LEAD_BY_ASSET, LEAD_BY_CAMPAIGN, LEAD_BY_CHANNEL };
 enum { LEAD_MODEL_FIRST, LEAD_MODEL_LAST, LEAD_MODEL_LINEAR, LEAD_NMODELS };
-
 typedef struct {
     int                 what;       /* LEAD_REPORT_LEADS, ... */
     int                 format;     /* CSV: the leads only */

@@ -98,6 +98,9 @@ int lead_store_put_lead_txn(lead_store *s, MDB_txn *txn, const uint8_t *id,
     uint64_t now_ms, int *created);
 int lead_store_link_txn(lead_store *s, MDB_txn *txn, const uint8_t *visitor,
     const uint8_t *lead_id, uint64_t since_ms);
+/* The lead is one sales found themselves (lead_person's sales). */
+int lead_store_mark_sales_txn(lead_store *s, MDB_txn *txn,
+    const uint8_t *lead_id);
 
 /* Claims (lead_claims.c): how long one waits for its confirmation, and how
    many addresses a device may claim and notices it may cause a day (and
@@ -242,6 +245,16 @@ typedef int (*lead_notice_fn)(void *arg, const lead_notice *n);
 int lead_store_each_notice(lead_store *s, lead_notice_fn fn, void *arg);
 int lead_notices_forget_txn(lead_store *s, MDB_txn *txn,
     const uint8_t lead[LEAD_ID_LEN]);
+
+/* Where a lead came from (lead_source.c): its first touch and its last
+   before it identified (lead_touch; "direct" when none), "sales" both for
+   a lead sales added. */
+#define LEAD_CAUSE_ADDED  "added by sales"
+typedef struct {
+    char  first[LEAD_TOUCH_MAX], last[LEAD_TOUCH_MAX];
+} lead_source;
+int lead_store_lead_source(lead_store *s, const lead_person *p,
+    lead_source *out);
 
 /*
  * Outcomes (lead_outcome.c): what a deal won or lost came to, kept with

@@ -25,7 +25,7 @@
 #define LEAD_HEAD   17
 #define TOPICS_MAX  512
 
-enum { FLAG_CONTACT = 1, FLAG_SUBSCRIBED = 2 };
+enum { FLAG_CONTACT = 1, FLAG_SUBSCRIBED = 2, FLAG_SALES = 4 };
 
 int
 lead_decode_person(const uint8_t *id, const MDB_val *val, lead_person *p)
@@ -43,6 +43,7 @@ lead_decode_person(const uint8_t *id, const MDB_val *val, lead_person *p)
     p->updated_ms = lead_get_u64((uint8_t *) val->mv_data + 8);
     p->contact = (((uint8_t *) val->mv_data)[16] & FLAG_CONTACT) != 0;
     p->subscribed = (((uint8_t *) val->mv_data)[16] & FLAG_SUBSCRIBED) != 0;
+    p->sales = (((uint8_t *) val->mv_data)[16] & FLAG_SALES) != 0;
 
     left = val->mv_size - LEAD_HEAD;
     for (i = 0; i < 3; i++) {
@@ -107,7 +108,8 @@ lead_store_put_lead_txn(lead_store *s, MDB_txn *txn, const uint8_t *id,
     if (rc == 0 && lead_decode_person(id, &val, &old) == LEAD_OK) {
         created_ms = old.created_ms;
         flags = (uint8_t) ((old.contact ? FLAG_CONTACT : 0)
-                           | (old.subscribed ? FLAG_SUBSCRIBED : 0));
+                           | (old.subscribed ? FLAG_SUBSCRIBED : 0)
+                           | (old.sales ? FLAG_SALES : 0));
         tlen = old.topics.len < TOPICS_MAX ? old.topics.len : 0;
         memcpy(topics, old.topics.data, tlen);
         *created = 0;
@@ -151,6 +153,29 @@ lead_store_put_lead_txn(lead_store *s, MDB_txn *txn, const uint8_t *id,
     /* a lead that asks for a call ranks first while it is an mql */
     return form->contact && !(*created == 0 && old.contact)
            ? lead_calls_put_txn(s, txn, id) : LEAD_OK;
+}
+
+int
+lead_store_mark_sales_txn(lead_store *s, MDB_txn *txn, const uint8_t *id)
+{
+    MDB_val  key, val;
+    uint8_t  buf[LEAD_HEAD + LEAD_EMAIL_MAX + 4 * LEAD_PERSON_NAME_MAX
+                 + TOPICS_MAX + 3];
+    int      rc;
+
+    key.mv_data = (void *) id;
+    key.mv_size = LEAD_ID_LEN;
+    rc = mdb_get(txn, s->leads, &key, &val);
+    if (rc != 0 || val.mv_size <= LEAD_HEAD || val.mv_size > sizeof(buf)) {
+        return rc && rc != MDB_NOTFOUND
+               ? lead_store_mdb_fail(s, rc, "reading a lead")
+               : lead_store_fail(s, LEAD_ENOTFOUND, "no such lead");
+    }
+    memcpy(buf, val.mv_data, val.mv_size);
+    buf[16] |= FLAG_SALES;
+    val.mv_data = buf;
+    rc = mdb_put(txn, s->leads, &key, &val, 0);
+    return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "writing a lead");
 }
 
 int

@@ -56,7 +56,8 @@ lead_status_allowed(int from, int to)
         /* a rejected lead can qualify again */
         return from == LEAD_STATUS_IDENTIFIED || from == LEAD_STATUS_NURTURE;
     case LEAD_STATUS_SAL:
-        return from == LEAD_STATUS_MQL;
+        /* or a lead sales found themselves (lead_store_add_lead) */
+        return from == LEAD_STATUS_MQL || from == LEAD_STATUS_ANONYMOUS;
     case LEAD_STATUS_SQL:
         return from == LEAD_STATUS_SAL;
     case LEAD_STATUS_WON:
@@ -340,12 +341,61 @@ transition_row(const MDB_val *key, const MDB_val *val, void *ctx)
     return c->fn(c->arg, key->mv_data, &t);
 }
 
+/* One lead's rows, from its key on: a page's history never scans all. */
+static int
+lead_transitions(lead_store *s, transition_scan *c)
+{
+    MDB_txn     *txn;
+    MDB_cursor  *cur;
+    MDB_val      key, val;
+    int          rc, op;
+
+    if (s->empty || s->partial) {
+        return LEAD_OK;
+    }
+    rc = lead_store_read_begin(s, &txn);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    rc = mdb_cursor_open(txn, s->transitions, &cur);
+    if (rc != 0) {
+        lead_store_read_end(s, txn);
+        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
+    }
+
+    key.mv_data = (void *) c->lead_id;
+    key.mv_size = LEAD_ID_LEN;
+    for (op = MDB_SET_RANGE; (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
+         op = MDB_NEXT)
+    {
+        if (key.mv_size < LEAD_ID_LEN
+            || memcmp(key.mv_data, c->lead_id, LEAD_ID_LEN) != 0)
+        {
+            rc = MDB_NOTFOUND;
+            break;
+        }
+        if (transition_row(&key, &val, c) != 0) {
+            rc = LEAD_ECALLBACK;
+            break;
+        }
+    }
+
+    mdb_cursor_close(cur);
+    lead_store_read_end(s, txn);
+    return rc == MDB_NOTFOUND ? LEAD_OK
+           : rc == LEAD_ECALLBACK ? rc
+           : lead_store_mdb_fail(s, rc, "reading transitions");
+}
+
 int
 lead_store_each_transition(lead_store *s,
     const uint8_t lead_id[LEAD_ID_LEN], lead_transition_fn fn, void *arg)
 {
     transition_scan  c = { lead_id, fn, arg };
 
+    if (lead_id) {
+        return lead_transitions(s, &c);
+    }
     return lead_store_scan(s, s->transitions, transition_row, &c);
 }
 

@@ -121,4 +121,14 @@ int lead_profile_points(const lead_rules *r, const lead_person *p,
     const char *country);
 char lead_grade(const lead_scoring *sc, int profile_points);
 
+/*
+ * Where a read came from (lead_touch.c): its utm_campaign, else its
+ * channel, utm_source "/" utm_medium (either alone when the other is
+ * missing), else the referrer's host (the site's own is never recorded);
+ * "" is direct.  *campaign says which.  A bot's read is no touch (-1).
+ */
+#define LEAD_TOUCH_MAX  (2 * LEAD_UTM_MAX + 2)
+int lead_touch(const lead_event *ev, char out[LEAD_TOUCH_MAX],
+    int *campaign);
+
 #endif /* LEAD_MODEL_H */

@@ -1,6 +1,7 @@
 /*
- * A deal's amount and currency as people type them: "12000" or
- * "12000.50" in the currency's units, made cents; "EUR" (ISO 4217).
+ * A deal as people type it: the amount, "12000" or "12000.50" in the
+ * currency's units, made cents; the currency, "EUR" (ISO 4217); the
+ * close date, "2026-12-24".
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -69,5 +70,54 @@ lead_currency_parse(const char *s, size_t len, char out[4])
         out[i] = s[i];
     }
     out[3] = '\0';
+    return LEAD_OK;
+}
+
+int
+lead_date_parse(const char *s, size_t len, uint64_t *ms)
+{
+    static const unsigned  mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
+                                         31, 30, 31 };
+    unsigned  v[3] = { 0, 0, 0 }, y, m, d, leap;
+    size_t    i, k = 0, digits = 0;
+    int64_t   days;
+
+    *ms = 0;
+    if (len != 10) {
+        return LEAD_EINVAL;
+    }
+    for (i = 0; i < len; i++) {
+        if (i == 4 || i == 7) {
+            if (s[i] != '-') {
+                return LEAD_EINVAL;
+            }
+            k++;
+            continue;
+        }
+        if (s[i] < '0' || s[i] > '9') {
+            return LEAD_EINVAL;
+        }
+        v[k] = v[k] * 10 + (unsigned) (s[i] - '0');
+        digits++;
+    }
+
+    y = v[0];
+    m = v[1];
+    d = v[2];
+    leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (digits != 8 || y < 1970 || m < 1 || m > 12 || d < 1
+        || d > mdays[m - 1] + (m == 2 && leap))
+    {
+        return LEAD_EINVAL;
+    }
+
+    /* days from the civil date (Howard Hinnant's algorithm), no timegm */
+    y -= m <= 2;
+    days = (int64_t) (y / 400) * 146097;
+    days += (int64_t) ((y % 400) * 365 + (y % 400) / 4 - (y % 400) / 100
+                       + (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1);
+    days -= 719468;
+
+    *ms = (uint64_t) days * 86400000ULL;
     return LEAD_OK;
 }

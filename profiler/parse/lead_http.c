@@ -218,6 +218,41 @@ lead_referrer_host(const char *url, size_t len, char out[LEAD_HOST_MAX])
     return valid ? n : 0;
 }
 
+/* A referrer from the site itself (a link followed on it) is no source. */
+int
+lead_referrer_own(const char *host, size_t len, const char *own_host,
+    size_t own_len)
+{
+    size_t         i;
+    unsigned char  a, b;
+
+    /* Host: name[:port]; an IPv6 literal is never a referrer's host */
+    for (i = 0; i < own_len && own_host[0] != '['; i++) {
+        if (own_host[i] == ':') {
+            own_len = i;
+        }
+    }
+    if (own_len && own_host[own_len - 1] == '.') {
+        own_len--;
+    }
+    if (len && host[len - 1] == '.') {
+        len--;
+    }
+    if (len == 0 || len != own_len) {
+        return 0;
+    }
+    for (i = 0; i < len; i++) {
+        a = (unsigned char) host[i];
+        b = (unsigned char) own_host[i];
+        a = a >= 'A' && a <= 'Z' ? a | 0x20 : a;
+        b = b >= 'A' && b <= 'Z' ? b | 0x20 : b;
+        if (a != b) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /*
  * Decodes one query value into out, keeping only valid UTF-8 without
  * controls (C0, C1, bidi); a value with no visible character is empty.

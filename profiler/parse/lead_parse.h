@@ -15,6 +15,9 @@ typedef struct lead_scoring lead_scoring;
 
 /* LEAD_OK and out NUL-ended when s is three capitals (ISO 4217 "EUR"). */
 int lead_currency_parse(const char *s, size_t len, char out[4]);
+/* A close date as a form's date field sends it, "2026-12-24" (from 1970):
+   its midnight (UTC) in ms. */
+int lead_date_parse(const char *s, size_t len, uint64_t *ms);
 
 /* LEAD_OK and the id when value is well-formed and its MAC matches. */
 int lead_cookie_verify(const uint8_t *secret, size_t secret_len,
@@ -154,6 +157,7 @@ struct lead_scoring {
     int32_t                   mql_threshold;
     uint64_t                  accept_within_ms; /* 0: an MQL waits */
     const char               *accept_within;    /* as written, or NULL */
+    char                      currency[4];      /* of amounts: "EUR" */
     int32_t                   stage_min;        /* engagement a stage
                                                    needs */
     struct lead_group_rule   *groups;

@@ -239,6 +239,12 @@ lead_rules_scoring(const lead_rules *r)
     return &r->scoring;
 }
 
+const char *
+lead_rules_currency(const lead_rules *r)
+{
+    return r->scoring.currency;
+}
+
 unsigned
 lead_rules_stages(const lead_rules *r)
 {

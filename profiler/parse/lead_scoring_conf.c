@@ -410,6 +410,22 @@ conf_accept_within(conf *cf, const word *w, int n)
     return cf->sc->accept_within ? LEAD_OK : lead_rules_nomem(cf->ps);
 }
 
+/* The currency of amounts won when sales name none (ISO 4217). */
+static int
+conf_currency(conf *cf, const word *w, int n)
+{
+    char  b[80];
+
+    (void) n;
+
+    if (lead_currency_parse(w[1].s, w[1].len, cf->sc->currency) != LEAD_OK) {
+        return lead_rules_fail(cf->ps, "invalid currency \"%s\" (expected "
+                               "three capital letters, ISO 4217: EUR, USD)",
+                               lead_rules_shown(w[1].s, w[1].len, b));
+    }
+    return LEAD_OK;
+}
+
 static int
 conf_mql_threshold(conf *cf, const word *w, int n)
 {
@@ -533,6 +549,8 @@ static const conf_command  conf_commands[] = {
     { "accept_within", 1, 1, "one duration, e.g. 2d", 1,
       conf_accept_within },
 
+    { "currency", 1, 1, "one currency code, e.g. EUR", 1, conf_currency },
+
     { "stage_min", 1, 1, "one number", 1, conf_stage_min },
 
     { "warm_after", 2, 3,
@@ -568,6 +586,7 @@ scoring_defaults(lead_scoring *sc)
     sc->half_life_ms = 30ULL * 86400 * 1000;
     sc->reload_window_ms = 30ULL * 60 * 1000;
     sc->mql_threshold = 60;
+    memcpy(sc->currency, "EUR", 4);
     sc->stage_min = 5;
     sc->grade_min[0] = 60;
     sc->grade_min[1] = 40;

@@ -103,6 +103,7 @@ row_json(lead_buf *out, const lead_rules *r, const lead_row *row)
         lead_buf_puts(out, "\"due\":null");
     }
     lead_buf_printf(out, ",\"overdue\":%s", row->overdue ? "true" : "false");
+    lead_report_deal_json(out, &row->deal);
 }
 
 void
@@ -145,7 +146,8 @@ lead_report_leads_csv(lead_buf *out, const lead_rules *r,
     /* the header is a contract with every CRM import mapping out there */
     lead_buf_puts(out, "id,name,email,company,status,stage,score,cell,grade,"
                   "band,topics,subscribed,contact,top_asset,first_seen,"
-                  "identified_at,last_seen,devices,country,owner\r\n");
+                  "identified_at,last_seen,devices,country,owner,source,"
+                  "last_touch,deal,amount,currency,closed_at,lost_reason\r\n");
 
     for (i = 0; i < l->n; i++) {
         row = &l->rows[i];
@@ -175,6 +177,7 @@ lead_report_leads_csv(lead_buf *out, const lead_rules *r,
         lead_buf_csv(out, row->country, strlen(row->country));
         lead_buf_puts(out, ",");
         lead_buf_csv(out, row->owner.data, row->owner.len);
+        lead_report_deal_csv(out, &row->deal);
         lead_buf_puts(out, "\r\n");
     }
 }

@@ -18,6 +18,12 @@ leads(lead_buf *out, lead_store *s, const lead_rules *r, uint64_t now_ms,
     int        rc;
 
     rc = lead_query_leads(s, r, now_ms, f, &l);
+    if (rc == LEAD_OK && format != LEAD_REPORT_TEXT) {
+        rc = lead_query_deals(s, &l);
+        if (rc != LEAD_OK) {
+            lead_list_free(&l);
+        }
+    }
     if (rc != LEAD_OK) {
         return rc;
     }

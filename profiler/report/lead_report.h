@@ -75,4 +75,12 @@ void lead_notice_id(char *out, size_t size, const lead_notice *n);
 void lead_report_notices_text(lead_buf *out, const lead_outbox *o);
 void lead_report_notices_json(lead_buf *out, const lead_outbox *o);
 
+/* A lead's source and deal (lead_report_deals.c): amounts as "12000.50";
+   JSON members and text lines when the deal was read; CSV cells always. */
+#define LEAD_AMOUNT_LEN  32
+void lead_report_amount(char out[LEAD_AMOUNT_LEN], int64_t cents);
+void lead_report_deal_json(lead_buf *out, const lead_deal *d);
+void lead_report_deal_csv(lead_buf *out, const lead_deal *d);
+void lead_report_deal_text(lead_buf *out, const lead_deal *d);
+
 #endif /* LEAD_REPORT_H */

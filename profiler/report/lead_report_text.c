@@ -157,6 +157,7 @@ lead_report_lead_text(lead_buf *out, const lead_rules *r,
         text_time(out, row->due_ms);
     }
     lead_buf_puts(out, "\n");
+    lead_report_deal_text(out, &row->deal);
     if (sc->ncountries) {
         lead_buf_puts(out, "  reads from:");
         for (i = 0; i < sc->ncountries; i++) {

@@ -162,7 +162,16 @@ enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_NOTICES,
     X(D_SINCE, "since")                                                       \
     X(D_SINCE_ISO, "since_iso")                                               \
     X(D_HAS_CLAIMS, "has_claims")                                             \
-    X(D_CLAIMS, "*claims")
+    X(D_CLAIMS, "*claims")                                                    \
+    X(D_CAN_LOSE, "can_lose")                                                 \
+    X(D_SOURCE, "source")                                                     \
+    X(D_LAST_TOUCH, "last_touch")                                             \
+    X(D_WON, "won")                                                           \
+    X(D_LOST, "lost")                                                         \
+    X(D_CLOSED_ISO, "closed_iso")                                             \
+    X(D_CURRENCY, "currency")                                                 \
+    X(D_TODAY, "today")                                                       \
+    X(D_AMOUNT, "amount")
 
 #define FUNNEL_VALUES(X)                                                      \
     X(F_BASE, "base")                                                         \
@@ -363,6 +372,11 @@ void lead_sales_sparkline(scratch *s, const double trend[LEAD_TREND_DAYS],
 
 int lead_sales_arg(lead_str query, const char *name, char *out, size_t size,
     size_t *len);
+
+/* The won or lost form's outcome (lead_sales_deal.c): NULL, or what is
+   wrong with it; and the lead page's source and deal values. */
+const char *lead_sales_deal_form(view *v, int to, lead_outcome *o);
+void lead_sales_deal_values(view *v, const lead_row *row, lead_str *x);
 void lead_sales_url_encode(lead_buf *out, const char *s);
 
 void lead_sales_layout(view *v, const char *title, int nav, lead_buf *body);

@@ -140,7 +140,8 @@ static const struct {
 } notices[] = {
     { "sal", "Accepted: the lead is sales accepted (SAL) now." },
     { "sql", "Qualified: the lead is sales qualified (SQL) now." },
-    { "won", "Won: well done." },
+    { "won", "Won: well done. The amount and close date are kept." },
+    { "lost", "Lost: the reason is kept." },
     { "nurture", "Sent back to marketing (nurture) with your reason." },
     { "assign", "Owner changed." },
 };
@@ -236,8 +237,10 @@ lead_sales_lead_page(view *v, const char *hex, int status,
     x[D_CAN_WIN] = flag(lead_status_allowed(row->status, LEAD_STATUS_WON));
     x[D_CAN_REJECT] = flag(lead_status_allowed(row->status,
                                                LEAD_STATUS_NURTURE));
+    lead_sales_deal_values(v, row, x);
     x[D_CAN_ACT] = flag(x[D_CAN_ACCEPT].len || x[D_CAN_QUALIFY].len
-                        || x[D_CAN_WIN].len || x[D_CAN_REJECT].len);
+                        || x[D_CAN_WIN].len || x[D_CAN_REJECT].len
+                        || x[D_CAN_LOSE].len);
     x[D_TOKEN] = lead_sales_fmt(&v->page, "%.*s", LEAD_TOKEN_LEN, token);
     x[D_REASON] = reason ? cstr(reason) : cstr("");
     x[D_ERROR] = error ? cstr(error) : cstr("");
@@ -363,6 +366,8 @@ lead_sales_lead_action(view *v, const char *hex)
     uint64_t                   since;
     size_t                     len, wlen, k;
     int                        to, from, rc;
+    lead_outcome               outcome;
+    const char                *deal_error;
 
     if (body.len > LEAD_FORM_BODY_MAX) {
         lead_sales_fail(v, 413, "Too much",
@@ -397,11 +402,12 @@ lead_sales_lead_action(view *v, const char *hex)
     to = lead_sales_arg(body, "status", to_name, sizeof(to_name), &len) > 0
          ? lead_status_parse(to_name, len) : -1;
     if (to != LEAD_STATUS_SAL && to != LEAD_STATUS_SQL
-        && to != LEAD_STATUS_WON && to != LEAD_STATUS_NURTURE)
+        && to != LEAD_STATUS_WON && to != LEAD_STATUS_LOST
+        && to != LEAD_STATUS_NURTURE)
     {
         lead_sales_fail(v, 400, "Unknown action",
-                        "Sales set sal, sql, won or nurture. Nothing was "
-                        "changed.");
+                        "Sales set sal, sql, won, lost or nurture. Nothing "
+                        "was changed.");
         return;
     }
 
@@ -421,7 +427,13 @@ lead_sales_lead_action(view *v, const char *hex)
                              "changed.", NULL);
         return;
     }
-    if (to != LEAD_STATUS_NURTURE) {
+    if (to == LEAD_STATUS_LOST && reason[0] == '\0') {
+        lead_sales_lead_page(v, hex, 422, "Say why the deal was lost: a "
+                             "reason is required. Nothing was changed.",
+                             NULL);
+        return;
+    }
+    if (to != LEAD_STATUS_NURTURE && to != LEAD_STATUS_LOST) {
         reason[0] = '\0';
     }
 
@@ -435,6 +447,16 @@ lead_sales_lead_action(view *v, const char *hex)
         from = LEAD_STATUS_IDENTIFIED;
     } else if (rc != LEAD_OK) {
         lead_sales_store_failed(v);
+        return;
+    }
+
+    /* a deal's form once it may close (if not, the store says why not) */
+    memset(&outcome, 0, sizeof(outcome));
+    if ((to == LEAD_STATUS_WON || to == LEAD_STATUS_LOST)
+        && lead_status_allowed(from, to)
+        && (deal_error = lead_sales_deal_form(v, to, &outcome)) != NULL)
+    {
+        lead_sales_lead_page(v, hex, 422, deal_error, reason);
         return;
     }
 
@@ -453,8 +475,13 @@ lead_sales_lead_action(view *v, const char *hex)
     who[k] = '\0';
     wlen = k;
 
-    rc = lead_store_set_status(v->s, id, to, req->now_ms, "sales view",
-                               wlen ? who : "(not signed in)", reason);
+    if (to == LEAD_STATUS_WON || to == LEAD_STATUS_LOST) {
+        rc = lead_store_close_deal(v->s, id, to, req->now_ms, &outcome,
+                                   wlen ? who : "(not signed in)", reason);
+    } else {
+        rc = lead_store_set_status(v->s, id, to, req->now_ms, "sales view",
+                                   wlen ? who : "(not signed in)", reason);
+    }
     if (rc == LEAD_EINVAL) {
         snprintf(msg, sizeof(msg), "This lead is %s now, so it cannot go to "
                  "%s (someone may have acted on it first). Nothing was "

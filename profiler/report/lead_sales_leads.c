@@ -417,6 +417,11 @@ lead_sales_leads_export(view *v, int csv)
         lead_sales_store_failed(v);
         return;
     }
+    if (lead_query_deals(v->s, &list) != LEAD_OK) {
+        lead_list_free(&list);
+        lead_sales_store_failed(v);
+        return;
+    }
     if (csv) {
         v->resp->disposition = "attachment; filename=\"leads.csv\"";
         lead_report_leads_csv(&v->resp->body, v->r, &list);

@@ -366,6 +366,12 @@ lead_query_lead(lead_store *s, const lead_rules *r, const char *who,
     rc = lead_store_snapshot(s);
     if (rc == LEAD_OK) {
         rc = detail_lead(s, r, who, len, now_ms, out);
+        if (rc == LEAD_OK) {
+            rc = lead_row_deal(s, out->arena, &out->row);
+            if (rc != LEAD_OK) {
+                lead_detail_free(out);
+            }
+        }
         lead_store_snapshot_end(s);
     }
     return rc;

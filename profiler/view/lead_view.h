@@ -10,6 +10,16 @@
 
 typedef struct lead_arena lead_arena;
 
+/* A lead's source and deal, where a report shows them (lead_deals.c). */
+typedef struct {
+    int           known;          /* read: the fields below are set */
+    lead_str      source;         /* first touch, "direct" or "sales" */
+    lead_str      last_touch;     /* the last before it identified */
+    int           closed;         /* LEAD_STATUS_WON or _LOST; 0: open */
+    lead_outcome  outcome;        /* of the deal closed */
+    lead_str      lost_reason;
+} lead_deal;
+
 typedef struct {
     uint8_t      id[LEAD_ID_LEN];
     lead_str     email;
@@ -36,6 +46,7 @@ typedef struct {
     uint64_t     waiting_ms;     /* an mql's age at the list's moment */
     uint64_t     due_ms;         /* its deadline (accept_within), or 0 */
     int          overdue;        /* ... passed at the list's moment */
+    lead_deal    deal;           /* lead_query_deals' */
 } lead_row;
 
 typedef struct {
@@ -58,6 +69,10 @@ typedef struct {
     double       engagement;     /* its people's, summed */
     size_t       first, count;
 } lead_account;
+
+/* The rows' sources and deals (one snapshot), or one row's. */
+int lead_query_deals(lead_store *s, lead_list *l);
+int lead_row_deal(lead_store *s, lead_arena *a, lead_row *row);
 
 /*
  * Groups a list's company leads by domain (the list is reordered, its

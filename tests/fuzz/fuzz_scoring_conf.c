@@ -45,6 +45,18 @@ check_scoring(const lead_scoring *sc)
         }
     }
 
+    /* amounts are shown with it: three capitals, always */
+    for (i = 0; i < 3; i++) {
+        if (!isupper((unsigned char) sc->currency[i])
+            || (unsigned char) sc->currency[i] > 'Z')
+        {
+            __builtin_trap();
+        }
+    }
+    if (sc->currency[3] != '\0') {
+        __builtin_trap();
+    }
+
     for (i = 0; i < sc->nstages; i++) {
         if (sc->stages[i][0] == '\0'
             || strlen(sc->stages[i]) > LEAD_NAME_MAX)

@@ -496,7 +496,8 @@ CSV_HEADER = [
     "id", "name", "email", "company", "status", "stage", "score", "cell",
     "grade", "band", "topics", "subscribed", "contact", "top_asset",
     "first_seen", "identified_at", "last_seen", "devices", "country",
-    "owner"]
+    "owner", "source", "last_touch", "deal", "amount", "currency",
+    "closed_at", "lost_reason"]
 
 
 def test_leads_csv_is_rfc4180_and_spreadsheet_safe(demo):

@@ -597,6 +597,7 @@ test_exports_agree(void **state)
     assert_int_equal(lead_filter_set(&f, w->r, "status", "identified", 10,
                                      err, sizeof(err)), LEAD_OK);
     assert_int_equal(lead_query_leads(w->s, w->r, NOW, &f, &l), LEAD_OK);
+    assert_int_equal(lead_query_deals(w->s, &l), LEAD_OK);
     memset(&want, 0, sizeof(want));
     lead_report_leads_json(&want, w->r, &l);
 
@@ -685,7 +686,7 @@ test_actions(void **state)
 
     /* not a sales decision; a move the model does not allow */
     snprintf(body, sizeof(body), "status=mql&token=%s", token);
-    post(w, w->ada, body, "sam", 's', 400, "sal, sql, won or nurture");
+    post(w, w->ada, body, "sam", 's', 400, "won, lost or nurture");
     snprintf(body, sizeof(body), "status=won&token=%s", token);
     post(w, w->ada, body, "sam", 's', 409, "cannot go to won");
     snprintf(body, sizeof(body), "status=sal&token=%s", token);

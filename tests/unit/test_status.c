@@ -19,6 +19,7 @@ test_status_allowed(void **state)
         { IDENT, MQL },
         { NURTURE, MQL },           /* a rejected lead can qualify again */
         { MQL, SAL },
+        { ANON, SAL },              /* a lead sales found (leadctl add) */
         { SAL, SQL },
         { SQL, WON },
         { MQL, NURTURE },
