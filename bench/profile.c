@@ -247,6 +247,12 @@ main(int argc, char **argv)
     measure(&b, runs, "sales view: funnel", "bytes", page, "funnel");
     measure(&b, runs, "sales view: accounts", "bytes", page, "accounts");
     measure(&b, runs, "sales view: leads.csv", "bytes", page, "leads.csv");
+    measure(&b, runs, "attribution by asset", "bytes", page,
+            "attribution?by=asset&model=first");
+    measure(&b, runs, "attribution by campaign, JSON", "bytes", page,
+            "attribution.json?by=campaign&model=linear");
+    measure(&b, runs, "attribution by channel, JSON", "bytes", page,
+            "attribution.json?by=channel&model=last");
 
     lead_sales_free(b.app);
     lead_rules_free(b.r);

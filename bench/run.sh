@@ -80,6 +80,7 @@ bench_profiler() {
             "sales view: leads page")        target="< 50" ;;
             "leadctl calibration")           target="< 500" ;;
             "leadctl funnel")                target="< 500" ;;
+            attribution*)                    target="< 500" ;;
             *)                               target="" ;;
         esac
         pass=""

@@ -538,6 +538,22 @@ static const command  commands[] = {
       "Leads with the same company e-mail domain (not free-mail) rolled up\n"
       "into accounts, hottest first.\n",
       cmd_report, LEAD_REPORT_ACCOUNTS },
+    { "attribution", OPT_STORE | OPT_JSON | OPT_ATTRIB | OPT_RULES, 0,
+      "which content and campaigns brought leads, deals and revenue",
+      "leadctl [--store DIR] attribution [--by asset|campaign|channel]\n"
+      "        [--model first|last|linear] [--since TIME] [--now TIME]\n"
+      "        [--rules DIR] [--json]\n\n"
+      "Per asset (default), campaign (utm_campaign) or channel (utm_source/\n"
+      "medium, else the referrer's host, else direct), between --since and\n"
+      "--now: readers (people), identifications it caused (the asset the\n"
+      "form sent the visitor back to), MQLs it caused (the read that made\n"
+      "the lead an MQL), leads it influenced that reached sal, sql, won and\n"
+      "lost, and the revenue won credited under each model: first touch,\n"
+      "last touch before MQL, and linear (an equal share, to the cent, for\n"
+      "every read before the deal).  --model picks the order.  By\n"
+      "campaign, DIR/campaigns.csv (campaign,cost) adds each one's cost,\n"
+      "and its cost per lead, per MQL, per deal won and per order dollar.\n",
+      cmd_attribution, LEAD_REPORT_ATTRIBUTION },
     { "forget", OPT_STORE | OPT_WRITE, 1,
       "erase a person: the lead, its devices and everything they read",
       "leadctl [--store DIR] forget EMAIL|ID\n\n"
@@ -625,7 +641,8 @@ typedef struct {
 static const option  options[] = {
     { "--store", ~0u, offsetof(ctl, store) },
     { "--rules", OPT_RULES | OPT_MODEL, offsetof(ctl, rules) },
-    { "--now", OPT_MODEL | OPT_SALES | OPT_PURGE, offsetof(ctl, now) },
+    { "--now", OPT_MODEL | OPT_SALES | OPT_PURGE | OPT_ATTRIB,
+      offsetof(ctl, now) },
     { "--status", OPT_MODEL, offsetof(ctl, status) },
     { "--stage", OPT_MODEL, offsetof(ctl, stage) },
     { "--topic", OPT_MODEL, offsetof(ctl, topic) },
@@ -643,6 +660,9 @@ static const option  options[] = {
     { "--name", OPT_ADD, offsetof(ctl, name) },
     { "--source", OPT_ADD, offsetof(ctl, source) },
     { "--anonymous-older-than", OPT_PURGE, offsetof(ctl, older) },
+    { "--by", OPT_ATTRIB, offsetof(ctl, group_by) },
+    { "--model", OPT_ATTRIB, offsetof(ctl, model) },
+    { "--since", OPT_ATTRIB, offsetof(ctl, since) },
     { NULL, 0, 0 }
 };
 
@@ -811,6 +831,10 @@ main(int argc, char **argv)
     c.at_ms = c.now_ms;
     if (c.at && parse_now(c.at, &c.at_ms) != 0) {
         fprintf(stderr, "leadctl: --at takes a time as --now does\n");
+        return EXIT_USAGE;
+    }
+    if (c.since && parse_now(c.since, &c.since_ms) != 0) {
+        fprintf(stderr, "leadctl: --since takes a time as --now does\n");
         return EXIT_USAGE;
     }
 

@@ -29,6 +29,10 @@ typedef struct {
     const char  *owner;      /* --owner NAME */
     const char  *only;       /* --only overdue,unassigned,calls */
     const char  *older;      /* --anonymous-older-than DAYS */
+    const char  *group_by;   /* attribution --by asset|campaign|channel */
+    const char  *model;      /* --model first|last|linear */
+    const char  *since;      /* --since TIME */
+    uint64_t     since_ms;   /* ... as ms, or 0 */
     const char  *amount;     /* --amount N */
     const char  *currency;   /* --currency CUR */
     const char  *at;         /* --at TIME */
@@ -55,7 +59,8 @@ enum {
     OPT_WRITE = 64,          /* writes the store */
     OPT_PURGE = 128,         /* --anonymous-older-than, --now */
     OPT_CHECK = 256,         /* names the store, checks it, opens it not */
-    OPT_ADD = 512            /* --name, --source */
+    OPT_ATTRIB = 512,        /* --by, --model, --since, --now */
+    OPT_ADD = 1024           /* --name, --source */
 };
 
 typedef struct {
@@ -75,6 +80,7 @@ void text_str(lead_buf *out, lead_str v);
 int print_buf(lead_buf *out);
 
 int cmd_report(ctl *c, lead_store *s);
+int cmd_attribution(ctl *c, lead_store *s);
 int cmd_status(ctl *c, lead_store *s);
 int cmd_forget(ctl *c, lead_store *s);
 /* won or lost, with its outcome: 0 or the exit code (leadctl_deals.c) */

@@ -61,7 +61,6 @@ void lead_buf_free(lead_buf *b);
 void lead_buf_puts(lead_buf *b, const char *s);
 void lead_buf_printf(lead_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
 /* s as a JSON string (safe in HTML); one CSV field a spreadsheet will
    not run; a line for a terminal */
 void lead_buf_json(lead_buf *b, const char *s, size_t len);
@@ -78,7 +77,6 @@ int lead_cookie_name_ok(const char *name, size_t len);
 /* The cookie's value for id: LEAD_COOKIE_VALUE_LEN bytes, no NUL. */
 void lead_cookie_sign(const uint8_t *secret, size_t secret_len,
     const uint8_t id[LEAD_ID_LEN], char out[LEAD_COOKIE_VALUE_LEN]);
-
 /* LEAD_OK and the id when the value's MAC is right; a cache (one per
    secret and thread, or NULL) remembers the values that verified. */
 typedef struct lead_cookie_cache lead_cookie_cache;
@@ -444,12 +442,12 @@ void lead_filter_init(lead_filter *f);
    A or 1), "q" (search), "sort" (score, recent, name); "" means any. */
 int lead_filter_set(lead_filter *f, const lead_rules *r, const char *key,
     const char *value, size_t len, char *err, size_t errlen);
-
 enum { LEAD_REPORT_LEADS, LEAD_REPORT_LEAD, LEAD_REPORT_FUNNEL,
        LEAD_REPORT_ACCOUNTS, LEAD_REPORT_ASSETS, LEAD_REPORT_NOTICES,
-       LEAD_REPORT_CALIBRATION };
+       LEAD_REPORT_CALIBRATION, LEAD_REPORT_ATTRIBUTION };
 enum { LEAD_REPORT_TEXT, LEAD_REPORT_JSON, LEAD_REPORT_CSV };
-
+enum { LEAD_BY_ASSET, LEAD_BY_CAMPAIGN, LEAD_BY_CHANNEL };
+enum { LEAD_MODEL_FIRST, LEAD_MODEL_LAST, LEAD_MODEL_LINEAR, LEAD_NMODELS };
 typedef struct {
     int                 what;       /* LEAD_REPORT_LEADS, ... */
     int                 format;     /* CSV: the leads only */
@@ -457,6 +455,8 @@ typedef struct {
     uint64_t            now_ms;
     const lead_filter  *filter;     /* leads, funnel, accounts; NULL: all */
     const char         *who;        /* the lead: an e-mail or a hex id */
+    int                 by, model;  /* attribution: LEAD_BY_, LEAD_MODEL_ */
+    uint64_t            since_ms;   /* attribution: from then to now */
 } lead_report_request;
 
 /* A report as leadctl prints it and the sales view exports it, from one

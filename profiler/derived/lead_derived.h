@@ -47,6 +47,11 @@ int lead_store_each_lead(lead_store *s, lead_person_fn fn, void *arg);
 int lead_store_each_device(lead_store *s,
     const uint8_t lead_id[LEAD_ID_LEN], lead_device_fn fn, void *arg);
 
+/* Every lead's devices, by lead id: one pass, for what reads them all. */
+typedef int (*lead_link_fn)(void *arg, const uint8_t *lead_id,
+    const uint8_t *visitor, uint64_t since_ms);
+int lead_store_each_link(lead_store *s, lead_link_fn fn, void *arg);
+
 /* Every event attributed to the lead, in time order. */
 int lead_store_lead_events(lead_store *s,
     const uint8_t lead_id[LEAD_ID_LEN], lead_event_fn fn, void *arg);

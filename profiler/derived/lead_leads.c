@@ -443,6 +443,48 @@ lead_store_each_device(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
     return rc;
 }
 
+/* Every lead's devices in one pass over the table: no cursor per lead. */
+int
+lead_store_each_link(lead_store *s, lead_link_fn fn, void *arg)
+{
+    MDB_cursor  *cur;
+    MDB_txn     *txn;
+    MDB_val      key, val;
+    int          rc, op;
+
+    if (s->empty || s->partial) {
+        return LEAD_OK;
+    }
+    rc = lead_store_read_begin(s, &txn);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    rc = mdb_cursor_open(txn, s->devices, &cur);
+    if (rc != 0) {
+        lead_store_read_end(s, txn);
+        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
+    }
+
+    for (op = MDB_FIRST; (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
+         op = MDB_NEXT)
+    {
+        if (key.mv_size == 2 * LEAD_ID_LEN && val.mv_size == 8
+            && fn(arg, key.mv_data, (uint8_t *) key.mv_data + LEAD_ID_LEN,
+                  lead_get_u64(val.mv_data)) != 0)
+        {
+            rc = LEAD_ECALLBACK;
+            break;
+        }
+    }
+
+    mdb_cursor_close(cur);
+    lead_store_read_end(s, txn);
+    if (rc == MDB_NOTFOUND) {
+        return LEAD_OK;
+    }
+    return rc == LEAD_ECALLBACK ? rc : lead_store_mdb_fail(s, rc, "devices");
+}
+
 typedef struct {
     uint64_t       time_ms;
     uint64_t       seq;

@@ -55,6 +55,25 @@ int lead_rules_parse(lead_rules **out, const char *dir, const char *scoring,
     size_t scoring_len, const char *assets, size_t assets_len, char *err,
     size_t errlen);
 
+/*
+ * campaigns.csv (lead_campaigns_csv.c), optional in the rules folder:
+ * each campaign's cost in cents, by name; -1 for one not listed.
+ * lead_rules_load reads it when it is there.
+ */
+typedef struct {
+    const char  *name;
+    size_t       len;
+    int64_t      cost;
+    unsigned     line;
+} lead_campaign;
+
+int64_t lead_rules_campaign_cost(const lead_rules *r, const char *name,
+    size_t len);
+size_t lead_rules_campaigns(const lead_rules *r, const lead_campaign **out);
+/* The campaigns from a text, over r's; err: "dir/campaigns.csv:3: ..." */
+int lead_rules_parse_campaigns(lead_rules *r, const char *dir,
+    const char *text, size_t len, char *err, size_t errlen);
+
 /* The asset with this id in the rules, or NULL. */
 const lead_asset *lead_rules_find(const lead_rules *r, uint64_t id);
 

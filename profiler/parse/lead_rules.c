@@ -119,6 +119,13 @@ lead_rules_load(lead_rules **out, const char *dir, char *err, size_t errlen)
                                   assets_len, err, errlen);
             free(assets);
         }
+        if (rc == LEAD_OK
+            && lead_campaigns_load(*out, dir, err, errlen) != LEAD_OK)
+        {
+            lead_rules_free(*out);
+            *out = NULL;
+            rc = LEAD_EINVAL;
+        }
         free(scoring);
     }
 

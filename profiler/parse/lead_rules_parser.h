@@ -23,6 +23,8 @@ struct lead_rules {
     const lead_asset        **prefixes;    /* longest first */
     size_t                    nprefixes;
     char                    **freemail;    /* sorted */
+    lead_campaign            *campaigns;   /* sorted by name */
+    size_t                    ncampaigns;
 };
 
 /* Where a parser is, for messages that name file and line. */
@@ -86,4 +88,9 @@ int lead_freemail_list_load(lead_rules_parser *ps, const char *name,
 int lead_assets_csv_parse(lead_rules_parser *ps, const char *data,
     size_t len);
 
+/* campaigns.csv's text; and the file in dir, if there is one. */
+int lead_campaigns_csv_parse(lead_rules_parser *ps, const char *data,
+    size_t len);
+int lead_campaigns_load(lead_rules *r, const char *dir, char *err,
+    size_t errlen);
 #endif /* LEAD_RULES_PARSER_H */

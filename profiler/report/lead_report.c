@@ -138,6 +138,28 @@ assets(lead_buf *out, lead_store *s, int format)
 }
 
 static int
+attribution(lead_buf *out, lead_store *s, const lead_report_request *req)
+{
+    lead_attribution  a;
+    int               rc;
+
+    rc = lead_query_attribution(s, req->rules, req->by, req->model,
+                                req->since_ms, req->now_ms, &a);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+
+    if (req->format == LEAD_REPORT_JSON) {
+        lead_report_attribution_json(out, &a);
+    } else {
+        lead_report_attribution_text(out, &a);
+    }
+
+    lead_attribution_free(&a);
+    return LEAD_OK;
+}
+
+static int
 notices(lead_buf *out, lead_store *s, int format)
 {
     lead_outbox  o;
@@ -216,6 +238,8 @@ lead_report(lead_buf *out, lead_store *s, const lead_report_request *req)
         break;
     case LEAD_REPORT_CALIBRATION:
         rc = calibration(out, s, req);
+    case LEAD_REPORT_ATTRIBUTION:
+        rc = attribution(out, s, req);
         break;
     default:
         rc = assets(out, s, req->format);

@@ -43,6 +43,17 @@ void lead_report_assets_json(lead_buf *out, const lead_asset_list *l);
    JSON (the sales view's funnel page shows the current table). */
 void lead_report_calibration_text(lead_buf *out, const lead_calibration *c);
 void lead_report_calibration_json(lead_buf *out, const lead_calibration *c);
+/* Attribution (lead_report_attribution.c): names of LEAD_BY_ and
+   LEAD_MODEL_ values, a name's value (model 1: of a model) or -1, cents
+   as "12000.50", and the report as text and JSON. */
+const char *lead_attribution_by_name(int by);
+const char *lead_attribution_model_name(int model);
+int lead_attribution_parse(const char *name, int model);
+void lead_report_money(char out[32], int64_t cents);
+/* A cost per one of n (cents, to the nearest); -1: no cost, or n 0. */
+int64_t lead_report_per(int64_t cost, uint64_t n);
+void lead_report_attribution_text(lead_buf *out, const lead_attribution *a);
+void lead_report_attribution_json(lead_buf *out, const lead_attribution *a);
 
 /* A file of html/sales/, built in (embed.sh). */
 typedef struct {

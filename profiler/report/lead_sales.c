@@ -35,6 +35,9 @@ static const char *const  funnel_names[] = { FUNNEL_VALUES(NAME) NULL };
 static const char *const  accounts_names[] = { ACCOUNTS_VALUES(NAME) NULL };
 static const char *const  error_names[] = { ERROR_VALUES(NAME) NULL };
 static const char *const  notices_names[] = { NOTICES_VALUES(NAME) NULL };
+static const char *const  attribution_names[] = {
+    ATTRIBUTION_VALUES(NAME) NULL
+};
 
 #undef NAME
 
@@ -49,6 +52,7 @@ static const struct {
     [T_ACCOUNTS] = { "accounts.html", accounts_names },
     [T_ERROR] = { "error.html", error_names },
     [T_NOTICES] = { "notices.html", notices_names },
+    [T_ATTRIBUTION] = { "attribution.html", attribution_names },
 };
 
 static const lead_embedded *
@@ -227,6 +231,10 @@ route(const lead_sales *app, lead_store *s, const lead_rules *r,
         lead_sales_notices_page(&v, 0);
     } else if (path_is(p, "notices.json")) {
         lead_sales_notices_page(&v, 1);
+    } else if (path_is(p, "attribution")) {
+        lead_sales_attribution_page(&v, 0);
+    } else if (path_is(p, "attribution.json")) {
+        lead_sales_attribution_page(&v, 1);
     } else if (path_is(p, "assets.json")) {
         lead_sales_assets_json(&v);
     } else if (path_is(p, "calibration.json")) {

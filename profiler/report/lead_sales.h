@@ -22,7 +22,7 @@
 /* ---- the templates ----------------------------------------------------- */
 
 enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_NOTICES,
-       T_COUNT };
+       T_ATTRIBUTION, T_COUNT };
 
 /*
  * Each template's placeholders, in the order its values are given: one
@@ -40,6 +40,7 @@ enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_NOTICES,
     X(L_NAV_FUNNEL, "nav_funnel")                                             \
     X(L_NAV_ACCOUNTS, "nav_accounts")                                         \
     X(L_NAV_NOTICES, "nav_notices")                                           \
+    X(L_NAV_ATTRIBUTION, "nav_attribution")                                   \
     X(L_BODY, "&body")
 
 #define LEADS_VALUES(X)                                                       \
@@ -274,6 +275,70 @@ enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_NOTICES,
     X(N_STATUS, "status")                                                     \
     X(N_TEXT, "text")
 
+#define ATTRIBUTION_VALUES(X)                                                 \
+    X(AT_BASE, "base")                                                        \
+    X(AT_SINCE, "since")                                                      \
+    X(AT_UNTIL, "until")                                                      \
+    X(AT_QUERY, "query")                                                      \
+    X(AT_BY_LABEL, "by_label")                                                \
+    X(AT_MODEL_LABEL, "model_label")                                          \
+    X(AT_WINDOW, "window")                                                    \
+    X(AT_WON_LEADS, "won_leads")                                              \
+    X(AT_CURRENCY, "currency")                                                \
+    X(AT_REVENUE, "revenue")                                                  \
+    X(AT_UNATTRIBUTED, "unattributed")                                        \
+    X(AT_OTHER, "other")                                                      \
+    X(AT_NONE, "none")                                                        \
+    X(AT_BYS, "*bys")                                                         \
+    X(AT_MODELS, "*models")                                                   \
+    X(AT_VALUE, "value")                                                      \
+    X(AT_LABEL, "label")                                                      \
+    X(AT_SELECTED, "selected")                                                \
+    X(AT_ROWS, "*rows")                                                       \
+    X(AT_NAME, "name")                                                        \
+    X(AT_READERS, "readers")                                                  \
+    X(AT_IDENTIFIED, "identified")                                            \
+    X(AT_MQLS, "mqls")                                                        \
+    X(AT_SAL, "sal")                                                          \
+    X(AT_SQL, "sql")                                                          \
+    X(AT_WON, "won")                                                          \
+    X(AT_LOST, "lost")                                                        \
+    X(AT_FIRST, "first")                                                      \
+    X(AT_LAST, "last")                                                        \
+    X(AT_LINEAR, "linear")                                                    \
+    X(AT_FIRST_CENTS, "first_cents")                                          \
+    X(AT_LAST_CENTS, "last_cents")                                            \
+    X(AT_LINEAR_CENTS, "linear_cents")                                        \
+    X(AT_T_NAME, "t_name")                                                    \
+    X(AT_T_READERS, "t_readers")                                              \
+    X(AT_T_IDENTIFIED, "t_identified")                                        \
+    X(AT_T_MQLS, "t_mqls")                                                    \
+    X(AT_T_SAL, "t_sal")                                                      \
+    X(AT_T_SQL, "t_sql")                                                      \
+    X(AT_T_WON, "t_won")                                                      \
+    X(AT_T_LOST, "t_lost")                                                    \
+    X(AT_T_FIRST, "t_first")                                                  \
+    X(AT_T_LAST, "t_last")                                                    \
+    X(AT_T_LINEAR, "t_linear")                                                \
+    X(AT_T_FIRST_CENTS, "t_first_cents")                                      \
+    X(AT_T_LAST_CENTS, "t_last_cents")                                        \
+    X(AT_T_LINEAR_CENTS, "t_linear_cents")                                    \
+    X(AT_COSTS, "costs")                                                      \
+    X(AT_COST_ROWS, "*cost_rows")                                             \
+    X(AT_C_NAME, "c_name")                                                    \
+    X(AT_C_COST, "c_cost")                                                    \
+    X(AT_C_LEAD, "c_lead")                                                    \
+    X(AT_C_MQL, "c_mql")                                                      \
+    X(AT_C_WON, "c_won")                                                      \
+    X(AT_C_DOLLAR, "c_dollar")                                                \
+    X(AT_TC_NAME, "tc_name")                                                  \
+    X(AT_TC_COST, "tc_cost")                                                  \
+    X(AT_TC_LEAD, "tc_lead")                                                  \
+    X(AT_TC_MQL, "tc_mql")                                                    \
+    X(AT_TC_WON, "tc_won")                                                    \
+    X(AT_TC_DOLLAR, "tc_dollar")
+
+/* ATTRIBUTION_VALUES: a row's values, then the total's, in one order */
 #define LEAD_SALES_INDEX(index, name)  index,
 
 enum { LAYOUT_VALUES(LEAD_SALES_INDEX) L_COUNT };
@@ -283,6 +348,7 @@ enum { FUNNEL_VALUES(LEAD_SALES_INDEX) F_NVALUES };
 enum { ACCOUNTS_VALUES(LEAD_SALES_INDEX) A_NVALUES };
 enum { ERROR_VALUES(LEAD_SALES_INDEX) E_NVALUES };
 enum { NOTICES_VALUES(LEAD_SALES_INDEX) N_NVALUES };
+enum { ATTRIBUTION_VALUES(LEAD_SALES_INDEX) AT_NVALUES };
 
 struct lead_sales {
     lead_tmpl  *tmpl[T_COUNT];
@@ -363,5 +429,8 @@ void lead_sales_accounts_page(view *v, int json);
 
 /* lead_sales_notices.c */
 void lead_sales_notices_page(view *v, int json);
+
+/* lead_sales_attribution.c */
+void lead_sales_attribution_page(view *v, int json);
 
 #endif /* LEAD_SALES_H */

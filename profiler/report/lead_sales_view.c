@@ -225,6 +225,7 @@ lead_sales_layout(view *v, const char *title, int nav, lead_buf *body)
     l[L_NAV_FUNNEL] = flag(nav == T_FUNNEL);
     l[L_NAV_ACCOUNTS] = flag(nav == T_ACCOUNTS);
     l[L_NAV_NOTICES] = flag(nav == T_NOTICES);
+    l[L_NAV_ATTRIBUTION] = flag(nav == T_ATTRIBUTION);
     l[L_BODY].data = body->data ? body->data : "";
     l[L_BODY].len = body->len;
 

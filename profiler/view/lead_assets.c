@@ -130,6 +130,7 @@ typedef struct {
     uint8_t   lead[LEAD_ID_LEN];
     uint64_t  since;              /* linked to the lead */
     uint64_t  mql;                /* the lead became mql, or 0 */
+    uint64_t  back;               /* the asset read back from the form */
 } device_row;
 
 typedef struct {
@@ -159,6 +160,7 @@ add_device(void *arg, const uint8_t visitor[LEAD_ID_LEN], uint64_t since)
     memcpy(d->rows[d->n].lead, d->lead, LEAD_ID_LEN);
     d->rows[d->n].since = since;
     d->rows[d->n].mql = 0;
+    d->rows[d->n].back = 0;
     d->n++;
     return 0;
 }
@@ -239,6 +241,44 @@ id_cmp(const void *key, const void *row)
     return memcmp(key, row, LEAD_ID_LEN);
 }
 
+/* A visitor's first link: bsearch may land on any of its links. */
+static device_row *
+first_link(const device_map *d, const uint8_t visitor[LEAD_ID_LEN])
+{
+    device_row  *dev;
+
+    dev = d->n ? bsearch(visitor, d->rows, d->n, sizeof(device_row), id_cmp)
+               : NULL;
+    while (dev && dev > d->rows
+           && memcmp(dev[-1].visitor, visitor, LEAD_ID_LEN) == 0)
+    {
+        dev--;
+    }
+    return dev;
+}
+
+/*
+ * The asset whose gate sent each identifying browser to the form: the
+ * 303 to the form is no event, but the form sends the browser back to
+ * it (return=), so it is that browser's first tagged read within
+ * LEAD_FORM_BACK_MS of its identification.  The reads are in time order.
+ */
+static void
+note_back(device_map *d, const asset_build *b)
+{
+    device_row  *dev;
+    size_t       i;
+
+    for (i = 0; i < b->nreads; i++) {
+        dev = first_link(d, b->reads[i].visitor);
+        if (dev && dev->back == 0 && b->reads[i].time_ms >= dev->since
+            && b->reads[i].time_ms - dev->since <= LEAD_FORM_BACK_MS)
+        {
+            dev->back = b->reads[i].asset;
+        }
+    }
+}
+
 /* Readers per asset, and how many went on to identify or become mql. */
 static int
 count_readers(lead_store *s, asset_build *b)
@@ -262,6 +302,7 @@ count_readers(lead_store *s, asset_build *b)
     }
     /* a visitor's first link comes first */
     lead_sort(d.rows, d.n, sizeof(device_row), device_cmp);
+    note_back(&d, b);
     lead_sort(b->reads, b->nreads, sizeof(*b->reads), read_cmp);
 
     for (i = 0; i < b->nreads; i++) {
@@ -276,20 +317,14 @@ count_readers(lead_store *s, asset_build *b)
         }
 
         row = find_asset(b->l, r->asset);
-        dev = d.n ? bsearch(r->visitor, d.rows, d.n, sizeof(device_row),
-                            id_cmp)
-                  : NULL;
+        dev = first_link(&d, r->visitor);
         row->readers++;
         if (dev) {
-            /* bsearch may land on any link of the visitor: the first */
-            while (dev > d.rows
-                   && memcmp(dev[-1].visitor, r->visitor, LEAD_ID_LEN) == 0)
-            {
-                dev--;
-            }
+            /* the read that triggers mql is at its time: it counts */
             row->identified_readers++;
-            row->before_identified += r->time_ms < dev->since;
-            row->before_mql += dev->mql && r->time_ms < dev->mql;
+            row->before_identified += r->time_ms <= dev->since
+                                      || dev->back == r->asset;
+            row->before_mql += dev->mql && r->time_ms <= dev->mql;
         }
     }
 

@@ -87,9 +87,14 @@ typedef struct {
     uint64_t     bots;
     uint64_t     readers;        /* distinct visitors, bots aside */
     uint64_t     identified_readers;
-    uint64_t     before_identified;   /* read it, then identified */
-    uint64_t     before_mql;          /* read it before their lead's mql */
+    uint64_t     before_identified;   /* read it, then identified, or were
+                                         sent back to it by the form */
+    uint64_t     before_mql;          /* read it by their lead's mql */
 } lead_asset_stats;
+
+/* The form sends a browser back (return=) to the asset whose gate sent
+   it there: its first read this long after identifying is that one. */
+#define LEAD_FORM_BACK_MS  (60 * 1000)
 
 typedef struct {
     lead_asset_stats  *rows;     /* by asset id */
@@ -101,6 +106,47 @@ typedef struct {
 /* counts: 0 for the catalogue alone (titles), 1 to count the readers */
 int lead_query_assets(lead_store *s, int counts, lead_asset_list *out);
 void lead_asset_list_free(lead_asset_list *l);
+
+/*
+ * Attribution (lead_attribution.c): per asset, campaign or channel, what
+ * its reads did from since until now (not included): readers (people;
+ * bots' reads apart), the identifications it caused (the asset the form
+ * sent its browser back to, else the last touch by then), MQLs (the last
+ * touch by then: the triggering read), leads it influenced (a touch
+ * before reaching the status) and the revenue of deals won in the window
+ * (cents of the currency most are in) under each model: first touch,
+ * last touch by mql (else by won), linear over the touches by won.
+ */
+typedef struct {
+    lead_str     name;           /* the asset's title, campaign, channel */
+    uint64_t     asset_id;       /* by asset */
+    uint64_t     readers, bots;
+    uint64_t     identified, mqls;
+    uint64_t     sal, sql, won, lost;
+    int64_t      revenue[LEAD_NMODELS];  /* cents, LEAD_MODEL_* */
+    int64_t      revenue_model;  /* ... under the model asked for */
+    int64_t      cost;           /* campaigns.csv's, cents; -1: none */
+} lead_attribution_row;
+
+typedef struct {
+    int                    by, model;
+    uint64_t               since_ms, now_ms;
+    lead_attribution_row  *rows;         /* by revenue_model, mqls, ... */
+    size_t                 n;
+    lead_attribution_row   total;        /* leads, each once; rows' sums */
+    char                   currency[4];  /* "" when nothing was won */
+    int64_t                revenue;      /* every deal won in it */
+    int64_t                unattributed; /* ... of leads with no read */
+    uint64_t               won_leads, other_currency;
+    int                    costs;        /* by campaign, costs are known */
+    lead_arena            *arena;
+} lead_attribution;
+
+/* r: campaigns.csv's costs, by campaign (every campaign it lists has a
+   row, its whole cost whatever the window); NULL: none. */
+int lead_query_attribution(lead_store *s, const lead_rules *r, int by,
+    int model, uint64_t since_ms, uint64_t now_ms, lead_attribution *out);
+void lead_attribution_free(lead_attribution *a);
 
 typedef struct {
     uint64_t     now;            /* leads in it now */

@@ -116,6 +116,8 @@ def test_reload_with_broken_rules_keeps_the_old_ones(site):
      'h or d, e.g. 30d)'),
     ("scoring.conf", "warm_after guide 3 20;", "warm_after guide 5 20;",
      "scoring.conf:22: warm_after guide 5: only 4 assets have group=guide"),
+    ("campaigns.csv", "q4-fibre,5000", "q4-fibre,5k",
+     'campaigns.csv:2: cost "5k" is not an amount (12000 or 12000.50)'),
 ])
 def test_nginx_t_reports_file_and_line(prefix, name, old, new, message):
     shutil.copytree(SAMPLE_RULES, os.path.join(prefix, "rules"))
@@ -159,6 +161,7 @@ def test_rules_scan_lists_untagged_content():
         "Fiber,,,,",
         # the sales view's files, built into the module (404 here too)
         "/sales/accounts.html,accounts.html,,,,",
+        "/sales/attribution.html,attribution.html,,,,",
         "/sales/error.html,error.html,,,,",
         "/sales/favicon.svg,favicon.svg,,,,",
         "/sales/funnel.html,funnel.html,,,,",

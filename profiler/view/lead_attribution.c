@@ -1,0 +1,963 @@
+/*
+ * Which content, campaigns and channels produced leads, MQLs, deals and
+ * revenue: every lead's reads, credited under the three models at once.
+ */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lead.h"
+#include "lead_support.h"
+#include "lead_store.h"
+#include "lead_view.h"
+
+#define NO_KEY    UINT32_MAX
+#define NO_LEAD   UINT32_MAX
+
+/* ---- the keys: assets, campaigns or channels, as rows ------------------ */
+
+typedef struct {
+    lead_attribution  *a;
+    size_t             cap;
+    uint32_t          *slots;          /* open addressing: row + 1 */
+    size_t             nslots;
+    lead_asset_list    cat;            /* by asset: the titles */
+    int                oom;
+} keys;
+
+static uint64_t
+hash_str(const char *p, size_t len)
+{
+    uint64_t  h = UINT64_C(1469598103934665603);
+
+    while (len--) {
+        h = (h ^ (uint8_t) *p++) * UINT64_C(1099511628211);
+    }
+    return h;
+}
+
+static uint32_t
+new_row(keys *k, lead_str name, uint64_t asset_id)
+{
+    lead_attribution_row  *grown, *row;
+
+    if (k->a->n == k->cap) {
+        k->cap = k->cap ? k->cap * 2 : 64;
+        grown = realloc(k->a->rows, k->cap * sizeof(*grown));
+        if (grown == NULL) {
+            k->oom = 1;
+            return NO_KEY;
+        }
+        k->a->rows = grown;
+    }
+    row = &k->a->rows[k->a->n];
+    memset(row, 0, sizeof(*row));
+    row->name = lead_arena_copy(k->a->arena, name);
+    row->asset_id = asset_id;
+    row->cost = -1;
+    return (uint32_t) k->a->n++;
+}
+
+static int
+grow_slots(keys *k)
+{
+    uint32_t  *slots;
+    size_t     i, j, n = k->nslots ? k->nslots * 2 : 256;
+
+    slots = calloc(n, sizeof(uint32_t));
+    if (slots == NULL) {
+        return -1;
+    }
+    for (i = 0; i < k->a->n; i++) {
+        j = hash_str(k->a->rows[i].name.data, k->a->rows[i].name.len)
+            & (n - 1);
+        while (slots[j]) {
+            j = (j + 1) & (n - 1);
+        }
+        slots[j] = (uint32_t) i + 1;
+    }
+    free(k->slots);
+    k->slots = slots;
+    k->nslots = n;
+    return 0;
+}
+
+/* The row named name, made on first sight. */
+static uint32_t
+key_of(keys *k, const char *name, size_t len)
+{
+    lead_attribution_row  *row;
+    lead_str               s = { name, len };
+    size_t                 j;
+    uint32_t               i;
+
+    if (2 * (k->a->n + 1) > k->nslots && grow_slots(k) != 0) {
+        k->oom = 1;
+        return NO_KEY;
+    }
+    j = hash_str(name, len) & (k->nslots - 1);
+    while (k->slots[j]) {
+        row = &k->a->rows[k->slots[j] - 1];
+        if (row->name.len == len && memcmp(row->name.data, name, len) == 0) {
+            return k->slots[j] - 1;
+        }
+        j = (j + 1) & (k->nslots - 1);
+    }
+    i = new_row(k, s, 0);
+    if (i != NO_KEY) {
+        k->slots[j] = i + 1;
+    }
+    return i;
+}
+
+/*
+ * A read's key, and whether it is a touch: by asset, a tagged read; by
+ * campaign, a read with utm_campaign; by channel, one from somewhere
+ * (utm_source/medium, else the referrer's host).  A lead's first read is
+ * a touch whatever it is ("(none)", "direct"): its source.
+ */
+static uint32_t
+read_key(keys *k, const lead_event *ev, int *touch)
+{
+    char     buf[2 * LEAD_UTM_MAX + 2];
+    size_t   n, lo, hi, mid;
+
+    switch (k->a->by) {
+    case LEAD_BY_ASSET:
+        /* the rows are the catalogue's, in id order */
+        *touch = 1;
+        lo = 0;
+        hi = k->cat.n;
+        while (lo < hi) {
+            mid = lo + (hi - lo) / 2;
+            if (k->cat.rows[mid].a.id < ev->asset_id) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return ev->asset_id && lo < k->cat.n
+               && k->cat.rows[lo].a.id == ev->asset_id ? (uint32_t) lo
+                                                       : NO_KEY;
+
+    case LEAD_BY_CAMPAIGN:
+        *touch = ev->utm_campaign.len > 0;
+        return *touch ? key_of(k, ev->utm_campaign.data, ev->utm_campaign.len)
+                      : key_of(k, "(none)", 6);
+
+    default:
+        if (ev->utm_source.len || ev->utm_medium.len) {
+            /* as lead_touch names it: "source/medium", or either */
+            memcpy(buf, ev->utm_source.data, ev->utm_source.len);
+            n = ev->utm_source.len;
+            if (ev->utm_medium.len) {
+                if (n) {
+                    buf[n++] = '/';
+                }
+                memcpy(buf + n, ev->utm_medium.data, ev->utm_medium.len);
+                n += ev->utm_medium.len;
+            }
+            *touch = 1;
+            return key_of(k, buf, n);
+        }
+        *touch = ev->referrer_host.len > 0;
+        return *touch ? key_of(k, ev->referrer_host.data,
+                               ev->referrer_host.len)
+                      : key_of(k, "direct", 6);
+    }
+}
+
+/* ---- the leads, their devices, statuses and outcomes ------------------- */
+
+/* what each read looks at, apart: 16 bytes a lead stay in the caches */
+typedef struct {
+    uint64_t  ident_ms;            /* its first device linked */
+    uint32_t  back;                /* by asset: read back from the form */
+    uint32_t  seen;                /* a read of it was seen */
+} lead_hot;
+
+typedef struct {
+    uint8_t   id[LEAD_ID_LEN];
+    uint64_t  reached[LEAD_NSTATUSES];   /* first in each status, or 0 */
+    uint64_t  won_ms;              /* the close date, when won */
+    int64_t   amount;              /* cents, when won in the currency */
+    char      currency[4];
+} lead_info;
+
+typedef struct {
+    uint8_t   visitor[LEAD_ID_LEN];
+    uint32_t  lead;
+    uint64_t  since;
+} link_row;
+
+typedef struct {
+    uint32_t  lead, key;
+    uint64_t  time_ms;
+} touch;
+
+/* A visitor by its id: dense numbers, and each one's first link. */
+typedef struct {
+    uint8_t   id[LEAD_ID_LEN];
+    uint32_t  num;                 /* its number + 1; 0: a free slot */
+    uint32_t  lead;                /* its first link's lead, or NO_LEAD */
+    uint32_t  link;                /* its first link if it has more */
+    uint32_t  seen;                /* a read of it was seen */
+    uint64_t  back_ms;             /* it identified its lead then, or 0 */
+} visitor_slot;
+
+typedef struct {
+    lead_store  *s;
+    keys         k;
+    lead_info   *leads;
+    lead_hot    *hot;
+    size_t       nleads, lcap, hcap;
+    link_row    *links;
+    size_t       nlinks, kcap;
+    touch       *touches;
+    size_t       ntouches, tcap;
+    uint64_t    *readers;         /* row << 32 | visitor number */
+    size_t       nreaders, rcap;
+    visitor_slot *vis;            /* open addressing */
+    size_t       nvis, vcap;
+    uint32_t     cur;              /* the lead whose devices are listed */
+    int          first;            /* ... and none of them yet */
+    uint64_t     since_ms, now_ms;
+} build;
+
+static int
+grow(void **p, size_t *cap, size_t n, size_t size, size_t first)
+{
+    void   *grown;
+    size_t  c;
+
+    if (n < *cap) {
+        return 0;
+    }
+    c = *cap ? *cap * 2 : first;
+    grown = realloc(*p, c * size);
+    if (grown == NULL) {
+        return -1;
+    }
+    *p = grown;
+    *cap = c;
+    return 0;
+}
+
+static int
+add_lead(void *arg, const lead_person *p)
+{
+    build      *b = arg;
+    lead_info  *l;
+    lead_hot   *h;
+
+    if (grow((void **) &b->leads, &b->lcap, b->nleads, sizeof(lead_info),
+             256) != 0
+        || grow((void **) &b->hot, &b->hcap, b->nleads, sizeof(lead_hot),
+                256) != 0)
+    {
+        return 1;
+    }
+    l = &b->leads[b->nleads];
+    memset(l, 0, sizeof(*l));
+    memcpy(l->id, p->id, LEAD_ID_LEN);
+    h = &b->hot[b->nleads++];
+    memset(h, 0, sizeof(*h));
+    h->back = NO_KEY;
+    h->ident_ms = p->created_ms;       /* until its devices say */
+    return 0;
+}
+
+/* The devices come by lead id, as the leads did: a cursor follows them. */
+static int
+add_link(void *arg, const uint8_t *lead_id, const uint8_t *visitor,
+    uint64_t since)
+{
+    build     *b = arg;
+    link_row  *l;
+    lead_hot  *h;
+    int        c = 1;
+
+    while (b->cur < b->nleads
+           && (c = memcmp(b->leads[b->cur].id, lead_id, LEAD_ID_LEN)) < 0)
+    {
+        b->cur++;
+        b->first = 1;
+    }
+    if (c != 0) {
+        return 0;                          /* a lead gone since: none */
+    }
+    if (grow((void **) &b->links, &b->kcap, b->nlinks, sizeof(link_row),
+             256) != 0)
+    {
+        return 1;
+    }
+    l = &b->links[b->nlinks++];
+    memcpy(l->visitor, visitor, LEAD_ID_LEN);
+    l->lead = b->cur;
+    l->since = since;
+    h = &b->hot[b->cur];
+    if (b->first || since < h->ident_ms) {
+        h->ident_ms = since;               /* its first device linked */
+    }
+    b->first = 0;
+    return 0;
+}
+
+static lead_info *
+find_lead(build *b, const uint8_t id[LEAD_ID_LEN])
+{
+    size_t  lo = 0, hi = b->nleads, mid;
+    int     c;
+
+    /* the leads table is in id order */
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        c = memcmp(b->leads[mid].id, id, LEAD_ID_LEN);
+        if (c == 0) {
+            return &b->leads[mid];
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return NULL;
+}
+
+static int
+note_status(void *arg, const uint8_t lead_id[LEAD_ID_LEN],
+    const lead_transition *t)
+{
+    build      *b = arg;
+    lead_info  *l = find_lead(b, lead_id);
+
+    if (l && t->to >= 0 && t->to < LEAD_NSTATUSES && t->time_ms < b->now_ms
+        && l->reached[t->to] == 0)
+    {
+        l->reached[t->to] = t->time_ms ? t->time_ms : 1;
+    }
+    return 0;
+}
+
+static int
+link_cmp(const void *x, const void *y)
+{
+    const link_row  *a = x, *b = y;
+    int              c = memcmp(a->visitor, b->visitor, LEAD_ID_LEN);
+
+    return c ? c : (a->since > b->since) - (a->since < b->since);
+}
+
+static size_t
+id_hash(const uint8_t id[LEAD_ID_LEN], size_t mask)
+{
+    uint64_t  h, l;
+
+    /* both halves, mixed (splitmix64's finaliser): ids made in a series
+       must not cluster */
+    memcpy(&h, id, sizeof(h));
+    memcpy(&l, id + 8, sizeof(l));
+    h ^= l * UINT64_C(0x9e3779b97f4a7c15);
+    h = (h ^ (h >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    h = (h ^ (h >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return (size_t) (h ^ (h >> 31)) & mask;
+}
+
+/* The visitor's slot, made (with no link) on first sight; NULL: no memory. */
+static visitor_slot *
+visitor_of(build *b, const uint8_t id[LEAD_ID_LEN])
+{
+    visitor_slot  *vis, *v;
+    size_t         i, j, cap;
+
+    if (2 * (b->nvis + 1) > b->vcap) {
+        cap = b->vcap ? 2 * b->vcap : 1 << 16;
+        vis = calloc(cap, sizeof(visitor_slot));
+        if (vis == NULL) {
+            return NULL;
+        }
+        for (i = 0; i < b->vcap; i++) {
+            if (b->vis[i].num) {
+                j = id_hash(b->vis[i].id, cap - 1);
+                while (vis[j].num) {
+                    j = (j + 1) & (cap - 1);
+                }
+                vis[j] = b->vis[i];
+            }
+        }
+        free(b->vis);
+        b->vis = vis;
+        b->vcap = cap;
+    }
+
+    for (i = id_hash(id, b->vcap - 1); b->vis[i].num;
+         i = (i + 1) & (b->vcap - 1))
+    {
+        if (memcmp(b->vis[i].id, id, LEAD_ID_LEN) == 0) {
+            return &b->vis[i];
+        }
+    }
+    v = &b->vis[i];
+    memcpy(v->id, id, LEAD_ID_LEN);
+    v->num = (uint32_t) ++b->nvis;
+    v->lead = NO_LEAD;
+    v->link = NO_LEAD;
+    return v;
+}
+
+/* The lead an event is its: the link in force then, or the first. */
+static uint32_t
+lead_at(const build *b, const visitor_slot *v, uint64_t t)
+{
+    const link_row  *l;
+
+    if (v->link == NO_LEAD) {
+        return v->lead;                  /* none, or its only link's */
+    }
+    l = &b->links[v->link];
+    while (l + 1 < b->links + b->nlinks
+           && memcmp(l[1].visitor, l->visitor, LEAD_ID_LEN) == 0
+           && l[1].since <= t)
+    {
+        l++;
+    }
+    return l->lead;
+}
+
+static int
+in_window(const build *b, uint64_t t)
+{
+    return t != 0 && t >= b->since_ms && t < b->now_ms;
+}
+
+static int
+each_read(void *arg, uint64_t seq, const lead_event *ev)
+{
+    build                 *b = arg;
+    lead_attribution_row  *row;
+    visitor_slot          *v;
+    uint32_t               key, lead;
+    int                    touch_it;
+
+    (void) seq;
+
+    if (ev->time_ms >= b->now_ms) {
+        return 0;
+    }
+    key = read_key(&b->k, ev, &touch_it);
+    if (b->k.oom) {
+        return 1;
+    }
+    if (key == NO_KEY) {
+        return 0;
+    }
+    row = &b->k.a->rows[key];
+
+    if (ev->ua_class == LEAD_UA_BOT) {
+        row->bots += in_window(b, ev->time_ms);
+        return 0;
+    }
+
+    v = visitor_of(b, ev->visitor);
+    if (v == NULL) {
+        return 1;
+    }
+    if (in_window(b, ev->time_ms)) {
+        if (grow((void **) &b->readers, &b->rcap, b->nreaders,
+                 sizeof(uint64_t), 4096) != 0)
+        {
+            return 1;
+        }
+        b->readers[b->nreaders++] = (uint64_t) key << 32 | v->num;
+    }
+
+    lead = lead_at(b, v, ev->time_ms);
+    if (lead == NO_LEAD) {
+        return 0;
+    }
+
+    /*
+     * The form sends its browser back to the gated asset (lead_view.h).
+     * What each read looks at is in its visitor's slot, which it has
+     * read already; a lead's own data only at a visitor's first read.
+     */
+    if (v->back_ms && ev->time_ms >= v->back_ms) {
+        if (ev->time_ms - v->back_ms <= LEAD_FORM_BACK_MS
+            && b->k.a->by == LEAD_BY_ASSET)
+        {
+            b->hot[lead].back = key;
+        }
+        v->back_ms = 0;
+    }
+    if (!v->seen || v->link != NO_LEAD) {
+        v->seen = 1;
+        if (!b->hot[lead].seen) {
+            b->hot[lead].seen = 1;
+            touch_it = 1;                /* a lead's first read: a touch */
+        }
+    }
+    if (!touch_it) {
+        return 0;
+    }
+
+    if (grow((void **) &b->touches, &b->tcap, b->ntouches, sizeof(touch),
+             4096) != 0)
+    {
+        return 1;
+    }
+    b->touches[b->ntouches].lead = lead;
+    b->touches[b->ntouches].key = key;
+    b->touches[b->ntouches].time_ms = ev->time_ms;
+    b->ntouches++;
+    return 0;
+}
+
+/* Sorts n numbers (radix, 16 bits a pass); -1 without the memory. */
+static int
+sort_u64(uint64_t *a, size_t n)
+{
+    uint64_t  *tmp, *from = a, *to, *swap;
+    size_t    *count, i, sum, c;
+    unsigned   shift;
+
+    tmp = malloc((n ? n : 1) * sizeof(uint64_t));
+    count = malloc(65536 * sizeof(size_t));
+    if (tmp == NULL || count == NULL) {
+        free(tmp);
+        free(count);
+        return -1;
+    }
+    to = tmp;
+    for (shift = 0; shift < 64; shift += 16) {
+        memset(count, 0, 65536 * sizeof(size_t));
+        for (i = 0; i < n; i++) {
+            count[(from[i] >> shift) & 0xffff]++;
+        }
+        for (i = 0, sum = 0; i < 65536; i++) {
+            c = count[i];
+            count[i] = sum;
+            sum += c;
+        }
+        for (i = 0; i < n; i++) {
+            to[count[(from[i] >> shift) & 0xffff]++] = from[i];
+        }
+        swap = from;
+        from = to;
+        to = swap;
+    }
+    /* four passes: the sorted numbers are back in a */
+    free(tmp);
+    free(count);
+    return 0;
+}
+
+/* The touches by lead, each lead's in time order (the events' order). */
+static int
+sort_touches(build *b)
+{
+    touch   *sorted;
+    size_t  *first, i;
+
+    sorted = malloc((b->ntouches ? b->ntouches : 1) * sizeof(touch));
+    first = calloc(b->nleads + 1, sizeof(size_t));
+    if (sorted == NULL || first == NULL) {
+        free(sorted);
+        free(first);
+        return -1;
+    }
+    for (i = 0; i < b->ntouches; i++) {
+        first[b->touches[i].lead + 1]++;
+    }
+    for (i = 0; i < b->nleads; i++) {
+        first[i + 1] += first[i];
+    }
+    for (i = 0; i < b->ntouches; i++) {
+        sorted[first[b->touches[i].lead]++] = b->touches[i];
+    }
+    free(first);
+    free(b->touches);
+    b->touches = sorted;
+    return 0;
+}
+
+/* The last of a lead's touches t[0..n) at or before when, or NULL. */
+static const touch *
+last_by(const touch *t, size_t n, uint64_t when)
+{
+    const touch  *last = NULL;
+    size_t        i;
+
+    for (i = 0; i < n && t[i].time_ms <= when; i++) {
+        last = &t[i];
+    }
+    return last;
+}
+
+/* Each key of the touches by when counted once in *field of its row. */
+static void
+influenced(lead_attribution *a, const touch *t, size_t n, uint64_t when,
+    size_t field, uint32_t *stamp, uint32_t mark)
+{
+    size_t  i;
+
+    for (i = 0; i < n && t[i].time_ms <= when; i++) {
+        if (stamp[t[i].key] != mark) {
+            stamp[t[i].key] = mark;
+            (*(uint64_t *) ((char *) &a->rows[t[i].key] + field))++;
+        }
+    }
+}
+
+/* One lead's credit: what it caused, reached, and its revenue. */
+static void
+credit(build *b, const lead_info *l, const lead_hot *h, const touch *t,
+    size_t n, uint32_t *stamp, uint32_t *mark)
+{
+    static const struct { int status; size_t field; }  reached[] = {
+        { LEAD_STATUS_SAL, offsetof(lead_attribution_row, sal) },
+        { LEAD_STATUS_SQL, offsetof(lead_attribution_row, sql) },
+        { LEAD_STATUS_WON, offsetof(lead_attribution_row, won) },
+        { LEAD_STATUS_LOST, offsetof(lead_attribution_row, lost) },
+    };
+    lead_attribution  *a = b->k.a;
+    const touch       *c;
+    uint64_t           mql = l->reached[LEAD_STATUS_MQL], won;
+    int64_t            share, rest;
+    size_t             i, m;
+
+    if (in_window(b, h->ident_ms)) {
+        a->total.identified++;
+        if (h->back != NO_KEY) {
+            a->rows[h->back].identified++;
+        } else if ((c = last_by(t, n, h->ident_ms)) != NULL) {
+            a->rows[c->key].identified++;
+        }
+    }
+    if (in_window(b, mql)) {
+        a->total.mqls++;
+        if ((c = last_by(t, n, mql)) != NULL) {
+            a->rows[c->key].mqls++;
+        }
+    }
+    for (i = 0; i < sizeof(reached) / sizeof(reached[0]); i++) {
+        uint64_t  when = l->reached[reached[i].status];
+
+        if (in_window(b, when)) {
+            (*(uint64_t *) ((char *) &a->total + reached[i].field))++;
+            influenced(a, t, n, when, reached[i].field, stamp, ++*mark);
+        }
+    }
+
+    won = l->won_ms;
+    if (!in_window(b, won) || l->amount == INT64_MIN) {
+        return;
+    }
+    a->won_leads++;
+    a->revenue += l->amount;
+    for (m = 0; m < n && t[m].time_ms <= won; m++) { /* reads before it */ }
+    if (m == 0) {
+        a->unattributed += l->amount;
+        return;
+    }
+
+    a->rows[t[0].key].revenue[LEAD_MODEL_FIRST] += l->amount;
+    c = mql ? last_by(t, m, mql) : NULL;
+    a->rows[(c ? c : &t[m - 1])->key].revenue[LEAD_MODEL_LAST] += l->amount;
+
+    /* to the cent: the first reads take the remainder's cents */
+    share = l->amount / (int64_t) m;
+    rest = l->amount - share * (int64_t) m;
+    for (i = 0; i < m; i++) {
+        a->rows[t[i].key].revenue[LEAD_MODEL_LINEAR] +=
+            share + ((int64_t) i < rest ? 1 : 0);
+    }
+}
+
+/* The currency most won deals are in; the others are not summed. */
+static void
+read_outcomes(build *b)
+{
+    struct { char cur[4]; size_t n; }  seen[8];
+    lead_outcome                        o;
+    MDB_txn                            *txn;
+    size_t                              i, j, nseen = 0, best = 0;
+
+    if (lead_store_read_begin(b->s, &txn) != LEAD_OK) {
+        return;
+    }
+    for (i = 0; i < b->nleads; i++) {
+        lead_info  *l = &b->leads[i];
+
+        l->amount = INT64_MIN;
+        if (l->reached[LEAD_STATUS_WON] == 0) {
+            continue;
+        }
+        if (lead_store_outcome_txn(b->s, txn, l->id, &o) != LEAD_OK) {
+            memset(&o, 0, sizeof(o));       /* won before amounts: 0 */
+        }
+        l->amount = o.amount;
+        memcpy(l->currency, o.currency, 4);
+        l->won_ms = o.closed_ms ? o.closed_ms : l->reached[LEAD_STATUS_WON];
+        for (j = 0; j < nseen && strcmp(seen[j].cur, o.currency) != 0; j++) {
+            /* find it */
+        }
+        if (j == nseen && nseen < 8 && o.currency[0]) {
+            memcpy(seen[nseen].cur, o.currency, 4);
+            seen[nseen++].n = 0;
+        }
+        if (j < nseen) {
+            seen[j].n++;
+        }
+    }
+    lead_store_read_end(b->s, txn);
+
+    for (j = 1; j < nseen; j++) {
+        best = seen[j].n > seen[best].n ? j : best;
+    }
+    if (nseen) {
+        memcpy(b->k.a->currency, seen[best].cur, 4);
+    }
+    for (i = 0; i < b->nleads; i++) {
+        lead_info  *l = &b->leads[i];
+
+        if (l->amount != INT64_MIN && l->currency[0]
+            && strcmp(l->currency, b->k.a->currency) != 0)
+        {
+            b->k.a->other_currency += in_window(b, l->won_ms);
+            l->amount = INT64_MIN;
+        }
+    }
+}
+
+static int
+row_cmp(const void *p, const void *q)
+{
+    const lead_attribution_row  *x = p, *y = q;
+    size_t                       n = x->name.len < y->name.len ? x->name.len
+                                                               : y->name.len;
+    int                          c;
+
+    if (x->revenue_model != y->revenue_model) {
+        return x->revenue_model > y->revenue_model ? -1 : 1;
+    }
+    if (x->mqls != y->mqls) {
+        return x->mqls > y->mqls ? -1 : 1;
+    }
+    if (x->identified != y->identified) {
+        return x->identified > y->identified ? -1 : 1;
+    }
+    if (x->readers != y->readers) {
+        return x->readers > y->readers ? -1 : 1;
+    }
+    c = n ? memcmp(x->name.data, y->name.data, n) : 0;
+    return c ? c : (x->name.len > y->name.len) - (x->name.len < y->name.len);
+}
+
+/* By campaign, every campaign campaigns.csv lists has a row and a cost. */
+static int
+add_costs(build *b, const lead_rules *r, int rows)
+{
+    lead_attribution     *a = b->k.a;
+    const lead_campaign  *c;
+    size_t                i, n;
+
+    n = lead_rules_campaigns(r, &c);
+    if (a->by != LEAD_BY_CAMPAIGN || n == 0) {
+        return LEAD_OK;
+    }
+    a->costs = 1;
+    for (i = 0; rows && i < n; i++) {
+        if (key_of(&b->k, c[i].name, c[i].len) == NO_KEY) {
+            return LEAD_ENOMEM;
+        }
+        a->total.cost = (i ? a->total.cost : 0) + c[i].cost;
+    }
+    for (i = 0; !rows && i < a->n; i++) {
+        a->rows[i].cost = lead_rules_campaign_cost(r, a->rows[i].name.data,
+                                                   a->rows[i].name.len);
+    }
+    return LEAD_OK;
+}
+
+static int
+attribute(lead_store *s, const lead_rules *rules, build *b)
+{
+    lead_attribution  *a = b->k.a;
+    uint32_t          *stamp = NULL, mark = 0;
+    size_t             i, j;
+    int                rc;
+
+    if (a->by == LEAD_BY_ASSET) {
+        rc = lead_query_assets(s, 0, &b->k.cat);
+        if (rc != LEAD_OK) {
+            return rc;
+        }
+        for (i = 0; i < b->k.cat.n; i++) {
+            lead_str  t = { b->k.cat.rows[i].a.title,
+                            strlen(b->k.cat.rows[i].a.title) };
+
+            if (new_row(&b->k, t, b->k.cat.rows[i].a.id) == NO_KEY) {
+                return LEAD_ENOMEM;
+            }
+        }
+    }
+
+    rc = add_costs(b, rules, 1);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    rc = lead_store_each_lead(s, add_lead, b);
+    b->first = 1;
+    if (rc == LEAD_OK) {
+        rc = lead_store_each_link(s, add_link, b);
+    }
+    if (rc == LEAD_OK) {
+        rc = lead_store_each_transition(s, NULL, note_status, b);
+    }
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    read_outcomes(b);
+    lead_sort(b->links, b->nlinks, sizeof(link_row), link_cmp);
+    for (i = 0; i < b->nlinks; i++) {
+        visitor_slot  *v;
+
+        if (i > 0 && memcmp(b->links[i].visitor, b->links[i - 1].visitor,
+                            LEAD_ID_LEN) == 0)
+        {
+            continue;
+        }
+        v = visitor_of(b, b->links[i].visitor);
+        if (v == NULL) {
+            return LEAD_ENOMEM;
+        }
+        v->lead = b->links[i].lead;
+        if (i + 1 < b->nlinks && memcmp(b->links[i + 1].visitor,
+                                        b->links[i].visitor, LEAD_ID_LEN) == 0)
+        {
+            v->link = (uint32_t) i;
+        }
+        if (b->links[i].since == b->hot[v->lead].ident_ms) {
+            v->back_ms = b->links[i].since;
+        }
+    }
+
+    rc = lead_store_each_event(s, each_read, b);
+    if (rc != LEAD_OK || b->k.oom) {
+        return rc != LEAD_OK ? rc : LEAD_ENOMEM;
+    }
+
+    /* readers: distinct people per row */
+    if (sort_u64(b->readers, b->nreaders) != 0 || sort_touches(b) != 0) {
+        return LEAD_ENOMEM;
+    }
+    for (i = 0; i < b->nreaders; i++) {
+        if (i == 0 || b->readers[i] != b->readers[i - 1]) {
+            a->rows[b->readers[i] >> 32].readers++;
+        }
+    }
+
+    stamp = calloc(a->n ? a->n : 1, sizeof(uint32_t));
+    if (stamp == NULL) {
+        return LEAD_ENOMEM;
+    }
+    for (i = 0, j = 0; i < b->nleads; i++) {
+        size_t  first = j;
+
+        while (j < b->ntouches && b->touches[j].lead == i) {
+            j++;
+        }
+        credit(b, &b->leads[i], &b->hot[i], b->touches + first, j - first,
+               stamp, &mark);
+    }
+    free(stamp);
+
+    /* the rows' sums; readers may count a person in several rows */
+    for (i = 0; i < a->n; i++) {
+        a->total.readers += a->rows[i].readers;
+        a->total.bots += a->rows[i].bots;
+        for (j = 0; j < LEAD_NMODELS; j++) {
+            a->total.revenue[j] += a->rows[i].revenue[j];
+        }
+        a->rows[i].revenue_model = a->rows[i].revenue[a->model];
+    }
+    add_costs(b, rules, 0);
+    a->total.revenue_model = a->total.revenue[a->model];
+
+    /* rows with nothing in the window go */
+    for (i = 0, j = 0; i < a->n; i++) {
+        lead_attribution_row  *r = &a->rows[i];
+
+        if (r->readers || r->bots || r->identified || r->mqls || r->sal
+            || r->sql || r->won || r->lost || r->cost >= 0)
+        {
+            a->rows[j++] = *r;
+        }
+    }
+    a->n = j;
+    lead_sort(a->rows, a->n, sizeof(*a->rows), row_cmp);
+    return LEAD_OK;
+}
+
+int
+lead_query_attribution(lead_store *s, const lead_rules *r, int by, int model,
+    uint64_t since_ms, uint64_t now_ms, lead_attribution *out)
+{
+    build  b;
+    int    rc;
+
+    memset(out, 0, sizeof(*out));
+    memset(&b, 0, sizeof(b));
+    out->by = by;
+    out->model = model;
+    out->since_ms = since_ms;
+    out->now_ms = now_ms;
+    out->arena = lead_arena_new();
+    if (out->arena == NULL) {
+        return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+    out->total.name.data = "total";
+    out->total.name.len = 5;
+    out->total.cost = -1;
+    b.s = s;
+    b.k.a = out;
+    b.since_ms = since_ms;
+    b.now_ms = now_ms;
+
+    rc = lead_store_snapshot(s);
+    if (rc == LEAD_OK) {
+        rc = attribute(s, r, &b);
+        lead_store_snapshot_end(s);
+    }
+
+    free(b.leads);
+    free(b.hot);
+    free(b.links);
+    free(b.touches);
+    free(b.readers);
+    free(b.vis);
+    free(b.k.slots);
+    lead_asset_list_free(&b.k.cat);
+
+    if (rc == LEAD_OK && lead_arena_oom(out->arena)) {
+        rc = LEAD_ENOMEM;
+    }
+    if (rc == LEAD_ENOMEM || rc == LEAD_ECALLBACK) {
+        rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+    if (rc != LEAD_OK) {
+        lead_attribution_free(out);
+    }
+    return rc;
+}
+
+void
+lead_attribution_free(lead_attribution *a)
+{
+    free(a->rows);
+    lead_arena_free(a->arena);
+    memset(a, 0, sizeof(*a));
+}
