@@ -238,6 +238,7 @@ lead_report(lead_buf *out, lead_store *s, const lead_report_request *req)
         break;
     case LEAD_REPORT_CALIBRATION:
         rc = calibration(out, s, req);
+        break;
     case LEAD_REPORT_ATTRIBUTION:
         rc = attribution(out, s, req);
         break;
