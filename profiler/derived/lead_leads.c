@@ -443,46 +443,30 @@ lead_store_each_device(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
     return rc;
 }
 
+typedef struct {
+    lead_link_fn   fn;
+    void          *arg;
+} link_scan;
+
+static int
+link_row(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    link_scan  *l = ctx;
+
+    if (key->mv_size != 2 * LEAD_ID_LEN || val->mv_size != 8) {
+        return 0;
+    }
+    return l->fn(l->arg, key->mv_data, (uint8_t *) key->mv_data + LEAD_ID_LEN,
+                 lead_get_u64(val->mv_data));
+}
+
 /* Every lead's devices in one pass over the table: no cursor per lead. */
 int
 lead_store_each_link(lead_store *s, lead_link_fn fn, void *arg)
 {
-    MDB_cursor  *cur;
-    MDB_txn     *txn;
-    MDB_val      key, val;
-    int          rc, op;
+    link_scan  l = { fn, arg };
 
-    if (s->empty || s->partial) {
-        return LEAD_OK;
-    }
-    rc = lead_store_read_begin(s, &txn);
-    if (rc != LEAD_OK) {
-        return rc;
-    }
-    rc = mdb_cursor_open(txn, s->devices, &cur);
-    if (rc != 0) {
-        lead_store_read_end(s, txn);
-        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
-    }
-
-    for (op = MDB_FIRST; (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
-         op = MDB_NEXT)
-    {
-        if (key.mv_size == 2 * LEAD_ID_LEN && val.mv_size == 8
-            && fn(arg, key.mv_data, (uint8_t *) key.mv_data + LEAD_ID_LEN,
-                  lead_get_u64(val.mv_data)) != 0)
-        {
-            rc = LEAD_ECALLBACK;
-            break;
-        }
-    }
-
-    mdb_cursor_close(cur);
-    lead_store_read_end(s, txn);
-    if (rc == MDB_NOTFOUND) {
-        return LEAD_OK;
-    }
-    return rc == LEAD_ECALLBACK ? rc : lead_store_mdb_fail(s, rc, "devices");
+    return lead_store_scan(s, s->devices, link_row, &l);
 }
 
 typedef struct {
