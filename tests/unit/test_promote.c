@@ -335,26 +335,6 @@ test_nurture_needs_new_engagement(void **state)
     world_close(&w);
 }
 
-/* An event is news of the lead it belongs to, even after a relink. */
-static void
-test_promote_the_lead_of_the_event(void **state)
-{
-    uint8_t  ada[LEAD_ID_LEN], bob[LEAD_ID_LEN];
-    world    w;
-
-    world_open(state, &w, promo_scoring, promo_assets);
-    identify(w.s, 'a', "ada@example.com", 0, T0, ada, 1);
-    identify(w.s, 'a', "bob@example.com", 0, T0 + 2 * HOUR, bob, 1);
-
-    /* read at T0 + 1h, while the visitor was Ada's, stored later */
-    READ(&w, T0 + 3 * HOUR, { 'a', "/pricing", HOUR });
-    assert_int_equal(w.n, 1);
-    expect_promoted(&w, 0, ada, HOT_CAUSE);
-    expect_status(w.s, bob, IDENT, T0 + 2 * HOUR);
-
-    world_close(&w);
-}
-
 /* Commits the visits as one batch and promotes its leads, as nginx does. */
 static void
 commit_batch(world *w, const visit *v, size_t n, uint64_t now_ms)
@@ -419,23 +399,44 @@ test_promote_at_commit(void **state)
     world_close(&w);
 }
 
-/* At commit too, a read is news of the lead it was read as. */
+/*
+ * An event is news of the lead it belongs to, even after a relink: read
+ * at T0 + 1h, while the visitor was Ada's, stored later; promoted by the
+ * fold and at commit alike.
+ */
 static void
-test_promote_at_commit_the_lead_of_the_event(void **state)
+lead_of_the_event(void **state, int at_commit)
 {
-    uint8_t  ada[LEAD_ID_LEN], bob[LEAD_ID_LEN];
-    world    w;
+    static const visit  v[] = { { 'a', "/pricing", HOUR } };
+    uint8_t             ada[LEAD_ID_LEN], bob[LEAD_ID_LEN];
+    world               w;
 
     world_open(state, &w, promo_scoring, promo_assets);
     identify(w.s, 'a', "ada@example.com", 0, T0, ada, 1);
     identify(w.s, 'a', "bob@example.com", 0, T0 + 2 * HOUR, bob, 1);
 
-    COMMIT(&w, T0 + 3 * HOUR, { 'a', "/pricing", HOUR });
+    if (at_commit) {
+        commit_batch(&w, v, N_ELEMS(v), T0 + 3 * HOUR);
+    } else {
+        read_batch(&w, v, N_ELEMS(v), T0 + 3 * HOUR);
+    }
     assert_int_equal(w.n, 1);
     expect_promoted(&w, 0, ada, HOT_CAUSE);
     expect_status(w.s, bob, IDENT, T0 + 2 * HOUR);
 
     world_close(&w);
+}
+
+static void
+test_promote_the_lead_of_the_event(void **state)
+{
+    lead_of_the_event(state, 0);
+}
+
+static void
+test_promote_at_commit_the_lead_of_the_event(void **state)
+{
+    lead_of_the_event(state, 1);
 }
 
 /* A status never moves back in time: an earlier time is the last one's. */
