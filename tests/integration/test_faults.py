@@ -182,11 +182,11 @@ def assert_logged_once(nginx, text):
 
 def test_store_full(prefix):
     """A 4 MB store under a cookieless load that would fill it many times
-    over (at 1 MB, the least size= takes, the unindexed tail can fill the
-    map before any of it is indexed, and tracking stalls: issue 28): the anonymous visitors seen longest ago
-    are evicted (logged once a minute), the map never fills, content is
-    still served, leadctl reads the store, and the newest requests are
-    still recorded."""
+    over: the anonymous visitors seen longest ago are evicted (logged once
+    a minute), the map never fills, content is still served, leadctl
+    reads the store, and the newest requests are still recorded.  (At
+    1 MB, the least size= takes, the unindexed tail can fill the map
+    before any of it is indexed, and tracking stalls: issue 28.)"""
     n = start(prefix, http="""
         lead_store {prefix}/store size=4m flush=100ms;
         lead_secret {prefix}/secret;
