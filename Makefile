@@ -6,7 +6,7 @@ BUILD    ?= build
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -Wall -Wextra -Wshadow -Wpointer-arith -Werror
-LIBS     := -llmdb -lcrypto -lmaxminddb -lm
+LIBS     := -llmdb -lcrypto -lmaxminddb -ljansson -lm
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
 

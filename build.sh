@@ -13,11 +13,12 @@ BUILD=$ROOT/build
 NGINX_SRC=/usr/share/nginx/src
 PY=/usr/bin/python3        # Debian's, with the apt-installed test modules
 
-BUILD_PKGS=(nginx nginx-dev liblmdb-dev libssl-dev libmaxminddb-dev make gcc)
+BUILD_PKGS=(nginx nginx-dev liblmdb-dev libssl-dev libmaxminddb-dev libjansson-dev
+            make gcc)
 DEMO_PKGS=(openssl)        # hashes the demo's sales view password
 TEST_PKGS=(libcmocka-dev clang python3-pytest python3-requests python3-selenium
            chromium chromium-driver libmaxmind-db-writer-perl lmdb-utils
-           wrk valgrind)
+           wrk valgrind rsyslog rsyslog-relp)
 BENCH_PKGS=(wrk)
 
 say() { printf '==> %s\n' "$*"; }

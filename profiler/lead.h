@@ -49,8 +49,7 @@ enum {
 #define LEAD_TIME_LEN         25       /* "2026-12-24T09:30:00.000Z" */
 #define LEAD_DEFAULT_MAP_SIZE ((uint64_t) 1 << 30)
 
-typedef struct { const char *data; size_t len; } lead_str;
-struct sockaddr;
+typedef struct { const char *data; size_t len; } lead_str; struct sockaddr;
 
 /* ---- output ------------------------------------------------------------ */
 
@@ -144,6 +143,7 @@ int lead_geoip_lookup(const lead_geoip *g, const struct sockaddr *sa,
 typedef struct {
     uint64_t     time_ms;
     uint8_t      visitor[LEAD_ID_LEN];
+    uint8_t      id[LEAD_ID_LEN];     /* the request's; zeros: none */
     uint16_t     status;
     uint8_t      ua_class;
     uint64_t     bytes_sent, file_size;

@@ -35,7 +35,9 @@ enum {
     TAG_CITY = 15,
     /* a hit's only, never stored: the target as sent, the client */
     TAG_TARGET = 16,
-    TAG_CLIENT = 17
+    TAG_CLIENT = 17,
+    /* added later: the event's id (the request's), where it has one */
+    TAG_ID = 18
 };
 
 /* What a hit carries besides its event. */
@@ -86,11 +88,17 @@ request_fields_fit(const lead_event *ev)
            && ev->nranges <= LEAD_MAX_RANGES;
 }
 
+static const uint8_t  no_id[LEAD_ID_LEN];
+
 static size_t
 put_request_fields(uint8_t *buf, const lead_event *ev)
 {
     size_t    n = 0;
     unsigned  i;
+
+    if (memcmp(ev->id, no_id, LEAD_ID_LEN) != 0) {
+        n += put_field(buf + n, TAG_ID, ev->id, LEAD_ID_LEN);
+    }
 
     n += put_field(buf + n, TAG_REFERRER_HOST, ev->referrer_host.data,
                    ev->referrer_host.len);
@@ -248,6 +256,12 @@ decode(const uint8_t *buf, size_t len, lead_event *ev, hit_extras *hit)
             break;
         case TAG_CITY:
             ev->city = s;
+            break;
+        case TAG_ID:
+            if (flen != LEAD_ID_LEN) {
+                return LEAD_EINVAL;
+            }
+            memcpy(ev->id, s.data, LEAD_ID_LEN);
             break;
         case TAG_TARGET:
             if (hit != NULL) {

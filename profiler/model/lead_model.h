@@ -56,8 +56,8 @@ typedef struct {
  * its limit with its tag and length (3 bytes).
  */
 #define LEAD_EVENT_MAX_SIZE                                                   \
-    (44 + 3 + LEAD_PATH_MAX + 3 + LEAD_HOST_MAX + 3 * (3 + LEAD_UTM_MAX)      \
-     + 3 + LEAD_MAX_RANGES * 16                                               \
+    (44 + 3 + LEAD_ID_LEN + 3 + LEAD_PATH_MAX + 3 + LEAD_HOST_MAX             \
+     + 3 * (3 + LEAD_UTM_MAX) + 3 + LEAD_MAX_RANGES * 16                      \
      + 3 + 8 + 3 + 4 + 3 + 1 + 3 * (3 + LEAD_NAME_MAX)        /* asset */     \
      + 3 + LEAD_COUNTRY_LEN - 1 + 3 + LEAD_REGION_MAX + 3 + LEAD_CITY_MAX)
 
