@@ -33,8 +33,7 @@ ngx_http_lead_event_variable(ngx_http_request_t *r,
 
     v->not_found = 1;
 
-    /* one line per request the visitor made; before the log phase the
-       response is not known yet */
+    /* one line per request the visitor made: subrequests are not reads */
     if (r != r->main) {
         return NGX_OK;
     }
@@ -43,6 +42,7 @@ ngx_http_lead_event_variable(ngx_http_request_t *r,
 
     if (ctx == NULL || !ctx->line_done) {
 
+        /* before the response went out its status and size are unknown */
         if (!r->header_sent) {
             return NGX_OK;
         }
