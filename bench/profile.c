@@ -123,7 +123,9 @@ list_all(bench *b, const char *arg)
 static void
 page(bench *b, const char *target)
 {
-    static const uint8_t  secret[32] = "the benchmark's sales secret...";
+    static const lead_keys  keys = {
+        { { "the benchmark's sales secret...", 32 } }, 1
+    };
     lead_sales_request    req;
     lead_sales_response   resp;
     const char           *q = strchr(target, '?');
@@ -140,8 +142,7 @@ page(bench *b, const char *target)
     req.path = (lead_str) { path, strlen(path) };
     req.query = q ? (lead_str) { q + 1, strlen(q + 1) } : (lead_str) { "", 0 };
     req.base = (lead_str) { "/lead/sales/", 12 };
-    req.secret = secret;
-    req.secret_len = sizeof(secret);
+    req.keys = &keys;
     req.browser_known = 1;
     req.now_ms = b->now;
 

@@ -78,7 +78,8 @@ typedef struct {
     ngx_msec_t       flush;
     size_t           batch_size;
     time_t           retention;      /* s; 0: anonymous history kept */
-    ngx_str_t        secret;
+    lead_keys        keys;           /* lead_secret's: the first signs */
+    ngx_str_t        key_files[LEAD_KEYS_MAX];    /* and their files */
     ngx_str_t        cookie;
     lead_rules      *rules;
     ngx_str_t        notify;         /* internal location for notices */
@@ -137,6 +138,8 @@ typedef struct {
     unsigned           lead_known:1;     /* lookup done; lead valid if ... */
     unsigned           identified:1;     /* ... this is set */
     unsigned           new_visitor:1;
+    unsigned           cookie_identified:1;  /* says so, signed */
+    unsigned           cookie_resign:1;  /* to be signed again (first key) */
     unsigned           cookie_set:1;     /* this response sets its cookie */
     unsigned           upstream_set:1;   /* ... or the upstream's did */
     unsigned           opted_out:1;
@@ -166,8 +169,7 @@ typedef struct {
     lead_notices_run  run;
     int               rc;
     char              err[256];
-    const u_char     *secret;
-    size_t            secret_len;
+    const lead_keys  *keys;
     const char       *confirm_url;     /* NULL: none */
     ngx_uint_t        slot[NGX_HTTP_LEAD_SENDING];    /* of each done */
     lead_notice       done[NGX_HTTP_LEAD_SENDING];
@@ -290,6 +292,7 @@ void ngx_http_lead_sla_report(ngx_http_lead_sla_t *sla, ngx_log_t *log,
     ngx_str_t *store);
 
 /* ngx_http_lead_request.c */
+char *ngx_http_lead_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_http_lead_ctx_t *ngx_http_lead_get_ctx(ngx_http_request_t *r);
 ngx_http_lead_ctx_t *ngx_http_lead_get_asset(ngx_http_request_t *r);
 ngx_http_lead_ctx_t *ngx_http_lead_get_visitor(ngx_http_request_t *r,

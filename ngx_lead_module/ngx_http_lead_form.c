@@ -222,8 +222,7 @@ ngx_http_lead_form_post(ngx_http_request_t *r)
 
     /* the token ties the post to this visitor's cookie: no cross-site post */
     if (ngx_http_lead_read_cookie(r, ctx) != NGX_OK || ctx->new_visitor
-        || lead_form_token_verify(lmcf->secret.data, lmcf->secret.len,
-                                  ctx->visitor,
+        || lead_form_token_verify(&lmcf->keys, ctx->visitor,
                                   fields->field[LEAD_FORM_TOKEN].data,
                                   fields->field[LEAD_FORM_TOKEN].len)
            != LEAD_OK)
@@ -286,6 +285,12 @@ ngx_http_lead_form_post(ngx_http_request_t *r)
     if (outcome == LEAD_IDENT_NOTIFY) {
         ngx_http_lead_notify_confirm(r->connection->log, ctx->visitor,
                                      lead_id);
+    }
+
+    /* a browser linked: its cookie says so, for every node's gate */
+    if (outcome == LEAD_IDENT_CREATED || outcome == LEAD_IDENT_UPDATED) {
+        ctx->cookie_identified = 1;
+        ctx->cookie_resign = 1;
     }
 
     /* a claim changes nothing of the lead: no status, no notice of it */
@@ -389,7 +394,7 @@ ngx_http_lead_form_render(ngx_http_request_t *r, ngx_uint_t status,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    lead_form_token(lmcf->secret.data, lmcf->secret.len, ctx->visitor, token);
+    lead_form_token(&lmcf->keys, ctx->visitor, token);
 
     /* a return the form would refuse is not even shown back */
     if (!lead_return_valid(ret->data, ret->len)) {
@@ -474,6 +479,7 @@ ngx_http_lead_confirm(ngx_http_request_t *r, ngx_str_t *token)
     int                      apply;
     ngx_int_t                rc;
     ngx_time_t              *tp;
+    ngx_http_lead_ctx_t     *ctx;
     ngx_http_lead_confirm_t  c;
 
     ngx_http_lead_main_conf_t  *lmcf;
@@ -492,10 +498,10 @@ ngx_http_lead_confirm(ngx_http_request_t *r, ngx_str_t *token)
     c.token = apply ? token : NULL;
     ngx_str_null(&c.line);
 
-    rc = lead_store_confirm(ngx_http_lead_worker.store, lmcf->secret.data,
-                            lmcf->secret.len, (char *) token->data,
-                            token->len, (uint64_t) tp->sec * 1000 + tp->msec,
-                            apply, ngx_http_lead_confirm_email, &c);
+    rc = lead_store_confirm(ngx_http_lead_worker.store, &lmcf->keys,
+                            (char *) token->data, token->len,
+                            (uint64_t) tp->sec * 1000 + tp->msec, apply,
+                            ngx_http_lead_confirm_email, &c);
 
     switch (rc) {
 
@@ -509,6 +515,14 @@ ngx_http_lead_confirm(ngx_http_request_t *r, ngx_str_t *token)
             ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                           "lead: a claim was confirmed; the browser is "
                           "the lead's now");
+
+            /* confirmed from the claiming browser: its cookie says so */
+            ctx = ngx_http_lead_get_ctx(r);
+            if (ctx == NULL || ngx_http_lead_read_cookie(r, ctx) != NGX_OK) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+            (void) ngx_http_lead_identified(r, ctx);
+
             return ngx_http_lead_confirm_page(r, NGX_HTTP_OK,
                        "Confirmed. That browser now reads as ", &c.email,
                        NULL);

@@ -18,8 +18,6 @@
 
 static char *ngx_http_lead_store(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_lead_secret(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 static char *ngx_http_lead_confirm_url(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_lead_cookie_name(ngx_conf_t *cf, void *post,
@@ -435,80 +433,6 @@ ngx_http_lead_notify_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 static char *
-ngx_http_lead_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_lead_main_conf_t  *lmcf = conf;
-
-    ssize_t           n;
-    ngx_str_t        *value, name;
-    ngx_file_t        file;
-    ngx_file_info_t   fi;
-
-    if (lmcf->secret.data) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-    name = value[1];
-
-    if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_memzero(&file, sizeof(ngx_file_t));
-    file.name = name;
-    file.log = cf->log;
-
-    file.fd = ngx_open_file(name.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (file.fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "lead_secret: cannot open \"%V\"", &name);
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "lead_secret: cannot stat \"%V\"", &name);
-        goto failed;
-    }
-
-    if (ngx_file_size(&fi) < LEAD_SECRET_MIN_LEN
-        || ngx_file_size(&fi) > NGX_HTTP_LEAD_SECRET_MAX)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "lead_secret \"%V\" has %O bytes: a key of %d to "
-                           "%d bytes is needed (e.g. head -c 48 /dev/urandom)",
-                           &name, ngx_file_size(&fi), LEAD_SECRET_MIN_LEN,
-                           NGX_HTTP_LEAD_SECRET_MAX);
-        goto failed;
-    }
-
-    lmcf->secret.len = (size_t) ngx_file_size(&fi);
-    lmcf->secret.data = ngx_pnalloc(cf->pool, lmcf->secret.len);
-    if (lmcf->secret.data == NULL) {
-        goto failed;
-    }
-
-    n = ngx_read_file(&file, lmcf->secret.data, lmcf->secret.len, 0);
-    if (n != (ssize_t) lmcf->secret.len) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "lead_secret: cannot read \"%V\"", &name);
-        goto failed;
-    }
-
-    ngx_close_file(file.fd);
-
-    return NGX_CONF_OK;
-
-failed:
-
-    ngx_close_file(file.fd);
-
-    return NGX_CONF_ERROR;
-}
-
-
-static char *
 ngx_http_lead_rules(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_lead_main_conf_t  *lmcf = conf;
@@ -616,7 +540,7 @@ ngx_http_lead_create_main_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     lmcf->store = { 0, NULL };
-     *     lmcf->secret = { 0, NULL };
+     *     lmcf->keys = { 0 };
      *     lmcf->cookie = { 0, NULL };
      *     lmcf->rules = NULL;
      *     lmcf->notify = { 0, NULL };
@@ -785,7 +709,7 @@ ngx_http_lead_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_OK;
     }
 
-    if (lmcf->store.data == NULL || lmcf->secret.data == NULL) {
+    if (lmcf->store.data == NULL || lmcf->keys.n == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%s\" needs \"lead_store\" and \"lead_secret\" "
                            "in the http block",

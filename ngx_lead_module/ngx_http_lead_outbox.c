@@ -41,8 +41,7 @@ ngx_http_lead_outbox_start(ngx_http_lead_worker_t *w,
     ob->run.send = lmcf->notify.len != 0 && lmcf->notify_ctx != NULL;
     ob->run.done = ob->done;
     ob->run.taken = ob->taken;
-    ob->secret = lmcf->secret.data;
-    ob->secret_len = lmcf->secret.len;
+    ob->keys = &lmcf->keys;
     ob->confirm_url = lmcf->confirm_url.len ? (char *) lmcf->confirm_url.data
                                             : NULL;
     room = 0;
@@ -98,8 +97,8 @@ ngx_http_lead_outbox_run(ngx_http_lead_outbox_t *ob, lead_store *s,
 
     for (i = 0; i < ob->run.ntaken; i++) {
         ngx_memzero(&ob->body[i], sizeof(lead_buf));
-        rc = lead_notice_json(&ob->body[i], s, r, &ob->taken[i], ob->secret,
-                              ob->secret_len, ob->confirm_url);
+        rc = lead_notice_json(&ob->body[i], s, r, &ob->taken[i], ob->keys,
+                              ob->confirm_url);
         if (rc != LEAD_OK) {
             lead_buf_free(&ob->body[i]);
             ngx_memzero(&ob->body[i], sizeof(lead_buf));

@@ -2,7 +2,7 @@
 /*
  * What every handler of the module needs of a request: its context, the
  * visitor (cookie, opt-out and prefetch hints, its lead), headers and a
- * body out, a form's body in.
+ * body out, a form's body in; and the keys that sign the cookie.
  */
 
 
@@ -33,6 +33,119 @@ static ngx_http_lead_hint_t  ngx_http_lead_hints[] = {
 
 /* ngx_http_lead_module's, set by ngx_http_lead_module.c (see the header) */
 ngx_uint_t  ngx_http_lead_ctx_index = NGX_MODULE_UNSET_INDEX;
+
+
+/*
+ * lead_secret file: a key, read whole.  Given more than once (as
+ * ssl_session_ticket_key), the first signs and every one verifies, so a
+ * key is rotated across nodes one reload at a time.
+ */
+char *
+ngx_http_lead_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_lead_main_conf_t  *lmcf = conf;
+
+    u_char           *key;
+    size_t            len;
+    ssize_t           n;
+    ngx_uint_t        i;
+    ngx_str_t        *value, name;
+    ngx_file_t        file;
+    ngx_file_info_t   fi;
+
+    value = cf->args->elts;
+    name = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (lmcf->keys.n == LEAD_KEYS_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "lead_secret \"%V\" is one key too many: at most "
+                           "%d (the first signs, the others verify)",
+                           &name, LEAD_KEYS_MAX);
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; i < lmcf->keys.n; i++) {
+        if (lmcf->key_files[i].len == name.len
+            && ngx_strncmp(lmcf->key_files[i].data, name.data, name.len)
+               == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "lead_secret \"%V\" is given twice", &name);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+    file.name = name;
+    file.log = cf->log;
+
+    file.fd = ngx_open_file(name.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (file.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "lead_secret: cannot open \"%V\"", &name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "lead_secret: cannot stat \"%V\"", &name);
+        goto failed;
+    }
+
+    if (ngx_file_size(&fi) < LEAD_SECRET_MIN_LEN
+        || ngx_file_size(&fi) > NGX_HTTP_LEAD_SECRET_MAX)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "lead_secret \"%V\" has %O bytes: a key of %d to "
+                           "%d bytes is needed (e.g. head -c 48 /dev/urandom)",
+                           &name, ngx_file_size(&fi), LEAD_SECRET_MIN_LEN,
+                           NGX_HTTP_LEAD_SECRET_MAX);
+        goto failed;
+    }
+
+    len = (size_t) ngx_file_size(&fi);
+    key = ngx_pnalloc(cf->pool, len);
+    if (key == NULL) {
+        goto failed;
+    }
+
+    n = ngx_read_file(&file, key, len, 0);
+    if (n != (ssize_t) len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "lead_secret: cannot read \"%V\"", &name);
+        goto failed;
+    }
+
+    ngx_close_file(file.fd);
+
+    for (i = 0; i < lmcf->keys.n; i++) {
+        if (lmcf->keys.key[i].len == len
+            && ngx_memcmp(lmcf->keys.key[i].data, key, len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "lead_secret \"%V\" holds the same key as "
+                               "\"%V\"", &name, &lmcf->key_files[i]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    lmcf->keys.key[lmcf->keys.n].data = (char *) key;
+    lmcf->keys.key[lmcf->keys.n].len = len;
+    lmcf->key_files[lmcf->keys.n] = name;
+    lmcf->keys.n++;
+
+    return NGX_CONF_OK;
+
+failed:
+
+    ngx_close_file(file.fd);
+
+    return NGX_CONF_ERROR;
+}
 
 
 /* The request's lead context, one for the request and its subrequests. */
@@ -181,12 +294,15 @@ ngx_http_lead_read_headers(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx,
 
 
 /*
- * The visitor of the cookie when it verifies, else a new one (to be sent
- * a cookie): a forged or damaged cookie never fails the request.
+ * The visitor of the cookie when it verifies under one of the keys, with
+ * what it says (identified; signed again if an older key signed it), else
+ * a new one (to be sent a cookie): a forged or damaged cookie never fails
+ * the request.
  */
 ngx_int_t
 ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 {
+    unsigned                    claims;
     ngx_str_t                   value;
     ngx_http_lead_main_conf_t  *lmcf;
 
@@ -202,12 +318,13 @@ ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
         != NGX_DECLINED)
     {
         if (lead_cookie_verify_cached(ngx_http_lead_worker.cookies,
-                                      lmcf->secret.data, lmcf->secret.len,
-                                      (char *) value.data, value.len,
-                                      ctx->visitor)
+                                      &lmcf->keys, (char *) value.data,
+                                      value.len, ctx->visitor, &claims)
             == LEAD_OK)
         {
             ctx->visitor_known = 1;
+            ctx->cookie_identified = !!(claims & LEAD_COOKIE_IDENTIFIED);
+            ctx->cookie_resign = !!(claims & LEAD_COOKIE_RESIGN);
             return NGX_OK;
         }
 
@@ -228,7 +345,10 @@ ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 }
 
 
-/* NGX_OK when the request's visitor is linked to a lead (cached). */
+/*
+ * NGX_OK when the request's visitor is linked to a lead (cached); a cookie
+ * that does not say so yet is signed again saying it, for other nodes.
+ */
 ngx_int_t
 ngx_http_lead_identified(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 {
@@ -243,6 +363,11 @@ ngx_http_lead_identified(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
                                   ctx->lead)
                               == LEAD_OK;
         }
+
+        if (ctx->identified && !ctx->cookie_identified) {
+            ctx->cookie_identified = 1;
+            ctx->cookie_resign = 1;
+        }
     }
 
     return ctx->identified ? NGX_OK : NGX_DECLINED;
@@ -250,8 +375,10 @@ ngx_http_lead_identified(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 
 
 /*
- * For the gate: NGX_OK when the visitor is a lead's, or claims one (it
- * told who it is, the gate asks no more; its variables stay its own).  A
+ * For the gate: NGX_OK when the visitor's cookie says, signed, that it
+ * identified (on this node or another that shares a key), when it is a
+ * lead's, or claims one (it told who it is, the gate asks no more; its
+ * variables stay its own).  A
  * lead's browser asks on every gated request, and once linked a visitor
  * stays linked: the answer is remembered (for a second, as the lead may
  * be erased).  Which lead it is, $lead_id asks the store for.
@@ -263,6 +390,10 @@ ngx_http_lead_is_lead(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
     ngx_time_t              *tp;
     ngx_http_lead_known_t   *k;
     ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    if (ctx->cookie_identified) {
+        return NGX_OK;
+    }
 
     ngx_memcpy(&h, ctx->visitor, sizeof(h));
     k = w->known && !ctx->new_visitor ? &w->known[h % NGX_HTTP_LEAD_KNOWN]
@@ -322,7 +453,8 @@ ngx_http_lead_set_cookie(ngx_http_request_t *r,
 
     p = ngx_copy(p, lmcf->cookie.data, lmcf->cookie.len);
     *p++ = '=';
-    lead_cookie_sign(lmcf->secret.data, lmcf->secret.len, ctx->visitor,
+    lead_cookie_sign(&lmcf->keys, ctx->visitor,
+                     ctx->cookie_identified ? LEAD_COOKIE_IDENTIFIED : 0,
                      (char *) p);
     p += LEAD_COOKIE_VALUE_LEN;
     p = ngx_sprintf(p, "; Max-Age=%d; Path=/; HttpOnly; SameSite=Lax",

@@ -242,8 +242,7 @@ ngx_http_lead_sales_serve(ngx_http_request_t *r, u_char *body, size_t len)
      */
     req->user.data = (char *) r->headers_in.user.data;
     req->user.len = r->headers_in.user.len;
-    req->secret = lmcf->secret.data;
-    req->secret_len = lmcf->secret.len;
+    req->keys = &lmcf->keys;
     ngx_memcpy(req->browser, ctx->visitor, LEAD_ID_LEN);
     req->browser_known = !ctx->new_visitor;
     tp = ngx_timeofday();

@@ -97,7 +97,7 @@ ngx_http_lead_header_filter(ngx_http_request_t *r)
 
     lmcf = ngx_http_lead_main_conf(r);
 
-    if (r != r->main || lmcf->secret.len == 0) {
+    if (r != r->main || lmcf->keys.n == 0) {
         return ngx_http_next_header_filter(r);
     }
 
@@ -138,6 +138,13 @@ ngx_http_lead_header_filter(ngx_http_request_t *r)
     }
 
     ctx = ngx_http_lead_find_ctx(r);
+
+    /* a cookie an older key signed, or that says more now: signed again */
+    if (ctx && ctx->cookie_resign && !ctx->cookie_set
+        && !ngx_http_lead_cookie_out(r, lmcf))
+    {
+        (void) ngx_http_lead_set_cookie(r, lmcf, ctx);
+    }
 
     /*
      * Gated content is one lead's, and a cookie one visitor's: no shared

@@ -29,7 +29,7 @@ enum {
 #define LEAD_ID_LEN           16
 #define LEAD_ID_HEX_LEN       (2 * LEAD_ID_LEN)
 #define LEAD_SECRET_MIN_LEN   32
-#define LEAD_COOKIE_VALUE_LEN (22 + 1 + 43)    /* base64url id "." MAC */
+#define LEAD_COOKIE_VALUE_LEN (22 + 1 + 43)    /* id, "." or "~", MAC */
 #define LEAD_TOKEN_LEN        43
 #define LEAD_PATH_MAX         1024
 #define LEAD_TARGET_MAX       (3 * LEAD_PATH_MAX + 1)  /* more: no path */
@@ -71,23 +71,26 @@ void lead_format_time(uint64_t ms, char out[LEAD_TIME_LEN]);
 
 int lead_visitor_new(uint8_t id[LEAD_ID_LEN]);
 void lead_id_to_hex(const uint8_t id[LEAD_ID_LEN], char *out);  /* no NUL */
-/* 1 if name may name a cookie: an RFC 6265 token, at most 64 bytes. */
-int lead_cookie_name_ok(const char *name, size_t len);
-/* The cookie's value for id: LEAD_COOKIE_VALUE_LEN bytes, no NUL. */
-void lead_cookie_sign(const uint8_t *secret, size_t secret_len,
-    const uint8_t id[LEAD_ID_LEN], char out[LEAD_COOKIE_VALUE_LEN]);
-/* LEAD_OK and the id when the value's MAC is right; a cache (one per
-   secret and thread, or NULL) remembers the values that verified. */
+int lead_cookie_name_ok(const char *name, size_t len);  /* 1: RFC 6265, <=64 */
+/* lead_secret's keys (each of LEAD_SECRET_MIN_LEN bytes or more): the
+   first signs cookies and tokens, every one verifies them.  A cookie says,
+   signed, whether its visitor identified; one an older key signed
+   verifies with RESIGN: send it again, signed with the first. */
+#define LEAD_KEYS_MAX  4
+typedef struct { lead_str key[LEAD_KEYS_MAX]; unsigned n; } lead_keys;
+enum { LEAD_COOKIE_IDENTIFIED = 1, LEAD_COOKIE_RESIGN = 2 };
+void lead_cookie_sign(const lead_keys *k, const uint8_t id[LEAD_ID_LEN],
+    unsigned claims, char out[LEAD_COOKIE_VALUE_LEN]);     /* no NUL */
+/* LEAD_OK, the id and claims when a key's MAC is right; a cache (one per
+   thread, or NULL) remembers the values that verified under these keys. */
 typedef struct lead_cookie_cache lead_cookie_cache;
 lead_cookie_cache *lead_cookie_cache_new(void);
 void lead_cookie_cache_free(lead_cookie_cache *c);
-int lead_cookie_verify_cached(lead_cookie_cache *c, const uint8_t *secret,
-    size_t secret_len, const char *value, size_t len,
-    uint8_t id[LEAD_ID_LEN]);
-/* The form's anti-CSRF token: a MAC of the visitor id. */
-void lead_form_token(const uint8_t *secret, size_t secret_len,
-    const uint8_t visitor[LEAD_ID_LEN], char out[LEAD_TOKEN_LEN]);
-int lead_form_token_verify(const uint8_t *secret, size_t secret_len,
+int lead_cookie_verify_cached(lead_cookie_cache *c, const lead_keys *k,
+    const char *value, size_t len, uint8_t id[LEAD_ID_LEN], unsigned *claims);
+void lead_form_token(const lead_keys *k, const uint8_t visitor[LEAD_ID_LEN],
+    char out[LEAD_TOKEN_LEN]);          /* the form's anti-CSRF token */
+int lead_form_token_verify(const lead_keys *k,
     const uint8_t visitor[LEAD_ID_LEN], const char *token, size_t len);
 
 /* ---- what a request tells ---------------------------------------------- */
@@ -305,9 +308,8 @@ int lead_store_identify(lead_store *s, const uint8_t visitor[LEAD_ID_LEN],
    linked; LEAD_EINVAL: bad or expired, LEAD_ENOTFOUND: not pending. */
 int lead_store_visitor_claims(lead_store *s,
     const uint8_t visitor[LEAD_ID_LEN], uint64_t now_ms);
-int lead_store_confirm(lead_store *s, const uint8_t *secret,
-    size_t secret_len, const char *token, size_t len, uint64_t now_ms,
-    int apply, lead_person_fn fn, void *arg);
+int lead_store_confirm(lead_store *s, const lead_keys *k, const char *token,
+    size_t len, uint64_t now_ms, int apply, lead_person_fn fn, void *arg);
 /* The lead a visitor is linked to now, or LEAD_ENOTFOUND. */
 int lead_store_visitor_lead(lead_store *s,
     const uint8_t visitor[LEAD_ID_LEN], uint8_t lead_id[LEAD_ID_LEN]);
@@ -419,8 +421,7 @@ int lead_store_notices_run(lead_store *s, lead_notices_run *run);
 /* Its JSON with an "id" a receiver dedupes on, the lead as it is now;
    LEAD_ENOTFOUND: the lead is gone, LEAD_EINVAL: no confirm url. */
 int lead_notice_json(lead_buf *out, lead_store *s, const lead_rules *r,
-    const lead_notice *n, const uint8_t *secret, size_t secret_len,
-    const char *confirm_url);
+    const lead_notice *n, const lead_keys *k, const char *confirm_url);
 
 /* ---- what sales and marketers read ------------------------------------- */
 
@@ -477,8 +478,7 @@ typedef struct {
     lead_str        body;           /* a POST's urlencoded form */
     lead_str        base;           /* the location, for links */
     lead_str        user;           /* who the server authenticated, or "" */
-    const uint8_t  *secret;
-    size_t          secret_len;
+    const lead_keys *keys;          /* lead_secret's */
     uint8_t         browser[LEAD_ID_LEN];   /* its visitor cookie's id */
     int             browser_known;  /* the cookie came with the request */
     uint64_t        now_ms;

@@ -415,9 +415,8 @@ confirm_txn(lead_store *s, MDB_txn *txn, const uint8_t *visitor,
 }
 
 int
-lead_store_confirm(lead_store *s, const uint8_t *secret, size_t secret_len,
-    const char *token, size_t len, uint64_t now_ms, int apply,
-    lead_person_fn fn, void *arg)
+lead_store_confirm(lead_store *s, const lead_keys *k, const char *token,
+    size_t len, uint64_t now_ms, int apply, lead_person_fn fn, void *arg)
 {
     MDB_txn     *txn;
     MDB_val      val;
@@ -426,8 +425,8 @@ lead_store_confirm(lead_store *s, const uint8_t *secret, size_t secret_len,
     lead_person  p;
     int          rc, mine;
 
-    if (lead_confirm_token_verify(secret, secret_len, token, len, now_ms,
-                                  visitor, lead_id) != LEAD_OK)
+    if (lead_confirm_token_verify(k, token, len, now_ms, visitor, lead_id)
+        != LEAD_OK)
     {
         return LEAD_EINVAL;
     }

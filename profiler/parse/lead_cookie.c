@@ -1,8 +1,10 @@
 /*
  * Visitor ids and their signed cookie value: base64url(id) "." base64url(
- * HMAC-SHA256(secret, "visitor:" id)), and the tokens signed likewise
- * (the form's, the sales view's, a claim's confirmation link).  The label
- * keeps these MACs apart from any other thing the same secret signs.
+ * HMAC-SHA256(key, "visitor:" id)), or "~" and "identified:" for a visitor
+ * that identified, and the tokens signed likewise (the form's, the sales
+ * view's, a claim's confirmation link), the first key signing and every
+ * key verifying.  The label keeps these MACs apart from any other thing
+ * the same key signs.
  */
 
 #include <stdlib.h>
@@ -146,10 +148,11 @@ lead_visitor_new(uint8_t id[LEAD_ID_LEN])
     return LEAD_OK;
 }
 
-/* The label ("visitor:", "form:") keeps each use's MACs apart. */
-/* HMAC(secret, label || id || extra): one key, a label per use. */
+/* HMAC(key, label || id || extra): one key, a label per use ("visitor:",
+   "identified:", "form:", "sales:", "confirm:"), so no MAC made for one
+   use verifies for another. */
 static void
-labelled_mac(const uint8_t *secret, size_t secret_len, const char *label,
+labelled_mac(const lead_str *key, const char *label,
     const uint8_t id[LEAD_ID_LEN], const char *extra, size_t extra_len,
     uint8_t mac[LEAD_MAC_LEN])
 {
@@ -164,101 +167,156 @@ labelled_mac(const uint8_t *secret, size_t secret_len, const char *label,
         memcpy(msg + n + LEAD_ID_LEN, extra, extra_len);
     }
 
-    HMAC(EVP_sha256(), secret, (int) secret_len, msg,
+    HMAC(EVP_sha256(), key->data, (int) key->len, msg,
          n + LEAD_ID_LEN + extra_len, mac, &mac_len);
 }
 
+/* The first key, which signs; with no key at all, an empty one (what it
+   signs, nothing verifies: verifying takes a key). */
+static const lead_str *
+signing_key(const lead_keys *k)
+{
+    static const lead_str  none = { "", 0 };
+
+    return k != NULL && k->n > 0 ? &k->key[0] : &none;
+}
+
+/*
+ * A cookie's two kinds, told apart by the character between id and MAC
+ * (both allowed in a cookie value unquoted), each with its own label.
+ */
+static const struct {
+    char         sep;
+    const char  *label;
+    unsigned     claims;
+} kinds[] = {
+    { '.', "visitor:", 0 },
+    { '~', "identified:", LEAD_COOKIE_IDENTIFIED },
+};
+
 void
-lead_cookie_sign(const uint8_t *secret, size_t secret_len,
-    const uint8_t id[LEAD_ID_LEN], char out[LEAD_COOKIE_VALUE_LEN])
+lead_cookie_sign(const lead_keys *k, const uint8_t id[LEAD_ID_LEN],
+    unsigned claims, char out[LEAD_COOKIE_VALUE_LEN])
 {
     uint8_t  mac[LEAD_MAC_LEN];
+    size_t   i = (claims & LEAD_COOKIE_IDENTIFIED) ? 1 : 0;
 
-    labelled_mac(secret, secret_len, "visitor:", id, NULL, 0, mac);
+    labelled_mac(signing_key(k), kinds[i].label, id, NULL, 0, mac);
 
     b64url_encode(id, LEAD_ID_LEN, out);
-    out[ID_B64_LEN] = '.';
+    out[ID_B64_LEN] = kinds[i].sep;
     b64url_encode(mac, LEAD_MAC_LEN, out + ID_B64_LEN + 1);
 }
 
-int
-lead_cookie_verify(const uint8_t *secret, size_t secret_len,
-    const char *value, size_t len, uint8_t id[LEAD_ID_LEN])
+/*
+ * Which key's MAC got is, by label: its index, or -1.  Each is compared
+ * in constant time; the index a match was found at tells nothing secret.
+ */
+static int
+which_key(const lead_keys *k, const char *label,
+    const uint8_t id[LEAD_ID_LEN], const char *extra, size_t extra_len,
+    const uint8_t got[LEAD_MAC_LEN])
 {
-    uint8_t   got[LEAD_MAC_LEN], want[LEAD_MAC_LEN];
+    uint8_t   want[LEAD_MAC_LEN];
+    unsigned  i;
 
-    if (len != LEAD_COOKIE_VALUE_LEN || value[ID_B64_LEN] != '.'
+    for (i = 0; k != NULL && i < k->n && i < LEAD_KEYS_MAX; i++) {
+        labelled_mac(&k->key[i], label, id, extra, extra_len, want);
+        if (CRYPTO_memcmp(got, want, LEAD_MAC_LEN) == 0) {
+            return (int) i;
+        }
+    }
+
+    return -1;
+}
+
+int
+lead_cookie_verify(const lead_keys *k, const char *value, size_t len,
+    uint8_t id[LEAD_ID_LEN], unsigned *claims)
+{
+    int       key;
+    size_t    i;
+    uint8_t   got[LEAD_MAC_LEN];
+
+    if (len != LEAD_COOKIE_VALUE_LEN) {
+        return LEAD_EINVAL;
+    }
+
+    for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        if (value[ID_B64_LEN] == kinds[i].sep) {
+            break;
+        }
+    }
+
+    if (i == sizeof(kinds) / sizeof(kinds[0])
         || b64url_decode(value, ID_B64_LEN, id, LEAD_ID_LEN) != LEAD_OK
         || b64url_decode(value + ID_B64_LEN + 1, MAC_B64_LEN, got,
-                         LEAD_MAC_LEN) != LEAD_OK)
+                         LEAD_MAC_LEN) != LEAD_OK
+        || (key = which_key(k, kinds[i].label, id, NULL, 0, got)) < 0)
     {
         return LEAD_EINVAL;
     }
 
-    labelled_mac(secret, secret_len, "visitor:", id, NULL, 0, want);
-
-    return CRYPTO_memcmp(got, want, LEAD_MAC_LEN) == 0 ? LEAD_OK : LEAD_EINVAL;
+    /* an older key's: signed again with the first, so it can go */
+    *claims = kinds[i].claims | (key > 0 ? LEAD_COOKIE_RESIGN : 0);
+    return LEAD_OK;
 }
 
 static void
-make_token(const uint8_t *secret, size_t secret_len, const char *label,
+make_token(const lead_keys *k, const char *label,
     const uint8_t visitor[LEAD_ID_LEN], const char *extra, size_t extra_len,
     char out[LEAD_TOKEN_LEN])
 {
     uint8_t  mac[LEAD_MAC_LEN];
 
-    labelled_mac(secret, secret_len, label, visitor, extra, extra_len, mac);
+    labelled_mac(signing_key(k), label, visitor, extra, extra_len, mac);
     b64url_encode(mac, LEAD_MAC_LEN, out);
 }
 
 static int
-check_token(const uint8_t *secret, size_t secret_len, const char *label,
+check_token(const lead_keys *k, const char *label,
     const uint8_t visitor[LEAD_ID_LEN], const char *extra, size_t extra_len,
     const char *token, size_t len)
 {
-    uint8_t  got[LEAD_MAC_LEN], want[LEAD_MAC_LEN];
+    uint8_t  got[LEAD_MAC_LEN];
 
-    if (len != LEAD_TOKEN_LEN
+    if (token == NULL || len != LEAD_TOKEN_LEN
         || b64url_decode(token, len, got, LEAD_MAC_LEN) != LEAD_OK)
     {
         return LEAD_EINVAL;
     }
 
-    labelled_mac(secret, secret_len, label, visitor, extra, extra_len, want);
-
-    return CRYPTO_memcmp(got, want, LEAD_MAC_LEN) == 0 ? LEAD_OK : LEAD_EINVAL;
+    return which_key(k, label, visitor, extra, extra_len, got) >= 0
+           ? LEAD_OK : LEAD_EINVAL;
 }
 
 void
-lead_form_token(const uint8_t *secret, size_t secret_len,
-    const uint8_t visitor[LEAD_ID_LEN], char out[LEAD_TOKEN_LEN])
-{
-    make_token(secret, secret_len, "form:", visitor, NULL, 0, out);
-}
-
-int
-lead_form_token_verify(const uint8_t *secret, size_t secret_len,
-    const uint8_t visitor[LEAD_ID_LEN], const char *token, size_t len)
-{
-    return check_token(secret, secret_len, "form:", visitor, NULL, 0, token,
-                       len);
-}
-
-void
-lead_sales_token(const uint8_t *secret, size_t secret_len,
-    const uint8_t visitor[LEAD_ID_LEN], const char *user, size_t user_len,
+lead_form_token(const lead_keys *k, const uint8_t visitor[LEAD_ID_LEN],
     char out[LEAD_TOKEN_LEN])
 {
-    make_token(secret, secret_len, "sales:", visitor, user, user_len, out);
+    make_token(k, "form:", visitor, NULL, 0, out);
 }
 
 int
-lead_sales_token_verify(const uint8_t *secret, size_t secret_len,
+lead_form_token_verify(const lead_keys *k,
+    const uint8_t visitor[LEAD_ID_LEN], const char *token, size_t len)
+{
+    return check_token(k, "form:", visitor, NULL, 0, token, len);
+}
+
+void
+lead_sales_token(const lead_keys *k, const uint8_t visitor[LEAD_ID_LEN],
+    const char *user, size_t user_len, char out[LEAD_TOKEN_LEN])
+{
+    make_token(k, "sales:", visitor, user, user_len, out);
+}
+
+int
+lead_sales_token_verify(const lead_keys *k,
     const uint8_t visitor[LEAD_ID_LEN], const char *user, size_t user_len,
     const char *token, size_t len)
 {
-    return check_token(secret, secret_len, "sales:", visitor, user, user_len,
-                       token, len);
+    return check_token(k, "sales:", visitor, user, user_len, token, len);
 }
 
 void
@@ -315,17 +373,22 @@ lead_id_from_hex(const char *hex, size_t len, uint8_t id[LEAD_ID_LEN])
 /*
  * A returning visitor sends the same cookie on every request: its MAC is
  * checked once, then the value is recognised.  Direct-mapped, and the
- * value compared in constant time, as the MAC is.
+ * value compared in constant time, as the MAC is.  The cache holds what
+ * verified under one key set, the one it was last given: other keys (a
+ * configuration that removed one) empty it first, so a value verified
+ * under a key no longer given never verifies from it.
  */
 #define CACHE_SLOTS  4096
 
 typedef struct {
     char      value[LEAD_COOKIE_VALUE_LEN];
     uint8_t   id[LEAD_ID_LEN];
+    unsigned  claims;
     int       used;
 } cache_slot;
 
 struct lead_cookie_cache {
+    lead_keys   keys;
     cache_slot  slots[CACHE_SLOTS];
 };
 
@@ -378,10 +441,28 @@ slot_of(const char *value)
     return hi < 0 || lo < 0 ? -1 : (hi << 6 | lo) & (CACHE_SLOTS - 1);
 }
 
+/* 1 when k is the key set the cache was filled under: the same keys. */
+static int
+same_keys(const lead_keys *a, const lead_keys *b)
+{
+    unsigned  i;
+
+    if (a->n != b->n) {
+        return 0;
+    }
+    for (i = 0; i < a->n && i < LEAD_KEYS_MAX; i++) {
+        if (a->key[i].data != b->key[i].data
+            || a->key[i].len != b->key[i].len)
+        {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 int
-lead_cookie_verify_cached(lead_cookie_cache *c, const uint8_t *secret,
-    size_t secret_len, const char *value, size_t len,
-    uint8_t id[LEAD_ID_LEN])
+lead_cookie_verify_cached(lead_cookie_cache *c, const lead_keys *k,
+    const char *value, size_t len, uint8_t id[LEAD_ID_LEN], unsigned *claims)
 {
     int          i;
     cache_slot  *slot;
@@ -389,20 +470,27 @@ lead_cookie_verify_cached(lead_cookie_cache *c, const uint8_t *secret,
     if (c == NULL || len != LEAD_COOKIE_VALUE_LEN
         || (i = slot_of(value)) < 0)
     {
-        return lead_cookie_verify(secret, secret_len, value, len, id);
+        return lead_cookie_verify(k, value, len, id, claims);
+    }
+
+    if (!same_keys(&c->keys, k)) {
+        memset(c->slots, 0, sizeof(c->slots));
+        c->keys = *k;
     }
 
     slot = &c->slots[i];
 
     if (slot->used && same_value(slot->value, value)) {
         memcpy(id, slot->id, LEAD_ID_LEN);
+        *claims = slot->claims;
         return LEAD_OK;
     }
-    if (lead_cookie_verify(secret, secret_len, value, len, id) != LEAD_OK) {
+    if (lead_cookie_verify(k, value, len, id, claims) != LEAD_OK) {
         return LEAD_EINVAL;
     }
     memcpy(slot->value, value, len);
     memcpy(slot->id, id, LEAD_ID_LEN);
+    slot->claims = *claims;
     slot->used = 1;
     return LEAD_OK;
 }
@@ -411,8 +499,8 @@ lead_cookie_verify_cached(lead_cookie_cache *c, const uint8_t *secret,
 #define CONFIRM_B64_LEN  54
 
 void
-lead_confirm_token(const uint8_t *secret, size_t secret_len,
-    const uint8_t visitor[LEAD_ID_LEN], const uint8_t lead_id[LEAD_ID_LEN],
+lead_confirm_token(const lead_keys *k, const uint8_t visitor[LEAD_ID_LEN],
+    const uint8_t lead_id[LEAD_ID_LEN],
     uint64_t expires_ms, char out[LEAD_CONFIRM_TOKEN_LEN])
 {
     uint8_t   payload[CONFIRM_LEN], mac[LEAD_MAC_LEN];
@@ -424,7 +512,7 @@ lead_confirm_token(const uint8_t *secret, size_t secret_len,
         payload[2 * LEAD_ID_LEN + i] = (uint8_t) (expires_ms >> (56 - 8 * i));
     }
 
-    labelled_mac(secret, secret_len, "confirm:", visitor,
+    labelled_mac(signing_key(k), "confirm:", visitor,
                  (const char *) payload + LEAD_ID_LEN,
                  CONFIRM_LEN - LEAD_ID_LEN, mac);
 
@@ -434,11 +522,11 @@ lead_confirm_token(const uint8_t *secret, size_t secret_len,
 }
 
 int
-lead_confirm_token_verify(const uint8_t *secret, size_t secret_len,
-    const char *token, size_t len, uint64_t now_ms,
+lead_confirm_token_verify(const lead_keys *k, const char *token, size_t len,
+    uint64_t now_ms,
     uint8_t visitor[LEAD_ID_LEN], uint8_t lead_id[LEAD_ID_LEN])
 {
-    uint8_t   payload[CONFIRM_LEN], got[LEAD_MAC_LEN], want[LEAD_MAC_LEN];
+    uint8_t   payload[CONFIRM_LEN], got[LEAD_MAC_LEN];
     uint64_t  expires = 0;
     unsigned  i;
 
@@ -452,10 +540,10 @@ lead_confirm_token_verify(const uint8_t *secret, size_t secret_len,
         return LEAD_EINVAL;
     }
 
-    labelled_mac(secret, secret_len, "confirm:", payload,
-                 (const char *) payload + LEAD_ID_LEN,
-                 CONFIRM_LEN - LEAD_ID_LEN, want);
-    if (CRYPTO_memcmp(got, want, LEAD_MAC_LEN) != 0) {
+    if (which_key(k, "confirm:", payload,
+                  (const char *) payload + LEAD_ID_LEN,
+                  CONFIRM_LEN - LEAD_ID_LEN, got) < 0)
+    {
         return LEAD_EINVAL;
     }
 

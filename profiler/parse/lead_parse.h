@@ -19,33 +19,34 @@ int lead_currency_parse(const char *s, size_t len, char out[4]);
    its midnight (UTC) in ms. */
 int lead_date_parse(const char *s, size_t len, uint64_t *ms);
 
-/* LEAD_OK and the id when value is well-formed and its MAC matches. */
-int lead_cookie_verify(const uint8_t *secret, size_t secret_len,
-    const char *value, size_t len, uint8_t id[LEAD_ID_LEN]);
+/* LEAD_OK, the id and its claims when value is well-formed and one key's
+   MAC matches (LEAD_COOKIE_RESIGN: not the first's). */
+int lead_cookie_verify(const lead_keys *k, const char *value, size_t len,
+    uint8_t id[LEAD_ID_LEN], unsigned *claims);
 
 /*
  * The sales view's anti-CSRF token: a MAC of the browser's visitor id and
  * the user nginx authenticated ($remote_user, may be empty).
  */
-void lead_sales_token(const uint8_t *secret, size_t secret_len,
-    const uint8_t visitor[LEAD_ID_LEN], const char *user, size_t user_len,
-    char out[LEAD_TOKEN_LEN]);
-int lead_sales_token_verify(const uint8_t *secret, size_t secret_len,
+void lead_sales_token(const lead_keys *k, const uint8_t visitor[LEAD_ID_LEN],
+    const char *user, size_t user_len, char out[LEAD_TOKEN_LEN]);
+int lead_sales_token_verify(const lead_keys *k,
     const uint8_t visitor[LEAD_ID_LEN], const char *user, size_t user_len,
     const char *token, size_t len);
 
 /*
  * A claim's confirmation token: base64url(visitor, lead id, expiry ms)
- * "." base64url(HMAC-SHA256(secret, "confirm:" ...)).  Verify gives the
- * visitor and lead of a token this key signed that has not expired.
+ * "." base64url(HMAC-SHA256(key, "confirm:" ...)), signed with the first
+ * key.  Verify gives the visitor and lead of a token one of the keys
+ * signed that has not expired.
  */
 #define LEAD_CONFIRM_TOKEN_LEN  (54 + 1 + 43)
-void lead_confirm_token(const uint8_t *secret, size_t secret_len,
-    const uint8_t visitor[LEAD_ID_LEN], const uint8_t lead_id[LEAD_ID_LEN],
-    uint64_t expires_ms, char out[LEAD_CONFIRM_TOKEN_LEN]);
-int lead_confirm_token_verify(const uint8_t *secret, size_t secret_len,
-    const char *token, size_t len, uint64_t now_ms,
-    uint8_t visitor[LEAD_ID_LEN], uint8_t lead_id[LEAD_ID_LEN]);
+void lead_confirm_token(const lead_keys *k, const uint8_t visitor[LEAD_ID_LEN],
+    const uint8_t lead_id[LEAD_ID_LEN], uint64_t expires_ms,
+    char out[LEAD_CONFIRM_TOKEN_LEN]);
+int lead_confirm_token_verify(const lead_keys *k, const char *token,
+    size_t len, uint64_t now_ms, uint8_t visitor[LEAD_ID_LEN],
+    uint8_t lead_id[LEAD_ID_LEN]);
 
 /*
  * The same from the two files' contents; dir names them in messages and

@@ -191,8 +191,7 @@ url_ok(const char *url)
 
 int
 lead_notice_json(lead_buf *out, lead_store *s, const lead_rules *r,
-    const lead_notice *n, const uint8_t *secret, size_t secret_len,
-    const char *confirm_url)
+    const lead_notice *n, const lead_keys *k, const char *confirm_url)
 {
     char             hex[LEAD_ID_HEX_LEN], id[LEAD_NOTICE_ID_MAX];
     char             token[LEAD_CONFIRM_TOKEN_LEN + 1];
@@ -210,11 +209,11 @@ lead_notice_json(lead_buf *out, lead_store *s, const lead_rules *r,
 
     switch (n->kind) {
     case LEAD_NOTICE_CONFIRM:
-        if (!url_ok(confirm_url) || secret == NULL) {
+        if (!url_ok(confirm_url) || k == NULL || k->n == 0) {
             return LEAD_EINVAL;
         }
         /* the claim's own time: the same link at every try */
-        lead_confirm_token(secret, secret_len, n->visitor, n->lead,
+        lead_confirm_token(k, n->visitor, n->lead,
                            n->at_ms + LEAD_CLAIM_TTL_MS, token);
         token[LEAD_CONFIRM_TOKEN_LEN] = '\0';
         c.url = confirm_url;

@@ -175,8 +175,8 @@ lead_sales_lead_page(view *v, const char *hex, int status,
     }
     row = &lv.d.row;
 
-    lead_sales_token(v->req->secret, v->req->secret_len, v->req->browser,
-                     v->req->user.data, v->req->user.len, token);
+    lead_sales_token(v->req->keys, v->req->browser, v->req->user.data,
+                     v->req->user.len, token);
 
     memset(x, 0, sizeof(x));
     x[D_BASE] = v->req->base;
@@ -379,8 +379,7 @@ lead_sales_lead_action(view *v, const char *hex)
     /* the token ties the post to this browser and user: no cross-site post */
     if (!req->browser_known
         || lead_sales_arg(body, "token", token, sizeof(token), &len) <= 0
-        || lead_sales_token_verify(req->secret, req->secret_len,
-                                   req->browser, req->user.data,
+        || lead_sales_token_verify(req->keys, req->browser, req->user.data,
                                    req->user.len, token, len)
            != LEAD_OK)
     {

@@ -17,15 +17,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const uint8_t      secret[] = "fuzzing-secret-of-thirty-two-bytes!";
+    /* a rotation under way: the first signs, both verify */
+    static const lead_keys    keys = {
+        { { "fuzzing-secret-of-thirty-two-bytes!", 35 },
+          { "the key before it, still verifying", 34 } }, 2
+    };
     static lead_cookie_cache  *cache;
     const char                *s = (const char *) data;
+    lead_keys                  one;
     uint8_t                    id[LEAD_ID_LEN], cached[LEAD_ID_LEN];
     char                       again[LEAD_COOKIE_VALUE_LEN];
     char                       token[LEAD_TOKEN_LEN];
     char                       confirm[LEAD_CONFIRM_TOKEN_LEN];
     uint8_t                    visitor[LEAD_ID_LEN], lead[LEAD_ID_LEN];
     uint8_t                    got[LEAD_ID_LEN];
+    unsigned                   claims = 0, said = 0;
     int                        rc;
 
     /* one cache for the run, as a worker keeps one: hits and misses */
@@ -33,41 +39,47 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
 
-    rc = lead_cookie_verify(secret, sizeof(secret) - 1, s, size, id);
+    rc = lead_cookie_verify(&keys, s, size, id, &claims);
     if (rc == LEAD_OK) {
-        /* only a value this key signed may verify: re-signing gives it */
-        lead_cookie_sign(secret, sizeof(secret) - 1, id, again);
+        /* only a value a key signed may verify: that key signing what
+           it says gives it again */
+        one.n = 1;
+        one.key[0] = keys.key[(claims & LEAD_COOKIE_RESIGN) ? 1 : 0];
+        lead_cookie_sign(&one, id, claims & LEAD_COOKIE_IDENTIFIED, again);
         if (size != LEAD_COOKIE_VALUE_LEN || memcmp(again, data, size) != 0) {
             __builtin_trap();
         }
     }
 
     /* the cache answers as the MAC does, twice (the second from it) */
-    if (lead_cookie_verify_cached(cache, secret, sizeof(secret) - 1, s, size,
-                                  cached) != rc
-        || lead_cookie_verify_cached(cache, secret, sizeof(secret) - 1, s,
-                                     size, cached) != rc
-        || (rc == LEAD_OK && memcmp(cached, id, LEAD_ID_LEN) != 0))
+    if (lead_cookie_verify_cached(cache, &keys, s, size, cached, &said) != rc
+        || lead_cookie_verify_cached(cache, &keys, s, size, cached, &said)
+           != rc
+        || (rc == LEAD_OK && (memcmp(cached, id, LEAD_ID_LEN) != 0
+                              || said != claims)))
     {
         __builtin_trap();
     }
 
-    /* a token verifies only as the very MAC this key gives the visitor */
+    /* a token verifies only as the very MAC a key gives the visitor */
     memset(id, 'v', sizeof(id));
-    lead_form_token(secret, sizeof(secret) - 1, id, token);
-    if (lead_form_token_verify(secret, sizeof(secret) - 1, id, s, size)
-        == LEAD_OK
+    lead_form_token(&keys, id, token);
+    if (lead_form_token_verify(&keys, id, s, size) == LEAD_OK
         && (size != LEAD_TOKEN_LEN || memcmp(token, data, size) != 0))
     {
-        __builtin_trap();
+        one.n = 1;
+        one.key[0] = keys.key[1];
+        lead_form_token(&one, id, token);
+        if (size != LEAD_TOKEN_LEN || memcmp(token, data, size) != 0) {
+            __builtin_trap();
+        }
     }
     /* a confirmation token verifies only as the one this key signed,
        and only before it expires */
     memset(lead, 'l', sizeof(lead));
-    lead_confirm_token(secret, sizeof(secret) - 1, id, lead, FUZZ_EXPIRES,
-                       confirm);
-    if (lead_confirm_token_verify(secret, sizeof(secret) - 1, s, size,
-                                  FUZZ_EXPIRES - 1, visitor, got) == LEAD_OK
+    lead_confirm_token(&keys, id, lead, FUZZ_EXPIRES, confirm);
+    if (lead_confirm_token_verify(&keys, s, size, FUZZ_EXPIRES - 1, visitor,
+                                  got) == LEAD_OK
         && (size != LEAD_CONFIRM_TOKEN_LEN
             || memcmp(confirm, data, size) != 0
             || memcmp(visitor, id, LEAD_ID_LEN) != 0
@@ -75,15 +87,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     {
         __builtin_trap();
     }
-    if (lead_confirm_token_verify(secret, sizeof(secret) - 1, s, size,
-                                  FUZZ_EXPIRES, visitor, got) == LEAD_OK)
+    if (lead_confirm_token_verify(&keys, s, size, FUZZ_EXPIRES, visitor, got)
+        == LEAD_OK)
     {
         __builtin_trap();
     }
 
-    lead_sales_token(secret, sizeof(secret) - 1, id, "sam", 3, token);
-    if (lead_sales_token_verify(secret, sizeof(secret) - 1, id, "sam", 3, s,
-                                size) == LEAD_OK
+    lead_sales_token(&keys, id, "sam", 3, token);
+    if (lead_sales_token_verify(&keys, id, "sam", 3, s, size) == LEAD_OK
         && (size != LEAD_TOKEN_LEN || memcmp(token, data, size) != 0))
     {
         __builtin_trap();

@@ -26,6 +26,9 @@ static const char  scoring[] = "mql_threshold 40;\n";
 static const char  assets[] = "path,title,stage,points,topic,flags\n"
                               "/map.pdf,Map,decision,40,fibre,hot\n";
 static const uint8_t  secret[32] = "fuzzing the sales view's secret";
+static const lead_keys  keys = {
+    { { (const char *) secret, sizeof(secret) } }, 1
+};
 
 static char         dir[] = "/tmp/lead-fuzz-sales-XXXXXX";
 static lead_store  *store;
@@ -156,8 +159,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req.body = (lead_str) { p, (size_t) (end - p) };
     req.base = (lead_str) { "/sales/", 7 };
     req.user = (copy[0] & 4) ? (lead_str) { "sam", 3 } : (lead_str) { "", 0 };
-    req.secret = secret;
-    req.secret_len = sizeof(secret);
+    req.keys = &keys;
     memset(req.browser, 'b', LEAD_ID_LEN);
     req.browser_known = (copy[0] & 2) != 0;
     req.now_ms = 1790000100000ULL;
@@ -171,8 +173,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lead_buf_put(&target, path.data, path.len);
         path = (lead_str) { target.data, target.len };
 
-        lead_sales_token(secret, sizeof(secret), req.browser, req.user.data,
-                         req.user.len, token);
+        lead_sales_token(&keys, req.browser, req.user.data, req.user.len,
+                         token);
         lead_buf_puts(&body, "token=");
         lead_buf_put(&body, token, LEAD_TOKEN_LEN);
         lead_buf_puts(&body, "&");

@@ -110,7 +110,7 @@ def served(n):
 
 def visitor_hex(session):
     value = session.cookies["lv"]
-    raw = base64.urlsafe_b64decode(value.split(".")[0] + "==")
+    raw = base64.urlsafe_b64decode(value[:22] + "==")     # "." or "~"
     return raw.hex()
 
 

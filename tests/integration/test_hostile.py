@@ -104,13 +104,18 @@ def test_forged_cookies_never_pass_the_gate(site):
     ada = identified(site, "ada@example.com")
     bob = identified(site, "bob@example.com")
     forged = "A" * 22 + "." + "B" * 43
-    ada_id, ada_mac = ada.split(".")
-    bob_id, bob_mac = bob.split(".")
+    # identified: "~" between the id and the MAC, where others have "."
+    assert ada[22] == bob[22] == "~"
+    ada_id, ada_mac = ada[:22], ada[23:]
+    bob_id, bob_mac = bob[:22], bob[23:]
     before = site.stored()
     cookies = [
         # the right length, a real id, another visitor's signature
-        [f"lv={ada_id}.{bob_mac}"],
-        [f"lv={bob_id}.{ada_mac}"],
+        [f"lv={ada_id}~{bob_mac}"],
+        [f"lv={bob_id}~{ada_mac}"],
+        # her identified MAC as a plain visitor's, and a forged claim
+        [f"lv={ada_id}.{ada_mac}"],
+        ["lv=" + "A" * 22 + "~" + "B" * 43],
         # a non-canonical spelling of Ada's own value
         [f"lv={b64_tweak(ada)}"],
         # duplicates: the first one is the visitor's, and it is forged

@@ -25,6 +25,9 @@
 
 static const uint8_t  secret[] = "0123456789abcdef0123456789abcdef";
 #define SECRET_LEN  (sizeof(secret) - 1)
+static const lead_keys  keys = {
+    { { (const char *) secret, SECRET_LEN } }, 1
+};
 
 /* Repeats unit n times into buf after prefix; returns the length. */
 static inline size_t

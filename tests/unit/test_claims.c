@@ -250,14 +250,14 @@ test_confirm_merges(void **state)
     /* opening the link shows the lead and changes nothing */
     claim_token(b, ada, T0 + 10, token);
     memset(&p, 0, sizeof(p));
-    assert_int_equal(lead_store_confirm(s, claim_secret, CLAIM_SECRET_LEN,
+    assert_int_equal(lead_store_confirm(s, &claim_keys,
                                         token, sizeof(token), T0 + 30, 0,
                                         see, &p), LEAD_OK);
     assert_string_equal(p.name, "Ada");
     assert_string_equal(devices(s, ada, &c), "a");
 
     /* confirming it links the device from the claim on */
-    assert_int_equal(lead_store_confirm(s, claim_secret, CLAIM_SECRET_LEN,
+    assert_int_equal(lead_store_confirm(s, &claim_keys,
                                         token, sizeof(token), T0 + 40, 1,
                                         NULL, NULL), LEAD_OK);
     assert_string_equal(devices(s, ada, &c), "ab");
@@ -268,7 +268,7 @@ test_confirm_merges(void **state)
     assert_string_equal(person(s, "ada@acme.example").name, "Ada");
 
     /* twice is once; and the device may now update the lead itself */
-    assert_int_equal(lead_store_confirm(s, claim_secret, CLAIM_SECRET_LEN,
+    assert_int_equal(lead_store_confirm(s, &claim_keys,
                                         token, sizeof(token), T0 + 50, 1,
                                         NULL, NULL), LEAD_OK);
     assert_int_equal(form(s, 'b', "ada@acme.example", "Ada B.", 0, T0 + 60,
@@ -282,7 +282,9 @@ test_confirm_merges(void **state)
 static void
 test_confirm_refuses(void **state)
 {
-    static const uint8_t  other[] = "another-secret-of-thirty-two-bytes!!";
+    static const lead_keys  others = {
+        { { "another-secret-of-thirty-two-bytes!!", 36 } }, 1
+    };
     lead_store  *s = open_store(state);
     uint8_t      ada[LEAD_ID_LEN], bob[LEAD_ID_LEN], got[LEAD_ID_LEN];
     uint8_t      m[LEAD_ID_LEN], v[LEAD_ID_LEN], l[LEAD_ID_LEN];
@@ -299,9 +301,9 @@ test_confirm_refuses(void **state)
     visitor_id(m, 'm');
     claim_token(m, ada, T0 + 10, token);
 
-    assert_int_equal(lead_confirm_token_verify(claim_secret, CLAIM_SECRET_LEN,
-                                               token, sizeof(token), T0, v,
-                                               l), LEAD_OK);
+    assert_int_equal(lead_confirm_token_verify(&claim_keys, token,
+                                               sizeof(token), T0, v, l),
+                     LEAD_OK);
     assert_memory_equal(v, m, LEAD_ID_LEN);
     assert_memory_equal(l, ada, LEAD_ID_LEN);
 
@@ -309,24 +311,24 @@ test_confirm_refuses(void **state)
     for (i = 0; i < sizeof(token); i++) {
         memcpy(bad, token, sizeof(bad));
         bad[i] = bad[i] == 'A' ? 'B' : 'A';
-        assert_int_equal(lead_store_confirm(s, claim_secret, CLAIM_SECRET_LEN,
+        assert_int_equal(lead_store_confirm(s, &claim_keys,
                                             bad, sizeof(bad), T0 + 20, 1,
                                             NULL, NULL), LEAD_EINVAL);
     }
-    assert_int_equal(lead_store_confirm(s, claim_secret, CLAIM_SECRET_LEN,
+    assert_int_equal(lead_store_confirm(s, &claim_keys,
                                         token, sizeof(token) - 1, T0 + 20, 1,
                                         NULL, NULL), LEAD_EINVAL);
-    assert_int_equal(lead_store_confirm(s, other, sizeof(other) - 1, token,
-                                        sizeof(token), T0 + 20, 1, NULL,
-                                        NULL), LEAD_EINVAL);
+    assert_int_equal(lead_store_confirm(s, &others, token, sizeof(token),
+                                        T0 + 20, 1, NULL, NULL),
+                     LEAD_EINVAL);
     /* expired */
-    assert_int_equal(lead_store_confirm(s, claim_secret, CLAIM_SECRET_LEN,
+    assert_int_equal(lead_store_confirm(s, &claim_keys,
                                         token, sizeof(token),
                                         T0 + 10 + LEAD_CLAIM_TTL_MS, 1, NULL,
                                         NULL), LEAD_EINVAL);
     /* well signed, but no such claim: the device never claimed Bob */
     claim_token(m, bob, T0 + 10, bad);
-    assert_int_equal(lead_store_confirm(s, claim_secret, CLAIM_SECRET_LEN,
+    assert_int_equal(lead_store_confirm(s, &claim_keys,
                                         bad, sizeof(bad), T0 + 20, 1, NULL,
                                         NULL), LEAD_ENOTFOUND);
 

@@ -1,9 +1,20 @@
 #include "unit.h"
 
-/* Visitor ids, signed cookie values and the hex form of ids. */
+/*
+ * Visitor ids, signed cookie values and the hex form of ids; the keys
+ * rotating (the first signs, every one verifies), the identified claim,
+ * and each use's label keeping its MACs apart.
+ */
 
-static const uint8_t  secret[] = "0123456789abcdef0123456789abcdef";
-#define SECRET_LEN  (sizeof(secret) - 1)
+#define K1  "0123456789abcdef0123456789abcdef"
+#define K2  "fedcba9876543210fedcba9876543210-rotated"
+
+static const lead_keys  keys = { { { K1, sizeof(K1) - 1 } }, 1 };
+/* after a rotation: K2 signs, K1 still verifies; then K1 removed */
+static const lead_keys  rotating = {
+    { { K2, sizeof(K2) - 1 }, { K1, sizeof(K1) - 1 } }, 2
+};
+static const lead_keys  rotated = { { { K2, sizeof(K2) - 1 } }, 1 };
 
 static const char  b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -42,6 +53,7 @@ test_sign_verify_round_trip(void **state)
     uint8_t  ids[3][LEAD_ID_LEN], got[LEAD_ID_LEN];
     char     value[LEAD_COOKIE_VALUE_LEN];
     size_t   i, k;
+    unsigned claims;
 
     (void) state;
 
@@ -51,7 +63,7 @@ test_sign_verify_round_trip(void **state)
     assert_int_equal(lead_visitor_new(ids[2]), LEAD_OK);
 
     for (i = 0; i < 3; i++) {
-        lead_cookie_sign(secret, SECRET_LEN, ids[i], value);
+        lead_cookie_sign(&keys, ids[i], 0, value);
 
         /* only base64url and the separator: safe in a cookie unquoted */
         for (k = 0; k < LEAD_COOKIE_VALUE_LEN; k++) {
@@ -63,9 +75,11 @@ test_sign_verify_round_trip(void **state)
         }
 
         memset(got, 0xaa, sizeof(got));
-        assert_int_equal(lead_cookie_verify(secret, SECRET_LEN, value,
-                                            sizeof(value), got), LEAD_OK);
+        claims = 99;
+        assert_int_equal(lead_cookie_verify(&keys, value, sizeof(value), got,
+                                            &claims), LEAD_OK);
         assert_memory_equal(got, ids[i], LEAD_ID_LEN);
+        assert_int_equal(claims, 0);
     }
 }
 
@@ -94,23 +108,25 @@ static const mutation  mutations[] = {
     { "NUL in the MAC", 30, '\0', 0 },
     { "'.' replaced by a base64url char", DOT_POS, 'A', 0 },
     { "'.' moved", DOT_POS - 1, '.', 0 },
+    { "'.' replaced by another cookie character", DOT_POS, '!', 0 },
+    { "'.' replaced by '-'", DOT_POS, '-', 0 },
     { "non-canonical id end", ID_B64_LEN - 1, LOW_BIT, 0 },
     { "non-canonical MAC end", LEAD_COOKIE_VALUE_LEN - 1, LOW_BIT, 0 },
     { "empty", -1, 0, -LEAD_COOKIE_VALUE_LEN },
 };
 
+/* Every mutation of a value k signed with claims is refused. */
 static void
-test_verify_rejects(void **state)
+reject_mutations(const lead_keys *k, unsigned claims)
 {
-    uint8_t  id[LEAD_ID_LEN], got[LEAD_ID_LEN];
-    char     good[LEAD_COOKIE_VALUE_LEN], value[LEAD_COOKIE_VALUE_LEN + 1];
-    size_t   i;
-    int      c, rc;
-
-    (void) state;
+    uint8_t   id[LEAD_ID_LEN], got[LEAD_ID_LEN];
+    char      good[LEAD_COOKIE_VALUE_LEN], value[LEAD_COOKIE_VALUE_LEN + 1];
+    size_t    i;
+    int       c, rc;
+    unsigned  said;
 
     assert_int_equal(lead_visitor_new(id), LEAD_OK);
-    lead_cookie_sign(secret, SECRET_LEN, id, good);
+    lead_cookie_sign(k, id, claims, good);
 
     for (i = 0; i < sizeof(mutations) / sizeof(mutations[0]); i++) {
         const mutation  *m = &mutations[i];
@@ -131,32 +147,54 @@ test_verify_rejects(void **state)
             }
         }
 
-        rc = lead_cookie_verify(secret, SECRET_LEN, value,
+        rc = lead_cookie_verify(k, value,
                                 (size_t) (LEAD_COOKIE_VALUE_LEN + m->dlen),
-                                got);
+                                got, &said);
         if (rc != LEAD_EINVAL) {
-            fail_msg("%s: got %d, want LEAD_EINVAL", m->what, rc);
+            fail_msg("%s (claims %u): got %d, want LEAD_EINVAL", m->what,
+                     claims, rc);
         }
     }
 }
 
 static void
+test_verify_rejects(void **state)
+{
+    (void) state;
+
+    reject_mutations(&keys, 0);
+    reject_mutations(&keys, LEAD_COOKIE_IDENTIFIED);
+    reject_mutations(&rotating, 0);
+    reject_mutations(&rotating, LEAD_COOKIE_IDENTIFIED);
+}
+
+static void
 test_verify_rejects_wrong_key(void **state)
 {
-    static const uint8_t  other[] = "0123456789abcdef0123456789abcdeF";
-    uint8_t               id[LEAD_ID_LEN], got[LEAD_ID_LEN];
-    char                  value[LEAD_COOKIE_VALUE_LEN];
+    static const lead_keys  other = {
+        { { "0123456789abcdef0123456789abcdeF", 32 } }, 1
+    };
+    /* a prefix of the key is another key too */
+    static const lead_keys  prefix = { { { K1, sizeof(K1) - 2 } }, 1 };
+    static const lead_keys  none = { { { K1, sizeof(K1) - 1 } }, 0 };
+    uint8_t                 id[LEAD_ID_LEN], got[LEAD_ID_LEN];
+    char                    value[LEAD_COOKIE_VALUE_LEN];
+    unsigned                claims;
 
     (void) state;
 
     assert_int_equal(lead_visitor_new(id), LEAD_OK);
-    lead_cookie_sign(secret, SECRET_LEN, id, value);
+    lead_cookie_sign(&keys, id, 0, value);
 
-    assert_int_equal(lead_cookie_verify(other, sizeof(other) - 1, value,
-                                        sizeof(value), got), LEAD_EINVAL);
-    /* a prefix of the key is another key too */
-    assert_int_equal(lead_cookie_verify(secret, SECRET_LEN - 1, value,
-                                        sizeof(value), got), LEAD_EINVAL);
+    assert_int_equal(lead_cookie_verify(&other, value, sizeof(value), got,
+                                        &claims), LEAD_EINVAL);
+    assert_int_equal(lead_cookie_verify(&prefix, value, sizeof(value), got,
+                                        &claims), LEAD_EINVAL);
+    /* no key at all verifies nothing */
+    assert_int_equal(lead_cookie_verify(&none, value, sizeof(value), got,
+                                        &claims), LEAD_EINVAL);
+    assert_int_equal(lead_cookie_verify(NULL, value, sizeof(value), got,
+                                        &claims), LEAD_EINVAL);
 }
 
 /* The cache answers as lead_cookie_verify does, from the second time on. */
@@ -169,6 +207,7 @@ test_verify_cached(void **state)
     uint8_t             got[LEAD_ID_LEN];
     char                value[LEAD_COOKIE_VALUE_LEN];
     int                 i, round;
+    unsigned            claims;
 
     (void) state;
     assert_non_null(cache);
@@ -179,10 +218,10 @@ test_verify_cached(void **state)
     }
     for (round = 0; round < 2; round++) {
         for (i = 0; i < N; i++) {
-            lead_cookie_sign(secret, SECRET_LEN, ids[i], value);
-            assert_int_equal(lead_cookie_verify_cached(cache, secret,
-                                 SECRET_LEN, value, sizeof(value), got),
-                             LEAD_OK);
+            lead_cookie_sign(&keys, ids[i], i & 1, value);
+            assert_int_equal(lead_cookie_verify_cached(cache, &keys, value,
+                                 sizeof(value), got, &claims), LEAD_OK);
+            assert_int_equal(claims, (unsigned) (i & 1));
             assert_memory_equal(got, ids[i], LEAD_ID_LEN);
         }
     }
@@ -190,28 +229,336 @@ test_verify_cached(void **state)
     /* a byte changed anywhere is refused, also right after the good
      * value hit (the compare goes a word at a time, then the rest) */
     for (i = 0; i < LEAD_COOKIE_VALUE_LEN; i++) {
-        lead_cookie_sign(secret, SECRET_LEN, ids[0], value);
-        assert_int_equal(lead_cookie_verify_cached(cache, secret, SECRET_LEN,
-                             value, sizeof(value), got), LEAD_OK);
+        lead_cookie_sign(&keys, ids[0], 0, value);
+        assert_int_equal(lead_cookie_verify_cached(cache, &keys, value,
+                             sizeof(value), got, &claims), LEAD_OK);
         value[i] = value[i] == 'A' ? 'B' : 'A';
         for (round = 0; round < 2; round++) {
-            assert_int_equal(lead_cookie_verify_cached(cache, secret,
-                                 SECRET_LEN, value, sizeof(value), got),
-                             LEAD_EINVAL);
+            assert_int_equal(lead_cookie_verify_cached(cache, &keys, value,
+                                 sizeof(value), got, &claims), LEAD_EINVAL);
         }
     }
 
     /* a prefix of a cached value is not that value */
-    lead_cookie_sign(secret, SECRET_LEN, ids[1], value);
-    assert_int_equal(lead_cookie_verify_cached(cache, secret, SECRET_LEN,
-                         value, sizeof(value) - 1, got), LEAD_EINVAL);
+    lead_cookie_sign(&keys, ids[1], 0, value);
+    assert_int_equal(lead_cookie_verify_cached(cache, &keys, value,
+                         sizeof(value) - 1, got, &claims), LEAD_EINVAL);
 
     /* without a cache, the plain check */
-    assert_int_equal(lead_cookie_verify_cached(NULL, secret, SECRET_LEN,
-                         value, sizeof(value), got), LEAD_OK);
+    assert_int_equal(lead_cookie_verify_cached(NULL, &keys, value,
+                         sizeof(value), got, &claims), LEAD_OK);
     assert_memory_equal(got, ids[1], LEAD_ID_LEN);
 
     free(ids);
+    lead_cookie_cache_free(cache);
+}
+
+/* ---- keys rotating ----------------------------------------------------- */
+
+/*
+ * A value K1 signed verifies while K1 is among the keys, saying to sign
+ * it again when K1 is no longer the first; signed again (K2 first) it
+ * keeps its id and claims and verifies with K1 gone; K1's own does not.
+ */
+static void
+test_rotation(void **state)
+{
+    uint8_t   id[LEAD_ID_LEN], got[LEAD_ID_LEN];
+    char      old[LEAD_COOKIE_VALUE_LEN], again[LEAD_COOKIE_VALUE_LEN];
+    char      want[LEAD_COOKIE_VALUE_LEN];
+    unsigned  claims, said;
+
+    (void) state;
+
+    assert_int_equal(lead_visitor_new(id), LEAD_OK);
+
+    for (claims = 0; claims <= LEAD_COOKIE_IDENTIFIED; claims++) {
+        lead_cookie_sign(&keys, id, claims, old);
+
+        /* K1 alone: as before, nothing to do */
+        assert_int_equal(lead_cookie_verify(&keys, old, sizeof(old), got,
+                                            &said), LEAD_OK);
+        assert_int_equal(said, claims);
+
+        /* K2 first, K1 second: verified, to be signed again */
+        memset(got, 0, sizeof(got));
+        assert_int_equal(lead_cookie_verify(&rotating, old, sizeof(old), got,
+                                            &said), LEAD_OK);
+        assert_memory_equal(got, id, LEAD_ID_LEN);
+        assert_int_equal(said, claims | LEAD_COOKIE_RESIGN);
+
+        /* signed again with what it said: the first key's value */
+        lead_cookie_sign(&rotating, got, said & ~LEAD_COOKIE_RESIGN, again);
+        lead_cookie_sign(&rotated, id, claims, want);
+        assert_memory_equal(again, want, LEAD_COOKIE_VALUE_LEN);
+        assert_memory_not_equal(again, old, LEAD_COOKIE_VALUE_LEN);
+        assert_int_equal(lead_cookie_verify(&rotating, again, sizeof(again),
+                                            got, &said), LEAD_OK);
+        assert_int_equal(said, claims);
+
+        /* K1 removed: the value signed again stays, K1's is a stranger's */
+        assert_int_equal(lead_cookie_verify(&rotated, again, sizeof(again),
+                                            got, &said), LEAD_OK);
+        assert_memory_equal(got, id, LEAD_ID_LEN);
+        assert_int_equal(said, claims);
+        assert_int_equal(lead_cookie_verify(&rotated, old, sizeof(old), got,
+                                            &said), LEAD_EINVAL);
+    }
+}
+
+/* Tokens issued before a rotation verify after it, until the key goes. */
+static void
+test_tokens_rotate(void **state)
+{
+    uint8_t  id[LEAD_ID_LEN], lead[LEAD_ID_LEN], v[LEAD_ID_LEN];
+    uint8_t  l[LEAD_ID_LEN];
+    char     form[LEAD_TOKEN_LEN], sales[LEAD_TOKEN_LEN];
+    char     confirm[LEAD_CONFIRM_TOKEN_LEN], now[LEAD_TOKEN_LEN];
+
+    (void) state;
+
+    assert_int_equal(lead_visitor_new(id), LEAD_OK);
+    assert_int_equal(lead_visitor_new(lead), LEAD_OK);
+    lead_form_token(&keys, id, form);
+    lead_sales_token(&keys, id, "sam", 3, sales);
+    lead_confirm_token(&keys, id, lead, 2000, confirm);
+
+    assert_int_equal(lead_form_token_verify(&rotating, id, form,
+                                            LEAD_TOKEN_LEN), LEAD_OK);
+    assert_int_equal(lead_sales_token_verify(&rotating, id, "sam", 3, sales,
+                                             LEAD_TOKEN_LEN), LEAD_OK);
+    assert_int_equal(lead_confirm_token_verify(&rotating, confirm,
+                                               sizeof(confirm), 1000, v, l),
+                     LEAD_OK);
+    assert_memory_equal(v, id, LEAD_ID_LEN);
+    assert_memory_equal(l, lead, LEAD_ID_LEN);
+
+    /* the page made after the rotation carries the first key's token */
+    lead_form_token(&rotating, id, now);
+    assert_memory_not_equal(now, form, LEAD_TOKEN_LEN);
+    assert_int_equal(lead_form_token_verify(&rotated, id, now,
+                                            LEAD_TOKEN_LEN), LEAD_OK);
+
+    /* K1 removed: what only it signed fails */
+    assert_int_equal(lead_form_token_verify(&rotated, id, form,
+                                            LEAD_TOKEN_LEN), LEAD_EINVAL);
+    assert_int_equal(lead_sales_token_verify(&rotated, id, "sam", 3, sales,
+                                             LEAD_TOKEN_LEN), LEAD_EINVAL);
+    assert_int_equal(lead_confirm_token_verify(&rotated, confirm,
+                                               sizeof(confirm), 1000, v, l),
+                     LEAD_EINVAL);
+}
+
+/* More keys than LEAD_KEYS_MAX are not read past the array. */
+static void
+test_keys_bounded(void **state)
+{
+    lead_keys  many = rotating;
+    uint8_t    id[LEAD_ID_LEN], got[LEAD_ID_LEN];
+    char       value[LEAD_COOKIE_VALUE_LEN];
+    unsigned   claims;
+
+    (void) state;
+
+    many.n = 1000;
+    many.key[2] = many.key[3] = many.key[0];
+    assert_int_equal(lead_visitor_new(id), LEAD_OK);
+    lead_cookie_sign(&keys, id, 0, value);
+    assert_int_equal(lead_cookie_verify(&many, value, sizeof(value), got,
+                                        &claims), LEAD_OK);
+    assert_int_equal(claims, LEAD_COOKIE_RESIGN);
+}
+
+/* ---- the identified claim ---------------------------------------------- */
+
+static void
+test_identified_claim(void **state)
+{
+    uint8_t   id[LEAD_ID_LEN], got[LEAD_ID_LEN];
+    char      plain[LEAD_COOKIE_VALUE_LEN], known[LEAD_COOKIE_VALUE_LEN];
+    unsigned  claims;
+    size_t    k;
+
+    (void) state;
+
+    assert_int_equal(lead_visitor_new(id), LEAD_OK);
+    lead_cookie_sign(&keys, id, 0, plain);
+    lead_cookie_sign(&keys, id, LEAD_COOKIE_IDENTIFIED, known);
+
+    /* the same length and id; told apart by the separator alone */
+    assert_memory_equal(plain, known, ID_B64_LEN);
+    assert_int_equal(plain[DOT_POS], '.');
+    assert_int_equal(known[DOT_POS], '~');
+    assert_memory_not_equal(plain + DOT_POS + 1, known + DOT_POS + 1,
+                            LEAD_COOKIE_VALUE_LEN - DOT_POS - 1);
+    for (k = DOT_POS + 1; k < LEAD_COOKIE_VALUE_LEN; k++) {
+        assert_true(b64url_index(known[k]) >= 0);
+    }
+
+    assert_int_equal(lead_cookie_verify(&keys, known, sizeof(known), got,
+                                        &claims), LEAD_OK);
+    assert_memory_equal(got, id, LEAD_ID_LEN);
+    assert_int_equal(claims, LEAD_COOKIE_IDENTIFIED);
+
+    /* RESIGN is what verify says, never what a value carries */
+    lead_cookie_sign(&keys, id, LEAD_COOKIE_RESIGN, plain);
+    assert_int_equal(plain[DOT_POS], '.');
+    assert_int_equal(lead_cookie_verify(&keys, plain, sizeof(plain), got,
+                                        &claims), LEAD_OK);
+    assert_int_equal(claims, 0);
+}
+
+/*
+ * Label separation: a plain visitor's MAC never passes for an identified
+ * one (nor the reverse), nor does any token for either, nor a cookie's
+ * MAC for a token: each use signs its own label.
+ */
+static void
+test_label_separation(void **state)
+{
+    uint8_t   id[LEAD_ID_LEN], got[LEAD_ID_LEN], lead[LEAD_ID_LEN];
+    char      plain[LEAD_COOKIE_VALUE_LEN], known[LEAD_COOKIE_VALUE_LEN];
+    char      value[LEAD_COOKIE_VALUE_LEN], confirm[LEAD_CONFIRM_TOKEN_LEN];
+    char      tokens[3][LEAD_TOKEN_LEN];
+    unsigned  claims;
+    size_t    i;
+
+    (void) state;
+
+    assert_int_equal(lead_visitor_new(id), LEAD_OK);
+    memset(lead, 0, sizeof(lead));
+    lead_cookie_sign(&keys, id, 0, plain);
+    lead_cookie_sign(&keys, id, LEAD_COOKIE_IDENTIFIED, known);
+
+    /* the separator swapped: the other label's MAC is wanted */
+    memcpy(value, plain, sizeof(value));
+    value[DOT_POS] = '~';
+    assert_int_equal(lead_cookie_verify(&keys, value, sizeof(value), got,
+                                        &claims), LEAD_EINVAL);
+    memcpy(value, known, sizeof(value));
+    value[DOT_POS] = '.';
+    assert_int_equal(lead_cookie_verify(&keys, value, sizeof(value), got,
+                                        &claims), LEAD_EINVAL);
+
+    /* tokens of the same visitor (and a sales user of none) as the MAC */
+    lead_form_token(&keys, id, tokens[0]);
+    lead_sales_token(&keys, id, "", 0, tokens[1]);
+    lead_sales_token(&keys, id, "sam", 3, tokens[2]);
+    lead_confirm_token(&keys, id, lead, 0, confirm);
+    for (i = 0; i < 4; i++) {
+        const char  *mac = i < 3 ? tokens[i] : confirm + 54 + 1;
+
+        memcpy(value, plain, sizeof(value));
+        memcpy(value + DOT_POS + 1, mac, LEAD_TOKEN_LEN);
+        assert_int_equal(lead_cookie_verify(&keys, value, sizeof(value), got,
+                                            &claims), LEAD_EINVAL);
+        value[DOT_POS] = '~';
+        assert_int_equal(lead_cookie_verify(&keys, value, sizeof(value), got,
+                                            &claims), LEAD_EINVAL);
+    }
+
+    /* and the cookies' MACs as tokens */
+    assert_int_equal(lead_form_token_verify(&keys, id, plain + DOT_POS + 1,
+                                            LEAD_TOKEN_LEN), LEAD_EINVAL);
+    assert_int_equal(lead_form_token_verify(&keys, id, known + DOT_POS + 1,
+                                            LEAD_TOKEN_LEN), LEAD_EINVAL);
+    assert_int_equal(lead_sales_token_verify(&keys, id, "", 0,
+                                             plain + DOT_POS + 1,
+                                             LEAD_TOKEN_LEN), LEAD_EINVAL);
+    assert_int_equal(lead_sales_token_verify(&keys, id, "", 0,
+                                             known + DOT_POS + 1,
+                                             LEAD_TOKEN_LEN), LEAD_EINVAL);
+    assert_int_equal(lead_form_token_verify(&keys, id, tokens[1],
+                                            LEAD_TOKEN_LEN), LEAD_EINVAL);
+}
+
+/* Forged identified values: a MAC of zeros, of another id, of no key. */
+static void
+test_identified_forged(void **state)
+{
+    static const lead_keys  empty = { { { "", 0 } }, 1 };
+    uint8_t                 id[LEAD_ID_LEN], other[LEAD_ID_LEN];
+    uint8_t                 got[LEAD_ID_LEN];
+    char                    value[LEAD_COOKIE_VALUE_LEN];
+    char                    theirs[LEAD_COOKIE_VALUE_LEN];
+    unsigned                claims;
+
+    (void) state;
+
+    assert_int_equal(lead_visitor_new(id), LEAD_OK);
+    assert_int_equal(lead_visitor_new(other), LEAD_OK);
+
+    lead_cookie_sign(&keys, id, LEAD_COOKIE_IDENTIFIED, value);
+    memset(value + DOT_POS + 1, 'A', LEAD_COOKIE_VALUE_LEN - DOT_POS - 1);
+    assert_int_equal(lead_cookie_verify(&keys, value, sizeof(value), got,
+                                        &claims), LEAD_EINVAL);
+
+    /* another visitor's identified MAC on this id */
+    lead_cookie_sign(&keys, id, LEAD_COOKIE_IDENTIFIED, value);
+    lead_cookie_sign(&keys, other, LEAD_COOKIE_IDENTIFIED, theirs);
+    memcpy(value + DOT_POS + 1, theirs + DOT_POS + 1,
+           LEAD_COOKIE_VALUE_LEN - DOT_POS - 1);
+    assert_int_equal(lead_cookie_verify(&keys, value, sizeof(value), got,
+                                        &claims), LEAD_EINVAL);
+
+    /* signed with an empty key, or one of the others' */
+    lead_cookie_sign(&empty, id, LEAD_COOKIE_IDENTIFIED, value);
+    assert_int_equal(lead_cookie_verify(&keys, value, sizeof(value), got,
+                                        &claims), LEAD_EINVAL);
+    lead_cookie_sign(NULL, id, LEAD_COOKIE_IDENTIFIED, value);
+    assert_int_equal(lead_cookie_verify(&keys, value, sizeof(value), got,
+                                        &claims), LEAD_EINVAL);
+    lead_cookie_sign(&rotated, id, LEAD_COOKIE_IDENTIFIED, value);
+    assert_int_equal(lead_cookie_verify(&keys, value, sizeof(value), got,
+                                        &claims), LEAD_EINVAL);
+}
+
+/*
+ * The cache keeps what it says (claims, a key to sign again) and answers
+ * for one key set: given other keys (a key removed), a value only the
+ * removed key signed is checked again, and refused.
+ */
+static void
+test_cache_keys(void **state)
+{
+    lead_cookie_cache  *cache = lead_cookie_cache_new();
+    lead_keys           copy = rotating;
+    uint8_t             id[LEAD_ID_LEN], got[LEAD_ID_LEN];
+    char                old[LEAD_COOKIE_VALUE_LEN];
+    unsigned            claims;
+    int                 round;
+
+    (void) state;
+    assert_non_null(cache);
+
+    assert_int_equal(lead_visitor_new(id), LEAD_OK);
+    lead_cookie_sign(&keys, id, LEAD_COOKIE_IDENTIFIED, old);
+
+    for (round = 0; round < 2; round++) {
+        assert_int_equal(lead_cookie_verify_cached(cache, &rotating, old,
+                             sizeof(old), got, &claims), LEAD_OK);
+        assert_int_equal(claims,
+                         LEAD_COOKIE_IDENTIFIED | LEAD_COOKIE_RESIGN);
+        assert_memory_equal(got, id, LEAD_ID_LEN);
+    }
+
+    /* the same keys in another struct: still answered */
+    assert_int_equal(lead_cookie_verify_cached(cache, &copy, old,
+                         sizeof(old), got, &claims), LEAD_OK);
+
+    /* K1 removed: K1's value is refused, not remembered */
+    for (round = 0; round < 2; round++) {
+        assert_int_equal(lead_cookie_verify_cached(cache, &rotated, old,
+                             sizeof(old), got, &claims), LEAD_EINVAL);
+    }
+
+    /* fewer keys at the same addresses are other keys too */
+    assert_int_equal(lead_cookie_verify_cached(cache, &rotating, old,
+                         sizeof(old), got, &claims), LEAD_OK);
+    copy.n = 1;
+    assert_int_equal(lead_cookie_verify_cached(cache, &copy, old,
+                         sizeof(old), got, &claims), LEAD_EINVAL);
+
     lead_cookie_cache_free(cache);
 }
 
@@ -308,6 +655,13 @@ main(void)
         cmocka_unit_test(test_verify_rejects),
         cmocka_unit_test(test_verify_rejects_wrong_key),
         cmocka_unit_test(test_verify_cached),
+        cmocka_unit_test(test_rotation),
+        cmocka_unit_test(test_tokens_rotate),
+        cmocka_unit_test(test_keys_bounded),
+        cmocka_unit_test(test_identified_claim),
+        cmocka_unit_test(test_label_separation),
+        cmocka_unit_test(test_identified_forged),
+        cmocka_unit_test(test_cache_keys),
         cmocka_unit_test(test_cookie_name_ok),
         cmocka_unit_test(test_id_hex_round_trip),
         cmocka_unit_test(test_id_from_hex_rejects),

@@ -703,9 +703,7 @@ test_validate_unicode_names(void **state)
 
 /* ---- the anti-CSRF token ----------------------------------------------- */
 
-/* key is an array: its length is known. */
-#define VERIFY(key, who, tok, n) \
-    lead_form_token_verify(key, sizeof(key) - 1, who, tok, n)
+#define VERIFY(k, who, tok, n)  lead_form_token_verify(k, who, tok, n)
 
 /* The cookie's MAC follows base64url(id) and a '.'. */
 #define COOKIE_MAC_AT  (22 + 1)
@@ -715,12 +713,15 @@ test_token(void **state)
 {
     static const char  b64url[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    static const uint8_t  other_secret[] = "fedcba9876543210fedcba9876543210";
+    static const lead_keys  other = {
+        { { "fedcba9876543210fedcba9876543210", 32 } }, 1
+    };
     uint8_t      me[LEAD_ID_LEN], you[LEAD_ID_LEN], id[LEAD_ID_LEN];
     char         token[LEAD_TOKEN_LEN + 1], bad[LEAD_TOKEN_LEN + 1];
     char         cookie[LEAD_COOKIE_VALUE_LEN];
     const char  *last;
     size_t       i;
+    unsigned     claims;
 
     (void) state;
 
@@ -728,37 +729,37 @@ test_token(void **state)
     memcpy(you, me, LEAD_ID_LEN);
     you[LEAD_ID_LEN - 1] ^= 1;
 
-    lead_form_token(secret, SECRET_LEN, me, token);
-    assert_int_equal(VERIFY(secret, me, token, LEAD_TOKEN_LEN), LEAD_OK);
+    lead_form_token(&keys, me, token);
+    assert_int_equal(VERIFY(&keys, me, token, LEAD_TOKEN_LEN), LEAD_OK);
 
     /* deterministic, and only base64url: safe in a hidden input */
-    lead_form_token(secret, SECRET_LEN, me, bad);
+    lead_form_token(&keys, me, bad);
     assert_memory_equal(bad, token, LEAD_TOKEN_LEN);
     for (i = 0; i < LEAD_TOKEN_LEN; i++) {
         assert_non_null(memchr(b64url, token[i], 64));
     }
 
-    assert_int_equal(VERIFY(secret, you, token, LEAD_TOKEN_LEN),
+    assert_int_equal(VERIFY(&keys, you, token, LEAD_TOKEN_LEN),
                      LEAD_EINVAL);
-    assert_int_equal(VERIFY(other_secret, me, token, LEAD_TOKEN_LEN),
+    assert_int_equal(VERIFY(&other, me, token, LEAD_TOKEN_LEN),
                      LEAD_EINVAL);
 
     /* truncated, extended, empty */
     token[LEAD_TOKEN_LEN] = 'A';
-    assert_int_equal(VERIFY(secret, me, token, LEAD_TOKEN_LEN - 1),
+    assert_int_equal(VERIFY(&keys, me, token, LEAD_TOKEN_LEN - 1),
                      LEAD_EINVAL);
-    assert_int_equal(VERIFY(secret, me, token, LEAD_TOKEN_LEN + 1),
+    assert_int_equal(VERIFY(&keys, me, token, LEAD_TOKEN_LEN + 1),
                      LEAD_EINVAL);
-    assert_int_equal(VERIFY(secret, me, "", 0), LEAD_EINVAL);
+    assert_int_equal(VERIFY(&keys, me, "", 0), LEAD_EINVAL);
 
     /* garbage of the right length, and each character changed */
     memset(bad, '!', LEAD_TOKEN_LEN);
-    assert_int_equal(VERIFY(secret, me, bad, LEAD_TOKEN_LEN),
+    assert_int_equal(VERIFY(&keys, me, bad, LEAD_TOKEN_LEN),
                      LEAD_EINVAL);
     for (i = 0; i < LEAD_TOKEN_LEN; i++) {
         memcpy(bad, token, LEAD_TOKEN_LEN);
         bad[i] = bad[i] == 'A' ? 'B' : 'A';
-        if (VERIFY(secret, me, bad, LEAD_TOKEN_LEN) != LEAD_EINVAL) {
+        if (VERIFY(&keys, me, bad, LEAD_TOKEN_LEN) != LEAD_EINVAL) {
             fail_msg("token with character %zu changed verifies", i);
         }
     }
@@ -768,20 +769,20 @@ test_token(void **state)
     last = strchr(b64url, token[LEAD_TOKEN_LEN - 1]);
     assert_non_null(last);
     bad[LEAD_TOKEN_LEN - 1] = b64url[(last - b64url) | 1];
-    assert_int_equal(VERIFY(secret, me, bad, LEAD_TOKEN_LEN),
+    assert_int_equal(VERIFY(&keys, me, bad, LEAD_TOKEN_LEN),
                      LEAD_EINVAL);
 
     /*
      * Domain separation: the cookie's MAC of the same id is another
      * value, and neither passes for the other.
      */
-    lead_cookie_sign(secret, SECRET_LEN, me, cookie);
+    lead_cookie_sign(&keys, me, 0, cookie);
     assert_memory_not_equal(cookie + COOKIE_MAC_AT, token, LEAD_TOKEN_LEN);
-    assert_int_equal(VERIFY(secret, me, cookie + COOKIE_MAC_AT,
+    assert_int_equal(VERIFY(&keys, me, cookie + COOKIE_MAC_AT,
                             LEAD_TOKEN_LEN), LEAD_EINVAL);
     memcpy(cookie + COOKIE_MAC_AT, token, LEAD_TOKEN_LEN);
-    assert_int_equal(lead_cookie_verify(secret, SECRET_LEN, cookie,
-                                        sizeof(cookie), id), LEAD_EINVAL);
+    assert_int_equal(lead_cookie_verify(&keys, cookie, sizeof(cookie), id,
+                                        &claims), LEAD_EINVAL);
 }
 
 int

@@ -403,8 +403,7 @@ render(lead_store *s, const lead_rules *rules, const lead_notice *n,
     int       rc;
 
     memset(&out, 0, sizeof(out));
-    rc = lead_notice_json(&out, s, rules, n, claim_secret, CLAIM_SECRET_LEN,
-                          url);
+    rc = lead_notice_json(&out, s, rules, n, &claim_keys, url);
     assert_int_equal(rc, want);
     if (rc != LEAD_OK) {
         lead_buf_free(&out);

@@ -27,6 +27,9 @@ static const char  assets[] =
 static const lead_str  freemail = { "gmail.com\n", 10 };
 
 static const uint8_t  secret[LEAD_SECRET_MIN_LEN] = "0123456789abcdef0123456789abcde";
+static const lead_keys  keys = {
+    { { (const char *) secret, sizeof(secret) } }, 1
+};
 
 #include "dir_fixture.h"
 
@@ -421,8 +424,7 @@ request(call *c, int post, const char *path, const char *query,
     c->req.body = (lead_str) { body, strlen(body) };
     c->req.base = (lead_str) { "/sales/", 7 };
     c->req.user = (lead_str) { user, strlen(user) };
-    c->req.secret = secret;
-    c->req.secret_len = sizeof(secret);
+    c->req.keys = &keys;
     visitor_id(c->req.browser, browser);
     c->req.browser_known = browser != 0;
     c->req.now_ms = NOW;
@@ -628,7 +630,7 @@ token_for(char browser, const char *user, char out[LEAD_TOKEN_LEN + 1])
     uint8_t  id[LEAD_ID_LEN];
 
     visitor_id(id, browser);
-    lead_sales_token(secret, sizeof(secret), id, user, strlen(user), out);
+    lead_sales_token(&keys, id, user, strlen(user), out);
     out[LEAD_TOKEN_LEN] = '\0';
 }
 

@@ -367,7 +367,7 @@ test_tmpl_form_html(void **state)
 
 #define SET(i, s)  (v[i].data = (s), v[i].len = strlen(s))
 
-    lead_form_token(secret, SECRET_LEN, id, token);
+    lead_form_token(&keys, id, token);
     memset(v, 0, sizeof(v));
     SET(F_TITLE, "Fiber & <you>");
     SET(F_ACTION, "/lead/form");
