@@ -339,8 +339,8 @@ ngx_int_t ngx_http_lead_event_variable(ngx_http_request_t *r,
 void ngx_http_lead_event_identify(ngx_http_request_t *r,
     const u_char *visitor, const u_char *lead_id, const lead_form *form,
     const char *topic, uint64_t time_ms);
-void ngx_http_lead_event_confirmed(ngx_http_request_t *r, ngx_str_t *token,
-    const lead_person *p, ngx_str_t *line);
+void ngx_http_lead_event_confirmed(ngx_http_request_t *r,
+    const u_char *visitor, const lead_person *p, ngx_str_t *line);
 void ngx_http_lead_event_set(ngx_http_request_t *r, ngx_str_t *line);
 
 /* ngx_http_lead_variables.c */

@@ -164,15 +164,14 @@ ngx_http_lead_event_identify(ngx_http_request_t *r, const u_char *visitor,
 
 /*
  * A claim confirmed: its lead (p, as the store has it) and the device
- * the claim was made from, the token's (verified already by the store).
+ * the claim was made from.
  */
 void
-ngx_http_lead_event_confirmed(ngx_http_request_t *r, ngx_str_t *token,
+ngx_http_lead_event_confirmed(ngx_http_request_t *r, const u_char *visitor,
     const lead_person *p, ngx_str_t *line)
 {
     u_char                      id[2 * LEAD_ID_LEN + 2];
-    u_char                      payload[64];
-    ngx_str_t                   src, dst, rid;
+    ngx_str_t                   rid;
     ngx_time_t                 *tp;
     lead_line                   l;
     ngx_http_lead_main_conf_t  *lmcf;
@@ -185,24 +184,12 @@ ngx_http_lead_event_confirmed(ngx_http_request_t *r, ngx_str_t *token,
         return;
     }
 
-    /* base64url(visitor, lead id, expiry) "." MAC (lead_parse.h) */
-    src.data = token->data;
-    src.len = 54;
-    dst.data = payload;
-
-    if (token->len <= src.len || token->data[src.len] != '.'
-        || ngx_decode_base64url(&dst, &src) != NGX_OK
-        || dst.len < LEAD_ID_LEN)
-    {
-        return;
-    }
-
     tp = ngx_timeofday();
 
     ngx_memzero(&l, sizeof(lead_line));
     l.kind = LEAD_LINE_IDENTIFY;
     l.ev.time_ms = (uint64_t) tp->sec * 1000 + tp->msec;
-    ngx_memcpy(l.ev.visitor, payload, LEAD_ID_LEN);
+    ngx_memcpy(l.ev.visitor, visitor, LEAD_ID_LEN);
     ngx_memcpy(l.lead, p->id, LEAD_ID_LEN);
     l.email = p->email;
     l.name = p->name;

@@ -38,7 +38,8 @@ typedef struct {
     ngx_pool_t      *pool;
     ngx_str_t        email;
     ngx_http_request_t  *r;          /* applying: $lead_event's line */
-    ngx_str_t       *token;
+    ngx_uint_t       apply;
+    u_char           visitor[LEAD_ID_LEN];   /* the claim's device */
     ngx_str_t        line;
 } ngx_http_lead_confirm_t;
 
@@ -495,13 +496,13 @@ ngx_http_lead_confirm(ngx_http_request_t *r, ngx_str_t *token)
     c.pool = r->pool;
     ngx_str_null(&c.email);
     c.r = r;
-    c.token = apply ? token : NULL;
+    c.apply = apply;
     ngx_str_null(&c.line);
 
     rc = lead_store_confirm(ngx_http_lead_worker.store, &lmcf->keys,
                             (char *) token->data, token->len,
                             (uint64_t) tp->sec * 1000 + tp->msec, apply,
-                            ngx_http_lead_confirm_email, &c);
+                            c.visitor, ngx_http_lead_confirm_email, &c);
 
     switch (rc) {
 
@@ -559,8 +560,8 @@ ngx_http_lead_confirm_email(void *arg, const lead_person *p)
 {
     ngx_http_lead_confirm_t  *c = arg;
 
-    if (c->token) {
-        ngx_http_lead_event_confirmed(c->r, c->token, p, &c->line);
+    if (c->apply) {
+        ngx_http_lead_event_confirmed(c->r, c->visitor, p, &c->line);
     }
 
     c->email.len = p->email.len

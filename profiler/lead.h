@@ -294,7 +294,6 @@ typedef struct {
     int        contact, subscribed, sales; /* a call; news; sales added it */
 } lead_person;
 typedef int (*lead_person_fn)(void *arg, const lead_person *p);
-
 /* A valid form, one write transaction: the lead of its e-mail (found or
    made) takes its name, flags, the visitor and its reading; from a device
    not the lead's, a claim that changes nothing (NOTIFY: send a confirm). */
@@ -303,13 +302,14 @@ enum { LEAD_IDENT_UPDATED, LEAD_IDENT_CREATED, LEAD_IDENT_CLAIMED,
 int lead_store_identify(lead_store *s, const uint8_t visitor[LEAD_ID_LEN],
     const lead_form *form, const char *topic, size_t topic_len,
     uint64_t now_ms, uint8_t lead_id[LEAD_ID_LEN], int *outcome);
-/* LEAD_OK if the visitor holds a pending claim (the gate lets it in).  A
-   confirm notice's token: fn hears of the lead, with apply the device is
-   linked; LEAD_EINVAL: bad or expired, LEAD_ENOTFOUND: not pending. */
+/* LEAD_OK if the visitor holds a pending claim (the gate lets it in). */
 int lead_store_visitor_claims(lead_store *s,
     const uint8_t visitor[LEAD_ID_LEN], uint64_t now_ms);
+/* A confirm token: its device into visitor, fn hears of the lead, with
+   apply the device is linked; LEAD_EINVAL: bad, LEAD_ENOTFOUND: none. */
 int lead_store_confirm(lead_store *s, const lead_keys *k, const char *token,
-    size_t len, uint64_t now_ms, int apply, lead_person_fn fn, void *arg);
+    size_t len, uint64_t now_ms, int apply, uint8_t visitor[LEAD_ID_LEN],
+    lead_person_fn fn, void *arg);
 /* The lead a visitor is linked to now, or LEAD_ENOTFOUND. */
 int lead_store_visitor_lead(lead_store *s,
     const uint8_t visitor[LEAD_ID_LEN], uint8_t lead_id[LEAD_ID_LEN]);

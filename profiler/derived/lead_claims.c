@@ -416,11 +416,12 @@ confirm_txn(lead_store *s, MDB_txn *txn, const uint8_t *visitor,
 
 int
 lead_store_confirm(lead_store *s, const lead_keys *k, const char *token,
-    size_t len, uint64_t now_ms, int apply, lead_person_fn fn, void *arg)
+    size_t len, uint64_t now_ms, int apply, uint8_t visitor[LEAD_ID_LEN],
+    lead_person_fn fn, void *arg)
 {
     MDB_txn     *txn;
     MDB_val      val;
-    uint8_t      visitor[LEAD_ID_LEN], lead_id[LEAD_ID_LEN];
+    uint8_t      lead_id[LEAD_ID_LEN];
     uint8_t      key[1 + 2 * LEAD_ID_LEN];
     lead_person  p;
     int          rc, mine;

@@ -30,11 +30,12 @@ static inline int
 claim_confirm(lead_store *s, const uint8_t visitor[LEAD_ID_LEN],
     const uint8_t lead[LEAD_ID_LEN], uint64_t now_ms)
 {
-    char  token[LEAD_CONFIRM_TOKEN_LEN];
+    char     token[LEAD_CONFIRM_TOKEN_LEN];
+    uint8_t  dev[LEAD_ID_LEN];
 
     claim_token(visitor, lead, now_ms, token);
     return lead_store_confirm(s, &claim_keys, token, LEAD_CONFIRM_TOKEN_LEN,
-                              now_ms, 1, NULL, NULL);
+                              now_ms, 1, dev, NULL, NULL);
 }
 
 #endif /* CLAIM_FIXTURE_H */

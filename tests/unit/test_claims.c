@@ -235,6 +235,7 @@ test_confirm_merges(void **state)
 {
     lead_store  *s = open_store(state);
     uint8_t      ada[LEAD_ID_LEN], got[LEAD_ID_LEN], b[LEAD_ID_LEN];
+    uint8_t      dev[LEAD_ID_LEN];
     char         token[LEAD_CONFIRM_TOKEN_LEN];
     chars        c;
     seen         p;
@@ -252,14 +253,15 @@ test_confirm_merges(void **state)
     memset(&p, 0, sizeof(p));
     assert_int_equal(lead_store_confirm(s, &claim_keys,
                                         token, sizeof(token), T0 + 30, 0,
-                                        see, &p), LEAD_OK);
+                                        dev, see, &p), LEAD_OK);
     assert_string_equal(p.name, "Ada");
+    assert_memory_equal(dev, b, LEAD_ID_LEN);
     assert_string_equal(devices(s, ada, &c), "a");
 
     /* confirming it links the device from the claim on */
     assert_int_equal(lead_store_confirm(s, &claim_keys,
                                         token, sizeof(token), T0 + 40, 1,
-                                        NULL, NULL), LEAD_OK);
+                                        dev, NULL, NULL), LEAD_OK);
     assert_string_equal(devices(s, ada, &c), "ab");
     assert_string_equal(events(s, ada, &c), "bb");
     assert_int_equal(lead_store_visitor_lead(s, b, got), LEAD_OK);
@@ -270,7 +272,7 @@ test_confirm_merges(void **state)
     /* twice is once; and the device may now update the lead itself */
     assert_int_equal(lead_store_confirm(s, &claim_keys,
                                         token, sizeof(token), T0 + 50, 1,
-                                        NULL, NULL), LEAD_OK);
+                                        dev, NULL, NULL), LEAD_OK);
     assert_int_equal(form(s, 'b', "ada@acme.example", "Ada B.", 0, T0 + 60,
                           got), LEAD_IDENT_UPDATED);
     assert_string_equal(person(s, "ada@acme.example").name, "Ada B.");
@@ -288,6 +290,7 @@ test_confirm_refuses(void **state)
     lead_store  *s = open_store(state);
     uint8_t      ada[LEAD_ID_LEN], bob[LEAD_ID_LEN], got[LEAD_ID_LEN];
     uint8_t      m[LEAD_ID_LEN], v[LEAD_ID_LEN], l[LEAD_ID_LEN];
+    uint8_t      dev[LEAD_ID_LEN];
     char         token[LEAD_CONFIRM_TOKEN_LEN], bad[LEAD_CONFIRM_TOKEN_LEN];
     size_t       i;
     chars        c;
@@ -313,23 +316,23 @@ test_confirm_refuses(void **state)
         bad[i] = bad[i] == 'A' ? 'B' : 'A';
         assert_int_equal(lead_store_confirm(s, &claim_keys,
                                             bad, sizeof(bad), T0 + 20, 1,
-                                            NULL, NULL), LEAD_EINVAL);
+                                            dev, NULL, NULL), LEAD_EINVAL);
     }
     assert_int_equal(lead_store_confirm(s, &claim_keys,
                                         token, sizeof(token) - 1, T0 + 20, 1,
-                                        NULL, NULL), LEAD_EINVAL);
+                                        dev, NULL, NULL), LEAD_EINVAL);
     assert_int_equal(lead_store_confirm(s, &others, token, sizeof(token),
-                                        T0 + 20, 1, NULL, NULL),
+                                        T0 + 20, 1, dev, NULL, NULL),
                      LEAD_EINVAL);
     /* expired */
     assert_int_equal(lead_store_confirm(s, &claim_keys,
                                         token, sizeof(token),
-                                        T0 + 10 + LEAD_CLAIM_TTL_MS, 1, NULL,
+                                        T0 + 10 + LEAD_CLAIM_TTL_MS, 1, dev, NULL,
                                         NULL), LEAD_EINVAL);
     /* well signed, but no such claim: the device never claimed Bob */
     claim_token(m, bob, T0 + 10, bad);
     assert_int_equal(lead_store_confirm(s, &claim_keys,
-                                        bad, sizeof(bad), T0 + 20, 1, NULL,
+                                        bad, sizeof(bad), T0 + 20, 1, dev, NULL,
                                         NULL), LEAD_ENOTFOUND);
 
     assert_string_equal(devices(s, ada, &c), "a");
