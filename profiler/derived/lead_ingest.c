@@ -195,7 +195,7 @@ keep_str(lead_ingest *in, lead_str *str)
 static void
 kept_line(const lead_ingest *in, size_t i, lead_line *l)
 {
-    lead_str  *strs[8];
+    lead_str  *strs[9];
     size_t     k;
 
     *l = in->lines[i];
@@ -207,7 +207,8 @@ kept_line(const lead_ingest *in, size_t i, lead_line *l)
     strs[5] = &l->who;
     strs[6] = &l->reason;
     strs[7] = &l->signal;
-    for (k = 0; k < 8; k++) {
+    strs[8] = &l->id;
+    for (k = 0; k < 9; k++) {
         strs[k]->data = strs[k]->len ? in->text + (uintptr_t) strs[k]->data
                                      : "";
     }
@@ -217,7 +218,7 @@ static int
 keep_line(lead_ingest *in, const lead_line *l, entry *e)
 {
     lead_line  *c;
-    lead_str   *strs[8];
+    lead_str   *strs[9];
     size_t      i;
 
     if (grow((void **) &in->lines, &in->lcap, in->nlines + 1,
@@ -230,7 +231,6 @@ keep_line(lead_ingest *in, const lead_line *l, entry *e)
     memset(&c->ev, 0, sizeof(c->ev));
     c->ev.time_ms = l->ev.time_ms;
     memcpy(c->ev.visitor, l->ev.visitor, LEAD_ID_LEN);
-    c->id.len = 0;
     c->node.len = 0;
     strs[0] = &c->email;
     strs[1] = &c->name;
@@ -240,7 +240,8 @@ keep_line(lead_ingest *in, const lead_line *l, entry *e)
     strs[5] = &c->who;
     strs[6] = &c->reason;
     strs[7] = &c->signal;
-    for (i = 0; i < 8; i++) {
+    strs[8] = &c->id;
+    for (i = 0; i < 9; i++) {
         if (keep_str(in, strs[i]) != LEAD_OK) {
             return LEAD_ENOMEM;
         }
@@ -747,6 +748,158 @@ apply_forget(lead_ingest *in, MDB_txn *txn, const lead_line *l)
     return rc == LEAD_ENOTFOUND ? LEAD_OK : rc;
 }
 
+typedef struct {
+    uint8_t   visitor[LEAD_ID_LEN];
+    uint64_t  since;
+    int       found;
+} first_device;
+
+static int
+pick_first(void *arg, const uint8_t visitor[LEAD_ID_LEN], uint64_t since_ms)
+{
+    first_device  *f = arg;
+
+    if (!f->found || since_ms < f->since
+        || (since_ms == f->since && memcmp(visitor, f->visitor, LEAD_ID_LEN)
+                                    < 0))
+    {
+        memcpy(f->visitor, visitor, LEAD_ID_LEN);
+        f->since = since_ms;
+        f->found = 1;
+    }
+    return 0;
+}
+
+/*
+ * Whose event a signal is: the line's visitor when it is one of the
+ * lead's devices, else the lead's first device, else (a lead with no
+ * browser: added by sales, identified by e-mail alone) a device of its
+ * own, "signal:" and the lead id hashed, linked from the signal on.
+ */
+static int
+signal_visitor(lead_ingest *in, MDB_txn *txn, const lead_line *l,
+    const uint8_t *lead_id, uint8_t visitor[LEAD_ID_LEN])
+{
+    first_device   f;
+    MDB_val        key, val;
+    uint8_t        k[2 * LEAD_ID_LEN];
+    unsigned char  digest[EVP_MAX_MD_SIZE];
+    unsigned int   dlen;
+    int            rc;
+
+    if (!zero_id(l->ev.visitor)) {
+        memcpy(k, lead_id, LEAD_ID_LEN);
+        memcpy(k + LEAD_ID_LEN, l->ev.visitor, LEAD_ID_LEN);
+        key.mv_data = k;
+        key.mv_size = sizeof(k);
+        rc = mdb_get(txn, in->s->devices, &key, &val);
+        if (rc == 0) {
+            memcpy(visitor, l->ev.visitor, LEAD_ID_LEN);
+            return LEAD_OK;
+        }
+        if (rc != MDB_NOTFOUND) {
+            return lead_store_mdb_fail(in->s, rc, "reading a device");
+        }
+    }
+
+    memset(&f, 0, sizeof(f));
+    rc = lead_store_each_device_txn(in->s, txn, lead_id, pick_first, &f);
+    if (rc != LEAD_OK || f.found) {
+        memcpy(visitor, f.visitor, LEAD_ID_LEN);
+        return rc;
+    }
+
+    if (!EVP_DigestInit_ex2(in->md, in->sha256, NULL)
+        || !EVP_DigestUpdate(in->md, "signal:", 7)
+        || !EVP_DigestUpdate(in->md, lead_id, LEAD_ID_LEN)
+        || !EVP_DigestFinal_ex(in->md, digest, &dlen))
+    {
+        return lead_store_fail(in->s, LEAD_ENOMEM, "SHA-256 failed");
+    }
+    memcpy(visitor, digest, LEAD_ID_LEN);
+    return lead_store_link_txn(in->s, txn, visitor, lead_id, l->ev.time_ms);
+}
+
+/*
+ * A signal: an event of the lead's, scored as a read of the signal's
+ * points and topic (its asset "signal:NAME", in the catalogue).  An
+ * unknown signal, or a lead not (yet) known, is refused.
+ */
+static int
+apply_signal(lead_ingest *in, MDB_txn *txn, const lead_line *l)
+{
+    const lead_signal_rule  *sig;
+    lead_asset               a;
+    lead_event               ev;
+    uint8_t                  id[LEAD_ID_LEN], *p;
+    char                     name[LEAD_NAME_MAX + 1];
+    size_t                   pos = 0, stored = 0, skipped = 0;
+    int                      rc, n;
+
+    sig = in->r ? lead_rules_signal(in->r, l->signal.data, l->signal.len)
+                : NULL;
+    if (sig == NULL) {
+        cstr(name, sizeof(name), l->signal);
+        return refuse(in, "unknown signal \"%s\" (no such signal in "
+                      "scoring.conf)", name);
+    }
+    rc = find_lead(in, txn, l, id);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+
+    memset(&ev, 0, sizeof(ev));
+    ev.time_ms = l->ev.time_ms;
+    rc = signal_visitor(in, txn, l, id, ev.visitor);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    if (l->id.len == LEAD_ID_HEX_LEN + 2
+        && memcmp(l->id.data + LEAD_ID_HEX_LEN, "-g", 2) == 0)
+    {
+        hex_id(l->id.data, LEAD_ID_HEX_LEN, ev.id);
+    }
+    ev.status = 200;
+    ev.ua_class = LEAD_UA_BROWSER;
+    ev.path.data = sig->path;
+    ev.path.len = strlen(sig->path);
+    ev.asset_id = sig->asset_id;
+    ev.points = sig->points;
+    ev.topic.data = sig->topic;
+    ev.topic.len = strlen(sig->topic);
+
+    lead_batch_clear(in->batch);
+    p = lead_batch_reserve(in->batch, LEAD_EVENT_MAX_SIZE, &rc);
+    if (p == NULL) {
+        return lead_store_fail(in->s, rc, "out of memory");
+    }
+    n = lead_event_encode(&ev, p, LEAD_EVENT_MAX_SIZE);
+    if (n < 0) {
+        return lead_store_fail(in->s, LEAD_EINVAL, "a signal's event");
+    }
+    lead_batch_took(in->batch, (size_t) n);
+    if (grow((void **) &in->visits, &in->vcap, 1, sizeof(lead_visit))
+        != LEAD_OK)
+    {
+        return lead_store_fail(in->s, LEAD_ENOMEM, "out of memory");
+    }
+    rc = lead_store_append_txn(in->s, txn, in->batch, &pos, SIZE_MAX, 0,
+                               in->visits, &stored, &skipped);
+
+    memset(&a, 0, sizeof(a));
+    a.id = sig->asset_id;
+    a.path = sig->path;
+    a.title = sig->name;
+    a.stage = "";
+    a.points = sig->points;
+    a.topic = sig->topic;
+    a.group = "";
+    if (rc == LEAD_OK) {
+        rc = lead_store_put_asset_txn(in->s, txn, &a);
+    }
+    return rc == LEAD_OK ? touch(in, id) : rc;
+}
+
 /* A line other than a read, whole or not at all: LEAD_EINVAL refuses. */
 static int
 apply_line(lead_ingest *in, MDB_txn *txn, const lead_line *l)
@@ -758,9 +911,10 @@ apply_line(lead_ingest *in, MDB_txn *txn, const lead_line *l)
         return apply_status(in, txn, l);
     case LEAD_LINE_FORGET:
         return apply_forget(in, txn, l);
+    case LEAD_LINE_SIGNAL:
+        return apply_signal(in, txn, l);
     default:
-        return refuse(in, "%s lines are not taken yet",
-                      kind_name(l->kind));
+        return refuse(in, "%s", "not a kind of line");
     }
 }
 
