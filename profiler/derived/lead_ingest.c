@@ -5,11 +5,14 @@
  * "ingested"  first 16 bytes of SHA-256(id) -> applied at (ms, u64)
  *
  * Reads become events of the log, sorted by time so that they append;
- * the other kinds are applied in time order, each in a nested transaction
- * so that a line refused (a move not allowed, an unknown lead or signal)
- * leaves nothing behind and the rest of the batch still applies.  A
- * refused line's id is not kept: fed again once what it needed is there
- * (the lead's identify), it applies.
+ * the other kinds are applied in time order.  Each of those decides to
+ * refuse (a move not allowed, an unknown lead or signal) before it writes
+ * anything, so a refused line leaves nothing behind and the rest of the
+ * batch still applies; a refusal after a write would fail the batch,
+ * never leave a line half-applied.  (A nested transaction per line would
+ * say the same and cost 40 times as much: LMDB copies every page it
+ * touches.)  A refused line's id is not kept: fed again once what it
+ * needed is there (the lead's identify), it applies.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -29,13 +32,14 @@
 
 #define INGEST_MAX_LINES  100000               /* a transaction's lines */
 #define INGEST_MAX_BYTES  ((size_t) 64 << 20)  /* and their bytes */
-#define KEY_LEN           16
+#define KEY_LEN           24               /* time (BE), id's hash */
 
 enum { PENDING, DUPLICATE };
 
 /* A line pending: where its record (a read) or its copy (the rest) is. */
 typedef struct {
     uint64_t  time_ms;
+    uint64_t  hash;             /* the key's next 8 bytes, to sort by */
     uint8_t   key[KEY_LEN];
     uint32_t  index;            /* its place among those pending */
     uint8_t   kind;
@@ -63,6 +67,7 @@ struct lead_ingest {
     size_t               vcap, ocap;
     uint8_t             *leads;             /* touched: to promote */
     size_t               nleads, leads_cap;
+    int                  writing;           /* the line began to write */
     char                 why[256];
 };
 
@@ -289,7 +294,9 @@ lead_ingest_add(lead_ingest *in, const lead_line *l)
     {
         return LEAD_ENOMEM;
     }
-    memcpy(e->key, digest, KEY_LEN);
+    lead_put_be64(e->key, e->time_ms);
+    memcpy(e->key + 8, digest, KEY_LEN - 8);
+    e->hash = lead_get_be64(e->key + 8);
 
     if (l->kind != LEAD_LINE_READ) {
         if (keep_line(in, l, e) != LEAD_OK) {
@@ -322,24 +329,21 @@ lead_ingest_add(lead_ingest *in, const lead_line *l)
     return LEAD_OK;
 }
 
+/* By key (time, then the id's hash), then place: one order for all. */
 static int
 key_cmp(const void *x, const void *y)
 {
     const entry  *a = *(entry *const *) x, *b = *(entry *const *) y;
-    int           d = memcmp(a->key, b->key, KEY_LEN);
-
-    return d ? d : (a->index > b->index) - (a->index < b->index);
-}
-
-static int
-time_cmp(const void *x, const void *y)
-{
-    const entry  *a = *(entry *const *) x, *b = *(entry *const *) y;
+    int           d;
 
     if (a->time_ms != b->time_ms) {
         return (a->time_ms > b->time_ms) - (a->time_ms < b->time_ms);
     }
-    return (a->index > b->index) - (a->index < b->index);
+    if (a->hash != b->hash) {
+        return (a->hash > b->hash) - (a->hash < b->hash);
+    }
+    d = memcmp(a->key + 16, b->key + 16, KEY_LEN - 16);
+    return d ? d : (a->index > b->index) - (a->index < b->index);
 }
 
 static int
@@ -361,8 +365,7 @@ touch(lead_ingest *in, const uint8_t *lead_id)
 }
 
 static int
-put_id(lead_ingest *in, MDB_txn *txn, const entry *e, uint64_t now_ms,
-    unsigned flags)
+put_id(lead_ingest *in, MDB_txn *txn, const entry *e, uint64_t now_ms)
 {
     MDB_val  key, val;
     uint8_t  at[8];
@@ -373,54 +376,71 @@ put_id(lead_ingest *in, MDB_txn *txn, const entry *e, uint64_t now_ms,
     key.mv_size = KEY_LEN;
     val.mv_data = at;
     val.mv_size = sizeof(at);
-    rc = mdb_put(txn, in->s->ingested, &key, &val, flags);
-    return rc == 0 ? LEAD_OK : rc == MDB_KEYEXIST ? LEAD_ENOTFOUND
-                             : lead_store_mdb_fail(in->s, rc,
+    rc = mdb_put(txn, in->s->ingested, &key, &val, 0);
+    return rc == 0 ? LEAD_OK : lead_store_mdb_fail(in->s, rc,
                                                    "writing an ingested id");
 }
 
 /*
- * Which lines were seen, by their ids' order: a second of one id in the
- * batch, or one "ingested" holds.  A read's id goes in at once (it is
- * never refused); the others' with what they change.
+ * Which lines were seen: a second of one key in the batch, or one that
+ * "ingested" holds.  Keys start with the line's time, so a stream's ids
+ * land at the table's end, where MDB_APPEND takes them without a search;
+ * a line redelivered has the same time and id, the same key.  A read's
+ * id goes in at once (a read is never refused); the others' with what
+ * they change.  in->order is left sorted by key: time order.
  */
 static int
 find_duplicates(lead_ingest *in, MDB_txn *txn, uint64_t now_ms,
     size_t *duplicates)
 {
-    MDB_val   key, val;
-    entry   **o = in->order;
-    size_t    i;
-    int       rc;
+    MDB_cursor  *cur;
+    MDB_val      key, val;
+    entry      **o = in->order;
+    uint8_t      at[8];
+    size_t       i;
+    int          rc = 0;
 
     for (i = 0; i < in->n; i++) {
         o[i] = &in->e[i];
     }
     lead_sort(o, in->n, sizeof(entry *), key_cmp);
 
+    rc = mdb_cursor_open(txn, in->s->ingested, &cur);
+    if (rc != 0) {
+        return lead_store_mdb_fail(in->s, rc, "mdb_cursor_open");
+    }
+    lead_put_u64(at, now_ms);
     for (i = 0; i < in->n; i++) {
         if (i && memcmp(o[i]->key, o[i - 1]->key, KEY_LEN) == 0) {
             o[i]->state = DUPLICATE;
             (*duplicates)++;
             continue;
         }
+        key.mv_data = o[i]->key;
+        key.mv_size = KEY_LEN;
         if (o[i]->kind == LEAD_LINE_READ) {
-            rc = put_id(in, txn, o[i], now_ms, MDB_NOOVERWRITE);
+            val.mv_data = at;
+            val.mv_size = sizeof(at);
+            rc = mdb_cursor_put(cur, &key, &val, MDB_APPEND);
+            if (rc == MDB_KEYEXIST) {
+                /* not past the table's end: late, or seen */
+                rc = mdb_cursor_put(cur, &key, &val, MDB_NOOVERWRITE);
+            }
         } else {
-            key.mv_data = o[i]->key;
-            key.mv_size = KEY_LEN;
-            rc = mdb_get(txn, in->s->ingested, &key, &val);
-            rc = rc == 0 ? LEAD_ENOTFOUND : rc == MDB_NOTFOUND ? LEAD_OK
-                 : lead_store_mdb_fail(in->s, rc, "reading ingested ids");
+            rc = mdb_cursor_get(cur, &key, &val, MDB_SET);
+            rc = rc == 0 ? MDB_KEYEXIST : rc == MDB_NOTFOUND ? 0 : rc;
         }
-        if (rc == LEAD_ENOTFOUND) {
+        if (rc == MDB_KEYEXIST) {
             o[i]->state = DUPLICATE;
             (*duplicates)++;
-        } else if (rc != LEAD_OK) {
-            return rc;
+            rc = 0;
+        } else if (rc != 0) {
+            break;
         }
     }
-    return LEAD_OK;
+    mdb_cursor_close(cur);
+    return rc == 0 ? LEAD_OK
+                   : lead_store_mdb_fail(in->s, rc, "writing ingested ids");
 }
 
 /* The reads not seen before, in time order, appended to the log. */
@@ -433,24 +453,21 @@ append_reads(lead_ingest *in, MDB_txn *txn, size_t *applied)
     size_t     i, m = 0, nv = 0, pos = 0, stored = 0, skipped = 0, j, links;
     int        rc = LEAD_OK;
 
-    for (i = 0; i < in->n; i++) {
-        if (in->e[i].kind == LEAD_LINE_READ && in->e[i].state == PENDING) {
-            o[m++] = &in->e[i];
-        }
-    }
-    if (m == 0) {
-        return LEAD_OK;
-    }
-    lead_sort(o, m, sizeof(entry *), time_cmp);
-
     lead_batch_clear(in->batch);
-    for (i = 0; i < m; i++) {
+    for (i = 0; i < in->n; i++) {
+        if (o[i]->kind != LEAD_LINE_READ || o[i]->state != PENDING) {
+            continue;
+        }
         p = lead_batch_reserve(in->batch, o[i]->len, &rc);
         if (p == NULL) {
             return lead_store_fail(in->s, rc, "out of memory");
         }
         memcpy(p, in->recs + o[i]->off, o[i]->len);
         lead_batch_took(in->batch, o[i]->len);
+        m++;
+    }
+    if (m == 0) {
+        return LEAD_OK;
     }
 
     if (grow((void **) &in->visits, &in->vcap, m, sizeof(lead_visit))
@@ -467,9 +484,11 @@ append_reads(lead_ingest *in, MDB_txn *txn, size_t *applied)
 
     /* their visitors' leads, to promote: reuse the visits' room */
     visitors = (uint8_t *) in->visits;
-    for (i = 0; i < m; i++) {
-        memcpy(visitors + nv++ * LEAD_ID_LEN,
-               in->recs + o[i]->off + EVENT_VISITOR_AT, LEAD_ID_LEN);
+    for (i = 0; i < in->n; i++) {
+        if (o[i]->kind == LEAD_LINE_READ && o[i]->state == PENDING) {
+            memcpy(visitors + nv++ * LEAD_ID_LEN,
+                   in->recs + o[i]->off + EVENT_VISITOR_AT, LEAD_ID_LEN);
+        }
     }
     lead_sort(visitors, nv, LEAD_ID_LEN, id_cmp);
     for (i = 0; rc == LEAD_OK && i < nv; i++) {
@@ -577,6 +596,20 @@ apply_identify(lead_ingest *in, MDB_txn *txn, const lead_line *l)
     if (l->name.len >= sizeof(form.name)) {
         return refuse(in, "%s", "a name too long");
     }
+    if (l->owner.len && !lead_owner_valid(l->owner.data, l->owner.len)) {
+        return refuse(in, "%s", "an owner is a line of text");
+    }
+    for (topic = l->topics.data, end = topic + l->topics.len; topic < end;
+         topic += tlen + 1)
+    {
+        tlen = (size_t) ((const char *) memchr(topic, ' ', end - topic)
+                         ? (const char *) memchr(topic, ' ', end - topic)
+                           - topic : end - topic);
+        if (tlen > LEAD_NAME_MAX) {
+            return refuse(in, "%s", "a topic too long");
+        }
+    }
+    in->writing = 1;
 
     key.mv_data = form.email;
     key.mv_size = form.email_len;
@@ -638,9 +671,6 @@ apply_identify(lead_ingest *in, MDB_txn *txn, const lead_line *l)
         for (tlen = 0; topic + tlen < end && topic[tlen] != ' '; tlen++) {
             /* a token */
         }
-        if (tlen > LEAD_NAME_MAX) {
-            return refuse(in, "%s", "a topic too long");
-        }
         rc = lead_store_put_lead_txn(s, txn, id, &form, topic, tlen, at, &c);
         created |= c;
         topic += tlen;
@@ -685,6 +715,9 @@ apply_status(lead_ingest *in, MDB_txn *txn, const lead_line *l)
         return refuse(in, "%s", "a status line moves a lead to mql, sal, "
                       "sql, won, lost or nurture");
     }
+    if (l->owner.len && !lead_owner_valid(l->owner.data, l->owner.len)) {
+        return refuse(in, "%s", "an owner is a line of text");
+    }
     rc = find_lead(in, txn, l, id);
     if (rc == LEAD_OK) {
         rc = lead_store_get_status_txn(s, txn, id, &from, &since);
@@ -715,8 +748,10 @@ apply_status(lead_ingest *in, MDB_txn *txn, const lead_line *l)
         rc = lead_deal_check(s, to, &deal);
     }
     if (rc == LEAD_OK) {
+        /* it refuses (a reason missing) before it writes */
         rc = lead_store_transition(s, txn, id, to, l->ev.time_ms, cause, who,
                                    reason);
+        in->writing = rc == LEAD_OK;
     }
     if (rc == LEAD_OK && (to == LEAD_STATUS_WON || to == LEAD_STATUS_LOST)) {
         rc = lead_outcome_put_txn(s, txn, id, &deal);
@@ -743,6 +778,7 @@ apply_forget(lead_ingest *in, MDB_txn *txn, const lead_line *l)
     memset(&erased, 0, sizeof(erased));
     rc = find_lead(in, txn, l, id);
     if (rc == LEAD_OK) {
+        in->writing = 1;
         rc = lead_store_forget_txn(in->s, txn, id, &erased);
     }
     return rc == LEAD_ENOTFOUND ? LEAD_OK : rc;
@@ -850,6 +886,7 @@ apply_signal(lead_ingest *in, MDB_txn *txn, const lead_line *l)
 
     memset(&ev, 0, sizeof(ev));
     ev.time_ms = l->ev.time_ms;
+    in->writing = 1;
     rc = signal_visitor(in, txn, l, id, ev.visitor);
     if (rc != LEAD_OK) {
         return rc;
@@ -918,46 +955,39 @@ apply_line(lead_ingest *in, MDB_txn *txn, const lead_line *l)
     }
 }
 
-/* The other kinds in time order, each in a transaction of its own. */
+/* The other kinds in time order, each whole or refused. */
 static int
 apply_lines(lead_ingest *in, MDB_txn *txn, uint64_t now_ms,
     lead_ingested *out, lead_refused_fn fn, void *arg)
 {
-    MDB_txn    *child;
     lead_line   line, *l = &line;
     entry     **o = in->order;
-    size_t      i, m = 0;
+    size_t      i;
     int         rc;
 
     for (i = 0; i < in->n; i++) {
-        if (in->e[i].kind != LEAD_LINE_READ && in->e[i].state == PENDING) {
-            o[m++] = &in->e[i];
+        if (o[i]->kind == LEAD_LINE_READ || o[i]->state != PENDING) {
+            continue;
         }
-    }
-    lead_sort(o, m, sizeof(entry *), time_cmp);
-
-    for (i = 0; i < m; i++) {
         kept_line(in, o[i]->off, l);
-        rc = mdb_txn_begin(in->s->env, txn, 0, &child);
-        if (rc != 0) {
-            return lead_store_mdb_fail(in->s, rc, "mdb_txn_begin");
-        }
         in->why[0] = '\0';
-        rc = apply_line(in, child, l);
+        in->writing = 0;
+        rc = apply_line(in, txn, l);
         if (rc == LEAD_OK) {
-            rc = put_id(in, child, o[i], now_ms, 0);
-        }
-        if (rc == LEAD_OK) {
-            rc = mdb_txn_commit(child);
-            if (rc != 0) {
-                return lead_store_mdb_fail(in->s, rc, "mdb_txn_commit");
+            rc = put_id(in, txn, o[i], now_ms);
+            if (rc != LEAD_OK) {
+                return rc;
             }
             out->applied++;
             continue;
         }
-        mdb_txn_abort(child);
-        if (rc != LEAD_EINVAL && rc != LEAD_ENOTFOUND) {
-            return rc;
+        if ((rc != LEAD_EINVAL && rc != LEAD_ENOTFOUND) || in->writing) {
+            /* not a refusal, or one too late: the batch fails whole */
+            return rc == LEAD_EINVAL || rc == LEAD_ENOTFOUND
+                   ? lead_store_fail(in->s, LEAD_ESTORE, "line %u failed "
+                                     "as it applied: %s", o[i]->index,
+                                     in->why[0] ? in->why : in->s->err)
+                   : rc;
         }
         if (in->why[0] == '\0') {
             snprintf(in->why, sizeof(in->why), "%s",

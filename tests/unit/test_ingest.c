@@ -407,7 +407,8 @@ test_ingest_refused(void **state)
     world_open(&w);
     identify_line(&w, "b1-i", 'v', "ann@example.com", "Ann", 0);
     status_line(&w, "crm-1-s", "ann@example.com", LEAD_STATUS_WON, HOUR);
-    status_line(&w, "crm-2-s", "nobody@example.com", LEAD_STATUS_MQL, HOUR);
+    status_line(&w, "crm-2-s", "nobody@example.com", LEAD_STATUS_MQL,
+                HOUR + 1);
     status_line(&w, "crm-3-s", "ann@example.com", LEAD_STATUS_LOST,
                 2 * HOUR);
     read_line(&w, "a1-r", 'v', "/a", 3 * HOUR);
@@ -477,8 +478,8 @@ test_ingest_signals(void **state)
     identify_line(&w, "b2-i", 0, "bob@example.com", "Bob", 0);
     signal_line(&w, "w1-g", "ann@example.com", "webinar", HOUR);
     signal_line(&w, "w2-g", "bob@example.com", "clicked", HOUR);
-    signal_line(&w, "w3-g", "ann@example.com", "podcast", HOUR);
-    signal_line(&w, "w4-g", "carl@example.com", "webinar", HOUR);
+    signal_line(&w, "w3-g", "ann@example.com", "podcast", HOUR + 1);
+    signal_line(&w, "w4-g", "carl@example.com", "webinar", HOUR + 2);
     got = ingest_all(&w);
     assert_int_equal(got.applied, 4);
     assert_int_equal(got.refused, 2);
