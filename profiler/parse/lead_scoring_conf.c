@@ -564,7 +564,7 @@ conf_signal(conf *cf, const word *w, int n)
 const lead_signal_rule *
 lead_rules_signal(const lead_rules *r, const char *name, size_t len)
 {
-    const lead_scoring  *sc = lead_rules_scoring(r);
+    const lead_scoring  *sc = &r->scoring;      /* lead_rules.c calls us */
     unsigned             i;
 
     for (i = 0; i < sc->nsignals; i++) {
