@@ -312,6 +312,25 @@ key_cmp(const void *x, const void *y)
     return d ? d : (a->index > b->index) - (a->index < b->index);
 }
 
+/*
+ * The order the other kinds apply in: by time, and in one millisecond an
+ * identify first (a lead sales add and move at once), a forget last.
+ */
+static int
+apply_cmp(const void *x, const void *y)
+{
+    static const int  rank[LEAD_LINE_NKINDS] = { 0, 0, 1, 3, 2 };
+    const entry      *a = *(entry *const *) x, *b = *(entry *const *) y;
+
+    if (a->time_ms != b->time_ms) {
+        return (a->time_ms > b->time_ms) - (a->time_ms < b->time_ms);
+    }
+    if (rank[a->kind] != rank[b->kind]) {
+        return rank[a->kind] - rank[b->kind];
+    }
+    return key_cmp(x, y);
+}
+
 static int
 id_cmp(const void *a, const void *b)
 {
@@ -501,13 +520,17 @@ apply_lines(lead_ingest *in, MDB_txn *txn, uint64_t now_ms,
 {
     lead_line   line, *l = &line;
     entry     **o = in->order;
-    size_t      i;
+    size_t      i, m = 0;
     int         rc;
 
     for (i = 0; i < in->n; i++) {
-        if (o[i]->kind == LEAD_LINE_READ || o[i]->state != PENDING) {
-            continue;
+        if (o[i]->kind != LEAD_LINE_READ && o[i]->state == PENDING) {
+            o[m++] = o[i];
         }
+    }
+    lead_sort(o, m, sizeof(entry *), apply_cmp);
+
+    for (i = 0; i < m; i++) {
         kept_line(in, o[i]->off, l);
         in->apply.visit = in->visits;
         rc = lead_ingest_line_txn(&in->apply, txn, l);

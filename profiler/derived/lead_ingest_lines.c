@@ -230,7 +230,8 @@ apply_identify(lead_ingest_apply *in, MDB_txn *txn, const lead_line *l)
         topic += tlen;
     } while (rc == LEAD_OK && topic < end);
 
-    if (rc == LEAD_OK && created) {
+    if (rc == LEAD_OK && created && !l->sales) {
+        /* a lead sales added enters at sal, by its status line */
         rc = lead_store_transition(s, txn, id, LEAD_STATUS_IDENTIFIED, t,
                                    "filled the form", "", "");
     }
@@ -275,7 +276,7 @@ apply_status(lead_ingest_apply *in, MDB_txn *txn, const lead_line *l)
     rc = find_lead(in, txn, l, id);
     if (rc == LEAD_OK) {
         rc = lead_store_get_status_txn(s, txn, id, &from, &since);
-        from = rc == LEAD_ENOTFOUND ? LEAD_STATUS_IDENTIFIED : from;
+        from = rc == LEAD_ENOTFOUND ? LEAD_STATUS_ANONYMOUS : from;
         rc = rc == LEAD_ENOTFOUND ? LEAD_OK : rc;
     }
     if (rc != LEAD_OK) {

@@ -681,6 +681,35 @@ test_ingest_older_store(void **state)
     world_close(&w);
 }
 
+/* A lead sales added: its identify, then sal as sales put it. */
+static void
+test_ingest_sales_lead(void **state)
+{
+    world          w;
+    lead_ingested  got;
+    lead_line     *l;
+    char          *json;
+
+    (void) state;
+    world_open(&w);
+    identify_line(&w, "s1-i", 0, "cfo@example.com", "Cee", 0)->sales = 1;
+    l = status_line(&w, "s1-s", "cfo@example.com", LEAD_STATUS_SAL, 0);
+    l->cause = str("added by sales");
+    l->who = str("bob");
+    got = ingest_all(&w);
+    assert_int_equal(got.applied, 2);
+    assert_int_equal(got.refused, 0);
+    json = report(&w, LEAD_REPORT_LEAD, "cfo@example.com");
+    if (strstr(json, "\"status\":\"sal\"") == NULL
+        || strstr(json, "\"owner\":\"bob\"") == NULL
+        || strstr(json, "\"source\":\"sales\"") == NULL)
+    {
+        fail_msg("%s", json);
+    }
+    free(json);
+    world_close(&w);
+}
+
 int
 main(void)
 {
@@ -696,6 +725,7 @@ main(void)
         cmocka_unit_test(test_ingest_late_reads),
         cmocka_unit_test(test_ingest_nodes_merge),
         cmocka_unit_test(test_ingest_older_store),
+        cmocka_unit_test(test_ingest_sales_lead),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
