@@ -2,17 +2,19 @@
  * Ingest: lines from any number of nodes applied to one store, each id
  * once ("ingested"), a batch of them in one write transaction.
  *
- * "ingested"  first 16 bytes of SHA-256(id) -> applied at (ms, u64)
+ * "ingested"  line's time (ms, BE) + first 16 bytes of SHA-256(id)
+ *             -> applied at (ms, u64)
  *
  * Reads become events of the log, sorted by time so that they append;
  * the other kinds are applied in time order.  Each of those decides to
  * refuse (a move not allowed, an unknown lead or signal) before it writes
- * anything, so a refused line leaves nothing behind and the rest of the
- * batch still applies; a refusal after a write would fail the batch,
- * never leave a line half-applied.  (A nested transaction per line would
- * say the same and cost 40 times as much: LMDB copies every page it
- * touches.)  A refused line's id is not kept: fed again once what it
- * needed is there (the lead's identify), it applies.
+ * anything (lead_ingest_lines.c), so a refused line leaves nothing
+ * behind and the rest of the batch still applies; a refusal after a write
+ * would fail the batch, never leave a line half-applied.  (A nested
+ * transaction per line would say the same and cost 2.5 times as much:
+ * LMDB copies every page a child touches.)  A refused line's id is not
+ * kept: fed again once what it needed is there (its lead's identify), it
+ * applies.
  */
 
 #define _POSIX_C_SOURCE 200809L
