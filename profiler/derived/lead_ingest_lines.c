@@ -138,6 +138,7 @@ apply_identify(lead_ingest_apply *in, MDB_txn *txn, const lead_line *l)
     uint8_t       id[LEAD_ID_LEN];
     uint64_t      t = l->ev.time_ms, at = t;
     const char   *topic, *end;
+    char          who[LEAD_WHO_MAX + 1];
     size_t        tlen;
     int           rc, n, created = 0, newer = 1, c;
 
@@ -231,9 +232,15 @@ apply_identify(lead_ingest_apply *in, MDB_txn *txn, const lead_line *l)
     } while (rc == LEAD_OK && topic < end);
 
     if (rc == LEAD_OK && created && !l->sales) {
-        /* a lead sales added enters at sal, by its status line */
         rc = lead_store_transition(s, txn, id, LEAD_STATUS_IDENTIFIED, t,
                                    "filled the form", "", "");
+
+    } else if (rc == LEAD_OK && created) {
+        /* a lead sales added enters at sal, as lead_store_add_lead has it:
+           the identify line carries its first change (lead_export.c) */
+        cstr(who, sizeof(who), l->owner);
+        rc = lead_store_transition(s, txn, id, LEAD_STATUS_SAL, t,
+                                   LEAD_CAUSE_ADDED, who, "");
     }
     if (rc == LEAD_OK && l->sales) {
         rc = lead_store_mark_sales_txn(s, txn, id);

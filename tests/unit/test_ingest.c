@@ -681,7 +681,7 @@ test_ingest_older_store(void **state)
     world_close(&w);
 }
 
-/* A lead sales added: its identify, then sal as sales put it. */
+/* A lead sales added: its identify says so, and it enters at sal. */
 static void
 test_ingest_sales_lead(void **state)
 {
@@ -692,13 +692,14 @@ test_ingest_sales_lead(void **state)
 
     (void) state;
     world_open(&w);
-    identify_line(&w, "s1-i", 0, "cfo@example.com", "Cee", 0)->sales = 1;
-    l = status_line(&w, "s1-s", "cfo@example.com", LEAD_STATUS_SAL, 0);
-    l->cause = str("added by sales");
-    l->who = str("bob");
+    l = identify_line(&w, "s1-i", 0, "cfo@example.com", "Cee", 0);
+    l->sales = 1;
+    l->owner = str("bob");
+    status_line(&w, "s1-s", "cfo@example.com", LEAD_STATUS_SAL, 0);
     got = ingest_all(&w);
-    assert_int_equal(got.applied, 2);
-    assert_int_equal(got.refused, 0);
+    assert_int_equal(got.applied, 1);
+    assert_int_equal(got.refused, 1);
+    assert_string_equal(w.why[0], "a lead cannot go from sal to sal");
     json = report(&w, LEAD_REPORT_LEAD, "cfo@example.com");
     if (strstr(json, "\"status\":\"sal\"") == NULL
         || strstr(json, "\"owner\":\"bob\"") == NULL
