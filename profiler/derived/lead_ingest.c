@@ -67,6 +67,7 @@ struct lead_ingest {
     lead_batch          *batch;             /* reads sorted, at commit */
     lead_visit          *visits;
     const uint8_t      **set;               /* a batch's visitors, once */
+    uint64_t             seed;              /* the set's hash key */
     size_t               vcap, ocap, scap;
     uint8_t             *leads;             /* touched: to promote */
     size_t               nleads, leads_cap;
@@ -98,6 +99,7 @@ int
 lead_ingest_new(lead_ingest **out, lead_store *s, const lead_rules *r)
 {
     lead_ingest  *in;
+    uint8_t       seed[LEAD_ID_LEN];
 
     *out = NULL;
     in = calloc(1, sizeof(*in));
@@ -115,6 +117,9 @@ lead_ingest_new(lead_ingest **out, lead_store *s, const lead_rules *r)
     {
         lead_ingest_free(in);
         return LEAD_ENOMEM;
+    }
+    if (lead_visitor_new(seed) == LEAD_OK) {      /* 16 random bytes */
+        memcpy(&in->seed, seed, sizeof(in->seed));
     }
     in->apply.s = s;
     in->apply.r = r;
@@ -438,9 +443,9 @@ append_reads(lead_ingest *in, MDB_txn *txn, size_t *applied)
     entry         **o = in->order;
     uint8_t        *p;
     const uint8_t  *v;
-    uint64_t        h;
+    uint64_t        h, h2;
     size_t          i, j, k, m = 0, pos = 0, stored = 0, skipped = 0,
-                    links, size;
+                    links, size, probes;
     int             rc = LEAD_OK;
 
     lead_batch_clear(in->batch);
@@ -488,16 +493,25 @@ append_reads(lead_ingest *in, MDB_txn *txn, size_t *applied)
         }
         v = in->recs + o[i]->off + EVENT_VISITOR_AT;
         memcpy(&h, v, sizeof(h));
-        for (j = (size_t) (h * 0x9e3779b97f4a7c15ULL >> 20) & (size - 1);
-             in->set[j] && memcmp(in->set[j], v, LEAD_ID_LEN) != 0;
-             j = (j + 1) & (size - 1))
+        memcpy(&h2, v + 8, sizeof(h2));
+        /* both halves, keyed: ids that differ in one half, or chosen to
+           collide, do not chain; a long chain just costs a lookup more */
+        h = (h ^ in->seed) * 0x9e3779b97f4a7c15ULL
+            ^ (h2 + in->seed) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 29;
+        for (j = (size_t) h & (size - 1), probes = 0;
+             in->set[j] && probes < 64
+             && memcmp(in->set[j], v, LEAD_ID_LEN) != 0;
+             j = (j + 1) & (size - 1), probes++)
         {
             /* linear probing */
         }
-        if (in->set[j]) {
-            continue;
+        if (in->set[j] && probes < 64) {
+            continue;               /* seen in this batch */
         }
-        in->set[j] = v;
+        if (in->set[j] == NULL) {
+            in->set[j] = v;
+        }
 
         key.mv_data = (void *) v;
         key.mv_size = LEAD_ID_LEN;
