@@ -330,13 +330,24 @@ clean(const char *s, size_t len)
     return 1;
 }
 
+/*
+ * s as JSON or as a CSV field.  A value that looks as lead_buf_csv's
+ * guard against formulas does ("'=...", "''=...") gets one more
+ * apostrophe, as the reader (lead_line_csv.c) takes one off.
+ */
 static void
 put_text(lead_buf *out, const char *s, size_t len, int csv)
 {
     lead_buf  fixed;
     size_t    i, n;
+    int       guarded;
 
-    if (clean(s, len)) {
+    for (i = 0; csv && i < len && s[i] == '\''; i++) {
+        /* void */
+    }
+    guarded = i > 0 && i < len && memchr("=+-@\t\r", s[i], 6) != NULL;
+
+    if (clean(s, len) && !guarded) {
         if (csv) {
             lead_buf_csv(out, s, len);
         } else {
@@ -346,6 +357,9 @@ put_text(lead_buf *out, const char *s, size_t len, int csv)
     }
 
     memset(&fixed, 0, sizeof(fixed));
+    if (guarded) {
+        lead_buf_put(&fixed, "'", 1);
+    }
     for (i = 0; i < len; i += n) {
         n = (unsigned char) s[i] < 0x80
             ? 1 : lead_utf8_len((const unsigned char *) s + i, len - i);

@@ -42,10 +42,6 @@ read_record(lead_line_parser *p, const char *text, size_t len)
     int     i, rc, blank;
     size_t  n;
 
-    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
-        text += 3;              /* a spreadsheet's byte order mark */
-        len -= 3;
-    }
     p->row.p = text;
     p->row.end = text + len;
     p->row.line = 1;
@@ -98,6 +94,11 @@ lead_line_csv_columns(lead_line_parser *p, const char *header, size_t len,
     p->ncols = 0;
     if (errlen) {
         err[0] = '\0';
+    }
+
+    if (len >= 3 && memcmp(header, "\xef\xbb\xbf", 3) == 0) {
+        header += 3;            /* a spreadsheet's byte order mark */
+        len -= 3;
     }
 
     rc = read_record(p, header, len);
@@ -209,6 +210,7 @@ lead_line_parse_csv(lead_line_parser *p, const char *row, size_t len,
     int         i, col[LEAD_LINE_NFIELDS], rc;
     unsigned    given[LEAD_LINE_NFIELDS];
     char       *cell;
+    size_t      n;
 
     memset(l, 0, sizeof(*l));
     json_decref(p->doc);
@@ -262,9 +264,11 @@ lead_line_parse_csv(lead_line_parser *p, const char *row, size_t len,
         v.type = V_TEXT;
         v.s = cell;
         v.len = p->row.len[col[*f]];
-        /* lead_buf_csv's guard against formulas, taken off again */
-        if (v.len >= 2 && cell[0] == '\'' && memchr("=+-@\t\r", cell[1], 6))
-        {
+        /* lead_buf_csv's guard against formulas ("'=", "''=") taken off */
+        for (n = 0; n < v.len && cell[n] == '\''; n++) {
+            /* void */
+        }
+        if (n > 0 && n < v.len && memchr("=+-@\t\r", cell[n], 6) != NULL) {
             v.s++;
             v.len--;
         }
