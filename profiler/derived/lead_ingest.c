@@ -583,11 +583,16 @@ apply_lines(lead_ingest *in, MDB_txn *txn, uint64_t now_ms,
     return LEAD_OK;
 }
 
-/* The leads the batch touched promoted as at an edge, each once. */
+/*
+ * The leads the batch touched promoted as at an edge, each once, as of its
+ * latest line or the newest event stored, whichever is later: what the
+ * store holds decides, not the order lines came in.
+ */
 static int
 promote(lead_ingest *in, MDB_txn *txn, uint64_t now_ms)
 {
     lead_score  *score;
+    uint8_t      last[16];
     char         cause[LEAD_CAUSE_MAX];
     size_t       i;
     int          rc = LEAD_OK, promoted;
@@ -595,6 +600,13 @@ promote(lead_ingest *in, MDB_txn *txn, uint64_t now_ms)
     if (in->r == NULL || in->nleads == 0) {
         return LEAD_OK;
     }
+    rc = lead_store_log_last(in->s, txn, last);
+    if (rc == LEAD_OK && lead_get_be64(last) > now_ms) {
+        now_ms = lead_get_be64(last);
+    } else if (rc != LEAD_OK && rc != LEAD_ENOTFOUND) {
+        return rc;
+    }
+    rc = LEAD_OK;
     score = malloc(sizeof(lead_score));
     if (score == NULL) {
         return lead_store_fail(in->s, LEAD_ENOMEM, "out of memory");

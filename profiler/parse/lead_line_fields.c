@@ -165,10 +165,13 @@ is_text(lead_line_parser *p, int f, const line_value *v)
     return LEAD_OK;
 }
 
-/* Text of at most max bytes: UTF-8 without a control (nor NUL). */
+/*
+ * Text of at most max bytes: UTF-8 without NUL, and without a control
+ * unless controls (a path: an edge records whatever nginx decoded).
+ */
 static int
-text(lead_line_parser *p, int f, const line_value *v, size_t max,
-    lead_str *out)
+some_text(lead_line_parser *p, int f, const line_value *v, size_t max,
+    int controls, lead_str *out)
 {
     size_t    i, n;
     uint32_t  cp;
@@ -185,7 +188,7 @@ text(lead_line_parser *p, int f, const line_value *v, size_t max,
         if (n == 0) {
             return lead_line_bad(p, "\"%s\" is not UTF-8", field_names[f]);
         }
-        if (lead_char_control(cp)) {
+        if (cp == 0 || (!controls && lead_char_control(cp))) {
             return lead_line_bad(p, "\"%s\" holds a control character "
                                  "(U+%04X)", field_names[f], (unsigned) cp);
         }
@@ -193,6 +196,13 @@ text(lead_line_parser *p, int f, const line_value *v, size_t max,
     out->data = v->s;
     out->len = v->len;
     return LEAD_OK;
+}
+
+static int
+text(lead_line_parser *p, int f, const line_value *v, size_t max,
+    lead_str *out)
+{
+    return some_text(p, f, v, max, 0, out);
 }
 
 /* A decimal integer: digits, an optional '-' first. */
@@ -605,7 +615,7 @@ lead_line_set_field(lead_line_parser *p, lead_line *l, int f,
     case F(VISITOR):
         return hex_id(p, f, v, ev->visitor);
     case F(PATH):
-        if (text(p, f, v, LEAD_PATH_MAX, &ev->path) != LEAD_OK) {
+        if (some_text(p, f, v, LEAD_PATH_MAX, 1, &ev->path) != LEAD_OK) {
             return LEAD_EINVAL;
         }
         if (v->s[0] != '/') {

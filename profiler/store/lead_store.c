@@ -82,27 +82,17 @@ lead_store_match_owner(const char *dir)
 static int
 start_index(lead_store *s, MDB_txn *txn)
 {
-    MDB_cursor  *cur;
-    MDB_val      key, val;
-    uint8_t      last[16];
-    int          rc, all;
+    uint8_t  last[16];
+    int      rc, all;
 
     rc = lead_store_indexed(s, txn, last, &all);
     if (rc != LEAD_OK || !all) {
         return rc;
     }
 
-    rc = mdb_cursor_open(txn, s->events, &cur);
-    if (rc != 0) {
-        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
-    }
-    rc = mdb_cursor_get(cur, &key, &val, MDB_LAST);
-    if (rc == 0 && key.mv_size == 16) {
-        memcpy(last, key.mv_data, 16);
-    }
-    mdb_cursor_close(cur);
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        return lead_store_mdb_fail(s, rc, "reading the last event");
+    rc = lead_store_log_last(s, txn, last);
+    if (rc != LEAD_OK && rc != LEAD_ENOTFOUND) {
+        return rc;
     }
     return lead_store_set_indexed(s, txn, last);
 }

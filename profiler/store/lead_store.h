@@ -157,6 +157,9 @@ int lead_store_indexed(lead_store *s, MDB_txn *txn, uint8_t key[16],
 int lead_store_set_indexed(lead_store *s, MDB_txn *txn,
     const uint8_t key[16]);
 
+/* The newest event's key (time, seq), or LEAD_ENOTFOUND in an empty log. */
+int lead_store_log_last(lead_store *s, MDB_txn *txn, uint8_t key[16]);
+
 /*
  * A cursor on the first event past the indexes (the log's tail), with its
  * key and val; LEAD_ENOTFOUND, and no cursor, when there is none.
