@@ -31,6 +31,11 @@ typedef int (*lead_scored_fn)(void *arg, const lead_person *p,
 int lead_store_score_leads(lead_store *s, const lead_scoring *sc,
     uint64_t now_ms, lead_scored_fn fn, void *arg);
 
+/* LEAD_EINVAL, why in the store's message, for a deal that cannot close
+   so (lead_store_close_deal's checks): only won or lost, an amount won in
+   range and none lost, a currency of three capitals. */
+int lead_deal_check(lead_store *s, int to, const lead_outcome *o);
+
 /* 1 when a lead may go from one status to the other. */
 int lead_status_allowed(int from, int to);
 
@@ -219,6 +224,11 @@ int lead_owner_valid(const char *name, size_t len);
 /* The lead's owner, "" when none; points into the transaction. */
 int lead_store_owner_txn(lead_store *s, MDB_txn *txn,
     const uint8_t *lead_id, lead_str *owner);
+
+/* lead_lifecycle.c: a person erased (lead_store_forget) inside a write
+   transaction; out counts what went (leads 1 more). */
+int lead_store_forget_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
+    lead_erased *out);
 
 /* lead_sla.c: the lead's rows gone (forget; before its status goes). */
 int lead_sla_forget_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id);

@@ -131,6 +131,20 @@ typedef struct lead_group_rule {
     int32_t      points;
 } lead_group_rule;
 
+/* scoring.conf's signal: an event the web server never sees (a webinar
+   attended, a call logged), ingested as a "signal" line, scored as a
+   read of its points and topic. */
+#define LEAD_SIGNALS_MAX  32
+typedef struct lead_signal_rule {
+    const char  *name;
+    int32_t      points;
+    const char  *topic;       /* "" when none */
+} lead_signal_rule;
+
+/* The signal of that name, or NULL. */
+const lead_signal_rule *lead_rules_signal(const lead_rules *r,
+    const char *name, size_t len);
+
 /* scoring.conf's country: profile points for where a lead reads from */
 typedef struct lead_country_rule {
     char         codes[64][3];
@@ -171,6 +185,8 @@ struct lead_scoring {
     struct lead_country_rule *countries;
     unsigned                  ncountries;
     size_t                    nfreemail;
+    struct lead_signal_rule  *signals;
+    unsigned                  nsignals;
 };
 
 
