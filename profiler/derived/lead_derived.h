@@ -7,6 +7,7 @@
 #define LEAD_DERIVED_H
 
 #include "lead_store.h"
+#include "lead_line.h"
 
 typedef int (*lead_device_fn)(void *arg, const uint8_t visitor[LEAD_ID_LEN],
     uint64_t since_ms);
@@ -287,5 +288,26 @@ int lead_store_outcome_txn(lead_store *s, MDB_txn *txn,
     const uint8_t *lead_id, lead_outcome *o);
 int lead_outcome_forget_txn(lead_store *s, MDB_txn *txn,
     const uint8_t *lead_id);
+
+/*
+ * Ingest's lines other than reads (lead_ingest_lines.c), each applied in
+ * the batch's transaction.  LEAD_EINVAL or LEAD_ENOTFOUND: refused, why
+ * in why, writing 0 when nothing was written (else the batch must fail);
+ * touched: lead is the lead it changed, to promote.
+ */
+typedef struct {
+    lead_store        *s;
+    const lead_rules  *r;
+    lead_batch        *batch;          /* room for a signal's event */
+    lead_visit        *visit;          /* and its visit */
+    uint8_t            lead[LEAD_ID_LEN];
+    int                touched, writing;
+    char               why[256];
+} lead_ingest_apply;
+
+int lead_ingest_line_txn(lead_ingest_apply *a, MDB_txn *txn,
+    const lead_line *l);
+/* An edge's id "<32 hex>-<kind>" as the event's 16 bytes: 1, or 0. */
+int lead_ingest_event_id(lead_str id, char kind, uint8_t out[LEAD_ID_LEN]);
 
 #endif /* LEAD_DERIVED_H */

@@ -187,6 +187,8 @@ typedef struct lead_signal_rule {
     const char  *name;
     int32_t      points;
     const char  *topic;       /* "" when none */
+    uint64_t     asset_id;    /* its events': an asset's id of "signal:NAME" */
+    const char  *path;        /* "signal:NAME", as the catalogue shows it */
 } lead_signal_rule;
 
 /* The signal of that name, or NULL. */

@@ -501,8 +501,9 @@ conf_signal(conf *cf, const word *w, int n)
     lead_rules         *r = ps->rules;
     lead_scoring       *sc = cf->sc;
     lead_signal_rule   *grown, *sig;
+    const char         *p;
     unsigned            i;
-    char                b[80];
+    char                b[80], path[8 + LEAD_NAME_MAX];
 
     if (!lead_rules_valid_name(w[1].s, w[1].len)) {
         return lead_rules_fail(ps, "invalid signal name \"%s\" (one word of "
@@ -543,9 +544,18 @@ conf_signal(conf *cf, const word *w, int n)
     sig->name = lead_rules_strndup(r, w[1].s, w[1].len);
     sig->topic = lead_rules_strndup(r, n == 4 ? w[3].s : "",
                                     n == 4 ? w[3].len : 0);
-    if (sig->name == NULL || sig->topic == NULL) {
+    snprintf(path, sizeof(path), "signal:%.*s", (int) w[1].len, w[1].s);
+    sig->path = lead_rules_strndup(r, path, strlen(path));
+    if (sig->name == NULL || sig->topic == NULL || sig->path == NULL) {
         return lead_rules_nomem(ps);
     }
+    /* FNV-1a, as an asset's id is of its path: "signal:" keeps them apart */
+    sig->asset_id = 0xcbf29ce484222325ULL;
+    for (p = sig->path; *p; p++) {
+        sig->asset_id ^= (unsigned char) *p;
+        sig->asset_id *= 0x100000001b3ULL;
+    }
+    sig->asset_id += sig->asset_id == 0;
     sc->signals = grown;
     sc->nsignals++;
     return LEAD_OK;
@@ -554,7 +564,7 @@ conf_signal(conf *cf, const word *w, int n)
 const lead_signal_rule *
 lead_rules_signal(const lead_rules *r, const char *name, size_t len)
 {
-    const lead_scoring  *sc = lead_rules_scoring(r);
+    const lead_scoring  *sc = &r->scoring;      /* lead_rules.c calls us */
     unsigned             i;
 
     for (i = 0; i < sc->nsignals; i++) {

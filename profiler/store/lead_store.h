@@ -184,6 +184,9 @@ int lead_store_get_visitor(lead_store *s, const uint8_t id[LEAD_ID_LEN],
     lead_visitor *v);
 
 
+/* One asset into the catalogue (a signal's, as ingest first meets it). */
+int lead_store_put_asset_txn(lead_store *s, MDB_txn *txn, const lead_asset *a);
+
 typedef int (*lead_asset_fn)(void *arg, const lead_asset *a);
 int lead_store_each_asset(lead_store *s, lead_asset_fn fn, void *arg);
 
