@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "lead.h"
+#include "lead_line.h"
 
 #define EXIT_USAGE 2
 
@@ -106,5 +107,21 @@ int cmd_check(ctl *c, lead_store *s);
 int cmd_calibration(ctl *c, lead_store *s);
 int cmd_export(ctl *c, lead_store *s);       /* leadctl_lines.c */
 int cmd_ingest(ctl *c, lead_store *s);
+
+/*
+ * Lines parsed on threads (leadctl_parse.c), each handed back to fn in
+ * the order given: rc LEAD_OK and the line (its strings valid until fn
+ * returns), LEAD_ENOTFOUND for a blank one, LEAD_EINVAL and why.  A line
+ * longer than LEAD_LINE_MAX is given with its length only.  fn returns
+ * non-zero to stop: _line and _finish return it.
+ */
+typedef int (*parsed_fn)(void *arg, const char *file, uint64_t lineno,
+    int rc, const lead_line *line, const char *why);
+typedef struct parse_pool parse_pool;
+parse_pool *parse_pool_new(unsigned threads, parsed_fn fn, void *arg);
+int parse_pool_line(parse_pool *pool, const char *file, uint64_t lineno,
+    const char *text, size_t len);
+int parse_pool_finish(parse_pool *pool);
+void parse_pool_free(parse_pool *pool);
 
 #endif /* LEADCTL_H */

@@ -142,6 +142,7 @@ typedef struct {
     uint64_t          *lines;
     size_t             unconfirmed; /* lines read since the last OK */
     lead_buf           rec;         /* a CSV record over several lines */
+    parse_pool        *pool;        /* JSON parsed on threads, or NULL */
 
     uint64_t           read, malformed, blank;
     lead_ingested      total;
@@ -262,6 +263,10 @@ line(ingest_run *r, char *text, size_t len)
     int        rc;
 
     r->lineno++;
+    if (r->pool) {
+        return parse_pool_line(r->pool, r->file, r->lineno, text, len)
+               ? -1 : 0;
+    }
     if (len && text[len - 1] == '\r') {
         len--;
     }
@@ -390,7 +395,14 @@ ingest_fd(ingest_run *r, int fd, char *buf)
 
     for ( ;; ) {
         while ((nl = memchr(buf + start, '\n', end - start)) != NULL) {
-            if (skipping) {
+            if (skipping && r->pool) {
+                skipping = 0;
+                if (parse_pool_line(r->pool, r->file, ++r->lineno, NULL,
+                                    LEAD_LINE_MAX + 1) != 0)
+                {
+                    return -1;
+                }
+            } else if (skipping) {
                 skipping = 0;
                 r->lineno++;
                 r->read++;
@@ -440,7 +452,13 @@ ingest_fd(ingest_run *r, int fd, char *buf)
     }
 
     /* the last line, without its newline */
-    if (skipping) {
+    if (skipping && r->pool) {
+        if (parse_pool_line(r->pool, r->file, ++r->lineno, NULL,
+                            LEAD_LINE_MAX + 1) != 0)
+        {
+            return -1;
+        }
+    } else if (skipping) {
         r->lineno++;
         r->read++;
         r->unconfirmed += r->confirm;
@@ -457,6 +475,27 @@ ingest_fd(ingest_run *r, int fd, char *buf)
         malformed(r, "a quoted field not closed at the end");
     }
     return 0;
+}
+
+/* A line parsed on a thread, back in its place. */
+static int
+parsed(void *arg, const char *file, uint64_t lineno, int rc,
+    const lead_line *l, const char *why)
+{
+    ingest_run  *r = arg;
+
+    r->file = file;
+    r->lineno = lineno;
+    if (rc == LEAD_ENOTFOUND) {
+        r->blank++;
+        return 0;
+    }
+    r->read++;
+    if (rc != LEAD_OK) {
+        malformed(r, why);
+        return 0;
+    }
+    return add(r, l);
 }
 
 static void
@@ -484,6 +523,7 @@ cmd_ingest(ctl *c, lead_store *s)
     const char  *stdin_only[] = { "-" };
     const char **files;
     size_t       nfiles, i;
+    long         ncpu;
     int          rc = 0, fd;
 
     memset(&r, 0, sizeof(r));
@@ -543,6 +583,12 @@ cmd_ingest(ctl *c, lead_store *s)
         goto done;
     }
 
+    /* JSON from files: parsing is most of the work, on every core */
+    ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (!r.csv && !r.confirm && ncpu > 1) {
+        r.pool = parse_pool_new((unsigned) ncpu, parsed, &r);
+    }
+
     /* omprog waits for this before it sends the first line */
     if (r.confirm && confirm("OK", 1) != 0) {
         rc = 1;
@@ -572,6 +618,9 @@ cmd_ingest(ctl *c, lead_store *s)
         }
     }
 
+    if (rc == 0 && r.pool && parse_pool_finish(r.pool) != 0) {
+        rc = -1;
+    }
     if (rc == 0) {
         rc = commit(&r);
     }
@@ -583,6 +632,7 @@ cmd_ingest(ctl *c, lead_store *s)
     }
 
 done:
+    parse_pool_free(r.pool);
     lead_ingest_free(r.in);
     lead_line_parser_free(r.parser);
     lead_rules_free(rules);
