@@ -181,7 +181,7 @@ static int
 commit(ingest_run *r)
 {
     lead_ingested  done;
-    int            rc;
+    int            rc, more;
 
     if (lead_ingest_pending(r->in) > 0) {
         memset(&done, 0, sizeof(done));
@@ -194,6 +194,18 @@ commit(ingest_run *r)
         r->total.applied += done.applied;
         r->total.duplicates += done.duplicates;
         r->total.refused += done.refused;
+
+        /* the reads into the visitors' indexes, as nginx's flush does:
+           a lead is scored from them, not from a scan of the log's tail */
+        do {
+            rc = lead_store_fold(r->s, NULL, UINT64_MAX, 1000, NULL, NULL,
+                                 &more);
+        } while (rc == LEAD_OK && more);
+        if (rc != LEAD_OK) {
+            fprintf(stderr, "leadctl: ingest: %s\n", lead_store_errmsg(r->s));
+            r->failed = 1;
+            return -1;
+        }
     }
 
     if (r->confirm && r->unconfirmed && !r->in_mark) {
