@@ -573,7 +573,7 @@ static const command  commands[] = {
       "        [--map FIELD=COLUMN,...] [--batch N] [--rules DIR]\n"
       "        [--now TIME] [--json]\n\n"
       "Reads event lines (standard input when no FILE) in any order from\n"
-      "any number of nodes into the store, N lines a transaction (65536):\n"
+      "any number of nodes into the store, N lines a transaction (1024):\n"
       "a line whose id the store has seen changes nothing.  A malformed\n"
       "line is counted, the first 10 told as FILE:LINE: why, and skipped;\n"
       "a move the store does not allow is refused, and told.  A summary\n"

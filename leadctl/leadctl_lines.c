@@ -21,7 +21,7 @@
 
 #define EXPORT_FLUSH   (1 << 16)      /* bytes of lines written at once */
 #define INGEST_READ    (1 << 20)      /* bytes read at once */
-#define INGEST_BATCH   65536          /* lines a transaction by default */
+#define INGEST_BATCH   1024           /* lines a transaction by default */
 #define INGEST_TOLD    10             /* malformed lines reported */
 
 #define LEAD_LINE_MAX_STR(n)  #n
