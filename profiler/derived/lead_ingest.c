@@ -2,17 +2,19 @@
  * Ingest: lines from any number of nodes applied to one store, each id
  * once ("ingested"), a batch of them in one write transaction.
  *
- * "ingested"  first 16 bytes of SHA-256(id) -> applied at (ms, u64)
+ * "ingested"  line's time (ms, BE) + first 16 bytes of SHA-256(id)
+ *             -> applied at (ms, u64)
  *
  * Reads become events of the log, sorted by time so that they append;
  * the other kinds are applied in time order.  Each of those decides to
  * refuse (a move not allowed, an unknown lead or signal) before it writes
- * anything, so a refused line leaves nothing behind and the rest of the
- * batch still applies; a refusal after a write would fail the batch,
- * never leave a line half-applied.  (A nested transaction per line would
- * say the same and cost 40 times as much: LMDB copies every page it
- * touches.)  A refused line's id is not kept: fed again once what it
- * needed is there (the lead's identify), it applies.
+ * anything (lead_ingest_lines.c), so a refused line leaves nothing
+ * behind and the rest of the batch still applies; a refusal after a write
+ * would fail the batch, never leave a line half-applied.  (A nested
+ * transaction per line would say the same and cost 2.5 times as much:
+ * LMDB copies every page a child touches.)  A refused line's id is not
+ * kept: fed again once what it needed is there (its lead's identify), it
+ * applies.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -64,7 +66,9 @@ struct lead_ingest {
     size_t               tused, tcap;
     lead_batch          *batch;             /* reads sorted, at commit */
     lead_visit          *visits;
-    size_t               vcap, ocap;
+    const uint8_t      **set;               /* a batch's visitors, once */
+    uint64_t             seed;              /* the set's hash key */
+    size_t               vcap, ocap, scap;
     uint8_t             *leads;             /* touched: to promote */
     size_t               nleads, leads_cap;
     lead_ingest_apply    apply;             /* the other kinds' */
@@ -95,6 +99,7 @@ int
 lead_ingest_new(lead_ingest **out, lead_store *s, const lead_rules *r)
 {
     lead_ingest  *in;
+    uint8_t       seed[LEAD_ID_LEN];
 
     *out = NULL;
     in = calloc(1, sizeof(*in));
@@ -112,6 +117,9 @@ lead_ingest_new(lead_ingest **out, lead_store *s, const lead_rules *r)
     {
         lead_ingest_free(in);
         return LEAD_ENOMEM;
+    }
+    if (lead_visitor_new(seed) == LEAD_OK) {      /* 16 random bytes */
+        memcpy(&in->seed, seed, sizeof(in->seed));
     }
     in->apply.s = s;
     in->apply.r = r;
@@ -135,6 +143,7 @@ lead_ingest_free(lead_ingest *in)
     free(in->lines);
     free(in->text);
     free(in->visits);
+    free(in->set);
     free(in->leads);
     free(in);
 }
@@ -310,6 +319,25 @@ key_cmp(const void *x, const void *y)
     return d ? d : (a->index > b->index) - (a->index < b->index);
 }
 
+/*
+ * The order the other kinds apply in: by time, and in one millisecond an
+ * identify first (a lead sales add and move at once), a forget last.
+ */
+static int
+apply_cmp(const void *x, const void *y)
+{
+    static const int  rank[LEAD_LINE_NKINDS] = { 0, 0, 1, 3, 2 };
+    const entry      *a = *(entry *const *) x, *b = *(entry *const *) y;
+
+    if (a->time_ms != b->time_ms) {
+        return (a->time_ms > b->time_ms) - (a->time_ms < b->time_ms);
+    }
+    if (rank[a->kind] != rank[b->kind]) {
+        return rank[a->kind] - rank[b->kind];
+    }
+    return key_cmp(x, y);
+}
+
 static int
 id_cmp(const void *a, const void *b)
 {
@@ -411,11 +439,14 @@ find_duplicates(lead_ingest *in, MDB_txn *txn, uint64_t now_ms,
 static int
 append_reads(lead_ingest *in, MDB_txn *txn, size_t *applied)
 {
-    MDB_val    key, val;
-    entry    **o = in->order;
-    uint8_t   *p, *visitors;
-    size_t     i, m = 0, nv = 0, pos = 0, stored = 0, skipped = 0, j, links;
-    int        rc = LEAD_OK;
+    MDB_val         key, val;
+    entry         **o = in->order;
+    uint8_t        *p;
+    const uint8_t  *v;
+    uint64_t        h, h2;
+    size_t          i, j, k, m = 0, pos = 0, stored = 0, skipped = 0,
+                    links, size, probes;
+    int             rc = LEAD_OK;
 
     lead_batch_clear(in->batch);
     for (i = 0; i < in->n; i++) {
@@ -446,22 +477,43 @@ append_reads(lead_ingest *in, MDB_txn *txn, size_t *applied)
     }
     *applied += stored;
 
-    /* their visitors' leads, to promote: reuse the visits' room */
-    visitors = (uint8_t *) in->visits;
-    for (i = 0; i < in->n; i++) {
-        if (o[i]->kind == LEAD_LINE_READ && o[i]->state == PENDING) {
-            memcpy(visitors + nv++ * LEAD_ID_LEN,
-                   in->recs + o[i]->off + EVENT_VISITOR_AT, LEAD_ID_LEN);
-        }
+    /* their visitors' leads, to promote: each visitor once (a set) */
+    for (size = 2; size < 2 * m; size *= 2) {
+        /* a power of two, at most half full */
     }
-    lead_sort(visitors, nv, LEAD_ID_LEN, id_cmp);
-    for (i = 0; rc == LEAD_OK && i < nv; i++) {
-        if (i && memcmp(visitors + i * LEAD_ID_LEN,
-                        visitors + (i - 1) * LEAD_ID_LEN, LEAD_ID_LEN) == 0)
-        {
+    if (grow((void **) &in->set, &in->scap, size, sizeof(uint8_t *))
+        != LEAD_OK)
+    {
+        return lead_store_fail(in->s, LEAD_ENOMEM, "out of memory");
+    }
+    memset(in->set, 0, size * sizeof(uint8_t *));
+    for (i = 0; rc == LEAD_OK && i < in->n; i++) {
+        if (o[i]->kind != LEAD_LINE_READ || o[i]->state != PENDING) {
             continue;
         }
-        key.mv_data = visitors + i * LEAD_ID_LEN;
+        v = in->recs + o[i]->off + EVENT_VISITOR_AT;
+        memcpy(&h, v, sizeof(h));
+        memcpy(&h2, v + 8, sizeof(h2));
+        /* both halves, keyed: ids that differ in one half, or chosen to
+           collide, do not chain; a long chain just costs a lookup more */
+        h = (h ^ in->seed) * 0x9e3779b97f4a7c15ULL
+            ^ (h2 + in->seed) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 29;
+        for (j = (size_t) h & (size - 1), probes = 0;
+             in->set[j] && probes < 64
+             && memcmp(in->set[j], v, LEAD_ID_LEN) != 0;
+             j = (j + 1) & (size - 1), probes++)
+        {
+            /* linear probing */
+        }
+        if (in->set[j] && probes < 64) {
+            continue;               /* seen in this batch */
+        }
+        if (in->set[j] == NULL) {
+            in->set[j] = v;
+        }
+
+        key.mv_data = (void *) v;
         key.mv_size = LEAD_ID_LEN;
         rc = mdb_get(txn, in->s->links, &key, &val);
         if (rc != 0) {
@@ -470,8 +522,8 @@ append_reads(lead_ingest *in, MDB_txn *txn, size_t *applied)
             continue;
         }
         links = val.mv_size % LINK_SIZE == 0 ? val.mv_size / LINK_SIZE : 0;
-        for (j = 0; rc == LEAD_OK && j < links; j++) {
-            rc = touch(in, (uint8_t *) val.mv_data + j * LINK_SIZE);
+        for (k = 0; rc == LEAD_OK && k < links; k++) {
+            rc = touch(in, (uint8_t *) val.mv_data + k * LINK_SIZE);
         }
     }
     return rc;
@@ -484,13 +536,17 @@ apply_lines(lead_ingest *in, MDB_txn *txn, uint64_t now_ms,
 {
     lead_line   line, *l = &line;
     entry     **o = in->order;
-    size_t      i;
+    size_t      i, m = 0;
     int         rc;
 
     for (i = 0; i < in->n; i++) {
-        if (o[i]->kind == LEAD_LINE_READ || o[i]->state != PENDING) {
-            continue;
+        if (o[i]->kind != LEAD_LINE_READ && o[i]->state == PENDING) {
+            o[m++] = o[i];
         }
+    }
+    lead_sort(o, m, sizeof(entry *), apply_cmp);
+
+    for (i = 0; i < m; i++) {
         kept_line(in, o[i]->off, l);
         in->apply.visit = in->visits;
         rc = lead_ingest_line_txn(&in->apply, txn, l);
