@@ -12,6 +12,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lead.h"
@@ -338,9 +339,9 @@ clean(const char *s, size_t len)
 static void
 put_text(lead_buf *out, const char *s, size_t len, int csv)
 {
-    lead_buf  fixed;
-    size_t    i, n;
-    int       guarded;
+    char    small[1024], *fixed;
+    size_t  i, n, k = 0;
+    int     guarded;
 
     for (i = 0; csv && i < len && s[i] == '\''; i++) {
         /* void */
@@ -356,28 +357,35 @@ put_text(lead_buf *out, const char *s, size_t len, int csv)
         return;
     }
 
-    memset(&fixed, 0, sizeof(fixed));
+    /* each byte at most U+FFFD's three */
+    fixed = len < (sizeof(small) - 1) / 3 ? small : malloc(3 * len + 1);
+    if (fixed == NULL) {
+        out->oom = 1;
+        return;
+    }
     if (guarded) {
-        lead_buf_put(&fixed, "'", 1);
+        fixed[k++] = '\'';
     }
     for (i = 0; i < len; i += n) {
         n = (unsigned char) s[i] < 0x80
             ? 1 : lead_utf8_len((const unsigned char *) s + i, len - i);
         if (n == 0 || s[i] == '\0') {
-            lead_buf_put(&fixed, "\xef\xbf\xbd", 3);     /* U+FFFD */
+            memcpy(fixed + k, "\xef\xbf\xbd", 3);      /* U+FFFD */
+            k += 3;
             n = 1;
         } else {
-            lead_buf_put(&fixed, s + i, n);
+            memcpy(fixed + k, s + i, n);
+            k += n;
         }
     }
-    if (fixed.oom) {
-        out->oom = 1;
-    } else if (csv) {
-        lead_buf_csv(out, fixed.data, fixed.len);
+    if (csv) {
+        lead_buf_csv(out, fixed, k);
     } else {
-        lead_buf_json(out, fixed.data, fixed.len);
+        lead_buf_json(out, fixed, k);
     }
-    lead_buf_free(&fixed);
+    if (fixed != small) {
+        free(fixed);
+    }
 }
 
 void

@@ -259,6 +259,23 @@ test_json_hostile(void **state)
         json_decref(j);
     }
 
+    /* a long one, not UTF-8 anywhere: each byte U+FFFD */
+    {
+        char  junk[2000];
+
+        memset(junk, 0xff, sizeof(junk));
+        read_line(&l);
+        l.ev.path.data = junk;
+        l.ev.path.len = sizeof(junk);
+        out.len = 0;
+        lead_line_json(&out, &l);
+        j = json_loadb(out.data, out.len, 0, &e);
+        assert_non_null(j);
+        assert_int_equal(json_string_length(json_object_get(j, "path")),
+                         3 * sizeof(junk));
+        json_decref(j);
+    }
+
     /* valid text goes through as it is; invalid bytes become U+FFFD */
     read_line(&l);
     memset(&l.ev, 0, sizeof(l.ev));
@@ -436,7 +453,8 @@ test_round_trip(void **state)
 }
 
 #define READ_HEAD  "\"id\":\"a-r\",\"time\":\"2026-12-24T09:30:00.000Z\"," \
-                   "\"kind\":\"read\",\"visitor\":\"00112233445566778899aabbccddeeff\","
+                   "\"kind\":\"read\","                                      \
+                   "\"visitor\":\"00112233445566778899aabbccddeeff\","
 
 static void
 test_parse_accepts(void **state)
@@ -502,7 +520,8 @@ test_parse_refuses(void **state)
         { "[1]", "line: not a JSON object" },
         { "{\"id\":\"a\",\"id\":\"b\",\"time\":0,\"kind\":\"forget\","
           "\"email\":\"a@b.co\"}", "line: not JSON: duplicate object key" },
-        { "{\"id\":\"a\",\"time\":0,\"email\":\"a@b.co\"}", "line: no \"kind\"" },
+        { "{\"id\":\"a\",\"time\":0,\"email\":\"a@b.co\"}",
+          "line: no \"kind\"" },
         { "{\"id\":\"a\",\"time\":0,\"kind\":\"reed\"}",
           "line: \"kind\" \"reed\" is not read, identify, status, forget or "
           "signal" },
@@ -563,19 +582,23 @@ test_parse_refuses(void **state)
         { "{" READ_HEAD "\"path\":\"/a\",\"agent\":\"human\"}",
           "line: \"agent\" is not browser, bot or unknown" },
         { "{" READ_HEAD "\"path\":\"/a\",\"stage\":"
-          "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
+          "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
           "line: \"stage\" is longer than 64 bytes" },
         { "{\"id\":\"a\",\"time\":0,\"kind\":\"identify\"}",
           "line: an identify has no \"email\"" },
         { "{\"id\":\"a\",\"time\":0,\"kind\":\"identify\",\"email\":\"a@b\"}",
           "line: \"email\" is not an e-mail address like name@company.com" },
-        { "{\"id\":\"a\",\"time\":0,\"kind\":\"identify\",\"email\":\"a@b.co\","
+        { "{\"id\":\"a\",\"time\":0,\"kind\":\"identify\","
+          "\"email\":\"a@b.co\","
           "\"name\":\"\\u200b\"}",
           "line: \"name\" is not one the form takes (Your name has no "
           "visible character" },
-        { "{\"id\":\"a\",\"time\":0,\"kind\":\"identify\",\"email\":\"a@b.co\","
+        { "{\"id\":\"a\",\"time\":0,\"kind\":\"identify\","
+          "\"email\":\"a@b.co\","
           "\"subscribe\":1}", "line: \"subscribe\" is not true or false" },
-        { "{\"id\":\"a\",\"time\":0,\"kind\":\"identify\",\"email\":\"a@b.co\","
+        { "{\"id\":\"a\",\"time\":0,\"kind\":\"identify\","
+          "\"email\":\"a@b.co\","
           "\"topics\":\"a  b\"}", "line: \"topics\" is not topic names" },
         { "{\"id\":\"a\",\"time\":0,\"kind\":\"status\",\"status\":\"won\"}",
           "line: a status has no \"email\" or \"lead\"" },
