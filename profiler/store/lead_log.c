@@ -446,29 +446,6 @@ lead_store_each_event(lead_store *s, lead_event_fn fn, void *arg)
     return lead_store_scan(s, s->events, event_row, &c);
 }
 
-int
-lead_store_log_last(lead_store *s, MDB_txn *txn, uint8_t key[16])
-{
-    MDB_cursor  *cur;
-    MDB_val      k, v;
-    int          rc;
-
-    rc = mdb_cursor_open(txn, s->events, &cur);
-    if (rc != 0) {
-        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
-    }
-    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-    if (rc == 0 && k.mv_size == 16) {
-        memcpy(key, k.mv_data, 16);
-    }
-    mdb_cursor_close(cur);
-    if (rc == MDB_NOTFOUND || (rc == 0 && k.mv_size != 16)) {
-        return LEAD_ENOTFOUND;
-    }
-    return rc == 0 ? LEAD_OK
-                   : lead_store_mdb_fail(s, rc, "reading the last event");
-}
-
 /* A visitor's events after the index: a visitor row to add to its own. */
 typedef struct {
     uint8_t   id[LEAD_ID_LEN];

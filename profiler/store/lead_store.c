@@ -75,6 +75,29 @@ lead_store_match_owner(const char *dir)
     }
 }
 
+int
+lead_store_log_last(lead_store *s, MDB_txn *txn, uint8_t key[16])
+{
+    MDB_cursor  *cur;
+    MDB_val      k, v;
+    int          rc;
+
+    rc = mdb_cursor_open(txn, s->events, &cur);
+    if (rc != 0) {
+        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
+    }
+    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    if (rc == 0 && k.mv_size == 16) {
+        memcpy(key, k.mv_data, 16);
+    }
+    mdb_cursor_close(cur);
+    if (rc == MDB_NOTFOUND || (rc == 0 && k.mv_size != 16)) {
+        return LEAD_ENOTFOUND;
+    }
+    return rc == 0 ? LEAD_OK
+                   : lead_store_mdb_fail(s, rc, "reading the last event");
+}
+
 /*
  * A store without an index position: a new one (nothing indexed yet) or
  * one whose commits indexed every event (all of it is).
