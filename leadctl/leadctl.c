@@ -37,6 +37,20 @@ json_member(lead_buf *out, const char *name, lead_str v)
     lead_buf_json(out, v.data, v.len);
 }
 
+/* The request's id ($request_id) an event was recorded with, if any. */
+static void
+print_event_id(lead_buf *out, const lead_event *ev)
+{
+    static const uint8_t  none[LEAD_ID_LEN];
+    char                  id[LEAD_ID_HEX_LEN + 1];
+
+    if (memcmp(ev->id, none, LEAD_ID_LEN) != 0) {
+        lead_id_to_hex(ev->id, id);
+        id[LEAD_ID_HEX_LEN] = '\0';
+        lead_buf_printf(out, ",\"id\":\"%s\"", id);
+    }
+}
+
 static int
 print_event(void *arg, uint64_t seq, const lead_event *ev)
 {
@@ -54,6 +68,7 @@ print_event(void *arg, uint64_t seq, const lead_event *ev)
                         "\"time_ms\":%" PRIu64 ",\"visitor\":\"%s\"",
                         c->rows ? ",\n  " : "\n  ", seq, when, ev->time_ms,
                         vid);
+        print_event_id(out, ev);
         json_member(out, "path", ev->path);
         lead_buf_printf(out, ",\"status\":%u,\"bytes_sent\":%" PRIu64
                         ",\"file_size\":%" PRIu64 ",\"ranges\":[",

@@ -11,6 +11,7 @@
  *   ngx_http_lead_request.c    what handlers need of a request
  *   ngx_http_lead_notify.c     telling of new MQLs and of claims
  *   ngx_http_lead_track.c      recording what a visitor read
+ *   ngx_http_lead_event.c      $lead_event: a request's event as a line
  *   ngx_http_lead_variables.c  $lead_* variables
  *   ngx_http_lead_gate.c       the gate in front of gated assets
  *   ngx_http_lead_form.c       the form, and a claim's confirmation
@@ -46,6 +47,7 @@
 #endif
 
 #include "lead.h"
+#include "lead_line.h"
 
 
 #define NGX_HTTP_LEAD_GATE_OFF   0
@@ -87,6 +89,7 @@ typedef struct {
     lead_geoip      *geoip;
     lead_sales      *sales;          /* the sales view's pages */
     ngx_uint_t       damaged;        /* the master found the store so */
+    ngx_int_t        request_id;     /* $request_id's index: events' ids */
 } ngx_http_lead_main_conf_t;
 
 
@@ -102,6 +105,16 @@ typedef struct {
 } ngx_http_lead_loc_conf_t;
 
 
+/* what the log phase records of a request, decided once: its hit */
+typedef struct {
+    lead_event         ev;               /* no path, asset or place yet */
+    ngx_str_t          target;           /* the path as asked */
+    ngx_str_t          request_id;       /* its $request_id, or empty */
+    u_char             host[LEAD_HOST_MAX];   /* ev's strings */
+    lead_utm           utm;
+} ngx_http_lead_hit_t;
+
+
 typedef struct {
     u_char             visitor[LEAD_ID_LEN];
     off_t              file_size;
@@ -112,6 +125,10 @@ typedef struct {
     int64_t            score;            /* for the variables: */
     int                status;
     u_char             cell[3];
+    ngx_http_lead_hit_t  *hit;           /* NULL: the request records none */
+    ngx_str_t          line;             /* $lead_event, once made */
+    unsigned           hit_done:1;       /* hit decided */
+    unsigned           line_done:1;      /* line made (or none) */
     unsigned           asset_done:1;     /* path and asset found */
     unsigned           headers_read:1;   /* DNT, GPC, prefetch */
     unsigned           visitor_known:1;  /* visitor holds its id */
@@ -309,6 +326,17 @@ void ngx_http_lead_notify_confirm(ngx_log_t *log, const uint8_t *visitor,
 
 /* ngx_http_lead_track.c */
 ngx_int_t ngx_http_lead_track_init(ngx_conf_t *cf);
+ngx_http_lead_hit_t *ngx_http_lead_get_hit(ngx_http_request_t *r);
+
+/* ngx_http_lead_event.c */
+ngx_int_t ngx_http_lead_event_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+void ngx_http_lead_event_identify(ngx_http_request_t *r,
+    const u_char *visitor, const u_char *lead_id, const lead_form *form,
+    const char *topic, uint64_t time_ms);
+void ngx_http_lead_event_confirmed(ngx_http_request_t *r, ngx_str_t *token,
+    const lead_person *p, ngx_str_t *line);
+void ngx_http_lead_event_set(ngx_http_request_t *r, ngx_str_t *line);
 
 /* ngx_http_lead_variables.c */
 ngx_int_t ngx_http_lead_add_variables(ngx_conf_t *cf);

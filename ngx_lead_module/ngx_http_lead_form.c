@@ -37,6 +37,9 @@ enum {
 typedef struct {
     ngx_pool_t      *pool;
     ngx_str_t        email;
+    ngx_http_request_t  *r;          /* applying: $lead_event's line */
+    ngx_str_t       *token;
+    ngx_str_t        line;
 } ngx_http_lead_confirm_t;
 
 
@@ -274,6 +277,12 @@ ngx_http_lead_form_post(ngx_http_request_t *r)
         return;
     }
 
+    if (outcome == LEAD_IDENT_CREATED || outcome == LEAD_IDENT_UPDATED) {
+        ngx_http_lead_event_identify(r, ctx->visitor, lead_id, &form,
+                                     asset ? asset->topic : NULL,
+                                     (uint64_t) tp->sec * 1000 + tp->msec);
+    }
+
     if (outcome == LEAD_IDENT_NOTIFY) {
         ngx_http_lead_notify_confirm(r->connection->log, ctx->visitor,
                                      lead_id);
@@ -479,6 +488,9 @@ ngx_http_lead_confirm(ngx_http_request_t *r, ngx_str_t *token)
     tp = ngx_timeofday();
     c.pool = r->pool;
     ngx_str_null(&c.email);
+    c.r = r;
+    c.token = apply ? token : NULL;
+    ngx_str_null(&c.line);
 
     rc = lead_store_confirm(ngx_http_lead_worker.store, lmcf->secret.data,
                             lmcf->secret.len, (char *) token->data,
@@ -493,6 +505,7 @@ ngx_http_lead_confirm(ngx_http_request_t *r, ngx_str_t *token)
         }
 
         if (apply) {
+            ngx_http_lead_event_set(r, &c.line);
             ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                           "lead: a claim was confirmed; the browser is "
                           "the lead's now");
@@ -531,6 +544,10 @@ static int
 ngx_http_lead_confirm_email(void *arg, const lead_person *p)
 {
     ngx_http_lead_confirm_t  *c = arg;
+
+    if (c->token) {
+        ngx_http_lead_event_confirmed(c->r, c->token, p, &c->line);
+    }
 
     c->email.len = p->email.len
                    + ngx_escape_html(NULL, (u_char *) p->email.data,

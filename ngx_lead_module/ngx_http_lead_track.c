@@ -12,8 +12,10 @@ static ngx_int_t ngx_http_lead_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_lead_log_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_lead_private(ngx_http_request_t *r);
 static ngx_uint_t ngx_http_lead_is_cache_control(ngx_table_elt_t *h);
-static void ngx_http_lead_record(ngx_http_request_t *r,
+static ngx_http_lead_hit_t *ngx_http_lead_make_hit(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx);
+static void ngx_http_lead_request_id(ngx_http_request_t *r,
+    ngx_http_lead_hit_t *hit);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -24,8 +26,18 @@ ngx_http_lead_track_init(ngx_conf_t *cf)
 {
     ngx_http_handler_pt        *h;
     ngx_http_core_main_conf_t  *cmcf;
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    static ngx_str_t  request_id = ngx_string("request_id");
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+    lmcf = ngx_http_lead_cf_main_conf(cf);
+
+    /* an event's id is the one the access log prints */
+    lmcf->request_id = ngx_http_get_variable_index(cf, &request_id);
+    if (lmcf->request_id == NGX_ERROR) {
+        return NGX_ERROR;
+    }
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
     if (h == NULL) {
@@ -114,6 +126,31 @@ ngx_http_lead_header_filter(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_lead_log_handler(ngx_http_request_t *r)
 {
+    ngx_http_lead_hit_t        *hit;
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    hit = ngx_http_lead_get_hit(r);
+
+    if (hit) {
+        lmcf = ngx_http_lead_main_conf(r);
+
+        ngx_http_lead_write_add(r->connection->log, &hit->ev, &hit->target,
+                                lmcf->geoip ? r->connection->sockaddr
+                                            : NULL);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The request's hit, or NULL when it records nothing: decided once, for
+ * the log handler and $lead_event alike, whichever asks first (both run
+ * in the log phase, so they see one status, time and byte count).
+ */
+ngx_http_lead_hit_t *
+ngx_http_lead_get_hit(ngx_http_request_t *r)
+{
     ngx_http_lead_ctx_t       *ctx;
     ngx_http_lead_loc_conf_t  *llcf;
 
@@ -127,24 +164,33 @@ ngx_http_lead_log_handler(ngx_http_request_t *r)
             && r->headers_out.status != NGX_HTTP_PARTIAL_CONTENT)
         || ngx_http_lead_worker.batch == NULL)
     {
-        return NGX_OK;
+        return NULL;
     }
 
     /* as a rule the header filter knows the visitor already */
     ctx = ngx_http_lead_find_ctx(r);
 
+    if (ctx && ctx->hit_done) {
+        return ctx->hit;
+    }
+
     if (ctx == NULL || !ctx->visitor_known) {
         ctx = ngx_http_lead_get_visitor(r, llcf);
     }
 
-    if (ctx == NULL || ctx->opted_out || ctx->prefetch || ctx->upstream_set)
-    {
-        return NGX_OK;
+    if (ctx == NULL) {
+        return NULL;
     }
 
-    ngx_http_lead_record(r, ctx);
+    ctx->hit_done = 1;
 
-    return NGX_OK;
+    if (ctx->opted_out || ctx->prefetch || ctx->upstream_set) {
+        return NULL;
+    }
+
+    ctx->hit = ngx_http_lead_make_hit(r, ctx);
+
+    return ctx->hit;
 }
 
 
@@ -242,83 +288,120 @@ ngx_http_lead_private(ngx_http_request_t *r)
 
 
 /* What the visitor was served, as a hit for the write path. */
-static void
-ngx_http_lead_record(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
+static ngx_http_lead_hit_t *
+ngx_http_lead_make_hit(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 {
     int                         rc;
-    u_char                      host[LEAD_HOST_MAX], *query;
+    u_char                     *query;
     off_t                       sent;
-    lead_utm                    utm;
-    ngx_str_t                   target;
-    lead_event                  ev;
+    lead_event                 *ev;
     ngx_time_t                 *tp;
     ngx_str_t                  *own;
     ngx_table_elt_t            *h;
-    ngx_http_lead_main_conf_t  *lmcf;
+    ngx_http_lead_hit_t        *hit;
     ngx_http_core_srv_conf_t   *cscf;
 
-    /* the path as asked, for the store's thread to normalise and match */
-    target = r->main->unparsed_uri;
-    query = memchr(target.data, '?', target.len);
-    if (query) {
-        target.len = query - target.data;
+    hit = ngx_pcalloc(r->pool, sizeof(ngx_http_lead_hit_t));
+    if (hit == NULL) {
+        return NULL;
     }
-    target.len = ngx_min(target.len, LEAD_TARGET_MAX);
 
-    ngx_memzero(&ev, sizeof(lead_event));
+    ev = &hit->ev;
+
+    /* the path as asked, for the store's thread to normalise and match */
+    hit->target = r->main->unparsed_uri;
+    query = memchr(hit->target.data, '?', hit->target.len);
+    if (query) {
+        hit->target.len = query - hit->target.data;
+    }
+    hit->target.len = ngx_min(hit->target.len, LEAD_TARGET_MAX);
 
     tp = ngx_timeofday();
-    ev.time_ms = (uint64_t) tp->sec * 1000 + tp->msec;
-    ngx_memcpy(ev.visitor, ctx->visitor, LEAD_ID_LEN);
-    ev.status = (uint16_t) r->headers_out.status;
-    ev.file_size = ctx->file_size;
+    ev->time_ms = (uint64_t) tp->sec * 1000 + tp->msec;
+    ngx_memcpy(ev->visitor, ctx->visitor, LEAD_ID_LEN);
+    ev->status = (uint16_t) r->headers_out.status;
+    ev->file_size = ctx->file_size;
+
+    ngx_http_lead_request_id(r, hit);
 
     sent = r->connection->sent - r->header_size;
-    ev.bytes_sent = sent > 0 ? (uint64_t) sent : 0;
+    ev->bytes_sent = sent > 0 ? (uint64_t) sent : 0;
 
     h = r->headers_in.user_agent;
     if (h) {
-        ev.ua_class = lead_ua_classify_cached(ngx_http_lead_worker.agents,
-                                              (char *) h->value.data,
-                                              h->value.len);
+        ev->ua_class = lead_ua_classify_cached(ngx_http_lead_worker.agents,
+                                               (char *) h->value.data,
+                                               h->value.len);
     }
 
     h = r->headers_in.referer;
     if (h) {
-        ev.referrer_host.data = (char *) host;
-        ev.referrer_host.len = lead_referrer_host((char *) h->value.data,
-                                                  h->value.len, (char *) host);
+        ev->referrer_host.data = (char *) hit->host;
+        ev->referrer_host.len = lead_referrer_host((char *) h->value.data,
+                                                   h->value.len,
+                                                   (char *) hit->host);
 
         /* a link followed on the site itself is no source */
         cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
         own = r->headers_in.server.len ? &r->headers_in.server
                                        : &cscf->server_name;
-        if (lead_referrer_own(ev.referrer_host.data, ev.referrer_host.len,
+        if (lead_referrer_own(ev->referrer_host.data, ev->referrer_host.len,
                               (char *) own->data, own->len))
         {
-            ev.referrer_host.len = 0;
+            ev->referrer_host.len = 0;
         }
     }
 
     h = r->headers_in.range;
-    if (h && ev.status == NGX_HTTP_PARTIAL_CONTENT) {
+    if (h && ev->status == NGX_HTTP_PARTIAL_CONTENT) {
         rc = lead_range_parse((char *) h->value.data, h->value.len,
-                              ev.file_size, ev.ranges);
-        ev.nranges = rc > 0 ? rc : 0;
+                              ev->file_size, ev->ranges);
+        ev->nranges = rc > 0 ? rc : 0;
     }
 
     if (r->args.len) {
-        lead_utm_parse((char *) r->args.data, r->args.len, &utm);
-        ev.utm_source.data = utm.source;
-        ev.utm_source.len = utm.source_len;
-        ev.utm_medium.data = utm.medium;
-        ev.utm_medium.len = utm.medium_len;
-        ev.utm_campaign.data = utm.campaign;
-        ev.utm_campaign.len = utm.campaign_len;
+        lead_utm_parse((char *) r->args.data, r->args.len, &hit->utm);
+        ev->utm_source.data = hit->utm.source;
+        ev->utm_source.len = hit->utm.source_len;
+        ev->utm_medium.data = hit->utm.medium;
+        ev->utm_medium.len = hit->utm.medium_len;
+        ev->utm_campaign.data = hit->utm.campaign;
+        ev->utm_campaign.len = hit->utm.campaign_len;
     }
+
+    return hit;
+}
+
+
+/* $request_id, as the access log prints it, and as 16 bytes in ev.id. */
+static void
+ngx_http_lead_request_id(ngx_http_request_t *r, ngx_http_lead_hit_t *hit)
+{
+    ngx_int_t                   hi, lo;
+    ngx_uint_t                  i;
+    ngx_http_variable_value_t  *vv;
+    ngx_http_lead_main_conf_t  *lmcf;
 
     lmcf = ngx_http_lead_main_conf(r);
 
-    ngx_http_lead_write_add(r->connection->log, &ev, &target,
-                            lmcf->geoip ? r->connection->sockaddr : NULL);
+    vv = ngx_http_get_indexed_variable(r, lmcf->request_id);
+
+    if (vv == NULL || vv->not_found || vv->len != 2 * LEAD_ID_LEN) {
+        return;
+    }
+
+    for (i = 0; i < LEAD_ID_LEN; i++) {
+        hi = ngx_hextoi(&vv->data[2 * i], 1);
+        lo = ngx_hextoi(&vv->data[2 * i + 1], 1);
+
+        if (hi == NGX_ERROR || lo == NGX_ERROR) {
+            ngx_memzero(hit->ev.id, LEAD_ID_LEN);
+            return;
+        }
+
+        hit->ev.id[i] = (uint8_t) (hi << 4 | lo);
+    }
+
+    hit->request_id.data = vv->data;
+    hit->request_id.len = vv->len;
 }

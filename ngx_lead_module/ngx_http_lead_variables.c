@@ -59,6 +59,10 @@ static ngx_http_variable_t  ngx_http_lead_vars[] = {
     { ngx_string("lead_city"), NULL, ngx_http_lead_variable,
       NGX_HTTP_LEAD_VAR_CITY, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    /* the request's event as a line (ngx_http_lead_event.c) */
+    { ngx_string("lead_event"), NULL, ngx_http_lead_event_variable,
+      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
       ngx_http_null_variable
 };
 

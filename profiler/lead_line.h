@@ -49,6 +49,14 @@ void lead_line_json(lead_buf *out, const lead_line *l);
 void lead_line_csv(lead_buf *out, const lead_line *l);
 void lead_line_csv_header(lead_buf *out);
 
+/* One hit's event as lead_hits_finish makes it ($lead_event's read):
+   the target normalised into path, its rule matched (rules NULL: none),
+   the place of client looked up into geo (geoip or client NULL: none).
+   LEAD_EINVAL: the target is no path nginx serves; it records nothing. */
+int lead_hit_event(lead_event *ev, const char *target, size_t len,
+    const struct sockaddr *client, const lead_rules *rules,
+    const lead_geoip *geoip, char path[LEAD_PATH_MAX], lead_geo *geo);
+
 /*
  * Reading lines.  A parser keeps what the last line's strings point into,
  * until the next call.  A JSON line, or a row of a CRM's CSV export once

@@ -20,32 +20,6 @@
 
 #define TKEY_LEN  (LEAD_ID_LEN + 8 + 4)
 
-static const char  *status_names[LEAD_NSTATUSES] = {
-    "anonymous", "identified", "mql", "sal", "sql", "won", "nurture", "lost"
-};
-
-const char *
-lead_status_name(int status)
-{
-    return status >= 0 && status < LEAD_NSTATUSES ? status_names[status]
-                                                  : "unknown";
-}
-
-int
-lead_status_parse(const char *name, size_t len)
-{
-    int  i;
-
-    for (i = 0; i < LEAD_NSTATUSES; i++) {
-        if (strlen(status_names[i]) == len
-            && memcmp(status_names[i], name, len) == 0)
-        {
-            return i;
-        }
-    }
-    return -1;
-}
-
 int
 lead_status_allowed(int from, int to)
 {

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 
 #include "lead.h"
+#include "lead_line.h"
 #include "lead_support.h"
 #include "lead_model.h"
 
@@ -118,6 +119,33 @@ lead_hits_clear(lead_hits *h)
 }
 
 int
+lead_hit_event(lead_event *ev, const char *target, size_t len,
+    const struct sockaddr *client, const lead_rules *rules,
+    const lead_geoip *geoip, char path[LEAD_PATH_MAX], lead_geo *geo)
+{
+    int  rc;
+
+    rc = lead_path_normalize(target, len, path);
+    if (rc <= 0) {
+        return LEAD_EINVAL;             /* not a path nginx would serve */
+    }
+    ev->path.data = path;
+    ev->path.len = (size_t) rc;
+
+    if (rules != NULL) {
+        lead_event_set_asset(ev, lead_rules_match(rules, path, ev->path.len));
+    }
+
+    if (geoip != NULL && client != NULL
+        && lead_geoip_lookup(geoip, client, geo) == LEAD_OK)
+    {
+        lead_event_set_geo(ev, geo);
+    }
+
+    return LEAD_OK;
+}
+
+int
 lead_hits_finish(const lead_hits *h, const lead_rules *rules,
     const lead_geoip *geoip, lead_batch *events)
 {
@@ -129,6 +157,7 @@ lead_hits_finish(const lead_hits *h, const lead_rules *rules,
     lead_event               ev;
     const uint8_t           *rec;
     struct sockaddr_storage  addr;
+    const struct sockaddr   *sa;
 
     lead_batch_clear(events);
 
@@ -137,25 +166,18 @@ lead_hits_finish(const lead_hits *h, const lead_rules *rules,
             continue;
         }
 
-        rc = lead_path_normalize(target.data, target.len, path);
-        if (rc <= 0) {
-            continue;                   /* not a path nginx would serve */
-        }
-        ev.path.data = path;
-        ev.path.len = (size_t) rc;
-
-        if (rules != NULL) {
-            lead_event_set_asset(&ev, lead_rules_match(rules, path,
-                                                       ev.path.len));
-        }
-
-        if (geoip != NULL && client.len > 0 && client.len <= sizeof(addr)) {
+        sa = NULL;
+        if (client.len > 0 && client.len <= sizeof(addr)) {
+            memset(&addr, 0, sizeof(addr));
             memcpy(&addr, client.data, client.len);
-            if (lead_geoip_lookup(geoip, (struct sockaddr *) &addr, &geo)
-                == LEAD_OK)
-            {
-                lead_event_set_geo(&ev, &geo);
-            }
+            sa = (const struct sockaddr *) &addr;
+        }
+
+        if (lead_hit_event(&ev, target.data, target.len, sa, rules, geoip,
+                           path, &geo)
+            != LEAD_OK)
+        {
+            continue;
         }
 
         rc = lead_batch_add(events, &ev);

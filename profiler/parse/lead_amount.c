@@ -1,7 +1,7 @@
 /*
- * A deal as people type it: the amount, "12000" or "12000.50" in the
- * currency's units, made cents; the currency, "EUR" (ISO 4217); the
- * close date, "2026-12-24".
+ * A deal as people type it: its status by name ("won"); the amount,
+ * "12000" or "12000.50" in the currency's units, made cents; the
+ * currency, "EUR" (ISO 4217); the close date, "2026-12-24".
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -11,6 +11,32 @@
 
 #include "lead.h"
 #include "lead_parse.h"
+
+static const char  *status_names[LEAD_NSTATUSES] = {
+    "anonymous", "identified", "mql", "sal", "sql", "won", "nurture", "lost"
+};
+
+const char *
+lead_status_name(int status)
+{
+    return status >= 0 && status < LEAD_NSTATUSES ? status_names[status]
+                                                  : "unknown";
+}
+
+int
+lead_status_parse(const char *name, size_t len)
+{
+    int  i;
+
+    for (i = 0; i < LEAD_NSTATUSES; i++) {
+        if (strlen(status_names[i]) == len
+            && memcmp(status_names[i], name, len) == 0)
+        {
+            return i;
+        }
+    }
+    return -1;
+}
 
 int
 lead_amount_parse(const char *s, size_t len, int64_t *cents)

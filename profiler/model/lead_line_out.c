@@ -1,0 +1,490 @@
+/*
+ * Lines out: an event, identity, status change, erasure or signal as one
+ * JSON object on one line, or as one CSV row of the same fields.
+ *
+ * Every kind writes its keys in the order of the line format (docs/
+ * design.md, "Lines"), empty, zero and false fields left out.  Strings go
+ * through lead_buf_json, after bytes that are not UTF-8 (and NUL) are
+ * made U+FFFD, so a JSON parser takes every line, whatever it holds.
+ */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lead.h"
+#include "lead_line.h"
+#include "lead_model.h"
+
+/* the fields, in the CSV's column order (each kind's JSON order below) */
+#define LINE_FIELDS(X)                                                        \
+    X(F_ID, "id") X(F_TIME, "time") X(F_NODE, "node") X(F_KIND, "kind")       \
+    X(F_VISITOR, "visitor") X(F_PATH, "path") X(F_ASSET, "asset")             \
+    X(F_STAGE, "stage") X(F_TOPIC, "topic") X(F_GROUP, "group")               \
+    X(F_FLAGS, "flags") X(F_POINTS, "points") X(F_STATUS, "status")           \
+    X(F_BYTES, "bytes") X(F_SIZE, "size") X(F_RANGES, "ranges")               \
+    X(F_DEPTH, "depth") X(F_REFERRER, "referrer")                             \
+    X(F_UTM_SOURCE, "utm_source") X(F_UTM_MEDIUM, "utm_medium")               \
+    X(F_UTM_CAMPAIGN, "utm_campaign") X(F_COUNTRY, "country")                 \
+    X(F_REGION, "region") X(F_CITY, "city") X(F_AGENT, "agent")               \
+    X(F_LEAD, "lead") X(F_EMAIL, "email") X(F_NAME, "name")                   \
+    X(F_SUBSCRIBE, "subscribe") X(F_CONTACT, "contact")                       \
+    X(F_TOPICS, "topics") X(F_SALES, "sales") X(F_OWNER, "owner")             \
+    X(F_AMOUNT, "amount") X(F_CURRENCY, "currency") X(F_CLOSED, "closed")     \
+    X(F_CAUSE, "cause") X(F_WHO, "who") X(F_REASON, "reason")                 \
+    X(F_SIGNAL, "signal")
+
+#define LINE_ENUM(id, name)  id,
+#define LINE_NAME(id, name)  name,
+
+enum { LINE_FIELDS(LINE_ENUM) NFIELDS, F_END = -1 };
+
+static const char  *field_names[NFIELDS] = { LINE_FIELDS(LINE_NAME) };
+
+static const int  read_fields[] = {
+    F_ID, F_TIME, F_NODE, F_KIND, F_VISITOR, F_PATH, F_ASSET, F_STAGE,
+    F_TOPIC, F_GROUP, F_FLAGS, F_POINTS, F_STATUS, F_BYTES, F_SIZE, F_RANGES,
+    F_DEPTH, F_REFERRER, F_UTM_SOURCE, F_UTM_MEDIUM, F_UTM_CAMPAIGN,
+    F_COUNTRY, F_REGION, F_CITY, F_AGENT, F_END
+};
+static const int  identify_fields[] = {
+    F_ID, F_TIME, F_NODE, F_KIND, F_VISITOR, F_LEAD, F_EMAIL, F_NAME,
+    F_SUBSCRIBE, F_CONTACT, F_TOPICS, F_SALES, F_OWNER, F_END
+};
+static const int  status_fields[] = {
+    F_ID, F_TIME, F_NODE, F_KIND, F_EMAIL, F_LEAD, F_STATUS, F_AMOUNT,
+    F_CURRENCY, F_CLOSED, F_CAUSE, F_WHO, F_REASON, F_OWNER, F_END
+};
+static const int  forget_fields[] = {
+    F_ID, F_TIME, F_NODE, F_KIND, F_EMAIL, F_LEAD, F_END
+};
+static const int  signal_fields[] = {
+    F_ID, F_TIME, F_NODE, F_KIND, F_EMAIL, F_LEAD, F_SIGNAL, F_VISITOR, F_END
+};
+
+static const int  *kind_fields[LEAD_LINE_NKINDS] = {
+    read_fields, identify_fields, status_fields, forget_fields, signal_fields
+};
+
+static const char  *kind_names[LEAD_LINE_NKINDS] = {
+    "read", "identify", "status", "forget", "signal"
+};
+
+/* what a field holds: nothing, text to escape, or JSON as it is */
+enum { V_NONE, V_TEXT, V_RAW };
+
+typedef struct {
+    lead_str  s;
+    char      tmp[LEAD_MAX_RANGES * 48 + 64];
+} line_value;
+
+const char *
+lead_line_kind_name(int kind)
+{
+    return kind >= 0 && kind < LEAD_LINE_NKINDS ? kind_names[kind] : NULL;
+}
+
+static int
+nonzero(const uint8_t id[LEAD_ID_LEN])
+{
+    static const uint8_t  zero[LEAD_ID_LEN];
+
+    return memcmp(id, zero, LEAD_ID_LEN) != 0;
+}
+
+/* The share of the file one read covered, as the scorer counts it. */
+static double
+read_depth(const lead_event *ev)
+{
+    lead_range  r[LEAD_MAX_RANGES], t;
+    uint64_t    covered = 0, end, last = 0;
+    unsigned    i, j, n = 0;
+    int         any = 0;
+
+    if (ev->status == 200
+        && (ev->file_size == 0 || ev->bytes_sent >= ev->file_size))
+    {
+        return 1.0;
+    }
+    if (ev->status == 200 && ev->bytes_sent > 0) {
+        r[n].start = 0;
+        r[n++].end = ev->bytes_sent - 1;
+    }
+    for (i = 0; i < ev->nranges && i < LEAD_MAX_RANGES && n < LEAD_MAX_RANGES;
+         i++)
+    {
+        if (ev->ranges[i].end < ev->ranges[i].start) {
+            continue;
+        }
+        end = ev->ranges[i].end;
+        if (ev->nranges == 1 && ev->bytes_sent > 0
+            && end - ev->ranges[i].start + 1 > ev->bytes_sent)
+        {
+            end = ev->ranges[i].start + ev->bytes_sent - 1;
+        }
+        r[n].start = ev->ranges[i].start;
+        r[n++].end = end;
+    }
+
+    /* the union of the ranges, sorted by start */
+    for (i = 1; i < n; i++) {
+        for (j = i; j > 0 && r[j - 1].start > r[j].start; j--) {
+            t = r[j];
+            r[j] = r[j - 1];
+            r[j - 1] = t;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        uint64_t  start = r[i].start;
+
+        if (any && start <= last) {
+            if (r[i].end <= last) {
+                continue;
+            }
+            start = last + 1;
+        }
+        covered += r[i].end - start + 1;
+        last = r[i].end;
+        any = 1;
+    }
+
+    return covered >= ev->file_size ? 1.0
+                                    : (double) covered / (double) ev->file_size;
+}
+
+static int
+text(line_value *v, lead_str s)
+{
+    v->s = s;
+    return s.len ? V_TEXT : V_NONE;
+}
+
+static int
+raw(line_value *v, int n)
+{
+    v->s.data = v->tmp;
+    v->s.len = n > 0 && (size_t) n < sizeof(v->tmp) ? (size_t) n : 0;
+    return v->s.len ? V_RAW : V_NONE;
+}
+
+static int
+hex(line_value *v, const uint8_t id[LEAD_ID_LEN])
+{
+    if (!nonzero(id)) {
+        return V_NONE;
+    }
+    lead_id_to_hex(id, v->tmp);
+    v->s.data = v->tmp;
+    v->s.len = LEAD_ID_HEX_LEN;
+    return V_TEXT;
+}
+
+static int
+time_text(line_value *v, uint64_t ms)
+{
+    lead_format_time(ms, v->tmp);
+    v->s.data = v->tmp;
+    v->s.len = strlen(v->tmp);
+    return V_TEXT;
+}
+
+static int
+flag(line_value *v, int on, int csv)
+{
+    return on ? raw(v, snprintf(v->tmp, sizeof(v->tmp), csv ? "1" : "true"))
+              : V_NONE;
+}
+
+static int
+ranges(line_value *v, const lead_event *ev, int csv)
+{
+    size_t    n = 0;
+    unsigned  i;
+
+    if (ev->nranges == 0) {
+        return V_NONE;
+    }
+    if (!csv) {
+        v->tmp[n++] = '[';
+    }
+    for (i = 0; i < ev->nranges && i < LEAD_MAX_RANGES; i++) {
+        n += (size_t) snprintf(v->tmp + n, sizeof(v->tmp) - n,
+                               csv ? "%s%" PRIu64 "-%" PRIu64
+                                   : "%s[%" PRIu64 ",%" PRIu64 "]",
+                               i ? (csv ? " " : ",") : "",
+                               ev->ranges[i].start, ev->ranges[i].end);
+    }
+    if (!csv) {
+        v->tmp[n++] = ']';
+    }
+    v->tmp[n] = '\0';
+    return raw(v, (int) n);
+}
+
+static int
+flags(line_value *v, unsigned f)
+{
+    int  n;
+
+    n = snprintf(v->tmp, sizeof(v->tmp), "%s%s%s%s%s",
+                 f & LEAD_ASSET_HOT ? "hot" : "",
+                 (f & LEAD_ASSET_HOT) && (f & (LEAD_ASSET_OPEN
+                                               | LEAD_ASSET_GATED)) ? " " : "",
+                 f & LEAD_ASSET_OPEN ? "open" : "",
+                 (f & LEAD_ASSET_OPEN) && (f & LEAD_ASSET_GATED) ? " " : "",
+                 f & LEAD_ASSET_GATED ? "gated" : "");
+    raw(v, n);
+    return v->s.len ? V_TEXT : V_NONE;
+}
+
+/* Field f of l in v: V_NONE when the line leaves it out. */
+static int
+field(const lead_line *l, int f, int csv, line_value *v)
+{
+    const lead_event  *ev = &l->ev;
+    int                is_read = l->kind == LEAD_LINE_READ;
+
+    switch (f) {
+    case F_ID:
+        if (l->id.len || !is_read || !nonzero(ev->id)) {
+            return text(v, l->id);
+        }
+        lead_id_to_hex(ev->id, v->tmp);
+        memcpy(v->tmp + LEAD_ID_HEX_LEN, "-r", 3);
+        v->s.data = v->tmp;
+        v->s.len = LEAD_ID_HEX_LEN + 2;
+        return V_TEXT;
+    case F_TIME:
+        return time_text(v, ev->time_ms);
+    case F_NODE:
+        return text(v, l->node);
+    case F_KIND:
+        v->s.data = lead_line_kind_name(l->kind);
+        v->s.len = strlen(v->s.data);
+        return V_TEXT;
+    case F_VISITOR:
+        return hex(v, ev->visitor);
+    case F_PATH:
+        return text(v, ev->path);
+    case F_ASSET:
+        return ev->asset_id
+               ? (raw(v, snprintf(v->tmp, sizeof(v->tmp), "%016" PRIx64,
+                                  ev->asset_id)), V_TEXT)
+               : V_NONE;
+    case F_STAGE:
+        return text(v, ev->stage);
+    case F_TOPIC:
+        return text(v, ev->topic);
+    case F_GROUP:
+        return text(v, ev->group);
+    case F_FLAGS:
+        return flags(v, ev->asset_flags);
+    case F_POINTS:
+        return ev->points ? raw(v, snprintf(v->tmp, sizeof(v->tmp), "%" PRId32,
+                                            ev->points))
+                          : V_NONE;
+    case F_STATUS:
+        if (is_read) {
+            return ev->status ? raw(v, snprintf(v->tmp, sizeof(v->tmp), "%u",
+                                                (unsigned) ev->status))
+                              : V_NONE;
+        }
+        v->s.data = lead_status_name(l->status);
+        v->s.len = strlen(v->s.data);
+        return V_TEXT;
+    case F_BYTES:
+        return ev->bytes_sent ? raw(v, snprintf(v->tmp, sizeof(v->tmp),
+                                                "%" PRIu64, ev->bytes_sent))
+                              : V_NONE;
+    case F_SIZE:
+        return ev->file_size ? raw(v, snprintf(v->tmp, sizeof(v->tmp),
+                                               "%" PRIu64, ev->file_size))
+                             : V_NONE;
+    case F_RANGES:
+        return ranges(v, ev, csv);
+    case F_DEPTH:
+        return ev->file_size ? raw(v, snprintf(v->tmp, sizeof(v->tmp), "%.3f",
+                                               read_depth(ev)))
+                             : V_NONE;
+    case F_REFERRER:
+        return text(v, ev->referrer_host);
+    case F_UTM_SOURCE:
+        return text(v, ev->utm_source);
+    case F_UTM_MEDIUM:
+        return text(v, ev->utm_medium);
+    case F_UTM_CAMPAIGN:
+        return text(v, ev->utm_campaign);
+    case F_COUNTRY:
+        return text(v, ev->country);
+    case F_REGION:
+        return text(v, ev->region);
+    case F_CITY:
+        return text(v, ev->city);
+    case F_AGENT:
+        if (ev->ua_class == LEAD_UA_UNKNOWN) {
+            return V_NONE;
+        }
+        v->s.data = lead_ua_class_name(ev->ua_class);
+        v->s.len = strlen(v->s.data);
+        return V_TEXT;
+    case F_LEAD:
+        return hex(v, l->lead);
+    case F_EMAIL:
+        return text(v, l->email);
+    case F_NAME:
+        return text(v, l->name);
+    case F_SUBSCRIBE:
+        return flag(v, l->subscribe, csv);
+    case F_CONTACT:
+        return flag(v, l->contact, csv);
+    case F_TOPICS:
+        return text(v, l->topics);
+    case F_SALES:
+        return flag(v, l->sales, csv);
+    case F_OWNER:
+        return text(v, l->owner);
+    case F_AMOUNT:
+        if (l->deal.amount <= 0) {
+            return V_NONE;
+        }
+        raw(v, snprintf(v->tmp, sizeof(v->tmp), "%" PRId64 ".%02d",
+                        l->deal.amount / 100, (int) (l->deal.amount % 100)));
+        return V_TEXT;
+    case F_CURRENCY:
+        v->s.data = l->deal.currency;
+        v->s.len = strnlen(l->deal.currency, sizeof(l->deal.currency));
+        return v->s.len ? V_TEXT : V_NONE;
+    case F_CLOSED:
+        return l->deal.closed_ms ? time_text(v, l->deal.closed_ms) : V_NONE;
+    case F_CAUSE:
+        return text(v, l->cause);
+    case F_WHO:
+        return text(v, l->who);
+    case F_REASON:
+        return text(v, l->reason);
+    case F_SIGNAL:
+        return text(v, l->signal);
+    }
+    return V_NONE;
+}
+
+/* 1 when s is UTF-8 with no NUL: it can go as it is */
+static int
+clean(const char *s, size_t len)
+{
+    size_t  i, n;
+
+    for (i = 0; i < len; i += n) {
+        n = (unsigned char) s[i] < 0x80
+            ? 1 : lead_utf8_len((const unsigned char *) s + i, len - i);
+        if (n == 0 || s[i] == '\0') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void
+put_text(lead_buf *out, const char *s, size_t len, int csv)
+{
+    lead_buf  fixed;
+    size_t    i, n;
+
+    if (clean(s, len)) {
+        if (csv) {
+            lead_buf_csv(out, s, len);
+        } else {
+            lead_buf_json(out, s, len);
+        }
+        return;
+    }
+
+    memset(&fixed, 0, sizeof(fixed));
+    for (i = 0; i < len; i += n) {
+        n = (unsigned char) s[i] < 0x80
+            ? 1 : lead_utf8_len((const unsigned char *) s + i, len - i);
+        if (n == 0 || s[i] == '\0') {
+            lead_buf_put(&fixed, "\xef\xbf\xbd", 3);     /* U+FFFD */
+            n = 1;
+        } else {
+            lead_buf_put(&fixed, s + i, n);
+        }
+    }
+    if (fixed.oom) {
+        out->oom = 1;
+    } else if (csv) {
+        lead_buf_csv(out, fixed.data, fixed.len);
+    } else {
+        lead_buf_json(out, fixed.data, fixed.len);
+    }
+    lead_buf_free(&fixed);
+}
+
+void
+lead_line_json(lead_buf *out, const lead_line *l)
+{
+    const int   *f;
+    line_value   v;
+    int          type, first = 1;
+
+    if (l->kind < 0 || l->kind >= LEAD_LINE_NKINDS) {
+        lead_buf_puts(out, "{}");
+        return;
+    }
+
+    for (f = kind_fields[l->kind]; *f != F_END; f++) {
+        type = field(l, *f, 0, &v);
+        if (type == V_NONE) {
+            continue;
+        }
+        lead_buf_puts(out, first ? "{\"" : ",\"");
+        lead_buf_puts(out, field_names[*f]);
+        lead_buf_puts(out, "\":");
+        if (type == V_RAW) {
+            lead_buf_put(out, v.s.data, v.s.len);
+        } else {
+            put_text(out, v.s.data, v.s.len, 0);
+        }
+        first = 0;
+    }
+    lead_buf_puts(out, first ? "{}" : "}");
+}
+
+void
+lead_line_csv_header(lead_buf *out)
+{
+    int  f;
+
+    for (f = 0; f < NFIELDS; f++) {
+        lead_buf_puts(out, f ? "," : "");
+        lead_buf_puts(out, field_names[f]);
+    }
+}
+
+void
+lead_line_csv(lead_buf *out, const lead_line *l)
+{
+    const int   *f;
+    line_value   v;
+    int          i, type;
+    unsigned     in[NFIELDS];
+
+    memset(in, 0, sizeof(in));
+    if (l->kind >= 0 && l->kind < LEAD_LINE_NKINDS) {
+        for (f = kind_fields[l->kind]; *f != F_END; f++) {
+            in[*f] = 1;
+        }
+    }
+
+    for (i = 0; i < NFIELDS; i++) {
+        if (i) {
+            lead_buf_put(out, ",", 1);
+        }
+        type = in[i] ? field(l, i, 1, &v) : V_NONE;
+        if (type != V_NONE) {
+            put_text(out, v.s.data, v.s.len, 1);
+        }
+    }
+}
