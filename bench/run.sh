@@ -72,6 +72,27 @@ bench_profiler() {
     result store "fold: kept scores of 100k leads, 1M events (one run)" \
         "$line" "$line" "$line" "events/s" "" ""
 
+    # the same store as lines, ingested from a file into an empty store
+    say "leadctl ingest from a file: the dataset exported ($RUNS runs)"
+    local lines=$OUT/lines.json central=$OUT/central nlines t0 t1
+    "$BUILD/leadctl" --store "$ds" export > "$lines"
+    nlines=$(wc -l < "$lines")
+    rates=()
+    for _ in $(seq "$RUNS"); do
+        rm -rf "$central" && mkdir -p "$central"
+        t0=$(date +%s%N)
+        "$BUILD/leadctl" --store "$central" ingest --rules "$ROOT/rules" \
+            "$lines" 2> /dev/null
+        t1=$(date +%s%N)
+        rates+=("$(( nlines * 1000000000 / (t1 - t0) ))")
+    done
+    rm -rf "$central" "$lines"
+    read -r median min max < <(printf '%s\n' "${rates[@]}" | sort -n \
+        | awk '{a[NR]=$1} END {print a[int((NR+1)/2)], a[1], a[NR]}')
+    result store "leadctl ingest FILE: the dataset's $nlines lines" \
+        "$median" "$min" "$max" "lines/s" ">= 500000" \
+        "$([ "$median" -ge 500000 ] && echo PASS || echo FAIL)"
+
     say "reading it ($RUNS runs each)"
     while IFS=$'\t' read -r what median min max size unit; do
         case "$what" in

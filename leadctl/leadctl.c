@@ -569,6 +569,39 @@ static const command  commands[] = {
       "campaign, DIR/campaigns.csv (campaign,cost) adds each one's cost,\n"
       "and its cost per lead, per MQL, per deal won and per order dollar.\n",
       cmd_attribution, LEAD_REPORT_ATTRIBUTION },
+    { "export", OPT_STORE | OPT_JSON | OPT_CSV | OPT_EXPORT, 0,
+      "the store as event lines, to ingest elsewhere",
+      "leadctl [--store DIR] export [--json|--csv] [--since TIME]\n"
+      "        [--until TIME] [--node NAME]\n\n"
+      "Prints the lines that rebuild the store elsewhere, one JSON object a\n"
+      "line (or CSV rows, with a header): every lead's identity and each of\n"
+      "its devices (identify), its status changes with their deals\n"
+      "(status), then every read in the log's order, those from --since up\n"
+      "to --until (not included).  Ids are the events' own or derived from\n"
+      "what a line is about, so exporting again gives the same ids and\n"
+      "ingesting both changes nothing twice.  --node names this node\n"
+      "(the host name by default).  One snapshot, safe while nginx writes.\n",
+      cmd_export, 0 },
+    { "ingest", OPT_STORE | OPT_WRITE | OPT_JSON | OPT_RULES | OPT_INGEST, 0,
+      "event lines from edges, a CRM or a backfill into the store",
+      "leadctl [--store DIR] ingest [FILE...] [--confirm] [--format json|csv]\n"
+      "        [--map FIELD=COLUMN,...] [--batch N] [--rules DIR]\n"
+      "        [--now TIME] [--json]\n\n"
+      "Reads event lines (standard input when no FILE) in any order from\n"
+      "any number of nodes into the store, N lines a transaction (65536):\n"
+      "a line whose id the store has seen changes nothing.  A malformed\n"
+      "line is counted, the first 10 told as FILE:LINE: why, and skipped;\n"
+      "a move the store does not allow is refused, and told.  A summary\n"
+      "goes to standard error (--json: to standard output as JSON).\n"
+      "--confirm speaks rsyslog omprog's confirmMessages: OK at start, then\n"
+      "OK for each line once it is committed (a malformed one too: it would\n"
+      "come back forever), DEFER_COMMIT inside omprog's transaction marks.\n"
+      "--format csv reads a CRM's export, its header row first; --map names\n"
+      "the column of each field (email=E-mail,status=Stage,amount=Amount).\n"
+      "Signals are scoring.conf's: --rules DIR, or the rules nginx ran.\n"
+      "An empty directory becomes a new store.  Exit status: 0 once the\n"
+      "input was read (malformed lines too), 1 store error, 2 usage.\n",
+      cmd_ingest, 0 },
     { "forget", OPT_STORE | OPT_WRITE, 1,
       "erase a person: the lead, its devices and everything they read",
       "leadctl [--store DIR] forget EMAIL|ID\n\n"
@@ -656,7 +689,7 @@ typedef struct {
 static const option  options[] = {
     { "--store", ~0u, offsetof(ctl, store) },
     { "--rules", OPT_RULES | OPT_MODEL, offsetof(ctl, rules) },
-    { "--now", OPT_MODEL | OPT_SALES | OPT_PURGE | OPT_ATTRIB,
+    { "--now", OPT_MODEL | OPT_SALES | OPT_PURGE | OPT_ATTRIB | OPT_INGEST,
       offsetof(ctl, now) },
     { "--status", OPT_MODEL, offsetof(ctl, status) },
     { "--stage", OPT_MODEL, offsetof(ctl, stage) },
@@ -677,7 +710,12 @@ static const option  options[] = {
     { "--anonymous-older-than", OPT_PURGE, offsetof(ctl, older) },
     { "--by", OPT_ATTRIB, offsetof(ctl, group_by) },
     { "--model", OPT_ATTRIB, offsetof(ctl, model) },
-    { "--since", OPT_ATTRIB, offsetof(ctl, since) },
+    { "--since", OPT_ATTRIB | OPT_EXPORT, offsetof(ctl, since) },
+    { "--until", OPT_EXPORT, offsetof(ctl, until) },
+    { "--node", OPT_EXPORT, offsetof(ctl, node) },
+    { "--format", OPT_INGEST, offsetof(ctl, format) },
+    { "--map", OPT_INGEST, offsetof(ctl, map) },
+    { "--batch", OPT_INGEST, offsetof(ctl, batch) },
     { NULL, 0, 0 }
 };
 
@@ -810,6 +848,21 @@ main(int argc, char **argv)
         {
             c.csv = 1;
 
+        } else if (strcmp(argv[i], "--confirm") == 0 && cmd
+                   && (cmd->opts & OPT_INGEST))
+        {
+            c.confirm = 1;
+
+        } else if (cmd && (cmd->opts & OPT_INGEST)
+                   && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0))
+        {
+            if (c.files == NULL
+                && (c.files = calloc((size_t) argc, sizeof(char *))) == NULL)
+            {
+                return 1;
+            }
+            c.files[c.nfiles++] = argv[i];
+
         } else if (cmd == NULL && argv[i][0] != '-') {
             cmd = find_command(argc, argv, &i);
             if (cmd == NULL) {
@@ -852,9 +905,14 @@ main(int argc, char **argv)
         fprintf(stderr, "leadctl: --since takes a time as --now does\n");
         return EXIT_USAGE;
     }
+    if (c.until && parse_now(c.until, &c.until_ms) != 0) {
+        fprintf(stderr, "leadctl: --until takes a time as --now does\n");
+        return EXIT_USAGE;
+    }
 
     /* sales decisions and the data lifecycle write */
     opts.read_only = (cmd->opts & (OPT_SALES | OPT_WRITE)) == 0;
+    opts.existing = (cmd->opts & OPT_INGEST) == 0;
 
     if (cmd->opts & (OPT_STORE | OPT_CHECK)) {
         if (c.store == NULL || c.store[0] == '\0') {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "lead.h"
+#include "lead_line.h"
 
 #define EXIT_USAGE 2
 
@@ -39,6 +40,15 @@ typedef struct {
     uint64_t     at_ms;      /* ... as ms, or now_ms */
     const char  *name;       /* --name NAME */
     const char  *source;     /* --source sales */
+    const char  *until;      /* export --until TIME */
+    uint64_t     until_ms;   /* ... as ms */
+    const char  *node;       /* export --node NAME */
+    const char  *format;     /* ingest --format json|csv */
+    const char  *map;        /* ingest --map field=Column,... */
+    const char  *batch;      /* ingest --batch N */
+    int          confirm;    /* ingest --confirm: rsyslog omprog's OKs */
+    int          nfiles;     /* ingest's FILEs, in files */
+    const char **files;
     int          json;
     int          csv;
     uint64_t     rows;       /* listed so far */
@@ -60,7 +70,10 @@ enum {
     OPT_PURGE = 128,         /* --anonymous-older-than, --now */
     OPT_CHECK = 256,         /* names the store, checks it, opens it not */
     OPT_ATTRIB = 512,        /* --by, --model, --since, --now */
-    OPT_ADD = 1024           /* --name, --source */
+    OPT_ADD = 1024,          /* --name, --source */
+    OPT_EXPORT = 2048,       /* --since, --until, --node */
+    OPT_INGEST = 4096        /* --format, --map, --batch, --confirm, FILEs;
+                                makes the store in an empty directory */
 };
 
 typedef struct {
@@ -92,5 +105,23 @@ int cmd_backup(ctl *c, lead_store *s);
 int cmd_compact(ctl *c, lead_store *s);
 int cmd_check(ctl *c, lead_store *s);
 int cmd_calibration(ctl *c, lead_store *s);
+int cmd_export(ctl *c, lead_store *s);       /* leadctl_lines.c */
+int cmd_ingest(ctl *c, lead_store *s);
+
+/*
+ * Lines parsed on threads (leadctl_parse.c), each handed back to fn in
+ * the order given: rc LEAD_OK and the line (its strings valid until fn
+ * returns), LEAD_ENOTFOUND for a blank one, LEAD_EINVAL and why.  A line
+ * longer than LEAD_LINE_MAX is given with its length only.  fn returns
+ * non-zero to stop: _line and _finish return it.
+ */
+typedef int (*parsed_fn)(void *arg, const char *file, uint64_t lineno,
+    int rc, const lead_line *line, const char *why);
+typedef struct parse_pool parse_pool;
+parse_pool *parse_pool_new(unsigned threads, parsed_fn fn, void *arg);
+int parse_pool_line(parse_pool *pool, const char *file, uint64_t lineno,
+    const char *text, size_t len);
+int parse_pool_finish(parse_pool *pool);
+void parse_pool_free(parse_pool *pool);
 
 #endif /* LEADCTL_H */

@@ -58,11 +58,13 @@ int lead_hit_event(lead_event *ev, const char *target, size_t len,
     const lead_geoip *geoip, char path[LEAD_PATH_MAX], lead_geo *geo);
 
 /*
- * Reading lines.  A parser keeps what the last line's strings point into,
- * until the next call.  A JSON line, or a row of a CRM's CSV export once
- * its header row is known (map: "field=Column,..." renames columns, NULL:
- * the columns are named as the fields are).  LEAD_EINVAL, and why in err,
- * for a line that is not one well-formed event; nothing is kept of it.
+ * Reading lines.  A parser keeps what the last line's strings point into
+ * (each NUL-ended too), until the next call.  A JSON line, or a row of a
+ * CRM's CSV export once its header row is known (map: "field=Column,..."
+ * renames columns, NULL: the columns are named as the fields are; a row
+ * with line breaks in quotes is one record: csv_open says the row goes on
+ * at the next line).  LEAD_EINVAL, and why in err, for a line that is not
+ * one well-formed event; LEAD_ENOTFOUND for a blank one.
  */
 typedef struct lead_line_parser lead_line_parser;
 lead_line_parser *lead_line_parser_new(void);
@@ -73,6 +75,7 @@ int lead_line_csv_columns(lead_line_parser *p, const char *header,
     size_t len, const char *map, char *err, size_t errlen);
 int lead_line_parse_csv(lead_line_parser *p, const char *row, size_t len,
     lead_line *l, char *err, size_t errlen);
+int lead_line_csv_open(const char *row, size_t len);
 
 /*
  * Ingest: lines in any order from any number of nodes into one store.  A

@@ -7,6 +7,7 @@
 #define LEAD_DERIVED_H
 
 #include "lead_store.h"
+#include "lead_line.h"
 
 typedef int (*lead_device_fn)(void *arg, const uint8_t visitor[LEAD_ID_LEN],
     uint64_t since_ms);
@@ -30,6 +31,11 @@ typedef int (*lead_scored_fn)(void *arg, const lead_person *p,
 
 int lead_store_score_leads(lead_store *s, const lead_scoring *sc,
     uint64_t now_ms, lead_scored_fn fn, void *arg);
+
+/* LEAD_EINVAL, why in the store's message, for a deal that cannot close
+   so (lead_store_close_deal's checks): only won or lost, an amount won in
+   range and none lost, a currency of three capitals. */
+int lead_deal_check(lead_store *s, int to, const lead_outcome *o);
 
 /* 1 when a lead may go from one status to the other. */
 int lead_status_allowed(int from, int to);
@@ -220,6 +226,11 @@ int lead_owner_valid(const char *name, size_t len);
 int lead_store_owner_txn(lead_store *s, MDB_txn *txn,
     const uint8_t *lead_id, lead_str *owner);
 
+/* lead_lifecycle.c: a person erased (lead_store_forget) inside a write
+   transaction; out counts what went (leads 1 more). */
+int lead_store_forget_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
+    lead_erased *out);
+
 /* lead_sla.c: the lead's rows gone (forget; before its status goes). */
 int lead_sla_forget_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id);
 
@@ -277,5 +288,26 @@ int lead_store_outcome_txn(lead_store *s, MDB_txn *txn,
     const uint8_t *lead_id, lead_outcome *o);
 int lead_outcome_forget_txn(lead_store *s, MDB_txn *txn,
     const uint8_t *lead_id);
+
+/*
+ * Ingest's lines other than reads (lead_ingest_lines.c), each applied in
+ * the batch's transaction.  LEAD_EINVAL or LEAD_ENOTFOUND: refused, why
+ * in why, writing 0 when nothing was written (else the batch must fail);
+ * touched: lead is the lead it changed, to promote.
+ */
+typedef struct {
+    lead_store        *s;
+    const lead_rules  *r;
+    lead_batch        *batch;          /* room for a signal's event */
+    lead_visit        *visit;          /* and its visit */
+    uint8_t            lead[LEAD_ID_LEN];
+    int                touched, writing;
+    char               why[256];
+} lead_ingest_apply;
+
+int lead_ingest_line_txn(lead_ingest_apply *a, MDB_txn *txn,
+    const lead_line *l);
+/* An edge's id "<32 hex>-<kind>" as the event's 16 bytes: 1, or 0. */
+int lead_ingest_event_id(lead_str id, char kind, uint8_t out[LEAD_ID_LEN]);
 
 #endif /* LEAD_DERIVED_H */

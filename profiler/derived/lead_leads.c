@@ -184,7 +184,7 @@ lead_store_link_txn(lead_store *s, MDB_txn *txn, const uint8_t *visitor,
 {
     MDB_val   key, val;
     uint8_t   links[LINKS_MAX * LINK_SIZE], dkey[2 * LEAD_ID_LEN], since[8];
-    size_t    n = 0;
+    size_t    n = 0, at;
     int       rc;
 
     key.mv_data = (void *) visitor;
@@ -200,21 +200,36 @@ lead_store_link_txn(lead_store *s, MDB_txn *txn, const uint8_t *visitor,
         return lead_store_mdb_fail(s, rc, "reading a visitor's links");
     }
 
-    /* already this lead's: nothing changes */
-    if (n && memcmp(links + n - LINK_SIZE, lead_id, LEAD_ID_LEN) == 0) {
+    /* links stay in time order: a link told late (ingest) goes in its
+       place, and its time (at = past the links up to then) */
+    for (at = n; at > 0; at -= LINK_SIZE) {
+        if (lead_get_u64(links + at - LINK_SIZE + LEAD_ID_LEN) <= now_ms) {
+            break;
+        }
+    }
+
+    /* already this lead's then: nothing changes */
+    if (at && memcmp(links + at - LINK_SIZE, lead_id, LEAD_ID_LEN) == 0) {
         return LEAD_OK;
     }
 
-    if (n == sizeof(links)) {
-        /* keep the first link: the anonymous history belongs to it */
-        memmove(links + LINK_SIZE, links + 2 * LINK_SIZE,
-                n - 2 * LINK_SIZE);
-        n -= LINK_SIZE;
-    }
+    if (at < n && memcmp(links + at, lead_id, LEAD_ID_LEN) == 0) {
+        /* the next link is this lead's: it starts earlier */
+        lead_put_u64(links + at + LEAD_ID_LEN, now_ms);
 
-    memcpy(links + n, lead_id, LEAD_ID_LEN);
-    lead_put_u64(links + n + LEAD_ID_LEN, now_ms);
-    n += LINK_SIZE;
+    } else {
+        if (n == sizeof(links)) {
+            /* keep the first link: the anonymous history belongs to it */
+            memmove(links + LINK_SIZE, links + 2 * LINK_SIZE,
+                    n - 2 * LINK_SIZE);
+            n -= LINK_SIZE;
+            at -= at > LINK_SIZE ? LINK_SIZE : 0;
+        }
+        memmove(links + at + LINK_SIZE, links + at, n - at);
+        memcpy(links + at, lead_id, LEAD_ID_LEN);
+        lead_put_u64(links + at + LEAD_ID_LEN, now_ms);
+        n += LINK_SIZE;
+    }
 
     val.mv_data = links;
     val.mv_size = n;
@@ -232,6 +247,13 @@ lead_store_link_txn(lead_store *s, MDB_txn *txn, const uint8_t *visitor,
     val.mv_size = 8;
 
     rc = mdb_put(txn, s->devices, &key, &val, MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST && val.mv_size == 8
+        && lead_get_u64(val.mv_data) > now_ms)
+    {
+        /* a device since earlier than was known (ingest, late) */
+        val.mv_data = since;
+        rc = mdb_put(txn, s->devices, &key, &val, 0);
+    }
     if (rc != 0 && rc != MDB_KEYEXIST) {
         return lead_store_mdb_fail(s, rc, "writing a device");
     }

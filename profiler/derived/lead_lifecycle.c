@@ -363,33 +363,17 @@ erase_lead(lead_store *s, MDB_txn *txn, const uint8_t *lead_id)
 }
 
 int
-lead_store_forget(lead_store *s, const char *who, size_t len,
+lead_store_forget_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
     lead_erased *out)
 {
-    MDB_txn       *txn;
-    MDB_val        val;
-    uint8_t        lead_id[LEAD_ID_LEN], kept[VISITOR_SIZE];
+    uint8_t        kept[VISITOR_SIZE];
     erasing_list   devices = { NULL, 0, 0 };
     size_t         i;
     int            rc;
 
-    memset(out, 0, sizeof(*out));
-    if (s->empty || s->partial) {
-        return LEAD_ENOTFOUND;
-    }
-
-    rc = lead_store_write_begin(s, &txn);
-    if (rc != LEAD_OK) {
-        return rc;
-    }
-
-    rc = lead_store_lookup_txn(s, txn, who, len, lead_id, &val);
-    if (rc == LEAD_OK) {
-        rc = lead_store_each_device_txn(s, txn, lead_id, add_device,
-                                        &devices);
-        if (rc == LEAD_ECALLBACK) {
-            rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
-        }
+    rc = lead_store_each_device_txn(s, txn, lead_id, add_device, &devices);
+    if (rc == LEAD_ECALLBACK) {
+        rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
     }
     for (i = 0; rc == LEAD_OK && i < devices.n; i++) {
         rc = read_links(s, txn, &devices.v[i]);
@@ -408,11 +392,39 @@ lead_store_forget(lead_store *s, const char *who, size_t len,
     }
 
     free(devices.v);
+    if (rc == LEAD_OK) {
+        out->leads++;
+    }
+    return rc;
+}
+
+int
+lead_store_forget(lead_store *s, const char *who, size_t len,
+    lead_erased *out)
+{
+    MDB_txn  *txn;
+    MDB_val   val;
+    uint8_t   lead_id[LEAD_ID_LEN];
+    int       rc;
+
+    memset(out, 0, sizeof(*out));
+    if (s->empty || s->partial) {
+        return LEAD_ENOTFOUND;
+    }
+
+    rc = lead_store_write_begin(s, &txn);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+
+    rc = lead_store_lookup_txn(s, txn, who, len, lead_id, &val);
+    if (rc == LEAD_OK) {
+        rc = lead_store_forget_txn(s, txn, lead_id, out);
+    }
     if (rc != LEAD_OK) {
         mdb_txn_abort(txn);
         return rc;
     }
-    out->leads = 1;
     rc = mdb_txn_commit(txn);
     return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "mdb_txn_commit");
 }

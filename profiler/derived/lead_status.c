@@ -248,9 +248,7 @@ lead_store_set_status(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
 }
 
 int
-lead_store_close_deal(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
-    int to, uint64_t now_ms, const lead_outcome *o, const char *who,
-    const char *reason)
+lead_deal_check(lead_store *s, int to, const lead_outcome *o)
 {
     char  cur[4];
 
@@ -271,7 +269,19 @@ lead_store_close_deal(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
         return lead_store_fail(s, LEAD_EINVAL, "a currency is three "
                                "capital letters (ISO 4217: EUR, USD)");
     }
-    return change(s, lead_id, to, now_ms, "", who, reason, o);
+    return LEAD_OK;
+}
+
+int
+lead_store_close_deal(lead_store *s, const uint8_t lead_id[LEAD_ID_LEN],
+    int to, uint64_t now_ms, const lead_outcome *o, const char *who,
+    const char *reason)
+{
+    int  rc;
+
+    rc = lead_deal_check(s, to, o);
+    return rc != LEAD_OK ? rc
+                         : change(s, lead_id, to, now_ms, "", who, reason, o);
 }
 
 typedef struct {

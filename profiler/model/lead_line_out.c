@@ -18,59 +18,9 @@
 #include "lead_line.h"
 #include "lead_model.h"
 
-/* the fields, in the CSV's column order (each kind's JSON order below) */
-#define LINE_FIELDS(X)                                                        \
-    X(F_ID, "id") X(F_TIME, "time") X(F_NODE, "node") X(F_KIND, "kind")       \
-    X(F_VISITOR, "visitor") X(F_PATH, "path") X(F_ASSET, "asset")             \
-    X(F_STAGE, "stage") X(F_TOPIC, "topic") X(F_GROUP, "group")               \
-    X(F_FLAGS, "flags") X(F_POINTS, "points") X(F_STATUS, "status")           \
-    X(F_BYTES, "bytes") X(F_SIZE, "size") X(F_RANGES, "ranges")               \
-    X(F_DEPTH, "depth") X(F_REFERRER, "referrer")                             \
-    X(F_UTM_SOURCE, "utm_source") X(F_UTM_MEDIUM, "utm_medium")               \
-    X(F_UTM_CAMPAIGN, "utm_campaign") X(F_COUNTRY, "country")                 \
-    X(F_REGION, "region") X(F_CITY, "city") X(F_AGENT, "agent")               \
-    X(F_LEAD, "lead") X(F_EMAIL, "email") X(F_NAME, "name")                   \
-    X(F_SUBSCRIBE, "subscribe") X(F_CONTACT, "contact")                       \
-    X(F_TOPICS, "topics") X(F_SALES, "sales") X(F_OWNER, "owner")             \
-    X(F_AMOUNT, "amount") X(F_CURRENCY, "currency") X(F_CLOSED, "closed")     \
-    X(F_CAUSE, "cause") X(F_WHO, "who") X(F_REASON, "reason")                 \
-    X(F_SIGNAL, "signal")
-
-#define LINE_ENUM(id, name)  id,
-#define LINE_NAME(id, name)  name,
-
-enum { LINE_FIELDS(LINE_ENUM) NFIELDS, F_END = -1 };
-
-static const char  *field_names[NFIELDS] = { LINE_FIELDS(LINE_NAME) };
-
-static const int  read_fields[] = {
-    F_ID, F_TIME, F_NODE, F_KIND, F_VISITOR, F_PATH, F_ASSET, F_STAGE,
-    F_TOPIC, F_GROUP, F_FLAGS, F_POINTS, F_STATUS, F_BYTES, F_SIZE, F_RANGES,
-    F_DEPTH, F_REFERRER, F_UTM_SOURCE, F_UTM_MEDIUM, F_UTM_CAMPAIGN,
-    F_COUNTRY, F_REGION, F_CITY, F_AGENT, F_END
-};
-static const int  identify_fields[] = {
-    F_ID, F_TIME, F_NODE, F_KIND, F_VISITOR, F_LEAD, F_EMAIL, F_NAME,
-    F_SUBSCRIBE, F_CONTACT, F_TOPICS, F_SALES, F_OWNER, F_END
-};
-static const int  status_fields[] = {
-    F_ID, F_TIME, F_NODE, F_KIND, F_EMAIL, F_LEAD, F_STATUS, F_AMOUNT,
-    F_CURRENCY, F_CLOSED, F_CAUSE, F_WHO, F_REASON, F_OWNER, F_END
-};
-static const int  forget_fields[] = {
-    F_ID, F_TIME, F_NODE, F_KIND, F_EMAIL, F_LEAD, F_END
-};
-static const int  signal_fields[] = {
-    F_ID, F_TIME, F_NODE, F_KIND, F_EMAIL, F_LEAD, F_SIGNAL, F_VISITOR, F_END
-};
-
-static const int  *kind_fields[LEAD_LINE_NKINDS] = {
-    read_fields, identify_fields, status_fields, forget_fields, signal_fields
-};
-
-static const char  *kind_names[LEAD_LINE_NKINDS] = {
-    "read", "identify", "status", "forget", "signal"
-};
+#define F(name)  LEAD_LINE_F_##name
+#define F_END    (-1)
+#define NFIELDS  LEAD_LINE_NFIELDS
 
 /* what a field holds: nothing, text to escape, or JSON as it is */
 enum { V_NONE, V_TEXT, V_RAW };
@@ -79,12 +29,6 @@ typedef struct {
     lead_str  s;
     char      tmp[LEAD_MAX_RANGES * 48 + 64];
 } line_value;
-
-const char *
-lead_line_kind_name(int kind)
-{
-    return kind >= 0 && kind < LEAD_LINE_NKINDS ? kind_names[kind] : NULL;
-}
 
 static int
 nonzero(const uint8_t id[LEAD_ID_LEN])
@@ -150,8 +94,8 @@ read_depth(const lead_event *ev)
         any = 1;
     }
 
-    return covered >= ev->file_size ? 1.0
-                                    : (double) covered / (double) ev->file_size;
+    return covered >= ev->file_size
+           ? 1.0 : (double) covered / (double) ev->file_size;
 }
 
 static int
@@ -247,7 +191,7 @@ field(const lead_line *l, int f, int csv, line_value *v)
     int                is_read = l->kind == LEAD_LINE_READ;
 
     switch (f) {
-    case F_ID:
+    case F(ID):
         if (l->id.len || !is_read || !nonzero(ev->id)) {
             return text(v, l->id);
         }
@@ -256,36 +200,36 @@ field(const lead_line *l, int f, int csv, line_value *v)
         v->s.data = v->tmp;
         v->s.len = LEAD_ID_HEX_LEN + 2;
         return V_TEXT;
-    case F_TIME:
+    case F(TIME):
         return time_text(v, ev->time_ms);
-    case F_NODE:
+    case F(NODE):
         return text(v, l->node);
-    case F_KIND:
+    case F(KIND):
         v->s.data = lead_line_kind_name(l->kind);
         v->s.len = strlen(v->s.data);
         return V_TEXT;
-    case F_VISITOR:
+    case F(VISITOR):
         return hex(v, ev->visitor);
-    case F_PATH:
+    case F(PATH):
         return text(v, ev->path);
-    case F_ASSET:
+    case F(ASSET):
         return ev->asset_id
                ? (raw(v, snprintf(v->tmp, sizeof(v->tmp), "%016" PRIx64,
                                   ev->asset_id)), V_TEXT)
                : V_NONE;
-    case F_STAGE:
+    case F(STAGE):
         return text(v, ev->stage);
-    case F_TOPIC:
+    case F(TOPIC):
         return text(v, ev->topic);
-    case F_GROUP:
+    case F(GROUP):
         return text(v, ev->group);
-    case F_FLAGS:
+    case F(FLAGS):
         return flags(v, ev->asset_flags);
-    case F_POINTS:
+    case F(POINTS):
         return ev->points ? raw(v, snprintf(v->tmp, sizeof(v->tmp), "%" PRId32,
                                             ev->points))
                           : V_NONE;
-    case F_STATUS:
+    case F(STATUS):
         if (is_read) {
             return ev->status ? raw(v, snprintf(v->tmp, sizeof(v->tmp), "%u",
                                                 (unsigned) ev->status))
@@ -294,77 +238,77 @@ field(const lead_line *l, int f, int csv, line_value *v)
         v->s.data = lead_status_name(l->status);
         v->s.len = strlen(v->s.data);
         return V_TEXT;
-    case F_BYTES:
+    case F(BYTES):
         return ev->bytes_sent ? raw(v, snprintf(v->tmp, sizeof(v->tmp),
                                                 "%" PRIu64, ev->bytes_sent))
                               : V_NONE;
-    case F_SIZE:
+    case F(SIZE):
         return ev->file_size ? raw(v, snprintf(v->tmp, sizeof(v->tmp),
                                                "%" PRIu64, ev->file_size))
                              : V_NONE;
-    case F_RANGES:
+    case F(RANGES):
         return ranges(v, ev, csv);
-    case F_DEPTH:
+    case F(DEPTH):
         return ev->file_size ? raw(v, snprintf(v->tmp, sizeof(v->tmp), "%.3f",
                                                read_depth(ev)))
                              : V_NONE;
-    case F_REFERRER:
+    case F(REFERRER):
         return text(v, ev->referrer_host);
-    case F_UTM_SOURCE:
+    case F(UTM_SOURCE):
         return text(v, ev->utm_source);
-    case F_UTM_MEDIUM:
+    case F(UTM_MEDIUM):
         return text(v, ev->utm_medium);
-    case F_UTM_CAMPAIGN:
+    case F(UTM_CAMPAIGN):
         return text(v, ev->utm_campaign);
-    case F_COUNTRY:
+    case F(COUNTRY):
         return text(v, ev->country);
-    case F_REGION:
+    case F(REGION):
         return text(v, ev->region);
-    case F_CITY:
+    case F(CITY):
         return text(v, ev->city);
-    case F_AGENT:
+    case F(AGENT):
         if (ev->ua_class == LEAD_UA_UNKNOWN) {
             return V_NONE;
         }
         v->s.data = lead_ua_class_name(ev->ua_class);
         v->s.len = strlen(v->s.data);
         return V_TEXT;
-    case F_LEAD:
+    case F(LEAD):
         return hex(v, l->lead);
-    case F_EMAIL:
+    case F(EMAIL):
         return text(v, l->email);
-    case F_NAME:
+    case F(NAME):
         return text(v, l->name);
-    case F_SUBSCRIBE:
+    case F(SUBSCRIBE):
         return flag(v, l->subscribe, csv);
-    case F_CONTACT:
+    case F(CONTACT):
         return flag(v, l->contact, csv);
-    case F_TOPICS:
+    case F(TOPICS):
         return text(v, l->topics);
-    case F_SALES:
+    case F(SALES):
         return flag(v, l->sales, csv);
-    case F_OWNER:
+    case F(OWNER):
         return text(v, l->owner);
-    case F_AMOUNT:
+    case F(AMOUNT):
         if (l->deal.amount <= 0) {
             return V_NONE;
         }
         raw(v, snprintf(v->tmp, sizeof(v->tmp), "%" PRId64 ".%02d",
                         l->deal.amount / 100, (int) (l->deal.amount % 100)));
         return V_TEXT;
-    case F_CURRENCY:
+    case F(CURRENCY):
         v->s.data = l->deal.currency;
         v->s.len = strnlen(l->deal.currency, sizeof(l->deal.currency));
         return v->s.len ? V_TEXT : V_NONE;
-    case F_CLOSED:
+    case F(CLOSED):
         return l->deal.closed_ms ? time_text(v, l->deal.closed_ms) : V_NONE;
-    case F_CAUSE:
+    case F(CAUSE):
         return text(v, l->cause);
-    case F_WHO:
+    case F(WHO):
         return text(v, l->who);
-    case F_REASON:
+    case F(REASON):
         return text(v, l->reason);
-    case F_SIGNAL:
+    case F(SIGNAL):
         return text(v, l->signal);
     }
     return V_NONE;
@@ -386,13 +330,24 @@ clean(const char *s, size_t len)
     return 1;
 }
 
+/*
+ * s as JSON or as a CSV field.  A value that looks as lead_buf_csv's
+ * guard against formulas does ("'=...", "''=...") gets one more
+ * apostrophe, as the reader (lead_line_csv.c) takes one off.
+ */
 static void
 put_text(lead_buf *out, const char *s, size_t len, int csv)
 {
     lead_buf  fixed;
     size_t    i, n;
+    int       guarded;
 
-    if (clean(s, len)) {
+    for (i = 0; csv && i < len && s[i] == '\''; i++) {
+        /* void */
+    }
+    guarded = i > 0 && i < len && memchr("=+-@\t\r", s[i], 6) != NULL;
+
+    if (clean(s, len) && !guarded) {
         if (csv) {
             lead_buf_csv(out, s, len);
         } else {
@@ -402,6 +357,9 @@ put_text(lead_buf *out, const char *s, size_t len, int csv)
     }
 
     memset(&fixed, 0, sizeof(fixed));
+    if (guarded) {
+        lead_buf_put(&fixed, "'", 1);
+    }
     for (i = 0; i < len; i += n) {
         n = (unsigned char) s[i] < 0x80
             ? 1 : lead_utf8_len((const unsigned char *) s + i, len - i);
@@ -434,13 +392,13 @@ lead_line_json(lead_buf *out, const lead_line *l)
         return;
     }
 
-    for (f = kind_fields[l->kind]; *f != F_END; f++) {
+    for (f = lead_line_kind_fields(l->kind); *f != F_END; f++) {
         type = field(l, *f, 0, &v);
         if (type == V_NONE) {
             continue;
         }
         lead_buf_puts(out, first ? "{\"" : ",\"");
-        lead_buf_puts(out, field_names[*f]);
+        lead_buf_puts(out, lead_line_field_name(*f));
         lead_buf_puts(out, "\":");
         if (type == V_RAW) {
             lead_buf_put(out, v.s.data, v.s.len);
@@ -459,7 +417,7 @@ lead_line_csv_header(lead_buf *out)
 
     for (f = 0; f < NFIELDS; f++) {
         lead_buf_puts(out, f ? "," : "");
-        lead_buf_puts(out, field_names[f]);
+        lead_buf_puts(out, lead_line_field_name(f));
     }
 }
 
@@ -473,7 +431,7 @@ lead_line_csv(lead_buf *out, const lead_line *l)
 
     memset(in, 0, sizeof(in));
     if (l->kind >= 0 && l->kind < LEAD_LINE_NKINDS) {
-        for (f = kind_fields[l->kind]; *f != F_END; f++) {
+        for (f = lead_line_kind_fields(l->kind); *f != F_END; f++) {
             in[*f] = 1;
         }
     }

@@ -25,118 +25,17 @@ enum { COL_PATH, COL_TITLE, COL_STAGE, COL_POINTS, COL_TOPIC, COL_FLAGS,
 
 /* ---- records ----------------------------------------------------------- */
 
-typedef struct {
-    const char  *p, *end;
-    unsigned     line;
-    char        *buf;                  /* decoded fields, back to back */
-    size_t       off[MAX_FIELDS], len[MAX_FIELDS];
-    int          nfields;
-} csv;
+typedef lead_csv  csv;
 
-/*
- * Reads one record (RFC 4180: quoted fields may hold commas, doubled
- * quotes and line breaks).  Returns 1, 0 at the end, or LEAD_EINVAL.
- */
+/* One record (lead_csv_next), its trouble told at the line it starts. */
 static int
 csv_next(lead_rules_parser *ps, csv *c)
 {
-    size_t  used = 0, start;
-    int     quoted;
-    char    ch;
-
-    if (c->p >= c->end) {
-        return 0;
-    }
+    int  rc;
 
     ps->line = c->line;
-    c->nfields = 0;
-
-    for ( ;; ) {
-        if (c->nfields == MAX_FIELDS) {
-            return lead_rules_fail(ps, "more than %d fields", MAX_FIELDS);
-        }
-
-        start = used;
-        quoted = 0;
-
-        while (c->p < c->end && *c->p == ' ') {
-            c->p++;
-        }
-
-        if (c->p < c->end && *c->p == '"') {
-            quoted = 1;
-            c->p++;
-            for ( ;; ) {
-                if (c->p == c->end) {
-                    return lead_rules_fail(ps, "quoted field is not closed");
-                }
-                ch = *c->p++;
-                if (ch == '"') {
-                    if (c->p < c->end && *c->p == '"') {
-                        c->p++;
-                    } else {
-                        break;
-                    }
-                } else if (ch == '\n') {
-                    c->line++;
-                }
-                if (used - start == MAX_FIELD_LEN) {
-                    return lead_rules_fail(ps, "field longer than %d bytes",
-                                           MAX_FIELD_LEN);
-                }
-                c->buf[used++] = ch;
-            }
-            while (c->p < c->end && *c->p == ' ') {
-                c->p++;
-            }
-            if (c->p < c->end && *c->p != ',' && *c->p != '\r'
-                && *c->p != '\n')
-            {
-                return lead_rules_fail(ps, "unexpected text after a closing "
-                                       "quote (double a quote inside a "
-                                       "quoted field: \"\")");
-            }
-
-        } else {
-            while (c->p < c->end && *c->p != ',' && *c->p != '\r'
-                   && *c->p != '\n')
-            {
-                if (used - start == MAX_FIELD_LEN) {
-                    return lead_rules_fail(ps, "field longer than %d bytes",
-                                           MAX_FIELD_LEN);
-                }
-                c->buf[used++] = *c->p++;
-            }
-        }
-
-        if (!quoted) {
-            while (used > start && c->buf[used - 1] == ' ') {
-                used--;
-            }
-        }
-
-        c->off[c->nfields] = start;
-        c->len[c->nfields] = used - start;
-        c->nfields++;
-
-        if (c->p == c->end) {
-            return 1;
-        }
-        if (*c->p == ',') {
-            c->p++;
-            continue;
-        }
-
-        /* end of record: CRLF, LF or a lone CR */
-        if (*c->p == '\r') {
-            c->p++;
-        }
-        if (c->p < c->end && *c->p == '\n') {
-            c->p++;
-        }
-        c->line++;
-        return 1;
-    }
+    rc = lead_csv_next(c);
+    return rc == LEAD_EINVAL ? lead_rules_fail(ps, "%s", c->why) : rc;
 }
 
 static int
@@ -497,6 +396,8 @@ lead_assets_csv_parse(lead_rules_parser *ps, const char *data, size_t len)
     c.p = data;
     c.end = data + len;
     c.line = 1;
+    c.max_fields = MAX_FIELDS;
+    c.max_field_len = MAX_FIELD_LEN;
     c.buf = malloc(MAX_FIELDS * MAX_FIELD_LEN);
     if (c.buf == NULL) {
         return lead_rules_nomem(ps);

@@ -103,6 +103,54 @@ int lead_email_normalize(const char *in, size_t len,
     char out[LEAD_EMAIL_MAX]);
 
 /*
+ * One record of CSV (RFC 4180: quoted fields may hold commas, doubled
+ * quotes and line breaks; a record ends at CRLF, LF or CR), read from p:
+ * its fields decoded back to back into buf, which has room for
+ * max_fields (at most LEAD_CSV_FIELDS_MAX) of max_field_len bytes; line
+ * counts the lines.  1, 0 at the end, or LEAD_EINVAL and why.
+ */
+#define LEAD_CSV_FIELDS_MAX  128
+typedef struct {
+    const char  *p, *end;
+    unsigned     line;
+    size_t       max_fields, max_field_len;
+    char        *buf;
+    size_t       off[LEAD_CSV_FIELDS_MAX], len[LEAD_CSV_FIELDS_MAX];
+    int          nfields;
+    char         why[128];
+} lead_csv;
+int lead_csv_next(lead_csv *c);
+
+/*
+ * A line's fields (lead_line.h), in the CSV's column order: the encoder
+ * (model/lead_line_out.c) and the parser (lead_line.c) name them alike.
+ */
+#define LEAD_LINE_FIELDS(X)                                                   \
+    X(ID, "id") X(TIME, "time") X(NODE, "node") X(KIND, "kind")               \
+    X(VISITOR, "visitor") X(PATH, "path") X(ASSET, "asset")                   \
+    X(STAGE, "stage") X(TOPIC, "topic") X(GROUP, "group")                     \
+    X(FLAGS, "flags") X(POINTS, "points") X(STATUS, "status")                 \
+    X(BYTES, "bytes") X(SIZE, "size") X(RANGES, "ranges")                     \
+    X(DEPTH, "depth") X(REFERRER, "referrer")                                 \
+    X(UTM_SOURCE, "utm_source") X(UTM_MEDIUM, "utm_medium")                   \
+    X(UTM_CAMPAIGN, "utm_campaign") X(COUNTRY, "country")                     \
+    X(REGION, "region") X(CITY, "city") X(AGENT, "agent")                     \
+    X(LEAD, "lead") X(EMAIL, "email") X(NAME, "name")                         \
+    X(SUBSCRIBE, "subscribe") X(CONTACT, "contact")                           \
+    X(TOPICS, "topics") X(SALES, "sales") X(OWNER, "owner")                   \
+    X(AMOUNT, "amount") X(CURRENCY, "currency") X(CLOSED, "closed")           \
+    X(CAUSE, "cause") X(WHO, "who") X(REASON, "reason")                       \
+    X(SIGNAL, "signal")
+#define LEAD_LINE_FIELD_ENUM(id, name)  LEAD_LINE_F_##id,
+enum { LEAD_LINE_FIELDS(LEAD_LINE_FIELD_ENUM) LEAD_LINE_NFIELDS };
+/* A field's name ("id", ...), or NULL; a kind's fields in the order of
+   its JSON, ending in -1 (NULL: no such kind). */
+const char *lead_line_field_name(int field);
+const int *lead_line_kind_fields(int kind);
+/* The field of that name, or -1; ci: ignoring ASCII case. */
+int lead_line_field(const char *name, size_t len, int ci);
+
+/*
  * For a list, item fills values with the fields of its item i and
  * returns 1, or 0 when there are no more; list is the list's index in
  * names.  Lists may nest: item is asked for the inner items while the
@@ -130,6 +178,22 @@ typedef struct lead_group_rule {
     unsigned     count;       /* distinct assets read to be warm */
     int32_t      points;
 } lead_group_rule;
+
+/* scoring.conf's signal: an event the web server never sees (a webinar
+   attended, a call logged), ingested as a "signal" line, scored as a
+   read of its points and topic. */
+#define LEAD_SIGNALS_MAX  32
+typedef struct lead_signal_rule {
+    const char  *name;
+    int32_t      points;
+    const char  *topic;       /* "" when none */
+    uint64_t     asset_id;    /* its events': an asset's id of "signal:NAME" */
+    const char  *path;        /* "signal:NAME", as the catalogue shows it */
+} lead_signal_rule;
+
+/* The signal of that name, or NULL. */
+const lead_signal_rule *lead_rules_signal(const lead_rules *r,
+    const char *name, size_t len);
 
 /* scoring.conf's country: profile points for where a lead reads from */
 typedef struct lead_country_rule {
@@ -171,6 +235,8 @@ struct lead_scoring {
     struct lead_country_rule *countries;
     unsigned                  ncountries;
     size_t                    nfreemail;
+    struct lead_signal_rule  *signals;
+    unsigned                  nsignals;
 };
 
 

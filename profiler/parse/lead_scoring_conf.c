@@ -493,6 +493,90 @@ conf_warm_after(conf *cf, const word *w, int n)
     return LEAD_OK;
 }
 
+/* signal NAME POINTS [TOPIC]: an outside event's worth, for ingest. */
+static int
+conf_signal(conf *cf, const word *w, int n)
+{
+    lead_rules_parser  *ps = cf->ps;
+    lead_rules         *r = ps->rules;
+    lead_scoring       *sc = cf->sc;
+    lead_signal_rule   *grown, *sig;
+    const char         *p;
+    unsigned            i;
+    char                b[80], path[8 + LEAD_NAME_MAX];
+
+    if (!lead_rules_valid_name(w[1].s, w[1].len)) {
+        return lead_rules_fail(ps, "invalid signal name \"%s\" (one word of "
+                               "letters, digits, - _ ., at most %d)",
+                               lead_rules_shown(w[1].s, w[1].len, b),
+                               LEAD_NAME_MAX);
+    }
+    for (i = 0; i < sc->nsignals; i++) {
+        if (word_is(&w[1], sc->signals[i].name)) {
+            return lead_rules_fail(ps, "\"signal %s\" is duplicate",
+                                   sc->signals[i].name);
+        }
+    }
+    if (sc->nsignals == LEAD_SIGNALS_MAX) {
+        return lead_rules_fail(ps, "too many signals (at most %d)",
+                               LEAD_SIGNALS_MAX);
+    }
+    if (n == 4 && !lead_rules_valid_name(w[3].s, w[3].len)) {
+        return lead_rules_fail(ps, "invalid topic \"%s\" (one word of "
+                               "letters, digits, - _ ., at most %d)",
+                               lead_rules_shown(w[3].s, w[3].len, b),
+                               LEAD_NAME_MAX);
+    }
+
+    grown = lead_rules_alloc(r, (sc->nsignals + 1) * sizeof(*grown));
+    if (grown == NULL) {
+        return lead_rules_nomem(ps);
+    }
+    if (sc->nsignals) {
+        memcpy(grown, sc->signals, sc->nsignals * sizeof(*grown));
+    }
+    sig = &grown[sc->nsignals];
+    if (int_arg(ps, &w[2], -LEAD_POINTS_LIMIT, LEAD_POINTS_LIMIT,
+                &sig->points) != LEAD_OK)
+    {
+        return LEAD_EINVAL;
+    }
+    sig->name = lead_rules_strndup(r, w[1].s, w[1].len);
+    sig->topic = lead_rules_strndup(r, n == 4 ? w[3].s : "",
+                                    n == 4 ? w[3].len : 0);
+    snprintf(path, sizeof(path), "signal:%.*s", (int) w[1].len, w[1].s);
+    sig->path = lead_rules_strndup(r, path, strlen(path));
+    if (sig->name == NULL || sig->topic == NULL || sig->path == NULL) {
+        return lead_rules_nomem(ps);
+    }
+    /* FNV-1a, as an asset's id is of its path: "signal:" keeps them apart */
+    sig->asset_id = 0xcbf29ce484222325ULL;
+    for (p = sig->path; *p; p++) {
+        sig->asset_id ^= (unsigned char) *p;
+        sig->asset_id *= 0x100000001b3ULL;
+    }
+    sig->asset_id += sig->asset_id == 0;
+    sc->signals = grown;
+    sc->nsignals++;
+    return LEAD_OK;
+}
+
+const lead_signal_rule *
+lead_rules_signal(const lead_rules *r, const char *name, size_t len)
+{
+    const lead_scoring  *sc = &r->scoring;      /* lead_rules.c calls us */
+    unsigned             i;
+
+    for (i = 0; i < sc->nsignals; i++) {
+        if (strlen(sc->signals[i].name) == len
+            && memcmp(sc->signals[i].name, name, len) == 0)
+        {
+            return &sc->signals[i];
+        }
+    }
+    return NULL;
+}
+
 static int
 conf_grade(conf *cf, const word *w, int n)
 {
@@ -567,6 +651,9 @@ static const conf_command  conf_commands[] = {
       "a kind and points (profile company_email|freemail|subscribed|contact "
       "N, or profile country CC... N)",
       0, conf_profile },
+
+    { "signal", 2, 3, "a name, points and an optional topic "
+      "(signal webinar 30 pricing)", 0, conf_signal },
 };
 
 #define NCOMMANDS  (sizeof(conf_commands) / sizeof(conf_commands[0]))

@@ -148,11 +148,27 @@ recorded_rules(lead_store *s, lead_rules **out, char *err, size_t errlen)
 }
 
 int
+lead_store_put_asset_txn(lead_store *s, MDB_txn *txn, const lead_asset *a)
+{
+    MDB_val  key, val;
+    uint8_t  kbuf[8], rec[ASSET_MAX];
+    int      rc;
+
+    lead_put_be64(kbuf, a->id);
+    key.mv_data = kbuf;
+    key.mv_size = 8;
+    val.mv_data = rec;
+    val.mv_size = asset_encode(a, rec);
+
+    rc = mdb_put(txn, s->assets, &key, &val, 0);
+    return rc == 0 ? LEAD_OK
+                   : lead_store_mdb_fail(s, rc, "writing the asset catalogue");
+}
+
+int
 lead_store_put_assets(lead_store *s, const lead_rules *r)
 {
     MDB_txn           *txn;
-    MDB_val            key, val;
-    uint8_t            kbuf[8], rec[ASSET_MAX];
     const lead_asset  *a;
     size_t             i;
     int                rc;
@@ -169,16 +185,10 @@ lead_store_put_assets(lead_store *s, const lead_rules *r)
     }
 
     for (i = 0; (a = lead_rules_asset(r, i)) != NULL; i++) {
-        lead_put_be64(kbuf, a->id);
-        key.mv_data = kbuf;
-        key.mv_size = 8;
-        val.mv_data = rec;
-        val.mv_size = asset_encode(a, rec);
-
-        rc = mdb_put(txn, s->assets, &key, &val, 0);
-        if (rc != 0) {
+        rc = lead_store_put_asset_txn(s, txn, a);
+        if (rc != LEAD_OK) {
             mdb_txn_abort(txn);
-            return lead_store_mdb_fail(s, rc, "writing the asset catalogue");
+            return rc;
         }
     }
 

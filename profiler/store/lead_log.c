@@ -352,6 +352,18 @@ index_late(lead_store *s, MDB_txn *txn, lead_visit *v, size_t n)
 }
 
 int
+lead_store_append_txn(lead_store *s, MDB_txn *txn, const lead_batch *b,
+    size_t *pos, size_t max_bytes, int leads_only, lead_visit *visits,
+    size_t *n, size_t *skipped)
+{
+    int  rc;
+
+    rc = append_events(s, txn, b, pos, max_bytes, leads_only, visits, n,
+                       skipped);
+    return rc == LEAD_OK && *n ? index_late(s, txn, visits, *n) : rc;
+}
+
+int
 lead_store_commit_part(lead_store *s, const lead_batch *b, size_t *pos,
     size_t max_bytes, int leads_only, size_t *stored, size_t *skipped)
 {
@@ -377,11 +389,8 @@ lead_store_commit_part(lead_store *s, const lead_batch *b, size_t *pos,
 
     rc = lead_store_write_begin(s, &txn);
     if (rc == LEAD_OK) {
-        rc = append_events(s, txn, b, &next, max_bytes, leads_only, visits,
-                           &n, &skip);
-        if (rc == LEAD_OK && n) {
-            rc = index_late(s, txn, visits, n);
-        }
+        rc = lead_store_append_txn(s, txn, b, &next, max_bytes, leads_only,
+                                   visits, &n, &skip);
         if (rc == LEAD_OK) {
             rc = mdb_txn_commit(txn);
             rc = rc == 0 ? LEAD_OK

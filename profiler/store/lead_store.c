@@ -191,6 +191,10 @@ open_dbs(lead_store *s)
         rc = mdb_dbi_open(txn, "outcomes", flags, &s->outcomes);
         s->closing = rc == 0;
     }
+    if (rc == 0 || rc == MDB_NOTFOUND) {
+        rc = mdb_dbi_open(txn, "ingested", flags, &s->ingested);
+        s->ingesting = rc == 0;
+    }
     if (rc != 0 && rc != MDB_NOTFOUND) {
         mdb_txn_abort(txn);
         return lead_store_mdb_fail(s, rc, "mdb_dbi_open");

@@ -34,6 +34,7 @@ struct lead_store {
     MDB_dbi    owners;      /* lead id -> its owner's name */
     MDB_dbi    notices;     /* notices to send (derived/lead_notices.c) */
     MDB_dbi    outcomes;    /* lead id -> its deal (derived/lead_outcome.c) */
+    MDB_dbi    ingested;    /* an id's hash -> applied at (lead_ingest.c) */
     int        folding;     /* those four exist (an older store has none) */
     int        bounded;     /* "seen" exists: anonymous data is counted */
     int        claiming;    /* claims exists (an older store has none) */
@@ -41,6 +42,7 @@ struct lead_store {
     int        sla_built;   /* mqls holds every mql (meta LEAD_META_MQLS) */
     int        noticing;    /* notices exists (an older store has none) */
     int        closing;     /* outcomes exists (nor has it that) */
+    int        ingesting;   /* ingested exists (nor that) */
     int        read_only;
     int        empty;      /* read-only open of a store never written */
     int        partial;    /* read-only open of a store missing tables */
@@ -131,6 +133,16 @@ int lead_store_set_anonymous(lead_store *s, MDB_txn *txn, uint64_t bytes);
 int lead_store_commit_part(lead_store *s, const lead_batch *b, size_t *pos,
     size_t max_bytes, int leads_only, size_t *stored, size_t *skipped);
 
+/*
+ * lead_store_commit_part's work in a write transaction the caller holds
+ * (ingest's): b's events appended from *pos, those older than the indexes
+ * indexed at once and, older than the fold, their leads marked to score
+ * again; visits has room for b's count.
+ */
+int lead_store_append_txn(lead_store *s, MDB_txn *txn, const lead_batch *b,
+    size_t *pos, size_t max_bytes, int leads_only, lead_visit *visits,
+    size_t *n, size_t *skipped);
+
 /* Puts visits into "visits", "visitors" and "seen" (visits is sorted). */
 int lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
     size_t n);
@@ -171,6 +183,9 @@ int lead_store_set_fold_pos(lead_store *s, MDB_txn *txn,
 int lead_store_get_visitor(lead_store *s, const uint8_t id[LEAD_ID_LEN],
     lead_visitor *v);
 
+
+/* One asset into the catalogue (a signal's, as ingest first meets it). */
+int lead_store_put_asset_txn(lead_store *s, MDB_txn *txn, const lead_asset *a);
 
 typedef int (*lead_asset_fn)(void *arg, const lead_asset *a);
 int lead_store_each_asset(lead_store *s, lead_asset_fn fn, void *arg);

@@ -3,6 +3,7 @@
 #include <jansson.h>
 
 #include "lead_line.h"
+#include "line_fixture.h"
 
 /* Lines: each kind as JSON and CSV, hostile strings, and reading back. */
 
@@ -313,6 +314,474 @@ test_csv(void **state)
     lead_buf_free(&out);
 }
 
+/* ---- reading lines back ------------------------------------------------ */
+
+/* One of each kind, every field of it set. */
+static void
+kind_line(lead_line *l, int kind)
+{
+    memset(l, 0, sizeof(*l));
+    switch (kind) {
+    case LEAD_LINE_READ:
+        read_line(l);
+        memset(l->ev.id, 0, LEAD_ID_LEN);
+        l->ev.id[0] = 0x01;
+        l->ev.id[15] = 0xef;
+        l->id = S("010000000000000000000000000000ef-r");
+        break;
+    case LEAD_LINE_IDENTIFY:
+        l->id = S("e0-i");
+        memcpy(l->ev.visitor, visitor, LEAD_ID_LEN);
+        memcpy(l->lead, lead_id, LEAD_ID_LEN);
+        l->email = S("ann.lee+x@example.co.uk");
+        l->name = S("Ann Lee \xc3\xa9");
+        l->topics = S("pricing security");
+        l->subscribe = l->contact = l->sales = 1;
+        l->owner = S("bob@example.com");
+        break;
+    case LEAD_LINE_STATUS:
+        l->id = S("crm-7");
+        l->email = S("ann@example.com");
+        memcpy(l->lead, lead_id, LEAD_ID_LEN);
+        l->status = LEAD_STATUS_WON;
+        l->deal.amount = 1200050;
+        memcpy(l->deal.currency, "GBP", 4);
+        l->deal.closed_ms = T0 - 86400000;
+        l->cause = S("crm");
+        l->who = S("'=carol");     /* looks guarded: stays so */
+        l->reason = S("signed, at last");
+        l->owner = S("bob");
+        break;
+    case LEAD_LINE_FORGET:
+        l->id = S("gdpr-1");
+        l->email = S("ann@example.com");
+        break;
+    case LEAD_LINE_SIGNAL:
+        l->id = S("webinar-12");
+        memcpy(l->lead, lead_id, LEAD_ID_LEN);
+        l->signal = S("webinar_attended");
+        memcpy(l->ev.visitor, visitor, LEAD_ID_LEN);
+        break;
+    }
+    l->kind = kind;
+    l->node = S("edge-a.example.com");
+    l->ev.time_ms = T0 + 123;
+}
+
+static void
+test_round_trip(void **state)
+{
+    lead_line_parser  *p = lead_line_parser_new(), *q;
+    lead_line          l, back;
+    lead_buf           out = { 0 }, head = { 0 };
+    const char        *diff;
+    char               err[256];
+    int                kind, rc;
+
+    (void) state;
+    assert_non_null(p);
+    q = lead_line_parser_new();
+    assert_non_null(q);
+
+    lead_line_csv_header(&head);
+    assert_int_equal(lead_line_csv_columns(q, head.data, head.len, NULL, err,
+                                           sizeof(err)), LEAD_OK);
+
+    for (kind = 0; kind < LEAD_LINE_NKINDS; kind++) {
+        kind_line(&l, kind);
+        assert_false(line_edge_spaces(&l));
+
+        out.len = 0;
+        lead_line_json(&out, &l);
+        lead_buf_puts(&out, "\n");
+        rc = lead_line_parse(p, out.data, out.len, &back, err, sizeof(err));
+        if (rc != LEAD_OK) {
+            fail_msg("%s: %d %s", out.data, rc, err);
+        }
+        diff = line_diff(&l, &back);
+        if (diff) {
+            fail_msg("%s: \"%s\" differs", out.data, diff);
+        }
+
+        /* and as a row of the CSV export */
+        out.len = 0;
+        lead_line_csv(&out, &l);
+        lead_buf_puts(&out, "\r\n");
+        rc = lead_line_parse_csv(q, out.data, out.len, &back, err,
+                                 sizeof(err));
+        if (rc != LEAD_OK) {
+            fail_msg("%s: %d %s", out.data, rc, err);
+        }
+        diff = line_diff(&l, &back);
+        if (diff) {
+            fail_msg("%s: \"%s\" differs", out.data, diff);
+        }
+        /* C strings too, for the store's functions that take them */
+        assert_int_equal(back.id.data[back.id.len], '\0');
+    }
+
+    /* the same read again: its id names its event */
+    kind_line(&l, LEAD_LINE_READ);
+    out.len = 0;
+    lead_line_json(&out, &l);
+    assert_int_equal(lead_line_parse(p, out.data, out.len, &back, err,
+                                     sizeof(err)), LEAD_OK);
+    assert_int_equal(back.ev.id[0], 0x01);
+    assert_int_equal(back.ev.id[15], 0xef);
+
+    lead_buf_free(&out);
+    lead_buf_free(&head);
+    lead_line_parser_free(p);
+    lead_line_parser_free(q);
+}
+
+#define READ_HEAD  "\"id\":\"a-r\",\"time\":\"2026-12-24T09:30:00.000Z\"," \
+                   "\"kind\":\"read\",\"visitor\":\"00112233445566778899aabbccddeeff\","
+
+static void
+test_parse_accepts(void **state)
+{
+    lead_line_parser  *p = lead_line_parser_new();
+    lead_line          l;
+    char               err[256];
+    const char        *t;
+
+    (void) state;
+
+    /* ms since the epoch; keys it does not know; fields of other kinds */
+    t = "{\"id\":\"x\",\"time\":1798104600123,\"kind\":\"forget\","
+        "\"email\":\" Ann@Example.COM \",\"future\":{\"a\":[1,2]},"
+        "\"path\":12,\"visitor\":\"nope\"}";
+    assert_int_equal(lead_line_parse(p, t, strlen(t), &l, err, sizeof(err)),
+                     LEAD_OK);
+    assert_int_equal(l.kind, LEAD_LINE_FORGET);
+    assert_int_equal(l.ev.time_ms, T0 + 123);
+    assert_true(same_str(l.email, S("ann@example.com")));
+    assert_int_equal(l.email.data[l.email.len], '\0');
+    assert_int_equal(l.ev.path.len, 0);
+
+    /* a zone, a fraction, a space; "" and null are left out */
+    t = "{\"id\":\"y\",\"time\":\"2026-12-24 10:30:00.5+01:00\","
+        "\"kind\":\"status\",\"lead\":\"fedcba98765432100123456789abcdef\","
+        "\"email\":\"\",\"status\":\"lost\",\"reason\":null,\"amount\":12000,"
+        "\"closed\":\"2026-12-24\"}";
+    assert_int_equal(lead_line_parse(p, t, strlen(t), &l, err, sizeof(err)),
+                     LEAD_OK);
+    assert_int_equal(l.ev.time_ms, T0 + 500);
+    assert_int_equal(l.status, LEAD_STATUS_LOST);
+    assert_int_equal(l.deal.amount, 1200000);
+    assert_int_equal(l.deal.closed_ms, T0 - 9 * 3600000 - 30 * 60000);
+    assert_int_equal(l.email.len, 0);
+    assert_memory_equal(l.lead, lead_id, LEAD_ID_LEN);
+
+    /* a name as the form keeps it: trimmed */
+    t = "{\"id\":\"z\",\"time\":0,\"kind\":\"identify\","
+        "\"email\":\"a@b.co\",\"name\":\"  Ann\\u00a0 \"}";
+    assert_int_equal(lead_line_parse(p, t, strlen(t), &l, err, sizeof(err)),
+                     LEAD_OK);
+    assert_true(same_str(l.name, S("Ann")));
+    assert_int_equal(l.ev.time_ms, 0);
+
+    /* nothing on it */
+    assert_int_equal(lead_line_parse(p, " \r\n", 3, &l, err, sizeof(err)),
+                     LEAD_ENOTFOUND);
+    assert_int_equal(lead_line_parse(p, "", 0, &l, err, sizeof(err)),
+                     LEAD_ENOTFOUND);
+
+    lead_line_parser_free(p);
+}
+
+static void
+test_parse_refuses(void **state)
+{
+    static const struct {
+        const char  *line;
+        const char  *why;
+    } cases[] = {
+        { "{", "line: not JSON: " },
+        { "[1]", "line: not a JSON object" },
+        { "{\"id\":\"a\",\"id\":\"b\",\"time\":0,\"kind\":\"forget\","
+          "\"email\":\"a@b.co\"}", "line: not JSON: duplicate object key" },
+        { "{\"id\":\"a\",\"time\":0,\"email\":\"a@b.co\"}", "line: no \"kind\"" },
+        { "{\"id\":\"a\",\"time\":0,\"kind\":\"reed\"}",
+          "line: \"kind\" \"reed\" is not read, identify, status, forget or "
+          "signal" },
+        { "{\"id\":\"a\",\"time\":0,\"kind\":7}",
+          "line: \"kind\" is not a string" },
+        { "{\"time\":0,\"kind\":\"forget\",\"email\":\"a@b.co\"}",
+          "line: no \"id\"" },
+        { "{\"id\":\"a\",\"kind\":\"forget\",\"email\":\"a@b.co\"}",
+          "line: no \"time\"" },
+        { "{\"id\":\"a\",\"time\":\"yesterday\",\"kind\":\"forget\"}",
+          "line: \"time\" is not a time like 2026-12-24T09:30:00.000Z or "
+          "2026-12-24" },
+        { "{\"id\":\"a\",\"time\":\"2026-02-30\",\"kind\":\"forget\"}",
+          "line: \"time\" is not a time like" },
+        { "{\"id\":\"a\",\"time\":-1,\"kind\":\"forget\"}",
+          "line: \"time\" is not a time like" },
+        { "{" READ_HEAD "\"visitor\":\"0011\"}",
+          "line: not JSON: duplicate object key" },
+        { "{\"id\":\"a-r\",\"time\":0,\"kind\":\"read\",\"path\":\"/a\","
+          "\"visitor\":\"00112233445566778899aabbccddeefg\"}",
+          "line: \"visitor\" is not 32 hex digits" },
+        { "{\"id\":\"a-r\",\"time\":0,\"kind\":\"read\",\"path\":\"/a\","
+          "\"visitor\":\"00000000000000000000000000000000\"}",
+          "line: \"visitor\" is all zeros, which names no one" },
+        { "{\"id\":\"a-r\",\"time\":0,\"kind\":\"read\",\"path\":\"/a\"}",
+          "line: a read has no \"visitor\"" },
+        { "{" READ_HEAD "\"status\":200}", "line: a read has no \"path\"" },
+        { "{" READ_HEAD "\"path\":\"a\"}",
+          "line: \"path\" does not start with '/'" },
+        { "{" READ_HEAD "\"path\":\"/a\\u0000b\"}",
+          "line: \"path\" holds a control character (U+0000)" },
+        { "{" READ_HEAD "\"path\":\"/a\\u001b[31m\"}",
+          "line: \"path\" holds a control character (U+001B)" },
+        { "{" READ_HEAD "\"path\":\"/a\\u202e\"}",
+          "line: \"path\" holds a control character (U+202E)" },
+        { "{" READ_HEAD "\"path\":\"/\xff\"}", "line: not JSON: " },
+        { "{" READ_HEAD "\"path\":\"/a\",\"asset\":\"12\"}",
+          "line: \"asset\" is not 16 hex digits" },
+        { "{" READ_HEAD "\"path\":\"/a\",\"status\":99}",
+          "line: \"status\" is out of range (100 to 599)" },
+        { "{" READ_HEAD "\"path\":\"/a\",\"status\":\"200\"}",
+          "line: \"status\" is not a whole number" },
+        { "{" READ_HEAD "\"path\":\"/a\",\"bytes\":1.5}",
+          "line: \"bytes\" is not a whole number" },
+        { "{" READ_HEAD "\"path\":\"/a\",\"points\":1001}",
+          "line: \"points\" is out of range (-1000 to 1000)" },
+        { "{" READ_HEAD "\"path\":\"/a\",\"flags\":\"hot cold\"}",
+          "line: \"flags\" has \"cold\", not hot, open or gated" },
+        { "{" READ_HEAD "\"path\":\"/a\",\"ranges\":[[5,1]]}",
+          "line: \"ranges\" has a range that ends before it starts" },
+        { "{" READ_HEAD "\"path\":\"/a\",\"ranges\":[[0,1],[0,1],[0,1],[0,1],"
+          "[0,1],[0,1],[0,1],[0,1],[0,1]]}",
+          "line: \"ranges\" has more than 8 ranges" },
+        { "{" READ_HEAD "\"path\":\"/a\",\"ranges\":[0,1]}",
+          "line: \"ranges\" is not a list of [start,end] byte ranges" },
+        { "{" READ_HEAD "\"path\":\"/a\",\"country\":\"gb\"}",
+          "line: \"country\" is not two capitals (ISO 3166)" },
+        { "{" READ_HEAD "\"path\":\"/a\",\"agent\":\"human\"}",
+          "line: \"agent\" is not browser, bot or unknown" },
+        { "{" READ_HEAD "\"path\":\"/a\",\"stage\":"
+          "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
+          "line: \"stage\" is longer than 64 bytes" },
+        { "{\"id\":\"a\",\"time\":0,\"kind\":\"identify\"}",
+          "line: an identify has no \"email\"" },
+        { "{\"id\":\"a\",\"time\":0,\"kind\":\"identify\",\"email\":\"a@b\"}",
+          "line: \"email\" is not an e-mail address like name@company.com" },
+        { "{\"id\":\"a\",\"time\":0,\"kind\":\"identify\",\"email\":\"a@b.co\","
+          "\"name\":\"\\u200b\"}",
+          "line: \"name\" is not one the form takes (Your name has no "
+          "visible character" },
+        { "{\"id\":\"a\",\"time\":0,\"kind\":\"identify\",\"email\":\"a@b.co\","
+          "\"subscribe\":1}", "line: \"subscribe\" is not true or false" },
+        { "{\"id\":\"a\",\"time\":0,\"kind\":\"identify\",\"email\":\"a@b.co\","
+          "\"topics\":\"a  b\"}", "line: \"topics\" is not topic names" },
+        { "{\"id\":\"a\",\"time\":0,\"kind\":\"status\",\"status\":\"won\"}",
+          "line: a status has no \"email\" or \"lead\"" },
+        { "{\"id\":\"a\",\"time\":0,\"kind\":\"status\",\"email\":\"a@b.co\"}",
+          "line: a status has no \"status\"" },
+        { "{\"id\":\"a\",\"time\":0,\"kind\":\"status\",\"email\":\"a@b.co\","
+          "\"status\":\"Won\"}",
+          "line: \"status\" \"Won\" is not a status (identified, mql, sal, "
+          "sql, won, nurture, lost)" },
+        { "{\"id\":\"a\",\"time\":0,\"kind\":\"status\",\"email\":\"a@b.co\","
+          "\"status\":\"won\",\"amount\":\"-5\"}",
+          "line: \"amount\" is not an amount like 12000.50" },
+        { "{\"id\":\"a\",\"time\":0,\"kind\":\"status\",\"email\":\"a@b.co\","
+          "\"status\":\"won\",\"amount\":\"12,000\"}",
+          "line: \"amount\" is not an amount like 12000.50" },
+        { "{\"id\":\"a\",\"time\":0,\"kind\":\"status\",\"email\":\"a@b.co\","
+          "\"status\":\"won\",\"currency\":\"eur\"}",
+          "line: \"currency\" is not a currency code like EUR (ISO 4217)" },
+        { "{\"id\":\"a\",\"time\":0,\"kind\":\"forget\"}",
+          "line: a forget has no \"email\" or \"lead\"" },
+        { "{\"id\":\"a\",\"time\":0,\"kind\":\"forget\",\"lead\":\"xyz\"}",
+          "line: \"lead\" is not 32 hex digits" },
+        { "{\"id\":\"a\",\"time\":0,\"kind\":\"signal\",\"email\":\"a@b.co\"}",
+          "line: a signal has no \"signal\"" },
+        { "{\"id\":\"a\",\"time\":0,\"kind\":\"signal\",\"email\":\"a@b.co\","
+          "\"signal\":\"web inar\"}",
+          "line: \"signal\" is not a signal's name" },
+        { "{\"id\":\"a\",\"time\":0,\"kind\":\"signal\",\"signal\":\"w\"}",
+          "line: a signal has no \"email\" or \"lead\"" },
+    };
+    lead_line_parser  *p = lead_line_parser_new();
+    lead_line          l;
+    lead_buf           big = { 0 };
+    char               err[256];
+    size_t             i;
+    int                rc;
+
+    (void) state;
+    for (i = 0; i < N_ELEMS(cases); i++) {
+        rc = lead_line_parse(p, cases[i].line, strlen(cases[i].line), &l,
+                             err, sizeof(err));
+        if (rc != LEAD_EINVAL
+            || strncmp(err, cases[i].why, strlen(cases[i].why)) != 0)
+        {
+            fail_msg("%s:\n got  %d %s\n want %s", cases[i].line, rc, err,
+                     cases[i].why);
+        }
+    }
+
+    /* an id too long; a line too long */
+    lead_buf_puts(&big, "{\"id\":\"");
+    for (i = 0; i < LEAD_LINE_ID_MAX + 1; i++) {
+        lead_buf_puts(&big, "i");
+    }
+    lead_buf_puts(&big, "\",\"time\":0,\"kind\":\"forget\",\"lead\":"
+                  "\"fedcba98765432100123456789abcdef\"}");
+    assert_int_equal(lead_line_parse(p, big.data, big.len, &l, err,
+                                     sizeof(err)), LEAD_EINVAL);
+    assert_string_equal(err, "line: \"id\" is longer than 128 bytes");
+    big.len = 0;
+    lead_buf_puts(&big, "{\"id\":\"a\",\"time\":0,\"kind\":\"forget\","
+                  "\"email\":\"a@b.co\",\"x\":\"");
+    while (big.len < LEAD_LINE_MAX) {
+        lead_buf_puts(&big, "xxxxxxxx");
+    }
+    lead_buf_puts(&big, "\"}");
+    assert_int_equal(lead_line_parse(p, big.data, big.len, &l, err,
+                                     sizeof(err)), LEAD_EINVAL);
+    assert_string_equal(err, "line: longer than 16384 bytes");
+
+    /* a message never holds what would upset a terminal */
+    assert_int_equal(lead_line_parse(p, "{\"x\":\x1b[2J}", 10, &l, err,
+                                     sizeof(err)), LEAD_EINVAL);
+    for (i = 0; err[i]; i++) {
+        assert_true(err[i] >= 0x20 && err[i] < 0x7f);
+    }
+    /* nor a message too long for its room */
+    assert_int_equal(lead_line_parse(p, "{", 1, &l, err, 8), LEAD_EINVAL);
+    assert_string_equal(err, "line: n");
+
+    lead_buf_free(&big);
+    lead_line_parser_free(p);
+}
+
+/* ---- a CRM's CSV ------------------------------------------------------- */
+
+#define CRM_MAP  "email=E-mail, status=Deal Stage,amount=Amount," \
+                 "currency=Currency,closed=Close Date,reason=Lost Reason"
+
+static void
+crm_row(lead_line_parser *p, const char *row, lead_line *l, int want)
+{
+    char  err[256];
+    int   rc;
+
+    rc = lead_line_parse_csv(p, row, strlen(row), l, err, sizeof(err));
+    if (rc != want) {
+        fail_msg("%s: got %d %s, want %d", row, rc, err, want);
+    }
+}
+
+static void
+test_crm_csv(void **state)
+{
+    lead_line_parser  *p = lead_line_parser_new();
+    lead_line          l;
+    char               err[256], id[64];
+    const char        *head = "\xef\xbb\xbf" "Deal Name,E-mail,Deal Stage,"
+                              "Amount,Currency,Close Date,Lost Reason,"
+                              "Status\r\n";
+
+    (void) state;
+    assert_int_equal(lead_line_csv_columns(p, head, strlen(head), CRM_MAP,
+                                           err, sizeof(err)), LEAD_OK);
+
+    crm_row(p, "Acme,Ann@Example.com,Closed Won,\"12,000.50\",eur,"
+            "2026-12-24,,x\r\n", &l, LEAD_OK);
+    assert_int_equal(l.kind, LEAD_LINE_STATUS);
+    assert_int_equal(l.status, LEAD_STATUS_WON);
+    assert_int_equal(l.deal.amount, 1200050);
+    assert_string_equal(l.deal.currency, "EUR");
+    assert_int_equal(l.deal.closed_ms, T0 - 9 * 3600000 - 30 * 60000);
+    assert_int_equal(l.ev.time_ms, l.deal.closed_ms);
+    assert_true(same_str(l.email, S("ann@example.com")));
+    assert_int_equal(l.id.len, 36);
+    assert_memory_equal(l.id.data, "csv-", 4);
+    memcpy(id, l.id.data, l.id.len);
+
+    /* the same row again: the same id; another amount, another */
+    crm_row(p, "Acme,ann@example.com,closed-won,12000.50,EUR,2026-12-24,,",
+            &l, LEAD_OK);
+    assert_memory_equal(l.id.data, id, 36);
+    crm_row(p, "Acme,ann@example.com,Won,12000.51,EUR,2026-12-24,,", &l,
+            LEAD_OK);
+    assert_memory_not_equal(l.id.data, id, 36);
+
+    crm_row(p, "Beta,bo@example.com,Closed Lost,,,2026-12-20T10:00:00Z,"
+            "\"Price, \"\"too\"\" high\",", &l, LEAD_OK);
+    assert_int_equal(l.status, LEAD_STATUS_LOST);
+    assert_true(same_str(l.reason, S("Price, \"too\" high")));
+    assert_int_equal(l.reason.data[l.reason.len], '\0');
+
+    crm_row(p, "Gamma,cy@example.com,Sales Qualified Lead,,,2026-12-20,,",
+            &l, LEAD_OK);
+    assert_int_equal(l.status, LEAD_STATUS_SQL);
+    crm_row(p, "Gamma,cy@example.com,opportunity,,,2026-12-20,,", &l,
+            LEAD_OK);
+    assert_int_equal(l.status, LEAD_STATUS_SQL);
+    crm_row(p, "Gamma,cy@example.com,Accepted,,,2026-12-20,,", &l, LEAD_OK);
+    assert_int_equal(l.status, LEAD_STATUS_SAL);
+
+    /* blank rows are nothing; broken ones say why */
+    crm_row(p, ",,,,,,,\r\n", &l, LEAD_ENOTFOUND);
+    crm_row(p, "\n", &l, LEAD_ENOTFOUND);
+    crm_row(p, "a,b", &l, LEAD_EINVAL);
+    crm_row(p, "Acme,ann@example.com,Signed,,,2026-12-24,,", &l, LEAD_EINVAL);
+    crm_row(p, "Acme,ann@example.com,won,\"12.000,00\",,2026-12-24,,", &l,
+            LEAD_EINVAL);
+    crm_row(p, "Acme,ann@example.com,won,\"1,2000\",,2026-12-24,,", &l,
+            LEAD_EINVAL);
+    crm_row(p, "Acme,ann@example.com,won,,,,,", &l, LEAD_EINVAL);
+    crm_row(p, "Acme,ann@example.com,won,,,24/12/2026,,", &l, LEAD_EINVAL);
+    crm_row(p, "\"Acme,ann@example.com,won,,,2026-12-24,,", &l, LEAD_EINVAL);
+    assert_int_equal(lead_line_parse_csv(p, "Acme,,won,,,2026-12-24,,", 24,
+                                         &l, err, sizeof(err)), LEAD_EINVAL);
+    assert_string_equal(err, "row: a status has no \"email\" or \"lead\"");
+    assert_int_equal(lead_line_parse_csv(p, "a,b", 3, &l, err, sizeof(err)),
+                     LEAD_EINVAL);
+    assert_string_equal(err, "row: 2 cells, the header has 8");
+    assert_true(lead_line_csv_open("a,\"b\nc", 6));
+    assert_false(lead_line_csv_open("a,\"b\nc\"", 7));
+
+    /* headers and maps that cannot work */
+    assert_int_equal(lead_line_csv_columns(p, head, strlen(head),
+                                           "mail=E-mail", err, sizeof(err)),
+                     LEAD_EINVAL);
+    assert_string_equal(err, "map: \"mail\" is not a field of a line");
+    assert_int_equal(lead_line_csv_columns(p, head, strlen(head),
+                                           "email=Mail", err, sizeof(err)),
+                     LEAD_EINVAL);
+    assert_string_equal(err, "map: no column \"Mail\" in the header");
+    assert_int_equal(lead_line_csv_columns(p, head, strlen(head),
+                                           "email", err, sizeof(err)),
+                     LEAD_EINVAL);
+    assert_string_equal(err, "map: \"email\" is not field=Column");
+    assert_int_equal(lead_line_csv_columns(p, "a,b", 3, NULL, err,
+                                           sizeof(err)), LEAD_EINVAL);
+    assert_string_equal(err, "header: no column names a field of a line "
+                        "(email, status, amount, ...; or map them)");
+    assert_int_equal(lead_line_csv_columns(p, "email,Email", 11, NULL, err,
+                                           sizeof(err)), LEAD_EINVAL);
+    assert_string_equal(err, "header: two columns give \"email\"");
+    /* no header, no rows */
+    crm_row(p, "Acme,ann@example.com,won,,,2026-12-24,,", &l, LEAD_EINVAL);
+
+    /* columns named as fields, the kind given, the export's guard undone */
+    assert_int_equal(lead_line_csv_columns(p, "Kind,Email,Signal,Time,Id", 25,
+                                           NULL, err, sizeof(err)), LEAD_OK);
+    crm_row(p, "signal,a@b.co,webinar,2026-12-01,'-w1", &l, LEAD_OK);
+    assert_int_equal(l.kind, LEAD_LINE_SIGNAL);
+    assert_true(same_str(l.id, S("-w1")));
+    assert_true(same_str(l.signal, S("webinar")));
+
+    lead_line_parser_free(p);
+}
+
 int
 main(void)
 {
@@ -321,6 +790,10 @@ main(void)
         cmocka_unit_test(test_json_kinds),
         cmocka_unit_test(test_json_hostile),
         cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_parse_accepts),
+        cmocka_unit_test(test_parse_refuses),
+        cmocka_unit_test(test_crm_csv),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -222,11 +222,11 @@ static const bad_conf  bad_confs[] = {
     { "mql_threshold 50;\nhalflife 30d;",
       CONF(2) "unknown directive \"halflife\" (expected stages gate_from "
       "half_life reload_window mql_threshold accept_within currency stage_min "
-      "warm_after grade engagement freemail_domains profile)" },
+      "warm_after grade engagement freemail_domains profile signal)" },
     { "\"half_life\" 30d;\nHalf_life 30d;",
       CONF(2) "unknown directive \"Half_life\" (expected stages gate_from "
       "half_life reload_window mql_threshold accept_within currency stage_min "
-      "warm_after grade engagement freemail_domains profile)" },
+      "warm_after grade engagement freemail_domains profile signal)" },
     { "mql_threshold 50;\n\nhalf_life\n  30d\n",
       CONF(3) "unexpected end of file, expecting \";\"" },
     { "mql_threshold 50 # the ';' is in a comment;\n",
@@ -374,6 +374,22 @@ static const bad_conf  bad_confs[] = {
     { "profile country GB ten;", CONF(1) "invalid number \"ten\" (expected "
       "an integer from -1000 to 1000)" },
 
+    /* signal */
+    { "signal webinar;", CONF(1) "\"signal\" takes a name, points and an "
+      "optional topic (signal webinar 30 pricing)" },
+    { "signal webinar 1 a b;", CONF(1) "\"signal\" takes a name, points "
+      "and an optional topic (signal webinar 30 pricing)" },
+    { "signal \"web inar\" 10;", CONF(1) "invalid signal name \"web inar\" "
+      "(one word of letters, digits, - _ ., at most 64)" },
+    { "signal webinar ten;", CONF(1) "invalid number \"ten\" (expected an "
+      "integer from -1000 to 1000)" },
+    { "signal webinar 1001;", CONF(1) "invalid number \"1001\" (expected "
+      "an integer from -1000 to 1000)" },
+    { "signal webinar 10 a/b;", CONF(1) "invalid topic \"a/b\" (one word of "
+      "letters, digits, - _ ., at most 64)" },
+    { "signal webinar 10;\nsignal webinar 20;",
+      CONF(2) "\"signal webinar\" is duplicate" },
+
     /* freemail_domains names a file in the rules folder */
     { "freemail_domains ../freemail.txt;", CONF(1) "freemail_domains: "
       "\"../freemail.txt\" must be a file name in the rules folder" },
@@ -393,6 +409,43 @@ test_scoring_invalid(void **state)
     for (i = 0; i < N_ELEMS(bad_confs); i++) {
         expect_err(bad_confs[i].conf, conf_csv, bad_confs[i].err);
     }
+}
+
+/* Signals: each one's points and topic, by name; at most 32 of them. */
+static void
+test_scoring_signals(void **state)
+{
+    const lead_signal_rule  *sig;
+    lead_rules              *r;
+    char                     conf[2048];
+    size_t                   i, n = 0;
+
+    (void) state;
+
+    r = parse_ok("signal webinar 30 pricing;\nsignal call_logged -5;\n",
+                 HEADER);
+    assert_int_equal(lead_rules_scoring(r)->nsignals, 2);
+    sig = lead_rules_signal(r, "webinar", 7);
+    assert_non_null(sig);
+    assert_int_equal(sig->points, 30);
+    assert_string_equal(sig->topic, "pricing");
+    sig = lead_rules_signal(r, "call_logged", 11);
+    assert_non_null(sig);
+    assert_int_equal(sig->points, -5);
+    assert_string_equal(sig->topic, "");
+    assert_null(lead_rules_signal(r, "webina", 6));
+    assert_null(lead_rules_signal(r, "webinars", 8));
+    lead_rules_free(r);
+
+    for (i = 0; i < LEAD_SIGNALS_MAX; i++) {
+        n += (size_t) snprintf(conf + n, sizeof(conf) - n, "signal s%zu 1;\n",
+                               i);
+    }
+    r = parse_ok(conf, HEADER);
+    assert_int_equal(lead_rules_scoring(r)->nsignals, LEAD_SIGNALS_MAX);
+    lead_rules_free(r);
+    snprintf(conf + n, sizeof(conf) - n, "signal one_more 1;\n");
+    expect_err(conf, HEADER, CONF(33) "too many signals (at most 32)");
 }
 
 /* Word and code counts past their limits, built in memory. */
@@ -552,6 +605,7 @@ main(void)
         cmocka_unit_test(test_scoring_durations),
         cmocka_unit_test(test_scoring_gate_default_stages),
         cmocka_unit_test(test_scoring_invalid),
+        cmocka_unit_test(test_scoring_signals),
         cmocka_unit_test(test_scoring_word_limits),
         cmocka_unit_test(test_scoring_checked_first),
         T(test_freemail),
