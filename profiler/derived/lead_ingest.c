@@ -64,7 +64,8 @@ struct lead_ingest {
     size_t               tused, tcap;
     lead_batch          *batch;             /* reads sorted, at commit */
     lead_visit          *visits;
-    size_t               vcap, ocap;
+    const uint8_t      **set;               /* a batch's visitors, once */
+    size_t               vcap, ocap, scap;
     uint8_t             *leads;             /* touched: to promote */
     size_t               nleads, leads_cap;
     lead_ingest_apply    apply;             /* the other kinds' */
@@ -135,6 +136,7 @@ lead_ingest_free(lead_ingest *in)
     free(in->lines);
     free(in->text);
     free(in->visits);
+    free(in->set);
     free(in->leads);
     free(in);
 }
@@ -411,11 +413,14 @@ find_duplicates(lead_ingest *in, MDB_txn *txn, uint64_t now_ms,
 static int
 append_reads(lead_ingest *in, MDB_txn *txn, size_t *applied)
 {
-    MDB_val    key, val;
-    entry    **o = in->order;
-    uint8_t   *p, *visitors;
-    size_t     i, m = 0, nv = 0, pos = 0, stored = 0, skipped = 0, j, links;
-    int        rc = LEAD_OK;
+    MDB_val         key, val;
+    entry         **o = in->order;
+    uint8_t        *p;
+    const uint8_t  *v;
+    uint64_t        h;
+    size_t          i, j, k, m = 0, pos = 0, stored = 0, skipped = 0,
+                    links, size;
+    int             rc = LEAD_OK;
 
     lead_batch_clear(in->batch);
     for (i = 0; i < in->n; i++) {
@@ -446,22 +451,34 @@ append_reads(lead_ingest *in, MDB_txn *txn, size_t *applied)
     }
     *applied += stored;
 
-    /* their visitors' leads, to promote: reuse the visits' room */
-    visitors = (uint8_t *) in->visits;
-    for (i = 0; i < in->n; i++) {
-        if (o[i]->kind == LEAD_LINE_READ && o[i]->state == PENDING) {
-            memcpy(visitors + nv++ * LEAD_ID_LEN,
-                   in->recs + o[i]->off + EVENT_VISITOR_AT, LEAD_ID_LEN);
-        }
+    /* their visitors' leads, to promote: each visitor once (a set) */
+    for (size = 2; size < 2 * m; size *= 2) {
+        /* a power of two, at most half full */
     }
-    lead_sort(visitors, nv, LEAD_ID_LEN, id_cmp);
-    for (i = 0; rc == LEAD_OK && i < nv; i++) {
-        if (i && memcmp(visitors + i * LEAD_ID_LEN,
-                        visitors + (i - 1) * LEAD_ID_LEN, LEAD_ID_LEN) == 0)
-        {
+    if (grow((void **) &in->set, &in->scap, size, sizeof(uint8_t *))
+        != LEAD_OK)
+    {
+        return lead_store_fail(in->s, LEAD_ENOMEM, "out of memory");
+    }
+    memset(in->set, 0, size * sizeof(uint8_t *));
+    for (i = 0; rc == LEAD_OK && i < in->n; i++) {
+        if (o[i]->kind != LEAD_LINE_READ || o[i]->state != PENDING) {
             continue;
         }
-        key.mv_data = visitors + i * LEAD_ID_LEN;
+        v = in->recs + o[i]->off + EVENT_VISITOR_AT;
+        memcpy(&h, v, sizeof(h));
+        for (j = (size_t) (h * 0x9e3779b97f4a7c15ULL >> 20) & (size - 1);
+             in->set[j] && memcmp(in->set[j], v, LEAD_ID_LEN) != 0;
+             j = (j + 1) & (size - 1))
+        {
+            /* linear probing */
+        }
+        if (in->set[j]) {
+            continue;
+        }
+        in->set[j] = v;
+
+        key.mv_data = (void *) v;
         key.mv_size = LEAD_ID_LEN;
         rc = mdb_get(txn, in->s->links, &key, &val);
         if (rc != 0) {
@@ -470,8 +487,8 @@ append_reads(lead_ingest *in, MDB_txn *txn, size_t *applied)
             continue;
         }
         links = val.mv_size % LINK_SIZE == 0 ? val.mv_size / LINK_SIZE : 0;
-        for (j = 0; rc == LEAD_OK && j < links; j++) {
-            rc = touch(in, (uint8_t *) val.mv_data + j * LINK_SIZE);
+        for (k = 0; rc == LEAD_OK && k < links; k++) {
+            rc = touch(in, (uint8_t *) val.mv_data + k * LINK_SIZE);
         }
     }
     return rc;
