@@ -89,7 +89,9 @@ typedef struct {
     lead_geoip      *geoip;
     lead_sales      *sales;          /* the sales view's pages */
     ngx_uint_t       damaged;        /* the master found the store so */
-    ngx_int_t        request_id;     /* $request_id's index: events' ids */
+    ngx_int_t        request_id;     /* $request_id's index: events' ids,
+                                        NGX_CONF_UNSET: none taken */
+    ngx_uint_t       event_line;     /* $lead_event is used */
 } ngx_http_lead_main_conf_t;
 
 

@@ -13,6 +13,8 @@ static ngx_int_t ngx_http_lead_event_read(ngx_http_request_t *r,
     ngx_http_lead_hit_t *hit, ngx_str_t *line);
 static void ngx_http_lead_event_id(lead_line *l, u_char *buf, ngx_str_t *rid,
     char kind);
+static void ngx_http_lead_event_rid(ngx_http_request_t *r,
+    ngx_http_lead_main_conf_t *lmcf, ngx_str_t *rid);
 static ngx_int_t ngx_http_lead_event_render(ngx_http_request_t *r,
     lead_line *l, ngx_str_t *line);
 
@@ -31,8 +33,7 @@ ngx_http_lead_event_variable(ngx_http_request_t *r,
 
     v->not_found = 1;
 
-    /* one line per request the visitor made; before the log phase the
-       response is not known yet */
+    /* one line per request the visitor made: subrequests are not reads */
     if (r != r->main) {
         return NGX_OK;
     }
@@ -41,6 +42,7 @@ ngx_http_lead_event_variable(ngx_http_request_t *r,
 
     if (ctx == NULL || !ctx->line_done) {
 
+        /* before the response went out its status and size are unknown */
         if (!r->header_sent) {
             return NGX_OK;
         }
@@ -126,9 +128,12 @@ ngx_http_lead_event_identify(ngx_http_request_t *r, const u_char *visitor,
     lead_line                   l;
     ngx_str_t                   line, rid;
     ngx_http_lead_main_conf_t  *lmcf;
-    ngx_http_variable_value_t  *vv;
 
     lmcf = ngx_http_lead_main_conf(r);
+
+    if (!lmcf->event_line) {
+        return;
+    }
 
     ngx_memzero(&l, sizeof(lead_line));
     l.kind = LEAD_LINE_IDENTIFY;
@@ -148,13 +153,7 @@ ngx_http_lead_event_identify(ngx_http_request_t *r, const u_char *visitor,
         l.topics.len = ngx_strlen(topic);
     }
 
-    ngx_str_null(&rid);
-    vv = ngx_http_get_indexed_variable(r, lmcf->request_id);
-    if (vv && !vv->not_found) {
-        rid.data = vv->data;
-        rid.len = vv->len;
-    }
-
+    ngx_http_lead_event_rid(r, lmcf, &rid);
     ngx_http_lead_event_id(&l, id, &rid, 'i');
 
     if (ngx_http_lead_event_render(r, &l, &line) == NGX_OK) {
@@ -177,9 +176,14 @@ ngx_http_lead_event_confirmed(ngx_http_request_t *r, ngx_str_t *token,
     ngx_time_t                 *tp;
     lead_line                   l;
     ngx_http_lead_main_conf_t  *lmcf;
-    ngx_http_variable_value_t  *vv;
 
     ngx_str_null(line);
+
+    lmcf = ngx_http_lead_main_conf(r);
+
+    if (!lmcf->event_line) {
+        return;
+    }
 
     /* base64url(visitor, lead id, expiry) "." MAC (lead_parse.h) */
     src.data = token->data;
@@ -193,7 +197,6 @@ ngx_http_lead_event_confirmed(ngx_http_request_t *r, ngx_str_t *token,
         return;
     }
 
-    lmcf = ngx_http_lead_main_conf(r);
     tp = ngx_timeofday();
 
     ngx_memzero(&l, sizeof(lead_line));
@@ -207,13 +210,7 @@ ngx_http_lead_event_confirmed(ngx_http_request_t *r, ngx_str_t *token,
     l.subscribe = p->subscribed;
     l.contact = p->contact;
 
-    ngx_str_null(&rid);
-    vv = ngx_http_get_indexed_variable(r, lmcf->request_id);
-    if (vv && !vv->not_found) {
-        rid.data = vv->data;
-        rid.len = vv->len;
-    }
-
+    ngx_http_lead_event_rid(r, lmcf, &rid);
     ngx_http_lead_event_id(&l, id, &rid, 'i');
 
     (void) ngx_http_lead_event_render(r, &l, line);
@@ -231,6 +228,27 @@ ngx_http_lead_event_set(ngx_http_request_t *r, ngx_str_t *line)
     if (ctx && line->len) {
         ctx->line = *line;
         ctx->line_done = 1;
+    }
+}
+
+
+/* The request's $request_id, as the access log prints it. */
+static void
+ngx_http_lead_event_rid(ngx_http_request_t *r,
+    ngx_http_lead_main_conf_t *lmcf, ngx_str_t *rid)
+{
+    ngx_http_variable_value_t  *vv;
+
+    ngx_str_null(rid);
+
+    if (lmcf->request_id == NGX_CONF_UNSET) {
+        return;
+    }
+
+    vv = ngx_http_get_indexed_variable(r, lmcf->request_id);
+    if (vv && !vv->not_found) {
+        rid->data = vv->data;
+        rid->len = vv->len;
     }
 }
 

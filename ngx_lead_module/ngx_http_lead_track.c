@@ -24,19 +24,49 @@ static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 ngx_int_t
 ngx_http_lead_track_init(ngx_conf_t *cf)
 {
+    ngx_uint_t                  i, rid;
+    ngx_http_variable_t        *v;
     ngx_http_handler_pt        *h;
     ngx_http_core_main_conf_t  *cmcf;
     ngx_http_lead_main_conf_t  *lmcf;
 
     static ngx_str_t  request_id = ngx_string("request_id");
+    static ngx_str_t  lead_event = ngx_string("lead_event");
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
     lmcf = ngx_http_lead_cf_main_conf(cf);
 
-    /* an event's id is the one the access log prints */
-    lmcf->request_id = ngx_http_get_variable_index(cf, &request_id);
-    if (lmcf->request_id == NGX_ERROR) {
-        return NGX_ERROR;
+    /*
+     * An event's id is the one the access log prints, $request_id: taken
+     * when the configuration uses it or $lead_event (it costs random
+     * bytes a request, not to be spent for nothing on every hit).
+     */
+    rid = 0;
+    lmcf->request_id = NGX_CONF_UNSET;
+    v = cmcf->variables.elts;
+
+    for (i = 0; i < cmcf->variables.nelts; i++) {
+        if (v[i].name.len == lead_event.len
+            && ngx_strncmp(v[i].name.data, lead_event.data, lead_event.len)
+               == 0)
+        {
+            lmcf->event_line = 1;
+            rid = 1;
+
+        } else if (v[i].name.len == request_id.len
+                   && ngx_strncmp(v[i].name.data, request_id.data,
+                                  request_id.len)
+                      == 0)
+        {
+            rid = 1;
+        }
+    }
+
+    if (rid) {
+        lmcf->request_id = ngx_http_get_variable_index(cf, &request_id);
+        if (lmcf->request_id == NGX_ERROR) {
+            return NGX_ERROR;
+        }
     }
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
@@ -383,6 +413,10 @@ ngx_http_lead_request_id(ngx_http_request_t *r, ngx_http_lead_hit_t *hit)
     ngx_http_lead_main_conf_t  *lmcf;
 
     lmcf = ngx_http_lead_main_conf(r);
+
+    if (lmcf->request_id == NGX_CONF_UNSET) {
+        return;
+    }
 
     vv = ngx_http_get_indexed_variable(r, lmcf->request_id);
 

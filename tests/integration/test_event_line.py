@@ -288,3 +288,11 @@ def test_lines_and_events_agree_id_for_id(site):
     by_id = {e["id"]: e for e in events}
     for line in lines:
         same_as_stored(line, by_id[line["id"][:-2]])
+
+
+def test_no_id_is_spent_without_a_use(nginx):
+    """$request_id costs random bytes: a configuration that uses neither
+    it nor $lead_event records events without ids."""
+    assert nginx.get("/page.html").status_code == 200
+    (event,) = nginx.wait_events(1)
+    assert "id" not in event
