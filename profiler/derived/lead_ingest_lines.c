@@ -138,6 +138,7 @@ apply_identify(lead_ingest_apply *in, MDB_txn *txn, const lead_line *l)
     uint8_t       id[LEAD_ID_LEN];
     uint64_t      t = l->ev.time_ms, at = t;
     const char   *topic, *end;
+    char          who[LEAD_WHO_MAX + 1];
     size_t        tlen;
     int           rc, n, created = 0, newer = 1, c;
 
@@ -230,9 +231,16 @@ apply_identify(lead_ingest_apply *in, MDB_txn *txn, const lead_line *l)
         topic += tlen;
     } while (rc == LEAD_OK && topic < end);
 
-    if (rc == LEAD_OK && created) {
+    if (rc == LEAD_OK && created && !l->sales) {
         rc = lead_store_transition(s, txn, id, LEAD_STATUS_IDENTIFIED, t,
                                    "filled the form", "", "");
+
+    } else if (rc == LEAD_OK && created) {
+        /* a lead sales added enters at sal, as lead_store_add_lead has it:
+           the identify line carries its first change (lead_export.c) */
+        cstr(who, sizeof(who), l->owner);
+        rc = lead_store_transition(s, txn, id, LEAD_STATUS_SAL, t,
+                                   LEAD_CAUSE_ADDED, who, "");
     }
     if (rc == LEAD_OK && l->sales) {
         rc = lead_store_mark_sales_txn(s, txn, id);
@@ -275,7 +283,7 @@ apply_status(lead_ingest_apply *in, MDB_txn *txn, const lead_line *l)
     rc = find_lead(in, txn, l, id);
     if (rc == LEAD_OK) {
         rc = lead_store_get_status_txn(s, txn, id, &from, &since);
-        from = rc == LEAD_ENOTFOUND ? LEAD_STATUS_IDENTIFIED : from;
+        from = rc == LEAD_ENOTFOUND ? LEAD_STATUS_ANONYMOUS : from;
         rc = rc == LEAD_ENOTFOUND ? LEAD_OK : rc;
     }
     if (rc != LEAD_OK) {

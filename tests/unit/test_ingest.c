@@ -638,6 +638,79 @@ test_ingest_nodes_merge(void **state)
     world_close(&w);
 }
 
+/* A store from before "ingested" opens, read-only too; ingest makes it. */
+static void
+test_ingest_older_store(void **state)
+{
+    world             w;
+    lead_store       *ro;
+    lead_store_opts   opts = { 0, 1, 1, 0 };
+    lead_ingested     got;
+    MDB_txn          *txn;
+    char              err[256], *before, *after;
+
+    (void) state;
+    world_open(&w);
+    person(&w);
+    ingest_all(&w);
+    before = leads_json(&w);
+    assert_int_equal(mdb_txn_begin(w.s->env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_drop(txn, w.s->ingested, 1), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    lead_ingest_free(w.in);
+    lead_store_close(w.s);
+
+    assert_int_equal(lead_store_open(&ro, w.dir, &opts, err, sizeof(err)),
+                     LEAD_OK);
+    assert_false(ro->ingesting);
+    lead_store_close(ro);
+
+    opts.read_only = 0;
+    assert_int_equal(lead_store_open(&w.s, w.dir, &opts, err, sizeof(err)),
+                     LEAD_OK);
+    assert_true(w.s->ingesting);
+    assert_int_equal(lead_ingest_new(&w.in, w.s, w.r), LEAD_OK);
+    w.n = 0;
+    read_line(&w, "z1-r", 'z', "/a", 5 * HOUR);
+    got = ingest_all(&w);
+    assert_int_equal(got.applied, 1);
+    after = leads_json(&w);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    world_close(&w);
+}
+
+/* A lead sales added: its identify says so, and it enters at sal. */
+static void
+test_ingest_sales_lead(void **state)
+{
+    world          w;
+    lead_ingested  got;
+    lead_line     *l;
+    char          *json;
+
+    (void) state;
+    world_open(&w);
+    l = identify_line(&w, "s1-i", 0, "cfo@example.com", "Cee", 0);
+    l->sales = 1;
+    l->owner = str("bob");
+    status_line(&w, "s1-s", "cfo@example.com", LEAD_STATUS_SAL, 0);
+    got = ingest_all(&w);
+    assert_int_equal(got.applied, 1);
+    assert_int_equal(got.refused, 1);
+    assert_string_equal(w.why[0], "a lead cannot go from sal to sal");
+    json = report(&w, LEAD_REPORT_LEAD, "cfo@example.com");
+    if (strstr(json, "\"status\":\"sal\"") == NULL
+        || strstr(json, "\"owner\":\"bob\"") == NULL
+        || strstr(json, "\"source\":\"sales\"") == NULL)
+    {
+        fail_msg("%s", json);
+    }
+    free(json);
+    world_close(&w);
+}
+
 int
 main(void)
 {
@@ -652,6 +725,8 @@ main(void)
         cmocka_unit_test(test_ingest_promotes_once),
         cmocka_unit_test(test_ingest_late_reads),
         cmocka_unit_test(test_ingest_nodes_merge),
+        cmocka_unit_test(test_ingest_older_store),
+        cmocka_unit_test(test_ingest_sales_lead),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
