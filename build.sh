@@ -198,6 +198,11 @@ run_tests() {
 
     run_integration_asan
 
+    say "cluster test (3 edges, rsyslog over RELP, central leadctl ingest)"
+    # its counts (served, stored, redeliveries dropped) are printed (-s)
+    LEAD_BUILD=$BUILD "$PY" -m pytest -q -s -p no:cacheprovider \
+        "$ROOT/tests/cluster" || failed=1
+
     if [ $failed -ne 0 ]; then
         say "FAILED"
         exit 1
