@@ -21,7 +21,7 @@
 
 #define EXPORT_FLUSH   (1 << 16)      /* bytes of lines written at once */
 #define INGEST_READ    (1 << 20)      /* bytes read at once */
-#define INGEST_BATCH   1024           /* lines a transaction by default */
+#define INGEST_BATCH   65536          /* lines a transaction by default */
 #define INGEST_TOLD    10             /* malformed lines reported */
 
 #define LEAD_LINE_MAX_STR(n)  #n
@@ -181,7 +181,7 @@ static int
 commit(ingest_run *r)
 {
     lead_ingested  done;
-    int            rc, more;
+    int            rc;
 
     if (lead_ingest_pending(r->in) > 0) {
         memset(&done, 0, sizeof(done));
@@ -194,18 +194,6 @@ commit(ingest_run *r)
         r->total.applied += done.applied;
         r->total.duplicates += done.duplicates;
         r->total.refused += done.refused;
-
-        /* the reads into the visitors' indexes, as nginx's flush does:
-           a lead is scored from them, not from a scan of the log's tail */
-        do {
-            rc = lead_store_fold(r->s, NULL, UINT64_MAX, 1000, NULL, NULL,
-                                 &more);
-        } while (rc == LEAD_OK && more);
-        if (rc != LEAD_OK) {
-            fprintf(stderr, "leadctl: ingest: %s\n", lead_store_errmsg(r->s));
-            r->failed = 1;
-            return -1;
-        }
     }
 
     if (r->confirm && r->unconfirmed && !r->in_mark) {

@@ -67,6 +67,14 @@ int lead_store_get_status_txn(lead_store *s, MDB_txn *txn,
     const uint8_t *lead_id, int *status, uint64_t *since_ms);
 
 /*
+ * Inside a write transaction: the per-visitor indexes brought up to
+ * until_ms from where they are (lead_fold.c); *more if the deadline (a
+ * lead_clock_ms time) came first.
+ */
+int lead_store_index_txn(lead_store *s, MDB_txn *txn, uint64_t until_ms,
+    uint64_t deadline_ms, int *more);
+
+/*
  * Inside a write transaction: a lead that is identified (or back in
  * nurture) and has met a trigger since becomes mql; *promoted says so,
  * with the cause.  from_start, when given, is its score with triggers

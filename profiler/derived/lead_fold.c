@@ -387,9 +387,9 @@ fold_events(lead_folding *f, uint64_t until_ms, int *more)
     return rc;
 }
 
-/* The per-visitor indexes brought up to until_ms, from where they are. */
-static int
-index_events(lead_folding *f, uint64_t until_ms, int *more)
+int
+lead_store_index_txn(lead_store *s, MDB_txn *txn, uint64_t until_ms,
+    uint64_t deadline_ms, int *more)
 {
     MDB_cursor  *cur;
     MDB_val      key, val;
@@ -398,15 +398,15 @@ index_events(lead_folding *f, uint64_t until_ms, int *more)
     size_t       n = 0, cap = 0, i;
     int          rc, op, all;
 
-    rc = lead_store_indexed(f->s, f->txn, pos, &all);
+    rc = lead_store_indexed(s, txn, pos, &all);
     if (rc != LEAD_OK || all) {
         return rc;
     }
     memcpy(last, pos, 16);
 
-    rc = mdb_cursor_open(f->txn, f->s->events, &cur);
+    rc = mdb_cursor_open(txn, s->events, &cur);
     if (rc != 0) {
-        return lead_store_mdb_fail(f->s, rc, "mdb_cursor_open");
+        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
     }
     key.mv_data = pos;
     key.mv_size = 16;
@@ -419,7 +419,7 @@ index_events(lead_folding *f, uint64_t until_ms, int *more)
         if (lead_get_be64(key.mv_data) > until_ms) {
             break;
         }
-        if ((n & 255) == 0 && lead_clock_ms() > f->deadline) {
+        if ((n & 255) == 0 && lead_clock_ms() > deadline_ms) {
             *more = 1;
             break;
         }
@@ -447,17 +447,17 @@ index_events(lead_folding *f, uint64_t until_ms, int *more)
     mdb_cursor_close(cur);
 
     if (rc != 0 && rc != MDB_NOTFOUND) {
-        rc = rc == ENOMEM ? lead_store_fail(f->s, LEAD_ENOMEM,
+        rc = rc == ENOMEM ? lead_store_fail(s, LEAD_ENOMEM,
                                             "out of memory")
-                          : lead_store_mdb_fail(f->s, rc, "indexing");
+                          : lead_store_mdb_fail(s, rc, "indexing");
     } else {
         /* the ids moved as the arrays grew: point at them now */
         for (i = 0; i < n; i++) {
             v[i].id = ids + i * LEAD_ID_LEN;
         }
-        rc = n ? lead_store_index_visits(f->s, f->txn, v, n) : LEAD_OK;
+        rc = n ? lead_store_index_visits(s, txn, v, n) : LEAD_OK;
         if (rc == LEAD_OK && memcmp(last, pos, 16) != 0) {
-            rc = lead_store_set_indexed(f->s, f->txn, last);
+            rc = lead_store_set_indexed(s, txn, last);
         }
     }
     free(v);
@@ -514,7 +514,7 @@ lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
     }
     /* the indexes first: scoring a lead again reads through them */
     if (rc == LEAD_OK) {
-        rc = index_events(&f, until_ms, more);
+        rc = lead_store_index_txn(s, f.txn, until_ms, f.deadline, more);
     }
     /* without rules, nothing to score: the indexes alone */
     if (rc == LEAD_OK && r && !*more) {

@@ -643,7 +643,7 @@ lead_ingest_commit(lead_ingest *in, uint64_t now_ms, lead_ingested *out,
     MDB_txn   *txn;
     uint64_t   latest = 0;
     size_t     i;
-    int        rc;
+    int        rc, more;
 
     memset(out, 0, sizeof(*out));
     if (in->n == 0) {
@@ -674,6 +674,11 @@ lead_ingest_commit(lead_ingest *in, uint64_t now_ms, lead_ingested *out,
     }
     if (rc == LEAD_OK) {
         rc = apply_lines(in, txn, now_ms, out, fn, arg);
+    }
+    if (rc == LEAD_OK) {
+        /* the reads indexed, so that a lead is scored through its visits
+           and not by a scan of the log's tail for every lead */
+        rc = lead_store_index_txn(in->s, txn, UINT64_MAX, UINT64_MAX, &more);
     }
     if (rc == LEAD_OK) {
         rc = promote(in, txn, latest);
