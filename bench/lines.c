@@ -7,7 +7,7 @@
  *   build/bench-lines DIR [LINES] [VISITORS] [nosync|identify]
  *
  * identify: every line an identify of a visitor of its own (a lead each),
- * the slow path's cost (each such line applies in a nested transaction).
+ * the slow path's cost.
  * nosync: commits not flushed to disk (the store's bulk-load option), to
  * tell the commit path's CPU from the disk's time.
  */
