@@ -9,6 +9,7 @@ too; whatever else a request is, it writes nothing.
 import json
 import os
 import shutil
+import time
 
 import pytest
 
@@ -80,6 +81,17 @@ def log_lines(site):
         obj = json.loads(line.decode("utf-8"))
         assert isinstance(obj, dict), line
         lines.append(obj)
+    return lines
+
+
+def wait_lines(site, n, timeout=5.0):
+    """The log's lines once there are n: nginx writes a request's line
+    after its response has gone, so a client may read the log first."""
+    deadline = time.monotonic() + timeout
+    lines = log_lines(site)
+    while len(lines) < n and time.monotonic() < deadline:
+        time.sleep(0.05)
+        lines = log_lines(site)
     return lines
 
 
@@ -229,7 +241,7 @@ def test_a_claim_is_no_line_until_confirmed(site):
 
     # the lead confirms: the claimer's device is the lead's, one line
     confirmed = confirm_claim(site, other, "ada@acme.example")
-    lines = log_lines(site)
+    lines = wait_lines(site, 3)
     assert len(lines) == 3
     ident = lines[2]
     assert ident["id"] == rid(confirmed) + "-i"
