@@ -53,11 +53,11 @@ configure_nginx() {
     local stamp=$BUILD/nginx/.configured want cc_opt ld_opt
     cc_opt=$(nginx_built_with cc-opt)
     ld_opt=$(nginx_built_with ld-opt)
-    # the sales view's files are built in at configure time, and config
-    # lists the sources it finds then
+    # the sales view's files and the form page are built in at configure
+    # time, and config lists the sources it finds then
     want="$(dpkg-query -W -f='${Version}' nginx-dev) $cc_opt $ld_opt"
-    want+=" $( (cat config html/sales/*; ls profiler/*/*.[ch] ngx_lead_module) \
-               | md5sum | cut -c1-32)"
+    want+=" $( (cat config html/sales/* html/form.html;
+                ls profiler/*/*.[ch] ngx_lead_module) | md5sum | cut -c1-32)"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         return 0
     fi
