@@ -275,7 +275,7 @@ http {
             lead_form_contact on;
             limit_req zone=lead_form burst=5 nodelay;
             limit_req_status 429;
-            error_page 413 429 /lead/form;    # the form again, and why
+            error_page 413 429 /lead/form?\$args;   # the form again, and why
         }
         location /lead/sales/ {
             lead_sales;

@@ -164,8 +164,6 @@ static ngx_int_t
 ngx_http_lead_form_handler(ngx_http_request_t *r)
 {
     ngx_int_t             rc;
-    lead_str              ret;
-    lead_form             form;
     ngx_str_t             arg;
     ngx_http_lead_ctx_t  *ctx;
 
@@ -193,22 +191,7 @@ ngx_http_lead_form_handler(ngx_http_request_t *r)
             return ngx_http_lead_form_again(r, r->err_status);
         }
 
-        ngx_memzero(&form, sizeof(lead_form));
-        ret.data = NULL;
-        ret.len = 0;
-
-        if (ngx_http_arg(r, (u_char *) "return", 6, &arg) == NGX_OK) {
-            u_char  *dst = ngx_pnalloc(r->pool, arg.len), *src = arg.data;
-
-            if (dst == NULL) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-            ret.data = (char *) dst;
-            ngx_unescape_uri(&dst, &src, arg.len, 0);
-            ret.len = dst - (u_char *) ret.data;
-        }
-
-        return ngx_http_lead_form_render(r, NGX_HTTP_OK, &form, &ret);
+        return ngx_http_lead_form_again(r, NGX_HTTP_OK);
     }
 
     if (r->method != NGX_HTTP_POST) {
@@ -235,16 +218,33 @@ ngx_http_lead_form_handler(ngx_http_request_t *r)
 }
 
 
-/* The form, empty, with why a post was refused: too long, or too many. */
+/*
+ * The form, empty, for ?return=: asked for (200), or again after a post
+ * refused, with why: too long (413), or too many (429).
+ */
 static ngx_int_t
 ngx_http_lead_form_again(ngx_http_request_t *r, ngx_uint_t status)
 {
-    lead_str   ret;
-    lead_form  form;
+    u_char     *dst, *src;
+    lead_str    ret;
+    ngx_str_t   arg;
+    lead_form   form;
 
     ngx_memzero(&form, sizeof(lead_form));
     ret.data = NULL;
     ret.len = 0;
+
+    if (ngx_http_arg(r, (u_char *) "return", 6, &arg) == NGX_OK) {
+        dst = ngx_pnalloc(r->pool, arg.len);
+        if (dst == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        src = arg.data;
+        ret.data = (char *) dst;
+        ngx_unescape_uri(&dst, &src, arg.len, 0);
+        ret.len = dst - (u_char *) ret.data;
+    }
 
     return ngx_http_lead_form_render(r, status, &form, &ret);
 }
@@ -436,7 +436,7 @@ static ngx_int_t
 ngx_http_lead_form_render(ngx_http_request_t *r, ngx_uint_t status,
     lead_form *form, lead_str *ret)
 {
-    u_char                     *page;
+    u_char                     *page, *action, *p;
     size_t                      len;
     lead_str                    v[FORM_NVALUES];
     const lead_tmpl            *tmpl;
@@ -478,7 +478,26 @@ ngx_http_lead_form_render(ngx_http_request_t *r, ngx_uint_t status,
         FORM_SET(FORM_TITLE, asset->title, ngx_strlen(asset->title));
         FORM_SET(FORM_TOPIC, asset->topic, ngx_strlen(asset->topic));
     }
-    FORM_SET(FORM_ACTION, (char *) r->uri.data, r->uri.len);
+    /* the post's own ?return=, for error_page's "?$args" after a refusal */
+    if (ret->len > 1) {
+        action = ngx_pnalloc(r->pool, r->uri.len + sizeof("?return=") - 1
+                             + ret->len
+                             + 2 * ngx_escape_uri(NULL, (u_char *) ret->data,
+                                                  ret->len,
+                                                  NGX_ESCAPE_URI_COMPONENT));
+        if (action == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        p = ngx_cpymem(action, r->uri.data, r->uri.len);
+        p = ngx_cpymem(p, "?return=", sizeof("?return=") - 1);
+        p = (u_char *) ngx_escape_uri(p, (u_char *) ret->data, ret->len,
+                                      NGX_ESCAPE_URI_COMPONENT);
+        FORM_SET(FORM_ACTION, (char *) action, p - action);
+
+    } else {
+        FORM_SET(FORM_ACTION, (char *) r->uri.data, r->uri.len);
+    }
     FORM_SET(FORM_RETURN, ret->data, ret->len);
     FORM_SET(FORM_TOKEN, token, LEAD_TOKEN_LEN);
     FORM_SET(FORM_NAME, form->name, form->name_len);

@@ -38,12 +38,12 @@ SERVER = """
             lead_form_contact on;
             limit_req zone=lead_form burst=5 nodelay;
             limit_req_status 429;
-            error_page 413 429 /lead/form;
+            error_page 413 429 /lead/form?$args;
         }
         location = /small/form {
             lead_form;
             client_max_body_size 1k;
-            error_page 413 429 /small/form;
+            error_page 413 429 /small/form?$args;
         }
         location = /own/form {
             lead_form;
@@ -77,13 +77,21 @@ def site(prefix):
         n.quit()
 
 
+ACTION_RE = re.compile(r'<form method="post" action="([^"]+)"')
+GUIDE = "/library/guide/"
+
+
 def form_session(site, path="/lead/form"):
-    """A browser's session that got the form: its cookie, the token."""
+    """A browser's session that got the form, on its way to the guide:
+    its cookie, the token, where the form posts."""
     s = requests.Session()
     s.headers.update(BROWSER)
-    r = s.get(site.url + path, timeout=10, allow_redirects=False)
+    r = s.get(site.url + path + "?return=" + GUIDE, timeout=10,
+              allow_redirects=False)
     assert r.status_code == 200
-    return s, TOKEN_RE.search(r.text).group(1)
+    action = ACTION_RE.search(r.text).group(1)
+    assert action == path + "?return=%2Flibrary%2Fguide%2F"
+    return s, TOKEN_RE.search(r.text).group(1), site.url + action
 
 
 def is_form(r):
@@ -145,10 +153,10 @@ def test_gets_of_the_form_are_never_limited(site):
 
 
 def test_a_burst_of_posts_gets_the_form_at_429(site):
-    s, token = form_session(site)
+    s, token, action = form_session(site)
     got = []
     for _ in range(10):
-        r = s.post(site.url + "/lead/form", timeout=10,
+        r = s.post(action, timeout=10,
                    allow_redirects=False,
                    data={"name": "Ada", "email": "ada@", "token": token})
         got.append(r)
@@ -160,8 +168,9 @@ def test_a_burst_of_posts_gets_the_form_at_429(site):
     assert BUSY in busy.text and LONG not in busy.text
     assert "503" not in busy.text and "nginx" not in busy.text
     assert busy.headers["Cache-Control"] == "no-store"
-    # the visitor's token, good for its next try
+    # the visitor's token, good for its next try, and still on its way
     assert TOKEN_RE.search(busy.text).group(1) == token
+    assert f'name="return" value="{GUIDE}"' in busy.text
 
     # the form's GETs go on, and without the message
     r = s.get(site.url + "/lead/form", timeout=10)
@@ -171,18 +180,18 @@ def test_a_burst_of_posts_gets_the_form_at_429(site):
 
 
 def test_a_post_too_long_gets_the_form_at_413(site):
-    s, token = form_session(site)
+    s, token, action = form_session(site)
     data = {"name": "Ada", "email": "ada@example.com", "token": token,
-            "return": "/" + "x" * 5 * 1024}
+            "return": GUIDE, "pad": "x" * 5 * 1024}
 
     # over the module's 4 KiB: Content-Length, then chunked
-    r = s.post(site.url + "/lead/form", data=data, timeout=10,
-               allow_redirects=False)
+    r = s.post(action, data=data, timeout=10, allow_redirects=False)
     assert r.status_code == 413
     assert is_form(r) and LONG in r.text and BUSY not in r.text
+    assert f'name="return" value="{GUIDE}"' in r.text
 
     body = "&".join(f"{k}={v}" for k, v in data.items()).encode()
-    r = s.post(site.url + "/lead/form", data=iter([body[:3000],
+    r = s.post(action, data=iter([body[:3000],
                                                    body[3000:]]),
                headers={"Content-Type":
                         "application/x-www-form-urlencoded"},
@@ -191,14 +200,14 @@ def test_a_post_too_long_gets_the_form_at_413(site):
     assert is_form(r) and LONG in r.text
 
     # over nginx's client_max_body_size: error_page shows the form too
-    s2, token2 = form_session(site, "/small/form")
+    s2, token2, action2 = form_session(site, "/small/form")
     data["token"] = token2
-    data["return"] = "/" + "x" * 2048
-    r = s2.post(site.url + "/small/form", data=data, timeout=10,
-                allow_redirects=False)
+    data["pad"] = "x" * 2048
+    r = s2.post(action2, data=data, timeout=10, allow_redirects=False)
     assert r.status_code == 413
     assert is_form(r) and LONG in r.text
-    assert 'action="/small/form"' in r.text
+    assert f'name="return" value="{GUIDE}"' in r.text
+    assert 'action="/small/form?return=%2Flibrary%2Fguide%2F"' in r.text
 
     assert json.loads(site.leadctl("leads", "--json").stdout) == []
     assert not site.crashed()
@@ -235,6 +244,9 @@ def test_a_visitor_who_posts_too_often_sees_the_form(site, browser):
     assert i == 6
     notice = browser.find_element(By.CLASS_NAME, "notice").text
     assert notice == BUSY + "."
+    # still on its way to the guide, once the minute has passed
+    assert browser.find_element(By.NAME, "return").get_attribute(
+        "value") == "/library/guide/"
     # the form is there to try again, in the sales view's look
     assert browser.find_element(By.ID, "email").is_displayed()
     assert browser.find_element(By.TAG_NAME, "button").text == \
