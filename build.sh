@@ -53,11 +53,11 @@ configure_nginx() {
     local stamp=$BUILD/nginx/.configured want cc_opt ld_opt
     cc_opt=$(nginx_built_with cc-opt)
     ld_opt=$(nginx_built_with ld-opt)
-    # the sales view's files are built in at configure time, and config
-    # lists the sources it finds then
+    # the sales view's files and the form page are built in at configure
+    # time, and config lists the sources it finds then
     want="$(dpkg-query -W -f='${Version}' nginx-dev) $cc_opt $ld_opt"
-    want+=" $( (cat config html/sales/*; ls profiler/*/*.[ch] ngx_lead_module) \
-               | md5sum | cut -c1-32)"
+    want+=" $( (cat config html/sales/* html/form.html;
+                ls profiler/*/*.[ch] ngx_lead_module) | md5sum | cut -c1-32)"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         return 0
     fi
@@ -254,7 +254,12 @@ http {
     lead_store $demo/store;
     lead_secret $demo/secret;
     lead_rules $ROOT/rules;
-    limit_req_zone \$binary_remote_addr zone=lead_form:1m rate=10r/m;
+    # the form's POSTs limited, its GETs free (an empty key is not counted)
+    map \$request_method \$lead_form_limit {
+        POST     \$binary_remote_addr;
+        default  "";
+    }
+    limit_req_zone \$lead_form_limit zone=lead_form:1m rate=10r/m;
     server {
         listen 127.0.0.1:$port;
         root $ROOT/html;
@@ -267,9 +272,10 @@ http {
         location /sales/ { return 404; }         # the sales view's
         location = /lead/form {
             lead_form;
-            lead_form_template $ROOT/html/form.html;
             lead_form_contact on;
             limit_req zone=lead_form burst=5 nodelay;
+            limit_req_status 429;
+            error_page 413 429 /lead/form?\$args;   # the form again, and why
         }
         location /lead/sales/ {
             lead_sales;

@@ -104,6 +104,7 @@ typedef struct {
     ngx_flag_t       form;
     ngx_flag_t       form_contact;
     lead_tmpl       *form_template;
+    lead_tmpl       *form_builtin;   /* lead_form's page without one */
     ngx_str_t        sales;          /* lead_sales: its prefix, with '/' */
 } ngx_http_lead_loc_conf_t;
 

@@ -2,7 +2,10 @@
 /*
  * The form at lead_form: it asks for name and e-mail only, and links the
  * visitor to its lead; a claim of a known e-mail from another device
- * waits for the link the lead is sent (?confirm=TOKEN, here too).
+ * waits for the link the lead is sent (?confirm=TOKEN, here too).  Its
+ * page is lead_form_template's, or html/form.html as built in; a post
+ * too long, or one limit_req refused (error_page 429 to the form), gets
+ * the form again with a message.
  */
 
 
@@ -29,6 +32,8 @@ enum {
     FORM_SUBSCRIBE,
     FORM_CONTACT_ENABLED,
     FORM_CONTACT,
+    FORM_BUSY,
+    FORM_TOO_LONG,
     FORM_NVALUES
 };
 
@@ -47,7 +52,7 @@ typedef struct {
 static const char  *ngx_http_lead_form_names[] = {
     "title", "topic", "action", "return", "token", "name", "email",
     "name_error", "email_error", "subscribe", "contact_enabled", "contact",
-    NULL
+    "busy", "too_long", NULL
 };
 
 
@@ -56,6 +61,8 @@ static ngx_int_t ngx_http_lead_form_handler(ngx_http_request_t *r);
 static void ngx_http_lead_form_post(ngx_http_request_t *r);
 static ngx_int_t ngx_http_lead_form_body(ngx_http_request_t *r,
     lead_form_fields *fields);
+static ngx_int_t ngx_http_lead_form_again(ngx_http_request_t *r,
+    ngx_uint_t status);
 static ngx_int_t ngx_http_lead_form_render(ngx_http_request_t *r,
     ngx_uint_t status, lead_form *form, lead_str *ret);
 static const lead_asset *ngx_http_lead_return_asset(ngx_http_request_t *r,
@@ -72,6 +79,8 @@ ngx_http_lead_form(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_lead_loc_conf_t  *llcf = conf;
 
+    char                       err[1024];
+    ngx_pool_cleanup_t        *cln;
     ngx_http_core_loc_conf_t  *clcf;
 
     if (llcf->form != NGX_CONF_UNSET) {
@@ -79,6 +88,23 @@ ngx_http_lead_form(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     llcf->form = 1;
+
+    /* the built-in page, for a location that names no template */
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (lead_form_builtin(&llcf->form_builtin, ngx_http_lead_form_names,
+                          err, sizeof(err))
+        != LEAD_OK)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_lead_free_template;
+    cln->data = llcf->form_builtin;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_lead_form_handler;
@@ -138,8 +164,6 @@ static ngx_int_t
 ngx_http_lead_form_handler(ngx_http_request_t *r)
 {
     ngx_int_t             rc;
-    lead_str              ret;
-    lead_form             form;
     ngx_str_t             arg;
     ngx_http_lead_ctx_t  *ctx;
 
@@ -160,22 +184,14 @@ ngx_http_lead_form_handler(ngx_http_request_t *r)
             return rc;
         }
 
-        ngx_memzero(&form, sizeof(lead_form));
-        ret.data = NULL;
-        ret.len = 0;
-
-        if (ngx_http_arg(r, (u_char *) "return", 6, &arg) == NGX_OK) {
-            u_char  *dst = ngx_pnalloc(r->pool, arg.len), *src = arg.data;
-
-            if (dst == NULL) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-            ret.data = (char *) dst;
-            ngx_unescape_uri(&dst, &src, arg.len, 0);
-            ret.len = dst - (u_char *) ret.data;
+        /* error_page's redirect of a refused post: the form again */
+        if (r->err_status == NGX_HTTP_TOO_MANY_REQUESTS
+            || r->err_status == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE)
+        {
+            return ngx_http_lead_form_again(r, r->err_status);
         }
 
-        return ngx_http_lead_form_render(r, NGX_HTTP_OK, &form, &ret);
+        return ngx_http_lead_form_again(r, NGX_HTTP_OK);
     }
 
     if (r->method != NGX_HTTP_POST) {
@@ -187,7 +203,50 @@ ngx_http_lead_form_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_lead_read_body(r, ngx_http_lead_form_post);
+    rc = ngx_http_lead_read_body(r, ngx_http_lead_form_post);
+
+    if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_lead_form_again(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE);
+    }
+
+    return rc;
+}
+
+
+/*
+ * The form, empty, for ?return=: asked for (200), or again after a post
+ * refused, with why: too long (413), or too many (429).
+ */
+static ngx_int_t
+ngx_http_lead_form_again(ngx_http_request_t *r, ngx_uint_t status)
+{
+    u_char     *dst, *src;
+    lead_str    ret;
+    ngx_str_t   arg;
+    lead_form   form;
+
+    ngx_memzero(&form, sizeof(lead_form));
+    ret.data = NULL;
+    ret.len = 0;
+
+    if (ngx_http_arg(r, (u_char *) "return", 6, &arg) == NGX_OK) {
+        dst = ngx_pnalloc(r->pool, arg.len);
+        if (dst == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        src = arg.data;
+        ret.data = (char *) dst;
+        ngx_unescape_uri(&dst, &src, arg.len, 0);
+        ret.len = dst - (u_char *) ret.data;
+    }
+
+    return ngx_http_lead_form_render(r, status, &form, &ret);
 }
 
 
@@ -216,6 +275,11 @@ ngx_http_lead_form_post(ngx_http_request_t *r)
     }
 
     rc = ngx_http_lead_form_body(r, fields);
+    if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
+        ngx_http_finalize_request(r, ngx_http_lead_form_again(r, rc));
+        return;
+    }
+
     if (rc != NGX_OK) {
         ngx_http_finalize_request(r, rc);
         return;
@@ -372,9 +436,10 @@ static ngx_int_t
 ngx_http_lead_form_render(ngx_http_request_t *r, ngx_uint_t status,
     lead_form *form, lead_str *ret)
 {
-    u_char                     *page;
+    u_char                     *page, *action, *p;
     size_t                      len;
     lead_str                    v[FORM_NVALUES];
+    const lead_tmpl            *tmpl;
     const lead_asset           *asset;
     ngx_http_lead_ctx_t        *ctx;
     ngx_http_lead_loc_conf_t   *llcf;
@@ -413,7 +478,26 @@ ngx_http_lead_form_render(ngx_http_request_t *r, ngx_uint_t status,
         FORM_SET(FORM_TITLE, asset->title, ngx_strlen(asset->title));
         FORM_SET(FORM_TOPIC, asset->topic, ngx_strlen(asset->topic));
     }
-    FORM_SET(FORM_ACTION, (char *) r->uri.data, r->uri.len);
+    /* the post's own ?return=, for error_page's "?$args" after a refusal */
+    if (ret->len > 1) {
+        action = ngx_pnalloc(r->pool, r->uri.len + sizeof("?return=") - 1
+                             + ret->len
+                             + 2 * ngx_escape_uri(NULL, (u_char *) ret->data,
+                                                  ret->len,
+                                                  NGX_ESCAPE_URI_COMPONENT));
+        if (action == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        p = ngx_cpymem(action, r->uri.data, r->uri.len);
+        p = ngx_cpymem(p, "?return=", sizeof("?return=") - 1);
+        p = (u_char *) ngx_escape_uri(p, (u_char *) ret->data, ret->len,
+                                      NGX_ESCAPE_URI_COMPONENT);
+        FORM_SET(FORM_ACTION, (char *) action, p - action);
+
+    } else {
+        FORM_SET(FORM_ACTION, (char *) r->uri.data, r->uri.len);
+    }
     FORM_SET(FORM_RETURN, ret->data, ret->len);
     FORM_SET(FORM_TOKEN, token, LEAD_TOKEN_LEN);
     FORM_SET(FORM_NAME, form->name, form->name_len);
@@ -435,17 +519,25 @@ ngx_http_lead_form_render(ngx_http_request_t *r, ngx_uint_t status,
     if (form->contact) {
         FORM_SET(FORM_CONTACT, "1", 1);
     }
+    if (status == NGX_HTTP_TOO_MANY_REQUESTS && form->email_error == NULL) {
+        FORM_SET(FORM_BUSY, "1", 1);
+    }
+    if (status == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
+        FORM_SET(FORM_TOO_LONG, "1", 1);
+    }
 
 #undef FORM_SET
 
-    len = lead_tmpl_render(llcf->form_template, v, NULL, 0);
+    tmpl = llcf->form_template ? llcf->form_template : llcf->form_builtin;
+
+    len = lead_tmpl_render(tmpl, v, NULL, 0);
 
     page = ngx_pnalloc(r->pool, len ? len : 1);
     if (page == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    lead_tmpl_render(llcf->form_template, v, (char *) page, len);
+    lead_tmpl_render(tmpl, v, (char *) page, len);
 
     if (ctx->new_visitor
         && ngx_http_lead_set_cookie(r, lmcf, ctx) != NGX_OK)

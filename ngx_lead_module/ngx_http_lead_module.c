@@ -732,12 +732,6 @@ ngx_http_lead_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
-    if (conf->form && conf->form_template == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"lead_form\" needs \"lead_form_template\"");
-        return NGX_CONF_ERROR;
-    }
-
     return NGX_CONF_OK;
 }
 

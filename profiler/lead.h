@@ -13,9 +13,8 @@
 #include <stdint.h>
 
 enum {
-    LEAD_OK = 0,
+    LEAD_OK = 0, LEAD_ENOMEM = -2,
     LEAD_EINVAL = -1,      /* malformed input */
-    LEAD_ENOMEM = -2,
     LEAD_ENOSTORE = -3,    /* no store at that path */
     LEAD_EFULL = -4,       /* store map is full */
     LEAD_ESCHEMA = -5,     /* store written by a newer version */
@@ -249,11 +248,13 @@ int lead_rules_gated(const lead_rules *r, const lead_asset *a);
 
 /* {{name}} (HTML-escaped), {{#name}}..{{/name}} when not empty, {{^name}}
    ..{{/name}} when empty, {{*list}}..{{/list}} per item, {{&name}} HTML.
-   names lists the placeholders (NULL-ended) in the order render takes
-   their values; render returns the length needed, like snprintf. */
+   names: the placeholders (NULL-ended) in render's order of values (it
+   returns the length needed, like snprintf); builtin: html/form.html's. */
 typedef struct lead_tmpl lead_tmpl;
 int lead_tmpl_load(lead_tmpl **out, const char *path,
     const char *const *names, char *err, size_t errlen);
+int lead_form_builtin(lead_tmpl **out, const char *const *names,
+    char *err, size_t errlen);
 void lead_tmpl_free(lead_tmpl *t);
 size_t lead_tmpl_render(const lead_tmpl *t, const lead_str *values,
     char *out, size_t size);
@@ -383,8 +384,7 @@ int lead_store_profile(lead_store *s, const lead_rules *r,
     uint64_t now_ms, lead_profile *out);
 
 typedef int (*lead_promoted_fn)(void *arg,
-    const uint8_t lead_id[LEAD_ID_LEN], const char *cause,
-    double engagement);
+    const uint8_t lead_id[LEAD_ID_LEN], const char *cause, double engagement);
 
 /* Folds the events stored up to until_ms into the kept indexes and
    scores (one transaction of at most budget_ms; *more if there is more);

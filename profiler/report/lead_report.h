@@ -55,7 +55,7 @@ int64_t lead_report_per(int64_t cost, uint64_t n);
 void lead_report_attribution_text(lead_buf *out, const lead_attribution *a);
 void lead_report_attribution_json(lead_buf *out, const lead_attribution *a);
 
-/* A file of html/sales/, built in (embed.sh). */
+/* A file of html/sales/, or html/form.html, built in (embed.sh). */
 typedef struct {
     const char           *name;
     const unsigned char  *data;

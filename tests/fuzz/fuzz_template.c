@@ -12,18 +12,18 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-enum { NVALUES = 12 };
+enum { NVALUES = 14 };
 
 static const char *const  names[NVALUES + 1] = {
     "title", "topic", "action", "return", "token", "name", "email",
     "name_error", "email_error", "subscribe", "contact_enabled", "contact",
-    NULL
+    "busy", "too_long", NULL
 };
 
 /* What a form page gets: some empty, some with markup in them. */
 static const char *const  mixed[NVALUES] = {
     "Fiber & <you>", "", "/lead/form", "/a?b=1&c=2", "tok", "\"><script>",
-    "", "", "Please 'check'", "1", "", "1"
+    "", "", "Please 'check'", "1", "", "1", "1", ""
 };
 
 static size_t

@@ -357,7 +357,6 @@ def test_script_in_name_is_stored_verbatim_and_shown_escaped(site):
 
 
 @pytest.mark.parametrize("server,message", [
-    ("location /f { lead_form; }", '"lead_form" needs "lead_form_template"'),
     ("location /f { lead_form; lead_form_template html/bad.html; }",
      'html/bad.html:2: unknown placeholder "nmae" (known: title topic'),
     ("location /f { lead_form; lead_form_template html/none.html; }",

@@ -1,6 +1,7 @@
 /*
  * The page templates (lead_tmpl.c): rendering, parse errors, loading
- * from a file, and the form page as html/form.html has it.
+ * from a file, and the form page as html/form.html has it and as the
+ * library builds it in (lead_form_builtin).
  */
 
 #include "form_fixture.h"
@@ -315,17 +316,23 @@ test_tmpl_load(void **state)
 enum {
     F_TITLE, F_TOPIC, F_ACTION, F_RETURN, F_TOKEN, F_NAME, F_EMAIL,
     F_NAME_ERROR, F_EMAIL_ERROR, F_SUBSCRIBE, F_CONTACT_ENABLED, F_CONTACT,
-    F_N
+    F_BUSY, F_TOO_LONG, F_N
 };
 
+/* the module's names (ngx_http_lead_form.c), in its order */
+static const char *const  form_names[F_N + 1] = {
+    "title", "topic", "action", "return", "token", "name", "email",
+    "name_error", "email_error", "subscribe", "contact_enabled",
+    "contact", "busy", "too_long", NULL
+};
+
+#define BUSY  "Too many tries from your network, please wait a minute."
+#define LONG  "That is longer than the form accepts."
+
+/* The form page renders what the module gives it, escaped where it goes. */
 static void
-test_tmpl_form_html(void **state)
+check_form_page(const lead_tmpl *t)
 {
-    static const char *const  names[F_N + 1] = {
-        "title", "topic", "action", "return", "token", "name", "email",
-        "name_error", "email_error", "subscribe", "contact_enabled",
-        "contact", NULL
-    };
     static const struct {
         const char  *needle;
         int          present;
@@ -346,24 +353,12 @@ test_tmpl_form_html(void **state)
         { "updates about new content", 1 },
         { "id=\"contact\" name=\"contact\" value=\"1\" checked>", 1 },
     };
-    const char  *dir = getenv("LEAD_HTML_DIR");
-    char         path[4096], err[1024] = "", token[LEAD_TOKEN_LEN];
+    char         token[LEAD_TOKEN_LEN];
     char         needle[LEAD_TOKEN_LEN + 1];
     char        *page;
     lead_str     v[F_N];
-    lead_tmpl   *t;
     uint8_t      id[LEAD_ID_LEN] = { 0 };
     size_t       i;
-
-    (void) state;
-
-    if (dir == NULL) {
-        skip();                 /* run with LEAD_HTML_DIR=.../html */
-    }
-    snprintf(path, sizeof(path), "%s/form.html", dir);
-    if (lead_tmpl_load(&t, path, names, err, sizeof(err)) != LEAD_OK) {
-        fail_msg("%s", err);
-    }
 
 #define SET(i, s)  (v[i].data = (s), v[i].len = strlen(s))
 
@@ -386,6 +381,8 @@ test_tmpl_form_html(void **state)
     memcpy(needle, token, LEAD_TOKEN_LEN);
     needle[LEAD_TOKEN_LEN] = '\0';
     assert_non_null(strstr(page, needle));
+    assert_null(strstr(page, BUSY));
+    assert_null(strstr(page, LONG));
     free(page);
 
     /* a refused form: errors shown, boxes kept, no title */
@@ -406,9 +403,101 @@ test_tmpl_form_html(void **state)
     }
     free(page);
 
-#undef SET
+    /* a post limit_req refused, and one too long: the form and why */
+    memset(v, 0, sizeof(v));
+    SET(F_ACTION, "/lead/form");
+    SET(F_RETURN, "/");
+    SET(F_BUSY, "1");
+    page = render_all(t, v);
+    assert_non_null(strstr(page, BUSY));
+    assert_null(strstr(page, LONG));
+    assert_non_null(strstr(page, "name=\"email\""));
+    free(page);
 
+    v[F_BUSY].len = 0;
+    SET(F_TOO_LONG, "1");
+    page = render_all(t, v);
+    assert_non_null(strstr(page, LONG));
+    assert_null(strstr(page, BUSY));
+    free(page);
+
+#undef SET
+}
+
+static void
+test_tmpl_form_html(void **state)
+{
+    const char  *dir = getenv("LEAD_HTML_DIR");
+    char         path[4096], err[1024] = "";
+    lead_tmpl   *t;
+
+    (void) state;
+
+    if (dir == NULL) {
+        skip();                 /* run with LEAD_HTML_DIR=.../html */
+    }
+    snprintf(path, sizeof(path), "%s/form.html", dir);
+    if (lead_tmpl_load(&t, path, form_names, err, sizeof(err)) != LEAD_OK) {
+        fail_msg("%s", err);
+    }
+
+    check_form_page(t);
     lead_tmpl_free(t);
+}
+
+/*
+ * "lead_form;" without a template: the page built in is html/form.html,
+ * as it was built; a template of before the messages (no "busy") loads
+ * with the module's names all the same.
+ */
+static void
+test_tmpl_form_builtin(void **state)
+{
+    const char  *dir = getenv("LEAD_HTML_DIR");
+    char         path[4096], err[1024] = "";
+    char        *built, *file;
+    lead_str     v[F_N];
+    lead_tmpl   *t, *f;
+
+    (void) state;
+
+    if (lead_form_builtin(&t, form_names, err, sizeof(err)) != LEAD_OK) {
+        fail_msg("%s", err);
+    }
+    assert_non_null(t);
+    check_form_page(t);
+
+    /* the same page as the file's, byte for byte */
+    if (dir != NULL) {
+        snprintf(path, sizeof(path), "%s/form.html", dir);
+        assert_int_equal(lead_tmpl_load(&f, path, form_names, err,
+                                        sizeof(err)), LEAD_OK);
+        memset(v, 0, sizeof(v));
+        v[F_TOKEN].data = "t0k3n";
+        v[F_TOKEN].len = 5;
+        v[F_CONTACT_ENABLED].data = "1";
+        v[F_CONTACT_ENABLED].len = 1;
+        built = render_all(t, v);
+        file = render_all(f, v);
+        assert_string_equal(built, file);
+        free(built);
+        free(file);
+        lead_tmpl_free(f);
+    }
+
+    /* no inline script: the page keeps to its CSP */
+    memset(v, 0, sizeof(v));
+    built = render_all(t, v);
+    assert_null(strstr(built, "<script"));
+    assert_null(strstr(built, " onsubmit="));
+    assert_null(strstr(built, " onclick="));
+    assert_null(strstr(built, "javascript:"));
+    free(built);
+    lead_tmpl_free(t);
+
+    f = tmpl_ok("<p>{{name_error}}</p>{{#contact}}c{{/contact}}",
+                form_names);
+    lead_tmpl_free(f);
 }
 
 /* A directory is no template; no known names still make a message. */
@@ -440,6 +529,7 @@ main(void)
         cmocka_unit_test(test_tmpl_too_many),
         cmocka_unit_test(test_tmpl_load),
         cmocka_unit_test(test_tmpl_form_html),
+        cmocka_unit_test(test_tmpl_form_builtin),
         cmocka_unit_test(test_tmpl_odd_inputs),
     };
 
