@@ -236,7 +236,11 @@ ngx_http_lead_check_form(ngx_http_lead_check_t *ck,
 
     flcf = ngx_http_lead_check_conf(ck, found);
 
-    if (flcf->form == 1 && !found->internal) {
+    /*
+     * lead_form sets the location's handler; a location nested in the
+     * form's inherits the flag but not the handler, and serves files
+     */
+    if (flcf->form == 1 && found->handler && !found->internal) {
         return NGX_OK;
     }
 

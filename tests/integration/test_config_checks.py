@@ -85,6 +85,14 @@ def test_a_regex_that_wins_over_the_prefix_is_seen(prefix):
     assert '(location "^/lead/" gets it)' in line
 
 
+def test_a_location_nested_in_the_forms_serves_no_form(prefix):
+    """It inherits lead_form's flag, not its handler: it serves files."""
+    line = refused(prefix, "location / { lead_gate auto; } "
+                           "location /lead/ { " + FORM + " "
+                           "location /lead/form { } }")
+    assert '(location "/lead/form" gets it)' in line
+
+
 def test_form_uri_must_be_a_uri(prefix):
     line = refused(prefix, "location / { lead_gate on; "
                            "lead_form_uri https://forms.example.com/f; }")
