@@ -244,7 +244,8 @@ ngx_http_lead_check_form(ngx_http_lead_check_t *ck,
         return NGX_OK;
     }
 
-    why = flcf->form == 1 ? " (its location is \"internal\")" : "";
+    why = (flcf->form == 1 && found->handler)
+          ? " (its location is \"internal\")" : "";
 
     if (clcf == ck->root) {
         where = ngx_slprintf(where0, where0 + sizeof(where0), "%*s",

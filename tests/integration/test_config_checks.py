@@ -91,6 +91,7 @@ def test_a_location_nested_in_the_forms_serves_no_form(prefix):
                            "location /lead/ { " + FORM + " "
                            "location /lead/form { } }")
     assert '(location "/lead/form" gets it)' in line
+    assert "internal" not in line
 
 
 def test_form_uri_must_be_a_uri(prefix):
@@ -203,7 +204,7 @@ def test_gate_auto_with_rules_that_gate_nothing_warns(prefix):
     assert "lead_rules gate" not in r.stderr
 
 
-# ---- the demo -----------------------------------------------------------------
+# ---- the demo ---------------------------------------------------------------
 
 def test_demo_config_passes(prefix):
     n = Nginx(prefix)
