@@ -16,6 +16,7 @@
  *   ngx_http_lead_gate.c       the gate in front of gated assets
  *   ngx_http_lead_form.c       the form, and a claim's confirmation
  *   ngx_http_lead_sales.c      the sales view
+ *   ngx_http_lead_check.c      nginx -t: a gate reaches a form, rules a gate
  *   ngx_http_lead_module.c     directives, configuration, the module
  *
  * (tests/layers.py checks this from the objects, where using another
@@ -357,6 +358,9 @@ char *ngx_http_lead_form_template(ngx_conf_t *cf, ngx_command_t *cmd,
 
 /* ngx_http_lead_sales.c */
 char *ngx_http_lead_sales(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+
+/* ngx_http_lead_check.c */
+ngx_int_t ngx_http_lead_check(ngx_conf_t *cf);
 
 
 #endif /* _NGX_HTTP_LEAD_H_INCLUDED_ */

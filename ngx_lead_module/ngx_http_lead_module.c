@@ -741,7 +741,8 @@ ngx_http_lead_init(ngx_conf_t *cf)
 {
     if (ngx_http_lead_track_init(cf) != NGX_OK
         || ngx_http_lead_gate_init(cf) != NGX_OK
-        || ngx_http_lead_notify_init(cf) != NGX_OK)
+        || ngx_http_lead_notify_init(cf) != NGX_OK
+        || ngx_http_lead_check(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }
