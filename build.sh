@@ -206,6 +206,8 @@ run_tests() {
     LEAD_BUILD=$BUILD "$PY" -m pytest -q -s -p no:cacheprovider \
         "$ROOT/tests/cluster" || failed=1
 
+    run_package_test || failed=1
+
     if [ $failed -ne 0 ]; then
         say "FAILED"
         exit 1
@@ -238,6 +240,19 @@ build_deb() {
     lintian --fail-on error "$deb"/*.changes || return 1
     say "packages:"
     ls -1 "$deb"/*.deb
+}
+
+# The packages installed into this machine's nginx, used in a throwaway
+# configuration, then purged (tests/package/); needs root.
+run_package_test() {
+    if [ "$(id -u)" -ne 0 ]; then
+        say "package test skipped: it installs packages (root only)"
+        return 0
+    fi
+    build_deb || return 1
+    say "package test (install, nginx -t, a journey, purge)"
+    LEAD_DEBS=$BUILD/deb timeout 600 "$PY" -m pytest -q -p no:cacheprovider \
+        "$ROOT/tests/package"
 }
 
 # The demo's files in $1 (secret, sales password, nginx.conf listening on
