@@ -22,7 +22,7 @@ TEST_PKGS=(libcmocka-dev clang python3-pytest python3-requests python3-selenium
            wrk valgrind rsyslog rsyslog-relp)
 BENCH_PKGS=(wrk)
 DEB_PKGS=(debhelper dpkg-dev lintian nginx-dev liblmdb-dev libssl-dev
-          libmaxminddb-dev libjansson-dev fakeroot)
+          libmaxminddb-dev libjansson-dev)
 
 say() { printf '==> %s\n' "$*"; }
 
