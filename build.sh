@@ -5,6 +5,7 @@
 #   ./build.sh demo     build, then run nginx on 127.0.0.1:8080 (Ctrl-C stops)
 #   ./build.sh test     build, then run every test suite
 #   ./build.sh demo-config DIR PORT   the demo's files and nginx.conf in DIR
+#   ./build.sh deb      build the Debian packages into build/deb/, lintian them
 set -euo pipefail
 
 cd "$(dirname "$0")"
@@ -20,6 +21,8 @@ TEST_PKGS=(libcmocka-dev clang python3-pytest python3-requests python3-selenium
            chromium chromium-driver libmaxmind-db-writer-perl lmdb-utils
            wrk valgrind rsyslog rsyslog-relp)
 BENCH_PKGS=(wrk)
+DEB_PKGS=(debhelper dpkg-dev lintian nginx-dev liblmdb-dev libssl-dev
+          libmaxminddb-dev libjansson-dev)
 
 say() { printf '==> %s\n' "$*"; }
 
@@ -203,11 +206,53 @@ run_tests() {
     LEAD_BUILD=$BUILD "$PY" -m pytest -q -s -p no:cacheprovider \
         "$ROOT/tests/cluster" || failed=1
 
+    run_package_test || failed=1
+
     if [ $failed -ne 0 ]; then
         say "FAILED"
         exit 1
     fi
     say "all test suites passed"
+}
+
+# The Debian packages (debian/) from a clean copy of the tree in
+# build/deb/lead, so that the .debs land in build/deb/ and the working
+# tree stays as it was; lintian must find no error.
+build_deb() {
+    local deb=$BUILD/deb src=$BUILD/deb/lead
+    ensure_packages "${DEB_PKGS[@]}"
+    rm -rf "$deb"
+    mkdir -p "$src"
+    say "building the Debian packages in build/deb/"
+    if git -C "$ROOT" rev-parse --git-dir > /dev/null 2>&1; then
+        # what git tracks, and new files it does not ignore
+        git -C "$ROOT" ls-files -co --exclude-standard -z \
+            | (cd "$ROOT" && tar --null -T - -cf -) | tar -xf - -C "$src"
+    else
+        tar -C "$ROOT" --exclude=./build -cf - . | tar -xf - -C "$src"
+    fi
+    (cd "$src" && DEB_BUILD_OPTIONS=parallel=2 \
+        dpkg-buildpackage -us -uc -b > "$deb/build.log" 2>&1) || {
+        tail -40 "$deb/build.log" >&2
+        return 1
+    }
+    say "lintian"
+    lintian --fail-on error "$deb"/*.changes || return 1
+    say "packages:"
+    ls -1 "$deb"/*.deb
+}
+
+# The packages installed into this machine's nginx, used in a throwaway
+# configuration, then purged (tests/package/); needs root.
+run_package_test() {
+    if [ "$(id -u)" -ne 0 ]; then
+        say "package test skipped: it installs packages (root only)"
+        return 0
+    fi
+    build_deb || return 1
+    say "package test (install, nginx -t, a journey, purge)"
+    LEAD_DEBS=$BUILD/deb timeout 600 "$PY" -m pytest -q -p no:cacheprovider \
+        "$ROOT/tests/package"
 }
 
 # The demo's files in $1 (secret, sales password, nginx.conf listening on
@@ -320,11 +365,12 @@ TEXT
 case "${1:-build}" in
     build) build ;;
     demo)  run_demo ;;
+    deb)   build_deb ;;
     test)  run_tests ;;
     # what bench/run.sh needs; it calls this itself
     bench-build) ensure_packages "${BENCH_PKGS[@]}"; build; make -s -j2 bench ;;
     # the tests run the demo's very config: prints its sales password
     demo-config) ensure_packages "${DEMO_PKGS[@]}"; write_demo "$2" "$3" ;;
-    *)     echo "usage: $0 [build|demo|test|bench-build|demo-config DIR PORT]" >&2
+    *)     echo "usage: $0 [build|demo|test|deb|bench-build|demo-config DIR PORT]" >&2
            exit 2 ;;
 esac
