@@ -65,8 +65,7 @@ http {{
             lead_gate  auto;
         }}
         location = /lead/form {{
-            lead_form;
-            lead_form_template /usr/share/lead/templates/form.html;
+            lead_form;                  # the built-in page
         }}
     }}
 }}
