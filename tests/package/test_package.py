@@ -20,6 +20,7 @@ import signal
 import socket
 import stat
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -28,6 +29,8 @@ import requests
 
 ROOT = os.path.abspath(os.environ.get(
     "LEAD_ROOT", os.path.join(os.path.dirname(__file__), "..", "..")))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+from conftest import children_of, free_port  # noqa: E402
 DEBS = os.environ.get("LEAD_DEBS", os.path.join(ROOT, "build", "deb"))
 PACKAGES = ("libnginx-mod-http-lead", "lead-tools")
 NGINX = "/usr/sbin/nginx"
@@ -116,26 +119,6 @@ def installed():
     files = {p: listed_files(p) for p in PACKAGES}
     yield files
     purge()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def children_of(pid):
-    kids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                kids.append(int(entry))
-    return kids
 
 
 @pytest.fixture
