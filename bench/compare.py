@@ -127,6 +127,32 @@ def callgrind(build, out, requests):
         f.write(CG_CONF.format(module=os.path.join(
             os.path.abspath(build), "ngx_http_lead_module.so"),
             prefix=prefix, www=www, **ports))
+    cookie_url = f"http://127.0.0.1:{ports['tracked']}/page.html"
+    return instructions(prefix, cookie_url,
+                        {n: f"http://127.0.0.1:{ports[n]}/page.html"
+                         for n in ["plain", "tracked"]}, requests)
+
+
+def cookie_of(url, deadline=60):
+    """The visitor cookie a tracked URL sets, once nginx answers."""
+    end = time.time() + deadline
+    while time.time() < end:
+        try:
+            out = subprocess.run(["curl", "-si", url], capture_output=True,
+                                 text=True, timeout=10).stdout
+            m = re.search(r"Set-Cookie: ([^;]*)", out)
+            if m:
+                return m.group(1)
+        except subprocess.TimeoutExpired:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("nginx did not answer")
+
+
+def instructions(prefix, cookie_url, urls, requests):
+    """nginx of prefix/nginx.conf under callgrind: the worker's
+    instructions per request of each URL in urls (name: url), asked with
+    a browser's headers and the cookie cookie_url sets."""
     cg = subprocess.Popen(
         ["valgrind", "--tool=callgrind", "--separate-threads=yes",
          "--instr-atstart=no",
@@ -135,41 +161,22 @@ def callgrind(build, out, requests):
         stderr=subprocess.DEVNULL)
     counts = {}
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                out_ = subprocess.run(
-                    ["curl", "-si", f"http://127.0.0.1:{ports['tracked']}"
-                     "/page.html"], capture_output=True, text=True,
-                    timeout=10).stdout
-                if "Set-Cookie" in out_:
-                    break
-            except subprocess.TimeoutExpired:
-                pass
-            if time.time() > deadline:
-                raise RuntimeError("nginx under valgrind did not start")
-            time.sleep(0.5)
-        cookie = re.search(r"Set-Cookie: ([^;]*)", out_).group(1)
-        headers = BROWSER_HEADERS + [f"Cookie: {cookie}"]
+        cookie = cookie_of(cookie_url)
         curl = ["curl", "-s"]
-        for h in headers:
+        for h in BROWSER_HEADERS + [f"Cookie: {cookie}"]:
             curl += ["-H", h]
         subprocess.run(["callgrind_control", "-i", "on", str(cg.pid)],
                        capture_output=True, check=True)
-        dump = 0
-        for name in ["plain", "tracked"]:
-            url = ["-o", "/dev/null",
-                   f"http://127.0.0.1:{ports[name]}/page.html"]
-            subprocess.run(curl + url * 20, check=True)        # warm up
+        for dump, (name, url) in enumerate(urls.items(), 1):
+            get = ["-o", "/dev/null", url]
+            subprocess.run(curl + get * 20, check=True)         # warm up
             subprocess.run(["callgrind_control", "-z", str(cg.pid)],
                            capture_output=True, check=True)
-            subprocess.run(curl + url * requests, check=True)
+            subprocess.run(curl + get * requests, check=True)
             subprocess.run(["callgrind_control", "-d", str(cg.pid)],
                            capture_output=True, check=True)
-            dump += 1
-            files = glob.glob(os.path.join(prefix,
-                                           f"cg.out.{dump}-01"))
-            counts[name] = summary(files[0]) / requests
+            (path,) = glob.glob(os.path.join(prefix, f"cg.out.{dump}-01"))
+            counts[name] = summary(path) / requests
     finally:
         cg.terminate()
         cg.wait(60)

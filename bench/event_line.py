@@ -18,18 +18,15 @@ PID.
 """
 
 import argparse
-import glob
 import os
-import re
 import shutil
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from compare import interval, summary  # noqa: E402
-from nginx import BROWSER_HEADERS, free_port, wrk  # noqa: E402
+from compare import cookie_of, instructions, interval  # noqa: E402
+from nginx import free_port, wrk  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PAGE = "/library/why-outages-cost.html"
@@ -84,29 +81,13 @@ def setup(build, out, master):
     return prefix, ports
 
 
-def cookie_of(port, deadline=60):
-    end = time.time() + deadline
-    while time.time() < end:
-        try:
-            out = subprocess.run(
-                ["curl", "-si", f"http://127.0.0.1:{port}{PAGE}"],
-                capture_output=True, text=True, timeout=10).stdout
-            m = re.search(r"Set-Cookie: ([^;]*)", out)
-            if m:
-                return m.group(1)
-        except subprocess.TimeoutExpired:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError("nginx did not answer")
-
-
 def throughput(args):
     prefix, ports = setup(args.build, os.path.join(args.out, "rps"), True)
     proc = subprocess.Popen(["/usr/sbin/nginx", "-p", prefix, "-c",
                              "nginx.conf", "-g", "daemon off;"])
     rps = {n: [] for n in NAMES}
     try:
-        cookie = cookie_of(ports["none"])
+        cookie = cookie_of(f"http://127.0.0.1:{ports['none']}{PAGE}")
         for n in NAMES:
             wrk(ports[n], PAGE, 1, cookie)                    # warm up
         for r in range(args.rounds):
@@ -139,33 +120,10 @@ def throughput(args):
 
 def callgrind(args):
     prefix, ports = setup(args.build, os.path.join(args.out, "cg"), False)
-    cg = subprocess.Popen(
-        ["valgrind", "--tool=callgrind", "--separate-threads=yes",
-         "--instr-atstart=no",
-         "--callgrind-out-file=" + os.path.join(prefix, "cg.out"),
-         "/usr/sbin/nginx", "-p", prefix, "-c", "nginx.conf"],
-        stderr=subprocess.DEVNULL)
-    counts = {}
-    try:
-        cookie = cookie_of(ports["none"])
-        curl = ["curl", "-s"]
-        for h in BROWSER_HEADERS + [f"Cookie: {cookie}"]:
-            curl += ["-H", h]
-        subprocess.run(["callgrind_control", "-i", "on", str(cg.pid)],
-                       capture_output=True, check=True)
-        for dump, n in enumerate(NAMES, 1):
-            url = ["-o", "/dev/null", f"http://127.0.0.1:{ports[n]}{PAGE}"]
-            subprocess.run(curl + url * 20, check=True)         # warm up
-            subprocess.run(["callgrind_control", "-z", str(cg.pid)],
-                           capture_output=True, check=True)
-            subprocess.run(curl + url * args.requests, check=True)
-            subprocess.run(["callgrind_control", "-d", str(cg.pid)],
-                           capture_output=True, check=True)
-            (path,) = glob.glob(os.path.join(prefix, f"cg.out.{dump}-01"))
-            counts[n] = summary(path) / args.requests
-    finally:
-        cg.terminate()
-        cg.wait(60)
+    counts = instructions(
+        prefix, f"http://127.0.0.1:{ports['none']}{PAGE}",
+        {n: f"http://127.0.0.1:{ports[n]}{PAGE}" for n in NAMES},
+        args.requests)
     for n in NAMES:
         print(f"instructions per request, {n}\t{counts[n]:.0f}")
     print(f"event log - plain log\t{counts['event'] - counts['plain']:.0f}")
