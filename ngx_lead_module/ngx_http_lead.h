@@ -107,6 +107,8 @@ typedef struct {
     lead_tmpl       *form_template;
     lead_tmpl       *form_builtin;   /* lead_form's page without one */
     ngx_str_t        sales;          /* lead_sales: its prefix, with '/' */
+    ngx_array_t     *site_hosts;     /* lead_site_hosts, of ngx_str_t */
+    ngx_array_t     *own_hosts;      /* and the server's names: no source */
 } ngx_http_lead_loc_conf_t;
 
 
@@ -333,6 +335,7 @@ void ngx_http_lead_notify_confirm(ngx_log_t *log, const uint8_t *visitor,
 
 /* ngx_http_lead_track.c */
 ngx_int_t ngx_http_lead_track_init(ngx_conf_t *cf);
+char *ngx_http_lead_own_hosts(ngx_conf_t *cf, ngx_http_lead_loc_conf_t *llcf);
 ngx_http_lead_hit_t *ngx_http_lead_get_hit(ngx_http_request_t *r);
 
 /* ngx_http_lead_event.c */

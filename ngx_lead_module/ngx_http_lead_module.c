@@ -132,6 +132,13 @@ static ngx_command_t  ngx_http_lead_commands[] = {
       offsetof(ngx_http_lead_loc_conf_t, honor_gpc),
       NULL },
 
+    { ngx_string("lead_site_hosts"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_conf_set_str_array_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_lead_loc_conf_t, site_hosts),
+      NULL },
+
     { ngx_string("lead_gate"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_enum_slot,
@@ -676,6 +683,7 @@ ngx_http_lead_create_loc_conf(ngx_conf_t *cf)
     llcf->form = NGX_CONF_UNSET;
     llcf->form_contact = NGX_CONF_UNSET;
     llcf->form_template = NGX_CONF_UNSET_PTR;
+    llcf->site_hosts = NGX_CONF_UNSET_PTR;
 
     return llcf;
 }
@@ -691,6 +699,10 @@ ngx_http_lead_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_value(conf->track, prev->track, 0);
     ngx_conf_merge_value(conf->honor_gpc, prev->honor_gpc, 1);
+    ngx_conf_merge_ptr_value(conf->site_hosts, prev->site_hosts, NULL);
+    if (ngx_http_lead_own_hosts(cf, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
     ngx_conf_merge_uint_value(conf->gate, prev->gate,
                               NGX_HTTP_LEAD_GATE_OFF);
     ngx_conf_merge_str_value(conf->form_uri, prev->form_uri, "/lead/form");

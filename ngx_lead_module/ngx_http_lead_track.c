@@ -14,6 +14,8 @@ static ngx_int_t ngx_http_lead_private(ngx_http_request_t *r);
 static ngx_uint_t ngx_http_lead_is_cache_control(ngx_table_elt_t *h);
 static ngx_http_lead_hit_t *ngx_http_lead_make_hit(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx);
+static ngx_uint_t ngx_http_lead_referrer_own(ngx_http_request_t *r,
+    lead_str *host);
 static void ngx_http_lead_request_id(ngx_http_request_t *r,
     ngx_http_lead_hit_t *hit);
 
@@ -333,10 +335,8 @@ ngx_http_lead_make_hit(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
     off_t                       sent;
     lead_event                 *ev;
     ngx_time_t                 *tp;
-    ngx_str_t                  *own;
     ngx_table_elt_t            *h;
     ngx_http_lead_hit_t        *hit;
-    ngx_http_core_srv_conf_t   *cscf;
 
     hit = ngx_pcalloc(r->pool, sizeof(ngx_http_lead_hit_t));
     if (hit == NULL) {
@@ -379,12 +379,7 @@ ngx_http_lead_make_hit(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
                                                    (char *) hit->host);
 
         /* a link followed on the site itself is no source */
-        cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
-        own = r->headers_in.server.len ? &r->headers_in.server
-                                       : &cscf->server_name;
-        if (lead_referrer_own(ev->referrer_host.data, ev->referrer_host.len,
-                              (char *) own->data, own->len))
-        {
+        if (ngx_http_lead_referrer_own(r, &ev->referrer_host)) {
             ev->referrer_host.len = 0;
         }
     }
@@ -411,6 +406,94 @@ ngx_http_lead_make_hit(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 
 
 /* $request_id, as the access log prints it, and as 16 bytes in ev.id. */
+/*
+ * The site's own hosts besides the request's Host: lead_site_hosts and
+ * the server's names (regular expressions aside).  The names are copied:
+ * nginx keeps its array of them only while it reads the configuration.
+ */
+char *
+ngx_http_lead_own_hosts(ngx_conf_t *cf, ngx_http_lead_loc_conf_t *llcf)
+{
+    ngx_str_t                 *name;
+    ngx_uint_t                 i, n;
+    ngx_http_server_name_t    *sn;
+    ngx_http_core_srv_conf_t  *cscf;
+
+    cscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_core_module);
+
+    n = cscf->server_names.nelts
+        + (llcf->site_hosts ? llcf->site_hosts->nelts : 0);
+    if (n == 0) {
+        llcf->own_hosts = NULL;
+        return NGX_CONF_OK;
+    }
+
+    llcf->own_hosts = ngx_array_create(cf->pool, n, sizeof(ngx_str_t));
+    if (llcf->own_hosts == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    sn = cscf->server_names.elts;
+    for (i = 0; i < cscf->server_names.nelts; i++) {
+#if (NGX_PCRE)
+        if (sn[i].regex) {
+            continue;
+        }
+#endif
+        if (sn[i].name.len == 0) {
+            continue;
+        }
+        name = ngx_array_push(llcf->own_hosts);
+        *name = sn[i].name;
+    }
+
+    if (llcf->site_hosts) {
+        name = ngx_array_push_n(llcf->own_hosts, llcf->site_hosts->nelts);
+        ngx_memcpy(name, llcf->site_hosts->elts,
+                   llcf->site_hosts->nelts * sizeof(ngx_str_t));
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* A link followed on the site itself: from its Host or one it names. */
+static ngx_uint_t
+ngx_http_lead_referrer_own(ngx_http_request_t *r, lead_str *host)
+{
+    ngx_str_t                 *own;
+    ngx_uint_t                 i;
+    ngx_http_lead_loc_conf_t  *llcf;
+    ngx_http_core_srv_conf_t  *cscf;
+
+    cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
+
+    own = r->headers_in.server.len ? &r->headers_in.server
+                                   : &cscf->server_name;
+    if (lead_referrer_own(host->data, host->len, (char *) own->data,
+                          own->len))
+    {
+        return 1;
+    }
+
+    llcf = ngx_http_lead_loc_conf(r);
+    if (llcf->own_hosts == NULL) {
+        return 0;
+    }
+
+    own = llcf->own_hosts->elts;
+    for (i = 0; i < llcf->own_hosts->nelts; i++) {
+        if (lead_referrer_own(host->data, host->len, (char *) own[i].data,
+                              own[i].len))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 static void
 ngx_http_lead_request_id(ngx_http_request_t *r, ngx_http_lead_hit_t *hit)
 {

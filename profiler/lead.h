@@ -107,7 +107,7 @@ lead_ua_class lead_ua_classify_cached(lead_ua_cache *c, const char *ua,
 int lead_path_normalize(const char *target, size_t len,
     char out[LEAD_PATH_MAX]);
 /* The lower-cased host of an absolute http(s) URL; 0 if none.  _own: 1
-   when it is the site's own, own_host the request's (port, case aside). */
+   when it is own_host (a Host, port aside; or a name: "*.x", ".x"). */
 size_t lead_referrer_host(const char *url, size_t len,
     char out[LEAD_HOST_MAX]);
 int lead_referrer_own(const char *host, size_t len, const char *own_host,

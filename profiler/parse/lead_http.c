@@ -218,39 +218,64 @@ lead_referrer_host(const char *url, size_t len, char out[LEAD_HOST_MAX])
     return valid ? n : 0;
 }
 
-/* A referrer from the site itself (a link followed on it) is no source. */
-int
-lead_referrer_own(const char *host, size_t len, const char *own_host,
-    size_t own_len)
+static int
+same_host(const char *a, size_t alen, const char *b, size_t blen)
 {
-    size_t         i;
-    unsigned char  a, b;
+    size_t  i;
 
-    /* Host: name[:port]; an IPv6 literal is never a referrer's host */
-    for (i = 0; i < own_len && own_host[0] != '['; i++) {
-        if (own_host[i] == ':') {
-            own_len = i;
+    if (alen == 0 || alen != blen) {
+        return 0;
+    }
+    for (i = 0; i < alen; i++) {
+        if (lower((unsigned char) a[i]) != lower((unsigned char) b[i])) {
+            return 0;
         }
     }
-    if (own_len && own_host[own_len - 1] == '.') {
+    return 1;
+}
+
+/*
+ * A referrer from the site itself (a link followed on it) is no source:
+ * own is a Host header (its port aside) or a server name, where
+ * "*.example.com" is any subdomain and ".example.com" the domain too.
+ */
+int
+lead_referrer_own(const char *host, size_t len, const char *own,
+    size_t own_len)
+{
+    int  sub = 0;
+
+    /* Host: name[:port]; an IPv6 literal is never a referrer's host */
+    if (own_len && own[0] != '[') {
+        const char  *colon = memchr(own, ':', own_len);
+
+        own_len = colon ? (size_t) (colon - own) : own_len;
+    }
+    if (own_len && own[own_len - 1] == '.') {
         own_len--;
     }
     if (len && host[len - 1] == '.') {
         len--;
     }
-    if (len == 0 || len != own_len) {
-        return 0;
-    }
-    for (i = 0; i < len; i++) {
-        a = (unsigned char) host[i];
-        b = (unsigned char) own_host[i];
-        a = a >= 'A' && a <= 'Z' ? a | 0x20 : a;
-        b = b >= 'A' && b <= 'Z' ? b | 0x20 : b;
-        if (a != b) {
-            return 0;
+
+    if (own_len > 2 && own[0] == '*' && own[1] == '.') {
+        own++;                          /* ".example.com", subdomains only */
+        own_len--;
+        sub = 1;
+
+    } else if (own_len > 1 && own[0] == '.') {
+        if (same_host(host, len, own + 1, own_len - 1)) {
+            return 1;
         }
+        sub = 1;
     }
-    return 1;
+
+    if (sub) {
+        return len > own_len
+               && same_host(host + len - own_len, own_len, own, own_len);
+    }
+
+    return same_host(host, len, own, own_len);
 }
 
 /*

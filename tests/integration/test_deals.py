@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from conftest import Nginx
 from sales_site import Salesperson, start_sales_site
 from test_journey import (EMAIL, Firefox, fixed_now, settle, spaced_get,
                           wait_status)
@@ -186,6 +187,37 @@ def test_source_is_the_last_touch_before_the_form(sales):
     eve = ctl(site, "show", "eve@acme.example")
     assert (eve["source"], eve["last_touch"]) == (
         "direct", "news.example.com")
+
+
+def test_the_sites_own_hosts_are_no_source(prefix):
+    """A link from any of the server's names (wildcards too) or from a
+    host lead_site_hosts names is no referrer; another host's is."""
+    n = Nginx(prefix, server="""
+        server_name library.example.com *.example.org .example.net;
+        lead_site_hosts blog.example.com;
+        location / { lead_track on; }
+        location /docs/ { lead_track on; lead_site_hosts off.example; }
+""").start()
+    try:
+        sent = [("/page.html", "https://LIBRARY.example.com/x"),
+                ("/page.html", "https://cdn.example.org/"),
+                ("/page.html", "http://example.net:8443/a"),
+                ("/page.html", "https://www.example.net/"),
+                ("/page.html", "https://blog.example.com/post"),
+                ("/page.html", "https://news.example.com/story"),
+                ("/page.html", "https://example.org/"),
+                ("/docs/a.html", "https://off.example/"),
+                ("/docs/a.html", "https://blog.example.com/")]
+        for path, referer in sent:
+            r = n.get(path, headers={"Referer": referer,
+                                     "Host": "www.example.org"})
+            assert r.status_code == 200
+        evs = n.wait_events(len(sent))
+        assert [e["referrer_host"] for e in evs] == [
+            "", "", "", "", "", "news.example.com", "example.org", "",
+            "blog.example.com"]
+    finally:
+        n.quit()
 
 
 def test_a_hostile_source_is_inert(sales):

@@ -240,6 +240,15 @@ test_referrer_own(void **state)
         { "", "", 0 },
         { "", "example.com", 0 },
         { "1", "[::1]:8080", 0 },
+        { "www.example.com", "*.example.com", 1 },
+        { "a.b.Example.com", "*.example.com", 1 },
+        { "example.com", "*.example.com", 0 },
+        { "badexample.com", "*.example.com", 0 },
+        { "example.com", ".example.com", 1 },
+        { "cdn.example.com", ".example.com", 1 },
+        { "xexample.com", ".example.com", 0 },
+        { "com", ".", 0 },
+        { "example.com", "*.", 0 },
     };
     size_t  i;
 
