@@ -10,6 +10,7 @@ import time
 import pytest
 
 from test_journey import Firefox, poll, show, start
+from test_leadctl_cli import login_name
 
 # the sample rules with a deadline of 2 seconds
 SLA = [("mql_threshold 100;", "mql_threshold 100;\naccept_within 2s;")]
