@@ -18,6 +18,7 @@ import time
 import pytest
 
 from conftest import LEADCTL, ROOT, make_dataset, make_prefix
+from sales_site import Salesperson, start_sales_site
 
 NOW = "2027-01-01T00:00:00Z"
 
@@ -231,6 +232,26 @@ def test_thousands_for_people_raw_for_machines(dataset):
 
     text = ok("--store", store, "events", "--limit", "1").stdout
     assert re.search(r" \d,\d{3}/\d,\d{3} ", text), text
+
+
+def test_the_sales_view_counts_with_separators_too():
+    """The sales view's funnel and list of 1,200 leads, as leadctl's."""
+    prefix = make_prefix()
+    site = None
+    try:
+        make_dataset(prefix, 1200, 30000)
+        site = start_sales_site(prefix, copy=False)
+        sam = Salesperson(site)
+        page = sam.get("funnel")
+        assert page.status_code == 200
+        assert '<p class="summary">1,200 leads · ' in page.text, page.text
+        assert sam.get("funnel.json").json()["leads"] == 1200
+        page = sam.get("")
+        assert re.search(r"of 1,200 leads", page.text), page.text[:2000]
+    finally:
+        if site is not None:
+            site.quit()
+        shutil.rmtree(prefix, ignore_errors=True)
 
 
 def test_funnel_shows_a_dash_where_nothing_was_measured(dataset):
