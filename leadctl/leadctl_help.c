@@ -43,8 +43,8 @@ const command  commands[] = {
       "Lists the notices (mql, returned, confirm) the store holds: created,\n"
       "the next try or \"failed\" (refused 10 times, kept until the lead is\n"
       "forgotten), tries, the lead's e-mail, the receiver's last status and\n"
-      "the cause or reason, the next due first.  A notice leaves the store\n"
-      "once it is sent.\n",
+      "the cause or reason: the next due first, those that failed last.  A\n"
+      "notice leaves the store once it is sent.\n",
       cmd_report, LEAD_REPORT_NOTICES },
     { "leads", OPT_STORE | OPT_JSON | OPT_CSV | OPT_MODEL, 0,
       "identified leads ranked by engagement: who to call",
