@@ -21,7 +21,7 @@
 
 /* ---- rules ------------------------------------------------------------- */
 
-int
+static int
 cmd_rules_check(ctl *c, lead_store *s)
 {
     lead_rules  *r;
@@ -176,7 +176,7 @@ path_cmp(const void *a, const void *b)
     return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-int
+static int
 cmd_rules_scan(ctl *c, lead_store *s)
 {
     lead_rules  *r;
@@ -238,6 +238,253 @@ cmd_rules_scan(ctl *c, lead_store *s)
     return rc;
 }
 
+
+static const command  commands[] = {
+    { "events", OPT_STORE | OPT_JSON | OPT_EVENTS, 0,
+      "list recorded events, oldest first",
+      "leadctl [--store DIR] events [--since TIME] [--until TIME]\n"
+      "        [--lead EMAIL|ID] [--limit N] [--json]\n\n"
+      "Lists recorded events, oldest first (in the order stored when two\n"
+      "share a millisecond): time (UTC), visitor, HTTP status, bytes sent /\n"
+      "file size, user-agent class, path, the asset's stage, topic and\n"
+      "points when it was read, byte ranges, referrer host and\n"
+      "utm_source/medium/campaign.  --since and --until (not included) take\n"
+      "times as --now does; --lead keeps the reads of one lead's devices;\n"
+      "--limit stops after N rows.  Rows are written as they are read, in\n"
+      "one snapshot: memory stays small however long the log.\n",
+      cmd_events, 0 },
+    { "visitors", OPT_STORE | OPT_JSON, 0,
+      "list visitors with event counts, first and last seen",
+      "leadctl [--store DIR] visitors [--json]\n\n"
+      "Lists every visitor id with its number of events and the times of\n"
+      "its first and last recorded event, by visitor id.\n",
+      cmd_visitors, 0 },
+    { "assets", OPT_STORE | OPT_JSON, 0,
+      "list tagged assets and how often people and bots read them",
+      "leadctl [--store DIR] assets [--json]\n\n"
+      "Lists every asset rule events were recorded under, with reads by\n"
+      "people and by bots, and the reads of untagged content: most read by\n"
+      "people first, then by path.\n",
+      cmd_report, LEAD_REPORT_ASSETS },
+    { "notices", OPT_STORE | OPT_JSON, 0,
+      "notices waiting to reach sales or leads, and those that failed",
+      "leadctl [--store DIR] notices [--json]\n\n"
+      "Lists the notices (mql, returned, confirm) the store holds: created,\n"
+      "the next try or \"failed\" (refused 10 times, kept until the lead is\n"
+      "forgotten), tries, the lead's e-mail, the receiver's last status and\n"
+      "the cause or reason: the next due first, those that failed last.  A\n"
+      "notice leaves the store once it is sent.\n",
+      cmd_report, LEAD_REPORT_NOTICES },
+    { "leads", OPT_STORE | OPT_JSON | OPT_CSV | OPT_MODEL, 0,
+      "identified leads ranked by engagement: who to call",
+      "leadctl [--store DIR] leads [--status S] [--stage S] [--topic T]\n"
+      "        [--cell A1|A|1] [--search TEXT] [--sort score|recent|name]\n"
+      "        [--owner NAME] [--only overdue,unassigned,calls]\n"
+      "        [--limit N] [--json|--csv] [--now TIME]\n\n"
+      "Lists identified leads, MQLs that asked for a call first, then\n"
+      "hottest first: score (engagement decayed to now), matrix cell (grade\n"
+      "A-D and band 1-4), status, buying stage, e-mail, name and the top of\n"
+      "their hot content; then, in brackets, what to do next: how long an\n"
+      "MQL has waited (at --now), overdue past accept_within, asked for a\n"
+      "call, its owner.  The filters are the sales view's: status, buying\n"
+      "stage, a topic read or subscribed to, a cell (or a grade or band\n"
+      "alone), text in the name or e-mail, an owner, and only the overdue,\n"
+      "the unassigned or those who asked for a call; --limit keeps the\n"
+      "first N.  The CSV (RFC 4180, one row per lead, spreadsheet-safe)\n"
+      "imports into CRMs.\n",
+      cmd_report, LEAD_REPORT_LEADS },
+    { "show", OPT_STORE | OPT_JSON | OPT_MODEL, 1,
+      "one lead: score, hot content, why, history, timeline",
+      "leadctl [--store DIR] show EMAIL|ID [--json] [--now TIME]\n\n"
+      "Shows one lead: score, cell, status and stage; its hot content (what\n"
+      "it read that signals intent, with depth and reads); why the score is\n"
+      "what it is; its status history, devices and everything it read,\n"
+      "what came before it identified marked so.\n",
+      cmd_report, LEAD_REPORT_LEAD },
+    { "status", OPT_STORE | OPT_SALES, 2,
+      "move a lead on (sal, sql, won, lost) or back to marketing",
+      "leadctl [--store DIR] status EMAIL|ID sal|sql|won|lost|nurture\n"
+      "        [--amount N [--currency CUR]] [--at TIME] [--reason TEXT]\n"
+      "        [--by WHO] [--now TIME]\n\n"
+      "Records a sales decision: sal (accepted, from mql), sql (qualified,\n"
+      "from sal), won (from sql: --amount in the currency's units, up to 2\n"
+      "decimals; --currency, scoring.conf's currency by default), lost\n"
+      "(from sal or sql) or nurture (rejected back to marketing, from mql,\n"
+      "sal, sql or lost); lost and nurture need a --reason.  A deal won or\n"
+      "lost closed --at TIME (as --now takes it), now by default.\n"
+      "The change is recorded as by WHO, the login name by default;\n"
+      "accepted (sal), the lead is WHO's (its owner; see assign).\n",
+      cmd_status, 0 },
+    { "add", OPT_STORE | OPT_WRITE | OPT_SALES | OPT_ADD, 1,
+      "record a lead sales found themselves (source \"sales\")",
+      "leadctl [--store DIR] add EMAIL --name NAME [--source sales]\n"
+      "        [--by WHO] [--now TIME]\n\n"
+      "Records a lead that came to sales without the site: no device and\n"
+      "nothing read, its source \"sales\", so marketing's share of revenue\n"
+      "can be measured against all of it.  It starts accepted (sal), WHO's\n"
+      "(--by, the login name by default); move it on with status as any\n"
+      "other lead.\n",
+      cmd_add, 0 },
+    { "assign", OPT_STORE | OPT_WRITE, 2,
+      "give a lead an owner (\"\" for none)",
+      "leadctl [--store DIR] assign EMAIL|ID OWNER\n\n"
+      "Makes OWNER (a name, as sales sign in to the sales view) the lead's\n"
+      "owner, whatever its status; \"\" leaves it with none.  Accepting a\n"
+      "lead (status sal --by WHO, or in the sales view) makes who accepted\n"
+      "it its owner.\n",
+      cmd_assign, 0 },
+    { "funnel", OPT_STORE | OPT_JSON | OPT_MODEL, 0,
+      "leads per status and stage, conversions, why leads came back",
+      "leadctl [--store DIR] funnel [--json] [--now TIME]\n\n"
+      "How many leads are in each status now and ever were, the median\n"
+      "and 90th percentile of the time spent in each, how many went on to\n"
+      "the next (from nurture: re-qualified), and leads per buying stage\n"
+      "now and ever, with the time they spent in it.  Then, by calendar month\n"
+      "(UTC, up to the last 12): new and re-qualified MQLs, leads rejected\n"
+      "to nurture by sales and returned because nobody accepted them in\n"
+      "time, and the rejections' reasons, grouped whatever their case and\n"
+      "spacing, most frequent first (past 7, the rest as \"other\"); and\n"
+      "the leads identified each month, with how many reached each status.\n"
+      "A time with nothing to measure is shown as \"—\", as in the\n"
+      "sales view.\n",
+      cmd_report, LEAD_REPORT_FUNNEL },
+    { "calibration", OPT_STORE | OPT_JSON | OPT_MODEL, 0,
+      "does the score predict: outcomes by cell, band and grade",
+      "leadctl [--store DIR] calibration [--rules DIR] [--json] [--now TIME]\n"
+      "\n"
+      "For leads that became MQL, by the matrix cell, band and grade each\n"
+      "had at that moment (scored from its reads then): how many, MQL->SAL\n"
+      "(accepted, of those sales decided on), SAL->won (won, of those\n"
+      "accepted that were won or lost), win rate (won, of every MQL), and\n"
+      "the median reads and days from identified to SAL and to won.  Each\n"
+      "rate shows its counts; * marks fewer than 10 leads.  --rules DIR:\n"
+      "the same table under DIR's scoring.conf beside the current one, the\n"
+      "outcomes as they were: would it have ranked the winners higher?\n",
+      cmd_calibration, 0 },
+    { "accounts", OPT_STORE | OPT_JSON | OPT_MODEL, 0,
+      "companies: summed engagement and their people",
+      "leadctl [--store DIR] accounts [--json] [--now TIME]\n\n"
+      "Leads with the same company e-mail domain (not free-mail) rolled up\n"
+      "into accounts, hottest first.\n",
+      cmd_report, LEAD_REPORT_ACCOUNTS },
+    { "attribution", OPT_STORE | OPT_JSON | OPT_ATTRIB | OPT_RULES, 0,
+      "which content and campaigns brought leads, deals and revenue",
+      "leadctl [--store DIR] attribution [--by asset|campaign|channel]\n"
+      "        [--model first|last|linear] [--since TIME] [--now TIME]\n"
+      "        [--rules DIR] [--json]\n\n"
+      "Per asset (default), campaign (utm_campaign) or channel (utm_source/\n"
+      "medium, else the referrer's host, else direct), between --since and\n"
+      "--now: readers (people), identifications it caused (the asset the\n"
+      "form sent the visitor back to), MQLs it caused (the read that made\n"
+      "the lead an MQL), leads it influenced that reached sal, sql, won and\n"
+      "lost, and the revenue won credited under each model: first touch,\n"
+      "last touch before MQL, and linear (an equal share, to the cent, for\n"
+      "every read before the deal).  --model picks the order.  By\n"
+      "campaign, DIR/campaigns.csv (campaign,cost) adds each one's cost,\n"
+      "and its cost per lead, per MQL, per deal won and per order dollar.\n",
+      cmd_attribution, LEAD_REPORT_ATTRIBUTION },
+    { "export", OPT_STORE | OPT_JSON | OPT_CSV | OPT_EXPORT, 0,
+      "the store as event lines, to ingest elsewhere",
+      "leadctl [--store DIR] export [--json|--csv] [--since TIME]\n"
+      "        [--until TIME] [--node NAME]\n\n"
+      "Prints the lines that rebuild the store elsewhere, one JSON object a\n"
+      "line (or CSV rows, with a header): every lead's identity and each of\n"
+      "its devices (identify), its status changes with their deals\n"
+      "(status), then every read in the log's order, those from --since up\n"
+      "to --until (not included).  Ids are the events' own or derived from\n"
+      "what a line is about, so exporting again gives the same ids and\n"
+      "ingesting both changes nothing twice.  --node names this node\n"
+      "(the host name by default).  One snapshot, safe while nginx writes.\n",
+      cmd_export, 0 },
+    { "ingest", OPT_STORE | OPT_WRITE | OPT_JSON | OPT_RULES | OPT_INGEST, 0,
+      "event lines from edges, a CRM or a backfill into the store",
+      "leadctl [--store DIR] ingest [FILE...] [--confirm] [--format json|csv]\n"
+      "        [--map FIELD=COLUMN,...] [--batch N] [--rules DIR]\n"
+      "        [--now TIME] [--json]\n\n"
+      "Reads event lines (standard input when no FILE) in any order from\n"
+      "any number of nodes into the store, N lines a transaction (1024):\n"
+      "a line whose id the store has seen changes nothing.  A malformed\n"
+      "line is counted, the first 10 told as FILE:LINE: why, and skipped;\n"
+      "a move the store does not allow is refused, and told.  A summary\n"
+      "goes to standard error (--json: to standard output as JSON).\n"
+      "--confirm speaks rsyslog omprog's confirmMessages: OK at start, then\n"
+      "OK for each line once it is committed (a malformed one too: it would\n"
+      "come back forever), DEFER_COMMIT inside omprog's transaction marks.\n"
+      "--format csv reads a CRM's export, its header row first; --map names\n"
+      "the column of each field (email=E-mail,status=Stage,amount=Amount).\n"
+      "Signals are scoring.conf's: --rules DIR, or the rules nginx ran.\n"
+      "An empty directory becomes a new store.  Exit status: 0 once the\n"
+      "input was read (malformed lines too), 1 store error, 2 usage.\n",
+      cmd_ingest, 0 },
+    { "forget", OPT_STORE | OPT_WRITE, 1,
+      "erase a person: the lead, its devices and everything they read",
+      "leadctl [--store DIR] forget EMAIL|ID\n\n"
+      "Erases the lead, its status history and score, and every event of\n"
+      "its devices that was its; a device shared with another lead keeps\n"
+      "that lead's events.  LMDB keeps freed pages as they were until it\n"
+      "reuses them: run compact (nginx stopped) and replace backups to\n"
+      "wipe every byte.  Events still in nginx's memory (the last flush\n"
+      "window) may arrive after, as an anonymous visitor.\n",
+      cmd_forget, 0 },
+    { "purge", OPT_STORE | OPT_WRITE | OPT_PURGE, 0,
+      "erase anonymous visitors not seen for DAYS days",
+      "leadctl [--store DIR] purge --anonymous-older-than DAYS [--now TIME]\n"
+      "\n"
+      "Erases visitors that never identified and were last seen more than\n"
+      "DAYS days ago, with their events, in short transactions (nginx\n"
+      "keeps writing meanwhile).  Leads are kept until forgotten.  The\n"
+      "lead_retention directive does this in the background.\n",
+      cmd_purge, 0 },
+    { "backup", OPT_STORE | OPT_JSON, 1,
+      "a consistent, compacted copy of the store, while nginx runs",
+      "leadctl [--store DIR] backup BACKUP_DIR [--json]\n\n"
+      "Writes BACKUP_DIR/data.mdb: one consistent snapshot, compacted (no\n"
+      "freed pages), replacing an earlier backup there atomically, and says\n"
+      "its size and how long it took (--json: bytes and ms).  Safe\n"
+      "while nginx writes.  To restore: stop nginx, copy data.mdb into the\n"
+      "store directory (remove its lock.mdb), give it to nginx's user, and\n"
+      "start nginx.\n",
+      cmd_backup, 0 },
+    { "compact", OPT_STORE | OPT_WRITE | OPT_JSON, 0,
+      "rewrite the store without its free pages (nginx stopped)",
+      "leadctl [--store DIR] compact [--json]\n\n"
+      "Rewrites data.mdb with live data only: smaller, and what forget or\n"
+      "purge erased is gone from the file too.  Says the sizes before and\n"
+      "after and how long it took (--json: bytes and ms).  Refused while\n"
+      "another process (nginx) has the store open.\n",
+      cmd_compact, 0 },
+    { "check", OPT_CHECK, 0,
+      "verify the store: its file's size and every tree",
+      "leadctl [--store DIR] check\n\n"
+      "Verifies data.mdb as nginx does at start, reload and nginx -t: its\n"
+      "size against what its meta pages say, then every tree read in a\n"
+      "child process (damage may crash it, never leadctl).  Prints what it\n"
+      "found; exits 1 if the store is damaged.  Every other command\n"
+      "refuses a damaged store the same way.\n",
+      cmd_check, 0 },
+    { "rules check", 0, 1,
+      "check a rules folder as nginx -t does",
+      "leadctl rules check DIR\n\n"
+      "Loads DIR/scoring.conf and DIR/assets.csv with the module's parser\n"
+      "and reports every error in both files at once (up to a cap), each as\n"
+      "file:line: what is wrong, then exits 1; or prints a one-line summary.\n"
+      "An assets.csv saved with semicolons or tabs is told so: save it as\n"
+      "CSV with commas.\n",
+      cmd_rules_check, 0 },
+    { "rules scan", OPT_RULES | OPT_SCAN, 1,
+      "list content files no rule matches, as assets.csv rows",
+      "leadctl rules scan CONTENT_DIR [--rules DIR] [--include GLOB]...\n"
+      "        [--exclude GLOB]...\n\n"
+      "Walks CONTENT_DIR (the nginx root) and prints, as CSV rows ready to\n"
+      "paste into assets.csv, by path, every content file (HTML, PDF,\n"
+      "video, documents, by extension; an index.html as its directory)\n"
+      "that no rule in DIR matches, or every one without --rules.  Titles\n"
+      "come from an HTML <title> or a PDF's metadata where present.\n"
+      "--include and --exclude GLOB (repeatable, matched against the URL\n"
+      "path) choose the files.  Fill in stage, points, topic and flags.\n",
+      cmd_rules_scan, 0 },
+    { NULL, 0, 0, NULL, NULL, NULL, 0 }
+};
 
 typedef struct {
     const char  *name;
@@ -369,10 +616,10 @@ find_command(int argc, char **argv, int *i)
             if (*i + 1 < argc && (strcmp(argv[*i + 1], "--help") == 0
                                   || strcmp(argv[*i + 1], "-h") == 0))
             {
-                rules_usage(stdout);
+                rules_usage(stdout, commands);
                 exit(0);
             }
-            rules_usage(stderr);
+            rules_usage(stderr, commands);
             exit(EXIT_USAGE);
         }
         snprintf(name, sizeof(name), "rules %s", argv[++*i]);
@@ -385,7 +632,7 @@ find_command(int argc, char **argv, int *i)
     }
 
     fprintf(stderr, "leadctl: unknown command \"%s\"\n\n", name);
-    usage(stderr);
+    usage(stderr, commands);
     return NULL;
 }
 
@@ -410,12 +657,12 @@ main(int argc, char **argv)
             if (cmd) {
                 command_help(stdout, cmd);
             } else {
-                usage(stdout);
+                usage(stdout, commands);
             }
             return 0;
 
         } else if (strcmp(argv[i], "--man") == 0 && cmd == NULL) {
-            man_page(stdout);        /* leadctl(1), for the packages */
+            man_page(stdout, commands);    /* leadctl(1), for the packages */
             return 0;
 
         } else if ((opt = find_option(argv[i], cmd)) != NULL) {
@@ -478,13 +725,13 @@ main(int argc, char **argv)
 
         } else {
             fprintf(stderr, "leadctl: unexpected \"%s\"\n\n", argv[i]);
-            usage(stderr);
+            usage(stderr, commands);
             return EXIT_USAGE;
         }
     }
 
     if (cmd == NULL) {
-        usage(stderr);
+        usage(stderr, commands);
         return EXIT_USAGE;
     }
 

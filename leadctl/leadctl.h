@@ -92,12 +92,11 @@ typedef struct {
     int          report;     /* LEAD_REPORT_..., for cmd_report */
 } command;
 
-/* The commands, their help and the manual page (leadctl_help.c). */
-extern const command  commands[];
-void usage(FILE *f);
-void rules_usage(FILE *f);
+/* The commands' help and manual page, from their table (leadctl_help.c). */
+void usage(FILE *f, const command *commands);
+void rules_usage(FILE *f, const command *commands);
 void command_help(FILE *f, const command *cmd);
-void man_page(FILE *f);
+void man_page(FILE *f, const command *commands);
 
 /* Progress on standard error when it is a terminal (leadctl_progress.c):
    what, and the unit of progress_add's count (NULL: the time alone);
@@ -120,8 +119,6 @@ int print_buf(lead_buf *out);
 
 int cmd_events(ctl *c, lead_store *s);      /* leadctl_events.c */
 int cmd_visitors(ctl *c, lead_store *s);
-int cmd_rules_check(ctl *c, lead_store *s);  /* leadctl.c */
-int cmd_rules_scan(ctl *c, lead_store *s);
 int cmd_report(ctl *c, lead_store *s);
 int cmd_attribution(ctl *c, lead_store *s);
 int cmd_status(ctl *c, lead_store *s);
