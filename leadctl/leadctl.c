@@ -19,204 +19,6 @@
 
 #include "leadctl.h"
 
-/* One row of a listing, written out at once: listings can be long. */
-static int
-flush_row(ctl *c)
-{
-    int  rc = c->line.oom
-              || fwrite(c->line.data, 1, c->line.len, stdout) != c->line.len;
-
-    c->line.len = 0;
-    return rc;
-}
-
-static void
-json_member(lead_buf *out, const char *name, lead_str v)
-{
-    lead_buf_printf(out, ",\"%s\":", name);
-    lead_buf_json(out, v.data, v.len);
-}
-
-/* The request's id ($request_id) an event was recorded with, if any. */
-static void
-print_event_id(lead_buf *out, const lead_event *ev)
-{
-    static const uint8_t  none[LEAD_ID_LEN];
-    char                  id[LEAD_ID_HEX_LEN + 1];
-
-    if (memcmp(ev->id, none, LEAD_ID_LEN) != 0) {
-        lead_id_to_hex(ev->id, id);
-        id[LEAD_ID_HEX_LEN] = '\0';
-        lead_buf_printf(out, ",\"id\":\"%s\"", id);
-    }
-}
-
-static int
-print_event(void *arg, uint64_t seq, const lead_event *ev)
-{
-    ctl       *c = arg;
-    lead_buf  *out = &c->line;
-    char       when[LEAD_TIME_LEN], vid[LEAD_ID_HEX_LEN + 1];
-    unsigned   i;
-
-    lead_format_time(ev->time_ms, when);
-    lead_id_to_hex(ev->visitor, vid);
-    vid[LEAD_ID_HEX_LEN] = '\0';
-
-    if (c->json) {
-        lead_buf_printf(out, "%s{\"seq\":%" PRIu64 ",\"time\":\"%s\","
-                        "\"time_ms\":%" PRIu64 ",\"visitor\":\"%s\"",
-                        c->rows ? ",\n  " : "\n  ", seq, when, ev->time_ms,
-                        vid);
-        print_event_id(out, ev);
-        json_member(out, "path", ev->path);
-        lead_buf_printf(out, ",\"status\":%u,\"bytes_sent\":%" PRIu64
-                        ",\"file_size\":%" PRIu64 ",\"ranges\":[",
-                        ev->status, ev->bytes_sent, ev->file_size);
-        for (i = 0; i < ev->nranges; i++) {
-            lead_buf_printf(out, "%s[%" PRIu64 ",%" PRIu64 "]", i ? "," : "",
-                            ev->ranges[i].start, ev->ranges[i].end);
-        }
-        lead_buf_printf(out, "],\"ua\":\"%s\"",
-                        lead_ua_class_name(ev->ua_class));
-        json_member(out, "referrer_host", ev->referrer_host);
-        json_member(out, "utm_source", ev->utm_source);
-        json_member(out, "utm_medium", ev->utm_medium);
-        json_member(out, "utm_campaign", ev->utm_campaign);
-        json_member(out, "country", ev->country);
-        json_member(out, "city", ev->city);
-        if (ev->asset_id) {
-            lead_buf_printf(out, ",\"asset\":\"%016" PRIx64 "\"",
-                            ev->asset_id);
-            json_member(out, "stage", ev->stage);
-            json_member(out, "topic", ev->topic);
-            json_member(out, "group", ev->group);
-            lead_buf_printf(out, ",\"points\":%d,\"hot\":%s",
-                            (int) ev->points,
-                            (ev->asset_flags & LEAD_ASSET_HOT) ? "true"
-                                                               : "false");
-        } else {
-            lead_buf_puts(out, ",\"asset\":null");
-        }
-        lead_buf_puts(out, "}");
-        c->rows++;
-        return flush_row(c);
-    }
-
-    c->rows++;
-    lead_buf_printf(out, "%-24s %.12s %3u %10" PRIu64 "/%-10" PRIu64
-                    " %-7s ", when, vid, ev->status, ev->bytes_sent,
-                    ev->file_size, lead_ua_class_name(ev->ua_class));
-    text_str(out, ev->path);
-    if (ev->asset_id) {
-        lead_buf_puts(out, " [");
-        text_str(out, ev->stage);
-        if (ev->topic.len) {
-            lead_buf_puts(out, "/");
-            text_str(out, ev->topic);
-        }
-        lead_buf_printf(out, " %+d%s]", (int) ev->points,
-                        (ev->asset_flags & LEAD_ASSET_HOT) ? " hot" : "");
-    } else {
-        lead_buf_puts(out, " [untagged]");
-    }
-    for (i = 0; i < ev->nranges; i++) {
-        lead_buf_printf(out, "%s%" PRIu64 "-%" PRIu64, i ? "," : " range=",
-                        ev->ranges[i].start, ev->ranges[i].end);
-    }
-    if (ev->country.len) {
-        lead_buf_puts(out, " in=");
-        text_str(out, ev->country);
-        if (ev->city.len) {
-            lead_buf_puts(out, "/");
-            text_str(out, ev->city);
-        }
-    }
-    if (ev->referrer_host.len) {
-        lead_buf_puts(out, " from=");
-        text_str(out, ev->referrer_host);
-    }
-    if (ev->utm_source.len || ev->utm_medium.len || ev->utm_campaign.len) {
-        lead_buf_puts(out, " utm=");
-        text_str(out, ev->utm_source);
-        lead_buf_puts(out, "/");
-        text_str(out, ev->utm_medium);
-        lead_buf_puts(out, "/");
-        text_str(out, ev->utm_campaign);
-    }
-    lead_buf_puts(out, "\n");
-    return flush_row(c);
-}
-
-static int
-print_visitor(void *arg, const lead_visitor *v)
-{
-    ctl   *c = arg;
-    char   first[LEAD_TIME_LEN], last[LEAD_TIME_LEN];
-    char   vid[LEAD_ID_HEX_LEN + 1];
-
-    lead_format_time(v->first_ms, first);
-    lead_format_time(v->last_ms, last);
-    lead_id_to_hex(v->id, vid);
-    vid[LEAD_ID_HEX_LEN] = '\0';
-
-    if (c->json) {
-        lead_buf_printf(&c->line, "%s{\"visitor\":\"%s\",\"events\":%" PRIu64
-                        ",\"first_seen\":\"%s\",\"last_seen\":\"%s\"}",
-                        c->rows ? ",\n  " : "\n  ", vid, v->events, first,
-                        last);
-    } else {
-        lead_buf_printf(&c->line, "%s %8" PRIu64 "  %s  %s\n", vid,
-                        v->events, first, last);
-    }
-    c->rows++;
-    return flush_row(c);
-}
-
-static int
-run_listing(ctl *c, lead_store *s, int events)
-{
-    int  rc;
-
-    if (c->json) {
-        putchar('[');
-    } else if (events) {
-        printf("%-24s %-12s %3s %21s %-7s %s\n", "time", "visitor", "st",
-               "bytes/size", "ua", "path");
-    } else {
-        printf("%-32s %8s  %-24s  %-24s\n", "visitor", "events",
-               "first seen", "last seen");
-    }
-
-    rc = events ? lead_store_each_event(s, print_event, c)
-                : lead_store_each_visitor(s, print_visitor, c);
-    lead_buf_free(&c->line);
-
-    if (c->json) {
-        printf(c->rows ? "\n]\n" : "]\n");
-    }
-
-    if (rc != LEAD_OK) {
-        fprintf(stderr, "leadctl: %s\n", rc == LEAD_ECALLBACK
-                                         ? "cannot write the listing"
-                                         : lead_store_errmsg(s));
-        return 1;
-    }
-    return 0;
-}
-
-static int
-cmd_events(ctl *c, lead_store *s)
-{
-    return run_listing(c, s, 1);
-}
-
-static int
-cmd_visitors(ctl *c, lead_store *s)
-{
-    return run_listing(c, s, 0);
-}
-
 /* ---- rules ------------------------------------------------------------- */
 
 static int
@@ -436,26 +238,33 @@ cmd_rules_scan(ctl *c, lead_store *s)
     return rc;
 }
 
+
 static const command  commands[] = {
-    { "events", OPT_STORE | OPT_JSON, 0,
+    { "events", OPT_STORE | OPT_JSON | OPT_EVENTS, 0,
       "list recorded events, oldest first",
-      "leadctl [--store DIR] events [--json]\n\n"
-      "Lists every recorded event: time (UTC), visitor, HTTP status, bytes\n"
-      "sent / file size, user-agent class, path, the asset's stage, topic\n"
-      "and points when it was read, byte ranges, referrer host and\n"
-      "utm_source/medium/campaign.\n",
+      "leadctl [--store DIR] events [--since TIME] [--until TIME]\n"
+      "        [--lead EMAIL|ID] [--limit N] [--json]\n\n"
+      "Lists recorded events, oldest first (in the order stored when two\n"
+      "share a millisecond): time (UTC), visitor, HTTP status, bytes sent /\n"
+      "file size, user-agent class, path, the asset's stage, topic and\n"
+      "points when it was read, byte ranges, referrer host and\n"
+      "utm_source/medium/campaign.  --since and --until (not included) take\n"
+      "times as --now does; --lead keeps the reads of one lead's devices;\n"
+      "--limit stops after N rows.  Rows are written as they are read, in\n"
+      "one snapshot: memory stays small however long the log.\n",
       cmd_events, 0 },
     { "visitors", OPT_STORE | OPT_JSON, 0,
       "list visitors with event counts, first and last seen",
       "leadctl [--store DIR] visitors [--json]\n\n"
       "Lists every visitor id with its number of events and the times of\n"
-      "its first and last recorded event.\n",
+      "its first and last recorded event, by visitor id.\n",
       cmd_visitors, 0 },
     { "assets", OPT_STORE | OPT_JSON, 0,
       "list tagged assets and how often people and bots read them",
       "leadctl [--store DIR] assets [--json]\n\n"
       "Lists every asset rule events were recorded under, with reads by\n"
-      "people and by bots, and the reads of untagged content.\n",
+      "people and by bots, and the reads of untagged content: most read by\n"
+      "people first, then by path.\n",
       cmd_report, LEAD_REPORT_ASSETS },
     { "notices", OPT_STORE | OPT_JSON, 0,
       "notices waiting to reach sales or leads, and those that failed",
@@ -463,7 +272,8 @@ static const command  commands[] = {
       "Lists the notices (mql, returned, confirm) the store holds: created,\n"
       "the next try or \"failed\" (refused 10 times, kept until the lead is\n"
       "forgotten), tries, the lead's e-mail, the receiver's last status and\n"
-      "the cause or reason.  A notice leaves the store once it is sent.\n",
+      "the cause or reason: the next due first, those that failed last.  A\n"
+      "notice leaves the store once it is sent.\n",
       cmd_report, LEAD_REPORT_NOTICES },
     { "leads", OPT_STORE | OPT_JSON | OPT_CSV | OPT_MODEL, 0,
       "identified leads ranked by engagement: who to call",
@@ -502,7 +312,8 @@ static const command  commands[] = {
       "(from sal or sql) or nurture (rejected back to marketing, from mql,\n"
       "sal, sql or lost); lost and nurture need a --reason.  A deal won or\n"
       "lost closed --at TIME (as --now takes it), now by default.\n"
-      "Accepted --by WHO, the lead is WHO's (its owner; see assign).\n",
+      "The change is recorded as by WHO, the login name by default;\n"
+      "accepted (sal), the lead is WHO's (its owner; see assign).\n",
       cmd_status, 0 },
     { "add", OPT_STORE | OPT_WRITE | OPT_SALES | OPT_ADD, 1,
       "record a lead sales found themselves (source \"sales\")",
@@ -510,8 +321,9 @@ static const command  commands[] = {
       "        [--by WHO] [--now TIME]\n\n"
       "Records a lead that came to sales without the site: no device and\n"
       "nothing read, its source \"sales\", so marketing's share of revenue\n"
-      "can be measured against all of it.  It starts accepted (sal), --by\n"
-      "WHO's; move it on with status as any other lead.\n",
+      "can be measured against all of it.  It starts accepted (sal), WHO's\n"
+      "(--by, the login name by default); move it on with status as any\n"
+      "other lead.\n",
       cmd_add, 0 },
     { "assign", OPT_STORE | OPT_WRITE, 2,
       "give a lead an owner (\"\" for none)",
@@ -532,7 +344,9 @@ static const command  commands[] = {
       "to nurture by sales and returned because nobody accepted them in\n"
       "time, and the rejections' reasons, grouped whatever their case and\n"
       "spacing, most frequent first (past 7, the rest as \"other\"); and\n"
-      "the leads identified each month, with how many reached each status.\n",
+      "the leads identified each month, with how many reached each status.\n"
+      "A time with nothing to measure is shown as \"—\", as in the\n"
+      "sales view.\n",
       cmd_report, LEAD_REPORT_FUNNEL },
     { "calibration", OPT_STORE | OPT_JSON | OPT_MODEL, 0,
       "does the score predict: outcomes by cell, band and grade",
@@ -621,21 +435,23 @@ static const command  commands[] = {
       "keeps writing meanwhile).  Leads are kept until forgotten.  The\n"
       "lead_retention directive does this in the background.\n",
       cmd_purge, 0 },
-    { "backup", OPT_STORE, 1,
+    { "backup", OPT_STORE | OPT_JSON, 1,
       "a consistent, compacted copy of the store, while nginx runs",
-      "leadctl [--store DIR] backup BACKUP_DIR\n\n"
+      "leadctl [--store DIR] backup BACKUP_DIR [--json]\n\n"
       "Writes BACKUP_DIR/data.mdb: one consistent snapshot, compacted (no\n"
-      "freed pages), replacing an earlier backup there atomically.  Safe\n"
+      "freed pages), replacing an earlier backup there atomically, and says\n"
+      "its size and how long it took (--json: bytes and ms).  Safe\n"
       "while nginx writes.  To restore: stop nginx, copy data.mdb into the\n"
       "store directory (remove its lock.mdb), give it to nginx's user, and\n"
       "start nginx.\n",
       cmd_backup, 0 },
-    { "compact", OPT_STORE | OPT_WRITE, 0,
+    { "compact", OPT_STORE | OPT_WRITE | OPT_JSON, 0,
       "rewrite the store without its free pages (nginx stopped)",
-      "leadctl [--store DIR] compact\n\n"
+      "leadctl [--store DIR] compact [--json]\n\n"
       "Rewrites data.mdb with live data only: smaller, and what forget or\n"
-      "purge erased is gone from the file too.  Refused while another\n"
-      "process (nginx) has the store open.\n",
+      "purge erased is gone from the file too.  Says the sizes before and\n"
+      "after and how long it took (--json: bytes and ms).  Refused while\n"
+      "another process (nginx) has the store open.\n",
       cmd_compact, 0 },
     { "check", OPT_CHECK, 0,
       "verify the store: its file's size and every tree",
@@ -649,36 +465,26 @@ static const command  commands[] = {
     { "rules check", 0, 1,
       "check a rules folder as nginx -t does",
       "leadctl rules check DIR\n\n"
-      "Loads DIR/scoring.conf and DIR/assets.csv with the module's parser.\n"
-      "Prints file:line: what is wrong and exits 1, or a one-line summary.\n",
+      "Loads DIR/scoring.conf and DIR/assets.csv with the module's parser\n"
+      "and reports every error in both files at once (up to a cap), each as\n"
+      "file:line: what is wrong, then exits 1; or prints a one-line summary.\n"
+      "An assets.csv saved with semicolons or tabs is told so: save it as\n"
+      "CSV with commas.\n",
       cmd_rules_check, 0 },
-    { "rules scan", OPT_RULES, 1,
+    { "rules scan", OPT_RULES | OPT_SCAN, 1,
       "list content files no rule matches, as assets.csv rows",
-      "leadctl rules scan CONTENT_DIR --rules DIR\n\n"
+      "leadctl rules scan CONTENT_DIR [--rules DIR] [--include GLOB]...\n"
+      "        [--exclude GLOB]...\n\n"
       "Walks CONTENT_DIR (the nginx root) and prints, as CSV rows ready to\n"
-      "paste into assets.csv, the URL path of every file that no rule in\n"
-      "DIR matches (an index.html as its directory). Fill in title, stage,\n"
-      "points, topic and flags.\n",
+      "paste into assets.csv, by path, every content file (HTML, PDF,\n"
+      "video, documents, by extension; an index.html as its directory)\n"
+      "that no rule in DIR matches, or every one without --rules.  Titles\n"
+      "come from an HTML <title> or a PDF's metadata where present.\n"
+      "--include and --exclude GLOB (repeatable, matched against the URL\n"
+      "path) choose the files.  Fill in stage, points, topic and flags.\n",
       cmd_rules_scan, 0 },
     { NULL, 0, 0, NULL, NULL, NULL, 0 }
 };
-
-static void
-usage(FILE *f)
-{
-    const command  *cmd;
-
-    fprintf(f,
-        "usage: leadctl [--store DIR] COMMAND [OPTIONS]\n\n"
-        "Reads the lead store written by ngx_http_lead_module; safe while\n"
-        "nginx runs.  The store is --store DIR or $LEAD_STORE.\n\n"
-        "commands:\n");
-    for (cmd = commands; cmd->name; cmd++) {
-        fprintf(f, "  %-12s %s\n", cmd->name, cmd->summary);
-    }
-    fprintf(f, "\n'leadctl COMMAND --help' describes one command.\n"
-               "Exit status: 0 ok, 1 error, 2 usage error or no store.\n");
-}
 
 typedef struct {
     const char  *name;
@@ -697,7 +503,8 @@ static const option  options[] = {
     { "--cell", OPT_MODEL, offsetof(ctl, cell) },
     { "--search", OPT_MODEL, offsetof(ctl, search) },
     { "--sort", OPT_MODEL, offsetof(ctl, sort) },
-    { "--limit", OPT_MODEL, offsetof(ctl, limit) },
+    { "--limit", OPT_MODEL | OPT_EVENTS, offsetof(ctl, limit) },
+    { "--lead", OPT_EVENTS, offsetof(ctl, lead) },
     { "--owner", OPT_MODEL, offsetof(ctl, owner) },
     { "--only", OPT_MODEL, offsetof(ctl, only) },
     { "--reason", OPT_SALES, offsetof(ctl, reason) },
@@ -710,8 +517,8 @@ static const option  options[] = {
     { "--anonymous-older-than", OPT_PURGE, offsetof(ctl, older) },
     { "--by", OPT_ATTRIB, offsetof(ctl, group_by) },
     { "--model", OPT_ATTRIB, offsetof(ctl, model) },
-    { "--since", OPT_ATTRIB | OPT_EXPORT, offsetof(ctl, since) },
-    { "--until", OPT_EXPORT, offsetof(ctl, until) },
+    { "--since", OPT_ATTRIB | OPT_EXPORT | OPT_EVENTS, offsetof(ctl, since) },
+    { "--until", OPT_EXPORT | OPT_EVENTS, offsetof(ctl, until) },
     { "--node", OPT_EXPORT, offsetof(ctl, node) },
     { "--format", OPT_INGEST, offsetof(ctl, format) },
     { "--map", OPT_INGEST, offsetof(ctl, map) },
@@ -747,6 +554,7 @@ parse_now(const char *s, uint64_t *ms)
     char            *end;
     long long        n, unit;
     time_t           t;
+    int              frac;
 
     clock_gettime(CLOCK_REALTIME, &ts);
     *ms = (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
@@ -770,9 +578,18 @@ parse_now(const char *s, uint64_t *ms)
     }
 
     memset(&tm, 0, sizeof(tm));
+    frac = 0;
     end = strptime(s, "%Y-%m-%d", &tm);
     if (end != NULL && *end == 'T') {
         end = strptime(end + 1, "%H:%M:%S", &tm);
+        /* milliseconds, as events and export write times */
+        if (end != NULL && end[0] == '.' && isdigit((unsigned char) end[1])
+            && isdigit((unsigned char) end[2])
+            && isdigit((unsigned char) end[3]))
+        {
+            frac = (end[1] - '0') * 100 + (end[2] - '0') * 10 + end[3] - '0';
+            end += 4;
+        }
         if (end != NULL && *end == 'Z') {
             end++;
         }
@@ -782,7 +599,7 @@ parse_now(const char *s, uint64_t *ms)
     }
 
     t = timegm(&tm);
-    *ms = (uint64_t) t * 1000;
+    *ms = (uint64_t) t * 1000 + (uint64_t) frac;
     return 0;
 }
 
@@ -793,7 +610,18 @@ find_command(int argc, char **argv, int *i)
     char            name[64];
 
     snprintf(name, sizeof(name), "%s", argv[*i]);
-    if (strcmp(name, "rules") == 0 && *i + 1 < argc) {
+    if (strcmp(name, "rules") == 0) {
+        /* "rules" alone or with --help: the two rules commands */
+        if (*i + 1 == argc || argv[*i + 1][0] == '-') {
+            if (*i + 1 < argc && (strcmp(argv[*i + 1], "--help") == 0
+                                  || strcmp(argv[*i + 1], "-h") == 0))
+            {
+                rules_usage(stdout, commands);
+                exit(0);
+            }
+            rules_usage(stderr, commands);
+            exit(EXIT_USAGE);
+        }
         snprintf(name, sizeof(name), "rules %s", argv[++*i]);
     }
 
@@ -804,7 +632,7 @@ find_command(int argc, char **argv, int *i)
     }
 
     fprintf(stderr, "leadctl: unknown command \"%s\"\n\n", name);
-    usage(stderr);
+    usage(stderr, commands);
     return NULL;
 }
 
@@ -817,6 +645,8 @@ main(int argc, char **argv)
     lead_store      *s = NULL;
     lead_store_opts  opts = { 0, 1, 1, 0 };
     char             err[512];
+    uint64_t         given = 0;
+    const char     **value;
     int              i, rc;
 
     memset(&c, 0, sizeof(c));
@@ -825,10 +655,14 @@ main(int argc, char **argv)
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             if (cmd) {
-                fputs(cmd->usage, stdout);
+                command_help(stdout, cmd);
             } else {
-                usage(stdout);
+                usage(stdout, commands);
             }
+            return 0;
+
+        } else if (strcmp(argv[i], "--man") == 0 && cmd == NULL) {
+            man_page(stdout, commands);    /* leadctl(1), for the packages */
             return 0;
 
         } else if ((opt = find_option(argv[i], cmd)) != NULL) {
@@ -836,7 +670,18 @@ main(int argc, char **argv)
                 fprintf(stderr, "leadctl: %s needs a value\n", argv[i]);
                 return EXIT_USAGE;
             }
-            *(const char **) ((char *) &c + opt->field) = argv[++i];
+            value = (const char **) ((char *) &c + opt->field);
+            /* the same option twice: which one was meant? */
+            if ((given & (UINT64_C(1) << (opt - options)))
+                && strcmp(*value, argv[i + 1]) != 0)
+            {
+                fprintf(stderr, "leadctl: %s is given twice (\"%s\" and "
+                        "\"%s\"): give it once\n", argv[i], *value,
+                        argv[i + 1]);
+                return EXIT_USAGE;
+            }
+            given |= UINT64_C(1) << (opt - options);
+            *value = argv[++i];
 
         } else if (strcmp(argv[i], "--json") == 0 && cmd
                    && (cmd->opts & OPT_JSON))
@@ -872,21 +717,39 @@ main(int argc, char **argv)
         } else if (cmd && argv[i][0] != '-' && c.nargs < cmd->nargs) {
             c.args[c.nargs++] = argv[i];
 
+        } else if (cmd) {
+            fprintf(stderr, "leadctl: unexpected \"%s\"\nusage: %.*s\n"
+                    "'leadctl %s --help' says more.\n", argv[i],
+                    (int) strcspn(cmd->usage, "\n"), cmd->usage, cmd->name);
+            return EXIT_USAGE;
+
         } else {
             fprintf(stderr, "leadctl: unexpected \"%s\"\n\n", argv[i]);
-            usage(stderr);
+            usage(stderr, commands);
             return EXIT_USAGE;
         }
     }
 
     if (cmd == NULL) {
-        usage(stderr);
+        usage(stderr, commands);
         return EXIT_USAGE;
     }
 
     if (c.nargs < cmd->nargs) {
         fprintf(stderr, "usage: %.*s\n", (int) strcspn(cmd->usage, "\n"),
                 cmd->usage);
+        return EXIT_USAGE;
+    }
+
+    /* options that contradict each other: refused, never one picked */
+    if (c.json && c.csv) {
+        fprintf(stderr, "leadctl: --json and --csv contradict each other: "
+                "choose one\n");
+        return EXIT_USAGE;
+    }
+    if (c.json && c.confirm) {
+        fprintf(stderr, "leadctl: --confirm writes rsyslog's answers to "
+                "standard output, --json a summary: choose one\n");
         return EXIT_USAGE;
     }
 
@@ -907,6 +770,11 @@ main(int argc, char **argv)
     }
     if (c.until && parse_now(c.until, &c.until_ms) != 0) {
         fprintf(stderr, "leadctl: --until takes a time as --now does\n");
+        return EXIT_USAGE;
+    }
+    if (c.since && c.until && c.since_ms >= c.until_ms) {
+        fprintf(stderr, "leadctl: --since %s is not before --until %s: "
+                "nothing is between them\n", c.since, c.until);
         return EXIT_USAGE;
     }
 
@@ -940,6 +808,7 @@ main(int argc, char **argv)
     }
 
     c.report = cmd->report;
+    c.command = cmd->name;
     rc = cmd->run(&c, s);
     lead_store_close(s);
     return rc;

@@ -25,6 +25,9 @@ typedef struct {
     const char  *search;     /* --search TEXT */
     const char  *sort;       /* --sort KEY */
     const char  *limit;      /* --limit N */
+    uint64_t     max_rows;   /* ... for events and visitors, or 0 */
+    int          limited;    /* the listing stopped there */
+    const char  *lead;       /* events --lead EMAIL|ID */
     const char  *reason;     /* --reason TEXT */
     const char  *by;         /* --by WHO */
     const char  *owner;      /* --owner NAME */
@@ -40,7 +43,7 @@ typedef struct {
     uint64_t     at_ms;      /* ... as ms, or now_ms */
     const char  *name;       /* --name NAME */
     const char  *source;     /* --source sales */
-    const char  *until;      /* export --until TIME */
+    const char  *until;      /* export, events --until TIME */
     uint64_t     until_ms;   /* ... as ms */
     const char  *node;       /* export --node NAME */
     const char  *format;     /* ingest --format json|csv */
@@ -56,6 +59,7 @@ typedef struct {
     int          nargs;      /* the command's positional arguments */
     const char  *args[MAX_POSITIONAL];
     int          report;     /* the command's, for cmd_report */
+    const char  *command;    /* its name */
 } ctl;
 
 
@@ -72,8 +76,10 @@ enum {
     OPT_ATTRIB = 512,        /* --by, --model, --since, --now */
     OPT_ADD = 1024,          /* --name, --source */
     OPT_EXPORT = 2048,       /* --since, --until, --node */
-    OPT_INGEST = 4096        /* --format, --map, --batch, --confirm, FILEs;
+    OPT_INGEST = 4096,       /* --format, --map, --batch, --confirm, FILEs;
                                 makes the store in an empty directory */
+    OPT_EVENTS = 8192,       /* --since, --until, --lead, --limit */
+    OPT_SCAN = 16384         /* rules scan: --include, --exclude GLOB */
 };
 
 typedef struct {
@@ -86,12 +92,33 @@ typedef struct {
     int          report;     /* LEAD_REPORT_..., for cmd_report */
 } command;
 
+/* The commands' help and manual page, from their table (leadctl_help.c). */
+void usage(FILE *f, const command *commands);
+void rules_usage(FILE *f, const command *commands);
+void command_help(FILE *f, const command *cmd);
+void man_page(FILE *f, const command *commands);
+
+/* Progress on standard error when it is a terminal (leadctl_progress.c):
+   what, and the unit of progress_add's count (NULL: the time alone);
+   streams: the command writes as it goes, so none when stdout is a
+   terminal too. */
+void progress_start(const char *what, const char *unit, int streams);
+void progress_add(uint64_t n);
+void progress_stop(void);
+
+/* Who records a decision: --by, else the login name (leadctl_out.c). */
+const char *actor(ctl *c);
+/* "2.1 s", "3.5m": how long a command took, for people. */
+void elapsed(double ms, char out[32]);
+
 /* A string for people, one line per row: control characters become '?'. */
 void text_str(lead_buf *out, lead_str v);
 
 /* Writes out to stdout and frees it: 0, or 1 when it could not be made. */
 int print_buf(lead_buf *out);
 
+int cmd_events(ctl *c, lead_store *s);      /* leadctl_events.c */
+int cmd_visitors(ctl *c, lead_store *s);
 int cmd_report(ctl *c, lead_store *s);
 int cmd_attribution(ctl *c, lead_store *s);
 int cmd_status(ctl *c, lead_store *s);

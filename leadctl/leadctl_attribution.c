@@ -59,7 +59,9 @@ cmd_attribution(ctl *c, lead_store *s)
     req.rules = r;
 
     memset(&out, 0, sizeof(out));
+    progress_start(c->command, NULL, 0);
     rc = lead_report(&out, s, &req);
+    progress_stop();
     lead_rules_free(r);
     if (rc != LEAD_OK) {
         fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));

@@ -39,7 +39,9 @@ cmd_calibration(ctl *c, lead_store *s)
     req.now_ms = c->now_ms;
 
     memset(&out, 0, sizeof(out));
+    progress_start(c->command, NULL, 0);
     rc = lead_report(&out, s, &req);
+    progress_stop();
     lead_rules_free(current);
     lead_rules_free(proposed);
     if (rc != LEAD_OK) {

@@ -68,7 +68,7 @@ close_deal(ctl *c, lead_store *s, const uint8_t *id, int to)
     }
 
     if (lead_store_close_deal(s, id, to, c->now_ms, &o,
-                              c->by ? c->by : "leadctl",
+                              actor(c),
                               c->reason ? c->reason : "")
         != LEAD_OK)
     {
@@ -110,18 +110,13 @@ cmd_add(ctl *c, lead_store *s)
         return EXIT_USAGE;
     }
 
-    if (lead_store_add_lead(s, &form, c->by ? c->by : "leadctl", c->now_ms,
-                            id)
-        != LEAD_OK)
+    if (lead_store_add_lead(s, &form, actor(c), c->now_ms, id) != LEAD_OK)
     {
         fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));
         return 1;
     }
 
     lead_id_to_hex(id, hex);
-    if (c->by == NULL) {
-        (void) lead_store_assign(s, hex, LEAD_ID_HEX_LEN, "", 0);
-    }
     hex[LEAD_ID_HEX_LEN] = '\0';
     printf("%.*s: added, %s, sal (source: sales)\n", (int) form.email_len,
            form.email, hex);

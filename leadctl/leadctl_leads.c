@@ -107,7 +107,9 @@ cmd_report(ctl *c, lead_store *s)
     req.who = c->nargs ? c->args[0] : NULL;
 
     memset(&out, 0, sizeof(out));
+    progress_start(c->command, NULL, 0);
     rc = lead_report(&out, s, &req);
+    progress_stop();
     lead_rules_free(r);
 
     if (rc == LEAD_ENOTFOUND) {
@@ -178,20 +180,12 @@ cmd_status(ctl *c, lead_store *s)
 
     } else if (rc == LEAD_OK) {
         rc = lead_store_set_status(s, id, to, c->now_ms, "set with leadctl",
-                                   c->by ? c->by : "leadctl",
+                                   actor(c),
                                    c->reason ? c->reason : "");
     }
     if (rc != LEAD_OK) {
         fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));
         return 1;
-    }
-
-    /* who accepts owns; without --by nobody does ("leadctl" is no one) */
-    if (to == LEAD_STATUS_SAL && c->by == NULL) {
-        char  hex[LEAD_ID_HEX_LEN];
-
-        lead_id_to_hex(id, hex);
-        (void) lead_store_assign(s, hex, sizeof(hex), "", 0);
     }
 
     printf("%s: %s -> %s\n", c->args[0], lead_status_name(from),

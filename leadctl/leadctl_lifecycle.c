@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "lead.h"
 
@@ -35,6 +36,15 @@ make_room(lead_store *s, int *grown)
                         "1 MiB steps to make room for erasing\n");
     }
     return 1;
+}
+
+static double
+clock_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 static long long
@@ -103,7 +113,7 @@ cmd_purge(ctl *c, lead_store *s)
 {
     lead_erased  e;
     uint8_t      from[LEAD_ID_LEN];
-    char        *end, when[LEAD_TIME_LEN];
+    char        *end, when[LEAD_TIME_LEN], nv[32], ne[32];
     long long    days;
     uint64_t     before;
     size_t       batch = PURGE_BATCH;
@@ -121,9 +131,13 @@ cmd_purge(ctl *c, lead_store *s)
     before = c->now_ms - (uint64_t) days * 86400000ULL;
     memset(from, 0, sizeof(from));
     memset(&e, 0, sizeof(e));
+    progress_start("purging", "visitors", 0);
     do {
+        size_t  was = e.visitors;
+
         /* short transactions: nginx's writes go in between */
         rc = lead_store_purge_anonymous(s, before, batch, from, &e, &more);
+        progress_add(e.visitors - was);
         if (rc == LEAD_EFULL && (batch > 16 || make_room(s, &grown))) {
             /* smaller ones need fewer new pages; what they free is reused */
             batch = batch > 16 ? batch / 4 : batch;
@@ -131,6 +145,7 @@ cmd_purge(ctl *c, lead_store *s)
             more = 1;
         }
     } while (rc == LEAD_OK && more);
+    progress_stop();
 
     if (rc != LEAD_OK) {
         fprintf(stderr, "leadctl: %s (%zu visitors purged before that)\n",
@@ -138,35 +153,86 @@ cmd_purge(ctl *c, lead_store *s)
         return 1;
     }
     lead_format_time(before, when);
-    printf("purged %zu anonymous visitor(s) and %zu event(s) last seen "
-           "before %s\n", e.visitors, e.events, when);
+    printf("purged %s anonymous visitor(s) and %s event(s) last seen "
+           "before %s\n", lead_format_count(e.visitors, nv),
+           lead_format_count(e.events, ne), when);
     return 0;
+}
+
+/* A size for people, or "?" when the file could not be read. */
+static const char *
+size_str(long long bytes, char out[32])
+{
+    return bytes < 0 ? "?" : lead_format_size((uint64_t) bytes, out);
 }
 
 int
 cmd_backup(ctl *c, lead_store *s)
 {
-    if (lead_store_backup(s, c->args[0]) != LEAD_OK) {
+    double     start = clock_ms(), ms;
+    long long  size;
+    lead_buf   out;
+    char       human[32], took[32];
+    int        rc;
+
+    progress_start("backing up", NULL, 0);
+    rc = lead_store_backup(s, c->args[0]);
+    progress_stop();
+    if (rc != LEAD_OK) {
         fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));
         return 1;
     }
-    printf("backed up to %s/data.mdb (%lld bytes, compacted)\n", c->args[0],
-           file_size(c->args[0]));
-    return 0;
+    ms = clock_ms() - start;
+    size = file_size(c->args[0]);
+
+    memset(&out, 0, sizeof(out));
+    if (c->json) {
+        lead_buf_puts(&out, "{\"backup\":");
+        lead_buf_json(&out, c->args[0], strlen(c->args[0]));
+        lead_buf_printf(&out, ",\"bytes\":%lld,\"ms\":%.0f}\n", size, ms);
+    } else {
+        elapsed(ms, took);
+        lead_buf_puts(&out, "backed up to ");
+        lead_buf_text(&out, c->args[0], strlen(c->args[0]));
+        lead_buf_printf(&out, "/data.mdb: %s, compacted, in %s\n",
+                        size_str(size, human), took);
+    }
+    return print_buf(&out);
 }
 
 int
 cmd_compact(ctl *c, lead_store *s)
 {
-    long long  before = file_size(c->store);
+    long long  before = file_size(c->store), after;
+    double     start = clock_ms(), ms;
+    lead_buf   out;
+    char       was[32], now[32], took[32];
+    int        rc;
 
-    if (lead_store_compact(s) != LEAD_OK) {
+    progress_start("compacting", NULL, 0);
+    rc = lead_store_compact(s);
+    progress_stop();
+    if (rc != LEAD_OK) {
         fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));
         return 1;
     }
-    printf("compacted %s: %lld -> %lld bytes\n", c->store, before,
-           file_size(c->store));
-    return 0;
+    ms = clock_ms() - start;
+    after = file_size(c->store);
+
+    memset(&out, 0, sizeof(out));
+    if (c->json) {
+        lead_buf_puts(&out, "{\"store\":");
+        lead_buf_json(&out, c->store, strlen(c->store));
+        lead_buf_printf(&out, ",\"bytes_before\":%lld,\"bytes_after\":%lld,"
+                        "\"ms\":%.0f}\n", before, after, ms);
+    } else {
+        elapsed(ms, took);
+        lead_buf_puts(&out, "compacted ");
+        lead_buf_text(&out, c->store, strlen(c->store));
+        lead_buf_printf(&out, ": %s -> %s in %s\n", size_str(before, was),
+                        size_str(after, now), took);
+    }
+    return print_buf(&out);
 }
 
 

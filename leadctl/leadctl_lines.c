@@ -54,6 +54,7 @@ export_line(void *arg, const lead_line *l)
         lead_line_json(&x->out, &copy);
     }
     lead_buf_puts(&x->out, "\n");
+    progress_add(1);
 
     if (x->out.oom) {
         x->failed = 1;
@@ -101,8 +102,10 @@ cmd_export(ctl *c, lead_store *s)
         lead_buf_puts(&x.out, "\n");
     }
 
+    progress_start("export", "lines", 1);
     rc = lead_store_each_line(s, c->since_ms, c->until ? c->until_ms : 0,
                               export_line, &x);
+    progress_stop();
     if (rc == LEAD_OK && !x.failed && x.out.len
         && fwrite(x.out.data, 1, x.out.len, stdout) != x.out.len)
     {
@@ -191,6 +194,7 @@ commit(ingest_run *r)
             r->failed = 1;
             return -1;
         }
+        progress_add(done.applied + done.duplicates + done.refused);
         r->total.applied += done.applied;
         r->total.duplicates += done.duplicates;
         r->total.refused += done.refused;
@@ -501,6 +505,8 @@ parsed(void *arg, const char *file, uint64_t lineno, int rc,
 static void
 summary(ingest_run *r, FILE *f, int json)
 {
+    char  n[5][32];
+
     if (json) {
         fprintf(f, "{\"lines\":%" PRIu64 ",\"applied\":%zu,\"duplicates\":%zu"
                 ",\"refused\":%zu,\"malformed\":%" PRIu64 "}\n", r->read,
@@ -508,10 +514,12 @@ summary(ingest_run *r, FILE *f, int json)
                 r->malformed);
         return;
     }
-    fprintf(f, "leadctl: ingest: %" PRIu64 " lines: %zu applied, %zu "
-            "duplicates, %zu refused, %" PRIu64 " malformed\n", r->read,
-            r->total.applied, r->total.duplicates, r->total.refused,
-            r->malformed);
+    fprintf(f, "leadctl: ingest: %s lines: %s applied, %s duplicates, %s "
+            "refused, %s malformed\n", lead_format_count(r->read, n[0]),
+            lead_format_count(r->total.applied, n[1]),
+            lead_format_count(r->total.duplicates, n[2]),
+            lead_format_count(r->total.refused, n[3]),
+            lead_format_count(r->malformed, n[4]));
 }
 
 int
@@ -595,6 +603,7 @@ cmd_ingest(ctl *c, lead_store *s)
         goto done;
     }
 
+    progress_start("ingest", "lines", r.confirm);
     for (i = 0; i < nfiles && rc == 0; i++) {
         if (strcmp(files[i], "-") == 0) {
             fd = 0;
@@ -625,6 +634,7 @@ cmd_ingest(ctl *c, lead_store *s)
         rc = commit(&r);
     }
     rc = r.failed ? 1 : rc < 0 ? 1 : rc;
+    progress_stop();
 
     summary(&r, stderr, 0);
     if (c->json) {

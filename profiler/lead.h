@@ -65,6 +65,9 @@ void lead_buf_json(lead_buf *b, const char *s, size_t len);
 void lead_buf_csv(lead_buf *b, const char *s, size_t len);
 void lead_buf_text(lead_buf *b, const char *s, size_t len);
 void lead_format_time(uint64_t ms, char out[LEAD_TIME_LEN]);
+/* For people, into 32 bytes: "1,234,567" and "443 MiB" */
+const char *lead_format_count(uint64_t n, char out[32]);
+const char *lead_format_size(uint64_t bytes, char out[32]);
 
 /* ---- visitors and their cookie ----------------------------------------- */
 
@@ -151,11 +154,9 @@ typedef struct {
     uint64_t     bytes_sent, file_size;
     unsigned     nranges;
     lead_range   ranges[LEAD_MAX_RANGES];
-    lead_str     path, referrer_host;
-    lead_str     utm_source, utm_medium, utm_campaign;
+    lead_str     path, referrer_host, utm_source, utm_medium, utm_campaign;
     uint64_t     asset_id;    /* the rule it was read under; 0: untagged */
-    int32_t      points;
-    uint8_t      asset_flags;
+    int32_t      points; uint8_t asset_flags;
     lead_str     stage, topic, group;
     lead_str     country, region, city;   /* where it was read from */
 } lead_event;
@@ -200,13 +201,16 @@ int lead_store_verify(const char *dir, int walk, char *err, size_t errlen);
 int lead_store_put_assets(lead_store *s, const lead_rules *r);
 /* The map made bytes larger, for good: room to erase from a full store. */
 int lead_store_grow(lead_store *s, uint64_t bytes);
-typedef struct {
-    uint8_t id[LEAD_ID_LEN]; uint64_t first_ms, last_ms, events;
-} lead_visitor;
-/* In time order; a callback returns non-zero to stop (LEAD_ECALLBACK). */
+typedef struct { uint8_t id[LEAD_ID_LEN]; uint64_t first_ms, last_ms,
+    events; } lead_visitor;
+/* In time order; a callback returns non-zero to stop (LEAD_ECALLBACK).
+   Events from since_ms to until_ms (0: no end), of lead_id's (NULL: all) */
 typedef int (*lead_event_fn)(void *arg, uint64_t seq, const lead_event *ev);
 typedef int (*lead_visitor_fn)(void *arg, const lead_visitor *v);
-int lead_store_each_event(lead_store *s, lead_event_fn fn, void *arg);
+int lead_store_each_event_in(lead_store *s, uint64_t since_ms,
+    uint64_t until_ms, const uint8_t *lead_id, lead_event_fn fn, void *arg);
+#define lead_store_each_event(s, fn, arg) \
+    lead_store_each_event_in(s, 0, 0, NULL, fn, arg)
 int lead_store_each_visitor(lead_store *s, lead_visitor_fn fn, void *arg);
 
 /* ---- rules: what content means, as marketers write it ------------------ */
@@ -426,18 +430,15 @@ int lead_notice_json(lead_buf *out, lead_store *s, const lead_rules *r,
 /* ---- what sales and marketers read ------------------------------------- */
 
 typedef struct {
-    int          status;         /* -1: any */
-    int          stage;          /* stage index; -1: any */
+    int          status, stage;  /* -1: any; stage: its index */
     char         topic[LEAD_NAME_MAX + 1];    /* "": any */
-    char         grade;          /* 0: any */
-    int          band;           /* 0: any */
+    char         grade; int band;    /* 0: any */
     char         search[LEAD_EMAIL_MAX + 1];  /* in name or e-mail */
     int          sort;
     char         owner[128 + 1]; /* "": anyone's, or none's (only) */
     unsigned     only;           /* LEAD_ONLY_*: overdue, unassigned, calls */
     size_t       offset, limit;  /* the rows wanted; limit 0: all */
 } lead_filter;
-
 void lead_filter_init(lead_filter *f);
 /* One filter as people type it: "status", "stage", "topic", "cell" (A1,
    A or 1), "q" (search), "sort" (score, recent, name); "" means any. */
@@ -450,8 +451,7 @@ enum { LEAD_REPORT_TEXT, LEAD_REPORT_JSON, LEAD_REPORT_CSV };
 enum { LEAD_BY_ASSET, LEAD_BY_CAMPAIGN, LEAD_BY_CHANNEL };
 enum { LEAD_MODEL_FIRST, LEAD_MODEL_LAST, LEAD_MODEL_LINEAR, LEAD_NMODELS };
 typedef struct {
-    int                 what;       /* LEAD_REPORT_LEADS, ... */
-    int                 format;     /* CSV: the leads only */
+    int                 what, format;   /* LEAD_REPORT_*; CSV: leads only */
     const lead_rules   *rules, *proposed;   /* calibration's, or NULL */
     uint64_t            now_ms;
     const lead_filter  *filter;     /* leads, funnel, accounts; NULL: all */

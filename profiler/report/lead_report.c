@@ -126,6 +126,7 @@ assets(lead_buf *out, lead_store *s, int format)
     if (rc != LEAD_OK) {
         return rc;
     }
+    lead_asset_list_by_reads(&l);
 
     if (format == LEAD_REPORT_JSON) {
         lead_report_assets_json(out, &l);

@@ -243,6 +243,38 @@ lead_report_lead_text(lead_buf *out, const lead_rules *r,
     }
 }
 
+/* s right-aligned in width columns: a UTF-8 character is one column. */
+static void
+text_right(lead_buf *out, const char *s, int width)
+{
+    int          cols = 0;
+    const char  *p;
+
+    for (p = s; *p; p++) {
+        cols += ((unsigned char) *p & 0xc0) != 0x80;
+    }
+    lead_buf_printf(out, "%*s%s", width > cols ? width - cols : 0, "", s);
+}
+
+/* A count for people, right-aligned: "100,000". */
+static void
+text_count(lead_buf *out, uint64_t n, int width)
+{
+    char  buf[32];
+
+    text_right(out, lead_format_count(n, buf), width);
+}
+
+/* A time spent, or "—" as the sales view shows none. */
+static void
+text_duration(lead_buf *out, int any, uint64_t ms, int width)
+{
+    char  dur[32];
+
+    lead_format_duration(ms, dur);
+    text_right(out, any ? dur : "\xe2\x80\x94", width);
+}
+
 /* Month by month: new and re-qualified mqls, and why leads came back. */
 static void
 funnel_months_text(lead_buf *out, const lead_funnel *f)
@@ -258,9 +290,12 @@ funnel_months_text(lead_buf *out, const lead_funnel *f)
                     "re-qualified", "rejected", "returned");
     for (i = 0; i < f->nmonths; i++) {
         m = &f->months[i];
-        lead_buf_printf(out, "%04d-%02d %7" PRIu64 " %12" PRIu64 " %8" PRIu64
-                        " %8" PRIu64 "\n", m->year, m->month, m->mql,
-                        m->requalified, m->rejected, m->returned);
+        lead_buf_printf(out, "%04d-%02d ", m->year, m->month);
+        text_count(out, m->mql, 7);
+        text_count(out, m->requalified, 13);
+        text_count(out, m->rejected, 9);
+        text_count(out, m->returned, 9);
+        lead_buf_puts(out, "\n");
         any |= m->rejected != 0;
     }
     if (!any) {
@@ -276,7 +311,8 @@ funnel_months_text(lead_buf *out, const lead_funnel *f)
             } else {
                 lead_buf_printf(out, "%8s", "");
             }
-            lead_buf_printf(out, "%6" PRIu64 "  ", m->reasons[k].count);
+            text_count(out, m->reasons[k].count, 6);
+            lead_buf_puts(out, "  ");
             if (m->reasons[k].reason.len) {
                 text_str(out, m->reasons[k].reason);
             } else {
@@ -285,8 +321,9 @@ funnel_months_text(lead_buf *out, const lead_funnel *f)
             lead_buf_puts(out, "\n");
         }
         if (m->other) {
-            lead_buf_printf(out, "%8s%6" PRIu64 "  (other reasons)\n", "",
-                            m->other);
+            lead_buf_printf(out, "%8s", "");
+            text_count(out, m->other, 6);
+            lead_buf_puts(out, "  (other reasons)\n");
         }
     }
 }
@@ -311,10 +348,10 @@ funnel_cohorts_text(lead_buf *out, const lead_funnel *f)
     lead_buf_puts(out, "   (reached by now)\n");
     for (i = 0; i < f->ncohorts; i++) {
         c = &f->cohorts[i];
-        lead_buf_printf(out, "%04d-%02d    %6" PRIu64, c->year, c->month,
-                        c->identified);
+        lead_buf_printf(out, "%04d-%02d    ", c->year, c->month);
+        text_count(out, c->identified, 6);
         for (k = 0; k < sizeof(shown) / sizeof(shown[0]); k++) {
-            lead_buf_printf(out, " %7" PRIu64, c->reached[shown[k]]);
+            text_count(out, c->reached[shown[k]], 8);
         }
         lead_buf_puts(out, "\n");
     }
@@ -324,46 +361,46 @@ void
 lead_report_funnel_text(lead_buf *out, const lead_rules *r,
     const lead_funnel *f)
 {
-    char      dur[32];
+    char      n[32];
     unsigned  k, nstages = lead_rules_scoring(r)->nstages;
     int       st;
 
-    lead_buf_printf(out, "%" PRIu64 " leads\n\n%-11s %6s %6s %9s %9s  %s\n",
-                    f->leads, "status", "now", "ever", "median", "p90",
-                    "went on to the next");
+    lead_buf_printf(out, "%s leads\n\n%-11s %7s %7s %9s %9s  %s\n",
+                    lead_format_count(f->leads, n), "status", "now", "ever",
+                    "median", "p90", "went on to the next");
     for (st = LEAD_STATUS_IDENTIFIED; st < LEAD_NSTATUSES; st++) {
-        lead_buf_printf(out, "%-11s %6" PRIu64 " %6" PRIu64 "  ",
-                        lead_status_name(st), f->status[st].now,
-                        f->status[st].ever);
-        lead_format_duration(f->status[st].median_ms, dur);
-        lead_buf_printf(out, "%8s ", dur);
-        lead_format_duration(f->status[st].p90_ms, dur);
-        lead_buf_printf(out, "%8s", dur);
+        lead_buf_printf(out, "%-11s", lead_status_name(st));
+        text_count(out, f->status[st].now, 8);
+        text_count(out, f->status[st].ever, 8);
+        text_duration(out, f->status[st].ever != 0, f->status[st].median_ms,
+                      10);
+        text_duration(out, f->status[st].ever != 0, f->status[st].p90_ms,
+                      10);
         if (st != LEAD_STATUS_WON && st != LEAD_STATUS_LOST
             && f->status[st].ever)
         {
-            lead_buf_printf(out, "  %3.0f%% (%" PRIu64 ")%s",
+            lead_buf_printf(out, "  %3.0f%% (%s)%s",
                             100.0 * f->status[st].went_on
-                            / f->status[st].ever, f->status[st].went_on,
+                            / f->status[st].ever,
+                            lead_format_count(f->status[st].went_on, n),
                             st == LEAD_STATUS_NURTURE ? " re-qualified" : "");
         }
         lead_buf_puts(out, "\n");
     }
-    lead_buf_printf(out, "\n%-11s %6s  %6s %9s %9s\n", "stage", "now",
+    lead_buf_printf(out, "\n%-11s %7s %7s %9s %9s\n", "stage", "now",
                     "ever", "median", "p90");
     for (k = 0; k <= nstages; k++) {
         const lead_funnel_stage_time  *t;
 
         t = &f->stage_time[k < nstages ? k : LEAD_MAX_STAGES];
-        lead_buf_printf(out, "%-11s %6" PRIu64 "  %6" PRIu64 " ",
+        lead_buf_printf(out, "%-11s",
                         k < nstages ? lead_report_stage(r, (int) k)
-                                    : "(none yet)",
-                        f->stage[k < nstages ? k : LEAD_MAX_STAGES],
-                        t->leads);
-        lead_format_duration(t->median_ms, dur);
-        lead_buf_printf(out, "%9s ", t->leads ? dur : "-");
-        lead_format_duration(t->p90_ms, dur);
-        lead_buf_printf(out, "%9s\n", t->leads ? dur : "-");
+                                    : "(none yet)");
+        text_count(out, f->stage[k < nstages ? k : LEAD_MAX_STAGES], 8);
+        text_count(out, t->leads, 8);
+        text_duration(out, t->leads != 0, t->median_ms, 10);
+        text_duration(out, t->leads != 0, t->p90_ms, 10);
+        lead_buf_puts(out, "\n");
     }
     funnel_months_text(out, f);
     funnel_cohorts_text(out, f);
@@ -407,17 +444,22 @@ lead_report_assets_text(lead_buf *out, const lead_asset_list *l)
                     "stage", "points", "path");
     for (i = 0; i < l->n; i++) {
         row = &l->rows[i];
-        lead_buf_printf(out, "%7" PRIu64 " %5" PRIu64 " %7" PRIu64 " %6"
-                        PRIu64 " %6" PRIu64 " %5" PRIu64 "  %-11s %6d  ",
-                        row->people, row->bots, row->readers,
-                        row->identified_readers, row->before_identified,
-                        row->before_mql, row->a.stage, (int) row->a.points);
+        text_count(out, row->people, 7);
+        text_count(out, row->bots, 6);
+        text_count(out, row->readers, 8);
+        text_count(out, row->identified_readers, 7);
+        text_count(out, row->before_identified, 7);
+        text_count(out, row->before_mql, 6);
+        lead_buf_printf(out, "  %-11s %6d  ", row->a.stage,
+                        (int) row->a.points);
         lead_buf_text(out, row->a.path, strlen(row->a.path));
         lead_buf_puts(out, "\n");
     }
-    lead_buf_printf(out, "%7" PRIu64 " %5" PRIu64 "  (untagged: see "
+    text_count(out, l->untagged_people, 7);
+    text_count(out, l->untagged_bots, 6);
+    lead_buf_printf(out, "  (untagged: see "
                     "`leadctl rules scan`)\n\nreaders: distinct visitors; "
                     "leads: those identified; ident.: read it before\n"
                     "identifying; mql: read it before their lead became an "
-                    "MQL\n", l->untagged_people, l->untagged_bots);
+                    "MQL\n");
 }

@@ -389,6 +389,8 @@ flag(int on)
 lead_str lead_sales_fmt(scratch *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 lead_str lead_sales_iso(scratch *s, uint64_t ms);
+/* A count for people: "100,000". */
+lead_str lead_sales_count(scratch *s, uint64_t n);
 lead_str lead_sales_ago(scratch *s, uint64_t now_ms, uint64_t ms);
 lead_str lead_sales_hex_id(scratch *s, const uint8_t id[LEAD_ID_LEN]);
 lead_str lead_sales_stage(const lead_rules *r, int i);

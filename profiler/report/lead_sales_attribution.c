@@ -136,15 +136,13 @@ row_values(scratch *s, const lead_attribution_row *r, lead_str *x, int first)
 {
     /* the total's placeholders follow the rows' in the same order */
     x[first] = r->name;
-    x[first + AT_READERS - AT_NAME] = lead_sales_fmt(s, "%" PRIu64,
-                                                     r->readers);
-    x[first + AT_IDENTIFIED - AT_NAME] = lead_sales_fmt(s, "%" PRIu64,
-                                                        r->identified);
-    x[first + AT_MQLS - AT_NAME] = lead_sales_fmt(s, "%" PRIu64, r->mqls);
-    x[first + AT_SAL - AT_NAME] = lead_sales_fmt(s, "%" PRIu64, r->sal);
-    x[first + AT_SQL - AT_NAME] = lead_sales_fmt(s, "%" PRIu64, r->sql);
-    x[first + AT_WON - AT_NAME] = lead_sales_fmt(s, "%" PRIu64, r->won);
-    x[first + AT_LOST - AT_NAME] = lead_sales_fmt(s, "%" PRIu64, r->lost);
+    x[first + AT_READERS - AT_NAME] = lead_sales_count(s, r->readers);
+    x[first + AT_IDENTIFIED - AT_NAME] = lead_sales_count(s, r->identified);
+    x[first + AT_MQLS - AT_NAME] = lead_sales_count(s, r->mqls);
+    x[first + AT_SAL - AT_NAME] = lead_sales_count(s, r->sal);
+    x[first + AT_SQL - AT_NAME] = lead_sales_count(s, r->sql);
+    x[first + AT_WON - AT_NAME] = lead_sales_count(s, r->won);
+    x[first + AT_LOST - AT_NAME] = lead_sales_count(s, r->lost);
     x[first + AT_FIRST - AT_NAME] = money(s, r->revenue[LEAD_MODEL_FIRST]);
     x[first + AT_LAST - AT_NAME] = money(s, r->revenue[LEAD_MODEL_LAST]);
     x[first + AT_LINEAR - AT_NAME] = money(s, r->revenue[LEAD_MODEL_LINEAR]);
@@ -291,12 +289,12 @@ lead_sales_attribution_page(view *v, int json)
     }
     x[AT_WINDOW] = lead_sales_fmt(&v->page, "From %s until %s (UTC)",
                                   av.a.since_ms ? from : "the start", to);
-    x[AT_WON_LEADS] = lead_sales_fmt(&v->page, "%" PRIu64, av.a.won_leads);
+    x[AT_WON_LEADS] = lead_sales_count(&v->page, av.a.won_leads);
     x[AT_CURRENCY] = cstr(av.a.currency);
     x[AT_REVENUE] = money(&v->page, av.a.revenue);
     x[AT_UNATTRIBUTED] = money(&v->page, av.a.unattributed);
     x[AT_OTHER] = av.a.other_currency
-                  ? lead_sales_fmt(&v->page, "%" PRIu64, av.a.other_currency)
+                  ? lead_sales_count(&v->page, av.a.other_currency)
                   : cstr("");
     x[AT_NONE] = flag(av.a.n == 0);
     row_values(&v->page, &av.a.total, x, AT_T_NAME);

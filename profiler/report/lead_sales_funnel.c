@@ -51,8 +51,12 @@ pct(scratch *s, uint64_t n, uint64_t max)
 static lead_str
 rate(scratch *s, uint64_t n, uint64_t d)
 {
-    return d ? lead_sales_fmt(s, "%.1f%% (%" PRIu64 "/%" PRIu64 ")",
-                              lead_calibration_pct(n, d), n, d)
+    char  nb[32], db[32];
+
+    return d ? lead_sales_fmt(s, "%.1f%% (%s/%s)",
+                              lead_calibration_pct(n, d),
+                              lead_format_count(n, nb),
+                              lead_format_count(d, db))
              : cstr("—");
 }
 
@@ -105,19 +109,17 @@ calibration_item(funnel_view *fv, size_t i, lead_str *x)
     }
     k = fv->krows[i];
     x[F_K_GROUP] = cstr(fv->klabels[i]);
-    x[F_K_MQL] = lead_sales_fmt(s, "%" PRIu64, k->mql);
+    x[F_K_MQL] = lead_sales_count(s, k->mql);
     x[F_K_SMALL] = flag(k->mql < LEAD_CALIBRATION_SMALL);
     x[F_K_TO_SAL] = rate(s, k->sal, k->left_mql);
     x[F_K_TO_WON] = rate(s, k->won, k->closed);
     x[F_K_WIN] = rate(s, k->won, k->mql);
-    x[F_K_READS_SAL] = k->nsal ? lead_sales_fmt(s, "%" PRIu64,
-                                                k->reads_to_sal)
+    x[F_K_READS_SAL] = k->nsal ? lead_sales_count(s, k->reads_to_sal)
                                : cstr("—");
     x[F_K_DAYS_SAL] = k->nsal ? lead_sales_fmt(s, "%.1f", k->ms_to_sal
                                                           / 86400000.0)
                               : cstr("—");
-    x[F_K_READS_WON] = k->nwon ? lead_sales_fmt(s, "%" PRIu64,
-                                                k->reads_to_won)
+    x[F_K_READS_WON] = k->nwon ? lead_sales_count(s, k->reads_to_won)
                                : cstr("—");
     x[F_K_DAYS_WON] = k->nwon ? lead_sales_fmt(s, "%.1f", k->ms_to_won
                                                           / 86400000.0)
@@ -136,15 +138,13 @@ cohort_item(funnel_view *fv, size_t i, lead_str *x)
     }
     c = &fv->f.cohorts[i];
     x[F_COHORT] = lead_sales_fmt(s, "%04d-%02d", c->year, c->month);
-    x[F_C_IDENTIFIED] = lead_sales_fmt(s, "%" PRIu64, c->identified);
-    x[F_C_MQL] = lead_sales_fmt(s, "%" PRIu64, c->reached[LEAD_STATUS_MQL]);
-    x[F_C_SAL] = lead_sales_fmt(s, "%" PRIu64, c->reached[LEAD_STATUS_SAL]);
-    x[F_C_SQL] = lead_sales_fmt(s, "%" PRIu64, c->reached[LEAD_STATUS_SQL]);
-    x[F_C_WON] = lead_sales_fmt(s, "%" PRIu64, c->reached[LEAD_STATUS_WON]);
-    x[F_C_LOST] = lead_sales_fmt(s, "%" PRIu64,
-                                 c->reached[LEAD_STATUS_LOST]);
-    x[F_C_NURTURE] = lead_sales_fmt(s, "%" PRIu64,
-                                    c->reached[LEAD_STATUS_NURTURE]);
+    x[F_C_IDENTIFIED] = lead_sales_count(s, c->identified);
+    x[F_C_MQL] = lead_sales_count(s, c->reached[LEAD_STATUS_MQL]);
+    x[F_C_SAL] = lead_sales_count(s, c->reached[LEAD_STATUS_SAL]);
+    x[F_C_SQL] = lead_sales_count(s, c->reached[LEAD_STATUS_SQL]);
+    x[F_C_WON] = lead_sales_count(s, c->reached[LEAD_STATUS_WON]);
+    x[F_C_LOST] = lead_sales_count(s, c->reached[LEAD_STATUS_LOST]);
+    x[F_C_NURTURE] = lead_sales_count(s, c->reached[LEAD_STATUS_NURTURE]);
     return 1;
 }
 
@@ -157,7 +157,7 @@ funnel_item(void *arg, unsigned list, size_t i, lead_str *x)
     const lead_funnel_status  *st;
     const lead_asset_stats    *a;
     const lead_funnel_month   *m;
-    char                       dur[32];
+    char                       dur[32], n[32];
     int                        status;
 
     if (list != F_REASONS) {
@@ -171,8 +171,8 @@ funnel_item(void *arg, unsigned list, size_t i, lead_str *x)
         }
         st = &fv->f.status[status];
         x[F_STATUS] = cstr(lead_status_name(status));
-        x[F_NOW] = lead_sales_fmt(s, "%" PRIu64, st->now);
-        x[F_EVER] = lead_sales_fmt(s, "%" PRIu64, st->ever);
+        x[F_NOW] = lead_sales_count(s, st->now);
+        x[F_EVER] = lead_sales_count(s, st->ever);
         x[F_NOW_PCT] = pct(s, st->now, fv->max_ever);
         x[F_EVER_PCT] = pct(s, st->ever, fv->max_ever);
         lead_format_duration(st->median_ms, dur);
@@ -180,9 +180,10 @@ funnel_item(void *arg, unsigned list, size_t i, lead_str *x)
         x[F_P90] = duration(s, st->p90_ms, st->ever != 0);
         x[F_CONVERSION] = status != LEAD_STATUS_WON
                           && status != LEAD_STATUS_LOST && st->ever
-                          ? lead_sales_fmt(s, "%.0f%% (%" PRIu64 ")%s",
+                          ? lead_sales_fmt(s, "%.0f%% (%s)%s",
                                            100.0 * (double) st->went_on
-                                           / (double) st->ever, st->went_on,
+                                           / (double) st->ever,
+                                           lead_format_count(st->went_on, n),
                                            status == LEAD_STATUS_NURTURE
                                            ? " re-qualified" : "")
                           : cstr("—");
@@ -195,11 +196,11 @@ funnel_item(void *arg, unsigned list, size_t i, lead_str *x)
         fv->month = i;
         m = &fv->f.months[i];
         x[F_MONTH] = lead_sales_fmt(s, "%04d-%02d", m->year, m->month);
-        x[F_NEW_MQL] = lead_sales_fmt(s, "%" PRIu64, m->mql);
-        x[F_REQUALIFIED] = lead_sales_fmt(s, "%" PRIu64, m->requalified);
-        x[F_REJECTED] = lead_sales_fmt(s, "%" PRIu64, m->rejected);
-        x[F_RETURNED] = lead_sales_fmt(s, "%" PRIu64, m->returned);
-        x[F_OTHER] = m->other ? lead_sales_fmt(s, "%" PRIu64, m->other)
+        x[F_NEW_MQL] = lead_sales_count(s, m->mql);
+        x[F_REQUALIFIED] = lead_sales_count(s, m->requalified);
+        x[F_REJECTED] = lead_sales_count(s, m->rejected);
+        x[F_RETURNED] = lead_sales_count(s, m->returned);
+        x[F_OTHER] = m->other ? lead_sales_count(s, m->other)
                               : cstr("");
         return 1;
 
@@ -212,7 +213,7 @@ funnel_item(void *arg, unsigned list, size_t i, lead_str *x)
         s->used = 0;
         x[F_REASON] = m->reasons[i].reason.len ? m->reasons[i].reason
                                                : cstr("(blank)");
-        x[F_COUNT] = lead_sales_fmt(s, "%" PRIu64, m->reasons[i].count);
+        x[F_COUNT] = lead_sales_count(s, m->reasons[i].count);
         return 1;
 
     case F_STAGES:
@@ -221,8 +222,7 @@ funnel_item(void *arg, unsigned list, size_t i, lead_str *x)
         }
         x[F_STAGE] = i < sc->nstages ? cstr(sc->stages[i])
                                      : cstr("(none yet)");
-        x[F_LEADS] = lead_sales_fmt(s, "%" PRIu64,
-                                    fv->f.stage[i < sc->nstages
+        x[F_LEADS] = lead_sales_count(s, fv->f.stage[i < sc->nstages
                                                 ? i : LEAD_MAX_STAGES]);
         x[F_PCT] = pct(s, fv->f.stage[i < sc->nstages ? i : LEAD_MAX_STAGES],
                        fv->max_stage);
@@ -230,7 +230,7 @@ funnel_item(void *arg, unsigned list, size_t i, lead_str *x)
             const lead_funnel_stage_time  *t;
 
             t = &fv->f.stage_time[i < sc->nstages ? i : LEAD_MAX_STAGES];
-            x[F_STAGE_EVER] = lead_sales_fmt(s, "%" PRIu64, t->leads);
+            x[F_STAGE_EVER] = lead_sales_count(s, t->leads);
             x[F_STAGE_MEDIAN] = duration(s, t->median_ms, t->leads != 0);
             x[F_STAGE_P90] = duration(s, t->p90_ms, t->leads != 0);
         }
@@ -251,14 +251,13 @@ funnel_item(void *arg, unsigned list, size_t i, lead_str *x)
         x[F_TITLE] = cstr(a->a.title);
         x[F_PATH] = cstr(a->a.path);
         x[F_STAGE] = cstr(a->a.stage);
-        x[F_READERS] = lead_sales_fmt(s, "%" PRIu64, a->readers);
-        x[F_IDENTIFIED] = lead_sales_fmt(s, "%" PRIu64,
-                                         a->before_identified);
+        x[F_READERS] = lead_sales_count(s, a->readers);
+        x[F_IDENTIFIED] = lead_sales_count(s, a->before_identified);
         x[F_IDENTIFIED_PCT] = pct(s, a->before_identified,
                                   fv->max_identified);
-        x[F_MQL] = lead_sales_fmt(s, "%" PRIu64, a->before_mql);
+        x[F_MQL] = lead_sales_count(s, a->before_mql);
         x[F_MQL_PCT] = pct(s, a->before_mql, fv->max_mql);
-        x[F_ASSET_BOTS] = lead_sales_fmt(s, "%" PRIu64, a->bots);
+        x[F_ASSET_BOTS] = lead_sales_count(s, a->bots);
         return 1;
     }
 }
@@ -354,8 +353,8 @@ lead_sales_funnel_page(view *v, int json)
 
     memset(x, 0, sizeof(x));
     x[F_BASE] = v->req->base;
-    x[F_LEADS] = lead_sales_fmt(&v->page, "%" PRIu64, fv.f.leads);
-    x[F_BOTS] = lead_sales_fmt(&v->page, "%" PRIu64, bots);
+    x[F_LEADS] = lead_sales_count(&v->page, fv.f.leads);
+    x[F_BOTS] = lead_sales_count(&v->page, bots);
     x[F_HAS_MONTHS] = flag(fv.f.nmonths != 0);
     x[F_HAS_COHORTS] = flag(fv.f.ncohorts != 0);
 
@@ -394,6 +393,7 @@ lead_sales_assets_json(view *v)
         lead_sales_store_failed(v);
         return;
     }
+    lead_asset_list_by_reads(&l);
     lead_report_assets_json(&v->resp->body, &l);
     lead_asset_list_free(&l);
 }
@@ -552,7 +552,7 @@ lead_sales_accounts_page(view *v, int json)
     memset(x, 0, sizeof(x));
     x[A_BASE] = v->req->base;
     x[A_Q] = cstr(q);
-    x[A_COUNT] = lead_sales_fmt(&v->page, "%zu", av.n);
+    x[A_COUNT] = lead_sales_count(&v->page, av.n);
     x[A_PLURAL] = flag(av.n != 1);
     x[A_NONE] = flag(av.n == 0);
     x[A_PREV] = (lead_str) { prev.data ? prev.data : "", prev.len };

@@ -373,9 +373,9 @@ lead_sales_leads_page(view *v)
 
     memset(x, 0, sizeof(x));
     x[LS_BASE] = v->req->base;
-    x[LS_COUNT] = lead_sales_fmt(&v->page, "%zu", lv.list.matched);
-    x[LS_TOTAL] = lead_sales_fmt(&v->page, "%zu", lv.list.total);
-    x[LS_NEW_COUNT] = fresh ? lead_sales_fmt(&v->page, "%zu", fresh)
+    x[LS_COUNT] = lead_sales_count(&v->page, lv.list.matched);
+    x[LS_TOTAL] = lead_sales_count(&v->page, lv.list.total);
+    x[LS_NEW_COUNT] = fresh ? lead_sales_count(&v->page, fresh)
                             : cstr("");
     x[LS_NEW_PLURAL] = flag(fresh > 1);
     x[LS_Q] = cstr(lv.f.search);

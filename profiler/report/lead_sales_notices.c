@@ -75,8 +75,8 @@ lead_sales_notices_page(view *v, int json)
 
     memset(x, 0, sizeof(x));
     x[N_BASE] = v->req->base;
-    x[N_FAILED_COUNT] = lead_sales_fmt(&v->page, "%zu", nv.o.failed);
-    x[N_PENDING] = lead_sales_fmt(&v->page, "%zu", nv.o.pending);
+    x[N_FAILED_COUNT] = lead_sales_count(&v->page, nv.o.failed);
+    x[N_PENDING] = lead_sales_count(&v->page, nv.o.pending);
     x[N_NONE] = flag(nv.o.n == 0);
     x[N_MORE] = nv.o.n > NOTICES_SHOWN
                 ? lead_sales_fmt(&v->page, "%zu", nv.o.n - NOTICES_SHOWN)

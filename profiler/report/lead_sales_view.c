@@ -44,6 +44,14 @@ lead_sales_fmt(scratch *s, const char *fmt, ...)
 }
 
 lead_str
+lead_sales_count(scratch *s, uint64_t n)
+{
+    char  buf[32];
+
+    return lead_sales_fmt(s, "%s", lead_format_count(n, buf));
+}
+
+lead_str
 lead_sales_iso(scratch *s, uint64_t ms)
 {
     char  when[LEAD_TIME_LEN];

@@ -418,32 +418,84 @@ lead_store_commit(lead_store *s, const lead_batch *b)
                                   &skipped);
 }
 
-typedef struct {
-    lead_event_fn    fn;
-    void            *arg;
-} scan_ctx;
-
+/* One of the n visitors (sorted), or any when visitors is NULL. */
 static int
-event_row(const MDB_val *key, const MDB_val *val, void *ctx)
+visitor_wanted(const uint8_t *visitors, size_t n, const uint8_t *id)
 {
-    scan_ctx    *c = ctx;
-    lead_event   ev;
+    size_t  lo = 0, hi = n, mid;
+    int     d;
 
-    if (key->mv_size != 16
-        || lead_event_decode(val->mv_data, val->mv_size, &ev) != LEAD_OK)
-    {
-        return 0;   /* not an event this version reads: skip it */
+    if (visitors == NULL) {
+        return 1;
     }
-
-    return c->fn(c->arg, lead_get_be64((uint8_t *) key->mv_data + 8), &ev);
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        d = memcmp(visitors + mid * LEAD_ID_LEN, id, LEAD_ID_LEN);
+        if (d == 0) {
+            return 1;
+        }
+        if (d < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return 0;
 }
 
+/*
+ * The log from since_ms up to until_ms (0: its end), by its keys: a
+ * cursor set at since_ms, so a range costs what it holds, not the log.
+ */
 int
-lead_store_each_event(lead_store *s, lead_event_fn fn, void *arg)
+lead_store_scan_events_txn(lead_store *s, MDB_txn *txn, uint64_t since_ms,
+    uint64_t until_ms, const uint8_t *visitors, size_t n, lead_event_fn fn,
+    void *arg)
 {
-    scan_ctx  c = { fn, arg };
+    MDB_cursor  *cur;
+    MDB_val      key, val;
+    lead_event   ev;
+    uint8_t      from[16];
+    int          rc, op;
 
-    return lead_store_scan(s, s->events, event_row, &c);
+    rc = mdb_cursor_open(txn, s->events, &cur);
+    if (rc != 0) {
+        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
+    }
+
+    lead_put_be64(from, since_ms);
+    memset(from + 8, 0, 8);
+    key.mv_data = from;
+    key.mv_size = sizeof(from);
+
+    for (op = MDB_SET_RANGE;
+         (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
+         op = MDB_NEXT)
+    {
+        if (key.mv_size != 16) {
+            continue;
+        }
+        if (until_ms && lead_get_be64(key.mv_data) >= until_ms) {
+            break;
+        }
+        if (val.mv_size < EVENT_VISITOR_AT + LEAD_ID_LEN
+            || !visitor_wanted(visitors, n,
+                               (uint8_t *) val.mv_data + EVENT_VISITOR_AT)
+            || lead_event_decode(val.mv_data, val.mv_size, &ev) != LEAD_OK)
+        {
+            continue;   /* not wanted, or not an event this version reads */
+        }
+        if (fn(arg, lead_get_be64((uint8_t *) key.mv_data + 8), &ev) != 0) {
+            mdb_cursor_close(cur);
+            return LEAD_ECALLBACK;
+        }
+    }
+    mdb_cursor_close(cur);
+
+    if (rc == 0 || rc == MDB_NOTFOUND) {
+        return LEAD_OK;
+    }
+    return lead_store_mdb_fail(s, rc, "reading events");
 }
 
 /* A visitor's events after the index: a visitor row to add to its own. */

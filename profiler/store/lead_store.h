@@ -70,6 +70,11 @@ int lead_store_write_begin(lead_store *s, MDB_txn **txn);
 int lead_store_scan(lead_store *s, MDB_dbi dbi, lead_row_fn row, void *ctx);
 int lead_store_scan_txn(lead_store *s, MDB_txn *txn, MDB_dbi dbi,
     lead_row_fn row, void *ctx);
+/* The log's events from since_ms up to until_ms (0: no end), of the n
+   visitors sorted by id (visitors NULL: everyone's), in time order. */
+int lead_store_scan_events_txn(lead_store *s, MDB_txn *txn, uint64_t since_ms,
+    uint64_t until_ms, const uint8_t *visitors, size_t n, lead_event_fn fn,
+    void *arg);
 
 /*
  * Big-endian u64s of the store's keys (so that they sort by time),

@@ -332,6 +332,19 @@ count_readers(lead_store *s, asset_build *b)
     return LEAD_OK;
 }
 
+/* The order people read a list in: most read by people first, then by
+   path, so that equal counts always come in the same order. */
+static int
+reads_cmp(const void *x, const void *y)
+{
+    const lead_asset_stats  *a = x, *b = y;
+
+    if (a->people != b->people) {
+        return a->people > b->people ? -1 : 1;
+    }
+    return strcmp(a->a.path, b->a.path);
+}
+
 static int
 list_assets(lead_store *s, int counts, lead_asset_list *out)
 {
@@ -364,6 +377,12 @@ list_assets(lead_store *s, int counts, lead_asset_list *out)
         lead_asset_list_free(out);
     }
     return rc;
+}
+
+void
+lead_asset_list_by_reads(lead_asset_list *l)
+{
+    lead_sort(l->rows, l->n, sizeof(*l->rows), reads_cmp);
 }
 
 void

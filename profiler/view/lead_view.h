@@ -106,6 +106,9 @@ typedef struct {
 /* counts: 0 for the catalogue alone (titles), 1 to count the readers */
 int lead_query_assets(lead_store *s, int counts, lead_asset_list *out);
 void lead_asset_list_free(lead_asset_list *l);
+/* The rows as people read them: most read by people first, then by path
+   (lead_asset_title finds none after: it looks rows up by id). */
+void lead_asset_list_by_reads(lead_asset_list *l);
 
 /*
  * Attribution (lead_attribution.c): per asset, campaign or channel, what

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from test_journey import Firefox, poll, show, start
+from test_leadctl_cli import login_name
 
 # the sample rules with a deadline of 2 seconds
 SLA = [("mql_threshold 100;", "mql_threshold 100;\naccept_within 2s;")]
@@ -112,10 +113,10 @@ def test_owner_age_overdue_and_filters_in_leadctl(prefix):
         n.leadctl("assign", "ben@acme.example", "")
         assert show(n, "ben@acme.example")["owner"] is None
 
-        # accepted with no --by: the lead is no one's (leadctl is no one)
+        # accepted with no --by: the login name's, as it is recorded
         n.leadctl("assign", "ann@acme.example", "dora")
         n.leadctl("status", "ann@acme.example", "sal")
-        assert show(n, "ann@acme.example")["owner"] is None
+        assert show(n, "ann@acme.example")["owner"] == login_name()
         n.leadctl("status", "ann@acme.example", "nurture", "--reason", "x")
         caller(n, "cid@acme.example", "Cid")
 
