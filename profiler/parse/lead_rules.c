@@ -13,21 +13,29 @@
 
 /* ---- loading ----------------------------------------------------------- */
 
-/* Each warm_after group needs as many assets as it counts. */
+/*
+ * A group counts the distinct paths read under its rows: a prefix row
+ * can reach any N, exact rows only as many as there are of them.
+ */
 static int
 check_groups(lead_rules_parser *ps, unsigned *group_lines)
 {
     lead_rules  *r = ps->rules;
-    unsigned     i, members;
+    unsigned     i, members, prefixes;
     size_t       k;
+    const char  *path;
 
     for (i = 0; i < r->scoring.ngroups; i++) {
         members = 0;
+        prefixes = 0;
         for (k = 0; k < r->nassets; k++) {
-            members += strcmp(r->assets[k].group,
-                              r->scoring.groups[i].name) == 0;
+            if (strcmp(r->assets[k].group, r->scoring.groups[i].name) == 0) {
+                path = r->assets[k].path;
+                members++;
+                prefixes += path[strlen(path) - 1] == '*';
+            }
         }
-        if (members < r->scoring.groups[i].count) {
+        if (prefixes == 0 && members < r->scoring.groups[i].count) {
             ps->line = group_lines[i];
             return lead_rules_fail(ps, "warm_after %s %u: only %u assets "
                                    "have group=%s in assets.csv",
