@@ -223,7 +223,7 @@ static int
 cmd_rules_check(ctl *c, lead_store *s)
 {
     lead_rules  *r;
-    char         err[1024];
+    char         err[8192];
     size_t       i, j, groups = 0;
 
     (void) s;
