@@ -129,7 +129,8 @@ lead_campaigns_csv_parse(lead_rules_parser *ps, const char *data, size_t len)
 
         if (!header) {
             if (rc == LEAD_OK && cost_len == 0
-                && (memchr(name, ';', name_len) || memchr(name, '\t', name_len)))
+                && (memchr(name, ';', name_len)
+                    || memchr(name, '\t', name_len)))
             {
                 return lead_rules_fail(ps, "this file looks %s-separated; "
                                        "save it as CSV with commas",

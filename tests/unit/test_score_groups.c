@@ -95,7 +95,8 @@ test_group_state_kept(void **state)
 
     (void) state;
 
-    model_open(&m, "warm_after g 4 30;", HEADER "/g/*,G,interest,0,,group=g\n");
+    model_open(&m, "warm_after g 4 30;",
+               HEADER "/g/*,G,interest,0,,group=g\n");
     again = lead_scorer_new(m.sc);
     assert_non_null(again);
 
