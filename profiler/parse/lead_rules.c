@@ -38,7 +38,9 @@ check_groups(lead_rules_parser *ps, unsigned *group_lines)
         if (prefixes == 0 && members < r->scoring.groups[i].count) {
             ps->line = group_lines[i];
             return lead_rules_fail(ps, "warm_after %s %u: only %u assets "
-                                   "have group=%s in assets.csv",
+                                   "have group=%s in assets.csv (a prefix "
+                                   "row, /dir/*, counts each page read "
+                                   "under it)",
                                    r->scoring.groups[i].name,
                                    r->scoring.groups[i].count, members,
                                    r->scoring.groups[i].name);

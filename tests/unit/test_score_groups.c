@@ -149,12 +149,12 @@ test_group_rules(void **state)
     expect_err("warm_after g 3;", HEADER "/a,A,interest,1,,group=g\n"
                "/b,B,interest,1,,group=g\n",
                CONF(1) "warm_after g 3: only 2 assets have group=g in "
-               "assets.csv");
+               "assets.csv" PREFIX_HINT);
     /* an exact row and its prefix of another group do not mix */
     expect_err("warm_after g 2;\nwarm_after h 1;",
                HEADER "/a,A,interest,1,,group=g\n/a/*,B,interest,1,,group=h\n",
                CONF(1) "warm_after g 2: only 1 assets have group=g in "
-               "assets.csv");
+               "assets.csv" PREFIX_HINT);
 }
 
 int

@@ -338,9 +338,9 @@ static const bad_conf  bad_confs[] = {
     /* warm_after */
     { "mql_threshold 50;\n\nwarm_after webinars 2 10;\nhalf_life 7d;",
       CONF(3) "warm_after webinars 2: only 0 assets have group=webinars in "
-      "assets.csv" },
+      "assets.csv" PREFIX_HINT },
     { "warm_after g 2;", CONF(1) "warm_after g 2: only 1 assets have "
-      "group=g in assets.csv" },
+      "group=g in assets.csv" PREFIX_HINT },
     { "warm_after g 1;\nwarm_after g 1 5;",
       CONF(2) "\"warm_after g\" is duplicate" },
     { "warm_after g;", CONF(1) "\"warm_after\" takes a group, a count and "
