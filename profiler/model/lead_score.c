@@ -761,6 +761,12 @@ lead_company(const lead_rules *r, lead_str email)
  */
 #define STATE_VERSION  2           /* 2: a group's paths read */
 
+unsigned
+lead_scorer_version(void)
+{
+    return STATE_VERSION;
+}
+
 static void
 put_name(lead_buf *out, const char *name)
 {
