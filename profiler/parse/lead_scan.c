@@ -32,7 +32,7 @@
 static const char  *content_ext[] = {
     "html", "htm", "xhtml", "pdf", "mp4", "webm", "mov", "m4v", "mkv",
     "avi", "ogv", "mp3", "m4a", "ogg", "wav", "doc", "docx", "ppt", "pptx",
-    "pps", "ppsx", "xls", "xlsx", "csv", "odt", "odp", "ods", "rtf", "epub",
+    "pps", "ppsx", "xls", "xlsx", "odt", "odp", "ods", "rtf", "epub",
     "txt", "md", "key", "pages", "numbers", "zip"
 };
 

@@ -201,7 +201,7 @@ test_is_content(void **state)
     static const char  *no[] = {
         "site.css", "sales.js", "favicon.svg", "logo.png", "a.jpg",
         "font.woff2", "font.ttf", "robots", ".html", "html", "a.html.bak",
-        "a.map", "a.json"
+        "a.map", "a.json", "assets.csv", "a.xml"
     };
     size_t  i;
 
