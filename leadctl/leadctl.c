@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "lead.h"
+#include "lead_scan.h"
 
 #include "leadctl.h"
 
@@ -25,7 +26,7 @@ static int
 cmd_rules_check(ctl *c, lead_store *s)
 {
     lead_rules  *r;
-    char         err[1024];
+    char         err[8192];
     size_t       i, j, groups = 0;
 
     (void) s;
@@ -53,189 +54,46 @@ cmd_rules_check(ctl *c, lead_store *s)
     return 0;
 }
 
-/* nftw() has no argument for its callback: the scan's state is here. */
-static struct {
-    const lead_rules  *rules;
-    size_t             root_len;
-    char             **paths;
-    size_t             n, cap;
-    int                oom;
-} scan;
-
 /*
- * A title to start from: an HTML file's <title>, else the file name.
- * Whitespace runs become one space; commas and quotes are the CSV's job.
+ * Content files no rule matches (with --rules; without, all of them) as
+ * assets.csv rows; --include and --exclude GLOB pick by the path below
+ * CONTENT_DIR.
  */
-static void
-file_title(const char *fpath, const char *base, char *out, size_t size)
-{
-    char    buf[8192], *start, *end, *p;
-    size_t  n = 0, len;
-    FILE   *f;
-
-    snprintf(out, size, "%s", base);
-
-    len = strlen(base);
-    if (len < 5 || strcasecmp(base + len - 5, ".html") != 0
-        || (f = fopen(fpath, "rb")) == NULL)
-    {
-        return;
-    }
-    len = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[len] = '\0';
-
-    start = strcasestr(buf, "<title>");
-    end = start ? strcasestr(start, "</title>") : NULL;
-    if (end == NULL) {
-        return;
-    }
-
-    for (p = start + 7; p < end && n + 1 < size; p++) {
-        if (isspace((unsigned char) *p) || (unsigned char) *p < 0x20) {
-            if (n > 0 && out[n - 1] != ' ') {
-                out[n++] = ' ';
-            }
-        } else {
-            out[n++] = *p;
-        }
-    }
-    while (n > 0 && out[n - 1] == ' ') {
-        n--;
-    }
-    if (n > 0) {
-        out[n] = '\0';
-    }
-}
-
-static int
-scan_file(const char *fpath, const struct stat *st, int type,
-    struct FTW *ftw)
-{
-    const char  *rel = fpath + scan.root_len;
-    const char  *base = fpath + ftw->base;
-    char         url[LEAD_PATH_MAX + 2], title[LEAD_TITLE_MAX + 1];
-    char       **grown;
-    size_t       len;
-
-    (void) st;
-
-    if (ftw->level > 0 && base[0] == '.') {
-        return type == FTW_D ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
-    }
-    if (type != FTW_F) {
-        return FTW_CONTINUE;
-    }
-
-    /* a directory's index file is read at the directory's URL */
-    len = strlen(rel);
-    if (len >= 10 && strcmp(rel + len - 10, "index.html") == 0
-        && (len == 10 || rel[len - 11] == '/'))
-    {
-        len -= 10;
-    }
-    if (len + 2 > sizeof(url)) {
-        return FTW_CONTINUE;
-    }
-    url[0] = '/';
-    memcpy(url + 1, rel[0] == '/' ? rel + 1 : rel, len);
-    len = rel[0] == '/' ? len : len + 1;
-    url[len] = '\0';
-
-    if (lead_rules_match(scan.rules, url, len) != NULL) {
-        return FTW_CONTINUE;
-    }
-
-    if (scan.n == scan.cap) {
-        scan.cap = scan.cap ? scan.cap * 2 : 64;
-        grown = realloc(scan.paths, scan.cap * sizeof(char *));
-        if (grown == NULL) {
-            scan.oom = 1;
-            return FTW_STOP;
-        }
-        scan.paths = grown;
-    }
-    /* "url" NUL "title": sorted by url, printed as two fields */
-    file_title(fpath, base, title, sizeof(title));
-    scan.paths[scan.n] = malloc(len + 1 + strlen(title) + 1);
-    if (scan.paths[scan.n] != NULL) {
-        memcpy(scan.paths[scan.n], url, len + 1);
-        strcpy(scan.paths[scan.n] + len + 1, title);
-    }
-    if (scan.paths[scan.n] == NULL) {
-        scan.oom = 1;
-        return FTW_STOP;
-    }
-    scan.n++;
-    return FTW_CONTINUE;
-}
-
-static int
-path_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 static int
 cmd_rules_scan(ctl *c, lead_store *s)
 {
-    lead_rules  *r;
-    char         err[1024], root[4096];
-    size_t       i;
-    int          rc = 0;
+    lead_scan_opts  o;
+    lead_rules     *r = NULL;
+    lead_buf        out;
+    char            err[8192];
+    int             rc;
 
     (void) s;
 
-    if (c->rules == NULL) {
-        fprintf(stderr, "leadctl: rules scan needs --rules DIR\n");
-        return EXIT_USAGE;
-    }
-    if (lead_rules_load(&r, c->rules, err, sizeof(err)) != LEAD_OK) {
+    if (c->rules != NULL
+        && lead_rules_load(&r, c->rules, err, sizeof(err)) != LEAD_OK)
+    {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
 
-    snprintf(root, sizeof(root), "%s", c->args[0]);
-    while (strlen(root) > 1 && root[strlen(root) - 1] == '/') {
-        root[strlen(root) - 1] = '\0';
-    }
+    memset(&o, 0, sizeof(o));
+    o.rules = r;
+    o.include = c->include;
+    o.ninclude = c->ninclude;
+    o.exclude = c->exclude;
+    o.nexclude = c->nexclude;
 
-    memset(&scan, 0, sizeof(scan));
-    scan.rules = r;
-    scan.root_len = strlen(root);
-
-    if (nftw(root, scan_file, 32, FTW_PHYS | FTW_ACTIONRETVAL) != 0
-        || scan.oom)
-    {
-        fprintf(stderr, "leadctl: cannot scan \"%s\"%s\n", root,
-                scan.oom ? ": out of memory" : "");
-        rc = scan.oom ? 1 : EXIT_USAGE;
-    }
-
-    if (rc == 0) {
-        lead_buf  out;
-
-        qsort(scan.paths, scan.n, sizeof(char *), path_cmp);
-
-        memset(&out, 0, sizeof(out));
-        lead_buf_puts(&out, "path,title,stage,points,topic,flags\n");
-        for (i = 0; i < scan.n; i++) {
-            const char  *title = scan.paths[i] + strlen(scan.paths[i]) + 1;
-
-            lead_buf_csv(&out, scan.paths[i], strlen(scan.paths[i]));
-            lead_buf_puts(&out, ",");
-            lead_buf_csv(&out, title, strlen(title));
-            lead_buf_puts(&out, ",,,,\n");
-        }
-        rc = print_buf(&out);
-    }
-
-    for (i = 0; i < scan.n; i++) {
-        free(scan.paths[i]);
-    }
-    free(scan.paths);
+    memset(&out, 0, sizeof(out));
+    rc = lead_scan(c->args[0], &o, &out, err, sizeof(err));
     lead_rules_free(r);
-    return rc;
+
+    if (rc != LEAD_OK) {
+        lead_buf_free(&out);
+        fprintf(stderr, "leadctl: rules scan: %s\n", err);
+        return rc == LEAD_ENOMEM ? 1 : EXIT_USAGE;
+    }
+    return print_buf(&out);
 }
 
 
@@ -636,6 +494,30 @@ find_command(int argc, char **argv, int *i)
     return NULL;
 }
 
+/* rules scan's --include GLOB and --exclude GLOB, each repeatable. */
+static int
+scan_glob(ctl *c, int argc, char **argv, int *i)
+{
+    const char  **list;
+
+    if (*i + 1 == argc) {
+        fprintf(stderr, "leadctl: %s needs a value\n", argv[*i]);
+        return -1;
+    }
+    if (c->include == NULL) {
+        c->include = calloc((size_t) argc, sizeof(char *));
+        c->exclude = calloc((size_t) argc, sizeof(char *));
+        if (c->include == NULL || c->exclude == NULL) {
+            fprintf(stderr, "leadctl: out of memory\n");
+            return -1;
+        }
+    }
+    list = argv[*i][2] == 'i' ? c->include : c->exclude;
+    list[argv[*i][2] == 'i' ? c->ninclude++ : c->nexclude++] = argv[*i + 1];
+    ++*i;
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -707,6 +589,14 @@ main(int argc, char **argv)
                 return 1;
             }
             c.files[c.nfiles++] = argv[i];
+
+        } else if (cmd && cmd->run == cmd_rules_scan
+                   && (strcmp(argv[i], "--include") == 0
+                       || strcmp(argv[i], "--exclude") == 0))
+        {
+            if (scan_glob(&c, argc, argv, &i) != 0) {
+                return EXIT_USAGE;
+            }
 
         } else if (cmd == NULL && argv[i][0] != '-') {
             cmd = find_command(argc, argv, &i);

@@ -52,6 +52,9 @@ typedef struct {
     int          confirm;    /* ingest --confirm: rsyslog omprog's OKs */
     int          nfiles;     /* ingest's FILEs, in files */
     const char **files;
+    const char **include;    /* rules scan --include GLOB... */
+    const char **exclude;   /* ... --exclude GLOB... */
+    size_t       ninclude, nexclude;
     int          json;
     int          csv;
     uint64_t     rows;       /* listed so far */

@@ -444,7 +444,7 @@ ngx_http_lead_rules(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_lead_main_conf_t  *lmcf = conf;
 
-    char                err[1024];
+    char                err[8192], *line, *nl;
     ngx_str_t          *value, dir;
     ngx_pool_cleanup_t *cln;
 
@@ -467,7 +467,13 @@ ngx_http_lead_rules(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (lead_rules_load(&lmcf->rules, (char *) dir.data, err, sizeof(err))
         != LEAD_OK)
     {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err);
+        /* every error in the rules, one a line */
+        for (line = err; line != NULL; line = nl ? nl + 1 : NULL) {
+            nl = ngx_strchr(line, '\n');
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%*s",
+                               nl ? (size_t) (nl - line) : ngx_strlen(line),
+                               line);
+        }
         return NGX_CONF_ERROR;
     }
 

@@ -18,7 +18,10 @@
 
 #define SUMMARY_VERSION  1
 
-/* FNV-1a of scoring.conf: a change of it scores every lead again. */
+/*
+ * FNV-1a of scoring.conf and the scorer's version: a change of either
+ * (a marketer's edit, a new model) scores every lead again.
+ */
 uint64_t
 lead_fold_rules_hash(const lead_rules *r)
 {
@@ -26,6 +29,7 @@ lead_fold_rules_hash(const lead_rules *r)
     uint64_t  h = 0xcbf29ce484222325ULL;
     size_t    i;
 
+    h = (h ^ lead_scorer_version()) * 0x100000001b3ULL;
     for (i = 0; i < t.len; i++) {
         h = (h ^ (uint8_t) t.data[i]) * 0x100000001b3ULL;
     }

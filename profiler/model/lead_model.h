@@ -111,6 +111,8 @@ lead_str lead_company(const lead_rules *r, lead_str email);
  */
 void lead_scorer_save(const lead_scorer *s, lead_buf *out);
 int lead_scorer_load(lead_scorer *s, const uint8_t *data, size_t len);
+/* The saved state's version: a new one means the model changed. */
+unsigned lead_scorer_version(void);
 
 int lead_batch_add(lead_batch *b, const lead_event *ev);
 size_t lead_batch_count(const lead_batch *b);

@@ -48,9 +48,11 @@ typedef struct {
     unsigned    ncover;
 } asset_state;
 
+/* A warm_after group: the distinct paths read under its rows till won. */
 typedef struct {
-    unsigned    group;      /* index into the scoring's groups */
     uint64_t    won_ms;     /* 0: not yet */
+    uint64_t   *paths;      /* hashes of the paths read, until won */
+    unsigned    npaths, cap;
 } group_state;
 
 struct lead_scorer {
@@ -89,7 +91,12 @@ lead_scorer_new(const lead_scoring *sc)
 void
 lead_scorer_free(lead_scorer *s)
 {
+    unsigned  i;
+
     if (s != NULL) {
+        for (i = 0; i < s->sc->ngroups; i++) {
+            free(s->groups[i].paths);
+        }
         free(s->assets);
         free(s->groups);
         free(s);
@@ -99,9 +106,13 @@ lead_scorer_free(lead_scorer *s)
 void
 lead_scorer_reset(lead_scorer *s, uint64_t since_ms)
 {
+    unsigned  i;
+
     s->nassets = 0;
-    memset(s->groups, 0, (s->sc->ngroups ? s->sc->ngroups : 1)
-                         * sizeof(group_state));
+    for (i = 0; i < s->sc->ngroups; i++) {
+        s->groups[i].won_ms = 0;
+        s->groups[i].npaths = 0;
+    }
     s->since_ms = since_ms;
     s->trigger_ms = 0;
     s->trigger_asset = 0;
@@ -288,26 +299,74 @@ lead_scorer_stages(const lead_scorer *s, uint64_t now_ms,
     }
 }
 
-/* Distinct assets of a group read so far: warm when it reaches N. */
-static void
-check_group(lead_scorer *s, const asset_state *a, uint64_t t)
+/* A path's key among a group's: FNV-1a, or the asset's id without one. */
+static uint64_t
+path_key(const lead_event *ev)
 {
-    unsigned  i, n;
-    size_t    k;
+    uint64_t  h = 0xcbf29ce484222325ULL;
+    size_t    i;
 
-    for (i = 0; i < s->sc->ngroups; i++) {
-        if (s->groups[i].won_ms || strcmp(s->sc->groups[i].name, a->group))
-        {
-            continue;
-        }
-        for (k = 0, n = 0; k < s->nassets; k++) {
-            n += strcmp(s->assets[k].group, a->group) == 0
-                 && s->assets[k].reads > 0;
-        }
-        if (n >= s->sc->groups[i].count) {
-            s->groups[i].won_ms = t;
+    if (ev->path.len == 0) {
+        return ev->asset_id;
+    }
+    for (i = 0; i < ev->path.len; i++) {
+        h ^= (unsigned char) ev->path.data[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* Adds a path to a group's; LEAD_ENOMEM when there is no room for it. */
+static int
+group_add_path(group_state *g, uint64_t key)
+{
+    uint64_t  *grown;
+    unsigned   k;
+
+    for (k = 0; k < g->npaths; k++) {
+        if (g->paths[k] == key) {
+            return LEAD_OK;
         }
     }
+    if (g->npaths == g->cap) {
+        grown = realloc(g->paths, (g->cap ? g->cap * 2 : 8) * sizeof(*grown));
+        if (grown == NULL) {
+            return LEAD_ENOMEM;
+        }
+        g->paths = grown;
+        g->cap = g->cap ? g->cap * 2 : 8;
+    }
+    g->paths[g->npaths++] = key;
+    return LEAD_OK;
+}
+
+/* Distinct paths read under a group's rows, exact or prefix: warm at N. */
+static int
+check_group(lead_scorer *s, const lead_event *ev, const asset_state *a,
+    int *won)
+{
+    group_state  *g;
+    unsigned      i;
+
+    *won = 0;
+    if (a->group[0] == '\0') {
+        return LEAD_OK;
+    }
+    for (i = 0; i < s->sc->ngroups; i++) {
+        g = &s->groups[i];
+        if (g->won_ms || strcmp(s->sc->groups[i].name, a->group) != 0) {
+            continue;
+        }
+        if (group_add_path(g, path_key(ev)) != LEAD_OK) {
+            return LEAD_ENOMEM;
+        }
+        if (g->npaths >= s->sc->groups[i].count) {
+            g->won_ms = ev->time_ms;
+            g->npaths = 0;          /* won for good: the paths are done */
+            *won = 1;
+        }
+    }
+    return LEAD_OK;
 }
 
 static void
@@ -362,6 +421,7 @@ lead_scorer_add(lead_scorer *s, const lead_event *ev)
 {
     asset_state  *a;
     unsigned      i;
+    int           won;
 
     if (ev->ua_class != LEAD_UA_BOT) {
         note_country(s, ev->country);
@@ -409,10 +469,18 @@ lead_scorer_add(lead_scorer *s, const lead_event *ev)
         cover(a, ev->ranges[i].start, end);
     }
 
+    /* another page under a prefix row counts for its group at once */
+    if (check_group(s, ev, a, &won) != LEAD_OK) {
+        return LEAD_ENOMEM;
+    }
+
     /* a reload within the window is the same read */
     if (a->reads > 0
         && ev->time_ms < a->last_read_ms + s->sc->reload_window_ms)
     {
+        if (won) {
+            check_triggers(s, a, ev->time_ms);
+        }
         return LEAD_OK;
     }
 
@@ -424,7 +492,6 @@ lead_scorer_add(lead_scorer *s, const lead_event *ev)
     }
     a->reads++;
 
-    check_group(s, a, ev->time_ms);
     check_triggers(s, a, ev->time_ms);
 
     return LEAD_OK;
@@ -692,7 +759,13 @@ lead_company(const lead_rules *r, lead_str email)
  * lead_scorer_add reads back: a state loaded and fed on scores exactly as
  * one fed every event from the start.
  */
-#define STATE_VERSION  1
+#define STATE_VERSION  2           /* 2: a group's paths read */
+
+unsigned
+lead_scorer_version(void)
+{
+    return STATE_VERSION;
+}
 
 static void
 put_name(lead_buf *out, const char *name)
@@ -724,6 +797,10 @@ lead_scorer_save(const lead_scorer *s, lead_buf *out)
                  s->ncountries * LEAD_COUNTRY_LEN);
     for (k = 0; k < s->sc->ngroups; k++) {
         lead_buf_put_u64(out, s->groups[k].won_ms);
+        lead_buf_put_u64(out, s->groups[k].npaths);
+        for (i = 0; i < s->groups[k].npaths; i++) {
+            lead_buf_put_u64(out, s->groups[k].paths[i]);
+        }
     }
 
     for (i = 0; i < s->nassets; i++) {
@@ -805,7 +882,7 @@ lead_scorer_load(lead_scorer *s, const uint8_t *data, size_t len)
     reader        r = { data, data + len, 0 };
     asset_state  *a;
     uint8_t       head[4];
-    uint64_t      n, i;
+    uint64_t      n = 0, n_assets, i;
     unsigned      k;
 
     lead_scorer_reset(s, 0);
@@ -817,7 +894,7 @@ lead_scorer_load(lead_scorer *s, const uint8_t *data, size_t len)
         return LEAD_EINVAL;
     }
     s->ncountries = head[1];
-    n = get_u64(&r);
+    n_assets = get_u64(&r);
     s->trigger_ms = get_u64(&r);
     s->trigger_asset = get_u64(&r);
     get_name(&r, s->trigger, sizeof(s->trigger));
@@ -825,9 +902,21 @@ lead_scorer_load(lead_scorer *s, const uint8_t *data, size_t len)
     for (k = 0; k < s->ncountries; k++) {
         s->countries[k][2] = '\0';
     }
-    for (k = 0; k < s->sc->ngroups; k++) {
+    for (k = 0; k < s->sc->ngroups && !r.bad; k++) {
         s->groups[k].won_ms = get_u64(&r);
+        n = get_u64(&r);
+        if (n > s->sc->groups[k].count || n > (uint64_t) (r.end - r.p) / 8) {
+            r.bad = 1;
+            break;
+        }
+        for (i = 0; i < n; i++) {
+            if (group_add_path(&s->groups[k], get_u64(&r)) != LEAD_OK) {
+                lead_scorer_reset(s, 0);
+                return LEAD_ENOMEM;
+            }
+        }
     }
+    n = n_assets;
     /* each asset takes at least 60 bytes: a count beyond that is damage */
     if (r.bad || n > (uint64_t) (r.end - r.p) / 60) {
         return LEAD_EINVAL;

@@ -61,6 +61,17 @@ parse_header(lead_rules_parser *ps, csv *c, int *col_of)
         col_of[j] = -1;
     }
 
+    if (c->nfields == 1 && c->len[0] > 0) {
+        const char  *f = c->buf + c->off[0];
+
+        if (memchr(f, ';', c->len[0]) || memchr(f, '\t', c->len[0])) {
+            return lead_rules_fail(ps, "this file looks %s-separated; save "
+                                   "it as CSV with commas",
+                                   memchr(f, ';', c->len[0]) ? "semicolon"
+                                                             : "tab");
+        }
+    }
+
     for (i = 0; i < c->nfields; i++) {
         const char  *f = c->buf + c->off[i];
         size_t       len = c->len[i];
@@ -219,6 +230,7 @@ parse_path(lead_rules_parser *ps, lead_asset *a, const char *f, size_t len)
     return LEAD_OK;
 }
 
+/* One row: each of its fields' errors told; LEAD_EINVAL if any. */
 static int
 parse_asset(lead_rules_parser *ps, csv *c, const int *col_of, lead_asset *a)
 {
@@ -226,7 +238,7 @@ parse_asset(lead_rules_parser *ps, csv *c, const int *col_of, lead_asset *a)
     const char    *f[NCOLS];
     size_t         len[NCOLS];
     char           b[80], stages[256];
-    int            j, st;
+    int            j, st, rc = LEAD_OK;
     int64_t        points;
 
     for (j = 0; j < NCOLS; j++) {
@@ -235,9 +247,13 @@ parse_asset(lead_rules_parser *ps, csv *c, const int *col_of, lead_asset *a)
     }
 
     a->line = ps->line;
+    a->group = "";
 
     if (parse_path(ps, a, f[COL_PATH], len[COL_PATH]) != LEAD_OK) {
-        return LEAD_EINVAL;
+        rc = LEAD_EINVAL;
+        a->path = "/";
+    } else if (a->path == NULL) {
+        return lead_rules_nomem(ps);
     }
 
     /* a line break typed into a spreadsheet cell is a space to sales */
@@ -252,23 +268,31 @@ parse_asset(lead_rules_parser *ps, csv *c, const int *col_of, lead_asset *a)
     if (len[COL_TITLE] > LEAD_TITLE_MAX
         || !valid_text(f[COL_TITLE], len[COL_TITLE]))
     {
-        return lead_rules_fail(ps, "title must be text of at most %d bytes, "
-                               "without control characters", LEAD_TITLE_MAX);
+        rc = lead_rules_fail(ps, "title must be text of at most %d bytes, "
+                             "without control characters", LEAD_TITLE_MAX);
+        len[COL_TITLE] = 0;
     }
     a->title = len[COL_TITLE]
                ? lead_rules_strndup(r, f[COL_TITLE], len[COL_TITLE])
                : a->path;
 
     st = lead_rules_stage_index(&r->scoring, f[COL_STAGE], len[COL_STAGE]);
-    if (st < 0) {
+    if (st < 0 && r->stages_refused) {
+        /* scoring.conf's stages were refused: told there, not per row */
+        st = 0;
+        rc = LEAD_EINVAL;
+
+    } else if (st < 0) {
         lead_rules_stage_list(&r->scoring, stages, sizeof(stages));
         if (len[COL_STAGE] == 0) {
-            return lead_rules_fail(ps, "stage is empty (stages: %s)",
-                                   stages);
+            rc = lead_rules_fail(ps, "stage is empty (stages: %s)", stages);
+        } else {
+            rc = lead_rules_fail(ps, "unknown stage \"%s\" (stages: %s)",
+                                 lead_rules_shown(f[COL_STAGE],
+                                                  len[COL_STAGE], b),
+                                 stages);
         }
-        return lead_rules_fail(ps, "unknown stage \"%s\" (stages: %s)",
-                               lead_rules_shown(f[COL_STAGE], len[COL_STAGE],
-                                                b), stages);
+        st = 0;
     }
     a->stage_index = (unsigned) st;
     a->stage = r->scoring.stages[st];
@@ -277,31 +301,33 @@ parse_asset(lead_rules_parser *ps, csv *c, const int *col_of, lead_asset *a)
                              -LEAD_POINTS_LIMIT, LEAD_POINTS_LIMIT, &points)
         != LEAD_OK)
     {
-        return lead_rules_fail(ps, "points \"%s\" is not an integer from %d "
-                               "to %d", lead_rules_shown(f[COL_POINTS],
-                                                         len[COL_POINTS], b),
-                               -LEAD_POINTS_LIMIT, LEAD_POINTS_LIMIT);
+        rc = lead_rules_fail(ps, "points \"%s\" is not an integer from %d "
+                             "to %d", lead_rules_shown(f[COL_POINTS],
+                                                       len[COL_POINTS], b),
+                             -LEAD_POINTS_LIMIT, LEAD_POINTS_LIMIT);
+        points = 0;
     }
     a->points = (int32_t) points;
 
     if (len[COL_TOPIC] != 0
         && !lead_rules_valid_name(f[COL_TOPIC], len[COL_TOPIC]))
     {
-        return lead_rules_fail(ps, "invalid topic \"%s\" (one word of "
-                               "letters, digits, - _ ., at most %d)",
-                               lead_rules_shown(f[COL_TOPIC], len[COL_TOPIC],
-                                                b), LEAD_NAME_MAX);
+        rc = lead_rules_fail(ps, "invalid topic \"%s\" (one word of "
+                             "letters, digits, - _ ., at most %d)",
+                             lead_rules_shown(f[COL_TOPIC], len[COL_TOPIC],
+                                              b), LEAD_NAME_MAX);
+        len[COL_TOPIC] = 0;
     }
     a->topic = lead_rules_strndup(r, f[COL_TOPIC], len[COL_TOPIC]);
-    a->group = "";
 
-    if (a->path == NULL || a->title == NULL || a->topic == NULL) {
+    if (a->title == NULL || a->topic == NULL) {
         return lead_rules_nomem(ps);
     }
 
     a->id = asset_id(a->path);
 
-    return parse_flags(ps, a, f[COL_FLAGS], len[COL_FLAGS]);
+    j = parse_flags(ps, a, f[COL_FLAGS], len[COL_FLAGS]);
+    return j != LEAD_OK ? j : rc;
 }
 
 /* ---- the index --------------------------------------------------------- */
@@ -329,11 +355,31 @@ prefix_cmp(const void *x, const void *y)
     return exact_cmp(x, y);
 }
 
+/* Each path listed again, sorted next to the first of it, told once. */
+static int
+duplicates(lead_rules_parser *ps, const lead_asset **sorted, size_t n)
+{
+    size_t  i, first = 0;
+    int     rc = LEAD_OK;
+
+    for (i = 1; i < n; i++) {
+        if (strcmp(sorted[i]->path, sorted[first]->path) != 0) {
+            first = i;
+            continue;
+        }
+        ps->line = sorted[i]->line;
+        rc = lead_rules_fail(ps, "duplicate path \"%s\" (first on line %u)",
+                             sorted[i]->path, sorted[first]->line);
+    }
+    return rc;
+}
+
 static int
 index_assets(lead_rules_parser *ps)
 {
     lead_rules  *r = ps->rules;
     size_t       i;
+    int          rc;
 
     r->exact = lead_rules_alloc(r, (r->nassets + 1) * sizeof(lead_asset *));
     r->prefixes = lead_rules_alloc(r,
@@ -355,24 +401,9 @@ index_assets(lead_rules_parser *ps)
     qsort(r->exact, r->nexact, sizeof(lead_asset *), exact_cmp);
     qsort(r->prefixes, r->nprefixes, sizeof(lead_asset *), prefix_cmp);
 
-    for (i = 1; i < r->nexact; i++) {
-        if (strcmp(r->exact[i]->path, r->exact[i - 1]->path) == 0) {
-            ps->line = r->exact[i]->line;
-            return lead_rules_fail(ps, "duplicate path \"%s\" (first on "
-                                   "line %u)", r->exact[i]->path,
-                                   r->exact[i - 1]->line);
-        }
-    }
-    for (i = 1; i < r->nprefixes; i++) {
-        if (strcmp(r->prefixes[i]->path, r->prefixes[i - 1]->path) == 0) {
-            ps->line = r->prefixes[i]->line;
-            return lead_rules_fail(ps, "duplicate path \"%s\" (first on "
-                                   "line %u)", r->prefixes[i]->path,
-                                   r->prefixes[i - 1]->line);
-        }
-    }
-
-    return LEAD_OK;
+    rc = duplicates(ps, r->exact, r->nexact);
+    return duplicates(ps, r->prefixes, r->nprefixes) == LEAD_OK ? rc
+                                                               : LEAD_EINVAL;
 }
 
 /* ---- the file ---------------------------------------------------------- */
@@ -382,7 +413,7 @@ lead_assets_csv_parse(lead_rules_parser *ps, const char *data, size_t len)
 {
     lead_rules  *r = ps->rules;
     csv          c;
-    int          col_of[NCOLS], rc, header = 1;
+    int          col_of[NCOLS], rc, header = 1, bad = 0;
     size_t       cap = 0;
     lead_asset  *grown;
 
@@ -417,10 +448,11 @@ lead_assets_csv_parse(lead_rules_parser *ps, const char *data, size_t len)
             continue;
         }
 
+        /* a row's errors are told, and the next row read */
         if (c.nfields != NCOLS) {
-            rc = lead_rules_fail(ps, "expected %d fields, found %d", NCOLS,
-                                 c.nfields);
-            break;
+            bad = lead_rules_fail(ps, "expected %d fields, found %d", NCOLS,
+                                  c.nfields);
+            continue;
         }
 
         if (r->nassets == LEAD_RULES_MAX_ROWS) {
@@ -443,22 +475,31 @@ lead_assets_csv_parse(lead_rules_parser *ps, const char *data, size_t len)
         }
 
         rc = parse_asset(ps, &c, col_of, &r->assets[r->nassets]);
-        if (rc != LEAD_OK) {
+        if (rc == LEAD_ENOMEM) {
             break;
+        }
+        if (rc != LEAD_OK) {
+            bad = LEAD_EINVAL;
+            continue;
         }
         r->nassets++;
     }
 
     free(c.buf);
 
-    if (rc < 0) {
+    if (rc < 0 && rc != LEAD_EINVAL) {
         return rc;
     }
+    if (rc < 0 && header) {
+        return rc;                  /* a header refused: told already */
+    }
+    bad = rc < 0 ? rc : bad;
     if (header) {
         ps->line = 1;
         return lead_rules_fail(ps, "no header row (expected path,title,stage,"
                                "points,topic,flags)");
     }
 
-    return index_assets(ps);
+    rc = index_assets(ps);
+    return rc != LEAD_OK ? rc : bad;
 }

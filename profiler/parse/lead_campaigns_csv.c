@@ -85,6 +85,15 @@ campaign_cmp(const void *x, const void *y)
     return c ? c : (a->len > b->len) - (a->len < b->len);
 }
 
+static int
+campaign_line_cmp(const void *x, const void *y)
+{
+    const lead_campaign  *a = x, *b = y;
+    int                   c = campaign_cmp(x, y);
+
+    return c ? c : (a->line > b->line) - (a->line < b->line);
+}
+
 int
 lead_campaigns_csv_parse(lead_rules_parser *ps, const char *data, size_t len)
 {
@@ -92,9 +101,9 @@ lead_campaigns_csv_parse(lead_rules_parser *ps, const char *data, size_t len)
     lead_campaign  *c;
     const char     *p = data, *end = data + len, *eol, *q;
     char            name[LEAD_UTM_MAX], cost[64], shown[80];
-    size_t          name_len, cost_len, i, n = 0, cap = 0;
+    size_t          name_len, cost_len, i, k, n = 0, cap = 0;
     int64_t         cents;
-    int             rc, header = 0;
+    int             rc, header = 0, bad = LEAD_OK;
 
     c = NULL;
     for (ps->line = 1; p < end; ps->line++, p = eol < end ? eol + 1 : end) {
@@ -105,18 +114,32 @@ lead_campaigns_csv_parse(lead_rules_parser *ps, const char *data, size_t len)
             continue;                       /* a blank line */
         }
 
+        /* a row's errors are told, and the next row read */
         rc = field(ps, &p, q, name, sizeof(name), &name_len);
         if (rc == LEAD_OK) {
             rc = field(ps, &p, q, cost, sizeof(cost) - 1, &cost_len);
         }
-        if (rc != LEAD_OK) {
-            return rc;
+        if (rc == LEAD_OK && p < q) {
+            rc = lead_rules_fail(ps, "more than 2 fields (campaign,cost)");
         }
-        if (p < q) {
-            return lead_rules_fail(ps, "more than 2 fields (campaign,cost)");
+        if (rc != LEAD_OK && header) {
+            bad = rc;
+            continue;
         }
 
         if (!header) {
+            if (rc == LEAD_OK && cost_len == 0
+                && (memchr(name, ';', name_len)
+                    || memchr(name, '\t', name_len)))
+            {
+                return lead_rules_fail(ps, "this file looks %s-separated; "
+                                       "save it as CSV with commas",
+                                       memchr(name, ';', name_len)
+                                       ? "semicolon" : "tab");
+            }
+            if (rc != LEAD_OK) {
+                return rc;
+            }
             if (name_len != 8 || memcmp(name, "campaign", 8) != 0
                 || cost_len != 4 || memcmp(cost, "cost", 4) != 0)
             {
@@ -128,19 +151,24 @@ lead_campaigns_csv_parse(lead_rules_parser *ps, const char *data, size_t len)
         }
 
         if (name_len == 0) {
-            return lead_rules_fail(ps, "a campaign has a name (its "
-                                   "utm_campaign)");
+            bad = lead_rules_fail(ps, "a campaign has a name (its "
+                                  "utm_campaign)");
         }
         for (i = 0; i < name_len; i++) {
             if ((unsigned char) name[i] < 0x20 || name[i] == 0x7f) {
-                return lead_rules_fail(ps, "a campaign's name has no "
-                                       "control characters");
+                bad = lead_rules_fail(ps, "a campaign's name has no "
+                                      "control characters");
+                break;
             }
         }
         if (lead_amount_parse(cost, cost_len, &cents) != LEAD_OK) {
-            return lead_rules_fail(ps, "cost \"%s\" is not an amount (12000 "
-                                   "or 12000.50)",
-                                   lead_rules_shown(cost, cost_len, shown));
+            bad = lead_rules_fail(ps, "cost \"%s\" is not an amount (12000 "
+                                  "or 12000.50)",
+                                  lead_rules_shown(cost, cost_len, shown));
+            continue;
+        }
+        if (name_len == 0 || i < name_len) {
+            continue;
         }
 
         if (n == MAX_CAMPAIGNS) {
@@ -175,17 +203,21 @@ lead_campaigns_csv_parse(lead_rules_parser *ps, const char *data, size_t len)
         return lead_rules_fail(ps, "the first line must be \"campaign,cost\"");
     }
 
-    lead_sort(c, n, sizeof(lead_campaign), campaign_cmp);
-    for (i = 1; i < n; i++) {
-        if (campaign_cmp(&c[i - 1], &c[i]) == 0) {
-            ps->line = c[i - 1].line > c[i].line ? c[i - 1].line : c[i].line;
-            return lead_rules_fail(ps, "campaign \"%s\" is listed twice "
-                                   "(first on line %u)",
-                                   lead_rules_shown(c[i].name, c[i].len,
-                                                    shown),
-                                   c[i - 1].line < c[i].line ? c[i - 1].line
-                                                             : c[i].line);
+    /* sorted by name, then line: each repeat told against the first */
+    lead_sort(c, n, sizeof(lead_campaign), campaign_line_cmp);
+    for (i = 1, k = 0; i < n; i++) {
+        if (campaign_cmp(&c[k], &c[i]) != 0) {
+            k = i;
+            continue;
         }
+        ps->line = c[i].line;
+        bad = lead_rules_fail(ps, "campaign \"%s\" is listed twice (first "
+                              "on line %u)",
+                              lead_rules_shown(c[i].name, c[i].len, shown),
+                              c[k].line);
+    }
+    if (bad != LEAD_OK) {
+        return bad;
     }
 
     r->campaigns = c;
@@ -219,6 +251,9 @@ lead_rules_parse_campaigns(lead_rules *r, const char *dir, const char *text,
 {
     lead_rules_parser  ps = { r, dir, "campaigns.csv", 0, err, errlen, NULL };
 
+    if (errlen) {
+        err[0] = '\0';
+    }
     return lead_campaigns_csv_parse(&ps, text, len);
 }
 

@@ -243,4 +243,11 @@ struct lead_scoring {
 
 const lead_scoring *lead_rules_scoring(const lead_rules *r);
 
+/*
+ * A title as people read it (lead_title.c), in place: control characters
+ * and whitespace runs one space, invalid UTF-8 '?', trimmed, cut to
+ * LEAD_TITLE_MAX on a character; its length, 0 if empty or {{template}}.
+ */
+size_t lead_title_clean(char *out, size_t n, size_t size);
+
 #endif /* LEAD_PARSE_H */

@@ -13,24 +13,34 @@
 
 /* ---- loading ----------------------------------------------------------- */
 
-/* Each warm_after group needs as many assets as it counts. */
+/*
+ * A group counts the distinct paths read under its rows: a prefix row
+ * can reach any N, exact rows only as many as there are of them.
+ */
 static int
 check_groups(lead_rules_parser *ps, unsigned *group_lines)
 {
     lead_rules  *r = ps->rules;
-    unsigned     i, members;
+    unsigned     i, members, prefixes;
     size_t       k;
+    const char  *path;
 
     for (i = 0; i < r->scoring.ngroups; i++) {
         members = 0;
+        prefixes = 0;
         for (k = 0; k < r->nassets; k++) {
-            members += strcmp(r->assets[k].group,
-                              r->scoring.groups[i].name) == 0;
+            if (strcmp(r->assets[k].group, r->scoring.groups[i].name) == 0) {
+                path = r->assets[k].path;
+                members++;
+                prefixes += path[strlen(path) - 1] == '*';
+            }
         }
-        if (members < r->scoring.groups[i].count) {
+        if (prefixes == 0 && members < r->scoring.groups[i].count) {
             ps->line = group_lines[i];
             return lead_rules_fail(ps, "warm_after %s %u: only %u assets "
-                                   "have group=%s in assets.csv",
+                                   "have group=%s in assets.csv (a prefix "
+                                   "row, /dir/*, counts each page read "
+                                   "under it)",
                                    r->scoring.groups[i].name,
                                    r->scoring.groups[i].count, members,
                                    r->scoring.groups[i].name);
@@ -49,53 +59,76 @@ lead_rules_parse(lead_rules **out, const char *dir, const char *scoring,
                                   assets_len, NULL, err, errlen);
 }
 
-int
-lead_rules_parse_texts(lead_rules **out, const char *dir,
-    const char *scoring, size_t scoring_len, const char *assets,
-    size_t assets_len, const lead_str *freemail, char *err, size_t errlen)
+/*
+ * Both files, every error told: scoring.conf first (assets.csv names its
+ * stages), then assets.csv, then what needs both, if all else is right.
+ * LEAD_ENOMEM stops it; otherwise lead_rules_failed says.
+ */
+static int
+parse_rules(lead_rules_parser *ps, const char *scoring, size_t scoring_len,
+    const char *assets, size_t assets_len)
 {
-    lead_rules         *r;
-    lead_rules_parser   ps = { NULL, dir, "scoring.conf", 0, err, errlen,
-                               freemail };
-    unsigned           *group_lines = NULL;
-    int                 rc;
-
-    *out = NULL;
-
-    r = calloc(1, sizeof(*r));
-    if (r == NULL) {
-        return lead_rules_nomem(&ps);
-    }
-    ps.rules = r;
+    lead_rules  *r = ps->rules;
+    unsigned    *group_lines = NULL;
+    int          rc;
 
     rc = lead_rules_keep_text(r, LEAD_RULES_SCORING, scoring, scoring_len);
     if (rc == LEAD_OK) {
         rc = lead_rules_keep_text(r, LEAD_RULES_ASSETS, assets, assets_len);
     }
     if (rc != LEAD_OK) {
-        lead_rules_free(r);
+        return lead_rules_nomem(ps);
+    }
+
+    ps->file = "scoring.conf";
+    if (lead_scoring_conf_parse(ps, scoring, scoring_len, &group_lines)
+        == LEAD_ENOMEM)
+    {
+        return LEAD_ENOMEM;
+    }
+
+    ps->file = "assets.csv";
+    if (lead_assets_csv_parse(ps, assets, assets_len) == LEAD_ENOMEM) {
+        return LEAD_ENOMEM;
+    }
+
+    if (lead_rules_failed(ps)) {
+        return LEAD_EINVAL;
+    }
+
+    ps->file = "scoring.conf";
+    return check_groups(ps, group_lines);
+}
+
+int
+lead_rules_parse_texts(lead_rules **out, const char *dir,
+    const char *scoring, size_t scoring_len, const char *assets,
+    size_t assets_len, const lead_str *freemail, char *err, size_t errlen)
+{
+    lead_rules_parser   ps = { NULL, dir, "scoring.conf", 0, err, errlen,
+                               freemail };
+    int                 rc;
+
+    *out = NULL;
+    if (errlen) {
+        err[0] = '\0';
+    }
+
+    ps.rules = calloc(1, sizeof(lead_rules));
+    if (ps.rules == NULL) {
         return lead_rules_nomem(&ps);
     }
 
-    /* scoring.conf first: assets.csv names its stages */
-    rc = lead_scoring_conf_parse(&ps, scoring, scoring_len, &group_lines);
-
-    if (rc == LEAD_OK) {
-        ps.file = "assets.csv";
-        rc = lead_assets_csv_parse(&ps, assets, assets_len);
+    rc = parse_rules(&ps, scoring, scoring_len, assets, assets_len);
+    if (rc == LEAD_OK && lead_rules_failed(&ps)) {
+        rc = LEAD_EINVAL;
     }
-
-    if (rc == LEAD_OK) {
-        ps.file = "scoring.conf";
-        rc = check_groups(&ps, group_lines);
-    }
-
     if (rc != LEAD_OK) {
-        lead_rules_free(r);
+        lead_rules_free(ps.rules);
         return rc;
     }
 
-    *out = r;
+    *out = ps.rules;
     return LEAD_OK;
 }
 
@@ -109,27 +142,43 @@ lead_rules_load(lead_rules **out, const char *dir, char *err, size_t errlen)
     int                 rc;
 
     *out = NULL;
-
-    rc = lead_rules_read_file(&ps, &scoring, &scoring_len);
-    if (rc == LEAD_OK) {
-        ps.file = "assets.csv";
-        rc = lead_rules_read_file(&ps, &assets, &assets_len);
-        if (rc == LEAD_OK) {
-            rc = lead_rules_parse(out, dir, scoring, scoring_len, assets,
-                                  assets_len, err, errlen);
-            free(assets);
-        }
-        if (rc == LEAD_OK
-            && lead_campaigns_load(*out, dir, err, errlen) != LEAD_OK)
-        {
-            lead_rules_free(*out);
-            *out = NULL;
-            rc = LEAD_EINVAL;
-        }
-        free(scoring);
+    if (errlen) {
+        err[0] = '\0';
     }
 
-    return rc;
+    rc = lead_rules_read_file(&ps, &scoring, &scoring_len);
+    ps.file = "assets.csv";
+    if (lead_rules_read_file(&ps, &assets, &assets_len) != LEAD_OK) {
+        rc = LEAD_EINVAL;
+    }
+
+    if (rc == LEAD_OK) {
+        ps.rules = calloc(1, sizeof(lead_rules));
+        rc = ps.rules ? parse_rules(&ps, scoring, scoring_len, assets,
+                                    assets_len)
+                      : lead_rules_nomem(&ps);
+
+        /* campaigns.csv's errors are told with the others' */
+        if (rc != LEAD_ENOMEM
+            && lead_campaigns_load(ps.rules, dir, err, errlen) == LEAD_ENOMEM)
+        {
+            rc = LEAD_ENOMEM;
+        }
+        if (rc == LEAD_OK && lead_rules_failed(&ps)) {
+            rc = LEAD_EINVAL;
+        }
+    }
+
+    free(scoring);
+    free(assets);
+
+    if (rc != LEAD_OK) {
+        lead_rules_free(ps.rules);
+        return rc;
+    }
+
+    *out = ps.rules;
+    return LEAD_OK;
 }
 
 /* ---- lookups ----------------------------------------------------------- */

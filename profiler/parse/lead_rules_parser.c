@@ -16,6 +16,9 @@
 #include "lead.h"
 #include "lead_rules_parser.h"
 
+/* "\nand 99999 more errors" always fits after the messages shown */
+#define MORE_ROOM  32
+
 /* ---- memory: everything a rule set owns is freed at once -------------- */
 
 typedef struct lead_rules_chunk  chunk;
@@ -94,28 +97,108 @@ lead_rules_keep_text(lead_rules *r, int which, const char *text, size_t len)
     return LEAD_OK;
 }
 
-/* ---- errors ------------------------------------------------------------ */
+/* ---- errors: every one, up to LEAD_RULES_MAX_ERRORS, a line each ------- */
+
+/*
+ * The list is err itself, so that a parser's copy (the free-mail list's)
+ * adds to it too: one message a line, then "and N more errors" once
+ * they no longer fit or pass the cap.  Room for that line is kept.
+ */
+static void
+add_error(lead_rules_parser *p, const char *msg)
+{
+    size_t         used, lines = 1, more = 0;
+    char          *tail, *nl;
+    unsigned long  n;
+
+    if (p->rules != NULL) {
+        p->rules->nerrors++;
+    }
+    if (p->errlen == 0) {
+        return;
+    }
+
+    used = strlen(p->err);
+    if (used == 0) {
+        snprintf(p->err, p->errlen, "%s", msg);
+        return;
+    }
+
+    tail = NULL;
+    for (nl = strchr(p->err, '\n'); nl != NULL; nl = strchr(nl + 1, '\n')) {
+        lines++;
+        tail = nl;
+    }
+    if (tail != NULL && strncmp(tail, "\nand ", 5) == 0
+        && sscanf(tail + 5, "%lu more", &n) == 1)
+    {
+        more = n;
+    } else {
+        tail = NULL;
+    }
+
+    if (tail == NULL && lines < LEAD_RULES_MAX_ERRORS
+        && used + 1 + strlen(msg) + MORE_ROOM < p->errlen)
+    {
+        snprintf(p->err + used, p->errlen - used, "\n%s", msg);
+        return;
+    }
+
+    if (tail == NULL) {
+        tail = p->err + used;
+    }
+    snprintf(tail, p->errlen - (size_t) (tail - p->err),
+             "\nand %zu more error%s", more + 1, more + 1 == 1 ? "" : "s");
+}
 
 int
 lead_rules_fail(lead_rules_parser *p, const char *fmt, ...)
 {
     va_list  ap;
+    char     msg[1024];
     int      n;
 
-    n = snprintf(p->err, p->errlen, "%s/%s:%u: ", p->dir, p->file, p->line);
-    if (n >= 0 && (size_t) n < p->errlen) {
+    n = snprintf(msg, sizeof(msg), "%s/%s:%u: ", p->dir, p->file, p->line);
+    if (n >= 0 && (size_t) n < sizeof(msg)) {
         va_start(ap, fmt);
-        vsnprintf(p->err + n, p->errlen - (size_t) n, fmt, ap);
+        vsnprintf(msg + n, sizeof(msg) - (size_t) n, fmt, ap);
         va_end(ap);
     }
+    add_error(p, msg);
+
+    return LEAD_EINVAL;
+}
+
+/* An error of a whole file: "dir/file: " and the message. */
+static int
+file_fail(lead_rules_parser *p, const char *fmt, ...)
+{
+    va_list  ap;
+    char     msg[1024];
+    int      n;
+
+    n = snprintf(msg, sizeof(msg), "%s/%s: ", p->dir, p->file);
+    if (n >= 0 && (size_t) n < sizeof(msg)) {
+        va_start(ap, fmt);
+        vsnprintf(msg + n, sizeof(msg) - (size_t) n, fmt, ap);
+        va_end(ap);
+    }
+    add_error(p, msg);
 
     return LEAD_EINVAL;
 }
 
 int
+lead_rules_failed(const lead_rules_parser *p)
+{
+    return (p->rules != NULL && p->rules->nerrors > 0)
+           || (p->errlen > 0 && p->err[0] != '\0');
+}
+
+int
 lead_rules_nomem(lead_rules_parser *p)
 {
-    snprintf(p->err, p->errlen, "%s/%s: out of memory", p->dir, p->file);
+    (void) file_fail(p, "out of memory");
     return LEAD_ENOMEM;
 }
 
@@ -151,22 +234,18 @@ lead_rules_read_file(lead_rules_parser *p, char **data, size_t *len)
 
     f = fopen(path, "rb");
     if (f == NULL) {
-        snprintf(p->err, p->errlen, "%s: cannot open: %s", path,
-                 strerror(errno));
-        return LEAD_EINVAL;
+        return file_fail(p, "cannot open: %s", strerror(errno));
     }
 
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(p->err, p->errlen, "%s: not a regular file", path);
         fclose(f);
-        return LEAD_EINVAL;
+        return file_fail(p, "not a regular file");
     }
 
     if (st.st_size > LEAD_RULES_MAX_FILE) {
-        snprintf(p->err, p->errlen, "%s: %lld bytes, the limit is %d",
-                 path, (long long) st.st_size, LEAD_RULES_MAX_FILE);
         fclose(f);
-        return LEAD_EINVAL;
+        return file_fail(p, "%lld bytes, the limit is %d",
+                         (long long) st.st_size, LEAD_RULES_MAX_FILE);
     }
 
     *data = malloc((size_t) st.st_size + 1);
@@ -179,9 +258,8 @@ lead_rules_read_file(lead_rules_parser *p, char **data, size_t *len)
     fclose(f);
 
     if (n != (size_t) st.st_size) {
-        snprintf(p->err, p->errlen, "%s: read error", path);
         free(*data);
-        return LEAD_EINVAL;
+        return file_fail(p, "read error");
     }
 
     (*data)[n] = '\0';

@@ -25,6 +25,8 @@ struct lead_rules {
     char                    **freemail;    /* sorted */
     lead_campaign            *campaigns;   /* sorted by name */
     size_t                    ncampaigns;
+    unsigned                  nerrors;     /* told while parsing */
+    int                       stages_refused;  /* assets.csv's not told */
 };
 
 /* Where a parser is, for messages that name file and line. */
@@ -46,10 +48,19 @@ char *lead_rules_strndup(lead_rules *r, const char *s, size_t len);
 int lead_rules_keep_text(lead_rules *r, int which, const char *text,
     size_t len);
 
-/* "dir/file:line: " and the message in err; returns LEAD_EINVAL. */
+/*
+ * Every error is told, each on its own line of err: "dir/file:line: "
+ * and the message, up to LEAD_RULES_MAX_ERRORS and as many as fit, then
+ * "and N more errors".  Returns LEAD_EINVAL; the parsers go on to the
+ * next row or directive, and the rules are refused as a whole.
+ */
+#define LEAD_RULES_MAX_ERRORS  20
 int lead_rules_fail(lead_rules_parser *p, const char *fmt, ...);
 
-/* "dir/file: out of memory" in err; returns LEAD_ENOMEM. */
+/* 1 when an error has been told. */
+int lead_rules_failed(const lead_rules_parser *p);
+
+/* "dir/file: out of memory" told; returns LEAD_ENOMEM: parsing stops. */
 int lead_rules_nomem(lead_rules_parser *p);
 
 /* A value quoted in a message: cut and made printable, in buf. */

@@ -38,6 +38,7 @@ typedef struct {
     lead_rules_parser  *ps;
     lead_scoring       *sc;
     unsigned            seen;          /* commands given, bit by place */
+    unsigned            failed;        /* ... and those refused */
     unsigned            grades;        /* levels given, bit by level */
     unsigned            bands;
     unsigned            profiles;      /* kinds given, bit by kind */
@@ -708,6 +709,7 @@ directive(conf *cf, const word *w, int n)
 {
     const conf_command  *cmd;
     unsigned             bit;
+    int                  rc;
 
     for (cmd = conf_commands; cmd < conf_commands + NCOMMANDS; cmd++) {
         if (word_is(&w[0], cmd->name)) {
@@ -720,16 +722,35 @@ directive(conf *cf, const word *w, int n)
 
     bit = 1u << (cmd - conf_commands);
     if (cmd->once && (cf->seen & bit)) {
-        return lead_rules_fail(cf->ps, "\"%s\" is duplicate", cmd->name);
+        rc = lead_rules_fail(cf->ps, "\"%s\" is duplicate", cmd->name);
+
+    } else if (n - 1 < cmd->min || n - 1 > cmd->max) {
+        rc = lead_rules_fail(cf->ps, "\"%s\" takes %s", cmd->name,
+                             cmd->usage);
+    } else {
+        rc = cmd->set(cf, w, n);
     }
+
     cf->seen |= bit;
-
-    if (n - 1 < cmd->min || n - 1 > cmd->max) {
-        return lead_rules_fail(cf->ps, "\"%s\" takes %s", cmd->name,
-                               cmd->usage);
+    if (rc != LEAD_OK) {
+        cf->failed |= bit;
     }
+    return rc;
+}
 
-    return cmd->set(cf, w, n);
+/* 1 when the directive was given and refused: what follows from it is not
+   checked, lest one mistake be told many times. */
+static int
+refused(const conf *cf, const char *name)
+{
+    size_t  i;
+
+    for (i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(conf_commands[i].name, name) == 0) {
+            return (cf->failed >> i) & 1;
+        }
+    }
+    return 0;
 }
 
 /* What no one directive can check: levels in order, the gate a stage. */
@@ -739,27 +760,33 @@ check_scoring(conf *cf)
     lead_rules_parser  *ps = cf->ps;
     lead_scoring       *sc = cf->sc;
     char                stages[256], b[80];
-    int                 st;
+    int                 st, rc = LEAD_OK;
 
     ps->line = cf->grade_line;
 
-    if (!(sc->grade_min[0] > sc->grade_min[1]
-          && sc->grade_min[1] > sc->grade_min[2]))
+    if (!refused(cf, "grade")
+        && !(sc->grade_min[0] > sc->grade_min[1]
+             && sc->grade_min[1] > sc->grade_min[2]))
     {
-        return lead_rules_fail(ps, "grade thresholds must fall from A to C "
-                               "(now A %d, B %d, C %d)", sc->grade_min[0],
-                               sc->grade_min[1], sc->grade_min[2]);
+        rc = lead_rules_fail(ps, "grade thresholds must fall from A to C "
+                             "(now A %d, B %d, C %d)", sc->grade_min[0],
+                             sc->grade_min[1], sc->grade_min[2]);
     }
 
     ps->line = cf->band_line;
 
-    if (!(sc->band_min[0] > sc->band_min[1]
-          && sc->band_min[1] > sc->band_min[2] && sc->band_min[2] > 0))
+    if (!refused(cf, "engagement")
+        && !(sc->band_min[0] > sc->band_min[1]
+             && sc->band_min[1] > sc->band_min[2] && sc->band_min[2] > 0))
     {
-        return lead_rules_fail(ps, "engagement thresholds must fall from 1 "
-                               "to 3 and stay above 0 (now 1 %d, 2 %d, "
-                               "3 %d)", sc->band_min[0], sc->band_min[1],
-                               sc->band_min[2]);
+        rc = lead_rules_fail(ps, "engagement thresholds must fall from 1 "
+                             "to 3 and stay above 0 (now 1 %d, 2 %d, "
+                             "3 %d)", sc->band_min[0], sc->band_min[1],
+                             sc->band_min[2]);
+    }
+
+    if (refused(cf, "stages") || refused(cf, "gate_from")) {
+        return LEAD_EINVAL;
     }
 
     if (cf->gate.s != NULL) {
@@ -780,7 +807,7 @@ check_scoring(conf *cf)
                                "stages");
     }
 
-    return LEAD_OK;
+    return rc;
 }
 
 int
@@ -790,7 +817,7 @@ lead_scoring_conf_parse(lead_rules_parser *ps, const char *data, size_t len,
     lexer  lx = { data, data + len, 1 };
     word   w[MAX_ARGS];
     conf   cf;
-    int    n, rc;
+    int    n, rc = LEAD_OK;
 
     memset(&cf, 0, sizeof(cf));
     cf.ps = ps;
@@ -800,18 +827,25 @@ lead_scoring_conf_parse(lead_rules_parser *ps, const char *data, size_t len,
 
     scoring_defaults(cf.sc);
 
+    /* a refused directive is told, and the next one read */
     while ((n = next_directive(ps, &lx, w)) > 0) {
-        rc = directive(&cf, w, n);
-        if (rc != LEAD_OK) {
-            return rc;
+        switch (directive(&cf, w, n)) {
+        case LEAD_OK:
+            break;
+        case LEAD_ENOMEM:
+            return LEAD_ENOMEM;
+        default:
+            rc = LEAD_EINVAL;
         }
     }
 
+    *group_lines = cf.group_lines;
+    ps->rules->stages_refused = refused(&cf, "stages");
+
+    /* the words themselves went wrong: the rest of the file is unread */
     if (n < 0) {
         return n;
     }
 
-    *group_lines = cf.group_lines;
-
-    return check_scoring(&cf);
+    return check_scoring(&cf) == LEAD_OK ? rc : LEAD_EINVAL;
 }

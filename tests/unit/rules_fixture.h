@@ -20,6 +20,7 @@
 #define CONF(n)     RDIR "/scoring.conf:" #n ": "
 #define HEADER      "path,title,stage,points,topic,flags\n"
 #define STAGES      "(stages: epiphany awareness interest evaluation decision)"
+#define PREFIX_HINT " (a prefix row, /dir/*, counts each page read under it)"
 
 /* ---- buffers ----------------------------------------------------------- */
 

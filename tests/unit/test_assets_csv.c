@@ -307,9 +307,27 @@ static const bad_csv  bad_csvs[] = {
       CSV(2) "title must be text of at most 200 bytes, without control "
       "characters" },
 
-    /* the first error wins, in file order */
+    /* every error is told, in file order, each row's fields in turn */
     { HEADER "/a,A,later,0,,\n/b,B,epiphany,x,,\n",
-      CSV(2) "unknown stage \"later\" " STAGES },
+      CSV(2) "unknown stage \"later\" " STAGES "\n"
+      CSV(3) "points \"x\" is not an integer from -1000 to 1000" },
+    { HEADER "a,A,later,x,,\n/c,C,epiphany,0,,\n/d,D\n",
+      CSV(2) "path \"a\" must start with \"/\"\n"
+      CSV(2) "unknown stage \"later\" " STAGES "\n"
+      CSV(2) "points \"x\" is not an integer from -1000 to 1000\n"
+      CSV(4) "expected 6 fields, found 2" },
+    { HEADER "/a,A,epiphany,0,,\n/a,B,epiphany,0,,\n/a,C,epiphany,0,,\n",
+      CSV(3) "duplicate path \"/a\" (first on line 2)\n"
+      CSV(4) "duplicate path \"/a\" (first on line 2)" },
+
+    /* a spreadsheet saved with semicolons or tabs: one field, told so */
+    { "path;title;stage;points;topic;flags\n/a;A;epiphany;0;;\n",
+      CSV(1) "this file looks semicolon-separated; save it as CSV with "
+      "commas" },
+    { "\xef\xbb\xbfpath\ttitle\tstage\tpoints\ttopic\tflags\n",
+      CSV(1) "this file looks tab-separated; save it as CSV with commas" },
+    { "\"path;title\"\n", CSV(1) "this file looks semicolon-separated; save "
+      "it as CSV with commas" },
 };
 
 static void

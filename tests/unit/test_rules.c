@@ -192,15 +192,19 @@ static void
 test_load_files(void **state)
 {
     const char  *dir = dir_of(state);
-    char         sub[128], path[160];
+    char         sub[128], path[160], want[512];
     lead_rules  *r;
 
-    /* nothing there */
-    expect_load_err(dir, "/scoring.conf: cannot open: No such file or "
-                    "directory");
+    /* nothing there: both files told */
+    snprintf(want, sizeof(want), "/scoring.conf: cannot open: No such file "
+             "or directory\n%s/assets.csv: cannot open: No such file or "
+             "directory", dir);
+    expect_load_err(dir, want);
     snprintf(sub, sizeof(sub), "%s/missing", dir);
-    expect_load_err(sub, "/scoring.conf: cannot open: No such file or "
-                    "directory");
+    snprintf(want, sizeof(want), "/scoring.conf: cannot open: No such file "
+             "or directory\n%s/assets.csv: cannot open: No such file or "
+             "directory", sub);
+    expect_load_err(sub, want);
 
     /* scoring.conf alone */
     put_file(dir, "scoring.conf", "mql_threshold 50;\n");
@@ -222,8 +226,10 @@ test_load_files(void **state)
     put_file(dir, "assets.csv", HEADER "/a,A,later,0,,\n");
     expect_load_err(dir, "/assets.csv:2: unknown stage \"later\" " STAGES);
     put_file(dir, "scoring.conf", "mql_threshold 0;\n");
-    expect_load_err(dir, "/scoring.conf:1: invalid number \"0\" (expected "
-                    "an integer from 1 to 1000000)");
+    snprintf(want, sizeof(want), "/scoring.conf:1: invalid number \"0\" "
+             "(expected an integer from 1 to 1000000)\n%s/assets.csv:2: "
+             "unknown stage \"later\" " STAGES, dir);
+    expect_load_err(dir, want);
 
     /* and a good pair loads */
     put_file(dir, "scoring.conf", "mql_threshold 50;\n");
@@ -233,6 +239,84 @@ test_load_files(void **state)
     assert_int_equal(lead_rules_scoring(r)->mql_threshold, 50);
     assert_string_equal(lead_rules_match(r, "/a", 2)->title, "A");
     lead_rules_free(r);
+}
+
+/*
+ * Three files with errors: each told as file:line, scoring.conf's, then
+ * assets.csv's, then campaigns.csv's, and nothing loaded.
+ */
+static void
+test_every_error(void **state)
+{
+    const char  *dir = dir_of(state);
+    char         err[8192], want[2048];
+    lead_rules  *r;
+    int          rc;
+
+    put_file(dir, "scoring.conf", "mql_threshold 50;\nhalf_life 30;\n");
+    put_file(dir, "assets.csv", HEADER "/a,A,later,0,,\n/b,B,decision,25,,"
+             "hto\n/c,C,decision,5,,\n");
+    put_file(dir, "campaigns.csv", "campaign,cost\nq4,5k\nq1,100\n");
+
+    rc = lead_rules_load(&r, dir, err, sizeof(err));
+    assert_int_equal(rc, LEAD_EINVAL);
+    assert_null(r);
+    snprintf(want, sizeof(want),
+             "%s/scoring.conf:2: invalid duration \"30\" (expected a number "
+             "with s, m, h or d, e.g. 30d)\n"
+             "%s/assets.csv:2: unknown stage \"later\" " STAGES "\n"
+             "%s/assets.csv:3: unknown flag \"hto\" (flags: hot open gated "
+             "group=NAME)\n"
+             "%s/campaigns.csv:2: cost \"5k\" is not an amount (12000 or "
+             "12000.50)", dir, dir, dir, dir);
+    assert_string_equal(err, want);
+
+    /* campaigns.csv saved with semicolons */
+    put_file(dir, "scoring.conf", "mql_threshold 50;\n");
+    put_file(dir, "assets.csv", HEADER "/a,A,decision,0,,\n");
+    put_file(dir, "campaigns.csv", "campaign;cost\nq4;5000\n");
+    rc = lead_rules_load(&r, dir, err, sizeof(err));
+    assert_int_equal(rc, LEAD_EINVAL);
+    snprintf(want, sizeof(want), "%s/campaigns.csv:1: this file looks "
+             "semicolon-separated; save it as CSV with commas", dir);
+    assert_string_equal(err, want);
+}
+
+/* Up to LEAD_RULES_MAX_ERRORS are told, then how many more there were. */
+static void
+test_error_cap(void **state)
+{
+    lead_buf     csv;
+    lead_rules  *r;
+    char         err[8192], *p;
+    unsigned     i, lines;
+    int          rc;
+
+    (void) state;
+
+    memset(&csv, 0, sizeof(csv));
+    lead_buf_puts(&csv, HEADER);
+    for (i = 0; i < 25; i++) {
+        lead_buf_printf(&csv, "/p%u,P,epiphany,x,,\n", i);
+    }
+    rc = lead_rules_parse(&r, RDIR, "", 0, csv.data, csv.len, err,
+                          sizeof(err));
+    assert_int_equal(rc, LEAD_EINVAL);
+    assert_null(r);
+    for (p = err, lines = 1; (p = strchr(p, '\n')) != NULL; p++) {
+        lines++;
+    }
+    assert_int_equal(lines, 21);
+    assert_non_null(strstr(err, CSV(21) "points \"x\""));
+    assert_null(strstr(err, CSV(22)));
+    assert_string_equal(strrchr(err, '\n'), "\nand 5 more errors");
+
+    /* a small buffer: as many as fit, and the count of the rest */
+    rc = lead_rules_parse(&r, RDIR, "", 0, csv.data, csv.len, err, 200);
+    assert_int_equal(rc, LEAD_EINVAL);
+    assert_true(strlen(err) < 200);
+    assert_string_equal(strrchr(err, '\n'), "\nand 23 more errors");
+    lead_buf_free(&csv);
 }
 
 /* ---- assets on events and in the store --------------------------------- */
@@ -486,6 +570,8 @@ main(void)
         cmocka_unit_test(test_match_file),
         cmocka_unit_test(test_ids_stable),
         T(test_load_files),
+        T(test_every_error),
+        cmocka_unit_test(test_error_cap),
         cmocka_unit_test(test_event_asset_round_trip),
         cmocka_unit_test(test_hits_take_the_asset),
         T(test_store_assets),

@@ -290,13 +290,15 @@ static const bad_conf  bad_confs[] = {
 
     /* stages and gate_from */
     { "stages a b;\ngate_from c;", CONF(2) "unknown stage \"c\" for "
-      "gate_from (stages: a b)" },
+      "gate_from (stages: a b)\n" CSV(2) "unknown stage \"epiphany\" "
+      "(stages: a b)" },
     { "\ngate_from consideration;", CONF(2) "unknown stage \"consideration\" "
       "for gate_from " STAGES },
     { "gate_from Interest;", CONF(1) "unknown stage \"Interest\" for "
       "gate_from " STAGES },
     { "gate_from a b;", CONF(1) "\"gate_from\" takes one stage name" },
-    { "stages a b c;", CONF(1) "\"gate_from\" is needed with custom stages" },
+    { "stages a b c;", CONF(1) "\"gate_from\" is needed with custom stages\n"
+      CSV(2) "unknown stage \"epiphany\" (stages: a b c)" },
     { "stages a b a;\ngate_from a;", CONF(1) "stage \"a\" is listed twice" },
     { "stages a b/c;\ngate_from a;", CONF(1) "invalid stage name \"b/c\" "
       "(letters, digits, - _ .)" },
@@ -336,9 +338,9 @@ static const bad_conf  bad_confs[] = {
     /* warm_after */
     { "mql_threshold 50;\n\nwarm_after webinars 2 10;\nhalf_life 7d;",
       CONF(3) "warm_after webinars 2: only 0 assets have group=webinars in "
-      "assets.csv" },
+      "assets.csv" PREFIX_HINT },
     { "warm_after g 2;", CONF(1) "warm_after g 2: only 1 assets have "
-      "group=g in assets.csv" },
+      "group=g in assets.csv" PREFIX_HINT },
     { "warm_after g 1;\nwarm_after g 1 5;",
       CONF(2) "\"warm_after g\" is duplicate" },
     { "warm_after g;", CONF(1) "\"warm_after\" takes a group, a count and "
@@ -479,15 +481,36 @@ test_scoring_word_limits(void **state)
                "most 80)");
 }
 
-/* Errors in scoring.conf come before any in assets.csv. */
+/*
+ * Every error is told, scoring.conf's before assets.csv's; a refused
+ * directive is told once, not again by what depends on it.
+ */
 static void
 test_scoring_checked_first(void **state)
 {
     (void) state;
 
+    expect_err("half_life 30;\nmql_threshold x;\nstage_min 0;\n"
+               "mql_threshold 5;\ngrade A 10;",
+               HEADER "/a,A,epiphany,0,,\n",
+               CONF(1) "invalid duration \"30\" (expected a number with s, "
+               "m, h or d, e.g. 30d)\n"
+               CONF(2) "invalid number \"x\" (expected an integer from 1 to "
+               "1000000)\n"
+               CONF(3) "invalid number \"0\" (expected an integer from 1 to "
+               "1000000)\n"
+               CONF(4) "\"mql_threshold\" is duplicate\n"
+               CONF(5) "grade thresholds must fall from A to C (now A 10, "
+               "B 40, C 20)");
+    /* the stages refused: neither gate_from nor each row says so again */
+    expect_err("stages a a;\ngate_from a;",
+               HEADER "/a,A,later,0,,\n/b,B,epiphany,0,,\n",
+               CONF(1) "stage \"a\" is listed twice");
+
     expect_err("half_life 30;", HEADER "/a,A,later,0,,\n",
                CONF(1) "invalid duration \"30\" (expected a number with s, "
-               "m, h or d, e.g. 30d)");
+               "m, h or d, e.g. 30d)\n"
+               CSV(2) "unknown stage \"later\" " STAGES);
     expect_err("stages a b;\ngate_from b;", HEADER "/a,A,epiphany,0,,\n",
                CSV(2) "unknown stage \"epiphany\" (stages: a b)");
 }
