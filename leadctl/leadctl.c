@@ -3,7 +3,7 @@
  * Only the public API of lead.h is used here.
  */
 
-#define _GNU_SOURCE            /* nftw() with FTW_ACTIONRETVAL */
+#define _GNU_SOURCE            /* strptime(), timegm() */
 
 #include <inttypes.h>
 #include <stddef.h>
@@ -11,9 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <ftw.h>
 #include <ctype.h>
-#include <strings.h>
 
 #include "lead.h"
 #include "lead_scan.h"
@@ -323,11 +321,11 @@ static const command  commands[] = {
     { "rules check", 0, 1,
       "check a rules folder as nginx -t does",
       "leadctl rules check DIR\n\n"
-      "Loads DIR/scoring.conf and DIR/assets.csv with the module's parser\n"
-      "and reports every error in both files at once (up to a cap), each as\n"
-      "file:line: what is wrong, then exits 1; or prints a one-line summary.\n"
-      "An assets.csv saved with semicolons or tabs is told so: save it as\n"
-      "CSV with commas.\n",
+      "Loads DIR/scoring.conf, DIR/assets.csv and DIR/campaigns.csv (if\n"
+      "there) with the module's parser and reports every error at once (up\n"
+      "to 20, then \"and N more errors\"), each as file:line: what is\n"
+      "wrong, then exits 1; or prints a one-line summary.  A CSV saved with\n"
+      "semicolons or tabs is told so: save it as CSV with commas.\n",
       cmd_rules_check, 0 },
     { "rules scan", OPT_RULES | OPT_SCAN, 1,
       "list content files no rule matches, as assets.csv rows",
@@ -590,7 +588,7 @@ main(int argc, char **argv)
             }
             c.files[c.nfiles++] = argv[i];
 
-        } else if (cmd && cmd->run == cmd_rules_scan
+        } else if (cmd && (cmd->opts & OPT_SCAN)
                    && (strcmp(argv[i], "--include") == 0
                        || strcmp(argv[i], "--exclude") == 0))
         {
