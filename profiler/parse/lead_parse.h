@@ -178,6 +178,7 @@ typedef struct lead_group_rule {
     const char  *name;
     unsigned     count;       /* distinct assets read to be warm */
     int32_t      points;
+    const char  *title;       /* as people read it; "" when none */
 } lead_group_rule;
 
 /* scoring.conf's signal: an event the web server never sees (a webinar
