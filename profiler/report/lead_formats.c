@@ -88,8 +88,8 @@ lead_report_why_explain(lead_buf *out, const lead_rules *r,
     } else if (k->group_bonus) {
         for (i = 0; i < sc->ngroups; i++) {
             if (strcmp(sc->groups[i].name, k->group) == 0) {
-                lead_buf_printf(out, "%+d for reading %u of group %s, ",
-                                k->points, sc->groups[i].count, k->group);
+                lead_buf_printf(out, "%+d for reading %u of its pages, ",
+                                k->points, sc->groups[i].count);
             }
         }
         lead_format_time(k->last_ms, when);

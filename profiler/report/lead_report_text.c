@@ -204,6 +204,9 @@ lead_report_lead_text(lead_buf *out, const lead_rules *r,
     }
     lead_buf_puts(out, "  why this score\n");
     text_why(out, r, d);
+    if (sc->nwhy == 0) {
+        lead_buf_printf(out, "    %s\n", bots[0] ? bots : "nothing scored yet");
+    }
     lead_buf_printf(out, "  grade %c: %d profile points, the grade's, not "
                     "part of the score", row->grade, d->profile_points);
     for (i = 0; i < d->nprofile; i++) {
