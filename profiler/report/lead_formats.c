@@ -78,7 +78,6 @@ lead_report_why_explain(lead_buf *out, const lead_rules *r,
 {
     const lead_scoring  *sc = lead_rules_scoring(r);
     double               lost = k->base - k->score;
-    char                 when[LEAD_TIME_LEN];
     unsigned             i;
 
     if (k->others) {
@@ -88,12 +87,10 @@ lead_report_why_explain(lead_buf *out, const lead_rules *r,
     } else if (k->group_bonus) {
         for (i = 0; i < sc->ngroups; i++) {
             if (strcmp(sc->groups[i].name, k->group) == 0) {
-                lead_buf_printf(out, "%+d for reading %u of its pages, ",
+                lead_buf_printf(out, "%+d for reading %u of its pages",
                                 k->points, sc->groups[i].count);
             }
         }
-        lead_format_time(k->last_ms, when);
-        lead_buf_printf(out, "warm since %.10s", when);
     } else {
         lead_buf_printf(out, "%d points, read %.0f%%", k->points,
                         k->depth * 100);

@@ -128,6 +128,10 @@ text_why(lead_buf *out, const lead_rules *r, const lead_detail *d)
         text_str(out, (lead_str) { explain.data ? explain.data : "",
                                    explain.len });
         lead_buf_free(&explain);
+        if (k->group_bonus == 1) {
+            lead_buf_puts(out, ", warm since ");
+            text_time(out, k->last_ms);
+        }
         lead_buf_puts(out, "\n");
     }
     if (sc->nwhy) {

@@ -51,7 +51,7 @@ lead_item(void *arg, unsigned list, size_t i, lead_str *x)
         k = &d->score.hot[i];
         x[D_HOT_FLAG] = flag(k->hot);
         x[D_TITLE] = d->hot_titles[i];
-        x[D_HOT_POINTS] = lead_sales_fmt(s, "%.0f", k->score);
+        x[D_HOT_POINTS] = lead_sales_fmt(s, "%+.0f", k->score);
         x[D_STAGE] = cstr(k->stage);
         x[D_DEPTH] = lead_sales_fmt(s, "%.0f", k->depth * 100);
         x[D_READS] = lead_sales_fmt(s, "%u time%s", k->reads,
@@ -73,9 +73,11 @@ lead_item(void *arg, unsigned list, size_t i, lead_str *x)
         last = lead_sales_ago(s, now, k->last_ms);
         memset(&explain, 0, sizeof(explain));
         lead_report_why_explain(&explain, v->r, k, "−");
-        x[D_DETAIL] = lead_sales_fmt(s, "%s%s%s, last %s", k->stage,
+        x[D_DETAIL] = lead_sales_fmt(s, "%s%s%s, %s %s", k->stage,
                                      k->stage[0] ? ": " : "",
                                      explain.data ? explain.data : "",
+                                     k->group_bonus == 1 ? "warm since"
+                                                         : "last",
                                      last.data);
         lead_buf_free(&explain);
         return 1;
