@@ -69,7 +69,8 @@ typedef struct {
     (44 + 3 + LEAD_ID_LEN + 3 + LEAD_PATH_MAX + 3 + LEAD_HOST_MAX             \
      + 3 * (3 + LEAD_UTM_MAX) + 3 + LEAD_MAX_RANGES * 16                      \
      + 3 + 8 + 3 + 4 + 3 + 1 + 3 * (3 + LEAD_NAME_MAX)        /* asset */     \
-     + 3 + LEAD_COUNTRY_LEN - 1 + 3 + LEAD_REGION_MAX + 3 + LEAD_CITY_MAX)
+     + 3 + LEAD_COUNTRY_LEN - 1 + 3 + LEAD_REGION_MAX + 3 + LEAD_CITY_MAX    \
+     + 3 + LEAD_AGENT_MAX)
 
 /* Returns the encoded length, or LEAD_EINVAL if a field is over its limit. */
 int lead_event_encode(const lead_event *ev, uint8_t *buf, size_t size);

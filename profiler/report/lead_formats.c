@@ -111,14 +111,15 @@ lead_report_why_explain(lead_buf *out, const lead_rules *r,
 }
 
 int
-lead_report_bots(char out[96], const lead_detail *d)
+lead_report_bots(char out[160], const lead_detail *d)
 {
     if (d->bot_reads == 0) {
         out[0] = '\0';
         return 0;
     }
-    snprintf(out, 96, "%zu read%s by an automated agent, not scored",
-             d->bot_reads, d->bot_reads == 1 ? "" : "s");
+    snprintf(out, 160, "%zu read%s by an automated agent, not scored%s%s",
+             d->bot_reads, d->bot_reads == 1 ? "" : "s",
+             d->bot_agents[0] ? ": " : "", d->bot_agents);
     return 1;
 }
 
@@ -389,7 +390,7 @@ lead_report_lead_json(lead_buf *out, const lead_rules *r,
         lead_buf_printf(out, ",\"points\":%d}", d->profile[i].points);
     }
     {
-        char  bots[96];
+        char  bots[160];
 
         lead_buf_printf(out, "]},\"bot_reads\":%zu,\"bots\":",
                         d->bot_reads);

@@ -145,7 +145,7 @@ lead_report_lead_text(lead_buf *out, const lead_rules *r,
 {
     const lead_row    *row = &d->row;
     const lead_score  *sc = &d->score;
-    char               vid[LEAD_ID_HEX_LEN + 1], bots[96], counted[48];
+    char               vid[LEAD_ID_HEX_LEN + 1], bots[160], counted[48];
     size_t             i;
 
     text_str(out, row->name);

@@ -172,7 +172,7 @@ lead_sales_lead_page(view *v, const char *hex, int status,
     lead_buf         body;
     const lead_row  *row;
     char             token[LEAD_TOKEN_LEN], done[16], countries[32];
-    char             bots[96];
+    char             bots[160];
     size_t           i, len, n = 0;
     int              st;
 

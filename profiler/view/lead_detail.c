@@ -199,6 +199,7 @@ keep_read(void *arg, uint64_t seq, const lead_event *ev)
     r->ev.country = lead_arena_copy(a, ev->country);
     r->ev.region = lead_arena_copy(a, ev->region);
     r->ev.city = lead_arena_copy(a, ev->city);
+    r->ev.agent = lead_arena_copy(a, ev->agent);
     r->title.data = "";
     r->title.len = 0;
     r->before_identified = before_identifying(d, ev);
@@ -278,6 +279,30 @@ title_of(lead_arena *a, const lead_rules *r, const lead_asset_list *titles,
         t = lead_asset_title(titles, c->asset_id);
     }
     return lead_arena_str(a, t, strlen(t));
+}
+
+/* A bot read: counted, and its agent's name kept (a few, each once). */
+static void
+bot_agent(lead_detail *d, lead_str name)
+{
+    char    *p = d->bot_agents;
+    size_t   n = strlen(p), k;
+
+    d->bot_reads++;
+    if (name.len == 0) {
+        return;
+    }
+    for (k = 0; k < n; k += strcspn(p + k, ",") + 2) {
+        if (strncmp(p + k, name.data, name.len) == 0
+            && (p[k + name.len] == ',' || p[k + name.len] == '\0'))
+        {
+            return;
+        }
+    }
+    if (n + 2 + name.len < sizeof(d->bot_agents)) {
+        snprintf(p + n, sizeof(d->bot_agents) - n, "%s%.*s", n ? ", " : "",
+                 (int) name.len, name.data);
+    }
 }
 
 static int
@@ -415,7 +440,9 @@ detail_lead(lead_store *s, const lead_rules *r, const char *who,
 
             out->reads[i].title = lead_arena_str(out->arena, t, strlen(t));
         }
-        out->bot_reads += ev->ua_class == LEAD_UA_BOT;
+        if (ev->ua_class == LEAD_UA_BOT) {
+            bot_agent(out, ev->agent);
+        }
         if (ev->ua_class != LEAD_UA_BOT && ev->time_ms <= now_ms) {
             if (ev->time_ms < row->first_ms) {
                 row->first_ms = ev->time_ms;

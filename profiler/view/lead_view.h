@@ -304,6 +304,7 @@ typedef struct {
     unsigned          nprofile;
     int               profile_points;
     size_t            bot_reads; /* by automated agents: never scored */
+    char              bot_agents[96];   /* their names, ", " between */
     double            trend[LEAD_TREND_DAYS];
     lead_transition  *history;   /* oldest first */
     size_t            nhistory;

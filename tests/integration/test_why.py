@@ -130,19 +130,22 @@ def test_bot_only_lead_is_explained(site):
     assert lead["score"] == 0 and lead["status"] == "identified"
     assert lead["why"] == [] and lead["hot"] == []
     assert lead["bot_reads"] == 8
-    assert lead["bots"] == "8 reads by an automated agent, not scored"
+    assert lead["bots"] == ("8 reads by an automated agent, not scored: "
+                            "HeadlessChrome")
     # the timeline says what each read counted: nothing
     assert [(e["ua"], e["counted"]) for e in lead["events"]] == \
         [("bot", 0)] * 8
     assert explained(page_json(site, lead["id"])) == explained(lead)
 
     html = Salesperson(site).get("lead/" + lead["id"]).text
-    assert "8 reads by an automated agent, not scored" in html
+    assert "8 reads by an automated agent, not scored: HeadlessChrome" \
+        in html
     assert "Nothing read yet" not in html
     assert "+40" not in html and "0: bot" in html
 
     text = site.leadctl("show", BOT_EMAIL).stdout
-    assert "    8 reads by an automated agent, not scored\n" in text
+    assert "    8 reads by an automated agent, not scored: HeadlessChrome\n" \
+        in text
     assert "[decision 0: bot]" in text and "+40" not in text
 
 

@@ -20,7 +20,8 @@ from chromium import wait_until  # noqa: E402
 
 BOT_EMAIL = "hal@headless.example"
 BOT_NAME = "Hal Headless"
-BOTS_RE = re.compile(r"^(\d+) reads? by an automated agent, not scored$")
+BOTS_RE = re.compile(r"^(\d+) reads? by an automated agent, not scored: "
+                     r"HeadlessChrome$")
 
 
 def points(cell):
