@@ -368,7 +368,7 @@ ngx_http_lead_make_hit(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
     if (h) {
         ev->ua_class = lead_ua_classify_cached(ngx_http_lead_worker.agents,
                                                (char *) h->value.data,
-                                               h->value.len);
+                                               h->value.len, &ev->agent);
     }
 
     h = r->headers_in.referer;

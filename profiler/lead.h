@@ -99,12 +99,12 @@ int lead_form_token_verify(const lead_keys *k,
 
 typedef enum { LEAD_UA_UNKNOWN, LEAD_UA_BROWSER, LEAD_UA_BOT } lead_ua_class;
 const char *lead_ua_class_name(int ua_class);
-/* A user agent's class, read in one pass; remembered per thread. */
+/* A user agent's class, one pass, cached per thread; bot: a bot's name */
 typedef struct lead_ua_cache lead_ua_cache;
 lead_ua_cache *lead_ua_cache_new(void);
 void lead_ua_cache_free(lead_ua_cache *c);
 lead_ua_class lead_ua_classify_cached(lead_ua_cache *c, const char *ua,
-    size_t len);
+    size_t len, lead_str *bot);     /* bot NULL, or a span of ua ("curl") */
 /* A target as nginx maps it to a file (query dropped, %XX decoded, "//",
    "." and ".." resolved): its length, or LEAD_EINVAL where nginx refuses */
 int lead_path_normalize(const char *target, size_t len,
@@ -149,12 +149,12 @@ typedef struct {
     uint64_t     time_ms;
     uint8_t      visitor[LEAD_ID_LEN];
     uint8_t      id[LEAD_ID_LEN];     /* the request's; zeros: none */
-    uint16_t     status;
-    uint8_t      ua_class;
+    uint16_t     status; uint8_t ua_class;
     uint64_t     bytes_sent, file_size;
     unsigned     nranges;
     lead_range   ranges[LEAD_MAX_RANGES];
-    lead_str     path, referrer_host, utm_source, utm_medium, utm_campaign;
+    lead_str     path, referrer_host, agent;  /* agent: a bot's name */
+    lead_str     utm_source, utm_medium, utm_campaign;
     uint64_t     asset_id;    /* the rule it was read under; 0: untagged */
     int32_t      points; uint8_t asset_flags;
     lead_str     stage, topic, group;

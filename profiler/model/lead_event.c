@@ -37,7 +37,9 @@ enum {
     TAG_TARGET = 16,
     TAG_CLIENT = 17,
     /* added later: the event's id (the request's), where it has one */
-    TAG_ID = 18
+    TAG_ID = 18,
+    /* and the name a bot's agent gives */
+    TAG_AGENT = 19
 };
 
 /* What a hit carries besides its event. */
@@ -85,7 +87,8 @@ request_fields_fit(const lead_event *ev)
            && ev->utm_source.len <= LEAD_UTM_MAX
            && ev->utm_medium.len <= LEAD_UTM_MAX
            && ev->utm_campaign.len <= LEAD_UTM_MAX
-           && ev->nranges <= LEAD_MAX_RANGES;
+           && ev->nranges <= LEAD_MAX_RANGES
+           && ev->agent.len <= LEAD_AGENT_MAX;
 }
 
 static const uint8_t  no_id[LEAD_ID_LEN];
@@ -108,6 +111,7 @@ put_request_fields(uint8_t *buf, const lead_event *ev)
                    ev->utm_medium.len);
     n += put_field(buf + n, TAG_UTM_CAMPAIGN, ev->utm_campaign.data,
                    ev->utm_campaign.len);
+    n += put_field(buf + n, TAG_AGENT, ev->agent.data, ev->agent.len);
 
     if (ev->nranges > 0) {
         buf[n] = TAG_RANGES;
@@ -256,6 +260,9 @@ decode(const uint8_t *buf, size_t len, lead_event *ev, hit_extras *hit)
             break;
         case TAG_CITY:
             ev->city = s;
+            break;
+        case TAG_AGENT:
+            ev->agent = s;
             break;
         case TAG_ID:
             if (flen != LEAD_ID_LEN) {

@@ -8,14 +8,15 @@
 
 #include "lead_parse.h"
 
-#define LEAD_HOT_MAX     10
-#define LEAD_WHY_MAX     5
+#define LEAD_HOT_MAX     5      /* what sales should open first */
+#define LEAD_WHY_MAX     12     /* rows of why; past it, the last folds */
 #define LEAD_TOPICS_MAX  8
 
 /* What one asset (or a warm_after bonus) adds to a subject's score. */
 typedef struct {
     uint64_t    asset_id;        /* 0 for a group bonus */
     int         group_bonus;
+    unsigned    others;          /* why's last row: this many folded in */
     char        stage[LEAD_NAME_MAX + 1];
     char        topic[LEAD_NAME_MAX + 1];
     char        group[LEAD_NAME_MAX + 1];
@@ -25,7 +26,12 @@ typedef struct {
     uint64_t    events;          /* every recorded request */
     uint64_t    first_ms, last_ms;
     double      depth;           /* 0..1: share of its bytes received */
+    int32_t     points;          /* the rule's (the latest read's) */
+    double      base;            /* its worth when read: points, rereads
+                                    and depth, before decay */
     double      score;           /* its contribution, decayed to now */
+    int64_t     shown;           /* score rounded: why's rows sum to the
+                                    score shown */
 } lead_contribution;
 
 typedef struct {
@@ -35,12 +41,16 @@ typedef struct {
 
 typedef struct {
     double             engagement;
+    int64_t            shown;          /* as shown: rint(engagement) */
     double             stages[LEAD_MAX_STAGES];   /* toward stage_index */
     int                stage_index;    /* buying stage; -1: none yet */
     int                band;           /* 1 (hottest) .. 4 */
-    lead_contribution  hot[LEAD_HOT_MAX];       /* hot content, ranked */
+    lead_contribution  hot[LEAD_HOT_MAX];  /* hot-flagged and the largest
+                                              parts, > 0, largest first */
     unsigned           nhot;
-    lead_contribution  why[LEAD_WHY_MAX];       /* largest contributions */
+    lead_contribution  why[LEAD_WHY_MAX];  /* every part but zeros: the
+                                              largest first, negative last,
+                                              the rest folded into one */
     unsigned           nwhy;
     lead_topic         topics[LEAD_TOPICS_MAX];
     unsigned           ntopics;
@@ -59,7 +69,8 @@ typedef struct {
     (44 + 3 + LEAD_ID_LEN + 3 + LEAD_PATH_MAX + 3 + LEAD_HOST_MAX             \
      + 3 * (3 + LEAD_UTM_MAX) + 3 + LEAD_MAX_RANGES * 16                      \
      + 3 + 8 + 3 + 4 + 3 + 1 + 3 * (3 + LEAD_NAME_MAX)        /* asset */     \
-     + 3 + LEAD_COUNTRY_LEN - 1 + 3 + LEAD_REGION_MAX + 3 + LEAD_CITY_MAX)
+     + 3 + LEAD_COUNTRY_LEN - 1 + 3 + LEAD_REGION_MAX + 3 + LEAD_CITY_MAX    \
+     + 3 + LEAD_AGENT_MAX)
 
 /* Returns the encoded length, or LEAD_EINVAL if a field is over its limit. */
 int lead_event_encode(const lead_event *ev, uint8_t *buf, size_t size);
@@ -91,6 +102,18 @@ int lead_scorer_result(const lead_scorer *s, uint64_t now_ms,
    (the stage is lead_stage_of it); a lead's stage between reads. */
 void lead_scorer_stages(const lead_scorer *s, uint64_t now_ms,
     double by_stage[LEAD_MAX_STAGES]);
+
+/* Fills out's why and hot lists from its n parts (reordered); out's
+   shown is set. */
+void lead_score_lists(lead_contribution *all, size_t n, lead_score *out);
+
+/*
+ * n values rounded to integers that sum to total (largest remainders:
+ * each is its floor, and the ones with the largest fractions one more);
+ * total should be the rounded sum of the values.
+ */
+void lead_round_parts(const double *v, size_t n, int64_t total,
+    int64_t *out);
 
 /* Engagement band 1..4 from the engagement thresholds. */
 int lead_band(const lead_scoring *sc, double engagement);
@@ -127,6 +150,13 @@ void lead_batch_clear(lead_batch *b);
 int lead_profile_points(const lead_rules *r, const lead_person *p,
     const char *country);
 char lead_grade(const lead_scoring *sc, int profile_points);
+
+/* The same points part by part, as a lead page explains the grade: how
+   many parts (at most LEAD_PROFILE_PARTS), each labelled. */
+#define LEAD_PROFILE_PARTS  8
+typedef struct { char label[48]; int points; } lead_profile_part;
+unsigned lead_profile_parts(const lead_rules *r, const lead_person *p,
+    const char *country, lead_profile_part parts[LEAD_PROFILE_PARTS]);
 
 /*
  * Where a read came from (lead_touch.c): its utm_campaign, else its

@@ -498,34 +498,6 @@ lead_scorer_add(lead_scorer *s, const lead_event *ev)
 }
 
 static int
-contribution_cmp_hot(const void *x, const void *y)
-{
-    const lead_contribution  *a = x, *b = y;
-
-    if (a->hot != b->hot) {
-        return b->hot - a->hot;
-    }
-    if (a->stage_index != b->stage_index) {
-        return b->stage_index - a->stage_index;
-    }
-    if (a->score != b->score) {
-        return a->score < b->score ? 1 : -1;
-    }
-    return (a->last_ms < b->last_ms) - (a->last_ms > b->last_ms);
-}
-
-static int
-contribution_cmp_score(const void *x, const void *y)
-{
-    const lead_contribution  *a = x, *b = y;
-
-    if (a->score != b->score) {
-        return a->score < b->score ? 1 : -1;
-    }
-    return (a->last_ms < b->last_ms) - (a->last_ms > b->last_ms);
-}
-
-static int
 topic_cmp(const void *x, const void *y)
 {
     const lead_topic  *a = x, *b = y;
@@ -539,7 +511,8 @@ lead_scorer_result(const lead_scorer *s, uint64_t now_ms, lead_score *out)
     lead_contribution  *all;
     lead_topic         *topics;
     size_t              n = 0, i, j, ntopics = 0;
-    double              by_stage[LEAD_MAX_STAGES];
+    double              by_stage[LEAD_MAX_STAGES], w;
+    unsigned            k;
 
     memset(out, 0, sizeof(*out));
     memset(by_stage, 0, sizeof(by_stage));
@@ -567,6 +540,13 @@ lead_scorer_result(const lead_scorer *s, uint64_t now_ms, lead_score *out)
         c->first_ms = a->first_ms;
         c->last_ms = a->last_ms;
         c->depth = depth(a);
+        for (k = 0, w = 1; k < a->reads && k < MAX_READS; k++, w /= 2) {
+            if (a->read_ms[k] <= now_ms) {
+                c->points = a->read_points[k];
+                c->base += a->read_points[k] * w;
+            }
+        }
+        c->base *= c->depth;
         c->score = asset_score(s->sc, a, now_ms);
         out->engagement += c->score;
 
@@ -599,10 +579,13 @@ lead_scorer_result(const lead_scorer *s, uint64_t now_ms, lead_score *out)
             snprintf(c->group, sizeof(c->group), "%s", s->sc->groups[i].name);
             c->first_ms = c->last_ms = s->groups[i].won_ms;
             c->depth = 1;
+            c->points = s->sc->groups[i].points;
+            c->base = c->points;
             c->score = group_score(s, (unsigned) i, now_ms);
             out->engagement += c->score;
         }
     }
+    out->shown = (int64_t) rint(out->engagement);     /* as "%.0f" shows */
 
     qsort(topics, ntopics, sizeof(*topics), topic_cmp);
     out->ntopics = ntopics < LEAD_TOPICS_MAX ? (unsigned) ntopics
@@ -615,21 +598,7 @@ lead_scorer_result(const lead_scorer *s, uint64_t now_ms, lead_score *out)
 
     out->band = lead_band(s->sc, out->engagement);
 
-    qsort(all, n, sizeof(*all), contribution_cmp_score);
-    for (i = 0, j = 0; i < n && j < LEAD_WHY_MAX; i++) {
-        if (all[i].score != 0) {
-            out->why[j++] = all[i];
-        }
-    }
-    out->nwhy = (unsigned) j;
-
-    qsort(all, n, sizeof(*all), contribution_cmp_hot);
-    for (i = 0, j = 0; i < n && j < LEAD_HOT_MAX; i++) {
-        if (!all[i].group_bonus) {
-            out->hot[j++] = all[i];
-        }
-    }
-    out->nhot = (unsigned) j;
+    lead_score_lists(all, n, out);
 
     out->trigger_ms = s->trigger_ms;
     out->trigger_asset = s->trigger_asset;
@@ -687,32 +656,66 @@ in_countries(const lead_country_rule *cr, const char *cc)
     return 0;
 }
 
+static void
+part(lead_profile_part *parts, unsigned *n, int points, const char *label)
+{
+    if (points == 0) {
+        return;
+    }
+    if (*n == LEAD_PROFILE_PARTS) {         /* never lose a point */
+        snprintf(parts[*n - 1].label, sizeof(parts[0].label), "other");
+        parts[*n - 1].points += points;
+        return;
+    }
+    snprintf(parts[*n].label, sizeof(parts[*n].label), "%s", label);
+    parts[(*n)++].points = points;
+}
+
+unsigned
+lead_profile_parts(const lead_rules *r, const lead_person *p,
+    const char *country, lead_profile_part parts[LEAD_PROFILE_PARTS])
+{
+    const lead_scoring  *sc = lead_rules_scoring(r);
+    const char          *at;
+    char                 label[48];
+    unsigned             i, n = 0;
+
+    at = p->email.len ? memchr(p->email.data, '@', p->email.len) : NULL;
+    if (at != NULL) {
+        if (lead_company(r, p->email).len) {
+            part(parts, &n, sc->company_email_points, "company e-mail");
+        } else {
+            part(parts, &n, sc->freemail_points, "free-mail address");
+        }
+    }
+    if (p->subscribed) {
+        part(parts, &n, sc->subscribed_points, "subscribed");
+    }
+    if (p->contact) {
+        part(parts, &n, sc->contact_points, "asked for a call");
+    }
+    for (i = 0; country && country[0] && i < sc->ncountries; i++) {
+        if (in_countries(&sc->countries[i], country)) {
+            snprintf(label, sizeof(label), "reads from %s", country);
+            part(parts, &n, sc->countries[i].points, label);
+        }
+    }
+
+    return n;
+}
+
 int
 lead_profile_points(const lead_rules *r, const lead_person *p,
     const char *country)
 {
-    const lead_scoring  *sc = lead_rules_scoring(r);
-    const char          *at;
-    int                  points = 0;
-    unsigned             i;
+    lead_profile_part  parts[LEAD_PROFILE_PARTS];
+    unsigned           i, n;
+    int                points = 0;
 
-    at = p->email.len ? memchr(p->email.data, '@', p->email.len) : NULL;
-    if (at != NULL) {
-        points += lead_company(r, p->email).len ? sc->company_email_points
-                                                : sc->freemail_points;
+    n = lead_profile_parts(r, p, country, parts);
+    for (i = 0; i < n; i++) {
+        points += parts[i].points;
     }
-    if (p->subscribed) {
-        points += sc->subscribed_points;
-    }
-    if (p->contact) {
-        points += sc->contact_points;
-    }
-    for (i = 0; country && country[0] && i < sc->ncountries; i++) {
-        if (in_countries(&sc->countries[i], country)) {
-            points += sc->countries[i].points;
-        }
-    }
-
     return points;
 }
 

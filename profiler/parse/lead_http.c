@@ -572,8 +572,9 @@ bot_word_at(const char *s, size_t len, unsigned pair)
            && (len == 3 || (s[3] != '\0' && strchr("/;)-_", s[3]) != NULL));
 }
 
-lead_ua_class
-lead_ua_classify(const char *ua, size_t len)
+/* The class, and where in ua the word that made it a bot starts. */
+static lead_ua_class
+classify(const char *ua, size_t len, size_t *at)
 {
     unsigned             cur, next;
     const unsigned char  *p, *end;
@@ -594,6 +595,7 @@ lead_ua_classify(const char *ua, size_t len)
             && bot_word_at((const char *) p - 1, (size_t) (end - p) + 1,
                            pair_of(letter_of(p[-1]), cur)))
         {
+            *at = (size_t) ((const char *) p - 1 - ua);
             return LEAD_UA_BOT;
         }
         next = word_starts[cur];
@@ -604,6 +606,49 @@ lead_ua_classify(const char *ua, size_t len)
     }
 
     return LEAD_UA_UNKNOWN;
+}
+
+lead_ua_class
+lead_ua_classify(const char *ua, size_t len)
+{
+    size_t  at;
+
+    return classify(ua, len, &at);
+}
+
+/* A byte of a product's name: printable, no separator nor version. */
+static int
+name_byte(unsigned char c)
+{
+    return c > 0x20 && c < 0x7f && strchr(" /;(),[]{}<>\"=+", c) == NULL;
+}
+
+lead_str
+lead_ua_bot_name(const char *ua, size_t len)
+{
+    lead_str  name = { "", 0 };
+    size_t    at = 0, start, end;
+
+    if (classify(ua, len, &at) != LEAD_UA_BOT) {
+        return name;
+    }
+
+    /* the word around the match: "Googlebot" of "Googlebot/2.1" */
+    for (start = at; start > 0 && name_byte((unsigned char) ua[start - 1]);
+         start--)
+    {
+        /* void */
+    }
+    for (end = at; end < len && name_byte((unsigned char) ua[end]); end++) {
+        /* void */
+    }
+    if (end - start > LEAD_AGENT_MAX) {
+        start = at;
+        end = start + LEAD_AGENT_MAX < end ? start + LEAD_AGENT_MAX : end;
+    }
+    name.data = ua + start;
+    name.len = end - start;
+    return name;
 }
 
 /* ---- user agents classified already --------------------------------- */
@@ -652,25 +697,34 @@ ua_hash(const char *ua, size_t len)
 }
 
 lead_ua_class
-lead_ua_classify_cached(lead_ua_cache *c, const char *ua, size_t len)
+lead_ua_classify_cached(lead_ua_cache *c, const char *ua, size_t len,
+    lead_str *bot)
 {
     uint64_t  h;
     ua_slot  *slot;
+    int       ua_class;
 
     if (c == NULL || len == 0) {
-        return lead_ua_classify(ua, len);
+        ua_class = lead_ua_classify(ua, len);
+
+    } else {
+        h = ua_hash(ua, len);
+        slot = &c->slots[h >> (64 - UA_CACHE_BITS)];
+
+        if (slot->len != len || slot->hash != h) {
+            slot->ua_class = lead_ua_classify(ua, len);
+            slot->hash = h;
+            slot->len = len;
+        }
+        ua_class = slot->ua_class;
     }
 
-    h = ua_hash(ua, len);
-    slot = &c->slots[h >> (64 - UA_CACHE_BITS)];
-
-    if (slot->len != len || slot->hash != h) {
-        slot->ua_class = lead_ua_classify(ua, len);
-        slot->hash = h;
-        slot->len = len;
+    /* a bot's name: read again, for bots only */
+    if (bot != NULL) {
+        *bot = ua_class == LEAD_UA_BOT ? lead_ua_bot_name(ua, len)
+                                       : (lead_str) { "", 0 };
     }
-
-    return slot->ua_class;
+    return (lead_ua_class) ua_class;
 }
 
 static int

@@ -170,6 +170,11 @@ void lead_tmpl_render_buf(const lead_tmpl *t, lead_str *values,
 #define LEAD_TMPL_MAX         (256 * 1024)
 
 lead_ua_class lead_ua_classify(const char *ua, size_t len);
+/* The name a bot's agent gives (the word around what made it a bot, at
+   most LEAD_AGENT_MAX printable bytes: "HeadlessChrome"), a span of ua;
+   empty for an agent that is no bot. */
+#define LEAD_AGENT_MAX  32
+lead_str lead_ua_bot_name(const char *ua, size_t len);
 
 int lead_id_from_hex(const char *hex, size_t len, uint8_t id[LEAD_ID_LEN]);
 
@@ -178,6 +183,7 @@ typedef struct lead_group_rule {
     const char  *name;
     unsigned     count;       /* distinct assets read to be warm */
     int32_t      points;
+    const char  *title;       /* as people read it; "" when none */
 } lead_group_rule;
 
 /* scoring.conf's signal: an event the web server never sees (a webinar

@@ -441,6 +441,33 @@ conf_stage_min(conf *cf, const word *w, int n)
     return int_arg(cf->ps, &w[1], 1, 1000000, &cf->sc->stage_min);
 }
 
+#define WARM_USAGE                                                            \
+    "a group, a count, optional points and an optional quoted title "         \
+    "(warm_after guide 3 20 \"The buying guide\")"
+
+/* A title as people read it: UTF-8 text, no control bytes. */
+static int
+group_title(lead_rules_parser *ps, const word *w, const char **out)
+{
+    size_t  i, k;
+
+    if (w->len == 0 || w->len > LEAD_TITLE_MAX) {
+        return lead_rules_fail(ps, "a group's title is 1 to %d bytes",
+                               LEAD_TITLE_MAX);
+    }
+    for (i = 0; i < w->len; i += k) {
+        k = lead_utf8_len((const unsigned char *) w->s + i, w->len - i);
+        if (k == 0 || (k == 1 && ((unsigned char) w->s[i] < 0x20
+                                  || w->s[i] == 0x7f)))
+        {
+            return lead_rules_fail(ps, "a group's title must be UTF-8 text "
+                                   "without control characters");
+        }
+    }
+    *out = lead_rules_strndup(ps->rules, w->s, w->len);
+    return *out ? LEAD_OK : lead_rules_nomem(ps);
+}
+
 static int
 conf_warm_after(conf *cf, const word *w, int n)
 {
@@ -480,6 +507,21 @@ conf_warm_after(conf *cf, const word *w, int n)
         return lead_rules_nomem(ps);
     }
     grown[sc->ngroups].count = (unsigned) count;
+    grown[sc->ngroups].points = 0;
+    grown[sc->ngroups].title = "";
+    /* a quoted last word (never the first: s[-1] is the text) is the
+       group's title */
+    if (n > 3 && w[n - 1].s[-1] == '"') {
+        if (group_title(ps, &w[n - 1], &grown[sc->ngroups].title)
+            != LEAD_OK)
+        {
+            return LEAD_EINVAL;
+        }
+        n--;
+    }
+    if (n == 5) {
+        return lead_rules_fail(ps, "\"warm_after\" takes %s", WARM_USAGE);
+    }
     if (n == 4 && int_arg(ps, &w[3], -LEAD_POINTS_LIMIT, LEAD_POINTS_LIMIT,
                           &grown[sc->ngroups].points)
                   != LEAD_OK)
@@ -638,8 +680,7 @@ static const conf_command  conf_commands[] = {
 
     { "stage_min", 1, 1, "one number", 1, conf_stage_min },
 
-    { "warm_after", 2, 3,
-      "a group, a count and optional points (warm_after guide 3 20)",
+    { "warm_after", 2, 4, WARM_USAGE,
       0, conf_warm_after },
 
     { "grade", 2, 2, "a level and a number", 0, conf_grade },

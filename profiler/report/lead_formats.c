@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +41,111 @@ const char *
 lead_report_stage(const lead_rules *r, int i)
 {
     return i >= 0 ? lead_rules_scoring(r)->stages[i] : "";
+}
+
+/* ---- a lead's numbers explained ---------------------------------------- */
+
+static void
+duration(lead_buf *out, uint64_t ms)
+{
+    static const struct { uint64_t ms; const char *unit; } units[] = {
+        { 86400000, "d" }, { 3600000, "h" }, { 60000, "min" }, { 1000, "s" },
+    };
+    size_t  i;
+
+    for (i = 0; i < 4; i++) {
+        if (ms >= units[i].ms && ms % units[i].ms == 0) {
+            lead_buf_printf(out, "%" PRIu64 " %s", ms / units[i].ms,
+                            units[i].unit);
+            return;
+        }
+    }
+    lead_buf_printf(out, "%" PRIu64 " ms", ms);
+}
+
+/* A value as people read it: whole, or with one decimal when it has one. */
+static void
+number(lead_buf *out, double v)
+{
+    double  tenths = rint(v * 10) / 10;
+
+    lead_buf_printf(out, tenths == rint(tenths) ? "%.0f" : "%.1f", tenths);
+}
+
+void
+lead_report_why_explain(lead_buf *out, const lead_rules *r,
+    const lead_contribution *k, const char *minus)
+{
+    const lead_scoring  *sc = lead_rules_scoring(r);
+    double               lost = k->base - k->score;
+    unsigned             i;
+
+    if (k->others) {
+        lead_buf_puts(out, "the smaller parts, ");
+        number(out, k->base);
+        lead_buf_puts(out, " when read");
+    } else if (k->group_bonus) {
+        for (i = 0; i < sc->ngroups; i++) {
+            if (strcmp(sc->groups[i].name, k->group) == 0) {
+                lead_buf_printf(out, "%+d for reading %u of its pages",
+                                k->points, sc->groups[i].count);
+            }
+        }
+    } else {
+        lead_buf_printf(out, "%d points, read %.0f%%", k->points,
+                        k->depth * 100);
+        if (k->reads > 1) {
+            lead_buf_printf(out, ", %u reads (each half the one before): ",
+                            k->reads);
+            number(out, k->base);
+        }
+    }
+    /* decay, when it shows */
+    if (fabs(lost) >= 0.05) {
+        lead_buf_printf(out, ", %s", lost > 0 ? minus : "+");
+        number(out, fabs(lost));
+        lead_buf_puts(out, " since then (half-life ");
+        duration(out, sc->half_life_ms);
+        lead_buf_puts(out, ")");
+    }
+}
+
+int
+lead_report_bots(char out[160], const lead_detail *d)
+{
+    if (d->bot_reads == 0) {
+        out[0] = '\0';
+        return 0;
+    }
+    snprintf(out, 160, "%zu read%s by an automated agent, not scored%s%s",
+             d->bot_reads, d->bot_reads == 1 ? "" : "s",
+             d->bot_agents[0] ? ": " : "", d->bot_agents);
+    return 1;
+}
+
+void
+lead_report_read_points(char out[48], const lead_read *rd)
+{
+    switch (rd->counted) {
+    case LEAD_READ_SCORED:
+        snprintf(out, 48, rd->nth > 1 ? "%+.1f (read %u)" : "%+.0f",
+                 rd->worth, rd->nth);
+        if (rd->nth > 1 && strstr(out, ".0 ")) {
+            snprintf(out, 48, "%+.0f (read %u)", rd->worth, rd->nth);
+        }
+        break;
+    case LEAD_READ_BOT:
+        snprintf(out, 48, "0: bot");
+        break;
+    case LEAD_READ_STATUS:
+        snprintf(out, 48, "0: status %u", (unsigned) rd->ev.status);
+        break;
+    case LEAD_READ_RELOAD:
+        snprintf(out, 48, "0: reload");
+        break;
+    default:
+        out[0] = '\0';
+    }
 }
 
 static void
@@ -202,9 +308,10 @@ devices_json(lead_buf *out, const char *name, const char *since,
 }
 
 static void
-contributions_json(lead_buf *out, const char *name,
+contributions_json(lead_buf *out, const lead_rules *r, const char *name,
     const lead_contribution *list, const lead_str *titles, unsigned n)
 {
+    lead_buf  explain;
     unsigned  i;
 
     lead_buf_printf(out, ",\"%s\":[", name);
@@ -214,8 +321,22 @@ contributions_json(lead_buf *out, const char *name,
         lead_buf_puts(out, i ? ",{" : "{");
         json_member(out, "title", titles[i]);
         lead_buf_printf(out, ",\"asset\":\"%016" PRIx64 "\",\"group_bonus\":"
-                        "%s,", k->asset_id, k->group_bonus ? "true"
-                                                           : "false");
+                        "%s,\"others\":%u,", k->asset_id,
+                        k->group_bonus == 1 ? "true" : "false", k->others);
+        if (k->group_bonus == 1) {
+            json_cstr(out, "group", k->group);
+            lead_buf_puts(out, ",");
+        }
+        lead_buf_printf(out, "\"points\":%" PRId64 ",\"worth\":%.3f,"
+                        "\"rule_points\":%d,", k->shown, k->base,
+                        (int) k->points);
+        memset(&explain, 0, sizeof(explain));
+        lead_report_why_explain(&explain, r, k, "-");
+        json_member(out, "explain", (lead_str) { explain.data ? explain.data
+                                                            : "",
+                                                 explain.len });
+        lead_buf_free(&explain);
+        lead_buf_puts(out, ",");
         json_cstr(out, "stage", k->stage);
         lead_buf_printf(out, ",\"hot\":%s,\"reads\":%u,\"events\":%" PRIu64
                         ",\"depth\":%.3f,\"score\":%.3f,",
@@ -258,8 +379,27 @@ lead_report_lead_json(lead_buf *out, const lead_rules *r,
     devices_json(out, "devices", "linked_at", d->devices, d->ndevices, "");
     devices_json(out, "claims", "since", d->claims, d->nclaims,
                  ",\"pending\":true");
-    contributions_json(out, "hot", sc->hot, d->hot_titles, sc->nhot);
-    contributions_json(out, "why", sc->why, d->why_titles, sc->nwhy);
+    contributions_json(out, r, "hot", sc->hot, d->hot_titles, sc->nhot);
+    contributions_json(out, r, "why", sc->why, d->why_titles, sc->nwhy);
+    /* the grade's points, apart: never part of the score */
+    lead_buf_printf(out, ",\"profile\":{\"grade\":\"%c\",\"points\":%d,"
+                    "\"parts\":[", d->row.grade, d->profile_points);
+    for (i = 0; i < d->nprofile; i++) {
+        lead_buf_puts(out, i ? ",{" : "{");
+        json_cstr(out, "label", d->profile[i].label);
+        lead_buf_printf(out, ",\"points\":%d}", d->profile[i].points);
+    }
+    {
+        char  bots[160];
+
+        lead_buf_printf(out, "]},\"bot_reads\":%zu,\"bots\":",
+                        d->bot_reads);
+        if (lead_report_bots(bots, d)) {
+            lead_buf_json(out, bots, strlen(bots));
+        } else {
+            lead_buf_puts(out, "null");
+        }
+    }
 
     lead_buf_puts(out, ",\"history\":[");
     for (i = 0; i < d->nhistory; i++) {
@@ -300,8 +440,10 @@ lead_report_lead_json(lead_buf *out, const lead_rules *r,
         json_member(out, "utm_campaign", ev->utm_campaign);
         lead_buf_puts(out, ",");
         json_member(out, "country", ev->country);
-        lead_buf_printf(out, ",\"points\":%d,\"before_identified\":%s}",
-                        (int) ev->points,
+        lead_buf_printf(out, ",\"points\":%d,\"counted\":%.3f,"
+                        "\"before_identified\":%s}", (int) ev->points,
+                        d->reads[i].counted == LEAD_READ_SCORED
+                            ? d->reads[i].worth : 0.0,
                         d->reads[i].before_identified ? "true" : "false");
     }
     lead_buf_puts(out, d->nreads ? "\n  ]}\n" : "]}\n");

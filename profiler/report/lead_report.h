@@ -13,6 +13,17 @@ const char *lead_report_stage(const lead_rules *r, int i);
 /* An mql's age as lists show it: "waiting 3 h" (min, h up to 2 days, d). */
 void lead_report_waiting(char out[32], uint64_t ms);
 
+/*
+ * A lead's numbers explained alike in every format (lead_formats.c): what
+ * made a row of why ("40 points, read 100%, -15 since then (half-life
+ * 30 d)"; minus: the sign to write), the reads by automated agents in one
+ * line, naming them (0: none), what a read of the timeline counted ("+40", "0: bot").
+ */
+void lead_report_why_explain(lead_buf *out, const lead_rules *r,
+    const lead_contribution *k, const char *minus);
+int lead_report_bots(char out[160], const lead_detail *d);
+void lead_report_read_points(char out[48], const lead_read *rd);
+
 void lead_report_leads_text(lead_buf *out, const lead_rules *r,
     const lead_list *l);
 void lead_report_lead_text(lead_buf *out, const lead_rules *r,

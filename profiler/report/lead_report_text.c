@@ -87,8 +87,9 @@ lead_report_leads_text(lead_buf *out, const lead_rules *r,
     }
 }
 
+/* Hot content: what to open first, with what it adds now. */
 static void
-text_contributions(lead_buf *out, const lead_contribution *list,
+text_hot(lead_buf *out, const lead_contribution *list,
     const lead_str *titles, unsigned n)
 {
     unsigned  i;
@@ -96,21 +97,45 @@ text_contributions(lead_buf *out, const lead_contribution *list,
     for (i = 0; i < n; i++) {
         const lead_contribution  *k = &list[i];
 
-        lead_buf_printf(out, "    %+7.1f  ", k->score);
-        if (k->group_bonus) {
-            lead_buf_puts(out, "read enough of \"");
-            text_str(out, titles[i]);
-            lead_buf_puts(out, "\" to be warm (");
-            text_time(out, k->last_ms);
-            lead_buf_puts(out, ")\n");
-            continue;
-        }
-        lead_buf_puts(out, k->hot ? "HOT " : "");
+        lead_buf_printf(out, "    %+7.0f  %s", k->score, k->hot ? "HOT " : "");
         text_str(out, titles[i]);
         lead_buf_printf(out, " [%s]: %.0f%% read, %u time%s, last ", k->stage,
                         k->depth * 100, k->reads, k->reads == 1 ? "" : "s");
         text_time(out, k->last_ms);
         lead_buf_puts(out, "\n");
+    }
+}
+
+/* Why: whole points that add up to the score shown, each explained. */
+static void
+text_why(lead_buf *out, const lead_rules *r, const lead_detail *d)
+{
+    const lead_score  *sc = &d->score;
+    lead_buf           explain;
+    unsigned           i;
+
+    for (i = 0; i < sc->nwhy; i++) {
+        const lead_contribution  *k = &sc->why[i];
+
+        lead_buf_printf(out, "    %+7" PRId64 "  ", k->shown);
+        text_str(out, d->why_titles[i]);
+        if (k->stage[0]) {
+            lead_buf_printf(out, " [%s]", k->stage);
+        }
+        memset(&explain, 0, sizeof(explain));
+        lead_report_why_explain(&explain, r, k, "-");
+        lead_buf_puts(out, ": ");
+        text_str(out, (lead_str) { explain.data ? explain.data : "",
+                                   explain.len });
+        lead_buf_free(&explain);
+        if (k->group_bonus == 1) {
+            lead_buf_puts(out, ", warm since ");
+            text_time(out, k->last_ms);
+        }
+        lead_buf_puts(out, "\n");
+    }
+    if (sc->nwhy) {
+        lead_buf_printf(out, "    = %5" PRId64 "  the score\n", sc->shown);
     }
 }
 
@@ -120,7 +145,7 @@ lead_report_lead_text(lead_buf *out, const lead_rules *r,
 {
     const lead_row    *row = &d->row;
     const lead_score  *sc = &d->score;
-    char               vid[LEAD_ID_HEX_LEN + 1];
+    char               vid[LEAD_ID_HEX_LEN + 1], bots[160], counted[48];
     size_t             i;
 
     text_str(out, row->name);
@@ -175,9 +200,24 @@ lead_report_lead_text(lead_buf *out, const lead_rules *r,
     }
 
     lead_buf_puts(out, "  hot content\n");
-    text_contributions(out, sc->hot, d->hot_titles, sc->nhot);
+    text_hot(out, sc->hot, d->hot_titles, sc->nhot);
+    if (lead_report_bots(bots, d)) {
+        lead_buf_printf(out, "    %s\n", bots);
+    } else if (sc->nhot == 0) {
+        lead_buf_puts(out, "    nothing read yet\n");
+    }
     lead_buf_puts(out, "  why this score\n");
-    text_contributions(out, sc->why, d->why_titles, sc->nwhy);
+    text_why(out, r, d);
+    if (sc->nwhy == 0) {
+        lead_buf_printf(out, "    %s\n", bots[0] ? bots : "nothing scored yet");
+    }
+    lead_buf_printf(out, "  grade %c: %d profile points, the grade's, not "
+                    "part of the score", row->grade, d->profile_points);
+    for (i = 0; i < d->nprofile; i++) {
+        lead_buf_printf(out, "%s %s %+d", i ? "," : ":",
+                        d->profile[i].label, d->profile[i].points);
+    }
+    lead_buf_puts(out, "\n");
 
     lead_buf_puts(out, "  status history\n");
     for (i = 0; i < d->nhistory; i++) {
@@ -228,13 +268,13 @@ lead_report_lead_text(lead_buf *out, const lead_rules *r,
         text_time(out, ev->time_ms);
         lead_buf_puts(out, "  ");
         text_str(out, ev->path);
+        lead_report_read_points(counted, &d->reads[i]);
         if (ev->asset_id) {
             lead_buf_puts(out, "  [");
             text_str(out, ev->stage);
-            lead_buf_printf(out, " %+d]", (int) ev->points);
-        }
-        if (ev->ua_class == LEAD_UA_BOT) {
-            lead_buf_puts(out, "  (bot)");
+            lead_buf_printf(out, " %s]", counted);
+        } else if (counted[0]) {
+            lead_buf_printf(out, "  [%s]", counted);
         }
         if (d->reads[i].before_identified) {
             lead_buf_puts(out, "  (before identifying)");

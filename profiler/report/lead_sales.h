@@ -171,7 +171,14 @@ enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_NOTICES,
     X(D_CLOSED_ISO, "closed_iso")                                             \
     X(D_CURRENCY, "currency")                                                 \
     X(D_TODAY, "today")                                                       \
-    X(D_AMOUNT, "amount")
+    X(D_AMOUNT, "amount")                                                     \
+    X(D_HAS_WHY, "has_why")                                                   \
+    X(D_BOTS, "bots")                                                         \
+    X(D_HOT_POINTS, "hot_points")                                             \
+    X(D_PROFILE, "*profile")                                                  \
+    X(D_LABEL, "label")                                                       \
+    X(D_PROFILE_POINTS, "profile_points")                                     \
+    X(D_OTHERS, "others")
 
 #define FUNNEL_VALUES(X)                                                      \
     X(F_BASE, "base")                                                         \

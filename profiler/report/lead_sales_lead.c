@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lead.h"
@@ -29,6 +30,8 @@ lead_item(void *arg, unsigned list, size_t i, lead_str *x)
     const lead_transition    *t;
     const lead_read          *rd;
     lead_str                  last;
+    lead_buf                  explain;
+    char                      counted[48];
 
     s->used = 0;
     switch (list) {
@@ -48,6 +51,7 @@ lead_item(void *arg, unsigned list, size_t i, lead_str *x)
         k = &d->score.hot[i];
         x[D_HOT_FLAG] = flag(k->hot);
         x[D_TITLE] = d->hot_titles[i];
+        x[D_HOT_POINTS] = lead_sales_fmt(s, "%+.0f", k->score);
         x[D_STAGE] = cstr(k->stage);
         x[D_DEPTH] = lead_sales_fmt(s, "%.0f", k->depth * 100);
         x[D_READS] = lead_sales_fmt(s, "%u time%s", k->reads,
@@ -61,16 +65,29 @@ lead_item(void *arg, unsigned list, size_t i, lead_str *x)
             return 0;
         }
         k = &d->score.why[i];
-        x[D_POINTS] = lead_sales_fmt(s, "%+.1f", k->score);
+        /* whole points that add up to the score shown: "+0" is honest */
+        x[D_POINTS] = lead_sales_fmt(s, "%s%lld", k->shown < 0 ? "−"
+                                     : "+", (long long) llabs(k->shown));
         x[D_TITLE] = d->why_titles[i];
+        x[D_OTHERS] = flag(k->others > 0);
         last = lead_sales_ago(s, now, k->last_ms);
-        x[D_DETAIL] = k->group_bonus
-                      ? lead_sales_fmt(s, "read enough of the group to be "
-                                       "warm, %s", last.data)
-                      : lead_sales_fmt(s, "%s, read %.0f%%, %u time%s, "
-                                       "last %s", k->stage, k->depth * 100,
-                                       k->reads, k->reads == 1 ? "" : "s",
-                                       last.data);
+        memset(&explain, 0, sizeof(explain));
+        lead_report_why_explain(&explain, v->r, k, "−");
+        x[D_DETAIL] = lead_sales_fmt(s, "%s%s%s, %s %s", k->stage,
+                                     k->stage[0] ? ": " : "",
+                                     explain.data ? explain.data : "",
+                                     k->group_bonus == 1 ? "warm since"
+                                                         : "last",
+                                     last.data);
+        lead_buf_free(&explain);
+        return 1;
+
+    case D_PROFILE:
+        if (i >= d->nprofile) {
+            return 0;
+        }
+        x[D_LABEL] = cstr(d->profile[i].label);
+        x[D_POINTS] = lead_sales_fmt(s, "%+d", d->profile[i].points);
         return 1;
 
     case D_HISTORY:
@@ -100,9 +117,8 @@ lead_item(void *arg, unsigned list, size_t i, lead_str *x)
         x[D_BEFORE] = flag(rd->before_identified);
         x[D_BOT] = flag(rd->ev.ua_class == LEAD_UA_BOT);
         x[D_STAGE] = rd->ev.stage;
-        x[D_POINTS] = rd->ev.asset_id
-                      ? lead_sales_fmt(s, "%+d", (int) rd->ev.points)
-                      : cstr("");
+        lead_report_read_points(counted, rd);
+        x[D_POINTS] = lead_sales_fmt(s, "%s", counted);
         x[D_DEPTH] = rd->ev.file_size
                      ? lead_sales_fmt(s, "%.0f%%",
                                       100.0 * (double) rd->ev.bytes_sent
@@ -156,6 +172,7 @@ lead_sales_lead_page(view *v, const char *hex, int status,
     lead_buf         body;
     const lead_row  *row;
     char             token[LEAD_TOKEN_LEN], done[16], countries[32];
+    char             bots[160];
     size_t           i, len, n = 0;
     int              st;
 
@@ -228,6 +245,12 @@ lead_sales_lead_page(view *v, const char *hex, int status,
         x[D_DUE_ISO] = lead_sales_iso(&v->page, row->due_ms);
     }
     x[D_HAS_HOT] = flag(lv.d.score.nhot > 0);
+    x[D_HAS_WHY] = flag(lv.d.score.nwhy > 0);
+    if (lead_report_bots(bots, &lv.d)) {
+        x[D_BOTS] = lead_sales_fmt(&v->page, "%s", bots);
+    }
+    x[D_PROFILE_POINTS] = lead_sales_fmt(&v->page, "%d",
+                                         lv.d.profile_points);
     x[D_HAS_CLAIMS] = flag(lv.d.nclaims > 0);
 
     x[D_CAN_ACCEPT] = flag(lead_status_allowed(row->status,

@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,7 @@ keep_read(void *arg, uint64_t seq, const lead_event *ev)
     r->ev.country = lead_arena_copy(a, ev->country);
     r->ev.region = lead_arena_copy(a, ev->region);
     r->ev.city = lead_arena_copy(a, ev->city);
+    r->ev.agent = lead_arena_copy(a, ev->agent);
     r->title.data = "";
     r->title.len = 0;
     r->before_identified = before_identifying(d, ev);
@@ -232,14 +234,132 @@ keep_transition(void *arg, const uint8_t lead_id[LEAD_ID_LEN],
     return lead_arena_oom(a);
 }
 
+/* A group as people read it: scoring.conf's title, else its one row's in
+   assets.csv, else its name. */
+static const char *
+group_title(const lead_rules *r, const char *name)
+{
+    const lead_scoring  *sc = lead_rules_scoring(r);
+    const lead_asset    *a, *one = NULL;
+    unsigned             i;
+    size_t               k, n = 0;
+
+    for (i = 0; i < sc->ngroups; i++) {
+        if (strcmp(sc->groups[i].name, name) == 0 && sc->groups[i].title
+            && sc->groups[i].title[0])
+        {
+            return sc->groups[i].title;
+        }
+    }
+    for (k = 0; k < lead_rules_count(r); k++) {
+        a = lead_rules_asset(r, k);
+        if (a->group && strcmp(a->group, name) == 0) {
+            one = a;
+            n++;
+        }
+    }
+    return n == 1 && one->title && one->title[0] ? one->title : name;
+}
+
 static lead_str
-title_of(lead_arena *a, const lead_asset_list *titles,
+title_of(lead_arena *a, const lead_rules *r, const lead_asset_list *titles,
     const lead_contribution *c)
 {
-    const char  *t = c->group_bonus ? c->group
-                                    : lead_asset_title(titles, c->asset_id);
+    const char  *t;
+    char         other[48];
 
+    if (c->others) {
+        snprintf(other, sizeof(other), "%u other %s", c->others,
+                 c->group_bonus ? "reads and bonuses"
+                                : c->others == 1 ? "read" : "reads");
+        t = other;
+    } else if (c->group_bonus) {
+        t = group_title(r, c->group);
+    } else {
+        t = lead_asset_title(titles, c->asset_id);
+    }
     return lead_arena_str(a, t, strlen(t));
+}
+
+/* A bot read: counted, and its agent's name kept (a few, each once). */
+static void
+bot_agent(lead_detail *d, lead_str name)
+{
+    char    *p = d->bot_agents;
+    size_t   n = strlen(p), k;
+
+    d->bot_reads++;
+    if (name.len == 0) {
+        return;
+    }
+    for (k = 0; k < n; k += strcspn(p + k, ",") + 2) {
+        if (strncmp(p + k, name.data, name.len) == 0
+            && (p[k + name.len] == ',' || p[k + name.len] == '\0'))
+        {
+            return;
+        }
+    }
+    if (n + 2 + name.len < sizeof(d->bot_agents)) {
+        snprintf(p + n, sizeof(d->bot_agents) - n, "%s%.*s", n ? ", " : "",
+                 (int) name.len, name.data);
+    }
+}
+
+static int
+read_cmp(const void *x, const void *y)
+{
+    const lead_read  *a = *(const lead_read *const *) x;
+    const lead_read  *b = *(const lead_read *const *) y;
+
+    if (a->ev.asset_id != b->ev.asset_id) {
+        return a->ev.asset_id < b->ev.asset_id ? -1 : 1;
+    }
+    return (a > b) - (a < b);           /* in time order */
+}
+
+/* What each read counted for, as the scorer takes them (lead_score.c):
+   bots and other statuses nothing, a reload within the window nothing
+   more, the nth read of an asset its points halved n - 1 times. */
+static int
+count_reads(lead_detail *d, const lead_rules *r)
+{
+    uint64_t    window = lead_rules_scoring(r)->reload_window_ms, last = 0;
+    lead_read **by, *rd;
+    size_t      i;
+    unsigned    nth = 0;
+
+    by = malloc((d->nreads + 1) * sizeof(*by));
+    if (by == NULL) {
+        return LEAD_ENOMEM;
+    }
+    for (i = 0; i < d->nreads; i++) {
+        by[i] = &d->reads[i];
+    }
+    qsort(by, d->nreads, sizeof(*by), read_cmp);
+
+    for (i = 0; i < d->nreads; i++) {
+        rd = by[i];
+        if (i == 0 || rd->ev.asset_id != by[i - 1]->ev.asset_id) {
+            nth = 0;
+        }
+        if (rd->ev.ua_class == LEAD_UA_BOT) {
+            rd->counted = LEAD_READ_BOT;
+        } else if (rd->ev.asset_id == 0) {
+            rd->counted = LEAD_READ_UNTAGGED;
+        } else if (rd->ev.status != 200 && rd->ev.status != 206) {
+            rd->counted = LEAD_READ_STATUS;
+        } else if (nth > 0 && rd->ev.time_ms < last + window) {
+            rd->counted = LEAD_READ_RELOAD;
+        } else {
+            rd->counted = LEAD_READ_SCORED;
+            rd->nth = ++nth;
+            rd->worth = ldexp(rd->ev.points, -(int) (nth < 64 ? nth - 1
+                                                               : 63));
+            last = rd->ev.time_ms;
+        }
+    }
+    free(by);
+    return LEAD_OK;
 }
 
 static int
@@ -285,6 +405,9 @@ detail_lead(lead_store *s, const lead_rules *r, const char *who,
     if (rc == LEAD_OK) {
         rc = lead_query_assets(s, 0, &titles);
     }
+    if (rc == LEAD_OK && count_reads(out, r) != LEAD_OK) {
+        rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
     if (rc == LEAD_OK) {
         feed_done(&b.feed);
         rc = lead_scorer_result(b.feed.scorer, now_ms, &out->score);
@@ -317,6 +440,9 @@ detail_lead(lead_store *s, const lead_rules *r, const char *who,
 
             out->reads[i].title = lead_arena_str(out->arena, t, strlen(t));
         }
+        if (ev->ua_class == LEAD_UA_BOT) {
+            bot_agent(out, ev->agent);
+        }
         if (ev->ua_class != LEAD_UA_BOT && ev->time_ms <= now_ms) {
             if (ev->time_ms < row->first_ms) {
                 row->first_ms = ev->time_ms;
@@ -330,12 +456,17 @@ detail_lead(lead_store *s, const lead_rules *r, const char *who,
     row->owner = lead_query_owner(s, row->id, out->arena);
     lead_row_due(row, r, now_ms);
     for (i = 0; i < out->score.nhot; i++) {
-        out->hot_titles[i] = title_of(out->arena, &titles,
+        out->hot_titles[i] = title_of(out->arena, r, &titles,
                                       &out->score.hot[i]);
     }
     for (i = 0; i < out->score.nwhy; i++) {
-        out->why_titles[i] = title_of(out->arena, &titles,
+        out->why_titles[i] = title_of(out->arena, r, &titles,
                                       &out->score.why[i]);
+    }
+    out->nprofile = lead_profile_parts(r, &b.person, row->country,
+                                       out->profile);
+    for (i = 0; i < out->nprofile; i++) {
+        out->profile_points += out->profile[i].points;
     }
     lead_asset_list_free(&titles);
 

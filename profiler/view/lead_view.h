@@ -284,17 +284,30 @@ typedef struct {
     uint64_t     since_ms;       /* linked to the lead */
 } lead_device;
 
+/* How the score took a read: what the timeline says it counted. */
+enum { LEAD_READ_UNTAGGED, LEAD_READ_SCORED, LEAD_READ_BOT,
+       LEAD_READ_STATUS /* not 200 or 206 */, LEAD_READ_RELOAD };
+
 typedef struct {
     lead_event   ev;             /* strings owned by the detail */
     lead_str     title;          /* the asset's title, or "" */
     int          before_identified;
+    int          counted;        /* LEAD_READ_* */
+    unsigned     nth;            /* scored: the asset's nth counted read */
+    double       worth;          /* ... its points then, halved for each
+                                    read before it (before depth, decay) */
 } lead_read;
 
 typedef struct {
     lead_row          row;       /* as the list shows it */
     lead_score        score;
     lead_str          hot_titles[LEAD_HOT_MAX];
-    lead_str          why_titles[LEAD_WHY_MAX];
+    lead_str          why_titles[LEAD_WHY_MAX];   /* a bonus: its group's */
+    lead_profile_part profile[LEAD_PROFILE_PARTS];  /* the grade's, apart */
+    unsigned          nprofile;
+    int               profile_points;
+    size_t            bot_reads; /* by automated agents: never scored */
+    char              bot_agents[96];   /* their names, ", " between */
     double            trend[LEAD_TREND_DAYS];
     lead_transition  *history;   /* oldest first */
     size_t            nhistory;

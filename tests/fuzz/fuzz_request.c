@@ -138,12 +138,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     {
         static lead_ua_cache  *agents;
         lead_ua_class          want = lead_ua_classify(s, size);
+        lead_str               bot, name = lead_ua_bot_name(s, size);
 
         if (agents == NULL) {
             agents = lead_ua_cache_new();
         }
-        if (lead_ua_classify_cached(agents, s, size) != want
-            || lead_ua_classify_cached(agents, s, size) != want)
+        if (lead_ua_classify_cached(agents, s, size, NULL) != want
+            || lead_ua_classify_cached(agents, s, size, &bot) != want
+            || bot.len != name.len || bot.len > LEAD_AGENT_MAX
+            || (want == LEAD_UA_BOT) != (bot.len > 0)
+            || (bot.len && (bot.data < s || bot.data + bot.len > s + size)))
         {
             __builtin_trap();
         }

@@ -213,7 +213,9 @@ def test_canonical_journey(demo):
     assert events[0]["time"] < lead["identified_at"] <= events[1]["time"]
     # three sections of the guide: warm
     bonus = [w for w in lead["why"] if w["group_bonus"]]
-    assert [(w["title"], w["score"]) for w in bonus] == [("guide", 20)]
+    assert [(w["title"], w["score"]) for w in bonus] == [
+        ("Buying guide, parts 1 to 4", 20)]
+    assert sum(w["points"] for w in lead["why"]) == lead["score"]
     # section 3 (reading an SLA) is evaluation in the sample rules
     assert lead["stage"] == "evaluation"
     assert lead["hot"][0]["title"] == "Buying guide, part 3: reading an SLA"

@@ -114,7 +114,7 @@ def test_reload_with_broken_rules_keeps_the_old_ones(site):
     ("scoring.conf", "half_life 30d;", "half_life 30;",
      'scoring.conf:12: invalid duration "30" (expected a number with s, m, '
      'h or d, e.g. 30d)'),
-    ("scoring.conf", "warm_after guide 3 20;", "warm_after guide 5 20;",
+    ("scoring.conf", "warm_after guide 3 20", "warm_after guide 5 20",
      "scoring.conf:22: warm_after guide 5: only 4 assets have group=guide"),
     ("campaigns.csv", "q4-fibre,5000", "q4-fibre,5k",
      'campaigns.csv:2: cost "5k" is not an amount (12000 or 12000.50)'),

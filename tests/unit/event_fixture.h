@@ -109,6 +109,7 @@ fx_assert_event_equal(const lead_event *want, const lead_event *got)
     fx_assert_str_equal(want->utm_source, got->utm_source);
     fx_assert_str_equal(want->utm_medium, got->utm_medium);
     fx_assert_str_equal(want->utm_campaign, got->utm_campaign);
+    fx_assert_str_equal(want->agent, got->agent);
 }
 
 /* A batch for hits and one for the events made of them. */

@@ -143,20 +143,45 @@ result(const model *m, uint64_t now, lead_score *r)
     assert_int_equal(lead_scorer_result(m->s, now, r), LEAD_OK);
 }
 
-/* The asset's entry in the hot list (which holds every asset here). */
+/* The asset's part in why (which lists every part worth anything, when
+   there are at most LEAD_WHY_MAX); one worth nothing is not listed. */
 static inline const lead_contribution *
 hot_of(const model *m, const lead_score *r, const char *path)
 {
-    uint64_t  id = asset(m, path)->id;
-    unsigned  i;
+    static const lead_contribution  none;
+    uint64_t                        id = asset(m, path)->id;
+    unsigned                        i;
 
-    for (i = 0; i < r->nhot; i++) {
-        if (r->hot[i].asset_id == id) {
-            return &r->hot[i];
+    for (i = 0; i < r->nwhy; i++) {
+        if (r->why[i].asset_id == id && !r->why[i].group_bonus) {
+            return &r->why[i];
         }
     }
-    fail_msg("%s is not in the hot list", path);
-    return NULL;
+    return &none;
+}
+
+/* Why adds up: its rows' whole points sum to the score shown. */
+static inline void
+why_adds_up(const lead_score *r)
+{
+    int64_t   sum = 0;
+    double    exact = 0;
+    unsigned  i;
+
+    for (i = 0; i < r->nwhy; i++) {
+        sum += r->why[i].shown;
+        exact += r->why[i].score;
+        /* each row is its value rounded up or down */
+        assert_true(fabs((double) r->why[i].shown - r->why[i].score) < 1);
+    }
+    assert_true(r->shown == (int64_t) rint(r->engagement));
+    if (sum != r->shown || fabs(exact - r->engagement)
+                           > 1e-9 * (1 + fabs(r->engagement)))
+    {
+        fail_msg("why sums to %lld (%.9f), the score is %lld (%.9f)",
+                 (long long) sum, exact, (long long) r->shown,
+                 r->engagement);
+    }
 }
 
 #endif /* SCORE_FIXTURE_H */

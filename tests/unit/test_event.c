@@ -181,7 +181,7 @@ static void
 test_encode_worst_case_fits(void **state)
 {
     static char  name[3][LEAD_NAME_MAX], region[LEAD_REGION_MAX],
-                 city[LEAD_CITY_MAX];
+                 city[LEAD_CITY_MAX], agent[LEAD_AGENT_MAX];
     fx_event     f;
     lead_event   got;
     uint8_t     *buf;
@@ -200,6 +200,7 @@ test_encode_worst_case_fits(void **state)
     f.ev.country.len = LEAD_COUNTRY_LEN - 1;
     fx_str(&f.ev.region, region, LEAD_REGION_MAX, "ENG");
     fx_str(&f.ev.city, city, LEAD_CITY_MAX, "London");
+    fx_str(&f.ev.agent, agent, LEAD_AGENT_MAX, "HeadlessChrome");
 
     buf = malloc(LEAD_EVENT_MAX_SIZE);
     assert_non_null(buf);
@@ -219,6 +220,7 @@ test_encode_worst_case_fits(void **state)
     }
     assert_int_equal(got.city.len, LEAD_CITY_MAX);
     assert_int_equal(got.region.len, LEAD_REGION_MAX);
+    assert_int_equal(got.agent.len, LEAD_AGENT_MAX);
     assert_true(got.asset_id == UINT64_MAX && got.points == INT32_MIN);
     free(buf);
 }

@@ -376,19 +376,52 @@ test_ua_classify(void **state)
     for (round = 0; round < 2; round++) {
         for (i = 0; i < N_ELEMS(cases); i++) {
             assert_int_equal(lead_ua_classify_cached(cache, cases[i].ua,
-                                                     strlen(cases[i].ua)),
+                                                     strlen(cases[i].ua),
+                                                     NULL),
                              cases[i].want);
         }
     }
     /* an agent that differs only in its last byte or its length */
-    assert_int_equal(lead_ua_classify_cached(cache, "curl/8", 6),
+    assert_int_equal(lead_ua_classify_cached(cache, "curl/8", 6, NULL),
                      LEAD_UA_BOT);
-    assert_int_equal(lead_ua_classify_cached(cache, "curl/8", 4),
+    assert_int_equal(lead_ua_classify_cached(cache, "curl/8", 4, NULL),
                      LEAD_UA_BOT);
-    assert_int_equal(lead_ua_classify_cached(cache, "curx/8", 6),
+    assert_int_equal(lead_ua_classify_cached(cache, "curx/8", 6, NULL),
                      LEAD_UA_UNKNOWN);
-    assert_int_equal(lead_ua_classify_cached(NULL, "wget", 4), LEAD_UA_BOT);
+    assert_int_equal(lead_ua_classify_cached(NULL, "wget", 4, NULL), LEAD_UA_BOT);
     lead_ua_cache_free(cache);
+
+    /* a bot's name: the word around what made it one */
+    {
+        static const struct { const char *ua, *name; } names[] = {
+            { "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, "
+              "like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36",
+              "HeadlessChrome" },
+            { "Mozilla/5.0 (compatible; Googlebot/2.1; "
+              "+http://www.google.com/bot.html)", "Googlebot" },
+            { "curl/8.5.0", "curl" },
+            { "python-requests/2.31", "python-requests" },
+            { "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) "
+              "Gecko/20100101 Firefox/121.0", "" },
+            { "x-spider-", "x-spider-" },
+            { "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaacrawler\x01",
+              "crawler" },
+            { "", "" },
+        };
+        lead_str  got_name;
+
+        cache = lead_ua_cache_new();
+        for (i = 0; i < N_ELEMS(names); i++) {
+            got_name = lead_ua_bot_name(names[i].ua, strlen(names[i].ua));
+            assert_int_equal(got_name.len, strlen(names[i].name));
+            assert_memory_equal(got_name.data, names[i].name, got_name.len);
+            got_name = (lead_str) { "x", 1 };
+            (void) lead_ua_classify_cached(cache, names[i].ua,
+                                           strlen(names[i].ua), &got_name);
+            assert_int_equal(got_name.len, strlen(names[i].name));
+        }
+        lead_ua_cache_free(cache);
+    }
 
     assert_string_equal(lead_ua_class_name(LEAD_UA_BROWSER), "browser");
     assert_string_equal(lead_ua_class_name(LEAD_UA_BOT), "bot");

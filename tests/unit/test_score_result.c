@@ -31,18 +31,21 @@ bonuses(const lead_score *r, const char *group, double *score)
     for (i = 0; i < r->nhot; i++) {
         assert_false(r->hot[i].group_bonus);
     }
+    why_adds_up(r);
     return n;
 }
 
-/* Engagement minus what the assets add: the bonuses. */
+/* Engagement minus what the assets add (why lists them all): bonuses. */
 static double
 bonus_part(const lead_score *r)
 {
     double    sum = r->engagement;
     unsigned  i;
 
-    for (i = 0; i < r->nhot; i++) {
-        sum -= r->hot[i].score;
+    for (i = 0; i < r->nwhy; i++) {
+        if (!r->why[i].group_bonus) {
+            sum -= r->why[i].score;
+        }
     }
     return sum;
 }
@@ -406,13 +409,14 @@ test_reset(void **state)
 static void
 test_hot_ranking(void **state)
 {
-    /* ranked: hot, then later stage, then score, then the latest read */
+    /* the hot-flagged and the largest others, by what they add now */
     static const char  *const hot[] = {
-        "/h-de", "/h-aw", "/de40", "/de20b", "/de20a", "/in30", "/g1",
-        "/g2", "/x1", "/x2",
+        "/de40", "/in30", "/de20b", "/h-de", "/h-aw",
     };
+    /* every part: the largest first, negative then the folded last */
     static const char  *const why[] = {
-        NULL /* the bonus */, "/de40", "/in30", "/de20b", "/de20a",
+        NULL /* the bonus */, "/de40", "/in30", "/de20b", "/de20a", "/x1",
+        "/x2", "/g1", "/x3", "/g2", "/careers", NULL /* 2 other reads */
     };
     lead_score  r;
     model       m;
@@ -433,6 +437,7 @@ test_hot_ranking(void **state)
                "/g2,G,awareness,2,,group=g\n"
                "/x1,X,epiphany,5,,\n"
                "/x2,X,epiphany,4,,\n"
+               "/x3,X,epiphany,3,,\n"
                "/zero,Z,epiphany,0,,\n"
                "/careers,C,epiphany,-20,,\n");
 
@@ -440,6 +445,7 @@ test_hot_ranking(void **state)
     read_at(&m, "/careers", T0);
     read_at(&m, "/zero", T0);
     read_at(&m, "/x2", T0);
+    read_at(&m, "/x3", T0);
     read_at(&m, "/g2", T0);
     read_at(&m, "/de20a", T0);
     read_at(&m, "/de20b", T0);
@@ -454,7 +460,7 @@ test_hot_ranking(void **state)
 
     result(&m, at(MIN), &r);
 
-    /* 12 assets, at most 10 listed; the bonus is not content */
+    /* at most 5; both hot-flagged in though small; no zero, no bonus */
     assert_int_equal(r.nhot, LEAD_HOT_MAX);
     for (i = 0; i < r.nhot; i++) {
         if (r.hot[i].asset_id != asset(&m, hot[i])->id) {
@@ -462,21 +468,33 @@ test_hot_ranking(void **state)
         }
     }
 
-    /* the largest five; the bonus is one of them */
+    /* 14 parts but the zero: 11 rows, the 2 smallest folded in one */
     assert_int_equal(r.nwhy, LEAD_WHY_MAX);
     for (i = 0; i < r.nwhy; i++) {
-        if (why[i] == NULL ? !r.why[i].group_bonus
+        if (i == 0 ? r.why[i].group_bonus != 1
+            : why[i] == NULL ? r.why[i].others != 2
             : r.why[i].asset_id != asset(&m, why[i])->id)
         {
             fail_msg("why[%u] is not %s", i, why[i] ? why[i] : "the bonus");
         }
-        assert_true(i == 0 || r.why[i].score <= r.why[i - 1].score);
     }
     assert_near(r.why[0].score, 50 * f);
+    assert_int_equal(r.why[0].points, 50);
+    assert_near(r.why[0].base, 50);
+    assert_near(r.why[LEAD_WHY_MAX - 1].score, 2 * f);
+    assert_int_equal(r.why[LEAD_WHY_MAX - 1].group_bonus, 0);
+    why_adds_up(&r);
 
     /* every read at T0: all decayed alike, careers counted negative */
-    assert_near(r.engagement,
-                (1 + 1 + 40 + 20 + 20 + 30 + 3 + 2 + 5 + 4 + 0 - 20 + 50) * f);
+    assert_near(r.engagement, (1 + 1 + 40 + 20 + 20 + 30 + 3 + 2 + 5 + 4 + 3
+                               + 0 - 20 + 50) * f);
+    assert_int_equal(r.shown, 159);
+
+    /* 30 days on, all halved: the same order, so a kept top asset holds */
+    result(&m, at(30 * DAY + MIN), &r);
+    assert_int_equal(r.hot[0].asset_id, asset(&m, "/de40")->id);
+    assert_near(r.hot[0].score, 20 * f);
+    why_adds_up(&r);
 
     model_close(&m);
 }
@@ -504,11 +522,118 @@ test_why_list(void **state)
     assert_int_equal(r.nwhy, 2);
     assert_int_equal(r.why[0].asset_id, asset(&m, "/a")->id);
     assert_near(r.why[0].score, 10);
+    assert_int_equal(r.why[0].shown, 10);
     assert_int_equal(r.why[1].asset_id, asset(&m, "/careers")->id);
     assert_near(r.why[1].score, -20);
-    assert_int_equal(r.nhot, 3);
+    assert_int_equal(r.why[1].shown, -20);
+    /* hot content: only what is worth something */
+    assert_int_equal(r.nhot, 1);
+    assert_int_equal(r.hot[0].asset_id, asset(&m, "/a")->id);
     assert_near(r.engagement, -10);
+    assert_int_equal(r.shown, -10);
     assert_int_equal(r.band, 4);
+
+    model_close(&m);
+}
+
+/* Rounded each on its own, 10.4 three times shows 30 of a score of 31. */
+static void
+test_why_rounding(void **state)
+{
+    lead_score  r;
+    model       m;
+    lead_event  ev;
+    unsigned    i;
+    static const char  *const paths[] = { "/a", "/b", "/c" };
+
+    (void) state;
+
+    model_open(&m, "", HEADER "/a,A,awareness,20,,\n"
+               "/b,B,awareness,20,,\n" "/c,C,awareness,20,,\n");
+    for (i = 0; i < 3; i++) {
+        ev_full(&ev, &m, paths[i], T0);
+        ev.file_size = 1000;
+        ev.bytes_sent = 520;                    /* 52%: 10.4 each */
+        add(&m, &ev);
+    }
+    result(&m, T0, &r);
+    assert_near(r.engagement, 31.2);
+    assert_int_equal(r.shown, 31);
+    assert_int_equal(r.nwhy, 3);
+    assert_int_equal(r.why[0].shown + r.why[1].shown + r.why[2].shown, 31);
+    assert_int_equal(r.why[0].shown, 11);       /* the first of a tie */
+    assert_near(r.why[0].base, 10.4);
+    assert_int_equal(r.why[0].points, 20);
+    why_adds_up(&r);
+
+    /* and the helper alone: halves, negatives, a sum off by a rounding */
+    {
+        static const double  v[] = { 0.5, 0.5, -0.25, 2.75 };
+        int64_t              out[4];
+
+        lead_round_parts(v, 4, 4, out);       /* rint(3.5) = 4 */
+        assert_int_equal(out[0] + out[1] + out[2] + out[3], 4);
+        assert_int_equal(out[3], 3);
+        assert_int_equal(out[2], 0);
+        assert_int_equal(out[0], 1);
+        assert_int_equal(out[1], 0);
+    }
+
+    model_close(&m);
+}
+
+/* The sum property on many random leads: why adds up to the score. */
+static void
+test_why_random(void **state)
+{
+    static const char  *const paths[] = {
+        "/p0", "/p1", "/p2", "/p3", "/p4", "/p5", "/p6", "/p7", "/p8",
+        "/p9", "/pa", "/pb", "/pc", "/pd", "/pe", "/pf", "/g0", "/g1",
+    };
+    uint64_t    x = 0x9e3779b97f4a7c15ULL, t;
+    lead_score  r;
+    lead_event  ev;
+    model       m;
+    unsigned    lead, k, n;
+    size_t      p;
+
+    (void) state;
+
+    model_open(&m, "half_life 7d; warm_after g 2 13;\n",
+               HEADER
+               "/p0,A,awareness,7,,\n" "/p1,A,awareness,3,,\n"
+               "/p2,A,interest,11,,\n" "/p3,A,interest,-5,,\n"
+               "/p4,A,decision,40,,hot\n" "/p5,A,decision,25,,hot\n"
+               "/p6,A,epiphany,1,,\n" "/p7,A,epiphany,0,,\n"
+               "/p8,A,evaluation,15,,\n" "/p9,A,evaluation,9,,\n"
+               "/pa,A,awareness,2,,\n" "/pb,A,awareness,4,,\n"
+               "/pc,A,interest,6,,\n" "/pd,A,interest,8,,\n"
+               "/pe,A,decision,-1,,\n" "/pf,A,decision,33,,\n"
+               "/g0,G,interest,5,,group=g\n" "/g1,G,interest,5,,group=g\n");
+
+    for (lead = 0; lead < 2000; lead++) {
+        lead_scorer_reset(m.s, T0);
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        n = (unsigned) (x % 40);
+        t = T0;
+        for (k = 0; k < n; k++) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            p = (size_t) (x % N_ELEMS(paths));
+            t += x % (3 * DAY);
+            ev_full(&ev, &m, paths[p], t);
+            ev.file_size = 1000;
+            ev.bytes_sent = 1 + (x >> 20) % 1000;
+            add(&m, &ev);
+        }
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        result(&m, t + x % (90 * DAY), &r);
+        why_adds_up(&r);
+        assert_true(r.nhot <= LEAD_HOT_MAX);
+        for (k = 0; k < r.nhot; k++) {
+            assert_true(r.hot[k].score > 0);
+            assert_true(k == 0 || r.hot[k].score <= r.hot[k - 1].score);
+        }
+    }
 
     model_close(&m);
 }
@@ -705,6 +830,8 @@ main(void)
         cmocka_unit_test(test_reset),
         cmocka_unit_test(test_hot_ranking),
         cmocka_unit_test(test_why_list),
+        cmocka_unit_test(test_why_rounding),
+        cmocka_unit_test(test_why_random),
         cmocka_unit_test(test_band_grade),
         cmocka_unit_test_setup_teardown(test_profile_points, setup,
                                         teardown),

@@ -2,6 +2,10 @@
 #include "rules_fixture.h"
 #include "dir_fixture.h"
 
+#define WARM_USAGE                                                            \
+    "a group, a count, optional points and an optional quoted title "         \
+    "(warm_after guide 3 20 \"The buying guide\")"
+
 /*
  * scoring.conf: the defaults, every directive, each message a mistake
  * gets, and the freemail_domains list it names.
@@ -72,7 +76,7 @@ static const char  every_key[] =
     "    90s # a directive may span lines\n"
     "    ;\n"
     "mql_threshold 75;warm_after guide 2 25;\n"
-    "warm_after webinars 1;\n"
+    "warm_after webinars 1 \"Webinars: \u00e9t\u00e9 series\";\n"
     "grade A 90; grade B 50; grade C -5;\n"
     "engagement 3 1;\n"
     "engagement 2 50;\n"
@@ -118,6 +122,8 @@ test_scoring_every_key(void **state)
     assert_string_equal(sc->groups[1].name, "webinars");
     assert_int_equal(sc->groups[1].count, 1);
     assert_int_equal(sc->groups[1].points, 0);
+    assert_string_equal(sc->groups[0].title, "");
+    assert_string_equal(sc->groups[1].title, "Webinars: \u00e9t\u00e9 series");
 
     assert_int_equal(sc->grade_min[0], 90);
     assert_int_equal(sc->grade_min[1], 50);
@@ -343,10 +349,17 @@ static const bad_conf  bad_confs[] = {
       "group=g in assets.csv" PREFIX_HINT },
     { "warm_after g 1;\nwarm_after g 1 5;",
       CONF(2) "\"warm_after g\" is duplicate" },
-    { "warm_after g;", CONF(1) "\"warm_after\" takes a group, a count and "
-      "optional points (warm_after guide 3 20)" },
-    { "warm_after g 1 2 3;", CONF(1) "\"warm_after\" takes a group, a count "
-      "and optional points (warm_after guide 3 20)" },
+    { "warm_after g;", CONF(1) "\"warm_after\" takes " WARM_USAGE },
+    { "warm_after g 1 2 3;", CONF(1) "\"warm_after\" takes " WARM_USAGE },
+    { "warm_after g 1 2 \"T\" 4;", CONF(1) "\"warm_after\" takes "
+      WARM_USAGE },
+    { "warm_after g 1 2 \"\";", CONF(1) "a group's title is 1 to 200 bytes" },
+    { "warm_after g 1 \"a\001b\";", CONF(1) "a group's title must be UTF-8 "
+      "text without control characters" },
+    { "warm_after g 1 \"a\xff" "b\";", CONF(1) "a group's title must be UTF-8 "
+      "text without control characters" },
+    { "warm_after g 1 \"two\nlines\";", CONF(1) "unterminated quoted "
+      "string" },
     { "warm_after g/h 1;", CONF(1) "invalid group name \"g/h\"" },
     { "warm_after g 0;", CONF(1) "invalid number \"0\" (expected an integer "
       "from 1 to 1000)" },
