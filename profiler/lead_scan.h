@@ -38,4 +38,9 @@ int lead_scan_is_content(const char *name);
 size_t lead_html_title(const char *data, size_t len, char *out, size_t size);
 size_t lead_pdf_title(const char *data, size_t len, char *out, size_t size);
 
+/* 1 when an HTML file's <title> holds {{, or it has none and its bytes
+   do: a template (the module's own pages, their parts), not content,
+   which may show {{ }} in its body. */
+int lead_html_is_template(const char *data, size_t len);
+
 #endif /* LEAD_SCAN_H */

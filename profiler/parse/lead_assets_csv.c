@@ -246,6 +246,8 @@ parse_asset(lead_rules_parser *ps, csv *c, const int *col_of, lead_asset *a)
         len[j] = c->len[col_of[j]];
     }
 
+    /* the slot of a row refused before: nothing of it carries over */
+    memset(a, 0, sizeof(*a));
     a->line = ps->line;
     a->group = "";
 

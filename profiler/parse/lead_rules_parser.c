@@ -230,6 +230,7 @@ lead_rules_read_file(lead_rules_parser *p, char **data, size_t *len)
     struct stat  st;
     size_t       n;
 
+    *data = NULL;
     snprintf(path, sizeof(path), "%s/%s", p->dir, p->file);
 
     f = fopen(path, "rb");
@@ -259,6 +260,7 @@ lead_rules_read_file(lead_rules_parser *p, char **data, size_t *len)
 
     if (n != (size_t) st.st_size) {
         free(*data);
+        *data = NULL;           /* the caller frees what it is given */
         return file_fail(p, "read error");
     }
 

@@ -4,7 +4,7 @@
  * assets.csv rows that no rule matches yet.
  */
 
-#define _GNU_SOURCE            /* memmem() */
+#define _DEFAULT_SOURCE        /* pread(), strcasecmp(), O_NOFOLLOW */
 
 #include <dirent.h>
 #include <errno.h>
@@ -111,10 +111,7 @@ file_title(scan *sc, const char *path, const char *rel, const char *base,
         if (is_html(base)) {
             n = read_at(fd, sc->buf, HTML_READ, 0);
             if (n > 0) {
-                /* a template ({{name}}) is the module's, not content */
-                if (memmem(sc->buf, (size_t) n, "{{", 2)
-                    && memmem(sc->buf, (size_t) n, "}}", 2))
-                {
+                if (lead_html_is_template(sc->buf, (size_t) n)) {
                     close(fd);
                     return 1;
                 }

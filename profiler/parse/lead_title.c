@@ -4,7 +4,7 @@
  * outside input, so every read is bounded and nothing is trusted.
  */
 
-#define _DEFAULT_SOURCE        /* strncasecmp */
+#define _GNU_SOURCE            /* strncasecmp(), memmem() */
 
 #include <stdio.h>
 #include <string.h>
@@ -169,17 +169,12 @@ entity(const char *p, const char *end, unsigned long *cp)
     return 0;
 }
 
-size_t
-lead_html_title(const char *data, size_t len, char *out, size_t size)
+/* The text of the first <title> element: p up to close; 0 if none. */
+static int
+title_element(const char *data, size_t len, const char **text,
+    const char **close)
 {
-    const char     *end = data + len, *p, *close;
-    size_t          n = 0, k;
-    unsigned long   cp;
-
-    if (size == 0) {
-        return 0;
-    }
-    out[0] = '\0';
+    const char  *end = data + len, *p;
 
     for (p = data; (p = find_nocase(p, end, "<title")) != NULL; p++) {
         if (p + 6 < end && (p[6] == '>' || p[6] == ' ' || p[6] == '\t'
@@ -192,8 +187,36 @@ lead_html_title(const char *data, size_t len, char *out, size_t size)
         return 0;
     }
     p++;
-    close = find_nocase(p, end, "</title");
-    if (close == NULL) {
+    *close = find_nocase(p, end, "</title");
+    *text = p;
+    return *close != NULL;
+}
+
+int
+lead_html_is_template(const char *data, size_t len)
+{
+    const char  *p, *close;
+
+    if (!title_element(data, len, &p, &close)) {
+        p = data;                       /* a part of a page: all of it */
+        close = data + len;
+    }
+    return memmem(p, (size_t) (close - p), "{{", 2) != NULL;
+}
+
+size_t
+lead_html_title(const char *data, size_t len, char *out, size_t size)
+{
+    const char     *p, *close;
+    size_t          n = 0, k;
+    unsigned long   cp;
+
+    if (size == 0) {
+        return 0;
+    }
+    out[0] = '\0';
+
+    if (!title_element(data, len, &p, &close)) {
         return 0;
     }
 

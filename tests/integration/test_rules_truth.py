@@ -8,6 +8,8 @@ import os
 import subprocess
 import time
 
+import pytest
+
 from conftest import LEADCTL, SAMPLE_HTML, SAMPLE_RULES, Nginx, copy_site
 from test_gate import HTTP, Browser
 
@@ -160,6 +162,20 @@ def test_semicolons_told(tmp_path):
         "path\ttitle\tstage\tpoints\ttopic\tflags\n")
     r = check(str(rules))
     assert "assets.csv:1: this file looks tab-separated" in r.stderr
+
+
+SHORT = "/sys/kernel/mm/transparent_hugepage/enabled"   # says 4 KiB, gives less
+
+
+@pytest.mark.skipif(not os.path.exists(SHORT), reason="no such sysfs file")
+def test_a_file_shorter_than_it_said_is_an_error(tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "assets.csv").write_text("path,title,stage,points,topic,flags\n")
+    os.symlink(SHORT, rules / "scoring.conf")
+    r = check(str(rules))
+    assert r.returncode == 1
+    assert r.stderr == f"{rules}/scoring.conf: read error\n"
 
 
 # ---- rules scan ---------------------------------------------------------------

@@ -433,6 +433,18 @@ fields_row(char *buf, int header, int n)
     strcpy(buf, "\n");
 }
 
+/* A refused row leaves nothing behind for the rows after it. */
+static void
+test_csv_refused_row_alone(void **state)
+{
+    (void) state;
+
+    expect_err("", HEADER "/a.html,A,epiphany,many,,open\n"
+               "/b.html,B,epiphany,5,,gated\n"
+               "/c.html,C,epiphany,5,,\n",
+               CSV(2) "points \"many\" is not an integer from -1000 to 1000");
+}
+
 static void
 test_csv_field_count(void **state)
 {
@@ -504,6 +516,7 @@ main(void)
         cmocka_unit_test(test_csv_invalid),
         cmocka_unit_test(test_csv_field_limits),
         cmocka_unit_test(test_csv_field_count),
+        cmocka_unit_test(test_csv_refused_row_alone),
         cmocka_unit_test(test_csv_max_rows),
     };
 

@@ -267,6 +267,7 @@ site_setup(void **state)
     put("sales/favicon.svg", "<svg/>");
     put("sales/lead.html", "<title>{{trend_label}}</title>");
     put("sales/layout.html", "<h1>{{title}}</h1>");
+    put("vue.html", "<title>Vue &amp; us</title><p>{{ user.name }}</p>");
     put(".git/x.html", "<title>hidden</title>");
     put(".hidden.html", "<title>hidden</title>");
     put("a,b \"q\".html", "<title>Comma, \"quoted\"</title>");
@@ -327,6 +328,7 @@ test_scan_all(void **state)
                 "/guide/1-requirements.html,1. Requirements,,,,\n"
                 "/guide/2-sla.html,2. SLA,,,,\n"
                 "/map.pdf,The map,,,,\n"
+                "/vue.html,Vue & us,,,,\n"
                 "/webinar_network-design.mp4,Webinar network design,,,,\n"
                 "/why-outages-cost.html,Why outages cost,,,,\n");
 }
@@ -364,6 +366,7 @@ test_scan_filters(void **state)
     expect_scan(&o, ROW_HEADER
                 "/404.html,Not found,,,,\n"
                 "\"/a,b \"\"q\"\".html\",\"Comma, \"\"quoted\"\"\",,,,\n"
+                "/vue.html,Vue & us,,,,\n"
                 "/webinar_network-design.mp4,Webinar network design,,,,\n"
                 "/why-outages-cost.html,Why outages cost,,,,\n");
     lead_rules_free(r);
