@@ -243,8 +243,6 @@ int
 lead_referrer_own(const char *host, size_t len, const char *own,
     size_t own_len)
 {
-    int  sub = 0;
-
     /* Host: name[:port]; an IPv6 literal is never a referrer's host */
     if (own_len && own[0] != '[') {
         const char  *colon = memchr(own, ':', own_len);
@@ -258,24 +256,26 @@ lead_referrer_own(const char *host, size_t len, const char *own,
         len--;
     }
 
+    if (same_host(host, len, own, own_len)) {
+        return 1;
+    }
+
+    /* "*.example.com" is ".example.com" but for example.com itself */
     if (own_len > 2 && own[0] == '*' && own[1] == '.') {
-        own++;                          /* ".example.com", subdomains only */
+        own++;
         own_len--;
-        sub = 1;
 
     } else if (own_len > 1 && own[0] == '.') {
         if (same_host(host, len, own + 1, own_len - 1)) {
             return 1;
         }
-        sub = 1;
+
+    } else {
+        return 0;
     }
 
-    if (sub) {
-        return len > own_len
-               && same_host(host + len - own_len, own_len, own, own_len);
-    }
-
-    return same_host(host, len, own, own_len);
+    return len > own_len
+           && same_host(host + len - own_len, own_len, own, own_len);
 }
 
 /*
