@@ -30,6 +30,7 @@ typedef struct {
     const char  *lead;       /* events --lead EMAIL|ID */
     const char  *reason;     /* --reason TEXT */
     const char  *by;         /* --by WHO */
+    char         uid[32];    /* ... else, without a login name: "uid N" */
     const char  *owner;      /* --owner NAME */
     const char  *only;       /* --only overdue,unassigned,calls */
     const char  *older;      /* --anonymous-older-than DAYS */
@@ -108,9 +109,16 @@ void man_page(FILE *f, const command *commands);
 void progress_start(const char *what, const char *unit, int streams);
 void progress_add(uint64_t n);
 void progress_stop(void);
+/* A message on standard error while progress may be shown: the line is
+   erased first, so the two never mix. */
+void progress_say(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 /* Who records a decision: --by, else the login name (leadctl_out.c). */
 const char *actor(ctl *c);
+/* An option's count, 1 to max: digits only (no sign, no space). */
+int count_option(const char *opt, const char *value, uint64_t max,
+    uint64_t *n);
 /* "2.1 s", "3.5m": how long a command took, for people. */
 void elapsed(double ms, char out[32]);
 

@@ -189,16 +189,12 @@ static int
 run_listing(ctl *c, lead_store *s, int events)
 {
     uint8_t   lead[LEAD_ID_LEN];
-    char     *end;
     int       rc;
 
-    if (c->limit) {
-        c->max_rows = strtoull(c->limit, &end, 10);
-        if (*end != '\0' || c->max_rows == 0 || c->limit[0] == '-') {
-            fprintf(stderr, "leadctl: --limit takes a number of rows, 1 or "
-                    "more\n");
-            return EXIT_USAGE;
-        }
+    if (c->limit && count_option("--limit", c->limit, UINT64_MAX,
+                                 &c->max_rows) != 0)
+    {
+        return EXIT_USAGE;
     }
     if (c->lead) {
         rc = lead_store_find_lead(s, c->lead, strlen(c->lead), find_id, lead);

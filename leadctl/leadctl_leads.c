@@ -49,8 +49,9 @@ read_filter(ctl *c, const lead_rules *r, lead_filter *f)
         { "only", offsetof(ctl, only) },
     };
     const char  *value;
-    char         err[512], *end;
+    char         err[512];
     size_t       i;
+    uint64_t     n;
 
     lead_filter_init(f);
     for (i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
@@ -66,12 +67,10 @@ read_filter(ctl *c, const lead_rules *r, lead_filter *f)
     }
 
     if (c->limit) {
-        f->limit = strtoul(c->limit, &end, 10);
-        if (*end != '\0' || f->limit == 0 || c->limit[0] == '-') {
-            fprintf(stderr, "leadctl: --limit takes a number of rows, 1 or "
-                    "more\n");
+        if (count_option("--limit", c->limit, SIZE_MAX, &n) != 0) {
             return EXIT_USAGE;
         }
+        f->limit = (size_t) n;
     }
     return 0;
 }

@@ -172,7 +172,7 @@ told_refused(void *arg, size_t index, const char *why)
     ingest_run  *r = arg;
 
     if (r->told_refused++ < INGEST_TOLD && index < r->batch) {
-        fprintf(stderr, "%s:%" PRIu64 ": refused: %s\n", r->where[index],
+        progress_say("%s:%" PRIu64 ": refused: %s\n", r->where[index],
                 r->lines[index], why);
     }
     return 0;
@@ -190,7 +190,7 @@ commit(ingest_run *r)
         memset(&done, 0, sizeof(done));
         rc = lead_ingest_commit(r->in, r->c->now_ms, &done, told_refused, r);
         if (rc != LEAD_OK) {
-            fprintf(stderr, "leadctl: ingest: %s\n", lead_store_errmsg(r->s));
+            progress_say("leadctl: ingest: %s\n", lead_store_errmsg(r->s));
             r->failed = 1;
             return -1;
         }
@@ -215,7 +215,7 @@ malformed(ingest_run *r, const char *why)
 {
     r->malformed++;
     if (r->told_malformed++ < INGEST_TOLD) {
-        fprintf(stderr, "%s:%" PRIu64 ": %s\n", r->file, r->lineno, why);
+        progress_say("%s:%" PRIu64 ": %s\n", r->file, r->lineno, why);
     }
 }
 
@@ -350,7 +350,7 @@ line(ingest_run *r, char *text, size_t len)
         rc = lead_line_csv_columns(r->parser, text, len, r->c->map, err,
                                    sizeof(err));
         if (rc != LEAD_OK) {
-            fprintf(stderr, "%s:%" PRIu64 ": %s\n", r->file, r->lineno, err);
+            progress_say("%s:%" PRIu64 ": %s\n", r->file, r->lineno, err);
             return -2;
         }
         return 0;
@@ -446,7 +446,7 @@ ingest_fd(ingest_run *r, int fd, char *buf)
             continue;
         }
         if (n < 0) {
-            fprintf(stderr, "leadctl: %s: %s\n", r->file, strerror(errno));
+            progress_say("leadctl: %s: %s\n", r->file, strerror(errno));
             return -2;
         }
         if (n == 0) {
@@ -527,7 +527,7 @@ cmd_ingest(ctl *c, lead_store *s)
 {
     ingest_run   r;
     lead_rules  *rules = NULL;
-    char         err[512], *buf = NULL, *end;
+    char         err[512], *buf = NULL;
     const char  *stdin_only[] = { "-" };
     const char **files;
     size_t       nfiles, i;
@@ -551,11 +551,9 @@ cmd_ingest(ctl *c, lead_store *s)
         return EXIT_USAGE;
     }
     if (c->batch) {
-        unsigned long long  n = strtoull(c->batch, &end, 10);
+        uint64_t  n;
 
-        if (end == c->batch || *end != '\0' || n == 0 || n > 10000000) {
-            fprintf(stderr, "leadctl: --batch takes a number of lines, 1 "
-                    "to 10000000\n");
+        if (count_option("--batch", c->batch, 10000000, &n) != 0) {
             return EXIT_USAGE;
         }
         r.batch = (size_t) n;

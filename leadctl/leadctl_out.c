@@ -5,6 +5,8 @@
 
 #define _POSIX_C_SOURCE 200809L
 
+#include <errno.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,8 +52,37 @@ actor(ctl *c)
         pw = getpwuid(geteuid());
         name = pw ? pw->pw_name : getenv("USER");
     }
-    c->by = name != NULL && name[0] != '\0' ? name : "leadctl";
+    if (name == NULL || name[0] == '\0') {
+        snprintf(c->uid, sizeof(c->uid), "uid %lu",
+                 (unsigned long) geteuid());
+        name = c->uid;
+    }
+    c->by = name;
     return c->by;
+}
+
+int
+count_option(const char *opt, const char *value, uint64_t max, uint64_t *n)
+{
+    char                *end;
+    unsigned long long   v;
+
+    errno = 0;
+    v = strtoull(value, &end, 10);
+    if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno == ERANGE
+        || v == 0 || v > max)
+    {
+        if (max >= UINT32_MAX) {
+            fprintf(stderr, "leadctl: %s takes a whole number, 1 or more\n",
+                    opt);
+        } else {
+            fprintf(stderr, "leadctl: %s takes a whole number from 1 to %"
+                    PRIu64 "\n", opt, max);
+        }
+        return EXIT_USAGE;
+    }
+    *n = v;
+    return 0;
 }
 
 void

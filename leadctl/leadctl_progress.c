@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
@@ -109,4 +110,19 @@ progress_stop(void)
         fputs("\r\033[K", stderr);
         fflush(stderr);
     }
+}
+
+void
+progress_say(const char *fmt, ...)
+{
+    va_list  ap;
+
+    pthread_mutex_lock(&p.lock);
+    if (p.shown) {
+        fputs("\r\033[K", stderr);    /* redrawn at the next tick */
+    }
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    pthread_mutex_unlock(&p.lock);
 }

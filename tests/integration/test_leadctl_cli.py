@@ -117,6 +117,9 @@ def test_rules_scan_help_says_what_it_does():
     (["leads", "--now", "+1d", "--now", "+2d"], "given twice"),
     (["leads", "--status", "mql", "--status", "sal"], "given twice"),
     (["events", "--limit", "0"], "--limit"),
+    (["events", "--limit", " 5"], "--limit"),
+    (["events", "--limit", "-5"], "--limit"),
+    (["leads", "--limit", "99999999999999999999999"], "--limit"),
     (["events", "--since", "yesterday"], "--since"),
     (["visitors", "--lead", "ada@example.com"], "unexpected"),
 ])
