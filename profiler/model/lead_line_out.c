@@ -274,6 +274,8 @@ field(const lead_line *l, int f, int csv, line_value *v)
         v->s.data = lead_ua_class_name(ev->ua_class);
         v->s.len = strlen(v->s.data);
         return V_TEXT;
+    case F(BOT):
+        return text(v, ev->agent);
     case F(LEAD):
         return hex(v, l->lead);
     case F(EMAIL):

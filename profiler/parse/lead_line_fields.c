@@ -45,7 +45,7 @@ static const int  read_fields[] = {
     F(ID), F(TIME), F(NODE), F(KIND), F(VISITOR), F(PATH), F(ASSET),
     F(STAGE), F(TOPIC), F(GROUP), F(FLAGS), F(POINTS), F(STATUS), F(BYTES),
     F(SIZE), F(RANGES), F(DEPTH), F(REFERRER), F(UTM_SOURCE), F(UTM_MEDIUM),
-    F(UTM_CAMPAIGN), F(COUNTRY), F(REGION), F(CITY), F(AGENT), F_END
+    F(UTM_CAMPAIGN), F(COUNTRY), F(REGION), F(CITY), F(AGENT), F(BOT), F_END
 };
 static const int  identify_fields[] = {
     F(ID), F(TIME), F(NODE), F(KIND), F(VISITOR), F(LEAD), F(EMAIL), F(NAME),
@@ -730,6 +730,9 @@ lead_line_set_field(lead_line_parser *p, lead_line *l, int f,
             }
         }
         return lead_line_bad(p, "\"agent\" is not browser, bot or unknown");
+    case F(BOT):
+        /* a bot's name ("HeadlessChrome"), as the edge's classifier took it */
+        return text(p, f, v, LEAD_AGENT_MAX, &ev->agent);
     case F(LEAD):
         return hex_id(p, f, v, l->lead);
     case F(EMAIL):

@@ -135,7 +135,7 @@ int lead_csv_next(lead_csv *c);
     X(DEPTH, "depth") X(REFERRER, "referrer")                                 \
     X(UTM_SOURCE, "utm_source") X(UTM_MEDIUM, "utm_medium")                   \
     X(UTM_CAMPAIGN, "utm_campaign") X(COUNTRY, "country")                     \
-    X(REGION, "region") X(CITY, "city") X(AGENT, "agent")                     \
+    X(REGION, "region") X(CITY, "city") X(AGENT, "agent") X(BOT, "bot")      \
     X(LEAD, "lead") X(EMAIL, "email") X(NAME, "name")                         \
     X(SUBSCRIBE, "subscribe") X(CONTACT, "contact")                           \
     X(TOPICS, "topics") X(SALES, "sales") X(OWNER, "owner")                   \

@@ -32,6 +32,7 @@ line_diff(const lead_line *a, const lead_line *b)
     SAME(memcmp(x->id, y->id, LEAD_ID_LEN) == 0, "ev.id");
     SAME(x->status == y->status, "http status");
     SAME(x->ua_class == y->ua_class, "agent");
+    SAME(same_str(x->agent, y->agent), "bot");
     SAME(x->bytes_sent == y->bytes_sent, "bytes");
     SAME(x->file_size == y->file_size, "size");
     SAME(x->nranges == y->nranges, "nranges");

@@ -108,11 +108,14 @@ test_json_read(void **state)
     l.ev.bytes_sent = 333;
     l.ev.status = 200;
     l.ev.ua_class = LEAD_UA_BOT;
+    l.ev.agent = (lead_str) { "HeadlessChrome", 14 };
     l.ev.asset_flags = LEAD_ASSET_OPEN;
     check_json(&l, "{\"id\":\"00000000000000000000000000000001-r\","
                "\"time\":\"1970-01-01T00:00:00.001Z\",\"kind\":\"read\","
                "\"flags\":\"open\",\"status\":200,\"bytes\":333,"
-               "\"size\":1000,\"depth\":0.333,\"agent\":\"bot\"}");
+               "\"size\":1000,\"depth\":0.333,\"agent\":\"bot\","
+               "\"bot\":\"HeadlessChrome\"}");
+    l.ev.agent = (lead_str) { "", 0 };
 
     /* one range the client left early: what was sent of it */
     l.ev.status = 206;
@@ -302,7 +305,7 @@ test_csv(void **state)
     assert_string_equal(out.data,
         "id,time,node,kind,visitor,path,asset,stage,topic,group,flags,"
         "points,status,bytes,size,ranges,depth,referrer,utm_source,"
-        "utm_medium,utm_campaign,country,region,city,agent,lead,email,name,"
+        "utm_medium,utm_campaign,country,region,city,agent,bot,lead,email,name,"
         "subscribe,contact,topics,sales,owner,amount,currency,closed,cause,"
         "who,reason,signal");
 
@@ -315,7 +318,7 @@ test_csv(void **state)
         "read,00112233445566778899aabbccddeeff,/papers/a.pdf,"
         "00ab00cd00ef0012,decision,pricing,buyers,hot gated,'-5,206,500,"
         "2000,0-499 250-999,0.500,www.google.com,news,email,q4,GB,ENG,"
-        "\"'=HYPERLINK(\"\"x\"\")\",browser,,,,,,,,,,,,,,,");
+        "\"'=HYPERLINK(\"\"x\"\")\",browser,,,,,,,,,,,,,,,,");
 
     out.len = 0;
     memset(&l, 0, sizeof(l));
@@ -326,7 +329,7 @@ test_csv(void **state)
     l.reason = S("price, too high");
     lead_line_csv(&out, &l);
     assert_string_equal(out.data,
-        "crm-1,1970-01-01T00:00:00.000Z,,status,,,,,,,,,lost,,,,,,,,,,,,,,"
+        "crm-1,1970-01-01T00:00:00.000Z,,status,,,,,,,,,lost,,,,,,,,,,,,,,,"
         "ann@example.com,,,,,,,,,,,,\"price, too high\",");
     lead_buf_free(&out);
 }
@@ -485,6 +488,16 @@ test_parse_accepts(void **state)
     assert_int_equal(lead_line_parse(p, t, strlen(t), &l, err, sizeof(err)),
                      LEAD_OK);
     assert_true(same_str(l.ev.path, S("/a\x01\xe2\x80\xae")));
+
+    /* a bot's name, as the edge took it */
+    t = "{\"id\":\"b\",\"time\":0,\"kind\":\"read\",\"path\":\"/a\","
+        "\"agent\":\"bot\",\"bot\":\"Googlebot\","
+        "\"visitor\":\"0123456789abcdef0123456789abcdef\"}";
+    if (lead_line_parse(p, t, strlen(t), &l, err, sizeof(err)) != LEAD_OK) {
+        fail_msg("%s", err);
+    }
+    assert_int_equal(l.ev.ua_class, LEAD_UA_BOT);
+    assert_true(same_str(l.ev.agent, S("Googlebot")));
 
     /* a zone, a fraction, a space; "" and null are left out */
     t = "{\"id\":\"y\",\"time\":\"2026-12-24 10:30:00.5+01:00\","
