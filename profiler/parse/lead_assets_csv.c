@@ -108,24 +108,6 @@ parse_header(lead_rules_parser *ps, csv *c, int *col_of)
 
 /* ---- an asset's fields ------------------------------------------------- */
 
-/* Printable UTF-8 without control characters. */
-static int
-valid_text(const char *s, size_t len)
-{
-    size_t  i, k;
-
-    for (i = 0; i < len; i += k) {
-        if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f) {
-            return 0;
-        }
-        k = lead_utf8_len((const unsigned char *) s + i, len - i);
-        if (k == 0) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 static int
 parse_flags(lead_rules_parser *ps, lead_asset *a, const char *f, size_t len)
 {
@@ -209,7 +191,7 @@ parse_path(lead_rules_parser *ps, lead_asset *a, const char *f, size_t len)
     if (plen > 0 && f[plen - 1] == '*') {
         plen--;
     }
-    if (!valid_text(f, len)) {
+    if (!lead_utf8_plain(f, len)) {
         return lead_rules_fail(ps, "path \"%s\" has control characters or "
                                "invalid UTF-8", lead_rules_shown(f, len, b));
     }
@@ -268,7 +250,7 @@ parse_asset(lead_rules_parser *ps, csv *c, const int *col_of, lead_asset *a)
     }
 
     if (len[COL_TITLE] > LEAD_TITLE_MAX
-        || !valid_text(f[COL_TITLE], len[COL_TITLE]))
+        || !lead_utf8_plain(f[COL_TITLE], len[COL_TITLE]))
     {
         rc = lead_rules_fail(ps, "title must be text of at most %d bytes, "
                              "without control characters", LEAD_TITLE_MAX);

@@ -151,22 +151,35 @@ add_error(lead_rules_parser *p, const char *msg)
              "\nand %zu more error%s", more + 1, more + 1 == 1 ? "" : "s");
 }
 
-int
-lead_rules_fail(lead_rules_parser *p, const char *fmt, ...)
+/* "dir/file:line: " (or, of a whole file, "dir/file: ") and the
+   message, kept. */
+static int
+vfail(lead_rules_parser *p, int at_line, const char *fmt, va_list ap)
 {
-    va_list  ap;
-    char     msg[1024];
-    int      n;
+    char  msg[1024];
+    int   n;
 
-    n = snprintf(msg, sizeof(msg), "%s/%s:%u: ", p->dir, p->file, p->line);
+    n = at_line ? snprintf(msg, sizeof(msg), "%s/%s:%u: ", p->dir, p->file,
+                           p->line)
+                : snprintf(msg, sizeof(msg), "%s/%s: ", p->dir, p->file);
     if (n >= 0 && (size_t) n < sizeof(msg)) {
-        va_start(ap, fmt);
         vsnprintf(msg + n, sizeof(msg) - (size_t) n, fmt, ap);
-        va_end(ap);
     }
     add_error(p, msg);
 
     return LEAD_EINVAL;
+}
+
+int
+lead_rules_fail(lead_rules_parser *p, const char *fmt, ...)
+{
+    va_list  ap;
+    int      rc;
+
+    va_start(ap, fmt);
+    rc = vfail(p, 1, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* An error of a whole file: "dir/file: " and the message. */
@@ -174,18 +187,12 @@ static int
 file_fail(lead_rules_parser *p, const char *fmt, ...)
 {
     va_list  ap;
-    char     msg[1024];
-    int      n;
+    int      rc;
 
-    n = snprintf(msg, sizeof(msg), "%s/%s: ", p->dir, p->file);
-    if (n >= 0 && (size_t) n < sizeof(msg)) {
-        va_start(ap, fmt);
-        vsnprintf(msg + n, sizeof(msg) - (size_t) n, fmt, ap);
-        va_end(ap);
-    }
-    add_error(p, msg);
-
-    return LEAD_EINVAL;
+    va_start(ap, fmt);
+    rc = vfail(p, 0, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 int

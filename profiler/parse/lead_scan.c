@@ -183,20 +183,7 @@ matches(const char *const *globs, size_t n, const char *rel)
 static int
 plain_name(const char *s)
 {
-    size_t  len = strlen(s), i, k;
-
-    for (i = 0; i < len; i += k) {
-        if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f || s[i] == '*'
-            || s[i] == '?' || s[i] == '%' || s[i] == '#')
-        {
-            return 0;
-        }
-        k = lead_utf8_len((const unsigned char *) s + i, len - i);
-        if (k == 0) {
-            return 0;
-        }
-    }
-    return 1;
+    return strpbrk(s, "*?%#") == NULL && lead_utf8_plain(s, strlen(s));
 }
 
 static int

@@ -68,6 +68,8 @@ int lead_hex_digit(int c);
 size_t lead_utf8_len(const unsigned char *s, size_t len);
 /* ... and its code point in *cp. */
 size_t lead_utf8_char(const unsigned char *s, size_t len, uint32_t *cp);
+/* 1 when s is valid UTF-8 with no C0 control or DEL. */
+int lead_utf8_plain(const char *s, size_t len);
 
 /* A control: C0, DEL, C1, U+2028/U+2029, bidi controls; never stored. */
 int lead_char_control(uint32_t cp);

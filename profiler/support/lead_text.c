@@ -65,6 +65,23 @@ lead_utf8_char(const unsigned char *s, size_t len, uint32_t *out)
     return need;
 }
 
+int
+lead_utf8_plain(const char *s, size_t len)
+{
+    size_t  i, k;
+
+    for (i = 0; i < len; i += k) {
+        if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f) {
+            return 0;
+        }
+        k = lead_utf8_len((const unsigned char *) s + i, len - i);
+        if (k == 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 size_t
 lead_utf8_len(const unsigned char *s, size_t len)
 {
