@@ -149,11 +149,11 @@ typedef struct {
     uint64_t     time_ms;
     uint8_t      visitor[LEAD_ID_LEN];
     uint8_t      id[LEAD_ID_LEN];     /* the request's; zeros: none */
-    uint16_t     status; uint8_t ua_class;
+    uint16_t     status; uint8_t ua_class, rating;  /* 1-5: feedback */
     uint64_t     bytes_sent, file_size;
     unsigned     nranges;
     lead_range   ranges[LEAD_MAX_RANGES];
-    lead_str     path, referrer_host, agent;  /* agent: a bot's name */
+    lead_str     path, referrer_host, agent, comment;  /* a bot's name */
     lead_str     utm_source, utm_medium, utm_campaign;
     uint64_t     asset_id;    /* the rule it was read under; 0: untagged */
     int32_t      points; uint8_t asset_flags;

@@ -39,7 +39,10 @@ enum {
     /* added later: the event's id (the request's), where it has one */
     TAG_ID = 18,
     /* and the name a bot's agent gives */
-    TAG_AGENT = 19
+    TAG_AGENT = 19,
+    /* and feedback: a rating of the path's content, and a comment */
+    TAG_RATING = 20,
+    TAG_COMMENT = 21
 };
 
 /* What a hit carries besides its event. */
@@ -88,7 +91,10 @@ request_fields_fit(const lead_event *ev)
            && ev->utm_medium.len <= LEAD_UTM_MAX
            && ev->utm_campaign.len <= LEAD_UTM_MAX
            && ev->nranges <= LEAD_MAX_RANGES
-           && ev->agent.len <= LEAD_AGENT_MAX;
+           && ev->agent.len <= LEAD_AGENT_MAX
+           && ev->rating <= LEAD_RATING_MAX
+           && ev->comment.len <= LEAD_COMMENT_BYTES
+           && (ev->rating != 0 || ev->comment.len == 0);
 }
 
 static const uint8_t  no_id[LEAD_ID_LEN];
@@ -112,6 +118,10 @@ put_request_fields(uint8_t *buf, const lead_event *ev)
     n += put_field(buf + n, TAG_UTM_CAMPAIGN, ev->utm_campaign.data,
                    ev->utm_campaign.len);
     n += put_field(buf + n, TAG_AGENT, ev->agent.data, ev->agent.len);
+    if (ev->rating != 0) {
+        n += put_field(buf + n, TAG_RATING, &ev->rating, 1);
+    }
+    n += put_field(buf + n, TAG_COMMENT, ev->comment.data, ev->comment.len);
 
     if (ev->nranges > 0) {
         buf[n] = TAG_RANGES;
@@ -263,6 +273,15 @@ decode(const uint8_t *buf, size_t len, lead_event *ev, hit_extras *hit)
             break;
         case TAG_AGENT:
             ev->agent = s;
+            break;
+        case TAG_RATING:
+            if (flen != 1 || buf[n + 3] == 0 || buf[n + 3] > LEAD_RATING_MAX) {
+                return LEAD_EINVAL;
+            }
+            ev->rating = buf[n + 3];
+            break;
+        case TAG_COMMENT:
+            ev->comment = s;
             break;
         case TAG_ID:
             if (flen != LEAD_ID_LEN) {

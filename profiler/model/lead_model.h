@@ -70,13 +70,17 @@ typedef struct {
      + 3 * (3 + LEAD_UTM_MAX) + 3 + LEAD_MAX_RANGES * 16                      \
      + 3 + 8 + 3 + 4 + 3 + 1 + 3 * (3 + LEAD_NAME_MAX)        /* asset */     \
      + 3 + LEAD_COUNTRY_LEN - 1 + 3 + LEAD_REGION_MAX + 3 + LEAD_CITY_MAX    \
-     + 3 + LEAD_AGENT_MAX)
+     + 3 + LEAD_AGENT_MAX + 3 + 1 + 3 + LEAD_COMMENT_BYTES)   /* feedback */
 
 /* Returns the encoded length, or LEAD_EINVAL if a field is over its limit. */
 int lead_event_encode(const lead_event *ev, uint8_t *buf, size_t size);
 
 /* Strings in ev point into buf. */
 int lead_event_decode(const uint8_t *buf, size_t len, lead_event *ev);
+
+/* 1 for feedback (a rating of the path's content and perhaps a comment),
+   0 for a read: feedback is never a read, a touch or a page view. */
+#define lead_event_is_feedback(ev)  ((ev)->rating != 0)
 
 /* Gives the event the meaning of the asset (or none when a is NULL). */
 void lead_event_set_asset(lead_event *ev, const lead_asset *a);

@@ -174,6 +174,13 @@ lead_ua_class lead_ua_classify(const char *ua, size_t len);
    most LEAD_AGENT_MAX printable bytes: "HeadlessChrome"), a span of ua;
    empty for an agent that is no bot. */
 #define LEAD_AGENT_MAX  32
+
+/* Feedback on content (an event with a rating): a rating of 1 to
+   LEAD_RATING_MAX, and a comment of at most LEAD_COMMENT_MAX characters
+   of UTF-8 text (newlines allowed, no other control character). */
+#define LEAD_RATING_MAX     5
+#define LEAD_COMMENT_MAX    1000
+#define LEAD_COMMENT_BYTES  (4 * LEAD_COMMENT_MAX)
 lead_str lead_ua_bot_name(const char *ua, size_t len);
 
 int lead_id_from_hex(const char *hex, size_t len, uint8_t id[LEAD_ID_LEN]);
