@@ -11,7 +11,7 @@
 
 static void ngx_http_lead_read_headers(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx, ngx_http_lead_loc_conf_t *llcf);
-static ngx_int_t ngx_http_lead_body_type(ngx_http_request_t *r);
+static ngx_int_t ngx_http_lead_body_type(ngx_http_request_t *r, off_t max);
 
 
 /* request headers that opt out (value "1") or mark a prefetch */
@@ -608,9 +608,18 @@ ngx_int_t
 ngx_http_lead_read_body(ngx_http_request_t *r,
     ngx_http_client_body_handler_pt post)
 {
+    return ngx_http_lead_read_body_max(r, post, LEAD_FORM_BODY_MAX);
+}
+
+
+/* ... of at most max bytes (lead_feedback's are longer). */
+ngx_int_t
+ngx_http_lead_read_body_max(ngx_http_request_t *r,
+    ngx_http_client_body_handler_pt post, size_t max)
+{
     ngx_int_t  rc;
 
-    rc = ngx_http_lead_body_type(r);
+    rc = ngx_http_lead_body_type(r, (off_t) max);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -631,7 +640,7 @@ ngx_http_lead_read_body(ngx_http_request_t *r,
  * read: NGX_OK, or the status to answer.
  */
 static ngx_int_t
-ngx_http_lead_body_type(ngx_http_request_t *r)
+ngx_http_lead_body_type(ngx_http_request_t *r, off_t max)
 {
     ngx_str_t  type;
 
@@ -650,7 +659,7 @@ ngx_http_lead_body_type(ngx_http_request_t *r)
         return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
     }
 
-    if (r->headers_in.content_length_n > LEAD_FORM_BODY_MAX) {
+    if (r->headers_in.content_length_n > max) {
         return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
     }
 
@@ -663,6 +672,15 @@ ngx_int_t
 ngx_http_lead_body_bytes(ngx_http_request_t *r,
     u_char buf[LEAD_FORM_BODY_MAX], size_t *len)
 {
+    return ngx_http_lead_body_copy(r, buf, LEAD_FORM_BODY_MAX, len);
+}
+
+
+/* ... within max bytes. */
+ngx_int_t
+ngx_http_lead_body_copy(ngx_http_request_t *r, u_char *buf, size_t max,
+    size_t *len)
+{
     u_char       *p = buf;
     size_t        n;
     ngx_chain_t  *cl;
@@ -674,8 +692,7 @@ ngx_http_lead_body_bytes(ngx_http_request_t *r,
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
         n = cl->buf->last - cl->buf->pos;
 
-        if (cl->buf->in_file || n > (size_t) (buf + LEAD_FORM_BODY_MAX - p))
-        {
+        if (cl->buf->in_file || n > (size_t) (buf + max - p)) {
             return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
         }
 
