@@ -315,8 +315,8 @@ ngx_http_lead_feedback_store(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx,
 static ngx_int_t
 ngx_http_lead_feedback_form(ngx_http_request_t *r)
 {
-    u_char                     *page, *action, *p;
-    size_t                      len, elen;
+    u_char                     *action, *p;
+    size_t                      elen;
     ngx_str_t                   arg, path;
     lead_str                    v[FEEDBACK_NVALUES];
     ngx_uint_t                  sub;
@@ -325,11 +325,6 @@ ngx_http_lead_feedback_form(ngx_http_request_t *r)
     ngx_http_lead_loc_conf_t   *llcf;
     ngx_http_lead_main_conf_t  *lmcf;
     char                       *token;
-
-    static ngx_str_t            no_store = ngx_string("private, no-store");
-    static ngx_str_t            csp = ngx_string(
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'");
 
     llcf = ngx_http_lead_loc_conf(r);
     lmcf = ngx_http_lead_main_conf(r);
@@ -432,37 +427,7 @@ ngx_http_lead_feedback_form(ngx_http_request_t *r)
 
 #undef FEEDBACK_SET
 
-    len = lead_tmpl_render(llcf->feedback, v, NULL, 0);
-
-    page = ngx_pnalloc(r->pool, len ? len : 1);
-    if (page == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    lead_tmpl_render(llcf->feedback, v, (char *) page, len);
-
-    if (!sub) {
-        if (ctx->new_visitor && !ctx->cookie_set
-            && ngx_http_lead_set_cookie(r, lmcf, ctx) != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        /* a token inside: no cache keeps it */
-        if (ngx_http_lead_add_header(r, "Cache-Control", &no_store) == NULL
-            || ngx_http_lead_add_header(r, "Content-Security-Policy", &csp)
-               == NULL)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
-
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = len;
-    ngx_str_set(&r->headers_out.content_type, "text/html; charset=utf-8");
-    r->headers_out.content_type_len = sizeof("text/html") - 1;
-
-    return ngx_http_lead_send(r, page, len);
+    return ngx_http_lead_send_form(r, NGX_HTTP_OK, llcf->feedback, v, ctx);
 }
 
 

@@ -564,6 +564,59 @@ ngx_http_lead_redirect(ngx_http_request_t *r, u_char *uri, size_t len)
 }
 
 
+/*
+ * A form's page (lead_form's, lead_feedback's), rendered from tmpl: with
+ * the cookie of a visitor made for it, no-store (a token inside) and a
+ * policy that runs no script; in a subrequest (an SSI include), the
+ * fragment alone.
+ */
+ngx_int_t
+ngx_http_lead_send_form(ngx_http_request_t *r, ngx_uint_t status,
+    const lead_tmpl *tmpl, lead_str *values, ngx_http_lead_ctx_t *ctx)
+{
+    u_char  *page;
+    size_t   len;
+
+    static ngx_str_t  no_store = ngx_string("no-store");
+    /* the page runs no script at all; its style is inline */
+    static ngx_str_t  csp = ngx_string(
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'");
+
+    len = lead_tmpl_render(tmpl, values, NULL, 0);
+
+    page = ngx_pnalloc(r->pool, len ? len : 1);
+    if (page == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    lead_tmpl_render(tmpl, values, (char *) page, len);
+
+    if (r == r->main) {
+        if (ctx->new_visitor && !ctx->cookie_set
+            && ngx_http_lead_set_cookie(r, ngx_http_lead_main_conf(r), ctx)
+               != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (ngx_http_lead_add_header(r, "Cache-Control", &no_store) == NULL
+            || ngx_http_lead_add_header(r, "Content-Security-Policy", &csp)
+               == NULL)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = len;
+    ngx_str_set(&r->headers_out.content_type, "text/html; charset=utf-8");
+    r->headers_out.content_type_len = sizeof("text/html") - 1;
+
+    return ngx_http_lead_send(r, page, len);
+}
+
+
 /* The response's headers, set by the caller, then body from memory. */
 ngx_int_t
 ngx_http_lead_send(ngx_http_request_t *r, u_char *body, size_t len)
