@@ -73,7 +73,8 @@ DEFAULT_SERVER = """
 # The feedback form as the demo serves it (ssi on for the articles, the
 # form's location limited like lead_form's), for copy_site's library; and
 # /open/feedback, the same handler without the limit, for many posts;
-# /nossi/, tracked without SSI, to compare reads with.
+# /nossi/, tracked without SSI, to compare reads with; /untracked/, SSI
+# without tracking.
 FEEDBACK_HTTP = """
     lead_store {prefix}/store flush=100ms;
     lead_secret {prefix}/secret;
@@ -105,6 +106,7 @@ FEEDBACK_SERVER = """
             client_body_buffer_size 16k;
         }
         location /nossi/ { lead_track on; }
+        location /untracked/ { lead_track off; ssi on; }
 """
 
 def free_port():

@@ -215,6 +215,29 @@ def test_the_fragment_records_no_read(site):
     assert not [e for e in site.events() if "feedback" in e["path"]]
 
 
+def test_a_page_tracking_skips_asks_a_new_visitor_for_cookies(site):
+    """Where tracking is off no cookie goes out with the page, so a new
+    visitor gets no form it could not post; a known one gets its form."""
+    where = os.path.join(site.prefix, "html", "untracked")
+    os.makedirs(where)
+    shutil.copy(os.path.join(site.prefix, "html", ARTICLE.lstrip("/")),
+                where)
+    page = "/untracked/" + os.path.basename(ARTICLE)
+    with open(os.path.join(site.prefix, "rules", "assets.csv"), "a") as f:
+        f.write(page + ",An untracked copy,awareness,1,,\n")
+    site.reload()
+
+    r = requests.get(site.url + page, headers=BROWSER, timeout=10)
+    assert r.status_code == 200 and "Set-Cookie" not in r.headers
+    assert "please allow this site's cookie" in html(r)
+    assert not TOKEN_RE.search(html(r))
+
+    s, token = visit(site)                 # a cookie from a tracked page
+    r = s.get(site.url + page, timeout=10)
+    assert TOKEN_RE.search(html(r)).group(1) == token
+    assert f'name="path" value="{page}"' in html(r)
+
+
 def test_ssi_leaves_what_a_read_records(site):
     """ssi on (text/html only) changes no read: the same article served
     without it records the same file size, and both cover it whole; a
