@@ -78,6 +78,7 @@ lead_feedback_parse(const char *body, size_t len, lead_feedback *f)
     long        chars;
     lead_str   *v;
 
+    memset(f->field, 0, sizeof(f->field));
     f->rating = 0;
     f->comment.data = f->buf;
     f->comment.len = 0;

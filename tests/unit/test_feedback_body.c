@@ -212,6 +212,7 @@ test_comment_limit(void **state)
     assert_int_equal(parse(body, LEAD_FEEDBACK_BODY_MAX + 1), LEAD_EINVAL);
     assert_int_equal(fb.error_field, -1);
     assert_non_null(fb.error);
+    assert_null(fb.field[LEAD_FEEDBACK_TOKEN].data);     /* none taken */
 }
 
 static void
