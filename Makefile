@@ -22,7 +22,7 @@ FUZZ_NAMES    := $(notdir $(FUZZ_SRCS:.c=))
 
 # the sales view's templates, style sheet and script, and the form page,
 # built in as C
-SALES_FILES   := $(wildcard html/sales/*) html/form.html
+SALES_FILES   := $(wildcard html/sales/*) html/form.html html/feedback.html
 SALES_SRC     := $(BUILD)/gen/lead_sales_files.c
 
 PROFILER_OBJS      := $(patsubst %.c,$(BUILD)/obj/%.o,$(notdir $(PROFILER_SRCS))) \

@@ -311,9 +311,11 @@ http {
         location / {
             lead_track on;
             lead_gate auto;
+            ssi on;                              # the articles' feedback form
         }
         location /assets/ { lead_track off; }
         location = /form.html { return 404; }    # the form's template
+        location = /feedback.html { return 404; }
         location /sales/ { return 404; }         # the sales view's
         location = /lead/form {
             lead_form;
@@ -321,6 +323,12 @@ http {
             limit_req zone=lead_form burst=5 nodelay;
             limit_req_status 429;
             error_page 413 429 /lead/form?\$args;   # the form again, and why
+        }
+        location = /lead/feedback {
+            lead_feedback;
+            client_body_buffer_size 16k;         # a long comment, in memory
+            limit_req zone=lead_form burst=5 nodelay;
+            limit_req_status 429;
         }
         location /lead/sales/ {
             lead_sales;

@@ -106,6 +106,7 @@ typedef struct {
     ngx_flag_t       form_contact;
     lead_tmpl       *form_template;
     lead_tmpl       *form_builtin;   /* lead_form's page without one */
+    lead_tmpl       *feedback;       /* lead_feedback's form, or NULL */
     ngx_str_t        sales;          /* lead_sales: its prefix, with '/' */
     ngx_array_t     *site_hosts;     /* lead_site_hosts, of ngx_str_t */
     ngx_array_t     *own_hosts;      /* and the server's names: no source */
@@ -317,10 +318,16 @@ ngx_int_t ngx_http_lead_redirect(ngx_http_request_t *r, u_char *uri,
     size_t len);
 ngx_int_t ngx_http_lead_send(ngx_http_request_t *r, u_char *body,
     size_t len);
+ngx_int_t ngx_http_lead_send_form(ngx_http_request_t *r, ngx_uint_t status,
+    const lead_tmpl *tmpl, lead_str *values, ngx_http_lead_ctx_t *ctx);
 ngx_int_t ngx_http_lead_read_body(ngx_http_request_t *r,
     ngx_http_client_body_handler_pt post);
 ngx_int_t ngx_http_lead_body_bytes(ngx_http_request_t *r,
     u_char buf[LEAD_FORM_BODY_MAX], size_t *len);
+ngx_int_t ngx_http_lead_read_body_max(ngx_http_request_t *r,
+    ngx_http_client_body_handler_pt post, size_t max);
+ngx_int_t ngx_http_lead_body_copy(ngx_http_request_t *r, u_char *buf,
+    size_t max, size_t *len);
 
 /* ngx_http_lead_notify.c */
 int ngx_http_lead_promoted(void *arg, const uint8_t *lead_id,
@@ -337,6 +344,8 @@ void ngx_http_lead_notify_confirm(ngx_log_t *log, const uint8_t *visitor,
 ngx_int_t ngx_http_lead_track_init(ngx_conf_t *cf);
 char *ngx_http_lead_own_hosts(ngx_conf_t *cf, ngx_http_lead_loc_conf_t *llcf);
 ngx_http_lead_hit_t *ngx_http_lead_get_hit(ngx_http_request_t *r);
+void ngx_http_lead_request_id(ngx_http_request_t *r, u_char *id,
+    ngx_str_t *text);
 
 /* ngx_http_lead_event.c */
 ngx_int_t ngx_http_lead_event_variable(ngx_http_request_t *r,
@@ -358,6 +367,9 @@ ngx_int_t ngx_http_lead_gate_init(ngx_conf_t *cf);
 char *ngx_http_lead_form(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_lead_form_template(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+
+/* ngx_http_lead_feedback.c */
+char *ngx_http_lead_feedback(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 /* ngx_http_lead_sales.c */
 char *ngx_http_lead_sales(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);

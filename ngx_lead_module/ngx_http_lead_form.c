@@ -436,8 +436,7 @@ static ngx_int_t
 ngx_http_lead_form_render(ngx_http_request_t *r, ngx_uint_t status,
     lead_form *form, lead_str *ret)
 {
-    u_char                     *page, *action, *p;
-    size_t                      len;
+    u_char                     *action, *p;
     lead_str                    v[FORM_NVALUES];
     const lead_tmpl            *tmpl;
     const lead_asset           *asset;
@@ -445,12 +444,6 @@ ngx_http_lead_form_render(ngx_http_request_t *r, ngx_uint_t status,
     ngx_http_lead_loc_conf_t   *llcf;
     ngx_http_lead_main_conf_t  *lmcf;
     char                        token[LEAD_TOKEN_LEN];
-
-    static ngx_str_t            no_store = ngx_string("no-store");
-    /* the page runs no script at all; its style is inline */
-    static ngx_str_t            csp = ngx_string(
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'");
 
     llcf = ngx_http_lead_loc_conf(r);
     lmcf = ngx_http_lead_main_conf(r);
@@ -530,34 +523,7 @@ ngx_http_lead_form_render(ngx_http_request_t *r, ngx_uint_t status,
 
     tmpl = llcf->form_template ? llcf->form_template : llcf->form_builtin;
 
-    len = lead_tmpl_render(tmpl, v, NULL, 0);
-
-    page = ngx_pnalloc(r->pool, len ? len : 1);
-    if (page == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    lead_tmpl_render(tmpl, v, (char *) page, len);
-
-    if (ctx->new_visitor
-        && ngx_http_lead_set_cookie(r, lmcf, ctx) != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (ngx_http_lead_add_header(r, "Cache-Control", &no_store) == NULL
-        || ngx_http_lead_add_header(r, "Content-Security-Policy", &csp)
-           == NULL)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    r->headers_out.status = status;
-    r->headers_out.content_length_n = len;
-    ngx_str_set(&r->headers_out.content_type, "text/html; charset=utf-8");
-    r->headers_out.content_type_len = sizeof("text/html") - 1;
-
-    return ngx_http_lead_send(r, page, len);
+    return ngx_http_lead_send_form(r, status, tmpl, v, ctx);
 }
 
 

@@ -167,6 +167,13 @@ static ngx_command_t  ngx_http_lead_commands[] = {
       offsetof(ngx_http_lead_loc_conf_t, form_contact),
       NULL },
 
+    { ngx_string("lead_feedback"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_lead_feedback,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("lead_sales"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_lead_sales,
@@ -722,7 +729,7 @@ ngx_http_lead_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_lead_notify_match(cf, lmcf);
 
     if (!conf->track && conf->gate == NGX_HTTP_LEAD_GATE_OFF && !conf->form
-        && conf->sales.data == NULL)
+        && conf->sales.data == NULL && conf->feedback == NULL)
     {
         return NGX_CONF_OK;
     }
@@ -733,6 +740,7 @@ ngx_http_lead_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                            "in the http block",
                            conf->track ? "lead_track on"
                            : conf->form ? "lead_form"
+                           : conf->feedback ? "lead_feedback"
                            : conf->sales.data ? "lead_sales" : "lead_gate");
         return NGX_CONF_ERROR;
     }

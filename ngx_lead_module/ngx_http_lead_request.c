@@ -11,7 +11,7 @@
 
 static void ngx_http_lead_read_headers(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx, ngx_http_lead_loc_conf_t *llcf);
-static ngx_int_t ngx_http_lead_body_type(ngx_http_request_t *r);
+static ngx_int_t ngx_http_lead_body_type(ngx_http_request_t *r, off_t max);
 
 
 /* request headers that opt out (value "1") or mark a prefetch */
@@ -564,6 +564,59 @@ ngx_http_lead_redirect(ngx_http_request_t *r, u_char *uri, size_t len)
 }
 
 
+/*
+ * A form's page (lead_form's, lead_feedback's), rendered from tmpl: with
+ * the cookie of a visitor made for it, no-store (a token inside) and a
+ * policy that runs no script; in a subrequest (an SSI include), the
+ * fragment alone.
+ */
+ngx_int_t
+ngx_http_lead_send_form(ngx_http_request_t *r, ngx_uint_t status,
+    const lead_tmpl *tmpl, lead_str *values, ngx_http_lead_ctx_t *ctx)
+{
+    u_char  *page;
+    size_t   len;
+
+    static ngx_str_t  no_store = ngx_string("no-store");
+    /* the page runs no script at all; its style is inline */
+    static ngx_str_t  csp = ngx_string(
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'");
+
+    len = lead_tmpl_render(tmpl, values, NULL, 0);
+
+    page = ngx_pnalloc(r->pool, len ? len : 1);
+    if (page == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    lead_tmpl_render(tmpl, values, (char *) page, len);
+
+    if (r == r->main) {
+        if (ctx->new_visitor && !ctx->cookie_set
+            && ngx_http_lead_set_cookie(r, ngx_http_lead_main_conf(r), ctx)
+               != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (ngx_http_lead_add_header(r, "Cache-Control", &no_store) == NULL
+            || ngx_http_lead_add_header(r, "Content-Security-Policy", &csp)
+               == NULL)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = len;
+    ngx_str_set(&r->headers_out.content_type, "text/html; charset=utf-8");
+    r->headers_out.content_type_len = sizeof("text/html") - 1;
+
+    return ngx_http_lead_send(r, page, len);
+}
+
+
 /* The response's headers, set by the caller, then body from memory. */
 ngx_int_t
 ngx_http_lead_send(ngx_http_request_t *r, u_char *body, size_t len)
@@ -608,9 +661,18 @@ ngx_int_t
 ngx_http_lead_read_body(ngx_http_request_t *r,
     ngx_http_client_body_handler_pt post)
 {
+    return ngx_http_lead_read_body_max(r, post, LEAD_FORM_BODY_MAX);
+}
+
+
+/* ... of at most max bytes (lead_feedback's are longer). */
+ngx_int_t
+ngx_http_lead_read_body_max(ngx_http_request_t *r,
+    ngx_http_client_body_handler_pt post, size_t max)
+{
     ngx_int_t  rc;
 
-    rc = ngx_http_lead_body_type(r);
+    rc = ngx_http_lead_body_type(r, (off_t) max);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -631,7 +693,7 @@ ngx_http_lead_read_body(ngx_http_request_t *r,
  * read: NGX_OK, or the status to answer.
  */
 static ngx_int_t
-ngx_http_lead_body_type(ngx_http_request_t *r)
+ngx_http_lead_body_type(ngx_http_request_t *r, off_t max)
 {
     ngx_str_t  type;
 
@@ -650,7 +712,7 @@ ngx_http_lead_body_type(ngx_http_request_t *r)
         return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
     }
 
-    if (r->headers_in.content_length_n > LEAD_FORM_BODY_MAX) {
+    if (r->headers_in.content_length_n > max) {
         return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
     }
 
@@ -663,6 +725,15 @@ ngx_int_t
 ngx_http_lead_body_bytes(ngx_http_request_t *r,
     u_char buf[LEAD_FORM_BODY_MAX], size_t *len)
 {
+    return ngx_http_lead_body_copy(r, buf, LEAD_FORM_BODY_MAX, len);
+}
+
+
+/* ... within max bytes. */
+ngx_int_t
+ngx_http_lead_body_copy(ngx_http_request_t *r, u_char *buf, size_t max,
+    size_t *len)
+{
     u_char       *p = buf;
     size_t        n;
     ngx_chain_t  *cl;
@@ -674,8 +745,7 @@ ngx_http_lead_body_bytes(ngx_http_request_t *r,
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
         n = cl->buf->last - cl->buf->pos;
 
-        if (cl->buf->in_file || n > (size_t) (buf + LEAD_FORM_BODY_MAX - p))
-        {
+        if (cl->buf->in_file || n > (size_t) (buf + max - p)) {
             return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
         }
 

@@ -16,8 +16,6 @@ static ngx_http_lead_hit_t *ngx_http_lead_make_hit(ngx_http_request_t *r,
     ngx_http_lead_ctx_t *ctx);
 static ngx_uint_t ngx_http_lead_referrer_own(ngx_http_request_t *r,
     lead_str *host);
-static void ngx_http_lead_request_id(ngx_http_request_t *r,
-    ngx_http_lead_hit_t *hit);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -359,7 +357,7 @@ ngx_http_lead_make_hit(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
     ev->status = (uint16_t) r->headers_out.status;
     ev->file_size = ctx->file_size;
 
-    ngx_http_lead_request_id(r, hit);
+    ngx_http_lead_request_id(r, hit->ev.id, &hit->request_id);
 
     sent = r->connection->sent - r->header_size;
     ev->bytes_sent = sent > 0 ? (uint64_t) sent : 0;
@@ -494,8 +492,8 @@ ngx_http_lead_referrer_own(ngx_http_request_t *r, lead_str *host)
 }
 
 
-static void
-ngx_http_lead_request_id(ngx_http_request_t *r, ngx_http_lead_hit_t *hit)
+void
+ngx_http_lead_request_id(ngx_http_request_t *r, u_char *id, ngx_str_t *text)
 {
     ngx_int_t                   hi, lo;
     ngx_uint_t                  i;
@@ -519,13 +517,13 @@ ngx_http_lead_request_id(ngx_http_request_t *r, ngx_http_lead_hit_t *hit)
         lo = ngx_hextoi(&vv->data[2 * i + 1], 1);
 
         if (hi == NGX_ERROR || lo == NGX_ERROR) {
-            ngx_memzero(hit->ev.id, LEAD_ID_LEN);
+            ngx_memzero(id, LEAD_ID_LEN);
             return;
         }
 
-        hit->ev.id[i] = (uint8_t) (hi << 4 | lo);
+        id[i] = (uint8_t) (hi << 4 | lo);
     }
 
-    hit->request_id.data = vv->data;
-    hit->request_id.len = vv->len;
+    text->data = vv->data;
+    text->len = vv->len;
 }

@@ -17,23 +17,16 @@
 /* ---- application/x-www-form-urlencoded -------------------------------- */
 
 int
-lead_form_parse(const char *body, size_t len, lead_form_fields *f)
+lead_urlencoded_fields(char *p, size_t len, const char *const *keys,
+    size_t nkeys, lead_str *field)
 {
-    static const char  *keys[LEAD_FORM_NFIELDS] = {
-        "name", "email", "subscribe", "contact", "return", "token"
-    };
-
     size_t  i = 0, end, eq, klen, k;
-    char   *p;
+    int     twice = -1;
 
-    memset(f, 0, sizeof(*f));
-
-    if (len > LEAD_FORM_BODY_MAX) {
-        return LEAD_EINVAL;
+    for (k = 0; k < nkeys; k++) {
+        field[k].data = NULL;
+        field[k].len = 0;
     }
-
-    memcpy(f->buf, body, len);
-    p = f->buf;
 
     while (i < len) {
         for (end = i; end < len && p[end] != '&'; end++) {
@@ -45,21 +38,51 @@ lead_form_parse(const char *body, size_t len, lead_form_fields *f)
 
         klen = lead_url_decode(p + i, eq - i);
 
-        for (k = 0; k < LEAD_FORM_NFIELDS; k++) {
-            /* the first of a repeated key wins, the rest are ignored */
-            if (klen == strlen(keys[k]) && memcmp(p + i, keys[k], klen) == 0
-                && f->field[k].data == NULL)
+        for (k = 0; k < nkeys; k++) {
+            if (klen != strlen(keys[k]) || memcmp(p + i, keys[k], klen) != 0)
             {
-                f->field[k].data = eq < end ? p + eq + 1 : p + end;
-                f->field[k].len = eq < end ? lead_url_decode(p + eq + 1,
-                                                        end - eq - 1)
-                                           : 0;
+                continue;
+            }
+
+            /* the first of a repeated key is kept; the caller may refuse */
+            if (field[k].data != NULL) {
+                if (twice < 0) {
+                    twice = (int) k;
+                }
                 break;
             }
+
+            field[k].data = eq < end ? p + eq + 1 : p + end;
+            field[k].len = eq < end ? lead_url_decode(p + eq + 1,
+                                                      end - eq - 1)
+                                    : 0;
+            break;
         }
 
         i = end + 1;
     }
+
+    return twice;
+}
+
+int
+lead_form_parse(const char *body, size_t len, lead_form_fields *f)
+{
+    static const char  *keys[LEAD_FORM_NFIELDS] = {
+        "name", "email", "subscribe", "contact", "return", "token"
+    };
+
+    memset(f, 0, sizeof(*f));
+
+    if (len > LEAD_FORM_BODY_MAX) {
+        return LEAD_EINVAL;
+    }
+
+    memcpy(f->buf, body, len);
+
+    /* a repeated field is ignored: the first one counts */
+    (void) lead_urlencoded_fields(f->buf, len, keys, LEAD_FORM_NFIELDS,
+                                  f->field);
 
     return LEAD_OK;
 }

@@ -183,6 +183,12 @@ lead_ua_class lead_ua_classify(const char *ua, size_t len);
 #define LEAD_COMMENT_BYTES  (4 * LEAD_COMMENT_MAX)
 lead_str lead_ua_bot_name(const char *ua, size_t len);
 
+/* An application/x-www-form-urlencoded body in p, decoded in place: the
+   value of each of keys in field (data NULL when absent, the first when
+   repeated).  Returns the index of the first key sent twice, or -1. */
+int lead_urlencoded_fields(char *p, size_t len, const char *const *keys,
+    size_t nkeys, lead_str *field);
+
 int lead_id_from_hex(const char *hex, size_t len, uint8_t id[LEAD_ID_LEN]);
 
 /* scoring.conf's warm_after: a group read enough to be warm */

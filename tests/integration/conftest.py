@@ -70,6 +70,45 @@ DEFAULT_SERVER = """
 """
 
 
+# The feedback form as the demo serves it (ssi on for the articles, the
+# form's location limited like lead_form's), for copy_site's library; and
+# /open/feedback, the same handler without the limit, for many posts;
+# /nossi/, tracked without SSI, to compare reads with; /untracked/, SSI
+# without tracking.
+FEEDBACK_HTTP = """
+    lead_store {prefix}/store flush=100ms;
+    lead_secret {prefix}/secret;
+    lead_rules {prefix}/rules;
+
+    map $request_method $lead_form_limit {
+        POST     $binary_remote_addr;
+        default  "";
+    }
+    limit_req_zone $lead_form_limit zone=lead_form:1m rate=10r/m;
+"""
+
+FEEDBACK_SERVER = """
+        location / {
+            lead_track on;
+            lead_gate auto;
+            ssi on;
+        }
+        location /assets/ { lead_track off; }
+        location = /lead/form { lead_form; }
+        location = /lead/feedback {
+            lead_feedback;
+            client_body_buffer_size 16k;
+            limit_req zone=lead_form burst=5 nodelay;
+            limit_req_status 429;
+        }
+        location = /open/feedback {
+            lead_feedback;
+            client_body_buffer_size 16k;
+        }
+        location /nossi/ { lead_track on; }
+        location /untracked/ { lead_track off; ssi on; }
+"""
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
