@@ -246,6 +246,7 @@ struct lead_scoring {
     int32_t                   freemail_points;
     int32_t                   subscribed_points;
     int32_t                   contact_points;
+    int32_t                   feedback_points;  /* an asset rated */
     struct lead_country_rule *countries;
     unsigned                  ncountries;
     size_t                    nfreemail;
