@@ -195,6 +195,34 @@ copy_person(void *arg, const lead_person *p)
     return 0;
 }
 
+/* The sales view's page of the lead with id hex. */
+static void
+lead_page(world *w, const char *hex, lead_sales_response *resp)
+{
+    static const uint8_t    secret[LEAD_SECRET_MIN_LEN] =
+        "0123456789abcdef0123456789abcde";
+    static const lead_keys  keys = {
+        { { (const char *) secret, sizeof(secret) } }, 1
+    };
+    lead_sales_request      req;
+    lead_sales             *app;
+    char                    path[64], err[256];
+
+    assert_int_equal(lead_sales_new(&app, err, sizeof(err)), LEAD_OK);
+    memset(&req, 0, sizeof(req));
+    memset(resp, 0, sizeof(*resp));
+    snprintf(path, sizeof(path), "lead/%s", hex);
+    req.path = (lead_str) { path, strlen(path) };
+    req.query = req.body = (lead_str) { "", 0 };
+    req.base = (lead_str) { "/sales/", 7 };
+    req.user = (lead_str) { "pat", 3 };
+    req.keys = &keys;
+    req.now_ms = NOW;
+    lead_sales_serve(app, w->s, w->r, &req, resp);
+    assert_false(resp->body.oom);
+    lead_sales_free(app);
+}
+
 /* ---- tests ------------------------------------------------------------- */
 
 static void
@@ -213,6 +241,8 @@ test_rate_lines(void **state)
     size_t             people = 0;
     const lead_contribution  *k = NULL;
     lead_erased        erased;
+    lead_sales_response resp;
+    char               hex[LEAD_ID_HEX_LEN + 1];
 
     (void) state;
     world_open(&w);
@@ -251,7 +281,21 @@ test_rate_lines(void **state)
     assert_int_equal(k->shown, 5);
     assert_string_equal(d.why_titles[k - d.score.why].data,
                         "Network coverage map");
+    lead_id_to_hex(d.row.id, hex);
+    hex[LEAD_ID_HEX_LEN] = '\0';
     lead_detail_free(&d);
+
+    /* the sales view's timeline: the rating's entry, escaped */
+    lead_page(&w, hex, &resp);
+    assert_int_equal(resp.status, 200);
+    assert_non_null(strstr(resp.body.data, "Rated Network coverage map 4/5: "
+                           "\u201c&lt;b&gt;the SLA&lt;/b&gt;\nsection"
+                           "\u201d"));
+    assert_non_null(strstr(resp.body.data, "Rated Network coverage map 2/5: "
+                           "\u201ctoo coarse\u201d"));
+    assert_null(strstr(resp.body.data, "<b>the SLA"));
+    lead_buf_free(&resp.body);
+    lead_buf_free(&resp.location);
 
     /* never a read: the assets' counts, the source, attribution */
     commit_rating(&w, T0 - HOUR, "feedback-mail");
