@@ -355,6 +355,8 @@ void ngx_http_lead_event_identify(ngx_http_request_t *r,
     const char *topic, uint64_t time_ms);
 void ngx_http_lead_event_confirmed(ngx_http_request_t *r,
     const u_char *visitor, const lead_person *p, ngx_str_t *line);
+void ngx_http_lead_event_rated(ngx_http_request_t *r, const lead_event *ev,
+    ngx_str_t *target);
 void ngx_http_lead_event_set(ngx_http_request_t *r, ngx_str_t *line);
 
 /* ngx_http_lead_variables.c */

@@ -1,16 +1,17 @@
 
 /*
  * $lead_event: the event a request records, as one JSON line for an
- * access log that ships events to a central store (a read, or the
- * identify of a form or a confirmed claim); empty when it records none.
+ * access log that ships events to a central store (a read, the identify
+ * of a form or a confirmed claim, a rating); empty when it records none.
  */
 
 
 #include "ngx_http_lead.h"
 
 
-static ngx_int_t ngx_http_lead_event_read(ngx_http_request_t *r,
-    ngx_http_lead_hit_t *hit, ngx_str_t *line);
+static ngx_int_t ngx_http_lead_event_hit(ngx_http_request_t *r, int kind,
+    const lead_event *ev, ngx_str_t *target, ngx_str_t *rid,
+    ngx_str_t *line);
 static void ngx_http_lead_event_id(lead_line *l, u_char *buf, ngx_str_t *rid,
     char kind);
 static void ngx_http_lead_event_rid(ngx_http_request_t *r,
@@ -55,7 +56,9 @@ ngx_http_lead_event_variable(ngx_http_request_t *r,
         /* none made (no memory) is no line: the event is still stored */
         ctx = ngx_http_lead_find_ctx(r);
         ctx->line_done = 1;
-        (void) ngx_http_lead_event_read(r, hit, &ctx->line);
+        (void) ngx_http_lead_event_hit(r, LEAD_LINE_READ, &hit->ev,
+                                       &hit->target, &hit->request_id,
+                                       &ctx->line);
     }
 
     if (ctx->line.len == 0) {
@@ -72,10 +75,37 @@ ngx_http_lead_event_variable(ngx_http_request_t *r,
 }
 
 
-/* The hit's event as the store's thread will make it, as a read line. */
+/*
+ * A rating the feedback form took (its event as it goes on the write
+ * path, the target the thread will match): a rate line.
+ */
+void
+ngx_http_lead_event_rated(ngx_http_request_t *r, const lead_event *ev,
+    ngx_str_t *target)
+{
+    ngx_str_t                   line, rid;
+    ngx_http_lead_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_lead_main_conf(r);
+
+    if (!lmcf->event_line) {
+        return;
+    }
+
+    ngx_http_lead_event_rid(r, lmcf, &rid);
+
+    if (ngx_http_lead_event_hit(r, LEAD_LINE_RATE, ev, target, &rid, &line)
+        == NGX_OK)
+    {
+        ngx_http_lead_event_set(r, &line);
+    }
+}
+
+
+/* A hit's event as the store's thread will make it, as a line of kind. */
 static ngx_int_t
-ngx_http_lead_event_read(ngx_http_request_t *r, ngx_http_lead_hit_t *hit,
-    ngx_str_t *line)
+ngx_http_lead_event_hit(ngx_http_request_t *r, int kind,
+    const lead_event *ev, ngx_str_t *target, ngx_str_t *rid, ngx_str_t *line)
 {
     u_char                      id[2 * LEAD_ID_LEN + 2];
     char                        path[LEAD_PATH_MAX];
@@ -99,17 +129,17 @@ ngx_http_lead_event_read(ngx_http_request_t *r, ngx_http_lead_hit_t *hit,
     }
 
     ngx_memzero(&l, sizeof(lead_line));
-    l.kind = LEAD_LINE_READ;
-    l.ev = hit->ev;
+    l.kind = kind;
+    l.ev = *ev;
 
-    if (lead_hit_event(&l.ev, (char *) hit->target.data, hit->target.len,
+    if (lead_hit_event(&l.ev, (char *) target->data, target->len,
                        client, lmcf->rules, lmcf->geoip, path, &geo)
         != LEAD_OK)
     {
         return NGX_DECLINED;            /* the thread drops it too */
     }
 
-    ngx_http_lead_event_id(&l, id, &hit->request_id, 'r');
+    ngx_http_lead_event_id(&l, id, rid, kind == LEAD_LINE_RATE ? 'v' : 'r');
 
     return ngx_http_lead_event_render(r, &l, line);
 }

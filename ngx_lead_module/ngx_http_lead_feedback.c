@@ -298,6 +298,7 @@ ngx_http_lead_feedback_store(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx,
 
     ngx_http_lead_write_add(r->connection->log, &ev, &target,
                             lmcf->geoip ? r->connection->sockaddr : NULL);
+    ngx_http_lead_event_rated(r, &ev, &target);
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "lead: feedback of %uD on \"%*s\"",

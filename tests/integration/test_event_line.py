@@ -8,6 +8,7 @@ too; whatever else a request is, it writes nothing.
 
 import json
 import os
+import re
 import shutil
 import time
 
@@ -45,6 +46,10 @@ SERVER = """
             lead_form;
             lead_form_template html/form.html;
             lead_form_contact on;
+        }
+        location = /lead/feedback {
+            lead_feedback;
+            client_body_buffer_size 16k;
         }
 """
 
@@ -300,6 +305,31 @@ def test_lines_and_events_agree_id_for_id(site):
     by_id = {e["id"]: e for e in events}
     for line in lines:
         same_as_stored(line, by_id[line["id"][:-2]])
+
+
+def test_a_rating_is_a_rate_line_as_export_writes_it(site):
+    """A rating the feedback form took is a "rate" line, with the id and
+    fields the store's export gives the same event, so an edge's ratings
+    reach the central store as its reads do."""
+    b = Browser(site)
+    r = b.get("/lead/feedback?path=/library/pricing.html")
+    assert r.status_code == 200
+    token = re.search(r'name="token" value="([^"]+)"', r.text).group(1)
+    r = b.s.post(site.url + "/lead/feedback",
+                 data={"rating": "4", "comment": "Clear <b>prices</b>",
+                       "path": "/library/pricing.html", "token": token},
+                 allow_redirects=False, timeout=10)
+    assert r.status_code == 303
+    (line,) = wait_lines(site, 1)
+    assert line["kind"] == "rate" and line["id"] == rid(r) + "-v"
+    assert line["rating"] == 4 and line["comment"] == "Clear <b>prices</b>"
+    assert line["path"] == "/library/pricing.html" and "status" not in line
+
+    site.wait_events(1)
+    out = site.leadctl("export", "--json").stdout
+    (exported,) = [json.loads(x) for x in out.splitlines()
+                   if '"kind":"rate"' in x]
+    assert exported == line
 
 
 def test_no_id_is_spent_without_a_use(nginx):

@@ -86,15 +86,10 @@ def hex_id(b64):
 
 
 def feedback_of(events):
-    """The feedback events: no status, no bytes (a read has both)."""
-    return [e for e in events if e["status"] == 0]
-
-
-def rating_lines_known(feedback):
-    """leadctl prints a feedback event's rating once the score branch's
-    "rate" lines are merged; until then the rating asserts wait."""
-    if feedback and "rating" not in feedback[0]:
-        pytest.skip("leadctl does not print ratings yet (f27-score)")
+    """The feedback events: "rate" lines (a read has a status too)."""
+    fb = [e for e in events if e["status"] == 0]
+    assert all(e["kind"] == "rate" for e in fb)
+    return fb
 
 
 def test_the_article_includes_the_form(site):
@@ -141,12 +136,9 @@ def test_rate_and_comment_as_an_anonymous_visitor(site):
     assert e["path"] == ARTICLE and e["bytes_sent"] == 0
     assert e["asset"] == reads[0]["asset"] and e["points"] == 5
     assert e["stage"] == "epiphany" and e["topic"] == "resilience"
-    rating_lines_known(fb)
     assert e["rating"] == 4
     assert e["comment"] == ("Used the rule of thumb\nin our board pack. "
                             "<b>Thanks</b>")
-    if "kind" in e:
-        assert e["kind"] == "rate"
 
 
 def test_a_second_rating_is_kept_too_the_newest_wins(site):
@@ -157,7 +149,6 @@ def test_a_second_rating_is_kept_too_the_newest_wins(site):
     fb = feedback_of(by_visitor(site.wait_events(3), s))
     assert len(fb) == 2
     assert fb[0]["time_ms"] <= fb[1]["time_ms"]
-    rating_lines_known(fb)
     assert [e["rating"] for e in fb] == [2, 5]
     assert fb[1].get("comment", "") == ""
 
@@ -354,7 +345,6 @@ def test_1000_characters_pass_and_a_long_non_ascii_comment_fits(site):
     assert "1,000" in r.text
     fb = feedback_of(by_visitor(site.wait_events(2), s))
     assert len(fb) == 1
-    rating_lines_known(fb)
     assert fb[0]["comment"] == "\U0001F44D" * 1000
 
 
