@@ -7,6 +7,7 @@
 #define LEAD_VIEW_H
 
 #include "lead_derived.h"
+#include "lead_feedback.h"
 
 typedef struct lead_arena lead_arena;
 

@@ -1,0 +1,365 @@
+/*
+ * Feedback on content (view/lead_feedback.c, derived/lead_notes.c): the
+ * ratings of events written straight to a store, each visitor's newest
+ * per asset counted once; comments newest first with who wrote them;
+ * sales' notes put, listed and forgotten; the reports that show them.
+ */
+
+#include "status_fixture.h"
+
+static const char  fb_scoring[] = "mql_threshold 1000;\n";
+static const char  fb_assets[] =
+    HEADER
+    "/guide,Network guide,interest,10,,gated\n"
+    "/map,Network map,decision,40,,hot\n";
+
+typedef struct {
+    lead_store  *s;
+    lead_rules  *rules;
+} world;
+
+typedef struct {
+    char         who;
+    const char  *path;
+    uint64_t     dt;            /* from T0 */
+    unsigned     rating;        /* 0: a read */
+    const char  *comment;
+    int          bot;
+} given;
+
+static void
+give(world *w, const given *g, size_t n)
+{
+    lead_batch      *b = lead_batch_new((n + 1) * (LEAD_EVENT_MAX_SIZE + 2));
+    lead_event       ev;
+    lead_committed   done;
+    size_t           i;
+
+    assert_non_null(b);
+    for (i = 0; i < n; i++) {
+        memset(&ev, 0, sizeof(ev));
+        ev.time_ms = T0 + g[i].dt;
+        visitor_id(ev.visitor, g[i].who);
+        ev.ua_class = g[i].bot ? LEAD_UA_BOT : LEAD_UA_BROWSER;
+        ev.path.data = g[i].path;
+        ev.path.len = strlen(g[i].path);
+        ev.rating = (uint8_t) g[i].rating;
+        if (g[i].comment) {
+            ev.comment.data = g[i].comment;
+            ev.comment.len = strlen(g[i].comment);
+        }
+        if (g[i].rating == 0) {
+            ev.status = 200;
+            ev.bytes_sent = ev.file_size = SIZE;
+        }
+        lead_event_set_asset(&ev, lead_rules_match(w->rules, g[i].path,
+                                                   strlen(g[i].path)));
+        assert_int_equal(lead_batch_add(b, &ev), LEAD_OK);
+    }
+    assert_int_equal(lead_store_commit_bounded(w->s, b, 0, &done), LEAD_OK);
+    assert_int_equal(done.stored, n);
+    lead_batch_free(b);
+}
+
+#define GIVE(w, ...)                                                          \
+    do {                                                                      \
+        static const given  g_[] = { __VA_ARGS__ };                           \
+        give(w, g_, N_ELEMS(g_));                                             \
+    } while (0)
+
+static void
+world_open(void **state, world *w)
+{
+    char  err[512] = "";
+
+    w->s = open_store(state);
+    if (lead_rules_parse(&w->rules, "rules", fb_scoring,
+                         strlen(fb_scoring), fb_assets, strlen(fb_assets),
+                         err, sizeof(err))
+        != LEAD_OK)
+    {
+        fail_msg("rules: %s", err);
+    }
+    assert_int_equal(lead_store_put_assets(w->s, w->rules), LEAD_OK);
+}
+
+static void
+world_close(world *w)
+{
+    lead_store_close(w->s);
+    lead_rules_free(w->rules);
+}
+
+static uint64_t
+asset_of(world *w, const char *path)
+{
+    const lead_asset  *a = lead_rules_match(w->rules, path, strlen(path));
+
+    assert_non_null(a);
+    return a->id;
+}
+
+static int
+str_is(lead_str s, const char *want)
+{
+    return s.len == strlen(want) && memcmp(s.data, want, s.len) == 0;
+}
+
+/*
+ * Newest per visitor replaces, the average and distribution of what is
+ * left, comments newest first, who wrote them; reads are not feedback;
+ * a bot's rating counts (it came with the visitor's token) and is told.
+ */
+static void
+test_feedback_stats(void **state)
+{
+    world                       w;
+    lead_feedback               f;
+    const lead_feedback_asset  *map, *guide;
+    uint8_t                     ada[LEAD_ID_LEN];
+
+    world_open(state, &w);
+    GIVE(&w,
+         { 'a', "/map", 0, 0, NULL, 0 },                 /* a read */
+         { 'a', "/map", 1 * SEC, 2, "too short", 0 },
+         { 'b', "/map", 2 * SEC, 5, NULL, 0 },
+         { 'c', "/map", 3 * SEC, 4, "<script>alert(1)</script>", 0 },
+         { 'a', "/map", 4 * SEC, 5, "the SLA part\nis great", 0 },
+         { 'z', "/map", 5 * SEC, 1, "bot says", 1 },
+         { 'b', "/guide", 6 * SEC, 3, NULL, 0 });
+    identify(w.s, 'a', "ada@example.com", 0, T0 + MIN, ada, 1);
+
+    assert_int_equal(lead_query_feedback(w.s, 0, 0, &f), LEAD_OK);
+    assert_int_equal(f.n, 2);
+    map = lead_feedback_find(&f, asset_of(&w, "/map"));
+    guide = lead_feedback_find(&f, asset_of(&w, "/guide"));
+    assert_non_null(map);
+    assert_non_null(guide);
+
+    /* a's 2 replaced by its 5: 5, 5, 4, 1 */
+    assert_int_equal(map->ratings, 4);
+    assert_int_equal(map->bots, 1);
+    assert_int_equal(map->dist[0], 1);
+    assert_int_equal(map->dist[1], 0);
+    assert_int_equal(map->dist[3], 1);
+    assert_int_equal(map->dist[4], 2);
+    assert_true(map->average > 3.74 && map->average < 3.76);
+    assert_int_equal(map->comments, 3);
+    assert_int_equal(map->nlatest, 3);
+    assert_true(str_is(map->latest[0].comment, "bot says"));
+    assert_true(map->latest[0].bot);
+    assert_true(str_is(map->latest[1].comment, "the SLA part\nis great"));
+    assert_true(map->latest[1].has_lead);
+    assert_memory_equal(map->latest[1].lead, ada, LEAD_ID_LEN);
+    assert_true(str_is(map->latest[1].who, "Someone"));
+    assert_true(str_is(map->latest[2].comment, "<script>alert(1)</script>"));
+    assert_false(map->latest[2].has_lead);
+    assert_true(str_is(map->title, "Network map"));
+    assert_true(str_is(map->path, "/map"));
+
+    assert_int_equal(guide->ratings, 1);
+    assert_int_equal(guide->dist[2], 1);
+    assert_int_equal(guide->nlatest, 0);
+    lead_feedback_free(&f);
+
+    /* one asset, the lists' bound */
+    assert_int_equal(lead_query_feedback(w.s, asset_of(&w, "/map"), 2, &f),
+                     LEAD_OK);
+    assert_int_equal(f.n, 1);
+    assert_int_equal(f.rows[0].nlatest, 2);
+    assert_int_equal(f.rows[0].comments, 3);
+    lead_feedback_free(&f);
+
+    world_close(&w);
+}
+
+static int
+count_note(void *arg, const lead_note *n)
+{
+    (void) n;
+    (*(size_t *) arg)++;
+    return 0;
+}
+
+/* Notes: the text's rules, put twice is one, listed, erased by forget. */
+static void
+test_notes(void **state)
+{
+    static const struct {
+        const char  *in, *want;     /* want NULL: refused */
+    } texts[] = {
+        { "  used it in the call\r\nSLA section  ", "used it in the call\n"
+                                                   "SLA section" },
+        { "tab\tno", NULL },
+        { "bell\a", NULL },
+        { "bidi \xe2\x80\xae", NULL },
+        { "bad \xff utf-8", NULL },
+        { "lone\rcr", NULL },
+        { "   ", "" },
+    };
+    world               w;
+    lead_feedback       f;
+    lead_erased         erased;
+    uint8_t             ada[LEAD_ID_LEN];
+    char                out[LEAD_NOTE_BYTES + 1], big[LEAD_NOTE_MAX + 2];
+    char                id1[LEAD_ID_HEX_LEN + 3];
+    uint64_t            map;
+    size_t              i, n;
+    int                 rc;
+
+    for (i = 0; i < N_ELEMS(texts); i++) {
+        rc = lead_note_text(texts[i].in, strlen(texts[i].in), out,
+                            sizeof(out));
+        if (texts[i].want == NULL) {
+            assert_int_equal(rc, -1);
+        } else {
+            assert_int_equal(rc, (int) strlen(texts[i].want));
+            assert_string_equal(out, texts[i].want);
+        }
+    }
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    assert_int_equal(lead_note_text(big, LEAD_NOTE_MAX + 1, out, sizeof(out)),
+                     -1);
+    assert_int_equal(lead_note_text(big, LEAD_NOTE_MAX, out, sizeof(out)),
+                     LEAD_NOTE_MAX);
+
+    world_open(state, &w);
+    map = asset_of(&w, "/map");
+    identify(w.s, 'a', "ada@example.com", 0, T0, ada, 1);
+
+    assert_int_equal(lead_store_note_add(w.s, map, T0 + SEC, "sam", 3, NULL,
+                                         "general", 7), LEAD_OK);
+    assert_int_equal(lead_store_note_add(w.s, map, T0 + SEC, "sam", 3, NULL,
+                                         "general", 7), LEAD_OK);
+    assert_int_equal(lead_store_note_add(w.s, map, T0 + 2 * SEC, "sam", 3,
+                                         ada, "about ada", 9), LEAD_OK);
+    /* refused: no asset, empty, a control, who not plain */
+    assert_int_equal(lead_store_note_add(w.s, 0, T0, "sam", 3, NULL, "x", 1),
+                     LEAD_EINVAL);
+    assert_int_equal(lead_store_note_add(w.s, map, T0, "sam", 3, NULL, "", 0),
+                     LEAD_EINVAL);
+    assert_int_equal(lead_store_note_add(w.s, map, T0, "sam", 3, NULL,
+                                         "a\x1b[31m", 7), LEAD_EINVAL);
+    assert_int_equal(lead_store_note_add(w.s, map, T0, "s\n", 2, NULL, "x",
+                                         1), LEAD_EINVAL);
+
+    n = 0;
+    assert_int_equal(lead_store_each_note(w.s, map, NULL, count_note, &n),
+                     LEAD_OK);
+    assert_int_equal(n, 2);
+    n = 0;
+    assert_int_equal(lead_store_each_note(w.s, 0, ada, count_note, &n),
+                     LEAD_OK);
+    assert_int_equal(n, 1);
+
+    assert_int_equal(lead_query_feedback(w.s, 0, 0, &f), LEAD_OK);
+    assert_int_equal(f.n, 1);
+    assert_int_equal(f.rows[0].ratings, 0);
+    assert_int_equal(f.rows[0].nnotes, 2);
+    assert_true(str_is(f.rows[0].notes[0].text, "about ada"));  /* newest */
+    assert_true(f.rows[0].notes[0].has_lead);
+    assert_true(str_is(f.rows[0].notes[1].who, "sam"));
+    assert_true(str_is(f.rows[0].notes[1].path, "/map"));
+    lead_note_line_id(&f.rows[0].notes[1], id1);
+    assert_int_equal(strlen(id1), LEAD_ID_HEX_LEN + 2);
+    assert_string_equal(id1 + LEAD_ID_HEX_LEN, "-n");
+    lead_feedback_free(&f);
+
+    /* forget: the note taken on her page goes, the other stays */
+    assert_int_equal(lead_store_forget(w.s, "ada@example.com", 15, &erased),
+                     LEAD_OK);
+    n = 0;
+    assert_int_equal(lead_store_each_note(w.s, map, NULL, count_note, &n),
+                     LEAD_OK);
+    assert_int_equal(n, 1);
+
+    world_close(&w);
+}
+
+/* The reports: leadctl's and the sales view's, every string escaped. */
+static void
+test_feedback_reports(void **state)
+{
+    world                w;
+    lead_report_request  rq;
+    lead_buf             out;
+
+    world_open(state, &w);
+    GIVE(&w,
+         { 'a', "/map", 0, 0, NULL, 0 },
+         { 'a', "/map", SEC, 4, "<script>alert(1)</script>, \"=1+1\"", 0 },
+         { 'b', "/map", 2 * SEC, 5, NULL, 0 });
+    assert_int_equal(lead_store_note_add(w.s, asset_of(&w, "/map"),
+                                         T0 + 3 * SEC, "sam", 3, NULL,
+                                         "=cmd|' /C calc'!A0", 18), LEAD_OK);
+
+    memset(&rq, 0, sizeof(rq));
+    rq.rules = w.rules;
+    rq.now_ms = T0 + DAY;
+    rq.what = LEAD_REPORT_ASSETS;
+    rq.feedback = 1;
+    memset(&out, 0, sizeof(out));
+
+    rq.format = LEAD_REPORT_TEXT;
+    assert_int_equal(lead_report(&out, w.s, &rq), LEAD_OK);
+    assert_non_null(strstr(out.data, "      2     4.5        1     1  /map"));
+    lead_buf_free(&out);
+
+    rq.format = LEAD_REPORT_JSON;
+    assert_int_equal(lead_report(&out, w.s, &rq), LEAD_OK);
+    assert_non_null(strstr(out.data, "\"ratings\":2,\"average\":4.50,"
+                                     "\"comments\":1,\"notes\":1"));
+    lead_buf_free(&out);
+
+    rq.format = LEAD_REPORT_CSV;
+    assert_int_equal(lead_report(&out, w.s, &rq), LEAD_OK);
+    /* (reads: the score engineer's branch stops counting feedback) */
+    assert_non_null(strstr(out.data, ",/map,Network map,"));
+    assert_non_null(strstr(out.data, ",0,2,4.50,1,1\r\n"));
+    lead_buf_free(&out);
+
+    rq.feedback = 0;
+    assert_int_equal(lead_report(&out, w.s, &rq), LEAD_EINVAL);
+    lead_buf_free(&out);
+
+    rq.what = LEAD_REPORT_FEEDBACK;
+    rq.who = "/map";
+    rq.format = LEAD_REPORT_JSON;
+    assert_int_equal(lead_report(&out, w.s, &rq), LEAD_OK);
+    assert_null(strstr(out.data, "<script>"));
+    assert_non_null(strstr(out.data, "\\u003cscript"));
+    assert_non_null(strstr(out.data, "\"distribution\":[0,0,0,1,1]"));
+    assert_non_null(strstr(out.data, "\"who\":\"sam\""));
+    lead_buf_free(&out);
+
+    rq.format = LEAD_REPORT_TEXT;
+    assert_int_equal(lead_report(&out, w.s, &rq), LEAD_OK);
+    assert_non_null(strstr(out.data, "ratings: 2, average 4.5"));
+    assert_non_null(strstr(out.data, "a visitor"));
+    lead_buf_free(&out);
+
+    /* by its hex id too; an unknown asset is not found */
+    rq.who = "0000000000000000";
+    assert_int_equal(lead_report(&out, w.s, &rq), LEAD_ENOTFOUND);
+    lead_buf_free(&out);
+    rq.who = "/nowhere";
+    assert_int_equal(lead_report(&out, w.s, &rq), LEAD_ENOTFOUND);
+    lead_buf_free(&out);
+
+    world_close(&w);
+}
+
+int
+main(void)
+{
+#define T(f)  cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest  tests[] = {
+        T(test_feedback_stats),
+        T(test_notes),
+        T(test_feedback_reports),
+    };
+#undef T
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
