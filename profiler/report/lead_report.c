@@ -144,6 +144,7 @@ feedback(lead_buf *out, lead_store *s, const char *what, int format)
 {
     const lead_feedback_asset  *row;
     lead_feedback_asset         none;
+    lead_asset_list             l;
     lead_feedback               f;
     uint64_t                    id;
     int                         rc;
@@ -158,17 +159,27 @@ feedback(lead_buf *out, lead_store *s, const char *what, int format)
     if (rc != LEAD_OK) {
         return rc;
     }
+    memset(&l, 0, sizeof(l));
     row = lead_feedback_find(&f, id);
     if (row == NULL) {
-        memset(&none, 0, sizeof(none));
-        none.asset_id = id;
-        none.path = none.title = (lead_str) { what, strlen(what) };
+        rc = lead_feedback_unrated(s, id, &none, &l);
+        if (rc <= 0) {
+            lead_asset_list_free(&l);
+            lead_feedback_free(&f);
+            return rc < 0 ? LEAD_ESTORE
+                          : lead_store_fail(s, LEAD_ENOTFOUND, "no asset "
+                                            "%s in the store's catalogue",
+                                            what);
+        }
         row = &none;
     }
     if (format == LEAD_REPORT_JSON) {
         lead_report_feedback_json(out, row);
     } else {
         lead_report_feedback_text(out, row);
+    }
+    if (l.arena != NULL) {
+        lead_asset_list_free(&l);
     }
     lead_feedback_free(&f);
     return LEAD_OK;

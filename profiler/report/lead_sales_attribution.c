@@ -20,6 +20,7 @@ typedef struct {
     lead_attribution   a;
     int                by, model;
     size_t             next_cost;     /* the next row with a cost */
+    lead_feedback      feedback;      /* by asset: ratings, notes */
 } attribution_view;
 
 static const char *const  model_labels[] = { "first touch",
@@ -178,6 +179,26 @@ cost_values(scratch *s, const lead_attribution_row *r, lead_str *x,
         : cstr("—");
 }
 
+/* By asset: its link to the asset's page and its ratings, "4.2 ★ (12)". */
+static void
+feedback_values(attribution_view *av, scratch *s,
+    const lead_attribution_row *r, lead_str *x)
+{
+    const lead_feedback_asset  *fb;
+
+    x[AT_ASSET] = cstr("");
+    x[AT_RATING] = cstr("");
+    if (av->by != LEAD_BY_ASSET || r->asset_id == 0) {
+        return;
+    }
+    x[AT_ASSET] = lead_sales_fmt(s, "%016" PRIx64, r->asset_id);
+    fb = lead_feedback_find(&av->feedback, r->asset_id);
+    x[AT_RATING] = fb && fb->ratings
+                   ? lead_sales_fmt(s, "%.1f ★ (%u)", fb->average,
+                                    fb->ratings)
+                   : cstr("—");
+}
+
 static int
 attribution_item(void *arg, unsigned list, size_t i, lead_str *x)
 {
@@ -224,6 +245,7 @@ attribution_item(void *arg, unsigned list, size_t i, lead_str *x)
             return 0;
         }
         row_values(s, &av->a.rows[i], x, AT_NAME);
+        feedback_values(av, s, &av->a.rows[i], x);
         return 1;
     }
 }
@@ -298,6 +320,13 @@ lead_sales_attribution_page(view *v, int json)
                   : cstr("");
     x[AT_NONE] = flag(av.a.n == 0);
     row_values(&v->page, &av.a.total, x, AT_T_NAME);
+    x[AT_BY_ASSET] = flag(av.by == LEAD_BY_ASSET);
+    if (av.by == LEAD_BY_ASSET
+        && lead_query_feedback(v->s, 0, LEAD_FEEDBACK_LIST, &av.feedback)
+           != LEAD_OK)
+    {
+        memset(&av.feedback, 0, sizeof(av.feedback));
+    }
 
     memset(&body, 0, sizeof(body));
     lead_tmpl_render_buf(v->app->tmpl[T_ATTRIBUTION], x, attribution_item,
@@ -306,4 +335,7 @@ lead_sales_attribution_page(view *v, int json)
 
     lead_buf_free(&query);
     lead_attribution_free(&av.a);
+    if (av.feedback.arena != NULL) {
+        lead_feedback_free(&av.feedback);
+    }
 }

@@ -397,6 +397,30 @@ lead_feedback_free(lead_feedback *f)
     memset(f, 0, sizeof(*f));
 }
 
+int
+lead_feedback_unrated(lead_store *s, uint64_t id, lead_feedback_asset *row,
+    lead_asset_list *l)
+{
+    size_t  i;
+
+    memset(l, 0, sizeof(*l));
+    if (lead_query_assets(s, 0, l) != LEAD_OK) {
+        return -1;
+    }
+    for (i = 0; i < l->n; i++) {
+        if (l->rows[i].a.id == id) {
+            memset(row, 0, sizeof(*row));
+            row->asset_id = id;
+            row->path.data = l->rows[i].a.path;
+            row->path.len = strlen(l->rows[i].a.path);
+            row->title.data = l->rows[i].a.title;
+            row->title.len = strlen(l->rows[i].a.title);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 uint64_t
 lead_feedback_asset_id(lead_store *s, const char *what, size_t len)
 {

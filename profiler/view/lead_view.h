@@ -111,6 +111,12 @@ void lead_asset_list_free(lead_asset_list *l);
    (lead_asset_title finds none after: it looks rows up by id). */
 void lead_asset_list_by_reads(lead_asset_list *l);
 
+/* An asset of the catalogue with no feedback: its row, path and title
+   pointing into l (free it after; also on failure); -1: the store failed,
+   0: no such asset. */
+int lead_feedback_unrated(lead_store *s, uint64_t id,
+    lead_feedback_asset *row, lead_asset_list *l);
+
 /*
  * Attribution (lead_attribution.c): per asset, campaign or channel, what
  * its reads did from since until now (not included): readers (people;

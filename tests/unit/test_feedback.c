@@ -7,6 +7,8 @@
 
 #include "status_fixture.h"
 
+#include <inttypes.h>
+
 static const char  fb_scoring[] = "mql_threshold 1000;\n";
 static const char  fb_assets[] =
     HEADER
@@ -350,6 +352,182 @@ test_feedback_reports(void **state)
     world_close(&w);
 }
 
+/* ---- the sales view ---------------------------------------------------- */
+
+static const uint8_t    fb_secret[LEAD_SECRET_MIN_LEN] =
+    "0123456789abcdef0123456789abcde";
+static const lead_keys  fb_keys = {
+    { { (const char *) fb_secret, sizeof(fb_secret) } }, 1
+};
+
+typedef struct {
+    lead_sales_request   req;
+    lead_sales_response  resp;
+    char                 path[128];
+} call;
+
+static void
+serve(world *w, lead_sales *app, call *c, int post, const char *path,
+    const char *query, const char *body, const char *user, char browser)
+{
+    memset(c, 0, sizeof(*c));
+    snprintf(c->path, sizeof(c->path), "%s", path);
+    c->req.post = post;
+    c->req.path = (lead_str) { c->path, strlen(c->path) };
+    c->req.query = (lead_str) { query, strlen(query) };
+    c->req.body = (lead_str) { body, strlen(body) };
+    c->req.base = (lead_str) { "/sales/", 7 };
+    c->req.user = (lead_str) { user, strlen(user) };
+    c->req.keys = &fb_keys;
+    visitor_id(c->req.browser, browser);
+    c->req.browser_known = browser != 0;
+    c->req.now_ms = T0 + DAY;
+    lead_sales_serve(app, w->s, w->rules, &c->req, &c->resp);
+    assert_false(c->resp.body.oom);
+}
+
+static void
+call_done(call *c)
+{
+    lead_buf_free(&c->resp.body);
+    lead_buf_free(&c->resp.location);
+}
+
+static const char *
+page(call *c)
+{
+    return c->resp.body.data ? c->resp.body.data
+                             : c->resp.location.data ? c->resp.location.data
+                                                     : "";
+}
+
+static size_t
+notes_of(world *w, uint64_t asset)
+{
+    size_t  n = 0;
+
+    assert_int_equal(lead_store_each_note(w->s, asset, NULL, count_note, &n),
+                     LEAD_OK);
+    return n;
+}
+
+static void
+expect(world *w, lead_sales *app, int post, const char *path,
+    const char *body, const char *user, char browser, int want,
+    const char *says)
+{
+    call  c;
+
+    serve(w, app, &c, post, path, "", body, user, browser);
+    if (c.resp.status != want || strstr(page(&c), says) == NULL) {
+        FILE *f = fopen("/tmp/f27v_page.html", "w");
+
+        fputs(page(&c), f);
+        fclose(f);
+        fail_msg("%s %s: %d, want %d \"%s\"", path, body, c.resp.status,
+                 want, says);
+    }
+    call_done(&c);
+}
+
+#define EXPECT  expect
+
+/*
+ * The asset page and its JSON, the Content page's ratings, notes posted
+ * on an asset's page and a lead's with the token, refused without one
+ * or with another user's, every visitor's string inert.
+ */
+static void
+test_feedback_sales(void **state)
+{
+    world        w;
+    lead_sales  *app;
+    uint8_t      ada[LEAD_ID_LEN];
+    char         err[256], token[LEAD_TOKEN_LEN + 1];
+    char         other[LEAD_TOKEN_LEN + 1];
+    char         path[64], lpath[64], body[512], hex[LEAD_ID_HEX_LEN + 1];
+    uint8_t      browser[LEAD_ID_LEN];
+    uint64_t     map;
+
+    world_open(state, &w);
+    assert_int_equal(lead_sales_new(&app, err, sizeof(err)), LEAD_OK);
+    GIVE(&w,
+         { 'a', "/map", 0, 0, NULL, 0 },
+         { 'a', "/map", SEC, 4, "<script>alert(1)</script>", 0 },
+         { 'b', "/map", 2 * SEC, 5, NULL, 0 });
+    identify(w.s, 'a', "ada@example.com", 0, T0 + MIN, ada, 1);
+    map = asset_of(&w, "/map");
+    snprintf(path, sizeof(path), "asset/%016" PRIx64, map);
+    lead_id_to_hex(ada, hex);
+    hex[LEAD_ID_HEX_LEN] = '\0';
+    snprintf(lpath, sizeof(lpath), "lead/%s", hex);
+
+    visitor_id(browser, 's');
+    lead_sales_token(&fb_keys, browser, "sam", 3, token);
+    token[LEAD_TOKEN_LEN] = '\0';
+    lead_sales_token(&fb_keys, browser, "pat", 3, other);
+    other[LEAD_TOKEN_LEN] = '\0';
+
+    /* the pages: ratings, the comment escaped, the Content page's row */
+    EXPECT(&w, app, 0, path, "", "sam", 's', 200, "&lt;script&gt;alert(1)");
+    EXPECT(&w, app, 0, path, "", "sam", 's', 200, ">4.5</span> ★ average");
+    EXPECT(&w, app, 0, path, "", "sam", 's', 200, "Someone</a>");
+    EXPECT(&w, app, 0, "attribution", "", "sam", 's', 200, "4.5 ★ (2)");
+    snprintf(body, sizeof(body), "%s.json", path);
+    EXPECT(&w, app, 0, body, "", "sam", 's', 200,
+           "\"comment\":\"\\u003cscript\\u003ealert(1)");
+    EXPECT(&w, app, 0, "asset/00000000000000ff", "", "sam", 's', 404,
+           "No such asset");
+
+    /* refused: no token, another user's, no cookie, empty, a control */
+    EXPECT(&w, app, 1, path, "note=hello", "sam", 's', 403, "Nothing");
+    snprintf(body, sizeof(body), "token=%s&note=hello", other);
+    EXPECT(&w, app, 1, path, body, "sam", 's', 403, "Nothing");
+    snprintf(body, sizeof(body), "token=%s&note=hello", token);
+    EXPECT(&w, app, 1, path, body, "sam", 0, 403, "Nothing");
+    snprintf(body, sizeof(body), "token=%s&note=+", token);
+    EXPECT(&w, app, 1, path, body, "sam", 's', 422, "Write the note");
+    snprintf(body, sizeof(body), "token=%s&note=a%%1Bb", token);
+    EXPECT(&w, app, 1, path, body, "sam", 's', 422, "plain text");
+    snprintf(body, sizeof(body), "token=%s&note=x", token);
+    EXPECT(&w, app, 1, "asset/00000000000000ff", body, "sam", 's', 404,
+           "No such asset");
+    assert_int_equal(notes_of(&w, map), 0);
+
+    /* kept, with who; inert on the page */
+    snprintf(body, sizeof(body), "token=%s&note=%%3Cscript%%3Ealert(2)"
+             "%%3C%%2Fscript%%3E%%0D%%0Asecond+line", token);
+    EXPECT(&w, app, 1, path, body, "sam", 's', 303, "?done=note");
+    assert_int_equal(notes_of(&w, map), 1);
+    EXPECT(&w, app, 0, path, "", "sam", 's', 200,
+           "&lt;script&gt;alert(2)&lt;/script&gt;\nsecond line");
+    EXPECT(&w, app, 0, path, "", "sam", 's', 200, "<strong>sam</strong>");
+
+    /* on the lead's page: the form lists what she read; token checked */
+    EXPECT(&w, app, 0, lpath, "", "sam", 's', 200, "<option value=\"");
+    snprintf(body, sizeof(body), "asset=%016" PRIx64 "&note=hi", map);
+    EXPECT(&w, app, 1, lpath, body, "sam", 's', 403, "Nothing");
+    snprintf(body, sizeof(body), "token=%s&asset=%016" PRIx64 "&note=hi",
+             other, map);
+    EXPECT(&w, app, 1, lpath, body, "sam", 's', 403, "Nothing");
+    snprintf(body, sizeof(body), "token=%s&asset=00000000000000ff&note=hi",
+             token);
+    EXPECT(&w, app, 1, lpath, body, "sam", 's', 404, "no such asset");
+    snprintf(body, sizeof(body), "token=%s&asset=&note=hi", token);
+    EXPECT(&w, app, 1, lpath, body, "sam", 's', 422, "Choose the content");
+    assert_int_equal(notes_of(&w, map), 1);
+    snprintf(body, sizeof(body), "token=%s&asset=%016" PRIx64
+             "&note=wanted+the+SLA", token, map);
+    EXPECT(&w, app, 1, lpath, body, "sam", 's', 303, "?done=note");
+    assert_int_equal(notes_of(&w, map), 2);
+    EXPECT(&w, app, 0, lpath, "", "sam", 's', 200, "wanted the SLA");
+    EXPECT(&w, app, 0, path, "", "sam", 's', 200,
+           "on <a href=\"/sales/lead/");
+
+    lead_sales_free(app);
+    world_close(&w);
+}
+
 int
 main(void)
 {
@@ -358,6 +536,7 @@ main(void)
         T(test_feedback_stats),
         T(test_notes),
         T(test_feedback_reports),
+        T(test_feedback_sales),
     };
 #undef T
 
