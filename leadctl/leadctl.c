@@ -134,7 +134,7 @@ static const command  commands[] = {
       "(the lead's name or e-mail, else \"a visitor\"), and the notes\n"
       "sales took on it, newest first, with who took them and the lead's\n"
       "page they were taken on.  A visitor's newest rating of an asset\n"
-      "replaces its older ones.  The sales view's asset page shows the same.\n",
+      "replaces its older ones; the sales view's asset page shows it too.\n",
       cmd_report, LEAD_REPORT_FEEDBACK },
     { "notices", OPT_STORE | OPT_JSON, 0,
       "notices waiting to reach sales or leads, and those that failed",
