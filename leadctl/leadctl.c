@@ -104,7 +104,8 @@ static const command  commands[] = {
       "share a millisecond): time (UTC), visitor, HTTP status, bytes sent /\n"
       "file size, user-agent class, path, the asset's stage, topic and\n"
       "points when it was read, byte ranges, referrer host and\n"
-      "utm_source/medium/campaign.  --since and --until (not included) take\n"
+      "utm_source/medium/campaign; a rating (feedback on content) its\n"
+      "rating and comment.  --since and --until (not included) take\n"
       "times as --now does; --lead keeps the reads of one lead's devices;\n"
       "--limit stops after N rows.  Rows are written as they are read, in\n"
       "one snapshot: memory stays small however long the log.\n",
@@ -260,11 +261,12 @@ static const command  commands[] = {
       "Prints the lines that rebuild the store elsewhere, one JSON object a\n"
       "line (or CSV rows, with a header): every lead's identity and each of\n"
       "its devices (identify), its status changes with their deals\n"
-      "(status), then every read in the log's order, those from --since up\n"
-      "to --until (not included).  Ids are the events' own or derived from\n"
-      "what a line is about, so exporting again gives the same ids and\n"
-      "ingesting both changes nothing twice.  --node names this node\n"
-      "(the host name by default).  One snapshot, safe while nginx writes.\n",
+      "(status), then every read (and rating: rate) in the log's order,\n"
+      "those from --since up to --until (not included).  Ids are the\n"
+      "events' own or derived from what a line is about, so exporting\n"
+      "again gives the same ids and ingesting both changes nothing twice.\n"
+      "--node names this node (the host name by default).  One snapshot,\n"
+      "safe while nginx writes.\n",
       cmd_export, 0 },
     { "ingest", OPT_STORE | OPT_WRITE | OPT_JSON | OPT_RULES | OPT_INGEST, 0,
       "event lines from edges, a CRM or a backfill into the store",

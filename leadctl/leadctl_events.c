@@ -54,6 +54,27 @@ print_event_id(lead_buf *out, const lead_event *ev)
     }
 }
 
+/* A rating (feedback: an event with one), on its row: " rate=4/5
+   \"the comment\"", a line break a space. */
+static void
+print_rating(lead_buf *out, const lead_event *ev)
+{
+    size_t  i, from = 0;
+
+    lead_buf_printf(out, " rate=%u/5", (unsigned) ev->rating);
+    if (ev->comment.len == 0) {
+        return;
+    }
+    lead_buf_puts(out, " \"");
+    for (i = 0; i <= ev->comment.len; i++) {
+        if (i == ev->comment.len || ev->comment.data[i] == '\n') {
+            text_str(out, (lead_str) { ev->comment.data + from, i - from });
+            lead_buf_puts(out, i < ev->comment.len ? " " : "\"");
+            from = i + 1;
+        }
+    }
+}
+
 static int
 print_event(void *arg, uint64_t seq, const lead_event *ev)
 {
@@ -69,10 +90,15 @@ print_event(void *arg, uint64_t seq, const lead_event *ev)
 
     if (c->json) {
         lead_buf_printf(out, "%s{\"seq\":%" PRIu64 ",\"time\":\"%s\","
-                        "\"time_ms\":%" PRIu64 ",\"visitor\":\"%s\"",
+                        "\"time_ms\":%" PRIu64 ",\"visitor\":\"%s\","
+                        "\"kind\":\"%s\"",
                         c->rows ? ",\n  " : "\n  ", seq, when, ev->time_ms,
-                        vid);
+                        vid, ev->rating != 0 ? "rate" : "read");
         print_event_id(out, ev);
+        if (ev->rating != 0) {
+            lead_buf_printf(out, ",\"rating\":%u", (unsigned) ev->rating);
+            json_member(out, "comment", ev->comment);
+        }
         json_member(out, "path", ev->path);
         lead_buf_printf(out, ",\"status\":%u,\"bytes_sent\":%" PRIu64
                         ",\"file_size\":%" PRIu64 ",\"ranges\":[",
@@ -148,6 +174,9 @@ print_event(void *arg, uint64_t seq, const lead_event *ev)
         text_str(out, ev->utm_medium);
         lead_buf_puts(out, "/");
         text_str(out, ev->utm_campaign);
+    }
+    if (ev->rating != 0) {
+        print_rating(out, ev);
     }
     lead_buf_puts(out, "\n");
     return flush_row(c);

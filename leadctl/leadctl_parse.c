@@ -81,7 +81,8 @@ keep_line(chunk *c, lead_line *l)
         &l->cause, &l->who, &l->reason, &l->signal,
         &l->ev.path, &l->ev.referrer_host, &l->ev.utm_source,
         &l->ev.utm_medium, &l->ev.utm_campaign, &l->ev.stage, &l->ev.topic,
-        &l->ev.group, &l->ev.country, &l->ev.region, &l->ev.city
+        &l->ev.group, &l->ev.country, &l->ev.region, &l->ev.city,
+        &l->ev.agent, &l->ev.comment
     };
     size_t     i;
 

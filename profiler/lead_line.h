@@ -14,14 +14,16 @@
 #define LEAD_LINE_MAX     16384     /* a line's bytes: the longest event fits */
 
 enum { LEAD_LINE_READ, LEAD_LINE_IDENTIFY, LEAD_LINE_STATUS,
-       LEAD_LINE_FORGET, LEAD_LINE_SIGNAL, LEAD_LINE_NKINDS };
-/* "read", "identify", "status", "forget", "signal"; NULL if none. */
+       LEAD_LINE_FORGET, LEAD_LINE_SIGNAL, LEAD_LINE_RATE, LEAD_LINE_NKINDS };
+/* "read", "identify", "status", "forget", "signal", "rate" (feedback: an
+   event with a rating, ev.rating and ev.comment); NULL if none. */
 const char *lead_line_kind_name(int kind);
 
 /*
  * One line.  Every kind has an id unique across nodes (an edge's: its
  * $request_id and the kind's letter, "…-r", "…-i") and a time (ev.time_ms);
- * a read has every field of its event; the others name whom they are
+ * a read has every field of its event, a rate its rating's (the asset,
+ * the agent, the place, the rating and comment); the others name whom they are
  * about by e-mail, by lead id, or (identify) by the visitor that read.
  */
 typedef struct {

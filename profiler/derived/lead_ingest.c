@@ -261,7 +261,9 @@ lead_ingest_add(lead_ingest *in, const lead_line *l)
     e = &in->e[in->n];
     e->time_ms = l->ev.time_ms;
     e->index = (uint32_t) in->n;
-    e->kind = (uint8_t) l->kind;
+    /* a rating goes into the log as a read does: one of its events */
+    e->kind = (uint8_t) (l->kind == LEAD_LINE_RATE ? LEAD_LINE_READ
+                                                  : l->kind);
     e->state = PENDING;
     e->len = 0;
 
@@ -275,7 +277,7 @@ lead_ingest_add(lead_ingest *in, const lead_line *l)
     memcpy(e->key + 8, digest, KEY_LEN - 8);
     e->hash = lead_get_be64(e->key + 8);
 
-    if (l->kind != LEAD_LINE_READ) {
+    if (e->kind != LEAD_LINE_READ) {
         if (keep_line(in, l, e) != LEAD_OK) {
             return LEAD_ENOMEM;
         }
@@ -283,9 +285,15 @@ lead_ingest_add(lead_ingest *in, const lead_line *l)
         return LEAD_OK;
     }
 
-    /* a read: its event's record, with the id an edge gave it */
+    /* a read: its event's record, with the id an edge gave it; a read
+       line's rating is none (a rate line has one, lead_line_check) */
     ev = l->ev;
-    lead_ingest_event_id(l->id, 'r', ev.id);
+    if (l->kind == LEAD_LINE_READ) {
+        ev.rating = 0;
+        ev.comment.len = 0;
+    }
+    lead_ingest_event_id(l->id, l->kind == LEAD_LINE_RATE ? 'v' : 'r',
+                         ev.id);
     if (grow((void **) &in->recs, &in->rcap, in->used + LEAD_EVENT_MAX_SIZE,
              1) != LEAD_OK)
     {
@@ -326,7 +334,7 @@ key_cmp(const void *x, const void *y)
 static int
 apply_cmp(const void *x, const void *y)
 {
-    static const int  rank[LEAD_LINE_NKINDS] = { 0, 0, 1, 3, 2 };
+    static const int  rank[LEAD_LINE_NKINDS] = { 0, 0, 1, 3, 2, 0 };
     const entry      *a = *(entry *const *) x, *b = *(entry *const *) y;
 
     if (a->time_ms != b->time_ms) {

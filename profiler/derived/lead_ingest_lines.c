@@ -23,10 +23,9 @@
 static const char *
 kind_name(int kind)
 {
-    static const char  *names[] = { "read", "identify", "status", "forget",
-                                    "signal" };
+    const char  *name = lead_line_kind_name(kind);
 
-    return kind >= 0 && kind < LEAD_LINE_NKINDS ? names[kind] : "line";
+    return name ? name : "line";
 }
 
 static int

@@ -1,5 +1,5 @@
 /*
- * Lines out: an event, identity, status change, erasure or signal as one
+ * Lines out: an event, identity, status change, erasure, signal or rating as one
  * JSON object on one line, or as one CSV row of the same fields.
  *
  * Every kind writes its keys in the order of the line format (docs/
@@ -190,14 +190,15 @@ field(const lead_line *l, int f, int csv, line_value *v)
 {
     const lead_event  *ev = &l->ev;
     int                is_read = l->kind == LEAD_LINE_READ;
+    int                is_rate = l->kind == LEAD_LINE_RATE;
 
     switch (f) {
     case F(ID):
-        if (l->id.len || !is_read || !nonzero(ev->id)) {
+        if (l->id.len || !(is_read || is_rate) || !nonzero(ev->id)) {
             return text(v, l->id);
         }
         lead_id_to_hex(ev->id, v->tmp);
-        memcpy(v->tmp + LEAD_ID_HEX_LEN, "-r", 3);
+        memcpy(v->tmp + LEAD_ID_HEX_LEN, is_rate ? "-v" : "-r", 3);
         v->s.data = v->tmp;
         v->s.len = LEAD_ID_HEX_LEN + 2;
         return V_TEXT;
@@ -313,6 +314,12 @@ field(const lead_line *l, int f, int csv, line_value *v)
         return text(v, l->reason);
     case F(SIGNAL):
         return text(v, l->signal);
+    case F(RATING):
+        return ev->rating ? raw(v, snprintf(v->tmp, sizeof(v->tmp), "%u",
+                                            (unsigned) ev->rating))
+                          : V_NONE;
+    case F(COMMENT):
+        return text(v, ev->comment);
     }
     return V_NONE;
 }

@@ -16,6 +16,7 @@
 typedef struct {
     uint64_t    asset_id;        /* 0 for a group bonus */
     int         group_bonus;
+    int         rating;          /* a rating's part (1..5), not its reads */
     unsigned    others;          /* why's last row: this many folded in */
     char        stage[LEAD_NAME_MAX + 1];
     char        topic[LEAD_NAME_MAX + 1];

@@ -14,6 +14,8 @@
  * - depth(a) is the share of the asset's bytes the subject has received,
  *   over all its requests (Range reads add up); a full 200 is 1.
  * - Bots, untagged content and responses other than 200/206 are worth 0.
+ * - Feedback (a rating) is no read: an asset rated adds feedback_points
+ *   once, decayed from its newest rating, to the asset's stage and topic.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -46,6 +48,8 @@ typedef struct {
     int         full;
     lead_range  cover[MAX_COVER];
     unsigned    ncover;
+    uint64_t    rated_ms;       /* the newest rating's time; 0: none */
+    uint8_t     rating;         /* and its value, 1..5 */
 } asset_state;
 
 /* A warm_after group: the distinct paths read under its rows till won. */
@@ -256,6 +260,16 @@ asset_score(const lead_scoring *sc, const asset_state *a, uint64_t now_ms)
     return sum * depth(a);
 }
 
+/* feedback_points, once for the asset, from its newest rating. */
+static double
+rated_score(const lead_scoring *sc, const asset_state *a, uint64_t now_ms)
+{
+    if (a->rated_ms == 0 || a->rated_ms > now_ms) {
+        return 0;
+    }
+    return sc->feedback_points * decay(sc, now_ms, a->rated_ms);
+}
+
 static double
 group_score(const lead_scorer *s, unsigned i, uint64_t now_ms)
 {
@@ -274,7 +288,8 @@ lead_scorer_engagement(const lead_scorer *s, uint64_t now_ms)
     size_t  i;
 
     for (i = 0; i < s->nassets; i++) {
-        sum += asset_score(s->sc, &s->assets[i], now_ms);
+        sum += asset_score(s->sc, &s->assets[i], now_ms)
+               + rated_score(s->sc, &s->assets[i], now_ms);
     }
     for (i = 0; i < s->sc->ngroups; i++) {
         sum += group_score(s, (unsigned) i, now_ms);
@@ -294,6 +309,8 @@ lead_scorer_stages(const lead_scorer *s, uint64_t now_ms,
     for (i = 0; i < s->nassets; i++) {
         if (s->assets[i].stage_index >= 0) {
             v = asset_score(s->sc, &s->assets[i], now_ms);
+            by_stage[s->assets[i].stage_index] += v > 0 ? v : 0;
+            v = rated_score(s->sc, &s->assets[i], now_ms);
             by_stage[s->assets[i].stage_index] += v > 0 ? v : 0;
         }
     }
@@ -369,8 +386,9 @@ check_group(lead_scorer *s, const lead_event *ev, const asset_state *a,
     return LEAD_OK;
 }
 
+/* hot: a read of a hot asset (a rating of one is no read of it) */
 static void
-check_triggers(lead_scorer *s, const asset_state *a, uint64_t t)
+check_triggers(lead_scorer *s, const asset_state *a, int hot, uint64_t t)
 {
     double  e;
 
@@ -378,7 +396,7 @@ check_triggers(lead_scorer *s, const asset_state *a, uint64_t t)
         return;
     }
 
-    if (a->hot) {
+    if (hot && a->hot) {
         s->trigger_ms = t;
         s->trigger_asset = a->id;
         snprintf(s->trigger, sizeof(s->trigger), "read hot asset %016llx",
@@ -416,12 +434,47 @@ note_country(lead_scorer *s, lead_str cc)
     s->countries[0][2] = '\0';
 }
 
+/* A rating: the asset's newest replaces the ones before it. */
+static int
+add_feedback(lead_scorer *s, const lead_event *ev)
+{
+    asset_state  *a;
+
+    if (s->sc->feedback_points == 0 || ev->asset_id == 0
+        || ev->ua_class == LEAD_UA_BOT)
+    {
+        return LEAD_OK;
+    }
+
+    a = find_asset(s, ev);
+    if (a == NULL) {
+        return LEAD_ENOMEM;
+    }
+    if (a->events == 0) {               /* rated, not read: its meaning */
+        (void) copy_name(a->stage, ev->stage);
+        (void) copy_name(a->topic, ev->topic);
+        (void) copy_name(a->group, ev->group);
+        a->stage_index = stage_of(s->sc, a->stage);
+    }
+    if (ev->time_ms >= a->rated_ms) {
+        a->rated_ms = ev->time_ms;
+        a->rating = ev->rating;
+    }
+
+    check_triggers(s, a, 0, ev->time_ms);
+    return LEAD_OK;
+}
+
 int
 lead_scorer_add(lead_scorer *s, const lead_event *ev)
 {
     asset_state  *a;
     unsigned      i;
     int           won;
+
+    if (lead_event_is_feedback(ev)) {
+        return add_feedback(s, ev);
+    }
 
     if (ev->ua_class != LEAD_UA_BOT) {
         note_country(s, ev->country);
@@ -444,6 +497,9 @@ lead_scorer_add(lead_scorer *s, const lead_event *ev)
     (void) copy_name(a->topic, ev->topic);
     (void) copy_name(a->group, ev->group);
     a->hot = (ev->asset_flags & LEAD_ASSET_HOT) != 0;
+    if (a->events == 0) {
+        a->first_ms = ev->time_ms;      /* rated before it was read */
+    }
     a->events++;
     a->last_ms = ev->time_ms;
 
@@ -479,7 +535,7 @@ lead_scorer_add(lead_scorer *s, const lead_event *ev)
         && ev->time_ms < a->last_read_ms + s->sc->reload_window_ms)
     {
         if (won) {
-            check_triggers(s, a, ev->time_ms);
+            check_triggers(s, a, 1, ev->time_ms);
         }
         return LEAD_OK;
     }
@@ -492,7 +548,7 @@ lead_scorer_add(lead_scorer *s, const lead_event *ev)
     }
     a->reads++;
 
-    check_triggers(s, a, ev->time_ms);
+    check_triggers(s, a, 1, ev->time_ms);
 
     return LEAD_OK;
 }
@@ -505,20 +561,61 @@ topic_cmp(const void *x, const void *y)
     return (a->engagement < b->engagement) - (a->engagement > b->engagement);
 }
 
+/* Per topic: all of them, the top ones kept by the caller. */
+static void
+add_topic(lead_topic *topics, size_t *ntopics, const char *topic, double v)
+{
+    size_t  j;
+
+    if (topic[0] == '\0') {
+        return;
+    }
+    for (j = 0; j < *ntopics; j++) {
+        if (strcmp(topics[j].topic, topic) == 0) {
+            break;
+        }
+    }
+    if (j == *ntopics) {
+        snprintf(topics[j].topic, sizeof(topics[j].topic), "%s", topic);
+        topics[j].engagement = 0;
+        (*ntopics)++;
+    }
+    topics[j].engagement += v;
+}
+
+/* An asset's rating as a part of its own, beside its reads. */
+static lead_contribution *
+feedback_part(const lead_scorer *s, const asset_state *a,
+    lead_contribution *c, uint64_t now_ms)
+{
+    c->asset_id = a->id;
+    c->rating = a->rating;
+    memcpy(c->stage, a->stage, sizeof(c->stage));
+    memcpy(c->topic, a->topic, sizeof(c->topic));
+    memcpy(c->group, a->group, sizeof(c->group));
+    c->stage_index = a->stage_index;
+    c->first_ms = c->last_ms = a->rated_ms;
+    c->depth = 1;
+    c->points = s->sc->feedback_points;
+    c->base = c->points;
+    c->score = rated_score(s->sc, a, now_ms);
+    return c;
+}
+
 int
 lead_scorer_result(const lead_scorer *s, uint64_t now_ms, lead_score *out)
 {
     lead_contribution  *all;
     lead_topic         *topics;
-    size_t              n = 0, i, j, ntopics = 0;
+    size_t              n = 0, i, ntopics = 0;
     double              by_stage[LEAD_MAX_STAGES], w;
     unsigned            k;
 
     memset(out, 0, sizeof(*out));
     memset(by_stage, 0, sizeof(by_stage));
 
-    all = calloc(s->nassets + s->sc->ngroups + 1, sizeof(*all));
-    topics = calloc(s->nassets + 1, sizeof(*topics));
+    all = calloc(2 * s->nassets + s->sc->ngroups + 1, sizeof(*all));
+    topics = calloc(s->nassets + 1, sizeof(*topics));     /* one a topic */
     if (all == NULL || topics == NULL) {
         free(all);
         free(topics);
@@ -527,8 +624,21 @@ lead_scorer_result(const lead_scorer *s, uint64_t now_ms, lead_score *out)
 
     for (i = 0; i < s->nassets; i++) {
         const asset_state  *a = &s->assets[i];
-        lead_contribution  *c = &all[n++];
+        lead_contribution  *c;
 
+        if (rated_score(s->sc, a, now_ms) != 0) {
+            c = feedback_part(s, a, &all[n++], now_ms);
+            out->engagement += c->score;
+            if (a->stage_index >= 0 && c->score > 0) {
+                by_stage[a->stage_index] += c->score;
+            }
+            add_topic(topics, &ntopics, a->topic, c->score);
+        }
+        if (a->events == 0) {
+            continue;                   /* rated, never read */
+        }
+
+        c = &all[n++];
         c->asset_id = a->id;
         memcpy(c->stage, a->stage, sizeof(c->stage));
         memcpy(c->topic, a->topic, sizeof(c->topic));
@@ -554,20 +664,7 @@ lead_scorer_result(const lead_scorer *s, uint64_t now_ms, lead_score *out)
             by_stage[a->stage_index] += c->score;
         }
 
-        /* per topic: all of them, the top ones kept below */
-        for (j = 0; j < ntopics; j++) {
-            if (strcmp(topics[j].topic, a->topic) == 0) {
-                break;
-            }
-        }
-        if (a->topic[0]) {
-            if (j == ntopics) {
-                memcpy(topics[j].topic, a->topic, sizeof(a->topic));
-                topics[j].engagement = 0;
-                ntopics++;
-            }
-            topics[j].engagement += c->score;
-        }
+        add_topic(topics, &ntopics, a->topic, c->score);
     }
 
     for (i = 0; i < s->sc->ngroups; i++) {
@@ -639,122 +736,6 @@ lead_band(const lead_scoring *sc, double engagement)
     return 4;
 }
 
-static int
-in_countries(const lead_country_rule *cr, const char *cc)
-{
-    unsigned  i;
-
-    if (strlen(cc) != 2) {
-        return 0;
-    }
-
-    for (i = 0; i < cr->ncodes; i++) {
-        if (memcmp(cr->codes[i], cc, 2) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static void
-part(lead_profile_part *parts, unsigned *n, int points, const char *label)
-{
-    if (points == 0) {
-        return;
-    }
-    if (*n == LEAD_PROFILE_PARTS) {         /* never lose a point */
-        snprintf(parts[*n - 1].label, sizeof(parts[0].label), "other");
-        parts[*n - 1].points += points;
-        return;
-    }
-    snprintf(parts[*n].label, sizeof(parts[*n].label), "%s", label);
-    parts[(*n)++].points = points;
-}
-
-unsigned
-lead_profile_parts(const lead_rules *r, const lead_person *p,
-    const char *country, lead_profile_part parts[LEAD_PROFILE_PARTS])
-{
-    const lead_scoring  *sc = lead_rules_scoring(r);
-    const char          *at;
-    char                 label[48];
-    unsigned             i, n = 0;
-
-    at = p->email.len ? memchr(p->email.data, '@', p->email.len) : NULL;
-    if (at != NULL) {
-        if (lead_company(r, p->email).len) {
-            part(parts, &n, sc->company_email_points, "company e-mail");
-        } else {
-            part(parts, &n, sc->freemail_points, "free-mail address");
-        }
-    }
-    if (p->subscribed) {
-        part(parts, &n, sc->subscribed_points, "subscribed");
-    }
-    if (p->contact) {
-        part(parts, &n, sc->contact_points, "asked for a call");
-    }
-    for (i = 0; country && country[0] && i < sc->ncountries; i++) {
-        if (in_countries(&sc->countries[i], country)) {
-            snprintf(label, sizeof(label), "reads from %s", country);
-            part(parts, &n, sc->countries[i].points, label);
-        }
-    }
-
-    return n;
-}
-
-int
-lead_profile_points(const lead_rules *r, const lead_person *p,
-    const char *country)
-{
-    lead_profile_part  parts[LEAD_PROFILE_PARTS];
-    unsigned           i, n;
-    int                points = 0;
-
-    n = lead_profile_parts(r, p, country, parts);
-    for (i = 0; i < n; i++) {
-        points += parts[i].points;
-    }
-    return points;
-}
-
-char
-lead_grade(const lead_scoring *sc, int profile_points)
-{
-    int  i;
-
-    for (i = 0; i < 3; i++) {
-        if (profile_points >= sc->grade_min[i]) {
-            return (char) ('A' + i);
-        }
-    }
-    return 'D';
-}
-
-lead_str
-lead_company(const lead_rules *r, lead_str email)
-{
-    lead_str     none = { "", 0 }, domain;
-    const char  *at;
-
-    at = email.len ? memchr(email.data, '@', email.len) : NULL;
-    if (at == NULL) {
-        return none;
-    }
-
-    domain.data = at + 1;
-    domain.len = email.len - (size_t) (domain.data - email.data);
-
-    /* a free-mail address says nothing about an employer */
-    if (domain.len == 0
-        || lead_rules_is_freemail(r, domain.data, domain.len))
-    {
-        return none;
-    }
-    return domain;
-}
-
 /* ---- a scorer's state, kept in the store between folds ----------------- */
 
 /*
@@ -762,7 +743,7 @@ lead_company(const lead_rules *r, lead_str email)
  * lead_scorer_add reads back: a state loaded and fed on scores exactly as
  * one fed every event from the start.
  */
-#define STATE_VERSION  2           /* 2: a group's paths read */
+#define STATE_VERSION  3           /* 2: a group's paths read; 3: ratings */
 
 unsigned
 lead_scorer_version(void)
@@ -815,7 +796,7 @@ lead_scorer_save(const lead_scorer *s, lead_buf *out)
         head[0] = (uint8_t) a->hot;
         head[1] = (uint8_t) a->full;
         head[2] = (uint8_t) a->ncover;
-        head[3] = 0;
+        head[3] = a->rating;
         lead_buf_put(out, (const char *) head, 4);
         lead_buf_put_u64(out, a->reads);
         lead_buf_put_u64(out, a->events);
@@ -823,6 +804,7 @@ lead_scorer_save(const lead_scorer *s, lead_buf *out)
         lead_buf_put_u64(out, a->last_ms);
         lead_buf_put_u64(out, a->last_read_ms);
         lead_buf_put_u64(out, a->file_size);
+        lead_buf_put_u64(out, a->rated_ms);
         for (k = 0; k < a->reads && k < MAX_READS; k++) {
             lead_buf_put_u64(out, a->read_ms[k]);
             lead_buf_put_u64(out, (uint64_t) (int64_t) a->read_points[k]);
@@ -920,8 +902,8 @@ lead_scorer_load(lead_scorer *s, const uint8_t *data, size_t len)
         }
     }
     n = n_assets;
-    /* each asset takes at least 60 bytes: a count beyond that is damage */
-    if (r.bad || n > (uint64_t) (r.end - r.p) / 60) {
+    /* each asset takes at least 68 bytes: a count beyond that is damage */
+    if (r.bad || n > (uint64_t) (r.end - r.p) / 68) {
         return LEAD_EINVAL;
     }
 
@@ -945,13 +927,17 @@ lead_scorer_load(lead_scorer *s, const uint8_t *data, size_t len)
         a->hot = head[0] != 0;
         a->full = head[1] != 0;
         a->ncover = head[2];
+        a->rating = head[3];
         a->reads = (unsigned) get_u64(&r);
         a->events = get_u64(&r);
         a->first_ms = get_u64(&r);
         a->last_ms = get_u64(&r);
         a->last_read_ms = get_u64(&r);
         a->file_size = get_u64(&r);
-        if (a->ncover > MAX_COVER) {
+        a->rated_ms = get_u64(&r);
+        if (a->ncover > MAX_COVER || a->rating > LEAD_RATING_MAX
+            || (a->rating == 0) != (a->rated_ms == 0))
+        {
             r.bad = 1;
             break;
         }

@@ -179,7 +179,7 @@ hot_rows(lead_contribution *all, size_t n, lead_score *out)
     size_t  i, j;
 
     for (i = 0, j = 0; i < n; i++) {
-        if (!all[i].group_bonus && all[i].score > 0) {
+        if (!all[i].group_bonus && !all[i].rating && all[i].score > 0) {
             all[j++] = all[i];
         }
     }

@@ -27,7 +27,8 @@ lead_touch(const lead_event *ev, char out[LEAD_TOUCH_MAX], int *campaign)
     out[0] = '\0';
     *campaign = 0;
 
-    if (ev->ua_class == LEAD_UA_BOT) {
+    /* a bot's read is no one's; feedback is no read (lead_model.h) */
+    if (ev->ua_class == LEAD_UA_BOT || lead_event_is_feedback(ev)) {
         return -1;
     }
 

@@ -37,7 +37,7 @@ static const char  *field_names[LEAD_LINE_NFIELDS] = {
 };
 
 static const char  *kind_names[LEAD_LINE_NKINDS] = {
-    "read", "identify", "status", "forget", "signal"
+    "read", "identify", "status", "forget", "signal", "rate"
 };
 
 /* each kind's fields, in the order of its JSON */
@@ -63,8 +63,15 @@ static const int  signal_fields[] = {
     F(VISITOR), F_END
 };
 
+static const int  rate_fields[] = {
+    F(ID), F(TIME), F(NODE), F(KIND), F(VISITOR), F(PATH), F(ASSET),
+    F(STAGE), F(TOPIC), F(GROUP), F(FLAGS), F(POINTS), F(AGENT), F(BOT),
+    F(COUNTRY), F(REGION), F(CITY), F(RATING), F(COMMENT), F_END
+};
+
 static const int  *kind_fields[LEAD_LINE_NKINDS] = {
-    read_fields, identify_fields, status_fields, forget_fields, signal_fields
+    read_fields, identify_fields, status_fields, forget_fields, signal_fields,
+    rate_fields
 };
 
 /*
@@ -580,6 +587,38 @@ amount(lead_line_parser *p, const line_value *v, int64_t *cents)
                          "(at most 2 decimals, no sign)");
 }
 
+/*
+ * A rating's comment as the form keeps it: UTF-8 text of at most
+ * LEAD_COMMENT_MAX characters, line breaks (LF) its only control.
+ */
+static int
+comment(lead_line_parser *p, const line_value *v, lead_str *out)
+{
+    size_t    i, n, chars = 0;
+    uint32_t  cp;
+
+    if (is_text(p, F(COMMENT), v) != LEAD_OK) {
+        return LEAD_EINVAL;
+    }
+    for (i = 0; i < v->len; i += n, chars++) {
+        n = lead_utf8_char((const unsigned char *) v->s + i, v->len - i, &cp);
+        if (n == 0) {
+            return lead_line_bad(p, "\"comment\" is not UTF-8");
+        }
+        if (cp != '\n' && (cp == 0 || lead_char_control(cp))) {
+            return lead_line_bad(p, "\"comment\" holds a control character "
+                                 "(U+%04X)", (unsigned) cp);
+        }
+    }
+    if (chars > LEAD_COMMENT_MAX || v->len > LEAD_COMMENT_BYTES) {
+        return lead_line_bad(p, "\"comment\" is longer than %d characters",
+                             LEAD_COMMENT_MAX);
+    }
+    out->data = v->s;
+    out->len = v->len;
+    return LEAD_OK;
+}
+
 /* ---- fields ------------------------------------------------------------ */
 
 int
@@ -598,9 +637,13 @@ lead_line_set_field(lead_line_parser *p, lead_line *l, int f,
         if (text(p, f, v, LEAD_LINE_ID_MAX, &l->id) != LEAD_OK) {
             return LEAD_EINVAL;
         }
-        /* an edge's read: "<the request's id>-r", its event's own */
-        if (l->kind == LEAD_LINE_READ && v->len == LEAD_ID_HEX_LEN + 2
-            && memcmp(v->s + LEAD_ID_HEX_LEN, "-r", 2) == 0
+        /* an edge's read: "<the request's id>-r", its event's own (a
+           rating's: "-v") */
+        if (v->len == LEAD_ID_HEX_LEN + 2
+            && ((l->kind == LEAD_LINE_READ
+                 && memcmp(v->s + LEAD_ID_HEX_LEN, "-r", 2) == 0)
+                || (l->kind == LEAD_LINE_RATE
+                    && memcmp(v->s + LEAD_ID_HEX_LEN, "-v", 2) == 0))
             && lead_id_from_hex(v->s, LEAD_ID_HEX_LEN, ev->id) != LEAD_OK)
         {
             memset(ev->id, 0, LEAD_ID_LEN);
@@ -804,6 +847,14 @@ lead_line_set_field(lead_line_parser *p, lead_line *l, int f,
         return text(p, f, v, LEAD_WHO_MAX, &l->who);
     case F(REASON):
         return text(p, f, v, LEAD_REASON_MAX, &l->reason);
+    case F(RATING):
+        if (number(p, f, v, 1, LEAD_RATING_MAX, &n) != LEAD_OK) {
+            return LEAD_EINVAL;
+        }
+        ev->rating = (uint8_t) n;
+        return LEAD_OK;
+    case F(COMMENT):
+        return comment(p, v, &ev->comment);
     case F(SIGNAL):
         if (is_text(p, f, v) != LEAD_OK) {
             return LEAD_EINVAL;
@@ -842,7 +893,7 @@ lead_line_set_kind(lead_line_parser *p, lead_line *l, const line_value *v)
         }
     }
     return lead_line_bad(p, "\"kind\" \"%s\" is not read, identify, "
-                         "status, forget or signal",
+                         "status, forget, signal or rate",
                          lead_rules_shown(v->s, v->len, b));
 }
 
@@ -912,6 +963,17 @@ lead_line_check(lead_line_parser *p, lead_line *l, const unsigned *given)
         }
         if (l->signal.len == 0) {
             return lead_line_bad(p, "a signal has no \"signal\"");
+        }
+        break;
+    case LEAD_LINE_RATE:
+        if (!given[F(VISITOR)]) {
+            return lead_line_bad(p, "a rate has no \"visitor\"");
+        }
+        if (l->ev.path.len == 0) {
+            return lead_line_bad(p, "a rate has no \"path\"");
+        }
+        if (l->ev.rating == 0) {
+            return lead_line_bad(p, "a rate has no \"rating\"");
         }
         break;
     }

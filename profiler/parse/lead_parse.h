@@ -141,7 +141,7 @@ int lead_csv_next(lead_csv *c);
     X(TOPICS, "topics") X(SALES, "sales") X(OWNER, "owner")                   \
     X(AMOUNT, "amount") X(CURRENCY, "currency") X(CLOSED, "closed")           \
     X(CAUSE, "cause") X(WHO, "who") X(REASON, "reason")                       \
-    X(SIGNAL, "signal")
+    X(SIGNAL, "signal") X(RATING, "rating") X(COMMENT, "comment")
 #define LEAD_LINE_FIELD_ENUM(id, name)  LEAD_LINE_F_##id,
 enum { LEAD_LINE_FIELDS(LEAD_LINE_FIELD_ENUM) LEAD_LINE_NFIELDS };
 /* A field's name ("id", ...), or NULL; a kind's fields in the order of
@@ -246,6 +246,7 @@ struct lead_scoring {
     int32_t                   freemail_points;
     int32_t                   subscribed_points;
     int32_t                   contact_points;
+    int32_t                   feedback_points;  /* an asset rated */
     struct lead_country_rule *countries;
     unsigned                  ncountries;
     size_t                    nfreemail;

@@ -435,6 +435,14 @@ conf_mql_threshold(conf *cf, const word *w, int n)
 }
 
 static int
+conf_feedback_points(conf *cf, const word *w, int n)
+{
+    (void) n;
+    return int_arg(cf->ps, &w[1], -LEAD_POINTS_LIMIT, LEAD_POINTS_LIMIT,
+                   &cf->sc->feedback_points);
+}
+
+static int
 conf_stage_min(conf *cf, const word *w, int n)
 {
     (void) n;
@@ -696,6 +704,9 @@ static const conf_command  conf_commands[] = {
 
     { "signal", 2, 3, "a name, points and an optional topic "
       "(signal webinar 30 pricing)", 0, conf_signal },
+
+    { "feedback_points", 1, 1, "one number, the points of an asset rated",
+      1, conf_feedback_points },
 };
 
 #define NCOMMANDS  (sizeof(conf_commands) / sizeof(conf_commands[0]))

@@ -84,6 +84,9 @@ lead_report_why_explain(lead_buf *out, const lead_rules *r,
         lead_buf_puts(out, "the smaller parts, ");
         number(out, k->base);
         lead_buf_puts(out, " when read");
+    } else if (k->rating) {
+        lead_buf_printf(out, "rated %d/%d, %d points", k->rating,
+                        LEAD_RATING_MAX, k->points);
     } else if (k->group_bonus) {
         for (i = 0; i < sc->ngroups; i++) {
             if (strcmp(sc->groups[i].name, k->group) == 0) {
@@ -143,9 +146,37 @@ lead_report_read_points(char out[48], const lead_read *rd)
     case LEAD_READ_RELOAD:
         snprintf(out, 48, "0: reload");
         break;
+    case LEAD_READ_RATED:
+        snprintf(out, 48, rd->worth != 0 ? "%+.0f" : "0", rd->worth);
+        break;
+    case LEAD_READ_REPLACED:
+        snprintf(out, 48, "0: rated again");
+        break;
     default:
         out[0] = '\0';
     }
+}
+
+size_t
+lead_report_comment_cut(lead_str comment, int *cut)
+{
+    size_t  n, chars = 0;
+
+    for (n = 0; n < comment.len; n++) {
+        if (((unsigned char) comment.data[n] & 0xc0) != 0x80
+            && chars++ == LEAD_COMMENT_SHOWN)
+        {
+            break;
+        }
+    }
+    /* a cut at a space or line end: the word before it whole */
+    *cut = n < comment.len;
+    while (*cut && n > 0 && (comment.data[n - 1] == ' '
+                             || comment.data[n - 1] == '\n'))
+    {
+        n--;
+    }
+    return n;
 }
 
 static void
@@ -327,6 +358,9 @@ contributions_json(lead_buf *out, const lead_rules *r, const char *name,
             json_cstr(out, "group", k->group);
             lead_buf_puts(out, ",");
         }
+        if (k->rating) {
+            lead_buf_printf(out, "\"rating\":%d,", k->rating);
+        }
         lead_buf_printf(out, "\"points\":%" PRId64 ",\"worth\":%.3f,"
                         "\"rule_points\":%d,", k->shown, k->base,
                         (int) k->points);
@@ -440,9 +474,15 @@ lead_report_lead_json(lead_buf *out, const lead_rules *r,
         json_member(out, "utm_campaign", ev->utm_campaign);
         lead_buf_puts(out, ",");
         json_member(out, "country", ev->country);
+        if (lead_event_is_feedback(ev)) {
+            lead_buf_printf(out, ",\"kind\":\"rate\",\"rating\":%u,",
+                            (unsigned) ev->rating);
+            json_member(out, "comment", ev->comment);
+        }
         lead_buf_printf(out, ",\"points\":%d,\"counted\":%.3f,"
                         "\"before_identified\":%s}", (int) ev->points,
                         d->reads[i].counted == LEAD_READ_SCORED
+                        || d->reads[i].counted == LEAD_READ_RATED
                             ? d->reads[i].worth : 0.0,
                         d->reads[i].before_identified ? "true" : "false");
     }

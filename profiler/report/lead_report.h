@@ -23,6 +23,10 @@ void lead_report_why_explain(lead_buf *out, const lead_rules *r,
     const lead_contribution *k, const char *minus);
 int lead_report_bots(char out[160], const lead_detail *d);
 void lead_report_read_points(char out[48], const lead_read *rd);
+/* A rating's comment as a timeline shows it: the bytes of its first
+   LEAD_COMMENT_SHOWN characters, *cut 1 when there was more ("…"). */
+#define LEAD_COMMENT_SHOWN  160
+size_t lead_report_comment_cut(lead_str comment, int *cut);
 
 void lead_report_leads_text(lead_buf *out, const lead_rules *r,
     const lead_list *l);

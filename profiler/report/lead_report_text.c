@@ -139,6 +139,34 @@ text_why(lead_buf *out, const lead_rules *r, const lead_detail *d)
     }
 }
 
+/* A rating in the timeline: "Rated Title 4/5: “the comment”". */
+static void
+text_rated(lead_buf *out, const lead_read *rd)
+{
+    const char  *p, *nl;
+    size_t       n;
+    int          cut;
+
+    lead_buf_puts(out, "Rated ");
+    text_str(out, rd->title.len ? rd->title : rd->ev.path);
+    lead_buf_printf(out, " %u/%d", (unsigned) rd->ev.rating, LEAD_RATING_MAX);
+    if (rd->ev.comment.len) {
+        n = lead_report_comment_cut(rd->ev.comment, &cut);
+        lead_buf_puts(out, ": \u201c");
+        /* on one line: a line break is a space */
+        for (p = rd->ev.comment.data; n > 0; n -= (size_t) (nl - p), p = nl) {
+            nl = memchr(p, '\n', n);
+            nl = nl ? nl : p + n;
+            text_str(out, (lead_str) { p, (size_t) (nl - p) });
+            if (nl < p + n) {
+                lead_buf_puts(out, " ");
+                nl++;
+            }
+        }
+        lead_buf_puts(out, cut ? "\u2026\u201d" : "\u201d");
+    }
+}
+
 void
 lead_report_lead_text(lead_buf *out, const lead_rules *r,
     const lead_detail *d)
@@ -267,7 +295,11 @@ lead_report_lead_text(lead_buf *out, const lead_rules *r,
         lead_buf_puts(out, "    ");
         text_time(out, ev->time_ms);
         lead_buf_puts(out, "  ");
-        text_str(out, ev->path);
+        if (lead_event_is_feedback(ev)) {
+            text_rated(out, &d->reads[i]);
+        } else {
+            text_str(out, ev->path);
+        }
         lead_report_read_points(counted, &d->reads[i]);
         if (ev->asset_id) {
             lead_buf_puts(out, "  [");

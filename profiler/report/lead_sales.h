@@ -150,6 +150,8 @@ enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_NOTICES,
     X(D_BEFORE, "before")                                                     \
     X(D_PATH, "path")                                                         \
     X(D_BOT, "bot")                                                           \
+    X(D_RATING, "rating")                                                     \
+    X(D_COMMENT, "comment")                                                   \
     X(D_REFERRER, "referrer")                                                 \
     X(D_OWNER, "owner")                                                       \
     X(D_WAITING, "waiting")                                                   \

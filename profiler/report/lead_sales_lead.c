@@ -117,6 +117,20 @@ lead_item(void *arg, unsigned list, size_t i, lead_str *x)
         x[D_PATH] = rd->ev.path;
         x[D_BEFORE] = flag(rd->before_identified);
         x[D_BOT] = flag(rd->ev.ua_class == LEAD_UA_BOT);
+        x[D_RATING] = cstr("");             /* a read: none */
+        x[D_COMMENT] = cstr("");
+        if (lead_event_is_feedback(&rd->ev)) {
+            int  cut;
+
+            x[D_RATING] = lead_sales_fmt(s, "%u", (unsigned) rd->ev.rating);
+            x[D_COMMENT] = rd->ev.comment;
+            x[D_COMMENT].len = lead_report_comment_cut(rd->ev.comment, &cut);
+            if (cut) {
+                x[D_COMMENT] = lead_sales_fmt(s, "%.*s\u2026",
+                                              (int) x[D_COMMENT].len,
+                                              x[D_COMMENT].data);
+            }
+        }
         x[D_STAGE] = rd->ev.stage;
         lead_report_read_points(counted, rd);
         x[D_POINTS] = lead_sales_fmt(s, "%s", counted);

@@ -99,6 +99,9 @@ count_read(void *arg, uint64_t seq, const lead_event *ev)
 
     (void) seq;
 
+    if (lead_event_is_feedback(ev)) {
+        return 0;               /* no read: its stats are feedback's own */
+    }
     if (row) {
         *(bot ? &row->bots : &row->people) += 1;
     } else {

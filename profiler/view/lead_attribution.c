@@ -444,7 +444,8 @@ each_read(void *arg, uint64_t seq, const lead_event *ev)
 
     (void) seq;
 
-    if (ev->time_ms >= b->now_ms) {
+    /* feedback is no read, touch or reader (lead_model.h) */
+    if (ev->time_ms >= b->now_ms || lead_event_is_feedback(ev)) {
         return 0;
     }
     key = read_key(&b->k, ev, &touch_it);

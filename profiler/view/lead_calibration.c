@@ -196,8 +196,10 @@ walk_lead(void *arg, const lead_person *p, const MDB_val *events, size_t n)
         {
             continue;
         }
-        reads_sal += l->sal_ms && ev.time_ms <= l->sal_ms;
-        reads_won += l->won_ms && ev.time_ms <= l->won_ms;
+        if (!lead_event_is_feedback(&ev)) {     /* reads, not ratings */
+            reads_sal += l->sal_ms && ev.time_ms <= l->sal_ms;
+            reads_won += l->won_ms && ev.time_ms <= l->won_ms;
+        }
         for (i = 0; i < w->nby && ev.time_ms <= l->mql_ms; i++) {
             if (lead_scorer_add(w->by[i].scorer, &ev) != LEAD_OK) {
                 w->oom = 1;

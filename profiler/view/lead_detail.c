@@ -200,6 +200,7 @@ keep_read(void *arg, uint64_t seq, const lead_event *ev)
     r->ev.region = lead_arena_copy(a, ev->region);
     r->ev.city = lead_arena_copy(a, ev->city);
     r->ev.agent = lead_arena_copy(a, ev->agent);
+    r->ev.comment = lead_arena_copy(a, ev->comment);
     r->title.data = "";
     r->title.len = 0;
     r->before_identified = before_identifying(d, ev);
@@ -317,9 +318,41 @@ read_cmp(const void *x, const void *y)
     return (a > b) - (a < b);           /* in time order */
 }
 
+/* Ratings, the newest of each asset first (by is by asset, in time
+   order): feedback_points for the newest of a person's, none for those
+   it replaced, as the scorer takes them. */
+static void
+count_ratings(lead_read **by, size_t n, const lead_scoring *sc)
+{
+    lead_read  *rd;
+    size_t      i;
+    int         newer = 0;
+
+    for (i = n; i-- > 0; ) {
+        rd = by[i];
+        if (i + 1 == n || rd->ev.asset_id != by[i + 1]->ev.asset_id) {
+            newer = 0;
+        }
+        if (!lead_event_is_feedback(&rd->ev)) {
+            continue;
+        }
+        rd->nth = 0;
+        if (rd->ev.ua_class == LEAD_UA_BOT) {
+            rd->counted = LEAD_READ_BOT;
+        } else if (rd->ev.asset_id == 0) {
+            rd->counted = LEAD_READ_UNTAGGED;
+        } else {
+            rd->counted = newer ? LEAD_READ_REPLACED : LEAD_READ_RATED;
+            rd->worth = newer ? 0 : sc->feedback_points;
+            newer = 1;
+        }
+    }
+}
+
 /* What each read counted for, as the scorer takes them (lead_score.c):
    bots and other statuses nothing, a reload within the window nothing
-   more, the nth read of an asset its points halved n - 1 times. */
+   more, the nth read of an asset its points halved n - 1 times; a
+   rating is no read (count_ratings). */
 static int
 count_reads(lead_detail *d, const lead_rules *r)
 {
@@ -342,6 +375,9 @@ count_reads(lead_detail *d, const lead_rules *r)
         if (i == 0 || rd->ev.asset_id != by[i - 1]->ev.asset_id) {
             nth = 0;
         }
+        if (lead_event_is_feedback(&rd->ev)) {
+            continue;
+        }
         if (rd->ev.ua_class == LEAD_UA_BOT) {
             rd->counted = LEAD_READ_BOT;
         } else if (rd->ev.asset_id == 0) {
@@ -358,6 +394,7 @@ count_reads(lead_detail *d, const lead_rules *r)
             last = rd->ev.time_ms;
         }
     }
+    count_ratings(by, d->nreads, lead_rules_scoring(r));
     free(by);
     return LEAD_OK;
 }
@@ -440,8 +477,8 @@ detail_lead(lead_store *s, const lead_rules *r, const char *who,
 
             out->reads[i].title = lead_arena_str(out->arena, t, strlen(t));
         }
-        if (ev->ua_class == LEAD_UA_BOT) {
-            bot_agent(out, ev->agent);
+        if (ev->ua_class == LEAD_UA_BOT && !lead_event_is_feedback(ev)) {
+            bot_agent(out, ev->agent);      /* its reads: a rating is none */
         }
         if (ev->ua_class != LEAD_UA_BOT && ev->time_ms <= now_ms) {
             if (ev->time_ms < row->first_ms) {

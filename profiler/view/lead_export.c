@@ -253,7 +253,8 @@ read_lines(export_ctx *x)
         if (x->until_ms && l.ev.time_ms >= x->until_ms) {
             break;
         }
-        l.kind = LEAD_LINE_READ;
+        l.kind = lead_event_is_feedback(&l.ev) ? LEAD_LINE_RATE
+                                               : LEAD_LINE_READ;
         {
             static const uint8_t  none[LEAD_ID_LEN];
 
@@ -262,7 +263,7 @@ read_lines(export_ctx *x)
                            ? l.ev.id : (const uint8_t *) key.mv_data, x->id);
         }
         x->id[LEAD_ID_HEX_LEN] = '-';
-        x->id[LEAD_ID_HEX_LEN + 1] = 'r';
+        x->id[LEAD_ID_HEX_LEN + 1] = l.kind == LEAD_LINE_RATE ? 'v' : 'r';
         l.id.data = x->id;
         l.id.len = sizeof(x->id);
         if (x->fn(x->arg, &l) != 0) {

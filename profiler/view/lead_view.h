@@ -293,7 +293,9 @@ typedef struct {
 
 /* How the score took a read: what the timeline says it counted. */
 enum { LEAD_READ_UNTAGGED, LEAD_READ_SCORED, LEAD_READ_BOT,
-       LEAD_READ_STATUS /* not 200 or 206 */, LEAD_READ_RELOAD };
+       LEAD_READ_STATUS /* not 200 or 206 */, LEAD_READ_RELOAD,
+       LEAD_READ_RATED /* feedback: feedback_points, in worth */,
+       LEAD_READ_REPLACED /* feedback a newer rating of the asset took */ };
 
 typedef struct {
     lead_event   ev;             /* strings owned by the detail */
@@ -301,6 +303,7 @@ typedef struct {
     int          before_identified;
     int          counted;        /* LEAD_READ_* */
     unsigned     nth;            /* scored: the asset's nth counted read */
+                                 /* a rating's comment is ev.comment */
     double       worth;          /* ... its points then, halved for each
                                     read before it (before depth, decay) */
 } lead_read;

@@ -107,6 +107,8 @@ hostile(const char *s, size_t size)
         l.ev.utm_medium = l.ev.utm_campaign = l.ev.stage = v;
         l.ev.topic = l.ev.group = l.ev.country = v;
         l.ev.region = l.ev.city = v;
+        l.ev.comment = v;
+        l.ev.rating = (uint8_t) (size % (LEAD_RATING_MAX + 1));
         l.ev.time_ms = size > 0 ? (uint64_t) s[0] << 40 : 0;
         l.ev.status = 200;
         l.ev.file_size = size;

@@ -52,6 +52,8 @@ line_diff(const lead_line *a, const lead_line *b)
     SAME(same_str(x->country, y->country), "country");
     SAME(same_str(x->region, y->region), "region");
     SAME(same_str(x->city, y->city), "city");
+    SAME(x->rating == y->rating, "rating");
+    SAME(same_str(x->comment, y->comment), "comment");
     SAME(memcmp(a->lead, b->lead, LEAD_ID_LEN) == 0, "lead");
     SAME(same_str(a->email, b->email), "email");
     SAME(same_str(a->name, b->name), "name");

@@ -307,7 +307,7 @@ test_csv(void **state)
         "points,status,bytes,size,ranges,depth,referrer,utm_source,"
         "utm_medium,utm_campaign,country,region,city,agent,bot,lead,email,name,"
         "subscribe,contact,topics,sales,owner,amount,currency,closed,cause,"
-        "who,reason,signal");
+        "who,reason,signal,rating,comment");
 
     out.len = 0;
     read_line(&l);
@@ -318,7 +318,7 @@ test_csv(void **state)
         "read,00112233445566778899aabbccddeeff,/papers/a.pdf,"
         "00ab00cd00ef0012,decision,pricing,buyers,hot gated,'-5,206,500,"
         "2000,0-499 250-999,0.500,www.google.com,news,email,q4,GB,ENG,"
-        "\"'=HYPERLINK(\"\"x\"\")\",browser,,,,,,,,,,,,,,,,");
+        "\"'=HYPERLINK(\"\"x\"\")\",browser,,,,,,,,,,,,,,,,,,");
 
     out.len = 0;
     memset(&l, 0, sizeof(l));
@@ -330,7 +330,7 @@ test_csv(void **state)
     lead_line_csv(&out, &l);
     assert_string_equal(out.data,
         "crm-1,1970-01-01T00:00:00.000Z,,status,,,,,,,,,lost,,,,,,,,,,,,,,,"
-        "ann@example.com,,,,,,,,,,,,\"price, too high\",");
+        "ann@example.com,,,,,,,,,,,,\"price, too high\",,,");
     lead_buf_free(&out);
 }
 
@@ -381,6 +381,19 @@ kind_line(lead_line *l, int kind)
         memcpy(l->lead, lead_id, LEAD_ID_LEN);
         l->signal = S("webinar_attended");
         memcpy(l->ev.visitor, visitor, LEAD_ID_LEN);
+        break;
+    case LEAD_LINE_RATE:
+        read_line(l);
+        l->ev.status = 0;           /* a rating's event: no response */
+        l->ev.bytes_sent = l->ev.file_size = 0;
+        l->ev.nranges = 0;
+        l->ev.referrer_host = l->ev.utm_source = l->ev.utm_medium = S("");
+        l->ev.utm_campaign = S("");
+        memset(l->ev.id, 0, LEAD_ID_LEN);
+        l->ev.id[0] = 0x02;
+        l->id = S("02000000000000000000000000000000-v");
+        l->ev.rating = 4;
+        l->ev.comment = S("'=SUM(A1)\n\"used it\" \xe2\x80\x94 <b>");
         break;
     }
     l->kind = kind;
@@ -544,8 +557,8 @@ test_parse_refuses(void **state)
         { "{\"id\":\"a\",\"time\":0,\"email\":\"a@b.co\"}",
           "line: no \"kind\"" },
         { "{\"id\":\"a\",\"time\":0,\"kind\":\"reed\"}",
-          "line: \"kind\" \"reed\" is not read, identify, status, forget or "
-          "signal" },
+          "line: \"kind\" \"reed\" is not read, identify, status, forget, "
+          "signal or rate" },
         { "{\"id\":\"a\",\"time\":0,\"kind\":7}",
           "line: \"kind\" is not a string" },
         { "{\"time\":0,\"kind\":\"forget\",\"email\":\"a@b.co\"}",

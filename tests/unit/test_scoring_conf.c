@@ -228,11 +228,13 @@ static const bad_conf  bad_confs[] = {
     { "mql_threshold 50;\nhalflife 30d;",
       CONF(2) "unknown directive \"halflife\" (expected stages gate_from "
       "half_life reload_window mql_threshold accept_within currency stage_min "
-      "warm_after grade engagement freemail_domains profile signal)" },
+      "warm_after grade engagement freemail_domains profile signal "
+      "feedback_points)" },
     { "\"half_life\" 30d;\nHalf_life 30d;",
       CONF(2) "unknown directive \"Half_life\" (expected stages gate_from "
       "half_life reload_window mql_threshold accept_within currency stage_min "
-      "warm_after grade engagement freemail_domains profile signal)" },
+      "warm_after grade engagement freemail_domains profile signal "
+      "feedback_points)" },
     { "mql_threshold 50;\n\nhalf_life\n  30d\n",
       CONF(3) "unexpected end of file, expecting \";\"" },
     { "mql_threshold 50 # the ';' is in a comment;\n",
