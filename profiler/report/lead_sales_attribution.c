@@ -193,10 +193,19 @@ feedback_values(attribution_view *av, scratch *s,
     }
     x[AT_ASSET] = lead_sales_fmt(s, "%016" PRIx64, r->asset_id);
     fb = lead_feedback_find(&av->feedback, r->asset_id);
-    x[AT_RATING] = fb && fb->ratings
-                   ? lead_sales_fmt(s, "%.1f ★ (%u)", fb->average,
-                                    fb->ratings)
-                   : cstr("—");
+    if (fb == NULL || (fb->ratings == 0 && fb->nnotes == 0)) {
+        x[AT_RATING] = cstr("—");
+    } else if (fb->nnotes == 0) {
+        x[AT_RATING] = lead_sales_fmt(s, "%.1f ★ (%u)", fb->average,
+                                      fb->ratings);
+    } else if (fb->ratings == 0) {
+        x[AT_RATING] = lead_sales_fmt(s, "%zu note%s", fb->nnotes,
+                                      fb->nnotes == 1 ? "" : "s");
+    } else {
+        x[AT_RATING] = lead_sales_fmt(s, "%.1f ★ (%u), %zu note%s",
+                                      fb->average, fb->ratings, fb->nnotes,
+                                      fb->nnotes == 1 ? "" : "s");
+    }
 }
 
 static int
