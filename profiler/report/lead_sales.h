@@ -350,9 +350,13 @@ enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_NOTICES,
     X(AT_TC_MQL, "tc_mql")                                                    \
     X(AT_TC_WON, "tc_won")                                                    \
     X(AT_TC_DOLLAR, "tc_dollar")                                              \
-    X(AT_BY_ASSET, "by_asset")                                                \
+    X(AT_HAS_FEEDBACK, "has_feedback")                                        \
+    X(AT_FEEDBACK, "*feedback")                                               \
     X(AT_ASSET, "asset")                                                      \
-    X(AT_RATING, "rating")
+    X(AT_F_TITLE, "f_title")                                                  \
+    X(AT_RATING, "rating")                                                    \
+    X(AT_F_COMMENTS, "f_comments")                                            \
+    X(AT_F_NOTES, "f_notes")
 
 #define ASSET_VALUES(X)                                                       \
     X(AS_BASE, "base")                                                        \

@@ -20,7 +20,8 @@ typedef struct {
     lead_attribution   a;
     int                by, model;
     size_t             next_cost;     /* the next row with a cost */
-    lead_feedback      feedback;      /* by asset: ratings, notes */
+    lead_feedback      feedback;      /* ratings, comments, notes */
+    size_t             next_feedback; /* by asset: the next row's */
 } attribution_view;
 
 static const char *const  model_labels[] = { "first touch",
@@ -179,33 +180,48 @@ cost_values(scratch *s, const lead_attribution_row *r, lead_str *x,
         : cstr("—");
 }
 
-/* By asset: its link to the asset's page and its ratings, "4.2 ★ (12)". */
-static void
-feedback_values(attribution_view *av, scratch *s,
-    const lead_attribution_row *r, lead_str *x)
+/*
+ * What people say of the content: by asset, the table's assets in its
+ * order; else those with feedback.  Its rating, "4.2 ★ (12)", comments
+ * and notes, linked to its page.
+ */
+static int
+feedback_item(attribution_view *av, scratch *s, size_t i, lead_str *x)
 {
     const lead_feedback_asset  *fb;
+    uint64_t                    id;
+    lead_str                    title;
 
-    x[AT_ASSET] = cstr("");
-    x[AT_RATING] = cstr("");
-    if (av->by != LEAD_BY_ASSET || r->asset_id == 0) {
-        return;
-    }
-    x[AT_ASSET] = lead_sales_fmt(s, "%016" PRIx64, r->asset_id);
-    fb = lead_feedback_find(&av->feedback, r->asset_id);
-    if (fb == NULL || (fb->ratings == 0 && fb->nnotes == 0)) {
-        x[AT_RATING] = cstr("—");
-    } else if (fb->nnotes == 0) {
-        x[AT_RATING] = lead_sales_fmt(s, "%.1f ★ (%u)", fb->average,
-                                      fb->ratings);
-    } else if (fb->ratings == 0) {
-        x[AT_RATING] = lead_sales_fmt(s, "%zu note%s", fb->nnotes,
-                                      fb->nnotes == 1 ? "" : "s");
+    if (av->by == LEAD_BY_ASSET) {
+        while (av->next_feedback < av->a.n
+               && av->a.rows[av->next_feedback].asset_id == 0)
+        {
+            av->next_feedback++;
+        }
+        if (av->next_feedback == av->a.n) {
+            return 0;
+        }
+        id = av->a.rows[av->next_feedback].asset_id;
+        title = av->a.rows[av->next_feedback++].name;
+        fb = lead_feedback_find(&av->feedback, id);
     } else {
-        x[AT_RATING] = lead_sales_fmt(s, "%.1f ★ (%u), %zu note%s",
-                                      fb->average, fb->ratings, fb->nnotes,
-                                      fb->nnotes == 1 ? "" : "s");
+        if (i >= av->feedback.n) {
+            return 0;
+        }
+        fb = &av->feedback.rows[i];
+        id = fb->asset_id;
+        title = fb->title;
     }
+
+    x[AT_ASSET] = lead_sales_fmt(s, "%016" PRIx64, id);
+    x[AT_F_TITLE] = title;
+    x[AT_RATING] = fb && fb->ratings
+                   ? lead_sales_fmt(s, "%.1f ★ (%u)", fb->average,
+                                    fb->ratings)
+                   : cstr("—");
+    x[AT_F_COMMENTS] = lead_sales_count(s, fb ? fb->comments : 0);
+    x[AT_F_NOTES] = lead_sales_count(s, fb ? fb->nnotes : 0);
+    return 1;
 }
 
 static int
@@ -238,6 +254,9 @@ attribution_item(void *arg, unsigned list, size_t i, lead_str *x)
         x[AT_SELECTED] = flag((int) i == av->model);
         return 1;
 
+    case AT_FEEDBACK:
+        return feedback_item(av, s, i, x);
+
     case AT_COST_ROWS:
         while (av->next_cost < av->a.n && av->a.rows[av->next_cost].cost < 0)
         {
@@ -254,7 +273,6 @@ attribution_item(void *arg, unsigned list, size_t i, lead_str *x)
             return 0;
         }
         row_values(s, &av->a.rows[i], x, AT_NAME);
-        feedback_values(av, s, &av->a.rows[i], x);
         return 1;
     }
 }
@@ -329,13 +347,13 @@ lead_sales_attribution_page(view *v, int json)
                   : cstr("");
     x[AT_NONE] = flag(av.a.n == 0);
     row_values(&v->page, &av.a.total, x, AT_T_NAME);
-    x[AT_BY_ASSET] = flag(av.by == LEAD_BY_ASSET);
-    if (av.by == LEAD_BY_ASSET
-        && lead_query_feedback(v->s, 0, LEAD_FEEDBACK_LIST, &av.feedback)
-           != LEAD_OK)
+    if (lead_query_feedback(v->s, 0, LEAD_FEEDBACK_LIST, &av.feedback)
+        != LEAD_OK)
     {
         memset(&av.feedback, 0, sizeof(av.feedback));
     }
+    x[AT_HAS_FEEDBACK] = flag(av.feedback.n > 0
+                              || (av.by == LEAD_BY_ASSET && av.a.n > 0));
 
     memset(&body, 0, sizeof(body));
     lead_tmpl_render_buf(v->app->tmpl[T_ATTRIBUTION], x, attribution_item,

@@ -14,8 +14,8 @@ import pytest
 from sales_site import TOKEN_RE, Salesperson, start_sales_site
 from test_journey import Firefox, settle, spaced_get
 
-ASSET_RE = re.compile(r'Network coverage map</th>[^\n]*?'
-                      r'href="/lead/sales/asset/([0-9a-f]{16})"')
+ASSET_RE = re.compile(r'href="/lead/sales/asset/([0-9a-f]{16})">'
+                      r'Network coverage map<')
 HOSTILE = "<script>alert(1)</script>\n=cmd|' /C calc'!A0, \"quoted\""
 
 
