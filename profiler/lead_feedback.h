@@ -40,7 +40,7 @@ int lead_store_note_add(lead_store *s, uint64_t asset_id, uint64_t time_ms,
     const char *who, size_t who_len, const uint8_t *lead, const char *text,
     size_t text_len);
 /* One asset's notes (asset_id 0: every asset's), oldest first; or those
-   taken on one lead's page (lead). */
+   taken on one lead's page (lead).  fn stops it: LEAD_ECALLBACK. */
 int lead_store_each_note(lead_store *s, uint64_t asset_id,
     const uint8_t *lead, lead_note_fn fn, void *arg);
 /* The note's line id: 32 hex of its hash, "-n" (export, ingest). */

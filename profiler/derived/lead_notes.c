@@ -92,11 +92,10 @@ note_hash(uint64_t asset_id, uint64_t time_ms, const uint8_t *lead,
 }
 
 int
-lead_store_note_add(lead_store *s, uint64_t asset_id, uint64_t time_ms,
-    const char *who, size_t who_len, const uint8_t *lead, const char *text,
-    size_t text_len)
+lead_notes_put_txn(lead_store *s, MDB_txn *txn, uint64_t asset_id,
+    uint64_t time_ms, const char *who, size_t who_len, const uint8_t *lead,
+    const char *text, size_t text_len)
 {
-    MDB_txn  *txn;
     MDB_val   key, val;
     uint8_t   k[NOTE_KEY_LEN], digest[32];
     uint8_t   v[NOTE_HEAD_LEN + LEAD_NOTE_WHO_MAX + LEAD_NOTE_BYTES];
@@ -134,18 +133,35 @@ lead_store_note_add(lead_store *s, uint64_t asset_id, uint64_t time_ms,
     memcpy(v + NOTE_HEAD_LEN, who, who_len);
     memcpy(v + NOTE_HEAD_LEN + who_len, text, text_len);
 
-    rc = lead_store_write_begin(s, &txn);
-    if (rc != LEAD_OK) {
-        return rc;
-    }
     key.mv_data = k;
     key.mv_size = sizeof(k);
     val.mv_data = v;
     val.mv_size = NOTE_HEAD_LEN + who_len + text_len;
     rc = mdb_put(txn, s->notes, &key, &val, 0);
-    if (rc != 0) {
+    return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "writing a note");
+}
+
+int
+lead_store_note_add(lead_store *s, uint64_t asset_id, uint64_t time_ms,
+    const char *who, size_t who_len, const uint8_t *lead, const char *text,
+    size_t text_len)
+{
+    MDB_txn  *txn;
+    int       rc;
+
+    if (s->read_only || !s->noting) {
+        return lead_store_fail(s, LEAD_EINVAL, "the store predates notes: "
+                               "open it for writing once");
+    }
+    rc = lead_store_write_begin(s, &txn);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    rc = lead_notes_put_txn(s, txn, asset_id, time_ms, who, who_len, lead,
+                            text, text_len);
+    if (rc != LEAD_OK) {
         mdb_txn_abort(txn);
-        return lead_store_mdb_fail(s, rc, "writing a note");
+        return rc;
     }
     rc = mdb_txn_commit(txn);
     return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "mdb_txn_commit");
@@ -219,13 +235,15 @@ lead_store_each_note(lead_store *s, uint64_t asset_id, const uint8_t *lead,
             continue;
         }
         if (fn(arg, &n) != 0) {
+            rc = LEAD_ECALLBACK;
             break;
         }
     }
     mdb_cursor_close(cur);
     lead_store_read_end(s, txn);
-    return rc == 0 || rc == MDB_NOTFOUND
-           ? LEAD_OK : lead_store_mdb_fail(s, rc, "reading notes");
+    return rc == 0 || rc == MDB_NOTFOUND ? LEAD_OK
+           : rc == LEAD_ECALLBACK ? rc
+           : lead_store_mdb_fail(s, rc, "reading notes");
 }
 
 void

@@ -8,6 +8,9 @@
 #include "status_fixture.h"
 
 #include <inttypes.h>
+#include <sys/stat.h>
+
+#include "lead_line.h"
 
 static const char  fb_scoring[] = "mql_threshold 1000;\n";
 static const char  fb_assets[] =
@@ -183,6 +186,16 @@ count_note(void *arg, const lead_note *n)
     return 0;
 }
 
+static size_t
+notes_count(lead_store *s, uint64_t asset)
+{
+    size_t  n = 0;
+
+    assert_int_equal(lead_store_each_note(s, asset, NULL, count_note, &n),
+                     LEAD_OK);
+    return n;
+}
+
 /* Notes: the text's rules, put twice is one, listed, erased by forget. */
 static void
 test_notes(void **state)
@@ -349,6 +362,143 @@ test_feedback_reports(void **state)
     assert_int_equal(lead_report(&out, w.s, &rq), LEAD_ENOTFOUND);
     lead_buf_free(&out);
 
+    world_close(&w);
+}
+
+/* ---- notes as lines ---------------------------------------------------- */
+
+typedef struct {
+    lead_buf  json;             /* note lines, one a line */
+    size_t    n;
+} lines;
+
+static int
+keep_note_line(void *arg, const lead_line *l)
+{
+    lines  *k = arg;
+
+    if (l->kind == LEAD_LINE_NOTE) {
+        lead_line_json(&k->json, l);
+        lead_buf_puts(&k->json, "\n");
+        k->n++;
+    }
+    return 0;
+}
+
+static void
+ingest_lines(lead_store *s, const lead_rules *r, const char *text,
+    size_t want_applied, size_t want_dup, size_t want_refused)
+{
+    lead_line_parser  *p = lead_line_parser_new();
+    lead_ingest       *in;
+    lead_ingested      got;
+    lead_line          l;
+    const char        *nl;
+    char               err[256];
+
+    assert_non_null(p);
+    assert_int_equal(lead_ingest_new(&in, s, r), LEAD_OK);
+    for (; *text; text = nl + 1) {
+        nl = strchr(text, '\n');
+        assert_non_null(nl);
+        if (lead_line_parse(p, text, (size_t) (nl - text), &l, err,
+                            sizeof(err)) != LEAD_OK)
+        {
+            fail_msg("%.*s: %s", (int) (nl - text), text, err);
+        }
+        assert_int_equal(lead_ingest_add(in, &l), LEAD_OK);
+    }
+    memset(&got, 0, sizeof(got));
+    assert_int_equal(lead_ingest_commit(in, T0 + DAY, &got, NULL, NULL),
+                     LEAD_OK);
+    assert_int_equal(got.applied, want_applied);
+    assert_int_equal(got.duplicates, want_dup);
+    assert_int_equal(got.refused, want_refused);
+    lead_ingest_free(in);
+    lead_line_parser_free(p);
+}
+
+/* export writes each note as a note line; ingest of them, twice, is the
+   same notes, and they export as the same lines; a bad one is refused */
+static void
+test_note_lines(void **state)
+{
+    world             w;
+    lead_store       *b;
+    lead_store_opts   opts = { 0, 0, 0, 0 };
+    lead_line_parser *p;
+    lead_line         l;
+    lines             a, again;
+    uint8_t           ada[LEAD_ID_LEN];
+    char              dir[128], path[160], err[256];
+    uint64_t          map;
+
+    world_open(state, &w);
+    map = asset_of(&w, "/map");
+    identify(w.s, 'a', "ada@example.com", 0, T0, ada, 1);
+    assert_int_equal(lead_store_note_add(w.s, map, T0 + SEC, "sam", 3, NULL,
+                                         "<b>bold</b>\n\"quoted\"", 20),
+                     LEAD_OK);
+    assert_int_equal(lead_store_note_add(w.s, map, T0 + 2 * SEC, "Zoë", 4,
+                                         ada, "about ada", 9), LEAD_OK);
+
+    memset(&a, 0, sizeof(a));
+    assert_int_equal(lead_store_each_line(w.s, 0, 0, keep_note_line, &a),
+                     LEAD_OK);
+    assert_int_equal(a.n, 2);
+    assert_non_null(strstr(a.json.data, "\"kind\":\"note\",\"asset\":\""));
+    assert_non_null(strstr(a.json.data, "\"path\":\"/map\",\"who\":\"sam\","
+                                        "\"comment\":\"\\u003cb\\u003ebold"));
+    assert_non_null(strstr(a.json.data, "-n\",\"time\":"));
+
+    /* a window leaves the first out */
+    memset(&again, 0, sizeof(again));
+    assert_int_equal(lead_store_each_line(w.s, T0 + 2 * SEC, 0,
+                                          keep_note_line, &again), LEAD_OK);
+    assert_int_equal(again.n, 1);
+    lead_buf_free(&again.json);
+
+    /* into a second store, twice */
+    snprintf(dir, sizeof(dir), "%s/b", dir_of(state));
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(lead_store_open(&b, dir, &opts, err, sizeof(err)),
+                     LEAD_OK);
+    assert_int_equal(lead_store_put_assets(b, w.rules), LEAD_OK);
+    ingest_lines(b, w.rules, a.json.data, 2, 0, 0);
+    ingest_lines(b, w.rules, a.json.data, 0, 2, 0);
+    assert_int_equal(notes_count(b, map), 2);
+    memset(&again, 0, sizeof(again));
+    assert_int_equal(lead_store_each_line(b, 0, 0, keep_note_line, &again),
+                     LEAD_OK);
+    assert_string_equal(again.json.data, a.json.data);
+    lead_buf_free(&again.json);
+
+    /* refused whole: no asset, no text, a control in it */
+    p = lead_line_parser_new();
+    assert_non_null(p);
+#define BAD(text)                                                             \
+    assert_int_equal(lead_line_parse(p, text, strlen(text), &l, err,         \
+                                     sizeof(err)), LEAD_EINVAL)
+    BAD("{\"id\":\"x-n\",\"time\":1,\"kind\":\"note\",\"comment\":\"x\"}");
+    BAD("{\"id\":\"x-n\",\"time\":1,\"kind\":\"note\","
+        "\"asset\":\"00000000000000ff\"}");
+    BAD("{\"id\":\"x-n\",\"time\":1,\"kind\":\"note\","
+        "\"asset\":\"00000000000000ff\",\"comment\":\"a\\u001bb\"}");
+#undef BAD
+    lead_line_parser_free(p);
+    /* blank text, once trimmed: refused as it applies, nothing stored */
+    ingest_lines(b, w.rules, "{\"id\":\"y-n\",\"time\":1,\"kind\":\"note\","
+                 "\"asset\":\"00000000000000ff\",\"comment\":\"  \"}\n",
+                 0, 0, 1);
+    assert_int_equal(notes_count(b, 0xff), 0);
+
+    lead_store_close(b);
+    snprintf(path, sizeof(path), "%s/data.mdb", dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+    unlink(path);
+    rmdir(dir);
+    lead_buf_free(&a.json);
     world_close(&w);
 }
 
@@ -536,6 +686,7 @@ main(void)
         T(test_feedback_stats),
         T(test_notes),
         T(test_feedback_reports),
+        T(test_note_lines),
         T(test_feedback_sales),
     };
 #undef T
