@@ -178,9 +178,7 @@ feedback(lead_buf *out, lead_store *s, const char *what, int format)
     } else {
         lead_report_feedback_text(out, row);
     }
-    if (l.arena != NULL) {
-        lead_asset_list_free(&l);
-    }
+    lead_asset_list_free(&l);
     lead_feedback_free(&f);
     return LEAD_OK;
 }

@@ -104,6 +104,7 @@ lead_sales_asset_page(view *v, uint64_t id, int status, const char *error,
     if (av.row == NULL) {
         rc = lead_feedback_unrated(v->s, id, &empty, &l);
         if (rc <= 0) {
+            lead_asset_list_free(&l);
             lead_feedback_free(&f);
             if (rc < 0) {
                 lead_sales_store_failed(v);
@@ -155,9 +156,7 @@ lead_sales_asset_page(view *v, uint64_t id, int status, const char *error,
 
 done:
     lead_feedback_free(&f);
-    if (l.arena != NULL || l.rows != NULL) {
-        lead_asset_list_free(&l);
-    }
+    lead_asset_list_free(&l);
 }
 
 /* ---- a note posted ----------------------------------------------------- */
@@ -197,9 +196,7 @@ known_asset(lead_store *s, uint64_t id)
 
     memset(&l, 0, sizeof(l));
     rc = lead_feedback_unrated(s, id, &row, &l);
-    if (l.arena != NULL || l.rows != NULL) {
-        lead_asset_list_free(&l);
-    }
+    lead_asset_list_free(&l);
     return rc;
 }
 

@@ -179,7 +179,9 @@ fold_ratings(lead_store *s, MDB_txn *txn, collect *c, size_t max,
     double                sum = 0;
     size_t                i, j, start = 0;
 
-    qsort(c->g, c->n, sizeof(given), given_cmp);
+    if (c->n > 1) {
+        qsort(c->g, c->n, sizeof(given), given_cmp);
+    }
 
     for (i = 0; i < c->n; i++) {
         const given  *g = &c->g[i];
