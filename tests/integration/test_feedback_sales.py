@@ -1,16 +1,19 @@
 """Sales' notes on content through the real nginx: added on an asset's
 page and on a lead's page with the CSRF token, refused without it or with
 another user's (the store unchanged), a hostile note inert in HTML, JSON
-and CSV, and leadctl feedback / assets --feedback agreeing with the pages.
-(Ratings come from the feedback form, tested with it.)"""
+and CSV, and leadctl feedback / assets --feedback agreeing with the pages, with
+ratings ingested as rate lines; notes through export and ingest."""
 
 import csv
 import io
 import json
+import os
 import re
+import subprocess
 
 import pytest
 
+from conftest import LEADCTL
 from sales_site import TOKEN_RE, Salesperson, start_sales_site
 from test_journey import Firefox, settle, spaced_get
 
@@ -129,3 +132,75 @@ def test_notes_on_assets_and_leads(sales):
     sales.leadctl("forget", lead)
     assert [n["text"] for n in ctl(sales, "feedback", asset)["notes"]] \
         == [HOSTILE]
+
+
+def rate_line(n, visitor, asset, rating, comment=None, agent="browser"):
+    line = {"id": f"edge-1-{n}-v", "time": f"2026-12-0{n}T09:00:00.000Z",
+            "kind": "rate", "visitor": visitor * 16,
+            "path": "/library/network-map.pdf", "asset": asset,
+            "agent": agent, "rating": rating}
+    if comment is not None:
+        line["comment"] = comment
+    return json.dumps(line)
+
+
+def ingest(store, rules, text):
+    r = subprocess.run([LEADCTL, "--store", store, "ingest", "--json",
+                        "--rules", rules], input=text, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_ratings_agree_and_notes_travel(sales, prefix):
+    """Ratings (rate lines: a visitor's newer one replaces its older, a
+    bot's counts, told apart) read the same on the asset's page, in its
+    JSON, on the Content page and in leadctl; notes leave by export and
+    arrive by ingest, twice changing nothing."""
+    reader(sales)
+    sam = Salesperson(sales)
+    asset = map_asset(sam)
+    rules = os.path.join(prefix, "rules")
+    got = ingest(sales.store, rules, "\n".join([
+        rate_line(1, "aa", asset, 2, "too coarse"),
+        rate_line(2, "aa", asset, 5, "<script>alert(1)</script>"),
+        rate_line(3, "bb", asset, 3),
+        rate_line(4, "cc", asset, 1, "bot says", agent="bot"),
+    ]) + "\n")
+    assert got["applied"] == 4, got
+
+    want = ctl(sales, "feedback", asset)
+    assert (want["ratings"], want["bots"], want["average"],
+            want["distribution"], want["comment_count"]) \
+        == (3, 1, 3.0, [1, 0, 1, 0, 1], 2)
+    assert [c["comment"] for c in want["comments"]] == [
+        "bot says", "<script>alert(1)</script>"]
+    assert sam.get(f"asset/{asset}.json").json() == want
+    page = sam.get("asset/" + asset).text
+    assert '<span class="num">3.0</span> ★ average of ' \
+           '<span class="num">3</span> ratings (1 from bots' in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "too coarse" not in page              # replaced by its newer
+    assert "3.0 ★ (3)" in sam.get("attribution").text
+    listed = ctl(sales, "assets", "--feedback")
+    row = next(a for a in listed if a["asset"] == asset)
+    assert (row["ratings"], row["average"], row["comments"]) == (3, 3.0, 2)
+
+    # a note, exported as a line and ingested into a new store, twice
+    token = TOKEN_RE.search(page).group(1)
+    r = post(sam, "asset/" + asset, token, note="SLA section, page 3")
+    assert r.status_code == 303
+    lines = sales.leadctl("export", "--json").stdout
+    notes = [json.loads(x) for x in lines.splitlines()
+             if json.loads(x)["kind"] == "note"]
+    assert len(notes) == 1 and notes[0]["comment"] == "SLA section, page 3"
+    assert notes[0]["who"] == "sam" and notes[0]["id"].endswith("-n")
+    other = os.path.join(prefix, "other-store")
+    os.mkdir(other)
+    assert ingest(other, rules, lines)["refused"] == 0
+    again = ingest(other, rules, lines)
+    assert again["applied"] == 0 and again["duplicates"] > 0
+    moved = json.loads(subprocess.run(
+        [LEADCTL, "--store", other, "feedback", asset, "--json"],
+        capture_output=True, text=True, timeout=60, check=True).stdout)
+    assert moved == ctl(sales, "feedback", asset)
