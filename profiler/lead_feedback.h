@@ -1,6 +1,6 @@
 /*
- * Feedback on content: what prospects say of an asset (a rating, a
- * comment) and what sales note on it; lead.h is full, so its own header.
+ * Feedback on content: what prospects rate and say of an asset (the
+ * form's body), what sales note of it and what marketers read of both.
  */
 
 #ifndef LEAD_FEEDBACK_H
@@ -8,16 +8,16 @@
 
 #include "lead.h"
 
-/* ---- the form prospects post (the form engineer's section) ------------- */
+/* ---- the form's body --------------------------------------------------- */
 
-/* (the feedback form's body parser is declared here) */
+/* (the form engineer's: lead_feedback_parse and the built-in form) */
 
-/* ---- what marketers read ----------------------------------------------- */
+/* ---- sales' notes and what marketers read (the views' part) ----------- */
 
 #define LEAD_NOTE_MAX        1000    /* characters of a note, as a comment */
 #define LEAD_NOTE_BYTES      (4 * LEAD_NOTE_MAX)
 #define LEAD_NOTE_WHO_MAX    128     /* bytes of who took it */
-#define LEAD_FEEDBACK_LIST   5       /* comments an asset shows in lists */
+#define LEAD_FEEDBACK_LATEST 5       /* comments an asset shows in lists */
 
 /* A note sales took on an asset, on its page or on a lead's (lead). */
 typedef struct {
@@ -72,14 +72,14 @@ typedef struct {
     lead_feedback_asset  *rows;      /* by asset id */
     size_t                n;
     struct lead_arena    *arena;
-} lead_feedback;
+} lead_feedback_list;
 
 /* Every asset's feedback and notes (asset_id 0) or one's, in one pass
    over the log in the current snapshot; max comments each (0: all). */
 int lead_query_feedback(lead_store *s, uint64_t asset_id, size_t max,
-    lead_feedback *out);
-void lead_feedback_free(lead_feedback *f);
-const lead_feedback_asset *lead_feedback_find(const lead_feedback *f,
+    lead_feedback_list *out);
+void lead_feedback_list_free(lead_feedback_list *f);
+const lead_feedback_asset *lead_feedback_find(const lead_feedback_list *f,
     uint64_t asset_id);
 /* An asset by the path in assets.csv or 16 hex digits: its id, or 0. */
 uint64_t lead_feedback_asset_id(lead_store *s, const char *what, size_t len);

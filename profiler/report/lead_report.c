@@ -120,10 +120,10 @@ accounts(lead_buf *out, lead_store *s, const lead_rules *r,
 static int
 assets_feedback(lead_buf *out, lead_store *s, lead_asset_list *l, int format)
 {
-    lead_feedback  f;
+    lead_feedback_list  f;
     int            rc;
 
-    rc = lead_query_feedback(s, 0, LEAD_FEEDBACK_LIST, &f);
+    rc = lead_query_feedback(s, 0, LEAD_FEEDBACK_LATEST, &f);
     if (rc != LEAD_OK) {
         return rc;
     }
@@ -134,7 +134,7 @@ assets_feedback(lead_buf *out, lead_store *s, lead_asset_list *l, int format)
     } else {
         lead_report_assets_feedback_text(out, l, &f);
     }
-    lead_feedback_free(&f);
+    lead_feedback_list_free(&f);
     return LEAD_OK;
 }
 
@@ -145,7 +145,7 @@ feedback(lead_buf *out, lead_store *s, const char *what, int format)
     const lead_feedback_asset  *row;
     lead_feedback_asset         none;
     lead_asset_list             l;
-    lead_feedback               f;
+    lead_feedback_list               f;
     uint64_t                    id;
     int                         rc;
 
@@ -165,7 +165,7 @@ feedback(lead_buf *out, lead_store *s, const char *what, int format)
         rc = lead_feedback_unrated(s, id, &none, &l);
         if (rc <= 0) {
             lead_asset_list_free(&l);
-            lead_feedback_free(&f);
+            lead_feedback_list_free(&f);
             return rc < 0 ? LEAD_ESTORE
                           : lead_store_fail(s, LEAD_ENOTFOUND, "no asset "
                                             "%s in the store's catalogue",
@@ -179,7 +179,7 @@ feedback(lead_buf *out, lead_store *s, const char *what, int format)
         lead_report_feedback_text(out, row);
     }
     lead_asset_list_free(&l);
-    lead_feedback_free(&f);
+    lead_feedback_list_free(&f);
     return LEAD_OK;
 }
 

@@ -58,11 +58,11 @@ void lead_report_assets_json(lead_buf *out, const lead_asset_list *l);
    ratings, one asset's ratings, comments and notes; an average as
    people read it ("4.2", "-" for none). */
 void lead_report_assets_feedback_text(lead_buf *out,
-    const lead_asset_list *l, const lead_feedback *f);
+    const lead_asset_list *l, const lead_feedback_list *f);
 void lead_report_assets_feedback_json(lead_buf *out,
-    const lead_asset_list *l, const lead_feedback *f);
+    const lead_asset_list *l, const lead_feedback_list *f);
 void lead_report_assets_feedback_csv(lead_buf *out,
-    const lead_asset_list *l, const lead_feedback *f);
+    const lead_asset_list *l, const lead_feedback_list *f);
 void lead_report_feedback_text(lead_buf *out, const lead_feedback_asset *row);
 void lead_report_feedback_json(lead_buf *out, const lead_feedback_asset *row);
 void lead_report_average(char out[16], const lead_feedback_asset *row);

@@ -16,7 +16,7 @@
 static const lead_feedback_asset  no_feedback;
 
 static const lead_feedback_asset *
-of(const lead_feedback *f, uint64_t id)
+of(const lead_feedback_list *f, uint64_t id)
 {
     const lead_feedback_asset  *row = lead_feedback_find(f, id);
 
@@ -60,7 +60,7 @@ json_str(lead_buf *out, const char *name, lead_str s)
 
 void
 lead_report_assets_feedback_text(lead_buf *out, const lead_asset_list *l,
-    const lead_feedback *f)
+    const lead_feedback_list *f)
 {
     const lead_feedback_asset  *fb;
     size_t                      i;
@@ -84,7 +84,7 @@ lead_report_assets_feedback_text(lead_buf *out, const lead_asset_list *l,
 
 void
 lead_report_assets_feedback_json(lead_buf *out, const lead_asset_list *l,
-    const lead_feedback *f)
+    const lead_feedback_list *f)
 {
     const lead_feedback_asset  *fb;
     size_t                      i;
@@ -112,7 +112,7 @@ lead_report_assets_feedback_json(lead_buf *out, const lead_asset_list *l,
 
 void
 lead_report_assets_feedback_csv(lead_buf *out, const lead_asset_list *l,
-    const lead_feedback *f)
+    const lead_feedback_list *f)
 {
     const lead_feedback_asset  *fb;
     size_t                      i;

@@ -80,7 +80,7 @@ lead_sales_asset_page(view *v, uint64_t id, int status, const char *error,
     } notices[] = {
         { "note", "Note kept." },
     };
-    lead_feedback               f;
+    lead_feedback_list               f;
     lead_feedback_asset         empty;
     lead_asset_list             l;
     asset_view                  av;
@@ -105,7 +105,7 @@ lead_sales_asset_page(view *v, uint64_t id, int status, const char *error,
         rc = lead_feedback_unrated(v->s, id, &empty, &l);
         if (rc <= 0) {
             lead_asset_list_free(&l);
-            lead_feedback_free(&f);
+            lead_feedback_list_free(&f);
             if (rc < 0) {
                 lead_sales_store_failed(v);
             } else {
@@ -155,7 +155,7 @@ lead_sales_asset_page(view *v, uint64_t id, int status, const char *error,
                       T_ATTRIBUTION, &body);
 
 done:
-    lead_feedback_free(&f);
+    lead_feedback_list_free(&f);
     lead_asset_list_free(&l);
 }
 

@@ -20,7 +20,7 @@ typedef struct {
     lead_attribution   a;
     int                by, model;
     size_t             next_cost;     /* the next row with a cost */
-    lead_feedback      feedback;      /* ratings, comments, notes */
+    lead_feedback_list      feedback;      /* ratings, comments, notes */
     size_t             next_feedback; /* by asset: the next row's */
 } attribution_view;
 
@@ -347,7 +347,7 @@ lead_sales_attribution_page(view *v, int json)
                   : cstr("");
     x[AT_NONE] = flag(av.a.n == 0);
     row_values(&v->page, &av.a.total, x, AT_T_NAME);
-    if (lead_query_feedback(v->s, 0, LEAD_FEEDBACK_LIST, &av.feedback)
+    if (lead_query_feedback(v->s, 0, LEAD_FEEDBACK_LATEST, &av.feedback)
         != LEAD_OK)
     {
         memset(&av.feedback, 0, sizeof(av.feedback));
@@ -363,6 +363,6 @@ lead_sales_attribution_page(view *v, int json)
     lead_buf_free(&query);
     lead_attribution_free(&av.a);
     if (av.feedback.arena != NULL) {
-        lead_feedback_free(&av.feedback);
+        lead_feedback_list_free(&av.feedback);
     }
 }

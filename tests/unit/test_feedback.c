@@ -1,5 +1,5 @@
 /*
- * Feedback on content (view/lead_feedback.c, derived/lead_notes.c): the
+ * Feedback on content (view/lead_ratings.c, derived/lead_notes.c): the
  * ratings of events written straight to a store, each visitor's newest
  * per asset counted once; comments newest first with who wrote them;
  * sales' notes put, listed and forgotten; the reports that show them.
@@ -119,7 +119,7 @@ static void
 test_feedback_stats(void **state)
 {
     world                       w;
-    lead_feedback               f;
+    lead_feedback_list               f;
     const lead_feedback_asset  *map, *guide;
     uint8_t                     ada[LEAD_ID_LEN];
 
@@ -165,7 +165,7 @@ test_feedback_stats(void **state)
     assert_int_equal(guide->ratings, 1);
     assert_int_equal(guide->dist[2], 1);
     assert_int_equal(guide->nlatest, 0);
-    lead_feedback_free(&f);
+    lead_feedback_list_free(&f);
 
     /* one asset, the lists' bound */
     assert_int_equal(lead_query_feedback(w.s, asset_of(&w, "/map"), 2, &f),
@@ -173,7 +173,7 @@ test_feedback_stats(void **state)
     assert_int_equal(f.n, 1);
     assert_int_equal(f.rows[0].nlatest, 2);
     assert_int_equal(f.rows[0].comments, 3);
-    lead_feedback_free(&f);
+    lead_feedback_list_free(&f);
 
     world_close(&w);
 }
@@ -213,7 +213,7 @@ test_notes(void **state)
         { "   ", "" },
     };
     world               w;
-    lead_feedback       f;
+    lead_feedback_list       f;
     lead_erased         erased;
     uint8_t             ada[LEAD_ID_LEN];
     char                out[LEAD_NOTE_BYTES + 1], big[LEAD_NOTE_MAX + 2];
@@ -279,7 +279,7 @@ test_notes(void **state)
     lead_note_line_id(&f.rows[0].notes[1], id1);
     assert_int_equal(strlen(id1), LEAD_ID_HEX_LEN + 2);
     assert_string_equal(id1 + LEAD_ID_HEX_LEN, "-n");
-    lead_feedback_free(&f);
+    lead_feedback_list_free(&f);
 
     /* forget: the note taken on her page goes, the other stays */
     assert_int_equal(lead_store_forget(w.s, "ada@example.com", 15, &erased),

@@ -119,7 +119,7 @@ rating_cmp(const void *x, const void *y)
 }
 
 static lead_feedback_asset *
-row_of(lead_feedback *f, size_t *cap, uint64_t asset)
+row_of(lead_feedback_list *f, size_t *cap, uint64_t asset)
 {
     lead_feedback_asset  *grown;
 
@@ -172,7 +172,7 @@ who_rated(lead_store *s, MDB_txn *txn, lead_arena *a, const given *g,
 /* The ratings of rows, each visitor's newest per asset, into f. */
 static int
 fold_ratings(lead_store *s, MDB_txn *txn, collect *c, size_t max,
-    lead_feedback *f, size_t *cap)
+    lead_feedback_list *f, size_t *cap)
 {
     lead_feedback_asset  *row;
     lead_rating          *r;
@@ -249,7 +249,7 @@ row_cmp(const void *x, const void *y)
 }
 
 const lead_feedback_asset *
-lead_feedback_find(const lead_feedback *f, uint64_t asset_id)
+lead_feedback_find(const lead_feedback_list *f, uint64_t asset_id)
 {
     lead_feedback_asset  key;
 
@@ -259,7 +259,7 @@ lead_feedback_find(const lead_feedback *f, uint64_t asset_id)
 
 /* Notes (oldest first, by asset) onto their rows, newest first. */
 static int
-attach_notes(collect *c, lead_feedback *f, size_t *cap)
+attach_notes(collect *c, lead_feedback_list *f, size_t *cap)
 {
     lead_feedback_asset  *row;
     size_t                i, j, k;
@@ -293,7 +293,7 @@ attach_notes(collect *c, lead_feedback *f, size_t *cap)
 
 /* Titles and paths from the catalogue of the rules read under. */
 static void
-name_rows(lead_feedback *f, const lead_asset_list *l, lead_arena *a)
+name_rows(lead_feedback_list *f, const lead_asset_list *l, lead_arena *a)
 {
     const lead_asset_stats  *as;
     size_t                   i, k;
@@ -325,7 +325,7 @@ name_rows(lead_feedback *f, const lead_asset_list *l, lead_arena *a)
 
 int
 lead_query_feedback(lead_store *s, uint64_t asset_id, size_t max,
-    lead_feedback *out)
+    lead_feedback_list *out)
 {
     MDB_txn          *txn;
     collect           c;
@@ -380,13 +380,13 @@ lead_query_feedback(lead_store *s, uint64_t asset_id, size_t max,
         rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
     }
     if (rc != LEAD_OK) {
-        lead_feedback_free(out);
+        lead_feedback_list_free(out);
     }
     return rc;
 }
 
 void
-lead_feedback_free(lead_feedback *f)
+lead_feedback_list_free(lead_feedback_list *f)
 {
     size_t  i;
 
