@@ -448,9 +448,10 @@ lead_sales_lead_action(view *v, const char *hex)
     if (lead_sales_arg(body, "status", to_name, sizeof(to_name), &len) == 0
         && lead_sales_arg(body, "asset", to_name, sizeof(to_name), &len) != 0)
     {
-        deal_error = lead_sales_lead_note(v, hex, &rc);
-        if (deal_error != NULL) {
-            lead_sales_lead_page(v, hex, rc, deal_error, NULL);
+        const char  *why = lead_sales_lead_note(v, hex, &rc);
+
+        if (why != NULL) {
+            lead_sales_lead_page(v, hex, rc, why, NULL);
         }
         return;
     }
