@@ -124,7 +124,8 @@ static const command  commands[] = {
       "people first, then by path.  --feedback (and --csv, which always\n"
       "has them) adds what people said of each: the number of ratings\n"
       "(each visitor's newest counts), their average out of 5, how many\n"
-      "came with a comment, and sales' notes on it.\n",
+      "came with a comment, and sales' notes on it; --json adds the\n"
+      "distribution of 1 to 5 and the latest 5 comments.\n",
       cmd_report, LEAD_REPORT_ASSETS },
     { "feedback", OPT_STORE | OPT_JSON, 1,
       "one asset's ratings, comments and sales' notes",

@@ -56,6 +56,24 @@ json_str(lead_buf *out, const char *name, lead_str s)
     lead_buf_json(out, s.data ? s.data : "", s.len);
 }
 
+/* A comment with its rating, time and who wrote it, as JSON. */
+static void
+comment_json(lead_buf *out, const lead_rating *c)
+{
+    char  t[LEAD_TIME_LEN], hex[LEAD_ID_HEX_LEN + 1];
+
+    lead_format_time(c->time_ms, t);
+    lead_buf_printf(out, "{\"time\":\"%s\",\"rating\":%u,", t, c->rating);
+    json_str(out, "who", c->who);
+    if (c->has_lead) {
+        lead_id_to_hex(c->lead, hex);
+        lead_buf_printf(out, ",\"lead\":\"%.*s\"", LEAD_ID_HEX_LEN, hex);
+    }
+    lead_buf_puts(out, c->bot ? ",\"bot\":true," : ",");
+    json_str(out, "comment", c->comment);
+    lead_buf_puts(out, "}");
+}
+
 /* ---- the assets, with their ratings ------------------------------------ */
 
 void
@@ -87,7 +105,7 @@ lead_report_assets_feedback_json(lead_buf *out, const lead_asset_list *l,
     const lead_feedback_list *f)
 {
     const lead_feedback_asset  *fb;
-    size_t                      i;
+    size_t                      i, k;
 
     lead_buf_puts(out, "[");
     for (i = 0; i < l->n; i++) {
@@ -103,9 +121,16 @@ lead_report_assets_feedback_json(lead_buf *out, const lead_asset_list *l,
                                             strlen(row->a.title) });
         lead_buf_printf(out, ",\"people_reads\":%" PRIu64 ",\"bot_reads\":%"
                         PRIu64 ",\"ratings\":%u,\"average\":%.2f,"
-                        "\"comments\":%u,\"notes\":%zu}", row->people,
-                        row->bots, fb->ratings, fb->average, fb->comments,
-                        fb->nnotes);
+                        "\"distribution\":[%u,%u,%u,%u,%u],"
+                        "\"comments\":%u,\"notes\":%zu,\"latest\":[",
+                        row->people, row->bots, fb->ratings, fb->average,
+                        fb->dist[0], fb->dist[1], fb->dist[2], fb->dist[3],
+                        fb->dist[4], fb->comments, fb->nnotes);
+        for (k = 0; k < fb->nlatest; k++) {
+            lead_buf_puts(out, k ? "," : "");
+            comment_json(out, &fb->latest[k]);
+        }
+        lead_buf_puts(out, "]}");
     }
     lead_buf_puts(out, l->n ? "\n]\n" : "]\n");
 }
@@ -222,19 +247,8 @@ lead_report_feedback_json(lead_buf *out, const lead_feedback_asset *row)
                     row->average, row->dist[0], row->dist[1], row->dist[2],
                     row->dist[3], row->dist[4], row->comments);
     for (i = 0; i < row->nlatest; i++) {
-        const lead_rating  *c = &row->latest[i];
-
-        lead_format_time(c->time_ms, t);
-        lead_buf_printf(out, "%s{\"time\":\"%s\",\"rating\":%u,",
-                        i ? ",\n  " : "\n  ", t, c->rating);
-        json_str(out, "who", c->who);
-        if (c->has_lead) {
-            lead_id_to_hex(c->lead, hex);
-            lead_buf_printf(out, ",\"lead\":\"%.*s\"", LEAD_ID_HEX_LEN, hex);
-        }
-        lead_buf_puts(out, c->bot ? ",\"bot\":true," : ",");
-        json_str(out, "comment", c->comment);
-        lead_buf_puts(out, "}");
+        lead_buf_puts(out, i ? ",\n  " : "\n  ");
+        comment_json(out, &row->latest[i]);
     }
     lead_buf_puts(out, "],\n \"notes\":[");
     for (i = 0; i < row->nnotes; i++) {

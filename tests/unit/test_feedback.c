@@ -324,7 +324,10 @@ test_feedback_reports(void **state)
     rq.format = LEAD_REPORT_JSON;
     assert_int_equal(lead_report(&out, w.s, &rq), LEAD_OK);
     assert_non_null(strstr(out.data, "\"ratings\":2,\"average\":4.50,"
-                                     "\"comments\":1,\"notes\":1"));
+                                     "\"distribution\":[0,0,0,1,1],"
+                                     "\"comments\":1,\"notes\":1,"
+                                     "\"latest\":[{\"time\":"));
+    assert_null(strstr(out.data, "<script>"));
     lead_buf_free(&out);
 
     rq.format = LEAD_REPORT_CSV;
