@@ -184,7 +184,8 @@ enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_NOTICES,
     X(D_NOTE_ASSETS, "*note_assets")                                          \
     X(D_ASSET, "asset")                                                       \
     X(D_NOTES, "*notes")                                                      \
-    X(D_NOTE, "note")
+    X(D_NOTE, "note")                                                         \
+    X(D_HAS_NOTE_ASSETS, "has_note_assets")
 
 #define FUNNEL_VALUES(X)                                                      \
     X(F_BASE, "base")                                                         \

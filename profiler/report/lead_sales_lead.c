@@ -297,6 +297,7 @@ lead_sales_lead_page(view *v, const char *hex, int status,
     }
 
     lead_sales_notes_load(v, &lv.d, row->id, &lv.notes);
+    x[D_HAS_NOTE_ASSETS] = flag(lv.notes.nassets > 0);
 
     memset(&body, 0, sizeof(body));
     lead_tmpl_render_buf(v->app->tmpl[T_LEAD], x, lead_item, &lv, &body);
