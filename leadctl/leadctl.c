@@ -116,13 +116,28 @@ static const command  commands[] = {
       "Lists every visitor id with its number of events and the times of\n"
       "its first and last recorded event, by visitor id.\n",
       cmd_visitors, 0 },
-    { "assets", OPT_STORE | OPT_JSON, 0,
+    { "assets", OPT_STORE | OPT_JSON | OPT_CSV | OPT_FEEDBACK, 0,
       "list tagged assets and how often people and bots read them",
-      "leadctl [--store DIR] assets [--json]\n\n"
+      "leadctl [--store DIR] assets [--feedback] [--json|--csv]\n\n"
       "Lists every asset rule events were recorded under, with reads by\n"
       "people and by bots, and the reads of untagged content: most read by\n"
-      "people first, then by path.\n",
+      "people first, then by path.  --feedback (and --csv, which always\n"
+      "has them) adds what people said of each: the number of ratings\n"
+      "(each visitor's newest counts), their average out of 5, how many\n"
+      "came with a comment, and sales' notes on it; --json adds the\n"
+      "distribution of 1 to 5 and the latest 5 comments.\n",
       cmd_report, LEAD_REPORT_ASSETS },
+    { "feedback", OPT_STORE | OPT_JSON, 1,
+      "one asset's ratings, comments and sales' notes",
+      "leadctl [--store DIR] feedback ASSET [--json]\n\n"
+      "Shows what people said of ASSET (its path as in assets.csv, or its\n"
+      "16 hex digits): the number of ratings and their average, how many\n"
+      "gave each of 1 to 5, every comment newest first with who wrote it\n"
+      "(the lead's name or e-mail, else \"a visitor\"), and the notes\n"
+      "sales took on it, newest first, with who took them and the lead's\n"
+      "page they were taken on.  A visitor's newest rating of an asset\n"
+      "replaces its older ones; the sales view's asset page shows it too.\n",
+      cmd_report, LEAD_REPORT_FEEDBACK },
     { "notices", OPT_STORE | OPT_JSON, 0,
       "notices waiting to reach sales or leads, and those that failed",
       "leadctl [--store DIR] notices [--json]\n\n"
@@ -574,6 +589,11 @@ main(int argc, char **argv)
                    && (cmd->opts & OPT_CSV))
         {
             c.csv = 1;
+
+        } else if (strcmp(argv[i], "--feedback") == 0 && cmd
+                   && (cmd->opts & OPT_FEEDBACK))
+        {
+            c.feedback = 1;
 
         } else if (strcmp(argv[i], "--confirm") == 0 && cmd
                    && (cmd->opts & OPT_INGEST))

@@ -58,6 +58,7 @@ typedef struct {
     size_t       ninclude, nexclude;
     int          json;
     int          csv;
+    int          feedback;   /* assets --feedback */
     uint64_t     rows;       /* listed so far */
     lead_buf     line;       /* the row being listed */
     int          nargs;      /* the command's positional arguments */
@@ -83,7 +84,8 @@ enum {
     OPT_INGEST = 4096,       /* --format, --map, --batch, --confirm, FILEs;
                                 makes the store in an empty directory */
     OPT_EVENTS = 8192,       /* --since, --until, --lead, --limit */
-    OPT_SCAN = 16384         /* rules scan: --include, --exclude GLOB */
+    OPT_SCAN = 16384,        /* rules scan: --include, --exclude GLOB */
+    OPT_FEEDBACK = 32768     /* assets --feedback */
 };
 
 typedef struct {

@@ -104,6 +104,7 @@ cmd_report(ctl *c, lead_store *s)
     req.now_ms = c->now_ms;
     req.filter = &f;
     req.who = c->nargs ? c->args[0] : NULL;
+    req.feedback = c->feedback || (c->csv && c->report == LEAD_REPORT_ASSETS);
 
     memset(&out, 0, sizeof(out));
     progress_start(c->command, NULL, 0);
@@ -111,6 +112,11 @@ cmd_report(ctl *c, lead_store *s)
     progress_stop();
     lead_rules_free(r);
 
+    if (rc == LEAD_ENOTFOUND && c->report == LEAD_REPORT_FEEDBACK) {
+        fprintf(stderr, "leadctl: %s\n", lead_store_errmsg(s));
+        lead_buf_free(&out);
+        return 1;
+    }
     if (rc == LEAD_ENOTFOUND) {
         fprintf(stderr, "leadctl: no lead \"%s\"\n", req.who);
         lead_buf_free(&out);

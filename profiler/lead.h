@@ -446,17 +446,17 @@ int lead_filter_set(lead_filter *f, const lead_rules *r, const char *key,
     const char *value, size_t len, char *err, size_t errlen);
 enum { LEAD_REPORT_LEADS, LEAD_REPORT_LEAD, LEAD_REPORT_FUNNEL,
        LEAD_REPORT_ACCOUNTS, LEAD_REPORT_ASSETS, LEAD_REPORT_NOTICES,
-       LEAD_REPORT_CALIBRATION, LEAD_REPORT_ATTRIBUTION };
+       LEAD_REPORT_CALIBRATION, LEAD_REPORT_ATTRIBUTION, LEAD_REPORT_FEEDBACK};
 enum { LEAD_REPORT_TEXT, LEAD_REPORT_JSON, LEAD_REPORT_CSV };
 enum { LEAD_BY_ASSET, LEAD_BY_CAMPAIGN, LEAD_BY_CHANNEL };
 enum { LEAD_MODEL_FIRST, LEAD_MODEL_LAST, LEAD_MODEL_LINEAR, LEAD_NMODELS };
 typedef struct {
-    int                 what, format;   /* LEAD_REPORT_*; CSV: leads only */
+    int                 what, format;   /* LEAD_REPORT_*; CSV: leads, assets */
     const lead_rules   *rules, *proposed;   /* calibration's, or NULL */
     uint64_t            now_ms;
     const lead_filter  *filter;     /* leads, funnel, accounts; NULL: all */
-    const char         *who;        /* the lead: an e-mail or a hex id */
-    int                 by, model;  /* attribution: LEAD_BY_, LEAD_MODEL_ */
+    const char         *who;        /* the lead (e-mail, hex id); an asset */
+    int                 by, model, feedback;  /* attribution's; assets' */
     uint64_t            since_ms;   /* attribution: from then to now */
 } lead_report_request;
 

@@ -14,9 +14,12 @@
 #define LEAD_LINE_MAX     16384     /* a line's bytes: the longest event fits */
 
 enum { LEAD_LINE_READ, LEAD_LINE_IDENTIFY, LEAD_LINE_STATUS,
-       LEAD_LINE_FORGET, LEAD_LINE_SIGNAL, LEAD_LINE_RATE, LEAD_LINE_NKINDS };
+       LEAD_LINE_FORGET, LEAD_LINE_SIGNAL, LEAD_LINE_RATE, LEAD_LINE_NOTE,
+       LEAD_LINE_NKINDS };
 /* "read", "identify", "status", "forget", "signal", "rate" (feedback: an
-   event with a rating, ev.rating and ev.comment); NULL if none. */
+   event with a rating, ev.rating and ev.comment), "note" (sales' note on
+   an asset: ev.asset_id, ev.path, who, lead, the text in ev.comment);
+   NULL if none. */
 const char *lead_line_kind_name(int kind);
 
 /*

@@ -133,6 +133,15 @@ int lead_claims_forget_txn(lead_store *s, MDB_txn *txn,
 int lead_claims_drop_visitor_txn(lead_store *s, MDB_txn *txn,
     const uint8_t *visitor);
 
+/* Inside forget's transaction: the notes sales took on the lead's page
+   (lead_notes.c). */
+int lead_notes_forget_txn(lead_store *s, MDB_txn *txn,
+    const uint8_t *lead_id);
+/* lead_store_note_add inside a write transaction (ingest's). */
+int lead_notes_put_txn(lead_store *s, MDB_txn *txn, uint64_t asset_id,
+    uint64_t time_ms, const char *who, size_t who_len, const uint8_t *lead,
+    const char *text, size_t text_len);
+
 /* A "leads" record; its strings point into val. */
 int lead_decode_person(const uint8_t *id, const MDB_val *val,
     lead_person *p);

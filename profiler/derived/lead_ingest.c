@@ -177,7 +177,7 @@ keep_str(lead_ingest *in, lead_str *str)
 static void
 kept_line(const lead_ingest *in, size_t i, lead_line *l)
 {
-    lead_str  *strs[9];
+    lead_str  *strs[10];
     size_t     k;
 
     *l = in->lines[i];
@@ -190,7 +190,8 @@ kept_line(const lead_ingest *in, size_t i, lead_line *l)
     strs[6] = &l->reason;
     strs[7] = &l->signal;
     strs[8] = &l->id;
-    for (k = 0; k < 9; k++) {
+    strs[9] = &l->ev.comment;          /* a note's text */
+    for (k = 0; k < 10; k++) {
         strs[k]->data = strs[k]->len ? in->text + (uintptr_t) strs[k]->data
                                      : "";
     }
@@ -200,7 +201,7 @@ static int
 keep_line(lead_ingest *in, const lead_line *l, entry *e)
 {
     lead_line  *c;
-    lead_str   *strs[9];
+    lead_str   *strs[10];
     size_t      i;
 
     if (grow((void **) &in->lines, &in->lcap, in->nlines + 1,
@@ -213,6 +214,9 @@ keep_line(lead_ingest *in, const lead_line *l, entry *e)
     memset(&c->ev, 0, sizeof(c->ev));
     c->ev.time_ms = l->ev.time_ms;
     memcpy(c->ev.visitor, l->ev.visitor, LEAD_ID_LEN);
+    c->ev.asset_id = l->ev.asset_id;    /* a note's asset and text */
+    c->ev.comment = l->kind == LEAD_LINE_NOTE ? l->ev.comment
+                                              : (lead_str) { NULL, 0 };
     c->node.len = 0;
     strs[0] = &c->email;
     strs[1] = &c->name;
@@ -223,7 +227,8 @@ keep_line(lead_ingest *in, const lead_line *l, entry *e)
     strs[6] = &c->reason;
     strs[7] = &c->signal;
     strs[8] = &c->id;
-    for (i = 0; i < 9; i++) {
+    strs[9] = &c->ev.comment;
+    for (i = 0; i < 10; i++) {
         if (keep_str(in, strs[i]) != LEAD_OK) {
             return LEAD_ENOMEM;
         }
@@ -334,7 +339,7 @@ key_cmp(const void *x, const void *y)
 static int
 apply_cmp(const void *x, const void *y)
 {
-    static const int  rank[LEAD_LINE_NKINDS] = { 0, 0, 1, 3, 2, 0 };
+    static const int  rank[LEAD_LINE_NKINDS] = { 0, 0, 1, 3, 2, 0, 0 };
     const entry      *a = *(entry *const *) x, *b = *(entry *const *) y;
 
     if (a->time_ms != b->time_ms) {

@@ -15,6 +15,7 @@
 
 #include "lead.h"
 #include "lead_line.h"
+#include "lead_feedback.h"
 #include "lead_support.h"
 #include "lead_parse.h"
 #include "lead_store.h"
@@ -487,6 +488,28 @@ apply_signal(lead_ingest_apply *in, MDB_txn *txn, const lead_line *l)
     return rc == LEAD_OK ? touch(in, id) : rc;
 }
 
+/* Sales' note on an asset, its text kept as the sales view keeps it. */
+static int
+apply_note(lead_ingest_apply *in, MDB_txn *txn, const lead_line *l)
+{
+    char  text[LEAD_NOTE_BYTES + 1];
+    int   n;
+
+    n = lead_note_text(l->ev.comment.data, l->ev.comment.len, text,
+                       sizeof(text));
+    if (n <= 0) {
+        return refuse(in, "%s", "a note's text is empty or not plain text "
+                      "of at most 1,000 characters");
+    }
+    if (l->who.len > LEAD_NOTE_WHO_MAX) {
+        return refuse(in, "%s", "a note's \"who\" is over 128 bytes");
+    }
+    in->writing = 1;
+    return lead_notes_put_txn(in->s, txn, l->ev.asset_id, l->ev.time_ms,
+                              l->who.data, l->who.len, l->lead, text,
+                              (size_t) n);
+}
+
 int
 lead_ingest_line_txn(lead_ingest_apply *in, MDB_txn *txn,
     const lead_line *l)
@@ -504,6 +527,8 @@ lead_ingest_line_txn(lead_ingest_apply *in, MDB_txn *txn,
         return apply_forget(in, txn, l);
     case LEAD_LINE_SIGNAL:
         return apply_signal(in, txn, l);
+    case LEAD_LINE_NOTE:
+        return apply_note(in, txn, l);
     default:
         return refuse(in, "%s", "not a kind of line");
     }

@@ -332,6 +332,9 @@ erase_lead(lead_store *s, MDB_txn *txn, const uint8_t *lead_id)
     if (rc == LEAD_OK) {
         rc = lead_outcome_forget_txn(s, txn, lead_id);
     }
+    if (rc == LEAD_OK) {
+        rc = lead_notes_forget_txn(s, txn, lead_id);
+    }
     if (rc != LEAD_OK || !s->folding) {
         return rc;
     }

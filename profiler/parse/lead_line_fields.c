@@ -37,7 +37,7 @@ static const char  *field_names[LEAD_LINE_NFIELDS] = {
 };
 
 static const char  *kind_names[LEAD_LINE_NKINDS] = {
-    "read", "identify", "status", "forget", "signal", "rate"
+    "read", "identify", "status", "forget", "signal", "rate", "note"
 };
 
 /* each kind's fields, in the order of its JSON */
@@ -69,9 +69,14 @@ static const int  rate_fields[] = {
     F(COUNTRY), F(REGION), F(CITY), F(RATING), F(COMMENT), F_END
 };
 
+static const int  note_fields[] = {
+    F(ID), F(TIME), F(NODE), F(KIND), F(ASSET), F(PATH), F(WHO), F(LEAD),
+    F(COMMENT), F_END
+};
+
 static const int  *kind_fields[LEAD_LINE_NKINDS] = {
     read_fields, identify_fields, status_fields, forget_fields, signal_fields,
-    rate_fields
+    rate_fields, note_fields
 };
 
 /*
@@ -893,7 +898,7 @@ lead_line_set_kind(lead_line_parser *p, lead_line *l, const line_value *v)
         }
     }
     return lead_line_bad(p, "\"kind\" \"%s\" is not read, identify, "
-                         "status, forget, signal or rate",
+                         "status, forget, signal, rate or note",
                          lead_rules_shown(v->s, v->len, b));
 }
 
@@ -974,6 +979,14 @@ lead_line_check(lead_line_parser *p, lead_line *l, const unsigned *given)
         }
         if (l->ev.rating == 0) {
             return lead_line_bad(p, "a rate has no \"rating\"");
+        }
+        break;
+    case LEAD_LINE_NOTE:
+        if (l->ev.asset_id == 0) {
+            return lead_line_bad(p, "a note has no \"asset\"");
+        }
+        if (l->ev.comment.len == 0) {
+            return lead_line_bad(p, "a note has no \"comment\" (its text)");
         }
         break;
     }

@@ -116,8 +116,75 @@ accounts(lead_buf *out, lead_store *s, const lead_rules *r,
     return LEAD_OK;
 }
 
+/* The assets with what people said of them: ratings, comments, notes. */
 static int
-assets(lead_buf *out, lead_store *s, int format)
+assets_feedback(lead_buf *out, lead_store *s, lead_asset_list *l, int format)
+{
+    lead_feedback_list  f;
+    int            rc;
+
+    rc = lead_query_feedback(s, 0, LEAD_FEEDBACK_LATEST, &f);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    if (format == LEAD_REPORT_JSON) {
+        lead_report_assets_feedback_json(out, l, &f);
+    } else if (format == LEAD_REPORT_CSV) {
+        lead_report_assets_feedback_csv(out, l, &f);
+    } else {
+        lead_report_assets_feedback_text(out, l, &f);
+    }
+    lead_feedback_list_free(&f);
+    return LEAD_OK;
+}
+
+/* One asset's ratings, every comment newest first, and sales' notes. */
+static int
+feedback(lead_buf *out, lead_store *s, const char *what, int format)
+{
+    const lead_feedback_asset  *row;
+    lead_feedback_asset         none;
+    lead_asset_list             l;
+    lead_feedback_list               f;
+    uint64_t                    id;
+    int                         rc;
+
+    id = lead_feedback_asset_id(s, what, strlen(what));
+    if (id == 0) {
+        return lead_store_fail(s, LEAD_ENOTFOUND, "no asset %s: name it by "
+                               "its path in assets.csv or its 16 hex "
+                               "digits", what);
+    }
+    rc = lead_query_feedback(s, id, 0, &f);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    memset(&l, 0, sizeof(l));
+    row = lead_feedback_find(&f, id);
+    if (row == NULL) {
+        rc = lead_feedback_unrated(s, id, &none, &l);
+        if (rc <= 0) {
+            lead_asset_list_free(&l);
+            lead_feedback_list_free(&f);
+            return rc < 0 ? LEAD_ESTORE
+                          : lead_store_fail(s, LEAD_ENOTFOUND, "no asset "
+                                            "%s in the store's catalogue",
+                                            what);
+        }
+        row = &none;
+    }
+    if (format == LEAD_REPORT_JSON) {
+        lead_report_feedback_json(out, row);
+    } else {
+        lead_report_feedback_text(out, row);
+    }
+    lead_asset_list_free(&l);
+    lead_feedback_list_free(&f);
+    return LEAD_OK;
+}
+
+static int
+assets(lead_buf *out, lead_store *s, int format, int with_feedback)
 {
     lead_asset_list  l;
     int              rc;
@@ -128,14 +195,16 @@ assets(lead_buf *out, lead_store *s, int format)
     }
     lead_asset_list_by_reads(&l);
 
-    if (format == LEAD_REPORT_JSON) {
+    if (with_feedback) {
+        rc = assets_feedback(out, s, &l, format);
+    } else if (format == LEAD_REPORT_JSON) {
         lead_report_assets_json(out, &l);
     } else {
         lead_report_assets_text(out, &l);
     }
 
     lead_asset_list_free(&l);
-    return LEAD_OK;
+    return rc;
 }
 
 static int
@@ -206,8 +275,11 @@ lead_report(lead_buf *out, lead_store *s, const lead_report_request *req)
     lead_filter  any;
     int          rc;
 
-    if (req->format == LEAD_REPORT_CSV && req->what != LEAD_REPORT_LEADS) {
-        return lead_store_fail(s, LEAD_EINVAL, "only the leads are CSV");
+    if (req->format == LEAD_REPORT_CSV && req->what != LEAD_REPORT_LEADS
+        && (req->what != LEAD_REPORT_ASSETS || !req->feedback))
+    {
+        return lead_store_fail(s, LEAD_EINVAL, "only the leads and the "
+                               "assets with feedback are CSV");
     }
     if (req->filter == NULL) {
         lead_filter_init(&any);
@@ -243,8 +315,11 @@ lead_report(lead_buf *out, lead_store *s, const lead_report_request *req)
     case LEAD_REPORT_ATTRIBUTION:
         rc = attribution(out, s, req);
         break;
+    case LEAD_REPORT_FEEDBACK:
+        rc = feedback(out, s, req->who ? req->who : "", req->format);
+        break;
     default:
-        rc = assets(out, s, req->format);
+        rc = assets(out, s, req->format, req->feedback);
     }
 
     lead_store_snapshot_end(s);

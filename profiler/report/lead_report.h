@@ -54,6 +54,19 @@ void lead_report_accounts_json(lead_buf *out, const lead_list *l,
     const lead_account *a, size_t n);
 void lead_report_assets_json(lead_buf *out, const lead_asset_list *l);
 
+/* Feedback on content (lead_report_feedback.c): the assets with their
+   ratings, one asset's ratings, comments and notes; an average as
+   people read it ("4.2", "-" for none). */
+void lead_report_assets_feedback_text(lead_buf *out,
+    const lead_asset_list *l, const lead_feedback_list *f);
+void lead_report_assets_feedback_json(lead_buf *out,
+    const lead_asset_list *l, const lead_feedback_list *f);
+void lead_report_assets_feedback_csv(lead_buf *out,
+    const lead_asset_list *l, const lead_feedback_list *f);
+void lead_report_feedback_text(lead_buf *out, const lead_feedback_asset *row);
+void lead_report_feedback_json(lead_buf *out, const lead_feedback_asset *row);
+void lead_report_average(char out[16], const lead_feedback_asset *row);
+
 /* Does the score predict: the calibration table(s), for people and as
    JSON (the sales view's funnel page shows the current table). */
 void lead_report_calibration_text(lead_buf *out, const lead_calibration *c);

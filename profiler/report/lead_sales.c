@@ -38,6 +38,7 @@ static const char *const  notices_names[] = { NOTICES_VALUES(NAME) NULL };
 static const char *const  attribution_names[] = {
     ATTRIBUTION_VALUES(NAME) NULL
 };
+static const char *const  asset_names[] = { ASSET_VALUES(NAME) NULL };
 
 #undef NAME
 
@@ -53,6 +54,7 @@ static const struct {
     [T_ERROR] = { "error.html", error_names },
     [T_NOTICES] = { "notices.html", notices_names },
     [T_ATTRIBUTION] = { "attribution.html", attribution_names },
+    [T_ASSET] = { "asset.html", asset_names },
 };
 
 static const lead_embedded *
@@ -144,7 +146,7 @@ asset_file(lead_str path, const char **type)
 }
 
 static int
-is_lead_id(const char *p, size_t len)
+is_hex(const char *p, size_t len)
 {
     size_t  i;
 
@@ -153,7 +155,13 @@ is_lead_id(const char *p, size_t len)
             return 0;
         }
     }
-    return len == LEAD_ID_HEX_LEN;
+    return 1;
+}
+
+static int
+is_lead_id(const char *p, size_t len)
+{
+    return len == LEAD_ID_HEX_LEN && is_hex(p, len);
 }
 
 static int
@@ -209,6 +217,29 @@ route(const lead_sales *app, lead_store *s, const lead_rules *r,
         return;
     }
 
+    /* asset/HEX (16 hex digits), asset/HEX.json */
+    if (p.len >= 6 + 16 && memcmp(p.data, "asset/", 6) == 0
+        && is_hex(p.data + 6, 16)
+        && (p.len == 6 + 16
+            || (p.len == 6 + 16 + 5 && memcmp(p.data + 22, ".json", 5) == 0)))
+    {
+        uint64_t  id = 0;
+        size_t    i;
+
+        for (i = 0; i < 16; i++) {
+            id = id << 4 | (uint64_t) lead_hex_digit(p.data[6 + i]);
+        }
+        if (req->post && p.len > 6 + 16) {
+            goto not_allowed;
+        }
+        if (req->post) {
+            lead_sales_asset_action(&v, id);
+        } else {
+            lead_sales_asset_page(&v, id, 200, NULL, p.len > 6 + 16);
+        }
+        return;
+    }
+
     if (req->post) {
         goto not_allowed;
     }
@@ -250,7 +281,7 @@ route(const lead_sales *app, lead_store *s, const lead_rules *r,
 
 not_allowed:
     lead_sales_fail(&v, 405, "Not allowed",
-                    "Only a lead's page takes a POST.");
+                    "Only a lead's page takes a POST, and an asset's.");
 }
 
 /* A page reads one snapshot, however many queries it makes. */

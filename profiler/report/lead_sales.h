@@ -2,7 +2,7 @@
  * The sales view's insides, shared by its files: lead_sales.c (the app
  * and the router), lead_sales_view.c (what every page uses), and the
  * pages: lead_sales_leads.c, lead_sales_lead.c, lead_sales_funnel.c,
- * lead_sales_notices.c.
+ * lead_sales_notices.c, lead_sales_attribution.c, lead_sales_asset.c.
  * The router calls the pages, the pages call the view's helpers, and
  * the helpers call nothing of the sales view's above them.
  */
@@ -22,7 +22,7 @@
 /* ---- the templates ----------------------------------------------------- */
 
 enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_NOTICES,
-       T_ATTRIBUTION, T_COUNT };
+       T_ATTRIBUTION, T_ASSET, T_COUNT };
 
 /*
  * Each template's placeholders, in the order its values are given: one
@@ -180,7 +180,12 @@ enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_NOTICES,
     X(D_PROFILE, "*profile")                                                  \
     X(D_LABEL, "label")                                                       \
     X(D_PROFILE_POINTS, "profile_points")                                     \
-    X(D_OTHERS, "others")
+    X(D_OTHERS, "others")                                                     \
+    X(D_NOTE_ASSETS, "*note_assets")                                          \
+    X(D_ASSET, "asset")                                                       \
+    X(D_NOTES, "*notes")                                                      \
+    X(D_NOTE, "note")                                                         \
+    X(D_HAS_NOTE_ASSETS, "has_note_assets")
 
 #define FUNNEL_VALUES(X)                                                      \
     X(F_BASE, "base")                                                         \
@@ -345,7 +350,43 @@ enum { T_LAYOUT, T_LEADS, T_LEAD, T_FUNNEL, T_ACCOUNTS, T_ERROR, T_NOTICES,
     X(AT_TC_LEAD, "tc_lead")                                                  \
     X(AT_TC_MQL, "tc_mql")                                                    \
     X(AT_TC_WON, "tc_won")                                                    \
-    X(AT_TC_DOLLAR, "tc_dollar")
+    X(AT_TC_DOLLAR, "tc_dollar")                                              \
+    X(AT_HAS_FEEDBACK, "has_feedback")                                        \
+    X(AT_FEEDBACK, "*feedback")                                               \
+    X(AT_ASSET, "asset")                                                      \
+    X(AT_F_TITLE, "f_title")                                                  \
+    X(AT_RATING, "rating")                                                    \
+    X(AT_F_COMMENTS, "f_comments")                                            \
+    X(AT_F_NOTES, "f_notes")
+
+#define ASSET_VALUES(X)                                                       \
+    X(AS_BASE, "base")                                                        \
+    X(AS_ID, "id")                                                            \
+    X(AS_TITLE, "title")                                                      \
+    X(AS_PATH, "path")                                                        \
+    X(AS_TOKEN, "token")                                                      \
+    X(AS_NOTICE, "notice")                                                    \
+    X(AS_ERROR, "error")                                                      \
+    X(AS_RATINGS, "ratings")                                                  \
+    X(AS_AVERAGE, "average")                                                  \
+    X(AS_BOTS, "bots")                                                        \
+    X(AS_COMMENT_COUNT, "comment_count")                                      \
+    X(AS_DIST, "*dist")                                                       \
+    X(AS_STARS, "stars")                                                      \
+    X(AS_COUNT, "count")                                                      \
+    X(AS_PCT, "pct")                                                          \
+    X(AS_COMMENTS, "*comments")                                               \
+    X(AS_WHEN, "when")                                                        \
+    X(AS_WHEN_ISO, "when_iso")                                                \
+    X(AS_RATING, "rating")                                                    \
+    X(AS_WHO, "who")                                                          \
+    X(AS_LEAD, "lead")                                                        \
+    X(AS_BOT, "bot")                                                          \
+    X(AS_TEXT, "text")                                                        \
+    X(AS_NOTES, "*notes")                                                     \
+    X(AS_NO_COMMENTS, "no_comments")                                          \
+    X(AS_NO_NOTES, "no_notes")                                                \
+    X(AS_NOTE, "note")
 
 /* ATTRIBUTION_VALUES: a row's values, then the total's, in one order */
 #define LEAD_SALES_INDEX(index, name)  index,
@@ -358,6 +399,7 @@ enum { ACCOUNTS_VALUES(LEAD_SALES_INDEX) A_NVALUES };
 enum { ERROR_VALUES(LEAD_SALES_INDEX) E_NVALUES };
 enum { NOTICES_VALUES(LEAD_SALES_INDEX) N_NVALUES };
 enum { ATTRIBUTION_VALUES(LEAD_SALES_INDEX) AT_NVALUES };
+enum { ASSET_VALUES(LEAD_SALES_INDEX) AS_NVALUES };
 
 struct lead_sales {
     lead_tmpl  *tmpl[T_COUNT];
@@ -443,5 +485,26 @@ void lead_sales_notices_page(view *v, int json);
 
 /* lead_sales_attribution.c */
 void lead_sales_attribution_page(view *v, int json);
+
+/* lead_sales_asset.c: one asset's feedback and sales' notes, a note
+   posted on it (the token checked by the caller) or on a lead's page,
+   and what a lead's page shows of notes (its form's assets, its notes). */
+void lead_sales_asset_page(view *v, uint64_t id, int status,
+    const char *error, int json);
+void lead_sales_asset_action(view *v, uint64_t id);
+const char *lead_sales_lead_note(view *v, const char *hex, int *status);
+typedef struct {
+    lead_note          *notes;      /* taken on its page, newest first */
+    size_t              n;
+    uint64_t           *assets;     /* what the lead read, for the form */
+    lead_str           *titles;
+    size_t              nassets;
+    struct lead_arena  *arena;
+} lead_sales_notes;
+void lead_sales_notes_load(view *v, const lead_detail *d,
+    const uint8_t lead[LEAD_ID_LEN], lead_sales_notes *out);
+int lead_sales_notes_item(lead_sales_notes *ln, view *v, unsigned list,
+    size_t i, lead_str *x);
+void lead_sales_notes_free(lead_sales_notes *ln);
 
 #endif /* LEAD_SALES_H */

@@ -20,6 +20,8 @@ typedef struct {
     lead_attribution   a;
     int                by, model;
     size_t             next_cost;     /* the next row with a cost */
+    lead_feedback_list      feedback;      /* ratings, comments, notes */
+    size_t             next_feedback; /* by asset: the next row's */
 } attribution_view;
 
 static const char *const  model_labels[] = { "first touch",
@@ -178,6 +180,50 @@ cost_values(scratch *s, const lead_attribution_row *r, lead_str *x,
         : cstr("—");
 }
 
+/*
+ * What people say of the content: by asset, the table's assets in its
+ * order; else those with feedback.  Its rating, "4.2 ★ (12)", comments
+ * and notes, linked to its page.
+ */
+static int
+feedback_item(attribution_view *av, scratch *s, size_t i, lead_str *x)
+{
+    const lead_feedback_asset  *fb;
+    uint64_t                    id;
+    lead_str                    title;
+
+    if (av->by == LEAD_BY_ASSET) {
+        while (av->next_feedback < av->a.n
+               && av->a.rows[av->next_feedback].asset_id == 0)
+        {
+            av->next_feedback++;
+        }
+        if (av->next_feedback == av->a.n) {
+            return 0;
+        }
+        id = av->a.rows[av->next_feedback].asset_id;
+        title = av->a.rows[av->next_feedback++].name;
+        fb = lead_feedback_find(&av->feedback, id);
+    } else {
+        if (i >= av->feedback.n) {
+            return 0;
+        }
+        fb = &av->feedback.rows[i];
+        id = fb->asset_id;
+        title = fb->title;
+    }
+
+    x[AT_ASSET] = lead_sales_fmt(s, "%016" PRIx64, id);
+    x[AT_F_TITLE] = title;
+    x[AT_RATING] = fb && fb->ratings
+                   ? lead_sales_fmt(s, "%.1f ★ (%u)", fb->average,
+                                    fb->ratings)
+                   : cstr("—");
+    x[AT_F_COMMENTS] = lead_sales_count(s, fb ? fb->comments : 0);
+    x[AT_F_NOTES] = lead_sales_count(s, fb ? fb->nnotes : 0);
+    return 1;
+}
+
 static int
 attribution_item(void *arg, unsigned list, size_t i, lead_str *x)
 {
@@ -207,6 +253,9 @@ attribution_item(void *arg, unsigned list, size_t i, lead_str *x)
         x[AT_LABEL] = cstr(model_labels[i]);
         x[AT_SELECTED] = flag((int) i == av->model);
         return 1;
+
+    case AT_FEEDBACK:
+        return feedback_item(av, s, i, x);
 
     case AT_COST_ROWS:
         while (av->next_cost < av->a.n && av->a.rows[av->next_cost].cost < 0)
@@ -298,6 +347,13 @@ lead_sales_attribution_page(view *v, int json)
                   : cstr("");
     x[AT_NONE] = flag(av.a.n == 0);
     row_values(&v->page, &av.a.total, x, AT_T_NAME);
+    if (lead_query_feedback(v->s, 0, LEAD_FEEDBACK_LATEST, &av.feedback)
+        != LEAD_OK)
+    {
+        memset(&av.feedback, 0, sizeof(av.feedback));
+    }
+    x[AT_HAS_FEEDBACK] = flag(av.feedback.n > 0
+                              || (av.by == LEAD_BY_ASSET && av.a.n > 0));
 
     memset(&body, 0, sizeof(body));
     lead_tmpl_render_buf(v->app->tmpl[T_ATTRIBUTION], x, attribution_item,
@@ -306,4 +362,7 @@ lead_sales_attribution_page(view *v, int json)
 
     lead_buf_free(&query);
     lead_attribution_free(&av.a);
+    if (av.feedback.arena != NULL) {
+        lead_feedback_list_free(&av.feedback);
+    }
 }

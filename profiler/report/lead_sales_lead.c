@@ -14,8 +14,9 @@
 #include "lead_sales.h"
 
 typedef struct {
-    view          *v;
-    lead_detail    d;
+    view              *v;
+    lead_detail        d;
+    lead_sales_notes   notes;       /* its form and the notes taken here */
 } lead_view;
 
 static int
@@ -152,6 +153,10 @@ lead_item(void *arg, unsigned list, size_t i, lead_str *x)
         x[D_SINCE] = lead_sales_ago(s, now, d->devices[i].since_ms);
         return 1;
 
+    case D_NOTE_ASSETS:
+    case D_NOTES:
+        return lead_sales_notes_item(&lv->notes, v, list, i, x);
+
     case D_CLAIMS:
         if (i >= d->nclaims) {
             return 0;
@@ -174,6 +179,7 @@ static const struct {
     { "lost", "Lost: the reason is kept." },
     { "nurture", "Sent back to marketing (nurture) with your reason." },
     { "assign", "Owner changed." },
+    { "note", "Note kept." },
 };
 
 /* The lead page; status and error explain a refused action. */
@@ -290,11 +296,15 @@ lead_sales_lead_page(view *v, const char *hex, int status,
         }
     }
 
+    lead_sales_notes_load(v, &lv.d, row->id, &lv.notes);
+    x[D_HAS_NOTE_ASSETS] = flag(lv.notes.nassets > 0);
+
     memset(&body, 0, sizeof(body));
     lead_tmpl_render_buf(v->app->tmpl[T_LEAD], x, lead_item, &lv, &body);
     v->resp->status = status;
     lead_sales_layout(v, row->name.len ? row->name.data : "Lead", T_LEAD,
                       &body);
+    lead_sales_notes_free(&lv.notes);
     lead_detail_free(&lv.d);
 }
 
@@ -432,6 +442,18 @@ lead_sales_lead_action(view *v, const char *hex)
         && lead_sales_arg(body, "assign", to_name, sizeof(to_name), &len) > 0)
     {
         assign(v, hex);
+        return;
+    }
+
+    /* a note on content, taken on the lead's page */
+    if (lead_sales_arg(body, "status", to_name, sizeof(to_name), &len) == 0
+        && lead_sales_arg(body, "asset", to_name, sizeof(to_name), &len) != 0)
+    {
+        const char  *why = lead_sales_lead_note(v, hex, &rc);
+
+        if (why != NULL) {
+            lead_sales_lead_page(v, hex, rc, why, NULL);
+        }
         return;
     }
 

@@ -208,6 +208,11 @@ open_dbs(lead_store *s)
         rc = mdb_dbi_open(txn, "ingested", flags, &s->ingested);
         s->ingesting = rc == 0;
     }
+    if (rc == 0 || rc == MDB_NOTFOUND) {
+        /* sales' notes on content (derived/lead_notes.c) */
+        rc = mdb_dbi_open(txn, "notes", flags, &s->notes);
+        s->noting = rc == 0;
+    }
     if (rc != 0 && rc != MDB_NOTFOUND) {
         mdb_txn_abort(txn);
         return lead_store_mdb_fail(s, rc, "mdb_dbi_open");

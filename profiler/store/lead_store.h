@@ -35,6 +35,7 @@ struct lead_store {
     MDB_dbi    notices;     /* notices to send (derived/lead_notices.c) */
     MDB_dbi    outcomes;    /* lead id -> its deal (derived/lead_outcome.c) */
     MDB_dbi    ingested;    /* an id's hash -> applied at (lead_ingest.c) */
+    MDB_dbi    notes;       /* asset, time, hash -> a note (lead_notes.c) */
     int        folding;     /* those four exist (an older store has none) */
     int        bounded;     /* "seen" exists: anonymous data is counted */
     int        claiming;    /* claims exists (an older store has none) */
@@ -43,6 +44,7 @@ struct lead_store {
     int        noticing;    /* notices exists (an older store has none) */
     int        closing;     /* outcomes exists (nor has it that) */
     int        ingesting;   /* ingested exists (nor that) */
+    int        noting;      /* notes exists (nor that) */
     int        read_only;
     int        empty;      /* read-only open of a store never written */
     int        partial;    /* read-only open of a store missing tables */

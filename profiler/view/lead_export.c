@@ -1,6 +1,7 @@
 /*
  * The store as lines (lead_line.h): every lead's identity and devices,
- * its status changes, then the reads, from one snapshot, so that
+ * its status changes, then the reads, then sales' notes on content, from
+ * one snapshot, so that
  * `leadctl ingest` rebuilds the store elsewhere.
  */
 
@@ -29,6 +30,7 @@ typedef struct {
     uint64_t        last_ms;
 
     char            id[LEAD_ID_HEX_LEN + 2];
+    lead_asset_list assets;     /* notes: their assets' paths */
 } export_ctx;
 
 static int
@@ -278,6 +280,53 @@ read_lines(export_ctx *x)
            : lead_store_mdb_fail(x->s, rc, "reading events");
 }
 
+/* A note of [since, until) as a "note" line, its id its hash's. */
+static int
+note_line(void *arg, const lead_note *n)
+{
+    export_ctx  *x = arg;
+    lead_line    l;
+    char         id[LEAD_ID_HEX_LEN + 3];
+    size_t       i;
+
+    if (!in_window(x, n->time_ms)) {
+        return 0;
+    }
+    memset(&l, 0, sizeof(l));
+    l.kind = LEAD_LINE_NOTE;
+    lead_note_line_id(n, id);
+    l.id.data = id;
+    l.id.len = LEAD_ID_HEX_LEN + 2;
+    l.ev.time_ms = n->time_ms;
+    l.ev.asset_id = n->asset_id;
+    for (i = 0; i < x->assets.n; i++) {
+        if (x->assets.rows[i].a.id == n->asset_id) {
+            l.ev.path.data = x->assets.rows[i].a.path;
+            l.ev.path.len = strlen(l.ev.path.data);
+        }
+    }
+    l.who = n->who;
+    if (n->has_lead) {
+        memcpy(l.lead, n->lead, LEAD_ID_LEN);
+    }
+    l.ev.comment = n->text;
+    return x->fn(x->arg, &l) != 0;
+}
+
+static int
+note_lines(export_ctx *x)
+{
+    int  rc;
+
+    rc = lead_query_assets(x->s, 0, &x->assets);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    rc = lead_store_each_note(x->s, 0, NULL, note_line, x);
+    lead_asset_list_free(&x->assets);
+    return rc;
+}
+
 int
 lead_store_each_line(lead_store *s, uint64_t since_ms, uint64_t until_ms,
     lead_line_fn fn, void *arg)
@@ -318,6 +367,9 @@ lead_store_each_line(lead_store *s, uint64_t since_ms, uint64_t until_ms,
     }
     if (rc == LEAD_OK) {
         rc = read_lines(&x);
+    }
+    if (rc == LEAD_OK) {
+        rc = note_lines(&x);
     }
 
     lead_store_read_end(s, x.txn);

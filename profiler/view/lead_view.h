@@ -7,6 +7,7 @@
 #define LEAD_VIEW_H
 
 #include "lead_derived.h"
+#include "lead_feedback.h"
 
 typedef struct lead_arena lead_arena;
 
@@ -109,6 +110,12 @@ void lead_asset_list_free(lead_asset_list *l);
 /* The rows as people read them: most read by people first, then by path
    (lead_asset_title finds none after: it looks rows up by id). */
 void lead_asset_list_by_reads(lead_asset_list *l);
+
+/* An asset of the catalogue with no feedback: its row, path and title
+   pointing into l (free it after; also on failure); -1: the store failed,
+   0: no such asset. */
+int lead_feedback_unrated(lead_store *s, uint64_t id,
+    lead_feedback_asset *row, lead_asset_list *l);
 
 /*
  * Attribution (lead_attribution.c): per asset, campaign or channel, what

@@ -395,6 +395,14 @@ kind_line(lead_line *l, int kind)
         l->ev.rating = 4;
         l->ev.comment = S("'=SUM(A1)\n\"used it\" \xe2\x80\x94 <b>");
         break;
+    case LEAD_LINE_NOTE:
+        l->id = S("0123456789abcdef0123456789abcdef-n");
+        l->ev.asset_id = UINT64_C(0x00c0ffee00c0ffee);
+        l->ev.path = S("/library/network-map.pdf");
+        l->who = S("sam \xc3\xa9");
+        memcpy(l->lead, lead_id, LEAD_ID_LEN);
+        l->ev.comment = S("=used it in the call\n<b>SLA</b>, \"quoted\"");
+        break;
     }
     l->kind = kind;
     l->node = S("edge-a.example.com");
@@ -558,7 +566,7 @@ test_parse_refuses(void **state)
           "line: no \"kind\"" },
         { "{\"id\":\"a\",\"time\":0,\"kind\":\"reed\"}",
           "line: \"kind\" \"reed\" is not read, identify, status, forget, "
-          "signal or rate" },
+          "signal, rate or note" },
         { "{\"id\":\"a\",\"time\":0,\"kind\":7}",
           "line: \"kind\" is not a string" },
         { "{\"time\":0,\"kind\":\"forget\",\"email\":\"a@b.co\"}",
