@@ -332,6 +332,7 @@ http {
         }
         location /lead/sales/ {
             lead_sales;
+            client_body_buffer_size 16k;         # a long note, in memory
             auth_basic "lead sales view";
             auth_basic_user_file $demo/sales.htpasswd;
             allow 127.0.0.1;

@@ -10,6 +10,7 @@
 
 
 #include "ngx_http_lead.h"
+#include "lead_feedback.h"
 
 
 /* one page in the making: what the thread is given and gives back */
@@ -20,7 +21,7 @@ typedef struct {
     const lead_rules          *rules;
     lead_sales_request         req;
     lead_sales_response        resp;
-    u_char                     body[LEAD_FORM_BODY_MAX];
+    u_char                     body[LEAD_SALES_BODY_MAX];
 } ngx_http_lead_page_t;
 
 
@@ -146,18 +147,19 @@ ngx_http_lead_sales_handler(ngx_http_request_t *r)
         return NGX_HTTP_NOT_ALLOWED;
     }
 
-    return ngx_http_lead_read_body(r, ngx_http_lead_sales_post);
+    return ngx_http_lead_read_body_max(r, ngx_http_lead_sales_post,
+                                       LEAD_SALES_BODY_MAX);
 }
 
 
 static void
 ngx_http_lead_sales_post(ngx_http_request_t *r)
 {
-    u_char     body[LEAD_FORM_BODY_MAX];
+    u_char     body[LEAD_SALES_BODY_MAX];
     size_t     len;
     ngx_int_t  rc;
 
-    rc = ngx_http_lead_body_bytes(r, body, &len);
+    rc = ngx_http_lead_body_copy(r, body, LEAD_SALES_BODY_MAX, &len);
     if (rc != NGX_OK) {
         ngx_http_finalize_request(r, rc);
         return;

@@ -42,12 +42,15 @@ int lead_feedback_parse(const char *body, size_t len, lead_feedback *f);
 int lead_feedback_builtin(lead_tmpl **out, const char *const *names,
     char *err, size_t errlen);
 
-/* ---- sales' notes and what marketers read ---------------------------- */
+/* ---- sales' notes and what marketers read ------------------------------ */
 
 #define LEAD_NOTE_MAX        1000    /* characters of a note, as a comment */
 #define LEAD_NOTE_BYTES      (4 * LEAD_NOTE_MAX)
 #define LEAD_NOTE_WHO_MAX    128     /* bytes of who took it */
 #define LEAD_FEEDBACK_LATEST 5       /* comments an asset shows in lists */
+/* A sales view post: a note of LEAD_NOTE_MAX characters fits, as a
+   comment does in the feedback form's. */
+#define LEAD_SALES_BODY_MAX  LEAD_FEEDBACK_BODY_MAX
 
 /* A note sales took on an asset, on its page or on a lead's (lead). */
 typedef struct {

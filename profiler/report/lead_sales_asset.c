@@ -207,7 +207,7 @@ known_asset(lead_store *s, uint64_t id)
 static const char *
 note_post(view *v, uint64_t id, const uint8_t *lead, int *status)
 {
-    char    raw[QUERY_MAX], text[LEAD_NOTE_BYTES + 1];
+    char    raw[LEAD_NOTE_BYTES + 1], text[LEAD_NOTE_BYTES + 1];
     char    who[LEAD_NOTE_WHO_MAX + 1];
     size_t  len, wlen;
     int     rc, n = -1;
@@ -225,10 +225,10 @@ note_post(view *v, uint64_t id, const uint8_t *lead, int *status)
         n = lead_note_text(raw, len, text, sizeof(text));
     }
     *status = 422;
-    if (rc <= 0 || n == 0) {
+    if (rc == 0 || n == 0) {
         return "Write the note first. Nothing was changed.";
     }
-    if (n < 0) {
+    if (rc < 0 || n < 0) {
         return "A note is plain text of at most 1,000 characters (new "
                "lines allowed, no other control character). Nothing was "
                "changed.";
@@ -264,9 +264,9 @@ lead_sales_asset_action(view *v, uint64_t id)
     size_t                     len;
     int                        status;
 
-    if (req->body.len > LEAD_FORM_BODY_MAX) {
+    if (req->body.len > LEAD_SALES_BODY_MAX) {
         lead_sales_fail(v, 413, "Too much", "That form is larger than %d "
-                        "bytes.", LEAD_FORM_BODY_MAX);
+                        "bytes.", LEAD_SALES_BODY_MAX);
         return;
     }
     /* the token ties the post to this browser and user, as a lead's */

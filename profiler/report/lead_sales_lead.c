@@ -416,10 +416,10 @@ lead_sales_lead_action(view *v, const char *hex)
     lead_outcome               outcome;
     const char                *deal_error;
 
-    if (body.len > LEAD_FORM_BODY_MAX) {
+    if (body.len > LEAD_SALES_BODY_MAX) {
         lead_sales_fail(v, 413, "Too much",
                         "That form is larger than %d bytes.",
-                        LEAD_FORM_BODY_MAX);
+                        LEAD_SALES_BODY_MAX);
         return;
     }
 

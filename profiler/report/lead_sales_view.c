@@ -127,10 +127,11 @@ lead_sales_sparkline(scratch *s, const double trend[LEAD_TREND_DAYS],
 
 /* ---- requests ---------------------------------------------------------- */
 
-/* The next key=value of a query or form body, decoded into buf. */
+/* The next key=value of a query or form body, decoded into buf: a
+   post's longest (a note) fits. */
 typedef struct {
     const char  *p, *end;
-    char         buf[QUERY_MAX];
+    char         buf[LEAD_SALES_BODY_MAX];
 } pairs;
 
 static int

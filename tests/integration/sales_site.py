@@ -24,6 +24,7 @@ SERVER = """
         }
         location /lead/sales/ {
             lead_sales;
+            client_body_buffer_size 16k;
             auth_basic "lead sales view";
             auth_basic_user_file {prefix}/sales.htpasswd;
             allow 127.0.0.1;

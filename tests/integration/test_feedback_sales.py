@@ -102,6 +102,15 @@ def test_notes_on_assets_and_leads(sales):
     assert r.headers["Location"].endswith(f"/lead/{lead}?done=note")
     assert "the SLA section" in sam.get("lead/" + lead).text
 
+    # 1,000 characters of any script fit: three-byte ones, %XX-escaped,
+    # are 9,000 bytes (over 4 KiB and nginx's default 8 KiB buffer)
+    long_note = "\u20ac" * 1000
+    r = post(sam, "lead/" + lead, TOKEN_RE.search(lead_page.text).group(1),
+             asset=asset, note=long_note)
+    assert r.status_code == 303, r.text
+    assert long_note in [n["text"] for n in
+                         ctl(sales, "feedback", asset)["notes"]]
+
     # inert in HTML
     html = sam.get("asset/" + asset).text
     assert "<script>alert(1)" not in html
@@ -114,19 +123,19 @@ def test_notes_on_assets_and_leads(sales):
     assert page_json == ctl(sales, "feedback", "/library/network-map.pdf")
     notes = page_json["notes"]
     assert [n["text"] for n in notes] == [
-        "used it in the call:\nthe SLA section", HOSTILE]
-    assert notes[0]["lead"] == lead and "lead" not in notes[1]
+        "\u20ac" * 1000, "used it in the call:\nthe SLA section", HOSTILE]
+    assert notes[1]["lead"] == lead and "lead" not in notes[2]
     assert {n["who"] for n in notes} == {"sam"}
 
     # CSV and the assets list agree with the page
     rows = list(csv.DictReader(io.StringIO(
         sales.leadctl("assets", "--csv").stdout)))
     row = next(r for r in rows if r["asset"] == asset)
-    assert row["notes"] == "2" and row["ratings"] == "0"
+    assert row["notes"] == "3" and row["ratings"] == "0"
     listed = ctl(sales, "assets", "--feedback")
-    assert next(a for a in listed if a["asset"] == asset)["notes"] == 2
+    assert next(a for a in listed if a["asset"] == asset)["notes"] == 3
     text = sales.leadctl("feedback", asset).stdout
-    assert "sales' notes: 2" in text and "\x1b" not in text
+    assert "sales' notes: 3" in text and "\x1b" not in text
 
     # forget erases the note taken on her page, not the other
     sales.leadctl("forget", lead)

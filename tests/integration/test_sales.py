@@ -321,7 +321,7 @@ def test_form_type_and_size(sales):
                    headers={"Content-Type": "application/json"}, timeout=10)
     assert r.status_code == 415
     r = sam.s.post(url, data={"status": "sal", "token": token,
-                              "reason": "x" * 5000}, timeout=10)
+                              "reason": "x" * 17000}, timeout=10)
     assert r.status_code == 413
     assert ctl(sales, "show", ada)["status"] == "mql"
 

@@ -671,7 +671,7 @@ test_actions(void **state)
 {
     world  *w = *state;
     char    token[LEAD_TOKEN_LEN + 1], other[LEAD_TOKEN_LEN + 1];
-    char    body[512], big[LEAD_FORM_BODY_MAX + 16];
+    char    body[512], big[LEAD_SALES_BODY_MAX + 16];
 
     token_for('s', "sam", token);
     token_for('s', "pat", other);
