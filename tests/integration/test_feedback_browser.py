@@ -1,7 +1,8 @@
 """The feedback form in a real browser with JavaScript off: Debian's
 chromium, headless, via selenium, on a demo article whose "Was this
-useful?" section nginx fills by SSI.  Screenshots go to tests/out/ (or
-$LEAD_TEST_OUT): feedback-form.png (filled in) and feedback-thanks.png.
+useful?" section nginx fills by SSI; then the rating on the asset's page
+of the sales view.  Screenshots go to tests/out/ (or $LEAD_TEST_OUT):
+feedback-form.png (filled in), feedback-thanks.png, feedback-asset.png.
 """
 
 import os
@@ -24,7 +25,16 @@ ARTICLE = "/library/sd-wan-vs-mpls.html"
 @pytest.fixture
 def site(prefix):
     copy_site(prefix)
-    n = Nginx(prefix, http=FEEDBACK_HTTP, server=FEEDBACK_SERVER)
+    # the sales view as well, local only (signed in or not is the
+    # sales tests' concern)
+    server = FEEDBACK_SERVER + """
+        location /lead/sales/ {
+            lead_sales;
+            allow 127.0.0.1;
+            deny all;
+        }
+"""
+    n = Nginx(prefix, http=FEEDBACK_HTTP, server=server)
     try:
         yield n.start()
     finally:
@@ -81,7 +91,17 @@ def test_rate_an_article_with_javascript_off(site, browser):
     assert len(feedback) == 1 and feedback[0]["path"] == ARTICLE
     assert len([e for e in evs if e["status"] == 200
                 and e["path"] == ARTICLE]) == 2
-    if "rating" in feedback[0]:          # leadctl prints it (f27-score)
-        assert feedback[0]["rating"] == 4
-        assert feedback[0]["comment"] == ("Clear comparison.\nThe cost "
-                                          "table helped our review.")
+    assert feedback[0]["kind"] == "rate" and feedback[0]["rating"] == 4
+    assert feedback[0]["comment"] == ("Clear comparison.\nThe cost "
+                                      "table helped our review.")
+
+    # marketers see it: Content & campaigns lists it, its page says it
+    browser.get(site.url + "/lead/sales/attribution")
+    browser.find_element(By.LINK_TEXT, "SD-WAN vs MPLS: which, when, "
+                         "and why").click()
+    wait_until(browser, lambda d: "/lead/sales/asset/" in d.current_url)
+    ratings = browser.find_element(By.ID, "ratings").text
+    assert ratings.startswith("4.0 \u2605 average of 1 ratings"), ratings
+    said = browser.find_element(By.CSS_SELECTOR, "ol.comments li").text
+    assert "a visitor" in said and "The cost table helped" in said
+    browser.save_screenshot(os.path.join(OUT, "feedback-asset.png"))
