@@ -56,10 +56,10 @@ configure_nginx() {
     local stamp=$BUILD/nginx/.configured want cc_opt ld_opt
     cc_opt=$(nginx_built_with cc-opt)
     ld_opt=$(nginx_built_with ld-opt)
-    # the sales view's files and the form page are built in at configure
+    # the sales view's files and the form pages are built in at configure
     # time, and config lists the sources it finds then
     want="$(dpkg-query -W -f='${Version}' nginx-dev) $cc_opt $ld_opt"
-    want+=" $( (cat config html/sales/* html/form.html;
+    want+=" $( (cat config html/sales/* html/form.html html/feedback.html;
                 ls profiler/*/*.[ch] ngx_lead_module) | md5sum | cut -c1-32)"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         return 0
@@ -355,11 +355,13 @@ run_demo() {
   lead demo: nginx with ngx_http_lead_module on 127.0.0.1:8080
 
   Site (the content library):  http://127.0.0.1:8080/
+                               (rate an article: "Was this useful?" at its foot)
   Sales view:                  http://127.0.0.1:8080/lead/sales/
                                user "sales", password "$password"
+                               (ratings: Content & campaigns, then the asset)
   What was recorded:           $BUILD/leadctl --store $demo/store events
                                $BUILD/leadctl --store $demo/store visitors
-                               $BUILD/leadctl --store $demo/store assets
+                               $BUILD/leadctl --store $demo/store assets --feedback
                                $BUILD/leadctl --store $demo/store leads
   Rules (edit, then reload):   $ROOT/rules/
                                /usr/sbin/nginx -p $demo -c $demo/nginx.conf -s reload

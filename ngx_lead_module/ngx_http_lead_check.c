@@ -1,11 +1,13 @@
 
 /*
  * Configuration checks at nginx -t, start and reload: a gate must reach
- * a form in its own server, and rules that gate should meet a gate.
+ * a form in its own server, rules that gate should meet a gate, and a
+ * post of the feedback form or the sales view should fit in memory.
  */
 
 
 #include "ngx_http_lead.h"
+#include "lead_feedback.h"
 
 
 typedef struct {
@@ -169,6 +171,20 @@ ngx_http_lead_check_loc(ngx_http_lead_check_t *ck,
         if (ngx_http_lead_check_form(ck, clcf, llcf) != NGX_OK) {
             return NGX_ERROR;
         }
+    }
+
+    /* a body beyond the buffer goes to a file, and the module refuses it
+       (413): then 1,000 characters of a comment or note may not fit */
+    if ((llcf->feedback || llcf->sales.data)
+        && clcf->client_body_buffer_size < LEAD_SALES_BODY_MAX)
+    {
+        ngx_log_error(NGX_LOG_WARN, ck->log, 0,
+                      "lead: \"%s\" in location \"%V\" takes posts of up "
+                      "to %uz bytes, but reads only %uz in memory: set "
+                      "\"client_body_buffer_size 16k;\" there",
+                      llcf->feedback ? "lead_feedback" : "lead_sales",
+                      &clcf->name, (size_t) LEAD_SALES_BODY_MAX,
+                      clcf->client_body_buffer_size);
     }
 
     if (clcf == ck->root) {

@@ -31,39 +31,23 @@ static const uint8_t  no_lead[LEAD_ID_LEN];
 int
 lead_note_text(const char *in, size_t len, char *out, size_t size)
 {
-    size_t    i, k, n = 0, chars = 0;
-    uint32_t  cp;
+    lead_str  t;
+    long      chars;
 
-    for (i = 0; i < len; i += k) {
-        k = lead_utf8_char((const unsigned char *) in + i, len - i, &cp);
-        if (k == 0) {
-            return -1;
-        }
-        if (cp == '\r' && i + 1 < len && in[i + 1] == '\n') {
-            continue;                       /* CRLF: the LF alone */
-        }
-        if (cp != '\n' && (cp == '\r' || lead_char_control(cp))) {
-            return -1;
-        }
-        if (++chars > LEAD_NOTE_MAX || n + k >= size) {
-            return -1;
-        }
-        memcpy(out + n, in + i, k);
-        n += k;
+    /* the rules of a comment's text, so that both read alike */
+    if (len >= size) {
+        return -1;
     }
-
-    /* trimmed: blanks and newlines at both ends */
-    for (i = 0; i < n && (out[i] == ' ' || out[i] == '\n' || out[i] == '\t');
-         i++) { /* void */ }
-    while (n > i && (out[n - 1] == ' ' || out[n - 1] == '\n'
-                     || out[n - 1] == '\t'))
-    {
-        n--;
+    memcpy(out, in, len);
+    t.data = out;
+    t.len = len;
+    chars = lead_comment_text(&t);
+    if (chars < 0 || chars > LEAD_NOTE_MAX) {
+        return -1;
     }
-    memmove(out, out + i, n - i);
-    n -= i;
-    out[n] = '\0';
-    return (int) n;
+    memmove(out, t.data, t.len);
+    out[t.len] = '\0';
+    return (int) t.len;
 }
 
 static int

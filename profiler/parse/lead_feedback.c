@@ -18,13 +18,8 @@ refuse(lead_feedback *f, int field, const char *why)
     return LEAD_EINVAL;
 }
 
-/*
- * The comment in place: CRLF made LF, trimmed of blank characters and
- * newlines at either end.  Its length in characters, or -1 when it is
- * not UTF-8 or holds a control other than LF.
- */
-static long
-comment_text(lead_str *c)
+long
+lead_comment_text(lead_str *c)
 {
     char      *s = (char *) c->data;
     size_t     i, k, n = 0, start = 0, end = 0;
@@ -115,7 +110,7 @@ lead_feedback_parse(const char *body, size_t len, lead_feedback *f)
     v = &f->field[LEAD_FEEDBACK_COMMENT];
     if (v->data != NULL) {
         f->comment = *v;
-        chars = comment_text(&f->comment);
+        chars = lead_comment_text(&f->comment);
 
         if (chars < 0) {
             return refuse(f, LEAD_FEEDBACK_COMMENT,

@@ -181,6 +181,10 @@ lead_ua_class lead_ua_classify(const char *ua, size_t len);
 #define LEAD_RATING_MAX     5
 #define LEAD_COMMENT_MAX    1000
 #define LEAD_COMMENT_BYTES  (4 * LEAD_COMMENT_MAX)
+/* A comment (or a sales note) as kept, in place: CRLF made LF, trimmed of
+   blank characters and newlines at either end.  Its length in characters,
+   or -1 when it is not UTF-8 or holds a control other than LF. */
+long lead_comment_text(lead_str *c);
 lead_str lead_ua_bot_name(const char *ua, size_t len);
 
 /* An application/x-www-form-urlencoded body in p, decoded in place: the

@@ -316,7 +316,7 @@ found(void *arg, const lead_person *p)
 const char *
 lead_sales_lead_note(view *v, const char *hex, int *status)
 {
-    char        raw[32], *end;
+    char        raw[32];
     uint8_t     lead[LEAD_ID_LEN];
     uint64_t    id;
     size_t      len;
@@ -338,12 +338,12 @@ lead_sales_lead_note(view *v, const char *hex, int *status)
         return NULL;
     }
 
+    /* 16 hex digits, as the page's choices are */
     id = 0;
     if (lead_sales_arg(v->req->body, "asset", raw, sizeof(raw), &len) > 0
         && len == 16)
     {
-        id = strtoull(raw, &end, 16);
-        id = end == raw + 16 ? id : 0;
+        id = lead_feedback_asset_id(v->s, raw, len);
     }
     if (id == 0) {
         return "Choose the content the note is about. Nothing was changed.";

@@ -344,6 +344,7 @@ lead_query_feedback(lead_store *s, uint64_t asset_id, size_t max,
 
     rc = lead_store_snapshot(s);
     if (rc != LEAD_OK) {
+        lead_feedback_list_free(out);
         return rc;
     }
     rc = lead_store_read_begin(s, &txn);
@@ -376,7 +377,8 @@ lead_query_feedback(lead_store *s, uint64_t asset_id, size_t max,
     free(c.notes);
     if (rc == LEAD_OK && (c.oom || lead_arena_oom(out->arena))) {
         rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
-    } else if (rc == LEAD_ENOMEM) {
+    } else if (rc == LEAD_ENOMEM || rc == LEAD_ECALLBACK) {
+        /* the callbacks stop only when memory runs out */
         rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
     }
     if (rc != LEAD_OK) {

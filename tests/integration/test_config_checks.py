@@ -204,6 +204,29 @@ def test_gate_auto_with_rules_that_gate_nothing_warns(prefix):
     assert "lead_rules gate" not in r.stderr
 
 
+# ---- posts read in memory ----------------------------------------------------
+
+def test_a_post_that_may_not_fit_in_memory_warns(prefix):
+    """A comment or note of 1,000 characters of any script is up to
+    16 KiB; a body past client_body_buffer_size (8k by default on
+    x86-64) goes to a file, which the module refuses with 413."""
+    warns = accepted(prefix, "location = /lead/feedback { lead_feedback; } "
+                             "location /lead/sales/ { lead_sales; }")
+    for directive, where in (("lead_feedback", "/lead/feedback"),
+                             ("lead_sales", "/lead/sales/")):
+        assert any(f'"{directive}" in location "{where}" takes posts of '
+                   'up to 16384 bytes' in w
+                   and 'set "client_body_buffer_size 16k;" there' in w
+                   for w in warns), warns
+
+
+def test_a_post_that_fits_in_memory_does_not_warn(prefix):
+    warns = accepted(prefix, "client_body_buffer_size 16k; "
+                             "location = /lead/feedback { lead_feedback; } "
+                             "location /lead/sales/ { lead_sales; }")
+    assert not [w for w in warns if "client_body_buffer_size" in w], warns
+
+
 # ---- the demo ---------------------------------------------------------------
 
 def test_demo_config_passes(prefix):

@@ -211,6 +211,8 @@ test_notes(void **state)
         { "bad \xff utf-8", NULL },
         { "lone\rcr", NULL },
         { "   ", "" },
+        /* as a comment's text: blank characters of any kind trimmed */
+        { "\xc2\xa0 \xe2\x80\x8b\n", "" },
     };
     world               w;
     lead_feedback_list       f;
@@ -237,6 +239,9 @@ test_notes(void **state)
     assert_int_equal(lead_note_text(big, LEAD_NOTE_MAX + 1, out, sizeof(out)),
                      -1);
     assert_int_equal(lead_note_text(big, LEAD_NOTE_MAX, out, sizeof(out)),
+                     LEAD_NOTE_MAX);
+    big[LEAD_NOTE_MAX] = '\n';          /* counted once trimmed */
+    assert_int_equal(lead_note_text(big, LEAD_NOTE_MAX + 1, out, sizeof(out)),
                      LEAD_NOTE_MAX);
 
     world_open(state, &w);
