@@ -320,6 +320,8 @@ ngx_int_t ngx_http_lead_send(ngx_http_request_t *r, u_char *body,
     size_t len);
 ngx_int_t ngx_http_lead_send_form(ngx_http_request_t *r, ngx_uint_t status,
     const lead_tmpl *tmpl, lead_str *values, ngx_http_lead_ctx_t *ctx);
+ngx_int_t ngx_http_lead_send_html(ngx_http_request_t *r, ngx_uint_t status,
+    u_char *page, size_t len, ngx_str_t *csp);
 ngx_int_t ngx_http_lead_read_body(ngx_http_request_t *r,
     ngx_http_client_body_handler_pt post);
 ngx_int_t ngx_http_lead_body_bytes(ngx_http_request_t *r,

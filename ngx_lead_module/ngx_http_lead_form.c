@@ -643,8 +643,6 @@ ngx_http_lead_confirm_page(ngx_http_request_t *r, ngx_uint_t status,
     u_char  *page, *p;
     size_t   len;
 
-    static ngx_str_t  no_store = ngx_string("no-store");
-    static ngx_str_t  no_referrer = ngx_string("no-referrer");
     static ngx_str_t  csp = ngx_string(
         "default-src 'none'; style-src 'unsafe-inline'; "
         "form-action 'self'; frame-ancestors 'none'");
@@ -698,19 +696,5 @@ ngx_http_lead_confirm_page(ngx_http_request_t *r, ngx_uint_t status,
     p = ngx_cpymem(p, tail, sizeof(tail) - 1);
     len = p - page;
 
-    if (ngx_http_lead_add_header(r, "Cache-Control", &no_store) == NULL
-        || ngx_http_lead_add_header(r, "Referrer-Policy", &no_referrer)
-           == NULL
-        || ngx_http_lead_add_header(r, "Content-Security-Policy", &csp)
-           == NULL)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    r->headers_out.status = status;
-    r->headers_out.content_length_n = len;
-    ngx_str_set(&r->headers_out.content_type, "text/html; charset=utf-8");
-    r->headers_out.content_type_len = sizeof("text/html") - 1;
-
-    return ngx_http_lead_send(r, page, len);
+    return ngx_http_lead_send_html(r, status, page, len, &csp);
 }

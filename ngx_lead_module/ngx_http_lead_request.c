@@ -577,7 +577,6 @@ ngx_http_lead_send_form(ngx_http_request_t *r, ngx_uint_t status,
     u_char  *page;
     size_t   len;
 
-    static ngx_str_t  no_store = ngx_string("no-store");
     /* the page runs no script at all; its style is inline */
     static ngx_str_t  csp = ngx_string(
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
@@ -592,20 +591,36 @@ ngx_http_lead_send_form(ngx_http_request_t *r, ngx_uint_t status,
 
     lead_tmpl_render(tmpl, values, (char *) page, len);
 
-    if (r == r->main) {
-        if (ctx->new_visitor && !ctx->cookie_set
-            && ngx_http_lead_set_cookie(r, ngx_http_lead_main_conf(r), ctx)
-               != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
+    if (r == r->main && ctx->new_visitor && !ctx->cookie_set
+        && ngx_http_lead_set_cookie(r, ngx_http_lead_main_conf(r), ctx)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
-        if (ngx_http_lead_add_header(r, "Cache-Control", &no_store) == NULL
-            || ngx_http_lead_add_header(r, "Content-Security-Policy", &csp)
-               == NULL)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
+    return ngx_http_lead_send_html(r, status, page, len, &csp);
+}
+
+
+/*
+ * A page of the module's own: no-store (a token inside), no referrer
+ * (a token in its address), its policy; in a subrequest, the body alone.
+ */
+ngx_int_t
+ngx_http_lead_send_html(ngx_http_request_t *r, ngx_uint_t status,
+    u_char *page, size_t len, ngx_str_t *csp)
+{
+    static ngx_str_t  no_store = ngx_string("no-store");
+    static ngx_str_t  no_referrer = ngx_string("no-referrer");
+
+    if (r == r->main
+        && (ngx_http_lead_add_header(r, "Cache-Control", &no_store) == NULL
+            || ngx_http_lead_add_header(r, "Referrer-Policy", &no_referrer)
+               == NULL
+            || ngx_http_lead_add_header(r, "Content-Security-Policy", csp)
+               == NULL))
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     r->headers_out.status = status;
