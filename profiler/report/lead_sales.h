@@ -501,7 +501,9 @@ typedef struct {
     size_t              nassets;
     struct lead_arena  *arena;
 } lead_sales_notes;
-void lead_sales_notes_load(view *v, const lead_detail *d,
+/* The lead's notes and the assets it read; LEAD_OK, or what the store
+   said (the page says the store cannot answer). */
+int lead_sales_notes_load(view *v, const lead_detail *d,
     const uint8_t lead[LEAD_ID_LEN], lead_sales_notes *out);
 int lead_sales_notes_item(lead_sales_notes *ln, view *v, unsigned list,
     size_t i, lead_str *x);

@@ -383,24 +383,25 @@ keep_lead_note(void *arg, const lead_note *n)
     return lead_arena_oom(ln->arena);
 }
 
-void
+int
 lead_sales_notes_load(view *v, const lead_detail *d,
     const uint8_t lead[LEAD_ID_LEN], lead_sales_notes *out)
 {
     lead_note  t;
     size_t     i, k;
+    int        rc;
 
     memset(out, 0, sizeof(*out));
     out->arena = lead_arena_new();
     if (out->arena == NULL) {
-        return;
+        return lead_store_fail(v->s, LEAD_ENOMEM, "out of memory");
     }
 
     /* what the lead read, each asset once, for the form's choice */
     out->assets = malloc((d->nreads + 1) * sizeof(uint64_t));
     out->titles = malloc((d->nreads + 1) * sizeof(lead_str));
     if (out->assets == NULL || out->titles == NULL) {
-        return;
+        return lead_store_fail(v->s, LEAD_ENOMEM, "out of memory");
     }
     for (i = d->nreads; i > 0; i--) {
         const lead_read  *rd = &d->reads[i - 1];
@@ -417,12 +418,17 @@ lead_sales_notes_load(view *v, const lead_detail *d,
         }
     }
 
-    (void) lead_store_each_note(v->s, 0, lead, keep_lead_note, out);
+    rc = lead_store_each_note(v->s, 0, lead, keep_lead_note, out);
+    if (rc == LEAD_ECALLBACK) {
+        /* keep_lead_note stops only when memory runs out */
+        return lead_store_fail(v->s, LEAD_ENOMEM, "out of memory");
+    }
     for (i = 0; i < out->n / 2; i++) {
         t = out->notes[i];
         out->notes[i] = out->notes[out->n - 1 - i];
         out->notes[out->n - 1 - i] = t;
     }
+    return rc;
 }
 
 int

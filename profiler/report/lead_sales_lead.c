@@ -296,7 +296,12 @@ lead_sales_lead_page(view *v, const char *hex, int status,
         }
     }
 
-    lead_sales_notes_load(v, &lv.d, row->id, &lv.notes);
+    if (lead_sales_notes_load(v, &lv.d, row->id, &lv.notes) != LEAD_OK) {
+        lead_sales_store_failed(v);
+        lead_sales_notes_free(&lv.notes);
+        lead_detail_free(&lv.d);
+        return;
+    }
     x[D_HAS_NOTE_ASSETS] = flag(lv.notes.nassets > 0);
 
     memset(&body, 0, sizeof(body));
