@@ -185,6 +185,10 @@ int lead_store_each_lead_events(lead_store *s, uint64_t now_ms,
  */
 int lead_store_list_all(lead_store *s, const lead_rules *r, uint64_t now_ms,
     lead_scored_all_fn fn, void *arg);
+/* The same, with the kept scores: only the leads of a status (-1: any),
+   the others not scored; the full scan passes on every lead. */
+int lead_store_list_status(lead_store *s, const lead_rules *r,
+    uint64_t now_ms, int status, lead_scored_all_fn fn, void *arg);
 
 /*
  * From the kept ranks: at least the want hottest leads of a status (-1:

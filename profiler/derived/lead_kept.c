@@ -356,9 +356,10 @@ by_lead(const void *key, const void *elt)
     return memcmp(key, ((const tail_lead *) elt)->lead, LEAD_ID_LEN);
 }
 
-/* Every lead from the summaries and the tail, in lead id order. */
+/* Every lead (of the status; -1: any) from the summaries and the tail,
+   in lead id order. */
 static int
-list_summaries(tail *t, lead_scored_all_fn fn, void *arg)
+list_summaries(tail *t, int status, lead_scored_all_fn fn, void *arg)
 {
     walk               leads, statuses, devices, summaries;
     lead_person        p;
@@ -406,6 +407,9 @@ list_summaries(tail *t, lead_scored_all_fn fn, void *arg)
             out.status = ((uint8_t *) statuses.val.mv_data)[0];
             out.status_ms = lead_get_u64((uint8_t *) statuses.val.mv_data
                                          + 1);
+        }
+        if (status >= 0 && out.status != status) {
+            continue;                   /* before its score is decoded */
         }
         for (walk_to(&devices, id);
              devices.more && devices.key.mv_size == 2 * LEAD_ID_LEN
@@ -513,12 +517,19 @@ int
 lead_store_list_all(lead_store *s, const lead_rules *r, uint64_t now_ms,
     lead_scored_all_fn fn, void *arg)
 {
+    return lead_store_list_status(s, r, now_ms, -1, fn, arg);
+}
+
+int
+lead_store_list_status(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    int status, lead_scored_all_fn fn, void *arg)
+{
     tail  t;
     int   rc, usable;
 
     rc = open_kept(s, r, now_ms, &t, &usable);
     if (rc == LEAD_OK && usable) {
-        rc = list_summaries(&t, fn, arg);
+        rc = list_summaries(&t, status, fn, arg);
     }
     close_kept(&t);
 
