@@ -225,17 +225,30 @@ device_cmp(const void *x, const void *y)
     return c ? c : (a->since > b->since) - (a->since < b->since);
 }
 
+/*
+ * Whether read i is its visitor's first of its asset: seen holds read
+ * numbers + 1 by (asset, visitor), open addressing, mask + 1 slots.
+ */
 static int
-read_cmp(const void *x, const void *y)
+first_read(const asset_build *b, uint32_t *seen, size_t mask, size_t i)
 {
-    const struct asset_read  *a = x, *b = y;
-    int                       c;
+    const struct asset_read  *r = &b->reads[i], *o;
+    uint64_t                  h;
+    size_t                    j;
 
-    if (a->asset != b->asset) {
-        return a->asset < b->asset ? -1 : 1;
+    memcpy(&h, r->visitor, sizeof(h));
+    h = (h ^ r->asset * UINT64_C(0x9e3779b97f4a7c15))
+        * UINT64_C(0xff51afd7ed558ccd);
+    for (j = (size_t) (h >> 32) & mask; seen[j]; j = (j + 1) & mask) {
+        o = &b->reads[seen[j] - 1];
+        if (o->asset == r->asset
+            && memcmp(o->visitor, r->visitor, LEAD_ID_LEN) == 0)
+        {
+            return 0;
+        }
     }
-    c = memcmp(a->visitor, b->visitor, LEAD_ID_LEN);
-    return c ? c : (a->time_ms > b->time_ms) - (a->time_ms < b->time_ms);
+    seen[j] = (uint32_t) i + 1;
+    return 1;
 }
 
 static int
@@ -288,7 +301,8 @@ count_readers(lead_store *s, asset_build *b)
 {
     device_map   d;
     device_row  *dev;
-    size_t       i;
+    uint32_t    *seen;
+    size_t       i, mask;
     int          rc;
 
     memset(&d, 0, sizeof(d));
@@ -306,16 +320,28 @@ count_readers(lead_store *s, asset_build *b)
     /* a visitor's first link comes first */
     lead_sort(d.rows, d.n, sizeof(device_row), device_cmp);
     note_back(&d, b);
-    lead_sort(b->reads, b->nreads, sizeof(*b->reads), read_cmp);
+
+    /* one reader once: its first read of the asset, the reads being in
+       time order; a set of the pairs seen, not a sort of every read */
+    if (b->nreads >= UINT32_MAX / 2) {
+        free(d.rows);
+        return LEAD_ENOMEM;
+    }
+    for (mask = 1; mask < 2 * b->nreads; mask <<= 1) {
+        /* void */
+    }
+    seen = calloc(mask, sizeof(uint32_t));
+    if (seen == NULL) {
+        free(d.rows);
+        return LEAD_ENOMEM;
+    }
+    mask--;
 
     for (i = 0; i < b->nreads; i++) {
         const struct asset_read  *r = &b->reads[i];
         lead_asset_stats         *row;
 
-        /* one reader once: its first read of the asset */
-        if (i > 0 && r->asset == r[-1].asset
-            && memcmp(r->visitor, r[-1].visitor, LEAD_ID_LEN) == 0)
-        {
+        if (!first_read(b, seen, mask, i)) {
             continue;
         }
 
@@ -331,6 +357,7 @@ count_readers(lead_store *s, asset_build *b)
         }
     }
 
+    free(seen);
     free(d.rows);
     return LEAD_OK;
 }
