@@ -90,11 +90,18 @@ accounts(lead_buf *out, lead_store *s, const lead_rules *r,
     uint64_t now_ms, const lead_filter *f, int format)
 {
     lead_list      l;
+    lead_filter    companies;
     lead_account  *a;
     size_t         n;
     int            rc;
 
-    rc = lead_query_leads(s, r, now_ms, f, &l);
+    if (f != NULL) {
+        companies = *f;
+    } else {
+        lead_filter_init(&companies);
+    }
+    companies.only |= LEAD_ONLY_COMPANIES;
+    rc = lead_query_leads(s, r, now_ms, &companies, &l);
     if (rc != LEAD_OK) {
         return rc;
     }

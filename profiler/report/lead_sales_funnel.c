@@ -469,6 +469,7 @@ void
 lead_sales_accounts_page(view *v, int json)
 {
     accounts_view   av;
+    lead_filter     companies;
     lead_str        x[A_NVALUES];
     lead_buf        body, prev, next;
     char            q[LEAD_EMAIL_MAX + 1], value[QUERY_MAX], *end;
@@ -504,7 +505,9 @@ lead_sales_accounts_page(view *v, int json)
         }
     }
 
-    if (lead_query_leads(v->s, v->r, v->req->now_ms, NULL, &av.list)
+    lead_filter_init(&companies);
+    companies.only = LEAD_ONLY_COMPANIES;
+    if (lead_query_leads(v->s, v->r, v->req->now_ms, &companies, &av.list)
         != LEAD_OK)
     {
         lead_sales_store_failed(v);

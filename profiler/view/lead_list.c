@@ -234,10 +234,10 @@ typedef struct {
     size_t                  ncalls;
 } list_build;
 
-/* A lead as every list shows it, from its person and score. */
-void
-lead_row_fill(lead_row *row, const lead_rules *r, const lead_person *p,
-    const lead_score *sc)
+/* A lead as lists show it; with no grade and country: accounts'. */
+static void
+row_fill(lead_row *row, const lead_rules *r, const lead_person *p,
+    const lead_score *sc, int graded)
 {
     const char  *country = sc->ncountries ? sc->countries[0] : "";
 
@@ -257,11 +257,21 @@ lead_row_fill(lead_row *row, const lead_rules *r, const lead_person *p,
     row->engagement = sc->engagement;
     row->stage_index = sc->stage_index;
     row->band = sc->band;
-    row->grade = lead_grade(lead_rules_scoring(r),
-                            lead_profile_points(r, p, country));
-    snprintf(row->country, sizeof(row->country), "%s", country);
+    if (graded) {
+        row->grade = lead_grade(lead_rules_scoring(r),
+                                lead_profile_points(r, p, country));
+        snprintf(row->country, sizeof(row->country), "%s", country);
+    }
     row->top_asset_id = sc->nhot ? sc->hot[0].asset_id : 0;
     row->owner.data = "";
+}
+
+/* A lead as every list shows it, from its person and score. */
+void
+lead_row_fill(lead_row *row, const lead_rules *r, const lead_person *p,
+    const lead_score *sc)
+{
+    row_fill(row, r, p, sc, 1);
 }
 
 void
@@ -342,6 +352,11 @@ may_match(const list_build *b, const lead_scored *l)
 {
     const lead_filter  *f = b->filter;
 
+    if ((f->only & LEAD_ONLY_COMPANIES)
+        && lead_company(b->rules, l->person->email).len == 0)
+    {
+        return 0;
+    }
     return (f->status < 0 || l->status == f->status)
            && (f->stage < 0 || l->score->stage_index == f->stage)
            && (!f->band || l->score->band == f->band)
@@ -406,7 +421,8 @@ add_row(void *arg, const lead_scored *l)
         return 0;
     }
 
-    lead_row_fill(&row, b->rules, l->person, l->score);
+    row_fill(&row, b->rules, l->person, l->score,
+             !(b->filter->only & LEAD_ONLY_COMPANIES) || b->filter->grade);
     row.status = l->status;
     row.status_ms = l->status_ms;
     row.devices = l->devices;
@@ -451,20 +467,6 @@ str_cmp(lead_str a, lead_str b)
     int  d = memcmp(a.data, b.data, a.len < b.len ? a.len : b.len);
 
     return d ? d : (a.len > b.len) - (a.len < b.len);
-}
-
-static int
-by_score(const void *x, const void *y)
-{
-    const lead_row  *a = x, *b = y;
-
-    if (a->engagement != b->engagement) {
-        return a->engagement < b->engagement ? 1 : -1;
-    }
-    if (a->last_ms != b->last_ms) {
-        return a->last_ms < b->last_ms ? 1 : -1;
-    }
-    return str_cmp(a->email, b->email);
 }
 
 /*
@@ -665,13 +667,25 @@ lead_list_free(lead_list *l)
 
 /* ---- accounts ---------------------------------------------------------- */
 
+/* What accounts sort their people by, apart from the rows. */
+typedef struct {
+    lead_str        company;
+    sort_key        k;
+} company_key;
+
 static int
 by_company(const void *x, const void *y)
 {
-    const lead_row  *a = x, *b = y;
-    int              d = str_cmp(a->company, b->company);
+    const company_key  *a = x, *b = y;
+    int                 d = str_cmp(a->company, b->company);
 
-    return d ? d : by_score(x, y);
+    if (d) {
+        return d;
+    }
+    if (a->k.engagement != b->k.engagement) {
+        return a->k.engagement < b->k.engagement ? 1 : -1;
+    }
+    return key_by_recent(&a->k, &b->k);
 }
 
 static int
@@ -689,6 +703,8 @@ int
 lead_query_accounts(lead_list *l, lead_account **out, size_t *n)
 {
     lead_account  *acc;
+    company_key   *keys;
+    lead_row      *rows;
     size_t         i, j, k = 0;
 
     /* companies only: people with a free-mail address are no account */
@@ -698,12 +714,31 @@ lead_query_accounts(lead_list *l, lead_account **out, size_t *n)
         }
     }
     l->n = j;
-    lead_sort(l->rows, l->n, sizeof(lead_row), by_company);
 
+    /* by company, then hottest: keys sorted, the rows moved once */
+    keys = malloc((l->n ? l->n : 1) * sizeof(company_key));
+    rows = malloc((l->n ? l->n : 1) * sizeof(lead_row));
     acc = malloc((l->n ? l->n : 1) * sizeof(lead_account));
-    if (acc == NULL) {
+    if (keys == NULL || rows == NULL || acc == NULL) {
+        free(keys);
+        free(rows);
+        free(acc);
         return LEAD_ENOMEM;
     }
+    for (i = 0; i < l->n; i++) {
+        keys[i].company = l->rows[i].company;
+        keys[i].k.engagement = l->rows[i].engagement;
+        keys[i].k.last_ms = l->rows[i].last_ms;
+        keys[i].k.email = l->rows[i].email;
+        keys[i].k.row = i;
+    }
+    lead_sort(keys, l->n, sizeof(company_key), by_company);
+    for (i = 0; i < l->n; i++) {
+        rows[i] = l->rows[keys[i].k.row];
+    }
+    free(keys);
+    free(l->rows);
+    l->rows = rows;
 
     for (i = 0; i < l->n; i = j) {
         acc[k].company = l->rows[i].company;

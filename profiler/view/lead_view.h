@@ -367,8 +367,10 @@ int lead_query_trend(lead_store *s, const lead_rules *r,
 enum { LEAD_SORT_SCORE, LEAD_SORT_RECENT, LEAD_SORT_NAME };
 
 /* lead_filter's only: MQLs past their deadline, leads with no owner,
-   leads that asked for a call. */
-enum { LEAD_ONLY_OVERDUE = 1, LEAD_ONLY_UNASSIGNED = 2, LEAD_ONLY_CALLS = 4 };
+   leads that asked for a call; leads of a company (not free-mail), as
+   lead_query_accounts wants them, the others never filled in. */
+enum { LEAD_ONLY_OVERDUE = 1, LEAD_ONLY_UNASSIGNED = 2, LEAD_ONLY_CALLS = 4,
+       LEAD_ONLY_COMPANIES = 8 };
 
 /* An mql's age at now_ms, its deadline and whether it passed (the
    rules' accept_within; none when it is off or the lead is no mql). */
