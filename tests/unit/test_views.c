@@ -1,0 +1,448 @@
+#include "unit.h"
+
+#include <ctype.h>
+
+#include "lead_support.h"
+
+/*
+ * The views' short ways (lead_list.c, lead_assets.c) give what the long
+ * ones give: a filtered list is the full list with the filter applied
+ * row by row, the accounts from the company leads only are those from
+ * every lead, and each asset's readers are the distinct people that read
+ * it, counted from every event.  On a store with reads, identifies,
+ * status changes, a deal and a person forgotten, from the kept scores
+ * (folded, and with a tail) and from a full scan (rules of another text).
+ */
+
+#define N_ELEMS(a)  (sizeof(a) / sizeof((a)[0]))
+
+#define MIN      UINT64_C(60000)
+#define HOUR     (60 * MIN)
+#define DAY      (24 * HOUR)
+#define T0       UINT64_C(1790000000000)
+#define VISITORS 48
+
+static const char  scoring[] =
+    "half_life 10d;\nreload_window 30m;\nmql_threshold 150;\n"
+    "warm_after guide 2 15;\nprofile country GB 20;\n"
+    "profile company_email 10;\n";
+static const char  assets[] =
+    "path,title,stage,points,topic,flags\n"
+    "/why,Why,epiphany,5,resilience,open\n"
+    "/g1,Guide 1,interest,10,fibre,group=guide\n"
+    "/g2,Guide 2,interest,10,fibre,group=guide\n"
+    "/g3,Guide 3,evaluation,15,fibre,group=guide\n"
+    "/case,Case study,evaluation,20,fibre,\n"
+    "/map.pdf,Map,decision,40,fibre,hot\n";
+
+static const char  *paths[] = { "/why", "/g1", "/g2", "/g3", "/case",
+                                "/map.pdf", "/untagged" };
+
+#include "dir_fixture.h"
+
+typedef struct {
+    void        *dir;
+    lead_store  *s;
+    lead_rules  *kept;        /* the rules the fold uses */
+    lead_rules  *scan;        /* the same, another text: a full scan */
+    uint64_t     rng;
+} world;
+
+static uint64_t
+rnd(world *w)
+{
+    w->rng ^= w->rng << 13;
+    w->rng ^= w->rng >> 7;
+    w->rng ^= w->rng << 17;
+    return w->rng;
+}
+
+static void
+visitor_id(uint8_t id[LEAD_ID_LEN], unsigned v)
+{
+    memset(id, 0x6b, LEAD_ID_LEN);
+    id[0] = (uint8_t) v;
+}
+
+static int
+setup_world(void **state)
+{
+    world            *w;
+    lead_store_opts   opts = { 0, 0, 0, 0 };
+    char              err[512], conf[1024], file[512];
+    FILE             *fp;
+    int               i;
+
+    w = calloc(1, sizeof(*w));
+    if (w == NULL || setup(&w->dir) != 0) {
+        free(w);
+        return -1;
+    }
+    w->rng = 0x2545f4914f6cdd1dULL;
+    assert_int_equal(lead_store_open(&w->s, dir_of(&w->dir), &opts, err,
+                                     sizeof(err)), LEAD_OK);
+
+    /* free-mail addresses are no account */
+    snprintf(file, sizeof(file), "%s/free.txt", dir_of(&w->dir));
+    fp = fopen(file, "w");
+    assert_non_null(fp);
+    fputs("mail.example\n", fp);
+    fclose(fp);
+
+    for (i = 0; i < 2; i++) {
+        snprintf(conf, sizeof(conf), "%sfreemail_domains free.txt;\n%s",
+                 scoring, i ? "# other text\n" : "");
+        if (lead_rules_parse(i ? &w->scan : &w->kept, dir_of(&w->dir), conf,
+                             strlen(conf), assets, strlen(assets), err,
+                             sizeof(err)) != LEAD_OK)
+        {
+            fail_msg("%s", err);
+        }
+    }
+    assert_int_equal(lead_store_put_assets(w->s, w->kept), LEAD_OK);
+    *state = w;
+    return 0;
+}
+
+static int
+teardown_world(void **state)
+{
+    world  *w = *state;
+    int     rc;
+
+    lead_rules_free(w->kept);
+    lead_rules_free(w->scan);
+    lead_store_close(w->s);
+    rc = teardown(&w->dir);
+    free(w);
+    return rc;
+}
+
+/* n random reads between from and to, stored as one batch */
+static void
+reads(world *w, size_t n, uint64_t from, uint64_t to)
+{
+    lead_batch  *b = lead_batch_new(1 << 20);
+    lead_event   ev;
+    const char  *path;
+    size_t       i;
+
+    assert_non_null(b);
+    for (i = 0; i < n; i++) {
+        memset(&ev, 0, sizeof(ev));
+        ev.time_ms = from + rnd(w) % (to - from);
+        visitor_id(ev.visitor, (unsigned) (rnd(w) % VISITORS));
+        path = paths[rnd(w) % N_ELEMS(paths)];
+        ev.path = (lead_str) { path, strlen(path) };
+        ev.status = 200;
+        ev.ua_class = rnd(w) % 12 ? LEAD_UA_BROWSER : LEAD_UA_BOT;
+        ev.file_size = 1000;
+        ev.bytes_sent = 1000;
+        ev.country = rnd(w) % 2 ? (lead_str) { "GB", 2 }
+                                : (lead_str) { "FR", 2 };
+        lead_event_set_asset(&ev, lead_rules_match(w->kept, path,
+                                                   strlen(path)));
+        assert_int_equal(lead_batch_add(b, &ev), LEAD_OK);
+    }
+    assert_int_equal(lead_store_commit(w->s, b), LEAD_OK);
+    lead_batch_free(b);
+}
+
+static void
+identify(world *w, unsigned v, unsigned person, uint64_t at,
+    uint8_t lead[LEAD_ID_LEN])
+{
+    lead_form  form;
+    uint8_t    visitor[LEAD_ID_LEN];
+    int        created;
+
+    memset(&form, 0, sizeof(form));
+    if (person % 4 == 0) {
+        form.email_len = (size_t) snprintf(form.email, sizeof(form.email),
+                                           "p%u@mail.example", person);
+    } else {
+        form.email_len = (size_t) snprintf(form.email, sizeof(form.email),
+                                           "p%u@corp%u.example", person,
+                                           person % 5);
+    }
+    form.name_len = (size_t) snprintf(form.name, sizeof(form.name),
+                                      "Person %u", person);
+    form.contact = person % 7 == 0;
+    visitor_id(visitor, v);
+    assert_int_equal(lead_store_identify(w->s, visitor, &form, "fibre", 5,
+                                         at, lead, &created), LEAD_OK);
+}
+
+static void
+fold_all(world *w, uint64_t until)
+{
+    int  more;
+
+    do {
+        assert_int_equal(lead_store_fold(w->s, w->kept, until, 10000, NULL,
+                                         NULL, &more), LEAD_OK);
+    } while (more);
+}
+
+/* reads, people identifying, statuses changed, a deal, one forgotten */
+static void
+fill(world *w)
+{
+    static const int  to[] = { LEAD_STATUS_MQL, LEAD_STATUS_SAL,
+                               LEAD_STATUS_NURTURE, LEAD_STATUS_MQL,
+                               LEAD_STATUS_SAL, LEAD_STATUS_SQL };
+    lead_outcome      o;
+    lead_erased       gone;
+    uint8_t           lead[LEAD_ID_LEN];
+    unsigned          v, k;
+
+    reads(w, 150, T0, T0 + 10 * DAY);
+    for (v = 0; v < VISITORS - 8; v++) {
+        identify(w, v, v % 30, T0 + 5 * DAY + v * MIN, lead);
+        /* along the funnel, some changes refused: they change nothing */
+        for (k = 0; k < v % N_ELEMS(to); k++) {
+            (void) lead_store_set_status(w->s, lead, to[k],
+                                         T0 + 6 * DAY + v * MIN + k, "test",
+                                         "sales", "no fit");
+        }
+    }
+    reads(w, 150, T0 + 10 * DAY, T0 + 20 * DAY);
+    fold_all(w, T0 + 15 * DAY);            /* the rest is the tail */
+
+    identify(w, 1, 1, T0 + 20 * DAY, lead);
+    (void) lead_store_set_status(w->s, lead, LEAD_STATUS_SQL, T0 + 20 * DAY,
+                                 "test", "", "");
+    memset(&o, 0, sizeof(o));
+    o.amount = 120000;
+    memcpy(o.currency, "EUR", 4);
+    o.closed_ms = T0 + 20 * DAY + HOUR;
+    (void) lead_store_close_deal(w->s, lead, LEAD_STATUS_WON,
+                                 T0 + 20 * DAY + HOUR, &o, "test", "");
+    assert_int_equal(lead_store_forget(w->s, "p2@corp2.example", 16, &gone),
+                     LEAD_OK);
+    assert_int_equal(gone.leads, 1);
+}
+
+static int
+contains(lead_str s, const char *lower)
+{
+    char    buf[512];
+    size_t  i;
+
+    for (i = 0; i < s.len && i < sizeof(buf) - 1; i++) {
+        buf[i] = (char) tolower((unsigned char) s.data[i]);
+    }
+    buf[i] = '\0';
+    return strstr(buf, lower) != NULL;
+}
+
+typedef struct {
+    const char  *key[2], *value[2];
+} filter_case;
+
+static size_t  matched;          /* rows the filters let through, in all */
+
+/* The filtered list is the whole list, filtered here row by row. */
+static void
+expect_filtered(world *w, const lead_rules *r, uint64_t now,
+    const filter_case *fc)
+{
+    lead_list    all, got;
+    lead_filter  f;
+    char         err[128], q[sizeof(f.search)];
+    size_t       i, k = 0;
+    int          j;
+
+    assert_int_equal(lead_query_leads(w->s, r, now, NULL, &all), LEAD_OK);
+    lead_filter_init(&f);
+    for (j = 0; j < 2 && fc->key[j]; j++) {
+        assert_int_equal(lead_filter_set(&f, r, fc->key[j], fc->value[j],
+                                         strlen(fc->value[j]), err,
+                                         sizeof(err)), LEAD_OK);
+    }
+    assert_int_equal(lead_query_leads(w->s, r, now, &f, &got), LEAD_OK);
+    for (i = 0; f.search[i]; i++) {
+        q[i] = (char) tolower((unsigned char) f.search[i]);
+    }
+    q[i] = '\0';
+
+    for (i = 0; i < all.n; i++) {
+        const lead_row  *row = &all.rows[i];
+
+        if ((f.status >= 0 && row->status != f.status)
+            || (f.stage >= 0 && row->stage_index != f.stage)
+            || (f.grade && row->grade != f.grade)
+            || (f.band && row->band != f.band)
+            || (q[0] && !contains(row->name, q) && !contains(row->email, q)))
+        {
+            continue;
+        }
+        if (k >= got.n) {
+            fail_msg("%s=%s: %s missing", fc->key[0], fc->value[0],
+                     row->email.data);
+        }
+        assert_memory_equal(got.rows[k].id, row->id, LEAD_ID_LEN);
+        assert_int_equal(got.rows[k].grade, row->grade);
+        assert_string_equal(got.rows[k].country, row->country);
+        assert_true(got.rows[k].engagement == row->engagement);
+        k++;
+    }
+    assert_int_equal(got.n, k);
+    assert_int_equal(got.matched, k);
+    matched += k;
+    assert_int_equal(got.total, all.total);
+    assert_memory_equal(got.by_status, all.by_status, sizeof(all.by_status));
+    lead_list_free(&all);
+    lead_list_free(&got);
+}
+
+/* The accounts from the company leads only are those from every lead. */
+static void
+expect_accounts(world *w, const lead_rules *r, uint64_t now)
+{
+    lead_list      all, some;
+    lead_filter    f;
+    lead_account  *a, *b;
+    size_t         na, nb, i, k;
+
+    assert_int_equal(lead_query_leads(w->s, r, now, NULL, &all), LEAD_OK);
+    assert_int_equal(lead_query_accounts(&all, &a, &na), LEAD_OK);
+    lead_filter_init(&f);
+    f.only = LEAD_ONLY_COMPANIES;
+    assert_int_equal(lead_query_leads(w->s, r, now, &f, &some), LEAD_OK);
+    assert_int_equal(lead_query_accounts(&some, &b, &nb), LEAD_OK);
+
+    assert_true(na > 2);
+    assert_int_equal(na, nb);
+    assert_int_equal(all.n, some.n);
+    for (i = 0; i < na; i++) {
+        assert_int_equal(a[i].company.len, b[i].company.len);
+        assert_memory_equal(a[i].company.data, b[i].company.data,
+                            a[i].company.len);
+        assert_true(a[i].engagement == b[i].engagement);
+        assert_int_equal(a[i].first, b[i].first);
+        assert_int_equal(a[i].count, b[i].count);
+        assert_false(contains(a[i].company, "mail.example"));
+        for (k = a[i].first; k < a[i].first + a[i].count; k++) {
+            assert_memory_equal(all.rows[k].id, some.rows[k].id,
+                                LEAD_ID_LEN);
+            assert_string_equal(all.rows[k].name.data,
+                                some.rows[k].name.data);
+            assert_int_equal(all.rows[k].status, some.rows[k].status);
+        }
+    }
+    free(a);
+    free(b);
+    lead_list_free(&all);
+    lead_list_free(&some);
+}
+
+/* every (asset, visitor) pair of the people's reads, counted by hand */
+typedef struct {
+    uint64_t  asset[4096];
+    uint8_t   visitor[4096][LEAD_ID_LEN];
+    size_t    n;
+} pairs;
+
+static int
+each_pair(void *arg, uint64_t seq, const lead_event *ev)
+{
+    pairs   *p = arg;
+    size_t   i;
+
+    (void) seq;
+    if (ev->asset_id == 0 || ev->ua_class == LEAD_UA_BOT
+        || lead_event_is_feedback(ev))
+    {
+        return 0;
+    }
+    for (i = 0; i < p->n; i++) {
+        if (p->asset[i] == ev->asset_id
+            && memcmp(p->visitor[i], ev->visitor, LEAD_ID_LEN) == 0)
+        {
+            return 0;
+        }
+    }
+    assert_true(p->n < N_ELEMS(p->asset));
+    p->asset[p->n] = ev->asset_id;
+    memcpy(p->visitor[p->n++], ev->visitor, LEAD_ID_LEN);
+    return 0;
+}
+
+static void
+expect_readers(world *w)
+{
+    lead_asset_list  l;
+    pairs           *p = calloc(1, sizeof(pairs));
+    size_t           i, k, readers, sum = 0;
+
+    assert_non_null(p);
+    assert_int_equal(lead_store_each_event(w->s, each_pair, p), LEAD_OK);
+    assert_int_equal(lead_query_assets(w->s, 1, &l), LEAD_OK);
+    for (i = 0; i < l.n; i++) {
+        for (k = 0, readers = 0; k < p->n; k++) {
+            readers += p->asset[k] == l.rows[i].a.id;
+        }
+        assert_int_equal(l.rows[i].readers, readers);
+        assert_true(l.rows[i].identified_readers <= readers);
+        assert_true(l.rows[i].before_identified
+                    <= l.rows[i].identified_readers);
+        sum += readers;
+    }
+    assert_int_equal(sum, p->n);
+    assert_true(sum > 20);
+    lead_asset_list_free(&l);
+    free(p);
+}
+
+static void
+test_views_agree(void **state)
+{
+    static const filter_case  cases[] = {
+        { { "status", NULL }, { "mql", NULL } },
+        { { "status", NULL }, { "identified", NULL } },
+        { { "status", NULL }, { "nurture", NULL } },
+        { { "status", NULL }, { "sql", NULL } },
+        { { "status", "stage" }, { "mql", "decision" } },
+        { { "stage", NULL }, { "interest", NULL } },
+        { { "q", NULL }, { "person 1", NULL } },
+        { { "q", "status" }, { "CORP3", "mql" } },
+        { { "cell", NULL }, { "C4", NULL } },
+        { { "cell", "status" }, { "D3", "mql" } },
+    };
+    world     *w = *state;
+    uint64_t   now = T0 + 21 * DAY;
+    size_t     i;
+    int        j;
+
+    fill(w);
+    for (j = 0; j < 2; j++) {
+        const lead_rules  *r = j ? w->scan : w->kept;
+
+        for (i = 0; i < N_ELEMS(cases); i++) {
+            expect_filtered(w, r, now, &cases[i]);
+            expect_filtered(w, r, now + 30 * DAY, &cases[i]);
+        }
+        expect_accounts(w, r, now);
+    }
+    expect_readers(w);
+    assert_true(matched > 100);
+
+    /* all folded: no tail */
+    fold_all(w, now);
+    for (i = 0; i < N_ELEMS(cases); i++) {
+        expect_filtered(w, w->kept, now, &cases[i]);
+    }
+    expect_accounts(w, w->kept, now);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test_setup_teardown(test_views_agree, setup_world,
+                                        teardown_world),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
