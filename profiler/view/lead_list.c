@@ -646,8 +646,10 @@ list_leads(lead_store *s, const lead_rules *r, uint64_t now_ms,
                                           : out->total;
         }
     }
-    if (rc == LEAD_OK && sort_rows(out, f->sort, f->offset, f->limit)
-                         != LEAD_OK)
+    /* accounts sort their rows themselves, all of them */
+    if (rc == LEAD_OK
+        && !((f->only & LEAD_ONLY_COMPANIES) && !f->offset && !f->limit)
+        && sort_rows(out, f->sort, f->offset, f->limit) != LEAD_OK)
     {
         rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
     }
