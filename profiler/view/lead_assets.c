@@ -141,6 +141,8 @@ typedef struct {
     device_row  *rows;
     size_t       n, cap;
     uint8_t      lead[LEAD_ID_LEN];
+    uint32_t    *firsts;          /* a visitor's first row + 1, by hash */
+    size_t       mask;
     int          oom;
 } device_map;
 
@@ -251,26 +253,62 @@ first_read(const asset_build *b, uint32_t *seen, size_t mask, size_t i)
     return 1;
 }
 
-static int
-id_cmp(const void *key, const void *row)
+static size_t
+visitor_slot(const device_map *d, const uint8_t visitor[LEAD_ID_LEN])
 {
-    return memcmp(key, row, LEAD_ID_LEN);
+    uint64_t  h;
+
+    memcpy(&h, visitor, sizeof(h));
+    return (size_t) ((h * UINT64_C(0x9e3779b97f4a7c15)) >> 32) & d->mask;
 }
 
-/* A visitor's first link: bsearch may land on any of its links. */
+/* Each visitor's first link (the rows by visitor, then since), hashed. */
+static int
+index_firsts(device_map *d)
+{
+    size_t  i, j;
+
+    if (d->n >= UINT32_MAX / 2) {
+        return -1;
+    }
+    for (d->mask = 1; d->mask < 2 * d->n; d->mask <<= 1) {
+        /* void */
+    }
+    d->firsts = calloc(d->mask, sizeof(uint32_t));
+    if (d->firsts == NULL) {
+        return -1;
+    }
+    d->mask--;
+    for (i = 0; i < d->n; i++) {
+        if (i > 0 && memcmp(d->rows[i].visitor, d->rows[i - 1].visitor,
+                            LEAD_ID_LEN) == 0)
+        {
+            continue;
+        }
+        for (j = visitor_slot(d, d->rows[i].visitor); d->firsts[j];
+             j = (j + 1) & d->mask)
+        {
+            /* void */
+        }
+        d->firsts[j] = (uint32_t) i + 1;
+    }
+    return 0;
+}
+
+/* A visitor's first link, or NULL. */
 static device_row *
 first_link(const device_map *d, const uint8_t visitor[LEAD_ID_LEN])
 {
     device_row  *dev;
+    size_t       j;
 
-    dev = d->n ? bsearch(visitor, d->rows, d->n, sizeof(device_row), id_cmp)
-               : NULL;
-    while (dev && dev > d->rows
-           && memcmp(dev[-1].visitor, visitor, LEAD_ID_LEN) == 0)
-    {
-        dev--;
+    for (j = visitor_slot(d, visitor); d->firsts[j]; j = (j + 1) & d->mask) {
+        dev = &d->rows[d->firsts[j] - 1];
+        if (memcmp(dev->visitor, visitor, LEAD_ID_LEN) == 0) {
+            return dev;
+        }
     }
-    return dev;
+    return NULL;
 }
 
 /*
@@ -319,11 +357,17 @@ count_readers(lead_store *s, asset_build *b)
     }
     /* a visitor's first link comes first */
     lead_sort(d.rows, d.n, sizeof(device_row), device_cmp);
+    if (index_firsts(&d) != 0) {
+        free(d.firsts);
+        free(d.rows);
+        return LEAD_ENOMEM;
+    }
     note_back(&d, b);
 
     /* one reader once: its first read of the asset, the reads being in
        time order; a set of the pairs seen, not a sort of every read */
     if (b->nreads >= UINT32_MAX / 2) {
+        free(d.firsts);
         free(d.rows);
         return LEAD_ENOMEM;
     }
@@ -332,6 +376,7 @@ count_readers(lead_store *s, asset_build *b)
     }
     seen = calloc(mask, sizeof(uint32_t));
     if (seen == NULL) {
+        free(d.firsts);
         free(d.rows);
         return LEAD_ENOMEM;
     }
@@ -358,6 +403,7 @@ count_readers(lead_store *s, asset_build *b)
     }
 
     free(seen);
+    free(d.firsts);
     free(d.rows);
     return LEAD_OK;
 }
