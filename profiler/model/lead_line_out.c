@@ -22,6 +22,7 @@
 #define F(name)  LEAD_LINE_F_##name
 #define F_END    (-1)
 #define NFIELDS  LEAD_LINE_NFIELDS
+#define FIELD_NAME_MAX  32      /* "utm_campaign": the longest, 12 */
 
 /* what a field holds: nothing, text to escape, or JSON as it is */
 enum { V_NONE, V_TEXT, V_RAW };
@@ -545,8 +546,10 @@ lead_line_json(lead_buf *out, const lead_line *l)
 {
     const int   *f;
     const char  *name;
+    char        *p;
     line_value   v;
     line_w       w;
+    size_t       k;
     int          type, first = 1;
 
     if (l->kind < 0 || l->kind >= LEAD_LINE_NKINDS) {
@@ -561,10 +564,19 @@ lead_line_json(lead_buf *out, const lead_line *l)
         if (type == V_NONE) {
             continue;
         }
+        /* ,"name": (names are short words: no strlen, one check) */
         name = lead_line_field_name(*f);
-        w_put(&w, first ? "{\"" : ",\"", 2);
-        w_put(&w, name, strlen(name));
-        w_put(&w, "\":", 2);
+        if (w_room(&w, 2 + FIELD_NAME_MAX + 2)) {
+            p = w.b + w.n;
+            *p++ = first ? '{' : ',';
+            *p++ = '"';
+            for (k = 0; name[k] && k < FIELD_NAME_MAX; k++) {
+                *p++ = name[k];
+            }
+            *p++ = '"';
+            *p++ = ':';
+            w.n = (size_t) (p - w.b);
+        }
         if (type == V_RAW) {
             w_put(&w, v.s.data, v.s.len);
         } else {
