@@ -14,7 +14,7 @@
 # SECONDS_EACH (1) is the length of one wrk run: twice the runs of half
 # the length give pairs closer in time, and medians that move less.
 # SCALE_LEADS, SCALE_EVENTS, SCALE_DAYS and SCALE_RUNS (3) size the scale
-# run; BENCH_OUT (bench/out) and RESULTS_DIR (bench) move its scratch
+# run, SCALE_KEEP=1 measures the scale store of a run before; BENCH_OUT (bench/out) and RESULTS_DIR (bench) move its scratch
 # files and its results.md and results.json (./build.sh test's smoke).
 set -euo pipefail
 
@@ -181,20 +181,30 @@ bench_scale() {
     local pass events bytes disk raw score secs rss anon rates=() i gen
     t0=$(date +%s)
 
-    say "generating $SCALE_LEADS leads, $SCALE_EVENTS events over" \
-        "$SCALE_DAYS days into $ds"
-    rm -rf "$ds" && mkdir -p "$ds"
-    gen=$(date +%s%N)
-    line=$("$BUILD/bench-dataset" "$ds" "$ROOT/rules" "$SCALE_LEADS" \
-           "$SCALE_EVENTS" now "$SCALE_DAYS")
-    echo "$line" >&2
-    gen=$(awk -v a="$gen" -v b="$(date +%s%N)" \
-          'BEGIN { printf "%.1f", (b - a) / 1e9 }')
     what="generate: $SCALE_LEADS leads, $SCALE_EVENTS events"
-    result scale "$what, $SCALE_DAYS days" "$gen" "$gen" "$gen" s "" ""
-    line=$(echo "$line" | sed -n 's/.*folded at \([0-9]*\) events\/s$/\1/p')
-    result scale "fold: kept scores of every lead (one run)" "$line" \
-        "$line" "$line" "events/s" "" ""
+    if [ -n "${SCALE_KEEP:-}" ] && [ -f "$ds/data.mdb" ] \
+       && [ "$(cat "$ds/.made" 2>/dev/null)" = \
+            "$SCALE_LEADS $SCALE_EVENTS $SCALE_DAYS" ]; then
+        say "keeping the scale store in $ds (SCALE_KEEP)"
+        result scale "$what, $SCALE_DAYS days (kept, not timed)" "" "" "" \
+            s "" ""
+    else
+        say "generating $SCALE_LEADS leads, $SCALE_EVENTS events over" \
+            "$SCALE_DAYS days into $ds"
+        rm -rf "$ds" && mkdir -p "$ds"
+        gen=$(date +%s%N)
+        line=$("$BUILD/bench-dataset" "$ds" "$ROOT/rules" "$SCALE_LEADS" \
+               "$SCALE_EVENTS" now "$SCALE_DAYS")
+        echo "$line" >&2
+        echo "$SCALE_LEADS $SCALE_EVENTS $SCALE_DAYS" > "$ds/.made"
+        gen=$(awk -v a="$gen" -v b="$(date +%s%N)" \
+              'BEGIN { printf "%.1f", (b - a) / 1e9 }')
+        result scale "$what, $SCALE_DAYS days" "$gen" "$gen" "$gen" s "" ""
+        line=$(echo "$line" \
+               | sed -n 's/.*folded at \([0-9]*\) events\/s$/\1/p')
+        result scale "fold: kept scores of every lead (one run)" "$line" \
+            "$line" "$line" "events/s" "" ""
+    fi
 
     # the store's size: the events it holds, the map's bytes in use
     read -r events bytes < <("$BUILD/bench-count" "$ds")
