@@ -577,8 +577,10 @@ add_topic(lead_topic *topics, size_t *ntopics, const char *topic, double v)
         }
     }
     if (j == *ntopics) {
+        /* as snprintf "%s" would, a tenth of a result's time less */
         memset(&topics[j], 0, sizeof(topics[j]));
-        snprintf(topics[j].topic, sizeof(topics[j].topic), "%s", topic);
+        memcpy(topics[j].topic, topic,
+               strnlen(topic, sizeof(topics[j].topic) - 1));
         topics[j].engagement = 0;
         (*ntopics)++;
     }
