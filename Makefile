@@ -41,7 +41,8 @@ unit: $(UNIT_BINS)
 unit-asan: $(UNIT_ASAN_BINS)
 fuzz: $(FUZZ_BINS)
 bench: $(BUILD)/bench-ingest $(BUILD)/bench-dataset $(BUILD)/bench-profile \
-	$(BUILD)/bench-count $(BUILD)/bench-lines $(BUILD)/bench-why
+	$(BUILD)/bench-count $(BUILD)/bench-lines $(BUILD)/bench-why \
+	$(BUILD)/bench-scale
 
 $(SALES_SRC): profiler/report/embed.sh $(SALES_FILES)
 	@mkdir -p $(@D)

@@ -140,6 +140,41 @@ run_integration_asan() {
     rm -rf "$reports"
 }
 
+# bench/run.sh scale end to end on a tiny store (seconds): every line
+# it prints has a number.  Its results.md goes to a scratch directory.
+scale_smoke() {
+    local dir rc=0
+    say "the scale benchmark, tiny (bench/run.sh scale)"
+    dir=$(mktemp -d /tmp/lead-scale-XXXXXX)
+    BENCH_BUILT=1 BENCH_OUT=$dir RESULTS_DIR=$dir SCALE_LEADS=2000 \
+        SCALE_EVENTS=20000 SCALE_RUNS=1 "$ROOT/bench/run.sh" scale \
+        > "$dir/log" 2>&1 || rc=1
+    [ $rc -eq 0 ] && "$PY" - "$dir/results.json" <<'PY' || rc=1
+import json, sys
+rows = [r for r in json.load(open(sys.argv[1]))["results"]
+        if r["section"] == "scale"]
+want = ["generate:", "fold:", "store: bytes per event",
+        "store: size per million", "disk used", "sales view: leads page",
+        "sales view: one lead", "sales view: mql, stage decision",
+        "sales view: search", "sales view: funnel", "sales view: accounts",
+        "attribution by asset", "attribution by campaign",
+        "attribution by channel", "raw cursor scan", "score every lead",
+        "re-score / raw", "leadctl export --json", "leadctl leads --csv (",
+        "leadctl leads --csv: peak anonymous", "leadctl leads --csv: peak RSS",
+        "the whole scale run"]
+bad = [w for w in want
+       if not any(r["what"].startswith(w) and r["median"] != "" for r in rows)]
+for r in rows:
+    float(r["median"])
+if bad:
+    sys.exit("bench/run.sh scale printed no " + ", ".join(bad))
+print(f"bench/run.sh scale: {len(rows)} lines")
+PY
+    [ $rc -eq 0 ] || tail -30 "$dir/log"
+    rm -rf "$dir"
+    return $rc
+}
+
 run_tests() {
     ensure_packages "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"
     build
@@ -200,6 +235,8 @@ run_tests() {
         "$ROOT/tests/integration" || failed=1
 
     run_integration_asan
+
+    scale_smoke || failed=1
 
     say "cluster test (3 edges, rsyslog over RELP, central leadctl ingest)"
     # its counts (served, stored, redeliveries dropped) are printed (-s)

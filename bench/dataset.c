@@ -1,10 +1,11 @@
 /*
  * A generated store for the speed and paging checks: LEADS identified
  * leads (one or two devices each), anonymous visitors, EVENTS reads of the
- * rules' assets over 90 days, and statuses the way sales would leave them.
- * Deterministic: the same arguments give the same people and reads.
+ * rules' assets over DAYS days (90), and statuses the way sales would
+ * leave them.  Deterministic: the same arguments give the same people and
+ * reads; a longer span spreads the same draws over more days.
  *
- *   build/bench-dataset DIR RULES_DIR [LEADS] [EVENTS] [NOW_MS]
+ *   build/bench-dataset DIR RULES_DIR [LEADS] [EVENTS] [NOW_MS] [DAYS]
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -19,7 +20,6 @@
 #include "lead_report.h"
 
 #define DAY_MS     86400000ULL
-#define SPAN_MS    (90 * DAY_MS)
 
 static uint64_t  rng_state = 0x9e3779b97f4a7c15ULL;
 
@@ -106,7 +106,7 @@ main(int argc, char **argv)
     const lead_asset  *a;
     char               err[1024], path[LEAD_PATH_MAX];
     uint8_t            lead[LEAD_ID_LEN];
-    uint64_t           leads, events, now, start, i, visitors, v, t;
+    uint64_t           leads, events, now, start, i, visitors, v, t, span;
     size_t             nassets, len;
     clock_t            c0;
     double             fold_ms;
@@ -114,16 +114,26 @@ main(int argc, char **argv)
 
     if (argc < 3) {
         fprintf(stderr, "usage: %s DIR RULES_DIR [LEADS] [EVENTS] "
-                "[NOW_MS]\n", argv[0]);
+                "[NOW_MS] [DAYS]\n", argv[0]);
         return 2;
     }
     leads = argc > 3 ? strtoull(argv[3], NULL, 10) : 100000;
     events = argc > 4 ? strtoull(argv[4], NULL, 10) : 1000000;
-    now = argc > 5 ? strtoull(argv[5], NULL, 10)
-                   : (uint64_t) time(NULL) * 1000;
-    start = now - SPAN_MS;
+    now = argc > 5 && strcmp(argv[5], "now") != 0
+          ? strtoull(argv[5], NULL, 10) : (uint64_t) time(NULL) * 1000;
+    span = (argc > 6 ? strtoull(argv[6], NULL, 10) : 90) * DAY_MS;
+    if (span < DAY_MS || span > now) {
+        fprintf(stderr, "bench-dataset: DAYS must be 1 or more\n");
+        return 2;
+    }
+    start = now - span;
     /* every lead's device, a second device for one in ten, anonymous ones */
     visitors = leads + leads / 10 + leads / 2;
+
+    /* room for the scale store (10M events): its size is a result */
+    if (events > 2000000) {
+        opts.map_size = (uint64_t) 16 << 30;
+    }
 
     if (lead_rules_load(&r, argv[2], err, sizeof(err)) != LEAD_OK
         || lead_store_open(&s, argv[1], &opts, err, sizeof(err)) != LEAD_OK)
@@ -140,9 +150,9 @@ main(int argc, char **argv)
     }
     c0 = clock();
 
-    /* people identify over the first 80 days */
+    /* people identify over the first 8/9 of the span (80 of 90 days) */
     for (i = 0; i < leads; i++) {
-        t = start + rng() % (80 * DAY_MS);
+        t = start + rng() % (span / 9 * 8);
         if (identify(s, i, i, t, lead) != LEAD_OK
             || (i % 10 == 0 && identify(s, i, leads + i / 10, t + DAY_MS,
                                         lead) != LEAD_OK)
@@ -155,7 +165,7 @@ main(int argc, char **argv)
 
     memset(&ev, 0, sizeof(ev));
     for (i = 0; i < events; i++) {
-        ev.time_ms = start + i * (SPAN_MS / events);
+        ev.time_ms = start + i * (span / events);
         v = rng() % visitors;
         visitor_id(v, ev.visitor);
         ev.ua_class = i % 50 == 0 ? LEAD_UA_BOT : LEAD_UA_BROWSER;

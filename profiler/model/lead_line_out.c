@@ -22,6 +22,7 @@
 #define F(name)  LEAD_LINE_F_##name
 #define F_END    (-1)
 #define NFIELDS  LEAD_LINE_NFIELDS
+#define FIELD_NAME_MAX  32      /* "utm_campaign": the longest, 12 */
 
 /* what a field holds: nothing, text to escape, or JSON as it is */
 enum { V_NONE, V_TEXT, V_RAW };
@@ -114,6 +115,29 @@ raw(line_value *v, int n)
     return v->s.len ? V_RAW : V_NONE;
 }
 
+/* v in decimal at p, no NUL: its length (snprintf was a fifth of export) */
+static size_t
+dec(char *p, uint64_t v)
+{
+    char    d[20];
+    size_t  n = 0, i;
+
+    do {
+        d[n++] = (char) ('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (i = 0; i < n; i++) {
+        p[i] = d[n - 1 - i];
+    }
+    return n;
+}
+
+static int
+number(line_value *v, uint64_t n)
+{
+    return raw(v, (int) dec(v->tmp, n));
+}
+
 static int
 hex(line_value *v, const uint8_t id[LEAD_ID_LEN])
 {
@@ -171,16 +195,22 @@ ranges(line_value *v, const lead_event *ev, int csv)
 static int
 flags(line_value *v, unsigned f)
 {
-    int  n;
+    size_t  n = 0;
 
-    n = snprintf(v->tmp, sizeof(v->tmp), "%s%s%s%s%s",
-                 f & LEAD_ASSET_HOT ? "hot" : "",
-                 (f & LEAD_ASSET_HOT) && (f & (LEAD_ASSET_OPEN
-                                               | LEAD_ASSET_GATED)) ? " " : "",
-                 f & LEAD_ASSET_OPEN ? "open" : "",
-                 (f & LEAD_ASSET_OPEN) && (f & LEAD_ASSET_GATED) ? " " : "",
-                 f & LEAD_ASSET_GATED ? "gated" : "");
-    raw(v, n);
+    /* "hot open gated", those set, one space apart */
+    if (f & LEAD_ASSET_HOT) {
+        memcpy(v->tmp, "hot", 3);
+        n = 3;
+    }
+    if (f & LEAD_ASSET_OPEN) {
+        memcpy(v->tmp + n, n ? " open" : "open", n ? 5 : 4);
+        n += n ? 5 : 4;
+    }
+    if (f & LEAD_ASSET_GATED) {
+        memcpy(v->tmp + n, n ? " gated" : "gated", n ? 6 : 5);
+        n += n ? 6 : 5;
+    }
+    raw(v, (int) n);
     return v->s.len ? V_TEXT : V_NONE;
 }
 
@@ -191,6 +221,8 @@ field(const lead_line *l, int f, int csv, line_value *v)
     const lead_event  *ev = &l->ev;
     int                is_read = l->kind == LEAD_LINE_READ;
     int                is_rate = l->kind == LEAD_LINE_RATE;
+    double             depth;
+    int                i;
 
     switch (f) {
     case F(ID):
@@ -215,10 +247,14 @@ field(const lead_line *l, int f, int csv, line_value *v)
     case F(PATH):
         return text(v, ev->path);
     case F(ASSET):
-        return ev->asset_id
-               ? (raw(v, snprintf(v->tmp, sizeof(v->tmp), "%016" PRIx64,
-                                  ev->asset_id)), V_TEXT)
-               : V_NONE;
+        if (ev->asset_id == 0) {
+            return V_NONE;
+        }
+        for (i = 0; i < 16; i++) {
+            v->tmp[i] = "0123456789abcdef"[ev->asset_id >> (60 - 4 * i) & 15];
+        }
+        raw(v, 16);
+        return V_TEXT;
     case F(STAGE):
         return text(v, ev->stage);
     case F(TOPIC):
@@ -228,32 +264,35 @@ field(const lead_line *l, int f, int csv, line_value *v)
     case F(FLAGS):
         return flags(v, ev->asset_flags);
     case F(POINTS):
-        return ev->points ? raw(v, snprintf(v->tmp, sizeof(v->tmp), "%" PRId32,
-                                            ev->points))
-                          : V_NONE;
+        if (ev->points < 0) {
+            v->tmp[0] = '-';
+            return raw(v, (int) dec(v->tmp + 1,
+                                    (uint64_t) -(int64_t) ev->points) + 1);
+        }
+        return ev->points ? number(v, (uint64_t) ev->points) : V_NONE;
     case F(STATUS):
         if (is_read) {
-            return ev->status ? raw(v, snprintf(v->tmp, sizeof(v->tmp), "%u",
-                                                (unsigned) ev->status))
-                              : V_NONE;
+            return ev->status ? number(v, ev->status) : V_NONE;
         }
         v->s.data = lead_status_name(l->status);
         v->s.len = strlen(v->s.data);
         return V_TEXT;
     case F(BYTES):
-        return ev->bytes_sent ? raw(v, snprintf(v->tmp, sizeof(v->tmp),
-                                                "%" PRIu64, ev->bytes_sent))
-                              : V_NONE;
+        return ev->bytes_sent ? number(v, ev->bytes_sent) : V_NONE;
     case F(SIZE):
-        return ev->file_size ? raw(v, snprintf(v->tmp, sizeof(v->tmp),
-                                               "%" PRIu64, ev->file_size))
-                             : V_NONE;
+        return ev->file_size ? number(v, ev->file_size) : V_NONE;
     case F(RANGES):
         return ranges(v, ev, csv);
     case F(DEPTH):
-        return ev->file_size ? raw(v, snprintf(v->tmp, sizeof(v->tmp), "%.3f",
-                                               read_depth(ev)))
-                             : V_NONE;
+        if (ev->file_size == 0) {
+            return V_NONE;
+        }
+        depth = read_depth(ev);
+        if (depth == 1.0) {                     /* most reads: the whole */
+            memcpy(v->tmp, "1.000", 5);
+            return raw(v, 5);
+        }
+        return raw(v, snprintf(v->tmp, sizeof(v->tmp), "%.3f", depth));
     case F(REFERRER):
         return text(v, ev->referrer_host);
     case F(UTM_SOURCE):
@@ -315,9 +354,7 @@ field(const lead_line *l, int f, int csv, line_value *v)
     case F(SIGNAL):
         return text(v, l->signal);
     case F(RATING):
-        return ev->rating ? raw(v, snprintf(v->tmp, sizeof(v->tmp), "%u",
-                                            (unsigned) ev->rating))
-                          : V_NONE;
+        return ev->rating ? number(v, ev->rating) : V_NONE;
     case F(COMMENT):
         return text(v, ev->comment);
     }
@@ -397,11 +434,122 @@ put_text(lead_buf *out, const char *s, size_t len, int csv)
     }
 }
 
+/*
+ * A line is put together here and handed to out in one piece: a copy
+ * and a length check a field rather than a few per byte.
+ */
+typedef struct {
+    lead_buf  *out;
+    size_t     n;
+    char       b[4096];
+} line_w;
+
+static inline void
+w_flush(line_w *w)
+{
+    lead_buf_put(w->out, w->b, w->n);
+    w->n = 0;
+}
+
+/* room for need bytes at w->b + w->n, or 0 (more than the whole of b) */
+static inline int
+w_room(line_w *w, size_t need)
+{
+    if (w->n + need > sizeof(w->b)) {
+        w_flush(w);
+    }
+    return need <= sizeof(w->b);
+}
+
+static inline void
+w_put(line_w *w, const char *s, size_t len)
+{
+    if (w_room(w, len)) {
+        memcpy(w->b + w->n, s, len);
+        w->n += len;
+    } else {
+        lead_buf_put(w->out, s, len);
+    }
+}
+
+/*
+ * s as a JSON string, as put_text and lead_buf_json make it: bytes that
+ * are not UTF-8, and NUL, become U+FFFD; '"', '\\', control characters,
+ * DEL, '<', '>' and '&' are escaped.
+ */
+/* 1: a byte a JSON string holds as it is (ASCII, not escaped) */
+static const uint8_t  json_plain[256] = {
+    ['\x20'] = 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1,    /* " & */
+    ['0'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1,        /* < > */
+    ['@'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['P'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,        /* \\ */
+    ['`'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['p'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,        /* DEL */
+};
+
+static void
+w_json(line_w *w, const char *s, size_t len)
+{
+    static const char  hexd[] = "0123456789abcdef";
+    unsigned char      c;
+    size_t             i, n, run;
+    char              *p;
+
+    if (!w_room(w, 6 * len + 2)) {
+        w_flush(w);
+        put_text(w->out, s, len, 0);
+        return;
+    }
+    p = w->b + w->n;
+    *p++ = '"';
+    for (i = 0; i < len; i += n) {
+        for (run = i; run < len && json_plain[(unsigned char) s[run]]; run++)
+        {
+            /* void */
+        }
+        if (run > i) {
+            memcpy(p, s + i, run - i);
+            p += run - i;
+            n = run - i;
+            continue;
+        }
+        c = (unsigned char) s[i];
+        n = 1;
+        if (c == '"' || c == '\\') {
+            *p++ = '\\';
+            *p++ = (char) c;
+
+        } else if (c < 0x80 && c != 0) {
+            memcpy(p, "\\u00", 4);
+            p[4] = hexd[c >> 4];
+            p[5] = hexd[c & 15];
+            p += 6;
+
+        } else {
+            n = c ? lead_utf8_len((const unsigned char *) s + i, len - i) : 0;
+            if (n == 0) {
+                memcpy(p, "\xef\xbf\xbd", 3);     /* U+FFFD */
+                p += 3;
+                n = 1;
+            } else {
+                memcpy(p, s + i, n);
+                p += n;
+            }
+        }
+    }
+    *p++ = '"';
+    w->n = (size_t) (p - w->b);
+}
+
 void
 lead_line_json(lead_buf *out, const lead_line *l)
 {
     const int   *f;
+    const char  *name;
+    char        *p;
     line_value   v;
+    line_w       w;
+    size_t       k;
     int          type, first = 1;
 
     if (l->kind < 0 || l->kind >= LEAD_LINE_NKINDS) {
@@ -409,22 +557,35 @@ lead_line_json(lead_buf *out, const lead_line *l)
         return;
     }
 
+    w.out = out;
+    w.n = 0;
     for (f = lead_line_kind_fields(l->kind); *f != F_END; f++) {
         type = field(l, *f, 0, &v);
         if (type == V_NONE) {
             continue;
         }
-        lead_buf_puts(out, first ? "{\"" : ",\"");
-        lead_buf_puts(out, lead_line_field_name(*f));
-        lead_buf_puts(out, "\":");
+        /* ,"name": (names are short words: no strlen, one check) */
+        name = lead_line_field_name(*f);
+        if (w_room(&w, 2 + FIELD_NAME_MAX + 2)) {
+            p = w.b + w.n;
+            *p++ = first ? '{' : ',';
+            *p++ = '"';
+            for (k = 0; name[k] && k < FIELD_NAME_MAX; k++) {
+                *p++ = name[k];
+            }
+            *p++ = '"';
+            *p++ = ':';
+            w.n = (size_t) (p - w.b);
+        }
         if (type == V_RAW) {
-            lead_buf_put(out, v.s.data, v.s.len);
+            w_put(&w, v.s.data, v.s.len);
         } else {
-            put_text(out, v.s.data, v.s.len, 0);
+            w_json(&w, v.s.data, v.s.len);
         }
         first = 0;
     }
-    lead_buf_puts(out, first ? "{}" : "}");
+    w_put(&w, first ? "{}" : "}", first ? 2 : 1);
+    w_flush(&w);
 }
 
 void

@@ -30,6 +30,7 @@
 #include "lead_model.h"
 
 #define MAX_READS   16      /* 0.5^15: later reads are counted, not scored */
+#define RESULT_ON_STACK  32 /* parts of a result without malloc */
 #define MAX_COVER   16      /* byte intervals kept per asset */
 
 typedef struct {
@@ -576,7 +577,10 @@ add_topic(lead_topic *topics, size_t *ntopics, const char *topic, double v)
         }
     }
     if (j == *ntopics) {
-        snprintf(topics[j].topic, sizeof(topics[j].topic), "%s", topic);
+        /* as snprintf "%s" would, a tenth of a result's time less */
+        memset(&topics[j], 0, sizeof(topics[j]));
+        memcpy(topics[j].topic, topic,
+               strnlen(topic, sizeof(topics[j].topic) - 1));
         topics[j].engagement = 0;
         (*ntopics)++;
     }
@@ -605,20 +609,31 @@ feedback_part(const lead_scorer *s, const asset_state *a,
 int
 lead_scorer_result(const lead_scorer *s, uint64_t now_ms, lead_score *out)
 {
-    lead_contribution  *all;
-    lead_topic         *topics;
-    size_t              n = 0, i, ntopics = 0;
+    lead_contribution  *all, all_here[RESULT_ON_STACK];
+    lead_topic         *topics, topics_here[RESULT_ON_STACK];
+    size_t              n = 0, i, ntopics = 0, nall;
     double              by_stage[LEAD_MAX_STAGES], w;
     unsigned            k;
 
     memset(out, 0, sizeof(*out));
     memset(by_stage, 0, sizeof(by_stage));
 
-    all = calloc(2 * s->nassets + s->sc->ngroups + 1, sizeof(*all));
-    topics = calloc(s->nassets + 1, sizeof(*topics));     /* one a topic */
+    /*
+     * Most leads read a few assets: their parts fit on the stack, and
+     * each is zeroed as it is taken (a calloc of every possible part was
+     * a seventh of a full re-score's instructions).
+     */
+    nall = 2 * s->nassets + s->sc->ngroups + 1;
+    all = nall <= RESULT_ON_STACK ? all_here : malloc(nall * sizeof(*all));
+    topics = s->nassets + 1 <= RESULT_ON_STACK
+             ? topics_here : malloc((s->nassets + 1) * sizeof(*topics));
     if (all == NULL || topics == NULL) {
-        free(all);
-        free(topics);
+        if (all != all_here) {
+            free(all);
+        }
+        if (topics != topics_here) {
+            free(topics);
+        }
         return LEAD_ENOMEM;
     }
 
@@ -627,6 +642,7 @@ lead_scorer_result(const lead_scorer *s, uint64_t now_ms, lead_score *out)
         lead_contribution  *c;
 
         if (rated_score(s->sc, a, now_ms) != 0) {
+            memset(&all[n], 0, sizeof(all[n]));
             c = feedback_part(s, a, &all[n++], now_ms);
             out->engagement += c->score;
             if (a->stage_index >= 0 && c->score > 0) {
@@ -639,6 +655,7 @@ lead_scorer_result(const lead_scorer *s, uint64_t now_ms, lead_score *out)
         }
 
         c = &all[n++];
+        memset(c, 0, sizeof(*c));
         c->asset_id = a->id;
         memcpy(c->stage, a->stage, sizeof(c->stage));
         memcpy(c->topic, a->topic, sizeof(c->topic));
@@ -671,6 +688,7 @@ lead_scorer_result(const lead_scorer *s, uint64_t now_ms, lead_score *out)
         if (s->groups[i].won_ms && s->groups[i].won_ms <= now_ms) {
             lead_contribution  *c = &all[n++];
 
+            memset(c, 0, sizeof(*c));
             c->group_bonus = 1;
             c->stage_index = -1;
             snprintf(c->group, sizeof(c->group), "%s", s->sc->groups[i].name);
@@ -688,7 +706,9 @@ lead_scorer_result(const lead_scorer *s, uint64_t now_ms, lead_score *out)
     out->ntopics = ntopics < LEAD_TOPICS_MAX ? (unsigned) ntopics
                                              : LEAD_TOPICS_MAX;
     memcpy(out->topics, topics, out->ntopics * sizeof(*topics));
-    free(topics);
+    if (topics != topics_here) {
+        free(topics);
+    }
 
     memcpy(out->stages, by_stage, sizeof(out->stages));
     out->stage_index = lead_stage_of(s->sc, by_stage, 1.0);
@@ -703,7 +723,9 @@ lead_scorer_result(const lead_scorer *s, uint64_t now_ms, lead_score *out)
     out->ncountries = s->ncountries;
     memcpy(out->trigger, s->trigger, sizeof(out->trigger));
 
-    free(all);
+    if (all != all_here) {
+        free(all);
+    }
     return LEAD_OK;
 }
 

@@ -1,5 +1,8 @@
 #include "unit.h"
 
+#include <inttypes.h>
+#include <time.h>
+
 #include <jansson.h>
 
 #include "lead_line.h"
@@ -292,6 +295,137 @@ test_json_hostile(void **state)
                         "caf\xc3\xa9\xef\xbf\xbd");
     json_decref(j);
     lead_buf_free(&out);
+}
+
+/* What a string field was before lines were put together in one piece:
+   not UTF-8 (and NUL) made U+FFFD, then lead_buf_json. */
+static void
+reference_json(lead_buf *out, const char *s, size_t len)
+{
+    char    *fixed = malloc(3 * len + 1);
+    size_t   i, n, k = 0;
+
+    assert_non_null(fixed);
+    for (i = 0; i < len; i += n) {
+        n = (unsigned char) s[i] < 0x80
+            ? 1 : lead_utf8_len((const unsigned char *) s + i, len - i);
+        if (n == 0 || s[i] == '\0') {
+            memcpy(fixed + k, "\xef\xbf\xbd", 3);
+            k += 3;
+            n = 1;
+        } else {
+            memcpy(fixed + k, s + i, n);
+            k += n;
+        }
+    }
+    lead_buf_json(out, fixed, k);
+    free(fixed);
+}
+
+/* Random strings of every byte, short and longer than the line's own
+   buffer: each field as the byte-by-byte writer made it; the numbers,
+   flags and times as printf and strftime wrote them. */
+static void
+test_json_fast_path(void **state)
+{
+    static const char  alphabet[] = "ab/<>&\"\\\x01\x7f\x00\xc3\xa9\xe2"
+                                    "\x82\xac\xf0\x9f\x98\x80\xff\xc0 ";
+    lead_line          l;
+    lead_buf           out, want;
+    uint64_t           x = 0x9e3779b97f4a7c15ULL;
+    char               text[3000], head[64], tm_text[32], *p;
+    size_t             i, k, len;
+    time_t             t;
+    struct tm          tm;
+    unsigned           f;
+
+    (void) state;
+    memset(&out, 0, sizeof(out));
+    memset(&want, 0, sizeof(want));
+    for (i = 0; i < 3000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        len = i < 2900 ? x % 64 : 600 + x % 2400;
+        for (k = 0; k < len; k++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            text[k] = (x >> 8) % 4 ? alphabet[x % (sizeof(alphabet) - 1)]
+                                   : (char) (x >> 16);
+        }
+        memset(&l, 0, sizeof(l));
+        l.kind = LEAD_LINE_READ;
+        l.id = S("x");
+        l.ev.path.data = text;
+        l.ev.path.len = len;
+        out.len = 0;
+        lead_line_json(&out, &l);
+
+        want.len = 0;
+        lead_buf_puts(&want, "{\"id\":\"x\",\"time\":\"1970-01-01T00:00:"
+                      "00.000Z\",\"kind\":\"read\"");
+        if (len) {
+            lead_buf_puts(&want, ",\"path\":");
+            reference_json(&want, text, len);
+        }
+        lead_buf_puts(&want, "}");
+        assert_false(out.oom);
+        assert_int_equal(out.len, want.len);
+        assert_memory_equal(out.data, want.data, want.len);
+    }
+
+    /* numbers, flags in every combination, times of any year to 9999 */
+    for (i = 0; i < 20000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        memset(&l, 0, sizeof(l));
+        l.kind = LEAD_LINE_READ;
+        l.id = S("x");
+        l.ev.time_ms = i == 0 ? UINT64_C(253402300799999)
+                              : x % UINT64_C(253402300800000);
+        l.ev.points = (int32_t) (x >> 32);
+        l.ev.bytes_sent = i % 3 ? x : x >> 40;
+        l.ev.asset_id = x * 7;
+        l.ev.status = (uint16_t) (x >> 20);
+        f = (unsigned) (i % 8);
+        l.ev.asset_flags = (f & 1 ? LEAD_ASSET_HOT : 0)
+                           | (f & 2 ? LEAD_ASSET_OPEN : 0)
+                           | (f & 4 ? LEAD_ASSET_GATED : 0);
+        out.len = 0;
+        lead_line_json(&out, &l);
+
+        t = (time_t) (l.ev.time_ms / 1000);
+        gmtime_r(&t, &tm);
+        k = strftime(tm_text, sizeof(tm_text), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(tm_text + k, sizeof(tm_text) - k, ".%03uZ",
+                 (unsigned) (l.ev.time_ms % 1000));
+        snprintf(head, sizeof(head), "\"time\":\"%s\"", tm_text);
+        assert_non_null(strstr(out.data, head));
+        snprintf(head, sizeof(head), "\"asset\":\"%016" PRIx64 "\"",
+                 l.ev.asset_id);
+        assert_true(l.ev.asset_id == 0 || strstr(out.data, head) != NULL);
+        snprintf(head, sizeof(head), "\"points\":%" PRId32 ",",
+                 l.ev.points);
+        assert_true(l.ev.points == 0 || strstr(out.data, head) != NULL);
+        snprintf(head, sizeof(head), "\"status\":%u,",
+                 (unsigned) l.ev.status);
+        assert_true(l.ev.status == 0 || strstr(out.data, head) != NULL);
+        snprintf(head, sizeof(head), "\"bytes\":%" PRIu64, l.ev.bytes_sent);
+        assert_true(l.ev.bytes_sent == 0 || strstr(out.data, head) != NULL);
+        p = strstr(out.data, "\"flags\":");
+        assert_true((p != NULL) == (f != 0));
+        if (p) {
+            snprintf(head, sizeof(head), "\"flags\":\"%s%s%s%s%s\"",
+                     f & 1 ? "hot" : "", (f & 1) && (f & 6) ? " " : "",
+                     f & 2 ? "open" : "", (f & 2) && (f & 4) ? " " : "",
+                     f & 4 ? "gated" : "");
+            assert_memory_equal(p, head, strlen(head));
+        }
+    }
+    lead_buf_free(&out);
+    lead_buf_free(&want);
 }
 
 static void
@@ -854,6 +988,7 @@ main(void)
         cmocka_unit_test(test_json_read),
         cmocka_unit_test(test_json_kinds),
         cmocka_unit_test(test_json_hostile),
+        cmocka_unit_test(test_json_fast_path),
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_parse_accepts),
