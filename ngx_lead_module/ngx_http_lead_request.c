@@ -332,7 +332,11 @@ ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
                       "client sent invalid lead cookie \"%V\"", &value);
     }
 
-    if (lead_visitor_new(ctx->visitor) != LEAD_OK) {
+    /* made ahead by the write thread, or now (ngx_http_lead_write.c) */
+    if (lead_visitors_take(ngx_http_lead_worker.visitors, &lmcf->keys,
+                           ctx->visitor, (char *) ctx->cookie_value)
+        != LEAD_OK)
+    {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, ngx_errno,
                       "lead: getrandom() failed");
         return NGX_ERROR;
@@ -430,12 +434,19 @@ ngx_http_lead_set_cookie(ngx_http_request_t *r,
     ngx_http_lead_main_conf_t *lmcf, ngx_http_lead_ctx_t *ctx)
 {
     u_char           *p;
-    size_t            len;
+    size_t            len, tail;
     ngx_table_elt_t  *set_cookie;
 
-    len = lmcf->cookie.len + 1 + LEAD_COOKIE_VALUE_LEN
-          + sizeof("; Max-Age=31536000; Path=/; HttpOnly; SameSite=Lax") - 1
-          + sizeof("; Secure") - 1;
+    /* the attributes, made at configuration: "; Secure" ends them */
+    tail = lmcf->cookie_tail.len - (sizeof("; Secure") - 1);
+
+#if (NGX_HTTP_SSL)
+    if (r->connection->ssl) {
+        tail = lmcf->cookie_tail.len;
+    }
+#endif
+
+    len = lmcf->cookie.len + 1 + LEAD_COOKIE_VALUE_LEN + tail;
 
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
@@ -453,18 +464,20 @@ ngx_http_lead_set_cookie(ngx_http_request_t *r,
 
     p = ngx_copy(p, lmcf->cookie.data, lmcf->cookie.len);
     *p++ = '=';
-    lead_cookie_sign(&lmcf->keys, ctx->visitor,
-                     ctx->cookie_identified ? LEAD_COOKIE_IDENTIFIED : 0,
-                     (char *) p);
-    p += LEAD_COOKIE_VALUE_LEN;
-    p = ngx_sprintf(p, "; Max-Age=%d; Path=/; HttpOnly; SameSite=Lax",
-                    NGX_HTTP_LEAD_COOKIE_MAX_AGE);
 
-#if (NGX_HTTP_SSL)
-    if (r->connection->ssl) {
-        p = ngx_cpymem(p, "; Secure", sizeof("; Secure") - 1);
+    if (ctx->new_visitor && !ctx->cookie_identified) {
+        p = ngx_cpymem(p, ctx->cookie_value, LEAD_COOKIE_VALUE_LEN);
+
+    } else {
+        lead_visitors_sign(ngx_http_lead_worker.visitors, &lmcf->keys,
+                           ctx->visitor,
+                           ctx->cookie_identified ? LEAD_COOKIE_IDENTIFIED
+                                                  : 0,
+                           (char *) p);
+        p += LEAD_COOKIE_VALUE_LEN;
     }
-#endif
+
+    p = ngx_cpymem(p, lmcf->cookie_tail.data, tail);
 
     set_cookie->value.len = p - set_cookie->value.data;
 

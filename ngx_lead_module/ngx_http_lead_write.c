@@ -12,6 +12,7 @@
  * before the thread is free waits its turn, whole.  Anonymous data is
  * kept under its bound as it is committed (lead_store_commit_bounded).
  * An nginx built without threads does the same work on the flush timer.
+ * The thread also makes the next new visitors (ngx_http_lead_request.c).
  */
 
 
@@ -62,6 +63,7 @@ struct ngx_http_lead_write_s {
     size_t                      npromoted;
     ngx_http_lead_sla_t         sla;         /* MQLs returned to nurture */
     ngx_http_lead_outbox_t      outbox;      /* notices to send, sent */
+    ngx_http_lead_making_t      making;      /* new visitors to make */
     ngx_atomic_t                done;
 };
 
@@ -111,6 +113,7 @@ ngx_http_lead_worker_init(ngx_cycle_t *cycle,
     w->promoted = promoted;
 
     w->cookies = lead_cookie_cache_new();
+    ngx_http_lead_visitors_init(w);
     w->agents = lead_ua_cache_new();
     w->known = ngx_pcalloc(cycle->pool, NGX_HTTP_LEAD_KNOWN
                                         * sizeof(ngx_http_lead_known_t));
@@ -131,6 +134,7 @@ ngx_http_lead_worker_exit(ngx_log_t *log)
     ngx_http_lead_write_exit(log);
     lead_cookie_cache_free(w->cookies);
     w->cookies = NULL;
+    ngx_http_lead_visitors_exit(w, w->write ? &w->write->making : NULL);
     lead_ua_cache_free(w->agents);
     w->agents = NULL;
 }
@@ -318,6 +322,7 @@ ngx_http_lead_write_start(ngx_log_t *log)
     }
     ngx_http_lead_outbox_start(w, &wr->outbox,
                                (uint64_t) tp->sec * 1000 + tp->msec);
+    ngx_http_lead_visitors_start(w, &wr->making);
     wr->done = 0;
     w->busy = 1;
 
@@ -396,6 +401,8 @@ ngx_http_lead_write_run(void *data, ngx_log_t *log)
 
     /* the notices: what was sent, then what is due (idle or not) */
     ngx_http_lead_outbox_run(&wr->outbox, wr->store, wr->rules);
+
+    ngx_http_lead_visitors_make(&wr->making);
 
     ngx_atomic_cmp_set(&wr->done, 0, 1);
 }
@@ -565,6 +572,7 @@ ngx_http_lead_write_results(ngx_http_lead_write_t *wr, ngx_log_t *log)
     ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
 
     w->busy = 0;
+    ngx_http_lead_visitors_made(w, &wr->making);
 
     w->dropped += wr->result.dropped;
     ngx_http_lead_evicted(log, &wr->result.evicted);
