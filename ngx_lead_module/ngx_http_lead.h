@@ -305,6 +305,7 @@ void ngx_http_lead_visitors_start(ngx_http_lead_worker_t *w,
 void ngx_http_lead_visitors_make(ngx_http_lead_making_t *m);
 void ngx_http_lead_visitors_made(ngx_http_lead_worker_t *w,
     ngx_http_lead_making_t *m);
+void ngx_http_lead_write_soon(ngx_log_t *log);
 void ngx_http_lead_write_add(ngx_log_t *log, const lead_event *ev,
     ngx_str_t *target, struct sockaddr *client);
 #if (NGX_THREADS)

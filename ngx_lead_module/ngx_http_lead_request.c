@@ -332,7 +332,11 @@ ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
                       "client sent invalid lead cookie \"%V\"", &value);
     }
 
-    /* made ahead by the write thread, or now (ngx_http_lead_write.c) */
+    /* made ahead by the write thread, or now (ngx_http_lead_visitors.c) */
+    if (lead_visitors_left(ngx_http_lead_worker.visitors) == 0) {
+        ngx_http_lead_write_soon(r->connection->log);
+    }
+
     if (lead_visitors_take(ngx_http_lead_worker.visitors, &lmcf->keys,
                            ctx->visitor, (char *) ctx->cookie_value)
         != LEAD_OK)

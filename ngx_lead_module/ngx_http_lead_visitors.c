@@ -3,7 +3,8 @@
  * cookie from the worker's reserve (no getrandom, no MAC on the request
  * path); the write thread makes the next reserve while this one is
  * handed out, as many as the last interval took and a quarter more
- * (bounded: LEAD_VISITORS_MAX), and the two swap when it is done.  The
+ * (twice as many when it ran out; bounded: LEAD_VISITORS_MAX), and the
+ * two swap when it is done.  The
  * event loop and the thread never hold the same one; when the reserve
  * runs out, the request makes its visitor at once.
  */
@@ -56,7 +57,9 @@ ngx_http_lead_visitors_start(ngx_http_lead_worker_t *w,
     n = lead_visitors_asked(w->visitors, NULL);
 
     m->visitors = w->making;
-    m->n = n + n / 4 + NGX_HTTP_LEAD_VISITORS_MIN;
+    /* ran out: the rate grows, twice what was asked */
+    m->n = (n && lead_visitors_left(w->visitors) == 0 ? 2 * n : n + n / 4)
+           + NGX_HTTP_LEAD_VISITORS_MIN;
     m->keys = &w->lmcf->keys;
 }
 

@@ -213,6 +213,22 @@ ngx_http_lead_write_init(ngx_cycle_t *cycle)
 
 
 /*
+ * The new visitors made ahead ran out: the thread makes more now, not at
+ * the next tick, when it is free (a request never waits for it).
+ */
+void
+ngx_http_lead_write_soon(ngx_log_t *log)
+{
+    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
+
+    /* not to open a store that failed, request after request */
+    if (!w->busy && w->store != NULL && !ngx_exiting) {
+        ngx_http_lead_write_start(log);
+    }
+}
+
+
+/*
  * A request's hit for the store (lead_hits_add).  A full batch goes to
  * the thread, or waits for it with the others filled meanwhile; a hit is
  * dropped (and counted) only when NGX_HTTP_LEAD_QUEUE batches wait.
