@@ -82,7 +82,19 @@ CONFIGS = {
 ASSETS = """path,title,stage,points,topic,flags
 /page.html,A 4 KiB page,interest,10,fibre,
 /map.pdf,A 1 MiB map,decision,40,fibre,hot
+/p0.html,Fibre in the north,awareness,5,fibre,
+/p1.html,Rural broadband,awareness,5,rural,
+/p2.html,Backhaul guide,interest,10,backhaul,
+/p3.html,Pricing,decision,30,fibre,hot
+/p4.html,Case study,evaluation,15,rural,
+/p5.html,Installers,interest,10,backhaul,
+/p6.html,Coverage map,evaluation,15,fibre,
+/p7.html,Contact sales,decision,30,fibre,hot
 """
+
+# eight 4 KiB pages a visitor moves among (bench/lua/*.lua ask for them)
+PAGES = [f"/p{i}.html" for i in range(8)]
+LUA = os.path.join(HERE, "lua")
 
 # the usual alternative: a small app that checks a signed cookie
 GATE_APP = r'''
@@ -154,8 +166,9 @@ class Site:
         os.makedirs(os.path.join(self.prefix, "rules"), exist_ok=True)
         subprocess.run(["rm", "-rf", os.path.join(self.prefix, "store")],
                        check=True)
-        with open(os.path.join(self.prefix, "www", "page.html"), "w") as f:
-            f.write("<!doctype html><title>p</title>" + "x" * 4065)
+        for page in ["/page.html"] + PAGES:
+            with open(os.path.join(self.prefix, "www") + page, "w") as f:
+                f.write("<!doctype html><title>p</title>" + "x" * 4065)
         with open(os.path.join(self.prefix, "www", "map.pdf"), "wb") as f:
             f.write(bytes(range(256)) * 4096)
         with open(os.path.join(self.prefix, "rules", "assets.csv"), "w") as f:
@@ -274,6 +287,26 @@ class Site:
         assert r.status == 303, r.status
         return cookie
 
+    def visitor_cookies(self, n, name="lv"):
+        """n returning visitors' cookies, signed with the site's secret as
+        the module signs them: base64url(id) "." base64url(HMAC-SHA256(
+        key, "visitor:" id))."""
+        import base64
+        import hashlib
+        import hmac
+
+        def b64(b):
+            return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+        with open(os.path.join(self.prefix, "secret"), "rb") as f:
+            key = f.read()
+        cookies = []
+        for _ in range(n):
+            vid = os.urandom(16)
+            mac = hmac.new(key, b"visitor:" + vid, hashlib.sha256).digest()
+            cookies.append(f"{name}={b64(vid)}.{b64(mac)}")
+        return cookies
+
     def app_cookie(self):
         import hashlib
         import hmac
@@ -300,16 +333,21 @@ BROWSER_HEADERS = [
 ]
 
 
-def wrk(port, path, seconds, cookie=None, connections=64):
+def wrk(port, path, seconds, cookie=None, connections=64, script=None,
+        env=None):
+    """script: a bench/lua/ script that chooses each request."""
     cmd = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}",
            f"-d{seconds}s", "--latency"]
+    if script:
+        cmd += ["-s", os.path.join(LUA, script)]
     for header in BROWSER_HEADERS + ([f"Cookie: {cookie}"] if cookie else []):
         cmd += ["-H", header]
     cmd.append(f"http://127.0.0.1:{port}{path}")
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     out = subprocess.run(cmd, capture_output=True, text=True,
-                         timeout=seconds + 30).stdout
+                         timeout=seconds + 30,
+                         env=dict(os.environ, **(env or {}))).stdout
     wall = time.monotonic() - start
     spent = resource.getrusage(resource.RUSAGE_CHILDREN)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
