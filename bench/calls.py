@@ -105,7 +105,7 @@ def count(args):
                 port = site.ports[c]
                 # warm up; then a flush, which sizes the visitors made
                 # ahead to what it saw, as at a steady rate
-                ask(port, paths, headers, args.requests // 4)
+                ask(port, paths, headers, args.requests)
                 time.sleep(1.5)
                 subprocess.run(["callgrind_control", "-z", str(cg.pid)],
                                capture_output=True, check=True)

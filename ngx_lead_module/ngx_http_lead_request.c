@@ -304,6 +304,7 @@ ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 {
     unsigned                    claims;
     ngx_str_t                   value;
+    lead_visitors              *v;
     ngx_http_lead_main_conf_t  *lmcf;
 
     if (ctx->visitor_known) {
@@ -332,13 +333,18 @@ ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
                       "client sent invalid lead cookie \"%V\"", &value);
     }
 
-    /* made ahead by the write thread, or now (ngx_http_lead_visitors.c) */
-    if (lead_visitors_left(ngx_http_lead_worker.visitors) == 0) {
+    /*
+     * Made ahead by the write thread, or now (ngx_http_lead_visitors.c);
+     * with a quarter of the reserve left, the thread makes the next one.
+     */
+    v = ngx_http_lead_worker.visitors;
+
+    if (v && lead_visitors_left(v) * 3 <= lead_visitors_asked(v, NULL)) {
         ngx_http_lead_write_soon(r->connection->log);
     }
 
-    if (lead_visitors_take(ngx_http_lead_worker.visitors, &lmcf->keys,
-                           ctx->visitor, (char *) ctx->cookie_value)
+    if (lead_visitors_take(v, &lmcf->keys, ctx->visitor,
+                           (char *) ctx->cookie_value)
         != LEAD_OK)
     {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, ngx_errno,

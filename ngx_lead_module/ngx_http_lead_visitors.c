@@ -3,7 +3,7 @@
  * cookie from the worker's reserve (no getrandom, no MAC on the request
  * path); the write thread makes the next reserve while this one is
  * handed out, as many as the last interval took and a quarter more
- * (twice as many when it ran out; bounded: LEAD_VISITORS_MAX), and the
+ * (twice as many when it ran low; bounded: LEAD_VISITORS_MAX), and the
  * two swap when it is done.  The
  * event loop and the thread never hold the same one; when the reserve
  * runs out, the request makes its visitor at once.
@@ -13,7 +13,7 @@
 #include "ngx_http_lead.h"
 
 
-#define NGX_HTTP_LEAD_VISITORS_MIN  16      /* made ahead, at least */
+#define NGX_HTTP_LEAD_VISITORS_MIN  256     /* made ahead, at least */
 
 
 void
@@ -52,14 +52,16 @@ void
 ngx_http_lead_visitors_start(ngx_http_lead_worker_t *w,
     ngx_http_lead_making_t *m)
 {
-    size_t  n;
+    size_t  n, left;
 
     n = lead_visitors_asked(w->visitors, NULL);
+    left = lead_visitors_left(w->visitors);
 
-    m->visitors = w->making;
-    /* ran out: the rate grows, twice what was asked */
-    m->n = (n && lead_visitors_left(w->visitors) == 0 ? 2 * n : n + n / 4)
+    /* a quarter left or less, before the tick: the rate grows, twice */
+    m->n = (n && left * 3 <= n ? 2 * n : n + n / 4)
            + NGX_HTTP_LEAD_VISITORS_MIN;
+    /* enough left for another interval (an idle worker): none to make */
+    m->visitors = left >= m->n ? NULL : w->making;
     m->keys = &w->lmcf->keys;
 }
 

@@ -213,7 +213,7 @@ ngx_http_lead_write_init(ngx_cycle_t *cycle)
 
 
 /*
- * The new visitors made ahead ran out: the thread makes more now, not at
+ * The new visitors made ahead run low: the thread makes more now, not at
  * the next tick, when it is free (a request never waits for it).
  */
 void
