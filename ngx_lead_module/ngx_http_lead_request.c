@@ -30,6 +30,9 @@ static ngx_http_lead_hint_t  ngx_http_lead_hints[] = {
     { ngx_null_string, 0 }
 };
 
+/* their names' lengths: any other header is passed over at once */
+#define NGX_HTTP_LEAD_HINT_LENS  (1 << 3 | 1 << 5 | 1 << 7 | 1 << 11)
+
 
 /* ngx_http_lead_module's, set by ngx_http_lead_module.c (see the header) */
 ngx_uint_t  ngx_http_lead_ctx_index = NGX_MODULE_UNSET_INDEX;
@@ -261,6 +264,12 @@ ngx_http_lead_read_headers(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx,
             i = 0;
         }
 
+        if (h[i].key.len > 11
+            || !(NGX_HTTP_LEAD_HINT_LENS & 1 << h[i].key.len))
+        {
+            continue;
+        }
+
         for (hint = ngx_http_lead_hints; hint->name.len; hint++) {
             if (h[i].key.len == hint->name.len
                 && ngx_strncasecmp(h[i].key.data, hint->name.data,
@@ -303,8 +312,12 @@ ngx_int_t
 ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 {
     unsigned                    claims;
+    lead_str                    span;
+    ngx_int_t                   found;
     ngx_str_t                   value;
+    ngx_uint_t                  i;
     lead_visitors              *v;
+    ngx_table_elt_t           **cookies;
     ngx_http_lead_main_conf_t  *lmcf;
 
     if (ctx->visitor_known) {
@@ -314,10 +327,20 @@ ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
     lmcf = ngx_http_lead_main_conf(r);
 
     /* the first cookie of that name, in any of the Cookie headers */
-    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies,
-                                          &lmcf->cookie, &value)
-        != NGX_DECLINED)
-    {
+    cookies = r->headers_in.cookies.elts;
+    found = 0;
+
+    for (i = 0; i < r->headers_in.cookies.nelts && !found; i++) {
+        found = lead_cookie_find((char *) cookies[i]->value.data,
+                                 cookies[i]->value.len,
+                                 (char *) lmcf->cookie.data,
+                                 lmcf->cookie.len, &span);
+    }
+
+    if (found) {
+        value.data = (u_char *) span.data;
+        value.len = span.len;
+
         if (lead_cookie_verify_cached(ngx_http_lead_worker.cookies,
                                       &lmcf->keys, (char *) value.data,
                                       value.len, ctx->visitor, &claims)

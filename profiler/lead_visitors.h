@@ -1,8 +1,9 @@
 /*
- * lead: new visitors made ahead, the third public header beside lead.h,
- * for the module: ids and their signed cookie values made in a batch off
- * the request path (one getrandom, one keyed MAC context reused), handed
- * out one a request; when none is left, one is made at once, never
+ * lead: the visitor's cookie on the request path, a public header beside
+ * lead.h for the module: the cookie found in a Cookie header, and new
+ * visitors made ahead: ids and their signed cookie values made in a batch
+ * off the request path (one getrandom, one keyed MAC context reused),
+ * handed out one a request; when none is left, one is made at once, never
  * failing the request.  A reserve has one owner at a time (it holds its
  * keyed context): the event loop takes, a thread makes, never both.
  */
@@ -11,6 +12,12 @@
 #define LEAD_VISITORS_H
 
 #include "lead.h"
+
+/* 1 and value (a span of header) when a cookie called name is in one
+   Cookie header's value; found as nginx finds one (the name without
+   case, spaces around "=", the value up to ';'). */
+int lead_cookie_find(const char *header, size_t len, const char *name,
+    size_t name_len, lead_str *value);
 
 #define LEAD_VISITORS_MAX  65536     /* a batch's bound */
 

@@ -209,6 +209,52 @@ test_no_reserve(void **state)
     lead_visitors_free(NULL);
 }
 
+/* As nginx 1.22's ngx_http_parse_multi_header_lines finds them. */
+static void
+test_cookie_find(void **state)
+{
+    static const struct {
+        const char  *header;
+        const char  *want;         /* NULL: not found */
+    } cases[] = {
+        { "lv=abc", "abc" },
+        { "a=1; lv=abc; b=2", "abc" },
+        { "LV=abc", "abc" },                   /* the name without case */
+        { "lv = abc ;b=2", "abc " },           /* spaces around "=" */
+        { "a=1, lv=abc", "abc" },              /* ',' ends a cookie too */
+        { "a=lv=x; lv=abc", "abc" },           /* not inside a value */
+        { "xlv=abc", NULL },
+        { "lvx=abc", NULL },
+        { "lv", NULL },
+        { "lv;lv=abc", NULL },                 /* nginx skips past ';' */
+        { "lv=", "" },
+        { "a=1;lv=abc", "abc" },
+        { "", NULL },
+        { "a=1; lv=first; lv=second", "first" },
+    };
+    lead_str  v;
+    size_t    i;
+    int       found;
+
+    (void) state;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        v.data = NULL;
+        v.len = 0;
+        found = lead_cookie_find(cases[i].header, strlen(cases[i].header),
+                                 "lv", 2, &v);
+        if (found != (cases[i].want != NULL)) {
+            fail_msg("\"%s\": found %d", cases[i].header, found);
+        }
+        if (found && (v.len != strlen(cases[i].want)
+                      || memcmp(v.data, cases[i].want, v.len) != 0))
+        {
+            fail_msg("\"%s\": got \"%.*s\"", cases[i].header, (int) v.len,
+                     v.data);
+        }
+    }
+}
+
 int
 main(void)
 {
@@ -218,6 +264,7 @@ main(void)
         cmocka_unit_test(test_batch_bounded),
         cmocka_unit_test(test_keyed_signs_as_one_shot),
         cmocka_unit_test(test_no_reserve),
+        cmocka_unit_test(test_cookie_find),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
