@@ -159,14 +159,6 @@ typedef struct {
 } ngx_http_lead_ctx_t;
 
 
-/* new visitors the write thread makes (ngx_http_lead_request.c) */
-typedef struct {
-    lead_visitors   *visitors;       /* to make, or NULL */
-    size_t           n;
-    const lead_keys *keys;
-} ngx_http_lead_making_t;
-
-
 #define NGX_HTTP_LEAD_SENDING    8      /* notices in flight, per worker */
 #define NGX_HTTP_LEAD_SEND_RUN   4      /* taken per write run, at most */
 #define NGX_HTTP_LEAD_SEND_LOST  120000 /* ms: a send unanswered is lost
@@ -260,7 +252,9 @@ typedef struct {
     ngx_uint_t                  exiting;   /* exit_process: send no more */
     lead_cookie_cache          *cookies;   /* values verified already */
     lead_visitors              *visitors;  /* new ones made ahead, */
-    lead_visitors              *making;    /* the next of them, the thread's */
+    lead_visitors              *making;    /* the next of them, */
+    ngx_thread_task_t          *visitors_task;   /* made by this task */
+    ngx_uint_t                  visitors_busy;   /* a thread has making */
     lead_ua_cache              *agents;    /* user agents classified */
     ngx_http_lead_known_t      *known;     /* and visitors that are leads */
 } ngx_http_lead_worker_t;
@@ -297,15 +291,12 @@ void ngx_http_lead_notice_sent(ngx_http_lead_worker_t *w, ngx_uint_t slot,
 ngx_int_t ngx_http_lead_worker_init(ngx_cycle_t *cycle,
     ngx_http_lead_main_conf_t *lmcf, lead_promoted_fn promoted);
 void ngx_http_lead_worker_exit(ngx_log_t *log);
-void ngx_http_lead_visitors_init(ngx_http_lead_worker_t *w);
-void ngx_http_lead_visitors_exit(ngx_http_lead_worker_t *w,
-    ngx_http_lead_making_t *m);
-void ngx_http_lead_visitors_start(ngx_http_lead_worker_t *w,
-    ngx_http_lead_making_t *m);
-void ngx_http_lead_visitors_make(ngx_http_lead_making_t *m);
-void ngx_http_lead_visitors_made(ngx_http_lead_worker_t *w,
-    ngx_http_lead_making_t *m);
-void ngx_http_lead_write_soon(ngx_log_t *log);
+void ngx_http_lead_visitors_init(ngx_http_lead_worker_t *w,
+    ngx_cycle_t *cycle);
+void ngx_http_lead_visitors_exit(ngx_http_lead_worker_t *w);
+void ngx_http_lead_visitors_refill(ngx_http_lead_worker_t *w,
+    ngx_log_t *log, ngx_uint_t tick);
+void ngx_http_lead_visitors_swap(ngx_http_lead_worker_t *w);
 void ngx_http_lead_write_add(ngx_log_t *log, const lead_event *ev,
     ngx_str_t *target, struct sockaddr *client);
 #if (NGX_THREADS)

@@ -357,13 +357,14 @@ ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
     }
 
     /*
-     * Made ahead by the write thread, or now (ngx_http_lead_visitors.c);
-     * with a quarter of the reserve left, the thread makes the next one.
+     * Made ahead in a thread, or now (ngx_http_lead_visitors.c); with a
+     * quarter of the reserve left, the thread makes the next one.
      */
     v = ngx_http_lead_worker.visitors;
 
     if (v && lead_visitors_left(v) * 3 <= lead_visitors_asked(v, NULL)) {
-        ngx_http_lead_write_soon(r->connection->log);
+        ngx_http_lead_visitors_refill(&ngx_http_lead_worker,
+                                      r->connection->log, 0);
     }
 
     if (lead_visitors_take(v, &lmcf->keys, ctx->visitor,

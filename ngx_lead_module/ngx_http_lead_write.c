@@ -12,7 +12,7 @@
  * before the thread is free waits its turn, whole.  Anonymous data is
  * kept under its bound as it is committed (lead_store_commit_bounded).
  * An nginx built without threads does the same work on the flush timer.
- * The thread also makes the next new visitors (ngx_http_lead_request.c).
+ * Each tick also has the next new visitors made (ngx_http_lead_visitors.c).
  */
 
 
@@ -63,7 +63,6 @@ struct ngx_http_lead_write_s {
     size_t                      npromoted;
     ngx_http_lead_sla_t         sla;         /* MQLs returned to nurture */
     ngx_http_lead_outbox_t      outbox;      /* notices to send, sent */
-    ngx_http_lead_making_t      making;      /* new visitors to make */
     ngx_atomic_t                done;
 };
 
@@ -113,12 +112,18 @@ ngx_http_lead_worker_init(ngx_cycle_t *cycle,
     w->promoted = promoted;
 
     w->cookies = lead_cookie_cache_new();
-    ngx_http_lead_visitors_init(w);
     w->agents = lead_ua_cache_new();
     w->known = ngx_pcalloc(cycle->pool, NGX_HTTP_LEAD_KNOWN
                                         * sizeof(ngx_http_lead_known_t));
 
-    return ngx_http_lead_write_init(cycle);
+    if (ngx_http_lead_write_init(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    /* after the write path: its thread pool makes them */
+    ngx_http_lead_visitors_init(w, cycle);
+
+    return NGX_OK;
 }
 
 
@@ -134,7 +139,7 @@ ngx_http_lead_worker_exit(ngx_log_t *log)
     ngx_http_lead_write_exit(log);
     lead_cookie_cache_free(w->cookies);
     w->cookies = NULL;
-    ngx_http_lead_visitors_exit(w, w->write ? &w->write->making : NULL);
+    ngx_http_lead_visitors_exit(w);
     lead_ua_cache_free(w->agents);
     w->agents = NULL;
 }
@@ -209,22 +214,6 @@ ngx_http_lead_write_init(ngx_cycle_t *cycle)
     ngx_add_timer(&w->tick, w->lmcf->flush);
 
     return NGX_OK;
-}
-
-
-/*
- * The new visitors made ahead run low: the thread makes more now, not at
- * the next tick, when it is free (a request never waits for it).
- */
-void
-ngx_http_lead_write_soon(ngx_log_t *log)
-{
-    ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
-
-    /* not to open a store that failed, request after request */
-    if (!w->busy && w->store != NULL && !ngx_exiting) {
-        ngx_http_lead_write_start(log);
-    }
 }
 
 
@@ -338,7 +327,6 @@ ngx_http_lead_write_start(ngx_log_t *log)
     }
     ngx_http_lead_outbox_start(w, &wr->outbox,
                                (uint64_t) tp->sec * 1000 + tp->msec);
-    ngx_http_lead_visitors_start(w, &wr->making);
     wr->done = 0;
     w->busy = 1;
 
@@ -417,8 +405,6 @@ ngx_http_lead_write_run(void *data, ngx_log_t *log)
 
     /* the notices: what was sent, then what is due (idle or not) */
     ngx_http_lead_outbox_run(&wr->outbox, wr->store, wr->rules);
-
-    ngx_http_lead_visitors_make(&wr->making);
 
     ngx_atomic_cmp_set(&wr->done, 0, 1);
 }
@@ -588,7 +574,6 @@ ngx_http_lead_write_results(ngx_http_lead_write_t *wr, ngx_log_t *log)
     ngx_http_lead_worker_t  *w = &ngx_http_lead_worker;
 
     w->busy = 0;
-    ngx_http_lead_visitors_made(w, &wr->making);
 
     w->dropped += wr->result.dropped;
     ngx_http_lead_evicted(log, &wr->result.evicted);
@@ -723,6 +708,7 @@ static void
 ngx_http_lead_tick(ngx_event_t *ev)
 {
     ngx_http_lead_write_start(ev->log);
+    ngx_http_lead_visitors_refill(&ngx_http_lead_worker, ev->log, 1);
 
     if (!ngx_exiting) {
         ngx_add_timer(ev, ngx_http_lead_worker.lmcf->flush);
