@@ -82,7 +82,19 @@ CONFIGS = {
 ASSETS = """path,title,stage,points,topic,flags
 /page.html,A 4 KiB page,interest,10,fibre,
 /map.pdf,A 1 MiB map,decision,40,fibre,hot
+/p0.html,Fibre in the north,awareness,5,fibre,
+/p1.html,Rural broadband,awareness,5,rural,
+/p2.html,Backhaul guide,interest,10,backhaul,
+/p3.html,Pricing,decision,30,fibre,hot
+/p4.html,Case study,evaluation,15,rural,
+/p5.html,Installers,interest,10,backhaul,
+/p6.html,Coverage map,evaluation,15,fibre,
+/p7.html,Contact sales,decision,30,fibre,hot
 """
+
+# eight 4 KiB pages a visitor moves among (bench/lua/*.lua ask for them)
+PAGES = [f"/p{i}.html" for i in range(8)]
+LUA = os.path.join(HERE, "lua")
 
 # the usual alternative: a small app that checks a signed cookie
 GATE_APP = r'''
@@ -154,8 +166,9 @@ class Site:
         os.makedirs(os.path.join(self.prefix, "rules"), exist_ok=True)
         subprocess.run(["rm", "-rf", os.path.join(self.prefix, "store")],
                        check=True)
-        with open(os.path.join(self.prefix, "www", "page.html"), "w") as f:
-            f.write("<!doctype html><title>p</title>" + "x" * 4065)
+        for page in ["/page.html"] + PAGES:
+            with open(os.path.join(self.prefix, "www") + page, "w") as f:
+                f.write("<!doctype html><title>p</title>" + "x" * 4065)
         with open(os.path.join(self.prefix, "www", "map.pdf"), "wb") as f:
             f.write(bytes(range(256)) * 4096)
         with open(os.path.join(self.prefix, "rules", "assets.csv"), "w") as f:
@@ -274,6 +287,26 @@ class Site:
         assert r.status == 303, r.status
         return cookie
 
+    def visitor_cookies(self, n, name="lv"):
+        """n returning visitors' cookies, signed with the site's secret as
+        the module signs them: base64url(id) "." base64url(HMAC-SHA256(
+        key, "visitor:" id))."""
+        import base64
+        import hashlib
+        import hmac
+
+        def b64(b):
+            return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+        with open(os.path.join(self.prefix, "secret"), "rb") as f:
+            key = f.read()
+        cookies = []
+        for _ in range(n):
+            vid = os.urandom(16)
+            mac = hmac.new(key, b"visitor:" + vid, hashlib.sha256).digest()
+            cookies.append(f"{name}={b64(vid)}.{b64(mac)}")
+        return cookies
+
     def app_cookie(self):
         import hashlib
         import hmac
@@ -300,16 +333,21 @@ BROWSER_HEADERS = [
 ]
 
 
-def wrk(port, path, seconds, cookie=None, connections=64):
+def wrk(port, path, seconds, cookie=None, connections=64, script=None,
+        env=None):
+    """script: a bench/lua/ script that chooses each request."""
     cmd = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}",
            f"-d{seconds}s", "--latency"]
+    if script:
+        cmd += ["-s", os.path.join(LUA, script)]
     for header in BROWSER_HEADERS + ([f"Cookie: {cookie}"] if cookie else []):
         cmd += ["-H", header]
     cmd.append(f"http://127.0.0.1:{port}{path}")
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     out = subprocess.run(cmd, capture_output=True, text=True,
-                         timeout=seconds + 30).stdout
+                         timeout=seconds + 30,
+                         env=dict(os.environ, **(env or {}))).stdout
     wall = time.monotonic() - start
     spent = resource.getrusage(resource.RUSAGE_CHILDREN)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
@@ -362,6 +400,8 @@ def median_interval(values, per_round, resamples=2000):
 # configuration measured beside it
 TARGETS = {("tracked", "plain"): 0.95, ("gated", "plain"): 0.90,
            ("tracked", "access_log on"): 1.0}
+FIRST_VISIT_TARGET = 0.90     # tracked / plain, every request a new visitor
+FIRST = "first visit, 4 KiB pages"
 P99_TARGET = 1.10
 
 
@@ -386,10 +426,15 @@ def compare(args):
 
         def run(n, path, seconds):
             # the same request everywhere, a visitor's cookie included, as
-            # the same visitors would send it to any of these servers
+            # the same visitors would send it to any of these servers; a
+            # first visit has none, and its page is one of eight
             used = cpu_seconds(worker)[0]
-            r = wrk(site.ports[n], path, seconds,
-                    cookies.get(n, cookies["tracked"]))
+            if path == FIRST:
+                r = wrk(site.ports[n], "/", seconds,
+                        script="first_visit.lua")
+            else:
+                r = wrk(site.ports[n], path, seconds,
+                        cookies.get(n, cookies["tracked"]))
             # the event loop's own time: the machine's other tenants take
             # turns from it, they do not add to it
             spent = cpu_seconds(worker)[0] - used
@@ -403,6 +448,9 @@ def compare(args):
         for f, path in files:                  # warm caches and the store
             for n in names:
                 run(n, path, 1)
+        first = {"plain": [], "tracked": []}
+        for n in first:
+            run(n, FIRST, 1)
         for rnd in range(args.rounds):
             for f, path in files:
                 order = others[rnd % len(others):] + others[:rnd % len(others)]
@@ -415,11 +463,52 @@ def compare(args):
                     r["plain"] = (before, after)
                     runs[(f, n)].append(r)
                     before = after
+            # first visits: tracked between two runs of plain, as above
+            before = run("plain", FIRST, args.seconds)
+            first["plain"].append(before)
+            r = run("tracked", FIRST, args.seconds)
+            after = run("plain", FIRST, args.seconds)
+            first["plain"].append(after)
+            r["plain"] = (before, after)
+            first["tracked"].append(r)
     finally:
         site.stop()
 
     for f, _ in files:
         report_file(f, others, runs)
+    ratios = [r["rps"] / p["rps"] for r in first["tracked"]
+              for p in r["plain"]]
+    line("nginx", f"{FIRST}: plain nginx",
+         [r["rps"] for r in first["plain"]], "req/s")
+    line("nginx", f"{FIRST}: tracked / plain", ratios, "ratio",
+         f">= {FIRST_VISIT_TARGET}",
+         statistics.median(ratios) >= FIRST_VISIT_TARGET, 2)
+    line("nginx", f"{FIRST}: tracked, the worker's CPU time per request / "
+         "plain's", [r["cpu_us"] / p["cpu_us"] for r in first["tracked"]
+                     for p in r["plain"]], "ratio")
+
+
+def first_visits(args):
+    """First visits alone into an empty store, then a graceful stop: what
+    the store grows by per new visitor's request, and every one stored."""
+    site = Site(args.build, args.out, ["tracked"], status=True,
+                geoip=args.geoip).start()
+    try:
+        r = wrk(site.ports["tracked"], "/", 10, script="first_visit.lua")
+        served = site.served() - 1
+    finally:
+        site.stop()
+    count = subprocess.run([os.path.join(os.path.abspath(args.build),
+                                         "bench-count"),
+                            os.path.join(site.prefix, "store")],
+                           capture_output=True, text=True, check=True)
+    events, size = map(int, count.stdout.split())
+    line("ingest", f"{FIRST}: events recorded by the module",
+         [r["requests"] / r["wall"]], "events/s")
+    line("ingest", f"{FIRST}: store growth per request",
+         [size / max(events, 1)], "bytes/req")
+    line("ingest", f"{FIRST}: events lost after a graceful stop",
+         [served - events], "events", "== 0", served == events)
 
 
 def report_file(f, others, runs):
@@ -488,20 +577,29 @@ def cpu_seconds(pid):
     return main, others
 
 
+VISITORS = 100000
+
+
 def ingest(args):
-    """A million tracked requests, then a graceful stop: every one stored,
-    and the worker's heap no bigger than once it had warmed up."""
+    """A million tracked requests of 100k returning visitors (their cookies
+    signed with the site's key, each request one of them in turn, with a
+    page, referrer and campaign of several), then a graceful stop: every
+    one stored, and the worker's heap no bigger than once it had warmed
+    up."""
     site = Site(args.build, args.out, ["tracked"], status=True,
                 geoip=args.geoip).start()
     try:
-        cookie = site.visitor_cookie("tracked")
+        cookies = os.path.join(site.prefix, "cookies.txt")
+        with open(cookies, "w") as f:
+            f.write("\n".join(site.visitor_cookies(VISITORS)) + "\n")
+        many = {"script": "visitors.lua", "env": {"LEAD_COOKIES": cookies}}
         worker = site.worker()
         # the batches and LMDB's page buffers grow with the events of a
         # flush, which the scheduling varies: the heap's peak over a warm-up
         # is the worker's working size, and a leak would go past it
         warm = []
         for _ in range(6):
-            wrk(site.ports["tracked"], "/page.html", 5, cookie)
+            wrk(site.ports["tracked"], "/", 5, **many)
             warm.append(rss_kib(worker))
         before_rss = {k: max(w[k] for w in warm) for k in warm[0]}
         # stub_status counts the request reading it
@@ -511,15 +609,15 @@ def ingest(args):
         requests = 0
         while requests < args.ingest_requests and \
                 time.time() - start < args.ingest_limit:
-            requests += wrk(site.ports["tracked"], "/page.html", 10,
-                            cookie)["requests"]
+            requests += wrk(site.ports["tracked"], "/", 10,
+                            **many)["requests"]
         took = time.time() - start
         between = site.served() - before - 1
         after_rss = rss_kib(worker)
         # the store's last flushes of the load, then what it all took
         time.sleep(5)
         cpu_after = cpu_seconds(worker)
-        # all tracked requests: the cookie's, the warm-up's and the load's
+        # all tracked requests: the warm-up's and the load's
         tracked = before - 1 + between
     finally:
         site.stop()
@@ -529,10 +627,10 @@ def ingest(args):
                             os.path.join(site.prefix, "store")],
                            capture_output=True, text=True, check=True)
     events, size = map(int, count.stdout.split())
-    line("ingest", "tracked requests served, one visitor", [tracked],
-         "requests")
-    line("ingest", "events recorded by the module under load",
-         [between / took], "events/s")
+    line("ingest", f"tracked requests served, {VISITORS // 1000}k visitors",
+         [tracked], "requests")
+    line("ingest", f"events recorded by the module under load, "
+         f"{VISITORS // 1000}k visitors", [between / took], "events/s")
     for what, i in (("worker", 0), ("store's threads (off its core)", 1)):
         line("ingest", f"{what}: CPU time per tracked request",
              [(cpu_after[i] - cpu_before[i]) / between * 1e6], "us/req")
@@ -562,6 +660,7 @@ def main():
                     "(tests/geoip/make_test_db.pl DB London --loopback)")
     args = ap.parse_args()
     compare(args)
+    first_visits(args)
     ingest(args)
 
 

@@ -5,7 +5,9 @@
 # Writes bench/results.md (a table) and bench/results.json.
 #
 #   bench/run.sh            the whole benchmark (about 13 minutes)
-#   bench/run.sh nginx      the module next to plain nginx, and ingest
+#   bench/run.sh nginx      the module next to plain nginx, ingest, and
+#                           its instructions per request (calls)
+#   bench/run.sh calls      the instructions per request alone (callgrind)
 #   bench/run.sh profiler   the store and the profiler's read side only
 #   bench/run.sh scale      1M leads, 10M events over a year (not in "all";
 #                           about 20 minutes, a few GiB in bench/out/scale)
@@ -297,9 +299,19 @@ bench_scale() {
 
 bench_nginx() {
     say "plain nginx, tracked, gated, auth_request, access_log: $ROUNDS" \
-        "rounds of ${SECONDS_EACH}s each, then 1M tracked requests"
+        "rounds of ${SECONDS_EACH}s each, first visits, then 1M tracked" \
+        "requests of 100k visitors"
     "$PY" "$ROOT/bench/nginx.py" "$BUILD" "$OUT" --rounds "$ROUNDS" \
         --seconds "$SECONDS_EACH" | tee -a "$RESULTS" >&2
+}
+
+# ---- the module's instructions per request, under callgrind ---------------
+
+bench_calls() {
+    say "instructions per request under callgrind: returning, first visit," \
+        "gated lead, bot; plain and the module's"
+    "$PY" "$ROOT/bench/calls.py" "$BUILD" "$OUT/calls" \
+        --requests "${CALLS_REQUESTS:-1000}" | tee -a "$RESULTS" >&2
 }
 
 # ---- the report ----------------------------------------------------------
@@ -357,16 +369,17 @@ PY
 
 MODE=${1:-all}
 case "$MODE" in
-    all|nginx|profiler|scale) ;;
-    *) echo "usage: $0 [all|nginx|profiler|scale]" >&2; exit 2 ;;
+    all|nginx|calls|profiler|scale) ;;
+    *) echo "usage: $0 [all|nginx|calls|profiler|scale]" >&2; exit 2 ;;
 esac
 [ -n "${BENCH_BUILT:-}" ] || ./build.sh bench-build >&2
 say "machine: $(machine)"
 
 case "$MODE" in
-    nginx)    bench_nginx ;;
+    nginx)    bench_nginx; bench_calls ;;
+    calls)    bench_calls ;;
     scale)    bench_scale ;;
     profiler) bench_profiler ;;
-    all)      bench_nginx; bench_profiler ;;
+    all)      bench_nginx; bench_calls; bench_profiler ;;
 esac
 report

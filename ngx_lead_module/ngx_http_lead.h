@@ -49,6 +49,7 @@
 
 #include "lead.h"
 #include "lead_line.h"
+#include "lead_visitors.h"
 
 
 #define NGX_HTTP_LEAD_GATE_OFF   0
@@ -82,6 +83,7 @@ typedef struct {
     lead_keys        keys;           /* lead_secret's: the first signs */
     ngx_str_t        key_files[LEAD_KEYS_MAX];    /* and their files */
     ngx_str_t        cookie;
+    ngx_str_t        cookie_tail;    /* "; Max-Age=...; ...", "; Secure" */
     lead_rules      *rules;
     ngx_str_t        notify;         /* internal location for notices */
     ngx_http_conf_ctx_t  *notify_ctx;     /* the server it is found in */
@@ -135,6 +137,7 @@ typedef struct {
     u_char             cell[3];
     ngx_http_lead_hit_t  *hit;           /* NULL: the request records none */
     ngx_str_t          line;             /* $lead_event, once made */
+    u_char             cookie_value[LEAD_COOKIE_VALUE_LEN];  /* made ahead */
     unsigned           hit_done:1;       /* hit decided */
     unsigned           line_done:1;      /* line made (or none) */
     unsigned           asset_done:1;     /* path and asset found */
@@ -142,7 +145,7 @@ typedef struct {
     unsigned           visitor_known:1;  /* visitor holds its id */
     unsigned           lead_known:1;     /* lookup done; lead valid if ... */
     unsigned           identified:1;     /* ... this is set */
-    unsigned           new_visitor:1;
+    unsigned           new_visitor:1;    /* cookie_value is its cookie's */
     unsigned           cookie_identified:1;  /* says so, signed */
     unsigned           cookie_resign:1;  /* to be signed again (first key) */
     unsigned           cookie_set:1;     /* this response sets its cookie */
@@ -248,6 +251,10 @@ typedef struct {
     ngx_uint_t                  sends;     /* generations of sends */
     ngx_uint_t                  exiting;   /* exit_process: send no more */
     lead_cookie_cache          *cookies;   /* values verified already */
+    lead_visitors              *visitors;  /* new ones made ahead, */
+    lead_visitors              *making;    /* the next of them, */
+    ngx_thread_task_t          *visitors_task;   /* made by this task */
+    ngx_uint_t                  visitors_busy;   /* a thread has making */
     lead_ua_cache              *agents;    /* user agents classified */
     ngx_http_lead_known_t      *known;     /* and visitors that are leads */
 } ngx_http_lead_worker_t;
@@ -284,6 +291,12 @@ void ngx_http_lead_notice_sent(ngx_http_lead_worker_t *w, ngx_uint_t slot,
 ngx_int_t ngx_http_lead_worker_init(ngx_cycle_t *cycle,
     ngx_http_lead_main_conf_t *lmcf, lead_promoted_fn promoted);
 void ngx_http_lead_worker_exit(ngx_log_t *log);
+void ngx_http_lead_visitors_init(ngx_http_lead_worker_t *w,
+    ngx_cycle_t *cycle);
+void ngx_http_lead_visitors_exit(ngx_http_lead_worker_t *w);
+void ngx_http_lead_visitors_refill(ngx_http_lead_worker_t *w,
+    ngx_log_t *log, ngx_uint_t tick);
+void ngx_http_lead_visitors_swap(ngx_http_lead_worker_t *w);
 void ngx_http_lead_write_add(ngx_log_t *log, const lead_event *ev,
     ngx_str_t *target, struct sockaddr *client);
 #if (NGX_THREADS)

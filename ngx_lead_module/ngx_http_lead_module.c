@@ -562,6 +562,7 @@ ngx_http_lead_create_main_conf(ngx_conf_t *cf)
      *     lmcf->store = { 0, NULL };
      *     lmcf->keys = { 0 };
      *     lmcf->cookie = { 0, NULL };
+     *     lmcf->cookie_tail = { 0, NULL };
      *     lmcf->rules = NULL;
      *     lmcf->notify = { 0, NULL };
      *     lmcf->notify_ctx = NULL;
@@ -652,6 +653,18 @@ ngx_http_lead_init_main_conf(ngx_conf_t *cf, void *conf)
     if (lmcf->cookie.len == 0) {
         ngx_str_set(&lmcf->cookie, "lv");
     }
+
+    /* Set-Cookie's attributes, the same for every visitor: made once */
+    lmcf->cookie_tail.data = ngx_pnalloc(cf->pool,
+                      sizeof("; Max-Age=; Path=/; HttpOnly; SameSite=Lax"
+                             "; Secure") - 1 + NGX_INT_T_LEN);
+    if (lmcf->cookie_tail.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+    lmcf->cookie_tail.len = ngx_sprintf(lmcf->cookie_tail.data,
+                                "; Max-Age=%d; Path=/; HttpOnly; SameSite=Lax"
+                                "; Secure", NGX_HTTP_LEAD_COOKIE_MAX_AGE)
+                            - lmcf->cookie_tail.data;
 
     if (lmcf->flush == 0) {
         lmcf->flush = 1000;

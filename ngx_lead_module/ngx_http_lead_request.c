@@ -30,6 +30,9 @@ static ngx_http_lead_hint_t  ngx_http_lead_hints[] = {
     { ngx_null_string, 0 }
 };
 
+/* their names' lengths: any other header is passed over at once */
+#define NGX_HTTP_LEAD_HINT_LENS  (1 << 3 | 1 << 5 | 1 << 7 | 1 << 11)
+
 
 /* ngx_http_lead_module's, set by ngx_http_lead_module.c (see the header) */
 ngx_uint_t  ngx_http_lead_ctx_index = NGX_MODULE_UNSET_INDEX;
@@ -261,6 +264,12 @@ ngx_http_lead_read_headers(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx,
             i = 0;
         }
 
+        if (h[i].key.len > 11
+            || !(NGX_HTTP_LEAD_HINT_LENS & 1 << h[i].key.len))
+        {
+            continue;
+        }
+
         for (hint = ngx_http_lead_hints; hint->name.len; hint++) {
             if (h[i].key.len == hint->name.len
                 && ngx_strncasecmp(h[i].key.data, hint->name.data,
@@ -303,7 +312,12 @@ ngx_int_t
 ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
 {
     unsigned                    claims;
+    lead_str                    span;
+    ngx_int_t                   found;
     ngx_str_t                   value;
+    ngx_uint_t                  i;
+    lead_visitors              *v;
+    ngx_table_elt_t           **cookies;
     ngx_http_lead_main_conf_t  *lmcf;
 
     if (ctx->visitor_known) {
@@ -313,10 +327,20 @@ ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
     lmcf = ngx_http_lead_main_conf(r);
 
     /* the first cookie of that name, in any of the Cookie headers */
-    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies,
-                                          &lmcf->cookie, &value)
-        != NGX_DECLINED)
-    {
+    cookies = r->headers_in.cookies.elts;
+    found = 0;
+
+    for (i = 0; i < r->headers_in.cookies.nelts && !found; i++) {
+        found = lead_cookie_find((char *) cookies[i]->value.data,
+                                 cookies[i]->value.len,
+                                 (char *) lmcf->cookie.data,
+                                 lmcf->cookie.len, &span);
+    }
+
+    if (found) {
+        value.data = (u_char *) span.data;
+        value.len = span.len;
+
         if (lead_cookie_verify_cached(ngx_http_lead_worker.cookies,
                                       &lmcf->keys, (char *) value.data,
                                       value.len, ctx->visitor, &claims)
@@ -332,7 +356,21 @@ ngx_http_lead_read_cookie(ngx_http_request_t *r, ngx_http_lead_ctx_t *ctx)
                       "client sent invalid lead cookie \"%V\"", &value);
     }
 
-    if (lead_visitor_new(ctx->visitor) != LEAD_OK) {
+    /*
+     * Made ahead in a thread, or now (ngx_http_lead_visitors.c); with a
+     * quarter of the reserve left, the thread makes the next one.
+     */
+    v = ngx_http_lead_worker.visitors;
+
+    if (v && lead_visitors_left(v) * 3 <= lead_visitors_asked(v, NULL)) {
+        ngx_http_lead_visitors_refill(&ngx_http_lead_worker,
+                                      r->connection->log, 0);
+    }
+
+    if (lead_visitors_take(v, &lmcf->keys, ctx->visitor,
+                           (char *) ctx->cookie_value)
+        != LEAD_OK)
+    {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, ngx_errno,
                       "lead: getrandom() failed");
         return NGX_ERROR;
@@ -430,12 +468,19 @@ ngx_http_lead_set_cookie(ngx_http_request_t *r,
     ngx_http_lead_main_conf_t *lmcf, ngx_http_lead_ctx_t *ctx)
 {
     u_char           *p;
-    size_t            len;
+    size_t            len, tail;
     ngx_table_elt_t  *set_cookie;
 
-    len = lmcf->cookie.len + 1 + LEAD_COOKIE_VALUE_LEN
-          + sizeof("; Max-Age=31536000; Path=/; HttpOnly; SameSite=Lax") - 1
-          + sizeof("; Secure") - 1;
+    /* the attributes, made at configuration: "; Secure" ends them */
+    tail = lmcf->cookie_tail.len - (sizeof("; Secure") - 1);
+
+#if (NGX_HTTP_SSL)
+    if (r->connection->ssl) {
+        tail = lmcf->cookie_tail.len;
+    }
+#endif
+
+    len = lmcf->cookie.len + 1 + LEAD_COOKIE_VALUE_LEN + tail;
 
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
@@ -453,18 +498,20 @@ ngx_http_lead_set_cookie(ngx_http_request_t *r,
 
     p = ngx_copy(p, lmcf->cookie.data, lmcf->cookie.len);
     *p++ = '=';
-    lead_cookie_sign(&lmcf->keys, ctx->visitor,
-                     ctx->cookie_identified ? LEAD_COOKIE_IDENTIFIED : 0,
-                     (char *) p);
-    p += LEAD_COOKIE_VALUE_LEN;
-    p = ngx_sprintf(p, "; Max-Age=%d; Path=/; HttpOnly; SameSite=Lax",
-                    NGX_HTTP_LEAD_COOKIE_MAX_AGE);
 
-#if (NGX_HTTP_SSL)
-    if (r->connection->ssl) {
-        p = ngx_cpymem(p, "; Secure", sizeof("; Secure") - 1);
+    if (ctx->new_visitor && !ctx->cookie_identified) {
+        p = ngx_cpymem(p, ctx->cookie_value, LEAD_COOKIE_VALUE_LEN);
+
+    } else {
+        lead_visitors_sign(ngx_http_lead_worker.visitors, &lmcf->keys,
+                           ctx->visitor,
+                           ctx->cookie_identified ? LEAD_COOKIE_IDENTIFIED
+                                                  : 0,
+                           (char *) p);
+        p += LEAD_COOKIE_VALUE_LEN;
     }
-#endif
+
+    p = ngx_cpymem(p, lmcf->cookie_tail.data, tail);
 
     set_cookie->value.len = p - set_cookie->value.data;
 

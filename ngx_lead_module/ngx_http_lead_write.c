@@ -12,6 +12,7 @@
  * before the thread is free waits its turn, whole.  Anonymous data is
  * kept under its bound as it is committed (lead_store_commit_bounded).
  * An nginx built without threads does the same work on the flush timer.
+ * Each tick also has the next new visitors made (ngx_http_lead_visitors.c).
  */
 
 
@@ -115,7 +116,14 @@ ngx_http_lead_worker_init(ngx_cycle_t *cycle,
     w->known = ngx_pcalloc(cycle->pool, NGX_HTTP_LEAD_KNOWN
                                         * sizeof(ngx_http_lead_known_t));
 
-    return ngx_http_lead_write_init(cycle);
+    if (ngx_http_lead_write_init(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    /* after the write path: its thread pool makes them */
+    ngx_http_lead_visitors_init(w, cycle);
+
+    return NGX_OK;
 }
 
 
@@ -131,6 +139,7 @@ ngx_http_lead_worker_exit(ngx_log_t *log)
     ngx_http_lead_write_exit(log);
     lead_cookie_cache_free(w->cookies);
     w->cookies = NULL;
+    ngx_http_lead_visitors_exit(w);
     lead_ua_cache_free(w->agents);
     w->agents = NULL;
 }
@@ -699,6 +708,7 @@ static void
 ngx_http_lead_tick(ngx_event_t *ev)
 {
     ngx_http_lead_write_start(ev->log);
+    ngx_http_lead_visitors_refill(&ngx_http_lead_worker, ev->log, 1);
 
     if (!ngx_exiting) {
         ngx_add_timer(ev, ngx_http_lead_worker.lmcf->flush);

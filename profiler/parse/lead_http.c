@@ -659,6 +659,8 @@ typedef struct {
     uint64_t  hash;
     size_t    len;        /* 0: an empty slot, as an empty agent is never */
     int       ua_class;
+    uint32_t  bot_at;     /* a bot's name: where in the agent, how long */
+    uint32_t  bot_len;
 } ua_slot;
 
 struct lead_ua_cache {
@@ -703,9 +705,13 @@ lead_ua_classify_cached(lead_ua_cache *c, const char *ua, size_t len,
     uint64_t  h;
     ua_slot  *slot;
     int       ua_class;
+    lead_str  name = { "", 0 };
 
-    if (c == NULL || len == 0) {
+    if (c == NULL || len == 0 || len > UINT32_MAX) {
         ua_class = lead_ua_classify(ua, len);
+        if (ua_class == LEAD_UA_BOT) {
+            name = lead_ua_bot_name(ua, len);
+        }
 
     } else {
         h = ua_hash(ua, len);
@@ -715,14 +721,27 @@ lead_ua_classify_cached(lead_ua_cache *c, const char *ua, size_t len,
             slot->ua_class = lead_ua_classify(ua, len);
             slot->hash = h;
             slot->len = len;
+            slot->bot_at = slot->bot_len = 0;
+            if (slot->ua_class == LEAD_UA_BOT) {
+                /* kept as a span of the agent: a crawler sends the same
+                   one every request (1,660 instructions read again) */
+                name = lead_ua_bot_name(ua, len);
+                if (name.len) {
+                    slot->bot_at = (uint32_t) (name.data - ua);
+                    slot->bot_len = (uint32_t) name.len;
+                }
+            }
         }
         ua_class = slot->ua_class;
+        if (slot->bot_len) {
+            /* within this agent, of the cached one's length */
+            name.data = ua + slot->bot_at;
+            name.len = slot->bot_len;
+        }
     }
 
-    /* a bot's name: read again, for bots only */
     if (bot != NULL) {
-        *bot = ua_class == LEAD_UA_BOT ? lead_ua_bot_name(ua, len)
-                                       : (lead_str) { "", 0 };
+        *bot = name;
     }
     return (lead_ua_class) ua_class;
 }

@@ -1,18 +1,70 @@
 /*
  * libFuzzer: the visitor cookie value, the form's and the sales view's
  * anti-CSRF tokens, and a claim's confirmation token, as any client may
- * send them.
+ * send them; and the visitor cookie found in a Cookie header, as nginx's
+ * own loop finds it.
  */
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "lead.h"
+#include "lead_visitors.h"
 #include "lead_report.h"
 
 #define FUZZ_EXPIRES  1790000000000ULL
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* nginx 1.22's ngx_http_parse_multi_header_lines, for one header */
+static int
+nginx_find(const char *start, size_t len, const char *name, size_t n,
+    lead_str *value)
+{
+    const char  *end = start + len, *last;
+    char         ch;
+    size_t       i;
+
+    while (start < end) {
+        for (i = 0; i < n; i++) {
+            if (start + i >= end) {
+                goto skip;          /* nginx meets the header's NUL */
+            }
+            ch = start[i];
+            if ((ch >= 'A' && ch <= 'Z' ? ch + 32 : ch)
+                != (name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32
+                                                     : name[i]))
+            {
+                goto skip;
+            }
+        }
+        for (start += n; start < end && *start == ' '; start++) { }
+        if (start == end || *start++ != '=') {
+            goto skip;
+        }
+        while (start < end && *start == ' ') {
+            start++;
+        }
+        last = start;
+        while (last < end && *last != ';') {
+            last++;
+        }
+        value->data = start;
+        value->len = (size_t) (last - start);
+        return 1;
+    skip:
+        while (start < end) {
+            ch = *start++;
+            if (ch == ';' || ch == ',') {
+                break;
+            }
+        }
+        while (start < end && *start == ' ') {
+            start++;
+        }
+    }
+    return 0;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -33,6 +85,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t                    got[LEAD_ID_LEN];
     unsigned                   claims = 0, said = 0;
     int                        rc;
+
+    /* the cookie in a header: where nginx's loop finds it, or nowhere */
+    {
+        lead_str  a = { NULL, 0 }, b = { NULL, 0 };
+        int       fa = lead_cookie_find(s, size, "Lv", 2, &a);
+        int       fb = nginx_find(s, size, "Lv", 2, &b);
+
+        if (fa != fb || (fa && (a.data != b.data || a.len != b.len))) {
+            __builtin_trap();
+        }
+    }
 
     /* one cache for the run, as a worker keeps one: hits and misses */
     if (cache == NULL && (cache = lead_cookie_cache_new()) == NULL) {
