@@ -48,7 +48,7 @@ enum {
     TAG_RATING = 20,
     TAG_COMMENT = 21,
     /* version 2: the asset's id, points, flags, stage, topic and group
-       in one field (varint, zigzag varint, byte, 3 length-prefixed names) */
+       in one field (u64, zigzag varint, byte, 3 length-prefixed names) */
     TAG_ASSET = 22
 };
 
@@ -80,9 +80,21 @@ get_varint(const uint8_t **p, const uint8_t *end)
     uint64_t        v = 0;
     unsigned        shift;
 
-    if (q < end && *q < 0x80) {         /* most: one byte */
-        *p = q + 1;
-        return *q;
+    /* most are a length (one byte) or a size (up to three) */
+    if (end - q >= 3) {
+        if (q[0] < 0x80) {
+            *p = q + 1;
+            return q[0];
+        }
+        if (q[1] < 0x80) {
+            *p = q + 2;
+            return (uint64_t) (q[0] & 0x7f) | (uint64_t) q[1] << 7;
+        }
+        if (q[2] < 0x80) {
+            *p = q + 3;
+            return (uint64_t) (q[0] & 0x7f) | (uint64_t) (q[1] & 0x7f) << 7
+                   | (uint64_t) q[2] << 14;
+        }
     }
 
     for (shift = 0; q < end && shift < 64; shift += 7) {
@@ -242,10 +254,12 @@ lead_event_encode(const lead_event *ev, uint8_t *buf, size_t size)
     n += put_request_fields(buf + n, ev);
 
     if (ev->asset_id != 0) {
-        /* at most 10 + 5 + 1 + 3 * 65 bytes: a 2-byte length at most */
+        /* at most 8 + 5 + 1 + 3 * 65 bytes: a 2-byte length at most; the
+           id is a hash, as long as a u64 and quicker read */
         buf[n] = TAG_ASSET;
         at = n + 3;
-        at += put_varint(buf + at, ev->asset_id);
+        lead_put_u64(buf + at, ev->asset_id);
+        at += 8;
         at += put_varint(buf + at, (uint32_t) ((uint32_t) ev->points << 1)
                                    ^ (uint32_t) (ev->points < 0 ? -1 : 0));
         buf[at++] = ev->asset_flags;
@@ -426,7 +440,11 @@ decode_asset(const uint8_t *p, const uint8_t *end, lead_event *ev)
 {
     uint64_t  z;
 
-    ev->asset_id = get_varint(&p, end);
+    if (end - p < 8) {
+        return LEAD_EINVAL;
+    }
+    ev->asset_id = lead_get_u64(p);
+    p += 8;
     z = get_varint(&p, end);
     if (p >= end || z > UINT32_MAX) {
         return LEAD_EINVAL;
