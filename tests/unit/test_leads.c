@@ -3,8 +3,6 @@
 #include <dirent.h>
 #include <unistd.h>
 
-#include <lmdb.h>
-
 #include "event_fixture.h"
 
 /*
@@ -872,118 +870,6 @@ test_forget(void **state)
     lead_store_close(s);
 }
 
-/* An event as version 1 wrote it (the head, a path), in a batch. */
-static void
-commit_v1(lead_store *s, char who, uint64_t time_ms)
-{
-    lead_batch  *b = lead_batch_new(1 << 16);
-    uint8_t     *p;
-    int          rc;
-
-    assert_non_null(b);
-    p = lead_batch_reserve(b, LEAD_EVENT_MAX_SIZE, &rc);
-    assert_non_null(p);
-    memset(p, 0, 44);
-    p[0] = 1;
-    p[1] = LEAD_UA_BROWSER;
-    p[2] = 200;
-    lead_put_u64(p + 4, time_ms);
-    memset(p + 12, who, LEAD_ID_LEN);
-    lead_put_u64(p + 28, 1000);
-    lead_put_u64(p + 36, 1000);
-    memcpy(p + 44, "\x01\x02\x00/a", 5);
-    lead_batch_took(b, 49);
-    assert_int_equal(lead_store_commit(s, b), LEAD_OK);
-    lead_batch_free(b);
-}
-
-/*
- * The store as a version before "visited" left it: its visits as rows
- * of "visits" (visitor + time + seq), no "visited".
- */
-static void
-make_old_visits(const char *dir)
-{
-    MDB_env     *env;
-    MDB_txn     *txn;
-    MDB_cursor  *cur;
-    MDB_dbi      dense, old;
-    MDB_val      key, val, okey;
-    uint8_t      k[LEAD_ID_LEN + 16];
-    int          rc, n = 0;
-
-    assert_int_equal(mdb_env_create(&env), 0);
-    assert_int_equal(mdb_env_set_maxdbs(env, 64), 0);
-    assert_int_equal(mdb_env_open(env, dir, 0, 0660), 0);
-    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-    assert_int_equal(mdb_dbi_open(txn, "visited", MDB_DUPSORT | MDB_DUPFIXED,
-                                  &dense), 0);
-    assert_int_equal(mdb_dbi_open(txn, "visits", 0, &old), 0);
-    assert_int_equal(mdb_cursor_open(txn, dense, &cur), 0);
-    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
-    {
-        assert_int_equal(val.mv_size, 16);
-        memcpy(k, key.mv_data, LEAD_ID_LEN);
-        memcpy(k + LEAD_ID_LEN, val.mv_data, 16);
-        okey.mv_data = k;
-        okey.mv_size = sizeof(k);
-        val.mv_data = NULL;
-        val.mv_size = 0;
-        assert_int_equal(mdb_put(txn, old, &okey, &val, 0), 0);
-        n++;
-    }
-    mdb_cursor_close(cur);
-    assert_int_equal(n, 3);
-    assert_int_equal(mdb_drop(txn, dense, 1), 0);
-    assert_int_equal(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
-}
-
-/*
- * A store an older version wrote: version 1 events, indexed in "visits".
- * The new code reads them beside version 2 events indexed in "visited",
- * and forgets them from both.
- */
-static void
-test_old_store(void **state)
-{
-    static const post  ada = { 'a', "ada@example.com", "Ada", 0, 0, NULL,
-                               300 };
-    uint8_t       lead[LEAD_ID_LEN];
-    lead_erased   e;
-    int           more;
-    lead_store   *s = open_store(state, 0, 0);
-
-    commit_v1(s, 'a', 100);
-    commit_v1(s, 'b', 150);
-    commit_v1(s, 'a', 200);
-    assert_int_equal(lead_store_fold(s, NULL, 250, 10000, NULL, NULL, &more),
-                     LEAD_OK);
-    lead_store_close(s);
-    make_old_visits(dir_of(state));
-
-    s = open_store(state, 0, 0);
-    identify_ok(s, &ada, 1, lead);
-    COMMIT(s, { 'a', 400 }, { 'b', 450 });
-    assert_int_equal(lead_store_fold(s, NULL, 1000, 10000, NULL, NULL, &more),
-                     LEAD_OK);
-    EXPECT_EVENTS(s, lead, { 'a', 100 }, { 'a', 200 }, { 'a', 400 });
-    lead_store_close(s);
-
-    s = open_store(state, 1, 0);
-    EXPECT_EVENTS(s, lead, { 'a', 100 }, { 'a', 200 }, { 'a', 400 });
-    lead_store_close(s);
-
-    s = open_store(state, 0, 0);
-    assert_int_equal(lead_store_forget(s, "ada@example.com", 15, &e),
-                     LEAD_OK);
-    assert_int_equal(e.events, 3);
-    EXPECT_STORE(s, { 'b', 150 }, { 'b', 450 });
-    assert_int_equal(visitor_events(s, 'a'), 0);
-    lead_store_close(s);
-}
-
 /*
  * Expiry, a few visitors per transaction: anonymous visitors last seen
  * before the cutoff go with their events; a lead's visitor and a recent
@@ -1044,7 +930,6 @@ main(void)
         T(test_read_only),
         T(test_map_full),
         T(test_forget),
-        T(test_old_store),
         T(test_purge_anonymous),
     };
 #undef T
