@@ -20,13 +20,12 @@ mdb_stat -a "$dir" | awk -v psize="$psize" -v used="$used" '
     /Entries:/ { entries[name] = $NF }
     END {
         ev = entries["events"] + 0
-        OFS = "\t"
         for (i = 1; i <= n; i++) {
             t = order[i]
             b = pages[t] * psize
             total += pages[t]
-            rows[i] = t OFS pages[t] OFS b OFS \
-                      (ev ? sprintf("%.1f", b / ev) : "-")
+            rows[i] = sprintf("%s\t%d\t%.0f\t%s", t, pages[t], b,
+                              ev ? sprintf("%.1f", b / ev) : "-")
             key[i] = pages[t]
         }
         # largest first
@@ -41,9 +40,9 @@ mdb_stat -a "$dir" | awk -v psize="$psize" -v used="$used" '
         for (i = 1; i <= n; i++) {
             print rows[i]
         }
-        print "total", total, total * psize, \
-              (ev ? sprintf("%.1f", total * psize / ev) : "-")
-        print "file", used, used * psize, \
-              (ev ? sprintf("%.1f", used * psize / ev) : "-")
+        printf "total\t%d\t%.0f\t%s\n", total, total * psize,
+               ev ? sprintf("%.1f", total * psize / ev) : "-"
+        printf "file\t%d\t%.0f\t%s\n", used, used * psize,
+               ev ? sprintf("%.1f", used * psize / ev) : "-"
         printf "# %d events, page size %d\n", ev, psize > "/dev/stderr"
     }'
