@@ -556,6 +556,34 @@ is_leads(const device *d, const uint8_t *lead_id, uint64_t t)
     return lead != NULL && memcmp(lead, lead_id, LEAD_ID_LEN) == 0;
 }
 
+/* What collect_events' walk of one device's visits needs. */
+typedef struct {
+    lead_store     *s;
+    MDB_txn        *txn;
+    const device   *d;
+    const uint8_t  *lead_id;
+    found_list     *l;
+} collecting;
+
+static int
+collect_visit(void *arg, const uint8_t key[16])
+{
+    collecting  *c = arg;
+    MDB_val      ekey, val;
+    uint64_t     t = lead_get_be64(key);
+
+    if (!is_leads(c->d, c->lead_id, t)) {
+        return LEAD_VISIT_KEEP;
+    }
+    /* the visit is the event's own key: time and seq */
+    ekey.mv_data = (void *) key;
+    ekey.mv_size = 16;
+    if (mdb_get(c->txn, c->s->events, &ekey, &val) != 0) {
+        return LEAD_VISIT_KEEP;
+    }
+    return add_found(c->s, c->l, t, lead_get_be64(key + 8), &val);
+}
+
 /*
  * The events of the devices that are the lead's (all their events with
  * lead_id NULL), in no order: from the index, and after what it holds,
@@ -566,11 +594,12 @@ collect_events(lead_store *s, MDB_txn *txn, device *devices, size_t n,
     const uint8_t *lead_id, found_list *l)
 {
     MDB_cursor  *cur;
-    MDB_val      key, val, ekey;
+    MDB_val      key, val;
     uint8_t      indexed[16];
     uint64_t     t;
     size_t       i, k;
     int          rc, op, all;
+    collecting   c = { s, txn, NULL, lead_id, l };
 
     for (i = 0; i < n; i++) {
         device  *d = &devices[i];
@@ -587,40 +616,10 @@ collect_events(lead_store *s, MDB_txn *txn, device *devices, size_t n,
             return lead_store_mdb_fail(s, rc, "reading links");
         }
 
-        rc = mdb_cursor_open(txn, s->visits, &cur);
-        if (rc != 0) {
-            return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
-        }
-        key.mv_data = d->id;
-        key.mv_size = LEAD_ID_LEN;
-        for (op = MDB_SET_RANGE;
-             (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
-             op = MDB_NEXT)
-        {
-            if (key.mv_size != LEAD_VISIT_KEY_LEN
-                || memcmp(key.mv_data, d->id, LEAD_ID_LEN) != 0)
-            {
-                break;
-            }
-            t = lead_get_be64((uint8_t *) key.mv_data + LEAD_ID_LEN);
-            if (!is_leads(d, lead_id, t)) {
-                continue;
-            }
-            /* the event's own key is the index key's time and seq */
-            ekey.mv_data = (uint8_t *) key.mv_data + LEAD_ID_LEN;
-            ekey.mv_size = 16;
-            if (mdb_get(txn, s->events, &ekey, &val) == 0) {
-                rc = add_found(s, l, t, lead_get_be64((uint8_t *) ekey.mv_data
-                                                      + 8), &val);
-                if (rc != LEAD_OK) {
-                    mdb_cursor_close(cur);
-                    return rc;
-                }
-            }
-        }
-        mdb_cursor_close(cur);
-        if (rc != 0 && rc != MDB_NOTFOUND) {
-            return lead_store_mdb_fail(s, rc, "reading visits");
+        c.d = d;
+        rc = lead_store_each_visit(s, txn, d->id, collect_visit, &c);
+        if (rc != LEAD_OK) {
+            return rc;
         }
     }
 

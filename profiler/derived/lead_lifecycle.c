@@ -91,56 +91,54 @@ del_prefix(lead_store *s, MDB_txn *txn, MDB_dbi dbi, const uint8_t *prefix,
 
 /*
  * The visitor's indexed events that go (see goes()), from the log and
- * from "visits"; *kept is what is left of its "visitors" record.
+ * from the visits index; *kept is what is left of its "visitors" record.
  */
+typedef struct {
+    lead_store     *s;
+    MDB_txn        *txn;
+    const erasing  *v;
+    const uint8_t  *lead_id;
+    lead_erased    *out;
+    uint64_t        first, last, count;
+} erasing_visits;
+
+static int
+erase_visit(void *arg, const uint8_t key[16])
+{
+    erasing_visits  *e = arg;
+    uint64_t         t = lead_get_be64(key);
+    int              rc;
+
+    if (!goes(e->v, e->lead_id, t)) {
+        e->first = e->count ? e->first : t;
+        e->last = t;
+        e->count++;
+        return LEAD_VISIT_KEEP;
+    }
+    /* the visit is the event's key: time and seq */
+    rc = del_key(e->s, e->txn, e->s->events, key, 16);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    e->out->events++;
+    return LEAD_VISIT_DROP;
+}
+
 static int
 erase_visits(lead_store *s, MDB_txn *txn, const erasing *v,
     const uint8_t *lead_id, uint8_t kept[VISITOR_SIZE], lead_erased *out)
 {
-    MDB_cursor  *cur;
-    MDB_val      key, val;
-    uint64_t     t, first = 0, last = 0, count = 0;
-    int          rc, op;
+    erasing_visits  e = { s, txn, v, lead_id, out, 0, 0, 0 };
+    uint64_t        first, last, count;
+    int             rc;
 
-    rc = mdb_cursor_open(txn, s->visits, &cur);
-    if (rc != 0) {
-        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
+    rc = lead_store_each_visit(s, txn, v->id, erase_visit, &e);
+    if (rc != LEAD_OK) {
+        return rc;
     }
-    key.mv_data = (void *) v->id;
-    key.mv_size = LEAD_ID_LEN;
-    for (op = MDB_SET_RANGE;
-         (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
-         op = MDB_NEXT)
-    {
-        if (key.mv_size != LEAD_VISIT_KEY_LEN
-            || memcmp(key.mv_data, v->id, LEAD_ID_LEN) != 0)
-        {
-            break;
-        }
-        t = lead_get_be64((uint8_t *) key.mv_data + LEAD_ID_LEN);
-        if (!goes(v, lead_id, t)) {
-            first = count ? first : t;
-            last = t;
-            count++;
-            continue;
-        }
-        /* the event's key is the visit's time and seq */
-        rc = del_key(s, txn, s->events, (uint8_t *) key.mv_data + LEAD_ID_LEN,
-                     16);
-        if (rc != LEAD_OK) {
-            mdb_cursor_close(cur);
-            return rc;
-        }
-        rc = mdb_cursor_del(cur, 0);
-        if (rc != 0) {
-            break;
-        }
-        out->events++;
-    }
-    mdb_cursor_close(cur);
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        return lead_store_mdb_fail(s, rc, "erasing visits");
-    }
+    first = e.first;
+    last = e.last;
+    count = e.count;
 
     lead_put_u64(kept, first);
     lead_put_u64(kept + 8, last);

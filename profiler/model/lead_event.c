@@ -1,8 +1,9 @@
 /*
  * Events and hits as bytes, and batches of them: a fixed little-endian
- * head, then tagged fields (tag u8, length u16, bytes).  A decoder skips
- * tags it does not know, so later versions add fields without rewriting
- * stored events.
+ * head, then tagged fields.  Version 2 (written) packs sizes, lengths and
+ * the asset's facts as varints; version 1 (tag u8, length u16, bytes)
+ * is still read.  A decoder skips tags it does not know, so later
+ * versions add fields without rewriting stored events.
  */
 
 #include <stdlib.h>
@@ -12,10 +13,13 @@
 #include "lead_support.h"
 #include "lead_model.h"
 
-#define EVENT_VERSION  1
-#define HEAD_SIZE      (1 + 1 + 2 + 8 + LEAD_ID_LEN + 8 + 8)
+#define EVENT_V1       1
+#define EVENT_VERSION  2
+#define HEAD_SIZE      (1 + 1 + 2 + 8 + LEAD_ID_LEN + 8 + 8)     /* v1 */
+#define HEAD2_SIZE     (1 + 1 + 2 + 8 + LEAD_ID_LEN)     /* then 2 varints */
 
-_Static_assert(HEAD_SIZE == 44, "LEAD_EVENT_MAX_SIZE counts a 44-byte head");
+_Static_assert(HEAD2_SIZE + 20 == 48,
+               "LEAD_EVENT_MAX_SIZE counts a 48-byte head");
 
 enum {
     TAG_PATH = 1,
@@ -42,7 +46,10 @@ enum {
     TAG_AGENT = 19,
     /* and feedback: a rating of the path's content, and a comment */
     TAG_RATING = 20,
-    TAG_COMMENT = 21
+    TAG_COMMENT = 21,
+    /* version 2: the asset's id, points, flags, stage, topic and group
+       in one field (u64, zigzag varint, byte, 3 length-prefixed names) */
+    TAG_ASSET = 22
 };
 
 /* What a hit carries besides its event. */
@@ -52,34 +59,121 @@ typedef struct {
 } hit_extras;
 
 static size_t
+put_varint(uint8_t *p, uint64_t v)
+{
+    size_t  n = 0;
+
+    while (v >= 0x80) {
+        p[n++] = (uint8_t) (v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (uint8_t) v;
+
+    return n;
+}
+
+/* A varint at *p before end, or 0 with *p past end if it is cut or long. */
+static inline uint64_t
+get_varint(const uint8_t **p, const uint8_t *end)
+{
+    const uint8_t  *q = *p;
+    uint64_t        v = 0;
+    unsigned        shift;
+
+    /* most are a length (one byte) or a size (up to three) */
+    if (end - q >= 3) {
+        if (q[0] < 0x80) {
+            *p = q + 1;
+            return q[0];
+        }
+        if (q[1] < 0x80) {
+            *p = q + 2;
+            return (uint64_t) (q[0] & 0x7f) | (uint64_t) q[1] << 7;
+        }
+        if (q[2] < 0x80) {
+            *p = q + 3;
+            return (uint64_t) (q[0] & 0x7f) | (uint64_t) (q[1] & 0x7f) << 7
+                   | (uint64_t) q[2] << 14;
+        }
+    }
+
+    for (shift = 0; q < end && shift < 64; shift += 7) {
+        v |= (uint64_t) (*q & 0x7f) << shift;
+        if (*q++ < 0x80) {
+            *p = q;
+            return v;
+        }
+    }
+
+    *p = end + 1;
+    return 0;
+}
+
+static size_t
 put_field(uint8_t *p, int tag, const void *data, size_t len)
 {
+    size_t  n;
+
     if (len == 0) {
         return 0;
     }
 
     p[0] = (uint8_t) tag;
-    p[1] = (uint8_t) len;
-    p[2] = (uint8_t) (len >> 8);
-    memcpy(p + 3, data, len);
+    n = 1 + put_varint(p + 1, len);
+    memcpy(p + n, data, len);
 
+    return n + len;
+}
+
+/*
+ * Closes a field whose tag is at p[0] and whose bytes were written from
+ * p + 3 up to end, with room for a 2-byte length: a length under 128
+ * takes one byte, and the bytes move back one.  Returns the field's size.
+ */
+static size_t
+close_field(uint8_t *p, uint8_t *end)
+{
+    size_t  len = (size_t) (end - p - 3);
+
+    if (len < 0x80) {
+        p[1] = (uint8_t) len;
+        memmove(p + 2, p + 3, len);
+        return 2 + len;
+    }
+
+    p[1] = (uint8_t) (len | 0x80);
+    p[2] = (uint8_t) (len >> 7);
     return 3 + len;
 }
 
-/* The fixed head every record starts with. */
+static size_t
+put_name(uint8_t *p, lead_str s)
+{
+    p[0] = (uint8_t) s.len;
+    if (s.len > 0) {
+        memcpy(p + 1, s.data, s.len);
+    }
+    return 1 + s.len;
+}
+
+/* The fixed head every record starts with, then its sizes. */
 static size_t
 put_head(uint8_t *buf, const lead_event *ev)
 {
+    size_t  n;
+
     buf[0] = EVENT_VERSION;
     buf[1] = ev->ua_class;
     buf[2] = (uint8_t) ev->status;
     buf[3] = (uint8_t) (ev->status >> 8);
     lead_put_u64(buf + 4, ev->time_ms);
     memcpy(buf + 12, ev->visitor, LEAD_ID_LEN);
-    lead_put_u64(buf + 12 + LEAD_ID_LEN, ev->bytes_sent);
-    lead_put_u64(buf + 20 + LEAD_ID_LEN, ev->file_size);
 
-    return HEAD_SIZE;
+    n = HEAD2_SIZE;
+    n += put_varint(buf + n, ev->bytes_sent);
+    n += put_varint(buf + n, ev->file_size);
+
+    return n;
 }
 
 /* What the request itself tells, in an event and in a hit alike. */
@@ -102,7 +196,7 @@ static const uint8_t  no_id[LEAD_ID_LEN];
 static size_t
 put_request_fields(uint8_t *buf, const lead_event *ev)
 {
-    size_t    n = 0;
+    size_t    n = 0, at;
     unsigned  i;
 
     if (memcmp(ev->id, no_id, LEAD_ID_LEN) != 0) {
@@ -124,24 +218,26 @@ put_request_fields(uint8_t *buf, const lead_event *ev)
     n += put_field(buf + n, TAG_COMMENT, ev->comment.data, ev->comment.len);
 
     if (ev->nranges > 0) {
+        /* start and end as varints: at most 20 bytes a range */
         buf[n] = TAG_RANGES;
-        buf[n + 1] = (uint8_t) (ev->nranges * 16);
-        buf[n + 2] = 0;
-        n += 3;
+        at = n + 3;
         for (i = 0; i < ev->nranges; i++) {
-            lead_put_u64(buf + n, ev->ranges[i].start);
-            lead_put_u64(buf + n + 8, ev->ranges[i].end);
-            n += 16;
+            at += put_varint(buf + at, ev->ranges[i].start);
+            at += put_varint(buf + at, ev->ranges[i].end);
         }
+        n += close_field(buf + n, buf + at);
     }
 
     return n;
 }
 
+_Static_assert(LEAD_MAX_RANGES * 20 < 1 << 14, "a 2-byte length");
+_Static_assert(LEAD_NAME_MAX < 256, "a name's length is a byte");
+
 int
 lead_event_encode(const lead_event *ev, uint8_t *buf, size_t size)
 {
-    size_t  n;
+    size_t  n, at;
 
     if (ev->path.len > LEAD_PATH_MAX || !request_fields_fit(ev)
         || ev->stage.len > LEAD_NAME_MAX || ev->topic.len > LEAD_NAME_MAX
@@ -158,16 +254,19 @@ lead_event_encode(const lead_event *ev, uint8_t *buf, size_t size)
     n += put_request_fields(buf + n, ev);
 
     if (ev->asset_id != 0) {
-        uint8_t  num[8];
-
-        lead_put_u64(num, ev->asset_id);
-        n += put_field(buf + n, TAG_ASSET_ID, num, 8);
-        lead_put_u64(num, (uint64_t) (uint32_t) ev->points);
-        n += put_field(buf + n, TAG_POINTS, num, 4);
-        n += put_field(buf + n, TAG_ASSET_FLAGS, &ev->asset_flags, 1);
-        n += put_field(buf + n, TAG_STAGE, ev->stage.data, ev->stage.len);
-        n += put_field(buf + n, TAG_TOPIC, ev->topic.data, ev->topic.len);
-        n += put_field(buf + n, TAG_GROUP, ev->group.data, ev->group.len);
+        /* at most 8 + 5 + 1 + 3 * 65 bytes: a 2-byte length at most; the
+           id is a hash, as long as a u64 and quicker read */
+        buf[n] = TAG_ASSET;
+        at = n + 3;
+        lead_put_u64(buf + at, ev->asset_id);
+        at += 8;
+        at += put_varint(buf + at, (uint32_t) ((uint32_t) ev->points << 1)
+                                   ^ (uint32_t) (ev->points < 0 ? -1 : 0));
+        buf[at++] = ev->asset_flags;
+        at += put_name(buf + at, ev->stage);
+        at += put_name(buf + at, ev->topic);
+        at += put_name(buf + at, ev->group);
+        n += close_field(buf + n, buf + at);
     }
 
     n += put_field(buf + n, TAG_COUNTRY, ev->country.data, ev->country.len);
@@ -177,23 +276,92 @@ lead_event_encode(const lead_event *ev, uint8_t *buf, size_t size)
     return (int) n;
 }
 
+/* A field common to both versions: 0, or LEAD_EINVAL if it is bad. */
 static int
-decode(const uint8_t *buf, size_t len, lead_event *ev, hit_extras *hit)
+common_field(unsigned tag, lead_str s, lead_event *ev, hit_extras *hit)
+{
+    switch (tag) {
+    case TAG_PATH:
+        ev->path = s;
+        break;
+    case TAG_REFERRER_HOST:
+        ev->referrer_host = s;
+        break;
+    case TAG_UTM_SOURCE:
+        ev->utm_source = s;
+        break;
+    case TAG_UTM_MEDIUM:
+        ev->utm_medium = s;
+        break;
+    case TAG_UTM_CAMPAIGN:
+        ev->utm_campaign = s;
+        break;
+    case TAG_STAGE:
+        ev->stage = s;
+        break;
+    case TAG_TOPIC:
+        ev->topic = s;
+        break;
+    case TAG_GROUP:
+        ev->group = s;
+        break;
+    case TAG_COUNTRY:
+        ev->country = s;
+        break;
+    case TAG_REGION:
+        ev->region = s;
+        break;
+    case TAG_CITY:
+        ev->city = s;
+        break;
+    case TAG_AGENT:
+        ev->agent = s;
+        break;
+    case TAG_RATING:
+        if (s.len != 1 || s.data[0] == 0
+            || (uint8_t) s.data[0] > LEAD_RATING_MAX)
+        {
+            return LEAD_EINVAL;
+        }
+        ev->rating = (uint8_t) s.data[0];
+        break;
+    case TAG_COMMENT:
+        ev->comment = s;
+        break;
+    case TAG_ID:
+        if (s.len != LEAD_ID_LEN) {
+            return LEAD_EINVAL;
+        }
+        memcpy(ev->id, s.data, LEAD_ID_LEN);
+        break;
+    case TAG_TARGET:
+        if (hit != NULL) {
+            hit->target = s;
+        }
+        break;
+    case TAG_CLIENT:
+        if (hit != NULL) {
+            hit->client = s;
+        }
+        break;
+    default:
+        break;
+    }
+
+    return LEAD_OK;
+}
+
+static int
+decode_v1(const uint8_t *buf, size_t len, lead_event *ev, hit_extras *hit)
 {
     size_t    n, flen;
     unsigned  i;
     lead_str  s;
 
-    memset(ev, 0, sizeof(*ev));
-
-    if (len < HEAD_SIZE || buf[0] != EVENT_VERSION) {
+    if (len < HEAD_SIZE) {
         return LEAD_EINVAL;
     }
 
-    ev->ua_class = buf[1];
-    ev->status = (uint16_t) (buf[2] | buf[3] << 8);
-    ev->time_ms = lead_get_u64(buf + 4);
-    memcpy(ev->visitor, buf + 12, LEAD_ID_LEN);
     ev->bytes_sent = lead_get_u64(buf + 12 + LEAD_ID_LEN);
     ev->file_size = lead_get_u64(buf + 20 + LEAD_ID_LEN);
 
@@ -210,21 +378,6 @@ decode(const uint8_t *buf, size_t len, lead_event *ev, hit_extras *hit)
         s.len = flen;
 
         switch (buf[n]) {
-        case TAG_PATH:
-            ev->path = s;
-            break;
-        case TAG_REFERRER_HOST:
-            ev->referrer_host = s;
-            break;
-        case TAG_UTM_SOURCE:
-            ev->utm_source = s;
-            break;
-        case TAG_UTM_MEDIUM:
-            ev->utm_medium = s;
-            break;
-        case TAG_UTM_CAMPAIGN:
-            ev->utm_campaign = s;
-            break;
         case TAG_RANGES:
             if (flen % 16 != 0 || flen / 16 > LEAD_MAX_RANGES) {
                 return LEAD_EINVAL;
@@ -253,58 +406,137 @@ decode(const uint8_t *buf, size_t len, lead_event *ev, hit_extras *hit)
                 ev->asset_flags = buf[n + 3];
             }
             break;
-        case TAG_STAGE:
-            ev->stage = s;
-            break;
-        case TAG_TOPIC:
-            ev->topic = s;
-            break;
-        case TAG_GROUP:
-            ev->group = s;
-            break;
-        case TAG_COUNTRY:
-            ev->country = s;
-            break;
-        case TAG_REGION:
-            ev->region = s;
-            break;
-        case TAG_CITY:
-            ev->city = s;
-            break;
-        case TAG_AGENT:
-            ev->agent = s;
-            break;
-        case TAG_RATING:
-            if (flen != 1 || buf[n + 3] == 0 || buf[n + 3] > LEAD_RATING_MAX) {
-                return LEAD_EINVAL;
-            }
-            ev->rating = buf[n + 3];
-            break;
-        case TAG_COMMENT:
-            ev->comment = s;
-            break;
-        case TAG_ID:
-            if (flen != LEAD_ID_LEN) {
-                return LEAD_EINVAL;
-            }
-            memcpy(ev->id, s.data, LEAD_ID_LEN);
-            break;
-        case TAG_TARGET:
-            if (hit != NULL) {
-                hit->target = s;
-            }
-            break;
-        case TAG_CLIENT:
-            if (hit != NULL) {
-                hit->client = s;
-            }
-            break;
+        case TAG_ASSET:
+            break;                      /* a version 2 field: unknown here */
         default:
-            break;
+            if (common_field(buf[n], s, ev, hit) != LEAD_OK) {
+                return LEAD_EINVAL;
+            }
         }
     }
 
     return LEAD_OK;
+}
+
+/* A name of a TAG_ASSET field: a length byte, its bytes. */
+static int
+get_name(const uint8_t **p, const uint8_t *end, lead_str *s)
+{
+    size_t  n;
+
+    if (*p >= end || (n = **p) > (size_t) (end - *p - 1)) {
+        return LEAD_EINVAL;
+    }
+    if (n > 0) {                        /* "" reads as absent, as in v1 */
+        s->data = (const char *) *p + 1;
+        s->len = n;
+    }
+    *p += 1 + n;
+    return LEAD_OK;
+}
+
+static int
+decode_asset(const uint8_t *p, const uint8_t *end, lead_event *ev)
+{
+    uint64_t  z;
+
+    if (end - p < 8) {
+        return LEAD_EINVAL;
+    }
+    ev->asset_id = lead_get_u64(p);
+    p += 8;
+    z = get_varint(&p, end);
+    if (p >= end || z > UINT32_MAX) {
+        return LEAD_EINVAL;
+    }
+    ev->points = (int32_t) (uint32_t) ((z >> 1) ^ (z & 1 ? 0xffffffff : 0));
+    ev->asset_flags = *p++;
+
+    if (get_name(&p, end, &ev->stage) != LEAD_OK
+        || get_name(&p, end, &ev->topic) != LEAD_OK
+        || get_name(&p, end, &ev->group) != LEAD_OK
+        || p != end)
+    {
+        return LEAD_EINVAL;
+    }
+    return LEAD_OK;
+}
+
+static int
+decode_v2(const uint8_t *buf, size_t len, lead_event *ev, hit_extras *hit)
+{
+    const uint8_t  *p, *end, *fend;
+    uint64_t        flen;
+    unsigned        tag;
+    lead_str        s;
+
+    if (len < HEAD2_SIZE + 2) {
+        return LEAD_EINVAL;
+    }
+
+    end = buf + len;
+    p = buf + HEAD2_SIZE;
+    ev->bytes_sent = get_varint(&p, end);
+    ev->file_size = get_varint(&p, end);
+
+    while (p < end) {
+        tag = *p++;
+        flen = get_varint(&p, end);
+        if (p > end || flen > (uint64_t) (end - p)) {
+            return LEAD_EINVAL;
+        }
+        fend = p + flen;
+
+        if (tag == TAG_ASSET) {
+            if (decode_asset(p, fend, ev) != LEAD_OK) {
+                return LEAD_EINVAL;
+            }
+
+        } else if (tag == TAG_RANGES) {
+            while (p < fend) {
+                if (ev->nranges == LEAD_MAX_RANGES) {
+                    return LEAD_EINVAL;
+                }
+                ev->ranges[ev->nranges].start = get_varint(&p, fend);
+                ev->ranges[ev->nranges].end = get_varint(&p, fend);
+                if (p > fend) {
+                    return LEAD_EINVAL;
+                }
+                ev->nranges++;
+            }
+
+        } else if (tag < TAG_ASSET_ID || tag > TAG_ASSET_FLAGS) {
+            /* v1's numeric asset fields are not version 2's: skipped */
+            s.data = (const char *) p;
+            s.len = (size_t) flen;
+            if (common_field(tag, s, ev, hit) != LEAD_OK) {
+                return LEAD_EINVAL;
+            }
+        }
+
+        p = fend;
+    }
+
+    /* a cut varint in the head leaves p past the end */
+    return p == end ? LEAD_OK : LEAD_EINVAL;
+}
+
+static int
+decode(const uint8_t *buf, size_t len, lead_event *ev, hit_extras *hit)
+{
+    memset(ev, 0, sizeof(*ev));
+
+    if (len < HEAD2_SIZE || (buf[0] != EVENT_VERSION && buf[0] != EVENT_V1)) {
+        return LEAD_EINVAL;
+    }
+
+    ev->ua_class = buf[1];
+    ev->status = (uint16_t) (buf[2] | buf[3] << 8);
+    ev->time_ms = lead_get_u64(buf + 4);
+    memcpy(ev->visitor, buf + 12, LEAD_ID_LEN);
+
+    return buf[0] == EVENT_VERSION ? decode_v2(buf, len, ev, hit)
+                                   : decode_v1(buf, len, ev, hit);
 }
 
 int

@@ -63,12 +63,13 @@ typedef struct {
 } lead_score;
 
 /*
- * Upper bound of an encoded event's size: the head, then every field at
- * its limit with its tag and length (3 bytes).
+ * Upper bound of an encoded event's size: the head (its sizes as varints
+ * at most 10 bytes each), then every field at its limit with its tag and
+ * length (at most 3 bytes; a range at most 20, as 2 varints).
  */
 #define LEAD_EVENT_MAX_SIZE                                                   \
-    (44 + 3 + LEAD_ID_LEN + 3 + LEAD_PATH_MAX + 3 + LEAD_HOST_MAX             \
-     + 3 * (3 + LEAD_UTM_MAX) + 3 + LEAD_MAX_RANGES * 16                      \
+    (48 + 3 + LEAD_ID_LEN + 3 + LEAD_PATH_MAX + 3 + LEAD_HOST_MAX             \
+     + 3 * (3 + LEAD_UTM_MAX) + 3 + LEAD_MAX_RANGES * 20                      \
      + 3 + 8 + 3 + 4 + 3 + 1 + 3 * (3 + LEAD_NAME_MAX)        /* asset */     \
      + 3 + LEAD_COUNTRY_LEN - 1 + 3 + LEAD_REGION_MAX + 3 + LEAD_CITY_MAX    \
      + 3 + LEAD_AGENT_MAX + 3 + 1 + 3 + LEAD_COMMENT_BYTES)   /* feedback */

@@ -761,11 +761,12 @@ lead_band(const lead_scoring *sc, double engagement)
 /* ---- a scorer's state, kept in the store between folds ----------------- */
 
 /*
- * Little-endian; strings as a length byte and their bytes.  Only what
+ * Varints, times as zigzag differences (from the asset's first event, the
+ * read before); strings as a length byte and their bytes.  Only what
  * lead_scorer_add reads back: a state loaded and fed on scores exactly as
- * one fed every event from the start.
- */
-#define STATE_VERSION  3           /* 2: a group's paths read; 3: ratings */
+ * one fed every event.  Another version's is not read: the fold's hash
+ * holds the version, and scores every lead again.  */
+#define STATE_VERSION  4    /* 2: a group's paths; 3: ratings; 4: varints */
 
 unsigned
 lead_scorer_version(void)
@@ -782,11 +783,33 @@ put_name(lead_buf *out, const char *name)
     lead_buf_put(out, name, len);
 }
 
+static void
+put_var(lead_buf *out, uint64_t v)
+{
+    uint8_t  b[10];
+    size_t   n = 0;
+
+    while (v >= 0x80) {
+        b[n++] = (uint8_t) (v | 0x80);
+        v >>= 7;
+    }
+    b[n++] = (uint8_t) v;
+    lead_buf_put(out, (const char *) b, n);
+}
+
+/* v - base, wrapping, as a zigzag varint: exact for any two values. */
+static void
+put_diff(lead_buf *out, uint64_t v, uint64_t base)
+{
+    put_var(out, ((v - base) << 1) ^ ((v - base) >> 63 ? UINT64_MAX : 0));
+}
+
 void
 lead_scorer_save(const lead_scorer *s, lead_buf *out)
 {
     const asset_state  *a;
     uint8_t             head[4];
+    uint64_t            prev;
     size_t              i;
     unsigned            k;
 
@@ -795,15 +818,16 @@ lead_scorer_save(const lead_scorer *s, lead_buf *out)
     head[2] = (uint8_t) s->sc->ngroups;
     head[3] = 0;
     lead_buf_put(out, (const char *) head, 4);
-    lead_buf_put_u64(out, s->nassets);
-    lead_buf_put_u64(out, s->trigger_ms);
-    lead_buf_put_u64(out, s->trigger_asset);
+    put_var(out, s->nassets);
+    put_var(out, s->trigger_ms);
+    put_var(out, s->trigger_asset);
     put_name(out, s->trigger);
-    lead_buf_put(out, (const char *) s->countries,
-                 s->ncountries * LEAD_COUNTRY_LEN);
+    for (k = 0; k < s->ncountries; k++) {
+        lead_buf_put(out, s->countries[k], 2);
+    }
     for (k = 0; k < s->sc->ngroups; k++) {
-        lead_buf_put_u64(out, s->groups[k].won_ms);
-        lead_buf_put_u64(out, s->groups[k].npaths);
+        put_var(out, s->groups[k].won_ms);
+        put_var(out, s->groups[k].npaths);
         for (i = 0; i < s->groups[k].npaths; i++) {
             lead_buf_put_u64(out, s->groups[k].paths[i]);
         }
@@ -811,29 +835,32 @@ lead_scorer_save(const lead_scorer *s, lead_buf *out)
 
     for (i = 0; i < s->nassets; i++) {
         a = &s->assets[i];
-        lead_buf_put_u64(out, a->id);
+        put_var(out, a->id);
         put_name(out, a->stage);
         put_name(out, a->topic);
         put_name(out, a->group);
-        head[0] = (uint8_t) a->hot;
-        head[1] = (uint8_t) a->full;
-        head[2] = (uint8_t) a->ncover;
-        head[3] = a->rating;
-        lead_buf_put(out, (const char *) head, 4);
-        lead_buf_put_u64(out, a->reads);
-        lead_buf_put_u64(out, a->events);
-        lead_buf_put_u64(out, a->first_ms);
-        lead_buf_put_u64(out, a->last_ms);
-        lead_buf_put_u64(out, a->last_read_ms);
-        lead_buf_put_u64(out, a->file_size);
-        lead_buf_put_u64(out, a->rated_ms);
+        head[0] = (uint8_t) ((a->hot ? 1 : 0) | (a->full ? 2 : 0));
+        head[1] = (uint8_t) a->ncover;
+        head[2] = a->rating;
+        lead_buf_put(out, (const char *) head, 3);
+        put_var(out, a->reads);
+        put_var(out, a->events);
+        put_var(out, a->first_ms);
+        put_diff(out, a->last_ms, a->first_ms);
+        put_diff(out, a->last_read_ms, a->first_ms);
+        put_var(out, a->file_size);
+        if (a->rating != 0) {
+            put_diff(out, a->rated_ms, a->first_ms);
+        }
+        prev = a->first_ms;
         for (k = 0; k < a->reads && k < MAX_READS; k++) {
-            lead_buf_put_u64(out, a->read_ms[k]);
-            lead_buf_put_u64(out, (uint64_t) (int64_t) a->read_points[k]);
+            put_diff(out, a->read_ms[k], prev);
+            put_diff(out, (uint64_t) (int64_t) a->read_points[k], 0);
+            prev = a->read_ms[k];
         }
         for (k = 0; k < a->ncover; k++) {
-            lead_buf_put_u64(out, a->cover[k].start);
-            lead_buf_put_u64(out, a->cover[k].end);
+            put_var(out, a->cover[k].start);
+            put_diff(out, a->cover[k].end, a->cover[k].start);
         }
     }
 }
@@ -844,17 +871,27 @@ typedef struct {
 } reader;
 
 static uint64_t
-get_u64(reader *r)
+get_var(reader *r)
 {
-    uint64_t  v;
+    uint64_t  v = 0;
+    unsigned  shift;
 
-    if (r->end - r->p < 8) {
-        r->bad = 1;
-        return 0;
+    for (shift = 0; r->p < r->end && shift < 64; shift += 7) {
+        v |= (uint64_t) (*r->p & 0x7f) << shift;
+        if (*r->p++ < 0x80) {
+            return v;
+        }
     }
-    v = lead_get_u64(r->p);
-    r->p += 8;
-    return v;
+    r->bad = 1;
+    return 0;
+}
+
+static uint64_t
+get_diff(reader *r, uint64_t base)
+{
+    uint64_t  z = get_var(r);
+
+    return base + ((z >> 1) ^ (z & 1 ? UINT64_MAX : 0));
 }
 
 static void
@@ -889,7 +926,7 @@ lead_scorer_load(lead_scorer *s, const uint8_t *data, size_t len)
     reader        r = { data, data + len, 0 };
     asset_state  *a;
     uint8_t       head[4];
-    uint64_t      n = 0, n_assets, i;
+    uint64_t      n = 0, n_assets, i, prev;
     unsigned      k;
 
     lead_scorer_reset(s, 0);
@@ -901,31 +938,31 @@ lead_scorer_load(lead_scorer *s, const uint8_t *data, size_t len)
         return LEAD_EINVAL;
     }
     s->ncountries = head[1];
-    n_assets = get_u64(&r);
-    s->trigger_ms = get_u64(&r);
-    s->trigger_asset = get_u64(&r);
+    n_assets = get_var(&r);
+    s->trigger_ms = get_var(&r);
+    s->trigger_asset = get_var(&r);
     get_name(&r, s->trigger, sizeof(s->trigger));
-    get_bytes(&r, s->countries, s->ncountries * LEAD_COUNTRY_LEN);
     for (k = 0; k < s->ncountries; k++) {
+        get_bytes(&r, s->countries[k], 2);
         s->countries[k][2] = '\0';
     }
     for (k = 0; k < s->sc->ngroups && !r.bad; k++) {
-        s->groups[k].won_ms = get_u64(&r);
-        n = get_u64(&r);
+        s->groups[k].won_ms = get_var(&r);
+        n = get_var(&r);
         if (n > s->sc->groups[k].count || n > (uint64_t) (r.end - r.p) / 8) {
             r.bad = 1;
             break;
         }
-        for (i = 0; i < n; i++) {
-            if (group_add_path(&s->groups[k], get_u64(&r)) != LEAD_OK) {
+        for (i = 0; i < n; i++, r.p += 8) {
+            if (group_add_path(&s->groups[k], lead_get_u64(r.p)) != LEAD_OK) {
                 lead_scorer_reset(s, 0);
                 return LEAD_ENOMEM;
             }
         }
     }
     n = n_assets;
-    /* each asset takes at least 68 bytes: a count beyond that is damage */
-    if (r.bad || n > (uint64_t) (r.end - r.p) / 68) {
+    /* each asset takes at least 15 bytes: a count beyond that is damage */
+    if (r.bad || n > (uint64_t) (r.end - r.p) / 15) {
         return LEAD_EINVAL;
     }
 
@@ -941,35 +978,37 @@ lead_scorer_load(lead_scorer *s, const uint8_t *data, size_t len)
     for (i = 0; i < n && !r.bad; i++) {
         a = &s->assets[i];
         memset(a, 0, sizeof(*a));
-        a->id = get_u64(&r);
+        a->id = get_var(&r);
         get_name(&r, a->stage, sizeof(a->stage));
         get_name(&r, a->topic, sizeof(a->topic));
         get_name(&r, a->group, sizeof(a->group));
-        get_bytes(&r, head, 4);
-        a->hot = head[0] != 0;
-        a->full = head[1] != 0;
-        a->ncover = head[2];
-        a->rating = head[3];
-        a->reads = (unsigned) get_u64(&r);
-        a->events = get_u64(&r);
-        a->first_ms = get_u64(&r);
-        a->last_ms = get_u64(&r);
-        a->last_read_ms = get_u64(&r);
-        a->file_size = get_u64(&r);
-        a->rated_ms = get_u64(&r);
+        get_bytes(&r, head, 3);
+        a->hot = (head[0] & 1) != 0;
+        a->full = (head[0] & 2) != 0;
+        a->ncover = head[1];
+        a->rating = head[2];
+        a->reads = (unsigned) get_var(&r);
+        a->events = get_var(&r);
+        a->first_ms = get_var(&r);
+        a->last_ms = get_diff(&r, a->first_ms);
+        a->last_read_ms = get_diff(&r, a->first_ms);
+        a->file_size = get_var(&r);
+        a->rated_ms = a->rating ? get_diff(&r, a->first_ms) : 0;
         if (a->ncover > MAX_COVER || a->rating > LEAD_RATING_MAX
-            || (a->rating == 0) != (a->rated_ms == 0))
+            || (a->rating == 0) != (a->rated_ms == 0) || head[0] > 3)
         {
             r.bad = 1;
             break;
         }
+        prev = a->first_ms;
         for (k = 0; k < a->reads && k < MAX_READS; k++) {
-            a->read_ms[k] = get_u64(&r);
-            a->read_points[k] = (int32_t) (int64_t) get_u64(&r);
+            a->read_ms[k] = get_diff(&r, prev);
+            a->read_points[k] = (int32_t) (int64_t) get_diff(&r, 0);
+            prev = a->read_ms[k];
         }
         for (k = 0; k < a->ncover; k++) {
-            a->cover[k].start = get_u64(&r);
-            a->cover[k].end = get_u64(&r);
+            a->cover[k].start = get_var(&r);
+            a->cover[k].end = get_diff(&r, a->cover[k].start);
         }
         a->stage_index = stage_of(s->sc, a->stage);
     }

@@ -3,10 +3,12 @@
  *
  * "events" is the log in time order (see append_events); a commit only
  * appends to it, which is what makes it fast.  "visitors" (first, last,
- * count by visitor id) and "visits" (visitor + time + seq) index it by
- * visitor, and "seen" (last seen + visitor) its anonymous visitors oldest
- * first: the fold keeps them (lead_fold.c) up to meta "indexed", and
- * readers add the events after that themselves.
+ * count by visitor id) and "visited" (visitor -> time + seq, sorted
+ * duplicates; a store older than it keeps its "visits" rows, visitor +
+ * time + seq, and adds new ones to "visited") index it by visitor, and
+ * "seen" (last seen + visitor) its anonymous visitors oldest first: the
+ * fold keeps them (lead_fold.c) up to meta "indexed", and readers add the
+ * events after that themselves.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -146,8 +148,10 @@ append_events(lead_store *s, MDB_txn *txn, const lead_batch *b, size_t *pos,
 }
 
 /*
- * "visits": visitor + time + seq -> nothing, so one person's events are
- * found without scanning everyone's.
+ * "visited": visitor -> time + seq as sorted fixed-size duplicates, so
+ * one person's events are found without scanning everyone's, at 16 bytes
+ * an event.  A store older than it adds to "visits" (visitor + time + seq
+ * -> nothing) only if a read-only open could not make it.
  */
 static int
 index_visits(lead_store *s, MDB_txn *txn, const lead_visit *v, size_t n)
@@ -157,17 +161,16 @@ index_visits(lead_store *s, MDB_txn *txn, const lead_visit *v, size_t n)
     size_t    i;
     int       rc;
 
-    val.mv_data = NULL;
-    val.mv_size = 0;
-
     for (i = 0; i < n; i++) {
         memcpy(k, v[i].id, LEAD_ID_LEN);
         lead_put_be64(k + LEAD_ID_LEN, v[i].time_ms);
         lead_put_be64(k + LEAD_ID_LEN + 8, v[i].seq);
         key.mv_data = k;
-        key.mv_size = sizeof(k);
+        key.mv_size = s->dense ? LEAD_ID_LEN : sizeof(k);
+        val.mv_data = s->dense ? k + LEAD_ID_LEN : NULL;
+        val.mv_size = s->dense ? 16 : 0;
 
-        rc = mdb_put(txn, s->visits, &key, &val, 0);
+        rc = mdb_put(txn, s->dense ? s->visited : s->visits, &key, &val, 0);
         if (rc != 0) {
             return lead_store_mdb_fail(s, rc, "indexing an event");
         }
@@ -229,6 +232,129 @@ see(lead_store *s, MDB_txn *txn, const uint8_t *id, uint64_t was,
     rc = mdb_put(txn, s->seen, &key, &val, 0);
     return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "seeing a visitor");
 }
+
+/* The rows lead_store_each_visit drops, deleted after its walk. */
+typedef struct {
+    uint8_t  (*keys)[16];
+    size_t     n, cap;
+} dropped;
+
+static int
+drop_later(lead_store *s, dropped *d, const uint8_t key[16])
+{
+    uint8_t  (*k)[16];
+    size_t     cap;
+
+    if (d->n == d->cap) {
+        cap = d->cap ? 2 * d->cap : 64;
+        k = realloc(d->keys, cap * sizeof(*k));
+        if (k == NULL) {
+            return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+        }
+        d->keys = k;
+        d->cap = cap;
+    }
+    memcpy(d->keys[d->n++], key, 16);
+    return LEAD_OK;
+}
+
+/* One table's rows of id: "visits" (dense 0) or "visited" (1). */
+static int
+walk_visits(lead_store *s, MDB_txn *txn, int dense, const uint8_t *id,
+    lead_visit_fn fn, void *arg, dropped *d)
+{
+    MDB_cursor     *cur;
+    MDB_val         key, val;
+    const uint8_t  *ek;
+    uint8_t         ekey[16];
+    int             rc, op, r;
+
+    rc = mdb_cursor_open(txn, dense ? s->visited : s->visits, &cur);
+    if (rc != 0) {
+        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
+    }
+
+    key.mv_data = (void *) id;
+    key.mv_size = LEAD_ID_LEN;
+    r = LEAD_OK;
+
+    for (op = dense ? MDB_SET_KEY : MDB_SET_RANGE;
+         (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
+         op = dense ? MDB_NEXT_DUP : MDB_NEXT)
+    {
+        if (dense) {
+            if (val.mv_size != 16) {
+                continue;
+            }
+            ek = val.mv_data;
+        } else {
+            if (key.mv_size != LEAD_VISIT_KEY_LEN
+                || memcmp(key.mv_data, id, LEAD_ID_LEN) != 0)
+            {
+                break;
+            }
+            ek = (const uint8_t *) key.mv_data + LEAD_ID_LEN;
+        }
+
+        memcpy(ekey, ek, 16);
+        r = fn(arg, ekey);
+        if (r == LEAD_VISIT_DROP) {
+            r = drop_later(s, d, ekey);
+        }
+        if (r != LEAD_OK) {
+            break;
+        }
+    }
+    mdb_cursor_close(cur);
+
+    if (r != LEAD_OK) {
+        return r;
+    }
+    return rc == 0 || rc == MDB_NOTFOUND ? LEAD_OK
+                                         : lead_store_mdb_fail(s, rc,
+                                                         "reading visits");
+}
+
+int
+lead_store_each_visit(lead_store *s, MDB_txn *txn, const uint8_t *id,
+    lead_visit_fn fn, void *arg)
+{
+    MDB_val   key, val;
+    uint8_t   k[LEAD_VISIT_KEY_LEN];
+    dropped   d;
+    size_t    i;
+    size_t    pass;
+    int       rc;
+
+    memset(&d, 0, sizeof(d));
+    rc = walk_visits(s, txn, 0, id, fn, arg, &d);
+    pass = d.n;
+    if (rc == LEAD_OK && s->dense) {
+        rc = walk_visits(s, txn, 1, id, fn, arg, &d);
+    }
+
+    memcpy(k, id, LEAD_ID_LEN);
+    for (i = 0; rc == LEAD_OK && i < d.n; i++) {
+        if (i < pass) {
+            memcpy(k + LEAD_ID_LEN, d.keys[i], 16);
+            key.mv_data = k;
+            key.mv_size = sizeof(k);
+            rc = mdb_del(txn, s->visits, &key, NULL);
+        } else {
+            key.mv_data = k;
+            key.mv_size = LEAD_ID_LEN;
+            val.mv_data = d.keys[i];
+            val.mv_size = 16;
+            rc = mdb_del(txn, s->visited, &key, &val);
+        }
+        rc = rc == 0 || rc == MDB_NOTFOUND
+             ? LEAD_OK : lead_store_mdb_fail(s, rc, "erasing visits");
+    }
+
+    free(d.keys);
+    return rc;
+}
+
 
 int
 lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,

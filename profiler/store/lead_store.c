@@ -213,6 +213,12 @@ open_dbs(lead_store *s)
         rc = mdb_dbi_open(txn, "notes", flags, &s->notes);
         s->noting = rc == 0;
     }
+    if (rc == 0 || rc == MDB_NOTFOUND) {
+        /* visits as sorted duplicates (lead_log.c): "visits" is older */
+        rc = mdb_dbi_open(txn, "visited", flags | MDB_DUPSORT | MDB_DUPFIXED,
+                          &s->visited);
+        s->dense = rc == 0;
+    }
     if (rc != 0 && rc != MDB_NOTFOUND) {
         mdb_txn_abort(txn);
         return lead_store_mdb_fail(s, rc, "mdb_dbi_open");

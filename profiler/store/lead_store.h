@@ -20,7 +20,8 @@ struct lead_store {
     MDB_dbi    emails;      /* normalised e-mail -> lead id */
     MDB_dbi    links;       /* visitor -> the leads it was linked to */
     MDB_dbi    devices;     /* lead id + visitor -> linked at */
-    MDB_dbi    visits;      /* visitor + time + seq -> (an event key) */
+    MDB_dbi    visits;      /* visitor + time + seq: an older store's */
+    MDB_dbi    visited;     /* visitor -> time + seq, sorted duplicates */
     MDB_dbi    statuses;    /* lead id -> status, since */
     MDB_dbi    transitions; /* lead id + time + n -> from, to, texts */
     MDB_dbi    states;      /* lead id -> its scorer's state (lead_fold.c) */
@@ -45,6 +46,7 @@ struct lead_store {
     int        closing;     /* outcomes exists (nor has it that) */
     int        ingesting;   /* ingested exists (nor that) */
     int        noting;      /* notes exists (nor that) */
+    int        dense;       /* visited exists: new visits go there */
     int        read_only;
     int        empty;      /* read-only open of a store never written */
     int        partial;    /* read-only open of a store missing tables */
@@ -150,7 +152,21 @@ int lead_store_append_txn(lead_store *s, MDB_txn *txn, const lead_batch *b,
     size_t *pos, size_t max_bytes, int leads_only, lead_visit *visits,
     size_t *n, size_t *skipped);
 
-/* Puts visits into "visits", "visitors" and "seen" (visits is sorted). */
+/*
+ * Each indexed event of visitor id in time order (an older store's rows
+ * in "visits", then "visited"): fn gets the event's key (time, seq, both
+ * big-endian) and returns LEAD_VISIT_KEEP, LEAD_VISIT_DROP (the row is
+ * deleted, after the walk) or an error, which ends it.
+ */
+#define LEAD_VISIT_KEEP  0
+#define LEAD_VISIT_DROP  1
+
+typedef int (*lead_visit_fn)(void *arg, const uint8_t key[16]);
+
+int lead_store_each_visit(lead_store *s, MDB_txn *txn, const uint8_t *id,
+    lead_visit_fn fn, void *arg);
+
+/* Puts visits into "visited", "visitors" and "seen" (visits is sorted). */
 int lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
     size_t n);
 

@@ -298,6 +298,8 @@ typedef struct {
     unsigned  tables;
     size_t    prev_len;         /* the key before, to see the order */
     uint8_t   prev[512];
+    size_t    prev_vlen;        /* and its value, in a table of duplicates */
+    uint8_t   prev_val[512];
 } walk_ctx;
 
 static void
@@ -351,11 +353,42 @@ touch(const MDB_val *v, uint32_t psize)
  * table's), the free-page tree's as numbers.  A damaged branch page sends
  * a walk off to the wrong pages without LMDB noticing; this does.
  */
+/* In a table of sorted duplicates, a key's values grow as its keys do. */
 static int
-in_order(walk_ctx *w, MDB_dbi dbi, const MDB_val *key, uint64_t n)
+dup_in_order(walk_ctx *w, const MDB_val *val, int same_key)
+{
+    size_t  len = val->mv_size;
+    int     c;
+
+    if (len > sizeof(w->prev_val)) {
+        return -1;
+    }
+    if (same_key) {
+        c = memcmp(val->mv_data, w->prev_val,
+                   len < w->prev_vlen ? len : w->prev_vlen);
+        if (c < 0 || (c == 0 && len <= w->prev_vlen)) {
+            return -1;
+        }
+    }
+    memcpy(w->prev_val, val->mv_data, len);
+    w->prev_vlen = len;
+    return 0;
+}
+
+static int
+in_order(walk_ctx *w, MDB_dbi dbi, int dup, const MDB_val *key,
+    const MDB_val *val, uint64_t n)
 {
     size_t  len = key->mv_size;
     int     c;
+
+    if (dup) {
+        c = n > 1 && len == w->prev_len
+            && memcmp(key->mv_data, w->prev, len) == 0;
+        if (dup_in_order(w, val, c) != 0) {
+            return -1;
+        }
+    }
 
     if (dbi == FREE_DBI) {
         if (len != 8) {
@@ -365,7 +398,9 @@ in_order(walk_ctx *w, MDB_dbi dbi, const MDB_val *key, uint64_t n)
     } else {
         c = len < w->prev_len ? len : w->prev_len;
         c = memcmp(key->mv_data, w->prev, (size_t) c);
-        c = n > 1 && (c < 0 || (c == 0 && len <= w->prev_len)) ? -1 : 0;
+        /* a table of sorted duplicates ("visited") repeats its keys */
+        c = n > 1 && (c < 0 || (c == 0 && len < w->prev_len)
+                      || (c == 0 && len == w->prev_len && !dup)) ? -1 : 0;
     }
     if (c == 0 && len <= sizeof(w->prev)) {
         memcpy(w->prev, key->mv_data, len);
@@ -409,12 +444,16 @@ walk_tree(walk_ctx *w, MDB_txn *txn, MDB_dbi dbi, const char *name)
     MDB_stat     st;
     MDB_val      key, val;
     uint64_t     n = 0;
+    unsigned     flags = 0;
     int          rc, op;
 
     tell(w, "at:%s", name);
     w->prev_len = 0;
 
     rc = mdb_stat(txn, dbi, &st);
+    if (rc == 0 && dbi != FREE_DBI) {
+        rc = mdb_dbi_flags(txn, dbi, &flags);
+    }
     if (rc == 0) {
         rc = mdb_cursor_open(txn, dbi, &cur);
     }
@@ -430,7 +469,9 @@ walk_tree(walk_ctx *w, MDB_txn *txn, MDB_dbi dbi, const char *name)
             break;
         }
         sink += touch(&key, w->psize) + touch(&val, w->psize);
-        if (in_order(w, dbi, &key, n) != 0) {
+        if (in_order(w, dbi, (flags & MDB_DUPSORT) != 0, &key, &val, n)
+            != 0)
+        {
             tell(w, "err:%s, record %llu: its key (%zu bytes) is out of "
                  "order", name, (unsigned long long) n, key.mv_size);
             mdb_cursor_close(cur);

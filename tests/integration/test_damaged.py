@@ -94,6 +94,13 @@ def source():
     try:
         subprocess.run([BENCH_DATASET, store, SAMPLE_RULES, "300", "20000"],
                        check=True, capture_output=True, timeout=120)
+        # compacted: every page in a tree, none free, so that the pages
+        # damaged are ones LMDB reads
+        whole = os.path.join(top, "whole")
+        subprocess.run([LEADCTL, "--store", store, "backup", whole],
+                       check=True, capture_output=True, timeout=120)
+        shutil.rmtree(store)
+        os.rename(whole, store)
         with open(os.path.join(store, "data.mdb"), "rb") as f:
             yield store, f.read()
     finally:

@@ -245,15 +245,18 @@ test_decode_truncated_head(void **state)
     }
 }
 
-/* Appends a tagged field (tag, u16 length, bytes) and returns the end. */
+/* Appends a tagged field (tag, varint length, bytes) and returns the end. */
 static size_t
 put_field(uint8_t *buf, size_t n, uint8_t tag, size_t len, size_t have)
 {
-    buf[n] = tag;
-    buf[n + 1] = (uint8_t) len;
-    buf[n + 2] = (uint8_t) (len >> 8);
-    memset(buf + n + 3, 'z', have);
-    return n + 3 + have;
+    buf[n++] = tag;
+    while (len >= 0x80) {
+        buf[n++] = (uint8_t) (len | 0x80);
+        len >>= 7;
+    }
+    buf[n++] = (uint8_t) len;
+    memset(buf + n, 'z', have);
+    return n + have;
 }
 
 static void
@@ -268,11 +271,12 @@ test_decode_bad_fields(void **state)
         { "path longer than the input", 1, 10, 9 },
         { "length far past the end", 1, 0xffff, 4 },
         { "unknown tag longer than the input", 0x7f, 2, 1 },
-        { "ranges of 15 bytes", 6, 15, 15 },
-        { "ranges of 17 bytes", 6, 17, 17 },
-        { "ranges of 8 bytes", 6, 8, 8 },
-        { "more than LEAD_MAX_RANGES ranges", 6, 16 * (LEAD_MAX_RANGES + 1),
-          16 * (LEAD_MAX_RANGES + 1) },
+        { "ranges of 15 varints", 6, 15, 15 },
+        { "ranges of 17 varints", 6, 17, 17 },
+        { "more than LEAD_MAX_RANGES ranges", 6, 2 * (LEAD_MAX_RANGES + 1),
+          2 * (LEAD_MAX_RANGES + 1) },
+        { "an asset cut short", 22, 3, 3 },
+        { "an asset with bytes after its names", 22, 8, 8 },
     };
     static uint8_t  buf[2 * LEAD_EVENT_MAX_SIZE];
     lead_event      ev, got;
@@ -290,10 +294,20 @@ test_decode_bad_fields(void **state)
         }
     }
 
-    /* a field header cut short: one or two bytes of its three */
-    put_field(buf, head, 1, 1, 1);
+    /* a field header cut short: its tag alone, a varint length cut */
+    put_field(buf, head, 1, 200, 200);
     assert_int_equal(lead_event_decode(buf, head + 1, &got), LEAD_EINVAL);
     assert_int_equal(lead_event_decode(buf, head + 2, &got), LEAD_EINVAL);
+
+    /* a range's varint cut */
+    n = put_field(buf, head, 6, 2, 0);
+    buf[n] = 1;
+    buf[n + 1] = 0x80;
+    assert_int_equal(lead_event_decode(buf, n + 2, &got), LEAD_EINVAL);
+
+    /* a size's varint cut in the head */
+    buf[head - 1] = 0x80;
+    assert_int_equal(lead_event_decode(buf, head, &got), LEAD_EINVAL);
 }
 
 static void
@@ -318,7 +332,7 @@ test_decode_truncated_field(void **state)
 static void
 test_decode_wrong_version(void **state)
 {
-    static const uint8_t  versions[] = { 0, 2, 0xff };
+    static const uint8_t  versions[] = { 0, 3, 0xff };
     fx_event              f;
     lead_event            got;
     uint8_t               buf[LEAD_EVENT_MAX_SIZE];
@@ -364,7 +378,10 @@ test_decode_skips_unknown_tags(void **state)
 
     make_full(&f);
     len = encode(&f.ev, plain);
+    /* the head of this event: its sizes, nothing after them */
     make_minimal(&min_ev);
+    min_ev.bytes_sent = f.ev.bytes_sent;
+    min_ev.file_size = f.ev.file_size;
     head = (size_t) encode(&min_ev, minimal);
 
     for (i = 0; i < N_ELEMS(extras); i++) {
@@ -385,6 +402,213 @@ test_decode_skips_unknown_tags(void **state)
                      extras[i].len);
         }
         fx_assert_event_equal(&f.ev, &got);
+    }
+}
+
+/* ---- version 1, as stores written before version 2 hold it -------------- */
+
+static size_t
+v1_field(uint8_t *p, int tag, const void *data, size_t len)
+{
+    if (len == 0) {
+        return 0;
+    }
+    p[0] = (uint8_t) tag;
+    p[1] = (uint8_t) len;
+    p[2] = (uint8_t) (len >> 8);
+    memcpy(p + 3, data, len);
+    return 3 + len;
+}
+
+/* The encoder of version 1, byte for byte. */
+static size_t
+encode_v1(const lead_event *ev, uint8_t *buf)
+{
+    static const uint8_t  no_id[LEAD_ID_LEN];
+    uint8_t               num[8];
+    size_t                n;
+    unsigned              i;
+
+    buf[0] = 1;
+    buf[1] = ev->ua_class;
+    buf[2] = (uint8_t) ev->status;
+    buf[3] = (uint8_t) (ev->status >> 8);
+    lead_put_u64(buf + 4, ev->time_ms);
+    memcpy(buf + 12, ev->visitor, LEAD_ID_LEN);
+    lead_put_u64(buf + 12 + LEAD_ID_LEN, ev->bytes_sent);
+    lead_put_u64(buf + 20 + LEAD_ID_LEN, ev->file_size);
+    n = 44;
+
+    n += v1_field(buf + n, 1, ev->path.data, ev->path.len);
+    if (memcmp(ev->id, no_id, LEAD_ID_LEN) != 0) {
+        n += v1_field(buf + n, 18, ev->id, LEAD_ID_LEN);
+    }
+    n += v1_field(buf + n, 2, ev->referrer_host.data, ev->referrer_host.len);
+    n += v1_field(buf + n, 3, ev->utm_source.data, ev->utm_source.len);
+    n += v1_field(buf + n, 4, ev->utm_medium.data, ev->utm_medium.len);
+    n += v1_field(buf + n, 5, ev->utm_campaign.data, ev->utm_campaign.len);
+    n += v1_field(buf + n, 19, ev->agent.data, ev->agent.len);
+    if (ev->rating != 0) {
+        n += v1_field(buf + n, 20, &ev->rating, 1);
+    }
+    n += v1_field(buf + n, 21, ev->comment.data, ev->comment.len);
+    if (ev->nranges > 0) {
+        buf[n] = 6;
+        buf[n + 1] = (uint8_t) (ev->nranges * 16);
+        buf[n + 2] = 0;
+        n += 3;
+        for (i = 0; i < ev->nranges; i++) {
+            lead_put_u64(buf + n, ev->ranges[i].start);
+            lead_put_u64(buf + n + 8, ev->ranges[i].end);
+            n += 16;
+        }
+    }
+    if (ev->asset_id != 0) {
+        lead_put_u64(num, ev->asset_id);
+        n += v1_field(buf + n, 7, num, 8);
+        lead_put_u64(num, (uint64_t) (uint32_t) ev->points);
+        n += v1_field(buf + n, 8, num, 4);
+        n += v1_field(buf + n, 9, &ev->asset_flags, 1);
+        n += v1_field(buf + n, 10, ev->stage.data, ev->stage.len);
+        n += v1_field(buf + n, 11, ev->topic.data, ev->topic.len);
+        n += v1_field(buf + n, 12, ev->group.data, ev->group.len);
+    }
+    n += v1_field(buf + n, 13, ev->country.data, ev->country.len);
+    n += v1_field(buf + n, 14, ev->region.data, ev->region.len);
+    n += v1_field(buf + n, 15, ev->city.data, ev->city.len);
+    return n;
+}
+
+/* Every field of an event, the asset's, the place's and feedback too. */
+static void
+assert_same_event(const lead_event *want, const lead_event *got)
+{
+    fx_assert_event_equal(want, got);
+    assert_memory_equal(want->id, got->id, LEAD_ID_LEN);
+    assert_int_equal(want->asset_id, got->asset_id);
+    assert_int_equal(want->points, got->points);
+    assert_int_equal(want->asset_flags, got->asset_flags);
+    fx_assert_str_equal(want->stage, got->stage);
+    fx_assert_str_equal(want->topic, got->topic);
+    fx_assert_str_equal(want->group, got->group);
+    fx_assert_str_equal(want->country, got->country);
+    fx_assert_str_equal(want->region, got->region);
+    fx_assert_str_equal(want->city, got->city);
+    assert_int_equal(want->rating, got->rating);
+    fx_assert_str_equal(want->comment, got->comment);
+}
+
+static void
+set_str(lead_str *s, const char *text)
+{
+    s->data = text[0] ? text : NULL;
+    s->len = strlen(text);
+}
+
+/* An event with every kind of field: an asset's read with feedback. */
+static void
+make_asset(fx_event *f, unsigned i, int32_t points)
+{
+    fx_event_make(f, i, 0);
+    memset(f->ev.id, 0xa0 + (int) i, LEAD_ID_LEN);
+    f->ev.asset_id = 0x1234567 + i;
+    f->ev.points = points;
+    f->ev.asset_flags = (uint8_t) (i * 37);
+    set_str(&f->ev.stage, "consideration");
+    set_str(&f->ev.topic, i % 2 ? "" : "security");
+    set_str(&f->ev.group, i % 3 ? "" : "pricing");
+    set_str(&f->ev.country, "GB");
+    set_str(&f->ev.region, i % 2 ? "ENG" : "");
+    set_str(&f->ev.city, "London");
+    f->ev.rating = (uint8_t) (i % (LEAD_RATING_MAX + 1));
+    set_str(&f->ev.comment, f->ev.rating ? "useful" : "");
+}
+
+/* Every field comes back from both versions, the same. */
+static void
+test_v1_v2_decode_equal(void **state)
+{
+    static const int32_t  points[] = { 0, 1, -1, 63, -64, 64, 1000,
+                                       INT32_MAX, INT32_MIN };
+    uint8_t               v1[LEAD_EVENT_MAX_SIZE], v2[LEAD_EVENT_MAX_SIZE];
+    fx_event              f;
+    lead_event            got1, got2;
+    size_t                n1, i;
+    int                   n2;
+
+    (void) state;
+
+    for (i = 0; i < 2 * (LEAD_MAX_RANGES + 1); i++) {
+        make_asset(&f, (unsigned) i, points[i % N_ELEMS(points)]);
+        n1 = encode_v1(&f.ev, v1);
+        n2 = encode(&f.ev, v2);
+
+        assert_int_equal(v1[0], 1);
+        assert_int_equal(v2[0], 2);
+        assert_int_equal(lead_event_decode(v1, n1, &got1), LEAD_OK);
+        assert_int_equal(lead_event_decode(v2, (size_t) n2, &got2), LEAD_OK);
+        assert_same_event(&f.ev, &got1);
+        assert_same_event(&f.ev, &got2);
+        assert_same_event(&got1, &got2);
+
+        /* the head's visitor and time where the store reads them */
+        assert_memory_equal(v2 + 12, f.ev.visitor, LEAD_ID_LEN);
+        assert_int_equal(lead_get_u64(v2 + 4), f.ev.time_ms);
+
+        /* and version 2 is the smaller */
+        assert_true((size_t) n2 < n1);
+    }
+
+    /* the extremes: every field at its limit */
+    make_full(&f);
+    n1 = encode_v1(&f.ev, v1);
+    assert_int_equal(lead_event_decode(v1, n1, &got1), LEAD_OK);
+    assert_same_event(&f.ev, &got1);
+}
+
+/* A version 1 event's fields, bad as version 1 reads them. */
+static void
+test_v1_bad_fields(void **state)
+{
+    static const struct {
+        const char  *what;
+        uint8_t      tag;
+        size_t       len, have;
+    } cases[] = {
+        { "path longer than the input", 1, 10, 9 },
+        { "length far past the end", 1, 0xffff, 4 },
+        { "ranges of 15 bytes", 6, 15, 15 },
+        { "ranges of 8 bytes", 6, 8, 8 },
+        { "more than LEAD_MAX_RANGES ranges", 6, 16 * (LEAD_MAX_RANGES + 1),
+          16 * (LEAD_MAX_RANGES + 1) },
+        { "an asset id of 4 bytes", 7, 4, 4 },
+        { "points of 8 bytes", 8, 8, 8 },
+    };
+    static uint8_t  buf[2 * LEAD_EVENT_MAX_SIZE];
+    lead_event      ev, got;
+    size_t          i, head, n;
+
+    (void) state;
+
+    make_minimal(&ev);
+    head = encode_v1(&ev, buf);
+    assert_int_equal(head, 44);
+    assert_int_equal(lead_event_decode(buf, head, &got), LEAD_OK);
+    assert_same_event(&ev, &got);
+
+    for (i = 0; i < N_ELEMS(cases); i++) {
+        buf[head] = cases[i].tag;
+        buf[head + 1] = (uint8_t) cases[i].len;
+        buf[head + 2] = (uint8_t) (cases[i].len >> 8);
+        memset(buf + head + 3, 'z', cases[i].have);
+        n = head + 3 + cases[i].have;
+        if (lead_event_decode(buf, n, &got) != LEAD_EINVAL) {
+            fail_msg("v1: %s was accepted", cases[i].what);
+        }
+    }
+
+    for (n = 0; n < head; n++) {
+        assert_int_equal(lead_event_decode(buf, n, &got), LEAD_EINVAL);
     }
 }
 
@@ -693,6 +917,8 @@ main(void)
         cmocka_unit_test(test_decode_truncated_field),
         cmocka_unit_test(test_decode_wrong_version),
         cmocka_unit_test(test_decode_skips_unknown_tags),
+        cmocka_unit_test(test_v1_v2_decode_equal),
+        cmocka_unit_test(test_v1_bad_fields),
         cmocka_unit_test(test_batch_add_count_clear),
         cmocka_unit_test(test_batch_min_size),
         cmocka_unit_test(test_batch_grows_and_shrinks),

@@ -386,19 +386,17 @@ test_codec(void **state)
     back.rating = 0;
     assert_int_equal(lead_touch(&back, touch, &campaign), 6);
 
-    /* the rating's tag (20, length 1): 0 and 6 are refused */
-    for (i = 0; i + 3 < n; i++) {
-        if (buf[i] == 20 && buf[i + 1] == 1 && buf[i + 2] == 0
-            && buf[i + 3] == 3)
-        {
+    /* the rating's tag (20, length 1 as a varint): 0 and 6 are refused */
+    for (i = 0; i + 2 < n; i++) {
+        if (buf[i] == 20 && buf[i + 1] == 1 && buf[i + 2] == 3) {
             found = 1;
-            buf[i + 3] = 0;
+            buf[i + 2] = 0;
             assert_int_equal(lead_event_decode(buf, (size_t) n, &back),
                              LEAD_EINVAL);
-            buf[i + 3] = LEAD_RATING_MAX + 1;
+            buf[i + 2] = LEAD_RATING_MAX + 1;
             assert_int_equal(lead_event_decode(buf, (size_t) n, &back),
                              LEAD_EINVAL);
-            buf[i + 3] = 3;
+            buf[i + 2] = 3;
             break;
         }
     }
