@@ -59,57 +59,6 @@ typedef struct {
 } hit_extras;
 
 static size_t
-put_varint(uint8_t *p, uint64_t v)
-{
-    size_t  n = 0;
-
-    while (v >= 0x80) {
-        p[n++] = (uint8_t) (v | 0x80);
-        v >>= 7;
-    }
-    p[n++] = (uint8_t) v;
-
-    return n;
-}
-
-/* A varint at *p before end, or 0 with *p past end if it is cut or long. */
-static inline uint64_t
-get_varint(const uint8_t **p, const uint8_t *end)
-{
-    const uint8_t  *q = *p;
-    uint64_t        v = 0;
-    unsigned        shift;
-
-    /* most are a length (one byte) or a size (up to three) */
-    if (end - q >= 3) {
-        if (q[0] < 0x80) {
-            *p = q + 1;
-            return q[0];
-        }
-        if (q[1] < 0x80) {
-            *p = q + 2;
-            return (uint64_t) (q[0] & 0x7f) | (uint64_t) q[1] << 7;
-        }
-        if (q[2] < 0x80) {
-            *p = q + 3;
-            return (uint64_t) (q[0] & 0x7f) | (uint64_t) (q[1] & 0x7f) << 7
-                   | (uint64_t) q[2] << 14;
-        }
-    }
-
-    for (shift = 0; q < end && shift < 64; shift += 7) {
-        v |= (uint64_t) (*q & 0x7f) << shift;
-        if (*q++ < 0x80) {
-            *p = q;
-            return v;
-        }
-    }
-
-    *p = end + 1;
-    return 0;
-}
-
-static size_t
 put_field(uint8_t *p, int tag, const void *data, size_t len)
 {
     size_t  n;
@@ -119,7 +68,7 @@ put_field(uint8_t *p, int tag, const void *data, size_t len)
     }
 
     p[0] = (uint8_t) tag;
-    n = 1 + put_varint(p + 1, len);
+    n = 1 + lead_put_varint(p + 1, len);
     memcpy(p + n, data, len);
 
     return n + len;
@@ -170,8 +119,8 @@ put_head(uint8_t *buf, const lead_event *ev)
     memcpy(buf + 12, ev->visitor, LEAD_ID_LEN);
 
     n = HEAD2_SIZE;
-    n += put_varint(buf + n, ev->bytes_sent);
-    n += put_varint(buf + n, ev->file_size);
+    n += lead_put_varint(buf + n, ev->bytes_sent);
+    n += lead_put_varint(buf + n, ev->file_size);
 
     return n;
 }
@@ -222,8 +171,8 @@ put_request_fields(uint8_t *buf, const lead_event *ev)
         buf[n] = TAG_RANGES;
         at = n + 3;
         for (i = 0; i < ev->nranges; i++) {
-            at += put_varint(buf + at, ev->ranges[i].start);
-            at += put_varint(buf + at, ev->ranges[i].end);
+            at += lead_put_varint(buf + at, ev->ranges[i].start);
+            at += lead_put_varint(buf + at, ev->ranges[i].end);
         }
         n += close_field(buf + n, buf + at);
     }
@@ -260,7 +209,7 @@ lead_event_encode(const lead_event *ev, uint8_t *buf, size_t size)
         at = n + 3;
         lead_put_u64(buf + at, ev->asset_id);
         at += 8;
-        at += put_varint(buf + at, (uint32_t) ((uint32_t) ev->points << 1)
+        at += lead_put_varint(buf + at, (uint32_t) ((uint32_t) ev->points << 1)
                                    ^ (uint32_t) (ev->points < 0 ? -1 : 0));
         buf[at++] = ev->asset_flags;
         at += put_name(buf + at, ev->stage);
@@ -445,7 +394,7 @@ decode_asset(const uint8_t *p, const uint8_t *end, lead_event *ev)
     }
     ev->asset_id = lead_get_u64(p);
     p += 8;
-    z = get_varint(&p, end);
+    z = lead_get_varint(&p, end);
     if (p >= end || z > UINT32_MAX) {
         return LEAD_EINVAL;
     }
@@ -476,12 +425,12 @@ decode_v2(const uint8_t *buf, size_t len, lead_event *ev, hit_extras *hit)
 
     end = buf + len;
     p = buf + HEAD2_SIZE;
-    ev->bytes_sent = get_varint(&p, end);
-    ev->file_size = get_varint(&p, end);
+    ev->bytes_sent = lead_get_varint(&p, end);
+    ev->file_size = lead_get_varint(&p, end);
 
     while (p < end) {
         tag = *p++;
-        flen = get_varint(&p, end);
+        flen = lead_get_varint(&p, end);
         if (p > end || flen > (uint64_t) (end - p)) {
             return LEAD_EINVAL;
         }
@@ -497,8 +446,8 @@ decode_v2(const uint8_t *buf, size_t len, lead_event *ev, hit_extras *hit)
                 if (ev->nranges == LEAD_MAX_RANGES) {
                     return LEAD_EINVAL;
                 }
-                ev->ranges[ev->nranges].start = get_varint(&p, fend);
-                ev->ranges[ev->nranges].end = get_varint(&p, fend);
+                ev->ranges[ev->nranges].start = lead_get_varint(&p, fend);
+                ev->ranges[ev->nranges].end = lead_get_varint(&p, fend);
                 if (p > fend) {
                     return LEAD_EINVAL;
                 }

@@ -1,10 +1,12 @@
 /*
  * The profile: the points a person's facts earn (the e-mail, the flags,
- * where they read from), listed part by part, and the grade they make.
+ * where they read from), listed part by part, and the grade they make;
+ * and the band and stage a lead's engagement puts it in.
  */
 
 #define _POSIX_C_SOURCE 200809L
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -126,4 +128,33 @@ lead_company(const lead_rules *r, lead_str email)
         return none;
     }
     return domain;
+}
+
+int
+lead_stage_of(const lead_scoring *sc, const double *by_stage, double scale)
+{
+    unsigned  i;
+
+    /* the latest stage with meaningful recent engagement */
+    for (i = sc->nstages; i > 0; i--) {
+        if (by_stage[i - 1] * scale >= sc->stage_min) {
+            return (int) i - 1;
+        }
+    }
+    return -1;
+}
+
+int
+lead_band(const lead_scoring *sc, double engagement)
+{
+    int  i;
+
+    engagement = floor(engagement + 0.5);       /* as the score is shown */
+
+    for (i = 0; i < 3; i++) {
+        if (engagement >= sc->band_min[i]) {
+            return i + 1;
+        }
+    }
+    return 4;
 }

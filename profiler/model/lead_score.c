@@ -729,35 +729,6 @@ lead_scorer_result(const lead_scorer *s, uint64_t now_ms, lead_score *out)
     return LEAD_OK;
 }
 
-int
-lead_stage_of(const lead_scoring *sc, const double *by_stage, double scale)
-{
-    unsigned  i;
-
-    /* the latest stage with meaningful recent engagement */
-    for (i = sc->nstages; i > 0; i--) {
-        if (by_stage[i - 1] * scale >= sc->stage_min) {
-            return (int) i - 1;
-        }
-    }
-    return -1;
-}
-
-int
-lead_band(const lead_scoring *sc, double engagement)
-{
-    int  i;
-
-    engagement = floor(engagement + 0.5);       /* as the score is shown */
-
-    for (i = 0; i < 3; i++) {
-        if (engagement >= sc->band_min[i]) {
-            return i + 1;
-        }
-    }
-    return 4;
-}
-
 /* ---- a scorer's state, kept in the store between folds ----------------- */
 
 /*
@@ -783,25 +754,13 @@ put_name(lead_buf *out, const char *name)
     lead_buf_put(out, name, len);
 }
 
-static void
-put_var(lead_buf *out, uint64_t v)
-{
-    uint8_t  b[10];
-    size_t   n = 0;
-
-    while (v >= 0x80) {
-        b[n++] = (uint8_t) (v | 0x80);
-        v >>= 7;
-    }
-    b[n++] = (uint8_t) v;
-    lead_buf_put(out, (const char *) b, n);
-}
-
 /* v - base, wrapping, as a zigzag varint: exact for any two values. */
 static void
 put_diff(lead_buf *out, uint64_t v, uint64_t base)
 {
-    put_var(out, ((v - base) << 1) ^ ((v - base) >> 63 ? UINT64_MAX : 0));
+    uint64_t  d = v - base;
+
+    lead_buf_put_varint(out, d << 1 ^ (d >> 63 ? UINT64_MAX : 0));
 }
 
 void
@@ -818,16 +777,16 @@ lead_scorer_save(const lead_scorer *s, lead_buf *out)
     head[2] = (uint8_t) s->sc->ngroups;
     head[3] = 0;
     lead_buf_put(out, (const char *) head, 4);
-    put_var(out, s->nassets);
-    put_var(out, s->trigger_ms);
-    put_var(out, s->trigger_asset);
+    lead_buf_put_varint(out, s->nassets);
+    lead_buf_put_varint(out, s->trigger_ms);
+    lead_buf_put_varint(out, s->trigger_asset);
     put_name(out, s->trigger);
     for (k = 0; k < s->ncountries; k++) {
         lead_buf_put(out, s->countries[k], 2);
     }
     for (k = 0; k < s->sc->ngroups; k++) {
-        put_var(out, s->groups[k].won_ms);
-        put_var(out, s->groups[k].npaths);
+        lead_buf_put_varint(out, s->groups[k].won_ms);
+        lead_buf_put_varint(out, s->groups[k].npaths);
         for (i = 0; i < s->groups[k].npaths; i++) {
             lead_buf_put_u64(out, s->groups[k].paths[i]);
         }
@@ -835,7 +794,7 @@ lead_scorer_save(const lead_scorer *s, lead_buf *out)
 
     for (i = 0; i < s->nassets; i++) {
         a = &s->assets[i];
-        put_var(out, a->id);
+        lead_buf_put_varint(out, a->id);
         put_name(out, a->stage);
         put_name(out, a->topic);
         put_name(out, a->group);
@@ -843,12 +802,12 @@ lead_scorer_save(const lead_scorer *s, lead_buf *out)
         head[1] = (uint8_t) a->ncover;
         head[2] = a->rating;
         lead_buf_put(out, (const char *) head, 3);
-        put_var(out, a->reads);
-        put_var(out, a->events);
-        put_var(out, a->first_ms);
+        lead_buf_put_varint(out, a->reads);
+        lead_buf_put_varint(out, a->events);
+        lead_buf_put_varint(out, a->first_ms);
         put_diff(out, a->last_ms, a->first_ms);
         put_diff(out, a->last_read_ms, a->first_ms);
-        put_var(out, a->file_size);
+        lead_buf_put_varint(out, a->file_size);
         if (a->rating != 0) {
             put_diff(out, a->rated_ms, a->first_ms);
         }
@@ -859,7 +818,7 @@ lead_scorer_save(const lead_scorer *s, lead_buf *out)
             prev = a->read_ms[k];
         }
         for (k = 0; k < a->ncover; k++) {
-            put_var(out, a->cover[k].start);
+            lead_buf_put_varint(out, a->cover[k].start);
             put_diff(out, a->cover[k].end, a->cover[k].start);
         }
     }
@@ -873,17 +832,13 @@ typedef struct {
 static uint64_t
 get_var(reader *r)
 {
-    uint64_t  v = 0;
-    unsigned  shift;
+    uint64_t  v = lead_get_varint(&r->p, r->end);
 
-    for (shift = 0; r->p < r->end && shift < 64; shift += 7) {
-        v |= (uint64_t) (*r->p & 0x7f) << shift;
-        if (*r->p++ < 0x80) {
-            return v;
-        }
+    if (r->p > r->end) {
+        r->bad = 1;
+        r->p = r->end;
     }
-    r->bad = 1;
-    return 0;
+    return v;
 }
 
 static uint64_t

@@ -213,6 +213,14 @@ lead_buf_put_u64(lead_buf *b, uint64_t v)
     lead_buf_put(b, (const char *) p, 8);
 }
 
+void
+lead_buf_put_varint(lead_buf *b, uint64_t v)
+{
+    uint8_t  p[10];
+
+    lead_buf_put(b, (const char *) p, lead_put_varint(p, v));
+}
+
 /* A line of text for a terminal: a control character becomes '?'. */
 void
 lead_buf_text(lead_buf *b, const char *s, size_t len)

@@ -36,8 +36,66 @@ lead_get_u64(const uint8_t *p)
            | (uint64_t) p[7] << 56;
 }
 
+/* v as a varint at p: 1 to 10 bytes, its length returned. */
+static inline size_t
+lead_put_varint(uint8_t *p, uint64_t v)
+{
+    size_t  n = 0;
+
+    while (v >= 0x80) {
+        p[n++] = (uint8_t) (v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (uint8_t) v;
+
+    return n;
+}
+
+/*
+ * A varint at *p before end (7 bits a byte, the low ones first), or 0
+ * with *p past end if it is cut or long.
+ */
+static inline uint64_t
+lead_get_varint(const uint8_t **p, const uint8_t *end)
+{
+    const uint8_t  *q = *p;
+    uint64_t        v = 0;
+    unsigned        shift;
+
+    /* most are a length (one byte) or a size (up to three) */
+    if (end - q >= 3) {
+        if (q[0] < 0x80) {
+            *p = q + 1;
+            return q[0];
+        }
+        if (q[1] < 0x80) {
+            *p = q + 2;
+            return (uint64_t) (q[0] & 0x7f) | (uint64_t) q[1] << 7;
+        }
+        if (q[2] < 0x80) {
+            *p = q + 3;
+            return (uint64_t) (q[0] & 0x7f) | (uint64_t) (q[1] & 0x7f) << 7
+                   | (uint64_t) q[2] << 14;
+        }
+    }
+
+    for (shift = 0; q < end && shift < 64; shift += 7) {
+        v |= (uint64_t) (*q & 0x7f) << shift;
+        if (*q++ < 0x80) {
+            *p = q;
+            return v;
+        }
+    }
+
+    *p = end + 1;
+    return 0;
+}
+
 /* Appends v as lead_put_u64 writes it (little-endian). */
 void lead_buf_put_u64(lead_buf *b, uint64_t v);
+
+/* Appends v as a varint. */
+void lead_buf_put_varint(lead_buf *b, uint64_t v);
 
 /*
  * Room for a record of up to max bytes at the batch's end: where to write
