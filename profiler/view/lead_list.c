@@ -227,12 +227,11 @@ owner_cmp(const void *key, const void *elt)
     return memcmp(key, ((const lead_owner *) elt)->id, LEAD_ID_LEN);
 }
 
+/* The lead's row, counted in the list; 1 if it matches the filter. */
 static int
-add_row(void *arg, const lead_scored *l)
+row_build(list_build *b, const lead_scored *l, lead_row *row)
 {
-    list_build  *b = arg;
-    lead_list   *list = b->list;
-    lead_row     row, *grown;
+    lead_list  *list = b->list;
 
     list->total++;
     if (l->status >= 0 && l->status < LEAD_NSTATUSES) {
@@ -242,28 +241,38 @@ add_row(void *arg, const lead_scored *l)
         return 0;
     }
 
-    row_fill(&row, b->rules, l->person, l->score,
+    row_fill(row, b->rules, l->person, l->score,
              !(b->filter->only & LEAD_ONLY_COMPANIES) || b->filter->grade);
-    row.status = l->status;
-    row.status_ms = l->status_ms;
-    row.devices = l->devices;
-    if (l->first_ms && l->first_ms < row.first_ms) {
-        row.first_ms = l->first_ms;
+    row->status = l->status;
+    row->status_ms = l->status_ms;
+    row->devices = l->devices;
+    if (l->first_ms && l->first_ms < row->first_ms) {
+        row->first_ms = l->first_ms;
     }
-    if (l->last_ms > row.last_ms) {
-        row.last_ms = l->last_ms;
+    if (l->last_ms > row->last_ms) {
+        row->last_ms = l->last_ms;
     }
     if (b->nowners) {
-        const lead_owner  *o = bsearch(row.id, b->owners, b->nowners,
+        const lead_owner  *o = bsearch(row->id, b->owners, b->nowners,
                                        sizeof(lead_owner), owner_cmp);
 
         if (o != NULL) {
-            row.owner = o->name;
+            row->owner = o->name;
         }
     }
-    lead_row_due(&row, b->rules, b->now_ms);
+    lead_row_due(row, b->rules, b->now_ms);
 
-    if (!row_matches(b, &row, l->score)) {
+    return row_matches(b, row, l->score);
+}
+
+static int
+add_row(void *arg, const lead_scored *l)
+{
+    list_build  *b = arg;
+    lead_list   *list = b->list;
+    lead_row     row, *grown;
+
+    if (!row_build(b, l, &row)) {
         return 0;
     }
 
@@ -477,6 +486,394 @@ list_leads(lead_store *s, const lead_rules *r, uint64_t now_ms,
     if (rc != LEAD_OK) {
         lead_list_free(out);
     }
+    return rc;
+}
+
+/* ---- the leads a part at a time ---------------------------------------- */
+
+/*
+ * All the leads of an export: a first pass keeps each matching lead's
+ * sort key and id only (40 bytes), a second builds the rows a part at a
+ * time from the kept scores, by id, in the same snapshot, so that the
+ * rows and their order are the whole list's.  A key holds the first 8
+ * bytes of the e-mail; leads equal in all of it are put in order by
+ * their whole e-mails, read again.
+ */
+#define CALL_BIT  (UINT64_C(1) << 63)
+
+typedef struct {
+    double          engagement;
+    uint64_t        last_ms;        /* | CALL_BIT: an mql that asked */
+    uint64_t        email;          /* its first 8 bytes, big-endian */
+    uint8_t         id[LEAD_ID_LEN];
+} part_key;
+
+typedef struct {
+    list_build      b;
+    part_key       *keys;
+    size_t          n, cap;
+    const uint8_t  *first;         /* the part's ids, sorted */
+    const size_t   *at;            /* ... and each one's row in the part */
+    size_t          nfirst, got;
+} parts_build;
+
+static int
+id_cmp(const void *x, const void *y)
+{
+    return memcmp(x, y, LEAD_ID_LEN);
+}
+
+static int
+u64_cmp(uint64_t a, uint64_t b)
+{
+    return (a > b) - (a < b);
+}
+
+/* as key_by_score, key_by_recent and key_by_name, but for the e-mails */
+static int
+part_by_score(const void *x, const void *y)
+{
+    const part_key  *a = x, *b = y;
+    int              d;
+
+    d = u64_cmp(b->last_ms & CALL_BIT, a->last_ms & CALL_BIT);
+    if (d == 0 && a->engagement != b->engagement) {
+        d = a->engagement < b->engagement ? 1 : -1;
+    }
+    if (d == 0) {
+        d = u64_cmp(b->last_ms & ~CALL_BIT, a->last_ms & ~CALL_BIT);
+    }
+    return d ? d : u64_cmp(a->email, b->email);
+}
+
+static int
+part_by_recent(const void *x, const void *y)
+{
+    const part_key  *a = x, *b = y;
+    int              d;
+
+    d = u64_cmp(b->last_ms & ~CALL_BIT, a->last_ms & ~CALL_BIT);
+    return d ? d : u64_cmp(a->email, b->email);
+}
+
+static int
+part_by_name(const void *x, const void *y)
+{
+    return u64_cmp(((const part_key *) x)->email,
+                   ((const part_key *) y)->email);
+}
+
+static int
+add_key(void *arg, const lead_scored *l)
+{
+    parts_build  *p = arg;
+    lead_row      row;
+    part_key     *k;
+    size_t        i;
+
+    if (!row_build(&p->b, l, &row)) {
+        return 0;
+    }
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap + p->cap / 2 : 1024;
+        k = realloc(p->keys, p->cap * sizeof(part_key));
+        if (k == NULL) {
+            p->b.oom = 1;
+            return 1;
+        }
+        p->keys = k;
+    }
+    k = &p->keys[p->n++];
+    k->engagement = row.engagement;
+    k->last_ms = row.last_ms & ~CALL_BIT;
+    if (row.status == LEAD_STATUS_MQL && row.contact) {
+        k->last_ms |= CALL_BIT;
+    }
+    k->email = 0;
+    for (i = 0; i < 8; i++) {
+        k->email = k->email << 8
+                   | (i < row.email.len ? (uint8_t) row.email.data[i] : 0);
+    }
+    memcpy(k->id, row.id, LEAD_ID_LEN);
+    return 0;
+}
+
+/* ---- keys equal but for the e-mail: their whole e-mails read ---------- */
+
+typedef struct {
+    lead_str   email;
+    size_t     key;
+} tie;
+
+static int
+tie_cmp(const void *x, const void *y)
+{
+    return str_cmp(((const tie *) x)->email, ((const tie *) y)->email);
+}
+
+static int
+copy_email(void *arg, const lead_person *p)
+{
+    lead_arena  *a = ((void **) arg)[0];
+    lead_str    *out = ((void **) arg)[1];
+
+    *out = lead_arena_copy(a, p->email);
+    return 0;
+}
+
+static int
+order_ties(lead_store *s, part_key *k, size_t n,
+    int (*cmp)(const void *, const void *))
+{
+    lead_arena  *a;
+    part_key    *run;
+    tie         *t;
+    void        *args[2];
+    size_t       i, j, m;
+    char         hex[LEAD_ID_HEX_LEN];
+    int          rc = LEAD_OK;
+
+    for (i = 0; rc == LEAD_OK && i < n; i = j) {
+        for (j = i + 1; j < n && cmp(&k[i], &k[j]) == 0; j++) {
+            /* void */
+        }
+        if (j - i < 2) {
+            continue;
+        }
+        m = j - i;
+        a = lead_arena_new();
+        t = malloc(m * sizeof(tie));
+        run = malloc(m * sizeof(part_key));
+        rc = a && t && run ? LEAD_OK
+             : lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+        for (args[0] = a, m = 0; rc == LEAD_OK && m < j - i; m++) {
+            lead_id_to_hex(k[i + m].id, hex);
+            t[m].email = (lead_str) { "", 0 };
+            t[m].key = i + m;
+            args[1] = &t[m].email;
+            rc = lead_store_find_lead(s, hex, sizeof(hex), copy_email, args);
+        }
+        if (rc == LEAD_OK && lead_arena_oom(a)) {
+            rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+        }
+        if (rc == LEAD_OK) {
+            lead_sort(t, m, sizeof(tie), tie_cmp);
+            for (m = 0; m < j - i; m++) {
+                run[m] = k[t[m].key];
+            }
+            memcpy(k + i, run, m * sizeof(part_key));
+        }
+        lead_arena_free(a);
+        free(t);
+        free(run);
+    }
+    return rc;
+}
+
+/* A lead of the part: its row where the sort put it. */
+static int
+add_part_row(void *arg, const lead_scored *l)
+{
+    parts_build    *p = arg;
+    const uint8_t  *hit;
+    lead_row        row;
+
+    hit = bsearch(l->person->id, p->first, p->nfirst, LEAD_ID_LEN, id_cmp);
+    if (hit == NULL || !row_build(&p->b, l, &row)) {
+        return 0;
+    }
+    lead_row_keep(p->b.list->arena, &row, l->score, p->b.titles);
+    p->b.list->rows[p->at[(size_t) (hit - p->first) / LEAD_ID_LEN]] = row;
+    p->got++;
+    return lead_arena_oom(p->b.list->arena);
+}
+
+/* The keys' ids from..from+n, sorted, each with its place in the part. */
+typedef struct {
+    const uint8_t  *id;
+    size_t          at;
+} part_id;
+
+static int
+part_id_cmp(const void *x, const void *y)
+{
+    return memcmp(((const part_id *) x)->id, ((const part_id *) y)->id,
+                  LEAD_ID_LEN);
+}
+
+/* One part's rows, with their deals, handed to fn. */
+static int
+one_part(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    parts_build *p, size_t from, size_t n, lead_list_part_fn fn, void *arg)
+{
+    lead_list   part;
+    part_id    *pid;
+    uint8_t    *first;
+    size_t     *at, i;
+    int         rc;
+
+    memset(&part, 0, sizeof(part));
+    part.now_ms = now_ms;
+    part.arena = lead_arena_new();
+    part.rows = calloc(n, sizeof(lead_row));
+    pid = malloc(n * sizeof(part_id));
+    first = malloc(n * LEAD_ID_LEN);
+    at = malloc(n * sizeof(size_t));
+    rc = part.arena && part.rows && pid && first && at ? LEAD_OK
+         : lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+
+    for (i = 0; rc == LEAD_OK && i < n; i++) {
+        pid[i].id = p->keys[from + i].id;
+        pid[i].at = i;
+    }
+    if (rc == LEAD_OK) {
+        qsort(pid, n, sizeof(part_id), part_id_cmp);
+        for (i = 0; i < n; i++) {
+            memcpy(first + i * LEAD_ID_LEN, pid[i].id, LEAD_ID_LEN);
+            at[i] = pid[i].at;
+        }
+        p->b.list = &part;
+        p->first = first;
+        p->at = at;
+        p->nfirst = n;
+        p->got = 0;
+        rc = lead_store_list_top(s, r, now_ms, -1, n, first, n, add_part_row,
+                                 p);
+        if (rc == LEAD_ECALLBACK || (rc == LEAD_OK
+                                     && lead_arena_oom(part.arena)))
+        {
+            rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+        } else if (rc == LEAD_OK && p->got != n) {
+            rc = lead_store_fail(s, LEAD_EINVAL, "a listed lead was not "
+                                 "found again in the same snapshot");
+        }
+    }
+    free(pid);
+    free(first);
+    free(at);
+
+    if (rc == LEAD_OK) {
+        part.n = n;
+        part.matched = n;
+        rc = lead_query_deals(s, &part);
+    }
+    if (rc == LEAD_OK && fn(arg, &part) != 0) {
+        rc = LEAD_ECALLBACK;
+    }
+    lead_list_free(&part);
+    return rc;
+}
+
+/* The whole list at once: the kept scores could not say (or a page). */
+static int
+whole_list(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    const lead_filter *f, lead_list_part_fn fn, void *arg)
+{
+    lead_list  l;
+    int        rc;
+
+    rc = list_leads(s, r, now_ms, f, &l);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    rc = lead_query_deals(s, &l);
+    if (rc == LEAD_OK && fn(arg, &l) != 0) {
+        rc = LEAD_ECALLBACK;
+    }
+    lead_list_free(&l);
+    return rc;
+}
+
+static int
+parts(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    const lead_filter *f, size_t size, lead_list_part_fn fn, void *arg)
+{
+    parts_build       p;
+    lead_list         keys;
+    lead_asset_list   titles;
+    size_t            i, from, n;
+    int               rc, (*cmp)(const void *, const void *);
+
+    memset(&p, 0, sizeof(p));
+    memset(&keys, 0, sizeof(keys));
+    keys.arena = lead_arena_new();
+    if (keys.arena == NULL) {
+        return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+    rc = lead_query_assets(s, 0, &titles);
+    if (rc != LEAD_OK) {
+        lead_list_free(&keys);
+        return rc;
+    }
+    p.b.rules = r;
+    p.b.filter = f;
+    p.b.titles = &titles;
+    p.b.list = &keys;
+    p.b.now_ms = now_ms;
+    for (i = 0; f->search[i]; i++) {
+        p.b.search[i] = (char) tolower((unsigned char) f->search[i]);
+    }
+
+    rc = lead_store_owners(s, &p.b.owners, &p.b.nowners);
+    if (rc == LEAD_OK) {
+        rc = lead_store_list_status(s, r, now_ms, f->status, add_key, &p);
+    }
+    if (p.b.oom || lead_arena_oom(keys.arena) || rc == LEAD_ECALLBACK) {
+        rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+
+    if (rc == LEAD_OK) {
+        cmp = f->sort == LEAD_SORT_RECENT ? part_by_recent
+              : f->sort == LEAD_SORT_NAME ? part_by_name : part_by_score;
+        lead_sort(p.keys, p.n, sizeof(part_key), cmp);
+        rc = order_ties(s, p.keys, p.n, cmp);
+    }
+    if (rc == LEAD_OK) {
+        from = f->offset < p.n ? f->offset : p.n;
+        n = f->limit && f->limit < p.n - from ? f->limit : p.n - from;
+
+        for (i = from; rc == LEAD_OK && i < from + n; i += size) {
+            rc = one_part(s, r, now_ms, &p, i,
+                          from + n - i < size ? from + n - i : size, fn, arg);
+            if (rc == LEAD_ENOTFOUND && i == from) {
+                /* no kept scores for these rules: one part, as before */
+                rc = whole_list(s, r, now_ms, f, fn, arg);
+                break;
+            }
+        }
+    }
+
+    lead_asset_list_free(&titles);
+    free(p.b.owners);
+    free(p.keys);
+    lead_list_free(&keys);
+    return rc;
+}
+
+int
+lead_query_leads_parts(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    const lead_filter *f, size_t size, lead_list_part_fn fn, void *arg)
+{
+    lead_filter  any;
+    int          rc;
+
+    if (f == NULL) {
+        lead_filter_init(&any);
+        f = &any;
+    }
+    rc = lead_store_snapshot(s);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    /* a page, or accounts: the list as the pages have it */
+    if ((f->limit && f->offset + f->limit <= TOP_MAX)
+        || (f->only & LEAD_ONLY_COMPANIES) || size == 0)
+    {
+        rc = whole_list(s, r, now_ms, f, fn, arg);
+    } else {
+        rc = parts(s, r, now_ms, f, size, fn, arg);
+    }
+    lead_store_snapshot_end(s);
     return rc;
 }
 
