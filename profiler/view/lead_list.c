@@ -492,12 +492,10 @@ list_leads(lead_store *s, const lead_rules *r, uint64_t now_ms,
 /* ---- the leads a part at a time ---------------------------------------- */
 
 /*
- * All the leads of an export: a first pass keeps each matching lead's
- * sort key and id only (40 bytes), a second builds the rows a part at a
- * time from the kept scores, by id, in the same snapshot, so that the
- * rows and their order are the whole list's.  A key holds the first 8
- * bytes of the e-mail; leads equal in all of it are put in order by
- * their whole e-mails, read again.
+ * An export: a first pass keeps each matching lead's sort key (an e-mail's
+ * first 8 bytes; ties read the whole e-mails) and id, 40 bytes; a second
+ * builds the rows a part at a time from the kept scores, by id, in the
+ * same snapshot: the rows and their order are the whole list's.
  */
 #define CALL_BIT  (UINT64_C(1) << 63)
 
@@ -598,8 +596,7 @@ add_key(void *arg, const lead_scored *l)
     return 0;
 }
 
-/* ---- keys equal but for the e-mail: their whole e-mails read ---------- */
-
+/* Keys equal but for the e-mail: their whole e-mails read. */
 typedef struct {
     lead_str   email;
     size_t     key;
@@ -835,11 +832,6 @@ parts(lead_store *s, const lead_rules *r, uint64_t now_ms,
         for (i = from; rc == LEAD_OK && i < from + n; i += size) {
             rc = one_part(s, r, now_ms, &p, i,
                           from + n - i < size ? from + n - i : size, fn, arg);
-            if (rc == LEAD_ENOTFOUND && i == from) {
-                /* no kept scores for these rules: one part, as before */
-                rc = whole_list(s, r, now_ms, f, fn, arg);
-                break;
-            }
         }
     }
 
@@ -850,12 +842,20 @@ parts(lead_store *s, const lead_rules *r, uint64_t now_ms,
     return rc;
 }
 
+static int
+no_row(void *arg, const lead_scored *l)
+{
+    (void) arg;
+    (void) l;
+    return 0;
+}
+
 int
 lead_query_leads_parts(lead_store *s, const lead_rules *r, uint64_t now_ms,
     const lead_filter *f, size_t size, lead_list_part_fn fn, void *arg)
 {
     lead_filter  any;
-    int          rc;
+    int          rc, parted;
 
     if (f == NULL) {
         lead_filter_init(&any);
@@ -865,13 +865,18 @@ lead_query_leads_parts(lead_store *s, const lead_rules *r, uint64_t now_ms,
     if (rc != LEAD_OK) {
         return rc;
     }
-    /* a page, or accounts: the list as the pages have it */
-    if ((f->limit && f->offset + f->limit <= TOP_MAX)
-        || (f->only & LEAD_ONLY_COMPANIES) || size == 0)
-    {
-        rc = whole_list(s, r, now_ms, f, fn, arg);
-    } else {
-        rc = parts(s, r, now_ms, f, size, fn, arg);
+    /* a page, accounts, or no kept scores (asked of one lead: a rank
+       or the tail's): the list as the pages have it */
+    parted = !(f->limit && f->offset + f->limit <= TOP_MAX)
+             && !(f->only & LEAD_ONLY_COMPANIES) && size != 0;
+    if (parted) {
+        rc = lead_store_list_top(s, r, now_ms, -1, 1, NULL, 0, no_row, NULL);
+        parted = rc == LEAD_OK;
+        rc = rc == LEAD_ENOTFOUND ? LEAD_OK : rc;
+    }
+    if (rc == LEAD_OK) {
+        rc = parted ? parts(s, r, now_ms, f, size, fn, arg)
+                    : whole_list(s, r, now_ms, f, fn, arg);
     }
     lead_store_snapshot_end(s);
     return rc;
