@@ -76,6 +76,19 @@ read_filter(ctl *c, const lead_rules *r, lead_filter *f)
 }
 
 /* The command's report, under the command line's rules and filters. */
+/* A part of a report written out as it is made: memory stays flat. */
+static int
+write_part(void *arg, lead_buf *out)
+{
+    (void) arg;
+
+    if (out->len && fwrite(out->data, 1, out->len, stdout) != out->len) {
+        return 1;
+    }
+    out->len = 0;
+    return 0;
+}
+
 int
 cmd_report(ctl *c, lead_store *s)
 {
@@ -105,6 +118,7 @@ cmd_report(ctl *c, lead_store *s)
     req.filter = &f;
     req.who = c->nargs ? c->args[0] : NULL;
     req.feedback = c->feedback || (c->csv && c->report == LEAD_REPORT_ASSETS);
+    req.flush = write_part;           /* the leads' CSV, in parts */
 
     memset(&out, 0, sizeof(out));
     progress_start(c->command, NULL, 0);

@@ -430,11 +430,10 @@ int lead_notice_json(lead_buf *out, lead_store *s, const lead_rules *r,
 /* ---- what sales and marketers read ------------------------------------- */
 
 typedef struct {
-    int          status, stage;  /* -1: any; stage: its index */
+    int          status, stage, sort;  /* -1: any; stage: its index */
     char         topic[LEAD_NAME_MAX + 1];    /* "": any */
     char         grade; int band;    /* 0: any */
     char         search[LEAD_EMAIL_MAX + 1];  /* in name or e-mail */
-    int          sort;
     char         owner[128 + 1]; /* "": anyone's, or none's (only) */
     unsigned     only;           /* LEAD_ONLY_*: overdue, unassigned, calls */
     size_t       offset, limit;  /* the rows wanted; limit 0: all */
@@ -453,15 +452,16 @@ enum { LEAD_MODEL_FIRST, LEAD_MODEL_LAST, LEAD_MODEL_LINEAR, LEAD_NMODELS };
 typedef struct {
     int                 what, format;   /* LEAD_REPORT_*; CSV: leads, assets */
     const lead_rules   *rules, *proposed;   /* calibration's, or NULL */
-    uint64_t            now_ms;
     const lead_filter  *filter;     /* leads, funnel, accounts; NULL: all */
     const char         *who;        /* the lead (e-mail, hex id); an asset */
     int                 by, model, feedback;  /* attribution's; assets' */
-    uint64_t            since_ms;   /* attribution: from then to now */
+    uint64_t            now_ms, since_ms;   /* since: attribution's, to now */
+    int (*flush)(void *arg, lead_buf *out); void *flush_arg;  /* or NULL */
 } lead_report_request;
 
 /* A report as leadctl prints it and the sales view exports it, from one
-   snapshot, appended to out; LEAD_ENOTFOUND for no such lead. */
+   snapshot, appended to out (leads' CSV: flushed part by part, flush
+   emptying out, non-zero to stop); LEAD_ENOTFOUND for no such lead. */
 int lead_report(lead_buf *out, lead_store *s, const lead_report_request *req);
 
 /* ---- the sales view ---------------------------------------------------- */

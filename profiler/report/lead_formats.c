@@ -274,17 +274,29 @@ void
 lead_report_leads_csv(lead_buf *out, const lead_rules *r,
     const lead_list *l)
 {
-    const lead_row  *row;
-    char             id[LEAD_ID_HEX_LEN + 1], first[LEAD_TIME_LEN];
-    char             created[LEAD_TIME_LEN], last[LEAD_TIME_LEN];
-    const char      *stage;
-    size_t           i;
+    lead_report_leads_csv_head(out);
+    lead_report_leads_csv_rows(out, r, l);
+}
 
+void
+lead_report_leads_csv_head(lead_buf *out)
+{
     /* the header is a contract with every CRM import mapping out there */
     lead_buf_puts(out, "id,name,email,company,status,stage,score,cell,grade,"
                   "band,topics,subscribed,contact,top_asset,first_seen,"
                   "identified_at,last_seen,devices,country,owner,source,"
                   "last_touch,deal,amount,currency,closed_at,lost_reason\r\n");
+}
+
+void
+lead_report_leads_csv_rows(lead_buf *out, const lead_rules *r,
+    const lead_list *l)
+{
+    const lead_row  *row;
+    char             id[LEAD_ID_HEX_LEN + 1], first[LEAD_TIME_LEN];
+    char             created[LEAD_TIME_LEN], last[LEAD_TIME_LEN];
+    const char      *stage;
+    size_t           i;
 
     for (i = 0; i < l->n; i++) {
         row = &l->rows[i];

@@ -10,6 +10,46 @@
 #include "lead.h"
 #include "lead_report.h"
 
+#define CSV_PART  4096         /* rows a part: about 2 MB of them */
+
+typedef struct {
+    lead_buf                   *out;
+    const lead_report_request  *req;
+} csv_parts;
+
+static int
+csv_part(void *arg, const lead_list *part)
+{
+    csv_parts  *c = arg;
+
+    lead_report_leads_csv_rows(c->out, c->req->rules, part);
+    if (c->out->oom) {
+        return 1;
+    }
+    return c->req->flush ? c->req->flush(c->req->flush_arg, c->out) : 0;
+}
+
+/* All the leads as CSV, the rows made and written a part at a time. */
+static int
+leads_csv(lead_buf *out, lead_store *s, const lead_report_request *req,
+    const lead_filter *f)
+{
+    csv_parts  c;
+    int        rc;
+
+    c.out = out;
+    c.req = req;
+    lead_report_leads_csv_head(out);
+    rc = lead_query_leads_parts(s, req->rules, req->now_ms, f, CSV_PART,
+                                csv_part, &c);
+    if (rc == LEAD_ECALLBACK) {
+        rc = lead_store_fail(s, out->oom ? LEAD_ENOMEM : LEAD_EINVAL,
+                             out->oom ? "out of memory"
+                                      : "the CSV could not be written");
+    }
+    return rc;
+}
+
 static int
 leads(lead_buf *out, lead_store *s, const lead_rules *r, uint64_t now_ms,
     const lead_filter *f, int format)
@@ -31,9 +71,6 @@ leads(lead_buf *out, lead_store *s, const lead_rules *r, uint64_t now_ms,
     switch (format) {
     case LEAD_REPORT_JSON:
         lead_report_leads_json(out, r, &l);
-        break;
-    case LEAD_REPORT_CSV:
-        lead_report_leads_csv(out, r, &l);
         break;
     default:
         lead_report_leads_text(out, r, &l);
@@ -299,8 +336,10 @@ lead_report(lead_buf *out, lead_store *s, const lead_report_request *req)
 
     switch (req->what) {
     case LEAD_REPORT_LEADS:
-        rc = leads(out, s, req->rules, req->now_ms,
-                   req->filter ? req->filter : &any, req->format);
+        rc = req->format == LEAD_REPORT_CSV
+             ? leads_csv(out, s, req, req->filter ? req->filter : &any)
+             : leads(out, s, req->rules, req->now_ms,
+                     req->filter ? req->filter : &any, req->format);
         break;
     case LEAD_REPORT_LEAD:
         rc = lead(out, s, req->rules, req->who, strlen(req->who),

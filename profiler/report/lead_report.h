@@ -46,6 +46,10 @@ void lead_report_leads_json(lead_buf *out, const lead_rules *r,
     const lead_list *l);
 void lead_report_leads_csv(lead_buf *out, const lead_rules *r,
     const lead_list *l);
+/* The same, the header and the rows apart: an export a part at a time. */
+void lead_report_leads_csv_head(lead_buf *out);
+void lead_report_leads_csv_rows(lead_buf *out, const lead_rules *r,
+    const lead_list *l);
 void lead_report_lead_json(lead_buf *out, const lead_rules *r,
     const lead_detail *d);
 void lead_report_funnel_json(lead_buf *out, const lead_rules *r,

@@ -20,185 +20,6 @@
 
 #define TOP_MAX  5000       /* deeper pages: the full list is as quick */
 
-/* ---- filters ----------------------------------------------------------- */
-
-void
-lead_filter_init(lead_filter *f)
-{
-    memset(f, 0, sizeof(*f));
-    f->status = -1;
-    f->stage = -1;
-    f->sort = LEAD_SORT_SCORE;
-}
-
-static int
-stage_index(const lead_rules *r, const char *name, size_t len)
-{
-    const lead_scoring  *sc = lead_rules_scoring(r);
-    unsigned             i;
-
-    for (i = 0; i < sc->nstages; i++) {
-        if (strlen(sc->stages[i]) == len
-            && memcmp(sc->stages[i], name, len) == 0)
-        {
-            return (int) i;
-        }
-    }
-    return -1;
-}
-
-static int
-filter_err(char *err, size_t errlen, const char *key, const char *value,
-    size_t len, const char *expected)
-{
-    snprintf(err, errlen, "unknown %s \"%.*s\" (%s)", key,
-             (int) (len > 40 ? 40 : len), value, expected);
-    return LEAD_EINVAL;
-}
-
-/* "overdue", "unassigned", "calls", or several of them (space, comma) */
-static int
-only_set(lead_filter *f, const char *value, size_t len, char *err,
-    size_t errlen)
-{
-    static const struct {
-        const char  *name;
-        unsigned     bit;
-    } words[] = {
-        { "overdue", LEAD_ONLY_OVERDUE }, { "unassigned", LEAD_ONLY_UNASSIGNED },
-        { "calls", LEAD_ONLY_CALLS }
-    };
-    size_t    i = 0, end, k;
-    unsigned  only = 0;
-
-    while (i < len) {
-        for (end = i; end < len && value[end] != ' ' && value[end] != ',';
-             end++)
-        {
-            /* void */
-        }
-        for (k = 0; end > i && k < sizeof(words) / sizeof(words[0]); k++) {
-            if (strlen(words[k].name) == end - i
-                && memcmp(words[k].name, value + i, end - i) == 0)
-            {
-                only |= words[k].bit;
-                break;
-            }
-        }
-        if (end > i && k == sizeof(words) / sizeof(words[0])) {
-            return filter_err(err, errlen, "only", value + i, end - i,
-                              "overdue, unassigned or calls");
-        }
-        i = end + 1;
-    }
-    f->only = only;
-    return LEAD_OK;
-}
-
-int
-lead_filter_set(lead_filter *f, const lead_rules *r, const char *key,
-    const char *value, size_t len, char *err, size_t errlen)
-{
-    const lead_scoring  *sc = lead_rules_scoring(r);
-    char                 stages[LEAD_MAX_STAGES * (LEAD_NAME_MAX + 1)];
-    size_t               i, n = 0;
-    int                  v;
-
-    if (strcmp(key, "status") == 0) {
-        v = len ? lead_status_parse(value, len) : -1;
-        if (len && v <= LEAD_STATUS_ANONYMOUS) {
-            return filter_err(err, errlen, key, value, len,
-                              "statuses: identified mql sal sql won "
-                              "nurture");
-        }
-        f->status = v;
-
-    } else if (strcmp(key, "stage") == 0) {
-        v = len ? stage_index(r, value, len) : -1;
-        if (len && v < 0) {
-            for (i = 0; i < sc->nstages; i++) {
-                n += (size_t) snprintf(stages + n, sizeof(stages) - n,
-                                       "%s%s", i ? " " : "", sc->stages[i]);
-            }
-            snprintf(err, errlen, "unknown stage \"%.*s\" (stages: %s)",
-                     (int) (len > 40 ? 40 : len), value, stages);
-            return LEAD_EINVAL;
-        }
-        f->stage = v;
-
-    } else if (strcmp(key, "topic") == 0) {
-        for (i = 0; i < len; i++) {
-            if (!isgraph((unsigned char) value[i])) {
-                break;
-            }
-        }
-        if (len > LEAD_NAME_MAX || i < len) {
-            return filter_err(err, errlen, key, value, len,
-                              "one word, as in assets.csv");
-        }
-        memcpy(f->topic, value, len);
-        f->topic[len] = '\0';
-
-    } else if (strcmp(key, "cell") == 0) {
-        f->grade = 0;
-        f->band = 0;
-        for (i = 0; i < len; i++) {
-            char  c = (char) toupper((unsigned char) value[i]);
-
-            if (c >= 'A' && c <= 'D' && i == 0 && !f->grade) {
-                f->grade = c;
-            } else if (c >= '1' && c <= '4' && !f->band) {
-                f->band = c - '0';
-            } else {
-                f->grade = 0;
-                f->band = 0;
-                return filter_err(err, errlen, key, value, len,
-                                  "a cell such as A1, a grade A-D or a "
-                                  "band 1-4");
-            }
-        }
-
-    } else if (strcmp(key, "q") == 0) {
-        if (len > LEAD_EMAIL_MAX || memchr(value, '\0', len)) {
-            snprintf(err, errlen, "search text longer than %d bytes",
-                     LEAD_EMAIL_MAX);
-            return LEAD_EINVAL;
-        }
-        memcpy(f->search, value, len);
-        f->search[len] = '\0';
-
-    } else if (strcmp(key, "sort") == 0) {
-        if (len == 0 || (len == 5 && memcmp(value, "score", 5) == 0)) {
-            f->sort = LEAD_SORT_SCORE;
-        } else if (len == 6 && memcmp(value, "recent", 6) == 0) {
-            f->sort = LEAD_SORT_RECENT;
-        } else if (len == 4 && memcmp(value, "name", 4) == 0) {
-            f->sort = LEAD_SORT_NAME;
-        } else {
-            return filter_err(err, errlen, key, value, len,
-                              "score, recent or name");
-        }
-
-    } else if (strcmp(key, "owner") == 0) {
-        if (len && (len >= sizeof(f->owner) || !lead_owner_valid(value, len)))
-        {
-            return filter_err(err, errlen, key, value, len,
-                              "a name of at most 128 bytes");
-        }
-        memcpy(f->owner, value, len);
-        f->owner[len] = '\0';
-
-    } else if (strcmp(key, "only") == 0) {
-        return only_set(f, value, len, err, errlen);
-
-    } else {
-        snprintf(err, errlen, "unknown filter \"%s\"", key);
-        return LEAD_EINVAL;
-    }
-
-    return LEAD_OK;
-}
-
 /* A word of a space-separated list, exactly. */
 static int
 has_word(lead_str list, const char *word)
@@ -406,12 +227,11 @@ owner_cmp(const void *key, const void *elt)
     return memcmp(key, ((const lead_owner *) elt)->id, LEAD_ID_LEN);
 }
 
+/* The lead's row, counted in the list; 1 if it matches the filter. */
 static int
-add_row(void *arg, const lead_scored *l)
+row_build(list_build *b, const lead_scored *l, lead_row *row)
 {
-    list_build  *b = arg;
-    lead_list   *list = b->list;
-    lead_row     row, *grown;
+    lead_list  *list = b->list;
 
     list->total++;
     if (l->status >= 0 && l->status < LEAD_NSTATUSES) {
@@ -421,28 +241,38 @@ add_row(void *arg, const lead_scored *l)
         return 0;
     }
 
-    row_fill(&row, b->rules, l->person, l->score,
+    row_fill(row, b->rules, l->person, l->score,
              !(b->filter->only & LEAD_ONLY_COMPANIES) || b->filter->grade);
-    row.status = l->status;
-    row.status_ms = l->status_ms;
-    row.devices = l->devices;
-    if (l->first_ms && l->first_ms < row.first_ms) {
-        row.first_ms = l->first_ms;
+    row->status = l->status;
+    row->status_ms = l->status_ms;
+    row->devices = l->devices;
+    if (l->first_ms && l->first_ms < row->first_ms) {
+        row->first_ms = l->first_ms;
     }
-    if (l->last_ms > row.last_ms) {
-        row.last_ms = l->last_ms;
+    if (l->last_ms > row->last_ms) {
+        row->last_ms = l->last_ms;
     }
     if (b->nowners) {
-        const lead_owner  *o = bsearch(row.id, b->owners, b->nowners,
+        const lead_owner  *o = bsearch(row->id, b->owners, b->nowners,
                                        sizeof(lead_owner), owner_cmp);
 
         if (o != NULL) {
-            row.owner = o->name;
+            row->owner = o->name;
         }
     }
-    lead_row_due(&row, b->rules, b->now_ms);
+    lead_row_due(row, b->rules, b->now_ms);
 
-    if (!row_matches(b, &row, l->score)) {
+    return row_matches(b, row, l->score);
+}
+
+static int
+add_row(void *arg, const lead_scored *l)
+{
+    list_build  *b = arg;
+    lead_list   *list = b->list;
+    lead_row     row, *grown;
+
+    if (!row_build(b, l, &row)) {
         return 0;
     }
 
@@ -656,6 +486,399 @@ list_leads(lead_store *s, const lead_rules *r, uint64_t now_ms,
     if (rc != LEAD_OK) {
         lead_list_free(out);
     }
+    return rc;
+}
+
+/* ---- the leads a part at a time ---------------------------------------- */
+
+/*
+ * An export: a first pass keeps each matching lead's sort key (an e-mail's
+ * first 8 bytes; ties read the whole e-mails) and id, 40 bytes; a second
+ * builds the rows a part at a time from the kept scores, by id, in the
+ * same snapshot: the rows and their order are the whole list's.
+ */
+#define CALL_BIT  (UINT64_C(1) << 63)
+
+typedef struct {
+    double          engagement;
+    uint64_t        last_ms;        /* | CALL_BIT: an mql that asked */
+    uint64_t        email;          /* its first 8 bytes, big-endian */
+    uint8_t         id[LEAD_ID_LEN];
+} part_key;
+
+typedef struct {
+    list_build      b;
+    part_key       *keys;
+    size_t          n, cap;
+    const uint8_t  *first;         /* the part's ids, sorted */
+    const size_t   *at;            /* ... and each one's row in the part */
+    size_t          nfirst, got;
+} parts_build;
+
+static int
+id_cmp(const void *x, const void *y)
+{
+    return memcmp(x, y, LEAD_ID_LEN);
+}
+
+static int
+u64_cmp(uint64_t a, uint64_t b)
+{
+    return (a > b) - (a < b);
+}
+
+/* as key_by_score, key_by_recent and key_by_name, but for the e-mails */
+static int
+part_by_score(const void *x, const void *y)
+{
+    const part_key  *a = x, *b = y;
+    int              d;
+
+    d = u64_cmp(b->last_ms & CALL_BIT, a->last_ms & CALL_BIT);
+    if (d == 0 && a->engagement != b->engagement) {
+        d = a->engagement < b->engagement ? 1 : -1;
+    }
+    if (d == 0) {
+        d = u64_cmp(b->last_ms & ~CALL_BIT, a->last_ms & ~CALL_BIT);
+    }
+    return d ? d : u64_cmp(a->email, b->email);
+}
+
+static int
+part_by_recent(const void *x, const void *y)
+{
+    const part_key  *a = x, *b = y;
+    int              d;
+
+    d = u64_cmp(b->last_ms & ~CALL_BIT, a->last_ms & ~CALL_BIT);
+    return d ? d : u64_cmp(a->email, b->email);
+}
+
+static int
+part_by_name(const void *x, const void *y)
+{
+    return u64_cmp(((const part_key *) x)->email,
+                   ((const part_key *) y)->email);
+}
+
+static int
+add_key(void *arg, const lead_scored *l)
+{
+    parts_build  *p = arg;
+    lead_row      row;
+    part_key     *k;
+    size_t        i;
+
+    if (!row_build(&p->b, l, &row)) {
+        return 0;
+    }
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap + p->cap / 2 : 1024;
+        k = realloc(p->keys, p->cap * sizeof(part_key));
+        if (k == NULL) {
+            p->b.oom = 1;
+            return 1;
+        }
+        p->keys = k;
+    }
+    k = &p->keys[p->n++];
+    k->engagement = row.engagement;
+    k->last_ms = row.last_ms & ~CALL_BIT;
+    if (row.status == LEAD_STATUS_MQL && row.contact) {
+        k->last_ms |= CALL_BIT;
+    }
+    k->email = 0;
+    for (i = 0; i < 8; i++) {
+        k->email = k->email << 8
+                   | (i < row.email.len ? (uint8_t) row.email.data[i] : 0);
+    }
+    memcpy(k->id, row.id, LEAD_ID_LEN);
+    return 0;
+}
+
+/* Keys equal but for the e-mail: their whole e-mails read. */
+typedef struct {
+    lead_str   email;
+    size_t     key;
+} tie;
+
+static int
+tie_cmp(const void *x, const void *y)
+{
+    return str_cmp(((const tie *) x)->email, ((const tie *) y)->email);
+}
+
+static int
+copy_email(void *arg, const lead_person *p)
+{
+    lead_arena  *a = ((void **) arg)[0];
+    lead_str    *out = ((void **) arg)[1];
+
+    *out = lead_arena_copy(a, p->email);
+    return 0;
+}
+
+static int
+order_ties(lead_store *s, part_key *k, size_t n,
+    int (*cmp)(const void *, const void *))
+{
+    lead_arena  *a;
+    part_key    *run;
+    tie         *t;
+    void        *args[2];
+    size_t       i, j, m;
+    char         hex[LEAD_ID_HEX_LEN];
+    int          rc = LEAD_OK;
+
+    for (i = 0; rc == LEAD_OK && i < n; i = j) {
+        for (j = i + 1; j < n && cmp(&k[i], &k[j]) == 0; j++) {
+            /* void */
+        }
+        if (j - i < 2) {
+            continue;
+        }
+        m = j - i;
+        a = lead_arena_new();
+        t = malloc(m * sizeof(tie));
+        run = malloc(m * sizeof(part_key));
+        rc = a && t && run ? LEAD_OK
+             : lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+        for (args[0] = a, m = 0; rc == LEAD_OK && m < j - i; m++) {
+            lead_id_to_hex(k[i + m].id, hex);
+            t[m].email = (lead_str) { "", 0 };
+            t[m].key = i + m;
+            args[1] = &t[m].email;
+            rc = lead_store_find_lead(s, hex, sizeof(hex), copy_email, args);
+        }
+        if (rc == LEAD_OK && lead_arena_oom(a)) {
+            rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+        }
+        if (rc == LEAD_OK) {
+            lead_sort(t, m, sizeof(tie), tie_cmp);
+            for (m = 0; m < j - i; m++) {
+                run[m] = k[t[m].key];
+            }
+            memcpy(k + i, run, m * sizeof(part_key));
+        }
+        lead_arena_free(a);
+        free(t);
+        free(run);
+    }
+    return rc;
+}
+
+/* A lead of the part: its row where the sort put it. */
+static int
+add_part_row(void *arg, const lead_scored *l)
+{
+    parts_build    *p = arg;
+    const uint8_t  *hit;
+    lead_row        row;
+
+    hit = bsearch(l->person->id, p->first, p->nfirst, LEAD_ID_LEN, id_cmp);
+    if (hit == NULL || !row_build(&p->b, l, &row)) {
+        return 0;
+    }
+    lead_row_keep(p->b.list->arena, &row, l->score, p->b.titles);
+    p->b.list->rows[p->at[(size_t) (hit - p->first) / LEAD_ID_LEN]] = row;
+    p->got++;
+    return lead_arena_oom(p->b.list->arena);
+}
+
+/* The keys' ids from..from+n, sorted, each with its place in the part. */
+typedef struct {
+    const uint8_t  *id;
+    size_t          at;
+} part_id;
+
+static int
+part_id_cmp(const void *x, const void *y)
+{
+    return memcmp(((const part_id *) x)->id, ((const part_id *) y)->id,
+                  LEAD_ID_LEN);
+}
+
+/* One part's rows, with their deals, handed to fn. */
+static int
+one_part(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    parts_build *p, size_t from, size_t n, lead_list_part_fn fn, void *arg)
+{
+    lead_list   part;
+    part_id    *pid;
+    uint8_t    *first;
+    size_t     *at, i;
+    int         rc;
+
+    memset(&part, 0, sizeof(part));
+    part.now_ms = now_ms;
+    part.arena = lead_arena_new();
+    part.rows = calloc(n, sizeof(lead_row));
+    pid = malloc(n * sizeof(part_id));
+    first = malloc(n * LEAD_ID_LEN);
+    at = malloc(n * sizeof(size_t));
+    rc = part.arena && part.rows && pid && first && at ? LEAD_OK
+         : lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+
+    for (i = 0; rc == LEAD_OK && i < n; i++) {
+        pid[i].id = p->keys[from + i].id;
+        pid[i].at = i;
+    }
+    if (rc == LEAD_OK) {
+        qsort(pid, n, sizeof(part_id), part_id_cmp);
+        for (i = 0; i < n; i++) {
+            memcpy(first + i * LEAD_ID_LEN, pid[i].id, LEAD_ID_LEN);
+            at[i] = pid[i].at;
+        }
+        p->b.list = &part;
+        p->first = first;
+        p->at = at;
+        p->nfirst = n;
+        p->got = 0;
+        rc = lead_store_list_top(s, r, now_ms, -1, n, first, n, add_part_row,
+                                 p);
+        if (rc == LEAD_ECALLBACK || (rc == LEAD_OK
+                                     && lead_arena_oom(part.arena)))
+        {
+            rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+        } else if (rc == LEAD_OK && p->got != n) {
+            rc = lead_store_fail(s, LEAD_EINVAL, "a listed lead was not "
+                                 "found again in the same snapshot");
+        }
+    }
+    free(pid);
+    free(first);
+    free(at);
+
+    if (rc == LEAD_OK) {
+        part.n = n;
+        part.matched = n;
+        rc = lead_query_deals(s, &part);
+    }
+    if (rc == LEAD_OK && fn(arg, &part) != 0) {
+        rc = LEAD_ECALLBACK;
+    }
+    lead_list_free(&part);
+    return rc;
+}
+
+/* The whole list at once: the kept scores could not say (or a page). */
+static int
+whole_list(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    const lead_filter *f, lead_list_part_fn fn, void *arg)
+{
+    lead_list  l;
+    int        rc;
+
+    rc = list_leads(s, r, now_ms, f, &l);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    rc = lead_query_deals(s, &l);
+    if (rc == LEAD_OK && fn(arg, &l) != 0) {
+        rc = LEAD_ECALLBACK;
+    }
+    lead_list_free(&l);
+    return rc;
+}
+
+static int
+parts(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    const lead_filter *f, size_t size, lead_list_part_fn fn, void *arg)
+{
+    parts_build       p;
+    lead_list         keys;
+    lead_asset_list   titles;
+    size_t            i, from, n;
+    int               rc, (*cmp)(const void *, const void *);
+
+    memset(&p, 0, sizeof(p));
+    memset(&keys, 0, sizeof(keys));
+    keys.arena = lead_arena_new();
+    if (keys.arena == NULL) {
+        return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+    rc = lead_query_assets(s, 0, &titles);
+    if (rc != LEAD_OK) {
+        lead_list_free(&keys);
+        return rc;
+    }
+    p.b.rules = r;
+    p.b.filter = f;
+    p.b.titles = &titles;
+    p.b.list = &keys;
+    p.b.now_ms = now_ms;
+    for (i = 0; f->search[i]; i++) {
+        p.b.search[i] = (char) tolower((unsigned char) f->search[i]);
+    }
+
+    rc = lead_store_owners(s, &p.b.owners, &p.b.nowners);
+    if (rc == LEAD_OK) {
+        rc = lead_store_list_status(s, r, now_ms, f->status, add_key, &p);
+    }
+    if (p.b.oom || lead_arena_oom(keys.arena) || rc == LEAD_ECALLBACK) {
+        rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+
+    if (rc == LEAD_OK) {
+        cmp = f->sort == LEAD_SORT_RECENT ? part_by_recent
+              : f->sort == LEAD_SORT_NAME ? part_by_name : part_by_score;
+        lead_sort(p.keys, p.n, sizeof(part_key), cmp);
+        rc = order_ties(s, p.keys, p.n, cmp);
+    }
+    if (rc == LEAD_OK) {
+        from = f->offset < p.n ? f->offset : p.n;
+        n = f->limit && f->limit < p.n - from ? f->limit : p.n - from;
+
+        for (i = from; rc == LEAD_OK && i < from + n; i += size) {
+            rc = one_part(s, r, now_ms, &p, i,
+                          from + n - i < size ? from + n - i : size, fn, arg);
+        }
+    }
+
+    lead_asset_list_free(&titles);
+    free(p.b.owners);
+    free(p.keys);
+    lead_list_free(&keys);
+    return rc;
+}
+
+static int
+no_row(void *arg, const lead_scored *l)
+{
+    (void) arg;
+    (void) l;
+    return 0;
+}
+
+int
+lead_query_leads_parts(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    const lead_filter *f, size_t size, lead_list_part_fn fn, void *arg)
+{
+    lead_filter  any;
+    int          rc, parted;
+
+    if (f == NULL) {
+        lead_filter_init(&any);
+        f = &any;
+    }
+    rc = lead_store_snapshot(s);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    /* a page, accounts, or no kept scores (asked of one lead: a rank
+       or the tail's): the list as the pages have it */
+    parted = !(f->limit && f->offset + f->limit <= TOP_MAX)
+             && !(f->only & LEAD_ONLY_COMPANIES) && size != 0;
+    if (parted) {
+        rc = lead_store_list_top(s, r, now_ms, -1, 1, NULL, 0, no_row, NULL);
+        parted = rc == LEAD_OK;
+        rc = rc == LEAD_ENOTFOUND ? LEAD_OK : rc;
+    }
+    if (rc == LEAD_OK) {
+        rc = parted ? parts(s, r, now_ms, f, size, fn, arg)
+                    : whole_list(s, r, now_ms, f, fn, arg);
+    }
+    lead_store_snapshot_end(s);
     return rc;
 }
 

@@ -71,6 +71,17 @@ typedef struct {
     size_t       first, count;
 } lead_account;
 
+/*
+ * The same rows with their deals, in the same order, handed to fn a part
+ * of size rows at a time (the whole list at once for a page, accounts, or
+ * when the kept scores are not these rules'): an export's memory does not
+ * grow with its rows.  fn returns non-zero to stop (LEAD_ECALLBACK).
+ */
+typedef int (*lead_list_part_fn)(void *arg, const lead_list *part);
+int lead_query_leads_parts(lead_store *s, const lead_rules *r,
+    uint64_t now_ms, const lead_filter *f, size_t size,
+    lead_list_part_fn fn, void *arg);
+
 /* The rows' sources and deals (one snapshot), or one row's. */
 int lead_query_deals(lead_store *s, lead_list *l);
 int lead_row_deal(lead_store *s, lead_arena *a, lead_row *row);
