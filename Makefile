@@ -41,8 +41,7 @@ unit: $(UNIT_BINS)
 unit-asan: $(UNIT_ASAN_BINS)
 fuzz: $(FUZZ_BINS)
 bench: $(BUILD)/bench-ingest $(BUILD)/bench-dataset $(BUILD)/bench-profile \
-	$(BUILD)/bench-count $(BUILD)/bench-lines $(BUILD)/bench-why \
-	$(BUILD)/bench-scale
+	$(BUILD)/bench-count $(BUILD)/bench-lines $(BUILD)/bench-why
 
 $(SALES_SRC): profiler/report/embed.sh $(SALES_FILES)
 	@mkdir -p $(@D)

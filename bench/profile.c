@@ -3,11 +3,13 @@
  * scoring every lead (from the scores the fold keeps, and from every
  * event as new rules need), the leads list and its MQL top 100, leadctl's
  * calibration and funnel, and the sales view's pages as the module serves
- * them (server time, no network).
+ * them (server time, no network); with "scale", what run.sh scale
+ * measures: the pages, the attributions, and the full re-score in turn
+ * with a raw cursor scan of the same events to judge it by.
  * Prints one line per measurement, tab-separated: what, median, min and
  * max over RUNS runs in ms, and the size of the answer with its unit.
  *
- *   build/bench-profile DIR [RUNS]
+ *   build/bench-profile DIR [RUNS] [scale]
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -19,7 +21,7 @@
 
 #include "lead.h"
 #include "lead_report.h"
-#include "lead_store.h"         /* the kept scores' own reader */
+#include "lead_store.h"         /* the kept scores' reader, the raw scan */
 
 #define MAX_RUNS 64
 
@@ -30,6 +32,7 @@ typedef struct {
     uint64_t           now;
     char               lead[LEAD_ID_HEX_LEN + 1];
     size_t             count;
+    uint64_t           touched;     /* keeps the raw scan's reads */
 } bench;
 
 static int
@@ -75,6 +78,50 @@ score_all(bench *b, const char *arg)
         fprintf(stderr, "bench-profile: %s\n", lead_store_errmsg(b->s));
         exit(1);
     }
+}
+
+static void
+raw_scan_failed(void)
+{
+    fprintf(stderr, "bench-profile: the raw scan failed\n");
+    exit(1);
+}
+
+/*
+ * Every event of the log once, as LMDB hands it over: a cursor walk
+ * reading each value's first and last bytes, nothing decoded.  What no
+ * scan of the events can go below, in this store on this machine.
+ */
+static void
+raw_scan(bench *b, const char *arg)
+{
+    MDB_txn     *txn;
+    MDB_cursor  *c;
+    MDB_val      k, v;
+    uint64_t     sum = 0;
+    size_t       n = 0;
+    int          rc;
+
+    (void) arg;
+    if (mdb_txn_begin(b->s->env, NULL, MDB_RDONLY, &txn) != MDB_SUCCESS
+        || mdb_cursor_open(txn, b->s->events, &c) != MDB_SUCCESS)
+    {
+        raw_scan_failed();
+    }
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+    {
+        sum += ((const uint8_t *) v.mv_data)[0]
+               + ((const uint8_t *) v.mv_data)[v.mv_size - 1] + v.mv_size;
+        n++;
+    }
+    mdb_cursor_close(c);
+    mdb_txn_abort(txn);
+    if (rc != MDB_NOTFOUND) {
+        raw_scan_failed();
+    }
+    b->touched += sum;
+    b->count = n;
 }
 
 /* leadctl leads --status S, its first 100 rows */
@@ -186,23 +233,61 @@ ms_cmp(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
-static void
-measure(bench *b, int runs, const char *what, const char *unit,
-    void (*fn)(bench *, const char *), const char *arg)
-{
-    double  t[MAX_RUNS], t0;
-    int     i;
+typedef void (*bench_fn)(bench *, const char *);
 
-    for (i = 0; i < runs; i++) {
-        t0 = lead_clock_ms();
-        fn(b, arg);
-        t[i] = lead_clock_ms() - t0;
-    }
+/* One run of fn, its time in ms put at t. */
+static void
+timed(bench *b, bench_fn fn, const char *arg, double *t)
+{
+    double  t0 = lead_clock_ms();
+
+    fn(b, arg);
+    *t = lead_clock_ms() - t0;
+}
+
+static void
+print_line(const char *what, double *t, int runs, size_t count,
+    const char *unit)
+{
     qsort(t, (size_t) runs, sizeof(double), ms_cmp);
     printf("%s\t%.2f\t%.2f\t%.2f\t%zu\t%s\n", what, t[runs / 2], t[0],
-           t[runs - 1], b->count, unit);
+           t[runs - 1], count, unit);
     fflush(stdout);
 }
+
+#define PROFILE  1      /* bench-profile DIR: a store of 100k leads */
+#define SCALE    2      /* bench-profile DIR RUNS scale: of 1M */
+
+static const struct {
+    const char  *what, *unit;
+    bench_fn     fn;
+    const char  *arg;
+    unsigned     sets;
+} measurements[] = {
+    { "score every lead", "leads", score_kept, NULL, PROFILE },
+    { "score every lead from every event", "leads", score_all, NULL,
+      PROFILE },
+    { "leads --status mql, top 100", "rows", top_100, "mql", PROFILE },
+    { "leads, top 100", "rows", top_100, NULL, PROFILE | SCALE },
+    { "leads list, all", "rows", list_all, NULL, PROFILE },
+    { "sales view: leads page", "bytes", page, "", PROFILE | SCALE },
+    { "sales view: leads page 1000", "bytes", page, "?page=1000", PROFILE },
+    { "sales view: mql, stage decision", "bytes", page,
+      "?status=mql&stage=decision", PROFILE | SCALE },
+    { "sales view: search", "bytes", page, "?q=person123", PROFILE | SCALE },
+    { "sales view: one lead", "bytes", page, "lead", PROFILE | SCALE },
+    { "leadctl calibration", "bytes", report, "calibration", PROFILE },
+    { "leadctl funnel", "bytes", report, "funnel", PROFILE },
+    { "sales view: funnel", "bytes", page, "funnel", PROFILE | SCALE },
+    { "sales view: accounts", "bytes", page, "accounts", PROFILE | SCALE },
+    { "sales view: leads.csv", "bytes", page, "leads.csv", PROFILE },
+    { "attribution by asset", "bytes", page,
+      "attribution?by=asset&model=first", PROFILE | SCALE },
+    { "attribution by campaign, JSON", "bytes", page,
+      "attribution.json?by=campaign&model=linear", PROFILE | SCALE },
+    { "attribution by channel, JSON", "bytes", page,
+      "attribution.json?by=channel&model=last", PROFILE | SCALE },
+};
 
 int
 main(int argc, char **argv)
@@ -210,14 +295,18 @@ main(int argc, char **argv)
     bench             b;
     lead_store_opts   opts = { 0, 1, 1, 0 };
     char              err[1024];
-    int               runs;
+    double            t[MAX_RUNS], scan[MAX_RUNS];
+    size_t            i, events = 0;
+    unsigned          set;
+    int               runs, k;
 
     if (argc < 2) {
-        fprintf(stderr, "usage: %s DIR [RUNS]\n", argv[0]);
+        fprintf(stderr, "usage: %s DIR [RUNS] [scale]\n", argv[0]);
         return 2;
     }
     runs = argc > 2 ? atoi(argv[2]) : 5;
     runs = runs < 1 ? 1 : runs > MAX_RUNS ? MAX_RUNS : runs;
+    set = argc > 3 && strcmp(argv[3], "scale") == 0 ? SCALE : PROFILE;
 
     memset(&b, 0, sizeof(b));
     b.now = (uint64_t) time(NULL) * 1000;
@@ -229,31 +318,30 @@ main(int argc, char **argv)
         return 1;
     }
 
-    measure(&b, runs, "score every lead", "leads", score_kept, NULL);
-    measure(&b, runs, "score every lead from every event", "leads",
-            score_all, NULL);
-    measure(&b, runs, "leads --status mql, top 100", "rows", top_100, "mql");
-    measure(&b, runs, "leads, top 100", "rows", top_100, NULL);
-    measure(&b, runs, "leads list, all", "rows", list_all, NULL);
-    measure(&b, runs, "sales view: leads page", "bytes", page, "");
-    measure(&b, runs, "sales view: leads page 1000", "bytes", page,
-            "?page=1000");
-    measure(&b, runs, "sales view: mql, stage decision", "bytes", page,
-            "?status=mql&stage=decision");
-    measure(&b, runs, "sales view: search", "bytes", page, "?q=person123");
-    measure(&b, runs, "sales view: one lead", "bytes", page, "lead");
-    measure(&b, runs, "leadctl calibration", "bytes", report,
-            "calibration");
-    measure(&b, runs, "leadctl funnel", "bytes", report, "funnel");
-    measure(&b, runs, "sales view: funnel", "bytes", page, "funnel");
-    measure(&b, runs, "sales view: accounts", "bytes", page, "accounts");
-    measure(&b, runs, "sales view: leads.csv", "bytes", page, "leads.csv");
-    measure(&b, runs, "attribution by asset", "bytes", page,
-            "attribution?by=asset&model=first");
-    measure(&b, runs, "attribution by campaign, JSON", "bytes", page,
-            "attribution.json?by=campaign&model=linear");
-    measure(&b, runs, "attribution by channel, JSON", "bytes", page,
-            "attribution.json?by=channel&model=last");
+    for (i = 0; i < sizeof(measurements) / sizeof(measurements[0]); i++) {
+        if (measurements[i].sets & set) {
+            for (k = 0; k < runs; k++) {
+                timed(&b, measurements[i].fn, measurements[i].arg, &t[k]);
+            }
+            print_line(measurements[i].what, t, runs, b.count,
+                       measurements[i].unit);
+        }
+    }
+
+    if (set == SCALE) {
+        /* in turn, so that the machine's moment falls on both */
+        for (k = 0; k < runs; k++) {
+            timed(&b, raw_scan, NULL, &scan[k]);
+            events = b.count;
+            timed(&b, score_all, NULL, &t[k]);
+        }
+        print_line("raw cursor scan of events", scan, runs, events, "events");
+        print_line("score every lead from every event", t, runs, b.count,
+                   "leads");
+        if (b.touched == 1) {
+            printf("\n");       /* never: the raw scan's reads are used */
+        }
+    }
 
     lead_sales_free(b.app);
     lead_rules_free(b.r);

@@ -258,7 +258,7 @@ bench_scale() {
         fi
         result scale "$what ($size $unit)" "$median" "$min" "$max" ms \
             "$target" "$pass"
-    done < <("$BUILD/bench-scale" "$ds" "$SCALE_RUNS")
+    done < <("$BUILD/bench-profile" "$ds" "$SCALE_RUNS" scale)
     line=$(awk -v s="$score" -v r="$raw" 'BEGIN { printf "%.2f", s / r }')
     result scale "re-score / raw cursor scan of the same events" "$line" \
         "$line" "$line" "x" "<= 3" "$(judge "$line" "<=" 3)"
