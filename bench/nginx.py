@@ -498,11 +498,7 @@ def first_visits(args):
         served = site.served() - 1
     finally:
         site.stop()
-    count = subprocess.run([os.path.join(os.path.abspath(args.build),
-                                         "bench-count"),
-                            os.path.join(site.prefix, "store")],
-                           capture_output=True, text=True, check=True)
-    events, size = map(int, count.stdout.split())
+    events, size = stored(args.build, site)
     line("ingest", f"{FIRST}: events recorded by the module",
          [r["requests"] / r["wall"]], "events/s")
     line("ingest", f"{FIRST}: store growth per request",
@@ -560,6 +556,15 @@ def report_file(f, others, runs):
         # throughput, and which reads higher is the noise's pick
         line("nginx", f"{f}: tracked / access_log on", against_log, "ratio",
              f">= {target} where nginx is the limit; wrk is", None, 4)
+
+
+def stored(build, site):
+    """The events in a stopped site's store, and the size of its file."""
+    count = subprocess.run([os.path.join(os.path.abspath(build),
+                                         "bench-count"),
+                            os.path.join(site.prefix, "store")],
+                           capture_output=True, text=True, check=True)
+    return tuple(map(int, count.stdout.split()))
 
 
 def cpu_seconds(pid):
@@ -622,11 +627,7 @@ def ingest(args):
     finally:
         site.stop()
 
-    count = subprocess.run([os.path.join(os.path.abspath(args.build),
-                                         "bench-count"),
-                            os.path.join(site.prefix, "store")],
-                           capture_output=True, text=True, check=True)
-    events, size = map(int, count.stdout.split())
+    events, size = stored(args.build, site)
     line("ingest", f"tracked requests served, {VISITORS // 1000}k visitors",
          [tracked], "requests")
     line("ingest", f"events recorded by the module under load, "

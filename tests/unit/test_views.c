@@ -38,31 +38,8 @@ static const char  assets[] =
 static const char  *paths[] = { "/why", "/g1", "/g2", "/g3", "/case",
                                 "/map.pdf", "/untagged" };
 
-#include "dir_fixture.h"
-
-typedef struct {
-    void        *dir;
-    lead_store  *s;
-    lead_rules  *kept;        /* the rules the fold uses */
-    lead_rules  *scan;        /* the same, another text: a full scan */
-    uint64_t     rng;
-} world;
-
-static uint64_t
-rnd(world *w)
-{
-    w->rng ^= w->rng << 13;
-    w->rng ^= w->rng >> 7;
-    w->rng ^= w->rng << 17;
-    return w->rng;
-}
-
-static void
-visitor_id(uint8_t id[LEAD_ID_LEN], unsigned v)
-{
-    memset(id, 0x6b, LEAD_ID_LEN);
-    id[0] = (uint8_t) v;
-}
+#define WORLD_ID_BYTE  0x6b
+#include "world_fixture.h"
 
 static int
 setup_world(void **state)
@@ -102,20 +79,6 @@ setup_world(void **state)
     assert_int_equal(lead_store_put_assets(w->s, w->kept), LEAD_OK);
     *state = w;
     return 0;
-}
-
-static int
-teardown_world(void **state)
-{
-    world  *w = *state;
-    int     rc;
-
-    lead_rules_free(w->kept);
-    lead_rules_free(w->scan);
-    lead_store_close(w->s);
-    rc = teardown(&w->dir);
-    free(w);
-    return rc;
 }
 
 /* n random reads between from and to, stored as one batch */
@@ -171,17 +134,6 @@ identify(world *w, unsigned v, unsigned person, uint64_t at,
     visitor_id(visitor, v);
     assert_int_equal(lead_store_identify(w->s, visitor, &form, "fibre", 5,
                                          at, lead, &created), LEAD_OK);
-}
-
-static void
-fold_all(world *w, uint64_t until)
-{
-    int  more;
-
-    do {
-        assert_int_equal(lead_store_fold(w->s, w->kept, until, 10000, NULL,
-                                         NULL, &more), LEAD_OK);
-    } while (more);
 }
 
 /* reads, people identifying, statuses changed, a deal, one forgotten */
