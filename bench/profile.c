@@ -9,7 +9,10 @@
  * Prints one line per measurement, tab-separated: what, median, min and
  * max over RUNS runs in ms, and the size of the answer with its unit.
  *
- *   build/bench-profile DIR [RUNS] [scale]
+ *   build/bench-profile DIR [RUNS] [scale] [ONLY]
+ *
+ * ONLY, a word, keeps the measurements whose name holds it ("funnel",
+ * "re-score" for the scan and the full re-score in turn).
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -33,6 +36,7 @@ typedef struct {
     char               lead[LEAD_ID_HEX_LEN + 1];
     size_t             count;
     uint64_t           touched;     /* keeps the raw scan's reads */
+    const char        *only;        /* a word the names kept hold */
 } bench;
 
 static int
@@ -301,7 +305,7 @@ main(int argc, char **argv)
     int               runs, k;
 
     if (argc < 2) {
-        fprintf(stderr, "usage: %s DIR [RUNS] [scale]\n", argv[0]);
+        fprintf(stderr, "usage: %s DIR [RUNS] [scale] [ONLY]\n", argv[0]);
         return 2;
     }
     runs = argc > 2 ? atoi(argv[2]) : 5;
@@ -309,6 +313,7 @@ main(int argc, char **argv)
     set = argc > 3 && strcmp(argv[3], "scale") == 0 ? SCALE : PROFILE;
 
     memset(&b, 0, sizeof(b));
+    b.only = argc > 4 ? argv[4] : "";
     b.now = (uint64_t) time(NULL) * 1000;
     if (lead_store_open(&b.s, argv[1], &opts, err, sizeof(err)) != LEAD_OK
         || lead_store_rules(b.s, &b.r, err, sizeof(err)) != LEAD_OK
@@ -319,7 +324,9 @@ main(int argc, char **argv)
     }
 
     for (i = 0; i < sizeof(measurements) / sizeof(measurements[0]); i++) {
-        if (measurements[i].sets & set) {
+        if ((measurements[i].sets & set)
+            && strstr(measurements[i].what, b.only) != NULL)
+        {
             for (k = 0; k < runs; k++) {
                 timed(&b, measurements[i].fn, measurements[i].arg, &t[k]);
             }
@@ -328,7 +335,7 @@ main(int argc, char **argv)
         }
     }
 
-    if (set == SCALE) {
+    if (set == SCALE && strstr("re-score", b.only) != NULL) {
         /* in turn, so that the machine's moment falls on both */
         for (k = 0; k < runs; k++) {
             timed(&b, raw_scan, NULL, &scan[k]);
