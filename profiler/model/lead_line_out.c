@@ -11,6 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,15 +23,29 @@
 #define F(name)  LEAD_LINE_F_##name
 #define F_END    (-1)
 #define NFIELDS  LEAD_LINE_NFIELDS
-#define FIELD_NAME_MAX  32      /* "utm_campaign": the longest, 12 */
+#define KEY_MAX  24             /* ',"utm_campaign":', the longest, 16 */
 
-/* what a field holds: nothing, text to escape, or JSON as it is */
-enum { V_NONE, V_TEXT, V_RAW };
+/* what a field holds: nothing, text to escape, text made here that needs
+   no escaping (hex, times, names), or JSON as it is */
+enum { V_NONE, V_TEXT, V_PLAIN, V_RAW };
+
+/* each field's key as JSON writes it after another field, and its
+   length, from the fields' own list: no name copied a byte at a time */
+static const struct {
+    char    text[KEY_MAX];
+    size_t  len;
+} keys[NFIELDS] = {
+#define LINE_KEY(id, name)  { ",\"" name "\":", sizeof(name) + 3 },
+    LEAD_LINE_FIELDS(LINE_KEY)
+#undef LINE_KEY
+};
 
 typedef struct {
     lead_str  s;
     char      tmp[LEAD_MAX_RANGES * 48 + 64];
 } line_value;
+
+static const char  hexd[] = "0123456789abcdef";
 
 static int
 nonzero(const uint8_t id[LEAD_ID_LEN])
@@ -107,6 +122,15 @@ text(line_value *v, lead_str s)
     return s.len ? V_TEXT : V_NONE;
 }
 
+/* text this file made, or a name of its own: nothing in it to escape */
+static int
+plain(line_value *v, const char *s, size_t len)
+{
+    v->s.data = s;
+    v->s.len = len;
+    return V_PLAIN;
+}
+
 static int
 raw(line_value *v, int n)
 {
@@ -145,25 +169,54 @@ hex(line_value *v, const uint8_t id[LEAD_ID_LEN])
         return V_NONE;
     }
     lead_id_to_hex(id, v->tmp);
-    v->s.data = v->tmp;
-    v->s.len = LEAD_ID_HEX_LEN;
-    return V_TEXT;
+    return plain(v, v->tmp, LEAD_ID_HEX_LEN);
 }
 
 static int
 time_text(line_value *v, uint64_t ms)
 {
     lead_format_time(ms, v->tmp);
-    v->s.data = v->tmp;
-    v->s.len = strlen(v->tmp);
-    return V_TEXT;
+    return plain(v, v->tmp, strlen(v->tmp));
 }
 
 static int
 flag(line_value *v, int on, int csv)
 {
-    return on ? raw(v, snprintf(v->tmp, sizeof(v->tmp), csv ? "1" : "true"))
-              : V_NONE;
+    if (!on) {
+        return V_NONE;
+    }
+    v->s.data = csv ? "1" : "true";
+    v->s.len = csv ? 1 : 4;
+    return V_RAW;
+}
+
+/*
+ * d (0 <= d < 1) as printf's "%.3f" writes it, a tie rounded to even as
+ * printf rounds, without printf (a reread read's line spent a fifth of
+ * itself in snprintf): d is m 2^-s with m < 2^53, so m 1000 and its
+ * rounding are exact in 64 bits.
+ */
+static int
+thousandths(line_value *v, double d)
+{
+    uint64_t  m, k, rest, half;
+    int       e, s;
+
+    m = (uint64_t) ldexp(frexp(d, &e), 53) * 1000;
+    s = 53 - e;
+    k = 0;                      /* s >= 64: d 1000 < 2^63 2^-64, under a half */
+    if (s < 64) {
+        k = m >> s;
+        rest = m & ((UINT64_C(1) << s) - 1);
+        half = UINT64_C(1) << (s - 1);
+        k += rest > half || (rest == half && (k & 1));
+    }
+    v->tmp[0] = (char) ('0' + k / 1000);
+    v->tmp[1] = '.';
+    v->tmp[2] = (char) ('0' + k / 100 % 10);
+    v->tmp[3] = (char) ('0' + k / 10 % 10);
+    v->tmp[4] = (char) ('0' + k % 10);
+    return raw(v, 5);
 }
 
 static int
@@ -210,8 +263,7 @@ flags(line_value *v, unsigned f)
         memcpy(v->tmp + n, n ? " gated" : "gated", n ? 6 : 5);
         n += n ? 6 : 5;
     }
-    raw(v, (int) n);
-    return v->s.len ? V_TEXT : V_NONE;
+    return n ? plain(v, v->tmp, n) : V_NONE;
 }
 
 /* Field f of l in v: V_NONE when the line leaves it out. */
@@ -219,10 +271,11 @@ static int
 field(const lead_line *l, int f, int csv, line_value *v)
 {
     const lead_event  *ev = &l->ev;
+    const char        *name;
     int                is_read = l->kind == LEAD_LINE_READ;
     int                is_rate = l->kind == LEAD_LINE_RATE;
     double             depth;
-    int                i;
+    unsigned           i, byte;
 
     switch (f) {
     case F(ID):
@@ -231,17 +284,14 @@ field(const lead_line *l, int f, int csv, line_value *v)
         }
         lead_id_to_hex(ev->id, v->tmp);
         memcpy(v->tmp + LEAD_ID_HEX_LEN, is_rate ? "-v" : "-r", 3);
-        v->s.data = v->tmp;
-        v->s.len = LEAD_ID_HEX_LEN + 2;
-        return V_TEXT;
+        return plain(v, v->tmp, LEAD_ID_HEX_LEN + 2);
     case F(TIME):
         return time_text(v, ev->time_ms);
     case F(NODE):
         return text(v, l->node);
     case F(KIND):
-        v->s.data = lead_line_kind_name(l->kind);
-        v->s.len = strlen(v->s.data);
-        return V_TEXT;
+        name = lead_line_kind_name(l->kind);
+        return plain(v, name, strlen(name));
     case F(VISITOR):
         return hex(v, ev->visitor);
     case F(PATH):
@@ -250,11 +300,12 @@ field(const lead_line *l, int f, int csv, line_value *v)
         if (ev->asset_id == 0) {
             return V_NONE;
         }
-        for (i = 0; i < 16; i++) {
-            v->tmp[i] = "0123456789abcdef"[ev->asset_id >> (60 - 4 * i) & 15];
+        for (i = 0; i < 8; i++) {
+            byte = (unsigned) (ev->asset_id >> (56 - 8 * i)) & 0xff;
+            v->tmp[2 * i] = hexd[byte >> 4];
+            v->tmp[2 * i + 1] = hexd[byte & 15];
         }
-        raw(v, 16);
-        return V_TEXT;
+        return plain(v, v->tmp, 16);
     case F(STAGE):
         return text(v, ev->stage);
     case F(TOPIC):
@@ -274,9 +325,8 @@ field(const lead_line *l, int f, int csv, line_value *v)
         if (is_read) {
             return ev->status ? number(v, ev->status) : V_NONE;
         }
-        v->s.data = lead_status_name(l->status);
-        v->s.len = strlen(v->s.data);
-        return V_TEXT;
+        name = lead_status_name(l->status);
+        return plain(v, name, strlen(name));
     case F(BYTES):
         return ev->bytes_sent ? number(v, ev->bytes_sent) : V_NONE;
     case F(SIZE):
@@ -292,7 +342,7 @@ field(const lead_line *l, int f, int csv, line_value *v)
             memcpy(v->tmp, "1.000", 5);
             return raw(v, 5);
         }
-        return raw(v, snprintf(v->tmp, sizeof(v->tmp), "%.3f", depth));
+        return thousandths(v, depth);
     case F(REFERRER):
         return text(v, ev->referrer_host);
     case F(UTM_SOURCE):
@@ -311,9 +361,8 @@ field(const lead_line *l, int f, int csv, line_value *v)
         if (ev->ua_class == LEAD_UA_UNKNOWN) {
             return V_NONE;
         }
-        v->s.data = lead_ua_class_name(ev->ua_class);
-        v->s.len = strlen(v->s.data);
-        return V_TEXT;
+        name = lead_ua_class_name(ev->ua_class);
+        return plain(v, name, strlen(name));
     case F(BOT):
         return text(v, ev->agent);
     case F(LEAD):
@@ -338,7 +387,7 @@ field(const lead_line *l, int f, int csv, line_value *v)
         }
         raw(v, snprintf(v->tmp, sizeof(v->tmp), "%" PRId64 ".%02d",
                         l->deal.amount / 100, (int) (l->deal.amount % 100)));
-        return V_TEXT;
+        return v->s.len ? V_PLAIN : V_NONE;
     case F(CURRENCY):
         v->s.data = l->deal.currency;
         v->s.len = strnlen(l->deal.currency, sizeof(l->deal.currency));
@@ -490,7 +539,6 @@ static const uint8_t  json_plain[256] = {
 static void
 w_json(line_w *w, const char *s, size_t len)
 {
-    static const char  hexd[] = "0123456789abcdef";
     unsigned char      c;
     size_t             i, n, run;
     char              *p;
@@ -545,11 +593,9 @@ void
 lead_line_json(lead_buf *out, const lead_line *l)
 {
     const int   *f;
-    const char  *name;
     char        *p;
     line_value   v;
     line_w       w;
-    size_t       k;
     int          type, first = 1;
 
     if (l->kind < 0 || l->kind >= LEAD_LINE_NKINDS) {
@@ -564,21 +610,20 @@ lead_line_json(lead_buf *out, const lead_line *l)
         if (type == V_NONE) {
             continue;
         }
-        /* ,"name": (names are short words: no strlen, one check) */
-        name = lead_line_field_name(*f);
-        if (w_room(&w, 2 + FIELD_NAME_MAX + 2)) {
-            p = w.b + w.n;
-            *p++ = first ? '{' : ',';
-            *p++ = '"';
-            for (k = 0; name[k] && k < FIELD_NAME_MAX; k++) {
-                *p++ = name[k];
-            }
-            *p++ = '"';
-            *p++ = ':';
-            w.n = (size_t) (p - w.b);
+        /* ,"name": ('{' for the first) copied whole: one fixed-size copy */
+        if (w_room(&w, KEY_MAX)) {
+            memcpy(w.b + w.n, keys[*f].text, KEY_MAX);
+            w.b[w.n] = first ? '{' : ',';
+            w.n += keys[*f].len;
         }
         if (type == V_RAW) {
             w_put(&w, v.s.data, v.s.len);
+        } else if (type == V_PLAIN && w_room(&w, v.s.len + 2)) {
+            p = w.b + w.n;
+            *p = '"';
+            memcpy(p + 1, v.s.data, v.s.len);
+            p[v.s.len + 1] = '"';
+            w.n += v.s.len + 2;
         } else {
             w_json(&w, v.s.data, v.s.len);
         }

@@ -67,50 +67,62 @@ derived_id(export_ctx *x, const uint8_t *what, size_t len, char kind,
     l->id.len = sizeof(x->id);
 }
 
-/* What an identify line says of its lead: the lead's state now. */
-static int
-person_line(export_ctx *x, const lead_person *p, lead_line *l)
-{
-    memset(l, 0, sizeof(*l));
-    l->kind = LEAD_LINE_IDENTIFY;
-    memcpy(l->lead, p->id, LEAD_ID_LEN);
-    l->email = p->email;
-    l->name = p->name;
-    l->topics = p->topics;
-    l->subscribe = p->subscribed != 0;
-    l->contact = p->contact != 0;
-    l->sales = p->sales != 0;
-    return lead_store_owner_txn(x->s, x->txn, p->id, &l->owner);
-}
-
+/* A lead's identify lines: what each says of the lead, its state now,
+   made once (the owner is a look-up) for its creation and its devices. */
 typedef struct {
     export_ctx         *x;
     const lead_person  *p;
-} device_ctx;
+    lead_line           l;
+    int                 made;
+} person_ctx;
+
+/* d->l at ms, made at the lead's first line in the window; 1: failed. */
+static int
+person_line(person_ctx *d, uint64_t ms)
+{
+    const lead_person  *p = d->p;
+    lead_line          *l = &d->l;
+    int                 rc;
+
+    if (!d->made) {
+        memset(l, 0, sizeof(*l));
+        l->kind = LEAD_LINE_IDENTIFY;
+        memcpy(l->lead, p->id, LEAD_ID_LEN);
+        l->email = p->email;
+        l->name = p->name;
+        l->topics = p->topics;
+        l->subscribe = p->subscribed != 0;
+        l->contact = p->contact != 0;
+        l->sales = p->sales != 0;
+        rc = lead_store_owner_txn(d->x->s, d->x->txn, p->id, &l->owner);
+        if (rc != LEAD_OK) {
+            d->x->rc = rc;
+            return 1;
+        }
+        d->made = 1;
+    }
+    l->ev.time_ms = ms;
+    return 0;
+}
 
 static int
 device_line(void *arg, const uint8_t visitor[LEAD_ID_LEN], uint64_t since_ms)
 {
-    device_ctx  *d = arg;
+    person_ctx  *d = arg;
     export_ctx  *x = d->x;
-    lead_line    l;
     uint8_t      what[2 * LEAD_ID_LEN];
-    int          rc;
 
     if (!in_window(x, since_ms)) {
         return 0;
     }
-    rc = person_line(x, d->p, &l);
-    if (rc != LEAD_OK) {
-        x->rc = rc;
+    if (person_line(d, since_ms) != 0) {
         return 1;
     }
-    memcpy(l.ev.visitor, visitor, LEAD_ID_LEN);
-    l.ev.time_ms = since_ms;
+    memcpy(d->l.ev.visitor, visitor, LEAD_ID_LEN);
     memcpy(what, d->p->id, LEAD_ID_LEN);
     memcpy(what + LEAD_ID_LEN, visitor, LEAD_ID_LEN);
-    derived_id(x, what, sizeof(what), 'i', &l);
-    return x->fn(x->arg, &l);
+    derived_id(x, what, sizeof(what), 'i', &d->l);
+    return x->fn(x->arg, &d->l);
 }
 
 /* A lead: its identity at its creation, then each device at its link. */
@@ -118,19 +130,19 @@ static int
 person_lines(void *arg, const lead_person *p)
 {
     export_ctx  *x = arg;
-    device_ctx   d = { x, p };
-    lead_line    l;
+    person_ctx   d;
     int          rc;
 
+    d.x = x;
+    d.p = p;
+    d.made = 0;
+
     if (in_window(x, p->created_ms)) {
-        rc = person_line(x, p, &l);
-        if (rc != LEAD_OK) {
-            x->rc = rc;
+        if (person_line(&d, p->created_ms) != 0) {
             return 1;
         }
-        l.ev.time_ms = p->created_ms;
-        derived_id(x, p->id, LEAD_ID_LEN, 'i', &l);
-        if (x->fn(x->arg, &l) != 0) {
+        derived_id(x, p->id, LEAD_ID_LEN, 'i', &d.l);
+        if (x->fn(x->arg, &d.l) != 0) {
             return 1;
         }
     }
