@@ -587,18 +587,15 @@ collect_visit(void *arg, const uint8_t key[16])
 /*
  * The events of the devices that are the lead's (all their events with
  * lead_id NULL), in no order: from the index, and after what it holds,
- * from the log itself.
+ * from the log's tail.
  */
 static int
 collect_events(lead_store *s, MDB_txn *txn, device *devices, size_t n,
     const uint8_t *lead_id, found_list *l)
 {
-    MDB_cursor  *cur;
     MDB_val      key, val;
-    uint8_t      indexed[16];
-    uint64_t     t;
-    size_t       i, k;
-    int          rc, op, all;
+    size_t       i;
+    int          rc;
     collecting   c = { s, txn, NULL, lead_id, l };
 
     for (i = 0; i < n; i++) {
@@ -618,49 +615,12 @@ collect_events(lead_store *s, MDB_txn *txn, device *devices, size_t n,
 
         c.d = d;
         rc = lead_store_each_visit(s, txn, d->id, collect_visit, &c);
+        if (rc == LEAD_OK) {
+            rc = lead_store_each_tail_visit(s, txn, d->id, collect_visit, &c);
+        }
         if (rc != LEAD_OK) {
             return rc;
         }
-    }
-
-    rc = lead_store_indexed(s, txn, indexed, &all);
-    if (rc != LEAD_OK || all || n == 0) {
-        return rc;
-    }
-
-    rc = mdb_cursor_open(txn, s->events, &cur);
-    if (rc != 0) {
-        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
-    }
-    key.mv_data = indexed;
-    key.mv_size = 16;
-    for (op = MDB_SET_RANGE; (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
-         op = MDB_NEXT)
-    {
-        const uint8_t  *e = val.mv_data;
-
-        if (key.mv_size != 16 || memcmp(key.mv_data, indexed, 16) == 0
-            || val.mv_size < 12 + LEAD_ID_LEN)
-        {
-            continue;
-        }
-        for (k = 0; k < n; k++) {
-            if (memcmp(e + 12, devices[k].id, LEAD_ID_LEN) == 0) {
-                break;
-            }
-        }
-        t = lead_get_be64(key.mv_data);
-        if (k < n && is_leads(&devices[k], lead_id, t)) {
-            rc = add_found(s, l, t, lead_get_be64((uint8_t *) key.mv_data
-                                                  + 8), &val);
-            if (rc != LEAD_OK) {
-                break;
-            }
-        }
-    }
-    mdb_cursor_close(cur);
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        return rc < 0 ? rc : lead_store_mdb_fail(s, rc, "reading events");
     }
     return LEAD_OK;
 }

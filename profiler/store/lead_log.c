@@ -627,7 +627,7 @@ lead_store_scan_events_txn(lead_store *s, MDB_txn *txn, uint64_t since_ms,
 /* A visitor's events after the index: a visitor row to add to its own. */
 typedef struct {
     uint8_t   id[LEAD_ID_LEN];
-    uint64_t  time_ms;
+    uint64_t  time_ms, seq;
 } tail_visit;
 
 static int
@@ -636,7 +636,8 @@ tail_visit_cmp(const void *x, const void *y)
     const tail_visit  *a = x, *b = y;
     int                d = memcmp(a->id, b->id, LEAD_ID_LEN);
 
-    return d ? d : (a->time_ms > b->time_ms) - (a->time_ms < b->time_ms);
+    d = d ? d : (a->time_ms > b->time_ms) - (a->time_ms < b->time_ms);
+    return d ? d : (a->seq > b->seq) - (a->seq < b->seq);
 }
 
 int
@@ -709,6 +710,7 @@ tail_visits(lead_store *s, MDB_txn *txn, const uint8_t *only,
         }
         memcpy((*out)[*n].id, e + EVENT_VISITOR_AT, LEAD_ID_LEN);
         (*out)[*n].time_ms = lead_get_be64(key.mv_data);
+        (*out)[*n].seq = lead_get_be64((const uint8_t *) key.mv_data + 8);
         (*n)++;
     }
     mdb_cursor_close(cur);
@@ -717,6 +719,58 @@ tail_visits(lead_store *s, MDB_txn *txn, const uint8_t *only,
     }
     lead_sort(*out, *n, sizeof(tail_visit), tail_visit_cmp);
     return LEAD_OK;
+}
+
+/*
+ * A snapshot's tail is read once, all visitors', and kept until the
+ * snapshot ends: a list of leads asks for each lead's events, and while
+ * nginx's index is behind (60,000 events after a few seconds of load),
+ * reading the tail whole for every lead took leads --json from 0.3 s to
+ * 10 s.  Outside a snapshot, the visitor's own visits are picked out.
+ */
+int
+lead_store_each_tail_visit(lead_store *s, MDB_txn *txn, const uint8_t *id,
+    lead_visit_fn fn, void *arg)
+{
+    tail_visit  *t, *own = NULL;
+    uint8_t      key[16];
+    size_t       n, lo, hi, mid;
+    int          rc = LEAD_OK;
+
+    if (txn != s->snapshot) {
+        rc = tail_visits(s, txn, id, &own, &n);
+        t = own;
+    } else {
+        if (!s->tail_read) {
+            free(s->tail);                      /* a read that failed */
+            rc = tail_visits(s, txn, NULL, &own, &s->ntail);
+            s->tail = own;
+            s->tail_read = rc == LEAD_OK;
+            own = NULL;
+        }
+        t = s->tail;
+        n = s->ntail;
+    }
+
+    /* the first of id's: they are sorted by visitor, then time */
+    for (lo = 0, hi = rc == LEAD_OK ? n : 0; lo < hi; ) {
+        mid = lo + (hi - lo) / 2;
+        if (memcmp(t[mid].id, id, LEAD_ID_LEN) < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    for (; rc == LEAD_OK && lo < n && memcmp(t[lo].id, id, LEAD_ID_LEN) == 0;
+         lo++)
+    {
+        lead_put_be64(key, t[lo].time_ms);
+        lead_put_be64(key + 8, t[lo].seq);
+        rc = fn(arg, key);
+    }
+
+    free(own);
+    return rc;
 }
 
 /* Adds the tail's visits of v->id from *i on to v (they are sorted). */

@@ -383,6 +383,7 @@ lead_store_close(lead_store *s)
         if (s->snapshot != NULL) {
             mdb_txn_abort(s->snapshot);
         }
+        free(s->tail);
         if (s->owner == NULL) {
             mdb_env_close(s->env);
         }
@@ -419,6 +420,9 @@ lead_store_share(lead_store *s)
         view->idle = NULL;          /* a snapshot is one thread's */
         view->snapshot = NULL;
         view->snapshot_depth = 0;
+        view->tail = NULL;
+        view->ntail = 0;
+        view->tail_read = 0;
         view->err[0] = '\0';
     }
     return view;
@@ -512,6 +516,10 @@ lead_store_snapshot_end(lead_store *s)
 
     s->snapshot = NULL;
     lead_store_read_end(s, txn);
+    free(s->tail);
+    s->tail = NULL;
+    s->ntail = 0;
+    s->tail_read = 0;
 }
 
 int

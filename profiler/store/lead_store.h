@@ -54,6 +54,9 @@ struct lead_store {
     MDB_txn    *idle;      /* a read snapshot ended, to renew */
     MDB_txn    *snapshot;  /* every read's, until lead_store_snapshot_end */
     unsigned    snapshot_depth;
+    void       *tail;      /* the snapshot's tail (lead_log.c), once read */
+    size_t      ntail;
+    int         tail_read;
     char       err[256];
 };
 
@@ -189,6 +192,11 @@ int lead_store_log_last(lead_store *s, MDB_txn *txn, uint8_t key[16]);
  */
 int lead_store_tail_first(lead_store *s, MDB_txn *txn, MDB_cursor **cur,
     MDB_val *key, MDB_val *val);
+/* Each event of visitor id past the indexes, in time order, as
+   lead_store_each_visit gives them (fn returns LEAD_VISIT_KEEP or an
+   error, which ends it). */
+int lead_store_each_tail_visit(lead_store *s, MDB_txn *txn,
+    const uint8_t *id, lead_visit_fn fn, void *arg);
 
 /* Data files in dir made its owner's, as a store nginx opens must be. */
 void lead_store_match_owner(const char *dir);

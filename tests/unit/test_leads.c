@@ -126,18 +126,28 @@ static void
 expect_events(lead_store *s, const uint8_t lead[LEAD_ID_LEN],
     const moment *want, size_t n)
 {
-    moment_list  got = { .n = 0 };
+    moment_list  got;
     size_t       i;
+    int          snap;
 
-    assert_int_equal(lead_store_lead_events(s, lead, collect_event, &got),
-                     LEAD_OK);
-    for (i = 0; i < n || i < got.n; i++) {
-        if (i >= n || i >= got.n || got.m[i].who != want[i].who
-            || got.m[i].time_ms != want[i].time_ms)
-        {
-            dump_moments("event", &got);
-            fail_msg("event %zu of %zu differs (want %zu events)", i, got.n,
-                     n);
+    /* outside a snapshot the tail's events of the lead's devices are
+       picked out; in one, the whole tail is read once and kept: the same */
+    for (snap = 0; snap <= 1; snap++) {
+        got.n = 0;
+        assert_int_equal(snap ? lead_store_snapshot(s) : LEAD_OK, LEAD_OK);
+        assert_int_equal(lead_store_lead_events(s, lead, collect_event,
+                                                &got), LEAD_OK);
+        if (snap) {
+            lead_store_snapshot_end(s);
+        }
+        for (i = 0; i < n || i < got.n; i++) {
+            if (i >= n || i >= got.n || got.m[i].who != want[i].who
+                || got.m[i].time_ms != want[i].time_ms)
+            {
+                dump_moments("event", &got);
+                fail_msg("event %zu of %zu differs (want %zu events, %s a "
+                         "snapshot)", i, got.n, n, snap ? "in" : "outside");
+            }
         }
     }
 }
@@ -871,6 +881,42 @@ test_forget(void **state)
 }
 
 /*
+ * Two leads' events in one snapshot, with the log's tail read once for
+ * both, then in the next, which sees the tail grown: each the same as
+ * read alone, whether indexed or in the tail.
+ */
+static void
+test_events_tail_in_snapshot(void **state)
+{
+    static const post  ada = { 'a', "ada@example.com", "Ada", 1, 0, NULL,
+                               300 };
+    static const post  bob = { 'c', "bob@example.com", "Bob", 0, 0, NULL,
+                               200 };
+    uint8_t       a[LEAD_ID_LEN], b[LEAD_ID_LEN];
+    int           more;
+    lead_store   *s = open_store(state, 0, 0);
+
+    COMMIT(s, { 'a', 100 }, { 'c', 150 });
+    identify_ok(s, &bob, 1, b);
+    identify_ok(s, &ada, 1, a);
+    assert_int_equal(lead_store_fold(s, NULL, 450, 10000, NULL, NULL, &more),
+                     LEAD_OK);
+    COMMIT(s, { 'a', 600 }, { 'd', 605 }, { 'c', 610 }, { 'a', 620 });
+
+    assert_int_equal(lead_store_snapshot(s), LEAD_OK);
+    EXPECT_EVENTS(s, a, { 'a', 100 }, { 'a', 600 }, { 'a', 620 });
+    EXPECT_EVENTS(s, b, { 'c', 150 }, { 'c', 610 });
+    lead_store_snapshot_end(s);
+
+    COMMIT(s, { 'c', 700 });
+    assert_int_equal(lead_store_snapshot(s), LEAD_OK);
+    EXPECT_EVENTS(s, b, { 'c', 150 }, { 'c', 610 }, { 'c', 700 });
+    EXPECT_EVENTS(s, a, { 'a', 100 }, { 'a', 600 }, { 'a', 620 });
+    lead_store_snapshot_end(s);
+    lead_store_close(s);
+}
+
+/*
  * Expiry, a few visitors per transaction: anonymous visitors last seen
  * before the cutoff go with their events; a lead's visitor and a recent
  * one stay, whatever the batch size.
@@ -930,6 +976,7 @@ main(void)
         T(test_read_only),
         T(test_map_full),
         T(test_forget),
+        T(test_events_tail_in_snapshot),
         T(test_purge_anonymous),
     };
 #undef T
