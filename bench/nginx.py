@@ -152,6 +152,45 @@ def rss_kib(pid):
     return rss
 
 
+# glibc keeps each thread's malloc arena in heaps of 64 MiB address space,
+# aligned to their size (HEAP_MAX_SIZE on 64 bits)
+ARENA_ALIGN = 64 << 20
+
+
+def stack_size(pid):
+    """A thread's stack as pthreads maps it: the soft RLIMIT_STACK."""
+    with open(f"/proc/{pid}/limits") as f:
+        for line in f:
+            if line.startswith("Max stack size"):
+                soft = line.split()[3]
+                return int(soft) if soft.isdigit() else 8 << 20
+    return 8 << 20
+
+
+def anon_kib(pid):
+    """Anonymous resident KiB of the event loop (the main heap, nginx's
+    pools, the module's caches: what a leak of the worker's grows) and of
+    the pool threads (their stacks, and their malloc arenas, glibc's: one
+    a thread, at most eight a core, each keeping the peak of the tasks it
+    ran), and how many arenas."""
+    own = threads = count = 0
+    stack = stack_size(pid)
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            field = line.split()
+            if "-" in field[0] and not field[0].endswith(":"):
+                start, end = (int(a, 16) for a in field[0].split("-"))
+                named = len(field) > 5
+            elif field[0] == "Anonymous:" and int(field[1]):
+                arena = not named and start % ARENA_ALIGN == 0
+                if arena or (not named and end - start == stack):
+                    threads += int(field[1])
+                    count += arena
+                else:
+                    own += int(field[1])
+    return {"own": own, "threads": threads, "count": count}
+
+
 class Site:
     """One nginx with a server per configuration, and the gate app."""
 
@@ -602,11 +641,13 @@ def ingest(args):
         # the batches and LMDB's page buffers grow with the events of a
         # flush, which the scheduling varies: the heap's peak over a warm-up
         # is the worker's working size, and a leak would go past it
-        warm = []
+        warm, warm_anon = [], []
         for _ in range(6):
             wrk(site.ports["tracked"], "/", 5, **many)
             warm.append(rss_kib(worker))
+            warm_anon.append(anon_kib(worker))
         before_rss = {k: max(w[k] for w in warm) for k in warm[0]}
+        before_anon = {k: max(w[k] for w in warm_anon) for k in warm_anon[0]}
         # stub_status counts the request reading it
         before = site.served()
         cpu_before = cpu_seconds(worker)
@@ -619,6 +660,7 @@ def ingest(args):
         took = time.time() - start
         between = site.served() - before - 1
         after_rss = rss_kib(worker)
+        after_anon = anon_kib(worker)
         # the store's last flushes of the load, then what it all took
         time.sleep(5)
         cpu_after = cpu_seconds(worker)
@@ -637,11 +679,17 @@ def ingest(args):
              [(cpu_after[i] - cpu_before[i]) / between * 1e6], "us/req")
     line("ingest", "events lost after a graceful stop (served - stored)",
          [tracked - events], "events", "== 0", tracked == events)
-    anon = (after_rss["RssAnon"] - before_rss["RssAnon"]) / 1024
+    anon = (after_anon["own"] - before_anon["own"]) / 1024
     line("memory", "worker heap (RssAnon), peak of a 30 s warm-up",
          [before_rss["RssAnon"] / 1024], "MiB")
+    line("memory", "worker heap growth (RssAnon) past that peak, all",
+         [(after_rss["RssAnon"] - before_rss["RssAnon"]) / 1024], "MiB")
     line("memory", f"worker heap growth past that peak over {between} "
-         "requests", [anon], "MiB", "< 1", anon < 1)
+         "requests, the pool threads' aside", [anon], "MiB", "< 1", anon < 1)
+    line("memory", "pool threads' stacks and malloc arenas "
+         f"({after_anon['count']} arenas, {before_anon['count']} after the "
+         "warm-up), growth",
+         [(after_anon["threads"] - before_anon["threads"]) / 1024], "MiB")
     line("memory", "worker mapped store pages (RssFile) growth",
          [(after_rss["RssFile"] - before_rss["RssFile"]) / 1024], "MiB")
     line("memory", "store size per million events",
