@@ -752,13 +752,48 @@ typedef struct {
     double          engagement;
 } first_lead;
 
-static int
-by_engagement(const void *x, const void *y)
+static void
+swap_first(first_lead *f, size_t i, size_t j)
 {
-    const first_lead  *a = x, *b = y;
+    first_lead  tmp = f[i];
 
-    return a->engagement < b->engagement ? 1
-           : a->engagement > b->engagement ? -1 : 0;
+    f[i] = f[j];
+    f[j] = tmp;
+}
+
+/*
+ * Puts the hottest want (< n) of f first, in no order, and any that tie
+ * with the want'th right after them; returns how many that is.  A
+ * selection, not a sort: the leads that asked for a call are thousands,
+ * a page fifty, and the list is sorted after.
+ */
+static size_t
+hottest(first_lead *f, size_t n, size_t want)
+{
+    size_t  lo = 0, hi = n, lt, gt, i, k = want - 1;
+    double  pivot;
+
+    while (hi - lo > 1) {
+        /* three ways: hotter, as hot, colder; ties never take long */
+        pivot = f[lo + (hi - lo) / 2].engagement;
+        for (lt = lo, gt = hi, i = lo; i < gt; /* void */) {
+            if (f[i].engagement > pivot) {
+                swap_first(f, lt++, i++);
+            } else if (f[i].engagement < pivot) {
+                swap_first(f, i, --gt);
+            } else {
+                i++;
+            }
+        }
+        if (k < lt) {
+            hi = lt;
+        } else if (k >= gt) {
+            lo = gt;
+        } else {
+            return gt;
+        }
+    }
+    return k + 1;
 }
 
 /*
@@ -808,16 +843,7 @@ list_first(tail *t, const uint8_t *first, size_t nfirst, size_t want,
                              == LEAD_OK
                           ? score->engagement : 0;
     }
-    lead_sort(f, nfirst, sizeof(first_lead), by_engagement);
-
-    n = nfirst;
-    if (want && want < nfirst) {
-        for (n = want; n < nfirst && f[n].engagement == f[want - 1].engagement;
-             n++)
-        {
-            /* void */
-        }
-    }
+    n = want && want < nfirst ? hottest(f, nfirst, want) : nfirst;
     for (i = 0; rc == LEAD_OK && i < n; i++) {
         rc = emit_lead(t, f[i].id, &f[i].summary, score, fn, arg);
     }
