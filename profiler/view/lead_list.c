@@ -51,6 +51,7 @@ typedef struct {
     uint64_t                now_ms;
     lead_owner             *owners;     /* by lead id, in the snapshot */
     size_t                  nowners;
+    lead_store             *owner_of;   /* or each row's read here */
     uint8_t                *calls;      /* listed first: sorted ids */
     size_t                  ncalls;
 } list_build;
@@ -255,7 +256,9 @@ row_build(list_build *b, const lead_scored *l, lead_row *row)
     if (l->last_ms > row->last_ms) {
         row->last_ms = l->last_ms;
     }
-    if (b->nowners) {
+    if (b->owner_of != NULL) {
+        row->owner = lead_query_owner(b->owner_of, row->id, b->list->arena);
+    } else if (b->nowners) {
         const lead_owner  *o = bsearch(row->id, b->owners, b->nowners,
                                        sizeof(lead_owner), owner_cmp);
 
@@ -444,7 +447,7 @@ list_leads(lead_store *s, const lead_rules *r, uint64_t now_ms,
 
     b.now_ms = now_ms;
     out->now_ms = now_ms;
-    rc = lead_store_owners(s, &b.owners, &b.nowners);
+    rc = LEAD_OK;
 
     /*
      * The hottest few, by status or not: the kept ranks know them, and
@@ -462,16 +465,22 @@ list_leads(lead_store *s, const lead_rules *r, uint64_t now_ms,
         top = known;
     }
     if (top && rc == LEAD_OK) {
+        /* a page's owners read row by row, not every owner there is */
+        b.owner_of = s;
         rc = lead_store_list_top(s, r, now_ms, f->status,
                                  f->offset + f->limit, b.calls, b.ncalls,
                                  add_row, &b);
         if (rc == LEAD_ENOTFOUND) {
             top = 0;
+            b.owner_of = NULL;
             out->n = 0;
             out->total = 0;
             memset(out->by_status, 0, sizeof(out->by_status));
             rc = LEAD_OK;
         }
+    }
+    if (!top && rc == LEAD_OK) {
+        rc = lead_store_owners(s, &b.owners, &b.nowners);
     }
     if (!top && rc == LEAD_OK) {
         /* what the kept scores pass over is not counted: the counts are
