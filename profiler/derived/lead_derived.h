@@ -185,10 +185,24 @@ int lead_store_each_lead_events(lead_store *s, uint64_t now_ms,
  */
 int lead_store_list_all(lead_store *s, const lead_rules *r, uint64_t now_ms,
     lead_scored_all_fn fn, void *arg);
-/* The same, with the kept scores: only the leads of a status (-1: any),
-   the others not scored; the full scan passes on every lead. */
+/*
+ * What a list asks of every lead, that the kept scores check as soon as
+ * they can: the status before the person is read, the search and the
+ * company before the score is, the stage and band before the devices.
+ */
+typedef struct {
+    int          status;        /* -1: any */
+    int          stage;         /* -1: any */
+    int          band;          /* 0: any */
+    int          companies;     /* only leads with a company's e-mail */
+    const char  *search;        /* lower case, in name or e-mail; "": any */
+} lead_list_ask;
+
+/* The same, with the kept scores: only the leads that answer ask (NULL:
+   all), the others not scored; the full scan passes on every lead. */
 int lead_store_list_status(lead_store *s, const lead_rules *r,
-    uint64_t now_ms, int status, lead_scored_all_fn fn, void *arg);
+    uint64_t now_ms, const lead_list_ask *ask, lead_scored_all_fn fn,
+    void *arg);
 
 /*
  * From the kept ranks: at least the want hottest leads of a status (-1:
@@ -200,9 +214,12 @@ int lead_store_list_top(lead_store *s, const lead_rules *r, uint64_t now_ms,
     int status, size_t want, const uint8_t *first, size_t nfirst,
     lead_scored_all_fn fn, void *arg);
 
-/* How many leads there are, and in each status. */
+/* How many leads there are, and in each status (lead_status_counts.c). */
 int lead_store_count_statuses(lead_store *s, size_t counts[LEAD_NSTATUSES],
     size_t *leads);
+
+/* A status row about to go from one status to another (-1: no row). */
+int lead_status_count_txn(lead_store *s, MDB_txn *txn, int from, int to);
 
 /* An anonymous visitor's score, from all its events. */
 int lead_store_score_visitor(lead_store *s, const lead_scoring *sc,

@@ -28,6 +28,7 @@ typedef struct {
 typedef struct {
     lead_store          *s;
     MDB_txn             *txn;
+    const lead_rules    *r;
     const lead_scoring  *sc;
     lead_fold_pos        pos;
     uint64_t             now_ms;
@@ -307,11 +308,14 @@ score_tail(tail *t)
     return rc;
 }
 
+#define WALK_SEEK  32     /* leads passed over: a seek beats the steps */
+
 /* One of a table's rows at a time, walked alongside the leads. */
 typedef struct {
     MDB_cursor  *cur;
     MDB_val      key, val;
     int          more;
+    size_t       seen;          /* the leads walked when it last moved */
 } walk;
 
 static int
@@ -327,12 +331,23 @@ walk_open(lead_store *s, MDB_txn *txn, MDB_dbi dbi, walk *w)
     return LEAD_OK;
 }
 
-/* Moves w to the first row whose key starts at or after id; 1 if equal. */
+/*
+ * Moves w to the first row whose key starts at or after id, the seen'th
+ * lead; 1 if equal.  Left behind by many leads passed over (a search),
+ * it seeks: one descent of the tree rather than a step a lead.
+ */
 static int
-walk_to(walk *w, const uint8_t *id)
+walk_to(walk *w, const uint8_t *id, size_t seen)
 {
     int  d;
 
+    if (w->more && seen - w->seen > WALK_SEEK) {
+        w->key.mv_data = (void *) id;
+        w->key.mv_size = LEAD_ID_LEN;
+        w->more = mdb_cursor_get(w->cur, &w->key, &w->val, MDB_SET_RANGE)
+                  == 0;
+    }
+    w->seen = seen;
     while (w->more) {
         d = w->key.mv_size >= LEAD_ID_LEN
             ? memcmp(w->key.mv_data, id, LEAD_ID_LEN) : -1;
@@ -356,10 +371,32 @@ by_lead(const void *key, const void *elt)
     return memcmp(key, ((const tail_lead *) elt)->lead, LEAD_ID_LEN);
 }
 
-/* Every lead (of the status; -1: any) from the summaries and the tail,
-   in lead id order. */
+/* The lead's status and since when, if "statuses" has its row. */
 static int
-list_summaries(tail *t, int status, lead_scored_all_fn fn, void *arg)
+walk_status(walk *w, const uint8_t *id, size_t seen, lead_scored *out)
+{
+    if (!walk_to(w, id, seen) || w->val.mv_size != 9) {
+        return 0;
+    }
+    out->status = ((uint8_t *) w->val.mv_data)[0];
+    out->status_ms = lead_get_u64((uint8_t *) w->val.mv_data + 1);
+    return 1;
+}
+
+/* Whether the lead's person answers ask; its status already does. */
+static int
+person_asked(const tail *t, const lead_list_ask *ask, const lead_person *p)
+{
+    return (!ask->search[0] || lead_str_contains(p->name, ask->search)
+            || lead_str_contains(p->email, ask->search))
+           && (!ask->companies || lead_company(t->r, p->email).len);
+}
+
+/* Every lead that answers ask from the summaries and the tail, in lead
+   id order. */
+static int
+list_summaries(tail *t, const lead_list_ask *ask, lead_scored_all_fn fn,
+    void *arg)
 {
     walk               leads, statuses, devices, summaries;
     lead_person        p;
@@ -368,7 +405,8 @@ list_summaries(tail *t, int status, lead_scored_all_fn fn, void *arg)
     lead_summary_head  h;
     tail_lead         *tl;
     MDB_val            v;
-    int                rc;
+    size_t             seen = 0;
+    int                rc, stated;
 
     memset(&leads, 0, sizeof(walk));
     memset(&statuses, 0, sizeof(walk));
@@ -393,30 +431,26 @@ list_summaries(tail *t, int status, lead_scored_all_fn fn, void *arg)
     for (; rc == LEAD_OK && leads.more; walk_next(&leads)) {
         const uint8_t  *id = leads.key.mv_data;
 
-        if (leads.key.mv_size != LEAD_ID_LEN
-            || lead_decode_person(id, &leads.val, &p) != LEAD_OK)
-        {
+        if (leads.key.mv_size != LEAD_ID_LEN) {
             continue;
         }
         memset(&out, 0, sizeof(out));
-        out.person = &p;
-        out.score = score;
         out.status = LEAD_STATUS_IDENTIFIED;
-        out.status_ms = p.created_ms;
-        if (walk_to(&statuses, id) && statuses.val.mv_size == 9) {
-            out.status = ((uint8_t *) statuses.val.mv_data)[0];
-            out.status_ms = lead_get_u64((uint8_t *) statuses.val.mv_data
-                                         + 1);
-        }
-        if (status >= 0 && out.status != status) {
+        seen++;
+        stated = ask->status >= 0 && walk_status(&statuses, id, seen, &out);
+        if ((ask->status >= 0 && out.status != ask->status)
+            || lead_decode_person(id, &leads.val, &p) != LEAD_OK
+            || !person_asked(t, ask, &p))
+        {
             continue;                   /* before its score is decoded */
         }
-        for (walk_to(&devices, id);
-             devices.more && devices.key.mv_size == 2 * LEAD_ID_LEN
-             && memcmp(devices.key.mv_data, id, LEAD_ID_LEN) == 0;
-             walk_next(&devices))
-        {
-            out.devices++;
+        if (ask->status < 0) {
+            stated = walk_status(&statuses, id, seen, &out);
+        }
+        out.person = &p;
+        out.score = score;
+        if (!stated) {
+            out.status_ms = p.created_ms;
         }
 
         tl = t->nleads ? bsearch(id, t->leads, t->nleads, sizeof(tail_lead),
@@ -425,7 +459,7 @@ list_summaries(tail *t, int status, lead_scored_all_fn fn, void *arg)
         if (tl) {
             v.mv_data = (uint8_t *) t->summaries.data + tl->at;
             v.mv_size = tl->len;
-        } else if (walk_to(&summaries, id)) {
+        } else if (walk_to(&summaries, id, seen)) {
             v = summaries.val;
         } else {
             v.mv_size = 0;
@@ -438,8 +472,20 @@ list_summaries(tail *t, int status, lead_scored_all_fn fn, void *arg)
             lead_summary_clear(t->sc, score);
             h.first_ms = h.last_ms = 0;
         }
+        if ((ask->stage >= 0 && score->stage_index != ask->stage)
+            || (ask->band && score->band != ask->band))
+        {
+            continue;
+        }
         out.first_ms = h.first_ms;
         out.last_ms = h.last_ms;
+        for (walk_to(&devices, id, seen);
+             devices.more && devices.key.mv_size == 2 * LEAD_ID_LEN
+             && memcmp(devices.key.mv_data, id, LEAD_ID_LEN) == 0;
+             walk_next(&devices))
+        {
+            out.devices++;
+        }
 
         if (fn(arg, &out) != 0) {
             rc = LEAD_ECALLBACK;
@@ -475,6 +521,7 @@ open_kept(lead_store *s, const lead_rules *r, uint64_t now_ms, tail *t,
     *usable = 0;
     memset(t, 0, sizeof(*t));
     t->s = s;
+    t->r = r;
     t->sc = lead_rules_scoring(r);
     t->now_ms = now_ms;
 
@@ -517,19 +564,20 @@ int
 lead_store_list_all(lead_store *s, const lead_rules *r, uint64_t now_ms,
     lead_scored_all_fn fn, void *arg)
 {
-    return lead_store_list_status(s, r, now_ms, -1, fn, arg);
+    return lead_store_list_status(s, r, now_ms, NULL, fn, arg);
 }
 
 int
 lead_store_list_status(lead_store *s, const lead_rules *r, uint64_t now_ms,
-    int status, lead_scored_all_fn fn, void *arg)
+    const lead_list_ask *ask, lead_scored_all_fn fn, void *arg)
 {
-    tail  t;
-    int   rc, usable;
+    static const lead_list_ask  any = { -1, -1, 0, 0, "" };
+    tail                        t;
+    int                         rc, usable;
 
     rc = open_kept(s, r, now_ms, &t, &usable);
     if (rc == LEAD_OK && usable) {
-        rc = list_summaries(&t, status, fn, arg);
+        rc = list_summaries(&t, ask ? ask : &any, fn, arg);
     }
     close_kept(&t);
 
@@ -704,13 +752,48 @@ typedef struct {
     double          engagement;
 } first_lead;
 
-static int
-by_engagement(const void *x, const void *y)
+static void
+swap_first(first_lead *f, size_t i, size_t j)
 {
-    const first_lead  *a = x, *b = y;
+    first_lead  tmp = f[i];
 
-    return a->engagement < b->engagement ? 1
-           : a->engagement > b->engagement ? -1 : 0;
+    f[i] = f[j];
+    f[j] = tmp;
+}
+
+/*
+ * Puts the hottest want (< n) of f first, in no order, and any that tie
+ * with the want'th right after them; returns how many that is.  A
+ * selection, not a sort: the leads that asked for a call are thousands,
+ * a page fifty, and the list is sorted after.
+ */
+static size_t
+hottest(first_lead *f, size_t n, size_t want)
+{
+    size_t  lo = 0, hi = n, lt, gt, i, k = want - 1;
+    double  pivot;
+
+    while (hi - lo > 1) {
+        /* three ways: hotter, as hot, colder; ties never take long */
+        pivot = f[lo + (hi - lo) / 2].engagement;
+        for (lt = lo, gt = hi, i = lo; i < gt; /* void */) {
+            if (f[i].engagement > pivot) {
+                swap_first(f, lt++, i++);
+            } else if (f[i].engagement < pivot) {
+                swap_first(f, i, --gt);
+            } else {
+                i++;
+            }
+        }
+        if (k < lt) {
+            hi = lt;
+        } else if (k >= gt) {
+            lo = gt;
+        } else {
+            return gt;
+        }
+    }
+    return k + 1;
 }
 
 /*
@@ -760,16 +843,7 @@ list_first(tail *t, const uint8_t *first, size_t nfirst, size_t want,
                              == LEAD_OK
                           ? score->engagement : 0;
     }
-    lead_sort(f, nfirst, sizeof(first_lead), by_engagement);
-
-    n = nfirst;
-    if (want && want < nfirst) {
-        for (n = want; n < nfirst && f[n].engagement == f[want - 1].engagement;
-             n++)
-        {
-            /* void */
-        }
-    }
+    n = want && want < nfirst ? hottest(f, nfirst, want) : nfirst;
     for (i = 0; rc == LEAD_OK && i < n; i++) {
         rc = emit_lead(t, f[i].id, &f[i].summary, score, fn, arg);
     }

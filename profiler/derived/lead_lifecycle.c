@@ -289,6 +289,23 @@ read_links(lead_store *s, MDB_txn *txn, erasing *v)
            ? LEAD_OK : lead_store_mdb_fail(s, rc, "reading links");
 }
 
+/* The lead's status row, and its count with it. */
+static int
+forget_status(lead_store *s, MDB_txn *txn, const uint8_t *lead_id)
+{
+    uint64_t  since;
+    int       rc, status;
+
+    rc = lead_store_get_status_txn(s, txn, lead_id, &status, &since);
+    if (rc == LEAD_OK) {
+        rc = lead_status_count_txn(s, txn, status, -1);
+    }
+    if (rc != LEAD_OK && rc != LEAD_ENOTFOUND) {
+        return rc;
+    }
+    return del_key(s, txn, s->statuses, lead_id, LEAD_ID_LEN);
+}
+
 /* The lead's own records: person, e-mail, devices, statuses, scores. */
 static int
 erase_lead(lead_store *s, MDB_txn *txn, const uint8_t *lead_id)
@@ -313,7 +330,7 @@ erase_lead(lead_store *s, MDB_txn *txn, const uint8_t *lead_id)
         rc = del_key(s, txn, s->leads, lead_id, LEAD_ID_LEN);
     }
     if (rc == LEAD_OK) {
-        rc = del_key(s, txn, s->statuses, lead_id, LEAD_ID_LEN);
+        rc = forget_status(s, txn, lead_id);
     }
     if (rc == LEAD_OK) {
         rc = del_prefix(s, txn, s->devices, lead_id, LEAD_ID_LEN);

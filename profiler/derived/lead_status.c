@@ -110,9 +110,10 @@ lead_store_transition(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
     uint64_t     since;
     uint32_t     n = 0;
     size_t       len;
-    int          from, rc;
+    int          from, counted, rc;
 
     rc = lead_store_get_status_txn(s, txn, lead_id, &from, &since);
+    counted = rc == LEAD_OK;
     if (rc == LEAD_ENOTFOUND) {
         from = LEAD_STATUS_ANONYMOUS;
         since = 0;
@@ -188,6 +189,11 @@ lead_store_transition(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
     rc = mdb_put(txn, s->transitions, &key, &val, 0);
     if (rc != 0) {
         return lead_store_mdb_fail(s, rc, "writing a transition");
+    }
+
+    rc = lead_status_count_txn(s, txn, counted ? from : -1, to);
+    if (rc != LEAD_OK) {
+        return rc;
     }
 
     st[0] = (uint8_t) to;
@@ -381,60 +387,4 @@ lead_store_each_transition(lead_store *s,
         return lead_transitions(s, &c);
     }
     return lead_store_scan(s, s->transitions, transition_row, &c);
-}
-
-typedef struct {
-    size_t  *counts;
-    size_t   n;
-} status_count;
-
-static int
-count_status(const MDB_val *key, const MDB_val *val, void *ctx)
-{
-    status_count  *c = ctx;
-    int            st;
-
-    if (key->mv_size == LEAD_ID_LEN && val->mv_size == 9) {
-        st = ((uint8_t *) val->mv_data)[0];
-        if (st < LEAD_NSTATUSES) {
-            c->counts[st]++;
-            c->n++;
-        }
-    }
-    return 0;
-}
-
-int
-lead_store_count_statuses(lead_store *s, size_t counts[LEAD_NSTATUSES],
-    size_t *leads)
-{
-    MDB_txn       *txn;
-    MDB_stat       st;
-    status_count   c = { counts, 0 };
-    int            rc;
-
-    memset(counts, 0, LEAD_NSTATUSES * sizeof(size_t));
-    *leads = 0;
-    if (s->empty || s->partial) {
-        return LEAD_OK;
-    }
-
-    rc = lead_store_read_begin(s, &txn);
-    if (rc != LEAD_OK) {
-        return rc;
-    }
-    rc = mdb_stat(txn, s->leads, &st);
-    if (rc == 0) {
-        *leads = st.ms_entries;
-        rc = lead_store_scan_txn(s, txn, s->statuses, count_status, &c);
-    } else {
-        rc = lead_store_mdb_fail(s, rc, "mdb_stat");
-    }
-    lead_store_read_end(s, txn);
-
-    /* a lead with no status kept is identified */
-    if (rc == LEAD_OK && *leads > c.n) {
-        counts[LEAD_STATUS_IDENTIFIED] += *leads - c.n;
-    }
-    return rc;
 }

@@ -137,6 +137,11 @@ int lead_char_blank(uint32_t cp);
 
 /* needle, already lower-case, in s, ignoring ASCII case */
 int lead_str_contains(lead_str s, const char *needle);
+/* Byte order, a string before any it begins. */
+int lead_str_cmp(lead_str a, lead_str b);
+/* Its first 8 bytes big-endian, zeros after its end: where two differ,
+   they order as lead_str_cmp orders the strings. */
+uint64_t lead_str_prefix(lead_str s);
 
 /* Decodes in place: '+' is a space, %XX a byte, a bad escape stays. */
 size_t lead_url_decode(char *s, size_t len);

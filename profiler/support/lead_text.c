@@ -160,7 +160,15 @@ lead_str_contains(lead_str s, const char *needle)
 {
     size_t  n = strlen(needle), i, k;
 
+    if (n == 0) {
+        return 1;
+    }
+    /* a search reads every lead's name and e-mail: the first byte alone
+       turns most places down, without a call */
     for (i = 0; n <= s.len && i <= s.len - n; i++) {
+        if ((s.data[i] | 0x20) != (needle[0] | 0x20)) {
+            continue;
+        }
         for (k = 0; k < n; k++) {
             if (tolower((unsigned char) s.data[i + k]) != needle[k]) {
                 break;
@@ -170,5 +178,25 @@ lead_str_contains(lead_str s, const char *needle)
             return 1;
         }
     }
-    return n == 0;
+    return 0;
+}
+
+int
+lead_str_cmp(lead_str a, lead_str b)
+{
+    int  d = memcmp(a.data, b.data, a.len < b.len ? a.len : b.len);
+
+    return d ? d : (a.len > b.len) - (a.len < b.len);
+}
+
+uint64_t
+lead_str_prefix(lead_str s)
+{
+    uint64_t  p = 0;
+    size_t    i;
+
+    for (i = 0; i < 8; i++) {
+        p = p << 8 | (i < s.len ? (uint8_t) s.data[i] : 0);
+    }
+    return p;
 }

@@ -51,6 +51,7 @@ typedef struct {
     uint64_t                now_ms;
     lead_owner             *owners;     /* by lead id, in the snapshot */
     size_t                  nowners;
+    lead_store             *owner_of;   /* or each row's read here */
     uint8_t                *calls;      /* listed first: sorted ids */
     size_t                  ncalls;
 } list_build;
@@ -58,7 +59,7 @@ typedef struct {
 /* A lead as lists show it; with no grade and country: accounts'. */
 static void
 row_fill(lead_row *row, const lead_rules *r, const lead_person *p,
-    const lead_score *sc, int graded)
+    const lead_score *sc, lead_str company, int graded)
 {
     const char  *country = sc->ncountries ? sc->countries[0] : "";
 
@@ -67,7 +68,7 @@ row_fill(lead_row *row, const lead_rules *r, const lead_person *p,
     row->email = p->email;
     row->name = p->name;
     row->topics = p->topics;
-    row->company = lead_company(r, p->email);
+    row->company = company;
     row->created_ms = p->created_ms;
     row->first_ms = p->created_ms;
     row->last_ms = p->updated_ms;
@@ -92,7 +93,7 @@ void
 lead_row_fill(lead_row *row, const lead_rules *r, const lead_person *p,
     const lead_score *sc)
 {
-    row_fill(row, r, p, sc, 1);
+    row_fill(row, r, p, sc, lead_company(r, p->email), 1);
 }
 
 void
@@ -173,11 +174,6 @@ may_match(const list_build *b, const lead_scored *l)
 {
     const lead_filter  *f = b->filter;
 
-    if ((f->only & LEAD_ONLY_COMPANIES)
-        && lead_company(b->rules, l->person->email).len == 0)
-    {
-        return 0;
-    }
     return (f->status < 0 || l->status == f->status)
            && (f->stage < 0 || l->score->stage_index == f->stage)
            && (!f->band || l->score->band == f->band)
@@ -199,6 +195,11 @@ lead_row_keep(lead_arena *a, lead_row *row, const lead_score *sc,
     row->topics = lead_arena_copy(a, row->topics);
     row->company = lead_arena_copy(a, row->company);
     row->owner = lead_arena_copy(a, row->owner);
+    row->read_topics = lead_arena_str(a, "", 0);
+    row->top_asset = row->read_topics;
+    if (sc == NULL) {
+        return;
+    }
 
     for (i = 0; i < sc->ntopics; i++) {
         if (sc->topics[i].engagement > 0) {
@@ -216,8 +217,6 @@ lead_row_keep(lead_arena *a, lead_row *row, const lead_score *sc,
         const char  *title = lead_asset_title(titles, row->top_asset_id);
 
         row->top_asset = lead_arena_str(a, title, strlen(title));
-    } else {
-        row->top_asset = lead_arena_str(a, "", 0);
     }
 }
 
@@ -232,6 +231,7 @@ static int
 row_build(list_build *b, const lead_scored *l, lead_row *row)
 {
     lead_list  *list = b->list;
+    lead_str    company;
 
     list->total++;
     if (l->status >= 0 && l->status < LEAD_NSTATUSES) {
@@ -240,8 +240,12 @@ row_build(list_build *b, const lead_scored *l, lead_row *row)
     if (!may_match(b, l)) {
         return 0;
     }
+    company = lead_company(b->rules, l->person->email);
+    if ((b->filter->only & LEAD_ONLY_COMPANIES) && company.len == 0) {
+        return 0;
+    }
 
-    row_fill(row, b->rules, l->person, l->score,
+    row_fill(row, b->rules, l->person, l->score, company,
              !(b->filter->only & LEAD_ONLY_COMPANIES) || b->filter->grade);
     row->status = l->status;
     row->status_ms = l->status_ms;
@@ -252,7 +256,9 @@ row_build(list_build *b, const lead_scored *l, lead_row *row)
     if (l->last_ms > row->last_ms) {
         row->last_ms = l->last_ms;
     }
-    if (b->nowners) {
+    if (b->owner_of != NULL) {
+        row->owner = lead_query_owner(b->owner_of, row->id, b->list->arena);
+    } else if (b->nowners) {
         const lead_owner  *o = bsearch(row->id, b->owners, b->nowners,
                                        sizeof(lead_owner), owner_cmp);
 
@@ -286,17 +292,11 @@ add_row(void *arg, const lead_scored *l)
         list->rows = grown;
     }
 
-    lead_row_keep(list->arena, &row, l->score, b->titles);
+    lead_row_keep(list->arena, &row,
+                  b->filter->only & LEAD_ONLY_COMPANIES ? NULL : l->score,
+                  b->titles);
     list->rows[list->n++] = row;
     return lead_arena_oom(list->arena);
-}
-
-static int
-str_cmp(lead_str a, lead_str b)
-{
-    int  d = memcmp(a.data, b.data, a.len < b.len ? a.len : b.len);
-
-    return d ? d : (a.len > b.len) - (a.len < b.len);
 }
 
 /*
@@ -311,6 +311,19 @@ typedef struct {
     size_t          row;
 } sort_key;
 
+int
+lead_hotter_cmp(double ea, uint64_t la, lead_str ma, double eb, uint64_t lb,
+    lead_str mb)
+{
+    if (ea != eb) {
+        return ea < eb ? 1 : -1;
+    }
+    if (la != lb) {
+        return la < lb ? 1 : -1;
+    }
+    return lead_str_cmp(ma, mb);
+}
+
 /* MQLs that asked for a call first, then the hottest */
 static int
 key_by_score(const void *x, const void *y)
@@ -320,13 +333,8 @@ key_by_score(const void *x, const void *y)
     if (a->call != b->call) {
         return b->call - a->call;
     }
-    if (a->engagement != b->engagement) {
-        return a->engagement < b->engagement ? 1 : -1;
-    }
-    if (a->last_ms != b->last_ms) {
-        return a->last_ms < b->last_ms ? 1 : -1;
-    }
-    return str_cmp(a->email, b->email);
+    return lead_hotter_cmp(a->engagement, a->last_ms, a->email,
+                           b->engagement, b->last_ms, b->email);
 }
 
 static int
@@ -337,13 +345,13 @@ key_by_recent(const void *x, const void *y)
     if (a->last_ms != b->last_ms) {
         return a->last_ms < b->last_ms ? 1 : -1;
     }
-    return str_cmp(a->email, b->email);
+    return lead_str_cmp(a->email, b->email);
 }
 
 static int
 key_by_name(const void *x, const void *y)
 {
-    return str_cmp(((const sort_key *) x)->email,
+    return lead_str_cmp(((const sort_key *) x)->email,
                    ((const sort_key *) y)->email);
 }
 
@@ -387,6 +395,22 @@ sort_rows(lead_list *l, int by, size_t offset, size_t limit)
     return LEAD_OK;
 }
 
+/* The filter's search in lower case, and what the kept scores check. */
+static void
+list_ask(list_build *b, const lead_filter *f, lead_list_ask *ask)
+{
+    size_t  i;
+
+    for (i = 0; f->search[i]; i++) {
+        b->search[i] = (char) tolower((unsigned char) f->search[i]);
+    }
+    ask->status = f->status;
+    ask->stage = f->stage;
+    ask->band = f->band;
+    ask->companies = (f->only & LEAD_ONLY_COMPANIES) != 0;
+    ask->search = b->search;
+}
+
 static int
 list_leads(lead_store *s, const lead_rules *r, uint64_t now_ms,
     const lead_filter *f, lead_list *out)
@@ -394,7 +418,7 @@ list_leads(lead_store *s, const lead_rules *r, uint64_t now_ms,
     list_build        b;
     lead_asset_list   titles;
     lead_filter       any;
-    size_t            i;
+    lead_list_ask     ask;
     int               rc, top, known = 1, counted = 1;
 
     memset(out, 0, sizeof(*out));
@@ -419,13 +443,11 @@ list_leads(lead_store *s, const lead_rules *r, uint64_t now_ms,
     b.filter = f;
     b.titles = &titles;
     b.list = out;
-    for (i = 0; f->search[i]; i++) {
-        b.search[i] = (char) tolower((unsigned char) f->search[i]);
-    }
+    list_ask(&b, f, &ask);
 
     b.now_ms = now_ms;
     out->now_ms = now_ms;
-    rc = lead_store_owners(s, &b.owners, &b.nowners);
+    rc = LEAD_OK;
 
     /*
      * The hottest few, by status or not: the kept ranks know them, and
@@ -443,11 +465,14 @@ list_leads(lead_store *s, const lead_rules *r, uint64_t now_ms,
         top = known;
     }
     if (top && rc == LEAD_OK) {
+        /* a page's owners read row by row, not every owner there is */
+        b.owner_of = s;
         rc = lead_store_list_top(s, r, now_ms, f->status,
                                  f->offset + f->limit, b.calls, b.ncalls,
                                  add_row, &b);
         if (rc == LEAD_ENOTFOUND) {
             top = 0;
+            b.owner_of = NULL;
             out->n = 0;
             out->total = 0;
             memset(out->by_status, 0, sizeof(out->by_status));
@@ -455,9 +480,14 @@ list_leads(lead_store *s, const lead_rules *r, uint64_t now_ms,
         }
     }
     if (!top && rc == LEAD_OK) {
-        /* of one status: only its leads scored, the counts kept apart */
-        rc = lead_store_list_status(s, r, now_ms, f->status, add_row, &b);
-        counted = f->status < 0;
+        rc = lead_store_owners(s, &b.owners, &b.nowners);
+    }
+    if (!top && rc == LEAD_OK) {
+        /* what the kept scores pass over is not counted: the counts are
+           the kept ones then */
+        rc = lead_store_list_status(s, r, now_ms, &ask, add_row, &b);
+        counted = ask.status < 0 && ask.stage < 0 && !ask.band
+                  && !ask.companies && !ask.search[0];
     }
     lead_asset_list_free(&titles);
     free(b.owners);
@@ -567,7 +597,6 @@ add_key(void *arg, const lead_scored *l)
     parts_build  *p = arg;
     lead_row      row;
     part_key     *k;
-    size_t        i;
 
     if (!row_build(&p->b, l, &row)) {
         return 0;
@@ -587,11 +616,7 @@ add_key(void *arg, const lead_scored *l)
     if (row.status == LEAD_STATUS_MQL && row.contact) {
         k->last_ms |= CALL_BIT;
     }
-    k->email = 0;
-    for (i = 0; i < 8; i++) {
-        k->email = k->email << 8
-                   | (i < row.email.len ? (uint8_t) row.email.data[i] : 0);
-    }
+    k->email = lead_str_prefix(row.email);
     memcpy(k->id, row.id, LEAD_ID_LEN);
     return 0;
 }
@@ -605,7 +630,7 @@ typedef struct {
 static int
 tie_cmp(const void *x, const void *y)
 {
-    return str_cmp(((const tie *) x)->email, ((const tie *) y)->email);
+    return lead_str_cmp(((const tie *) x)->email, ((const tie *) y)->email);
 }
 
 static int
@@ -788,6 +813,7 @@ parts(lead_store *s, const lead_rules *r, uint64_t now_ms,
     parts_build       p;
     lead_list         keys;
     lead_asset_list   titles;
+    lead_list_ask     ask;
     size_t            i, from, n;
     int               rc, (*cmp)(const void *, const void *);
 
@@ -807,13 +833,11 @@ parts(lead_store *s, const lead_rules *r, uint64_t now_ms,
     p.b.titles = &titles;
     p.b.list = &keys;
     p.b.now_ms = now_ms;
-    for (i = 0; f->search[i]; i++) {
-        p.b.search[i] = (char) tolower((unsigned char) f->search[i]);
-    }
+    list_ask(&p.b, f, &ask);
 
     rc = lead_store_owners(s, &p.b.owners, &p.b.nowners);
     if (rc == LEAD_OK) {
-        rc = lead_store_list_status(s, r, now_ms, f->status, add_key, &p);
+        rc = lead_store_list_status(s, r, now_ms, &ask, add_key, &p);
     }
     if (p.b.oom || lead_arena_oom(keys.arena) || rc == LEAD_ECALLBACK) {
         rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
@@ -888,100 +912,6 @@ lead_list_free(lead_list *l)
     free(l->rows);
     lead_arena_free(l->arena);
     memset(l, 0, sizeof(*l));
-}
-
-/* ---- accounts ---------------------------------------------------------- */
-
-/* What accounts sort their people by, apart from the rows. */
-typedef struct {
-    lead_str        company;
-    sort_key        k;
-} company_key;
-
-static int
-by_company(const void *x, const void *y)
-{
-    const company_key  *a = x, *b = y;
-    int                 d = str_cmp(a->company, b->company);
-
-    if (d) {
-        return d;
-    }
-    if (a->k.engagement != b->k.engagement) {
-        return a->k.engagement < b->k.engagement ? 1 : -1;
-    }
-    return key_by_recent(&a->k, &b->k);
-}
-
-static int
-by_account_score(const void *x, const void *y)
-{
-    const lead_account  *a = x, *b = y;
-
-    if (a->engagement != b->engagement) {
-        return a->engagement < b->engagement ? 1 : -1;
-    }
-    return str_cmp(a->company, b->company);
-}
-
-int
-lead_query_accounts(lead_list *l, lead_account **out, size_t *n)
-{
-    lead_account  *acc;
-    company_key   *keys;
-    lead_row      *rows;
-    size_t         i, j, k = 0;
-
-    /* companies only: people with a free-mail address are no account */
-    for (i = 0, j = 0; i < l->n; i++) {
-        if (l->rows[i].company.len) {
-            l->rows[j++] = l->rows[i];
-        }
-    }
-    l->n = j;
-
-    /* by company, then hottest: keys sorted, the rows moved once */
-    keys = malloc((l->n ? l->n : 1) * sizeof(company_key));
-    rows = malloc((l->n ? l->n : 1) * sizeof(lead_row));
-    acc = malloc((l->n ? l->n : 1) * sizeof(lead_account));
-    if (keys == NULL || rows == NULL || acc == NULL) {
-        free(keys);
-        free(rows);
-        free(acc);
-        return LEAD_ENOMEM;
-    }
-    for (i = 0; i < l->n; i++) {
-        keys[i].company = l->rows[i].company;
-        keys[i].k.engagement = l->rows[i].engagement;
-        keys[i].k.last_ms = l->rows[i].last_ms;
-        keys[i].k.email = l->rows[i].email;
-        keys[i].k.row = i;
-    }
-    lead_sort(keys, l->n, sizeof(company_key), by_company);
-    for (i = 0; i < l->n; i++) {
-        rows[i] = l->rows[keys[i].k.row];
-    }
-    free(keys);
-    free(l->rows);
-    l->rows = rows;
-
-    for (i = 0; i < l->n; i = j) {
-        acc[k].company = l->rows[i].company;
-        acc[k].engagement = 0;
-        acc[k].first = i;
-        for (j = i; j < l->n
-                    && str_cmp(l->rows[j].company, l->rows[i].company) == 0;
-             j++)
-        {
-            acc[k].engagement += l->rows[j].engagement;
-        }
-        acc[k++].count = j - i;
-    }
-    lead_sort(acc, k, sizeof(lead_account), by_account_score);
-
-    *out = acc;
-    *n = k;
-    return LEAD_OK;
 }
 
 /* One snapshot: the titles, the rows and the counts agree. */

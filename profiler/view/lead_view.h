@@ -360,7 +360,12 @@ lead_str lead_arena_copy(lead_arena *a, lead_str v);
 void lead_row_fill(lead_row *row, const lead_rules *r, const lead_person *p,
     const lead_score *sc);
 
-/* The row's strings, copied out of the snapshot into the arena. */
+/* Hottest first, then the most recent, then by e-mail: lists' order. */
+int lead_hotter_cmp(double ea, uint64_t la, lead_str ma, double eb,
+    uint64_t lb, lead_str mb);
+
+/* The row's strings, copied out of the snapshot into the arena; with no
+   score, no topics read and no title (accounts show neither). */
 void lead_row_keep(lead_arena *a, lead_row *row, const lead_score *sc,
     const lead_asset_list *titles);
 

@@ -9,9 +9,10 @@
  * ones give: a filtered list is the full list with the filter applied
  * row by row, the accounts from the company leads only are those from
  * every lead, and each asset's readers are the distinct people that read
- * it, counted from every event.  On a store with reads, identifies,
- * status changes, a deal and a person forgotten, from the kept scores
- * (folded, and with a tail) and from a full scan (rules of another text).
+ * it, counted from every event; the counts by status kept are those of
+ * every lead's row.  On a store with reads, identifies, status changes,
+ * a deal and a person forgotten, from the kept scores (folded, and with
+ * a tail) and from a full scan (rules of another text).
  */
 
 #define N_ELEMS(a)  (sizeof(a) / sizeof((a)[0]))
@@ -289,6 +290,54 @@ expect_accounts(world *w, const lead_rules *r, uint64_t now)
     lead_list_free(&some);
 }
 
+/* The counts by status, kept, are those of every lead's row. */
+static void
+expect_counts(world *w, const lead_rules *r, uint64_t now)
+{
+    lead_list  all;
+    size_t     counts[LEAD_NSTATUSES], leads;
+
+    assert_int_equal(lead_query_leads(w->s, r, now, NULL, &all), LEAD_OK);
+    assert_int_equal(lead_store_count_statuses(w->s, counts, &leads),
+                     LEAD_OK);
+    assert_int_equal(leads, all.total);
+    assert_memory_equal(counts, all.by_status, sizeof(counts));
+    lead_list_free(&all);
+}
+
+/*
+ * A store without the kept counts (older than them) is counted by a
+ * scan, and has them made at its next status change.
+ */
+static void
+expect_counts_made(world *w, uint64_t now)
+{
+    MDB_txn      *txn;
+    MDB_val       key = { 8, (void *) "statuses" }, val;
+    lead_list     mqls;
+    lead_filter   f;
+
+    assert_int_equal(lead_store_write_begin(w->s, &txn), LEAD_OK);
+    assert_int_equal(mdb_del(txn, w->s->meta, &key, NULL), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    expect_counts(w, w->kept, now);
+
+    lead_filter_init(&f);
+    f.status = LEAD_STATUS_MQL;
+    assert_int_equal(lead_query_leads(w->s, w->kept, now, &f, &mqls),
+                     LEAD_OK);
+    assert_true(mqls.n > 0);
+    assert_int_equal(lead_store_set_status(w->s, mqls.rows[0].id,
+                                           LEAD_STATUS_SAL, now, "test",
+                                           "sales", ""), LEAD_OK);
+    lead_list_free(&mqls);
+
+    assert_int_equal(lead_store_read_begin(w->s, &txn), LEAD_OK);
+    assert_int_equal(mdb_get(txn, w->s->meta, &key, &val), 0);
+    lead_store_read_end(w->s, txn);
+    expect_counts(w, w->kept, now);
+}
+
 /* every (asset, visitor) pair of the people's reads, counted by hand */
 typedef struct {
     uint64_t  asset[4096];
@@ -386,6 +435,8 @@ test_views_agree(void **state)
         expect_filtered(w, w->kept, now, &cases[i]);
     }
     expect_accounts(w, w->kept, now);
+    expect_counts(w, w->kept, now);
+    expect_counts_made(w, now);
 }
 
 int
