@@ -8,8 +8,9 @@
  * The views' short ways (lead_list.c, lead_assets.c) give what the long
  * ones give: a filtered list is the full list with the filter applied
  * row by row, the accounts from the company leads only are those from
- * every lead, and each asset's readers are the distinct people that read
- * it, counted from every event.  On a store with reads, identifies,
+ * every lead, each asset's readers are the distinct people that read
+ * it, counted from every event, and the funnel page's one walk of every
+ * lead's reads gives the funnel and calibration their own walks give.  On a store with reads, identifies,
  * status changes, a deal and a person forgotten, from the kept scores
  * (folded, and with a tail) and from a full scan (rules of another text).
  */
@@ -347,6 +348,48 @@ expect_readers(world *w)
     free(p);
 }
 
+/* The funnel and calibration from one walk are those from two. */
+static void
+expect_funnel(world *w, const lead_rules *r, uint64_t now)
+{
+    lead_calibration  one, two;
+    lead_funnel       a, b;
+    size_t            i, k;
+
+    assert_int_equal(lead_query_funnel_calibration(w->s, r, now, &a, &one),
+                     LEAD_OK);
+    assert_int_equal(lead_query_funnel(w->s, r, now, &b), LEAD_OK);
+    assert_int_equal(lead_query_calibration(w->s, r, NULL, now, &two),
+                     LEAD_OK);
+
+    assert_memory_equal(&one.current, &two.current, sizeof(one.current));
+    assert_int_equal(one.has_proposed, 0);
+    assert_true(one.current.all.mql > 2 && one.current.all.sal > 0);
+
+    assert_int_equal(a.leads, b.leads);
+    assert_memory_equal(a.status, b.status, sizeof(a.status));
+    assert_memory_equal(a.stage, b.stage, sizeof(a.stage));
+    assert_memory_equal(a.stage_time, b.stage_time, sizeof(a.stage_time));
+    assert_memory_equal(a.cohorts, b.cohorts, sizeof(a.cohorts));
+    assert_int_equal(a.ncohorts, b.ncohorts);
+    assert_int_equal(a.nmonths, b.nmonths);
+    for (i = 0; i < LEAD_FUNNEL_MONTHS; i++) {
+        assert_int_equal(a.months[i].mql, b.months[i].mql);
+        assert_int_equal(a.months[i].rejected, b.months[i].rejected);
+        assert_int_equal(a.months[i].nreasons, b.months[i].nreasons);
+        for (k = 0; k < a.months[i].nreasons; k++) {
+            assert_int_equal(a.months[i].reasons[k].count,
+                             b.months[i].reasons[k].count);
+        }
+    }
+    for (i = 0, k = 0; i <= LEAD_MAX_STAGES; i++) {
+        k += a.stage_time[i].leads;
+    }
+    assert_true(a.leads > 20 && k > 20);
+    lead_funnel_free(&a);
+    lead_funnel_free(&b);
+}
+
 static void
 test_views_agree(void **state)
 {
@@ -376,6 +419,8 @@ test_views_agree(void **state)
             expect_filtered(w, r, now + 30 * DAY, &cases[i]);
         }
         expect_accounts(w, r, now);
+        expect_funnel(w, r, now);
+        expect_funnel(w, r, now + 30 * DAY);
     }
     expect_readers(w);
     assert_true(matched > 100);
