@@ -292,26 +292,27 @@ lead_sales_funnel_page(view *v, int json)
         v->resp->type = "application/json";
     }
 
-    if (lead_query_funnel(v->s, v->r, v->req->now_ms, &fv.f) != LEAD_OK) {
-        lead_funnel_free(&fv.f);
-        lead_sales_store_failed(v);
-        return;
-    }
     if (json) {
+        if (lead_query_funnel(v->s, v->r, v->req->now_ms, &fv.f) != LEAD_OK) {
+            lead_funnel_free(&fv.f);
+            lead_sales_store_failed(v);
+            return;
+        }
         lead_report_funnel_json(&v->resp->body, v->r, &fv.f);
         lead_funnel_free(&fv.f);
         return;
     }
-    if (lead_query_assets(v->s, 1, &fv.assets) != LEAD_OK) {
+    /* calibration rides on the funnel's walk of every lead's reads */
+    if (lead_query_funnel_calibration(v->s, v->r, v->req->now_ms, &fv.f,
+                                      &fv.cal)
+        != LEAD_OK)
+    {
         lead_funnel_free(&fv.f);
         lead_sales_store_failed(v);
         return;
     }
-    if (lead_query_calibration(v->s, v->r, NULL, v->req->now_ms, &fv.cal)
-        != LEAD_OK)
-    {
+    if (lead_query_assets(v->s, 1, &fv.assets) != LEAD_OK) {
         lead_funnel_free(&fv.f);
-        lead_asset_list_free(&fv.assets);
         lead_sales_store_failed(v);
         return;
     }

@@ -137,17 +137,16 @@ typedef struct {
 } device_row;
 
 typedef struct {
-    lead_store  *s;
     device_row  *rows;
     size_t       n, cap;
-    uint8_t      lead[LEAD_ID_LEN];
     uint32_t    *firsts;          /* a visitor's first row + 1, by hash */
     size_t       mask;
     int          oom;
 } device_map;
 
 static int
-add_device(void *arg, const uint8_t visitor[LEAD_ID_LEN], uint64_t since)
+add_link(void *arg, const uint8_t *lead_id, const uint8_t *visitor,
+    uint64_t since)
 {
     device_map  *d = arg;
     device_row  *grown;
@@ -162,21 +161,12 @@ add_device(void *arg, const uint8_t visitor[LEAD_ID_LEN], uint64_t since)
         d->rows = grown;
     }
     memcpy(d->rows[d->n].visitor, visitor, LEAD_ID_LEN);
-    memcpy(d->rows[d->n].lead, d->lead, LEAD_ID_LEN);
+    memcpy(d->rows[d->n].lead, lead_id, LEAD_ID_LEN);
     d->rows[d->n].since = since;
     d->rows[d->n].mql = 0;
     d->rows[d->n].back = 0;
     d->n++;
     return 0;
-}
-
-static int
-add_lead_devices(void *arg, const lead_person *p)
-{
-    device_map  *d = arg;
-
-    memcpy(d->lead, p->id, LEAD_ID_LEN);
-    return lead_store_each_device(d->s, p->id, add_device, d) != LEAD_OK;
 }
 
 static int
@@ -344,9 +334,9 @@ count_readers(lead_store *s, asset_build *b)
     int          rc;
 
     memset(&d, 0, sizeof(d));
-    d.s = s;
 
-    rc = lead_store_each_lead(s, add_lead_devices, &d);
+    /* the devices table whole, not a cursor per lead */
+    rc = lead_store_each_link(s, add_link, &d);
     if (rc == LEAD_OK && !d.oom) {
         lead_sort(d.rows, d.n, sizeof(device_row), lead_cmp);
         rc = lead_store_each_transition(s, NULL, note_mql, &d);

@@ -245,17 +245,18 @@ median(samples *sm)
     return m;
 }
 
-int
-lead_query_calibration(lead_store *s, const lead_rules *r,
-    const lead_rules *proposed, uint64_t now_ms, lead_calibration *out)
+/* The leads that became mql, from the status changes, in the caller's
+   snapshot: the walk of their reads must see the same store. */
+static int
+cal_begin(lead_store *s, const lead_rules *r, const lead_rules *proposed,
+    uint64_t now_ms, lead_calibration *out, cal_walk **walk)
 {
-    lead_calibration_row  *row;
-    cal_walk              *w;
-    size_t                 i, g, m;
-    int                    rc;
+    cal_walk  *w;
+    size_t     i;
+    int        rc;
 
-    memset(out, 0, sizeof(*out));
     w = calloc(1, sizeof(*w));
+    *walk = w;
     if (w == NULL) {
         return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
     }
@@ -271,20 +272,24 @@ lead_query_calibration(lead_store *s, const lead_rules *r,
         w->by[i].scorer = lead_scorer_new(lead_rules_scoring(w->by[i].r));
         w->oom |= w->by[i].scorer == NULL;
     }
-
-    /* both walks in one snapshot: the outcomes match the reads */
-    rc = lead_store_snapshot(s);
-    if (rc == LEAD_OK) {
-        if (!w->oom) {
-            rc = lead_store_each_transition(s, NULL, walk_transition, w);
-            end_lead(w);
-        }
-        if (rc == LEAD_OK && !w->oom && w->n) {
-            rc = lead_store_each_lead_events(s, now_ms, walk_lead, w);
-        }
-        lead_store_snapshot_end(s);
+    if (w->oom) {
+        return LEAD_OK;             /* said by cal_end */
     }
+    rc = lead_store_each_transition(s, NULL, walk_transition, w);
+    end_lead(w);
+    return rc;
+}
 
+/* The medians from the samples walked, and the walk freed. */
+static int
+cal_end(lead_store *s, cal_walk *w, int rc)
+{
+    lead_calibration_row  *row;
+    size_t                 i, g, m;
+
+    if (w == NULL) {
+        return rc;
+    }
     for (i = 0; i < w->nby; i++) {
         for (g = 0; g < GROUPS; g++) {
             row = group_row(w->by[i].t, g);
@@ -307,4 +312,45 @@ lead_query_calibration(lead_store *s, const lead_rules *r,
     free(w->leads);
     free(w);
     return rc;
+}
+
+int
+lead_query_calibration(lead_store *s, const lead_rules *r,
+    const lead_rules *proposed, uint64_t now_ms, lead_calibration *out)
+{
+    cal_walk  *w = NULL;
+    int        rc;
+
+    memset(out, 0, sizeof(*out));
+    /* both walks in one snapshot: the outcomes match the reads */
+    rc = lead_store_snapshot(s);
+    if (rc == LEAD_OK) {
+        rc = cal_begin(s, r, proposed, now_ms, out, &w);
+        if (rc == LEAD_OK && !w->oom && w->n) {
+            rc = lead_store_each_lead_events(s, now_ms, walk_lead, w);
+        }
+        lead_store_snapshot_end(s);
+    }
+    return cal_end(s, w, rc);
+}
+
+int
+lead_query_funnel_calibration(lead_store *s, const lead_rules *r,
+    uint64_t now_ms, lead_funnel *f, lead_calibration *out)
+{
+    cal_walk  *w = NULL;
+    int        rc;
+
+    memset(f, 0, sizeof(*f));
+    memset(out, 0, sizeof(*out));
+    /* the funnel's walk of every lead's reads walks calibration's too */
+    rc = lead_store_snapshot(s);
+    if (rc == LEAD_OK) {
+        rc = cal_begin(s, r, NULL, now_ms, out, &w);
+        if (rc == LEAD_OK && !w->oom) {
+            rc = lead_query_funnel_with(s, r, now_ms, f, walk_lead, w);
+        }
+        lead_store_snapshot_end(s);
+    }
+    return cal_end(s, w, rc);
 }

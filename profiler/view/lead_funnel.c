@@ -221,6 +221,8 @@ typedef struct {
     uint64_t             lead[LEAD_MAX_STAGES + 1];    /* the lead's own */
     unsigned             in;                           /* bit per stage */
     uint64_t            *now_in;       /* leads in each stage at now */
+    lead_events_fn       also;         /* another walk of the same reads */
+    void                *also_arg;
     int                  oom;
 } stage_walk;
 
@@ -337,6 +339,18 @@ walk_stages(void *arg, const lead_person *p, const MDB_val *events, size_t n)
     return 0;
 }
 
+/* A lead's reads for the stages, then for the walk that rides along. */
+static int
+walk_lead(void *arg, const lead_person *p, const MDB_val *events, size_t n)
+{
+    stage_walk  *w = arg;
+
+    if (walk_stages(w, p, events, n) != 0) {
+        return 1;
+    }
+    return w->also != NULL ? w->also(w->also_arg, p, events, n) : 0;
+}
+
 /* The k-th smallest of v[lo..hi] (reordered): Hoare's selection. */
 static uint64_t
 nth(uint64_t *v, long lo, long hi, long k)
@@ -394,7 +408,7 @@ lead_median_p90(uint64_t *v, size_t n, uint64_t *median, uint64_t *p90)
 /* How long leads stay in each buying stage: one walk of their reads. */
 static int
 stage_times(lead_store *s, const lead_rules *r, uint64_t now_ms,
-    lead_funnel *out)
+    lead_funnel *out, lead_events_fn also, void *also_arg)
 {
     stage_walk  w;
     size_t      i;
@@ -404,12 +418,14 @@ stage_times(lead_store *s, const lead_rules *r, uint64_t now_ms,
     w.sc = lead_rules_scoring(r);
     w.now = now_ms;
     w.now_in = out->stage;
+    w.also = also;
+    w.also_arg = also_arg;
     w.scorer = lead_scorer_new(w.sc);
     if (w.scorer == NULL) {
         return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
     }
 
-    rc = lead_store_each_lead_events(s, now_ms, walk_stages, &w);
+    rc = lead_store_each_lead_events(s, now_ms, walk_lead, &w);
 
     for (i = 0; i <= STAGE_NONE; i++) {
         lead_funnel_stage_time  *st = &out->stage_time[i];
@@ -428,6 +444,13 @@ stage_times(lead_store *s, const lead_rules *r, uint64_t now_ms,
 int
 lead_query_funnel(lead_store *s, const lead_rules *r, uint64_t now_ms,
     lead_funnel *out)
+{
+    return lead_query_funnel_with(s, r, now_ms, out, NULL, NULL);
+}
+
+int
+lead_query_funnel_with(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    lead_funnel *out, lead_events_fn also, void *also_arg)
 {
     funnel_walk  *f;
     size_t        counts[LEAD_NSTATUSES], leads = 0, i;
@@ -489,7 +512,7 @@ lead_query_funnel(lead_store *s, const lead_rules *r, uint64_t now_ms,
     free(f);
 
     if (rc == LEAD_OK) {
-        rc = stage_times(s, r, now_ms, out);
+        rc = stage_times(s, r, now_ms, out, also, also_arg);
     }
     return rc;
 }

@@ -232,6 +232,9 @@ typedef struct {
  */
 int lead_query_funnel(lead_store *s, const lead_rules *r, uint64_t now_ms,
     lead_funnel *out);
+/* The same, with also called for each lead's reads the stages walk. */
+int lead_query_funnel_with(lead_store *s, const lead_rules *r,
+    uint64_t now_ms, lead_funnel *out, lead_events_fn also, void *also_arg);
 /* Of n values (reordered), the median (the upper one of an even count)
    and the 90th percentile (nearest rank), in linear time; 0 for none. */
 void lead_median_p90(uint64_t *v, size_t n, uint64_t *median, uint64_t *p90);
@@ -273,6 +276,10 @@ typedef struct {
 /* Under r, and under proposed too unless it is NULL; one snapshot. */
 int lead_query_calibration(lead_store *s, const lead_rules *r,
     const lead_rules *proposed, uint64_t now_ms, lead_calibration *out);
+/* The funnel (free it as lead_query_funnel's) and calibration under r,
+   from one walk of every lead's reads, in one snapshot. */
+int lead_query_funnel_calibration(lead_store *s, const lead_rules *r,
+    uint64_t now_ms, lead_funnel *f, lead_calibration *out);
 /* The share n of d in per cent, 0 when d is 0. */
 double lead_calibration_pct(uint64_t n, uint64_t d);
 

@@ -8,11 +8,14 @@
  * The views' short ways (lead_list.c, lead_assets.c) give what the long
  * ones give: a filtered list is the full list with the filter applied
  * row by row, the accounts from the company leads only are those from
- * every lead, and each asset's readers are the distinct people that read
- * it, counted from every event; the counts by status kept are those of
- * every lead's row.  On a store with reads, identifies, status changes,
- * a deal and a person forgotten, from the kept scores (folded, and with
- * a tail) and from a full scan (rules of another text).
+ * every lead, each asset's readers are the distinct people that read
+ * it, counted from every event (those identified, the devices found
+ * lead by lead), the funnel page's one walk of every lead's reads gives
+ * the funnel and calibration their own walks give, and the counts by
+ * status kept are those of every lead's row.  On a store with reads,
+ * identifies, status changes, a deal and a person forgotten, from the
+ * kept scores (folded, and with a tail) and from a full scan (rules of
+ * another text).
  */
 
 #define N_ELEMS(a)  (sizeof(a) / sizeof((a)[0]))
@@ -338,12 +341,50 @@ expect_counts_made(world *w, uint64_t now)
     expect_counts(w, w->kept, now);
 }
 
-/* every (asset, visitor) pair of the people's reads, counted by hand */
+/* every (asset, visitor) pair of the people's reads, counted by hand;
+   and the visitors that are a lead's device, found lead by lead */
 typedef struct {
     uint64_t  asset[4096];
     uint8_t   visitor[4096][LEAD_ID_LEN];
     size_t    n;
+    uint8_t   device[VISITORS][LEAD_ID_LEN];
+    size_t    ndevices;
+    world    *w;
 } pairs;
+
+static int
+each_device(void *arg, const uint8_t visitor[LEAD_ID_LEN], uint64_t since)
+{
+    pairs  *p = arg;
+
+    (void) since;
+    assert_true(p->ndevices < VISITORS);
+    memcpy(p->device[p->ndevices++], visitor, LEAD_ID_LEN);
+    return 0;
+}
+
+static int
+each_person(void *arg, const lead_person *person)
+{
+    pairs  *p = arg;
+
+    assert_int_equal(lead_store_each_device(p->w->s, person->id, each_device,
+                                            p), LEAD_OK);
+    return 0;
+}
+
+static int
+is_device(const pairs *p, const uint8_t visitor[LEAD_ID_LEN])
+{
+    size_t  i;
+
+    for (i = 0; i < p->ndevices; i++) {
+        if (memcmp(p->device[i], visitor, LEAD_ID_LEN) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
 
 static int
 each_pair(void *arg, uint64_t seq, const lead_event *ev)
@@ -375,25 +416,73 @@ expect_readers(world *w)
 {
     lead_asset_list  l;
     pairs           *p = calloc(1, sizeof(pairs));
-    size_t           i, k, readers, sum = 0;
+    size_t           i, k, readers, identified, sum = 0,
+                     sum_identified = 0;
 
     assert_non_null(p);
+    p->w = w;
     assert_int_equal(lead_store_each_event(w->s, each_pair, p), LEAD_OK);
+    assert_int_equal(lead_store_each_lead(w->s, each_person, p), LEAD_OK);
     assert_int_equal(lead_query_assets(w->s, 1, &l), LEAD_OK);
     for (i = 0; i < l.n; i++) {
-        for (k = 0, readers = 0; k < p->n; k++) {
+        for (k = 0, readers = 0, identified = 0; k < p->n; k++) {
             readers += p->asset[k] == l.rows[i].a.id;
+            identified += p->asset[k] == l.rows[i].a.id
+                          && is_device(p, p->visitor[k]);
         }
         assert_int_equal(l.rows[i].readers, readers);
-        assert_true(l.rows[i].identified_readers <= readers);
+        assert_int_equal(l.rows[i].identified_readers, identified);
+        sum_identified += identified;
         assert_true(l.rows[i].before_identified
                     <= l.rows[i].identified_readers);
         sum += readers;
     }
     assert_int_equal(sum, p->n);
-    assert_true(sum > 20);
+    assert_true(sum > 20 && sum_identified > 10 && sum_identified < sum);
     lead_asset_list_free(&l);
     free(p);
+}
+
+/* The funnel and calibration from one walk are those from two. */
+static void
+expect_funnel(world *w, const lead_rules *r, uint64_t now)
+{
+    lead_calibration  one, two;
+    lead_funnel       a, b;
+    size_t            i, k;
+
+    assert_int_equal(lead_query_funnel_calibration(w->s, r, now, &a, &one),
+                     LEAD_OK);
+    assert_int_equal(lead_query_funnel(w->s, r, now, &b), LEAD_OK);
+    assert_int_equal(lead_query_calibration(w->s, r, NULL, now, &two),
+                     LEAD_OK);
+
+    assert_memory_equal(&one.current, &two.current, sizeof(one.current));
+    assert_int_equal(one.has_proposed, 0);
+    assert_true(one.current.all.mql > 2 && one.current.all.sal > 0);
+
+    assert_int_equal(a.leads, b.leads);
+    assert_memory_equal(a.status, b.status, sizeof(a.status));
+    assert_memory_equal(a.stage, b.stage, sizeof(a.stage));
+    assert_memory_equal(a.stage_time, b.stage_time, sizeof(a.stage_time));
+    assert_memory_equal(a.cohorts, b.cohorts, sizeof(a.cohorts));
+    assert_int_equal(a.ncohorts, b.ncohorts);
+    assert_int_equal(a.nmonths, b.nmonths);
+    for (i = 0; i < LEAD_FUNNEL_MONTHS; i++) {
+        assert_int_equal(a.months[i].mql, b.months[i].mql);
+        assert_int_equal(a.months[i].rejected, b.months[i].rejected);
+        assert_int_equal(a.months[i].nreasons, b.months[i].nreasons);
+        for (k = 0; k < a.months[i].nreasons; k++) {
+            assert_int_equal(a.months[i].reasons[k].count,
+                             b.months[i].reasons[k].count);
+        }
+    }
+    for (i = 0, k = 0; i <= LEAD_MAX_STAGES; i++) {
+        k += a.stage_time[i].leads;
+    }
+    assert_true(a.leads > 20 && k > 20);
+    lead_funnel_free(&a);
+    lead_funnel_free(&b);
 }
 
 static void
@@ -425,6 +514,8 @@ test_views_agree(void **state)
             expect_filtered(w, r, now + 30 * DAY, &cases[i]);
         }
         expect_accounts(w, r, now);
+        expect_funnel(w, r, now);
+        expect_funnel(w, r, now + 30 * DAY);
     }
     expect_readers(w);
     assert_true(matched > 100);
