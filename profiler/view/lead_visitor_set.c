@@ -1,9 +1,10 @@
 /* A set of visitors by id, each with a dense number, for the views' scans. */
 
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE                  /* madvise's MADV_HUGEPAGE */
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "lead.h"
 #include "lead_view.h"
@@ -23,7 +24,14 @@ id_hash(const uint8_t id[LEAD_ID_LEN], size_t mask)
     return (size_t) (h ^ (h >> 31)) & mask;
 }
 
-/* Twice the slots, aligned to a cache line; -1 without the memory. */
+#define HUGE_PAGE  (2 << 20)
+
+/*
+ * Twice the slots, aligned to a cache line; -1 without the memory.  A
+ * table of many megabytes is in huge pages where the system has them:
+ * every probe lands on a page of its own, and with 4 KiB pages the
+ * address's translation would miss as often as the slot.
+ */
 static int
 grow_set(lead_visitor_set *s)
 {
@@ -31,9 +39,17 @@ grow_set(lead_visitor_set *s)
     size_t              i, j, cap = s->cap ? 2 * s->cap : 1 << 16;
     size_t              size = cap * sizeof(lead_visitor_slot);
 
-    if (posix_memalign((void **) &slots, 64, size) != 0) {
+    if (posix_memalign((void **) &slots, size < HUGE_PAGE ? 64 : HUGE_PAGE,
+                       size)
+        != 0)
+    {
         return -1;
     }
+#ifdef MADV_HUGEPAGE
+    if (size >= HUGE_PAGE) {
+        (void) madvise(slots, size, MADV_HUGEPAGE);   /* a hint only */
+    }
+#endif
     memset(slots, 0, size);
     for (i = 0; i < s->cap; i++) {
         if (s->slots[i].num) {
