@@ -495,6 +495,32 @@ lead_event_decode(const uint8_t *buf, size_t len, lead_event *ev)
 }
 
 int
+lead_event_maybe_feedback(const uint8_t *buf, size_t len)
+{
+    const uint8_t  *p, *end = buf + len;
+    uint64_t        flen;
+
+    /* version 1, or a record cut short: decoding it decides */
+    if (len < HEAD2_SIZE + 2 || buf[0] != EVENT_VERSION) {
+        return 1;
+    }
+    p = buf + HEAD2_SIZE;
+    (void) lead_get_varint(&p, end);
+    (void) lead_get_varint(&p, end);
+    while (p < end) {
+        if (*p++ == TAG_RATING) {
+            return 1;
+        }
+        flen = lead_get_varint(&p, end);
+        if (p > end || flen > (uint64_t) (end - p)) {
+            return 1;
+        }
+        p += flen;
+    }
+    return 0;
+}
+
+int
 lead_hit_encode(uint8_t *buf, const lead_event *ev, const char *target,
     size_t len, const void *client, size_t client_len)
 {

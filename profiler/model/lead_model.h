@@ -79,6 +79,9 @@ int lead_event_encode(const lead_event *ev, uint8_t *buf, size_t size);
 
 /* Strings in ev point into buf. */
 int lead_event_decode(const uint8_t *buf, size_t len, lead_event *ev);
+/* 0 when the stored event is surely no feedback: its fields' tags only
+   are read, for a scan that wants the few that are. */
+int lead_event_maybe_feedback(const uint8_t *buf, size_t len);
 
 /* 1 for feedback (a rating of the path's content and perhaps a comment),
    0 for a read: feedback is never a read, a touch or a page view. */

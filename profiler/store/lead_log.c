@@ -573,10 +573,10 @@ visitor_wanted(const uint8_t *visitors, size_t n, const uint8_t *id)
  * The log from since_ms up to until_ms (0: its end), by its keys: a
  * cursor set at since_ms, so a range costs what it holds, not the log.
  */
-int
-lead_store_scan_events_txn(lead_store *s, MDB_txn *txn, uint64_t since_ms,
-    uint64_t until_ms, const uint8_t *visitors, size_t n, lead_event_fn fn,
-    void *arg)
+static int
+scan_events(lead_store *s, MDB_txn *txn, uint64_t since_ms,
+    uint64_t until_ms, const uint8_t *visitors, size_t n, int feedback,
+    lead_event_fn fn, void *arg)
 {
     MDB_cursor  *cur;
     MDB_val      key, val;
@@ -607,6 +607,8 @@ lead_store_scan_events_txn(lead_store *s, MDB_txn *txn, uint64_t since_ms,
         if (val.mv_size < EVENT_VISITOR_AT + LEAD_ID_LEN
             || !visitor_wanted(visitors, n,
                                (uint8_t *) val.mv_data + EVENT_VISITOR_AT)
+            || (feedback
+                && !lead_event_maybe_feedback(val.mv_data, val.mv_size))
             || lead_event_decode(val.mv_data, val.mv_size, &ev) != LEAD_OK)
         {
             continue;   /* not wanted, or not an event this version reads */
@@ -622,6 +624,22 @@ lead_store_scan_events_txn(lead_store *s, MDB_txn *txn, uint64_t since_ms,
         return LEAD_OK;
     }
     return lead_store_mdb_fail(s, rc, "reading events");
+}
+
+int
+lead_store_scan_events_txn(lead_store *s, MDB_txn *txn, uint64_t since_ms,
+    uint64_t until_ms, const uint8_t *visitors, size_t n, lead_event_fn fn,
+    void *arg)
+{
+    return scan_events(s, txn, since_ms, until_ms, visitors, n, 0, fn, arg);
+}
+
+/* Feedback is a few events in millions: the others are never decoded. */
+int
+lead_store_scan_feedback_txn(lead_store *s, MDB_txn *txn, lead_event_fn fn,
+    void *arg)
+{
+    return scan_events(s, txn, 0, 0, NULL, 0, 1, fn, arg);
 }
 
 /* A visitor's events after the index: a visitor row to add to its own. */

@@ -82,6 +82,9 @@ int lead_store_scan_txn(lead_store *s, MDB_txn *txn, MDB_dbi dbi,
 int lead_store_scan_events_txn(lead_store *s, MDB_txn *txn, uint64_t since_ms,
     uint64_t until_ms, const uint8_t *visitors, size_t n, lead_event_fn fn,
     void *arg);
+/* ... and the feedback among them (lead_event_is_feedback), all of it. */
+int lead_store_scan_feedback_txn(lead_store *s, MDB_txn *txn, lead_event_fn fn,
+    void *arg);
 
 /*
  * Big-endian u64s of the store's keys (so that they sort by time),

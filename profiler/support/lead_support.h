@@ -156,6 +156,9 @@ lead_sort(void *base, size_t n, size_t size,
     }
 }
 
+/* Sorts n numbers in place (lead_radix.c); -1 without the memory. */
+int lead_sort_u64(uint64_t *a, size_t n);
+
 /* A monotonic clock in milliseconds, for budgets and timings. */
 double lead_clock_ms(void);
 

@@ -197,15 +197,23 @@ typedef struct {
     uint64_t  time_ms;
 } touch;
 
-/* A visitor by its id: dense numbers, and each one's first link. */
+/* a visitor's flags; its time_ms: it identified its lead then, or 0 */
+#define VIS_SEEN  1                /* a read of it was seen */
+#define VIS_MORE  2                /* it has more than one link */
+
+/*
+ * A read waiting for its visitor's slot: the slot is asked of memory
+ * when the read comes and used AHEAD reads later, so the misses of a
+ * table larger than the caches overlap instead of following each other.
+ */
+#define AHEAD  16
+
 typedef struct {
-    uint8_t   id[LEAD_ID_LEN];
-    uint32_t  num;                 /* its number + 1; 0: a free slot */
-    uint32_t  lead;                /* its first link's lead, or NO_LEAD */
-    uint32_t  link;                /* its first link if it has more */
-    uint32_t  seen;                /* a read of it was seen */
-    uint64_t  back_ms;             /* it identified its lead then, or 0 */
-} visitor_slot;
+    uint8_t   visitor[LEAD_ID_LEN];
+    uint64_t  time_ms;
+    uint32_t  key;
+    int       touch;
+} pending;
 
 typedef struct {
     lead_store  *s;
@@ -219,8 +227,9 @@ typedef struct {
     size_t       ntouches, tcap;
     uint64_t    *readers;         /* row << 32 | visitor number */
     size_t       nreaders, rcap;
-    visitor_slot *vis;            /* open addressing */
-    size_t       nvis, vcap;
+    lead_visitor_set vis;          /* who read: their numbers, links */
+    pending      ring[AHEAD];      /* the reads whose slots are asked */
+    size_t       npending;
     uint32_t     cur;              /* the lead whose devices are listed */
     int          first;            /* ... and none of them yet */
     uint64_t     since_ms, now_ms;
@@ -351,70 +360,13 @@ link_cmp(const void *x, const void *y)
     return c ? c : (a->since > b->since) - (a->since < b->since);
 }
 
-static size_t
-id_hash(const uint8_t id[LEAD_ID_LEN], size_t mask)
-{
-    uint64_t  h, l;
-
-    /* both halves, mixed (splitmix64's finaliser): ids made in a series
-       must not cluster */
-    memcpy(&h, id, sizeof(h));
-    memcpy(&l, id + 8, sizeof(l));
-    h ^= l * UINT64_C(0x9e3779b97f4a7c15);
-    h = (h ^ (h >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    h = (h ^ (h >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return (size_t) (h ^ (h >> 31)) & mask;
-}
-
-/* The visitor's slot, made (with no link) on first sight; NULL: no memory. */
-static visitor_slot *
-visitor_of(build *b, const uint8_t id[LEAD_ID_LEN])
-{
-    visitor_slot  *vis, *v;
-    size_t         i, j, cap;
-
-    if (2 * (b->nvis + 1) > b->vcap) {
-        cap = b->vcap ? 2 * b->vcap : 1 << 16;
-        vis = calloc(cap, sizeof(visitor_slot));
-        if (vis == NULL) {
-            return NULL;
-        }
-        for (i = 0; i < b->vcap; i++) {
-            if (b->vis[i].num) {
-                j = id_hash(b->vis[i].id, cap - 1);
-                while (vis[j].num) {
-                    j = (j + 1) & (cap - 1);
-                }
-                vis[j] = b->vis[i];
-            }
-        }
-        free(b->vis);
-        b->vis = vis;
-        b->vcap = cap;
-    }
-
-    for (i = id_hash(id, b->vcap - 1); b->vis[i].num;
-         i = (i + 1) & (b->vcap - 1))
-    {
-        if (memcmp(b->vis[i].id, id, LEAD_ID_LEN) == 0) {
-            return &b->vis[i];
-        }
-    }
-    v = &b->vis[i];
-    memcpy(v->id, id, LEAD_ID_LEN);
-    v->num = (uint32_t) ++b->nvis;
-    v->lead = NO_LEAD;
-    v->link = NO_LEAD;
-    return v;
-}
-
 /* The lead an event is its: the link in force then, or the first. */
 static uint32_t
-lead_at(const build *b, const visitor_slot *v, uint64_t t)
+lead_at(const build *b, const lead_visitor_slot *v, uint64_t t)
 {
     const link_row  *l;
 
-    if (v->link == NO_LEAD) {
+    if (!(v->flags & VIS_MORE)) {
         return v->lead;                  /* none, or its only link's */
     }
     l = &b->links[v->link];
@@ -433,49 +385,28 @@ in_window(const build *b, uint64_t t)
     return t != 0 && t >= b->since_ms && t < b->now_ms;
 }
 
+/* A read, its visitor's slot at hand: the reader, the lead's touch. */
 static int
-each_read(void *arg, uint64_t seq, const lead_event *ev)
+take_read(build *b, const pending *r)
 {
-    build                 *b = arg;
-    lead_attribution_row  *row;
-    visitor_slot          *v;
-    uint32_t               key, lead;
-    int                    touch_it;
+    lead_visitor_slot  *v;
+    uint32_t            lead;
+    int                 touch_it = r->touch;
 
-    (void) seq;
-
-    /* feedback is no read, touch or reader (lead_model.h) */
-    if (ev->time_ms >= b->now_ms || lead_event_is_feedback(ev)) {
-        return 0;
-    }
-    key = read_key(&b->k, ev, &touch_it);
-    if (b->k.oom) {
-        return 1;
-    }
-    if (key == NO_KEY) {
-        return 0;
-    }
-    row = &b->k.a->rows[key];
-
-    if (ev->ua_class == LEAD_UA_BOT) {
-        row->bots += in_window(b, ev->time_ms);
-        return 0;
-    }
-
-    v = visitor_of(b, ev->visitor);
+    v = lead_visitor_set_add(&b->vis, r->visitor);
     if (v == NULL) {
         return 1;
     }
-    if (in_window(b, ev->time_ms)) {
+    if (in_window(b, r->time_ms)) {
         if (grow((void **) &b->readers, &b->rcap, b->nreaders,
                  sizeof(uint64_t), 4096) != 0)
         {
             return 1;
         }
-        b->readers[b->nreaders++] = (uint64_t) key << 32 | v->num;
+        b->readers[b->nreaders++] = (uint64_t) r->key << 32 | v->num;
     }
 
-    lead = lead_at(b, v, ev->time_ms);
+    lead = lead_at(b, v, r->time_ms);
     if (lead == NO_LEAD) {
         return 0;
     }
@@ -485,16 +416,16 @@ each_read(void *arg, uint64_t seq, const lead_event *ev)
      * What each read looks at is in its visitor's slot, which it has
      * read already; a lead's own data only at a visitor's first read.
      */
-    if (v->back_ms && ev->time_ms >= v->back_ms) {
-        if (ev->time_ms - v->back_ms <= LEAD_FORM_BACK_MS
+    if (v->time_ms && r->time_ms >= v->time_ms) {
+        if (r->time_ms - v->time_ms <= LEAD_FORM_BACK_MS
             && b->k.a->by == LEAD_BY_ASSET)
         {
-            b->hot[lead].back = key;
+            b->hot[lead].back = r->key;
         }
-        v->back_ms = 0;
+        v->time_ms = 0;
     }
-    if (!v->seen || v->link != NO_LEAD) {
-        v->seen = 1;
+    if (!(v->flags & VIS_SEEN) || (v->flags & VIS_MORE)) {
+        v->flags |= VIS_SEEN;
         if (!b->hot[lead].seen) {
             b->hot[lead].seen = 1;
             touch_it = 1;                /* a lead's first read: a touch */
@@ -510,48 +441,65 @@ each_read(void *arg, uint64_t seq, const lead_event *ev)
         return 1;
     }
     b->touches[b->ntouches].lead = lead;
-    b->touches[b->ntouches].key = key;
-    b->touches[b->ntouches].time_ms = ev->time_ms;
+    b->touches[b->ntouches].key = r->key;
+    b->touches[b->ntouches].time_ms = r->time_ms;
     b->ntouches++;
     return 0;
 }
 
-/* Sorts n numbers (radix, 16 bits a pass); -1 without the memory. */
+/* The reads still waiting, in the order they came. */
 static int
-sort_u64(uint64_t *a, size_t n)
+drain(build *b)
 {
-    uint64_t  *tmp, *from = a, *to, *swap;
-    size_t    *count, i, sum, c;
-    unsigned   shift;
+    size_t  i, n = b->npending < AHEAD ? b->npending : AHEAD;
 
-    tmp = malloc((n ? n : 1) * sizeof(uint64_t));
-    count = malloc(65536 * sizeof(size_t));
-    if (tmp == NULL || count == NULL) {
-        free(tmp);
-        free(count);
-        return -1;
+    for (i = 0; i < n; i++) {
+        if (take_read(b, &b->ring[(b->npending - n + i) % AHEAD]) != 0) {
+            return 1;
+        }
     }
-    to = tmp;
-    for (shift = 0; shift < 64; shift += 16) {
-        memset(count, 0, 65536 * sizeof(size_t));
-        for (i = 0; i < n; i++) {
-            count[(from[i] >> shift) & 0xffff]++;
-        }
-        for (i = 0, sum = 0; i < 65536; i++) {
-            c = count[i];
-            count[i] = sum;
-            sum += c;
-        }
-        for (i = 0; i < n; i++) {
-            to[count[(from[i] >> shift) & 0xffff]++] = from[i];
-        }
-        swap = from;
-        from = to;
-        to = swap;
+    b->npending = 0;
+    return 0;
+}
+
+static int
+each_read(void *arg, uint64_t seq, const lead_event *ev)
+{
+    build     *b = arg;
+    pending   *r;
+    uint32_t   key;
+    int        touch_it;
+
+    (void) seq;
+
+    /* feedback is no read, touch or reader (lead_model.h) */
+    if (ev->time_ms >= b->now_ms || lead_event_is_feedback(ev)) {
+        return 0;
     }
-    /* four passes: the sorted numbers are back in a */
-    free(tmp);
-    free(count);
+    key = read_key(&b->k, ev, &touch_it);
+    if (b->k.oom) {
+        return 1;
+    }
+    if (key == NO_KEY) {
+        return 0;
+    }
+
+    if (ev->ua_class == LEAD_UA_BOT) {
+        b->k.a->rows[key].bots += in_window(b, ev->time_ms);
+        return 0;
+    }
+
+    /* the slot of the read AHEAD before this one is used in its place */
+    r = &b->ring[b->npending % AHEAD];
+    if (b->npending >= AHEAD && take_read(b, r) != 0) {
+        return 1;
+    }
+    memcpy(r->visitor, ev->visitor, LEAD_ID_LEN);
+    r->time_ms = ev->time_ms;
+    r->key = key;
+    r->touch = touch_it;
+    b->npending++;
+    lead_visitor_set_prefetch(&b->vis, ev->visitor);
     return 0;
 }
 
@@ -824,35 +772,39 @@ attribute(lead_store *s, const lead_rules *rules, build *b)
     read_outcomes(b);
     lead_sort(b->links, b->nlinks, sizeof(link_row), link_cmp);
     for (i = 0; i < b->nlinks; i++) {
-        visitor_slot  *v;
+        lead_visitor_slot  *v;
 
         if (i > 0 && memcmp(b->links[i].visitor, b->links[i - 1].visitor,
                             LEAD_ID_LEN) == 0)
         {
             continue;
         }
-        v = visitor_of(b, b->links[i].visitor);
+        v = lead_visitor_set_add(&b->vis, b->links[i].visitor);
         if (v == NULL) {
             return LEAD_ENOMEM;
         }
         v->lead = b->links[i].lead;
+        v->link = (uint32_t) i;
         if (i + 1 < b->nlinks && memcmp(b->links[i + 1].visitor,
                                         b->links[i].visitor, LEAD_ID_LEN) == 0)
         {
-            v->link = (uint32_t) i;
+            v->flags |= VIS_MORE;
         }
         if (b->links[i].since == b->hot[v->lead].ident_ms) {
-            v->back_ms = b->links[i].since;
+            v->time_ms = b->links[i].since;    /* it identified its lead */
         }
     }
 
     rc = lead_store_each_event(s, each_read, b);
+    if (rc == LEAD_OK && drain(b) != 0) {
+        rc = LEAD_ENOMEM;
+    }
     if (rc != LEAD_OK || b->k.oom) {
         return rc != LEAD_OK ? rc : LEAD_ENOMEM;
     }
 
     /* readers: distinct people per row */
-    if (sort_u64(b->readers, b->nreaders) != 0 || sort_touches(b) != 0) {
+    if (lead_sort_u64(b->readers, b->nreaders) != 0 || sort_touches(b) != 0) {
         return LEAD_ENOMEM;
     }
     for (i = 0; i < b->nreaders; i++) {
@@ -939,7 +891,7 @@ lead_query_attribution(lead_store *s, const lead_rules *r, int by, int model,
     free(b.links);
     free(b.touches);
     free(b.readers);
-    free(b.vis);
+    lead_visitor_set_free(&b.vis);
     free(b.k.slots);
     lead_asset_list_free(&b.k.cat);
 

@@ -350,8 +350,7 @@ lead_query_feedback(lead_store *s, uint64_t asset_id, size_t max,
     rc = lead_store_read_begin(s, &txn);
     if (rc == LEAD_OK) {
         if (!s->empty && !s->partial) {
-            rc = lead_store_scan_events_txn(s, txn, 0, 0, NULL, 0,
-                                            keep_feedback, &c);
+            rc = lead_store_scan_feedback_txn(s, txn, keep_feedback, &c);
         }
         if (rc == LEAD_OK && !c.oom) {
             rc = fold_ratings(s, txn, &c, max, out, &cap);

@@ -417,4 +417,32 @@ typedef struct {
 int lead_query_outbox(lead_store *s, int failed_only, lead_outbox *out);
 void lead_outbox_free(lead_outbox *o);
 
+/*
+ * Visitors by id, numbered densely in the order first seen
+ * (lead_visitor_set.c), by open addressing; a prefetch of the slot an
+ * id will be looked up in lets the misses of a table larger than the
+ * caches overlap.
+ */
+typedef struct {
+    uint8_t   id[LEAD_ID_LEN];
+    uint32_t  num;                 /* its number, from 1; 0: a free slot */
+    uint32_t  lead;                /* the caller's: UINT32_MAX when made */
+    uint32_t  link;                /* the caller's: UINT32_MAX when made */
+    uint32_t  flags;               /* the caller's: 0 when made */
+    uint64_t  time_ms;             /* the caller's: 0 when made */
+} lead_visitor_slot;
+
+typedef struct {
+    lead_visitor_slot  *slots;
+    size_t              n, cap;
+} lead_visitor_set;
+
+/* The visitor's slot, made on first sight; NULL: no memory. */
+lead_visitor_slot *lead_visitor_set_add(lead_visitor_set *s,
+    const uint8_t id[LEAD_ID_LEN]);
+/* Asks memory for the slot id will be looked up in. */
+void lead_visitor_set_prefetch(const lead_visitor_set *s,
+    const uint8_t id[LEAD_ID_LEN]);
+void lead_visitor_set_free(lead_visitor_set *s);
+
 #endif /* LEAD_VIEW_H */

@@ -200,6 +200,17 @@ query(world *w, int by, int model, uint64_t since, uint64_t now,
     }
 }
 
+/* By asset, last touch, over the journey's day: its three rows. */
+static void
+journey_rows(world *w, lead_attribution *a, const lead_attribution_row **map,
+    const lead_attribution_row **guide, const lead_attribution_row **blog)
+{
+    query(w, LEAD_BY_ASSET, LEAD_MODEL_LAST, 0, T0 + DAY, a);
+    *map = attr_row(a, "Network map");
+    *guide = attr_row(a, "Network guide");
+    *blog = attr_row(a, "Fibre blog");
+}
+
 static void
 test_attribution_by_asset(void **state)
 {
@@ -211,10 +222,7 @@ test_attribution_by_asset(void **state)
     world_open(state, &w);
     canonical_journey(&w, ada);
 
-    query(&w, LEAD_BY_ASSET, LEAD_MODEL_LAST, 0, T0 + DAY, &a);
-    map = attr_row(&a, "Network map");
-    guide = attr_row(&a, "Network guide");
-    blog = attr_row(&a, "Fibre blog");
+    journey_rows(&w, &a, &map, &guide, &blog);
 
     /* the map made the MQL, the guide's gate the identification */
     assert_int_equal(map->mqls, 1);
@@ -242,6 +250,46 @@ test_attribution_by_asset(void **state)
     /* sorted by the model asked for */
     assert_ptr_equal(&a.rows[0], map);
     assert_int_equal(map->revenue_model, 1200050);
+    lead_attribution_free(&a);
+
+    world_close(&w);
+}
+
+/*
+ * The journey among 40 other readers of the blog, their reads between
+ * Ada's: her reads wait behind theirs for their visitors' slots
+ * (lead_attribution.c reads ahead), and are credited as alone.
+ */
+static void
+test_attribution_many_readers(void **state)
+{
+    const lead_attribution_row  *map, *guide, *blog;
+    lead_attribution             a;
+    uint8_t                      ada[LEAD_ID_LEN];
+    visit                        v[40];
+    world                        w;
+    size_t                       i;
+
+    world_open(state, &w);
+    memset(v, 0, sizeof(v));
+    for (i = 0; i < N_ELEMS(v); i++) {
+        v[i].who = (char) ('0' + i);           /* not Ada's 'a' */
+        v[i].path = "/blog";
+        v[i].dt = 2 * SEC + i * SEC;
+    }
+    read_visits(&w, v, N_ELEMS(v), T0);
+    canonical_journey(&w, ada);
+
+    journey_rows(&w, &a, &map, &guide, &blog);
+    assert_int_equal(blog->readers, 41);
+    assert_int_equal(guide->identified, 1);
+    assert_int_equal(map->mqls, 1);
+    assert_int_equal(map->readers, 1);
+    assert_true(blog->sal == 1 && blog->won == 1);
+    assert_int_equal(blog->revenue[LEAD_MODEL_FIRST], 1200050);
+    assert_int_equal(map->revenue[LEAD_MODEL_LAST], 1200050);
+    assert_int_equal(blog->revenue[LEAD_MODEL_LINEAR], 400017);
+    assert_int_equal(map->revenue[LEAD_MODEL_LINEAR], 400016);
     lead_attribution_free(&a);
 
     world_close(&w);
@@ -556,6 +604,7 @@ main(void)
     const struct CMUnitTest  tests[] = {
         T(test_assets_credit_triggers),
         T(test_attribution_by_asset),
+        T(test_attribution_many_readers),
         T(test_attribution_by_campaign_and_channel),
         T(test_attribution_linear_and_window),
         T(test_attribution_page),

@@ -524,6 +524,40 @@ make_asset(fx_event *f, unsigned i, int32_t points)
     set_str(&f->ev.comment, f->ev.rating ? "useful" : "");
 }
 
+/*
+ * A scan for feedback skips what lead_event_maybe_feedback says is none:
+ * it must say "maybe" of all feedback, and of what it cannot read.
+ */
+static void
+test_maybe_feedback(void **state)
+{
+    uint8_t     v1[LEAD_EVENT_MAX_SIZE], v2[LEAD_EVENT_MAX_SIZE];
+    fx_event    f;
+    lead_event  got;
+    size_t      i, n1, k;
+    int         n2;
+
+    (void) state;
+
+    for (i = 0; i < 2 * (LEAD_RATING_MAX + 1); i++) {
+        make_asset(&f, (unsigned) i, 1);
+        n1 = encode_v1(&f.ev, v1);
+        n2 = encode(&f.ev, v2);
+        assert_int_equal(lead_event_decode(v2, (size_t) n2, &got), LEAD_OK);
+        assert_int_equal(lead_event_maybe_feedback(v2, (size_t) n2),
+                         lead_event_is_feedback(&got));
+        assert_true(lead_event_maybe_feedback(v1, n1));
+
+        /* cut anywhere, it reads nothing past the end (ASan) */
+        for (k = 0; k < (size_t) n2; k++) {
+            (void) lead_event_maybe_feedback(v2, k);
+        }
+    }
+    make_minimal(&f.ev);
+    n2 = encode(&f.ev, v2);
+    assert_false(lead_event_maybe_feedback(v2, (size_t) n2));
+}
+
 /* Every field comes back from both versions, the same. */
 static void
 test_v1_v2_decode_equal(void **state)
@@ -920,6 +954,7 @@ main(void)
         cmocka_unit_test(test_v1_v2_decode_equal),
         cmocka_unit_test(test_v1_bad_fields),
         cmocka_unit_test(test_batch_add_count_clear),
+        cmocka_unit_test(test_maybe_feedback),
         cmocka_unit_test(test_batch_min_size),
         cmocka_unit_test(test_batch_grows_and_shrinks),
         cmocka_unit_test(test_batch_full),
