@@ -443,7 +443,7 @@ score_each(snap *c, const lead_scoring *sc, lead_scored_all_fn fn,
     int            rc;
 
     scorer = lead_scorer_new(sc);
-    score = malloc(sizeof(lead_score));
+    score = calloc(1, sizeof(lead_score));     /* lean: the lists stay 0 */
     if (scorer == NULL || score == NULL) {
         rc = lead_store_fail(c->s, LEAD_ENOMEM, "out of memory");
         goto done;
@@ -493,7 +493,7 @@ score_each(snap *c, const lead_scoring *sc, lead_scored_all_fn fn,
         }
 
         if (rc == LEAD_OK) {
-            rc = lead_scorer_result(scorer, c->now_ms, score);
+            rc = lead_scorer_totals(scorer, c->now_ms, score);
         }
         if (rc == LEAD_OK) {
             out.person = &p;

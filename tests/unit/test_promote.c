@@ -535,7 +535,7 @@ typedef struct {
     uint8_t   id[LEAD_ID_LEN];
     double    engagement;
     uint64_t  trigger_ms;
-    unsigned  nhot;
+    uint64_t  top_asset;        /* a list's score: hot content's first */
     int       stage_index;
 } scored;
 
@@ -553,7 +553,7 @@ collect_scored(void *arg, const lead_person *p, const lead_score *score)
     memcpy(l->l[l->n].id, p->id, LEAD_ID_LEN);
     l->l[l->n].engagement = score->engagement;
     l->l[l->n].trigger_ms = score->trigger_ms;
-    l->l[l->n].nhot = score->nhot;
+    l->l[l->n].top_asset = score->nhot ? score->hot[0].asset_id : 0;
     l->l[l->n].stage_index = score->stage_index;
     l->n++;
     return 0;
@@ -660,7 +660,7 @@ test_score_agreement(void **state)
         snprintf(what, sizeof(what), "lead %zu engagement", i);
         expect_near(all.l[i].engagement, one->engagement, what);
         assert_int_equal(all.l[i].trigger_ms, one->trigger_ms);
-        assert_int_equal(all.l[i].nhot, one->nhot);
+        assert_int_equal(all.l[i].top_asset, one->hot[0].asset_id);
         assert_int_equal(all.l[i].stage_index, one->stage_index);
         /* every lead read something: the comparison is not 0 == 0 */
         assert_true(one->nhot > 0);
