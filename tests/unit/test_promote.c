@@ -4,6 +4,7 @@
  */
 
 #include "status_fixture.h"
+#include "vary_fixture.h"
 
 #include <math.h>
 
@@ -521,16 +522,6 @@ test_promote_history(void **state)
 #define A_EVENTS  600
 #define A_SPAN    (60 * DAY)
 
-/* xorshift64: the same stream on every platform */
-static uint64_t
-rnd(uint64_t *x)
-{
-    *x ^= *x << 13;
-    *x ^= *x >> 7;
-    *x ^= *x << 17;
-    return *x;
-}
-
 typedef struct {
     uint8_t   id[LEAD_ID_LEN];
     double    engagement;
@@ -572,23 +563,8 @@ static void
 random_event(lead_event *ev, const lead_rules *r, uint64_t *x, char who,
     const char *path, uint64_t t)
 {
-    uint64_t  kind = rnd(x) % 10;
-
     make_event(ev, r, who, path, t);
-    if (kind == 0) {
-        ev->ua_class = LEAD_UA_BOT;
-    } else if (kind == 1) {
-        ev->status = 404;
-        ev->bytes_sent = 0;
-    } else if (kind < 4) {
-        ev->bytes_sent = rnd(x) % SIZE;             /* cut short */
-    } else if (kind < 6) {
-        ev->status = 206;
-        ev->nranges = 1;
-        ev->ranges[0].start = rnd(x) % (SIZE / 2);
-        ev->ranges[0].end = ev->ranges[0].start + SIZE / 4;
-        ev->bytes_sent = SIZE / 4 + 1;
-    }
+    vary_event(ev, x, 10, SIZE);
 }
 
 static void
@@ -630,9 +606,9 @@ test_score_agreement(void **state)
     identify(s, 'r', "bob@example.com", 0, T0 + 45 * DAY, got, 0);
 
     for (i = 0; i < A_EVENTS; i++) {
-        t += 1 + rnd(&x) % (2 * A_SPAN / A_EVENTS);
-        random_event(&evs[i], r, &x, who[rnd(&x) % N_ELEMS(who)],
-                     paths[rnd(&x) % N_ELEMS(paths)], t);
+        t += 1 + vary_draw(&x) % (2 * A_SPAN / A_EVENTS);
+        random_event(&evs[i], r, &x, who[vary_draw(&x) % N_ELEMS(who)],
+                     paths[vary_draw(&x) % N_ELEMS(paths)], t);
     }
     assert_true(t - T0 > 50 * DAY);
     now = t + DAY;

@@ -11,6 +11,7 @@
  */
 
 #include "score_fixture.h"
+#include "vary_fixture.h"
 
 #include "dir_fixture.h"
 
@@ -34,7 +35,7 @@ static const char  assets_csv[] =
 
 static const char  *paths[] = {
     "/h1", "/h2", "/h3", "/h4", "/h5", "/h6", "/g1", "/g2", "/g3", "/case",
-    "/careers", "/blog", "/untagged"
+    "/careers", "/blog"
 };
 
 static const char  *countries[] = { "GB", "FR", "DE", "US", "ES" };
@@ -46,51 +47,21 @@ static const char  *thresholds[] = {
 #define RULES  "\nhalf_life 10d;\nreload_window 30m;\nfeedback_points 6;\n" \
                "warm_after guide 2 15;\n"
 
-static uint64_t
-draw(uint64_t *x)
-{
-    *x ^= *x << 13;
-    *x ^= *x >> 7;
-    *x ^= *x << 17;
-    return *x;
-}
-
-/* A random request of path at t: a read, cut or ranged, a bot's, a 404,
-   or a rating. */
+/* A random request of path at t: a rating, or a request of any kind. */
 static void
-random_event(lead_event *ev, const lead_rules *r, uint64_t *x,
-    const char *path, uint64_t t)
+random_event(lead_event *ev, const model *m, uint64_t *x, const char *path,
+    uint64_t t)
 {
-    uint64_t     kind = draw(x) % 12;
-    const char  *cc = countries[draw(x) % N_ELEMS(countries)];
+    const char  *cc = countries[vary_draw(x) % N_ELEMS(countries)];
 
-    memset(ev, 0, sizeof(*ev));
-    ev->time_ms = t;
-    ev->status = 200;
-    ev->ua_class = LEAD_UA_BROWSER;
-    ev->bytes_sent = SIZE;
-    ev->file_size = SIZE;
-    ev->path = (lead_str) { path, strlen(path) };
+    ev_full(ev, m, path, t);
     ev->country = (lead_str) { cc, 2 };
-    lead_event_set_asset(ev, lead_rules_match(r, path, strlen(path)));
-
-    if (kind == 0) {
-        ev->ua_class = LEAD_UA_BOT;
-    } else if (kind == 1) {
-        ev->status = 404;
-        ev->bytes_sent = 0;
-    } else if (kind < 4) {
-        ev->bytes_sent = draw(x) % SIZE;
-    } else if (kind < 6) {
-        ev->status = 206;
-        ev->nranges = 1;
-        ev->ranges[0].start = draw(x) % (SIZE / 2);
-        ev->ranges[0].end = ev->ranges[0].start + SIZE / 4;
-        ev->bytes_sent = SIZE / 4 + 1;
-    } else if (kind == 6) {
+    if (vary_draw(x) % 12 == 0) {
         ev->status = 0;
         ev->bytes_sent = 0;
-        ev->rating = (uint8_t) (1 + draw(x) % 5);
+        ev->rating = (uint8_t) (1 + vary_draw(x) % 5);
+    } else {
+        vary_event(ev, x, 11, SIZE);
     }
 }
 
@@ -98,7 +69,9 @@ random_event(lead_event *ev, const lead_rules *r, uint64_t *x,
 static uint64_t
 later(uint64_t *x, uint64_t t)
 {
-    return t + (draw(x) % 8 ? draw(x) % (90 * MIN) : draw(x) % (9 * DAY));
+    uint64_t  within = vary_draw(x) % 8 ? 90 * MIN : 9 * DAY;
+
+    return t + vary_draw(x) % within;
 }
 
 static void
@@ -136,6 +109,7 @@ test_lean_and_bound(void **state)
                                                               sizeof(*lean));
     lead_event    ev;
     lead_buf      empty = { 0 };
+    const char   *path;
     model         m;
     uint64_t      x = UINT64_C(0x9e3779b97f4a7c15), t;
     unsigned      i, subject, n, k, from;
@@ -159,18 +133,17 @@ test_lean_and_bound(void **state)
             assert_int_equal(lead_scorer_load(summed,
                                               (const uint8_t *) empty.data,
                                               empty.len), LEAD_OK);
-            n = 1 + (unsigned) (draw(&x) % 80);
+            n = 1 + (unsigned) (vary_draw(&x) % 80);
             /* half of them read nothing hot: only engagement triggers */
-            from = draw(&x) % 2 ? 0 : 6;
+            from = vary_draw(&x) % 2 ? 0 : 6;
             for (k = 0, t = T0; k < n; k++) {
                 t = later(&x, t);
-                random_event(&ev, m.rules, &x,
-                             paths[from + draw(&x) % (N_ELEMS(paths) - from)],
-                             t);
+                path = paths[from + vary_draw(&x) % (N_ELEMS(paths) - from)];
+                random_event(&ev, &m, &x, path, t);
                 add(&m, &ev);
                 assert_int_equal(lead_scorer_add(summed, &ev), LEAD_OK);
-                if (draw(&x) % 8 == 0 || k == n - 1) {
-                    uint64_t  now = t + draw(&x) % (20 * DAY);
+                if (vary_draw(&x) % 8 == 0 || k == n - 1) {
+                    uint64_t  now = t + vary_draw(&x) % (20 * DAY);
 
                     result(&m, now, full);
                     assert_int_equal(lead_scorer_totals(m.s, now, lean),
@@ -206,7 +179,7 @@ test_lean_and_bound(void **state)
 typedef struct {
     void        *dir;
     lead_store  *s;
-    lead_rules  *rules;
+    model        m;
     uint64_t     rng;
 } world;
 
@@ -224,7 +197,7 @@ teardown_world(void **state)
     world  *w = *state;
     int     rc;
 
-    lead_rules_free(w->rules);
+    model_close(&w->m);
     lead_store_close(w->s);
     rc = teardown(&w->dir);
     free(w);
@@ -237,7 +210,6 @@ setup_world(void **state)
     world            *w;
     lead_store_opts   opts = { 0, 0, 0, 0 };
     char              err[512];
-    const char       *conf = "mql_threshold 70;" RULES;
 
     w = calloc(1, sizeof(*w));
     if (w == NULL || setup(&w->dir) != 0) {
@@ -247,13 +219,8 @@ setup_world(void **state)
     w->rng = UINT64_C(0x2545f4914f6cdd1d);
     assert_int_equal(lead_store_open(&w->s, dir_of(&w->dir), &opts, err,
                                      sizeof(err)), LEAD_OK);
-    if (lead_rules_parse(&w->rules, dir_of(&w->dir), conf, strlen(conf),
-                         assets_csv, strlen(assets_csv), err, sizeof(err))
-        != LEAD_OK)
-    {
-        fail_msg("%s", err);
-    }
-    assert_int_equal(lead_store_put_assets(w->s, w->rules), LEAD_OK);
+    model_open(&w->m, "mql_threshold 70;" RULES, assets_csv);
+    assert_int_equal(lead_store_put_assets(w->s, w->m.rules), LEAD_OK);
     *state = w;
     return 0;
 }
@@ -269,9 +236,9 @@ requests(world *w, size_t n, uint64_t t)
     assert_non_null(b);
     for (i = 0; i < n; i++) {
         t = later(&w->rng, t);
-        random_event(&ev, w->rules, &w->rng,
-                     paths[draw(&w->rng) % N_ELEMS(paths)], t);
-        visitor_id(ev.visitor, (unsigned) (draw(&w->rng) % VISITORS));
+        random_event(&ev, &w->m, &w->rng,
+                     paths[vary_draw(&w->rng) % N_ELEMS(paths)], t);
+        visitor_id(ev.visitor, (unsigned) (vary_draw(&w->rng) % VISITORS));
         assert_int_equal(lead_batch_add(b, &ev), LEAD_OK);
     }
     assert_int_equal(lead_store_commit(w->s, b), LEAD_OK);
@@ -309,7 +276,7 @@ against_one(void *arg, const lead_scored *l)
     check  *c = arg;
 
     assert_int_equal(lead_store_score_lead(c->w->s,
-                                           lead_rules_scoring(c->w->rules),
+                                           c->w->m.sc,
                                            l->person->id, 0, c->now,
                                            c->full), LEAD_OK);
     expect_lean(c->full, l->score);
@@ -341,7 +308,7 @@ test_store_lean(void **state)
     for (c.now = t; c.now < t + 40 * DAY; c.now += 13 * DAY) {
         c.leads = 0;
         assert_int_equal(lead_store_score_all(w->s,
-                                              lead_rules_scoring(w->rules),
+                                              w->m.sc,
                                               c.now, against_one, &c),
                          LEAD_OK);
         assert_int_equal(c.leads, PEOPLE);
