@@ -79,7 +79,7 @@ int lead_store_index_txn(lead_store *s, MDB_txn *txn, uint64_t until_ms,
  * nurture) and has met a trigger since becomes mql; *promoted says so,
  * with the cause.  from_start, when given, is its score with triggers
  * counted from the start (what an identified lead is judged on); else,
- * and for nurture, it is scored here into score.
+ * and for nurture, it is scored here into score, lean (no why).
  */
 int lead_store_promote_txn(lead_store *s, MDB_txn *txn, const lead_rules *r,
     const uint8_t *lead_id, uint64_t now_ms, const lead_score *from_start,

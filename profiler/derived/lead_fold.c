@@ -132,7 +132,8 @@ save_lead(lead_folding *f, const uint8_t *lead_id)
         return lead_store_mdb_fail(f->s, rc, "reading a summary");
     }
 
-    rc = lead_scorer_result(f->scorer, f->pos.time_ms, f->score);
+    /* a summary is what a list shows: no why */
+    rc = lead_scorer_totals(f->scorer, f->pos.time_ms, f->score);
     if (rc != LEAD_OK) {
         return lead_store_fail(f->s, rc, "out of memory");
     }

@@ -203,7 +203,7 @@ keep_tail_lead(tail *t, lead_folding *f, const uint8_t *lead_id)
     tail_lead  *tl;
     int         rc;
 
-    rc = lead_scorer_result(f->scorer, t->now_ms, f->score);
+    rc = lead_scorer_totals(f->scorer, t->now_ms, f->score);    /* no why */
     if (rc != LEAD_OK) {
         return lead_store_fail(t->s, rc, "out of memory");
     }

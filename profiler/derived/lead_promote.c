@@ -70,7 +70,7 @@ lead_store_promote_txn(lead_store *s, MDB_txn *txn, const lead_rules *r,
             rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
         }
         if (rc == LEAD_OK) {
-            rc = lead_scorer_result(feed.scorer, now_ms, score);
+            rc = lead_scorer_totals(feed.scorer, now_ms, score);
         }
         lead_scorer_free(feed.scorer);
         if (rc != LEAD_OK) {

@@ -7,10 +7,12 @@
  *   2. one scan of the events keeps a pointer to each (into the
  *      snapshot), then each pointer's lead is looked up in a hash of the
  *      visitors, prefetched ahead: the table is larger than the caches;
- *   3. a counting sort groups the pointers by lead, time order kept;
+ *   3. a counting sort groups the events by lead, time order kept, their
+ *      bytes copied lead after lead;
  *   4. one scorer, reused, scores the leads one after the other.
  *
- * Memory is a few words per event, never a scorer per lead.
+ * Memory is the events' bytes and a few words per event, never a scorer
+ * per lead.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -391,41 +393,65 @@ attribute_events(snap *c)
 /*
  * Groups the events by lead with a stable counting sort: lead i's are
  * order[start[i - 1] .. start[i]) (start[-1] being 0), in time order.
+ * Their bytes are copied, lead after lead, into *bytesp: read in log
+ * order and written at random, then read in order, where reading them at
+ * random in the map stalled on every one.
  */
 static int
-group_events(snap *c, size_t **startp, MDB_val **orderp)
+group_events(snap *c, size_t **startp, MDB_val **orderp, char **bytesp)
 {
-    size_t   *start, i;
-    MDB_val  *order;
+    size_t   *start, *at, i, total = 0;
+    MDB_val  *order, *v;
+    uint32_t  l;
+    char     *bytes;
 
     start = calloc(c->nleads + 1, sizeof(size_t));
+    at = calloc(c->nleads + 1, sizeof(size_t));
     order = malloc((c->nevents ? c->nevents : 1) * sizeof(MDB_val));
-    if (start == NULL || order == NULL) {
-        free(start);
-        free(order);
-        return lead_store_fail(c->s, LEAD_ENOMEM, "out of memory");
+    if (start == NULL || at == NULL || order == NULL) {
+        bytes = NULL;
+        goto failed;
     }
 
     /* anonymous events (NO_LEAD) are left out */
     for (i = 0; i < c->nevents; i++) {
         if (c->events[i].lead != NO_LEAD) {
             start[c->events[i].lead + 1]++;
+            at[c->events[i].lead + 1] += c->events[i].val.mv_size;
         }
     }
     for (i = 0; i < c->nleads; i++) {
         start[i + 1] += start[i];
+        at[i + 1] += at[i];
+    }
+    total = at[c->nleads];
+    bytes = malloc(total ? total : 1);
+    if (bytes == NULL) {
+        goto failed;
     }
     for (i = 0; i < c->nevents; i++) {
-        if (c->events[i].lead != NO_LEAD) {
-            /* the values themselves: read in order below, prefetched */
-            order[start[c->events[i].lead]++] = c->events[i].val;
+        l = c->events[i].lead;
+        if (l != NO_LEAD) {
+            v = &order[start[l]++];
+            v->mv_size = c->events[i].val.mv_size;
+            v->mv_data = bytes + at[l];
+            memcpy(v->mv_data, c->events[i].val.mv_data, v->mv_size);
+            at[l] += v->mv_size;
         }
     }
     /* start[i] is now where lead i's events end */
 
+    free(at);
     *startp = start;
     *orderp = order;
+    *bytesp = bytes;
     return LEAD_OK;
+
+failed:
+    free(start);
+    free(at);
+    free(order);
+    return lead_store_fail(c->s, LEAD_ENOMEM, "out of memory");
 }
 
 /* Scores each lead from its events, grouped by lead. */
@@ -433,8 +459,9 @@ static int
 score_each(snap *c, const lead_scoring *sc, lead_scored_all_fn fn,
     void *arg)
 {
-    size_t        *start = NULL, i, k, end, attributed;
+    size_t        *start = NULL, i, k, end;
     MDB_val       *order = NULL;
+    char          *bytes = NULL;
     lead_scorer   *scorer;
     lead_score    *score;
     lead_person    p;
@@ -443,16 +470,15 @@ score_each(snap *c, const lead_scoring *sc, lead_scored_all_fn fn,
     int            rc;
 
     scorer = lead_scorer_new(sc);
-    score = malloc(sizeof(lead_score));
+    score = calloc(1, sizeof(lead_score));     /* lean: the lists stay 0 */
     if (scorer == NULL || score == NULL) {
         rc = lead_store_fail(c->s, LEAD_ENOMEM, "out of memory");
         goto done;
     }
-    rc = group_events(c, &start, &order);
+    rc = group_events(c, &start, &order, &bytes);
     if (rc != LEAD_OK) {
         goto done;
     }
-    attributed = start[c->nleads];
 
     for (i = 0, k = 0; i < c->nleads && rc == LEAD_OK; i++) {
         end = start[i];
@@ -468,15 +494,6 @@ score_each(snap *c, const lead_scoring *sc, lead_scored_all_fn fn,
         for (; k < end; k++) {
             const MDB_val  *val = &order[k];
 
-            if (k + AHEAD < attributed) {
-                /* a record spans a few cache lines, all of them decoded */
-                const char  *ahead = order[k + AHEAD].mv_data;
-                size_t       line;
-
-                for (line = 0; line < order[k + AHEAD].mv_size; line += 64) {
-                    __builtin_prefetch(ahead + line);
-                }
-            }
             if (lead_event_decode(val->mv_data, val->mv_size, &ev)
                 != LEAD_OK)
             {
@@ -493,7 +510,7 @@ score_each(snap *c, const lead_scoring *sc, lead_scored_all_fn fn,
         }
 
         if (rc == LEAD_OK) {
-            rc = lead_scorer_result(scorer, c->now_ms, score);
+            rc = lead_scorer_totals(scorer, c->now_ms, score);
         }
         if (rc == LEAD_OK) {
             out.person = &p;
@@ -511,6 +528,7 @@ score_each(snap *c, const lead_scoring *sc, lead_scored_all_fn fn,
 done:
     free(start);
     free(order);
+    free(bytes);
     lead_scorer_free(scorer);
     free(score);
     return rc;
@@ -593,8 +611,9 @@ int
 lead_store_each_lead_events(lead_store *s, uint64_t now_ms,
     lead_events_fn fn, void *arg)
 {
-    size_t       *start = NULL, i, j, k;
+    size_t       *start = NULL, i, k;
     MDB_val      *order = NULL;
+    char         *bytes = NULL;
     lead_person   p;
     snap          c;
     int           rc;
@@ -605,20 +624,9 @@ lead_store_each_lead_events(lead_store *s, uint64_t now_ms,
 
     rc = snap_read(&c, s, now_ms);
     if (rc == LEAD_OK) {
-        rc = group_events(&c, &start, &order);
+        rc = group_events(&c, &start, &order, &bytes);
     }
     for (i = 0, k = 0; rc == LEAD_OK && i < c.nleads; k = start[i++]) {
-        /* the next leads' records, while this one's are walked */
-        for (j = k + AHEAD; j < start[c.nleads] && j < start[i] + AHEAD;
-             j++)
-        {
-            const char  *ahead = order[j].mv_data;
-            size_t       line;
-
-            for (line = 0; line < order[j].mv_size; line += 64) {
-                __builtin_prefetch(ahead + line);
-            }
-        }
         if (lead_decode_person(c.leads[i].id, &c.leads[i].val, &p)
             == LEAD_OK
             && fn(arg, &p, order + k, start[i] - k) != 0)
@@ -628,6 +636,7 @@ lead_store_each_lead_events(lead_store *s, uint64_t now_ms,
     }
     free(start);
     free(order);
+    free(bytes);
     snap_free(&c);
     return rc;
 }

@@ -106,6 +106,10 @@ int lead_scorer_add(lead_scorer *s, const lead_event *ev);
 double lead_scorer_engagement(const lead_scorer *s, uint64_t now_ms);
 int lead_scorer_result(const lead_scorer *s, uint64_t now_ms,
     lead_score *out);
+/* The same for a list, sooner: all but why (nwhy is 0) and hot
+   content past its first row, which are left as they were. */
+int lead_scorer_totals(const lead_scorer *s, uint64_t now_ms,
+    lead_score *out);
 
 /* Engagement by buying stage at now_ms, as lead_scorer_result sums it
    (the stage is lead_stage_of it); a lead's stage between reads. */
@@ -115,6 +119,8 @@ void lead_scorer_stages(const lead_scorer *s, uint64_t now_ms,
 /* Fills out's why and hot lists from its n parts (reordered); out's
    shown is set. */
 void lead_score_lists(lead_contribution *all, size_t n, lead_score *out);
+/* Only hot content's first row of those lists, and no why. */
+void lead_score_top(const lead_contribution *all, size_t n, lead_score *out);
 
 /*
  * n values rounded to integers that sum to total (largest remainders:

@@ -28,50 +28,7 @@
 #include "lead.h"
 #include "lead_support.h"
 #include "lead_model.h"
-
-#define MAX_READS   16      /* 0.5^15: later reads are counted, not scored */
-#define RESULT_ON_STACK  32 /* parts of a result without malloc */
-#define MAX_COVER   16      /* byte intervals kept per asset */
-
-typedef struct {
-    uint64_t    id;
-    char        stage[LEAD_NAME_MAX + 1];
-    char        topic[LEAD_NAME_MAX + 1];
-    char        group[LEAD_NAME_MAX + 1];
-    int         stage_index;
-    int         hot;
-    unsigned    reads;
-    uint64_t    events;
-    uint64_t    first_ms, last_ms, last_read_ms;
-    uint64_t    read_ms[MAX_READS];
-    int32_t     read_points[MAX_READS];
-    uint64_t    file_size;
-    int         full;
-    lead_range  cover[MAX_COVER];
-    unsigned    ncover;
-    uint64_t    rated_ms;       /* the newest rating's time; 0: none */
-    uint8_t     rating;         /* and its value, 1..5 */
-} asset_state;
-
-/* A warm_after group: the distinct paths read under its rows till won. */
-typedef struct {
-    uint64_t    won_ms;     /* 0: not yet */
-    uint64_t   *paths;      /* hashes of the paths read, until won */
-    unsigned    npaths, cap;
-} group_state;
-
-struct lead_scorer {
-    const lead_scoring  *sc;
-    asset_state         *assets;
-    size_t               nassets, cap;
-    group_state         *groups;
-    uint64_t             since_ms;
-    uint64_t             trigger_ms;
-    uint64_t             trigger_asset;
-    char                 trigger[LEAD_CAUSE_MAX];
-    char                 countries[4][LEAD_COUNTRY_LEN];
-    unsigned             ncountries;
-};
+#include "lead_scorer.h"
 
 lead_scorer *
 lead_scorer_new(const lead_scoring *sc)
@@ -123,6 +80,8 @@ lead_scorer_reset(lead_scorer *s, uint64_t since_ms)
     s->trigger_asset = 0;
     s->trigger[0] = '\0';
     s->ncountries = 0;
+    s->bound = 0;
+    s->bound_ms = 0;
 }
 
 /* Keeps the name v in dst; 0 when it was there already (most reads). */
@@ -218,8 +177,8 @@ cover(asset_state *a, uint64_t start, uint64_t end)
     a->ncover++;
 }
 
-static double
-depth(const asset_state *a)
+double
+lead_asset_depth(const asset_state *a)
 {
     uint64_t  covered = 0;
     unsigned  i;
@@ -245,8 +204,8 @@ decay(const lead_scoring *sc, uint64_t now_ms, uint64_t t_ms)
     return exp2(-(double) (now_ms - t_ms) / (double) sc->half_life_ms);
 }
 
-static double
-asset_score(const lead_scoring *sc, const asset_state *a, uint64_t now_ms)
+double
+lead_asset_score(const lead_scoring *sc, const asset_state *a, uint64_t now_ms)
 {
     double    sum = 0, weight = 1;
     unsigned  k;
@@ -258,12 +217,12 @@ asset_score(const lead_scoring *sc, const asset_state *a, uint64_t now_ms)
         }
     }
 
-    return sum * depth(a);
+    return sum * lead_asset_depth(a);
 }
 
 /* feedback_points, once for the asset, from its newest rating. */
-static double
-rated_score(const lead_scoring *sc, const asset_state *a, uint64_t now_ms)
+double
+lead_rated_score(const lead_scoring *sc, const asset_state *a, uint64_t now_ms)
 {
     if (a->rated_ms == 0 || a->rated_ms > now_ms) {
         return 0;
@@ -271,8 +230,8 @@ rated_score(const lead_scoring *sc, const asset_state *a, uint64_t now_ms)
     return sc->feedback_points * decay(sc, now_ms, a->rated_ms);
 }
 
-static double
-group_score(const lead_scorer *s, unsigned i, uint64_t now_ms)
+double
+lead_group_score(const lead_scorer *s, unsigned i, uint64_t now_ms)
 {
     const group_state  *g = &s->groups[i];
 
@@ -289,11 +248,11 @@ lead_scorer_engagement(const lead_scorer *s, uint64_t now_ms)
     size_t  i;
 
     for (i = 0; i < s->nassets; i++) {
-        sum += asset_score(s->sc, &s->assets[i], now_ms)
-               + rated_score(s->sc, &s->assets[i], now_ms);
+        sum += lead_asset_score(s->sc, &s->assets[i], now_ms)
+               + lead_rated_score(s->sc, &s->assets[i], now_ms);
     }
     for (i = 0; i < s->sc->ngroups; i++) {
-        sum += group_score(s, (unsigned) i, now_ms);
+        sum += lead_group_score(s, (unsigned) i, now_ms);
     }
 
     return sum;
@@ -309,12 +268,30 @@ lead_scorer_stages(const lead_scorer *s, uint64_t now_ms,
     memset(by_stage, 0, LEAD_MAX_STAGES * sizeof(double));
     for (i = 0; i < s->nassets; i++) {
         if (s->assets[i].stage_index >= 0) {
-            v = asset_score(s->sc, &s->assets[i], now_ms);
+            v = lead_asset_score(s->sc, &s->assets[i], now_ms);
             by_stage[s->assets[i].stage_index] += v > 0 ? v : 0;
-            v = rated_score(s->sc, &s->assets[i], now_ms);
+            v = lead_rated_score(s->sc, &s->assets[i], now_ms);
             by_stage[s->assets[i].stage_index] += v > 0 ? v : 0;
         }
     }
+}
+
+/*
+ * Engagement from bound_ms on is at most bound: each part's points (a
+ * read's halved as rereads are, those below 0 left out) decayed from its
+ * own time, before depth (at most 1).  A loaded state has none: HUGE_VAL.
+ */
+static void
+raise_bound(lead_scorer *s, double points, uint64_t t)
+{
+    if (s->trigger_ms) {
+        return;                         /* found: no need of it */
+    }
+    if (t > s->bound_ms && s->bound > 0 && s->bound < HUGE_VAL) {
+        s->bound *= decay(s->sc, t, s->bound_ms);
+    }
+    s->bound_ms = t > s->bound_ms ? t : s->bound_ms;
+    s->bound += points > 0 ? points : 0;
 }
 
 /* A path's key among a group's: FNV-1a, or the asset's id without one. */
@@ -381,6 +358,7 @@ check_group(lead_scorer *s, const lead_event *ev, const asset_state *a,
         if (g->npaths >= s->sc->groups[i].count) {
             g->won_ms = ev->time_ms;
             g->npaths = 0;          /* won for good: the paths are done */
+            raise_bound(s, s->sc->groups[i].points, ev->time_ms);
             *won = 1;
         }
     }
@@ -405,7 +383,13 @@ check_triggers(lead_scorer *s, const asset_state *a, int hot, uint64_t t)
         return;
     }
 
-    /* judged as shown: a score of 60 has reached a threshold of 60 */
+    /*
+     * judged as shown: a score of 60 has reached a threshold of 60; a
+     * bound a point below it needs no sum (most reads of most leads)
+     */
+    if (t >= s->bound_ms && s->bound < s->sc->mql_threshold - 1.0) {
+        return;
+    }
     e = floor(lead_scorer_engagement(s, t) + 0.5);
     if (e >= s->sc->mql_threshold) {
         s->trigger_ms = t;
@@ -462,6 +446,7 @@ add_feedback(lead_scorer *s, const lead_event *ev)
         a->rating = ev->rating;
     }
 
+    raise_bound(s, s->sc->feedback_points, ev->time_ms);
     check_triggers(s, a, 0, ev->time_ms);
     return LEAD_OK;
 }
@@ -546,186 +531,12 @@ lead_scorer_add(lead_scorer *s, const lead_event *ev)
     if (a->reads < MAX_READS) {
         a->read_ms[a->reads] = ev->time_ms;
         a->read_points[a->reads] = ev->points;
+        raise_bound(s, ev->points / (double) (1u << a->reads), ev->time_ms);
     }
     a->reads++;
 
     check_triggers(s, a, 1, ev->time_ms);
 
-    return LEAD_OK;
-}
-
-static int
-topic_cmp(const void *x, const void *y)
-{
-    const lead_topic  *a = x, *b = y;
-
-    return (a->engagement < b->engagement) - (a->engagement > b->engagement);
-}
-
-/* Per topic: all of them, the top ones kept by the caller. */
-static void
-add_topic(lead_topic *topics, size_t *ntopics, const char *topic, double v)
-{
-    size_t  j;
-
-    if (topic[0] == '\0') {
-        return;
-    }
-    for (j = 0; j < *ntopics; j++) {
-        if (strcmp(topics[j].topic, topic) == 0) {
-            break;
-        }
-    }
-    if (j == *ntopics) {
-        /* as snprintf "%s" would, a tenth of a result's time less */
-        memset(&topics[j], 0, sizeof(topics[j]));
-        memcpy(topics[j].topic, topic,
-               strnlen(topic, sizeof(topics[j].topic) - 1));
-        topics[j].engagement = 0;
-        (*ntopics)++;
-    }
-    topics[j].engagement += v;
-}
-
-/* An asset's rating as a part of its own, beside its reads. */
-static lead_contribution *
-feedback_part(const lead_scorer *s, const asset_state *a,
-    lead_contribution *c, uint64_t now_ms)
-{
-    c->asset_id = a->id;
-    c->rating = a->rating;
-    memcpy(c->stage, a->stage, sizeof(c->stage));
-    memcpy(c->topic, a->topic, sizeof(c->topic));
-    memcpy(c->group, a->group, sizeof(c->group));
-    c->stage_index = a->stage_index;
-    c->first_ms = c->last_ms = a->rated_ms;
-    c->depth = 1;
-    c->points = s->sc->feedback_points;
-    c->base = c->points;
-    c->score = rated_score(s->sc, a, now_ms);
-    return c;
-}
-
-int
-lead_scorer_result(const lead_scorer *s, uint64_t now_ms, lead_score *out)
-{
-    lead_contribution  *all, all_here[RESULT_ON_STACK];
-    lead_topic         *topics, topics_here[RESULT_ON_STACK];
-    size_t              n = 0, i, ntopics = 0, nall;
-    double              by_stage[LEAD_MAX_STAGES], w;
-    unsigned            k;
-
-    memset(out, 0, sizeof(*out));
-    memset(by_stage, 0, sizeof(by_stage));
-
-    /*
-     * Most leads read a few assets: their parts fit on the stack, and
-     * each is zeroed as it is taken (a calloc of every possible part was
-     * a seventh of a full re-score's instructions).
-     */
-    nall = 2 * s->nassets + s->sc->ngroups + 1;
-    all = nall <= RESULT_ON_STACK ? all_here : malloc(nall * sizeof(*all));
-    topics = s->nassets + 1 <= RESULT_ON_STACK
-             ? topics_here : malloc((s->nassets + 1) * sizeof(*topics));
-    if (all == NULL || topics == NULL) {
-        if (all != all_here) {
-            free(all);
-        }
-        if (topics != topics_here) {
-            free(topics);
-        }
-        return LEAD_ENOMEM;
-    }
-
-    for (i = 0; i < s->nassets; i++) {
-        const asset_state  *a = &s->assets[i];
-        lead_contribution  *c;
-
-        if (rated_score(s->sc, a, now_ms) != 0) {
-            memset(&all[n], 0, sizeof(all[n]));
-            c = feedback_part(s, a, &all[n++], now_ms);
-            out->engagement += c->score;
-            if (a->stage_index >= 0 && c->score > 0) {
-                by_stage[a->stage_index] += c->score;
-            }
-            add_topic(topics, &ntopics, a->topic, c->score);
-        }
-        if (a->events == 0) {
-            continue;                   /* rated, never read */
-        }
-
-        c = &all[n++];
-        memset(c, 0, sizeof(*c));
-        c->asset_id = a->id;
-        memcpy(c->stage, a->stage, sizeof(c->stage));
-        memcpy(c->topic, a->topic, sizeof(c->topic));
-        memcpy(c->group, a->group, sizeof(c->group));
-        c->stage_index = a->stage_index;
-        c->hot = a->hot;
-        c->reads = a->reads;
-        c->events = a->events;
-        c->first_ms = a->first_ms;
-        c->last_ms = a->last_ms;
-        c->depth = depth(a);
-        for (k = 0, w = 1; k < a->reads && k < MAX_READS; k++, w /= 2) {
-            if (a->read_ms[k] <= now_ms) {
-                c->points = a->read_points[k];
-                c->base += a->read_points[k] * w;
-            }
-        }
-        c->base *= c->depth;
-        c->score = asset_score(s->sc, a, now_ms);
-        out->engagement += c->score;
-
-        if (a->stage_index >= 0 && c->score > 0) {
-            by_stage[a->stage_index] += c->score;
-        }
-
-        add_topic(topics, &ntopics, a->topic, c->score);
-    }
-
-    for (i = 0; i < s->sc->ngroups; i++) {
-        if (s->groups[i].won_ms && s->groups[i].won_ms <= now_ms) {
-            lead_contribution  *c = &all[n++];
-
-            memset(c, 0, sizeof(*c));
-            c->group_bonus = 1;
-            c->stage_index = -1;
-            snprintf(c->group, sizeof(c->group), "%s", s->sc->groups[i].name);
-            c->first_ms = c->last_ms = s->groups[i].won_ms;
-            c->depth = 1;
-            c->points = s->sc->groups[i].points;
-            c->base = c->points;
-            c->score = group_score(s, (unsigned) i, now_ms);
-            out->engagement += c->score;
-        }
-    }
-    out->shown = (int64_t) rint(out->engagement);     /* as "%.0f" shows */
-
-    qsort(topics, ntopics, sizeof(*topics), topic_cmp);
-    out->ntopics = ntopics < LEAD_TOPICS_MAX ? (unsigned) ntopics
-                                             : LEAD_TOPICS_MAX;
-    memcpy(out->topics, topics, out->ntopics * sizeof(*topics));
-    if (topics != topics_here) {
-        free(topics);
-    }
-
-    memcpy(out->stages, by_stage, sizeof(out->stages));
-    out->stage_index = lead_stage_of(s->sc, by_stage, 1.0);
-
-    out->band = lead_band(s->sc, out->engagement);
-
-    lead_score_lists(all, n, out);
-
-    out->trigger_ms = s->trigger_ms;
-    out->trigger_asset = s->trigger_asset;
-    memcpy(out->countries, s->countries, sizeof(out->countries));
-    out->ncountries = s->ncountries;
-    memcpy(out->trigger, s->trigger, sizeof(out->trigger));
-
-    if (all != all_here) {
-        free(all);
-    }
     return LEAD_OK;
 }
 
@@ -973,5 +784,6 @@ lead_scorer_load(lead_scorer *s, const uint8_t *data, size_t len)
         return LEAD_EINVAL;
     }
     s->nassets = (size_t) n;
+    s->bound = HUGE_VAL;
     return LEAD_OK;
 }

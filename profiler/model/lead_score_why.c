@@ -167,6 +167,13 @@ why_rows(lead_contribution *all, size_t n, lead_score *out)
     return n;
 }
 
+/* A part hot content may show: a read's, worth more than nothing. */
+static int
+hot_part(const lead_contribution *c)
+{
+    return !c->group_bonus && !c->rating && c->score > 0;
+}
+
 /*
  * Hot content: what sales should open first.  The hot-flagged parts and
  * the largest others, only those worth more than nothing, at most
@@ -179,7 +186,7 @@ hot_rows(lead_contribution *all, size_t n, lead_score *out)
     size_t  i, j;
 
     for (i = 0, j = 0; i < n; i++) {
-        if (!all[i].group_bonus && !all[i].rating && all[i].score > 0) {
+        if (hot_part(&all[i])) {
             all[j++] = all[i];
         }
     }
@@ -187,6 +194,40 @@ hot_rows(lead_contribution *all, size_t n, lead_score *out)
     out->nhot = (unsigned) (j < LEAD_HOT_MAX ? j : LEAD_HOT_MAX);
     memcpy(out->hot, all, out->nhot * sizeof(*all));
     qsort(out->hot, out->nhot, sizeof(*all), contribution_cmp_hot);
+}
+
+/*
+ * The first row hot_rows would give, without a sort: the largest part,
+ * or the largest hot-flagged one when those fill the rows on their own.
+ */
+void
+lead_score_top(const lead_contribution *all, size_t n, lead_score *out)
+{
+    const lead_contribution  *top = NULL, *hot = NULL;
+    size_t                    i, nflagged = 0;
+
+    for (i = 0; i < n; i++) {
+        if (!hot_part(&all[i])) {
+            continue;
+        }
+        if (top == NULL || contribution_cmp_hot(&all[i], top) < 0) {
+            top = &all[i];
+        }
+        if (all[i].hot) {
+            nflagged++;
+            if (hot == NULL || contribution_cmp_hot(&all[i], hot) < 0) {
+                hot = &all[i];
+            }
+        }
+    }
+    if (nflagged >= LEAD_HOT_MAX) {
+        top = hot;
+    }
+    out->nhot = top != NULL;
+    if (top != NULL) {
+        out->hot[0] = *top;
+    }
+    out->nwhy = 0;
 }
 
 void
