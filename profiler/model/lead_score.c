@@ -544,11 +544,14 @@ lead_scorer_add(lead_scorer *s, const lead_event *ev)
 
 /*
  * Varints, times as zigzag differences (from the asset's first event, the
- * read before); strings as a length byte and their bytes.  Only what
- * lead_scorer_add reads back: a state loaded and fed on scores exactly as
- * one fed every event.  Another version's is not read: the fold's hash
- * holds the version, and scores every lead again.  */
-#define STATE_VERSION  4    /* 2: a group's paths; 3: ratings; 4: varints */
+ * read before); strings as a length byte and their bytes, an asset's
+ * names once per state (lead_name_put: a lead reads a few stages and
+ * topics, many times).  Only what lead_scorer_add reads back: a state
+ * loaded and fed on scores exactly as one fed every event.  Another
+ * version's is not read: the fold's hash holds the version, and scores
+ * every lead again. */
+#define STATE_VERSION  5    /* 2: a group's paths; 3: ratings; 4: varints;
+                               5: names once, asset ids as u64 */
 
 unsigned
 lead_scorer_version(void)
@@ -578,11 +581,13 @@ void
 lead_scorer_save(const lead_scorer *s, lead_buf *out)
 {
     const asset_state  *a;
+    lead_name_refs      names;
     uint8_t             head[4];
     uint64_t            prev;
     size_t              i;
     unsigned            k;
 
+    names.n = 0;
     head[0] = STATE_VERSION;
     head[1] = (uint8_t) s->ncountries;
     head[2] = (uint8_t) s->sc->ngroups;
@@ -605,10 +610,10 @@ lead_scorer_save(const lead_scorer *s, lead_buf *out)
 
     for (i = 0; i < s->nassets; i++) {
         a = &s->assets[i];
-        lead_buf_put_varint(out, a->id);
-        put_name(out, a->stage);
-        put_name(out, a->topic);
-        put_name(out, a->group);
+        lead_buf_put_u64(out, a->id);      /* a hash: a varint is longer */
+        lead_name_put(out, &names, a->stage);
+        lead_name_put(out, &names, a->topic);
+        lead_name_put(out, &names, a->group);
         head[0] = (uint8_t) ((a->hot ? 1 : 0) | (a->full ? 2 : 0));
         head[1] = (uint8_t) a->ncover;
         head[2] = a->rating;
@@ -689,13 +694,15 @@ get_name(reader *r, char *out, size_t size)
 int
 lead_scorer_load(lead_scorer *s, const uint8_t *data, size_t len)
 {
-    reader        r = { data, data + len, 0 };
-    asset_state  *a;
-    uint8_t       head[4];
-    uint64_t      n = 0, n_assets, i, prev;
-    unsigned      k;
+    reader          r = { data, data + len, 0 };
+    asset_state    *a;
+    lead_name_refs  names;
+    uint8_t         head[8];
+    uint64_t        n = 0, n_assets, i, prev;
+    unsigned        k;
 
     lead_scorer_reset(s, 0);
+    names.n = 0;
 
     get_bytes(&r, head, 4);
     if (r.bad || head[0] != STATE_VERSION || head[1] > 4
@@ -744,10 +751,17 @@ lead_scorer_load(lead_scorer *s, const uint8_t *data, size_t len)
     for (i = 0; i < n && !r.bad; i++) {
         a = &s->assets[i];
         memset(a, 0, sizeof(*a));
-        a->id = get_var(&r);
-        get_name(&r, a->stage, sizeof(a->stage));
-        get_name(&r, a->topic, sizeof(a->topic));
-        get_name(&r, a->group, sizeof(a->group));
+        get_bytes(&r, head, 8);
+        a->id = r.bad ? 0 : lead_get_u64(head);
+        if (lead_name_get(&r.p, r.end, &names, a->stage, sizeof(a->stage))
+            || lead_name_get(&r.p, r.end, &names, a->topic,
+                              sizeof(a->topic))
+            || lead_name_get(&r.p, r.end, &names, a->group,
+                              sizeof(a->group)))
+        {
+            r.bad = 1;
+            break;
+        }
         get_bytes(&r, head, 3);
         a->hot = (head[0] & 1) != 0;
         a->full = (head[0] & 2) != 0;

@@ -167,6 +167,24 @@ void lead_buf_put(lead_buf *b, const char *s, size_t len);
 /* s escaped for HTML text and quoted attribute values */
 void lead_buf_html(lead_buf *b, const char *s, size_t len);
 
+/* The names a record has written or read, for lead_name_put and _get:
+   zero n to start a record.  A name read points at where it was read
+   into, which must outlive the record's reading. */
+#define LEAD_NAME_REFS_MAX  0x80
+typedef struct {
+    const char  *name[LEAD_NAME_REFS_MAX];
+    size_t       len[LEAD_NAME_REFS_MAX];
+    unsigned     n;
+} lead_name_refs;
+
+/* A name: a byte 0x80 + its place if written before, else a length byte
+   and its bytes. */
+void lead_name_put(lead_buf *out, lead_name_refs *names, const char *name);
+/* Reads one into out (size bytes, NUL-terminated); LEAD_EINVAL if cut,
+   too long or a reference to no name read before. */
+int lead_name_get(const uint8_t **p, const uint8_t *end,
+    lead_name_refs *names, char *out, size_t size);
+
 /* "45m", "3.5h", "12.0d" */
 void lead_format_duration(uint64_t ms, char out[32]);
 

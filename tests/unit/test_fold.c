@@ -315,6 +315,36 @@ test_fold_new_rules(void **state)
     expect_all_agree(w, T0 + 6 * DAY);
 }
 
+/* Where s first is in a state's bytes (its length when not). */
+static size_t
+strstr_len(const lead_buf *b, const char *s)
+{
+    size_t  n = strlen(s), i;
+
+    for (i = 0; i + n <= b->len; i++) {
+        if (memcmp(b->data + i, s, n) == 0) {
+            return i;
+        }
+    }
+    return b->len;
+}
+
+/* How many times s is in a state's bytes. */
+static unsigned
+occurrences(const lead_buf *b, const char *s)
+{
+    lead_buf  rest = *b;
+    size_t    at;
+    unsigned  n = 0;
+
+    while ((at = strstr_len(&rest, s)) < rest.len) {
+        rest.data += at + 1;
+        rest.len -= at + 1;
+        n++;
+    }
+    return n;
+}
+
 static void
 test_state_roundtrip(void **state)
 {
@@ -324,6 +354,7 @@ test_state_roundtrip(void **state)
     lead_buf        saved;
     lead_event      ev;
     const char     *path;
+    size_t          at;
     unsigned        i;
 
     whole = lead_scorer_new(lead_rules_scoring(w->kept));
@@ -368,6 +399,27 @@ test_state_roundtrip(void **state)
         assert_true(a.hot[i].depth == b.hot[i].depth);
         assert_int_equal(a.hot[i].reads, b.hot[i].reads);
     }
+
+    /* an asset's names once: five assets share "fibre", three "guide" */
+    saved.len = 0;
+    lead_scorer_save(whole, &saved);
+    assert_false(saved.oom);
+    assert_int_equal(occurrences(&saved, "\x05" "fibre"), 1);
+    assert_int_equal(occurrences(&saved, "\x05" "guide"), 1);
+    assert_int_equal(lead_scorer_load(again, (uint8_t *) saved.data,
+                                      saved.len), LEAD_OK);
+    assert_int_equal(lead_scorer_result(again, T0 + 30 * DAY, &b), LEAD_OK);
+    assert_true(a.engagement == b.engagement);
+
+    /* a reference to a name not read before is damage */
+    at = strstr_len(&saved, "\x05" "fibre");
+    assert_true(at < saved.len);
+    saved.data[at] = (char) 0xff;
+    memmove(saved.data + at + 1, saved.data + at + 6, saved.len - at - 6);
+    assert_int_equal(lead_scorer_load(again, (uint8_t *) saved.data,
+                                      saved.len - 5), LEAD_EINVAL);
+    saved.len = 0;
+    lead_scorer_save(whole, &saved);
 
     /* damage is refused, never read past */
     for (i = 0; i < saved.len; i++) {
