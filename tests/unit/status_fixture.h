@@ -42,17 +42,8 @@ static inline lead_store *
 open_store(void **state)
 {
     lead_store_opts  opts = { 0, 0, 0, 0 };
-    lead_store      *s;
-    char             err[256] = "";
-    int              rc;
 
-    rc = lead_store_open(&s, dir_of(state), &opts, err,
-                         sizeof(err));
-    if (rc != LEAD_OK) {
-        fail_msg("lead_store_open: %d (%s)", rc, err);
-    }
-    assert_non_null(s);
-    return s;
+    return unit_store_open(dir_of(state), &opts);
 }
 
 static inline void

@@ -19,15 +19,8 @@ static lead_store *
 open_store(void **state)
 {
     lead_store_opts  opts = { 0, 0, 0, 0 };
-    lead_store      *s;
-    char             err[256] = "";
 
-    if (lead_store_open(&s, dir_of(state), &opts, err, sizeof(err))
-        != LEAD_OK)
-    {
-        fail_msg("lead_store_open: %s", err);
-    }
-    return s;
+    return unit_store_open(dir_of(state), &opts);
 }
 
 static void

@@ -50,9 +50,7 @@ world_open(world *w)
     memset(w, 0, sizeof(*w));
     strcpy(w->dir, "/tmp/lead-ingest-XXXXXX");
     assert_non_null(mkdtemp(w->dir));
-    if (lead_store_open(&w->s, w->dir, &opts, err, sizeof(err)) != LEAD_OK) {
-        fail_msg("lead_store_open: %s", err);
-    }
+    w->s = unit_store_open(w->dir, &opts);
     if (lead_rules_parse(&w->r, "rules", scoring, strlen(scoring), assets,
                          strlen(assets), err, sizeof(err)) != LEAD_OK)
     {

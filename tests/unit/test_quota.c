@@ -17,13 +17,8 @@ static lead_store *
 open_store(const char *dir, uint64_t map_size)
 {
     lead_store_opts  opts = { map_size, 0, 0, 1 };
-    lead_store      *s;
-    char             err[256] = "";
 
-    if (lead_store_open(&s, dir, &opts, err, sizeof(err)) != LEAD_OK) {
-        fail_msg("lead_store_open: %s", err);
-    }
-    return s;
+    return unit_store_open(dir, &opts);
 }
 
 static void

@@ -504,15 +504,8 @@ static lead_store *
 open_store(const char *dir)
 {
     lead_store_opts  opts = { 0, 0, 0, 0 };
-    lead_store      *s;
-    char             err[256] = "";
-    int              rc;
 
-    rc = lead_store_open(&s, dir, &opts, err, sizeof(err));
-    if (rc != LEAD_OK) {
-        fail_msg("lead_store_open: %d (%s)", rc, err);
-    }
-    return s;
+    return unit_store_open(dir, &opts);
 }
 
 static void

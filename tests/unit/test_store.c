@@ -18,16 +18,8 @@ static lead_store *
 open_store(const char *dir, int read_only, uint64_t map_size)
 {
     lead_store_opts  opts = { map_size, read_only, 0, 0 };
-    lead_store      *s;
-    char             err[256] = "";
-    int              rc;
 
-    rc = lead_store_open(&s, dir, &opts, err, sizeof(err));
-    if (rc != LEAD_OK) {
-        fail_msg("lead_store_open: %d (%s)", rc, err);
-    }
-    assert_non_null(s);
-    return s;
+    return unit_store_open(dir, &opts);
 }
 
 /* Fixture events first .. first + n - 1, with paths of path_len bytes. */
