@@ -34,6 +34,7 @@
 #include "lead_store.h"
 #include "lead_fold.h"
 #include "lead_derived.h"
+#include "lead_companies.h"
 
 
 /* Folded in already: the key is at or before the fold's. */
@@ -103,6 +104,75 @@ promote(lead_folding *f, const uint8_t *lead_id)
     return LEAD_OK;
 }
 
+/* The lead's account, its summary's part moved from old to the new. */
+static int
+keep_account(lead_folding *f, const uint8_t *lead_id,
+    const lead_summary_head *old)
+{
+    MDB_val      key, val;
+    lead_person  p;
+    int          rc;
+
+    if (!f->s->accounting) {
+        return LEAD_OK;
+    }
+    key.mv_data = (void *) lead_id;
+    key.mv_size = LEAD_ID_LEN;
+    rc = mdb_get(f->txn, f->s->leads, &key, &val);
+    if (rc != 0 || lead_decode_person(lead_id, &val, &p) != LEAD_OK) {
+        return rc == 0 || rc == MDB_NOTFOUND
+               ? LEAD_OK : lead_store_mdb_fail(f->s, rc, "reading a lead");
+    }
+    return lead_companies_score_txn(f->s, f->txn, p.email, old,
+                                    f->score->engagement, f->pos.time_ms);
+}
+
+/*
+ * The accounts built where they are not (a store older than them, or
+ * rules changed), in one transaction: every lead, once, with its summary.
+ */
+static int
+build_accounts(lead_folding *f)
+{
+    MDB_cursor   *cur;
+    MDB_val       key, val;
+    lead_person   p;
+    lead_str      none = { "", 0 };
+    uint64_t      half_life_ms;
+    int           rc, got;
+
+    rc = lead_companies_half_life(f->s, f->txn, &half_life_ms);
+    if (rc != LEAD_OK || !f->s->accounting
+        || half_life_ms == f->sc->half_life_ms)
+    {
+        return rc;
+    }
+    rc = lead_companies_start_txn(f->s, f->txn, f->sc->half_life_ms);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    rc = mdb_cursor_open(f->txn, f->s->leads, &cur);
+    if (rc != 0) {
+        return lead_store_mdb_fail(f->s, rc, "mdb_cursor_open");
+    }
+    for (got = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
+         got == 0 && rc == LEAD_OK;
+         got = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
+    {
+        if (key.mv_size == LEAD_ID_LEN
+            && lead_decode_person(key.mv_data, &val, &p) == LEAD_OK)
+        {
+            rc = lead_companies_move_txn(f->s, f->txn, key.mv_data, none,
+                                         p.email);
+        }
+    }
+    mdb_cursor_close(cur);
+    if (rc == LEAD_OK && got != MDB_NOTFOUND) {
+        rc = lead_store_mdb_fail(f->s, got, "building the accounts");
+    }
+    return rc;
+}
+
 /* The scorer's state, summary and rank, as of the fold's moment. */
 static int
 save_lead(lead_folding *f, const uint8_t *lead_id)
@@ -111,7 +181,7 @@ save_lead(lead_folding *f, const uint8_t *lead_id)
     uint8_t            rank[RANK_KEY_LEN];
     lead_score         old;
     lead_summary_head  h;
-    int                rc;
+    int                rc, had = 0;
 
     key.mv_data = (void *) lead_id;
     key.mv_size = LEAD_ID_LEN;
@@ -121,6 +191,7 @@ save_lead(lead_folding *f, const uint8_t *lead_id)
     if (rc == 0 && lead_summary_decode(&val, f->sc, (uint64_t) -1 >> 1, &old, &h)
                    == LEAD_OK)
     {
+        had = 1;
         rank_key(rank, f->sc, h.engagement, h.ref_ms, lead_id);
         key.mv_data = rank;
         key.mv_size = RANK_KEY_LEN;
@@ -169,7 +240,8 @@ save_lead(lead_folding *f, const uint8_t *lead_id)
     if (rc != 0) {
         return lead_store_mdb_fail(f->s, rc, "keeping a score");
     }
-    return promote(f, lead_id);
+    rc = keep_account(f, lead_id, had ? &h : NULL);
+    return rc == LEAD_OK ? promote(f, lead_id) : rc;
 }
 
 static int
@@ -510,8 +582,12 @@ lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
         rc = rc ? rc : mdb_drop(f.txn, s->ranks, 0);
         rc = rc ? rc : mdb_drop(f.txn, s->refold, 0);
         rc = rc ? lead_store_mdb_fail(s, rc, "starting the fold") : LEAD_OK;
+        rc = rc ? rc : lead_companies_start_txn(s, f.txn, 0);
         memset(&f.pos, 0, sizeof(f.pos));
         f.pos.rules = hash;
+    }
+    if (rc == LEAD_OK && r) {
+        rc = build_accounts(&f);
     }
     /* the indexes first: scoring a lead again reads through them */
     if (rc == LEAD_OK) {

@@ -64,6 +64,10 @@ void lead_summary_encode(lead_buf *b, const lead_scoring *sc, uint64_t ref_ms,
 int lead_summary_decode(const MDB_val *v, const lead_scoring *sc,
     uint64_t now_ms, lead_score *score, lead_summary_head *h);
 
+/* A summary's moment and engagement, without the rules; LEAD_EINVAL if
+   it is damaged. */
+int lead_summary_peek(const MDB_val *v, uint64_t *ref_ms, double *engagement);
+
 /* What a list reads of a score, zero: a lead that read nothing yet. */
 void lead_summary_clear(const lead_scoring *sc, lead_score *score);
 

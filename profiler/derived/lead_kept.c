@@ -16,32 +16,9 @@
 #include "lead_store.h"
 #include "lead_fold.h"
 #include "lead_derived.h"
+#include "lead_kept.h"
 
 #define TAIL_MAX  200000              /* more: a full scan is faster */
-
-/* A lead with events after the fold: scored here, kept as a summary. */
-typedef struct {
-    uint8_t   lead[LEAD_ID_LEN];
-    size_t    at, len;            /* its summary in the tail's buffer */
-} tail_lead;
-
-typedef struct {
-    lead_store          *s;
-    MDB_txn             *txn;
-    const lead_rules    *r;
-    const lead_scoring  *sc;
-    lead_fold_pos        pos;
-    uint64_t             now_ms;
-    lead_pending        *p;
-    size_t               n, cap;
-    lead_buf             copies;
-    tail_lead           *leads;
-    size_t               nleads;
-    lead_buf             summaries;
-    uint8_t             *rebuild;      /* leads of visitors to refold */
-    size_t               nrebuild;
-    int                  too_long;
-} tail;
 
 static int
 id_cmp(const void *x, const void *y)
@@ -512,8 +489,8 @@ list_summaries(tail *t, const lead_list_ask *ask, lead_scored_all_fn fn,
  * The kept scores, with the tail scored, when they can answer for these
  * rules at now_ms; t->txn is left open for the caller when they can.
  */
-static int
-open_kept(lead_store *s, const lead_rules *r, uint64_t now_ms, tail *t,
+int
+lead_kept_open(lead_store *s, const lead_rules *r, uint64_t now_ms, tail *t,
     int *usable)
 {
     int  rc;
@@ -547,8 +524,8 @@ open_kept(lead_store *s, const lead_rules *r, uint64_t now_ms, tail *t,
     return rc;
 }
 
-static void
-close_kept(tail *t)
+void
+lead_kept_close(tail *t)
 {
     if (t->txn != NULL) {
         lead_store_read_end(t->s, t->txn);
@@ -575,11 +552,11 @@ lead_store_list_status(lead_store *s, const lead_rules *r, uint64_t now_ms,
     tail                        t;
     int                         rc, usable;
 
-    rc = open_kept(s, r, now_ms, &t, &usable);
+    rc = lead_kept_open(s, r, now_ms, &t, &usable);
     if (rc == LEAD_OK && usable) {
         rc = list_summaries(&t, ask ? ask : &any, fn, arg);
     }
-    close_kept(&t);
+    lead_kept_close(&t);
 
     if (rc == LEAD_OK && !usable && !s->empty && !s->partial) {
         rc = lead_store_score_all(s, lead_rules_scoring(r), now_ms, fn, arg);
@@ -802,8 +779,8 @@ hottest(first_lead *f, size_t n, size_t want)
  * Only their summaries are read for the others: every lead that asked
  * for a call may be many, a page is want.
  */
-static int
-list_first(tail *t, const uint8_t *first, size_t nfirst, size_t want,
+int
+lead_kept_first(tail *t, const uint8_t *first, size_t nfirst, size_t want,
     lead_scored_all_fn fn, void *arg, size_t *emitted)
 {
     MDB_val             key;
@@ -867,17 +844,17 @@ lead_store_list_top(lead_store *s, const lead_rules *r, uint64_t now_ms,
     size_t  emitted = 0;
     int     rc, usable;
 
-    rc = open_kept(s, r, now_ms, &t, &usable);
+    rc = lead_kept_open(s, r, now_ms, &t, &usable);
     if (rc == LEAD_OK && !usable) {
         rc = LEAD_ENOTFOUND;
     }
     if (rc == LEAD_OK && nfirst) {
-        rc = list_first(&t, first, nfirst, want, fn, arg, &emitted);
+        rc = lead_kept_first(&t, first, nfirst, want, fn, arg, &emitted);
     }
     /* as many of first as wanted: those alone make the page */
     if (rc == LEAD_OK && emitted < want) {
         rc = list_top(&t, status, want, first, nfirst, fn, arg);
     }
-    close_kept(&t);
+    lead_kept_close(&t);
     return rc;
 }

@@ -21,6 +21,7 @@
 #include "lead_support.h"
 #include "lead_store.h"
 #include "lead_derived.h"
+#include "lead_companies.h"
 
 #define LEAD_HEAD   17
 #define TOPICS_MAX  512
@@ -93,6 +94,7 @@ lead_store_put_lead_txn(lead_store *s, MDB_txn *txn, const uint8_t *id,
 {
     MDB_val      key, val;
     lead_person  old;
+    lead_str     none;
     uint8_t      buf[LEAD_HEAD + LEAD_EMAIL_MAX + sizeof(form->name)
                      + TOPICS_MAX + 3];
     char         topics[TOPICS_MAX];
@@ -142,6 +144,15 @@ lead_store_put_lead_txn(lead_store *s, MDB_txn *txn, const uint8_t *id,
     memcpy(buf + n, topics, tlen);
     n += tlen;
     buf[n++] = '\0';
+
+    /* its account, as its e-mail has it (the old one read before the put) */
+    none.data = "";
+    none.len = 0;
+    rc = lead_companies_move_txn(s, txn, id, *created ? none : old.email,
+                                 (lead_str) { form->email, form->email_len });
+    if (rc != LEAD_OK) {
+        return rc;
+    }
 
     val.mv_data = buf;
     val.mv_size = n;

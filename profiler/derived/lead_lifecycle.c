@@ -24,6 +24,7 @@
 #include "lead_support.h"
 #include "lead_store.h"
 #include "lead_derived.h"
+#include "lead_companies.h"
 
 #define PURGE_SCAN_FACTOR  20   /* visitors looked at per one purged */
 
@@ -313,13 +314,20 @@ erase_lead(lead_store *s, MDB_txn *txn, const uint8_t *lead_id)
     MDB_val      key, val;
     MDB_cursor  *cur;
     lead_person  p;
+    lead_str     none;
     int          rc;
 
     key.mv_data = (void *) lead_id;
     key.mv_size = LEAD_ID_LEN;
     rc = mdb_get(txn, s->leads, &key, &val);
     if (rc == 0 && lead_decode_person(lead_id, &val, &p) == LEAD_OK) {
-        rc = del_key(s, txn, s->emails, p.email.data, p.email.len);
+        /* out of its account, with its summary's part: both still here */
+        none.data = "";
+        none.len = 0;
+        rc = lead_companies_move_txn(s, txn, lead_id, p.email, none);
+        if (rc == LEAD_OK) {
+            rc = del_key(s, txn, s->emails, p.email.data, p.email.len);
+        }
     }
     if (rc != 0 && rc != MDB_NOTFOUND) {
         return rc < 0 ? rc : lead_store_mdb_fail(s, rc, "reading a lead");

@@ -76,14 +76,19 @@ lead_summary_encode(lead_buf *b, const lead_scoring *sc, uint64_t ref_ms,
     }
 }
 
-static double
-get_f64(const uint8_t *p)
+/* A summary's moment and engagement, without the rules; LEAD_EINVAL if
+   it is damaged. */
+int
+lead_summary_peek(const MDB_val *v, uint64_t *ref_ms, double *engagement)
 {
-    uint64_t  bits = lead_get_u64(p);
-    double    d;
+    const uint8_t  *p = v->mv_data;
 
-    memcpy(&d, &bits, 8);
-    return d;
+    if (v->mv_size < 20 || p[0] != SUMMARY_VERSION) {
+        return LEAD_EINVAL;
+    }
+    *ref_ms = lead_get_u64(p + 4);
+    *engagement = lead_get_f64(p + 12);
+    return LEAD_OK;
 }
 
 /* What a list reads of a score, zero: a lead that read nothing yet. */
@@ -128,11 +133,11 @@ lead_summary_decode(const MDB_val *v, const lead_scoring *sc, uint64_t now_ms,
         return LEAD_EINVAL;
     }
     scale = exp2(-(double) (now_ms - h->ref_ms) / (double) sc->half_life_ms);
-    h->engagement = get_f64(p + 12);
+    h->engagement = lead_get_f64(p + 12);
     score->engagement = h->engagement * scale;
     p += 20;
     for (i = 0; i < sc->nstages; i++, p += 8) {
-        score->stages[i] = get_f64(p) * scale;
+        score->stages[i] = lead_get_f64(p) * scale;
     }
     score->stage_index = lead_stage_of(sc, score->stages, 1.0);
     score->band = lead_band(sc, score->engagement);
@@ -154,7 +159,7 @@ lead_summary_decode(const MDB_val *v, const lead_scoring *sc, uint64_t now_ms,
         }
         memcpy(score->topics[i].topic, p + 1, n);
         score->topics[i].topic[n] = '\0';
-        score->topics[i].engagement = get_f64(p + 1 + n) * scale;
+        score->topics[i].engagement = lead_get_f64(p + 1 + n) * scale;
         p += 1 + n + 8;
     }
     return p == end ? LEAD_OK : LEAD_EINVAL;

@@ -108,7 +108,7 @@ lead_grade(const lead_scoring *sc, int profile_points)
 }
 
 lead_str
-lead_company(const lead_rules *r, lead_str email)
+lead_email_domain(lead_str email)
 {
     lead_str     none = { "", 0 }, domain;
     const char  *at;
@@ -117,9 +117,15 @@ lead_company(const lead_rules *r, lead_str email)
     if (at == NULL) {
         return none;
     }
-
     domain.data = at + 1;
     domain.len = email.len - (size_t) (domain.data - email.data);
+    return domain;
+}
+
+lead_str
+lead_company(const lead_rules *r, lead_str email)
+{
+    lead_str  none = { "", 0 }, domain = lead_email_domain(email);
 
     /* a free-mail address says nothing about an employer */
     if (domain.len == 0

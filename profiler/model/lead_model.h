@@ -142,6 +142,8 @@ int lead_stage_of(const lead_scoring *sc, const double *by_stage,
  * a free-mail address.  Leads of one account are rolled up together.
  */
 lead_str lead_company(const lead_rules *r, lead_str email);
+/* The part of an e-mail after its '@' ("" when none), free mail or not. */
+lead_str lead_email_domain(lead_str email);
 
 /*
  * A scorer's state, to be kept in the store and fed on later: loading

@@ -506,27 +506,41 @@ lead_sales_accounts_page(view *v, int json)
         }
     }
 
-    lead_filter_init(&companies);
-    companies.only = LEAD_ONLY_COMPANIES;
-    if (lead_query_leads(v->s, v->r, v->req->now_ms, &companies, &av.list)
-        != LEAD_OK)
-    {
+    /* a page of every account: the kept accounts know the hottest */
+    rc = LEAD_ENOTFOUND;
+    if (!json && !q[0]) {
+        rc = lead_query_accounts_top(v->s, v->r, v->req->now_ms,
+                                     page * ACCOUNTS_PER_PAGE, &av.list,
+                                     &av.acc, &k, &av.n);
+    }
+    if (rc != LEAD_OK && rc != LEAD_ENOTFOUND) {
         lead_sales_store_failed(v);
         return;
     }
-    if (lead_query_accounts(&av.list, &av.acc, &av.n) != LEAD_OK) {
-        lead_list_free(&av.list);
-        lead_sales_fail(v, 500, "Out of memory",
-                        "The accounts did not fit in memory.");
-        return;
-    }
-
-    for (i = 0, k = 0; i < av.n; i++) {
-        if (account_matches(&av, &av.acc[i], q)) {
-            av.acc[k++] = av.acc[i];
+    if (rc == LEAD_ENOTFOUND) {
+        lead_filter_init(&companies);
+        companies.only = LEAD_ONLY_COMPANIES;
+        if (lead_query_leads(v->s, v->r, v->req->now_ms, &companies,
+                             &av.list)
+            != LEAD_OK)
+        {
+            lead_sales_store_failed(v);
+            return;
         }
+        if (lead_query_accounts(&av.list, &av.acc, &av.n) != LEAD_OK) {
+            lead_list_free(&av.list);
+            lead_sales_fail(v, 500, "Out of memory",
+                            "The accounts did not fit in memory.");
+            return;
+        }
+
+        for (i = 0, k = 0; i < av.n; i++) {
+            if (account_matches(&av, &av.acc[i], q)) {
+                av.acc[k++] = av.acc[i];
+            }
+        }
+        av.n = k;
     }
-    av.n = k;
 
     if (json) {
         lead_report_accounts_json(&v->resp->body, &av.list, av.acc, av.n);

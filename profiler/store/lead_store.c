@@ -219,6 +219,12 @@ open_dbs(lead_store *s)
                           &s->visited);
         s->dense = rc == 0;
     }
+    if (rc == 0 || rc == MDB_NOTFOUND) {
+        /* each company's people and summed score (derived/lead_companies.c) */
+        rc = mdb_dbi_open(txn, "accounts", flags | MDB_DUPSORT,
+                          &s->accounts);
+        s->accounting = rc == 0;
+    }
     if (rc != 0 && rc != MDB_NOTFOUND) {
         mdb_txn_abort(txn);
         return lead_store_mdb_fail(s, rc, "mdb_dbi_open");

@@ -4,6 +4,7 @@
 #define LEAD_SUPPORT_H
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "lead.h"
 
@@ -34,6 +35,26 @@ lead_get_u64(const uint8_t *p)
            | (uint64_t) p[3] << 24 | (uint64_t) p[4] << 32
            | (uint64_t) p[5] << 40 | (uint64_t) p[6] << 48
            | (uint64_t) p[7] << 56;
+}
+
+/* A double as its bits, kept as lead_put_u64 keeps them. */
+static inline void
+lead_put_f64(uint8_t *p, double d)
+{
+    uint64_t  bits;
+
+    memcpy(&bits, &d, 8);
+    lead_put_u64(p, bits);
+}
+
+static inline double
+lead_get_f64(const uint8_t *p)
+{
+    uint64_t  bits = lead_get_u64(p);
+    double    d;
+
+    memcpy(&d, &bits, 8);
+    return d;
 }
 
 /* v as a varint at p: 1 to 10 bytes, its length returned. */

@@ -11,6 +11,7 @@
 #include "lead.h"
 #include "lead_support.h"
 #include "lead_view.h"
+#include "lead_companies.h"
 
 /*
  * What accounts sort their people by, apart from the rows: the company's
@@ -109,5 +110,80 @@ lead_query_accounts(lead_list *l, lead_account **out, size_t *n)
 
     *out = acc;
     *n = k;
+    return LEAD_OK;
+}
+
+/* ---- the hottest accounts, from the kept ones --------------------------- */
+
+typedef struct {
+    const lead_rules  *r;
+    lead_list         *list;
+    lead_buf           rows;           /* lead_rows, as they come */
+} people_build;
+
+/* One of the people the kept accounts name, as a list's row. */
+static int
+add_person(void *arg, const lead_scored *l)
+{
+    people_build  *b = arg;
+    lead_row       row;
+
+    lead_row_fill(&row, b->r, l->person, l->score);
+    if (row.company.len == 0) {
+        return 0;
+    }
+    row.status = l->status;
+    row.status_ms = l->status_ms;
+    row.devices = l->devices;
+    if (l->first_ms && l->first_ms < row.first_ms) {
+        row.first_ms = l->first_ms;
+    }
+    if (l->last_ms > row.last_ms) {
+        row.last_ms = l->last_ms;
+    }
+    lead_row_due(&row, b->r, b->list->now_ms);
+    lead_row_keep(b->list->arena, &row, NULL, NULL);
+    lead_buf_put(&b->rows, (const char *) &row, sizeof(row));
+    return b->rows.oom || lead_arena_oom(b->list->arena);
+}
+
+int
+lead_query_accounts_top(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    size_t want, lead_list *l, lead_account **out, size_t *n,
+    size_t *companies)
+{
+    people_build  b;
+    int           rc;
+
+    *out = NULL;
+    *n = 0;
+    memset(l, 0, sizeof(*l));
+    memset(&b, 0, sizeof(b));
+    l->now_ms = now_ms;
+    l->arena = lead_arena_new();
+    if (l->arena == NULL) {
+        return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+    b.r = r;
+    b.list = l;
+
+    rc = lead_store_list_accounts(s, r, now_ms, want, add_person, &b,
+                                  companies);
+    /* the list owns the rows, as a list's own */
+    l->rows = (lead_row *) (void *) b.rows.data;
+    l->n = b.rows.len / sizeof(lead_row);
+    if (b.rows.oom || lead_arena_oom(l->arena) || rc == LEAD_ECALLBACK) {
+        rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+    if (rc == LEAD_OK) {
+        l->matched = l->n;
+        rc = lead_query_accounts(l, out, n);
+    }
+    if (rc != LEAD_OK) {
+        lead_list_free(l);
+        return rc;
+    }
+    /* past want, companies were left out: what is left may not be next */
+    *n = *n < want ? *n : want;
     return LEAD_OK;
 }

@@ -92,6 +92,16 @@ int lead_row_deal(lead_store *s, lead_arena *a, lead_row *row);
  */
 int lead_query_accounts(lead_list *l, lead_account **out, size_t *n);
 
+/*
+ * The want hottest accounts, as lead_query_accounts gives the first want
+ * of every company lead's list (their rows without an owner: accounts
+ * show none), and how many companies there are, from the kept accounts;
+ * LEAD_ENOTFOUND when they cannot answer.
+ */
+int lead_query_accounts_top(lead_store *s, const lead_rules *r,
+    uint64_t now_ms, size_t want, lead_list *l, lead_account **out,
+    size_t *n, size_t *companies);
+
 /* Every asset rule events were read under, with its readers. */
 typedef struct {
     lead_asset   a;              /* strings owned by the list */

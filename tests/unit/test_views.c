@@ -8,7 +8,8 @@
  * The views' short ways (lead_list.c, lead_assets.c) give what the long
  * ones give: a filtered list is the full list with the filter applied
  * row by row, the accounts from the company leads only are those from
- * every lead, each asset's readers are the distinct people that read
+ * every lead, the hottest accounts from the kept ones (and their page)
+ * are the first of those, each asset's readers are the distinct people that read
  * it, counted from every event (those identified, the devices found
  * lead by lead), the funnel page's one walk of every lead's reads gives
  * the funnel and calibration their own walks give, and the counts by
@@ -252,6 +253,15 @@ expect_filtered(world *w, const lead_rules *r, uint64_t now,
     lead_list_free(&got);
 }
 
+static void
+same_account(const lead_account *a, const lead_account *b)
+{
+    assert_int_equal(a->company.len, b->company.len);
+    assert_memory_equal(a->company.data, b->company.data, a->company.len);
+    assert_true(a->engagement == b->engagement);
+    assert_int_equal(a->count, b->count);
+}
+
 /* The accounts from the company leads only are those from every lead. */
 static void
 expect_accounts(world *w, const lead_rules *r, uint64_t now)
@@ -272,12 +282,8 @@ expect_accounts(world *w, const lead_rules *r, uint64_t now)
     assert_int_equal(na, nb);
     assert_int_equal(all.n, some.n);
     for (i = 0; i < na; i++) {
-        assert_int_equal(a[i].company.len, b[i].company.len);
-        assert_memory_equal(a[i].company.data, b[i].company.data,
-                            a[i].company.len);
-        assert_true(a[i].engagement == b[i].engagement);
+        same_account(&a[i], &b[i]);
         assert_int_equal(a[i].first, b[i].first);
-        assert_int_equal(a[i].count, b[i].count);
         assert_false(contains(a[i].company, "mail.example"));
         for (k = a[i].first; k < a[i].first + a[i].count; k++) {
             assert_memory_equal(all.rows[k].id, some.rows[k].id,
@@ -291,6 +297,98 @@ expect_accounts(world *w, const lead_rules *r, uint64_t now)
     free(b);
     lead_list_free(&all);
     lead_list_free(&some);
+}
+
+/*
+ * The hottest accounts from the kept ones are the first want of those
+ * from every company lead, people and sums alike, and the companies are
+ * as many.
+ */
+static void
+expect_accounts_kept(world *w, const lead_rules *r, uint64_t now,
+    size_t want)
+{
+    lead_list      all, top;
+    lead_filter    f;
+    lead_account  *a, *b;
+    size_t         na, nb, companies, i, k, j;
+
+    lead_filter_init(&f);
+    f.only = LEAD_ONLY_COMPANIES;
+    assert_int_equal(lead_query_leads(w->s, r, now, &f, &all), LEAD_OK);
+    assert_int_equal(lead_query_accounts(&all, &a, &na), LEAD_OK);
+    assert_int_equal(lead_query_accounts_top(w->s, r, now, want, &top, &b,
+                                             &nb, &companies), LEAD_OK);
+
+    assert_true(na > 2);
+    assert_int_equal(companies, na);
+    assert_int_equal(nb, want < na ? want : na);
+    for (i = 0; i < nb; i++) {
+        same_account(&a[i], &b[i]);
+        for (k = 0; k < a[i].count; k++) {
+            const lead_row  *x = &all.rows[a[i].first + k],
+                            *y = &top.rows[b[i].first + k];
+
+            assert_memory_equal(x->id, y->id, LEAD_ID_LEN);
+            assert_string_equal(x->name.data, y->name.data);
+            assert_string_equal(x->email.data, y->email.data);
+            assert_true(x->engagement == y->engagement);
+            assert_int_equal(x->last_ms, y->last_ms);
+            assert_int_equal(x->status, y->status);
+        }
+    }
+    /* want past those left out of the kept: no more than were asked */
+    for (j = 0; j < nb; j++) {
+        assert_true(b[j].first + b[j].count <= top.n);
+    }
+    free(a);
+    free(b);
+    lead_list_free(&all);
+    lead_list_free(&top);
+}
+
+/* The accounts page from the kept accounts is the full scan's, byte for
+   byte: the scan's rules score alike, but their text is another. */
+static void
+expect_accounts_page(world *w, uint64_t now)
+{
+    lead_sales_request    req;
+    lead_sales_response   kept, scan;
+    lead_sales           *app;
+    char                  err[256];
+
+    assert_int_equal(lead_sales_new(&app, err, sizeof(err)), LEAD_OK);
+    memset(&req, 0, sizeof(req));
+    memset(&kept, 0, sizeof(kept));
+    memset(&scan, 0, sizeof(scan));
+    req.path = (lead_str) { "accounts", 8 };
+    req.base = (lead_str) { "/sales/", 7 };
+    req.now_ms = now;
+    lead_sales_serve(app, w->s, w->kept, &req, &kept);
+    lead_sales_serve(app, w->s, w->scan, &req, &scan);
+    assert_int_equal(kept.status, 200);
+    assert_int_equal(scan.status, 200);
+    assert_non_null(strstr(kept.body.data, "corp1.example"));
+    assert_string_equal(kept.body.data, scan.body.data);
+    lead_buf_free(&kept.body);
+    lead_buf_free(&kept.location);
+    lead_buf_free(&scan.body);
+    lead_buf_free(&scan.location);
+    lead_sales_free(app);
+}
+
+/* The kept accounts cannot answer for rules not folded: the full scan
+   does. */
+static void
+expect_accounts_other_rules(world *w, const lead_rules *r, uint64_t now)
+{
+    lead_list      top;
+    lead_account  *b;
+    size_t         nb, companies;
+
+    assert_int_equal(lead_query_accounts_top(w->s, r, now, 20, &top,
+                                             &b, &nb, &companies),
+                     LEAD_ENOTFOUND);
 }
 
 /* The counts by status, kept, are those of every lead's row. */
@@ -339,6 +437,41 @@ expect_counts_made(world *w, uint64_t now)
     assert_int_equal(mdb_get(txn, w->s->meta, &key, &val), 0);
     lead_store_read_end(w->s, txn);
     expect_counts(w, w->kept, now);
+}
+
+/*
+ * The kept accounts built for a store that has none (older than them),
+ * and again when the rules change: the fold drops them with its states.
+ */
+static void
+expect_accounts_rebuilt(world *w, uint64_t now)
+{
+    MDB_txn  *txn;
+    MDB_val   key = { 8, (void *) "accounts" };
+    uint8_t   lead[LEAD_ID_LEN];
+    size_t    i;
+    int       more;
+
+    assert_int_equal(lead_store_write_begin(w->s, &txn), LEAD_OK);
+    assert_int_equal(mdb_drop(txn, w->s->accounts, 0), 0);
+    assert_int_equal(mdb_del(txn, w->s->meta, &key, NULL), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    expect_accounts_other_rules(w, w->kept, now);
+    identify(w, 44, 33, now - HOUR, lead);     /* not kept: not built */
+    fold_all(w, now);
+    for (i = 1; i <= 6; i++) {
+        expect_accounts_kept(w, w->kept, now, i);
+    }
+
+    /* other rules: folded again from the first event, accounts with it */
+    do {
+        assert_int_equal(lead_store_fold(w->s, w->scan, now - DAY, 10000,
+                                         NULL, NULL, &more), LEAD_OK);
+    } while (more);
+    for (i = 1; i <= 6; i++) {
+        expect_accounts_kept(w, w->scan, now, i);
+    }
+    expect_accounts_other_rules(w, w->kept, now);
 }
 
 /* every (asset, visitor) pair of the people's reads, counted by hand;
@@ -514,6 +647,14 @@ test_views_agree(void **state)
             expect_filtered(w, r, now + 30 * DAY, &cases[i]);
         }
         expect_accounts(w, r, now);
+        if (!j) {
+            /* with a tail: its leads' companies are asked of people */
+            for (i = 1; i <= 6; i++) {
+                expect_accounts_kept(w, r, now, i);
+                expect_accounts_kept(w, r, now + 30 * DAY, i);
+            }
+            expect_accounts_page(w, now);
+        }
         expect_funnel(w, r, now);
         expect_funnel(w, r, now + 30 * DAY);
     }
@@ -526,8 +667,14 @@ test_views_agree(void **state)
         expect_filtered(w, w->kept, now, &cases[i]);
     }
     expect_accounts(w, w->kept, now);
+    for (i = 1; i <= 6; i++) {
+        expect_accounts_kept(w, w->kept, now, i);
+    }
+    expect_accounts_page(w, now);
+    expect_accounts_other_rules(w, w->scan, now);
     expect_counts(w, w->kept, now);
     expect_counts_made(w, now);
+    expect_accounts_rebuilt(w, now);
 }
 
 int
