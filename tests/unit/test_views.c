@@ -458,7 +458,13 @@ expect_accounts_rebuilt(world *w, uint64_t now)
     assert_int_equal(mdb_txn_commit(txn), 0);
     expect_accounts_other_rules(w, w->kept, now);
     identify(w, 44, 33, now - HOUR, lead);     /* not kept: not built */
-    fold_all(w, now);
+    fold_all(w, now - 2 * HOUR);
+    for (i = 1; i <= 6; i++) {
+        expect_accounts_kept(w, w->kept, now, i);
+    }
+
+    /* a short tail: its few leads' companies asked of their people */
+    reads(w, 4, now - HOUR, now);
     for (i = 1; i <= 6; i++) {
         expect_accounts_kept(w, w->kept, now, i);
     }
