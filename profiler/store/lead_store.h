@@ -37,6 +37,7 @@ struct lead_store {
     MDB_dbi    outcomes;    /* lead id -> its deal (derived/lead_outcome.c) */
     MDB_dbi    ingested;    /* an id's hash -> applied at (lead_ingest.c) */
     MDB_dbi    notes;       /* asset, time, hash -> a note (lead_notes.c) */
+    MDB_dbi    stages;      /* lead id -> its time in each buying stage */
     int        folding;     /* those four exist (an older store has none) */
     int        bounded;     /* "seen" exists: anonymous data is counted */
     int        claiming;    /* claims exists (an older store has none) */
@@ -47,6 +48,7 @@ struct lead_store {
     int        ingesting;   /* ingested exists (nor that) */
     int        noting;      /* notes exists (nor that) */
     int        dense;       /* visited exists: new visits go there */
+    int        staging;     /* stages exists (lead_stages.c) */
     int        read_only;
     int        empty;      /* read-only open of a store never written */
     int        partial;    /* read-only open of a store missing tables */
