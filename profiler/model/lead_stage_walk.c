@@ -109,8 +109,8 @@ lead_stage_walk_to(const lead_stage_walk *w, uint64_t now_ms,
 void
 lead_stage_walk_save(const lead_stage_walk *w, lead_buf *out)
 {
-    size_t  i;
-    int     j;
+    unsigned  bits;
+    int       j;
 
     lead_buf_put_varint(out, w->reads);
     lead_buf_put_varint(out, w->t);
@@ -120,10 +120,8 @@ lead_stage_walk_save(const lead_stage_walk *w, lead_buf *out)
                                  ? 0 : w->ends[j] - w->t + 1);
     }
     lead_buf_put_varint(out, w->in);
-    for (i = 0; i <= LEAD_STAGE_NONE; i++) {
-        if (w->in & 1u << i) {
-            lead_buf_put_varint(out, w->spent[i]);
-        }
+    for (bits = w->in; bits; bits &= bits - 1) {
+        lead_buf_put_varint(out, w->spent[__builtin_ctz(bits)]);
     }
 }
 
@@ -132,10 +130,11 @@ lead_stage_walk_load(lead_stage_walk *w, const uint8_t *data, size_t len)
 {
     const uint8_t  *p = data, *end = data + len;
     uint64_t        v;
-    size_t          i;
+    unsigned        bits;
     int             j;
 
-    lead_stage_walk_reset(w);
+    /* a row a lead, all of them for the funnel: only what is read is set */
+    memset(w->spent, 0, sizeof(w->spent));
     w->reads = lead_get_varint(&p, end);
     w->t = lead_get_varint(&p, end);
     v = lead_get_varint(&p, end);
@@ -155,10 +154,8 @@ lead_stage_walk_load(lead_stage_walk *w, const uint8_t *data, size_t len)
         return LEAD_EINVAL;
     }
     w->in = (unsigned) v;
-    for (i = 0; i <= LEAD_STAGE_NONE; i++) {
-        if (w->in & 1u << i) {
-            w->spent[i] = lead_get_varint(&p, end);
-        }
+    for (bits = w->in; bits; bits &= bits - 1) {
+        w->spent[__builtin_ctz(bits)] = lead_get_varint(&p, end);
     }
     return p == end && w->reads ? LEAD_OK : LEAD_EINVAL;
 }

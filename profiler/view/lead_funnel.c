@@ -236,10 +236,8 @@ add_walk(void *arg, const lead_stage_walk *lw)
     w->now_in[stage >= 0 ? (size_t) stage : LEAD_STAGE_NONE]++;
     w->walked++;
 
-    for (i = 0; i <= LEAD_STAGE_NONE; i++) {
-        if ((in & 1u << i) == 0) {
-            continue;
-        }
+    for (; in; in &= in - 1) {
+        i = (size_t) __builtin_ctz(in);
         if (w->n[i] == w->cap[i]) {
             w->cap[i] = w->cap[i] ? 2 * w->cap[i] : 256;
             grown = realloc(w->spent[i], w->cap[i] * sizeof(uint64_t));
