@@ -179,6 +179,32 @@ int lead_store_each_lead_events(lead_store *s, uint64_t now_ms,
     lead_events_fn fn, void *arg);
 
 /*
+ * The leads whose kept state lacks some of their reads up to now_ms (the
+ * tail's, those to refold), in id order, once each, malloc'd into *ids;
+ * *usable is 0 when the kept states cannot answer for r at now_ms.
+ */
+int lead_store_tail_leads(lead_store *s, MDB_txn *txn, const lead_rules *r,
+    uint64_t now_ms, uint8_t **ids, size_t *n, int *usable);
+
+/* A lead's kept time in each buying stage (lead_stages.c), for the fold. */
+int lead_stages_get_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
+    lead_stage_walk *w);
+int lead_stages_put_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
+    const lead_stage_walk *w, lead_buf *buf);
+
+/*
+ * Every lead's stage walk up to its last read by now_ms, from the kept
+ * ones (the tail's and refold's leads walked from their events), to fn
+ * in no order, leads that read nothing left out; *leads: every lead.
+ * *usable is 0, and fn never called, when the kept walks cannot answer
+ * (other rules, a now_ms before the fold, a store never folded).
+ */
+typedef int (*lead_stage_walk_fn)(void *arg, const lead_stage_walk *w);
+int lead_store_each_stage_walk(lead_store *s, const lead_rules *r,
+    uint64_t now_ms, lead_stage_walk_fn fn, void *arg, size_t *leads,
+    int *usable);
+
+/*
  * The same for lists, from the kept scores when they are the rules' and
  * current (else the full scan above): only what a list shows is scored,
  * the score's hot content is its first asset, without why.

@@ -219,6 +219,12 @@ save_lead(lead_folding *f, const uint8_t *lead_id)
     val.mv_data = f->buf.data;
     val.mv_size = f->buf.len;
     rc = mdb_put(f->txn, f->s->states, &key, &val, 0);
+    if (rc == 0 && f->s->staging) {
+        rc = lead_stages_put_txn(f->s, f->txn, lead_id, &f->stages, &f->buf);
+        if (rc != LEAD_OK) {
+            return rc;
+        }
+    }
 
     if (rc == 0) {
         f->buf.len = 0;
@@ -244,6 +250,18 @@ save_lead(lead_folding *f, const uint8_t *lead_id)
     return rc == LEAD_OK ? promote(f, lead_id) : rc;
 }
 
+/* A read into the lead's state and its stage walk. */
+static int
+feed(lead_folding *f, const lead_event *ev)
+{
+    lead_folding_note(f, ev);
+    if (lead_scorer_add(f->scorer, ev) != LEAD_OK) {
+        return lead_store_fail(f->s, LEAD_ENOMEM, "out of memory");
+    }
+    lead_stage_walk_read(&f->stages, f->sc, f->scorer, ev->time_ms);
+    return LEAD_OK;
+}
+
 static int
 refeed(void *arg, uint64_t seq, const lead_event *ev)
 {
@@ -252,8 +270,7 @@ refeed(void *arg, uint64_t seq, const lead_event *ev)
     if (ev->ua_class == LEAD_UA_BOT || !folded(&f->pos, ev->time_ms, seq)) {
         return 0;
     }
-    lead_folding_note(f, ev);
-    return lead_scorer_add(f->scorer, ev) != LEAD_OK;
+    return feed(f, ev) != LEAD_OK;
 }
 
 /* A lead scored again from its own events, all those folded so far. */
@@ -263,6 +280,7 @@ rebuild(lead_folding *f, const uint8_t *lead_id)
     int  rc;
 
     lead_scorer_reset(f->scorer, 0);
+    lead_stage_walk_reset(&f->stages);
     f->first_ms = f->last_ms = 0;
     rc = lead_store_lead_events_txn(f->s, f->txn, lead_id, refeed, f);
     if (rc == LEAD_ECALLBACK) {
@@ -428,6 +446,9 @@ fold_events(lead_folding *f, uint64_t until_ms, int *more)
     rc = LEAD_OK;
     for (i = 0; i < n && rc == LEAD_OK; i = k) {
         rc = lead_folding_load(f, p[i].lead, f->txn);
+        if (rc == LEAD_OK && f->s->staging) {
+            rc = lead_stages_get_txn(f->s, f->txn, p[i].lead, &f->stages);
+        }
         if (rc == LEAD_EINVAL) {
             /* a damaged state: this lead from scratch */
             rc = rebuild(f, p[i].lead);
@@ -444,10 +465,7 @@ fold_events(lead_folding *f, uint64_t until_ms, int *more)
             if (lead_event_decode((uint8_t *) copies.data + p[k].at, p[k].len,
                                   &ev) == LEAD_OK)
             {
-                lead_folding_note(f, &ev);
-                if (lead_scorer_add(f->scorer, &ev) != LEAD_OK) {
-                    rc = lead_store_fail(f->s, LEAD_ENOMEM, "out of memory");
-                }
+                rc = feed(f, &ev);
             }
         }
         if (rc == LEAD_OK) {
@@ -581,6 +599,7 @@ lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
         rc = rc ? rc : mdb_drop(f.txn, s->summaries, 0);
         rc = rc ? rc : mdb_drop(f.txn, s->ranks, 0);
         rc = rc ? rc : mdb_drop(f.txn, s->refold, 0);
+        rc = rc || !s->staging ? rc : mdb_drop(f.txn, s->stages, 0);
         rc = rc ? lead_store_mdb_fail(s, rc, "starting the fold") : LEAD_OK;
         rc = rc ? rc : lead_companies_start_txn(s, f.txn, 0);
         memset(&f.pos, 0, sizeof(f.pos));

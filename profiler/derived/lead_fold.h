@@ -13,6 +13,7 @@
 #define STATE_HEAD       16           /* first_ms, last_ms */
 #define EVENT_HEAD       (1 + 1 + 2 + 8 + LEAD_ID_LEN + 8 + 8)
 #define RANK_KEY_LEN     (1 + 8 + LEAD_ID_LEN)
+#define FOLD_VERSION     2            /* 2: the stage walks kept too */
 
 typedef struct {
     uint64_t  ref_ms;
@@ -34,6 +35,7 @@ typedef struct {
     const lead_scoring  *sc;
     lead_fold_pos        pos;
     lead_scorer         *scorer;
+    lead_stage_walk      stages;       /* the lead's, fed as scorer is */
     lead_score          *score;
     lead_score          *scratch;
     lead_buf             buf;

@@ -858,3 +858,60 @@ lead_store_list_top(lead_store *s, const lead_rules *r, uint64_t now_ms,
     lead_kept_close(&t);
     return rc;
 }
+
+int
+lead_store_tail_leads(lead_store *s, MDB_txn *txn, const lead_rules *r,
+    uint64_t now_ms, uint8_t **ids, size_t *n, int *usable)
+{
+    tail    t;
+    size_t  i, k;
+    int     rc;
+
+    *ids = NULL;
+    *n = 0;
+    *usable = 0;
+    memset(&t, 0, sizeof(t));
+    t.s = s;
+    t.txn = txn;
+    t.now_ms = now_ms;
+
+    rc = lead_store_fold_pos(s, txn, &t.pos);
+    if (rc != LEAD_OK || !t.pos.started
+        || t.pos.rules != lead_fold_rules_hash(r) || now_ms < t.pos.time_ms)
+    {
+        return rc;
+    }
+    rc = collect_tail(&t);
+    if (rc == LEAD_OK && !t.too_long) {
+        /* the tail's leads, then those to refold, in id order, once */
+        *ids = malloc((t.n + t.nrebuild + 1) * LEAD_ID_LEN);
+        if (*ids == NULL) {
+            rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+        }
+        for (i = 0; rc == LEAD_OK && i < t.n; i++) {
+            memcpy(*ids + i * LEAD_ID_LEN, t.p[i].lead, LEAD_ID_LEN);
+        }
+        if (rc == LEAD_OK && t.nrebuild) {
+            memcpy(*ids + t.n * LEAD_ID_LEN, t.rebuild,
+                   t.nrebuild * LEAD_ID_LEN);
+        }
+        if (rc == LEAD_OK) {
+            qsort(*ids, t.n + t.nrebuild, LEAD_ID_LEN, id_cmp);
+            for (i = 0, k = 0; i < t.n + t.nrebuild; i++) {
+                if (k == 0 || memcmp(*ids + i * LEAD_ID_LEN,
+                                     *ids + (k - 1) * LEAD_ID_LEN,
+                                     LEAD_ID_LEN) != 0)
+                {
+                    memmove(*ids + k++ * LEAD_ID_LEN,
+                            *ids + i * LEAD_ID_LEN, LEAD_ID_LEN);
+                }
+            }
+            *n = k;
+            *usable = 1;
+        }
+    }
+    free(t.p);
+    free(t.rebuild);
+    lead_buf_free(&t.copies);
+    return rc;
+}

@@ -365,6 +365,9 @@ erase_lead(lead_store *s, MDB_txn *txn, const uint8_t *lead_id)
     if (rc == LEAD_OK) {
         rc = del_key(s, txn, s->summaries, lead_id, LEAD_ID_LEN);
     }
+    if (rc == LEAD_OK && s->staging) {
+        rc = del_key(s, txn, s->stages, lead_id, LEAD_ID_LEN);
+    }
     if (rc != LEAD_OK) {
         return rc;
     }

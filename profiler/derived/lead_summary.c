@@ -19,8 +19,9 @@
 #define SUMMARY_VERSION  1
 
 /*
- * FNV-1a of scoring.conf and the scorer's version: a change of either
- * (a marketer's edit, a new model) scores every lead again.
+ * FNV-1a of scoring.conf, the scorer's and the fold's versions: a change
+ * of any (a marketer's edit, a new model, more kept) folds every lead
+ * again.
  */
 uint64_t
 lead_fold_rules_hash(const lead_rules *r)
@@ -30,6 +31,7 @@ lead_fold_rules_hash(const lead_rules *r)
     size_t    i;
 
     h = (h ^ lead_scorer_version()) * 0x100000001b3ULL;
+    h = (h ^ FOLD_VERSION) * 0x100000001b3ULL;
     for (i = 0; i < t.len; i++) {
         h = (h ^ (uint8_t) t.data[i]) * 0x100000001b3ULL;
     }

@@ -154,6 +154,39 @@ int lead_scorer_load(lead_scorer *s, const uint8_t *data, size_t len);
 /* The saved state's version: a new one means the model changed. */
 unsigned lead_scorer_version(void);
 
+/*
+ * A lead's time in each buying stage, walked read by read
+ * (lead_stage_walk.c): the fold keeps it, the funnel's scan makes it.
+ * Read k (from 1) has its stage worked out when k is a multiple of
+ * k / LEAD_STAGE_EVALS + 1: every read of the first 1,024, then fewer,
+ * so a lead with many reads costs about 1,024 * ln(k / 1,024) of them.
+ */
+#define LEAD_STAGE_NONE   LEAD_MAX_STAGES     /* the index of no stage */
+#define LEAD_STAGE_EVALS  1024
+
+typedef struct {
+    uint64_t  reads;                       /* fed so far */
+    uint64_t  t;                           /* the last one worked out */
+    int       stage;                       /* at t; -1: none */
+    uint64_t  ends[LEAD_MAX_STAGES];       /* each stage's fall below
+                                              stage_min, from t, to stage */
+    uint64_t  spent[LEAD_MAX_STAGES + 1];  /* ms in each, up to t */
+    unsigned  in;                          /* bit per stage held */
+} lead_stage_walk;
+
+void lead_stage_walk_reset(lead_stage_walk *w);
+/* After each read the scorer was fed, at its time t. */
+void lead_stage_walk_read(lead_stage_walk *w, const lead_scoring *sc,
+    const lead_scorer *scorer, uint64_t t);
+/* The walk carried on to now_ms (w is left as it was): the ms in each
+   stage into spent, a bit per stage held into *in; the stage then. */
+int lead_stage_walk_to(const lead_stage_walk *w, uint64_t now_ms,
+    uint64_t spent[LEAD_MAX_STAGES + 1], unsigned *in);
+void lead_stage_walk_save(const lead_stage_walk *w, lead_buf *out);
+/* LEAD_EINVAL if the bytes are damaged. */
+int lead_stage_walk_load(lead_stage_walk *w, const uint8_t *data,
+    size_t len);
+
 int lead_batch_add(lead_batch *b, const lead_event *ev);
 size_t lead_batch_count(const lead_batch *b);
 void lead_batch_clear(lead_batch *b);

@@ -225,6 +225,11 @@ open_dbs(lead_store *s)
                           &s->accounts);
         s->accounting = rc == 0;
     }
+    if (rc == 0 || rc == MDB_NOTFOUND) {
+        /* kept with the fold's states: an older store has none */
+        rc = mdb_dbi_open(txn, "stages", flags, &s->stages);
+        s->staging = rc == 0;
+    }
     if (rc != 0 && rc != MDB_NOTFOUND) {
         mdb_txn_abort(txn);
         return lead_store_mdb_fail(s, rc, "mdb_dbi_open");

@@ -38,6 +38,7 @@ struct lead_store {
     MDB_dbi    ingested;    /* an id's hash -> applied at (lead_ingest.c) */
     MDB_dbi    notes;       /* asset, time, hash -> a note (lead_notes.c) */
     MDB_dbi    accounts;    /* domain -> its sum, people (lead_companies.c) */
+    MDB_dbi    stages;      /* lead id -> its time in each buying stage */
     int        folding;     /* those four exist (an older store has none) */
     int        bounded;     /* "seen" exists: anonymous data is counted */
     int        claiming;    /* claims exists (an older store has none) */
@@ -49,6 +50,7 @@ struct lead_store {
     int        noting;      /* notes exists (nor that) */
     int        dense;       /* visited exists: new visits go there */
     int        accounting;  /* accounts exists (an older store has none) */
+    int        staging;     /* stages exists (lead_stages.c) */
     int        read_only;
     int        empty;      /* read-only open of a store never written */
     int        partial;    /* read-only open of a store missing tables */

@@ -212,8 +212,9 @@ walk_lead(void *arg, const lead_person *p, const MDB_val *events, size_t n)
         cal_rules           *cr = &w->by[i];
         const lead_scoring  *sc = lead_rules_scoring(cr->r);
 
-        /* the cell it had then: its reads and where it read from then */
-        if (lead_scorer_result(cr->scorer, l->mql_ms, &w->score) != LEAD_OK)
+        /* the cell it had then: its reads and where it read from then
+           (band and countries, which a list's score has too) */
+        if (lead_scorer_totals(cr->scorer, l->mql_ms, &w->score) != LEAD_OK)
         {
             w->oom = 1;
             return 1;

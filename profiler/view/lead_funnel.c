@@ -9,7 +9,6 @@
 
 #include <ctype.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,122 +208,36 @@ walk_transition(void *arg, const uint8_t lead_id[LEAD_ID_LEN],
 
 /* ---- time in each buying stage ------------------------------------- */
 
-#define STAGE_NONE   LEAD_MAX_STAGES
-#define STAGE_EVALS  1024     /* a lead's stage worked out at most so often */
-
 typedef struct {
     const lead_scoring  *sc;
     lead_scorer         *scorer;
+    lead_stage_walk      lead;        /* the lead being walked */
     uint64_t             now;
-    uint64_t            *spent[LEAD_MAX_STAGES + 1];   /* per lead, ms */
-    size_t               n[LEAD_MAX_STAGES + 1], cap[LEAD_MAX_STAGES + 1];
-    uint64_t             lead[LEAD_MAX_STAGES + 1];    /* the lead's own */
-    unsigned             in;                           /* bit per stage */
-    uint64_t            *now_in;       /* leads in each stage at now */
-    lead_events_fn       also;         /* another walk of the same reads */
+    uint64_t            *spent[LEAD_STAGE_NONE + 1];   /* per lead, ms */
+    size_t               n[LEAD_STAGE_NONE + 1], cap[LEAD_STAGE_NONE + 1];
+    size_t               walked;      /* leads that read */
+    uint64_t            *now_in;      /* leads in each stage at now */
+    lead_events_fn       also;        /* another walk of the same reads */
     void                *also_arg;
     int                  oom;
 } stage_walk;
 
-/* When engagement v of a stage at t0, decaying, falls below stage_min. */
-static uint64_t
-stage_ends(const lead_scoring *sc, double v, uint64_t t0)
-{
-    double  after;
-
-    if (sc->stage_min <= 0) {
-        return UINT64_MAX;
-    }
-    if (v < sc->stage_min) {
-        return t0;
-    }
-    after = (double) sc->half_life_ms * log2(v / sc->stage_min);
-    return after < 1e15 ? t0 + (uint64_t) after : UINT64_MAX;
-}
-
-static void
-spend(stage_walk *w, int stage, uint64_t from, uint64_t to)
-{
-    size_t  i = stage >= 0 ? (size_t) stage : STAGE_NONE;
-
-    w->lead[i] += to > from ? to - from : 0;
-    w->in |= 1u << i;
-}
-
-/*
- * From t0 to t1, with no read between: every stage's engagement decays
- * alike, so the stage only steps down, each time the current one falls
- * below stage_min.  The stage at t1.
- */
+/* A lead's walk carried on to now: its stage then and its samples. */
 static int
-stages_between(stage_walk *w, int stage, const double *by, uint64_t t0,
-    uint64_t t1)
-{
-    uint64_t  at = t0, end;
-    int       j;
-
-    while (stage >= 0) {
-        end = stage_ends(w->sc, by[stage], t0);
-        if (end >= t1) {
-            break;
-        }
-        spend(w, stage, at, end);
-        at = end;
-        for (j = stage - 1; j >= 0 && stage_ends(w->sc, by[j], t0) <= at;
-             j--)
-        {
-            /* void */
-        }
-        stage = j;
-    }
-    spend(w, stage, at, t1);
-    return stage;
-}
-
-static int
-walk_stages(void *arg, const lead_person *p, const MDB_val *events, size_t n)
+add_walk(void *arg, const lead_stage_walk *lw)
 {
     stage_walk  *w = arg;
-    lead_event   ev;
-    double       by[LEAD_MAX_STAGES];
-    uint64_t     t = 0, *grown;
-    size_t       k, i, step = n / STAGE_EVALS + 1, added = 0;
-    int          stage = -1, started = 0;
+    uint64_t     spent[LEAD_STAGE_NONE + 1], *grown;
+    unsigned     in;
+    size_t       i;
+    int          stage;
 
-    (void) p;
-    memset(w->lead, 0, sizeof(w->lead));
-    memset(by, 0, sizeof(by));
-    w->in = 0;
-    lead_scorer_reset(w->scorer, 0);
+    stage = lead_stage_walk_to(lw, w->now, spent, &in);
+    w->now_in[stage >= 0 ? (size_t) stage : LEAD_STAGE_NONE]++;
+    w->walked++;
 
-    for (k = 0; k < n; k++) {
-        if (lead_event_decode(events[k].mv_data, events[k].mv_size, &ev)
-            != LEAD_OK || lead_scorer_add(w->scorer, &ev) != LEAD_OK)
-        {
-            continue;
-        }
-        if (++added % step != 0 && k + 1 < n) {
-            continue;
-        }
-        if (started) {
-            stage = stages_between(w, stage, by, t, ev.time_ms);
-        }
-        t = ev.time_ms;
-        started = 1;
-        lead_scorer_stages(w->scorer, t, by);
-        stage = lead_stage_of(w->sc, by, 1.0);
-    }
-    if (!started) {
-        w->now_in[STAGE_NONE]++;
-        return 0;
-    }
-    stage = stages_between(w, stage, by, t, w->now > t ? w->now : t);
-    w->now_in[stage >= 0 ? (size_t) stage : STAGE_NONE]++;
-
-    for (i = 0; i <= STAGE_NONE; i++) {
-        if ((w->in & 1u << i) == 0) {
-            continue;
-        }
+    for (; in; in &= in - 1) {
+        i = (size_t) __builtin_ctz(in);
         if (w->n[i] == w->cap[i]) {
             w->cap[i] = w->cap[i] ? 2 * w->cap[i] : 256;
             grown = realloc(w->spent[i], w->cap[i] * sizeof(uint64_t));
@@ -334,7 +247,7 @@ walk_stages(void *arg, const lead_person *p, const MDB_val *events, size_t n)
             }
             w->spent[i] = grown;
         }
-        w->spent[i][w->n[i]++] = w->lead[i];
+        w->spent[i][w->n[i]++] = spent[i];
     }
     return 0;
 }
@@ -344,8 +257,21 @@ static int
 walk_lead(void *arg, const lead_person *p, const MDB_val *events, size_t n)
 {
     stage_walk  *w = arg;
+    lead_event   ev;
+    size_t       k;
 
-    if (walk_stages(w, p, events, n) != 0) {
+    lead_stage_walk_reset(&w->lead);
+    lead_scorer_reset(w->scorer, 0);
+    for (k = 0; k < n; k++) {
+        if (lead_event_decode(events[k].mv_data, events[k].mv_size, &ev)
+            == LEAD_OK && lead_scorer_add(w->scorer, &ev) == LEAD_OK)
+        {
+            lead_stage_walk_read(&w->lead, w->sc, w->scorer, ev.time_ms);
+        }
+    }
+    if (w->lead.reads == 0) {
+        w->now_in[LEAD_STAGE_NONE]++;
+    } else if (add_walk(w, &w->lead) != 0) {
         return 1;
     }
     return w->also != NULL ? w->also(w->also_arg, p, events, n) : 0;
@@ -405,14 +331,18 @@ lead_median_p90(uint64_t *v, size_t n, uint64_t *median, uint64_t *p90)
     *median = nth(v, 0, k90, (long) (n / 2));
 }
 
-/* How long leads stay in each buying stage: one walk of their reads. */
+/*
+ * How long leads stay in each buying stage: from the walks the fold kept
+ * when they can answer, else one walk of every lead's reads (with the
+ * walk that rides along either way).
+ */
 static int
 stage_times(lead_store *s, const lead_rules *r, uint64_t now_ms,
     lead_funnel *out, lead_events_fn also, void *also_arg)
 {
     stage_walk  w;
-    size_t      i;
-    int         rc;
+    size_t      i, leads = 0;
+    int         rc = LEAD_OK, kept = 0;
 
     memset(&w, 0, sizeof(w));
     w.sc = lead_rules_scoring(r);
@@ -420,14 +350,26 @@ stage_times(lead_store *s, const lead_rules *r, uint64_t now_ms,
     w.now_in = out->stage;
     w.also = also;
     w.also_arg = also_arg;
-    w.scorer = lead_scorer_new(w.sc);
-    if (w.scorer == NULL) {
-        return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+
+    rc = lead_store_each_stage_walk(s, r, now_ms, add_walk, &w, &leads,
+                                    &kept);
+    if (rc == LEAD_OK && kept) {
+        /* the leads that read nothing have no walk */
+        out->stage[LEAD_STAGE_NONE] += leads > w.walked ? leads - w.walked
+                                                        : 0;
+        if (also != NULL) {
+            rc = lead_store_each_lead_events(s, now_ms, also, also_arg);
+        }
+    } else if (rc == LEAD_OK) {
+        /* what a damaged walk left, forgotten */
+        memset(out->stage, 0, sizeof(out->stage));
+        memset(w.n, 0, sizeof(w.n));
+        w.scorer = lead_scorer_new(w.sc);
+        rc = w.scorer ? lead_store_each_lead_events(s, now_ms, walk_lead, &w)
+                      : lead_store_fail(s, LEAD_ENOMEM, "out of memory");
     }
 
-    rc = lead_store_each_lead_events(s, now_ms, walk_lead, &w);
-
-    for (i = 0; i <= STAGE_NONE; i++) {
+    for (i = 0; i <= LEAD_STAGE_NONE; i++) {
         lead_funnel_stage_time  *st = &out->stage_time[i];
 
         st->leads = w.n[i];

@@ -1,7 +1,8 @@
 /*
  * libFuzzer: a lead's kept state as a damaged store may hold it, loaded
- * into a scorer.  What loads must save and load again to the same bytes:
- * names written once and referred back to read as they were written.
+ * into a scorer, and its kept stage walk.  What loads must save and load
+ * again to the same bytes: names written once and referred back to read
+ * as they were written; a walk goes on to any later moment.
  */
 
 #include <stdlib.h>
@@ -13,6 +14,37 @@
 #include "lead_model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+stage_walk(const uint8_t *data, size_t size)
+{
+    lead_stage_walk  w;
+    lead_buf         once, twice;
+    uint64_t         spent[LEAD_STAGE_NONE + 1];
+    unsigned         in;
+
+    if (lead_stage_walk_load(&w, data, size) != LEAD_OK) {
+        return;
+    }
+    (void) lead_stage_walk_to(&w, UINT64_MAX, spent, &in);
+
+    memset(&once, 0, sizeof(once));
+    memset(&twice, 0, sizeof(twice));
+    lead_stage_walk_save(&w, &once);
+    if (once.oom || lead_stage_walk_load(&w, (uint8_t *) once.data,
+                                         once.len) != LEAD_OK)
+    {
+        abort();
+    }
+    lead_stage_walk_save(&w, &twice);
+    if (twice.oom || once.len != twice.len
+        || memcmp(once.data, twice.data, once.len) != 0)
+    {
+        abort();
+    }
+    lead_buf_free(&once);
+    lead_buf_free(&twice);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -40,6 +72,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
+    stage_walk(data, size);
     if (lead_scorer_load(s, data, size) != LEAD_OK) {
         return 0;
     }

@@ -86,9 +86,10 @@ setup_world(void **state)
     return 0;
 }
 
-/* n random reads between from and to, stored as one batch */
+/* n random reads between from and to, stored as one batch; all of
+   visitor v's if v is one */
 static void
-reads(world *w, size_t n, uint64_t from, uint64_t to)
+reads(world *w, size_t n, uint64_t from, uint64_t to, int v)
 {
     lead_batch  *b = lead_batch_new(1 << 20);
     lead_event   ev;
@@ -99,7 +100,8 @@ reads(world *w, size_t n, uint64_t from, uint64_t to)
     for (i = 0; i < n; i++) {
         memset(&ev, 0, sizeof(ev));
         ev.time_ms = from + rnd(w) % (to - from);
-        visitor_id(ev.visitor, (unsigned) (rnd(w) % VISITORS));
+        visitor_id(ev.visitor, v >= 0 ? (unsigned) v
+                                      : (unsigned) (rnd(w) % VISITORS));
         path = paths[rnd(w) % N_ELEMS(paths)];
         ev.path = (lead_str) { path, strlen(path) };
         ev.status = 200;
@@ -153,7 +155,7 @@ fill(world *w)
     uint8_t           lead[LEAD_ID_LEN];
     unsigned          v, k;
 
-    reads(w, 150, T0, T0 + 10 * DAY);
+    reads(w, 150, T0, T0 + 10 * DAY, -1);
     for (v = 0; v < VISITORS - 8; v++) {
         identify(w, v, v % 30, T0 + 5 * DAY + v * MIN, lead);
         /* along the funnel, some changes refused: they change nothing */
@@ -163,7 +165,7 @@ fill(world *w)
                                          "sales", "no fit");
         }
     }
-    reads(w, 150, T0 + 10 * DAY, T0 + 20 * DAY);
+    reads(w, 150, T0 + 10 * DAY, T0 + 20 * DAY, -1);
     fold_all(w, T0 + 15 * DAY);            /* the rest is the tail */
 
     identify(w, 1, 1, T0 + 20 * DAY, lead);
@@ -624,6 +626,37 @@ expect_funnel(world *w, const lead_rules *r, uint64_t now)
     lead_funnel_free(&b);
 }
 
+static int
+count_walk(void *arg, const lead_stage_walk *lw)
+{
+    (void) lw;
+    ++*(size_t *) arg;
+    return 0;
+}
+
+/* The time in each buying stage from the kept walks is the full scan's. */
+static void
+expect_stages(world *w, const lead_rules *kept, const lead_rules *scan,
+    uint64_t now)
+{
+    lead_funnel  a, b;
+    size_t       leads, walks = 0;
+    int          usable;
+
+    assert_int_equal(lead_store_each_stage_walk(w->s, kept, now, count_walk,
+                                                &walks, &leads, &usable),
+                     LEAD_OK);
+    assert_true(usable && walks > 20 && leads >= walks);
+
+    assert_int_equal(lead_query_funnel(w->s, kept, now, &a), LEAD_OK);
+    assert_int_equal(lead_query_funnel(w->s, scan, now, &b), LEAD_OK);
+    assert_int_equal(a.leads, b.leads);
+    assert_memory_equal(a.stage, b.stage, sizeof(a.stage));
+    assert_memory_equal(a.stage_time, b.stage_time, sizeof(a.stage_time));
+    lead_funnel_free(&a);
+    lead_funnel_free(&b);
+}
+
 static void
 test_views_agree(void **state)
 {
@@ -642,7 +675,7 @@ test_views_agree(void **state)
     world     *w = *state;
     uint64_t   now = T0 + 21 * DAY;
     size_t     i;
-    int        j;
+    int        j, more;
 
     fill(w);
     for (j = 0; j < 2; j++) {
@@ -661,6 +694,7 @@ test_views_agree(void **state)
             }
             expect_accounts_page(w, now);
         }
+        expect_stages(w, w->kept, w->scan, j ? now + 30 * DAY : now);
         expect_funnel(w, r, now);
         expect_funnel(w, r, now + 30 * DAY);
     }
@@ -681,6 +715,22 @@ test_views_agree(void **state)
     expect_counts(w, w->kept, now);
     expect_counts_made(w, now);
     expect_accounts_rebuilt(w, now);
+    expect_stages(w, w->kept, w->scan, now);
+
+    /* a lead of many reads, folded batch by batch: a stage worked out
+       every n-th read, n growing with the reads (LEAD_STAGE_EVALS) */
+    for (i = 0; i < 3; i++) {
+        reads(w, 1000, now + i * DAY, now + (i + 1) * DAY, 3);
+        fold_all(w, now + i * DAY + DAY / 2);
+        expect_stages(w, w->kept, w->scan, now + (i + 1) * DAY);
+    }
+
+    /* other rules: the fold starts over, its walks the new rules' */
+    do {
+        assert_int_equal(lead_store_fold(w->s, w->scan, now + 4 * DAY, 10000,
+                                         NULL, NULL, &more), LEAD_OK);
+    } while (more);
+    expect_stages(w, w->scan, w->kept, now + 5 * DAY);
 }
 
 int
