@@ -60,7 +60,10 @@ void lead_summary_encode(lead_buf *b, const lead_scoring *sc, uint64_t ref_ms,
 /*
  * A summary as a list scores it at now_ms (at or after its moment):
  * everything scaled by the decay since.  LEAD_EINVAL if it is damaged.
+ * lead_summary_stage: its stage and band alone, the same.
  */
+int lead_summary_stage(const MDB_val *v, const lead_scoring *sc,
+    uint64_t now_ms, int *stage, int *band);
 int lead_summary_decode(const MDB_val *v, const lead_scoring *sc,
     uint64_t now_ms, lead_score *score, lead_summary_head *h);
 

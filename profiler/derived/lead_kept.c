@@ -392,26 +392,68 @@ person_asked(const tail *t, const lead_list_ask *ask, const lead_person *p)
            && (!ask->companies || lead_company(t->r, p->email).len);
 }
 
-/* Every lead that answers ask from the summaries and the tail, in lead
-   id order. */
+/* The lead's summary, the tail's or the fold's; none: no event yet. */
+static void
+summary_of(const tail *t, walk *summaries, const uint8_t *id, size_t seen,
+    MDB_val *v)
+{
+    tail_lead  *tl;
+
+    tl = t->nleads ? bsearch(id, t->leads, t->nleads, sizeof(tail_lead),
+                             by_lead)
+                   : NULL;
+    if (tl) {
+        v->mv_data = (uint8_t *) t->summaries.data + tl->at;
+        v->mv_size = tl->len;
+    } else if (walk_to(summaries, id, seen)) {
+        *v = summaries->val;
+    } else {
+        v->mv_size = 0;
+    }
+}
+
+/* Whether the lead's stage and band now answer ask, from its summary. */
+static int
+stage_asked(const tail *t, const lead_list_ask *ask, const MDB_val *v)
+{
+    int  stage, band;
+
+    if (v->mv_size == 0
+        || lead_summary_stage(v, t->sc, t->now_ms, &stage, &band) != LEAD_OK)
+    {
+        stage = -1;                     /* no event yet: it scores 0 */
+        band = lead_band(t->sc, 0);
+    }
+    return (ask->stage < 0 || stage == ask->stage)
+           && (!ask->band || band == ask->band);
+}
+
+/*
+ * Every lead that answers ask from the summaries and the tail, in lead
+ * id order.  A status other than identified is asked of "statuses" alone,
+ * whose rows are then the walk's, and the stage and band of the summary
+ * before the person is read: the leads a filtered list passes over are
+ * never looked up in "leads".
+ */
 static int
 list_summaries(tail *t, const lead_list_ask *ask, lead_scored_all_fn fn,
     void *arg)
 {
-    walk               leads, statuses, devices, summaries;
+    walk               leads, statuses, devices, summaries, *by;
     lead_person        p;
     lead_score        *score;
     lead_scored        out;
     lead_summary_head  h;
-    tail_lead         *tl;
     MDB_val            v;
     size_t             seen = 0;
-    int                rc, stated;
+    int                rc, stated, staged;
 
     memset(&leads, 0, sizeof(walk));
     memset(&statuses, 0, sizeof(walk));
     memset(&devices, 0, sizeof(walk));
     memset(&summaries, 0, sizeof(walk));
+    by = ask->status >= 0 && ask->status != LEAD_STATUS_IDENTIFIED
+         ? &statuses : &leads;
 
     score = malloc(sizeof(lead_score));
     rc = score ? LEAD_OK : lead_store_fail(t->s, LEAD_ENOMEM, "out of memory");
@@ -428,17 +470,24 @@ list_summaries(tail *t, const lead_list_ask *ask, lead_scored_all_fn fn,
         rc = walk_open(t->s, t->txn, t->s->summaries, &summaries);
     }
 
-    for (; rc == LEAD_OK && leads.more; walk_next(&leads)) {
-        const uint8_t  *id = leads.key.mv_data;
+    for (; rc == LEAD_OK && by->more; walk_next(by)) {
+        const uint8_t  *id = by->key.mv_data;
 
-        if (leads.key.mv_size != LEAD_ID_LEN) {
+        if (by->key.mv_size != LEAD_ID_LEN) {
             continue;
         }
         memset(&out, 0, sizeof(out));
         out.status = LEAD_STATUS_IDENTIFIED;
         seen++;
         stated = ask->status >= 0 && walk_status(&statuses, id, seen, &out);
-        if ((ask->status >= 0 && out.status != ask->status)
+        if (ask->status >= 0 && out.status != ask->status) {
+            continue;
+        }
+
+        staged = ask->stage >= 0 || ask->band;
+        if ((staged && (summary_of(t, &summaries, id, seen, &v),
+                        !stage_asked(t, ask, &v)))
+            || (by != &leads && !walk_to(&leads, id, seen))
             || lead_decode_person(id, &leads.val, &p) != LEAD_OK
             || !person_asked(t, ask, &p))
         {
@@ -452,19 +501,9 @@ list_summaries(tail *t, const lead_list_ask *ask, lead_scored_all_fn fn,
         if (!stated) {
             out.status_ms = p.created_ms;
         }
-
-        tl = t->nleads ? bsearch(id, t->leads, t->nleads, sizeof(tail_lead),
-                                 by_lead)
-                       : NULL;
-        if (tl) {
-            v.mv_data = (uint8_t *) t->summaries.data + tl->at;
-            v.mv_size = tl->len;
-        } else if (walk_to(&summaries, id, seen)) {
-            v = summaries.val;
-        } else {
-            v.mv_size = 0;
+        if (!staged) {
+            summary_of(t, &summaries, id, seen, &v);
         }
-
         if (v.mv_size == 0
             || lead_summary_decode(&v, t->sc, t->now_ms, score, &h) != LEAD_OK)
         {
