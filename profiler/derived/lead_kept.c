@@ -412,28 +412,10 @@ summary_of(const tail *t, walk *summaries, const uint8_t *id, size_t seen,
     }
 }
 
-/* Whether the lead's stage and band now answer ask, from its summary. */
-static int
-stage_asked(const tail *t, const lead_list_ask *ask, const MDB_val *v)
-{
-    int  stage, band;
-
-    if (v->mv_size == 0
-        || lead_summary_stage(v, t->sc, t->now_ms, &stage, &band) != LEAD_OK)
-    {
-        stage = -1;                     /* no event yet: it scores 0 */
-        band = lead_band(t->sc, 0);
-    }
-    return (ask->stage < 0 || stage == ask->stage)
-           && (!ask->band || band == ask->band);
-}
-
 /*
  * Every lead that answers ask from the summaries and the tail, in lead
- * id order.  A status other than identified is asked of "statuses" alone,
- * whose rows are then the walk's, and the stage and band of the summary
- * before the person is read: the leads a filtered list passes over are
- * never looked up in "leads".
+ * id order; with a status but identified, the walk of "statuses", and a
+ * stage or band asked before the lead's person is read.
  */
 static int
 list_summaries(tail *t, const lead_list_ask *ask, lead_scored_all_fn fn,
@@ -486,7 +468,7 @@ list_summaries(tail *t, const lead_list_ask *ask, lead_scored_all_fn fn,
 
         staged = ask->stage >= 0 || ask->band;
         if ((staged && (summary_of(t, &summaries, id, seen, &v),
-                        !stage_asked(t, ask, &v)))
+                        !lead_summary_in(&v, t->sc, t->now_ms, ask->stage, ask->band)))
             || (by != &leads && !walk_to(&leads, id, seen))
             || lead_decode_person(id, &leads.val, &p) != LEAD_OK
             || !person_asked(t, ask, &p))
@@ -599,37 +581,14 @@ close_kept(tail *t)
     lead_buf_free(&t->summaries);
 }
 
-int
-lead_store_list_all(lead_store *s, const lead_rules *r, uint64_t now_ms,
-    lead_scored_all_fn fn, void *arg)
-{
-    return lead_store_list_status(s, r, now_ms, NULL, fn, arg);
-}
-
-int
-lead_store_list_status(lead_store *s, const lead_rules *r, uint64_t now_ms,
-    const lead_list_ask *ask, lead_scored_all_fn fn, void *arg)
-{
-    static const lead_list_ask  any = { -1, -1, 0, 0, "" };
-    tail                        t;
-    int                         rc, usable;
-
-    rc = open_kept(s, r, now_ms, &t, &usable);
-    if (rc == LEAD_OK && usable) {
-        rc = list_summaries(&t, ask ? ask : &any, fn, arg);
-    }
-    close_kept(&t);
-
-    if (rc == LEAD_OK && !usable && !s->empty && !s->partial) {
-        rc = lead_store_score_all(s, lead_rules_scoring(r), now_ms, fn, arg);
-    }
-    return rc;
-}
-
-/* One lead, found by id, as list_summaries passes it on. */
+/*
+ * One lead, found by id, as list_summaries passes it on, if it answers
+ * ask (NULL: any); its stage and band already do.
+ */
 static int
-emit_lead(tail *t, const uint8_t *id, const MDB_val *summary,
-    lead_score *score, lead_scored_all_fn fn, void *arg)
+emit_lead(tail *t, const lead_list_ask *ask, const uint8_t *id,
+    const MDB_val *summary, lead_score *score, lead_scored_all_fn fn,
+    void *arg)
 {
     MDB_val            key, val;
     MDB_cursor        *cur;
@@ -661,6 +620,11 @@ emit_lead(tail *t, const uint8_t *id, const MDB_val *summary,
         out.status = ((uint8_t *) val.mv_data)[0];
         out.status_ms = lead_get_u64((uint8_t *) val.mv_data + 1);
     }
+    if (ask != NULL && ((ask->status >= 0 && out.status != ask->status)
+                        || !person_asked(t, ask, &p)))
+    {
+        return LEAD_OK;
+    }
 
     rc = mdb_cursor_open(t->txn, t->s->devices, &cur);
     if (rc != 0) {
@@ -679,10 +643,122 @@ emit_lead(tail *t, const uint8_t *id, const MDB_val *summary,
         lead_summary_clear(t->sc, score);
         h.first_ms = h.last_ms = 0;
     }
+    if (ask != NULL && ((ask->stage >= 0 && score->stage_index != ask->stage)
+                        || (ask->band && score->band != ask->band)))
+    {
+        return LEAD_OK;                 /* a damaged summary */
+    }
     out.first_ms = h.first_ms;
     out.last_ms = h.last_ms;
 
     return fn(arg, &out) != 0 ? LEAD_ECALLBACK : LEAD_OK;
+}
+
+/* A list of one stage: the leads the index finds, then the tail's. */
+typedef struct {
+    tail                *t;
+    const lead_list_ask *ask;
+    lead_score          *score;
+    lead_scored_all_fn   fn;
+    void                *arg;
+    int                  rc;            /* emit_lead's, if it stopped */
+} staged;
+
+static int
+emit_staged(void *arg, const uint8_t *id)
+{
+    staged  *st = arg;
+    MDB_val  key, summary;
+
+    key.mv_data = (void *) id;
+    key.mv_size = LEAD_ID_LEN;
+    if ((st->t->nleads && bsearch(id, st->t->leads, st->t->nleads,
+                                  sizeof(tail_lead), by_lead))
+        || mdb_get(st->t->txn, st->t->s->summaries, &key, &summary) != 0
+        || !lead_summary_in(&summary, st->t->sc, st->t->now_ms,
+                            st->ask->stage, st->ask->band))
+    {
+        return 0;                       /* the tail's, or gone, or left */
+    }
+    st->rc = emit_lead(st->t, st->ask, id, &summary, st->score, st->fn,
+                       st->arg);
+    return st->rc != LEAD_OK;
+}
+
+/*
+ * The leads of ask's stage, not in lead id order: from the stages' ends
+ * kept for these rules, when they are; 0 in *done when they are not.
+ */
+static int
+list_staged(tail *t, const lead_list_ask *ask, lead_scored_all_fn fn,
+    void *arg, int *done)
+{
+    staged   st;
+    MDB_val  summary;
+    size_t   i;
+    int      rc;
+
+    *done = 0;
+    if (!lead_stage_ends_usable(t->s, t->txn, t->pos.rules)) {
+        return LEAD_OK;
+    }
+    st.t = t;
+    st.ask = ask;
+    st.fn = fn;
+    st.arg = arg;
+    st.score = malloc(sizeof(lead_score));
+    if (st.score == NULL) {
+        return lead_store_fail(t->s, LEAD_ENOMEM, "out of memory");
+    }
+    st.rc = LEAD_OK;
+    rc = lead_stage_ends_each(t->s, t->txn, ask->stage, t->now_ms,
+                              emit_staged, &st);
+    rc = rc == LEAD_ECALLBACK ? st.rc : rc;
+    for (i = 0; rc == LEAD_OK && i < t->nleads; i++) {
+        summary.mv_data = (uint8_t *) t->summaries.data + t->leads[i].at;
+        summary.mv_size = t->leads[i].len;
+        if (lead_summary_in(&summary, t->sc, t->now_ms, ask->stage,
+                            ask->band))
+        {
+            rc = emit_lead(t, ask, t->leads[i].lead, &summary, st.score, fn,
+                           arg);
+        }
+    }
+    free(st.score);
+    *done = 1;
+    return rc;
+}
+
+int
+lead_store_list_all(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    lead_scored_all_fn fn, void *arg)
+{
+    return lead_store_list_status(s, r, now_ms, NULL, fn, arg);
+}
+
+int
+lead_store_list_status(lead_store *s, const lead_rules *r, uint64_t now_ms,
+    const lead_list_ask *ask, lead_scored_all_fn fn, void *arg)
+{
+    static const lead_list_ask  any = { -1, -1, 0, 0, "" };
+    tail                        t;
+    int                         rc, usable, staged_done = 0;
+
+    rc = open_kept(s, r, now_ms, &t, &usable);
+    ask = ask ? ask : &any;
+    /* a stage: its leads, few of all, from the index */
+    if (rc == LEAD_OK && usable && ask->stage >= 0) {
+        rc = list_staged(&t, ask, fn, arg, &staged_done);
+    }
+    if (rc == LEAD_OK && usable && !staged_done) {
+        rc = list_summaries(&t, ask, fn, arg);
+    }
+    close_kept(&t);
+
+    if (rc == LEAD_OK && !usable && !s->empty && !s->partial) {
+        rc = lead_store_score_all(s, lead_rules_scoring(r), now_ms, fn, arg);
+    }
+    return rc;
 }
 
 static int
@@ -753,7 +829,7 @@ list_top(tail *t, int status, size_t want, const uint8_t *skip, size_t nskip,
         if (mdb_get(t->txn, t->s->summaries, &key, &summary) != 0) {
             continue;
         }
-        rc = emit_lead(t, id, &summary, score, fn, arg);
+        rc = emit_lead(t, NULL, id, &summary, score, fn, arg);
         if (rc != LEAD_OK) {
             break;
         }
@@ -777,7 +853,7 @@ list_top(tail *t, int status, size_t want, const uint8_t *skip, size_t nskip,
         }
         summary.mv_data = (uint8_t *) t->summaries.data + t->leads[i].at;
         summary.mv_size = t->leads[i].len;
-        rc = emit_lead(t, t->leads[i].lead, &summary, score, fn, arg);
+        rc = emit_lead(t, NULL, t->leads[i].lead, &summary, score, fn, arg);
     }
 
     free(score);
@@ -884,7 +960,7 @@ list_first(tail *t, const uint8_t *first, size_t nfirst, size_t want,
     }
     n = want && want < nfirst ? hottest(f, nfirst, want) : nfirst;
     for (i = 0; rc == LEAD_OK && i < n; i++) {
-        rc = emit_lead(t, f[i].id, &f[i].summary, score, fn, arg);
+        rc = emit_lead(t, NULL, f[i].id, &f[i].summary, score, fn, arg);
     }
     *emitted = n;
     free(f);

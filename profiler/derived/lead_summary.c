@@ -123,29 +123,54 @@ summary_scale(const MDB_val *v, const lead_scoring *sc, uint64_t now_ms,
     return p;
 }
 
-/*
- * The stage and band alone, as lead_summary_decode works them out: what
- * a filtered list asks of most leads, without their topics copied.
- * LEAD_EINVAL where the head is damaged (decoding fails then too).
- */
+/* Its stages' engagement at its moment, and the moment. */
 int
-lead_summary_stage(const MDB_val *v, const lead_scoring *sc, uint64_t now_ms,
-    int *stage, int *band)
+lead_summary_stages(const MDB_val *v, const lead_scoring *sc,
+    double by_stage[LEAD_MAX_STAGES], uint64_t *ref_ms)
 {
     const uint8_t  *p;
-    double          stages[LEAD_MAX_STAGES], scale;
+    double          scale;
     unsigned        i;
 
-    p = summary_scale(v, sc, now_ms, &scale);
+    p = summary_scale(v, sc, UINT64_MAX, &scale);
     if (p == NULL) {
         return LEAD_EINVAL;
     }
     for (i = 0; i < sc->nstages; i++) {
-        stages[i] = get_f64(p + 20 + 8 * i) * scale;
+        by_stage[i] = get_f64(p + 20 + 8 * i);
     }
-    *stage = lead_stage_of(sc, stages, 1.0);
-    *band = lead_band(sc, get_f64(p + 12) * scale);
+    *ref_ms = lead_get_u64(p + 4);
     return LEAD_OK;
+}
+
+/*
+ * Whether the stage and band at now_ms are stage (-1: any) and band (0:
+ * any), worked out as lead_summary_decode does but from the head alone:
+ * what a filtered list asks of most leads.  A damaged summary (decoding
+ * fails too) or none: a lead that read nothing yet.
+ */
+int
+lead_summary_in(const MDB_val *v, const lead_scoring *sc, uint64_t now_ms,
+    int stage, int band)
+{
+    const uint8_t  *p = NULL;
+    double          stages[LEAD_MAX_STAGES], scale;
+    unsigned        i;
+    int             is_stage = -1, is_band;
+
+    if (v->mv_size) {
+        p = summary_scale(v, sc, now_ms, &scale);
+    }
+    if (p == NULL) {
+        is_band = lead_band(sc, 0);
+    } else {
+        for (i = 0; i < sc->nstages; i++) {
+            stages[i] = get_f64(p + 20 + 8 * i) * scale;
+        }
+        is_stage = lead_stage_of(sc, stages, 1.0);
+        is_band = lead_band(sc, get_f64(p + 12) * scale);
+    }
+    return (stage < 0 || is_stage == stage) && (!band || is_band == band);
 }
 
 /*

@@ -37,6 +37,7 @@ struct lead_store {
     MDB_dbi    outcomes;    /* lead id -> its deal (derived/lead_outcome.c) */
     MDB_dbi    ingested;    /* an id's hash -> applied at (lead_ingest.c) */
     MDB_dbi    notes;       /* asset, time, hash -> a note (lead_notes.c) */
+    MDB_dbi    stage_ends;  /* stage, leaves at, lead id (lead_stage_ends.c) */
     int        folding;     /* those four exist (an older store has none) */
     int        bounded;     /* "seen" exists: anonymous data is counted */
     int        claiming;    /* claims exists (an older store has none) */
@@ -47,6 +48,7 @@ struct lead_store {
     int        ingesting;   /* ingested exists (nor that) */
     int        noting;      /* notes exists (nor that) */
     int        dense;       /* visited exists: new visits go there */
+    int        staging;     /* stage_ends exists (an older store has none) */
     int        read_only;
     int        empty;      /* read-only open of a store never written */
     int        partial;    /* read-only open of a store missing tables */
@@ -138,6 +140,9 @@ int lead_store_anonymous(lead_store *s, MDB_txn *txn, uint64_t *bytes);
 /* Bytes of the map in use (not free for reuse), and the map's size. */
 int lead_store_used(lead_store *s, uint64_t *used, uint64_t *map);
 int lead_store_set_anonymous(lead_store *s, MDB_txn *txn, uint64_t bytes);
+/* A u64 of meta, little-endian, under name. */
+int lead_store_set_meta_u64(lead_store *s, MDB_txn *txn, const char *name,
+    uint64_t v);
 
 /*
  * Events of b from *pos on, at most max_bytes of records (at least one
