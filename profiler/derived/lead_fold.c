@@ -181,17 +181,22 @@ save_lead(lead_folding *f, const uint8_t *lead_id)
     uint8_t            rank[RANK_KEY_LEN];
     lead_score         old;
     lead_summary_head  h;
-    int                rc, had = 0;
+    int                rc, ends, decoded;
 
     key.mv_data = (void *) lead_id;
     key.mv_size = LEAD_ID_LEN;
 
-    /* its rank moves: the old one goes */
+    /* its rank and stages' ends move: the old ones go */
     rc = mdb_get(f->txn, f->s->summaries, &key, &val);
-    if (rc == 0 && lead_summary_decode(&val, f->sc, (uint64_t) -1 >> 1, &old, &h)
-                   == LEAD_OK)
-    {
-        had = 1;
+    decoded = rc == 0 && lead_summary_decode(&val, f->sc, (uint64_t) -1 >> 1,
+                                             &old, &h) == LEAD_OK;
+    if (rc == 0) {
+        ends = lead_stage_ends_keep(f->s, f->txn, f->sc, lead_id, &val, 0);
+        if (ends != LEAD_OK) {
+            return ends;
+        }
+    }
+    if (decoded) {
         rank_key(rank, f->sc, h.engagement, h.ref_ms, lead_id);
         key.mv_data = rank;
         key.mv_size = RANK_KEY_LEN;
@@ -236,6 +241,12 @@ save_lead(lead_folding *f, const uint8_t *lead_id)
                         : mdb_put(f->txn, f->s->summaries, &key, &val, 0);
     }
     if (rc == 0) {
+        ends = lead_stage_ends_keep(f->s, f->txn, f->sc, lead_id, &val, 1);
+        if (ends != LEAD_OK) {
+            return ends;
+        }
+    }
+    if (rc == 0) {
         rank_key(rank, f->sc, f->score->engagement, f->pos.time_ms, lead_id);
         key.mv_data = rank;
         key.mv_size = RANK_KEY_LEN;
@@ -246,7 +257,7 @@ save_lead(lead_folding *f, const uint8_t *lead_id)
     if (rc != 0) {
         return lead_store_mdb_fail(f->s, rc, "keeping a score");
     }
-    rc = keep_account(f, lead_id, had ? &h : NULL);
+    rc = keep_account(f, lead_id, decoded ? &h : NULL);
     return rc == LEAD_OK ? promote(f, lead_id) : rc;
 }
 
@@ -607,6 +618,9 @@ lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
     }
     if (rc == LEAD_OK && r) {
         rc = build_accounts(&f);
+    }
+    if (rc == LEAD_OK && r) {
+        rc = lead_stage_ends_build(s, f.txn, f.sc, f.pos.rules);
     }
     /* the indexes first: scoring a lead again reads through them */
     if (rc == LEAD_OK) {

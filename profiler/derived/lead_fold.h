@@ -62,13 +62,36 @@ void lead_summary_encode(lead_buf *b, const lead_scoring *sc, uint64_t ref_ms,
 /*
  * A summary as a list scores it at now_ms (at or after its moment):
  * everything scaled by the decay since.  LEAD_EINVAL if it is damaged.
+ * lead_summary_in: whether its stage is stage (-1: any) and its band
+ * band (0: any), from its head alone.
  */
+int lead_summary_in(const MDB_val *v, const lead_scoring *sc,
+    uint64_t now_ms, int stage, int band);
 int lead_summary_decode(const MDB_val *v, const lead_scoring *sc,
     uint64_t now_ms, lead_score *score, lead_summary_head *h);
 
 /* A summary's moment and engagement, without the rules; LEAD_EINVAL if
    it is damaged. */
 int lead_summary_peek(const MDB_val *v, uint64_t *ref_ms, double *engagement);
+
+/* Its stages' engagement at its moment, ref_ms (for lead_stage_ends.c). */
+int lead_summary_stages(const MDB_val *v, const lead_scoring *sc,
+    double by_stage[LEAD_MAX_STAGES], uint64_t *ref_ms);
+
+/*
+ * The leads of a stage by when they leave it (lead_stage_ends.c): a
+ * summary's rows put (or deleted, put 0) as the fold writes it (or the
+ * one it replaces), built from every summary once for the rules' hash,
+ * usable when built for it; each: the ids of the leads that may be in
+ * the stage at now_ms, every one that is among them.
+ */
+int lead_stage_ends_keep(lead_store *s, MDB_txn *txn, const lead_scoring *sc,
+    const uint8_t *id, const MDB_val *summary, int put);
+int lead_stage_ends_build(lead_store *s, MDB_txn *txn,
+    const lead_scoring *sc, uint64_t rules);
+int lead_stage_ends_usable(lead_store *s, MDB_txn *txn, uint64_t rules);
+int lead_stage_ends_each(lead_store *s, MDB_txn *txn, int stage,
+    uint64_t now_ms, int (*fn)(void *arg, const uint8_t *id), void *arg);
 
 /* What a list reads of a score, zero: a lead that read nothing yet. */
 void lead_summary_clear(const lead_scoring *sc, lead_score *score);

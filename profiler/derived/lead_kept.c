@@ -285,204 +285,11 @@ score_tail(tail *t)
     return rc;
 }
 
-#define WALK_SEEK  32     /* leads passed over: a seek beats the steps */
-
-/* One of a table's rows at a time, walked alongside the leads. */
-typedef struct {
-    MDB_cursor  *cur;
-    MDB_val      key, val;
-    int          more;
-    size_t       seen;          /* the leads walked when it last moved */
-} walk;
-
-static int
-walk_open(lead_store *s, MDB_txn *txn, MDB_dbi dbi, walk *w)
-{
-    int  rc = mdb_cursor_open(txn, dbi, &w->cur);
-
-    if (rc != 0) {
-        w->cur = NULL;
-        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
-    }
-    w->more = mdb_cursor_get(w->cur, &w->key, &w->val, MDB_FIRST) == 0;
-    return LEAD_OK;
-}
-
-/*
- * Moves w to the first row whose key starts at or after id, the seen'th
- * lead; 1 if equal.  Left behind by many leads passed over (a search),
- * it seeks: one descent of the tree rather than a step a lead.
- */
-static int
-walk_to(walk *w, const uint8_t *id, size_t seen)
-{
-    int  d;
-
-    if (w->more && seen - w->seen > WALK_SEEK) {
-        w->key.mv_data = (void *) id;
-        w->key.mv_size = LEAD_ID_LEN;
-        w->more = mdb_cursor_get(w->cur, &w->key, &w->val, MDB_SET_RANGE)
-                  == 0;
-    }
-    w->seen = seen;
-    while (w->more) {
-        d = w->key.mv_size >= LEAD_ID_LEN
-            ? memcmp(w->key.mv_data, id, LEAD_ID_LEN) : -1;
-        if (d >= 0) {
-            return d == 0;
-        }
-        w->more = mdb_cursor_get(w->cur, &w->key, &w->val, MDB_NEXT) == 0;
-    }
-    return 0;
-}
-
-static void
-walk_next(walk *w)
-{
-    w->more = mdb_cursor_get(w->cur, &w->key, &w->val, MDB_NEXT) == 0;
-}
-
-static int
-by_lead(const void *key, const void *elt)
+/* For bsearch of t->leads: the tail's lead of an id. */
+int
+lead_kept_by_lead(const void *key, const void *elt)
 {
     return memcmp(key, ((const tail_lead *) elt)->lead, LEAD_ID_LEN);
-}
-
-/* The lead's status and since when, if "statuses" has its row. */
-static int
-walk_status(walk *w, const uint8_t *id, size_t seen, lead_scored *out)
-{
-    if (!walk_to(w, id, seen) || w->val.mv_size != 9) {
-        return 0;
-    }
-    out->status = ((uint8_t *) w->val.mv_data)[0];
-    out->status_ms = lead_get_u64((uint8_t *) w->val.mv_data + 1);
-    return 1;
-}
-
-/* Whether the lead's person answers ask; its status already does. */
-static int
-person_asked(const tail *t, const lead_list_ask *ask, const lead_person *p)
-{
-    return (!ask->search[0] || lead_str_contains(p->name, ask->search)
-            || lead_str_contains(p->email, ask->search))
-           && (!ask->companies || lead_company(t->r, p->email).len);
-}
-
-/* Every lead that answers ask from the summaries and the tail, in lead
-   id order. */
-static int
-list_summaries(tail *t, const lead_list_ask *ask, lead_scored_all_fn fn,
-    void *arg)
-{
-    walk               leads, statuses, devices, summaries;
-    lead_person        p;
-    lead_score        *score;
-    lead_scored        out;
-    lead_summary_head  h;
-    tail_lead         *tl;
-    MDB_val            v;
-    size_t             seen = 0;
-    int                rc, stated;
-
-    memset(&leads, 0, sizeof(walk));
-    memset(&statuses, 0, sizeof(walk));
-    memset(&devices, 0, sizeof(walk));
-    memset(&summaries, 0, sizeof(walk));
-
-    score = malloc(sizeof(lead_score));
-    rc = score ? LEAD_OK : lead_store_fail(t->s, LEAD_ENOMEM, "out of memory");
-    if (rc == LEAD_OK) {
-        rc = walk_open(t->s, t->txn, t->s->leads, &leads);
-    }
-    if (rc == LEAD_OK) {
-        rc = walk_open(t->s, t->txn, t->s->statuses, &statuses);
-    }
-    if (rc == LEAD_OK) {
-        rc = walk_open(t->s, t->txn, t->s->devices, &devices);
-    }
-    if (rc == LEAD_OK) {
-        rc = walk_open(t->s, t->txn, t->s->summaries, &summaries);
-    }
-
-    for (; rc == LEAD_OK && leads.more; walk_next(&leads)) {
-        const uint8_t  *id = leads.key.mv_data;
-
-        if (leads.key.mv_size != LEAD_ID_LEN) {
-            continue;
-        }
-        memset(&out, 0, sizeof(out));
-        out.status = LEAD_STATUS_IDENTIFIED;
-        seen++;
-        stated = ask->status >= 0 && walk_status(&statuses, id, seen, &out);
-        if ((ask->status >= 0 && out.status != ask->status)
-            || lead_decode_person(id, &leads.val, &p) != LEAD_OK
-            || !person_asked(t, ask, &p))
-        {
-            continue;                   /* before its score is decoded */
-        }
-        if (ask->status < 0) {
-            stated = walk_status(&statuses, id, seen, &out);
-        }
-        out.person = &p;
-        out.score = score;
-        if (!stated) {
-            out.status_ms = p.created_ms;
-        }
-
-        tl = t->nleads ? bsearch(id, t->leads, t->nleads, sizeof(tail_lead),
-                                 by_lead)
-                       : NULL;
-        if (tl) {
-            v.mv_data = (uint8_t *) t->summaries.data + tl->at;
-            v.mv_size = tl->len;
-        } else if (walk_to(&summaries, id, seen)) {
-            v = summaries.val;
-        } else {
-            v.mv_size = 0;
-        }
-
-        if (v.mv_size == 0
-            || lead_summary_decode(&v, t->sc, t->now_ms, score, &h) != LEAD_OK)
-        {
-            /* no event yet (or a damaged summary, scored again later) */
-            lead_summary_clear(t->sc, score);
-            h.first_ms = h.last_ms = 0;
-        }
-        if ((ask->stage >= 0 && score->stage_index != ask->stage)
-            || (ask->band && score->band != ask->band))
-        {
-            continue;
-        }
-        out.first_ms = h.first_ms;
-        out.last_ms = h.last_ms;
-        for (walk_to(&devices, id, seen);
-             devices.more && devices.key.mv_size == 2 * LEAD_ID_LEN
-             && memcmp(devices.key.mv_data, id, LEAD_ID_LEN) == 0;
-             walk_next(&devices))
-        {
-            out.devices++;
-        }
-
-        if (fn(arg, &out) != 0) {
-            rc = LEAD_ECALLBACK;
-        }
-    }
-
-    if (leads.cur) {
-        mdb_cursor_close(leads.cur);
-    }
-    if (statuses.cur) {
-        mdb_cursor_close(statuses.cur);
-    }
-    if (devices.cur) {
-        mdb_cursor_close(devices.cur);
-    }
-    if (summaries.cur) {
-        mdb_cursor_close(summaries.cur);
-    }
-    free(score);
-    return rc;
 }
 
 /*
@@ -537,37 +344,23 @@ lead_kept_close(tail *t)
     lead_buf_free(&t->summaries);
 }
 
+/* Whether the lead's person answers ask; its status already does. */
 int
-lead_store_list_all(lead_store *s, const lead_rules *r, uint64_t now_ms,
-    lead_scored_all_fn fn, void *arg)
+lead_kept_person_asked(const tail *t, const lead_list_ask *ask, const lead_person *p)
 {
-    return lead_store_list_status(s, r, now_ms, NULL, fn, arg);
+    return (!ask->search[0] || lead_str_contains(p->name, ask->search)
+            || lead_str_contains(p->email, ask->search))
+           && (!ask->companies || lead_company(t->r, p->email).len);
 }
 
+/*
+ * One lead, found by id, as the lists pass it on, if it answers
+ * ask (NULL: any); its stage and band already do.
+ */
 int
-lead_store_list_status(lead_store *s, const lead_rules *r, uint64_t now_ms,
-    const lead_list_ask *ask, lead_scored_all_fn fn, void *arg)
-{
-    static const lead_list_ask  any = { -1, -1, 0, 0, "" };
-    tail                        t;
-    int                         rc, usable;
-
-    rc = lead_kept_open(s, r, now_ms, &t, &usable);
-    if (rc == LEAD_OK && usable) {
-        rc = list_summaries(&t, ask ? ask : &any, fn, arg);
-    }
-    lead_kept_close(&t);
-
-    if (rc == LEAD_OK && !usable && !s->empty && !s->partial) {
-        rc = lead_store_score_all(s, lead_rules_scoring(r), now_ms, fn, arg);
-    }
-    return rc;
-}
-
-/* One lead, found by id, as list_summaries passes it on. */
-static int
-emit_lead(tail *t, const uint8_t *id, const MDB_val *summary,
-    lead_score *score, lead_scored_all_fn fn, void *arg)
+lead_kept_emit(tail *t, const lead_list_ask *ask, const uint8_t *id,
+    const MDB_val *summary, lead_score *score, lead_scored_all_fn fn,
+    void *arg)
 {
     MDB_val            key, val;
     MDB_cursor        *cur;
@@ -599,6 +392,11 @@ emit_lead(tail *t, const uint8_t *id, const MDB_val *summary,
         out.status = ((uint8_t *) val.mv_data)[0];
         out.status_ms = lead_get_u64((uint8_t *) val.mv_data + 1);
     }
+    if (ask != NULL && ((ask->status >= 0 && out.status != ask->status)
+                        || !lead_kept_person_asked(t, ask, &p)))
+    {
+        return LEAD_OK;
+    }
 
     rc = mdb_cursor_open(t->txn, t->s->devices, &cur);
     if (rc != 0) {
@@ -616,6 +414,11 @@ emit_lead(tail *t, const uint8_t *id, const MDB_val *summary,
     if (lead_summary_decode(summary, t->sc, t->now_ms, score, &h) != LEAD_OK) {
         lead_summary_clear(t->sc, score);
         h.first_ms = h.last_ms = 0;
+    }
+    if (ask != NULL && ((ask->stage >= 0 && score->stage_index != ask->stage)
+                        || (ask->band && score->band != ask->band)))
+    {
+        return LEAD_OK;                 /* a damaged summary */
     }
     out.first_ms = h.first_ms;
     out.last_ms = h.last_ms;
@@ -680,7 +483,7 @@ list_top(tail *t, int status, size_t want, const uint8_t *skip, size_t nskip,
             break;
         }
         if ((t->nleads && bsearch(id, t->leads, t->nleads, sizeof(tail_lead),
-                                  by_lead))
+                                  lead_kept_by_lead))
             || (nskip && bsearch(id, skip, nskip, LEAD_ID_LEN, id_cmp))
             || (status >= 0 && status_of(t, id) != status))
         {
@@ -691,7 +494,7 @@ list_top(tail *t, int status, size_t want, const uint8_t *skip, size_t nskip,
         if (mdb_get(t->txn, t->s->summaries, &key, &summary) != 0) {
             continue;
         }
-        rc = emit_lead(t, id, &summary, score, fn, arg);
+        rc = lead_kept_emit(t, NULL, id, &summary, score, fn, arg);
         if (rc != LEAD_OK) {
             break;
         }
@@ -715,7 +518,7 @@ list_top(tail *t, int status, size_t want, const uint8_t *skip, size_t nskip,
         }
         summary.mv_data = (uint8_t *) t->summaries.data + t->leads[i].at;
         summary.mv_size = t->leads[i].len;
-        rc = emit_lead(t, t->leads[i].lead, &summary, score, fn, arg);
+        rc = lead_kept_emit(t, NULL, t->leads[i].lead, &summary, score, fn, arg);
     }
 
     free(score);
@@ -802,7 +605,7 @@ lead_kept_first(tail *t, const uint8_t *first, size_t nfirst, size_t want,
     for (i = 0; i < nfirst; i++) {
         f[i].id = first + i * LEAD_ID_LEN;
         tl = t->nleads ? bsearch(f[i].id, t->leads, t->nleads,
-                                 sizeof(tail_lead), by_lead)
+                                 sizeof(tail_lead), lead_kept_by_lead)
                        : NULL;
         key.mv_data = (void *) f[i].id;
         key.mv_size = LEAD_ID_LEN;
@@ -822,7 +625,7 @@ lead_kept_first(tail *t, const uint8_t *first, size_t nfirst, size_t want,
     }
     n = want && want < nfirst ? hottest(f, nfirst, want) : nfirst;
     for (i = 0; rc == LEAD_OK && i < n; i++) {
-        rc = emit_lead(t, f[i].id, &f[i].summary, score, fn, arg);
+        rc = lead_kept_emit(t, NULL, f[i].id, &f[i].summary, score, fn, arg);
     }
     *emitted = n;
     free(f);

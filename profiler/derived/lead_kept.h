@@ -45,4 +45,19 @@ void lead_kept_close(tail *t);
 int lead_kept_first(tail *t, const uint8_t *first, size_t nfirst,
     size_t want, lead_scored_all_fn fn, void *arg, size_t *emitted);
 
+/* For bsearch of t->leads (sorted by id): the tail's lead of an id. */
+int lead_kept_by_lead(const void *key, const void *elt);
+
+/* Whether the lead's person answers ask; its status already does. */
+int lead_kept_person_asked(const tail *t, const lead_list_ask *ask,
+    const lead_person *p);
+
+/*
+ * One lead, found by id, to fn if it answers ask (NULL: any; its stage
+ * and band already do): from its summary, or the tail's if it has one.
+ */
+int lead_kept_emit(tail *t, const lead_list_ask *ask, const uint8_t *id,
+    const MDB_val *summary, lead_score *score, lead_scored_all_fn fn,
+    void *arg);
+
 #endif /* LEAD_KEPT_H */

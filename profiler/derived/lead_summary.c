@@ -109,6 +109,78 @@ lead_summary_clear(const lead_scoring *sc, lead_score *score)
 }
 
 /*
+ * The summary's head checked and the decay from its moment to now_ms
+ * (at or after it); NULL if it is damaged.
+ */
+static const uint8_t *
+summary_scale(const MDB_val *v, const lead_scoring *sc, uint64_t now_ms,
+    double *scale)
+{
+    const uint8_t  *p = v->mv_data;
+
+    if (v->mv_size < 4 || p[0] != SUMMARY_VERSION || p[1] != sc->nstages
+        || p[2] > 4 || p[3] > LEAD_TOPICS_MAX
+        || v->mv_size < 4 + 8 + 8 + 8 * (size_t) p[1] + 24 + 2 * (size_t) p[2]
+        || now_ms < lead_get_u64(p + 4))
+    {
+        return NULL;
+    }
+    *scale = exp2(-(double) (now_ms - lead_get_u64(p + 4))
+                  / (double) sc->half_life_ms);
+    return p;
+}
+
+/* Its stages' engagement at its moment, and the moment. */
+int
+lead_summary_stages(const MDB_val *v, const lead_scoring *sc,
+    double by_stage[LEAD_MAX_STAGES], uint64_t *ref_ms)
+{
+    const uint8_t  *p;
+    double          scale;
+    unsigned        i;
+
+    p = summary_scale(v, sc, UINT64_MAX, &scale);
+    if (p == NULL) {
+        return LEAD_EINVAL;
+    }
+    for (i = 0; i < sc->nstages; i++) {
+        by_stage[i] = lead_get_f64(p + 20 + 8 * i);
+    }
+    *ref_ms = lead_get_u64(p + 4);
+    return LEAD_OK;
+}
+
+/*
+ * Whether the stage and band at now_ms are stage (-1: any) and band (0:
+ * any), worked out as lead_summary_decode does but from the head alone:
+ * what a filtered list asks of most leads.  A damaged summary (decoding
+ * fails too) or none: a lead that read nothing yet.
+ */
+int
+lead_summary_in(const MDB_val *v, const lead_scoring *sc, uint64_t now_ms,
+    int stage, int band)
+{
+    const uint8_t  *p = NULL;
+    double          stages[LEAD_MAX_STAGES], scale;
+    unsigned        i;
+    int             is_stage = -1, is_band;
+
+    if (v->mv_size) {
+        p = summary_scale(v, sc, now_ms, &scale);
+    }
+    if (p == NULL) {
+        is_band = lead_band(sc, 0);
+    } else {
+        for (i = 0; i < sc->nstages; i++) {
+            stages[i] = lead_get_f64(p + 20 + 8 * i) * scale;
+        }
+        is_stage = lead_stage_of(sc, stages, 1.0);
+        is_band = lead_band(sc, lead_get_f64(p + 12) * scale);
+    }
+    return (stage < 0 || is_stage == stage) && (!band || is_band == band);
+}
+
+/*
  * A summary as a list scores it at now_ms (at or after its moment):
  * everything scaled by the decay since.  LEAD_EINVAL if it is damaged.
  */
@@ -116,14 +188,12 @@ int
 lead_summary_decode(const MDB_val *v, const lead_scoring *sc, uint64_t now_ms,
     lead_score *score, lead_summary_head *h)
 {
-    const uint8_t  *p = v->mv_data, *end = p + v->mv_size;
+    const uint8_t  *p, *end = (const uint8_t *) v->mv_data + v->mv_size;
     double          scale;
     unsigned        i, n;
 
-    if (v->mv_size < 4 || p[0] != SUMMARY_VERSION || p[1] != sc->nstages
-        || p[2] > 4 || p[3] > LEAD_TOPICS_MAX
-        || v->mv_size < 4 + 8 + 8 + 8 * (size_t) p[1] + 24 + 2 * (size_t) p[2])
-    {
+    p = summary_scale(v, sc, now_ms, &scale);
+    if (p == NULL) {
         return LEAD_EINVAL;
     }
 
@@ -131,10 +201,6 @@ lead_summary_decode(const MDB_val *v, const lead_scoring *sc, uint64_t now_ms,
     score->ncountries = p[2];
     score->ntopics = p[3];
     h->ref_ms = lead_get_u64(p + 4);
-    if (now_ms < h->ref_ms) {
-        return LEAD_EINVAL;
-    }
-    scale = exp2(-(double) (now_ms - h->ref_ms) / (double) sc->half_life_ms);
     h->engagement = lead_get_f64(p + 12);
     score->engagement = h->engagement * scale;
     p += 20;

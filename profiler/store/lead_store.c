@@ -230,6 +230,11 @@ open_dbs(lead_store *s)
         rc = mdb_dbi_open(txn, "stages", flags, &s->stages);
         s->staging = rc == 0;
     }
+    if (rc == 0 || rc == MDB_NOTFOUND) {
+        /* the leads of a stage (derived/lead_stage_ends.c) */
+        rc = mdb_dbi_open(txn, "stage_ends", flags, &s->stage_ends);
+        s->ending = rc == 0;
+    }
     if (rc != 0 && rc != MDB_NOTFOUND) {
         mdb_txn_abort(txn);
         return lead_store_mdb_fail(s, rc, "mdb_dbi_open");
@@ -697,20 +702,26 @@ lead_store_anonymous(lead_store *s, MDB_txn *txn, uint64_t *bytes)
 }
 
 int
-lead_store_set_anonymous(lead_store *s, MDB_txn *txn, uint64_t bytes)
+lead_store_set_meta_u64(lead_store *s, MDB_txn *txn, const char *name,
+    uint64_t v)
 {
     MDB_val  key, val;
     uint8_t  buf[8];
     int      rc;
 
-    lead_put_u64(buf, bytes);
-    key.mv_data = (void *) anonymous_key;
-    key.mv_size = sizeof(anonymous_key) - 1;
+    lead_put_u64(buf, v);
+    key.mv_data = (void *) name;
+    key.mv_size = strlen(name);
     val.mv_data = buf;
     val.mv_size = sizeof(buf);
     rc = mdb_put(txn, s->meta, &key, &val, 0);
-    return rc == 0 ? LEAD_OK
-                   : lead_store_mdb_fail(s, rc, "writing meta anonymous");
+    return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "writing meta");
+}
+
+int
+lead_store_set_anonymous(lead_store *s, MDB_txn *txn, uint64_t bytes)
+{
+    return lead_store_set_meta_u64(s, txn, anonymous_key, bytes);
 }
 
 /*

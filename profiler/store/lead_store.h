@@ -39,6 +39,7 @@ struct lead_store {
     MDB_dbi    notes;       /* asset, time, hash -> a note (lead_notes.c) */
     MDB_dbi    accounts;    /* domain -> its sum, people (lead_companies.c) */
     MDB_dbi    stages;      /* lead id -> its time in each buying stage */
+    MDB_dbi    stage_ends;  /* stage, leaves at, lead id (lead_stage_ends.c) */
     int        folding;     /* those four exist (an older store has none) */
     int        bounded;     /* "seen" exists: anonymous data is counted */
     int        claiming;    /* claims exists (an older store has none) */
@@ -51,6 +52,7 @@ struct lead_store {
     int        dense;       /* visited exists: new visits go there */
     int        accounting;  /* accounts exists (an older store has none) */
     int        staging;     /* stages exists (lead_stages.c) */
+    int        ending;      /* stage_ends exists (an older store has none) */
     int        read_only;
     int        empty;      /* read-only open of a store never written */
     int        partial;    /* read-only open of a store missing tables */
@@ -142,6 +144,9 @@ int lead_store_anonymous(lead_store *s, MDB_txn *txn, uint64_t *bytes);
 /* Bytes of the map in use (not free for reuse), and the map's size. */
 int lead_store_used(lead_store *s, uint64_t *used, uint64_t *map);
 int lead_store_set_anonymous(lead_store *s, MDB_txn *txn, uint64_t bytes);
+/* A u64 of meta, little-endian, under name. */
+int lead_store_set_meta_u64(lead_store *s, MDB_txn *txn, const char *name,
+    uint64_t v);
 
 /*
  * Events of b from *pos on, at most max_bytes of records (at least one

@@ -657,6 +657,42 @@ expect_stages(world *w, const lead_rules *kept, const lead_rules *scan,
     lead_funnel_free(&b);
 }
 
+/*
+ * The stages' ends: a store without them (older) lists a stage by the
+ * walk until a fold builds them; other rules start them over.
+ */
+static void
+expect_stage_ends(world *w, uint64_t now, const filter_case *cases,
+    size_t n)
+{
+    MDB_txn  *txn;
+    MDB_val   key = { 10, (void *) "stage_ends" };
+    size_t    i;
+    int       more;
+
+    assert_int_equal(lead_store_write_begin(w->s, &txn), LEAD_OK);
+    assert_int_equal(mdb_del(txn, w->s->meta, &key, NULL), 0);
+    assert_int_equal(mdb_drop(txn, w->s->stage_ends, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    for (i = 0; i < n; i++) {
+        expect_filtered(w, w->kept, now + 30 * DAY, &cases[i]);
+    }
+    fold_all(w, now);
+    for (i = 0; i < n; i++) {
+        expect_filtered(w, w->kept, now + 30 * DAY, &cases[i]);
+    }
+
+    reads(w, 100, now, now + DAY, -1);
+    do {
+        assert_int_equal(lead_store_fold(w->s, w->scan, now + HOUR, 10000,
+                                         NULL, NULL, &more), LEAD_OK);
+    } while (more);
+    for (i = 0; i < n; i++) {
+        expect_filtered(w, w->scan, now + DAY, &cases[i]);
+        expect_filtered(w, w->scan, now + 30 * DAY, &cases[i]);
+    }
+}
+
 static void
 test_views_agree(void **state)
 {
@@ -667,6 +703,8 @@ test_views_agree(void **state)
         { { "status", NULL }, { "sql", NULL } },
         { { "status", "stage" }, { "mql", "decision" } },
         { { "stage", NULL }, { "interest", NULL } },
+        { { "stage", "cell" }, { "evaluation", "B" } },
+        { { "stage", "q" }, { "epiphany", "corp" } },
         { { "q", NULL }, { "person 1", NULL } },
         { { "q", "status" }, { "CORP3", "mql" } },
         { { "cell", NULL }, { "C4", NULL } },
@@ -733,6 +771,7 @@ test_views_agree(void **state)
                                          NULL, NULL, &more), LEAD_OK);
     } while (more);
     expect_stages(w, w->scan, w->kept, now + 5 * DAY);
+    expect_stage_ends(w, now + 5 * DAY, cases, N_ELEMS(cases));
 }
 
 int
