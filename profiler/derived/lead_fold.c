@@ -401,7 +401,8 @@ lead_store_index_txn(lead_store *s, MDB_txn *txn, uint64_t until_ms,
 
     rc = lead_store_indexed(s, txn, pos, &all);
     if (rc != LEAD_OK || all) {
-        return rc;
+        return rc != LEAD_OK ? rc
+                             : lead_readers_keep_txn(s, txn, deadline_ms, more);
     }
     memcpy(last, pos, 16);
 
@@ -463,7 +464,9 @@ lead_store_index_txn(lead_store *s, MDB_txn *txn, uint64_t until_ms,
     }
     free(v);
     free(ids);
-    return rc;
+    /* the assets' readers of the visitors just indexed, and those marked */
+    return rc == LEAD_OK && !*more
+           ? lead_readers_keep_txn(s, txn, deadline_ms, more) : rc;
 }
 
 int

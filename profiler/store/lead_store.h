@@ -37,6 +37,7 @@ struct lead_store {
     MDB_dbi    outcomes;    /* lead id -> its deal (derived/lead_outcome.c) */
     MDB_dbi    ingested;    /* an id's hash -> applied at (lead_ingest.c) */
     MDB_dbi    notes;       /* asset, time, hash -> a note (lead_notes.c) */
+    MDB_dbi    readers;     /* the assets' readers (lead_readers.c) */
     int        folding;     /* those four exist (an older store has none) */
     int        bounded;     /* "seen" exists: anonymous data is counted */
     int        claiming;    /* claims exists (an older store has none) */
@@ -47,6 +48,7 @@ struct lead_store {
     int        ingesting;   /* ingested exists (nor that) */
     int        noting;      /* notes exists (nor that) */
     int        dense;       /* visited exists: new visits go there */
+    int        reading;     /* readers exists (nor that) */
     int        read_only;
     int        empty;      /* read-only open of a store never written */
     int        partial;    /* read-only open of a store missing tables */
@@ -172,9 +174,16 @@ typedef int (*lead_visit_fn)(void *arg, const uint8_t key[16]);
 int lead_store_each_visit(lead_store *s, MDB_txn *txn, const uint8_t *id,
     lead_visit_fn fn, void *arg);
 
-/* Puts visits into "visited", "visitors" and "seen" (visits is sorted). */
+/* Puts visits into "visited", "visitors" and "seen" (visits is sorted),
+   and marks their visitors' readers to make again. */
 int lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
     size_t n);
+
+/* The visitor's rows of "readers" to make again (lead_readers.c): its
+   reads, links or its lead's first mql changed. */
+#define LEAD_READERS_MARK  2                /* the marks' key prefix */
+int lead_store_mark_reader(lead_store *s, MDB_txn *txn,
+    const uint8_t visitor[LEAD_ID_LEN]);
 
 /*
  * How far the per-visitor indexes reach: every event up to key (time,
