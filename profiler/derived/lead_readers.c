@@ -22,7 +22,6 @@
 
 #define _POSIX_C_SOURCE 200809L
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,37 +95,88 @@ row_counts(const reader_row *r, int64_t sign, int64_t c[LEAD_READER_NCOUNTS])
     }
 }
 
-/* The row of asset in the set, made (zeros) if it has none; NULL: memory. */
-static reader_row *
-row_of(reader_set *r, uint64_t asset)
+/*
+ * The element of asset in an array sorted by asset (each element starts
+ * with its asset, a u64), made (zeros) if it has none; NULL: no memory.
+ */
+static void *
+slot_of(void **rows, size_t *n, size_t *cap, size_t size, uint64_t asset)
 {
-    reader_row  *grown;
-    size_t       lo = 0, hi = r->n, mid;
+    uint8_t   *base = *rows;
+    uint64_t   at;
+    size_t     lo = 0, hi = *n, mid;
 
     while (lo < hi) {
         mid = lo + (hi - lo) / 2;
-        if (r->rows[mid].asset == asset) {
-            return &r->rows[mid];
+        memcpy(&at, base + mid * size, sizeof(at));
+        if (at == asset) {
+            return base + mid * size;
         }
-        if (r->rows[mid].asset < asset) {
+        if (at < asset) {
             lo = mid + 1;
         } else {
             hi = mid;
         }
     }
-    if (r->n == r->cap) {
-        r->cap = r->cap ? 2 * r->cap : 8;
-        grown = realloc(r->rows, r->cap * sizeof(reader_row));
-        if (grown == NULL) {
+    if (*n == *cap) {
+        base = realloc(*rows, (*cap ? 2 * *cap : 16) * size);
+        if (base == NULL) {
             return NULL;
         }
-        r->rows = grown;
+        *cap = *cap ? 2 * *cap : 16;
+        *rows = base;
     }
-    memmove(r->rows + lo + 1, r->rows + lo, (r->n - lo) * sizeof(reader_row));
-    r->n++;
-    memset(&r->rows[lo], 0, sizeof(reader_row));
-    r->rows[lo].asset = asset;
-    return &r->rows[lo];
+    memmove(base + (lo + 1) * size, base + lo * size, (*n - lo) * size);
+    (*n)++;
+    memset(base + lo * size, 0, size);
+    memcpy(base + lo * size, &asset, sizeof(asset));
+    return base + lo * size;
+}
+
+static reader_row *
+row_of(reader_set *r, uint64_t asset)
+{
+    return slot_of((void **) &r->rows, &r->n, &r->cap, sizeof(reader_row),
+                   asset);
+}
+
+#define STOP  1                   /* an each_prefixed callback's: done */
+
+/*
+ * Each row of dbi whose key begins with prefix, in key order: fn returns
+ * 0 for the next, STOP to end the walk, or an error, which it returns.
+ */
+static int
+each_prefixed(lead_store *s, MDB_txn *txn, MDB_dbi dbi,
+    const uint8_t *prefix, size_t len, lead_row_fn fn, void *ctx)
+{
+    MDB_cursor  *cur;
+    MDB_val      key, val;
+    int          rc, r = 0, op;
+
+    rc = mdb_cursor_open(txn, dbi, &cur);
+    if (rc != 0) {
+        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
+    }
+    key.mv_data = (void *) prefix;
+    key.mv_size = len;
+    for (op = MDB_SET_RANGE; (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
+         op = MDB_NEXT)
+    {
+        if (key.mv_size < len || memcmp(key.mv_data, prefix, len) != 0) {
+            break;
+        }
+        r = fn(&key, &val, ctx);
+        if (r != 0) {
+            break;
+        }
+    }
+    mdb_cursor_close(cur);
+    if (r != 0) {
+        return r == STOP ? LEAD_OK : r;
+    }
+    return rc == 0 || rc == MDB_NOTFOUND
+           ? LEAD_OK : lead_store_mdb_fail(s, rc, "reading");
 }
 
 static int
@@ -183,43 +233,30 @@ add_read(void *arg, const uint8_t key[16])
     return LEAD_VISIT_KEEP;
 }
 
+static int
+mql_row(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    const uint8_t  *v = val->mv_data;
+
+    /* as the scan reads them: from, to and three texts */
+    if (key->mv_size == TKEY_LEN && val->mv_size >= 5
+        && v[1] == LEAD_STATUS_MQL && v[val->mv_size - 1] == '\0'
+        && memchr(v + 2, '\0', val->mv_size - 3) != NULL)
+    {
+        *(uint64_t *) ctx = lead_get_be64((uint8_t *) key->mv_data
+                                          + LEAD_ID_LEN);
+        return STOP;
+    }
+    return 0;
+}
+
 /* The first time the lead became mql, or 0. */
 static int
 first_mql(lead_store *s, MDB_txn *txn, const uint8_t *lead_id, uint64_t *mql)
 {
-    MDB_cursor     *cur;
-    MDB_val         key, val;
-    const uint8_t  *v;
-    int             rc, op;
-
     *mql = 0;
-    rc = mdb_cursor_open(txn, s->transitions, &cur);
-    if (rc != 0) {
-        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
-    }
-    key.mv_data = (void *) lead_id;
-    key.mv_size = LEAD_ID_LEN;
-    for (op = MDB_SET_RANGE; (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
-         op = MDB_NEXT)
-    {
-        if (key.mv_size < LEAD_ID_LEN
-            || memcmp(key.mv_data, lead_id, LEAD_ID_LEN) != 0)
-        {
-            break;
-        }
-        v = val.mv_data;
-        /* as the scan reads them: from, to and three texts */
-        if (key.mv_size == TKEY_LEN && val.mv_size >= 5
-            && v[1] == LEAD_STATUS_MQL && v[val.mv_size - 1] == '\0'
-            && memchr(v + 2, '\0', val.mv_size - 3) != NULL)
-        {
-            *mql = lead_get_be64((uint8_t *) key.mv_data + LEAD_ID_LEN);
-            break;
-        }
-    }
-    mdb_cursor_close(cur);
-    return rc == 0 || rc == MDB_NOTFOUND
-           ? LEAD_OK : lead_store_mdb_fail(s, rc, "reading transitions");
+    return each_prefixed(s, txn, s->transitions, lead_id, LEAD_ID_LEN,
+                         mql_row, mql);
 }
 
 /* The visitor's first link (on a tie, the lowest lead id) and its mql. */
@@ -280,50 +317,38 @@ made_rows(reader_set *r, const uint8_t *visitor, int tail)
     return rc;
 }
 
-/* The rows kept of the visitor (a damaged one is none). */
+static int
+kept_row(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    reader_set     *r = ctx;
+    reader_row     *row;
+    const uint8_t  *v = val->mv_data;
+
+    if (key->mv_size != ROW_KEY || val->mv_size != ROW_VAL) {
+        return 0;                       /* a damaged row is none */
+    }
+    row = row_of(r, lead_get_be64((uint8_t *) key->mv_data + ROW_KEY - 8));
+    if (row == NULL) {
+        return lead_store_fail(r->s, LEAD_ENOMEM, "out of memory");
+    }
+    row->first = lead_get_be64(v);
+    row->people = (uint32_t) (lead_get_be64(v + 8) >> 32);
+    row->bots = (uint32_t) lead_get_be64(v + 8);
+    row->flags = v[16];
+    return 0;
+}
+
+/* The rows kept of the visitor. */
 static int
 kept_rows(reader_set *r, const uint8_t *visitor)
 {
-    MDB_cursor     *cur;
-    MDB_val         key, val;
-    uint8_t         k[1 + LEAD_ID_LEN];
-    const uint8_t  *v;
-    reader_row     *row;
-    int             rc, op;
+    uint8_t  k[1 + LEAD_ID_LEN];
 
     r->n = 0;
-    rc = mdb_cursor_open(r->txn, r->s->readers, &cur);
-    if (rc != 0) {
-        return lead_store_mdb_fail(r->s, rc, "mdb_cursor_open");
-    }
     k[0] = ROW;
     memcpy(k + 1, visitor, LEAD_ID_LEN);
-    key.mv_data = k;
-    key.mv_size = sizeof(k);
-    for (op = MDB_SET_RANGE; (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
-         op = MDB_NEXT)
-    {
-        if (key.mv_size < sizeof(k) || memcmp(key.mv_data, k, sizeof(k)) != 0)
-        {
-            break;
-        }
-        if (key.mv_size != ROW_KEY || val.mv_size != ROW_VAL) {
-            continue;
-        }
-        row = row_of(r, lead_get_be64((uint8_t *) key.mv_data + sizeof(k)));
-        if (row == NULL) {
-            mdb_cursor_close(cur);
-            return lead_store_fail(r->s, LEAD_ENOMEM, "out of memory");
-        }
-        v = val.mv_data;
-        row->first = lead_get_be64(v);
-        row->people = (uint32_t) (lead_get_be64(v + 8) >> 32);
-        row->bots = (uint32_t) lead_get_be64(v + 8);
-        row->flags = v[16];
-    }
-    mdb_cursor_close(cur);
-    return rc == 0 || rc == MDB_NOTFOUND
-           ? LEAD_OK : lead_store_mdb_fail(r->s, rc, "reading readers");
+    return each_prefixed(r->s, r->txn, r->s->readers, k, sizeof(k), kept_row,
+                         r);
 }
 
 typedef int (*delta_fn)(void *arg, uint64_t asset,
@@ -464,59 +489,47 @@ remake(lead_store *s, MDB_txn *txn, const uint8_t *visitor)
            ? LEAD_OK : lead_store_mdb_fail(s, rc, "writing readers");
 }
 
+typedef struct {
+    lead_store  *s;
+    MDB_txn     *txn;
+} marking;
+
+static int
+mark_device(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    marking  *m = ctx;
+
+    (void) val;
+    return key->mv_size == 2 * LEAD_ID_LEN
+           ? lead_store_mark_reader(m->s, m->txn,
+                                    (uint8_t *) key->mv_data + LEAD_ID_LEN)
+           : 0;
+}
+
 int
 lead_readers_mark_lead_txn(lead_store *s, MDB_txn *txn,
     const uint8_t *lead_id)
 {
-    MDB_cursor  *cur;
-    MDB_val      key, val;
-    int          rc, op;
+    marking  m = { s, txn };
 
-    if (!s->reading) {
-        return LEAD_OK;
-    }
-    rc = mdb_cursor_open(txn, s->devices, &cur);
-    if (rc != 0) {
-        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
-    }
-    key.mv_data = (void *) lead_id;
-    key.mv_size = LEAD_ID_LEN;
-    for (op = MDB_SET_RANGE; (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
-         op = MDB_NEXT)
-    {
-        if (key.mv_size != 2 * LEAD_ID_LEN
-            || memcmp(key.mv_data, lead_id, LEAD_ID_LEN) != 0)
-        {
-            break;
-        }
-        rc = lead_store_mark_reader(s, txn,
-                                    (uint8_t *) key.mv_data + LEAD_ID_LEN);
-        if (rc != LEAD_OK) {
-            mdb_cursor_close(cur);
-            return rc;
-        }
-    }
-    mdb_cursor_close(cur);
-    return rc == 0 || rc == MDB_NOTFOUND
-           ? LEAD_OK : lead_store_mdb_fail(s, rc, "reading devices");
+    return s->reading ? each_prefixed(s, txn, s->devices, lead_id,
+                                      LEAD_ID_LEN, mark_device, &m)
+                      : LEAD_OK;
 }
 
-typedef struct {
-    uint64_t  hash;
-} catalogue_hash;
-
+/* FNV-1a of the catalogue's keys, each ended by a byte 0xff. */
 static int
 hash_asset(const MDB_val *key, const MDB_val *val, void *ctx)
 {
-    catalogue_hash  *h = ctx;
-    size_t           i;
+    uint64_t  *h = ctx;
+    size_t     i;
 
     (void) val;
     for (i = 0; i < key->mv_size; i++) {
-        h->hash = (h->hash ^ ((const uint8_t *) key->mv_data)[i])
-                  * UINT64_C(0x100000001b3);
+        *h = (*h ^ ((const uint8_t *) key->mv_data)[i])
+             * UINT64_C(0x100000001b3);
     }
-    h->hash = (h->hash ^ 0xff) * UINT64_C(0x100000001b3);
+    *h = (*h ^ 0xff) * UINT64_C(0x100000001b3);
     return 0;
 }
 
@@ -526,20 +539,19 @@ static int
 readers_meta(lead_store *s, MDB_txn *txn, uint64_t *hash, int *current,
     uint8_t meta[META_LEN])
 {
-    catalogue_hash  h = { UINT64_C(0xcbf29ce484222325) };
-    MDB_val         key, val;
-    int             rc;
+    MDB_val  key, val;
+    int      rc;
 
-    rc = lead_store_scan_txn(s, txn, s->assets, hash_asset, &h);
+    *hash = UINT64_C(0xcbf29ce484222325);
+    rc = lead_store_scan_txn(s, txn, s->assets, hash_asset, hash);
     if (rc != LEAD_OK) {
         return rc;
     }
-    *hash = h.hash;
     key.mv_data = (void *) meta_key;
     key.mv_size = sizeof(meta_key) - 1;
     rc = mdb_get(txn, s->meta, &key, &val);
     *current = rc == 0 && val.mv_size == META_LEN
-               && lead_get_be64(val.mv_data) == h.hash;
+               && lead_get_be64(val.mv_data) == *hash;
     if (*current) {
         memcpy(meta, val.mv_data, META_LEN);
     }
@@ -676,34 +688,8 @@ typedef struct {
 static lead_reader_counts *
 counts_of(count_set *cs, uint64_t asset)
 {
-    lead_reader_counts  *grown;
-    size_t               lo = 0, hi = cs->n, mid;
-
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-        if (cs->rows[mid].asset == asset) {
-            return &cs->rows[mid];
-        }
-        if (cs->rows[mid].asset < asset) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    if (cs->n == cs->cap) {
-        cs->cap = cs->cap ? 2 * cs->cap : 64;
-        grown = realloc(cs->rows, cs->cap * sizeof(lead_reader_counts));
-        if (grown == NULL) {
-            return NULL;
-        }
-        cs->rows = grown;
-    }
-    memmove(cs->rows + lo + 1, cs->rows + lo,
-            (cs->n - lo) * sizeof(lead_reader_counts));
-    cs->n++;
-    memset(&cs->rows[lo], 0, sizeof(lead_reader_counts));
-    cs->rows[lo].asset = asset;
-    return &cs->rows[lo];
+    return slot_of((void **) &cs->rows, &cs->n, &cs->cap,
+                   sizeof(lead_reader_counts), asset);
 }
 
 static int
@@ -729,6 +715,16 @@ id_cmp(const void *x, const void *y)
     return memcmp(x, y, LEAD_ID_LEN);
 }
 
+static int
+marked(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    (void) val;
+    if (key->mv_size == 1 + LEAD_ID_LEN) {
+        lead_buf_put(ctx, (char *) key->mv_data + 1, LEAD_ID_LEN);
+    }
+    return 0;
+}
+
 /* The visitors the kept rows may not answer for: marked, or in the tail. */
 static int
 unkept_visitors(lead_store *s, MDB_txn *txn, lead_buf *ids)
@@ -736,26 +732,11 @@ unkept_visitors(lead_store *s, MDB_txn *txn, lead_buf *ids)
     MDB_cursor  *cur;
     MDB_val      key, val;
     uint8_t      k = LEAD_READERS_MARK;
-    int          rc, op;
+    int          rc;
 
-    rc = mdb_cursor_open(txn, s->readers, &cur);
-    if (rc != 0) {
-        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
-    }
-    key.mv_data = &k;
-    key.mv_size = 1;
-    for (op = MDB_SET_RANGE; (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
-         op = MDB_NEXT)
-    {
-        if (key.mv_size == 1 + LEAD_ID_LEN
-            && ((uint8_t *) key.mv_data)[0] == LEAD_READERS_MARK)
-        {
-            lead_buf_put(ids, (char *) key.mv_data + 1, LEAD_ID_LEN);
-        }
-    }
-    mdb_cursor_close(cur);
-    if (rc != MDB_NOTFOUND) {
-        return lead_store_mdb_fail(s, rc, "reading readers");
+    rc = each_prefixed(s, txn, s->readers, &k, 1, marked, ids);
+    if (rc != LEAD_OK) {
+        return rc;
     }
 
     rc = lead_store_tail_first(s, txn, &cur, &key, &val);
@@ -773,22 +754,38 @@ unkept_visitors(lead_store *s, MDB_txn *txn, lead_buf *ids)
                               : lead_store_mdb_fail(s, rc, "reading events");
 }
 
+static int
+total_row(const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    count_set           *cs = ctx;
+    lead_reader_counts  *row;
+    unsigned             i;
+
+    if (key->mv_size != 9 || val->mv_size != LEAD_READER_NCOUNTS * 8) {
+        return 0;
+    }
+    row = counts_of(cs, lead_get_be64((uint8_t *) key->mv_data + 1));
+    if (row == NULL) {
+        return LEAD_ENOMEM;
+    }
+    for (i = 0; i < LEAD_READER_NCOUNTS; i++) {
+        row->n[i] = lead_get_be64((uint8_t *) val->mv_data + i * 8);
+    }
+    return 0;
+}
+
 int
 lead_store_reader_counts(lead_store *s, lead_reader_counts **out,
     size_t *nout)
 {
     MDB_txn        *txn;
-    MDB_cursor     *cur;
-    MDB_val         key, val;
     lead_buf        ids;
     count_set       cs;
     uint8_t         meta[META_LEN], k = TOTAL;
     uint64_t        hash;
     size_t          i, n;
-    unsigned        j;
-    int             rc, op, current;
+    int             rc, current;
     const uint8_t  *id;
-    lead_reader_counts  *row;
 
     *out = NULL;
     *nout = 0;
@@ -808,35 +805,7 @@ lead_store_reader_counts(lead_store *s, lead_reader_counts **out,
     }
 
     if (rc == LEAD_OK) {
-        rc = mdb_cursor_open(txn, s->readers, &cur);
-        rc = rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc,
-                                                     "mdb_cursor_open");
-    }
-    if (rc == LEAD_OK) {
-        key.mv_data = &k;
-        key.mv_size = 1;
-        for (op = MDB_SET_RANGE;
-             (rc = mdb_cursor_get(cur, &key, &val, op)) == 0; op = MDB_NEXT)
-        {
-            if (((uint8_t *) key.mv_data)[0] != TOTAL) {
-                break;
-            }
-            if (key.mv_size != 9 || val.mv_size != LEAD_READER_NCOUNTS * 8) {
-                continue;
-            }
-            row = counts_of(&cs, lead_get_be64((uint8_t *) key.mv_data + 1));
-            if (row == NULL) {
-                rc = ENOMEM;
-                break;
-            }
-            for (j = 0; j < LEAD_READER_NCOUNTS; j++) {
-                row->n[j] = lead_get_be64((uint8_t *) val.mv_data + j * 8);
-            }
-        }
-        mdb_cursor_close(cur);
-        rc = rc == 0 || rc == MDB_NOTFOUND ? LEAD_OK
-             : rc == ENOMEM ? lead_store_fail(s, LEAD_ENOMEM, "out of memory")
-             : lead_store_mdb_fail(s, rc, "reading readers");
+        rc = each_prefixed(s, txn, s->readers, &k, 1, total_row, &cs);
     }
 
     /* what the marked and the tail's visitors are now, not as kept */
@@ -854,9 +823,9 @@ lead_store_reader_counts(lead_store *s, lead_reader_counts **out,
             continue;
         }
         rc = visitor_delta(s, txn, id, 1, add_delta, &cs);
-        if (rc == LEAD_ENOMEM) {
-            rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
-        }
+    }
+    if (rc == LEAD_ENOMEM) {
+        rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");
     }
     lead_store_read_end(s, txn);
     lead_buf_free(&ids);
