@@ -401,8 +401,7 @@ lead_store_index_txn(lead_store *s, MDB_txn *txn, uint64_t until_ms,
 
     rc = lead_store_indexed(s, txn, pos, &all);
     if (rc != LEAD_OK || all) {
-        return rc != LEAD_OK ? rc
-                             : lead_readers_keep_txn(s, txn, deadline_ms, more);
+        return rc;
     }
     memcpy(last, pos, 16);
 
@@ -464,9 +463,7 @@ lead_store_index_txn(lead_store *s, MDB_txn *txn, uint64_t until_ms,
     }
     free(v);
     free(ids);
-    /* the assets' readers of the visitors just indexed, and those marked */
-    return rc == LEAD_OK && !*more
-           ? lead_readers_keep_txn(s, txn, deadline_ms, more) : rc;
+    return rc;
 }
 
 int
@@ -519,6 +516,11 @@ lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
     /* the indexes first: scoring a lead again reads through them */
     if (rc == LEAD_OK) {
         rc = lead_store_index_txn(s, f.txn, until_ms, f.deadline, more);
+    }
+    /* the assets' readers of the visitors just indexed and the others
+       marked (ingest's indexing leaves them to this) */
+    if (rc == LEAD_OK && !*more) {
+        rc = lead_readers_keep_txn(s, f.txn, f.deadline, more);
     }
     /* without rules, nothing to score: the indexes alone */
     if (rc == LEAD_OK && r && !*more) {
