@@ -517,17 +517,17 @@ lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
     if (rc == LEAD_OK) {
         rc = lead_store_index_txn(s, f.txn, until_ms, f.deadline, more);
     }
-    /* the assets' readers of the visitors just indexed and the others
-       marked (ingest's indexing leaves them to this) */
-    if (rc == LEAD_OK && !*more) {
-        rc = lead_readers_keep_txn(s, f.txn, f.deadline, more);
-    }
     /* without rules, nothing to score: the indexes alone */
     if (rc == LEAD_OK && r && !*more) {
         rc = refold(&f, more);
     }
     if (rc == LEAD_OK && r && !*more) {
         rc = fold_events(&f, until_ms, more);
+    }
+    /* the assets' readers of the visitors indexed or marked since (ingest
+       leaves them to this), with what the scores leave of the budget */
+    if (rc == LEAD_OK && !*more) {
+        rc = lead_readers_keep_txn(s, f.txn, f.deadline, more);
     }
     /* nothing new: the transaction commits nothing, syncs nothing */
     if (rc == LEAD_OK && memcmp(&f.pos, &start, sizeof(start)) != 0) {

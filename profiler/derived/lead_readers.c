@@ -598,7 +598,7 @@ build(lead_store *s, MDB_txn *txn, uint8_t meta[META_LEN],
         if (key.mv_size != LEAD_ID_LEN) {
             continue;
         }
-        if ((n++ & 63) == 0 && lead_clock_ms() > deadline_ms) {
+        if (n++ > 0 && lead_clock_ms() > deadline_ms) {
             *more = 1;
             break;
         }
