@@ -12,7 +12,8 @@
  *   build/bench-profile DIR [RUNS] [scale] [ONLY]
  *
  * ONLY, a word, keeps the measurements whose name holds it ("funnel",
- * "re-score" for the scan and the full re-score in turn).
+ * "assets" for the funnel page's assets' readers alone, "re-score" for
+ * the scan and the full re-score in turn).
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -283,6 +284,8 @@ static const struct {
     { "leadctl calibration", "bytes", report, "calibration", PROFILE },
     { "leadctl funnel", "bytes", report, "funnel", PROFILE },
     { "sales view: funnel", "bytes", page, "funnel", PROFILE | SCALE },
+    { "sales view: assets.json", "bytes", page, "assets.json",
+      PROFILE | SCALE },
     { "sales view: accounts", "bytes", page, "accounts", PROFILE | SCALE },
     { "sales view: leads.csv", "bytes", page, "leads.csv", PROFILE },
     { "attribution by asset", "bytes", page,

@@ -116,6 +116,52 @@ int lead_store_link_txn(lead_store *s, MDB_txn *txn, const uint8_t *visitor,
 int lead_store_mark_sales_txn(lead_store *s, MDB_txn *txn,
     const uint8_t *lead_id);
 
+/* The form sends a browser back (return=) to the asset whose gate sent
+   it there: its first read this long after identifying is that one. */
+#define LEAD_FORM_BACK_MS  (60 * 1000)
+
+/* What a reader's first read of an asset counts for (lead_readers.c):
+   its visitor's first link (since), its lead's first mql (0: none) and
+   the asset the form sent it back to (0: none yet). */
+typedef struct {
+    int       linked;
+    uint64_t  since, mql, back;
+} lead_reader_link;
+
+#define LEAD_READ_IDENTIFIED  1
+#define LEAD_READ_BEFORE_ID   2
+#define LEAD_READ_BEFORE_MQL  4
+
+unsigned lead_reader_flags(uint64_t first_ms, uint64_t asset,
+    const lead_reader_link *l);
+/* 1 when a read at t of a tagged asset is the one the form sent the
+   browser back to (none found before it). */
+int lead_reader_back(const lead_reader_link *l, uint64_t t);
+
+/* An asset's counts, by asset id (0: untagged reads). */
+enum {
+    LEAD_READER_PEOPLE, LEAD_READER_BOTS, LEAD_READER_READERS,
+    LEAD_READER_ID, LEAD_READER_BEFORE_ID, LEAD_READER_BEFORE_MQL,
+    LEAD_READER_NCOUNTS
+};
+typedef struct {
+    uint64_t  asset;
+    uint64_t  n[LEAD_READER_NCOUNTS];
+} lead_reader_counts;
+
+/* Inside a write transaction: the marked visitors' rows made again, and
+   the rows of a store that has none made, until the deadline (*more). */
+int lead_readers_keep_txn(lead_store *s, MDB_txn *txn, uint64_t deadline_ms,
+    int *more);
+/* The lead's visitors' rows to make again (its first mql moved). */
+int lead_readers_mark_lead_txn(lead_store *s, MDB_txn *txn,
+    const uint8_t *lead_id);
+/* The kept counts by asset id (malloc'd, sorted), with the marked and the
+   tail's visitors as they are now; LEAD_ENOTFOUND when none are kept for
+   this catalogue yet. */
+int lead_store_reader_counts(lead_store *s, lead_reader_counts **out,
+    size_t *n);
+
 /* Claims (lead_claims.c): how long one waits for its confirmation, and how
    many addresses a device may claim and notices it may cause a day (and
    notices a lead may be sent a day). */

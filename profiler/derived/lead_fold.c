@@ -633,6 +633,11 @@ lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
     if (rc == LEAD_OK && r && !*more) {
         rc = fold_events(&f, until_ms, more);
     }
+    /* the assets' readers of the visitors indexed or marked since (ingest
+       leaves them to this), with what the scores leave of the budget */
+    if (rc == LEAD_OK && !*more) {
+        rc = lead_readers_keep_txn(s, f.txn, f.deadline, more);
+    }
     /* nothing new: the transaction commits nothing, syncs nothing */
     if (rc == LEAD_OK && memcmp(&f.pos, &start, sizeof(start)) != 0) {
         rc = lead_store_set_fold_pos(s, f.txn, &f.pos);

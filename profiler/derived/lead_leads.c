@@ -248,6 +248,10 @@ lead_store_link_txn(lead_store *s, MDB_txn *txn, const uint8_t *visitor,
     if (rc != 0) {
         return lead_store_mdb_fail(s, rc, "writing a visitor's links");
     }
+    rc = lead_store_mark_reader(s, txn, visitor);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
 
     memcpy(dkey, lead_id, LEAD_ID_LEN);
     memcpy(dkey + LEAD_ID_LEN, visitor, LEAD_ID_LEN);

@@ -134,6 +134,9 @@ erase_visits(lead_store *s, MDB_txn *txn, const erasing *v,
     int             rc;
 
     rc = lead_store_each_visit(s, txn, v->id, erase_visit, &e);
+    if (rc == LEAD_OK) {
+        rc = lead_store_mark_reader(s, txn, v->id);
+    }
     if (rc != LEAD_OK) {
         return rc;
     }

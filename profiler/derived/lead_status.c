@@ -192,6 +192,10 @@ lead_store_transition(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
     }
 
     rc = lead_status_count_txn(s, txn, counted ? from : -1, to);
+    if (rc == LEAD_OK && to == LEAD_STATUS_MQL) {
+        /* its readers' "before mql" may move */
+        rc = lead_readers_mark_lead_txn(s, txn, lead_id);
+    }
     if (rc != LEAD_OK) {
         return rc;
     }

@@ -423,12 +423,37 @@ lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
         }
 
         rc = index_visits(s, txn, visits + i, j - i);
+        if (rc == LEAD_OK) {
+            rc = lead_store_mark_reader(s, txn, visits[i].id);
+        }
         if (rc != LEAD_OK) {
             return rc;
         }
     }
 
     return s->bounded ? lead_store_set_anonymous(s, txn, anon) : LEAD_OK;
+}
+
+int
+lead_store_mark_reader(lead_store *s, MDB_txn *txn,
+    const uint8_t visitor[LEAD_ID_LEN])
+{
+    MDB_val  key, val;
+    uint8_t  k[1 + LEAD_ID_LEN];
+    int      rc;
+
+    if (!s->reading) {
+        return LEAD_OK;
+    }
+    k[0] = LEAD_READERS_MARK;
+    memcpy(k + 1, visitor, LEAD_ID_LEN);
+    key.mv_data = k;
+    key.mv_size = sizeof(k);
+    val.mv_data = NULL;
+    val.mv_size = 0;
+    rc = mdb_put(txn, s->readers, &key, &val, 0);
+    return rc == 0 ? LEAD_OK
+                   : lead_store_mdb_fail(s, rc, "marking a reader");
 }
 
 /*

@@ -214,6 +214,11 @@ open_dbs(lead_store *s)
         s->noting = rc == 0;
     }
     if (rc == 0 || rc == MDB_NOTFOUND) {
+        /* the assets' readers, kept (derived/lead_readers.c) */
+        rc = mdb_dbi_open(txn, "readers", flags, &s->readers);
+        s->reading = rc == 0;
+    }
+    if (rc == 0 || rc == MDB_NOTFOUND) {
         /* visits as sorted duplicates (lead_log.c): "visits" is older */
         rc = mdb_dbi_open(txn, "visited", flags | MDB_DUPSORT | MDB_DUPFIXED,
                           &s->visited);

@@ -40,6 +40,7 @@ struct lead_store {
     MDB_dbi    accounts;    /* domain -> its sum, people (lead_companies.c) */
     MDB_dbi    stages;      /* lead id -> its time in each buying stage */
     MDB_dbi    stage_ends;  /* stage, leaves at, lead id (lead_stage_ends.c) */
+    MDB_dbi    readers;     /* the assets' readers (lead_readers.c) */
     int        folding;     /* those four exist (an older store has none) */
     int        bounded;     /* "seen" exists: anonymous data is counted */
     int        claiming;    /* claims exists (an older store has none) */
@@ -53,6 +54,7 @@ struct lead_store {
     int        accounting;  /* accounts exists (an older store has none) */
     int        staging;     /* stages exists (lead_stages.c) */
     int        ending;      /* stage_ends exists (an older store has none) */
+    int        reading;     /* readers exists (nor that) */
     int        read_only;
     int        empty;      /* read-only open of a store never written */
     int        partial;    /* read-only open of a store missing tables */
@@ -181,9 +183,16 @@ typedef int (*lead_visit_fn)(void *arg, const uint8_t key[16]);
 int lead_store_each_visit(lead_store *s, MDB_txn *txn, const uint8_t *id,
     lead_visit_fn fn, void *arg);
 
-/* Puts visits into "visited", "visitors" and "seen" (visits is sorted). */
+/* Puts visits into "visited", "visitors" and "seen" (visits is sorted),
+   and marks their visitors' readers to make again. */
 int lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
     size_t n);
+
+/* The visitor's rows of "readers" to make again (lead_readers.c): its
+   reads, links or its lead's first mql changed. */
+#define LEAD_READERS_MARK  2                /* the marks' key prefix */
+int lead_store_mark_reader(lead_store *s, MDB_txn *txn,
+    const uint8_t visitor[LEAD_ID_LEN]);
 
 /*
  * How far the per-visitor indexes reach: every event up to key (time,

@@ -214,7 +214,9 @@ device_cmp(const void *x, const void *y)
     const device_row  *a = x, *b = y;
     int                c = memcmp(a->visitor, b->visitor, LEAD_ID_LEN);
 
-    return c ? c : (a->since > b->since) - (a->since < b->since);
+    c = c ? c : (a->since > b->since) - (a->since < b->since);
+    /* links at one time: the lowest lead id, as the kept rows take it */
+    return c ? c : memcmp(a->lead, b->lead, LEAD_ID_LEN);
 }
 
 /*
@@ -285,6 +287,21 @@ index_firsts(device_map *d)
     return 0;
 }
 
+/* What a visitor's reads count for, from its first link (NULL: none). */
+static lead_reader_link
+link_of(const device_row *dev)
+{
+    lead_reader_link  l = { 0, 0, 0, 0 };
+
+    if (dev) {
+        l.linked = 1;
+        l.since = dev->since;
+        l.mql = dev->mql;
+        l.back = dev->back;
+    }
+    return l;
+}
+
 /* A visitor's first link, or NULL. */
 static device_row *
 first_link(const device_map *d, const uint8_t visitor[LEAD_ID_LEN])
@@ -310,14 +327,14 @@ first_link(const device_map *d, const uint8_t visitor[LEAD_ID_LEN])
 static void
 note_back(device_map *d, const asset_build *b)
 {
-    device_row  *dev;
-    size_t       i;
+    device_row        *dev;
+    lead_reader_link   l;
+    size_t             i;
 
     for (i = 0; i < b->nreads; i++) {
         dev = first_link(d, b->reads[i].visitor);
-        if (dev && dev->back == 0 && b->reads[i].time_ms >= dev->since
-            && b->reads[i].time_ms - dev->since <= LEAD_FORM_BACK_MS)
-        {
+        l = link_of(dev);
+        if (lead_reader_back(&l, b->reads[i].time_ms)) {
             dev->back = b->reads[i].asset;
         }
     }
@@ -328,7 +345,6 @@ static int
 count_readers(lead_store *s, asset_build *b)
 {
     device_map   d;
-    device_row  *dev;
     uint32_t    *seen;
     size_t       i, mask;
     int          rc;
@@ -375,26 +391,57 @@ count_readers(lead_store *s, asset_build *b)
     for (i = 0; i < b->nreads; i++) {
         const struct asset_read  *r = &b->reads[i];
         lead_asset_stats         *row;
+        lead_reader_link          l;
+        unsigned                  f;
 
         if (!first_read(b, seen, mask, i)) {
             continue;
         }
 
         row = find_asset(b->l, r->asset);
-        dev = first_link(&d, r->visitor);
+        l = link_of(first_link(&d, r->visitor));
+        f = lead_reader_flags(r->time_ms, r->asset, &l);
         row->readers++;
-        if (dev) {
-            /* the read that triggers mql is at its time: it counts */
-            row->identified_readers++;
-            row->before_identified += r->time_ms <= dev->since
-                                      || dev->back == r->asset;
-            row->before_mql += dev->mql && r->time_ms <= dev->mql;
-        }
+        row->identified_readers += (f & LEAD_READ_IDENTIFIED) != 0;
+        row->before_identified += (f & LEAD_READ_BEFORE_ID) != 0;
+        row->before_mql += (f & LEAD_READ_BEFORE_MQL) != 0;
     }
 
     free(seen);
     free(d.firsts);
     free(d.rows);
+    return LEAD_OK;
+}
+
+/* The counts kept per asset (lead_readers.c), LEAD_ENOTFOUND if none;
+   what no row of the catalogue has is untagged. */
+static int
+kept_readers(lead_store *s, lead_asset_list *l)
+{
+    lead_reader_counts  *c;
+    lead_asset_stats    *row;
+    size_t               n, i;
+    int                  rc;
+
+    rc = lead_store_reader_counts(s, &c, &n);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    for (i = 0; i < n; i++) {
+        row = c[i].asset ? find_asset(l, c[i].asset) : NULL;
+        if (row == NULL) {
+            l->untagged_people += c[i].n[LEAD_READER_PEOPLE];
+            l->untagged_bots += c[i].n[LEAD_READER_BOTS];
+            continue;
+        }
+        row->people = c[i].n[LEAD_READER_PEOPLE];
+        row->bots = c[i].n[LEAD_READER_BOTS];
+        row->readers = c[i].n[LEAD_READER_READERS];
+        row->identified_readers = c[i].n[LEAD_READER_ID];
+        row->before_identified = c[i].n[LEAD_READER_BEFORE_ID];
+        row->before_mql = c[i].n[LEAD_READER_BEFORE_MQL];
+    }
+    free(c);
     return LEAD_OK;
 }
 
@@ -427,6 +474,12 @@ list_assets(lead_store *s, int counts, lead_asset_list *out)
     }
 
     rc = lead_store_each_asset(s, keep_asset, &b);
+    if (rc == LEAD_OK && counts && !b.oom) {
+        rc = kept_readers(s, out);
+        counts = rc == LEAD_ENOTFOUND;
+        rc = counts ? LEAD_OK : rc;
+    }
+    /* the long way: every event read */
     if (rc == LEAD_OK && counts && !b.oom) {
         rc = lead_store_each_event(s, count_read, &b);
     }

@@ -114,10 +114,6 @@ typedef struct {
     uint64_t     before_mql;          /* read it by their lead's mql */
 } lead_asset_stats;
 
-/* The form sends a browser back (return=) to the asset whose gate sent
-   it there: its first read this long after identifying is that one. */
-#define LEAD_FORM_BACK_MS  (60 * 1000)
-
 typedef struct {
     lead_asset_stats  *rows;     /* by asset id */
     size_t             n;

@@ -584,6 +584,80 @@ expect_readers(world *w)
     free(p);
 }
 
+/* Two answers of the assets' counts, row by row. */
+static void
+expect_same_assets(const lead_asset_list *a, const lead_asset_list *b)
+{
+    size_t  i;
+
+    assert_int_equal(a->n, b->n);
+    assert_int_equal(a->untagged_people, b->untagged_people);
+    assert_int_equal(a->untagged_bots, b->untagged_bots);
+    for (i = 0; i < a->n; i++) {
+        assert_true(a->rows[i].a.id == b->rows[i].a.id);
+        assert_int_equal(a->rows[i].people, b->rows[i].people);
+        assert_int_equal(a->rows[i].bots, b->rows[i].bots);
+        assert_int_equal(a->rows[i].readers, b->rows[i].readers);
+        assert_int_equal(a->rows[i].identified_readers,
+                         b->rows[i].identified_readers);
+        assert_int_equal(a->rows[i].before_identified,
+                         b->rows[i].before_identified);
+        assert_int_equal(a->rows[i].before_mql, b->rows[i].before_mql);
+    }
+}
+
+/* Whether the kept readers answer (1) or the scan does (0). */
+static int
+readers_kept(world *w)
+{
+    lead_reader_counts  *c;
+    size_t               n;
+    int                  rc;
+
+    rc = lead_store_reader_counts(w->s, &c, &n);
+    free(c);
+    assert_true(rc == LEAD_OK || rc == LEAD_ENOTFOUND);
+    return rc == LEAD_OK;
+}
+
+/*
+ * The assets' readers kept (with marks and a tail to add) are those of
+ * every event, and so are those made again from nothing up to the fold.
+ */
+static void
+expect_readers_kept(world *w, uint64_t until)
+{
+    lead_asset_list  kept, scan, made;
+    MDB_txn         *txn;
+    MDB_val          key;
+    size_t           i, before = 0;
+
+    assert_true(readers_kept(w));
+    assert_int_equal(lead_query_assets(w->s, 1, &kept), LEAD_OK);
+
+    assert_int_equal(lead_store_write_begin(w->s, &txn), LEAD_OK);
+    key.mv_data = "readers";
+    key.mv_size = 7;
+    assert_int_equal(mdb_del(txn, w->s->meta, &key, NULL), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    assert_false(readers_kept(w));
+    assert_int_equal(lead_query_assets(w->s, 1, &scan), LEAD_OK);
+    expect_same_assets(&kept, &scan);
+
+    fold_all(w, until);
+    assert_true(readers_kept(w));
+    assert_int_equal(lead_query_assets(w->s, 1, &made), LEAD_OK);
+    expect_same_assets(&made, &scan);
+
+    for (i = 0; i < scan.n; i++) {
+        before += scan.rows[i].before_identified + scan.rows[i].before_mql;
+    }
+    assert_true(before > 10 && scan.untagged_people > 0);
+    lead_asset_list_free(&kept);
+    lead_asset_list_free(&scan);
+    lead_asset_list_free(&made);
+}
+
 /* The funnel and calibration from one walk are those from two. */
 static void
 expect_funnel(world *w, const lead_rules *r, uint64_t now)
@@ -710,10 +784,12 @@ test_views_agree(void **state)
         { { "cell", NULL }, { "C4", NULL } },
         { { "cell", "status" }, { "D3", "mql" } },
     };
-    world     *w = *state;
-    uint64_t   now = T0 + 21 * DAY;
-    size_t     i;
-    int        j, more;
+    world       *w = *state;
+    uint64_t     now = T0 + 21 * DAY;
+    uint8_t      lead[LEAD_ID_LEN];
+    lead_erased  gone;
+    size_t       i;
+    int          j, more;
 
     fill(w);
     for (j = 0; j < 2; j++) {
@@ -737,6 +813,13 @@ test_views_agree(void **state)
         expect_funnel(w, r, now + 30 * DAY);
     }
     expect_readers(w);
+    /* after the fold, a visitor identifies and a lead becomes mql */
+    identify(w, VISITORS - 2, 40, T0 + 8 * DAY, lead);
+    identify(w, 6, 6, T0 + 5 * DAY, lead);
+    assert_int_equal(lead_store_set_status(w->s, lead, LEAD_STATUS_MQL,
+                                           T0 + 12 * DAY, "test", "", ""),
+                     LEAD_OK);
+    expect_readers_kept(w, T0 + 15 * DAY);
     assert_true(matched > 100);
 
     /* all folded: no tail */
@@ -752,6 +835,12 @@ test_views_agree(void **state)
     expect_accounts_other_rules(w, w->scan, now);
     expect_counts(w, w->kept, now);
     expect_counts_made(w, now);
+    /* no tail: a person forgotten is a mark alone */
+    assert_int_equal(lead_store_forget(w->s, "p3@corp3.example", 16, &gone),
+                     LEAD_OK);
+    assert_int_equal(gone.leads, 1);
+    expect_readers_kept(w, now);
+
     expect_stages(w, w->kept, w->scan, now);
 
     /* a lead of many reads, folded batch by batch: a stage worked out
