@@ -177,6 +177,11 @@ int lead_store_each_visit(lead_store *s, MDB_txn *txn, const uint8_t *id,
 /* Puts visits into "visited", "visitors" and "seen" (visits is sorted). */
 int lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
     size_t n);
+/* 1 when the visitor is linked to a lead, through a cursor on "links"
+   (kept over ids in order, it finds the next without a search); *err
+   says a failure. */
+int lead_store_linked(lead_store *s, MDB_cursor *cur, const uint8_t *id,
+    int *err);
 
 /*
  * How far the per-visitor indexes reach: every event up to key (time,
