@@ -21,7 +21,8 @@
 
 #define EXPORT_FLUSH   (1 << 16)      /* bytes of lines written at once */
 #define INGEST_READ    (1 << 20)      /* bytes read at once */
-#define INGEST_BATCH   65536          /* lines a transaction by default */
+#define INGEST_BATCH   1000000        /* lines a transaction by default, */
+                                      /* or fewer: 64 MiB of them as kept */
 #define INGEST_TOLD    10             /* malformed lines reported */
 
 #define LEAD_LINE_MAX_STR(n)  #n

@@ -1,5 +1,5 @@
 /*
- * The event log and its visitor indexes.
+ * The event log and its visitor indexes (written by lead_index.c).
  *
  * "events" is the log in time order (see append_events); a commit only
  * appends to it, which is what makes it fast.  "visitors" (first, last,
@@ -25,33 +25,6 @@
 
 static const char  seq_key[] = "seq";
 
-static int
-visit_cmp(const void *a, const void *b)
-{
-    const lead_visit  *x = a, *y = b;
-    int           c = memcmp(x->id, y->id, LEAD_ID_LEN);
-
-    if (c != 0) {
-        return c;
-    }
-    return (x->time_ms > y->time_ms) - (x->time_ms < y->time_ms);
-}
-
-/* Whether the visitor is linked to a lead (its events are a lead's). */
-static int
-linked(lead_store *s, MDB_txn *txn, const uint8_t *id, int *err)
-{
-    MDB_val  key, val;
-    int      rc;
-
-    key.mv_data = (void *) id;
-    key.mv_size = LEAD_ID_LEN;
-    rc = mdb_get(txn, s->links, &key, &val);
-    *err = rc == 0 || rc == MDB_NOTFOUND
-           ? LEAD_OK : lead_store_mdb_fail(s, rc, "reading links");
-    return rc == 0;
-}
-
 /*
  * Keys are the event time then a store-wide sequence number (kept in
  * "meta"), both big-endian: the log reads in time order, and since every
@@ -65,7 +38,7 @@ append_events(lead_store *s, MDB_txn *txn, const lead_batch *b, size_t *pos,
     size_t max_bytes, int leads_only, lead_visit *visits, size_t *n,
     size_t *skipped)
 {
-    MDB_cursor     *cur;
+    MDB_cursor     *cur, *lc = NULL;
     MDB_val         key, val, skey, sval;
     uint8_t         kbuf[16], seqbuf[8];
     uint64_t        seq = 0, anon = 0;
@@ -90,6 +63,12 @@ append_events(lead_store *s, MDB_txn *txn, const lead_batch *b, size_t *pos,
     }
 
     rc = mdb_cursor_open(txn, s->events, &cur);
+    if (rc == 0 && leads_only) {
+        rc = mdb_cursor_open(txn, s->links, &lc);
+        if (rc != 0) {
+            mdb_cursor_close(cur);
+        }
+    }
     if (rc != 0) {
         return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
     }
@@ -97,9 +76,12 @@ append_events(lead_store *s, MDB_txn *txn, const lead_batch *b, size_t *pos,
     while (took < max_bytes && lead_batch_next(b, pos, &rec, &len)) {
         took += len + 2;
 
-        if (leads_only && !linked(s, txn, rec + EVENT_VISITOR_AT, &lrc)) {
+        if (leads_only
+            && !lead_store_linked(s, lc, rec + EVENT_VISITOR_AT, &lrc))
+        {
             if (lrc < 0) {
                 mdb_cursor_close(cur);
+                mdb_cursor_close(lc);
                 return lrc;
             }
             (*skipped)++;
@@ -126,6 +108,7 @@ append_events(lead_store *s, MDB_txn *txn, const lead_batch *b, size_t *pos,
         }
         if (rc != 0) {
             mdb_cursor_close(cur);
+            mdb_cursor_close(lc);
             return lead_store_mdb_fail(s, rc, "appending an event");
         }
 
@@ -134,6 +117,7 @@ append_events(lead_store *s, MDB_txn *txn, const lead_batch *b, size_t *pos,
     }
 
     mdb_cursor_close(cur);
+    mdb_cursor_close(lc);
 
     lead_put_u64(seqbuf, seq);
     sval.mv_data = seqbuf;
@@ -145,92 +129,6 @@ append_events(lead_store *s, MDB_txn *txn, const lead_batch *b, size_t *pos,
     }
 
     return s->bounded ? lead_store_set_anonymous(s, txn, anon) : LEAD_OK;
-}
-
-/*
- * "visited": visitor -> time + seq as sorted fixed-size duplicates, so
- * one person's events are found without scanning everyone's, at 16 bytes
- * an event.  A store older than it adds to "visits" (visitor + time + seq
- * -> nothing) only if a read-only open could not make it.
- */
-static int
-index_visits(lead_store *s, MDB_txn *txn, const lead_visit *v, size_t n)
-{
-    MDB_val   key, val;
-    uint8_t   k[LEAD_VISIT_KEY_LEN];
-    size_t    i;
-    int       rc;
-
-    for (i = 0; i < n; i++) {
-        memcpy(k, v[i].id, LEAD_ID_LEN);
-        lead_put_be64(k + LEAD_ID_LEN, v[i].time_ms);
-        lead_put_be64(k + LEAD_ID_LEN + 8, v[i].seq);
-        key.mv_data = k;
-        key.mv_size = s->dense ? LEAD_ID_LEN : sizeof(k);
-        val.mv_data = s->dense ? k + LEAD_ID_LEN : NULL;
-        val.mv_size = s->dense ? 16 : 0;
-
-        rc = mdb_put(txn, s->dense ? s->visited : s->visits, &key, &val, 0);
-        if (rc != 0) {
-            return lead_store_mdb_fail(s, rc, "indexing an event");
-        }
-    }
-
-    return LEAD_OK;
-}
-
-/*
- * A visitor's row in "seen" moved from was (0: none) to its last seen
- * time, with bytes more of anonymous data; a visitor linked to a lead has
- * none, and what it counted for (then and now) leaves *anon.
- */
-static int
-see(lead_store *s, MDB_txn *txn, const uint8_t *id, uint64_t was,
-    uint64_t last, uint64_t bytes, uint64_t *anon)
-{
-    MDB_val   key, val;
-    uint8_t   k[LEAD_SEEN_KEY_LEN], v[8];
-    uint64_t  counted = 0;
-    int       rc, lrc;
-
-    memcpy(k + 8, id, LEAD_ID_LEN);
-    key.mv_data = k;
-    key.mv_size = sizeof(k);
-
-    rc = MDB_NOTFOUND;
-    if (was) {
-        lead_put_be64(k, was);
-        rc = mdb_get(txn, s->seen, &key, &val);
-        if (rc == 0 && val.mv_size == 8) {
-            counted = lead_get_u64(val.mv_data);
-            rc = mdb_del(txn, s->seen, &key, NULL);
-        }
-        if (rc != 0 && rc != MDB_NOTFOUND) {
-            return lead_store_mdb_fail(s, rc, "moving a visitor");
-        }
-    }
-
-    if (rc == MDB_NOTFOUND) {
-        /* new to "seen": its own rows count too */
-        bytes += LEAD_ANON_VISITOR_COST;
-        *anon += LEAD_ANON_VISITOR_COST;
-    }
-
-    if (linked(s, txn, id, &lrc)) {
-        counted += bytes;
-        *anon -= counted < *anon ? counted : *anon;
-        return LEAD_OK;
-    }
-    if (lrc < 0) {
-        return lrc;
-    }
-
-    lead_put_be64(k, last);
-    lead_put_u64(v, counted + bytes);
-    val.mv_data = v;
-    val.mv_size = sizeof(v);
-    rc = mdb_put(txn, s->seen, &key, &val, 0);
-    return rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "seeing a visitor");
 }
 
 /* The rows lead_store_each_visit drops, deleted after its walk. */
@@ -353,107 +251,6 @@ lead_store_each_visit(lead_store *s, MDB_txn *txn, const uint8_t *id,
 
     free(d.keys);
     return rc;
-}
-
-
-int
-lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
-    size_t n)
-{
-    MDB_val   key, val;
-    uint8_t   rec[VISITOR_SIZE];
-    uint64_t  first, last, count, was, bytes, anon = 0;
-    size_t    i, j;
-    int       rc;
-
-    lead_sort(visits, n, sizeof(lead_visit), visit_cmp);
-
-    rc = s->bounded ? lead_store_anonymous(s, txn, &anon) : LEAD_OK;
-    if (rc != LEAD_OK) {
-        return rc;
-    }
-
-    for (i = 0; i < n; i = j) {
-        bytes = 0;
-        for (j = i; j < n; j++) {
-            if (memcmp(visits[j].id, visits[i].id, LEAD_ID_LEN) != 0) {
-                break;
-            }
-            bytes += LEAD_ANON_EVENT_COST(visits[j].size);
-        }
-
-        first = visits[i].time_ms;
-        last = visits[j - 1].time_ms;
-        count = j - i;
-        was = 0;
-
-        key.mv_data = (void *) visits[i].id;
-        key.mv_size = LEAD_ID_LEN;
-
-        rc = mdb_get(txn, s->visitors, &key, &val);
-        if (rc == 0 && val.mv_size == VISITOR_SIZE) {
-            uint64_t  f = lead_get_u64(val.mv_data);
-            uint64_t  l = lead_get_u64((uint8_t *) val.mv_data + 8);
-
-            first = f < first ? f : first;
-            last = l > last ? l : last;
-            count += lead_get_u64((uint8_t *) val.mv_data + 16);
-            was = l;
-
-        } else if (rc != 0 && rc != MDB_NOTFOUND) {
-            return lead_store_mdb_fail(s, rc, "reading a visitor");
-        }
-
-        if (s->bounded) {
-            rc = see(s, txn, visits[i].id, was, last, bytes, &anon);
-            if (rc != LEAD_OK) {
-                return rc;
-            }
-        }
-
-        lead_put_u64(rec, first);
-        lead_put_u64(rec + 8, last);
-        lead_put_u64(rec + 16, count);
-        val.mv_data = rec;
-        val.mv_size = VISITOR_SIZE;
-
-        rc = mdb_put(txn, s->visitors, &key, &val, 0);
-        if (rc != 0) {
-            return lead_store_mdb_fail(s, rc, "writing a visitor");
-        }
-
-        rc = index_visits(s, txn, visits + i, j - i);
-        if (rc == LEAD_OK) {
-            rc = lead_store_mark_reader(s, txn, visits[i].id);
-        }
-        if (rc != LEAD_OK) {
-            return rc;
-        }
-    }
-
-    return s->bounded ? lead_store_set_anonymous(s, txn, anon) : LEAD_OK;
-}
-
-int
-lead_store_mark_reader(lead_store *s, MDB_txn *txn,
-    const uint8_t visitor[LEAD_ID_LEN])
-{
-    MDB_val  key, val;
-    uint8_t  k[1 + LEAD_ID_LEN];
-    int      rc;
-
-    if (!s->reading) {
-        return LEAD_OK;
-    }
-    k[0] = LEAD_READERS_MARK;
-    memcpy(k + 1, visitor, LEAD_ID_LEN);
-    key.mv_data = k;
-    key.mv_size = sizeof(k);
-    val.mv_data = NULL;
-    val.mv_size = 0;
-    rc = mdb_put(txn, s->readers, &key, &val, 0);
-    return rc == 0 ? LEAD_OK
-                   : lead_store_mdb_fail(s, rc, "marking a reader");
 }
 
 /*

@@ -187,6 +187,11 @@ int lead_store_each_visit(lead_store *s, MDB_txn *txn, const uint8_t *id,
    and marks their visitors' readers to make again. */
 int lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
     size_t n);
+/* 1 when the visitor is linked to a lead, through a cursor on "links"
+   (kept over ids in order, it finds the next without a search); *err
+   says a failure. */
+int lead_store_linked(lead_store *s, MDB_cursor *cur, const uint8_t *id,
+    int *err);
 
 /* The visitor's rows of "readers" to make again (lead_readers.c): its
    reads, links or its lead's first mql changed. */

@@ -387,6 +387,103 @@ test_full_map_keeps_leads(void **state)
     lead_store_close(s);
 }
 
+/* Every row of a table, keys and values, one after another. */
+static void
+dump_table(lead_store *s, MDB_dbi dbi, lead_buf *out)
+{
+    MDB_txn     *txn;
+    MDB_cursor  *cur;
+    MDB_val      key, val;
+
+    assert_int_equal(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_cursor_open(txn, dbi, &cur), 0);
+    while (mdb_cursor_get(cur, &key, &val, MDB_NEXT) == 0) {
+        lead_buf_put(out, (const char *) key.mv_data, key.mv_size);
+        lead_buf_put(out, (const char *) val.mv_data, val.mv_size);
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+}
+
+/* The second batch of test_seen_moved_in_order: returning visitors, some
+   of their events late, new ones, a lead's. */
+static void
+second_batch(lead_batch *b, unsigned i)
+{
+    add_event(b, i % 3 ? 2 * i % 30 : 31 + i % 7, 100 + i * 7 % 40, 150,
+              NULL);
+    if (i % 5 == 0) {
+        add_event(b, i % 30, 10 + i, 150, NULL);             /* late */
+    }
+    if (i % 4 == 0) {
+        add_event(b, 100, 50 + i, 150, NULL);
+    }
+}
+
+/*
+ * The indexes of many visitors written in one pass ("seen" moved in its
+ * keys' order) are the indexes written a visitor at a time: "seen",
+ * "visitors" and the anonymous count alike.
+ */
+static void
+test_seen_moved_in_order(void **state)
+{
+    fixture     *fx = *state;
+    void        *other = NULL;
+    lead_store  *s[2];
+    lead_batch  *b = lead_batch_new(SIZE_MAX);
+    lead_buf     rows[2];
+    uint8_t      lead[LEAD_ID_LEN];
+    unsigned     i, k;
+
+    assert_int_equal(setup(&other), 0);
+    s[0] = open_store(fx->dir, 0);
+    s[1] = open_store(((fixture *) other)->dir, 0);
+
+    for (k = 0; k < 2; k++) {
+        identify(s[k], 100, "ada@example.com", lead);
+        lead_batch_clear(b);
+        for (i = 0; i < 60; i++) {
+            add_event(b, i % 30, i, 100 + i, NULL);
+        }
+        assert_int_equal(lead_store_commit(s[k], b), LEAD_OK);
+        index_all(s[k]);
+    }
+
+    /* the second batch: in one pass, and an event a pass */
+    lead_batch_clear(b);
+    for (i = 0; i < 40; i++) {
+        second_batch(b, i);
+    }
+    assert_int_equal(lead_store_commit(s[0], b), LEAD_OK);
+    index_all(s[0]);
+    for (i = 0; i < 40; i++) {
+        lead_batch_clear(b);
+        second_batch(b, i);
+        assert_int_equal(lead_store_commit(s[1], b), LEAD_OK);
+        index_all(s[1]);
+    }
+
+    assert_int_equal(anon_bytes(s[0]), anon_bytes(s[1]));
+    for (k = 0; k < 2; k++) {
+        memset(&rows[k], 0, sizeof(rows[k]));
+        dump_table(s[k], s[k]->seen, &rows[k]);
+        dump_table(s[k], s[k]->visitors, &rows[k]);
+        dump_table(s[k], s[k]->visited, &rows[k]);
+        assert_false(rows[k].oom);
+    }
+    assert_true(rows[0].len > 0);
+    assert_int_equal(rows[0].len, rows[1].len);
+    assert_memory_equal(rows[0].data, rows[1].data, rows[0].len);
+
+    for (k = 0; k < 2; k++) {
+        lead_buf_free(&rows[k]);
+        lead_store_close(s[k]);
+    }
+    lead_batch_free(b);
+    assert_int_equal(teardown(&other), 0);
+}
+
 int
 main(void)
 {
@@ -402,6 +499,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_bounded_commits,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_map_keeps_leads,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_seen_moved_in_order,
                                         setup, teardown),
     };
 
