@@ -24,6 +24,7 @@
 
 #include "lead.h"
 #include "lead_report.h"
+#include "lead_threads.h"
 #include "lead_store.h"         /* the kept scores' reader, the raw scan */
 
 #define MAX_RUNS 64
@@ -322,6 +323,7 @@ main(int argc, char **argv)
         fprintf(stderr, "bench-profile: %s\n", err);
         return 1;
     }
+    lead_store_score_threads(b.s, 2);           /* as leadctl does */
 
     for (i = 0; i < sizeof(measurements) / sizeof(measurements[0]); i++) {
         if ((measurements[i].sets & set)

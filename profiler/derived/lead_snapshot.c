@@ -17,10 +17,12 @@
 
 #define _POSIX_C_SOURCE 200809L
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lead.h"
+#include "lead_threads.h"
 #include "lead_support.h"
 #include "lead_store.h"
 #include "lead_derived.h"
@@ -28,6 +30,7 @@
 #define EVENT_HEAD  (1 + 1 + 2 + 8 + LEAD_ID_LEN + 8 + 8)
 #define NO_LEAD     UINT32_MAX
 #define AHEAD       16          /* lookups prefetched ahead */
+#define SCORE_CHUNK 256         /* leads scored in one go, then handed on */
 
 typedef struct {
     const uint8_t  *id;
@@ -454,24 +457,199 @@ failed:
     return lead_store_fail(c->s, LEAD_ENOMEM, "out of memory");
 }
 
-/* Scores each lead from its events, grouped by lead. */
+/* One lead scored, kept until its turn to be handed on. */
+typedef struct {
+    lead_person  person;
+    lead_score   score;         /* lean: the lists stay 0 */
+    lead_scored  out;
+    int          ok;            /* 0: its row did not decode: skipped */
+} scored_row;
+
+/* A chunk of leads the helper scored, waiting for the caller's thread. */
+typedef struct {
+    scored_row  *rows;
+    size_t       chunk;
+    int          full;
+} scored_chunk;
+
+/*
+ * The caller's thread scores the even chunks and hands every lead on in
+ * order; with a helper, it scores the odd ones a chunk or two ahead.
+ */
+typedef struct {
+    snap                *c;
+    const lead_scoring  *sc;
+    const size_t        *start;
+    const MDB_val       *order;
+    size_t               nchunks;
+    pthread_mutex_t      lock;
+    pthread_cond_t       changed;
+    scored_chunk         ahead[2];
+    int                  stop;      /* the caller is done: the helper too */
+    int                  rc;        /* the helper's failure */
+} scoring;
+
+/* Scores the leads of chunk k into rows, each from its grouped events. */
+static int
+score_chunk(const scoring *t, lead_scorer *scorer, size_t k,
+    scored_row *rows)
+{
+    const snap  *c = t->c;
+    scored_row  *row;
+    lead_event   ev;
+    size_t       i, j, to, end;
+    int          rc;
+
+    i = k * SCORE_CHUNK;
+    to = i + SCORE_CHUNK < c->nleads ? i + SCORE_CHUNK : c->nleads;
+    for (j = i ? t->start[i - 1] : 0; i < to; i++) {
+        row = &rows[i % SCORE_CHUNK];
+        end = t->start[i];
+        row->ok = lead_decode_person(c->leads[i].id, &c->leads[i].val,
+                                     &row->person) == LEAD_OK;
+        if (!row->ok) {
+            j = end;
+            continue;
+        }
+
+        lead_scorer_reset(scorer, 0);
+        memset(&row->out, 0, sizeof(row->out));
+        for (; j < end; j++) {
+            if (lead_event_decode(t->order[j].mv_data, t->order[j].mv_size,
+                                  &ev)
+                != LEAD_OK)
+            {
+                continue;
+            }
+            if (row->out.first_ms == 0) {
+                row->out.first_ms = ev.time_ms;
+            }
+            row->out.last_ms = ev.time_ms;
+            rc = lead_scorer_add(scorer, &ev);
+            if (rc != LEAD_OK) {
+                return rc;
+            }
+        }
+
+        rc = lead_scorer_totals(scorer, c->now_ms, &row->score);
+        if (rc != LEAD_OK) {
+            return rc;
+        }
+        row->out.person = &row->person;
+        row->out.score = &row->score;
+        row->out.status = c->leads[i].status;
+        row->out.status_ms = c->leads[i].status_ms ? c->leads[i].status_ms
+                                                   : row->person.created_ms;
+        row->out.devices = c->leads[i].devices;
+    }
+    return LEAD_OK;
+}
+
+/* The helper: the odd chunks, each in a buffer the caller has emptied. */
+static void *
+score_ahead(void *arg)
+{
+    scoring       *t = arg;
+    scored_chunk  *b;
+    lead_scorer   *scorer;
+    size_t         k;
+    int            rc = LEAD_OK, stop;
+
+    scorer = lead_scorer_new(t->sc);
+    for (k = 1; k < t->nchunks && rc == LEAD_OK; k += 2) {
+        b = &t->ahead[k / 2 % 2];
+        pthread_mutex_lock(&t->lock);
+        while (b->full && !t->stop) {
+            pthread_cond_wait(&t->changed, &t->lock);
+        }
+        stop = t->stop;
+        pthread_mutex_unlock(&t->lock);
+        if (stop) {
+            break;
+        }
+
+        rc = scorer ? score_chunk(t, scorer, k, b->rows) : LEAD_ENOMEM;
+
+        pthread_mutex_lock(&t->lock);
+        b->chunk = k;
+        b->full = rc == LEAD_OK;
+        t->rc = rc;
+        pthread_cond_broadcast(&t->changed);
+        pthread_mutex_unlock(&t->lock);
+    }
+    lead_scorer_free(scorer);
+    return NULL;
+}
+
+/* Chunk k from the helper once scored, or NULL and why it failed. */
+static scored_chunk *
+wait_ahead(scoring *t, size_t k, int *rc)
+{
+    scored_chunk  *b = &t->ahead[k / 2 % 2];
+    int            ready;
+
+    pthread_mutex_lock(&t->lock);
+    while (!(ready = b->full && b->chunk == k) && t->rc == LEAD_OK) {
+        pthread_cond_wait(&t->changed, &t->lock);
+    }
+    *rc = ready ? LEAD_OK : t->rc;
+    pthread_mutex_unlock(&t->lock);
+    return ready ? b : NULL;
+}
+
+/* Tells the helper a buffer is free again, or (b NULL) to stop. */
+static void
+tell_helper(scoring *t, scored_chunk *b)
+{
+    pthread_mutex_lock(&t->lock);
+    if (b != NULL) {
+        b->full = 0;
+    } else {
+        t->stop = 1;
+    }
+    pthread_cond_broadcast(&t->changed);
+    pthread_mutex_unlock(&t->lock);
+}
+
+/* Hands chunk k's leads on, in lead order, on the caller's thread. */
+static int
+hand_on(const scoring *t, size_t k, const scored_row *rows,
+    lead_scored_all_fn fn, void *arg)
+{
+    size_t  i, n;
+
+    n = t->c->nleads - k * SCORE_CHUNK;
+    n = n < SCORE_CHUNK ? n : SCORE_CHUNK;
+    for (i = 0; i < n; i++) {
+        if (rows[i].ok && fn(arg, &rows[i].out) != 0) {
+            return LEAD_ECALLBACK;
+        }
+    }
+    return LEAD_OK;
+}
+
+/*
+ * Scores each lead from its events, grouped by lead, in chunks: a second
+ * thread when the store allows one scores every other chunk.
+ */
 static int
 score_each(snap *c, const lead_scoring *sc, lead_scored_all_fn fn,
     void *arg)
 {
-    size_t        *start = NULL, i, k, end;
+    size_t        *start = NULL, k;
     MDB_val       *order = NULL;
     char          *bytes = NULL;
     lead_scorer   *scorer;
-    lead_score    *score;
-    lead_person    p;
-    lead_event     ev;
-    lead_scored    out;
-    int            rc;
+    scored_row    *mine, *rows;
+    scored_chunk  *b;
+    pthread_t      helper;
+    scoring        t;
+    int            rc, helped = 0;
 
+    memset(&t, 0, sizeof(t));
     scorer = lead_scorer_new(sc);
-    score = calloc(1, sizeof(lead_score));     /* lean: the lists stay 0 */
-    if (scorer == NULL || score == NULL) {
+    mine = calloc(3 * SCORE_CHUNK, sizeof(scored_row));
+    if (scorer == NULL || mine == NULL) {
         rc = lead_store_fail(c->s, LEAD_ENOMEM, "out of memory");
         goto done;
     }
@@ -480,49 +658,48 @@ score_each(snap *c, const lead_scoring *sc, lead_scored_all_fn fn,
         goto done;
     }
 
-    for (i = 0, k = 0; i < c->nleads && rc == LEAD_OK; i++) {
-        end = start[i];
-        if (lead_decode_person(c->leads[i].id, &c->leads[i].val, &p)
-            != LEAD_OK)
-        {
-            k = end;
-            continue;
+    t.c = c;
+    t.sc = sc;
+    t.start = start;
+    t.order = order;
+    t.nchunks = (c->nleads + SCORE_CHUNK - 1) / SCORE_CHUNK;
+    t.ahead[0].rows = mine + SCORE_CHUNK;
+    t.ahead[1].rows = mine + 2 * SCORE_CHUNK;
+    if (c->s->score_threads > 1 && t.nchunks > 1) {
+        pthread_mutex_init(&t.lock, NULL);
+        pthread_cond_init(&t.changed, NULL);
+        helped = pthread_create(&helper, NULL, score_ahead, &t) == 0;
+        if (!helped) {
+            pthread_cond_destroy(&t.changed);
+            pthread_mutex_destroy(&t.lock);
         }
+    }
 
-        lead_scorer_reset(scorer, 0);
-        memset(&out, 0, sizeof(out));
-        for (; k < end; k++) {
-            const MDB_val  *val = &order[k];
-
-            if (lead_event_decode(val->mv_data, val->mv_size, &ev)
-                != LEAD_OK)
-            {
-                continue;
-            }
-            if (out.first_ms == 0) {
-                out.first_ms = ev.time_ms;
-            }
-            out.last_ms = ev.time_ms;
-            if (lead_scorer_add(scorer, &ev) != LEAD_OK) {
-                rc = lead_store_fail(c->s, LEAD_ENOMEM, "out of memory");
-                break;
-            }
-        }
-
-        if (rc == LEAD_OK) {
-            rc = lead_scorer_totals(scorer, c->now_ms, score);
+    for (k = 0; k < t.nchunks && rc == LEAD_OK; k++) {
+        b = NULL;
+        if (helped && k % 2) {
+            b = wait_ahead(&t, k, &rc);
+            rows = b ? b->rows : NULL;
+        } else {
+            rows = mine;
+            rc = score_chunk(&t, scorer, k, mine);
         }
         if (rc == LEAD_OK) {
-            out.person = &p;
-            out.score = score;
-            out.status = c->leads[i].status;
-            out.status_ms = c->leads[i].status_ms ? c->leads[i].status_ms
-                                                  : p.created_ms;
-            out.devices = c->leads[i].devices;
-            if (fn(arg, &out) != 0) {
-                rc = LEAD_ECALLBACK;
-            }
+            rc = hand_on(&t, k, rows, fn, arg);
         }
+        if (b != NULL) {
+            tell_helper(&t, b);
+        }
+    }
+    if (rc == LEAD_ENOMEM) {
+        rc = lead_store_fail(c->s, LEAD_ENOMEM, "out of memory");
+    }
+
+    if (helped) {
+        tell_helper(&t, NULL);
+        pthread_join(helper, NULL);
+        pthread_cond_destroy(&t.changed);
+        pthread_mutex_destroy(&t.lock);
     }
 
 done:
@@ -530,7 +707,7 @@ done:
     free(order);
     free(bytes);
     lead_scorer_free(scorer);
-    free(score);
+    free(mine);
     return rc;
 }
 
@@ -661,4 +838,10 @@ lead_store_score_leads(lead_store *s, const lead_scoring *sc,
     person_and_score  ps = { fn, arg };
 
     return lead_store_score_all(s, sc, now_ms, pass_on, &ps);
+}
+
+void
+lead_store_score_threads(lead_store *s, unsigned n)
+{
+    s->score_threads = n;
 }

@@ -48,6 +48,7 @@ struct lead_store {
     int        noting;      /* notes exists (nor that) */
     int        dense;       /* visited exists: new visits go there */
     int        read_only;
+    unsigned   score_threads; /* a full re-score's: 1 unless set (2) */
     int        empty;      /* read-only open of a store never written */
     int        partial;    /* read-only open of a store missing tables */
     lead_store *owner;     /* a shared view: the handle that owns env */
