@@ -82,6 +82,7 @@ typedef struct {
     size_t          nevents, ecap;
     uint64_t        now_ms;
     int             oom;
+    int             events_oom;    /* the events' scan's own: a thread's */
 } snap;
 
 static int
@@ -345,13 +346,41 @@ keep_event(const MDB_val *key, const MDB_val *val, void *ctx)
     if (!grow((void **) &c->events, &c->ecap, c->nevents,
               sizeof(kept_event)))
     {
-        c->oom = 1;
+        c->events_oom = 1;
         return 1;
     }
     c->events[c->nevents].val = *val;
     c->events[c->nevents].lead = NO_LEAD;
     c->nevents++;
     return 0;
+}
+
+/* The scan of the events, on a helper's thread beside the other scans. */
+typedef struct {
+    snap        *c;
+    lead_store   quiet;      /* for the helper's errors: s->err is not its */
+    int          scanned;    /* 0: not in the snapshot's txn: scan again */
+    int          rc;
+} events_scan;
+
+static void *
+scan_events(void *arg)
+{
+    events_scan  *e = arg;
+    snap         *c = e->c;
+    MDB_txn      *txn;
+
+    if (mdb_txn_begin(c->s->env, NULL, MDB_RDONLY, &txn) != 0) {
+        return NULL;
+    }
+    /* the same commit as c->txn's, whose reader keeps its pages */
+    if (mdb_txn_id(txn) == mdb_txn_id(c->txn)) {
+        e->rc = lead_store_scan_txn(&e->quiet, txn, c->s->events, keep_event,
+                                    c);
+        e->scanned = 1;
+    }
+    mdb_txn_abort(txn);
+    return NULL;
 }
 
 static uint32_t
@@ -776,11 +805,17 @@ done:
     return rc;
 }
 
-/* Reads, in one snapshot, what grouping the events by lead needs. */
+/*
+ * Reads, in one snapshot, what grouping the events by lead needs; with
+ * two threads, the events in a read transaction of the same commit on
+ * the second, while the first reads the rest.
+ */
 static int
 snap_read(snap *c, lead_store *s, uint64_t now_ms)
 {
-    int  rc;
+    events_scan  e;
+    pthread_t    helper;
+    int          rc, helped = 0;
 
     memset(c, 0, sizeof(*c));
     c->s = s;
@@ -788,6 +823,12 @@ snap_read(snap *c, lead_store *s, uint64_t now_ms)
 
     /* one snapshot for all of it: the numbers agree with each other */
     rc = lead_store_read_begin(s, &c->txn);
+    memset(&e, 0, sizeof(e));
+    if (rc == LEAD_OK && s->score_threads > 1) {
+        e.c = c;
+        e.quiet = *s;
+        helped = pthread_create(&helper, NULL, scan_events, &e) == 0;
+    }
     if (rc == LEAD_OK) {
         rc = lead_store_scan_txn(s, c->txn, s->leads, collect_lead, c);
     }
@@ -804,9 +845,16 @@ snap_read(snap *c, lead_store *s, uint64_t now_ms)
     if (rc == LEAD_OK && !c->oom) {
         rc = index_visitors(c);
     }
-    if (rc == LEAD_OK && !c->oom) {
+    if (helped) {
+        pthread_join(helper, NULL);
+    }
+    if (rc == LEAD_OK && e.scanned && e.rc != LEAD_OK && !c->events_oom) {
+        rc = lead_store_fail(s, e.rc, "%s", e.quiet.err);
+    }
+    if (rc == LEAD_OK && !c->oom && !e.scanned) {
         rc = lead_store_scan_txn(s, c->txn, s->events, keep_event, c);
     }
+    c->oom |= c->events_oom;
     if (rc == LEAD_OK && !c->oom) {
         attribute_events(c);
     }
