@@ -71,18 +71,23 @@ score_kept(bench *b, const char *arg)
     }
 }
 
-/* every lead scored from all its events, as a change of rules needs */
+/*
+ * every lead scored from all its events, as a change of rules needs, on
+ * two threads as leadctl scores them (the module's pages, one thread)
+ */
 static void
 score_all(bench *b, const char *arg)
 {
     (void) arg;
     b->count = 0;
+    lead_store_score_threads(b->s, 2);
     if (lead_store_score_leads(b->s, lead_rules_scoring(b->r), b->now,
                                count_lead, &b->count) != LEAD_OK)
     {
         fprintf(stderr, "bench-profile: %s\n", lead_store_errmsg(b->s));
         exit(1);
     }
+    lead_store_score_threads(b->s, 1);
 }
 
 static void
@@ -323,7 +328,6 @@ main(int argc, char **argv)
         fprintf(stderr, "bench-profile: %s\n", err);
         return 1;
     }
-    lead_store_score_threads(b.s, 2);           /* as leadctl does */
 
     for (i = 0; i < sizeof(measurements) / sizeof(measurements[0]); i++) {
         if ((measurements[i].sets & set)

@@ -12,7 +12,9 @@
  *   4. one scorer, reused, scores the leads one after the other.
  *
  * Memory is the events' bytes and a few words per event, never a scorer
- * per lead.
+ * per lead.  Where the store allows a second thread (leadctl's, never
+ * the module's), steps 1 and 2 read beside each other, steps 2 and 3
+ * work in halves, and step 4 takes every other chunk of leads.
  */
 
 #define _POSIX_C_SOURCE 200809L
