@@ -25,6 +25,7 @@
 
 #include "lead.h"
 #include "lead_report.h"
+#include "lead_threads.h"
 #include "lead_store.h"         /* the kept scores' reader, the raw scan */
 
 #define MAX_RUNS 64
@@ -71,18 +72,23 @@ score_kept(bench *b, const char *arg)
     }
 }
 
-/* every lead scored from all its events, as a change of rules needs */
+/*
+ * every lead scored from all its events, as a change of rules needs, on
+ * two threads as leadctl scores them (the module's pages, one thread)
+ */
 static void
 score_all(bench *b, const char *arg)
 {
     (void) arg;
     b->count = 0;
+    lead_store_score_threads(b->s, 2);
     if (lead_store_score_leads(b->s, lead_rules_scoring(b->r), b->now,
                                count_lead, &b->count) != LEAD_OK)
     {
         fprintf(stderr, "bench-profile: %s\n", lead_store_errmsg(b->s));
         exit(1);
     }
+    lead_store_score_threads(b->s, 1);
 }
 
 static void

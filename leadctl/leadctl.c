@@ -15,6 +15,7 @@
 
 #include "lead.h"
 #include "lead_scan.h"
+#include "lead_threads.h"
 
 #include "leadctl.h"
 
@@ -715,6 +716,7 @@ main(int argc, char **argv)
             fprintf(stderr, "leadctl: %s\n", err);
             return rc == LEAD_ENOSTORE ? EXIT_USAGE : 1;
         }
+        lead_store_score_threads(s, 2);     /* the module never does */
     }
 
     c.report = cmd->report;

@@ -12,15 +12,19 @@
  *   4. one scorer, reused, scores the leads one after the other.
  *
  * Memory is the events' bytes and a few words per event, never a scorer
- * per lead.
+ * per lead.  Where the store allows a second thread (leadctl's, never
+ * the module's), steps 1 and 2 read beside each other, steps 2 and 3
+ * work in halves, and step 4 takes every other chunk of leads.
  */
 
 #define _POSIX_C_SOURCE 200809L
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lead.h"
+#include "lead_threads.h"
 #include "lead_support.h"
 #include "lead_store.h"
 #include "lead_derived.h"
@@ -28,6 +32,7 @@
 #define EVENT_HEAD  (1 + 1 + 2 + 8 + LEAD_ID_LEN + 8 + 8)
 #define NO_LEAD     UINT32_MAX
 #define AHEAD       16          /* lookups prefetched ahead */
+#define SCORE_CHUNK 256         /* leads scored in one go, then handed on */
 
 typedef struct {
     const uint8_t  *id;
@@ -79,6 +84,7 @@ typedef struct {
     size_t          nevents, ecap;
     uint64_t        now_ms;
     int             oom;
+    int             events_oom;    /* the events' scan's own: a thread's */
 } snap;
 
 static int
@@ -259,15 +265,6 @@ lead_index(const snap *c, const uint8_t *id)
     return slot ? slot->index : NO_LEAD;
 }
 
-static int
-count_visitor(const MDB_val *key, const MDB_val *val, void *ctx)
-{
-    (void) key;
-    (void) val;
-    ++*(size_t *) ctx;
-    return 0;
-}
-
 /* Each linked visitor: its lead, or for a relinked one all its links. */
 static int
 index_visitor(const MDB_val *key, const MDB_val *val, void *ctx)
@@ -320,18 +317,19 @@ index_visitor(const MDB_val *key, const MDB_val *val, void *ctx)
 static int
 index_visitors(snap *c)
 {
-    size_t  n = 0;
-    int     rc;
+    MDB_stat  st;
+    int       rc;
 
-    rc = lead_store_scan_txn(c->s, c->txn, c->s->links, count_visitor, &n);
-    if (rc == LEAD_OK && !hash_init(&c->by_visitor, n)) {
+    /* the table's count, kept by LMDB: no scan to size the hash */
+    rc = mdb_stat(c->txn, c->s->links, &st);
+    if (rc != 0) {
+        return lead_store_mdb_fail(c->s, rc, "mdb_stat");
+    }
+    if (!hash_init(&c->by_visitor, st.ms_entries)) {
         c->oom = 1;
+        return LEAD_OK;
     }
-    if (rc == LEAD_OK && !c->oom) {
-        rc = lead_store_scan_txn(c->s, c->txn, c->s->links, index_visitor,
-                                 c);
-    }
-    return rc;
+    return lead_store_scan_txn(c->s, c->txn, c->s->links, index_visitor, c);
 }
 
 /* Keeps a pointer to each event people read by now: bots score nothing. */
@@ -350,13 +348,41 @@ keep_event(const MDB_val *key, const MDB_val *val, void *ctx)
     if (!grow((void **) &c->events, &c->ecap, c->nevents,
               sizeof(kept_event)))
     {
-        c->oom = 1;
+        c->events_oom = 1;
         return 1;
     }
     c->events[c->nevents].val = *val;
     c->events[c->nevents].lead = NO_LEAD;
     c->nevents++;
     return 0;
+}
+
+/* The scan of the events, on a helper's thread beside the other scans. */
+typedef struct {
+    snap        *c;
+    lead_store   quiet;      /* for the helper's errors: s->err is not its */
+    int          scanned;    /* 0: not in the snapshot's txn: scan again */
+    int          rc;
+} events_scan;
+
+static void *
+scan_events(void *arg)
+{
+    events_scan  *e = arg;
+    snap         *c = e->c;
+    MDB_txn      *txn;
+
+    if (mdb_txn_begin(c->s->env, NULL, MDB_RDONLY, &txn) != 0) {
+        return NULL;
+    }
+    /* the same commit as c->txn's, whose reader keeps its pages */
+    if (mdb_txn_id(txn) == mdb_txn_id(c->txn)) {
+        e->rc = lead_store_scan_txn(&e->quiet, txn, c->s->events, keep_event,
+                                    c);
+        e->scanned = 1;
+    }
+    mdb_txn_abort(txn);
+    return NULL;
 }
 
 static uint32_t
@@ -374,171 +400,424 @@ event_lead(const snap *c, const uint8_t *e)
     return c->link_leads[v->lead_of + (size_t) (link - v->links) / LINK_SIZE];
 }
 
+/* Lead i's events: first how many and their bytes, then where they go. */
+typedef struct {
+    size_t  n, bytes;
+} lead_span;
+
+/* Half of a step's work: events from..to, or the leads from..to. */
+typedef struct {
+    snap       *c;
+    size_t      from, to;
+    lead_span  *span;
+    MDB_val    *order;
+    char       *bytes;
+} half;
+
+/*
+ * Runs fn on both halves: the second in a thread of its own when the
+ * store allows a second thread, each writing only what is its own.
+ */
 static void
-attribute_events(snap *c)
+in_halves(snap *c, void *(*fn)(void *), half h[2])
 {
+    pthread_t  helper;
+    int        helped;
+
+    helped = c->s->score_threads > 1
+             && pthread_create(&helper, NULL, fn, &h[1]) == 0;
+    (void) fn(&h[0]);
+    if (helped) {
+        pthread_join(helper, NULL);
+    } else {
+        (void) fn(&h[1]);
+    }
+}
+
+static void *
+attribute_half(void *arg)
+{
+    half           *h = arg;
+    snap           *c = h->c;
     size_t          i;
     const uint8_t  *ahead;
 
-    for (i = 0; i < c->nevents; i++) {
-        if (i + AHEAD < c->nevents) {
+    for (i = h->from; i < h->to; i++) {
+        if (i + AHEAD < h->to) {
             ahead = c->events[i + AHEAD].val.mv_data;
             __builtin_prefetch(&c->by_visitor.slots[hash_id(ahead + 12)
                                                     & c->by_visitor.mask]);
         }
         c->events[i].lead = event_lead(c, c->events[i].val.mv_data);
     }
+    return NULL;
+}
+
+static void
+attribute_events(snap *c)
+{
+    half  h[2] = { { c, 0, c->nevents / 2, NULL, NULL, NULL },
+                   { c, c->nevents / 2, c->nevents, NULL, NULL, NULL } };
+
+    in_halves(c, attribute_half, h);
+}
+
+/* Copies the events of the leads from..to, each to its lead's place. */
+static void *
+copy_half(void *arg)
+{
+    half       *h = arg;
+    snap       *c = h->c;
+    lead_span  *at;
+    MDB_val    *v;
+    size_t      i;
+    uint32_t    l;
+
+    for (i = 0; i < c->nevents; i++) {
+        l = c->events[i].lead;
+        if (l >= h->from && l < h->to) {
+            at = &h->span[l];
+            v = &h->order[at->n++];
+            v->mv_size = c->events[i].val.mv_size;
+            v->mv_data = h->bytes + at->bytes;
+            memcpy(v->mv_data, c->events[i].val.mv_data, v->mv_size);
+            at->bytes += v->mv_size;
+        }
+    }
+    return NULL;
 }
 
 /*
  * Groups the events by lead with a stable counting sort: lead i's are
- * order[start[i - 1] .. start[i]) (start[-1] being 0), in time order.
+ * order[span[i - 1].n .. span[i].n) (span[-1].n being 0), in time order.
  * Their bytes are copied, lead after lead, into *bytesp: read in log
  * order and written at random, then read in order, where reading them at
- * random in the map stalled on every one.
+ * random in the map stalled on every one.  A lead's count and bytes are
+ * side by side (one cache miss an event, not two), and with two threads
+ * each copies the events of half the leads.
  */
 static int
-group_events(snap *c, size_t **startp, MDB_val **orderp, char **bytesp)
+group_events(snap *c, lead_span **spanp, MDB_val **orderp, char **bytesp)
 {
-    size_t   *start, *at, i, total = 0;
-    MDB_val  *order, *v;
-    uint32_t  l;
-    char     *bytes;
+    lead_span  *span;
+    MDB_val    *order;
+    size_t      i, lo, hi;
+    char       *bytes = NULL;
+    half        h[2];
 
-    start = calloc(c->nleads + 1, sizeof(size_t));
-    at = calloc(c->nleads + 1, sizeof(size_t));
+    span = calloc(c->nleads + 1, sizeof(lead_span));
     order = malloc((c->nevents ? c->nevents : 1) * sizeof(MDB_val));
-    if (start == NULL || at == NULL || order == NULL) {
-        bytes = NULL;
+    if (span == NULL || order == NULL) {
         goto failed;
     }
 
     /* anonymous events (NO_LEAD) are left out */
     for (i = 0; i < c->nevents; i++) {
         if (c->events[i].lead != NO_LEAD) {
-            start[c->events[i].lead + 1]++;
-            at[c->events[i].lead + 1] += c->events[i].val.mv_size;
+            span[c->events[i].lead + 1].n++;
+            span[c->events[i].lead + 1].bytes += c->events[i].val.mv_size;
         }
     }
     for (i = 0; i < c->nleads; i++) {
-        start[i + 1] += start[i];
-        at[i + 1] += at[i];
+        span[i + 1].n += span[i].n;
+        span[i + 1].bytes += span[i].bytes;
     }
-    total = at[c->nleads];
-    bytes = malloc(total ? total : 1);
+    bytes = malloc(span[c->nleads].bytes ? span[c->nleads].bytes : 1);
     if (bytes == NULL) {
         goto failed;
     }
-    for (i = 0; i < c->nevents; i++) {
-        l = c->events[i].lead;
-        if (l != NO_LEAD) {
-            v = &order[start[l]++];
-            v->mv_size = c->events[i].val.mv_size;
-            v->mv_data = bytes + at[l];
-            memcpy(v->mv_data, c->events[i].val.mv_data, v->mv_size);
-            at[l] += v->mv_size;
+
+    /* the halves split at the lead where half the events are copied */
+    for (lo = 0, hi = c->nleads; lo < hi; ) {
+        i = lo + (hi - lo) / 2;
+        if (span[i].n < span[c->nleads].n / 2) {
+            lo = i + 1;
+        } else {
+            hi = i;
         }
     }
-    /* start[i] is now where lead i's events end */
+    h[0] = (half) { c, 0, lo, span, order, bytes };
+    h[1] = (half) { c, lo, c->nleads, span, order, bytes };
+    in_halves(c, copy_half, h);
+    /* span[i].n is now where lead i's events end */
 
-    free(at);
-    *startp = start;
+    *spanp = span;
     *orderp = order;
     *bytesp = bytes;
     return LEAD_OK;
 
 failed:
-    free(start);
-    free(at);
+    free(span);
     free(order);
     return lead_store_fail(c->s, LEAD_ENOMEM, "out of memory");
 }
 
-/* Scores each lead from its events, grouped by lead. */
+/* One lead scored, kept until its turn to be handed on. */
+typedef struct {
+    lead_person  person;
+    lead_score   score;         /* lean: the lists stay 0 */
+    lead_scored  out;
+    int          ok;            /* 0: its row did not decode: skipped */
+} scored_row;
+
+/* A chunk of leads the helper scored, waiting for the caller's thread. */
+typedef struct {
+    scored_row  *rows;
+    size_t       chunk;
+    int          full;
+} scored_chunk;
+
+/*
+ * The caller's thread scores the even chunks and hands every lead on in
+ * order; with a helper, it scores the odd ones a chunk or two ahead.
+ */
+typedef struct {
+    snap                *c;
+    const lead_scoring  *sc;
+    const lead_span     *span;
+    const MDB_val       *order;
+    size_t               nchunks;
+    pthread_mutex_t      lock;
+    pthread_cond_t       changed;
+    scored_chunk         ahead[2];
+    int                  stop;      /* the caller is done: the helper too */
+    int                  rc;        /* the helper's failure */
+} scoring;
+
+/* Scores the leads of chunk k into rows, each from its grouped events. */
 static int
-score_each(snap *c, const lead_scoring *sc, lead_scored_all_fn fn,
-    void *arg)
+score_chunk(const scoring *t, lead_scorer *scorer, size_t k,
+    scored_row *rows)
 {
-    size_t        *start = NULL, i, k, end;
-    MDB_val       *order = NULL;
-    char          *bytes = NULL;
-    lead_scorer   *scorer;
-    lead_score    *score;
-    lead_person    p;
-    lead_event     ev;
-    lead_scored    out;
-    int            rc;
+    const snap  *c = t->c;
+    scored_row  *row;
+    lead_event   ev;
+    size_t       i, j, to, end;
+    int          rc;
 
-    scorer = lead_scorer_new(sc);
-    score = calloc(1, sizeof(lead_score));     /* lean: the lists stay 0 */
-    if (scorer == NULL || score == NULL) {
-        rc = lead_store_fail(c->s, LEAD_ENOMEM, "out of memory");
-        goto done;
-    }
-    rc = group_events(c, &start, &order, &bytes);
-    if (rc != LEAD_OK) {
-        goto done;
-    }
-
-    for (i = 0, k = 0; i < c->nleads && rc == LEAD_OK; i++) {
-        end = start[i];
-        if (lead_decode_person(c->leads[i].id, &c->leads[i].val, &p)
-            != LEAD_OK)
-        {
-            k = end;
+    i = k * SCORE_CHUNK;
+    to = i + SCORE_CHUNK < c->nleads ? i + SCORE_CHUNK : c->nleads;
+    for (j = i ? t->span[i - 1].n : 0; i < to; i++) {
+        row = &rows[i % SCORE_CHUNK];
+        end = t->span[i].n;
+        row->ok = lead_decode_person(c->leads[i].id, &c->leads[i].val,
+                                     &row->person) == LEAD_OK;
+        if (!row->ok) {
+            j = end;
             continue;
         }
 
         lead_scorer_reset(scorer, 0);
-        memset(&out, 0, sizeof(out));
-        for (; k < end; k++) {
-            const MDB_val  *val = &order[k];
-
-            if (lead_event_decode(val->mv_data, val->mv_size, &ev)
+        memset(&row->out, 0, sizeof(row->out));
+        for (; j < end; j++) {
+            if (lead_event_decode(t->order[j].mv_data, t->order[j].mv_size,
+                                  &ev)
                 != LEAD_OK)
             {
                 continue;
             }
-            if (out.first_ms == 0) {
-                out.first_ms = ev.time_ms;
+            if (row->out.first_ms == 0) {
+                row->out.first_ms = ev.time_ms;
             }
-            out.last_ms = ev.time_ms;
-            if (lead_scorer_add(scorer, &ev) != LEAD_OK) {
-                rc = lead_store_fail(c->s, LEAD_ENOMEM, "out of memory");
-                break;
+            row->out.last_ms = ev.time_ms;
+            rc = lead_scorer_add(scorer, &ev);
+            if (rc != LEAD_OK) {
+                return rc;
             }
         }
 
-        if (rc == LEAD_OK) {
-            rc = lead_scorer_totals(scorer, c->now_ms, score);
+        rc = lead_scorer_totals(scorer, c->now_ms, &row->score);
+        if (rc != LEAD_OK) {
+            return rc;
         }
-        if (rc == LEAD_OK) {
-            out.person = &p;
-            out.score = score;
-            out.status = c->leads[i].status;
-            out.status_ms = c->leads[i].status_ms ? c->leads[i].status_ms
-                                                  : p.created_ms;
-            out.devices = c->leads[i].devices;
-            if (fn(arg, &out) != 0) {
-                rc = LEAD_ECALLBACK;
-            }
+        row->out.person = &row->person;
+        row->out.score = &row->score;
+        row->out.status = c->leads[i].status;
+        row->out.status_ms = c->leads[i].status_ms ? c->leads[i].status_ms
+                                                   : row->person.created_ms;
+        row->out.devices = c->leads[i].devices;
+    }
+    return LEAD_OK;
+}
+
+/* The helper: the odd chunks, each in a buffer the caller has emptied. */
+static void *
+score_ahead(void *arg)
+{
+    scoring       *t = arg;
+    scored_chunk  *b;
+    lead_scorer   *scorer;
+    size_t         k;
+    int            rc = LEAD_OK, stop;
+
+    scorer = lead_scorer_new(t->sc);
+    for (k = 1; k < t->nchunks && rc == LEAD_OK; k += 2) {
+        b = &t->ahead[k / 2 % 2];
+        pthread_mutex_lock(&t->lock);
+        while (b->full && !t->stop) {
+            pthread_cond_wait(&t->changed, &t->lock);
+        }
+        stop = t->stop;
+        pthread_mutex_unlock(&t->lock);
+        if (stop) {
+            break;
+        }
+
+        rc = scorer ? score_chunk(t, scorer, k, b->rows) : LEAD_ENOMEM;
+
+        pthread_mutex_lock(&t->lock);
+        b->chunk = k;
+        b->full = rc == LEAD_OK;
+        t->rc = rc;
+        pthread_cond_broadcast(&t->changed);
+        pthread_mutex_unlock(&t->lock);
+    }
+    lead_scorer_free(scorer);
+    return NULL;
+}
+
+/* Chunk k from the helper once scored, or NULL and why it failed. */
+static scored_chunk *
+wait_ahead(scoring *t, size_t k, int *rc)
+{
+    scored_chunk  *b = &t->ahead[k / 2 % 2];
+    int            ready;
+
+    pthread_mutex_lock(&t->lock);
+    while (!(ready = b->full && b->chunk == k) && t->rc == LEAD_OK) {
+        pthread_cond_wait(&t->changed, &t->lock);
+    }
+    *rc = ready ? LEAD_OK : t->rc;
+    pthread_mutex_unlock(&t->lock);
+    return ready ? b : NULL;
+}
+
+/* Tells the helper a buffer is free again, or (b NULL) to stop. */
+static void
+tell_helper(scoring *t, scored_chunk *b)
+{
+    pthread_mutex_lock(&t->lock);
+    if (b != NULL) {
+        b->full = 0;
+    } else {
+        t->stop = 1;
+    }
+    pthread_cond_broadcast(&t->changed);
+    pthread_mutex_unlock(&t->lock);
+}
+
+/* Hands chunk k's leads on, in lead order, on the caller's thread. */
+static int
+hand_on(const scoring *t, size_t k, const scored_row *rows,
+    lead_scored_all_fn fn, void *arg)
+{
+    size_t  i, n;
+
+    n = t->c->nleads - k * SCORE_CHUNK;
+    n = n < SCORE_CHUNK ? n : SCORE_CHUNK;
+    for (i = 0; i < n; i++) {
+        if (rows[i].ok && fn(arg, &rows[i].out) != 0) {
+            return LEAD_ECALLBACK;
+        }
+    }
+    return LEAD_OK;
+}
+
+/*
+ * Scores each lead from its events, grouped by lead, in chunks: a second
+ * thread when the store allows one scores every other chunk.
+ */
+static int
+score_each(snap *c, const lead_scoring *sc, lead_scored_all_fn fn,
+    void *arg)
+{
+    lead_span     *span = NULL;
+    MDB_val       *order = NULL;
+    size_t         k;
+    char          *bytes = NULL;
+    lead_scorer   *scorer;
+    scored_row    *mine, *rows;
+    scored_chunk  *b;
+    pthread_t      helper;
+    scoring        t;
+    int            rc, helped = 0;
+
+    memset(&t, 0, sizeof(t));
+    scorer = lead_scorer_new(sc);
+    mine = calloc(3 * SCORE_CHUNK, sizeof(scored_row));
+    if (scorer == NULL || mine == NULL) {
+        rc = lead_store_fail(c->s, LEAD_ENOMEM, "out of memory");
+        goto done;
+    }
+    rc = group_events(c, &span, &order, &bytes);
+    if (rc != LEAD_OK) {
+        goto done;
+    }
+
+    t.c = c;
+    t.sc = sc;
+    t.span = span;
+    t.order = order;
+    t.nchunks = (c->nleads + SCORE_CHUNK - 1) / SCORE_CHUNK;
+    t.ahead[0].rows = mine + SCORE_CHUNK;
+    t.ahead[1].rows = mine + 2 * SCORE_CHUNK;
+    if (c->s->score_threads > 1 && t.nchunks > 1) {
+        pthread_mutex_init(&t.lock, NULL);
+        pthread_cond_init(&t.changed, NULL);
+        helped = pthread_create(&helper, NULL, score_ahead, &t) == 0;
+        if (!helped) {
+            pthread_cond_destroy(&t.changed);
+            pthread_mutex_destroy(&t.lock);
         }
     }
 
+    for (k = 0; k < t.nchunks && rc == LEAD_OK; k++) {
+        b = NULL;
+        if (helped && k % 2) {
+            b = wait_ahead(&t, k, &rc);
+            rows = b ? b->rows : NULL;
+        } else {
+            rows = mine;
+            rc = score_chunk(&t, scorer, k, mine);
+        }
+        if (rc == LEAD_OK) {
+            rc = hand_on(&t, k, rows, fn, arg);
+        }
+        if (b != NULL) {
+            tell_helper(&t, b);
+        }
+    }
+    if (rc == LEAD_ENOMEM) {
+        rc = lead_store_fail(c->s, LEAD_ENOMEM, "out of memory");
+    }
+
+    if (helped) {
+        tell_helper(&t, NULL);
+        pthread_join(helper, NULL);
+        pthread_cond_destroy(&t.changed);
+        pthread_mutex_destroy(&t.lock);
+    }
+
 done:
-    free(start);
+    free(span);
     free(order);
     free(bytes);
     lead_scorer_free(scorer);
-    free(score);
+    free(mine);
     return rc;
 }
 
-/* Reads, in one snapshot, what grouping the events by lead needs. */
+/*
+ * Reads, in one snapshot, what grouping the events by lead needs; with
+ * two threads, the events in a read transaction of the same commit on
+ * the second, while the first reads the rest.
+ */
 static int
 snap_read(snap *c, lead_store *s, uint64_t now_ms)
 {
-    int  rc;
+    events_scan  e;
+    pthread_t    helper;
+    int          rc, helped = 0;
 
     memset(c, 0, sizeof(*c));
     c->s = s;
@@ -546,6 +825,12 @@ snap_read(snap *c, lead_store *s, uint64_t now_ms)
 
     /* one snapshot for all of it: the numbers agree with each other */
     rc = lead_store_read_begin(s, &c->txn);
+    memset(&e, 0, sizeof(e));
+    if (rc == LEAD_OK && s->score_threads > 1) {
+        e.c = c;
+        e.quiet = *s;
+        helped = pthread_create(&helper, NULL, scan_events, &e) == 0;
+    }
     if (rc == LEAD_OK) {
         rc = lead_store_scan_txn(s, c->txn, s->leads, collect_lead, c);
     }
@@ -562,9 +847,16 @@ snap_read(snap *c, lead_store *s, uint64_t now_ms)
     if (rc == LEAD_OK && !c->oom) {
         rc = index_visitors(c);
     }
-    if (rc == LEAD_OK && !c->oom) {
+    if (helped) {
+        pthread_join(helper, NULL);
+    }
+    if (rc == LEAD_OK && e.scanned && e.rc != LEAD_OK && !c->events_oom) {
+        rc = lead_store_fail(s, e.rc, "%s", e.quiet.err);
+    }
+    if (rc == LEAD_OK && !c->oom && !e.scanned) {
         rc = lead_store_scan_txn(s, c->txn, s->events, keep_event, c);
     }
+    c->oom |= c->events_oom;
     if (rc == LEAD_OK && !c->oom) {
         attribute_events(c);
     }
@@ -611,8 +903,9 @@ int
 lead_store_each_lead_events(lead_store *s, uint64_t now_ms,
     lead_events_fn fn, void *arg)
 {
-    size_t       *start = NULL, i, k;
+    lead_span    *span = NULL;
     MDB_val      *order = NULL;
+    size_t        i, k;
     char         *bytes = NULL;
     lead_person   p;
     snap          c;
@@ -624,17 +917,17 @@ lead_store_each_lead_events(lead_store *s, uint64_t now_ms,
 
     rc = snap_read(&c, s, now_ms);
     if (rc == LEAD_OK) {
-        rc = group_events(&c, &start, &order, &bytes);
+        rc = group_events(&c, &span, &order, &bytes);
     }
-    for (i = 0, k = 0; rc == LEAD_OK && i < c.nleads; k = start[i++]) {
+    for (i = 0, k = 0; rc == LEAD_OK && i < c.nleads; k = span[i++].n) {
         if (lead_decode_person(c.leads[i].id, &c.leads[i].val, &p)
             == LEAD_OK
-            && fn(arg, &p, order + k, start[i] - k) != 0)
+            && fn(arg, &p, order + k, span[i].n - k) != 0)
         {
             rc = LEAD_ECALLBACK;
         }
     }
-    free(start);
+    free(span);
     free(order);
     free(bytes);
     snap_free(&c);
@@ -661,4 +954,10 @@ lead_store_score_leads(lead_store *s, const lead_scoring *sc,
     person_and_score  ps = { fn, arg };
 
     return lead_store_score_all(s, sc, now_ms, pass_on, &ps);
+}
+
+void
+lead_store_score_threads(lead_store *s, unsigned n)
+{
+    s->score_threads = n;
 }

@@ -79,6 +79,8 @@ lead_scorer_reset(lead_scorer *s, uint64_t since_ms)
     s->trigger_ms = 0;
     s->trigger_asset = 0;
     s->trigger[0] = '\0';
+    /* a score copies all four: none of a lead scored before stays */
+    memset(s->countries, 0, sizeof(s->countries));
     s->ncountries = 0;
     s->bound = 0;
     s->bound_ms = 0;

@@ -18,12 +18,24 @@
 
 #define RESULT_ON_STACK  32 /* parts of a result without malloc */
 
-static int
-topic_cmp(const void *x, const void *y)
+/*
+ * Topics by engagement, largest first, ties in the order met: stable, as
+ * glibc's qsort (a merge sort) was, without its calls for the few a lead
+ * reads (a tenth of a lean score's instructions).
+ */
+static void
+sort_topics(lead_topic *topics, size_t n)
 {
-    const lead_topic  *a = x, *b = y;
+    lead_topic  t;
+    size_t      i, j;
 
-    return (a->engagement < b->engagement) - (a->engagement > b->engagement);
+    for (i = 1; i < n; i++) {
+        t = topics[i];
+        for (j = i; j > 0 && topics[j - 1].engagement < t.engagement; j--) {
+            topics[j] = topics[j - 1];
+        }
+        topics[j] = t;
+    }
 }
 
 /* Per topic: all of them, the top ones kept by the caller. */
@@ -168,7 +180,7 @@ result(const lead_scorer *s, uint64_t now_ms, lead_score *out, int lean)
     }
     out->shown = (int64_t) rint(out->engagement);     /* as "%.0f" shows */
 
-    qsort(topics, ntopics, sizeof(*topics), topic_cmp);
+    sort_topics(topics, ntopics);
     out->ntopics = ntopics < LEAD_TOPICS_MAX ? (unsigned) ntopics
                                              : LEAD_TOPICS_MAX;
     memcpy(out->topics, topics, out->ntopics * sizeof(*topics));

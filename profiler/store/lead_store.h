@@ -56,6 +56,7 @@ struct lead_store {
     int        ending;      /* stage_ends exists (an older store has none) */
     int        reading;     /* readers exists (nor that) */
     int        read_only;
+    unsigned   score_threads; /* a full re-score's: 1 unless set (2) */
     int        empty;      /* read-only open of a store never written */
     int        partial;    /* read-only open of a store missing tables */
     lead_store *owner;     /* a shared view: the handle that owns env */

@@ -5,7 +5,7 @@
  * found with the engagement's bound is the one found by adding every
  * part up at every read (a loaded state has no bound); and a store
  * scored in one pass (lead_store_score_all) scores each lead as scoring
- * it alone does.  Random subjects over rules with a negative asset,
+ * it alone does, with one thread or two alike.  Random subjects over rules with a negative asset,
  * ratings, a group, cut and Range reads, bots, reloads and six hot
  * assets (more than hot content's rows).
  */
@@ -14,9 +14,11 @@
 #include "vary_fixture.h"
 
 #include "dir_fixture.h"
+#include "lead_threads.h"
 
 #define VISITORS  24
 #define PEOPLE    14
+#define MANY      1400      /* visitors: their leads fill a few chunks */
 
 static const char  assets_csv[] =
     HEADER
@@ -181,6 +183,7 @@ typedef struct {
     lead_store  *s;
     model        m;
     uint64_t     rng;
+    unsigned     visitors;
 } world;
 
 /* visitor v's id */
@@ -189,6 +192,7 @@ visitor_id(uint8_t id[LEAD_ID_LEN], unsigned v)
 {
     memset(id, 0x4c, LEAD_ID_LEN);
     id[0] = (uint8_t) v;
+    id[1] ^= (uint8_t) (v >> 8);
 }
 
 static int
@@ -217,6 +221,7 @@ setup_world(void **state)
         return -1;
     }
     w->rng = UINT64_C(0x2545f4914f6cdd1d);
+    w->visitors = VISITORS;
     assert_int_equal(lead_store_open(&w->s, dir_of(&w->dir), &opts, err,
                                      sizeof(err)), LEAD_OK);
     model_open(&w->m, "mql_threshold 70;" RULES, assets_csv);
@@ -238,7 +243,7 @@ requests(world *w, size_t n, uint64_t t)
         t = later(&w->rng, t);
         random_event(&ev, &w->m, &w->rng,
                      paths[vary_draw(&w->rng) % N_ELEMS(paths)], t);
-        visitor_id(ev.visitor, (unsigned) (vary_draw(&w->rng) % VISITORS));
+        visitor_id(ev.visitor, (unsigned) (vary_draw(&w->rng) % w->visitors));
         assert_int_equal(lead_batch_add(b, &ev), LEAD_OK);
     }
     assert_int_equal(lead_store_commit(w->s, b), LEAD_OK);
@@ -316,12 +321,102 @@ test_store_lean(void **state)
     free(c.full);
 }
 
+typedef struct {
+    lead_scored  out;
+    lead_score   score;
+    uint8_t      id[LEAD_ID_LEN];
+} kept_lead;
+
+typedef struct {
+    kept_lead  *leads;
+    unsigned    n, stop_at;
+    int         compare;        /* 0: keep each lead; 1: hold it equal */
+} threads_check;
+
+static int
+keep_or_compare(void *arg, const lead_scored *l)
+{
+    threads_check  *c = arg;
+    kept_lead      *k = &c->leads[c->n];
+
+    if (++c->n == c->stop_at) {
+        return 1;
+    }
+    if (!c->compare) {
+        k->out = *l;
+        k->score = *l->score;
+        memcpy(k->id, l->person->id, LEAD_ID_LEN);
+        return 0;
+    }
+    assert_memory_equal(l->person->id, k->id, LEAD_ID_LEN);
+    expect_lean(&k->score, l->score);
+    assert_int_equal(l->status, k->out.status);
+    assert_int_equal(l->status_ms, k->out.status_ms);
+    assert_int_equal(l->devices, k->out.devices);
+    assert_int_equal(l->first_ms, k->out.first_ms);
+    assert_int_equal(l->last_ms, k->out.last_ms);
+    return 0;
+}
+
+/*
+ * Leads enough for a few chunks, scored by one thread and by two: the
+ * same leads in the same order, bit for bit, and each as scored alone;
+ * stopped by the caller in the first chunk or in one the helper scored.
+ */
+static void
+test_store_threads(void **state)
+{
+    world          *w = *state;
+    threads_check   tc = { calloc(MANY, sizeof(kept_lead)), 0, 0, 0 };
+    check           c = { w, 0, malloc(sizeof(lead_score)), 0 };
+    uint64_t        t = T0;
+    unsigned        v, people = MANY / 2;
+
+    assert_non_null(tc.leads);
+    assert_non_null(c.full);
+    w->visitors = MANY;
+    t = requests(w, 4 * MANY, t);
+    /* visitor 2p and, for a tenth, 2p + 1 are person p's */
+    for (v = 0; v < MANY; v++) {
+        if (v % 2 == 0 || v % 20 == 1) {
+            identify(w, v, v / 2, t + v * MIN);
+        }
+    }
+    t = requests(w, 4 * MANY, t + DAY);
+    c.now = t + DAY;
+
+    for (tc.compare = 0; tc.compare < 2; tc.compare++) {
+        lead_store_score_threads(w->s, 1 + (unsigned) tc.compare);
+        tc.n = 0;
+        assert_int_equal(lead_store_score_all(w->s, w->m.sc, c.now,
+                                              keep_or_compare, &tc),
+                         LEAD_OK);
+        assert_int_equal(tc.n, people);
+    }
+    assert_int_equal(lead_store_score_all(w->s, w->m.sc, c.now,
+                                          against_one, &c), LEAD_OK);
+    assert_int_equal(c.leads, people);
+
+    for (v = 0; v < 2; v++) {
+        tc.n = 0;
+        tc.stop_at = v ? 300 : 5;
+        assert_int_equal(lead_store_score_all(w->s, w->m.sc, c.now,
+                                              keep_or_compare, &tc),
+                         LEAD_ECALLBACK);
+        assert_int_equal(tc.n, tc.stop_at);
+    }
+    free(tc.leads);
+    free(c.full);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_lean_and_bound),
         cmocka_unit_test_setup_teardown(test_store_lean, setup_world,
+                                        teardown_world),
+        cmocka_unit_test_setup_teardown(test_store_threads, setup_world,
                                         teardown_world),
     };
 
