@@ -325,6 +325,52 @@ test_attribution_by_campaign_and_channel(void **state)
     world_close(&w);
 }
 
+/*
+ * A browser two people used: Ada identified on it, then Bob.  Each read
+ * is the lead's whose link was in force then, the one before Bob's link
+ * Ada's; Bob's first read after it is his source.
+ */
+static void
+test_attribution_shared_device(void **state)
+{
+    const lead_attribution_row  *spring, *summer, *none;
+    lead_attribution             a;
+    uint8_t                      ada[LEAD_ID_LEN], bob[LEAD_ID_LEN];
+    world                        w;
+
+    world_open(state, &w);
+    READ(&w, T0 + MIN,
+         { 'a', "/blog", 0, "spring", NULL, NULL, NULL, 0 },
+         { 'b', "/blog", SEC, NULL, NULL, NULL, NULL, 0 });
+    identify(w.s, 'a', "ada@example.com", 0, T0 + MIN, ada, 1);
+    identify(w.s, 'b', "ada@example.com", 0, T0 + 2 * MIN, ada, 0);
+    identify(w.s, 'a', "bob@example.com", 0, T0 + HOUR, bob, 1);
+    READ(&w, T0 + 4 * HOUR,
+         { 'a', "/guide", 2 * HOUR, "summer", NULL, NULL, NULL, 0 },
+         { 'a', "/map", 3 * HOUR, NULL, NULL, NULL, NULL, 0 },
+         { 'b', "/map", 3 * HOUR + SEC, NULL, NULL, NULL, NULL, 0 });
+    expect_status(w.s, bob, MQL, T0 + 3 * HOUR);
+    set_status_ok(w.s, bob, SAL, T0 + 4 * HOUR, "", "sam", "");
+    set_status_ok(w.s, bob, SQL, T0 + 4 * HOUR, "", "sam", "");
+    close_won(w.s, bob, T0 + 4 * HOUR, 1000, "EUR");
+
+    query(&w, LEAD_BY_CAMPAIGN, LEAD_MODEL_FIRST, 0, T0 + DAY, &a);
+    spring = attr_row(&a, "spring");
+    summer = attr_row(&a, "summer");
+    none = attr_row(&a, "(none)");
+    assert_int_equal(a.total.identified, 2);
+    assert_true(spring->identified == 1 && spring->mqls == 1);
+    assert_true(summer->identified == 0 && summer->mqls == 1);
+    assert_true(spring->won == 0 && summer->won == 1);
+    assert_int_equal(summer->revenue[LEAD_MODEL_FIRST], 1000);
+    assert_int_equal(summer->revenue[LEAD_MODEL_LINEAR], 1000);
+    assert_true(spring->readers == 1 && summer->readers == 1);
+    assert_int_equal(none->readers, 2);
+    lead_attribution_free(&a);
+
+    world_close(&w);
+}
+
 /* Linear to the cent over many reads; lost, sales' own and the window. */
 static void
 test_attribution_linear_and_window(void **state)
@@ -606,6 +652,7 @@ main(void)
         T(test_attribution_by_asset),
         T(test_attribution_many_readers),
         T(test_attribution_by_campaign_and_channel),
+        T(test_attribution_shared_device),
         T(test_attribution_linear_and_window),
         T(test_attribution_page),
         T(test_campaigns_csv),
