@@ -759,6 +759,10 @@ map_visitors(build *b)
     const link_row     *l;
     size_t              i;
 
+    /* the linked visitors, most of those who read (a hint: at most) */
+    if (lead_visitor_set_reserve(&b->vis, b->nlinks) != 0) {
+        return -1;
+    }
     for (i = 0; i < b->nlinks; i++) {
         l = &b->links[i];
         v = lead_visitor_set_add(&b->vis, l->visitor);

@@ -440,6 +440,9 @@ typedef struct {
 /* The visitor's slot, made on first sight; NULL: no memory. */
 lead_visitor_slot *lead_visitor_set_add(lead_visitor_set *s,
     const uint8_t id[LEAD_ID_LEN]);
+/* Room for n visitors made at once, where a set grown as they come
+   would move every slot at each doubling; -1 without the memory. */
+int lead_visitor_set_reserve(lead_visitor_set *s, size_t n);
 /* Asks memory for the slot id will be looked up in. */
 void lead_visitor_set_prefetch(const lead_visitor_set *s,
     const uint8_t id[LEAD_ID_LEN]);
