@@ -246,6 +246,8 @@ typedef struct {
     uint32_t     cur;              /* the lead a table walked is at */
     uint32_t     linked;           /* the last lead a link was its */
     uint64_t     since_ms, now_ms;
+    lead_event_fn also;            /* feedback's, on the page */
+    void        *also_arg;
 } build;
 
 static int
@@ -474,10 +476,11 @@ each_read(void *arg, uint64_t seq, const lead_event *ev)
     uint32_t   key;
     int        touch_it;
 
-    (void) seq;
-
     /* feedback is no read, touch or reader (lead_model.h) */
-    if (ev->time_ms >= b->now_ms || lead_event_is_feedback(ev)) {
+    if (lead_event_is_feedback(ev)) {
+        return b->also ? b->also(b->also_arg, seq, ev) : 0;
+    }
+    if (ev->time_ms >= b->now_ms) {
         return 0;
     }
     key = read_key(&b->k, ev, &touch_it);
@@ -913,6 +916,15 @@ int
 lead_query_attribution(lead_store *s, const lead_rules *r, int by, int model,
     uint64_t since_ms, uint64_t now_ms, lead_attribution *out)
 {
+    return lead_query_attribution_also(s, r, by, model, since_ms, now_ms,
+                                       NULL, NULL, out);
+}
+
+int
+lead_query_attribution_also(lead_store *s, const lead_rules *r, int by,
+    int model, uint64_t since_ms, uint64_t now_ms, lead_event_fn also,
+    void *also_arg, lead_attribution *out)
+{
     build  b;
     int    rc;
 
@@ -935,6 +947,8 @@ lead_query_attribution(lead_store *s, const lead_rules *r, int by, int model,
     b.linked = NO_LEAD;
     b.since_ms = since_ms;
     b.now_ms = now_ms;
+    b.also = also;
+    b.also_arg = also_arg;
 
     rc = lead_store_snapshot(s);
     if (rc == LEAD_OK) {
