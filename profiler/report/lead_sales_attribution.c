@@ -298,8 +298,13 @@ lead_sales_attribution_page(view *v, int json)
         return;
     }
 
-    rc = lead_query_attribution(v->s, v->r, av.by, av.model, av.a.since_ms,
-                                av.a.now_ms, &av.a);
+    /* the page shows the assets' ratings too: found in the same walk */
+    rc = json ? lead_query_attribution(v->s, v->r, av.by, av.model,
+                                       av.a.since_ms, av.a.now_ms, &av.a)
+              : lead_query_attribution_feedback(v->s, v->r, av.by, av.model,
+                                                av.a.since_ms, av.a.now_ms,
+                                                LEAD_FEEDBACK_LATEST, &av.a,
+                                                &av.feedback);
     if (rc != LEAD_OK) {
         lead_sales_store_failed(v);
         return;
@@ -347,11 +352,6 @@ lead_sales_attribution_page(view *v, int json)
                   : cstr("");
     x[AT_NONE] = flag(av.a.n == 0);
     row_values(&v->page, &av.a.total, x, AT_T_NAME);
-    if (lead_query_feedback(v->s, 0, LEAD_FEEDBACK_LATEST, &av.feedback)
-        != LEAD_OK)
-    {
-        memset(&av.feedback, 0, sizeof(av.feedback));
-    }
     x[AT_HAS_FEEDBACK] = flag(av.feedback.n > 0
                               || (av.by == LEAD_BY_ASSET && av.a.n > 0));
 

@@ -24,6 +24,7 @@ typedef struct {
     uint32_t          *slots;          /* open addressing: row + 1 */
     size_t             nslots;
     lead_asset_list    cat;            /* by asset: the titles */
+    uint32_t           plain;          /* "(none)" or "direct", once made */
     int                oom;
 } keys;
 
@@ -112,6 +113,16 @@ key_of(keys *k, const char *name, size_t len)
     return i;
 }
 
+/* The row of reads from nowhere: most reads, a visit's further pages. */
+static uint32_t
+plain_key(keys *k, const char *name, size_t len)
+{
+    if (k->plain == NO_KEY) {
+        k->plain = key_of(k, name, len);
+    }
+    return k->plain;
+}
+
 /*
  * A read's key, and whether it is a touch: by asset, a tagged read; by
  * campaign, a read with utm_campaign; by channel, one from somewhere
@@ -145,7 +156,7 @@ read_key(keys *k, const lead_event *ev, int *touch)
     case LEAD_BY_CAMPAIGN:
         *touch = ev->utm_campaign.len > 0;
         return *touch ? key_of(k, ev->utm_campaign.data, ev->utm_campaign.len)
-                      : key_of(k, "(none)", 6);
+                      : plain_key(k, "(none)", 6);
 
     default:
         if (ev->utm_source.len || ev->utm_medium.len) {
@@ -165,7 +176,7 @@ read_key(keys *k, const lead_event *ev, int *touch)
         *touch = ev->referrer_host.len > 0;
         return *touch ? key_of(k, ev->referrer_host.data,
                                ev->referrer_host.len)
-                      : key_of(k, "direct", 6);
+                      : plain_key(k, "direct", 6);
     }
 }
 
@@ -221,8 +232,10 @@ typedef struct {
     lead_info   *leads;
     lead_hot    *hot;
     size_t       nleads, lcap, hcap;
-    link_row    *links;
+    link_row    *links;            /* by lead, as the devices come */
     size_t       nlinks, kcap;
+    link_row    *more;             /* the links of visitors with several */
+    size_t       nmore, mcap;
     touch       *touches;
     size_t       ntouches, tcap;
     uint64_t    *readers;         /* row << 32 | visitor number */
@@ -230,9 +243,11 @@ typedef struct {
     lead_visitor_set vis;          /* who read: their numbers, links */
     pending      ring[AHEAD];      /* the reads whose slots are asked */
     size_t       npending;
-    uint32_t     cur;              /* the lead whose devices are listed */
-    int          first;            /* ... and none of them yet */
+    uint32_t     cur;              /* the lead a table walked is at */
+    uint32_t     linked;           /* the last lead a link was its */
     uint64_t     since_ms, now_ms;
+    lead_event_fn also;            /* feedback's, on the page */
+    void        *also_arg;
 } build;
 
 static int
@@ -278,7 +293,25 @@ add_lead(void *arg, const lead_person *p)
     return 0;
 }
 
-/* The devices come by lead id, as the leads did: a cursor follows them. */
+/*
+ * The lead of a row of a table keyed by lead id first (devices,
+ * transitions), as the leads were: a cursor follows them, where a search
+ * a row would miss the caches at every step of it.  NO_LEAD: a lead
+ * gone since.
+ */
+static uint32_t
+lead_in_order(build *b, const uint8_t *lead_id)
+{
+    int  c = 1;
+
+    while (b->cur < b->nleads
+           && (c = memcmp(b->leads[b->cur].id, lead_id, LEAD_ID_LEN)) < 0)
+    {
+        b->cur++;
+    }
+    return c == 0 ? b->cur : NO_LEAD;
+}
+
 static int
 add_link(void *arg, const uint8_t *lead_id, const uint8_t *visitor,
     uint64_t since)
@@ -286,16 +319,10 @@ add_link(void *arg, const uint8_t *lead_id, const uint8_t *visitor,
     build     *b = arg;
     link_row  *l;
     lead_hot  *h;
-    int        c = 1;
+    uint32_t   lead = lead_in_order(b, lead_id);
 
-    while (b->cur < b->nleads
-           && (c = memcmp(b->leads[b->cur].id, lead_id, LEAD_ID_LEN)) < 0)
-    {
-        b->cur++;
-        b->first = 1;
-    }
-    if (c != 0) {
-        return 0;                          /* a lead gone since: none */
+    if (lead == NO_LEAD) {
+        return 0;
     }
     if (grow((void **) &b->links, &b->kcap, b->nlinks, sizeof(link_row),
              256) != 0)
@@ -304,36 +331,14 @@ add_link(void *arg, const uint8_t *lead_id, const uint8_t *visitor,
     }
     l = &b->links[b->nlinks++];
     memcpy(l->visitor, visitor, LEAD_ID_LEN);
-    l->lead = b->cur;
+    l->lead = lead;
     l->since = since;
-    h = &b->hot[b->cur];
-    if (b->first || since < h->ident_ms) {
+    h = &b->hot[lead];
+    if (b->linked != lead || since < h->ident_ms) {
         h->ident_ms = since;               /* its first device linked */
     }
-    b->first = 0;
+    b->linked = lead;
     return 0;
-}
-
-static lead_info *
-find_lead(build *b, const uint8_t id[LEAD_ID_LEN])
-{
-    size_t  lo = 0, hi = b->nleads, mid;
-    int     c;
-
-    /* the leads table is in id order */
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-        c = memcmp(b->leads[mid].id, id, LEAD_ID_LEN);
-        if (c == 0) {
-            return &b->leads[mid];
-        }
-        if (c < 0) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return NULL;
 }
 
 static int
@@ -341,7 +346,8 @@ note_status(void *arg, const uint8_t lead_id[LEAD_ID_LEN],
     const lead_transition *t)
 {
     build      *b = arg;
-    lead_info  *l = find_lead(b, lead_id);
+    uint32_t    lead = lead_in_order(b, lead_id);
+    lead_info  *l = lead != NO_LEAD ? &b->leads[lead] : NULL;
 
     if (l && t->to >= 0 && t->to < LEAD_NSTATUSES && t->time_ms < b->now_ms
         && l->reached[t->to] == 0)
@@ -369,8 +375,8 @@ lead_at(const build *b, const lead_visitor_slot *v, uint64_t t)
     if (!(v->flags & VIS_MORE)) {
         return v->lead;                  /* none, or its only link's */
     }
-    l = &b->links[v->link];
-    while (l + 1 < b->links + b->nlinks
+    l = &b->more[v->link];
+    while (l + 1 < b->more + b->nmore
            && memcmp(l[1].visitor, l->visitor, LEAD_ID_LEN) == 0
            && l[1].since <= t)
     {
@@ -470,10 +476,11 @@ each_read(void *arg, uint64_t seq, const lead_event *ev)
     uint32_t   key;
     int        touch_it;
 
-    (void) seq;
-
     /* feedback is no read, touch or reader (lead_model.h) */
-    if (ev->time_ms >= b->now_ms || lead_event_is_feedback(ev)) {
+    if (lead_event_is_feedback(ev)) {
+        return b->also ? b->also(b->also_arg, seq, ev) : 0;
+    }
+    if (ev->time_ms >= b->now_ms) {
         return 0;
     }
     key = read_key(&b->k, ev, &touch_it);
@@ -732,6 +739,77 @@ add_costs(build *b, const lead_rules *r, int rows)
 }
 
 static int
+add_more(build *b, const link_row *l)
+{
+    if (grow((void **) &b->more, &b->mcap, b->nmore, sizeof(link_row), 256)
+        != 0)
+    {
+        return -1;
+    }
+    b->more[b->nmore++] = *l;
+    return 0;
+}
+
+/*
+ * Each linked visitor's slot: its lead, and whether it identified it.
+ * Most have one link; the few with several have theirs put in order
+ * apart, where lead_at walks them, and not every link sorted.
+ */
+static int
+map_visitors(build *b)
+{
+    lead_visitor_slot  *v;
+    const link_row     *l;
+    size_t              i;
+
+    /* the linked visitors, most of those who read (a hint: at most) */
+    if (lead_visitor_set_reserve(&b->vis, b->nlinks) != 0) {
+        return -1;
+    }
+    for (i = 0; i < b->nlinks; i++) {
+        l = &b->links[i];
+        v = lead_visitor_set_add(&b->vis, l->visitor);
+        if (v == NULL) {
+            return -1;
+        }
+        if (v->lead == NO_LEAD) {
+            v->lead = l->lead;
+            v->link = (uint32_t) i;
+            if (l->since == b->hot[l->lead].ident_ms) {
+                v->time_ms = l->since;         /* it identified its lead */
+            }
+            continue;
+        }
+        if (!(v->flags & VIS_MORE)) {
+            v->flags |= VIS_MORE;
+            if (add_more(b, &b->links[v->link]) != 0) {
+                return -1;
+            }
+        }
+        if (add_more(b, l) != 0) {
+            return -1;
+        }
+    }
+
+    /* a visitor of several links: the oldest is its lead before them */
+    lead_sort(b->more, b->nmore, sizeof(link_row), link_cmp);
+    for (i = 0; i < b->nmore; i++) {
+        l = &b->more[i];
+        if (i > 0 && memcmp(l->visitor, l[-1].visitor, LEAD_ID_LEN) == 0) {
+            continue;
+        }
+        v = lead_visitor_set_add(&b->vis, l->visitor);
+        if (v == NULL) {
+            return -1;
+        }
+        v->lead = l->lead;
+        v->link = (uint32_t) i;
+        v->time_ms = l->since == b->hot[l->lead].ident_ms ? l->since : 0;
+    }
+    return 0;
+}
+
+static int
 attribute(lead_store *s, const lead_rules *rules, build *b)
 {
     lead_attribution  *a = b->k.a;
@@ -759,10 +837,10 @@ attribute(lead_store *s, const lead_rules *rules, build *b)
         return rc;
     }
     rc = lead_store_each_lead(s, add_lead, b);
-    b->first = 1;
     if (rc == LEAD_OK) {
         rc = lead_store_each_link(s, add_link, b);
     }
+    b->cur = 0;
     if (rc == LEAD_OK) {
         rc = lead_store_each_transition(s, NULL, note_status, b);
     }
@@ -770,29 +848,8 @@ attribute(lead_store *s, const lead_rules *rules, build *b)
         return rc;
     }
     read_outcomes(b);
-    lead_sort(b->links, b->nlinks, sizeof(link_row), link_cmp);
-    for (i = 0; i < b->nlinks; i++) {
-        lead_visitor_slot  *v;
-
-        if (i > 0 && memcmp(b->links[i].visitor, b->links[i - 1].visitor,
-                            LEAD_ID_LEN) == 0)
-        {
-            continue;
-        }
-        v = lead_visitor_set_add(&b->vis, b->links[i].visitor);
-        if (v == NULL) {
-            return LEAD_ENOMEM;
-        }
-        v->lead = b->links[i].lead;
-        v->link = (uint32_t) i;
-        if (i + 1 < b->nlinks && memcmp(b->links[i + 1].visitor,
-                                        b->links[i].visitor, LEAD_ID_LEN) == 0)
-        {
-            v->flags |= VIS_MORE;
-        }
-        if (b->links[i].since == b->hot[v->lead].ident_ms) {
-            v->time_ms = b->links[i].since;    /* it identified its lead */
-        }
+    if (map_visitors(b) != 0) {
+        return LEAD_ENOMEM;
     }
 
     rc = lead_store_each_event(s, each_read, b);
@@ -859,6 +916,15 @@ int
 lead_query_attribution(lead_store *s, const lead_rules *r, int by, int model,
     uint64_t since_ms, uint64_t now_ms, lead_attribution *out)
 {
+    return lead_query_attribution_also(s, r, by, model, since_ms, now_ms,
+                                       NULL, NULL, out);
+}
+
+int
+lead_query_attribution_also(lead_store *s, const lead_rules *r, int by,
+    int model, uint64_t since_ms, uint64_t now_ms, lead_event_fn also,
+    void *also_arg, lead_attribution *out)
+{
     build  b;
     int    rc;
 
@@ -877,8 +943,12 @@ lead_query_attribution(lead_store *s, const lead_rules *r, int by, int model,
     out->total.cost = -1;
     b.s = s;
     b.k.a = out;
+    b.k.plain = NO_KEY;
+    b.linked = NO_LEAD;
     b.since_ms = since_ms;
     b.now_ms = now_ms;
+    b.also = also;
+    b.also_arg = also_arg;
 
     rc = lead_store_snapshot(s);
     if (rc == LEAD_OK) {
@@ -889,6 +959,7 @@ lead_query_attribution(lead_store *s, const lead_rules *r, int by, int model,
     free(b.leads);
     free(b.hot);
     free(b.links);
+    free(b.more);
     free(b.touches);
     free(b.readers);
     lead_visitor_set_free(&b.vis);

@@ -327,6 +327,13 @@ int
 lead_query_feedback(lead_store *s, uint64_t asset_id, size_t max,
     lead_feedback_list *out)
 {
+    return lead_query_feedback_walk(s, asset_id, max, out, NULL, NULL);
+}
+
+int
+lead_query_feedback_walk(lead_store *s, uint64_t asset_id, size_t max,
+    lead_feedback_list *out, lead_feedback_walk_fn walk, void *arg)
+{
     MDB_txn          *txn;
     collect           c;
     lead_asset_list   l;
@@ -349,7 +356,9 @@ lead_query_feedback(lead_store *s, uint64_t asset_id, size_t max,
     }
     rc = lead_store_read_begin(s, &txn);
     if (rc == LEAD_OK) {
-        if (!s->empty && !s->partial) {
+        if (walk != NULL) {
+            rc = walk(arg, keep_feedback, &c);
+        } else if (!s->empty && !s->partial) {
             rc = lead_store_scan_feedback_txn(s, txn, keep_feedback, &c);
         }
         if (rc == LEAD_OK && !c.oom) {

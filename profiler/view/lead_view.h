@@ -133,6 +133,13 @@ void lead_asset_list_by_reads(lead_asset_list *l);
    0: no such asset. */
 int lead_feedback_unrated(lead_store *s, uint64_t id,
     lead_feedback_asset *row, lead_asset_list *l);
+/* A walk of the log that hands each event it reads to keep(c, ...), and
+   lead_query_feedback with its events from such a walk (NULL: its own,
+   of feedback alone), in the same snapshot. */
+typedef int (*lead_feedback_walk_fn)(void *arg, lead_event_fn keep,
+    void *c);
+int lead_query_feedback_walk(lead_store *s, uint64_t asset_id, size_t max,
+    lead_feedback_list *out, lead_feedback_walk_fn walk, void *arg);
 
 /*
  * Attribution (lead_attribution.c): per asset, campaign or channel, what
@@ -173,7 +180,18 @@ typedef struct {
    row, its whole cost whatever the window); NULL: none. */
 int lead_query_attribution(lead_store *s, const lead_rules *r, int by,
     int model, uint64_t since_ms, uint64_t now_ms, lead_attribution *out);
+/* The same, its walk of the log handing each feedback event it reads to
+   also (lead_query_attribution_feedback). */
+int lead_query_attribution_also(lead_store *s, const lead_rules *r, int by,
+    int model, uint64_t since_ms, uint64_t now_ms, lead_event_fn also,
+    void *also_arg, lead_attribution *out);
 void lead_attribution_free(lead_attribution *a);
+/* The attribution page: the attribution and every asset's feedback (max
+   comments each, as lead_query_feedback) from one walk of the log, not
+   one each; on failure neither is kept. */
+int lead_query_attribution_feedback(lead_store *s, const lead_rules *r,
+    int by, int model, uint64_t since_ms, uint64_t now_ms, size_t max,
+    lead_attribution *a, lead_feedback_list *f);
 
 typedef struct {
     uint64_t     now;            /* leads in it now */
@@ -446,6 +464,9 @@ typedef struct {
 /* The visitor's slot, made on first sight; NULL: no memory. */
 lead_visitor_slot *lead_visitor_set_add(lead_visitor_set *s,
     const uint8_t id[LEAD_ID_LEN]);
+/* Room for n visitors made at once, where a set grown as they come
+   would move every slot at each doubling; -1 without the memory. */
+int lead_visitor_set_reserve(lead_visitor_set *s, size_t n);
 /* Asks memory for the slot id will be looked up in. */
 void lead_visitor_set_prefetch(const lead_visitor_set *s,
     const uint8_t id[LEAD_ID_LEN]);

@@ -27,17 +27,17 @@ id_hash(const uint8_t id[LEAD_ID_LEN], size_t mask)
 #define HUGE_PAGE  (2 << 20)
 
 /*
- * Twice the slots, aligned to a cache line; -1 without the memory.  A
+ * cap slots (a power of two), aligned to a cache line; -1 without the
+ * memory.  A
  * table of many megabytes is in huge pages where the system has them:
  * every probe lands on a page of its own, and with 4 KiB pages the
  * address's translation would miss as often as the slot.
  */
 static int
-grow_set(lead_visitor_set *s)
+grow_set(lead_visitor_set *s, size_t cap)
 {
     lead_visitor_slot  *slots;
-    size_t              i, j, cap = s->cap ? 2 * s->cap : 1 << 16;
-    size_t              size = cap * sizeof(lead_visitor_slot);
+    size_t              i, j, size = cap * sizeof(lead_visitor_slot);
 
     if (posix_memalign((void **) &slots, size < HUGE_PAGE ? 64 : HUGE_PAGE,
                        size)
@@ -72,7 +72,9 @@ lead_visitor_set_add(lead_visitor_set *s, const uint8_t id[LEAD_ID_LEN])
     lead_visitor_slot  *v;
     size_t              i;
 
-    if (2 * (s->n + 1) > s->cap && grow_set(s) != 0) {
+    if (2 * (s->n + 1) > s->cap
+        && grow_set(s, s->cap ? 2 * s->cap : 1 << 16) != 0)
+    {
         return NULL;
     }
     for (i = id_hash(id, s->cap - 1); s->slots[i].num;
@@ -90,6 +92,17 @@ lead_visitor_set_add(lead_visitor_set *s, const uint8_t id[LEAD_ID_LEN])
     v->flags = 0;
     v->time_ms = 0;
     return v;
+}
+
+int
+lead_visitor_set_reserve(lead_visitor_set *s, size_t n)
+{
+    size_t  cap = s->cap ? s->cap : 1 << 16;
+
+    while (cap < 2 * n) {
+        cap *= 2;
+    }
+    return cap > s->cap ? grow_set(s, cap) : 0;
 }
 
 void

@@ -35,9 +35,30 @@ set_str(lead_str *s, const char *v)
     s->len = v ? strlen(v) : 0;
 }
 
-/* The visits committed as one batch and folded (promoted) as nginx does. */
 static void
-read_visits(world *w, const visit *v, size_t n, uint64_t now_ms)
+visit_event(world *w, const visit *v, lead_event *ev)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->time_ms = T0 + v->dt;
+    visitor_id(ev->visitor, v->who);
+    ev->status = 200;
+    ev->ua_class = v->bot ? LEAD_UA_BOT : LEAD_UA_BROWSER;
+    ev->bytes_sent = SIZE;
+    ev->file_size = SIZE;
+    set_str(&ev->path, v->path);
+    set_str(&ev->utm_campaign, v->campaign);
+    set_str(&ev->utm_source, v->source);
+    set_str(&ev->utm_medium, v->medium);
+    set_str(&ev->referrer_host, v->referrer);
+    lead_event_set_asset(ev, lead_rules_match(w->rules, v->path,
+                                              strlen(v->path)));
+}
+
+/* The visits committed as one batch and folded (promoted) as nginx does;
+   rating: what each rated (feedback), NULL: they are reads. */
+static void
+read_visits_rated(world *w, const visit *v, size_t n, uint64_t now_ms,
+    const unsigned *rating, const char *const *comment)
 {
     lead_batch  *b = lead_batch_new((n + 1) * (LEAD_EVENT_MAX_SIZE + 2));
     lead_event   ev;
@@ -46,20 +67,11 @@ read_visits(world *w, const visit *v, size_t n, uint64_t now_ms)
 
     assert_non_null(b);
     for (i = 0; i < n; i++) {
-        memset(&ev, 0, sizeof(ev));
-        ev.time_ms = T0 + v[i].dt;
-        visitor_id(ev.visitor, v[i].who);
-        ev.status = 200;
-        ev.ua_class = v[i].bot ? LEAD_UA_BOT : LEAD_UA_BROWSER;
-        ev.bytes_sent = SIZE;
-        ev.file_size = SIZE;
-        set_str(&ev.path, v[i].path);
-        set_str(&ev.utm_campaign, v[i].campaign);
-        set_str(&ev.utm_source, v[i].source);
-        set_str(&ev.utm_medium, v[i].medium);
-        set_str(&ev.referrer_host, v[i].referrer);
-        lead_event_set_asset(&ev, lead_rules_match(w->rules, v[i].path,
-                                                   strlen(v[i].path)));
+        visit_event(w, &v[i], &ev);
+        if (rating != NULL) {
+            ev.rating = (uint8_t) rating[i];
+            set_str(&ev.comment, comment[i]);
+        }
         assert_int_equal(lead_batch_add(b, &ev), LEAD_OK);
     }
     assert_int_equal(lead_store_commit(w->s, b), LEAD_OK);
@@ -68,6 +80,12 @@ read_visits(world *w, const visit *v, size_t n, uint64_t now_ms)
                                          NULL, &more), LEAD_OK);
     } while (more);
     lead_batch_free(b);
+}
+
+static void
+read_visits(world *w, const visit *v, size_t n, uint64_t now_ms)
+{
+    read_visits_rated(w, v, n, now_ms, NULL, NULL);
 }
 
 #define READ(w, now, ...)                                                     \
@@ -325,6 +343,52 @@ test_attribution_by_campaign_and_channel(void **state)
     world_close(&w);
 }
 
+/*
+ * A browser two people used: Ada identified on it, then Bob.  Each read
+ * is the lead's whose link was in force then, the one before Bob's link
+ * Ada's; Bob's first read after it is his source.
+ */
+static void
+test_attribution_shared_device(void **state)
+{
+    const lead_attribution_row  *spring, *summer, *none;
+    lead_attribution             a;
+    uint8_t                      ada[LEAD_ID_LEN], bob[LEAD_ID_LEN];
+    world                        w;
+
+    world_open(state, &w);
+    READ(&w, T0 + MIN,
+         { 'a', "/blog", 0, "spring", NULL, NULL, NULL, 0 },
+         { 'b', "/blog", SEC, NULL, NULL, NULL, NULL, 0 });
+    identify(w.s, 'a', "ada@example.com", 0, T0 + MIN, ada, 1);
+    identify(w.s, 'b', "ada@example.com", 0, T0 + 2 * MIN, ada, 0);
+    identify(w.s, 'a', "bob@example.com", 0, T0 + HOUR, bob, 1);
+    READ(&w, T0 + 4 * HOUR,
+         { 'a', "/guide", 2 * HOUR, "summer", NULL, NULL, NULL, 0 },
+         { 'a', "/map", 3 * HOUR, NULL, NULL, NULL, NULL, 0 },
+         { 'b', "/map", 3 * HOUR + SEC, NULL, NULL, NULL, NULL, 0 });
+    expect_status(w.s, bob, MQL, T0 + 3 * HOUR);
+    set_status_ok(w.s, bob, SAL, T0 + 4 * HOUR, "", "sam", "");
+    set_status_ok(w.s, bob, SQL, T0 + 4 * HOUR, "", "sam", "");
+    close_won(w.s, bob, T0 + 4 * HOUR, 1000, "EUR");
+
+    query(&w, LEAD_BY_CAMPAIGN, LEAD_MODEL_FIRST, 0, T0 + DAY, &a);
+    spring = attr_row(&a, "spring");
+    summer = attr_row(&a, "summer");
+    none = attr_row(&a, "(none)");
+    assert_int_equal(a.total.identified, 2);
+    assert_true(spring->identified == 1 && spring->mqls == 1);
+    assert_true(summer->identified == 0 && summer->mqls == 1);
+    assert_true(spring->won == 0 && summer->won == 1);
+    assert_int_equal(summer->revenue[LEAD_MODEL_FIRST], 1000);
+    assert_int_equal(summer->revenue[LEAD_MODEL_LINEAR], 1000);
+    assert_true(spring->readers == 1 && summer->readers == 1);
+    assert_int_equal(none->readers, 2);
+    lead_attribution_free(&a);
+
+    world_close(&w);
+}
+
 /* Linear to the cent over many reads; lost, sales' own and the window. */
 static void
 test_attribution_linear_and_window(void **state)
@@ -405,6 +469,80 @@ test_attribution_linear_and_window(void **state)
     assert_int_equal(a.revenue, 0);
     assert_int_equal(a.total.sql, 2);
     lead_attribution_free(&a);
+
+    world_close(&w);
+}
+
+/* The attribution page's one walk: the two queries' answers. */
+static void
+test_attribution_page_one_walk(void **state)
+{
+    static const int             by[] = { LEAD_BY_ASSET, LEAD_BY_CAMPAIGN };
+    static const visit           rated[] = {
+        { 'a', "/guide", 5 * HOUR, NULL, NULL, NULL, NULL, 0 },
+        { 'z', "/map", 5 * HOUR + SEC, NULL, NULL, NULL, NULL, 1 },
+        { 'c', "/guide", 6 * HOUR, NULL, NULL, NULL, NULL, 0 },
+    };
+    static const unsigned        rating[] = { 4, 2, 5 };
+    static const char *const     comment[] = { "Clear", NULL, "Good" };
+    const lead_feedback_asset   *x, *y;
+    lead_feedback_list           f1, f2;
+    lead_attribution             a1, a2;
+    lead_buf                     j1, j2;
+    uint8_t                      ada[LEAD_ID_LEN];
+    world                        w;
+    size_t                       i, k, m;
+
+    world_open(state, &w);
+    canonical_journey(&w, ada);
+    read_visits_rated(&w, rated, N_ELEMS(rated), T0 + DAY, rating, comment);
+    READ(&w, T0 + DAY, { 'c', "/blog", 6 * HOUR + SEC, "q1", NULL, NULL, NULL,
+                         0 });
+
+    for (i = 0; i < N_ELEMS(by); i++) {
+        query(&w, by[i], LEAD_MODEL_LINEAR, 0, T0 + DAY, &a1);
+        assert_int_equal(lead_query_feedback(w.s, 0, LEAD_FEEDBACK_LATEST,
+                                             &f1), LEAD_OK);
+        assert_int_equal(lead_query_attribution_feedback(w.s, w.rules, by[i],
+                             LEAD_MODEL_LINEAR, 0, T0 + DAY,
+                             LEAD_FEEDBACK_LATEST, &a2, &f2), LEAD_OK);
+
+        memset(&j1, 0, sizeof(j1));
+        memset(&j2, 0, sizeof(j2));
+        lead_report_attribution_json(&j1, &a1);
+        lead_report_attribution_json(&j2, &a2);
+        assert_int_equal(j1.len, j2.len);
+        assert_memory_equal(j1.data, j2.data, j1.len);
+
+        /* the guide's two ratings and the map's, a bot's */
+        assert_true(f1.n == 2 && f2.n == 2);
+        for (k = 0; k < f1.n; k++) {
+            x = &f1.rows[k];
+            y = &f2.rows[k];
+            assert_true(x->asset_id == y->asset_id
+                        && x->ratings == y->ratings && x->bots == y->bots
+                        && x->comments == y->comments
+                        && x->average == y->average
+                        && x->nlatest == y->nlatest);
+            assert_memory_equal(x->dist, y->dist, sizeof(x->dist));
+            for (m = 0; m < x->nlatest; m++) {
+                assert_int_equal(x->latest[m].comment.len,
+                                 y->latest[m].comment.len);
+                assert_memory_equal(x->latest[m].comment.data,
+                                    y->latest[m].comment.data,
+                                    x->latest[m].comment.len);
+            }
+        }
+        assert_true(f2.rows[0].ratings + f2.rows[1].ratings == 3
+                    && f2.rows[0].bots + f2.rows[1].bots == 1);
+
+        lead_buf_free(&j1);
+        lead_buf_free(&j2);
+        lead_attribution_free(&a1);
+        lead_attribution_free(&a2);
+        lead_feedback_list_free(&f1);
+        lead_feedback_list_free(&f2);
+    }
 
     world_close(&w);
 }
@@ -606,8 +744,10 @@ main(void)
         T(test_attribution_by_asset),
         T(test_attribution_many_readers),
         T(test_attribution_by_campaign_and_channel),
+        T(test_attribution_shared_device),
         T(test_attribution_linear_and_window),
         T(test_attribution_page),
+        T(test_attribution_page_one_walk),
         T(test_campaigns_csv),
         T(test_attribution_costs),
     };
