@@ -292,6 +292,14 @@ lead_kept_by_lead(const void *key, const void *elt)
     return memcmp(key, ((const tail_lead *) elt)->lead, LEAD_ID_LEN);
 }
 
+/* Whether the fold's kept scores answer for these rules at now_ms. */
+static int
+kept_answers(const lead_fold_pos *pos, const lead_rules *r, uint64_t now_ms)
+{
+    return pos->started && pos->rules == lead_fold_rules_hash(r)
+           && now_ms >= pos->time_ms;
+}
+
 /*
  * The kept scores, with the tail scored, when they can answer for these
  * rules at now_ms; t->txn is left open for the caller when they can.
@@ -319,9 +327,7 @@ lead_kept_open(lead_store *s, const lead_rules *r, uint64_t now_ms, tail *t,
     }
 
     /* kept scores, where they are the rules' and not after now */
-    if (rc == LEAD_OK && t->pos.started && t->pos.rules == lead_fold_rules_hash(r)
-        && now_ms >= t->pos.time_ms)
-    {
+    if (rc == LEAD_OK && kept_answers(&t->pos, r, now_ms)) {
         rc = collect_tail(t);
         if (rc == LEAD_OK && !t->too_long) {
             rc = score_tail(t);
@@ -679,9 +685,7 @@ lead_store_tail_leads(lead_store *s, MDB_txn *txn, const lead_rules *r,
     t.now_ms = now_ms;
 
     rc = lead_store_fold_pos(s, txn, &t.pos);
-    if (rc != LEAD_OK || !t.pos.started
-        || t.pos.rules != lead_fold_rules_hash(r) || now_ms < t.pos.time_ms)
-    {
+    if (rc != LEAD_OK || !kept_answers(&t.pos, r, now_ms)) {
         return rc;
     }
     rc = collect_tail(&t);
