@@ -87,6 +87,40 @@ json_value(json_t *j, line_value *v)
     }
 }
 
+/*
+ * The line's values by field.  The encoder writes a kind's keys in the
+ * order of its fields, so each key is found a step or two ahead in that
+ * list, without a lookup; a line with a key out of that order (or one
+ * unknown) is looked up field by field.
+ */
+static void
+line_values(json_t *doc, const int *fields, json_t **val)
+{
+    const char  *key, *name;
+    const int   *f = fields, *g;
+    size_t       len;
+    void        *it;
+
+    for (it = json_object_iter(doc); it; it = json_object_iter_next(doc, it)) {
+        key = json_object_iter_key(it);
+        len = json_object_iter_key_len(it);
+        for (g = f; *g != F_END; g++) {
+            name = lead_line_field_name(*g);
+            if (strlen(name) == len && memcmp(name, key, len) == 0) {
+                break;
+            }
+        }
+        if (*g == F_END) {
+            for (g = fields; *g != F_END; g++) {
+                val[*g] = json_object_get(doc, lead_line_field_name(*g));
+            }
+            return;
+        }
+        val[*g] = json_object_iter_value(it);
+        f = g + 1;
+    }
+}
+
 /* "" and null are left out, as the encoder leaves out what is empty */
 static int
 absent(const line_value *v)
@@ -99,8 +133,8 @@ lead_line_parse(lead_line_parser *p, const char *text, size_t len,
     lead_line *l, char *err, size_t errlen)
 {
     json_error_t  e;
-    json_t       *j;
-    line_value         v;
+    json_t       *j, *val[LEAD_LINE_NFIELDS];
+    line_value    v;
     const int    *f;
     unsigned      given[LEAD_LINE_NFIELDS];
     size_t        i;
@@ -149,12 +183,13 @@ lead_line_parse(lead_line_parser *p, const char *text, size_t len,
     }
 
     memset(given, 0, sizeof(given));
+    memset(val, 0, sizeof(val));
+    line_values(p->doc, lead_line_kind_fields(l->kind), val);
     for (f = lead_line_kind_fields(l->kind); *f != F_END; f++) {
-        j = json_object_get(p->doc, lead_line_field_name(*f));
-        if (j == NULL) {
+        if (val[*f] == NULL) {
             continue;
         }
-        json_value(j, &v);
+        json_value(val[*f], &v);
         if (absent(&v)) {
             continue;
         }

@@ -196,6 +196,10 @@ some_text(lead_line_parser *p, int f, const line_value *v, size_t max,
                              field_names[f], max);
     }
     for (i = 0; i < v->len; i += n) {
+        n = 1;
+        if ((unsigned char) v->s[i] - 0x20u < 0x5fu) {
+            continue;           /* printable ASCII, without a call */
+        }
         n = lead_utf8_char((const unsigned char *) v->s + i, v->len - i, &cp);
         if (n == 0) {
             return lead_line_bad(p, "\"%s\" is not UTF-8", field_names[f]);

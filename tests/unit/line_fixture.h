@@ -76,7 +76,7 @@ line_diff(const lead_line *a, const lead_line *b)
 
 /* 1 when a string of l starts or ends with a space, which CSV readers
    (lead_csv_next) trim. */
-static int
+static inline int
 line_edge_spaces(const lead_line *l)
 {
     const lead_str  s[] = {
