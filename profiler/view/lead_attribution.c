@@ -16,170 +16,6 @@
 #define NO_KEY    UINT32_MAX
 #define NO_LEAD   UINT32_MAX
 
-/* ---- the keys: assets, campaigns or channels, as rows ------------------ */
-
-typedef struct {
-    lead_attribution  *a;
-    size_t             cap;
-    uint32_t          *slots;          /* open addressing: row + 1 */
-    size_t             nslots;
-    lead_asset_list    cat;            /* by asset: the titles */
-    uint32_t           plain;          /* "(none)" or "direct", once made */
-    int                oom;
-} keys;
-
-static uint64_t
-hash_str(const char *p, size_t len)
-{
-    uint64_t  h = UINT64_C(1469598103934665603);
-
-    while (len--) {
-        h = (h ^ (uint8_t) *p++) * UINT64_C(1099511628211);
-    }
-    return h;
-}
-
-static uint32_t
-new_row(keys *k, lead_str name, uint64_t asset_id)
-{
-    lead_attribution_row  *grown, *row;
-
-    if (k->a->n == k->cap) {
-        k->cap = k->cap ? k->cap * 2 : 64;
-        grown = realloc(k->a->rows, k->cap * sizeof(*grown));
-        if (grown == NULL) {
-            k->oom = 1;
-            return NO_KEY;
-        }
-        k->a->rows = grown;
-    }
-    row = &k->a->rows[k->a->n];
-    memset(row, 0, sizeof(*row));
-    row->name = lead_arena_copy(k->a->arena, name);
-    row->asset_id = asset_id;
-    row->cost = -1;
-    return (uint32_t) k->a->n++;
-}
-
-static int
-grow_slots(keys *k)
-{
-    uint32_t  *slots;
-    size_t     i, j, n = k->nslots ? k->nslots * 2 : 256;
-
-    slots = calloc(n, sizeof(uint32_t));
-    if (slots == NULL) {
-        return -1;
-    }
-    for (i = 0; i < k->a->n; i++) {
-        j = hash_str(k->a->rows[i].name.data, k->a->rows[i].name.len)
-            & (n - 1);
-        while (slots[j]) {
-            j = (j + 1) & (n - 1);
-        }
-        slots[j] = (uint32_t) i + 1;
-    }
-    free(k->slots);
-    k->slots = slots;
-    k->nslots = n;
-    return 0;
-}
-
-/* The row named name, made on first sight. */
-static uint32_t
-key_of(keys *k, const char *name, size_t len)
-{
-    lead_attribution_row  *row;
-    lead_str               s = { name, len };
-    size_t                 j;
-    uint32_t               i;
-
-    if (2 * (k->a->n + 1) > k->nslots && grow_slots(k) != 0) {
-        k->oom = 1;
-        return NO_KEY;
-    }
-    j = hash_str(name, len) & (k->nslots - 1);
-    while (k->slots[j]) {
-        row = &k->a->rows[k->slots[j] - 1];
-        if (row->name.len == len && memcmp(row->name.data, name, len) == 0) {
-            return k->slots[j] - 1;
-        }
-        j = (j + 1) & (k->nslots - 1);
-    }
-    i = new_row(k, s, 0);
-    if (i != NO_KEY) {
-        k->slots[j] = i + 1;
-    }
-    return i;
-}
-
-/* The row of reads from nowhere: most reads, a visit's further pages. */
-static uint32_t
-plain_key(keys *k, const char *name, size_t len)
-{
-    if (k->plain == NO_KEY) {
-        k->plain = key_of(k, name, len);
-    }
-    return k->plain;
-}
-
-/*
- * A read's key, and whether it is a touch: by asset, a tagged read; by
- * campaign, a read with utm_campaign; by channel, one from somewhere
- * (utm_source/medium, else the referrer's host).  A lead's first read is
- * a touch whatever it is ("(none)", "direct"): its source.
- */
-static uint32_t
-read_key(keys *k, const lead_event *ev, int *touch)
-{
-    char     buf[2 * LEAD_UTM_MAX + 2];
-    size_t   n, lo, hi, mid;
-
-    switch (k->a->by) {
-    case LEAD_BY_ASSET:
-        /* the rows are the catalogue's, in id order */
-        *touch = 1;
-        lo = 0;
-        hi = k->cat.n;
-        while (lo < hi) {
-            mid = lo + (hi - lo) / 2;
-            if (k->cat.rows[mid].a.id < ev->asset_id) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return ev->asset_id && lo < k->cat.n
-               && k->cat.rows[lo].a.id == ev->asset_id ? (uint32_t) lo
-                                                       : NO_KEY;
-
-    case LEAD_BY_CAMPAIGN:
-        *touch = ev->utm_campaign.len > 0;
-        return *touch ? key_of(k, ev->utm_campaign.data, ev->utm_campaign.len)
-                      : plain_key(k, "(none)", 6);
-
-    default:
-        if (ev->utm_source.len || ev->utm_medium.len) {
-            /* as lead_touch names it: "source/medium", or either */
-            memcpy(buf, ev->utm_source.data, ev->utm_source.len);
-            n = ev->utm_source.len;
-            if (ev->utm_medium.len) {
-                if (n) {
-                    buf[n++] = '/';
-                }
-                memcpy(buf + n, ev->utm_medium.data, ev->utm_medium.len);
-                n += ev->utm_medium.len;
-            }
-            *touch = 1;
-            return key_of(k, buf, n);
-        }
-        *touch = ev->referrer_host.len > 0;
-        return *touch ? key_of(k, ev->referrer_host.data,
-                               ev->referrer_host.len)
-                      : plain_key(k, "direct", 6);
-    }
-}
-
 /* ---- the leads, their devices, statuses and outcomes ------------------- */
 
 /* what each read looks at, apart: 16 bytes a lead stay in the caches */
@@ -228,7 +64,7 @@ typedef struct {
 
 typedef struct {
     lead_store  *s;
-    keys         k;
+    lead_attr_keys k;
     lead_info   *leads;
     lead_hot    *hot;
     size_t       nleads, lcap, hcap;
@@ -403,7 +239,9 @@ take_read(build *b, const pending *r)
     if (v == NULL) {
         return 1;
     }
-    if (in_window(b, r->time_ms)) {
+    /* a reader once a row: reads of the row its visitor read last add none */
+    if (in_window(b, r->time_ms) && v->row != r->key) {
+        v->row = r->key;
         if (grow((void **) &b->readers, &b->rcap, b->nreaders,
                  sizeof(uint64_t), 4096) != 0)
         {
@@ -483,7 +321,7 @@ each_read(void *arg, uint64_t seq, const lead_event *ev)
     if (ev->time_ms >= b->now_ms) {
         return 0;
     }
-    key = read_key(&b->k, ev, &touch_it);
+    key = lead_attr_read_key(&b->k, ev, &touch_it);
     if (b->k.oom) {
         return 1;
     }
@@ -726,7 +564,7 @@ add_costs(build *b, const lead_rules *r, int rows)
     }
     a->costs = 1;
     for (i = 0; rows && i < n; i++) {
-        if (key_of(&b->k, c[i].name, c[i].len) == NO_KEY) {
+        if (lead_attr_key(&b->k, c[i].name, c[i].len) == NO_KEY) {
             return LEAD_ENOMEM;
         }
         a->total.cost = (i ? a->total.cost : 0) + c[i].cost;
@@ -817,19 +655,9 @@ attribute(lead_store *s, const lead_rules *rules, build *b)
     size_t             i, j;
     int                rc;
 
-    if (a->by == LEAD_BY_ASSET) {
-        rc = lead_query_assets(s, 0, &b->k.cat);
-        if (rc != LEAD_OK) {
-            return rc;
-        }
-        for (i = 0; i < b->k.cat.n; i++) {
-            lead_str  t = { b->k.cat.rows[i].a.title,
-                            strlen(b->k.cat.rows[i].a.title) };
-
-            if (new_row(&b->k, t, b->k.cat.rows[i].a.id) == NO_KEY) {
-                return LEAD_ENOMEM;
-            }
-        }
+    rc = lead_attr_keys_catalogue(&b->k, s);
+    if (rc != LEAD_OK) {
+        return rc;
     }
 
     rc = add_costs(b, rules, 1);
@@ -963,8 +791,7 @@ lead_query_attribution_also(lead_store *s, const lead_rules *r, int by,
     free(b.touches);
     free(b.readers);
     lead_visitor_set_free(&b.vis);
-    free(b.k.slots);
-    lead_asset_list_free(&b.k.cat);
+    lead_attr_keys_free(&b.k);
 
     if (rc == LEAD_OK && lead_arena_oom(out->arena)) {
         rc = LEAD_ENOMEM;

@@ -186,6 +186,26 @@ int lead_query_attribution_also(lead_store *s, const lead_rules *r, int by,
     int model, uint64_t since_ms, uint64_t now_ms, lead_event_fn also,
     void *also_arg, lead_attribution *out);
 void lead_attribution_free(lead_attribution *a);
+
+/* Attribution's rows (lead_attribution_keys.c), found by name or, by
+   asset, by the id of the catalogue's asset; UINT32_MAX: none. */
+typedef struct {
+    lead_attribution  *a;
+    size_t             cap;
+    uint32_t          *slots;          /* open addressing: row + 1 */
+    size_t             nslots;
+    lead_asset_list    cat;            /* by asset: the titles */
+    uint32_t           plain;          /* "(none)" or "direct", once made */
+    int                oom;
+} lead_attr_keys;
+/* By asset, a row for each of the catalogue's assets, in its order. */
+int lead_attr_keys_catalogue(lead_attr_keys *k, lead_store *s);
+/* The row named name, made on first sight. */
+uint32_t lead_attr_key(lead_attr_keys *k, const char *name, size_t len);
+/* A read's row, and whether it is a touch. */
+uint32_t lead_attr_read_key(lead_attr_keys *k, const lead_event *ev,
+    int *touch);
+void lead_attr_keys_free(lead_attr_keys *k);
 /* The attribution page: the attribution and every asset's feedback (max
    comments each, as lead_query_feedback) from one walk of the log, not
    one each; on failure neither is kept. */
@@ -453,6 +473,7 @@ typedef struct {
     uint32_t  lead;                /* the caller's: UINT32_MAX when made */
     uint32_t  link;                /* the caller's: UINT32_MAX when made */
     uint32_t  flags;               /* the caller's: 0 when made */
+    uint32_t  row;                 /* the caller's: UINT32_MAX when made */
     uint64_t  time_ms;             /* the caller's: 0 when made */
 } lead_visitor_slot;
 

@@ -90,6 +90,7 @@ lead_visitor_set_add(lead_visitor_set *s, const uint8_t id[LEAD_ID_LEN])
     v->lead = UINT32_MAX;
     v->link = UINT32_MAX;
     v->flags = 0;
+    v->row = UINT32_MAX;
     v->time_ms = 0;
     return v;
 }

@@ -313,6 +313,49 @@ test_attribution_many_readers(void **state)
     world_close(&w);
 }
 
+/*
+ * Readers are people a row, whatever their reads' order: a visitor going
+ * back and forth between rows counts once in each, a read before the
+ * window in none, and an untagged read is no asset's.
+ */
+static void
+test_attribution_readers_once(void **state)
+{
+    static const visit  v[] = {
+        { 'x', "/map", 0, NULL, NULL, NULL, NULL, 0 },
+        { 'x', "/blog", 2 * HOUR, "spring", NULL, NULL, NULL, 0 },
+        { 'x', "/guide", 2 * HOUR + SEC, NULL, NULL, NULL, NULL, 0 },
+        { 'x', "/blog", 2 * HOUR + 2 * SEC, "spring", NULL, NULL, NULL, 0 },
+        { 'y', "/blog", 2 * HOUR + 3 * SEC, NULL, NULL, NULL, NULL, 0 },
+        { 'x', "/blog", 2 * HOUR + 4 * SEC, NULL, NULL, NULL, NULL, 0 },
+        { 'x', "/about", 2 * HOUR + 5 * SEC, NULL, NULL, NULL, NULL, 0 },
+        { 'y', "/blog", 2 * HOUR + 6 * SEC, "spring", NULL, NULL, NULL, 0 },
+    };
+    lead_attribution  a;
+    world             w;
+    size_t            i;
+
+    world_open(state, &w);
+    read_visits(&w, v, N_ELEMS(v), T0 + DAY);
+
+    query(&w, LEAD_BY_ASSET, LEAD_MODEL_LAST, T0 + HOUR, T0 + DAY, &a);
+    assert_int_equal(attr_row(&a, "Fibre blog")->readers, 2);
+    assert_int_equal(attr_row(&a, "Network guide")->readers, 1);
+    for (i = 0; i < a.n; i++) {                /* read before it only */
+        assert_false(a.rows[i].name.len == 11
+                     && memcmp(a.rows[i].name.data, "Network map", 11) == 0);
+    }
+    assert_int_equal(a.total.readers, 3);
+    lead_attribution_free(&a);
+
+    query(&w, LEAD_BY_CAMPAIGN, LEAD_MODEL_LAST, T0 + HOUR, T0 + DAY, &a);
+    assert_int_equal(attr_row(&a, "spring")->readers, 2);
+    assert_int_equal(attr_row(&a, "(none)")->readers, 2);
+    lead_attribution_free(&a);
+
+    world_close(&w);
+}
+
 static void
 test_attribution_by_campaign_and_channel(void **state)
 {
@@ -743,6 +786,7 @@ main(void)
         T(test_assets_credit_triggers),
         T(test_attribution_by_asset),
         T(test_attribution_many_readers),
+        T(test_attribution_readers_once),
         T(test_attribution_by_campaign_and_channel),
         T(test_attribution_shared_device),
         T(test_attribution_linear_and_window),
