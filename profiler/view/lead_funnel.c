@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lead.h"
 #include "lead_support.h"
@@ -40,21 +39,21 @@ typedef struct {
 } funnel_walk;
 
 /* The calendar month (UTC) of a time as year * 12 + month - 1; -1 if
-   there is none (past what a struct tm holds). */
+   there is none (past what a struct tm holds), as gmtime_r tells it. */
 static int
 utc_month(uint64_t ms)
 {
-    struct tm  tm;
-    time_t     t;
+    uint64_t  y;
+    unsigned  m, d;
 
     if (ms / 1000 > (uint64_t) INT64_MAX / 2) {
         return -1;
     }
-    t = (time_t) (ms / 1000);
-    if (gmtime_r(&t, &tm) == NULL || tm.tm_year > 1000000) {
+    lead_civil_date(ms / 86400000, &y, &m, &d);
+    if (y > 1900 + 1000000) {
         return -1;
     }
-    return (tm.tm_year + 1900) * 12 + tm.tm_mon;
+    return (int) (y * 12 + m - 1);
 }
 
 /* A status change in its month's counts, if it is of the months shown. */
