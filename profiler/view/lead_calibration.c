@@ -243,6 +243,30 @@ walk_lead(void *arg, const lead_person *p, const MDB_val *events, size_t n)
     return w->oom;
 }
 
+/* Calibration's leads' reads, grouped apart from every other lead's. */
+static int
+walk_reads(lead_store *s, cal_walk *w)
+{
+    uint8_t  *ids;
+    size_t    i;
+    int       rc;
+
+    end_lead(w);
+    if (w->n == 0) {
+        return LEAD_OK;
+    }
+    ids = malloc(w->n * LEAD_ID_LEN);
+    if (ids == NULL) {
+        return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+    for (i = 0; i < w->n; i++) {
+        memcpy(ids + i * LEAD_ID_LEN, w->leads[i].id, LEAD_ID_LEN);
+    }
+    rc = lead_store_each_lead_events(s, w->now, ids, w->n, walk_lead, w);
+    free(ids);
+    return rc;
+}
+
 static uint64_t
 median(samples *sm)
 {
@@ -330,10 +354,9 @@ lead_query_calibration(lead_store *s, const lead_rules *r,
         rc = cal_begin(s, r, proposed, now_ms, out, &w);
         if (rc == LEAD_OK && !w->oom) {
             rc = lead_store_each_transition(s, NULL, walk_transition, w);
-            end_lead(w);
         }
-        if (rc == LEAD_OK && !w->oom && w->n) {
-            rc = lead_store_each_lead_events(s, now_ms, walk_lead, w);
+        if (rc == LEAD_OK && !w->oom) {
+            rc = walk_reads(s, w);
         }
         lead_store_snapshot_end(s);
     }
@@ -344,20 +367,24 @@ int
 lead_query_funnel_calibration(lead_store *s, const lead_rules *r,
     uint64_t now_ms, lead_funnel *f, lead_calibration *out)
 {
-    lead_funnel_rider   also = { walk_transition, walk_lead, NULL };
+    lead_funnel_rider   also = { walk_transition, walk_lead, NULL, 1 };
     cal_walk           *w = NULL;
     int                 rc;
 
     memset(f, 0, sizeof(*f));
     memset(out, 0, sizeof(*out));
     /* the funnel's walks of the status changes and of every lead's reads
-       walk calibration's too */
+       walk calibration's too; with the stages kept, its leads' reads are
+       walked alone */
     rc = lead_store_snapshot(s);
     if (rc == LEAD_OK) {
         rc = cal_begin(s, r, NULL, now_ms, out, &w);
         also.arg = w;
         if (rc == LEAD_OK && !w->oom) {
             rc = lead_query_funnel_with(s, r, now_ms, f, &also);
+        }
+        if (rc == LEAD_OK && !w->oom && !also.walked) {
+            rc = walk_reads(s, w);
         }
         lead_store_snapshot_end(s);
     }

@@ -338,8 +338,8 @@ lead_median_p90(uint64_t *v, size_t n, uint64_t *median, uint64_t *p90)
 
 /*
  * How long leads stay in each buying stage: from the walks the fold kept
- * when they can answer, else one walk of every lead's reads (with the
- * walk that rides along either way).
+ * when they can answer, else one walk of every lead's reads with the
+ * walk that rides along.
  */
 static int
 stage_times(lead_store *s, const lead_rules *r, uint64_t now_ms,
@@ -361,16 +361,16 @@ stage_times(lead_store *s, const lead_rules *r, uint64_t now_ms,
         /* the leads that read nothing have no walk */
         out->stage[LEAD_STAGE_NONE] += leads > w.walked ? leads - w.walked
                                                         : 0;
-        if (also != NULL && also->events != NULL) {
-            rc = lead_store_each_lead_events(s, now_ms, also->events,
-                                             also->arg);
+        if (also != NULL) {
+            also->walked = 0;
         }
     } else if (rc == LEAD_OK) {
         /* what a damaged walk left, forgotten */
         memset(out->stage, 0, sizeof(out->stage));
         memset(w.n, 0, sizeof(w.n));
         w.scorer = lead_scorer_new(w.sc);
-        rc = w.scorer ? lead_store_each_lead_events(s, now_ms, walk_lead, &w)
+        rc = w.scorer ? lead_store_each_lead_events(s, now_ms, NULL, 0,
+                                                    walk_lead, &w)
                       : lead_store_fail(s, LEAD_ENOMEM, "out of memory");
     }
 
@@ -417,6 +417,9 @@ lead_query_funnel_with(lead_store *s, const lead_rules *r, uint64_t now_ms,
     f->cohort = -1;
     f->also = also;
     memset(f->lead, 0xff, LEAD_ID_LEN);
+    if (also != NULL) {
+        also->walked = 1;
+    }
 
     rc = lead_store_each_transition(s, NULL, walk_transition, f);
     end_lead(f);

@@ -261,6 +261,7 @@ typedef struct {
     lead_transition_fn   transition;   /* each status change, or NULL */
     lead_events_fn       events;       /* each lead's reads, or NULL */
     void                *arg;
+    int                  walked;       /* events called: no stages kept */
 } lead_funnel_rider;
 
 /* The same, with what rides along (NULL: nothing). */
