@@ -217,12 +217,13 @@ int lead_store_score_all(lead_store *s, const lead_scoring *sc,
 /*
  * Every lead with its people's events up to now_ms (the stored values,
  * in time order: lead_event_decode each), grouped as lead_store_score_all
- * groups them, in leads' id order; fn returns non-zero to stop.
+ * groups them, in leads' id order; fn returns non-zero to stop.  With
+ * ids (n of them, sorted), only those leads.
  */
 typedef int (*lead_events_fn)(void *arg, const lead_person *p,
     const MDB_val *events, size_t n);
 int lead_store_each_lead_events(lead_store *s, uint64_t now_ms,
-    lead_events_fn fn, void *arg);
+    const uint8_t *ids, size_t n, lead_events_fn fn, void *arg);
 
 /*
  * The leads whose kept state lacks some of their reads up to now_ms (the

@@ -899,14 +899,42 @@ lead_store_score_all(lead_store *s, const lead_scoring *sc, uint64_t now_ms,
     return rc;
 }
 
+/* The leads of ids (sorted) marked, the others' events left ungrouped. */
+static int
+only_leads(snap *c, const uint8_t *ids, size_t n, uint8_t **wanted)
+{
+    size_t  i, at = 0;
+    int     cmp = -1;
+
+    *wanted = calloc(c->nleads + 1, 1);
+    if (*wanted == NULL) {
+        return lead_store_fail(c->s, LEAD_ENOMEM, "out of memory");
+    }
+    for (i = 0; i < c->nleads; i++) {
+        while (at < n && (cmp = memcmp(ids + at * LEAD_ID_LEN, c->leads[i].id,
+                                       LEAD_ID_LEN)) < 0)
+        {
+            at++;
+        }
+        (*wanted)[i] = at < n && cmp == 0;
+    }
+    for (i = 0; i < c->nevents; i++) {
+        if (c->events[i].lead != NO_LEAD && !(*wanted)[c->events[i].lead]) {
+            c->events[i].lead = NO_LEAD;
+        }
+    }
+    return LEAD_OK;
+}
+
 int
 lead_store_each_lead_events(lead_store *s, uint64_t now_ms,
-    lead_events_fn fn, void *arg)
+    const uint8_t *ids, size_t n, lead_events_fn fn, void *arg)
 {
     lead_span    *span = NULL;
     MDB_val      *order = NULL;
     size_t        i, k;
     char         *bytes = NULL;
+    uint8_t      *wanted = NULL;
     lead_person   p;
     snap          c;
     int           rc;
@@ -916,17 +944,22 @@ lead_store_each_lead_events(lead_store *s, uint64_t now_ms,
     }
 
     rc = snap_read(&c, s, now_ms);
+    if (rc == LEAD_OK && ids != NULL) {
+        rc = only_leads(&c, ids, n, &wanted);
+    }
     if (rc == LEAD_OK) {
         rc = group_events(&c, &span, &order, &bytes);
     }
     for (i = 0, k = 0; rc == LEAD_OK && i < c.nleads; k = span[i++].n) {
-        if (lead_decode_person(c.leads[i].id, &c.leads[i].val, &p)
-            == LEAD_OK
+        if ((wanted == NULL || wanted[i])
+            && lead_decode_person(c.leads[i].id, &c.leads[i].val, &p)
+               == LEAD_OK
             && fn(arg, &p, order + k, span[i].n - k) != 0)
         {
             rc = LEAD_ECALLBACK;
         }
     }
+    free(wanted);
     free(span);
     free(order);
     free(bytes);

@@ -302,7 +302,7 @@ lead_sales_funnel_page(view *v, int json)
         lead_funnel_free(&fv.f);
         return;
     }
-    /* calibration rides on the funnel's walk of every lead's reads */
+    /* calibration rides on the funnel's walks */
     if (lead_query_funnel_calibration(v->s, v->r, v->req->now_ms, &fv.f,
                                       &fv.cal)
         != LEAD_OK)

@@ -182,6 +182,8 @@ int lead_sort_u64(uint64_t *a, size_t n);
 
 /* A monotonic clock in milliseconds, for budgets and timings. */
 double lead_clock_ms(void);
+/* The civil (proleptic Gregorian) date of a day since the epoch. */
+void lead_civil_date(uint64_t days, uint64_t *y, unsigned *m, unsigned *d);
 
 void lead_buf_put(lead_buf *b, const char *s, size_t len);
 

@@ -31,11 +31,27 @@ put2(char *p, unsigned v)
     return p + 2;
 }
 
+/* As in H. Hinnant's "chrono-compatible low-level date algorithms". */
+void
+lead_civil_date(uint64_t days, uint64_t *y, unsigned *m, unsigned *d)
+{
+    uint64_t  z, era, doe, yoe, doy, mp;
+
+    z = days + 719468;
+    era = z / 146097;
+    doe = z - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    *d = (unsigned) (doy - (153 * mp + 2) / 5 + 1);
+    *m = (unsigned) (mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
 /*
  * ISO 8601 in UTC, to the millisecond.  Years 1970 to 9999 are worked
- * out here (the civil calendar from the days since the epoch, as in
- * H. Hinnant's "chrono-compatible low-level date algorithms"): export
- * writes one time a line, and gmtime_r and strftime were a tenth of it.
+ * out here (lead_civil_date): export writes one time a line, and
+ * gmtime_r and strftime were a tenth of it.
  */
 void
 lead_format_time(uint64_t ms, char out[LEAD_TIME_LEN])
@@ -43,21 +59,13 @@ lead_format_time(uint64_t ms, char out[LEAD_TIME_LEN])
     time_t     t = (time_t) (ms / 1000);
     struct tm  tm;
     size_t     n;
-    uint64_t   days, secs, z, era, doe, yoe, doy, mp, y, m, d;
+    uint64_t   secs, y;
+    unsigned   m, d;
     char      *p = out;
 
     if (ms < 253402300800000ULL) {             /* 10000-01-01 */
-        days = ms / DAY_MS;
         secs = ms / 1000 % 86400;
-        z = days + 719468;
-        era = z / 146097;
-        doe = z - era * 146097;
-        yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        mp = (5 * doy + 2) / 153;
-        d = doy - (153 * mp + 2) / 5 + 1;
-        m = mp < 10 ? mp + 3 : mp - 9;
-        y = yoe + era * 400 + (m <= 2);
+        lead_civil_date(ms / DAY_MS, &y, &m, &d);
 
         p = put2(p, (unsigned) (y / 100));
         p = put2(p, (unsigned) (y % 100));

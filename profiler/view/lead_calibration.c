@@ -55,12 +55,17 @@ lead_calibration_pct(uint64_t n, uint64_t d)
     return d ? 100.0 * (double) n / (double) d : 0.0;
 }
 
+/* The lead whose status changes were walked, kept if it became mql. */
 static void
 end_lead(cal_walk *w)
 {
     cal_lead  *grown;
 
-    if (!w->have || w->cur.mql_ms == 0) {
+    if (!w->have) {
+        return;
+    }
+    w->have = 0;
+    if (w->cur.mql_ms == 0) {
         return;
     }
     if (w->n == w->cap) {
@@ -172,6 +177,7 @@ walk_lead(void *arg, const lead_person *p, const MDB_val *events, size_t n)
     size_t           k, i;
     int              band, grade;
 
+    end_lead(w);                /* the last one of the status changes */
     /* both in lead id order */
     while (w->at < w->n
            && memcmp(w->leads[w->at].id, p->id, LEAD_ID_LEN) < 0)
@@ -237,6 +243,30 @@ walk_lead(void *arg, const lead_person *p, const MDB_val *events, size_t n)
     return w->oom;
 }
 
+/* Calibration's leads' reads, grouped apart from every other lead's. */
+static int
+walk_reads(lead_store *s, cal_walk *w)
+{
+    uint8_t  *ids;
+    size_t    i;
+    int       rc;
+
+    end_lead(w);
+    if (w->n == 0) {
+        return LEAD_OK;
+    }
+    ids = malloc(w->n * LEAD_ID_LEN);
+    if (ids == NULL) {
+        return lead_store_fail(s, LEAD_ENOMEM, "out of memory");
+    }
+    for (i = 0; i < w->n; i++) {
+        memcpy(ids + i * LEAD_ID_LEN, w->leads[i].id, LEAD_ID_LEN);
+    }
+    rc = lead_store_each_lead_events(s, w->now, ids, w->n, walk_lead, w);
+    free(ids);
+    return rc;
+}
+
 static uint64_t
 median(samples *sm)
 {
@@ -246,15 +276,15 @@ median(samples *sm)
     return m;
 }
 
-/* The leads that became mql, from the status changes, in the caller's
-   snapshot: the walk of their reads must see the same store. */
+/* A walk of the leads that became mql, from the status changes walked
+   in the caller's snapshot: the walk of their reads must see the same
+   store. */
 static int
 cal_begin(lead_store *s, const lead_rules *r, const lead_rules *proposed,
     uint64_t now_ms, lead_calibration *out, cal_walk **walk)
 {
     cal_walk  *w;
     size_t     i;
-    int        rc;
 
     w = calloc(1, sizeof(*w));
     *walk = w;
@@ -273,12 +303,7 @@ cal_begin(lead_store *s, const lead_rules *r, const lead_rules *proposed,
         w->by[i].scorer = lead_scorer_new(lead_rules_scoring(w->by[i].r));
         w->oom |= w->by[i].scorer == NULL;
     }
-    if (w->oom) {
-        return LEAD_OK;             /* said by cal_end */
-    }
-    rc = lead_store_each_transition(s, NULL, walk_transition, w);
-    end_lead(w);
-    return rc;
+    return LEAD_OK;                 /* out of memory: said by cal_end */
 }
 
 /* The medians from the samples walked, and the walk freed. */
@@ -327,8 +352,11 @@ lead_query_calibration(lead_store *s, const lead_rules *r,
     rc = lead_store_snapshot(s);
     if (rc == LEAD_OK) {
         rc = cal_begin(s, r, proposed, now_ms, out, &w);
-        if (rc == LEAD_OK && !w->oom && w->n) {
-            rc = lead_store_each_lead_events(s, now_ms, walk_lead, w);
+        if (rc == LEAD_OK && !w->oom) {
+            rc = lead_store_each_transition(s, NULL, walk_transition, w);
+        }
+        if (rc == LEAD_OK && !w->oom) {
+            rc = walk_reads(s, w);
         }
         lead_store_snapshot_end(s);
     }
@@ -339,17 +367,24 @@ int
 lead_query_funnel_calibration(lead_store *s, const lead_rules *r,
     uint64_t now_ms, lead_funnel *f, lead_calibration *out)
 {
-    cal_walk  *w = NULL;
-    int        rc;
+    lead_funnel_rider   also = { walk_transition, walk_lead, NULL, 1 };
+    cal_walk           *w = NULL;
+    int                 rc;
 
     memset(f, 0, sizeof(*f));
     memset(out, 0, sizeof(*out));
-    /* the funnel's walk of every lead's reads walks calibration's too */
+    /* the funnel's walks of the status changes and of every lead's reads
+       walk calibration's too; with the stages kept, its leads' reads are
+       walked alone */
     rc = lead_store_snapshot(s);
     if (rc == LEAD_OK) {
         rc = cal_begin(s, r, NULL, now_ms, out, &w);
+        also.arg = w;
         if (rc == LEAD_OK && !w->oom) {
-            rc = lead_query_funnel_with(s, r, now_ms, f, walk_lead, w);
+            rc = lead_query_funnel_with(s, r, now_ms, f, &also);
+        }
+        if (rc == LEAD_OK && !w->oom && !also.walked) {
+            rc = walk_reads(s, w);
         }
         lead_store_snapshot_end(s);
     }

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lead.h"
 #include "lead_support.h"
@@ -22,38 +21,39 @@
 /* ---- the funnel -------------------------------------------------------- */
 
 typedef struct {
-    uint8_t        lead[LEAD_ID_LEN];
-    int            status;
-    uint64_t       since;
-    unsigned       reached;                /* bit per status ever held */
-    int            requalified;            /* went nurture -> mql */
-    int            cohort;                 /* months before now's, or -1 */
-    uint64_t      *stays[LEAD_NSTATUSES];  /* durations, ms */
-    size_t         nstays[LEAD_NSTATUSES], cap[LEAD_NSTATUSES];
-    uint64_t       now;
-    int            now_month;              /* year * 12 + month - 1, UTC */
-    lead_reasons  *reasons[LEAD_FUNNEL_MONTHS];   /* by months before now */
-    size_t         nmonths;                /* with a change, from now's */
-    lead_funnel   *out;
-    int            oom;
+    uint8_t             lead[LEAD_ID_LEN];
+    int                 status;
+    uint64_t            since;
+    unsigned            reached;             /* bit per status ever held */
+    int                 requalified;         /* went nurture -> mql */
+    int                 cohort;              /* months before now's, or -1 */
+    uint64_t           *stays[LEAD_NSTATUSES];     /* durations, ms */
+    size_t              nstays[LEAD_NSTATUSES], cap[LEAD_NSTATUSES];
+    uint64_t            now;
+    int                 now_month;           /* year * 12 + month - 1, UTC */
+    lead_reasons       *reasons[LEAD_FUNNEL_MONTHS];  /* by months ago */
+    size_t              nmonths;             /* with a change, from now's */
+    lead_funnel        *out;
+    lead_funnel_rider  *also;
+    int                 oom;
 } funnel_walk;
 
 /* The calendar month (UTC) of a time as year * 12 + month - 1; -1 if
-   there is none (past what a struct tm holds). */
+   there is none (past what a struct tm holds), as gmtime_r tells it. */
 static int
 utc_month(uint64_t ms)
 {
-    struct tm  tm;
-    time_t     t;
+    uint64_t  y;
+    unsigned  m, d;
 
     if (ms / 1000 > (uint64_t) INT64_MAX / 2) {
         return -1;
     }
-    t = (time_t) (ms / 1000);
-    if (gmtime_r(&t, &tm) == NULL || tm.tm_year > 1000000) {
+    lead_civil_date(ms / 86400000, &y, &m, &d);
+    if (y > 1900 + 1000000) {
         return -1;
     }
-    return (tm.tm_year + 1900) * 12 + tm.tm_mon;
+    return (int) (y * 12 + m - 1);
 }
 
 /* A status change in its month's counts, if it is of the months shown. */
@@ -182,6 +182,11 @@ walk_transition(void *arg, const uint8_t lead_id[LEAD_ID_LEN],
 {
     funnel_walk  *f = arg;
 
+    if (f->also != NULL && f->also->transition != NULL
+        && f->also->transition(f->also->arg, lead_id, t) != 0)
+    {
+        return 1;
+    }
     if (t->time_ms > f->now) {
         return 0;           /* --now in the past: as things were then */
     }
@@ -217,8 +222,7 @@ typedef struct {
     size_t               n[LEAD_STAGE_NONE + 1], cap[LEAD_STAGE_NONE + 1];
     size_t               walked;      /* leads that read */
     uint64_t            *now_in;      /* leads in each stage at now */
-    lead_events_fn       also;        /* another walk of the same reads */
-    void                *also_arg;
+    lead_funnel_rider   *also;        /* another walk of the same reads */
     int                  oom;
 } stage_walk;
 
@@ -274,7 +278,8 @@ walk_lead(void *arg, const lead_person *p, const MDB_val *events, size_t n)
     } else if (add_walk(w, &w->lead) != 0) {
         return 1;
     }
-    return w->also != NULL ? w->also(w->also_arg, p, events, n) : 0;
+    return w->also != NULL && w->also->events != NULL
+           ? w->also->events(w->also->arg, p, events, n) : 0;
 }
 
 /* The k-th smallest of v[lo..hi] (reordered): Hoare's selection. */
@@ -333,12 +338,12 @@ lead_median_p90(uint64_t *v, size_t n, uint64_t *median, uint64_t *p90)
 
 /*
  * How long leads stay in each buying stage: from the walks the fold kept
- * when they can answer, else one walk of every lead's reads (with the
- * walk that rides along either way).
+ * when they can answer, else one walk of every lead's reads with the
+ * walk that rides along.
  */
 static int
 stage_times(lead_store *s, const lead_rules *r, uint64_t now_ms,
-    lead_funnel *out, lead_events_fn also, void *also_arg)
+    lead_funnel *out, lead_funnel_rider *also)
 {
     stage_walk  w;
     size_t      i, leads = 0;
@@ -349,7 +354,6 @@ stage_times(lead_store *s, const lead_rules *r, uint64_t now_ms,
     w.now = now_ms;
     w.now_in = out->stage;
     w.also = also;
-    w.also_arg = also_arg;
 
     rc = lead_store_each_stage_walk(s, r, now_ms, add_walk, &w, &leads,
                                     &kept);
@@ -358,14 +362,15 @@ stage_times(lead_store *s, const lead_rules *r, uint64_t now_ms,
         out->stage[LEAD_STAGE_NONE] += leads > w.walked ? leads - w.walked
                                                         : 0;
         if (also != NULL) {
-            rc = lead_store_each_lead_events(s, now_ms, also, also_arg);
+            also->walked = 0;
         }
     } else if (rc == LEAD_OK) {
         /* what a damaged walk left, forgotten */
         memset(out->stage, 0, sizeof(out->stage));
         memset(w.n, 0, sizeof(w.n));
         w.scorer = lead_scorer_new(w.sc);
-        rc = w.scorer ? lead_store_each_lead_events(s, now_ms, walk_lead, &w)
+        rc = w.scorer ? lead_store_each_lead_events(s, now_ms, NULL, 0,
+                                                    walk_lead, &w)
                       : lead_store_fail(s, LEAD_ENOMEM, "out of memory");
     }
 
@@ -387,12 +392,12 @@ int
 lead_query_funnel(lead_store *s, const lead_rules *r, uint64_t now_ms,
     lead_funnel *out)
 {
-    return lead_query_funnel_with(s, r, now_ms, out, NULL, NULL);
+    return lead_query_funnel_with(s, r, now_ms, out, NULL);
 }
 
 int
 lead_query_funnel_with(lead_store *s, const lead_rules *r, uint64_t now_ms,
-    lead_funnel *out, lead_events_fn also, void *also_arg)
+    lead_funnel *out, lead_funnel_rider *also)
 {
     funnel_walk  *f;
     size_t        counts[LEAD_NSTATUSES], leads = 0, i;
@@ -410,7 +415,11 @@ lead_query_funnel_with(lead_store *s, const lead_rules *r, uint64_t now_ms,
     f->now = now_ms;
     f->now_month = utc_month(now_ms);
     f->cohort = -1;
+    f->also = also;
     memset(f->lead, 0xff, LEAD_ID_LEN);
+    if (also != NULL) {
+        also->walked = 1;
+    }
 
     rc = lead_store_each_transition(s, NULL, walk_transition, f);
     end_lead(f);
@@ -454,7 +463,7 @@ lead_query_funnel_with(lead_store *s, const lead_rules *r, uint64_t now_ms,
     free(f);
 
     if (rc == LEAD_OK) {
-        rc = stage_times(s, r, now_ms, out, also, also_arg);
+        rc = stage_times(s, r, now_ms, out, also);
     }
     return rc;
 }

@@ -276,9 +276,17 @@ typedef struct {
  */
 int lead_query_funnel(lead_store *s, const lead_rules *r, uint64_t now_ms,
     lead_funnel *out);
-/* The same, with also called for each lead's reads the stages walk. */
+/* What rides along the funnel's walks (lead_query_funnel_with). */
+typedef struct {
+    lead_transition_fn   transition;   /* each status change, or NULL */
+    lead_events_fn       events;       /* each lead's reads, or NULL */
+    void                *arg;
+    int                  walked;       /* events called: no stages kept */
+} lead_funnel_rider;
+
+/* The same, with what rides along (NULL: nothing). */
 int lead_query_funnel_with(lead_store *s, const lead_rules *r,
-    uint64_t now_ms, lead_funnel *out, lead_events_fn also, void *also_arg);
+    uint64_t now_ms, lead_funnel *out, lead_funnel_rider *also);
 /* Of n values (reordered), the median (the upper one of an even count)
    and the 90th percentile (nearest rank), in linear time; 0 for none. */
 void lead_median_p90(uint64_t *v, size_t n, uint64_t *median, uint64_t *p90);

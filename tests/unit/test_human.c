@@ -1,6 +1,11 @@
 #include "unit.h"
 
-/* Numbers for people: thousands separators and sizes in binary units. */
+#include <time.h>
+
+#include "lead_support.h"
+
+/* Numbers for people: thousands separators, sizes in binary units and
+   the civil dates the funnel's months and export's times are of. */
 
 static void
 test_count(void **state)
@@ -50,12 +55,36 @@ test_size(void **state)
     }
 }
 
+/* gmtime_r's dates: every day of 1970 to 2500, and some far on. */
+static void
+test_civil_date(void **state)
+{
+    uint64_t   day, y;
+    unsigned   m, d;
+    struct tm  tm;
+    time_t     t;
+
+    (void) state;
+
+    for (day = 0; day < 1000000000; day = day < 193000 ? day + 1
+                                                       : day * 3 + 7)
+    {
+        t = (time_t) (day * 86400);
+        assert_non_null(gmtime_r(&t, &tm));
+        lead_civil_date(day, &y, &m, &d);
+        assert_int_equal(y, (uint64_t) tm.tm_year + 1900);
+        assert_int_equal(m, (unsigned) tm.tm_mon + 1);
+        assert_int_equal(d, (unsigned) tm.tm_mday);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_count),
         cmocka_unit_test(test_size),
+        cmocka_unit_test(test_civil_date),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
