@@ -37,10 +37,15 @@ import urllib.parse
 NGINX = "/usr/sbin/nginx"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+# A pinned worker, as a site that pins its workers runs the module: with
+# its own pool ("thread_pool lead"), whose threads the module lowers and
+# moves to the cores nginx was given other than the worker's (here
+# wrk's).  In nginx's "default" pool they would share the worker's core.
 CONF = """
 load_module {module};
 worker_processes 1;
 worker_cpu_affinity 01;
+thread_pool lead threads=4;
 error_log {prefix}/error.log warn;
 pid {prefix}/nginx.pid;
 events {{ worker_connections 1024; }}

@@ -118,28 +118,44 @@ add_share(lead_company_sum *c, const share *x, double sign,
 
 /*
  * The company's sum with people more or fewer (+1, -1, 0), out's share
- * taken off and in's added (NULL: none); gone with its last person.  A
+ * taken off and in's added (NULL: none); gone with its last person.  The
+ * sum is its key's only duplicate, so it is rewritten where it lies.  A
  * damaged sum unbuilds the table: the next fold builds it again.
  */
 static int
 change_sum(lead_store *s, MDB_txn *txn, lead_str domain, int people,
     const share *out, const share *in, uint64_t half_life_ms)
 {
+    MDB_cursor        *cur;
     MDB_val            key, val;
     lead_company_sum   c;
     uint8_t            k[1 + LEAD_DOMAIN_MAX], row[SUM_SIZE];
-    int                rc;
+    size_t             dups = 1;
+    int                rc, found;
 
     k[0] = 0;
     memcpy(k + 1, domain.data, domain.len);
     key.mv_data = k;
     key.mv_size = 1 + domain.len;
     memset(&c, 0, sizeof(c));
-    rc = mdb_get(txn, s->accounts, &key, &val);
-    if (rc == 0 && lead_companies_decode(&val, &c) != LEAD_OK) {
+
+    rc = mdb_cursor_open(txn, s->accounts, &cur);
+    if (rc != 0) {
+        return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
+    }
+    rc = mdb_cursor_get(cur, &key, &val, MDB_SET);
+    found = rc == 0;
+    if (found) {
+        rc = mdb_cursor_count(cur, &dups);
+    }
+    if (rc == 0
+        && (dups != 1 || lead_companies_decode(&val, &c) != LEAD_OK))
+    {
+        mdb_cursor_close(cur);
         return lead_companies_start_txn(s, txn, 0);
     }
     if (rc != 0 && rc != MDB_NOTFOUND) {
+        mdb_cursor_close(cur);
         return lead_store_mdb_fail(s, rc, "reading an account");
     }
 
@@ -151,17 +167,19 @@ change_sum(lead_store *s, MDB_txn *txn, lead_str domain, int people,
         add_share(&c, in, 1, half_life_ms);
     }
 
-    /* one duplicate a sum: the old one goes before the new one is put */
-    rc = rc == 0 ? mdb_del(txn, s->accounts, &key, NULL) : 0;
-    if (rc == 0 && c.people) {
+    rc = 0;
+    if (c.people) {
         lead_put_u64(row, c.people);
         lead_put_u64(row + 8, c.ref_ms);
         lead_put_f64(row + 16, c.sum);
         lead_put_f64(row + 24, c.mag);
         val.mv_data = row;
         val.mv_size = SUM_SIZE;
-        rc = mdb_put(txn, s->accounts, &key, &val, 0);
+        rc = mdb_cursor_put(cur, &key, &val, found ? MDB_CURRENT : 0);
+    } else if (found) {
+        rc = mdb_cursor_del(cur, 0);
     }
+    mdb_cursor_close(cur);
     return rc == 0 ? LEAD_OK
                    : lead_store_mdb_fail(s, rc, "keeping an account");
 }
@@ -253,21 +271,16 @@ lead_companies_move_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
 
 int
 lead_companies_score_txn(lead_store *s, MDB_txn *txn, lead_str email,
-    const lead_summary_head *old, double engagement, uint64_t ref_ms)
+    const lead_summary_head *old, double engagement, uint64_t ref_ms,
+    uint64_t half_life_ms)
 {
     lead_str   domain;
     share      out, in;
-    uint64_t   half_life_ms;
     char       buf[LEAD_DOMAIN_MAX];
-    int        rc;
 
     domain = domain_of(email, buf);
-    if (domain.len == 0) {
+    if (domain.len == 0 || half_life_ms == 0) {
         return LEAD_OK;
-    }
-    rc = lead_companies_half_life(s, txn, &half_life_ms);
-    if (rc != LEAD_OK || half_life_ms == 0) {
-        return rc;
     }
     in.engagement = engagement;
     in.ref_ms = ref_ms;

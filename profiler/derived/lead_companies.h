@@ -43,9 +43,11 @@ int lead_companies_move_txn(lead_store *s, MDB_txn *txn,
     const uint8_t *lead_id, lead_str from, lead_str to);
 
 /* A lead's summary rewritten by the fold: old (NULL: none) out, the new
-   one's engagement at ref_ms in. */
+   one's engagement at ref_ms in; half_life_ms as the fold read it (0:
+   not built, nothing kept). */
 int lead_companies_score_txn(lead_store *s, MDB_txn *txn, lead_str email,
-    const lead_summary_head *old, double engagement, uint64_t ref_ms);
+    const lead_summary_head *old, double engagement, uint64_t ref_ms,
+    uint64_t half_life_ms);
 
 /*
  * The hottest want accounts' people (at least: any company that could be

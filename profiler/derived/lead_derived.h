@@ -233,10 +233,14 @@ int lead_store_each_lead_events(lead_store *s, uint64_t now_ms,
 int lead_store_tail_leads(lead_store *s, MDB_txn *txn, const lead_rules *r,
     uint64_t now_ms, uint8_t **ids, size_t *n, int *usable);
 
-/* A lead's kept time in each buying stage (lead_stages.c), for the fold. */
-int lead_stages_get_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
+/*
+ * A lead's kept time in each buying stage (lead_stages.c), for the fold,
+ * through its cursor on "stages": the get leaves it on the lead's row,
+ * where the put rewrites it.
+ */
+int lead_stages_get(lead_store *s, MDB_cursor *cur, const uint8_t *lead_id,
     lead_stage_walk *w);
-int lead_stages_put_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
+int lead_stages_put(lead_store *s, MDB_cursor *cur, const uint8_t *lead_id,
     const lead_stage_walk *w, lead_buf *buf);
 
 /*

@@ -113,7 +113,7 @@ keep_account(lead_folding *f, const uint8_t *lead_id,
     lead_person  p;
     int          rc;
 
-    if (!f->s->accounting) {
+    if (f->half_life == 0) {
         return LEAD_OK;
     }
     key.mv_data = (void *) lead_id;
@@ -124,12 +124,15 @@ keep_account(lead_folding *f, const uint8_t *lead_id,
                ? LEAD_OK : lead_store_mdb_fail(f->s, rc, "reading a lead");
     }
     return lead_companies_score_txn(f->s, f->txn, p.email, old,
-                                    f->score->engagement, f->pos.time_ms);
+                                    f->score->engagement, f->pos.time_ms,
+                                    f->half_life);
 }
 
 /*
  * The accounts built where they are not (a store older than them, or
- * rules changed), in one transaction: every lead, once, with its summary.
+ * rules changed), in one transaction: every lead, once, with its summary;
+ * the half-life they are kept with then holds for the whole fold (a sum
+ * found damaged empties the table, and a change to none writes none).
  */
 static int
 build_accounts(lead_folding *f)
@@ -142,10 +145,12 @@ build_accounts(lead_folding *f)
     int           rc, got;
 
     rc = lead_companies_half_life(f->s, f->txn, &half_life_ms);
-    if (rc != LEAD_OK || !f->s->accounting
-        || half_life_ms == f->sc->half_life_ms)
-    {
+    if (rc != LEAD_OK || !f->s->accounting) {
         return rc;
+    }
+    f->half_life = f->sc->half_life_ms;
+    if (half_life_ms == f->half_life) {
+        return LEAD_OK;
     }
     rc = lead_companies_start_txn(f->s, f->txn, f->sc->half_life_ms);
     if (rc != LEAD_OK) {
@@ -177,24 +182,24 @@ build_accounts(lead_folding *f)
 static int
 save_lead(lead_folding *f, const uint8_t *lead_id)
 {
-    MDB_val            key, val;
-    uint8_t            rank[RANK_KEY_LEN];
-    lead_score         old;
-    lead_summary_head  h;
-    int                rc, ends, decoded;
+    MDB_val                key, val;
+    uint8_t                rank[RANK_KEY_LEN];
+    lead_score             old;
+    lead_summary_head      h;
+    lead_stage_ends_rows   ends, was;
+    int                    rc, decoded;
 
     key.mv_data = (void *) lead_id;
     key.mv_size = LEAD_ID_LEN;
 
-    /* its rank and stages' ends move: the old ones go */
+    /* its rank and stages' ends move: the old ones go (the ends worked
+       out now, before a write moves the page the summary lies in) */
     rc = mdb_get(f->txn, f->s->summaries, &key, &val);
     decoded = rc == 0 && lead_summary_decode(&val, f->sc, (uint64_t) -1 >> 1,
                                              &old, &h) == LEAD_OK;
+    was.n = 0;
     if (rc == 0) {
-        ends = lead_stage_ends_keep(f->s, f->txn, f->sc, lead_id, &val, 0);
-        if (ends != LEAD_OK) {
-            return ends;
-        }
+        lead_stage_ends_rows_of(f->sc, lead_id, &val, &was);
     }
     if (decoded) {
         rank_key(rank, f->sc, h.engagement, h.ref_ms, lead_id);
@@ -224,8 +229,9 @@ save_lead(lead_folding *f, const uint8_t *lead_id)
     val.mv_data = f->buf.data;
     val.mv_size = f->buf.len;
     rc = mdb_put(f->txn, f->s->states, &key, &val, 0);
-    if (rc == 0 && f->s->staging) {
-        rc = lead_stages_put_txn(f->s, f->txn, lead_id, &f->stages, &f->buf);
+    if (rc == 0 && f->stage_rows) {
+        rc = lead_stages_put(f->s, f->stage_rows, lead_id, &f->stages,
+                             &f->buf);
         if (rc != LEAD_OK) {
             return rc;
         }
@@ -241,9 +247,10 @@ save_lead(lead_folding *f, const uint8_t *lead_id)
                         : mdb_put(f->txn, f->s->summaries, &key, &val, 0);
     }
     if (rc == 0) {
-        ends = lead_stage_ends_keep(f->s, f->txn, f->sc, lead_id, &val, 1);
-        if (ends != LEAD_OK) {
-            return ends;
+        lead_stage_ends_rows_of(f->sc, lead_id, &val, &ends);
+        rc = lead_stage_ends_move(f->s, f->txn, &was, &ends);
+        if (rc != LEAD_OK) {
+            return rc;
         }
     }
     if (rc == 0) {
@@ -457,8 +464,8 @@ fold_events(lead_folding *f, uint64_t until_ms, int *more)
     rc = LEAD_OK;
     for (i = 0; i < n && rc == LEAD_OK; i = k) {
         rc = lead_folding_load(f, p[i].lead, f->txn);
-        if (rc == LEAD_OK && f->s->staging) {
-            rc = lead_stages_get_txn(f->s, f->txn, p[i].lead, &f->stages);
+        if (rc == LEAD_OK && f->stage_rows) {
+            rc = lead_stages_get(f->s, f->stage_rows, p[i].lead, &f->stages);
         }
         if (rc == LEAD_EINVAL) {
             /* a damaged state: this lead from scratch */
@@ -616,6 +623,10 @@ lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
         memset(&f.pos, 0, sizeof(f.pos));
         f.pos.rules = hash;
     }
+    if (rc == LEAD_OK && r && s->staging) {
+        rc = mdb_cursor_open(f.txn, s->stages, &f.stage_rows);
+        rc = rc ? lead_store_mdb_fail(s, rc, "mdb_cursor_open") : LEAD_OK;
+    }
     if (rc == LEAD_OK && r) {
         rc = build_accounts(&f);
     }
@@ -643,6 +654,9 @@ lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
         rc = lead_store_set_fold_pos(s, f.txn, &f.pos);
     }
 
+    if (f.stage_rows) {
+        mdb_cursor_close(f.stage_rows);
+    }
     if (f.txn != NULL) {
         if (rc == LEAD_OK) {
             rc = mdb_txn_commit(f.txn);

@@ -36,6 +36,8 @@ typedef struct {
     lead_fold_pos        pos;
     lead_scorer         *scorer;
     lead_stage_walk      stages;       /* the lead's, fed as scorer is */
+    MDB_cursor          *stage_rows;   /* on "stages" (NULL: none kept) */
+    uint64_t             half_life;    /* the accounts' (0: none kept) */
     lead_score          *score;
     lead_score          *scratch;
     lead_buf             buf;
@@ -80,13 +82,28 @@ int lead_summary_stages(const MDB_val *v, const lead_scoring *sc,
 
 /*
  * The leads of a stage by when they leave it (lead_stage_ends.c): a
- * summary's rows put (or deleted, put 0) as the fold writes it (or the
- * one it replaces), built from every summary once for the rules' hash,
- * usable when built for it; each: the ids of the leads that may be in
- * the stage at now_ms, every one that is among them.
+ * summary's rows (none if it is damaged), moved from the summary the fold
+ * replaces to the one it writes (only the rows that differ are written),
+ * built from every summary once for the rules' hash, usable when built
+ * for it; each: the ids of the leads that may be in the stage at now_ms,
+ * every one that is among them.
  */
-int lead_stage_ends_keep(lead_store *s, MDB_txn *txn, const lead_scoring *sc,
-    const uint8_t *id, const MDB_val *summary, int put);
+#define LEAD_STAGE_END_KEY  (1 + 8 + LEAD_ID_LEN)
+
+typedef struct {
+    uint8_t   key[LEAD_STAGE_END_KEY];  /* stage, leaves at, lead id */
+    uint8_t   enter[8];                 /* enters it at */
+} lead_stage_end;
+
+typedef struct {
+    unsigned        n;
+    lead_stage_end  row[LEAD_MAX_STAGES];
+} lead_stage_ends_rows;
+
+void lead_stage_ends_rows_of(const lead_scoring *sc, const uint8_t *id,
+    const MDB_val *summary, lead_stage_ends_rows *rows);
+int lead_stage_ends_move(lead_store *s, MDB_txn *txn,
+    const lead_stage_ends_rows *from, const lead_stage_ends_rows *to);
 int lead_stage_ends_build(lead_store *s, MDB_txn *txn,
     const lead_scoring *sc, uint64_t rules);
 int lead_stage_ends_usable(lead_store *s, MDB_txn *txn, uint64_t rules);

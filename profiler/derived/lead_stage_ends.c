@@ -25,7 +25,6 @@
 #include "lead_fold.h"
 #include "lead_derived.h"
 
-#define END_KEY_LEN  (1 + 8 + LEAD_ID_LEN)
 #define MARGIN_MS    1000.0             /* floating point's error, and more */
 #define NEVER        9.0e18             /* ms: past any store's time */
 
@@ -58,43 +57,77 @@ ends_of(const MDB_val *summary, const lead_scoring *sc,
     return 1;
 }
 
-/* Each stage the lead will pass through: its key, and when it enters. */
-int
-lead_stage_ends_keep(lead_store *s, MDB_txn *txn, const lead_scoring *sc,
-    const uint8_t *id, const MDB_val *summary, int put)
+void
+lead_stage_ends_rows_of(const lead_scoring *sc, const uint8_t *id,
+    const MDB_val *summary, lead_stage_ends_rows *rows)
 {
-    double    ends[LEAD_MAX_STAGES], later = -1, enter;
-    uint8_t   k[END_KEY_LEN], v[8];
-    MDB_val   key, val;
-    unsigned  i;
-    int       rc;
+    double            ends[LEAD_MAX_STAGES], later = -1, enter;
+    lead_stage_end   *r;
+    unsigned          i;
 
+    rows->n = 0;
     if (!ends_of(summary, sc, ends)) {
-        return LEAD_OK;                 /* damaged: scored again later */
+        return;                         /* damaged: scored again later */
     }
     for (i = sc->nstages; i-- > 0; /* void */) {
         if (ends[i] < 0 || ends[i] + MARGIN_MS <= later - MARGIN_MS) {
             continue;                   /* a later stage outlasts it */
         }
         enter = later - MARGIN_MS;
-        k[0] = (uint8_t) i;
-        lead_put_be64(k + 1, (uint64_t) (ends[i] + MARGIN_MS));
-        memcpy(k + 9, id, LEAD_ID_LEN);
-        lead_put_be64(v, enter > 0 ? (uint64_t) enter : 0);
-        key.mv_data = k;
-        key.mv_size = END_KEY_LEN;
-        val.mv_data = v;
-        val.mv_size = sizeof(v);
-        rc = put ? mdb_put(txn, s->stage_ends, &key, &val, 0)
-                 : mdb_del(txn, s->stage_ends, &key, NULL);
-        if (rc != 0 && rc != MDB_NOTFOUND) {
-            return lead_store_mdb_fail(s, rc, "keeping the stages' ends");
-        }
+        r = &rows->row[rows->n++];
+        r->key[0] = (uint8_t) i;
+        lead_put_be64(r->key + 1, (uint64_t) (ends[i] + MARGIN_MS));
+        memcpy(r->key + 9, id, LEAD_ID_LEN);
+        lead_put_be64(r->enter, enter > 0 ? (uint64_t) enter : 0);
         if (ends[i] > later) {
             later = ends[i];
         }
     }
-    return LEAD_OK;
+}
+
+/* Whether rows has r: its key alone (key_only), or its value too. */
+static int
+has_row(const lead_stage_ends_rows *rows, const lead_stage_end *r,
+    int key_only)
+{
+    unsigned  i;
+
+    for (i = 0; i < rows->n; i++) {
+        if (memcmp(rows->row[i].key, r->key, LEAD_STAGE_END_KEY) == 0
+            && (key_only || memcmp(rows->row[i].enter, r->enter, 8) == 0))
+        {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int
+lead_stage_ends_move(lead_store *s, MDB_txn *txn,
+    const lead_stage_ends_rows *from, const lead_stage_ends_rows *to)
+{
+    MDB_val   key, val;
+    unsigned  i;
+    int       rc = 0;
+
+    key.mv_size = LEAD_STAGE_END_KEY;
+    val.mv_size = 8;
+    for (i = 0; rc == 0 && i < from->n; i++) {
+        if (!has_row(to, &from->row[i], 1)) {
+            key.mv_data = (void *) from->row[i].key;
+            rc = mdb_del(txn, s->stage_ends, &key, NULL);
+            rc = rc == MDB_NOTFOUND ? 0 : rc;
+        }
+    }
+    for (i = 0; rc == 0 && i < to->n; i++) {
+        if (!has_row(from, &to->row[i], 0)) {
+            key.mv_data = (void *) to->row[i].key;
+            val.mv_data = (void *) to->row[i].enter;
+            rc = mdb_put(txn, s->stage_ends, &key, &val, 0);
+        }
+    }
+    return rc == 0 ? LEAD_OK
+                   : lead_store_mdb_fail(s, rc, "keeping the stages' ends");
 }
 
 int
@@ -116,13 +149,15 @@ int
 lead_stage_ends_build(lead_store *s, MDB_txn *txn, const lead_scoring *sc,
     uint64_t rules)
 {
-    MDB_cursor  *cur;
-    MDB_val      key, val;
-    int          rc, op;
+    MDB_cursor            *cur;
+    MDB_val                key, val;
+    lead_stage_ends_rows   none, rows;
+    int                    rc, op;
 
     if (lead_stage_ends_usable(s, txn, rules)) {
         return LEAD_OK;
     }
+    none.n = 0;
     rc = mdb_drop(txn, s->stage_ends, 0);
     if (rc == 0) {
         rc = mdb_cursor_open(txn, s->summaries, &cur);
@@ -134,7 +169,8 @@ lead_stage_ends_build(lead_store *s, MDB_txn *txn, const lead_scoring *sc,
          op = MDB_NEXT)
     {
         if (key.mv_size == LEAD_ID_LEN) {
-            rc = lead_stage_ends_keep(s, txn, sc, key.mv_data, &val, 1);
+            lead_stage_ends_rows_of(sc, key.mv_data, &val, &rows);
+            rc = lead_stage_ends_move(s, txn, &none, &rows);
             if (rc != LEAD_OK) {
                 mdb_cursor_close(cur);
                 return rc;
@@ -155,7 +191,7 @@ lead_stage_ends_each(lead_store *s, MDB_txn *txn, int stage, uint64_t now_ms,
 {
     MDB_cursor  *cur;
     MDB_val      key, val;
-    uint8_t      k[END_KEY_LEN];
+    uint8_t      k[LEAD_STAGE_END_KEY];
     int          rc, op;
 
     rc = mdb_cursor_open(txn, s->stage_ends, &cur);
@@ -166,14 +202,14 @@ lead_stage_ends_each(lead_store *s, MDB_txn *txn, int stage, uint64_t now_ms,
     k[0] = (uint8_t) stage;
     lead_put_be64(k + 1, now_ms);
     key.mv_data = k;
-    key.mv_size = END_KEY_LEN;
+    key.mv_size = LEAD_STAGE_END_KEY;
 
     for (op = MDB_SET_RANGE; (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
          op = MDB_NEXT)
     {
         const uint8_t  *p = key.mv_data;
 
-        if (key.mv_size != END_KEY_LEN || p[0] != (uint8_t) stage) {
+        if (key.mv_size != LEAD_STAGE_END_KEY || p[0] != (uint8_t) stage) {
             break;
         }
         if (val.mv_size == 8 && lead_get_be64(val.mv_data) < now_ms

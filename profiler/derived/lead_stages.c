@@ -28,7 +28,7 @@ typedef struct {
 } stage_feed;
 
 int
-lead_stages_get_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
+lead_stages_get(lead_store *s, MDB_cursor *cur, const uint8_t *lead_id,
     lead_stage_walk *w)
 {
     MDB_val  key, val;
@@ -36,7 +36,7 @@ lead_stages_get_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
 
     key.mv_data = (void *) lead_id;
     key.mv_size = LEAD_ID_LEN;
-    rc = mdb_get(txn, s->stages, &key, &val);
+    rc = mdb_cursor_get(cur, &key, &val, MDB_SET);
     if (rc == MDB_NOTFOUND) {
         lead_stage_walk_reset(w);
         return LEAD_OK;
@@ -47,17 +47,30 @@ lead_stages_get_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
     return lead_stage_walk_load(w, val.mv_data, val.mv_size);
 }
 
+/* Whether the cursor is on the lead's row, as lead_stages_get left it. */
+static int
+on_row(MDB_cursor *cur, const uint8_t *lead_id)
+{
+    MDB_val  key, val;
+
+    return mdb_cursor_get(cur, &key, &val, MDB_GET_CURRENT) == 0
+           && key.mv_size == LEAD_ID_LEN
+           && memcmp(key.mv_data, lead_id, LEAD_ID_LEN) == 0;
+}
+
 int
-lead_stages_put_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
+lead_stages_put(lead_store *s, MDB_cursor *cur, const uint8_t *lead_id,
     const lead_stage_walk *w, lead_buf *buf)
 {
     MDB_val  key, val;
-    int      rc;
+    int      rc, at;
 
     key.mv_data = (void *) lead_id;
     key.mv_size = LEAD_ID_LEN;
+    at = on_row(cur, lead_id);
     if (w->reads == 0) {
-        rc = mdb_del(txn, s->stages, &key, NULL);
+        rc = at ? 0 : mdb_cursor_get(cur, &key, &val, MDB_SET);
+        rc = rc == 0 ? mdb_cursor_del(cur, 0) : rc;
         rc = rc == MDB_NOTFOUND ? 0 : rc;
     } else {
         buf->len = 0;
@@ -67,7 +80,7 @@ lead_stages_put_txn(lead_store *s, MDB_txn *txn, const uint8_t *lead_id,
         }
         val.mv_data = buf->data;
         val.mv_size = buf->len;
-        rc = mdb_put(txn, s->stages, &key, &val, 0);
+        rc = mdb_cursor_put(cur, &key, &val, at ? MDB_CURRENT : 0);
     }
     return rc ? lead_store_mdb_fail(s, rc, "keeping a lead's stages")
               : LEAD_OK;

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "lead_support.h"
+#include "lead_companies.h"
 
 /*
  * Kept scores (lead_fold.c): a list read from them is the list a full
@@ -214,6 +215,55 @@ test_fold_agrees(void **state)
     expect_all_agree(w, T0 + 21 * DAY);
     fold_all(w, T0 + 21 * DAY);
     expect_all_agree(w, T0 + 21 * DAY);
+}
+
+/*
+ * A company's sum found damaged (a second value under its key) as the
+ * fold moves a person's part empties the accounts, and the next fold
+ * builds them again: the sum one value again, of its five people.
+ */
+static void
+test_fold_damaged_sum(void **state)
+{
+    world             *w = *state;
+    MDB_txn           *txn;
+    MDB_cursor        *cur;
+    MDB_val            key = { 14, (void *) "\0corp1.example" }, val;
+    MDB_val            bad = { 1, (void *) "x" };
+    lead_company_sum   c;
+    MDB_stat           st;
+    uint64_t           half_life;
+    size_t             dups;
+    unsigned           v;
+
+    reads(w, 300, T0, T0 + 10 * DAY);
+    for (v = 0; v < VISITORS / 2; v++) {
+        identify(w, v, v % 16, T0 + 5 * DAY + v * MIN);
+    }
+    fold_all(w, T0 + 10 * DAY);
+
+    assert_int_equal(lead_store_write_begin(w->s, &txn), LEAD_OK);
+    assert_int_equal(mdb_put(txn, w->s->accounts, &key, &bad, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    reads(w, 300, T0 + 10 * DAY, T0 + 20 * DAY);
+    fold_all(w, T0 + 20 * DAY);
+    assert_int_equal(lead_store_read_begin(w->s, &txn), LEAD_OK);
+    assert_int_equal(lead_companies_half_life(w->s, txn, &half_life), LEAD_OK);
+    assert_int_equal(half_life, 0);
+    assert_int_equal(mdb_stat(txn, w->s->accounts, &st), 0);
+    assert_int_equal(st.ms_entries, 0);
+    lead_store_read_end(w->s, txn);
+
+    fold_all(w, T0 + 20 * DAY);
+    assert_int_equal(lead_store_read_begin(w->s, &txn), LEAD_OK);
+    assert_int_equal(mdb_cursor_open(txn, w->s->accounts, &cur), 0);
+    assert_int_equal(mdb_cursor_get(cur, &key, &val, MDB_SET), 0);
+    assert_int_equal(mdb_cursor_count(cur, &dups), 0);
+    assert_int_equal(dups, 1);
+    assert_int_equal(lead_companies_decode(&val, &c), LEAD_OK);
+    assert_int_equal(c.people, 5);
+    mdb_cursor_close(cur);
+    lead_store_read_end(w->s, txn);
 }
 
 static void
@@ -441,6 +491,8 @@ main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test_setup_teardown(test_fold_agrees, setup_world,
+                                        teardown_world),
+        cmocka_unit_test_setup_teardown(test_fold_damaged_sum, setup_world,
                                         teardown_world),
         cmocka_unit_test_setup_teardown(test_fold_statuses_and_top,
                                         setup_world, teardown_world),
