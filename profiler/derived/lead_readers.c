@@ -2,16 +2,18 @@
  * The assets' readers kept per visitor and summed per asset, so that the
  * funnel page and leadctl assets read a row per asset, not every event.
  *
- * "readers"  0, asset (BE)           -> people's reads, bots', readers,
- *                                       identified readers, those before
- *                                       it and before mql (BE u64 each)
- *            1, visitor, asset (BE)  -> its first read by a person (BE),
- *                                       people's and bots' reads (BE u32),
- *                                       what it counts for (a byte)
- *            2, visitor              -> nothing: its rows to make again
- * meta "readers"  a hash of the catalogue's ids (the form's way back is
- *                 a tagged read), 1 once every visitor's rows are made,
- *                 and the last visitor made until then
+ * "readers"      0, asset (BE) -> people's reads, bots', readers,
+ *                                 identified readers, those before it
+ *                                 and before mql (BE u64 each)
+ *                2, visitor    -> nothing: its rows to make again
+ * "reader_rows"  visitor       -> a row per asset it read, sorted
+ *                                 fixed-size duplicates: the asset (BE),
+ *                                 people's and bots' reads (BE u32),
+ *                                 what its first read by a person
+ *                                 counts for (a byte)
+ * meta "readers"  a hash of the rows' layout and the catalogue's ids
+ *                 (the form's way back is a tagged read), 1 once every
+ *                 visitor's rows are made, and the last visitor made
  *
  * A visitor's rows are made from its reads, its first link and its lead's
  * first mql, as the scan counts them (lead_reader_flags), whenever one of
@@ -30,10 +32,9 @@
 #include "lead_store.h"
 #include "lead_derived.h"
 
-#define TOTAL     0                 /* the keys' prefixes */
-#define ROW       1
-#define ROW_KEY   (1 + LEAD_ID_LEN + 8)
+#define TOTAL     0                 /* the keys' prefix in "readers" */
 #define ROW_VAL   17
+#define LAYOUT    2                 /* 1 kept rows in "readers", larger */
 #define TKEY_LEN  (LEAD_ID_LEN + 8 + 4)     /* a transition's */
 #define META_LEN  (8 + 1 + LEAD_ID_LEN)
 
@@ -77,6 +78,22 @@ lead_reader_back(const lead_reader_link *l, uint64_t t)
 {
     return l->linked && l->back == 0 && t >= l->since
            && t - l->since <= LEAD_FORM_BACK_MS;
+}
+
+/* A row as "reader_rows" keeps it: the first read only decides flags. */
+static void
+put_row(uint8_t v[ROW_VAL], const reader_row *r)
+{
+    lead_put_be64(v, r->asset);
+    lead_put_be64(v + 8, (uint64_t) r->people << 32 | r->bots);
+    v[16] = (uint8_t) r->flags;
+}
+
+static int
+same_row(const reader_row *a, const reader_row *b)
+{
+    return a->people == b->people && a->bots == b->bots
+           && a->flags == b->flags;
 }
 
 /* What a visitor's row of an asset adds to the asset's counts. */
@@ -317,46 +334,53 @@ made_rows(reader_set *r, const uint8_t *visitor, int tail)
     return rc;
 }
 
-static int
-kept_row(const MDB_val *key, const MDB_val *val, void *ctx)
-{
-    reader_set     *r = ctx;
-    reader_row     *row;
-    const uint8_t  *v = val->mv_data;
-
-    if (key->mv_size != ROW_KEY || val->mv_size != ROW_VAL) {
-        return 0;                       /* a damaged row is none */
-    }
-    row = row_of(r, lead_get_be64((uint8_t *) key->mv_data + ROW_KEY - 8));
-    if (row == NULL) {
-        return lead_store_fail(r->s, LEAD_ENOMEM, "out of memory");
-    }
-    row->first = lead_get_be64(v);
-    row->people = (uint32_t) (lead_get_be64(v + 8) >> 32);
-    row->bots = (uint32_t) lead_get_be64(v + 8);
-    row->flags = v[16];
-    return 0;
-}
-
 /* The rows kept of the visitor. */
 static int
 kept_rows(reader_set *r, const uint8_t *visitor)
 {
-    uint8_t  k[1 + LEAD_ID_LEN];
+    MDB_cursor     *cur;
+    MDB_val         key, val;
+    reader_row     *row;
+    const uint8_t  *v;
+    int             rc, op;
 
     r->n = 0;
-    k[0] = ROW;
-    memcpy(k + 1, visitor, LEAD_ID_LEN);
-    return each_prefixed(r->s, r->txn, r->s->readers, k, sizeof(k), kept_row,
-                         r);
+    rc = mdb_cursor_open(r->txn, r->s->reader_rows, &cur);
+    if (rc != 0) {
+        return lead_store_mdb_fail(r->s, rc, "mdb_cursor_open");
+    }
+    key.mv_data = (void *) visitor;
+    key.mv_size = LEAD_ID_LEN;
+    for (op = MDB_SET; (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
+         op = MDB_NEXT_DUP)
+    {
+        if (val.mv_size != ROW_VAL) {
+            continue;                   /* a damaged row is none */
+        }
+        v = val.mv_data;
+        row = row_of(r, lead_get_be64(v));
+        if (row == NULL) {
+            mdb_cursor_close(cur);
+            return lead_store_fail(r->s, LEAD_ENOMEM, "out of memory");
+        }
+        row->people = (uint32_t) (lead_get_be64(v + 8) >> 32);
+        row->bots = (uint32_t) lead_get_be64(v + 8);
+        row->flags = v[16];
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? LEAD_OK
+                              : lead_store_mdb_fail(r->s, rc,
+                                                    "reading readers");
 }
 
 typedef int (*delta_fn)(void *arg, uint64_t asset,
-    const int64_t c[LEAD_READER_NCOUNTS], const reader_row *made);
+    const int64_t c[LEAD_READER_NCOUNTS], const reader_row *made,
+    const reader_row *kept);
 
 /*
  * What the visitor's rows made now differ from those kept, asset by
- * asset: fn gets the counts' difference and the row made (NULL: none).
+ * asset: fn gets the counts' difference and the rows made and kept
+ * (NULL: none).
  */
 static int
 visitor_delta(lead_store *s, MDB_txn *txn, const uint8_t *visitor, int tail,
@@ -392,8 +416,8 @@ visitor_delta(lead_store *s, MDB_txn *txn, const uint8_t *visitor, int tail,
             row_counts(b, -1, c);
             j++;
         }
-        if (a == NULL || b == NULL || memcmp(a, b, sizeof(*a)) != 0) {
-            rc = fn(arg, a ? a->asset : b->asset, c, a);
+        if (a == NULL || b == NULL || !same_row(a, b)) {
+            rc = fn(arg, a ? a->asset : b->asset, c, a, b);
         }
     }
     free(made.rows);
@@ -404,27 +428,154 @@ visitor_delta(lead_store *s, MDB_txn *txn, const uint8_t *visitor, int tail,
 /* ---- keeping them ------------------------------------------------------ */
 
 typedef struct {
+    lead_reader_counts  *rows;           /* by asset */
+    size_t               n, cap;
+} count_set;
+
+static lead_reader_counts *
+counts_of(count_set *cs, uint64_t asset)
+{
+    return slot_of((void **) &cs->rows, &cs->n, &cs->cap,
+                   sizeof(lead_reader_counts), asset);
+}
+
+static int
+add_delta(void *arg, uint64_t asset, const int64_t c[LEAD_READER_NCOUNTS],
+    const reader_row *made, const reader_row *kept)
+{
+    lead_reader_counts  *rc = counts_of(arg, asset);
+    unsigned             i;
+
+    (void) made;
+    (void) kept;
+    if (rc == NULL) {
+        return LEAD_ENOMEM;
+    }
+    for (i = 0; i < LEAD_READER_NCOUNTS; i++) {
+        rc->n[i] += (uint64_t) c[i];
+    }
+    return LEAD_OK;
+}
+
+typedef struct {
     lead_store     *s;
     MDB_txn        *txn;
     const uint8_t  *visitor;
+    lead_buf        rows;       /* its rows to put, in asset order */
+    count_set       sums;       /* the totals' moves, written at the end */
 } keeping;
 
 static int
 keep_delta(void *arg, uint64_t asset, const int64_t c[LEAD_READER_NCOUNTS],
-    const reader_row *made)
+    const reader_row *made, const reader_row *kept)
 {
     keeping  *kp = arg;
     MDB_val   key, val;
-    uint8_t   k[ROW_KEY], v[LEAD_READER_NCOUNTS * 8];
-    unsigned  i;
-    int       rc, moved = 0;
+    uint8_t   v[ROW_VAL];
+    int       rc;
 
-    for (i = 0; i < LEAD_READER_NCOUNTS; i++) {
-        moved |= c[i] != 0;
+    if (add_delta(&kp->sums, asset, c, made, kept) != LEAD_OK) {
+        return lead_store_fail(kp->s, LEAD_ENOMEM, "out of memory");
     }
-    if (moved) {
+
+    if (kept != NULL) {
+        /* the row changed alone: the other duplicates stay */
+        key.mv_data = (void *) kp->visitor;
+        key.mv_size = LEAD_ID_LEN;
+        val.mv_data = v;
+        val.mv_size = ROW_VAL;
+        put_row(v, kept);
+        rc = mdb_del(kp->txn, kp->s->reader_rows, &key, &val);
+        if (rc != 0 && rc != MDB_NOTFOUND) {
+            return lead_store_mdb_fail(kp->s, rc, "writing readers");
+        }
+    }
+    if (made != NULL) {
+        put_row(v, made);
+        lead_buf_put(&kp->rows, (char *) v, ROW_VAL);
+    }
+    return LEAD_OK;
+}
+
+/* The visitor's rows changed put in one call, not a call a row. */
+static int
+put_rows(keeping *kp)
+{
+    MDB_cursor  *cur;
+    MDB_val      key, val[2];
+    int          rc;
+
+    if (kp->rows.oom) {
+        return lead_store_fail(kp->s, LEAD_ENOMEM, "out of memory");
+    }
+    if (kp->rows.len == 0) {
+        return LEAD_OK;
+    }
+    rc = mdb_cursor_open(kp->txn, kp->s->reader_rows, &cur);
+    if (rc != 0) {
+        return lead_store_mdb_fail(kp->s, rc, "mdb_cursor_open");
+    }
+    key.mv_data = (void *) kp->visitor;
+    key.mv_size = LEAD_ID_LEN;
+    val[0].mv_data = kp->rows.data;
+    val[0].mv_size = ROW_VAL;
+    val[1].mv_data = NULL;
+    val[1].mv_size = kp->rows.len / ROW_VAL;
+    rc = mdb_cursor_put(cur, &key, val, MDB_MULTIPLE);
+    mdb_cursor_close(cur);
+    kp->rows.len = 0;
+    return rc == 0 ? LEAD_OK
+                   : lead_store_mdb_fail(kp->s, rc, "writing readers");
+}
+
+/* The visitor's rows made again, the totals' moves summed, its mark gone. */
+static int
+remake(keeping *kp, const uint8_t *visitor)
+{
+    MDB_val  key;
+    uint8_t  k[1 + LEAD_ID_LEN];
+    int      rc;
+
+    kp->visitor = visitor;
+    kp->rows.len = 0;
+    rc = visitor_delta(kp->s, kp->txn, visitor, 0, keep_delta, kp);
+    if (rc == LEAD_OK) {
+        rc = put_rows(kp);
+    }
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    k[0] = LEAD_READERS_MARK;
+    memcpy(k + 1, visitor, LEAD_ID_LEN);
+    key.mv_data = k;
+    key.mv_size = sizeof(k);
+    rc = mdb_del(kp->txn, kp->s->readers, &key, NULL);
+    return rc == 0 || rc == MDB_NOTFOUND
+           ? LEAD_OK : lead_store_mdb_fail(kp->s, rc, "writing readers");
+}
+
+/* The totals moved by what the visitors made again moved them: an asset's
+   row written once, not once a visitor. */
+static int
+put_sums(keeping *kp)
+{
+    MDB_val                    key, val;
+    uint8_t                    k[9], v[LEAD_READER_NCOUNTS * 8];
+    size_t                     j;
+    unsigned                   i, moved;
+    int                        rc;
+    const lead_reader_counts  *d;
+
+    for (j = 0; j < kp->sums.n; j++) {
+        d = &kp->sums.rows[j];
+        for (i = 0, moved = 0; i < LEAD_READER_NCOUNTS; i++) {
+            moved |= d->n[i] != 0;
+        }
+        if (!moved) {
+            continue;
+        }
         k[0] = TOTAL;
-        lead_put_be64(k + 1, asset);
+        lead_put_be64(k + 1, d->asset);
         key.mv_data = k;
         key.mv_size = 9;
         rc = mdb_get(kp->txn, kp->s->readers, &key, &val);
@@ -436,8 +587,7 @@ keep_delta(void *arg, uint64_t asset, const int64_t c[LEAD_READER_NCOUNTS],
             return lead_store_mdb_fail(kp->s, rc, "reading readers");
         }
         for (i = 0; i < LEAD_READER_NCOUNTS; i++) {
-            lead_put_be64(v + i * 8,
-                          lead_get_be64(v + i * 8) + (uint64_t) c[i]);
+            lead_put_be64(v + i * 8, lead_get_be64(v + i * 8) + d->n[i]);
         }
         val.mv_data = v;
         val.mv_size = sizeof(v);
@@ -446,47 +596,7 @@ keep_delta(void *arg, uint64_t asset, const int64_t c[LEAD_READER_NCOUNTS],
             return lead_store_mdb_fail(kp->s, rc, "writing readers");
         }
     }
-
-    k[0] = ROW;
-    memcpy(k + 1, kp->visitor, LEAD_ID_LEN);
-    lead_put_be64(k + 1 + LEAD_ID_LEN, asset);
-    key.mv_data = k;
-    key.mv_size = ROW_KEY;
-    if (made == NULL) {
-        rc = mdb_del(kp->txn, kp->s->readers, &key, NULL);
-        return rc == 0 || rc == MDB_NOTFOUND
-               ? LEAD_OK : lead_store_mdb_fail(kp->s, rc, "writing readers");
-    }
-    lead_put_be64(v, made->first);
-    lead_put_be64(v + 8, (uint64_t) made->people << 32 | made->bots);
-    v[16] = (uint8_t) made->flags;
-    val.mv_data = v;
-    val.mv_size = ROW_VAL;
-    rc = mdb_put(kp->txn, kp->s->readers, &key, &val, 0);
-    return rc == 0 ? LEAD_OK
-                   : lead_store_mdb_fail(kp->s, rc, "writing readers");
-}
-
-/* The visitor's rows made again, the totals moved, its mark gone. */
-static int
-remake(lead_store *s, MDB_txn *txn, const uint8_t *visitor)
-{
-    keeping  kp = { s, txn, visitor };
-    MDB_val  key;
-    uint8_t  k[1 + LEAD_ID_LEN];
-    int      rc;
-
-    rc = visitor_delta(s, txn, visitor, 0, keep_delta, &kp);
-    if (rc != LEAD_OK) {
-        return rc;
-    }
-    k[0] = LEAD_READERS_MARK;
-    memcpy(k + 1, visitor, LEAD_ID_LEN);
-    key.mv_data = k;
-    key.mv_size = sizeof(k);
-    rc = mdb_del(txn, s->readers, &key, NULL);
-    return rc == 0 || rc == MDB_NOTFOUND
-           ? LEAD_OK : lead_store_mdb_fail(s, rc, "writing readers");
+    return LEAD_OK;
 }
 
 typedef struct {
@@ -533,8 +643,8 @@ hash_asset(const MDB_val *key, const MDB_val *val, void *ctx)
     return 0;
 }
 
-/* What the rows were made with: the catalogue's ids, whether all are
-   made, and up to which visitor (meta "readers"). */
+/* What the rows were made with: their layout and the catalogue's ids,
+   whether all are made, and up to which visitor (meta "readers"). */
 static int
 readers_meta(lead_store *s, MDB_txn *txn, uint64_t *hash, int *current,
     uint8_t meta[META_LEN])
@@ -542,7 +652,7 @@ readers_meta(lead_store *s, MDB_txn *txn, uint64_t *hash, int *current,
     MDB_val  key, val;
     int      rc;
 
-    *hash = UINT64_C(0xcbf29ce484222325);
+    *hash = (UINT64_C(0xcbf29ce484222325) ^ LAYOUT) * UINT64_C(0x100000001b3);
     rc = lead_store_scan_txn(s, txn, s->assets, hash_asset, hash);
     if (rc != LEAD_OK) {
         return rc;
@@ -576,9 +686,10 @@ put_meta(lead_store *s, MDB_txn *txn, const uint8_t meta[META_LEN])
 
 /* Each visitor's rows made once, from where the making stopped. */
 static int
-build(lead_store *s, MDB_txn *txn, uint8_t meta[META_LEN],
-    uint64_t deadline_ms, int *more)
+build(keeping *kp, uint8_t meta[META_LEN], uint64_t deadline_ms, int *more)
 {
+    lead_store  *s = kp->s;
+    MDB_txn     *txn = kp->txn;
     MDB_cursor  *cur;
     MDB_val      key, val;
     uint8_t      id[LEAD_ID_LEN];
@@ -604,7 +715,7 @@ build(lead_store *s, MDB_txn *txn, uint8_t meta[META_LEN],
         }
         memcpy(id, key.mv_data, LEAD_ID_LEN);
         /* the rows written are another table's: the cursor stays */
-        rc = remake(s, txn, id);
+        rc = remake(kp, id);
         if (rc != LEAD_OK) {
             mdb_cursor_close(cur);
             return rc;
@@ -625,6 +736,7 @@ lead_readers_keep_txn(lead_store *s, MDB_txn *txn, uint64_t deadline_ms,
 {
     MDB_cursor  *cur;
     MDB_val      key, val;
+    keeping      kp = { s, txn, NULL, { NULL, 0, 0, 0 }, { NULL, 0, 0 } };
     uint8_t      meta[META_LEN], id[LEAD_ID_LEN];
     uint64_t     hash;
     int          rc, current;
@@ -634,8 +746,12 @@ lead_readers_keep_txn(lead_store *s, MDB_txn *txn, uint64_t deadline_ms,
     }
     rc = readers_meta(s, txn, &hash, &current, meta);
     if (rc == LEAD_OK && !current) {
-        /* none yet, or made with another catalogue: all made again */
+        /* none yet, or made with another catalogue or layout: all made
+           again */
         rc = mdb_drop(txn, s->readers, 0);
+        if (rc == 0) {
+            rc = mdb_drop(txn, s->reader_rows, 0);
+        }
         rc = rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "mdb_drop");
         memset(meta, 0, sizeof(meta));
         lead_put_be64(meta, hash);
@@ -645,7 +761,8 @@ lead_readers_keep_txn(lead_store *s, MDB_txn *txn, uint64_t deadline_ms,
     while (rc == LEAD_OK && !*more) {
         rc = mdb_cursor_open(txn, s->readers, &cur);
         if (rc != 0) {
-            return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
+            rc = lead_store_mdb_fail(s, rc, "mdb_cursor_open");
+            break;
         }
         id[0] = LEAD_READERS_MARK;
         key.mv_data = id;
@@ -664,50 +781,26 @@ lead_readers_keep_txn(lead_store *s, MDB_txn *txn, uint64_t deadline_ms,
                  ? LEAD_OK : lead_store_mdb_fail(s, rc, "reading readers");
             break;
         }
-        rc = remake(s, txn, id);
+        rc = remake(&kp, id);
         if (rc == LEAD_OK && lead_clock_ms() > deadline_ms) {
             *more = 1;
         }
     }
 
     if (rc == LEAD_OK && !*more && meta[8] == 0) {
-        rc = build(s, txn, meta, deadline_ms, more);
+        rc = build(&kp, meta, deadline_ms, more);
     } else if (rc == LEAD_OK && !current) {
         rc = put_meta(s, txn, meta);
     }
+    if (rc == LEAD_OK) {
+        rc = put_sums(&kp);
+    }
+    lead_buf_free(&kp.rows);
+    free(kp.sums.rows);
     return rc;
 }
 
 /* ---- reading them ------------------------------------------------------ */
-
-typedef struct {
-    lead_reader_counts  *rows;           /* by asset */
-    size_t               n, cap;
-} count_set;
-
-static lead_reader_counts *
-counts_of(count_set *cs, uint64_t asset)
-{
-    return slot_of((void **) &cs->rows, &cs->n, &cs->cap,
-                   sizeof(lead_reader_counts), asset);
-}
-
-static int
-add_delta(void *arg, uint64_t asset, const int64_t c[LEAD_READER_NCOUNTS],
-    const reader_row *made)
-{
-    lead_reader_counts  *rc = counts_of(arg, asset);
-    unsigned             i;
-
-    (void) made;
-    if (rc == NULL) {
-        return LEAD_ENOMEM;
-    }
-    for (i = 0; i < LEAD_READER_NCOUNTS; i++) {
-        rc->n[i] += (uint64_t) c[i];
-    }
-    return LEAD_OK;
-}
 
 static int
 id_cmp(const void *x, const void *y)
