@@ -251,7 +251,7 @@ lead_store_link_txn(lead_store *s, MDB_txn *txn, const uint8_t *visitor,
     if (rc != 0) {
         return lead_store_mdb_fail(s, rc, "writing a visitor's links");
     }
-    rc = first ? lead_store_mark_reader(s, txn, visitor) : LEAD_OK;
+    rc = first ? lead_store_mark_reader(s, txn, visitor, 0) : LEAD_OK;
     if (rc != LEAD_OK) {
         return rc;
     }

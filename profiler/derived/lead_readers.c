@@ -17,7 +17,7 @@
  *
  * A visitor's rows are made from its reads, its first link and its lead's
  * first mql, as the scan counts them (lead_reader_flags), whenever one of
- * those changes: its reads indexed, a link, an mql, a forget mark it; the
+ * those changes (a mark), or grown by reads later than all it had; the
  * totals move by the difference.  A reader adds to them what the marks
  * and the tail (events past the indexes) make of their visitors.
  */
@@ -35,6 +35,7 @@
 #define TOTAL     0                 /* the keys' prefix in "readers" */
 #define ROW_VAL   17
 #define LAYOUT    2                 /* 1 kept rows in "readers", larger */
+#define WHOLE     2                 /* grown_rows: make them from all */
 #define TKEY_LEN  (LEAD_ID_LEN + 8 + 4)     /* a transition's */
 #define META_LEN  (8 + 1 + LEAD_ID_LEN)
 
@@ -53,7 +54,7 @@ typedef struct {
     reader_row       *rows;       /* by asset */
     size_t            n, cap;
     lead_reader_link  link;
-    int               rc;
+    int               growing;    /* from kept rows: see grown_rows */
 } reader_set;
 
 unsigned
@@ -245,6 +246,9 @@ add_read(void *arg, const uint8_t key[16])
     if (ev.asset_id && lead_reader_back(&r->link, ev.time_ms)
         && tagged(r->s, r->txn, ev.asset_id))
     {
+        if (r->growing) {
+            return WHOLE;               /* the earlier reads decide */
+        }
         r->link.back = ev.asset_id;
     }
     return LEAD_VISIT_KEEP;
@@ -265,15 +269,6 @@ mql_row(const MDB_val *key, const MDB_val *val, void *ctx)
         return STOP;
     }
     return 0;
-}
-
-/* The first time the lead became mql, or 0. */
-static int
-first_mql(lead_store *s, MDB_txn *txn, const uint8_t *lead_id, uint64_t *mql)
-{
-    *mql = 0;
-    return each_prefixed(s, txn, s->transitions, lead_id, LEAD_ID_LEN,
-                         mql_row, mql);
 }
 
 /* The visitor's first link (on a tie, the lowest lead id) and its mql. */
@@ -305,15 +300,35 @@ first_link(reader_set *r, const uint8_t *visitor)
         }
     }
     r->link.linked = 1;
-    return first_mql(r->s, r->txn, lead, &r->link.mql);
+    /* the first time its lead became mql, or 0 */
+    return each_prefixed(r->s, r->txn, r->s->transitions, lead, LEAD_ID_LEN,
+                         mql_row, &r->link.mql);
+}
+
+/* What the rows' first reads by a person count for: all rows' (all), or
+   those with a first read (grown_rows: the new ones). */
+static void
+set_flags(reader_set *r, int all)
+{
+    reader_row  *row;
+    size_t       i;
+
+    for (i = 0; i < r->n; i++) {
+        row = &r->rows[i];
+        if (all || row->first != 0) {
+            /* untagged reads are counted, and are nobody's reading */
+            row->flags = row->people && row->asset
+                         ? lead_reader_flags(row->first, row->asset, &r->link)
+                         : 0;
+        }
+    }
 }
 
 /* The long way for one visitor: its rows from its reads (and the tail's). */
 static int
 made_rows(reader_set *r, const uint8_t *visitor, int tail)
 {
-    size_t  i;
-    int     rc;
+    int  rc;
 
     r->n = 0;
     rc = first_link(r, visitor);
@@ -323,15 +338,68 @@ made_rows(reader_set *r, const uint8_t *visitor, int tail)
     if (rc == LEAD_OK && tail) {
         rc = lead_store_each_tail_visit(r->s, r->txn, visitor, add_read, r);
     }
-    for (i = 0; rc == LEAD_OK && i < r->n; i++) {
-        reader_row  *row = &r->rows[i];
-
-        /* untagged reads are counted, and are nobody's reading */
-        row->flags = row->people && row->asset
-                     ? lead_reader_flags(row->first, row->asset, &r->link)
-                     : 0;
+    if (rc == LEAD_OK) {
+        set_flags(r, 1);
     }
     return rc;
+}
+
+/*
+ * The rows kept grown by the visitor's reads from from_ms on, all later
+ * than those they count (lead_store_index_visits): a person's first read
+ * of an asset kept stays its first, with what it counts for.  WHOLE: a
+ * read may be the one the form sent it back to, as only earlier ones say.
+ */
+static int
+grown_rows(reader_set *r, const reader_set *kept, const uint8_t *visitor,
+    uint64_t from_ms)
+{
+    MDB_cursor  *cur;
+    MDB_val      key, val;
+    reader_row  *row;
+    uint8_t      at[16] = { 0 };
+    size_t       i;
+    int          rc, rr = LEAD_VISIT_KEEP, op;
+
+    r->n = 0;
+    rc = first_link(r, visitor);
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    for (i = 0; i < kept->n; i++) {
+        row = row_of(r, kept->rows[i].asset);
+        if (row == NULL) {
+            return lead_store_fail(r->s, LEAD_ENOMEM, "out of memory");
+        }
+        *row = kept->rows[i];           /* first 0: not a new one */
+    }
+    rc = mdb_cursor_open(r->txn, r->s->visited, &cur);
+    if (rc != 0) {
+        return lead_store_mdb_fail(r->s, rc, "mdb_cursor_open");
+    }
+    lead_put_be64(at, from_ms);
+    key.mv_data = (void *) visitor;
+    key.mv_size = LEAD_ID_LEN;
+    val.mv_data = at;
+    val.mv_size = sizeof(at);
+    r->growing = 1;
+    for (op = MDB_GET_BOTH_RANGE;
+         rr == LEAD_VISIT_KEEP
+         && (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
+         op = MDB_NEXT_DUP)
+    {
+        rr = val.mv_size == 16 ? add_read(r, val.mv_data) : LEAD_VISIT_KEEP;
+    }
+    mdb_cursor_close(cur);
+    r->growing = 0;
+    if (rr != LEAD_VISIT_KEEP) {
+        return rr;
+    }
+    if (rc != MDB_NOTFOUND) {
+        return lead_store_mdb_fail(r->s, rc, "reading visits");
+    }
+    set_flags(r, 0);
+    return LEAD_OK;
 }
 
 /* The rows kept of the visitor. */
@@ -368,9 +436,8 @@ kept_rows(reader_set *r, const uint8_t *visitor)
         row->flags = v[16];
     }
     mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? LEAD_OK
-                              : lead_store_mdb_fail(r->s, rc,
-                                                    "reading readers");
+    return rc == MDB_NOTFOUND
+           ? LEAD_OK : lead_store_mdb_fail(r->s, rc, "reading readers");
 }
 
 typedef int (*delta_fn)(void *arg, uint64_t asset,
@@ -378,13 +445,13 @@ typedef int (*delta_fn)(void *arg, uint64_t asset,
     const reader_row *kept);
 
 /*
- * What the visitor's rows made now differ from those kept, asset by
- * asset: fn gets the counts' difference and the rows made and kept
- * (NULL: none).
+ * What the visitor's rows made now (from_ms: grown from those kept)
+ * differ from those kept, asset by asset: fn gets the counts' difference
+ * and the rows made and kept (NULL: none).
  */
 static int
 visitor_delta(lead_store *s, MDB_txn *txn, const uint8_t *visitor, int tail,
-    delta_fn fn, void *arg)
+    uint64_t from_ms, delta_fn fn, void *arg)
 {
     reader_set   made, kept;
     reader_row  *a, *b;
@@ -397,9 +464,13 @@ visitor_delta(lead_store *s, MDB_txn *txn, const uint8_t *visitor, int tail,
     made.s = kept.s = s;
     made.txn = kept.txn = txn;
 
-    rc = made_rows(&made, visitor, tail);
+    rc = kept_rows(&kept, visitor);
     if (rc == LEAD_OK) {
-        rc = kept_rows(&kept, visitor);
+        rc = from_ms && s->dense ? grown_rows(&made, &kept, visitor, from_ms)
+                                 : WHOLE;
+    }
+    if (rc == WHOLE) {
+        rc = made_rows(&made, visitor, tail);
     }
     while (rc == LEAD_OK && (i < made.n || j < kept.n)) {
         a = i < made.n ? &made.rows[i] : NULL;
@@ -519,7 +590,6 @@ put_rows(keeping *kp)
     key.mv_size = LEAD_ID_LEN;
     val[0].mv_data = kp->rows.data;
     val[0].mv_size = ROW_VAL;
-    val[1].mv_data = NULL;
     val[1].mv_size = kp->rows.len / ROW_VAL;
     rc = mdb_cursor_put(cur, &key, val, MDB_MULTIPLE);
     mdb_cursor_close(cur);
@@ -528,9 +598,10 @@ put_rows(keeping *kp)
                    : lead_store_mdb_fail(kp->s, rc, "writing readers");
 }
 
-/* The visitor's rows made again, the totals' moves summed, its mark gone. */
+/* The visitor's rows made again (from_ms: see visitor_delta), the
+   totals' moves summed, its mark gone. */
 static int
-remake(keeping *kp, const uint8_t *visitor)
+remake(keeping *kp, const uint8_t *visitor, uint64_t from_ms)
 {
     MDB_val  key;
     uint8_t  k[1 + LEAD_ID_LEN];
@@ -538,7 +609,8 @@ remake(keeping *kp, const uint8_t *visitor)
 
     kp->visitor = visitor;
     kp->rows.len = 0;
-    rc = visitor_delta(kp->s, kp->txn, visitor, 0, keep_delta, kp);
+    rc = visitor_delta(kp->s, kp->txn, visitor, 0, from_ms, keep_delta,
+                       kp);
     if (rc == LEAD_OK) {
         rc = put_rows(kp);
     }
@@ -562,18 +634,12 @@ put_sums(keeping *kp)
     MDB_val                    key, val;
     uint8_t                    k[9], v[LEAD_READER_NCOUNTS * 8];
     size_t                     j;
-    unsigned                   i, moved;
+    unsigned                   i;
     int                        rc;
     const lead_reader_counts  *d;
 
     for (j = 0; j < kp->sums.n; j++) {
         d = &kp->sums.rows[j];
-        for (i = 0, moved = 0; i < LEAD_READER_NCOUNTS; i++) {
-            moved |= d->n[i] != 0;
-        }
-        if (!moved) {
-            continue;
-        }
         k[0] = TOTAL;
         lead_put_be64(k + 1, d->asset);
         key.mv_data = k;
@@ -612,7 +678,7 @@ mark_device(const MDB_val *key, const MDB_val *val, void *ctx)
     (void) val;
     return key->mv_size == 2 * LEAD_ID_LEN
            ? lead_store_mark_reader(m->s, m->txn,
-                                    (uint8_t *) key->mv_data + LEAD_ID_LEN)
+                                    (uint8_t *) key->mv_data + LEAD_ID_LEN, 0)
            : 0;
 }
 
@@ -715,7 +781,7 @@ build(keeping *kp, uint8_t meta[META_LEN], uint64_t deadline_ms, int *more)
         }
         memcpy(id, key.mv_data, LEAD_ID_LEN);
         /* the rows written are another table's: the cursor stays */
-        rc = remake(kp, id);
+        rc = remake(kp, id, 0);
         if (rc != LEAD_OK) {
             mdb_cursor_close(cur);
             return rc;
@@ -738,7 +804,7 @@ lead_readers_keep_txn(lead_store *s, MDB_txn *txn, uint64_t deadline_ms,
     MDB_val      key, val;
     keeping      kp = { s, txn, NULL, { NULL, 0, 0, 0 }, { NULL, 0, 0 } };
     uint8_t      meta[META_LEN], id[LEAD_ID_LEN];
-    uint64_t     hash;
+    uint64_t     hash, from;
     int          rc, current;
 
     if (!s->reading) {
@@ -772,6 +838,7 @@ lead_readers_keep_txn(lead_store *s, MDB_txn *txn, uint64_t deadline_ms,
             && ((uint8_t *) key.mv_data)[0] == LEAD_READERS_MARK)
         {
             memcpy(id, (uint8_t *) key.mv_data + 1, LEAD_ID_LEN);
+            from = val.mv_size == 8 ? lead_get_be64(val.mv_data) : 0;
         } else {
             rc = rc == 0 ? MDB_NOTFOUND : rc;
         }
@@ -781,7 +848,7 @@ lead_readers_keep_txn(lead_store *s, MDB_txn *txn, uint64_t deadline_ms,
                  ? LEAD_OK : lead_store_mdb_fail(s, rc, "reading readers");
             break;
         }
-        rc = remake(&kp, id);
+        rc = remake(&kp, id, from);
         if (rc == LEAD_OK && lead_clock_ms() > deadline_ms) {
             *more = 1;
         }
@@ -915,7 +982,7 @@ lead_store_reader_counts(lead_store *s, lead_reader_counts **out,
         if (i > 0 && memcmp(id, id - LEAD_ID_LEN, LEAD_ID_LEN) == 0) {
             continue;
         }
-        rc = visitor_delta(s, txn, id, 1, add_delta, &cs);
+        rc = visitor_delta(s, txn, id, 1, 0, add_delta, &cs);
     }
     if (rc == LEAD_ENOMEM) {
         rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");

@@ -195,11 +195,13 @@ int lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
 int lead_store_linked(lead_store *s, MDB_cursor *cur, const uint8_t *id,
     int *err);
 
-/* The visitor's rows of "readers" to make again (lead_readers.c): its
-   reads, links or its lead's first mql changed. */
+/* The visitor's readers' rows to make again (lead_readers.c): its
+   reads, links or its lead's first mql changed; from_ms, not 0: only
+   reads from then on were added, all later than those made (the mark's
+   value, BE), so its rows grow by them. */
 #define LEAD_READERS_MARK  2                /* the marks' key prefix */
 int lead_store_mark_reader(lead_store *s, MDB_txn *txn,
-    const uint8_t visitor[LEAD_ID_LEN]);
+    const uint8_t visitor[LEAD_ID_LEN], uint64_t from_ms);
 
 /*
  * How far the per-visitor indexes reach: every event up to key (time,
