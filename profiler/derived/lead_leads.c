@@ -196,7 +196,7 @@ lead_store_link_txn(lead_store *s, MDB_txn *txn, const uint8_t *visitor,
     MDB_val   key, val;
     uint8_t   links[LINKS_MAX * LINK_SIZE], dkey[2 * LEAD_ID_LEN], since[8];
     size_t    n = 0, at;
-    int       rc;
+    int       rc, first;
 
     key.mv_data = (void *) visitor;
     key.mv_size = LEAD_ID_LEN;
@@ -223,6 +223,9 @@ lead_store_link_txn(lead_store *s, MDB_txn *txn, const uint8_t *visitor,
     if (at && memcmp(links + at - LINK_SIZE, lead_id, LEAD_ID_LEN) == 0) {
         return LEAD_OK;
     }
+    /* its readers' rows depend on its first link alone (on a tie, the
+       lowest lead id): a later one leaves them */
+    first = at == 0 || lead_get_u64(links + LEAD_ID_LEN) >= now_ms;
 
     if (at < n && memcmp(links + at, lead_id, LEAD_ID_LEN) == 0) {
         /* the next link is this lead's: it starts earlier */
@@ -248,7 +251,7 @@ lead_store_link_txn(lead_store *s, MDB_txn *txn, const uint8_t *visitor,
     if (rc != 0) {
         return lead_store_mdb_fail(s, rc, "writing a visitor's links");
     }
-    rc = lead_store_mark_reader(s, txn, visitor);
+    rc = first ? lead_store_mark_reader(s, txn, visitor, 0) : LEAD_OK;
     if (rc != LEAD_OK) {
         return rc;
     }

@@ -135,7 +135,7 @@ erase_visits(lead_store *s, MDB_txn *txn, const erasing *v,
 
     rc = lead_store_each_visit(s, txn, v->id, erase_visit, &e);
     if (rc == LEAD_OK) {
-        rc = lead_store_mark_reader(s, txn, v->id);
+        rc = lead_store_mark_reader(s, txn, v->id, 0);
     }
     if (rc != LEAD_OK) {
         return rc;

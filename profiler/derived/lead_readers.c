@@ -2,20 +2,22 @@
  * The assets' readers kept per visitor and summed per asset, so that the
  * funnel page and leadctl assets read a row per asset, not every event.
  *
- * "readers"  0, asset (BE)           -> people's reads, bots', readers,
- *                                       identified readers, those before
- *                                       it and before mql (BE u64 each)
- *            1, visitor, asset (BE)  -> its first read by a person (BE),
- *                                       people's and bots' reads (BE u32),
- *                                       what it counts for (a byte)
- *            2, visitor              -> nothing: its rows to make again
- * meta "readers"  a hash of the catalogue's ids (the form's way back is
- *                 a tagged read), 1 once every visitor's rows are made,
- *                 and the last visitor made until then
+ * "readers"      0, asset (BE) -> people's reads, bots', readers,
+ *                                 identified readers, those before it
+ *                                 and before mql (BE u64 each)
+ *                2, visitor    -> nothing: its rows to make again
+ * "reader_rows"  visitor       -> a row per asset it read, sorted
+ *                                 fixed-size duplicates: the asset (BE),
+ *                                 people's and bots' reads (BE u32),
+ *                                 what its first read by a person
+ *                                 counts for (a byte)
+ * meta "readers"  a hash of the rows' layout and the catalogue's ids
+ *                 (the form's way back is a tagged read), 1 once every
+ *                 visitor's rows are made, and the last visitor made
  *
  * A visitor's rows are made from its reads, its first link and its lead's
  * first mql, as the scan counts them (lead_reader_flags), whenever one of
- * those changes: its reads indexed, a link, an mql, a forget mark it; the
+ * those changes (a mark), or grown by reads later than all it had; the
  * totals move by the difference.  A reader adds to them what the marks
  * and the tail (events past the indexes) make of their visitors.
  */
@@ -30,10 +32,10 @@
 #include "lead_store.h"
 #include "lead_derived.h"
 
-#define TOTAL     0                 /* the keys' prefixes */
-#define ROW       1
-#define ROW_KEY   (1 + LEAD_ID_LEN + 8)
+#define TOTAL     0                 /* the keys' prefix in "readers" */
 #define ROW_VAL   17
+#define LAYOUT    2                 /* 1 kept rows in "readers", larger */
+#define WHOLE     2                 /* grown_rows: make them from all */
 #define TKEY_LEN  (LEAD_ID_LEN + 8 + 4)     /* a transition's */
 #define META_LEN  (8 + 1 + LEAD_ID_LEN)
 
@@ -52,7 +54,7 @@ typedef struct {
     reader_row       *rows;       /* by asset */
     size_t            n, cap;
     lead_reader_link  link;
-    int               rc;
+    int               growing;    /* from kept rows: see grown_rows */
 } reader_set;
 
 unsigned
@@ -77,6 +79,22 @@ lead_reader_back(const lead_reader_link *l, uint64_t t)
 {
     return l->linked && l->back == 0 && t >= l->since
            && t - l->since <= LEAD_FORM_BACK_MS;
+}
+
+/* A row as "reader_rows" keeps it: the first read only decides flags. */
+static void
+put_row(uint8_t v[ROW_VAL], const reader_row *r)
+{
+    lead_put_be64(v, r->asset);
+    lead_put_be64(v + 8, (uint64_t) r->people << 32 | r->bots);
+    v[16] = (uint8_t) r->flags;
+}
+
+static int
+same_row(const reader_row *a, const reader_row *b)
+{
+    return a->people == b->people && a->bots == b->bots
+           && a->flags == b->flags;
 }
 
 /* What a visitor's row of an asset adds to the asset's counts. */
@@ -228,6 +246,9 @@ add_read(void *arg, const uint8_t key[16])
     if (ev.asset_id && lead_reader_back(&r->link, ev.time_ms)
         && tagged(r->s, r->txn, ev.asset_id))
     {
+        if (r->growing) {
+            return WHOLE;               /* the earlier reads decide */
+        }
         r->link.back = ev.asset_id;
     }
     return LEAD_VISIT_KEEP;
@@ -248,15 +269,6 @@ mql_row(const MDB_val *key, const MDB_val *val, void *ctx)
         return STOP;
     }
     return 0;
-}
-
-/* The first time the lead became mql, or 0. */
-static int
-first_mql(lead_store *s, MDB_txn *txn, const uint8_t *lead_id, uint64_t *mql)
-{
-    *mql = 0;
-    return each_prefixed(s, txn, s->transitions, lead_id, LEAD_ID_LEN,
-                         mql_row, mql);
 }
 
 /* The visitor's first link (on a tie, the lowest lead id) and its mql. */
@@ -288,15 +300,35 @@ first_link(reader_set *r, const uint8_t *visitor)
         }
     }
     r->link.linked = 1;
-    return first_mql(r->s, r->txn, lead, &r->link.mql);
+    /* the first time its lead became mql, or 0 */
+    return each_prefixed(r->s, r->txn, r->s->transitions, lead, LEAD_ID_LEN,
+                         mql_row, &r->link.mql);
+}
+
+/* What the rows' first reads by a person count for: all rows' (all), or
+   those with a first read (grown_rows: the new ones). */
+static void
+set_flags(reader_set *r, int all)
+{
+    reader_row  *row;
+    size_t       i;
+
+    for (i = 0; i < r->n; i++) {
+        row = &r->rows[i];
+        if (all || row->first != 0) {
+            /* untagged reads are counted, and are nobody's reading */
+            row->flags = row->people && row->asset
+                         ? lead_reader_flags(row->first, row->asset, &r->link)
+                         : 0;
+        }
+    }
 }
 
 /* The long way for one visitor: its rows from its reads (and the tail's). */
 static int
 made_rows(reader_set *r, const uint8_t *visitor, int tail)
 {
-    size_t  i;
-    int     rc;
+    int  rc;
 
     r->n = 0;
     rc = first_link(r, visitor);
@@ -306,61 +338,120 @@ made_rows(reader_set *r, const uint8_t *visitor, int tail)
     if (rc == LEAD_OK && tail) {
         rc = lead_store_each_tail_visit(r->s, r->txn, visitor, add_read, r);
     }
-    for (i = 0; rc == LEAD_OK && i < r->n; i++) {
-        reader_row  *row = &r->rows[i];
-
-        /* untagged reads are counted, and are nobody's reading */
-        row->flags = row->people && row->asset
-                     ? lead_reader_flags(row->first, row->asset, &r->link)
-                     : 0;
+    if (rc == LEAD_OK) {
+        set_flags(r, 1);
     }
     return rc;
 }
 
+/*
+ * The rows kept grown by the visitor's reads from from_ms on, all later
+ * than those they count (lead_store_index_visits): a person's first read
+ * of an asset kept stays its first, with what it counts for.  WHOLE: a
+ * read may be the one the form sent it back to, as only earlier ones say.
+ */
 static int
-kept_row(const MDB_val *key, const MDB_val *val, void *ctx)
+grown_rows(reader_set *r, const reader_set *kept, const uint8_t *visitor,
+    uint64_t from_ms)
 {
-    reader_set     *r = ctx;
-    reader_row     *row;
-    const uint8_t  *v = val->mv_data;
+    MDB_cursor  *cur;
+    MDB_val      key, val;
+    reader_row  *row;
+    uint8_t      at[16] = { 0 };
+    size_t       i;
+    int          rc, rr = LEAD_VISIT_KEEP, op;
 
-    if (key->mv_size != ROW_KEY || val->mv_size != ROW_VAL) {
-        return 0;                       /* a damaged row is none */
+    r->n = 0;
+    rc = first_link(r, visitor);
+    if (rc != LEAD_OK) {
+        return rc;
     }
-    row = row_of(r, lead_get_be64((uint8_t *) key->mv_data + ROW_KEY - 8));
-    if (row == NULL) {
-        return lead_store_fail(r->s, LEAD_ENOMEM, "out of memory");
+    for (i = 0; i < kept->n; i++) {
+        row = row_of(r, kept->rows[i].asset);
+        if (row == NULL) {
+            return lead_store_fail(r->s, LEAD_ENOMEM, "out of memory");
+        }
+        *row = kept->rows[i];           /* first 0: not a new one */
     }
-    row->first = lead_get_be64(v);
-    row->people = (uint32_t) (lead_get_be64(v + 8) >> 32);
-    row->bots = (uint32_t) lead_get_be64(v + 8);
-    row->flags = v[16];
-    return 0;
+    rc = mdb_cursor_open(r->txn, r->s->visited, &cur);
+    if (rc != 0) {
+        return lead_store_mdb_fail(r->s, rc, "mdb_cursor_open");
+    }
+    lead_put_be64(at, from_ms);
+    key.mv_data = (void *) visitor;
+    key.mv_size = LEAD_ID_LEN;
+    val.mv_data = at;
+    val.mv_size = sizeof(at);
+    r->growing = 1;
+    for (op = MDB_GET_BOTH_RANGE;
+         rr == LEAD_VISIT_KEEP
+         && (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
+         op = MDB_NEXT_DUP)
+    {
+        rr = val.mv_size == 16 ? add_read(r, val.mv_data) : LEAD_VISIT_KEEP;
+    }
+    mdb_cursor_close(cur);
+    r->growing = 0;
+    if (rr != LEAD_VISIT_KEEP) {
+        return rr;
+    }
+    if (rc != MDB_NOTFOUND) {
+        return lead_store_mdb_fail(r->s, rc, "reading visits");
+    }
+    set_flags(r, 0);
+    return LEAD_OK;
 }
 
 /* The rows kept of the visitor. */
 static int
 kept_rows(reader_set *r, const uint8_t *visitor)
 {
-    uint8_t  k[1 + LEAD_ID_LEN];
+    MDB_cursor     *cur;
+    MDB_val         key, val;
+    reader_row     *row;
+    const uint8_t  *v;
+    int             rc, op;
 
     r->n = 0;
-    k[0] = ROW;
-    memcpy(k + 1, visitor, LEAD_ID_LEN);
-    return each_prefixed(r->s, r->txn, r->s->readers, k, sizeof(k), kept_row,
-                         r);
+    rc = mdb_cursor_open(r->txn, r->s->reader_rows, &cur);
+    if (rc != 0) {
+        return lead_store_mdb_fail(r->s, rc, "mdb_cursor_open");
+    }
+    key.mv_data = (void *) visitor;
+    key.mv_size = LEAD_ID_LEN;
+    for (op = MDB_SET; (rc = mdb_cursor_get(cur, &key, &val, op)) == 0;
+         op = MDB_NEXT_DUP)
+    {
+        if (val.mv_size != ROW_VAL) {
+            continue;                   /* a damaged row is none */
+        }
+        v = val.mv_data;
+        row = row_of(r, lead_get_be64(v));
+        if (row == NULL) {
+            mdb_cursor_close(cur);
+            return lead_store_fail(r->s, LEAD_ENOMEM, "out of memory");
+        }
+        row->people = (uint32_t) (lead_get_be64(v + 8) >> 32);
+        row->bots = (uint32_t) lead_get_be64(v + 8);
+        row->flags = v[16];
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND
+           ? LEAD_OK : lead_store_mdb_fail(r->s, rc, "reading readers");
 }
 
 typedef int (*delta_fn)(void *arg, uint64_t asset,
-    const int64_t c[LEAD_READER_NCOUNTS], const reader_row *made);
+    const int64_t c[LEAD_READER_NCOUNTS], const reader_row *made,
+    const reader_row *kept);
 
 /*
- * What the visitor's rows made now differ from those kept, asset by
- * asset: fn gets the counts' difference and the row made (NULL: none).
+ * What the visitor's rows made now (from_ms: grown from those kept)
+ * differ from those kept, asset by asset: fn gets the counts' difference
+ * and the rows made and kept (NULL: none).
  */
 static int
 visitor_delta(lead_store *s, MDB_txn *txn, const uint8_t *visitor, int tail,
-    delta_fn fn, void *arg)
+    uint64_t from_ms, delta_fn fn, void *arg)
 {
     reader_set   made, kept;
     reader_row  *a, *b;
@@ -373,9 +464,13 @@ visitor_delta(lead_store *s, MDB_txn *txn, const uint8_t *visitor, int tail,
     made.s = kept.s = s;
     made.txn = kept.txn = txn;
 
-    rc = made_rows(&made, visitor, tail);
+    rc = kept_rows(&kept, visitor);
     if (rc == LEAD_OK) {
-        rc = kept_rows(&kept, visitor);
+        rc = from_ms && s->dense ? grown_rows(&made, &kept, visitor, from_ms)
+                                 : WHOLE;
+    }
+    if (rc == WHOLE) {
+        rc = made_rows(&made, visitor, tail);
     }
     while (rc == LEAD_OK && (i < made.n || j < kept.n)) {
         a = i < made.n ? &made.rows[i] : NULL;
@@ -392,8 +487,8 @@ visitor_delta(lead_store *s, MDB_txn *txn, const uint8_t *visitor, int tail,
             row_counts(b, -1, c);
             j++;
         }
-        if (a == NULL || b == NULL || memcmp(a, b, sizeof(*a)) != 0) {
-            rc = fn(arg, a ? a->asset : b->asset, c, a);
+        if (a == NULL || b == NULL || !same_row(a, b)) {
+            rc = fn(arg, a ? a->asset : b->asset, c, a, b);
         }
     }
     free(made.rows);
@@ -404,27 +499,149 @@ visitor_delta(lead_store *s, MDB_txn *txn, const uint8_t *visitor, int tail,
 /* ---- keeping them ------------------------------------------------------ */
 
 typedef struct {
+    lead_reader_counts  *rows;           /* by asset */
+    size_t               n, cap;
+} count_set;
+
+static lead_reader_counts *
+counts_of(count_set *cs, uint64_t asset)
+{
+    return slot_of((void **) &cs->rows, &cs->n, &cs->cap,
+                   sizeof(lead_reader_counts), asset);
+}
+
+static int
+add_delta(void *arg, uint64_t asset, const int64_t c[LEAD_READER_NCOUNTS],
+    const reader_row *made, const reader_row *kept)
+{
+    lead_reader_counts  *rc = counts_of(arg, asset);
+    unsigned             i;
+
+    (void) made;
+    (void) kept;
+    if (rc == NULL) {
+        return LEAD_ENOMEM;
+    }
+    for (i = 0; i < LEAD_READER_NCOUNTS; i++) {
+        rc->n[i] += (uint64_t) c[i];
+    }
+    return LEAD_OK;
+}
+
+typedef struct {
     lead_store     *s;
     MDB_txn        *txn;
     const uint8_t  *visitor;
+    lead_buf        rows;       /* its rows to put, in asset order */
+    count_set       sums;       /* the totals' moves, written at the end */
 } keeping;
 
 static int
 keep_delta(void *arg, uint64_t asset, const int64_t c[LEAD_READER_NCOUNTS],
-    const reader_row *made)
+    const reader_row *made, const reader_row *kept)
 {
     keeping  *kp = arg;
     MDB_val   key, val;
-    uint8_t   k[ROW_KEY], v[LEAD_READER_NCOUNTS * 8];
-    unsigned  i;
-    int       rc, moved = 0;
+    uint8_t   v[ROW_VAL];
+    int       rc;
 
-    for (i = 0; i < LEAD_READER_NCOUNTS; i++) {
-        moved |= c[i] != 0;
+    if (add_delta(&kp->sums, asset, c, made, kept) != LEAD_OK) {
+        return lead_store_fail(kp->s, LEAD_ENOMEM, "out of memory");
     }
-    if (moved) {
+
+    if (kept != NULL) {
+        /* the row changed alone: the other duplicates stay */
+        key.mv_data = (void *) kp->visitor;
+        key.mv_size = LEAD_ID_LEN;
+        val.mv_data = v;
+        val.mv_size = ROW_VAL;
+        put_row(v, kept);
+        rc = mdb_del(kp->txn, kp->s->reader_rows, &key, &val);
+        if (rc != 0 && rc != MDB_NOTFOUND) {
+            return lead_store_mdb_fail(kp->s, rc, "writing readers");
+        }
+    }
+    if (made != NULL) {
+        put_row(v, made);
+        lead_buf_put(&kp->rows, (char *) v, ROW_VAL);
+    }
+    return LEAD_OK;
+}
+
+/* The visitor's rows changed put in one call, not a call a row. */
+static int
+put_rows(keeping *kp)
+{
+    MDB_cursor  *cur;
+    MDB_val      key, val[2];
+    int          rc;
+
+    if (kp->rows.oom) {
+        return lead_store_fail(kp->s, LEAD_ENOMEM, "out of memory");
+    }
+    if (kp->rows.len == 0) {
+        return LEAD_OK;
+    }
+    rc = mdb_cursor_open(kp->txn, kp->s->reader_rows, &cur);
+    if (rc != 0) {
+        return lead_store_mdb_fail(kp->s, rc, "mdb_cursor_open");
+    }
+    key.mv_data = (void *) kp->visitor;
+    key.mv_size = LEAD_ID_LEN;
+    val[0].mv_data = kp->rows.data;
+    val[0].mv_size = ROW_VAL;
+    val[1].mv_size = kp->rows.len / ROW_VAL;
+    rc = mdb_cursor_put(cur, &key, val, MDB_MULTIPLE);
+    mdb_cursor_close(cur);
+    kp->rows.len = 0;
+    return rc == 0 ? LEAD_OK
+                   : lead_store_mdb_fail(kp->s, rc, "writing readers");
+}
+
+/* The visitor's rows made again (from_ms: see visitor_delta), the
+   totals' moves summed, its mark gone. */
+static int
+remake(keeping *kp, const uint8_t *visitor, uint64_t from_ms)
+{
+    MDB_val  key;
+    uint8_t  k[1 + LEAD_ID_LEN];
+    int      rc;
+
+    kp->visitor = visitor;
+    kp->rows.len = 0;
+    rc = visitor_delta(kp->s, kp->txn, visitor, 0, from_ms, keep_delta,
+                       kp);
+    if (rc == LEAD_OK) {
+        rc = put_rows(kp);
+    }
+    if (rc != LEAD_OK) {
+        return rc;
+    }
+    k[0] = LEAD_READERS_MARK;
+    memcpy(k + 1, visitor, LEAD_ID_LEN);
+    key.mv_data = k;
+    key.mv_size = sizeof(k);
+    rc = mdb_del(kp->txn, kp->s->readers, &key, NULL);
+    return rc == 0 || rc == MDB_NOTFOUND
+           ? LEAD_OK : lead_store_mdb_fail(kp->s, rc, "writing readers");
+}
+
+/* The totals moved by what the visitors made again moved them: an asset's
+   row written once, not once a visitor. */
+static int
+put_sums(keeping *kp)
+{
+    MDB_val                    key, val;
+    uint8_t                    k[9], v[LEAD_READER_NCOUNTS * 8];
+    size_t                     j;
+    unsigned                   i;
+    int                        rc;
+    const lead_reader_counts  *d;
+
+    for (j = 0; j < kp->sums.n; j++) {
+        d = &kp->sums.rows[j];
         k[0] = TOTAL;
-        lead_put_be64(k + 1, asset);
+        lead_put_be64(k + 1, d->asset);
         key.mv_data = k;
         key.mv_size = 9;
         rc = mdb_get(kp->txn, kp->s->readers, &key, &val);
@@ -436,8 +653,7 @@ keep_delta(void *arg, uint64_t asset, const int64_t c[LEAD_READER_NCOUNTS],
             return lead_store_mdb_fail(kp->s, rc, "reading readers");
         }
         for (i = 0; i < LEAD_READER_NCOUNTS; i++) {
-            lead_put_be64(v + i * 8,
-                          lead_get_be64(v + i * 8) + (uint64_t) c[i]);
+            lead_put_be64(v + i * 8, lead_get_be64(v + i * 8) + d->n[i]);
         }
         val.mv_data = v;
         val.mv_size = sizeof(v);
@@ -446,47 +662,7 @@ keep_delta(void *arg, uint64_t asset, const int64_t c[LEAD_READER_NCOUNTS],
             return lead_store_mdb_fail(kp->s, rc, "writing readers");
         }
     }
-
-    k[0] = ROW;
-    memcpy(k + 1, kp->visitor, LEAD_ID_LEN);
-    lead_put_be64(k + 1 + LEAD_ID_LEN, asset);
-    key.mv_data = k;
-    key.mv_size = ROW_KEY;
-    if (made == NULL) {
-        rc = mdb_del(kp->txn, kp->s->readers, &key, NULL);
-        return rc == 0 || rc == MDB_NOTFOUND
-               ? LEAD_OK : lead_store_mdb_fail(kp->s, rc, "writing readers");
-    }
-    lead_put_be64(v, made->first);
-    lead_put_be64(v + 8, (uint64_t) made->people << 32 | made->bots);
-    v[16] = (uint8_t) made->flags;
-    val.mv_data = v;
-    val.mv_size = ROW_VAL;
-    rc = mdb_put(kp->txn, kp->s->readers, &key, &val, 0);
-    return rc == 0 ? LEAD_OK
-                   : lead_store_mdb_fail(kp->s, rc, "writing readers");
-}
-
-/* The visitor's rows made again, the totals moved, its mark gone. */
-static int
-remake(lead_store *s, MDB_txn *txn, const uint8_t *visitor)
-{
-    keeping  kp = { s, txn, visitor };
-    MDB_val  key;
-    uint8_t  k[1 + LEAD_ID_LEN];
-    int      rc;
-
-    rc = visitor_delta(s, txn, visitor, 0, keep_delta, &kp);
-    if (rc != LEAD_OK) {
-        return rc;
-    }
-    k[0] = LEAD_READERS_MARK;
-    memcpy(k + 1, visitor, LEAD_ID_LEN);
-    key.mv_data = k;
-    key.mv_size = sizeof(k);
-    rc = mdb_del(txn, s->readers, &key, NULL);
-    return rc == 0 || rc == MDB_NOTFOUND
-           ? LEAD_OK : lead_store_mdb_fail(s, rc, "writing readers");
+    return LEAD_OK;
 }
 
 typedef struct {
@@ -502,7 +678,7 @@ mark_device(const MDB_val *key, const MDB_val *val, void *ctx)
     (void) val;
     return key->mv_size == 2 * LEAD_ID_LEN
            ? lead_store_mark_reader(m->s, m->txn,
-                                    (uint8_t *) key->mv_data + LEAD_ID_LEN)
+                                    (uint8_t *) key->mv_data + LEAD_ID_LEN, 0)
            : 0;
 }
 
@@ -533,8 +709,8 @@ hash_asset(const MDB_val *key, const MDB_val *val, void *ctx)
     return 0;
 }
 
-/* What the rows were made with: the catalogue's ids, whether all are
-   made, and up to which visitor (meta "readers"). */
+/* What the rows were made with: their layout and the catalogue's ids,
+   whether all are made, and up to which visitor (meta "readers"). */
 static int
 readers_meta(lead_store *s, MDB_txn *txn, uint64_t *hash, int *current,
     uint8_t meta[META_LEN])
@@ -542,7 +718,7 @@ readers_meta(lead_store *s, MDB_txn *txn, uint64_t *hash, int *current,
     MDB_val  key, val;
     int      rc;
 
-    *hash = UINT64_C(0xcbf29ce484222325);
+    *hash = (UINT64_C(0xcbf29ce484222325) ^ LAYOUT) * UINT64_C(0x100000001b3);
     rc = lead_store_scan_txn(s, txn, s->assets, hash_asset, hash);
     if (rc != LEAD_OK) {
         return rc;
@@ -576,9 +752,10 @@ put_meta(lead_store *s, MDB_txn *txn, const uint8_t meta[META_LEN])
 
 /* Each visitor's rows made once, from where the making stopped. */
 static int
-build(lead_store *s, MDB_txn *txn, uint8_t meta[META_LEN],
-    uint64_t deadline_ms, int *more)
+build(keeping *kp, uint8_t meta[META_LEN], uint64_t deadline_ms, int *more)
 {
+    lead_store  *s = kp->s;
+    MDB_txn     *txn = kp->txn;
     MDB_cursor  *cur;
     MDB_val      key, val;
     uint8_t      id[LEAD_ID_LEN];
@@ -604,7 +781,7 @@ build(lead_store *s, MDB_txn *txn, uint8_t meta[META_LEN],
         }
         memcpy(id, key.mv_data, LEAD_ID_LEN);
         /* the rows written are another table's: the cursor stays */
-        rc = remake(s, txn, id);
+        rc = remake(kp, id, 0);
         if (rc != LEAD_OK) {
             mdb_cursor_close(cur);
             return rc;
@@ -625,8 +802,9 @@ lead_readers_keep_txn(lead_store *s, MDB_txn *txn, uint64_t deadline_ms,
 {
     MDB_cursor  *cur;
     MDB_val      key, val;
+    keeping      kp = { s, txn, NULL, { NULL, 0, 0, 0 }, { NULL, 0, 0 } };
     uint8_t      meta[META_LEN], id[LEAD_ID_LEN];
-    uint64_t     hash;
+    uint64_t     hash, from;
     int          rc, current;
 
     if (!s->reading) {
@@ -634,8 +812,12 @@ lead_readers_keep_txn(lead_store *s, MDB_txn *txn, uint64_t deadline_ms,
     }
     rc = readers_meta(s, txn, &hash, &current, meta);
     if (rc == LEAD_OK && !current) {
-        /* none yet, or made with another catalogue: all made again */
+        /* none yet, or made with another catalogue or layout: all made
+           again */
         rc = mdb_drop(txn, s->readers, 0);
+        if (rc == 0) {
+            rc = mdb_drop(txn, s->reader_rows, 0);
+        }
         rc = rc == 0 ? LEAD_OK : lead_store_mdb_fail(s, rc, "mdb_drop");
         memset(meta, 0, sizeof(meta));
         lead_put_be64(meta, hash);
@@ -645,7 +827,8 @@ lead_readers_keep_txn(lead_store *s, MDB_txn *txn, uint64_t deadline_ms,
     while (rc == LEAD_OK && !*more) {
         rc = mdb_cursor_open(txn, s->readers, &cur);
         if (rc != 0) {
-            return lead_store_mdb_fail(s, rc, "mdb_cursor_open");
+            rc = lead_store_mdb_fail(s, rc, "mdb_cursor_open");
+            break;
         }
         id[0] = LEAD_READERS_MARK;
         key.mv_data = id;
@@ -655,6 +838,7 @@ lead_readers_keep_txn(lead_store *s, MDB_txn *txn, uint64_t deadline_ms,
             && ((uint8_t *) key.mv_data)[0] == LEAD_READERS_MARK)
         {
             memcpy(id, (uint8_t *) key.mv_data + 1, LEAD_ID_LEN);
+            from = val.mv_size == 8 ? lead_get_be64(val.mv_data) : 0;
         } else {
             rc = rc == 0 ? MDB_NOTFOUND : rc;
         }
@@ -664,50 +848,26 @@ lead_readers_keep_txn(lead_store *s, MDB_txn *txn, uint64_t deadline_ms,
                  ? LEAD_OK : lead_store_mdb_fail(s, rc, "reading readers");
             break;
         }
-        rc = remake(s, txn, id);
+        rc = remake(&kp, id, from);
         if (rc == LEAD_OK && lead_clock_ms() > deadline_ms) {
             *more = 1;
         }
     }
 
     if (rc == LEAD_OK && !*more && meta[8] == 0) {
-        rc = build(s, txn, meta, deadline_ms, more);
+        rc = build(&kp, meta, deadline_ms, more);
     } else if (rc == LEAD_OK && !current) {
         rc = put_meta(s, txn, meta);
     }
+    if (rc == LEAD_OK) {
+        rc = put_sums(&kp);
+    }
+    lead_buf_free(&kp.rows);
+    free(kp.sums.rows);
     return rc;
 }
 
 /* ---- reading them ------------------------------------------------------ */
-
-typedef struct {
-    lead_reader_counts  *rows;           /* by asset */
-    size_t               n, cap;
-} count_set;
-
-static lead_reader_counts *
-counts_of(count_set *cs, uint64_t asset)
-{
-    return slot_of((void **) &cs->rows, &cs->n, &cs->cap,
-                   sizeof(lead_reader_counts), asset);
-}
-
-static int
-add_delta(void *arg, uint64_t asset, const int64_t c[LEAD_READER_NCOUNTS],
-    const reader_row *made)
-{
-    lead_reader_counts  *rc = counts_of(arg, asset);
-    unsigned             i;
-
-    (void) made;
-    if (rc == NULL) {
-        return LEAD_ENOMEM;
-    }
-    for (i = 0; i < LEAD_READER_NCOUNTS; i++) {
-        rc->n[i] += (uint64_t) c[i];
-    }
-    return LEAD_OK;
-}
 
 static int
 id_cmp(const void *x, const void *y)
@@ -822,7 +982,7 @@ lead_store_reader_counts(lead_store *s, lead_reader_counts **out,
         if (i > 0 && memcmp(id, id - LEAD_ID_LEN, LEAD_ID_LEN) == 0) {
             continue;
         }
-        rc = visitor_delta(s, txn, id, 1, add_delta, &cs);
+        rc = visitor_delta(s, txn, id, 1, 0, add_delta, &cs);
     }
     if (rc == LEAD_ENOMEM) {
         rc = lead_store_fail(s, LEAD_ENOMEM, "out of memory");

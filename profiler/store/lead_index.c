@@ -251,7 +251,7 @@ lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
     seen_move     *m = NULL;
     MDB_val        key, val;
     uint8_t        rec[VISITOR_SIZE];
-    uint64_t       first, last, count, was, bytes, anon = 0;
+    uint64_t       first, last, count, was, from, bytes, anon = 0;
     size_t         i, j, nm = 0;
     int            rc, op, lrc;
 
@@ -303,6 +303,9 @@ lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
             rc = lead_store_mdb_fail(s, rc, "reading a visitor");
             break;
         }
+        /* reads later than all it had: its readers' rows grow by them */
+        from = rc == MDB_NOTFOUND || op == MDB_CURRENT ? visits[i].time_ms : 0;
+        from = from > was ? from : 0;
 
         lead_put_u64(rec, first);
         lead_put_u64(rec + 8, last);
@@ -330,7 +333,7 @@ lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
             rc = index_visits(s, c.visits, visits + i, j - i);
         }
         if (rc == LEAD_OK) {
-            rc = lead_store_mark_reader(s, txn, visits[i].id);
+            rc = lead_store_mark_reader(s, txn, visits[i].id, from);
         }
     }
     if (rc == LEAD_OK && s->bounded) {
@@ -346,10 +349,10 @@ lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
 /* The visitor's readers' rows to be made again (derived/lead_readers.c). */
 int
 lead_store_mark_reader(lead_store *s, MDB_txn *txn,
-    const uint8_t visitor[LEAD_ID_LEN])
+    const uint8_t visitor[LEAD_ID_LEN], uint64_t from_ms)
 {
     MDB_val  key, val;
-    uint8_t  k[1 + LEAD_ID_LEN];
+    uint8_t  k[1 + LEAD_ID_LEN], v[8];
     int      rc;
 
     if (!s->reading) {
@@ -359,8 +362,21 @@ lead_store_mark_reader(lead_store *s, MDB_txn *txn,
     memcpy(k + 1, visitor, LEAD_ID_LEN);
     key.mv_data = k;
     key.mv_size = sizeof(k);
-    val.mv_data = NULL;
-    val.mv_size = 0;
+    if (from_ms != 0) {
+        /* marked to be made whole, or from an earlier read: it stays */
+        rc = mdb_get(txn, s->readers, &key, &val);
+        if (rc == 0 && (val.mv_size != 8
+                        || lead_get_be64(val.mv_data) <= from_ms))
+        {
+            return LEAD_OK;
+        }
+        if (rc != 0 && rc != MDB_NOTFOUND) {
+            return lead_store_mdb_fail(s, rc, "reading readers");
+        }
+        lead_put_be64(v, from_ms);
+    }
+    val.mv_data = v;
+    val.mv_size = from_ms ? 8 : 0;
     rc = mdb_put(txn, s->readers, &key, &val, 0);
     return rc == 0 ? LEAD_OK
                    : lead_store_mdb_fail(s, rc, "marking a reader");

@@ -219,6 +219,13 @@ open_dbs(lead_store *s)
         s->reading = rc == 0;
     }
     if (rc == 0 || rc == MDB_NOTFOUND) {
+        /* a visitor's readers' rows, sorted fixed-size duplicates */
+        rc = mdb_dbi_open(txn, "reader_rows",
+                          flags | MDB_DUPSORT | MDB_DUPFIXED,
+                          &s->reader_rows);
+        s->reading = s->reading && rc == 0;
+    }
+    if (rc == 0 || rc == MDB_NOTFOUND) {
         /* visits as sorted duplicates (lead_log.c): "visits" is older */
         rc = mdb_dbi_open(txn, "visited", flags | MDB_DUPSORT | MDB_DUPFIXED,
                           &s->visited);

@@ -41,6 +41,7 @@ struct lead_store {
     MDB_dbi    stages;      /* lead id -> its time in each buying stage */
     MDB_dbi    stage_ends;  /* stage, leaves at, lead id (lead_stage_ends.c) */
     MDB_dbi    readers;     /* the assets' readers (lead_readers.c) */
+    MDB_dbi    reader_rows; /* visitor -> its rows of them, duplicates */
     int        folding;     /* those four exist (an older store has none) */
     int        bounded;     /* "seen" exists: anonymous data is counted */
     int        claiming;    /* claims exists (an older store has none) */
@@ -54,7 +55,7 @@ struct lead_store {
     int        accounting;  /* accounts exists (an older store has none) */
     int        staging;     /* stages exists (lead_stages.c) */
     int        ending;      /* stage_ends exists (an older store has none) */
-    int        reading;     /* readers exists (nor that) */
+    int        reading;     /* readers, reader_rows exist (nor those) */
     int        read_only;
     unsigned   score_threads; /* a full re-score's: 1 unless set (2) */
     int        empty;      /* read-only open of a store never written */
@@ -194,11 +195,13 @@ int lead_store_index_visits(lead_store *s, MDB_txn *txn, lead_visit *visits,
 int lead_store_linked(lead_store *s, MDB_cursor *cur, const uint8_t *id,
     int *err);
 
-/* The visitor's rows of "readers" to make again (lead_readers.c): its
-   reads, links or its lead's first mql changed. */
+/* The visitor's readers' rows to make again (lead_readers.c): its
+   reads, links or its lead's first mql changed; from_ms, not 0: only
+   reads from then on were added, all later than those made (the mark's
+   value, BE), so its rows grow by them. */
 #define LEAD_READERS_MARK  2                /* the marks' key prefix */
 int lead_store_mark_reader(lead_store *s, MDB_txn *txn,
-    const uint8_t visitor[LEAD_ID_LEN]);
+    const uint8_t visitor[LEAD_ID_LEN], uint64_t from_ms);
 
 /*
  * How far the per-visitor indexes reach: every event up to key (time,

@@ -660,6 +660,51 @@ expect_readers_kept(world *w, uint64_t until)
     lead_asset_list_free(&made);
 }
 
+/*
+ * A table kept in another layout (layout 1: each visitor's rows in
+ * "readers" itself) is dropped and made again, to the same answer.
+ */
+static void
+expect_readers_relaid(world *w, uint64_t until)
+{
+    lead_asset_list  kept, made;
+    MDB_txn         *txn;
+    MDB_val          key, val, row;
+    uint8_t          meta[64], k[1 + LEAD_ID_LEN + 8], v[17];
+
+    assert_int_equal(lead_query_assets(w->s, 1, &kept), LEAD_OK);
+    memset(k, 0x6b, sizeof(k));
+    k[0] = 1;
+    memset(v, 0, sizeof(v));
+    row.mv_data = k;
+    row.mv_size = sizeof(k);
+
+    assert_int_equal(lead_store_write_begin(w->s, &txn), LEAD_OK);
+    key.mv_data = "readers";
+    key.mv_size = 7;
+    assert_int_equal(mdb_get(txn, w->s->meta, &key, &val), 0);
+    assert_true(val.mv_size <= sizeof(meta));
+    memcpy(meta, val.mv_data, val.mv_size);
+    meta[0] ^= 1;                       /* the hash of layout 1's */
+    val.mv_data = meta;
+    assert_int_equal(mdb_put(txn, w->s->meta, &key, &val, 0), 0);
+    val.mv_data = v;
+    val.mv_size = sizeof(v);
+    assert_int_equal(mdb_put(txn, w->s->readers, &row, &val, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    assert_false(readers_kept(w));
+
+    fold_all(w, until);
+    assert_true(readers_kept(w));
+    assert_int_equal(lead_query_assets(w->s, 1, &made), LEAD_OK);
+    expect_same_assets(&made, &kept);
+    assert_int_equal(lead_store_read_begin(w->s, &txn), LEAD_OK);
+    assert_int_equal(mdb_get(txn, w->s->readers, &row, &val), MDB_NOTFOUND);
+    lead_store_read_end(w->s, txn);
+    lead_asset_list_free(&kept);
+    lead_asset_list_free(&made);
+}
+
 static int
 count_changes(void *arg, const uint8_t lead_id[LEAD_ID_LEN],
     const lead_transition *t)
@@ -957,6 +1002,7 @@ test_views_agree(void **state)
                      LEAD_OK);
     assert_int_equal(gone.leads, 1);
     expect_readers_kept(w, now);
+    expect_readers_relaid(w, now);
 
     expect_stages(w, w->kept, w->scan, now);
     expect_funnel(w, w->kept, now, 1);
@@ -968,6 +1014,8 @@ test_views_agree(void **state)
         fold_all(w, now + i * DAY + DAY / 2);
         expect_stages(w, w->kept, w->scan, now + (i + 1) * DAY);
     }
+    /* its rows grown by the reads each fold indexed */
+    expect_readers_kept(w, now + 2 * DAY + DAY / 2);
     expect_kept_as_built(w, now + 2 * DAY + DAY / 2);
 
     expect_accounts_rebuilt(w, now + 4 * DAY);
