@@ -41,6 +41,7 @@ struct lead_store {
     MDB_dbi    stages;      /* lead id -> its time in each buying stage */
     MDB_dbi    stage_ends;  /* stage, leaves at, lead id (lead_stage_ends.c) */
     MDB_dbi    readers;     /* the assets' readers (lead_readers.c) */
+    MDB_dbi    texts;       /* the leads' texts, lowered (lead_texts.c) */
     int        folding;     /* those four exist (an older store has none) */
     int        bounded;     /* "seen" exists: anonymous data is counted */
     int        claiming;    /* claims exists (an older store has none) */
@@ -55,6 +56,7 @@ struct lead_store {
     int        staging;     /* stages exists (lead_stages.c) */
     int        ending;      /* stage_ends exists (an older store has none) */
     int        reading;     /* readers exists (nor that) */
+    int        texting;     /* texts exists (nor that) */
     int        read_only;
     unsigned   score_threads; /* a full re-score's: 1 unless set (2) */
     int        empty;      /* read-only open of a store never written */
