@@ -193,6 +193,35 @@ int lead_decode_person(const uint8_t *id, const MDB_val *val,
     lead_person *p);
 
 /*
+ * The leads' names and e-mails lowered, by block of ids (lead_texts.c):
+ * kept with each write of a lead's row (p NULL: erased); built from every
+ * lead once (lead_store_texts_build: start, add each in id order, done),
+ * usable when built; each: in id order, every lead whose name or e-mail,
+ * lowered, holds needle (lowered, not empty), a few more where a block is
+ * damaged, with its place among all the leads (for lead_kept_walk.c).
+ */
+typedef int (*lead_texts_fn)(void *arg, const uint8_t *id, size_t seen);
+
+typedef struct {
+    lead_store  *s;
+    MDB_txn     *txn;
+    uint8_t      prefix[2];
+    size_t       n;
+    lead_buf     entries, text;
+    int          rc;
+} lead_texts_build;
+
+int lead_texts_keep_txn(lead_store *s, MDB_txn *txn, const uint8_t *id,
+    const lead_person *p);
+int lead_texts_usable(lead_store *s, MDB_txn *txn);
+int lead_texts_each(lead_store *s, MDB_txn *txn, const char *needle,
+    lead_texts_fn fn, void *arg);
+int lead_texts_start(lead_texts_build *tb, lead_store *s, MDB_txn *txn);
+int lead_texts_add(void *tb, const lead_person *p);
+int lead_texts_done(lead_texts_build *tb, int rc);
+int lead_store_texts_build(lead_store *s, MDB_txn *txn);
+
+/*
  * The lead a visitor's event at time t belongs to, from its n links: the
  * link in force then, or the first for what it read before identifying.
  */

@@ -633,6 +633,9 @@ lead_store_fold(lead_store *s, const lead_rules *r, uint64_t until_ms,
     if (rc == LEAD_OK && r) {
         rc = lead_stage_ends_build(s, f.txn, f.sc, f.pos.rules);
     }
+    if (rc == LEAD_OK) {
+        rc = lead_store_texts_build(s, f.txn);
+    }
     /* the indexes first: scoring a lead again reads through them */
     if (rc == LEAD_OK) {
         rc = lead_store_index_txn(s, f.txn, until_ms, f.deadline, more);

@@ -373,10 +373,24 @@ lead_kept_emit(tail *t, const lead_list_ask *ask, const uint8_t *id,
     lead_person        p;
     lead_scored        out;
     lead_summary_head  h;
-    int                rc;
+    int                rc, stated;
 
     key.mv_data = (void *) id;
     key.mv_size = LEAD_ID_LEN;
+    memset(&out, 0, sizeof(out));
+    out.person = &p;
+    out.score = score;
+    out.status = LEAD_STATUS_IDENTIFIED;
+    stated = mdb_get(t->txn, t->s->statuses, &key, &val) == 0
+             && val.mv_size == 9;
+    if (stated) {
+        out.status = ((uint8_t *) val.mv_data)[0];
+        out.status_ms = lead_get_u64((uint8_t *) val.mv_data + 1);
+    }
+    if (ask != NULL && ask->status >= 0 && out.status != ask->status) {
+        return LEAD_OK;                 /* before its row is read */
+    }
+
     rc = mdb_get(t->txn, t->s->leads, &key, &val);
     if (rc == MDB_NOTFOUND || (rc == 0
                                && lead_decode_person(id, &val, &p) != LEAD_OK))
@@ -386,21 +400,10 @@ lead_kept_emit(tail *t, const lead_list_ask *ask, const uint8_t *id,
     if (rc != 0) {
         return lead_store_mdb_fail(t->s, rc, "reading a lead");
     }
-
-    memset(&out, 0, sizeof(out));
-    out.person = &p;
-    out.score = score;
-    out.status = LEAD_STATUS_IDENTIFIED;
-    out.status_ms = p.created_ms;
-    if (mdb_get(t->txn, t->s->statuses, &key, &val) == 0
-        && val.mv_size == 9)
-    {
-        out.status = ((uint8_t *) val.mv_data)[0];
-        out.status_ms = lead_get_u64((uint8_t *) val.mv_data + 1);
+    if (!stated) {
+        out.status_ms = p.created_ms;
     }
-    if (ask != NULL && ((ask->status >= 0 && out.status != ask->status)
-                        || !lead_kept_person_asked(t, ask, &p)))
-    {
+    if (ask != NULL && !lead_kept_person_asked(t, ask, &p)) {
         return LEAD_OK;
     }
 

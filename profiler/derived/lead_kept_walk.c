@@ -1,7 +1,7 @@
 /*
  * A filtered list from the kept scores: every lead walked in id order
- * beside the tables that answer the filter, or a buying stage's leads
- * from the stages' ends.
+ * beside the tables that answer the filter, a search's leads from their
+ * kept texts, or a buying stage's leads from the stages' ends.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -73,6 +73,14 @@ walk_next(walk *w)
     w->more = mdb_cursor_get(w->cur, &w->key, &w->val, MDB_NEXT) == 0;
 }
 
+static void
+walk_close(walk *w)
+{
+    if (w->cur != NULL) {
+        mdb_cursor_close(w->cur);
+    }
+}
+
 /* The lead's status and since when, if "statuses" has its row. */
 static int
 walk_status(walk *w, const uint8_t *id, size_t seen, lead_scored *out)
@@ -105,120 +113,140 @@ summary_of(const tail *t, walk *summaries, const uint8_t *id, size_t seen,
     }
 }
 
+/* The tables a list walks alongside the leads, and what it asks. */
+typedef struct {
+    tail                 *t;
+    const lead_list_ask  *ask;
+    walk                  leads, statuses, devices, summaries;
+    lead_score           *score;
+    lead_scored_all_fn    fn;
+    void                 *arg;
+} listing;
+
+/*
+ * The lead id, the seen'th of the walk (at_lead: "leads" is at its row),
+ * to fn if it answers the ask: its status before its person is read, a
+ * stage or band before its person, its person before its score.
+ */
+static int
+ask_lead(listing *c, const uint8_t *id, size_t seen, int at_lead)
+{
+    const lead_list_ask  *ask = c->ask;
+    lead_person           p;
+    lead_scored           out;
+    lead_summary_head     h;
+    MDB_val               v;
+    int                   stated, staged;
+
+    memset(&out, 0, sizeof(out));
+    out.status = LEAD_STATUS_IDENTIFIED;
+    stated = ask->status >= 0 && walk_status(&c->statuses, id, seen, &out);
+    if (ask->status >= 0 && out.status != ask->status) {
+        return LEAD_OK;
+    }
+
+    staged = ask->stage >= 0 || ask->band;
+    if ((staged && (summary_of(c->t, &c->summaries, id, seen, &v),
+                    !lead_summary_in(&v, c->t->sc, c->t->now_ms, ask->stage,
+                                     ask->band)))
+        || (!at_lead && !walk_to(&c->leads, id, seen))
+        || lead_decode_person(id, &c->leads.val, &p) != LEAD_OK
+        || !lead_kept_person_asked(c->t, ask, &p))
+    {
+        return LEAD_OK;                 /* before its score is decoded */
+    }
+    if (ask->status < 0) {
+        stated = walk_status(&c->statuses, id, seen, &out);
+    }
+    out.person = &p;
+    out.score = c->score;
+    if (!stated) {
+        out.status_ms = p.created_ms;
+    }
+    if (!staged) {
+        summary_of(c->t, &c->summaries, id, seen, &v);
+    }
+    if (v.mv_size == 0
+        || lead_summary_decode(&v, c->t->sc, c->t->now_ms, c->score, &h)
+           != LEAD_OK)
+    {
+        /* no event yet (or a damaged summary, scored again later) */
+        lead_summary_clear(c->t->sc, c->score);
+        h.first_ms = h.last_ms = 0;
+    }
+    if ((ask->stage >= 0 && c->score->stage_index != ask->stage)
+        || (ask->band && c->score->band != ask->band))
+    {
+        return LEAD_OK;
+    }
+    out.first_ms = h.first_ms;
+    out.last_ms = h.last_ms;
+    for (walk_to(&c->devices, id, seen);
+         c->devices.more && c->devices.key.mv_size == 2 * LEAD_ID_LEN
+         && memcmp(c->devices.key.mv_data, id, LEAD_ID_LEN) == 0;
+         walk_next(&c->devices))
+    {
+        out.devices++;
+    }
+
+    return c->fn(c->arg, &out) != 0 ? LEAD_ECALLBACK : LEAD_OK;
+}
+
+/* A lead_texts_fn: a lead whose name or e-mail holds the search. */
+static int
+ask_found(void *arg, const uint8_t *id, size_t seen)
+{
+    return ask_lead(arg, id, seen, 0) != LEAD_OK;
+}
+
 /*
  * Every lead that answers ask from the summaries and the tail, in lead
- * id order; with a status but identified, the walk of "statuses", and a
- * stage or band asked before the lead's person is read.
+ * id order: a search from the leads' texts, a status but identified
+ * from the walk of "statuses", any other from the walk of "leads".
  */
 static int
 list_summaries(tail *t, const lead_list_ask *ask, lead_scored_all_fn fn,
     void *arg)
 {
-    walk               leads, statuses, devices, summaries, *by;
-    lead_person        p;
-    lead_score        *score;
-    lead_scored        out;
-    lead_summary_head  h;
-    MDB_val            v;
-    size_t             seen = 0;
-    int                rc, stated, staged;
+    listing   c = { .t = t, .ask = ask, .fn = fn, .arg = arg };
+    walk     *by;
+    size_t    seen = 0;
+    int       rc;
 
-    memset(&leads, 0, sizeof(walk));
-    memset(&statuses, 0, sizeof(walk));
-    memset(&devices, 0, sizeof(walk));
-    memset(&summaries, 0, sizeof(walk));
     by = ask->status >= 0 && ask->status != LEAD_STATUS_IDENTIFIED
-         ? &statuses : &leads;
+         ? &c.statuses : &c.leads;
 
-    score = malloc(sizeof(lead_score));
-    rc = score ? LEAD_OK : lead_store_fail(t->s, LEAD_ENOMEM, "out of memory");
+    c.score = malloc(sizeof(lead_score));
+    rc = c.score ? LEAD_OK
+                 : lead_store_fail(t->s, LEAD_ENOMEM, "out of memory");
     if (rc == LEAD_OK) {
-        rc = walk_open(t->s, t->txn, t->s->leads, &leads);
-    }
-    if (rc == LEAD_OK) {
-        rc = walk_open(t->s, t->txn, t->s->statuses, &statuses);
+        rc = walk_open(t->s, t->txn, t->s->leads, &c.leads);
     }
     if (rc == LEAD_OK) {
-        rc = walk_open(t->s, t->txn, t->s->devices, &devices);
+        rc = walk_open(t->s, t->txn, t->s->statuses, &c.statuses);
     }
     if (rc == LEAD_OK) {
-        rc = walk_open(t->s, t->txn, t->s->summaries, &summaries);
+        rc = walk_open(t->s, t->txn, t->s->devices, &c.devices);
+    }
+    if (rc == LEAD_OK) {
+        rc = walk_open(t->s, t->txn, t->s->summaries, &c.summaries);
     }
 
-    for (; rc == LEAD_OK && by->more; walk_next(by)) {
-        const uint8_t  *id = by->key.mv_data;
-
-        if (by->key.mv_size != LEAD_ID_LEN) {
-            continue;
-        }
-        memset(&out, 0, sizeof(out));
-        out.status = LEAD_STATUS_IDENTIFIED;
-        seen++;
-        stated = ask->status >= 0 && walk_status(&statuses, id, seen, &out);
-        if (ask->status >= 0 && out.status != ask->status) {
-            continue;
-        }
-
-        staged = ask->stage >= 0 || ask->band;
-        if ((staged && (summary_of(t, &summaries, id, seen, &v),
-                        !lead_summary_in(&v, t->sc, t->now_ms, ask->stage, ask->band)))
-            || (by != &leads && !walk_to(&leads, id, seen))
-            || lead_decode_person(id, &leads.val, &p) != LEAD_OK
-            || !lead_kept_person_asked(t, ask, &p))
-        {
-            continue;                   /* before its score is decoded */
-        }
-        if (ask->status < 0) {
-            stated = walk_status(&statuses, id, seen, &out);
-        }
-        out.person = &p;
-        out.score = score;
-        if (!stated) {
-            out.status_ms = p.created_ms;
-        }
-        if (!staged) {
-            summary_of(t, &summaries, id, seen, &v);
-        }
-        if (v.mv_size == 0
-            || lead_summary_decode(&v, t->sc, t->now_ms, score, &h) != LEAD_OK)
-        {
-            /* no event yet (or a damaged summary, scored again later) */
-            lead_summary_clear(t->sc, score);
-            h.first_ms = h.last_ms = 0;
-        }
-        if ((ask->stage >= 0 && score->stage_index != ask->stage)
-            || (ask->band && score->band != ask->band))
-        {
-            continue;
-        }
-        out.first_ms = h.first_ms;
-        out.last_ms = h.last_ms;
-        for (walk_to(&devices, id, seen);
-             devices.more && devices.key.mv_size == 2 * LEAD_ID_LEN
-             && memcmp(devices.key.mv_data, id, LEAD_ID_LEN) == 0;
-             walk_next(&devices))
-        {
-            out.devices++;
-        }
-
-        if (fn(arg, &out) != 0) {
-            rc = LEAD_ECALLBACK;
+    if (rc == LEAD_OK && ask->search[0] && lead_texts_usable(t->s, t->txn)) {
+        rc = lead_texts_each(t->s, t->txn, ask->search, ask_found, &c);
+        by = NULL;
+    }
+    for (; rc == LEAD_OK && by != NULL && by->more; walk_next(by)) {
+        if (by->key.mv_size == LEAD_ID_LEN) {
+            rc = ask_lead(&c, by->key.mv_data, ++seen, by == &c.leads);
         }
     }
 
-    if (leads.cur) {
-        mdb_cursor_close(leads.cur);
-    }
-    if (statuses.cur) {
-        mdb_cursor_close(statuses.cur);
-    }
-    if (devices.cur) {
-        mdb_cursor_close(devices.cur);
-    }
-    if (summaries.cur) {
-        mdb_cursor_close(summaries.cur);
-    }
-    free(score);
+    walk_close(&c.leads);
+    walk_close(&c.statuses);
+    walk_close(&c.devices);
+    walk_close(&c.summaries);
+    free(c.score);
     return rc;
 }
 

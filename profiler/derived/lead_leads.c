@@ -93,7 +93,7 @@ lead_store_put_lead_txn(lead_store *s, MDB_txn *txn, const uint8_t *id,
     uint64_t now_ms, int *created)
 {
     MDB_val      key, val;
-    lead_person  old;
+    lead_person  old, written;
     lead_str     none;
     uint8_t      buf[LEAD_HEAD + LEAD_EMAIL_MAX + sizeof(form->name)
                      + TOPICS_MAX + 3];
@@ -160,6 +160,12 @@ lead_store_put_lead_txn(lead_store *s, MDB_txn *txn, const uint8_t *id,
     rc = mdb_put(txn, s->leads, &key, &val, 0);
     if (rc != 0) {
         return lead_store_mdb_fail(s, rc, "writing a lead");
+    }
+    /* what a search reads of it */
+    rc = lead_decode_person(id, &val, &written);
+    rc = rc == LEAD_OK ? lead_texts_keep_txn(s, txn, id, &written) : rc;
+    if (rc != LEAD_OK) {
+        return rc;
     }
     /* a lead that asks for a call ranks first while it is an mql */
     return form->contact && !(*created == 0 && old.contact)
@@ -357,6 +363,24 @@ lead_store_each_lead(lead_store *s, lead_person_fn fn, void *arg)
     lead_scan  c = { fn, arg };
 
     return lead_store_scan(s, s->leads, person_row, &c);
+}
+
+/* Every lead's text, for a store without them (the fold's transaction). */
+int
+lead_store_texts_build(lead_store *s, MDB_txn *txn)
+{
+    lead_texts_build  tb;
+    lead_scan         c = { lead_texts_add, &tb };
+    int               rc;
+
+    if (!s->texting || lead_texts_usable(s, txn)) {
+        return LEAD_OK;
+    }
+    rc = lead_texts_start(&tb, s, txn);
+    if (rc == LEAD_OK) {
+        rc = lead_store_scan_txn(s, txn, s->leads, person_row, &c);
+    }
+    return lead_texts_done(&tb, rc);
 }
 
 int

@@ -341,6 +341,9 @@ erase_lead(lead_store *s, MDB_txn *txn, const uint8_t *lead_id)
         rc = del_key(s, txn, s->leads, lead_id, LEAD_ID_LEN);
     }
     if (rc == LEAD_OK) {
+        rc = lead_texts_keep_txn(s, txn, lead_id, NULL);
+    }
+    if (rc == LEAD_OK) {
         rc = forget_status(s, txn, lead_id);
     }
     if (rc == LEAD_OK) {

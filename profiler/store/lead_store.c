@@ -247,6 +247,11 @@ open_dbs(lead_store *s)
         rc = mdb_dbi_open(txn, "stage_ends", flags, &s->stage_ends);
         s->ending = rc == 0;
     }
+    if (rc == 0 || rc == MDB_NOTFOUND) {
+        /* what a search reads of the leads (derived/lead_texts.c) */
+        rc = mdb_dbi_open(txn, "texts", flags, &s->texts);
+        s->texting = rc == 0;
+    }
     if (rc != 0 && rc != MDB_NOTFOUND) {
         mdb_txn_abort(txn);
         return lead_store_mdb_fail(s, rc, "mdb_dbi_open");

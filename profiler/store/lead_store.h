@@ -42,6 +42,7 @@ struct lead_store {
     MDB_dbi    stage_ends;  /* stage, leaves at, lead id (lead_stage_ends.c) */
     MDB_dbi    readers;     /* the assets' readers (lead_readers.c) */
     MDB_dbi    reader_rows; /* visitor -> its rows of them, duplicates */
+    MDB_dbi    texts;       /* the leads' texts, lowered (lead_texts.c) */
     int        folding;     /* those four exist (an older store has none) */
     int        bounded;     /* "seen" exists: anonymous data is counted */
     int        claiming;    /* claims exists (an older store has none) */
@@ -56,6 +57,7 @@ struct lead_store {
     int        staging;     /* stages exists (lead_stages.c) */
     int        ending;      /* stage_ends exists (an older store has none) */
     int        reading;     /* readers, reader_rows exist (nor those) */
+    int        texting;     /* texts exists (nor that) */
     int        read_only;
     unsigned   score_threads; /* a full re-score's: 1 unless set (2) */
     int        empty;      /* read-only open of a store never written */

@@ -5,6 +5,7 @@
 
 #include "lead_support.h"
 #include "lead_companies.h"
+#include "lead_derived.h"
 
 /*
  * The views' short ways (lead_list.c, lead_assets.c) give what the long
@@ -929,6 +930,119 @@ expect_kept_as_built(world *w, uint64_t until)
     lead_buf_free(&built);
 }
 
+/* The search's list with the leads' kept texts and without: the same. */
+static void
+same_search(world *w, uint64_t now, const char *q)
+{
+    filter_case   fc = { { "q", NULL }, { q, NULL } };
+    lead_list     a, b;
+    lead_filter   f;
+    MDB_txn      *txn;
+    MDB_val       key = { 5, (void *) "texts" };
+    char          err[128];
+    size_t        i;
+    int           built;
+
+    lead_filter_init(&f);
+    assert_int_equal(lead_filter_set(&f, w->kept, "q", q, strlen(q), err,
+                                     sizeof(err)), LEAD_OK);
+    assert_int_equal(lead_query_leads(w->s, w->kept, now, &f, &a), LEAD_OK);
+    assert_int_equal(lead_store_write_begin(w->s, &txn), LEAD_OK);
+    built = lead_texts_usable(w->s, txn);
+    assert_int_equal(mdb_del(txn, w->s->meta, &key, NULL),
+                     built ? 0 : MDB_NOTFOUND);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    assert_int_equal(lead_query_leads(w->s, w->kept, now, &f, &b), LEAD_OK);
+    if (built) {
+        assert_int_equal(lead_store_write_begin(w->s, &txn), LEAD_OK);
+        assert_int_equal(lead_store_set_meta_u64(w->s, txn, "texts", 1),
+                         LEAD_OK);
+        assert_int_equal(mdb_txn_commit(txn), 0);
+    }
+
+    assert_int_equal(a.n, b.n);
+    assert_int_equal(a.matched, b.matched);
+    assert_int_equal(a.total, b.total);
+    for (i = 0; i < a.n; i++) {
+        assert_memory_equal(a.rows[i].id, b.rows[i].id, LEAD_ID_LEN);
+        assert_string_equal(a.rows[i].name.data, b.rows[i].name.data);
+        assert_string_equal(a.rows[i].email.data, b.rows[i].email.data);
+        assert_int_equal(a.rows[i].status, b.rows[i].status);
+        assert_int_equal(a.rows[i].devices, b.rows[i].devices);
+        assert_int_equal(a.rows[i].last_ms, b.rows[i].last_ms);
+        assert_true(a.rows[i].engagement == b.rows[i].engagement);
+    }
+    lead_list_free(&a);
+    lead_list_free(&b);
+    expect_filtered(w, w->kept, now, &fc);
+}
+
+static void
+rename_lead(world *w, unsigned v, const char *email, const char *name,
+    uint8_t lead[LEAD_ID_LEN])
+{
+    lead_form  form;
+    uint8_t    visitor[LEAD_ID_LEN];
+    int        created;
+
+    memset(&form, 0, sizeof(form));
+    form.email_len = strlen(email);
+    memcpy(form.email, email, form.email_len);
+    form.name_len = strlen(name);
+    memcpy(form.name, name, form.name_len);
+    visitor_id(visitor, v);
+    assert_int_equal(lead_store_identify(w->s, visitor, &form, "", 0,
+                                         T0 + 21 * DAY, lead, &created),
+                     LEAD_OK);
+}
+
+/*
+ * A search reads the leads' kept texts: after a rename and a name in
+ * another script, with a block damaged (its leads walked, then unbuilt
+ * by a write), and for a store without them until a fold builds them.
+ */
+static void
+expect_texts(world *w, uint64_t now)
+{
+    static const char  *qs[] = { "ZO", "str", "person 1", "person 2",
+                                 "CORP3", "@", "p5@", "e", "zz", "person 5" };
+    MDB_txn            *txn;
+    MDB_val             key, val = { 3, (void *) "\x01\x00\x09" };
+    uint8_t             lead[LEAD_ID_LEN];
+    size_t              i, k;
+
+    fold_all(w, now);                   /* the kept rules again */
+    rename_lead(w, 5, "p5@corp0.example", "Zo\xc3\xab \xc3\x85STR\xc3\x96M",
+                lead);
+    for (k = 0; k < 4; k++) {
+        if (k == 1) {
+            /* a block damaged: its leads are walked */
+            assert_int_equal(lead_store_write_begin(w->s, &txn), LEAD_OK);
+            key.mv_data = lead;
+            key.mv_size = 2;
+            assert_int_equal(mdb_put(txn, w->s->texts, &key, &val, 0), 0);
+            assert_int_equal(mdb_txn_commit(txn), 0);
+        } else if (k == 2) {
+            /* written to: no texts until the fold builds them again */
+            rename_lead(w, 5, "p5@corp0.example", "Zo\xc3\xab Person 1",
+                        lead);
+        } else if (k == 3) {
+            /* a store without them */
+            assert_int_equal(lead_store_write_begin(w->s, &txn), LEAD_OK);
+            assert_int_equal(mdb_drop(txn, w->s->texts, 0), 0);
+            assert_int_equal(mdb_txn_commit(txn), 0);
+            same_search(w, now, "person 1");
+            fold_all(w, now);
+        }
+        assert_int_equal(lead_store_read_begin(w->s, &txn), LEAD_OK);
+        assert_int_equal(lead_texts_usable(w->s, txn), k != 2);
+        lead_store_read_end(w->s, txn);
+        for (i = 0; i < N_ELEMS(qs); i++) {
+            same_search(w, now, qs[i]);
+        }
+    }
+}
+
 static void
 test_views_agree(void **state)
 {
@@ -1030,6 +1144,7 @@ test_views_agree(void **state)
     expect_funnel(w, w->scan, now + 5 * DAY, 1);
     expect_funnel(w, w->kept, now + 5 * DAY, 0);
     expect_stage_ends(w, now + 5 * DAY, cases, N_ELEMS(cases));
+    expect_texts(w, now + 5 * DAY);
 }
 
 int
