@@ -595,6 +595,7 @@ score_chunk(const scoring *t, lead_scorer *scorer, size_t k,
     size_t       i, j, to, end;
     int          rc;
 
+    memset(&ev, 0, sizeof(ev));     /* what a scored decode leaves */
     i = k * SCORE_CHUNK;
     to = i + SCORE_CHUNK < c->nleads ? i + SCORE_CHUNK : c->nleads;
     for (j = i ? t->span[i - 1].n : 0; i < to; i++) {
@@ -610,8 +611,8 @@ score_chunk(const scoring *t, lead_scorer *scorer, size_t k,
         lead_scorer_reset(scorer, 0);
         memset(&row->out, 0, sizeof(row->out));
         for (; j < end; j++) {
-            if (lead_event_decode(t->order[j].mv_data, t->order[j].mv_size,
-                                  &ev)
+            if (lead_event_decode_scored(t->order[j].mv_data,
+                                         t->order[j].mv_size, &ev)
                 != LEAD_OK)
             {
                 continue;

@@ -411,8 +411,17 @@ decode_asset(const uint8_t *p, const uint8_t *end, lead_event *ev)
     return LEAD_OK;
 }
 
+/* The fields a scorer does not read (lead_scorer_add): checked, not kept. */
+#define UNSCORED  (1u << TAG_REFERRER_HOST | 1u << TAG_UTM_SOURCE            \
+                   | 1u << TAG_UTM_MEDIUM | 1u << TAG_UTM_CAMPAIGN           \
+                   | 1u << TAG_REGION | 1u << TAG_CITY | 1u << TAG_TARGET    \
+                   | 1u << TAG_CLIENT | 1u << TAG_ID | 1u << TAG_AGENT       \
+                   | 1u << TAG_COMMENT)
+
+/* skip: the tags whose fields are left out of ev (UNSCORED or 0) */
 static int
-decode_v2(const uint8_t *buf, size_t len, lead_event *ev, hit_extras *hit)
+decode_v2(const uint8_t *buf, size_t len, lead_event *ev, hit_extras *hit,
+    uint32_t skip)
 {
     const uint8_t  *p, *end, *fend;
     uint64_t        flen;
@@ -454,6 +463,11 @@ decode_v2(const uint8_t *buf, size_t len, lead_event *ev, hit_extras *hit)
                 ev->nranges++;
             }
 
+        } else if (tag < 32 && (skip >> tag & 1)) {
+            if (tag == TAG_ID && flen != LEAD_ID_LEN) {
+                return LEAD_EINVAL;             /* as common_field has it */
+            }
+
         } else if (tag < TAG_ASSET_ID || tag > TAG_ASSET_FLAGS) {
             /* v1's numeric asset fields are not version 2's: skipped */
             s.data = (const char *) p;
@@ -470,6 +484,14 @@ decode_v2(const uint8_t *buf, size_t len, lead_event *ev, hit_extras *hit)
     return p == end ? LEAD_OK : LEAD_EINVAL;
 }
 
+static void
+decode_head(const uint8_t *buf, lead_event *ev)
+{
+    ev->ua_class = buf[1];
+    ev->status = (uint16_t) (buf[2] | buf[3] << 8);
+    ev->time_ms = lead_get_u64(buf + 4);
+}
+
 static int
 decode(const uint8_t *buf, size_t len, lead_event *ev, hit_extras *hit)
 {
@@ -479,12 +501,10 @@ decode(const uint8_t *buf, size_t len, lead_event *ev, hit_extras *hit)
         return LEAD_EINVAL;
     }
 
-    ev->ua_class = buf[1];
-    ev->status = (uint16_t) (buf[2] | buf[3] << 8);
-    ev->time_ms = lead_get_u64(buf + 4);
+    decode_head(buf, ev);
     memcpy(ev->visitor, buf + 12, LEAD_ID_LEN);
 
-    return buf[0] == EVENT_VERSION ? decode_v2(buf, len, ev, hit)
+    return buf[0] == EVENT_VERSION ? decode_v2(buf, len, ev, hit, 0)
                                    : decode_v1(buf, len, ev, hit);
 }
 
@@ -492,6 +512,31 @@ int
 lead_event_decode(const uint8_t *buf, size_t len, lead_event *ev)
 {
     return decode(buf, len, ev, NULL);
+}
+
+int
+lead_event_decode_scored(const uint8_t *buf, size_t len, lead_event *ev)
+{
+    static const lead_str  none;
+
+    if (len < HEAD2_SIZE || buf[0] != EVENT_VERSION) {
+        return decode(buf, len, ev, NULL);      /* version 1: whole */
+    }
+
+    /* what decode_v2 sets only when the field is there; not the rest */
+    ev->rating = 0;
+    ev->nranges = 0;
+    ev->path = none;
+    ev->asset_id = 0;
+    ev->points = 0;
+    ev->asset_flags = 0;
+    ev->stage = none;
+    ev->topic = none;
+    ev->group = none;
+    ev->country = none;
+
+    decode_head(buf, ev);
+    return decode_v2(buf, len, ev, NULL, UNSCORED);
 }
 
 int

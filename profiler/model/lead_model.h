@@ -79,6 +79,12 @@ int lead_event_encode(const lead_event *ev, uint8_t *buf, size_t size);
 
 /* Strings in ev point into buf. */
 int lead_event_decode(const uint8_t *buf, size_t len, lead_event *ev);
+/* ... only what a scorer reads (lead_scorer_add), for a scan of many:
+   the visitor, id, referrer, campaign, agent, comment, region and city
+   are not set (not to be read), the event is not cleared first.  Fails
+   where lead_event_decode fails. */
+int lead_event_decode_scored(const uint8_t *buf, size_t len,
+    lead_event *ev);
 /* 0 when the stored event is surely no feedback: its fields' tags only
    are read, for a scan that wants the few that are. */
 int lead_event_maybe_feedback(const uint8_t *buf, size_t len);

@@ -21,6 +21,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,17 @@ lead_scorer_reset(lead_scorer *s, uint64_t since_ms)
     s->bound_ms = 0;
 }
 
+static void
+set_name(char *dst, lead_str v)
+{
+    size_t  n = v.len < LEAD_NAME_MAX ? v.len : LEAD_NAME_MAX;
+
+    if (n) {                    /* a decoded empty field has no data */
+        memcpy(dst, v.data, n);
+    }
+    dst[n] = '\0';
+}
+
 /* Keeps the name v in dst; 0 when it was there already (most reads). */
 static int
 copy_name(char *dst, lead_str v)
@@ -95,10 +107,7 @@ copy_name(char *dst, lead_str v)
     if (dst[n] == '\0' && (n == 0 || memcmp(dst, v.data, n) == 0)) {
         return 0;
     }
-    if (n) {                    /* a decoded empty field has no data */
-        memcpy(dst, v.data, n);
-    }
-    dst[n] = '\0';
+    set_name(dst, v);
     return 1;
 }
 
@@ -113,6 +122,16 @@ stage_of(const lead_scoring *sc, const char *name)
         }
     }
     return -1;
+}
+
+/* An asset's meaning as its first read (or rating) gives it. */
+static void
+set_names(const lead_scoring *sc, asset_state *a, const lead_event *ev)
+{
+    set_name(a->stage, ev->stage);
+    set_name(a->topic, ev->topic);
+    set_name(a->group, ev->group);
+    a->stage_index = stage_of(sc, a->stage);
 }
 
 static asset_state *
@@ -137,7 +156,7 @@ find_asset(lead_scorer *s, const lead_event *ev)
     }
 
     a = &s->assets[s->nassets++];
-    memset(a, 0, sizeof(*a));
+    memset(a, 0, offsetof(asset_state, read_ms));
     a->id = ev->asset_id;
     a->first_ms = ev->time_ms;
     return a;
@@ -407,7 +426,11 @@ note_country(lead_scorer *s, lead_str cc)
 {
     unsigned  i, last;
 
-    if (cc.len != 2) {
+    /* most reads are from where the one before was: nothing moves */
+    if (cc.len != 2
+        || (s->ncountries && s->countries[0][0] == cc.data[0]
+            && s->countries[0][1] == cc.data[1]))
+    {
         return;
     }
     for (i = 0; i < s->ncountries; i++) {
@@ -438,10 +461,7 @@ add_feedback(lead_scorer *s, const lead_event *ev)
         return LEAD_ENOMEM;
     }
     if (a->events == 0) {               /* rated, not read: its meaning */
-        (void) copy_name(a->stage, ev->stage);
-        (void) copy_name(a->topic, ev->topic);
-        (void) copy_name(a->group, ev->group);
-        a->stage_index = stage_of(s->sc, a->stage);
+        set_names(s->sc, a, ev);
     }
     if (ev->time_ms >= a->rated_ms) {
         a->rated_ms = ev->time_ms;
@@ -479,11 +499,15 @@ lead_scorer_add(lead_scorer *s, const lead_event *ev)
         return LEAD_ENOMEM;
     }
 
-    if (copy_name(a->stage, ev->stage) || a->events == 0) {
-        a->stage_index = stage_of(s->sc, a->stage);
+    if (a->events == 0) {
+        set_names(s->sc, a, ev);        /* nothing to compare them with */
+    } else {
+        if (copy_name(a->stage, ev->stage)) {
+            a->stage_index = stage_of(s->sc, a->stage);
+        }
+        (void) copy_name(a->topic, ev->topic);
+        (void) copy_name(a->group, ev->group);
     }
-    (void) copy_name(a->topic, ev->topic);
-    (void) copy_name(a->group, ev->group);
     a->hot = (ev->asset_flags & LEAD_ASSET_HOT) != 0;
     if (a->events == 0) {
         a->first_ms = ev->time_ms;      /* rated before it was read */
@@ -752,7 +776,7 @@ lead_scorer_load(lead_scorer *s, const uint8_t *data, size_t len)
 
     for (i = 0; i < n && !r.bad; i++) {
         a = &s->assets[i];
-        memset(a, 0, sizeof(*a));
+        memset(a, 0, offsetof(asset_state, read_ms));
         get_bytes(&r, head, 8);
         a->id = r.bad ? 0 : lead_get_u64(head);
         if (lead_name_get(&r.p, r.end, &names, a->stage, sizeof(a->stage))

@@ -21,14 +21,15 @@ typedef struct {
     unsigned    reads;
     uint64_t    events;
     uint64_t    first_ms, last_ms, last_read_ms;
-    uint64_t    read_ms[MAX_READS];
-    int32_t     read_points[MAX_READS];
     uint64_t    file_size;
     int         full;
-    lead_range  cover[MAX_COVER];
     unsigned    ncover;
     uint64_t    rated_ms;       /* the newest rating's time; 0: none */
     uint8_t     rating;         /* and its value, 1..5 */
+    /* read only below reads and ncover: a new asset leaves them as is */
+    uint64_t    read_ms[MAX_READS];
+    int32_t     read_points[MAX_READS];
+    lead_range  cover[MAX_COVER];
 } asset_state;
 
 /* A warm_after group: the distinct paths read under its rows till won. */

@@ -484,17 +484,10 @@ static void
 assert_same_event(const lead_event *want, const lead_event *got)
 {
     fx_assert_event_equal(want, got);
+    fx_assert_scored_equal(want, got);
     assert_memory_equal(want->id, got->id, LEAD_ID_LEN);
-    assert_int_equal(want->asset_id, got->asset_id);
-    assert_int_equal(want->points, got->points);
-    assert_int_equal(want->asset_flags, got->asset_flags);
-    fx_assert_str_equal(want->stage, got->stage);
-    fx_assert_str_equal(want->topic, got->topic);
-    fx_assert_str_equal(want->group, got->group);
-    fx_assert_str_equal(want->country, got->country);
     fx_assert_str_equal(want->region, got->region);
     fx_assert_str_equal(want->city, got->city);
-    assert_int_equal(want->rating, got->rating);
     fx_assert_str_equal(want->comment, got->comment);
 }
 
