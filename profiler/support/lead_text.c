@@ -170,7 +170,9 @@ lead_str_contains(lead_str s, const char *needle)
             continue;
         }
         for (k = 0; k < n; k++) {
-            if (tolower((unsigned char) s.data[i + k]) != needle[k]) {
+            if (tolower((unsigned char) s.data[i + k])
+                != (unsigned char) needle[k])
+            {
                 break;
             }
         }
